@@ -1,0 +1,99 @@
+"""HTTP routes of the interaction log. Thin: parse, authorize, call the service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from sada.core.errors import Invalid
+from sada.core.http import read_json_body
+from sada.interactions import service
+from sada.interactions.schemas import BatchResult, InteractionOut, TimelinePage
+from sada.people.service import access_person, live_person_id
+from sada.tenants.auth import access_api_key, actor_for_key
+from sada.tenants.models import Scope
+
+router = APIRouter(prefix="/api/v1", tags=["interactions"])
+
+
+@router.post(
+    "/interactions:batch",
+    response_model=BatchResult,
+    responses={207: {"model": BatchResult, "description": "some items were rejected"}},
+    summary="Ingest up to 1,000 interactions; each item gets its own result",
+)
+async def ingest_interactions(request: Request) -> JSONResponse:
+    services = request.app.state.services
+    key = await run_in_threadpool(access_api_key, request, Scope.WRITE)
+    body = await read_json_body(request, services.settings.max_body_bytes)
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise Invalid('expected a JSON object {"items": [...]}')
+    unknown = sorted(set(body) - {"items"})
+    if unknown:
+        raise Invalid(f"unknown top-level field(s): {', '.join(unknown)}")
+    actor = actor_for_key(request, key)
+
+    def work() -> BatchResult:
+        with services.db.transaction(key.workspace_id) as session:
+            results = service.ingest_batch(
+                session, body["items"], limits=services.ingest_limits, actor=actor
+            )
+        services.wake_jobs()
+        return BatchResult(
+            results=results,
+            stored=sum(r.status == "stored" for r in results),
+            duplicates=sum(r.status == "duplicate" for r in results),
+            rejected=sum(r.status == "rejected" for r in results),
+        )
+
+    result = await run_in_threadpool(work)
+    status = 207 if result.rejected and (result.stored or result.duplicates) else 200
+    if result.rejected and not (result.stored or result.duplicates):
+        status = 422
+    return JSONResponse(result.model_dump(mode="json"), status_code=status)
+
+
+@router.get("/interactions/{interaction_id}", response_model=InteractionOut)
+def get_interaction(request: Request, interaction_id: int) -> InteractionOut:
+    key = access_api_key(request, Scope.READ)
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        row = service.get_interaction(session, interaction_id)
+        if row is None:
+            from sada.core.errors import NotFound
+
+            raise NotFound(f"no interaction {interaction_id}")
+        return service.interactions_out(session, [row])[0]
+
+
+@router.get("/people/{person_id}/timeline", response_model=TimelinePage)
+def person_timeline(
+    request: Request,
+    person_id: int,
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    channel: list[str] | None = Query(None),
+    type: list[str] | None = Query(None),  # noqa: A002 - the API's field name
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> TimelinePage:
+    key = access_api_key(request, Scope.READ)
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise Invalid(f"{name} needs a UTC offset, e.g. 2026-01-01T00:00:00Z")
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        access_person(session, person_id)
+        live_id = live_person_id(session, person_id)
+        items, next_cursor = service.timeline(
+            session,
+            live_id,
+            limit=limit,
+            cursor=cursor,
+            channels=channel,
+            types=type,
+            since=since,
+            until=until,
+        )
+    return TimelinePage(items=items, next_cursor=next_cursor)

@@ -1,0 +1,64 @@
+"""The interaction log (append-only) and the touchpoint registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sada.db.base import Base, Timestamped, WorkspaceOwned
+from sada.db.types import BigIntId, JSONType, UTCDateTime
+
+
+class Touchpoint(Base, WorkspaceOwned, Timestamped):
+    __tablename__ = "touchpoints"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(100), nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    channel: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class Interaction(Base, WorkspaceOwned):
+    """One thing a person did or was told, on one channel, at one time.
+
+    Rows are never edited except for `person_id` when people are merged or
+    unmerged (recorded in person_merges). Derived data lives elsewhere.
+    """
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "source", "external_id"),
+        Index("ix_interactions_ws_person_at", "workspace_id", "person_id", "occurred_at"),
+        Index("ix_interactions_ws_at", "workspace_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    anonymous_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    channel: Mapped[str] = mapped_column(String(50), nullable=False)
+    touchpoint_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("touchpoints.id", ondelete="SET NULL"), nullable=True
+    )
+    direction: Mapped[str] = mapped_column(String(10), nullable=False)
+    type: Mapped[str] = mapped_column(String(50), nullable=False)
+    subject: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    rating: Mapped[float | None] = mapped_column(Float, nullable=True)
+    rating_scale: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    agent_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    conversation_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    source: Mapped[str] = mapped_column(String(100), nullable=False)
+    external_id: Mapped[str] = mapped_column(String(200), nullable=False)

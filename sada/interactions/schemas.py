@@ -1,0 +1,228 @@
+"""Shapes of interactions in and out of the API, and the closed vocabularies."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from sada.people.schemas import PersonRef
+
+CHANNELS = frozenset(
+    {
+        "email",
+        "chat",
+        "phone",
+        "voice",
+        "sms",
+        "whatsapp",
+        "telegram",
+        "web",
+        "app",
+        "in_store",
+        "survey",
+        "other",
+        # social networks by name
+        "twitter",
+        "x",
+        "facebook",
+        "instagram",
+        "linkedin",
+        "tiktok",
+        "youtube",
+        "snapchat",
+        "weibo",
+        "wechat",
+        "douyin",
+        "xiaohongshu",
+        "bilibili",
+        "aparat",
+        "eitaa",
+        "rubika",
+        "bale",
+        "reddit",
+        "threads",
+        "google_reviews",
+        "trustpilot",
+        "app_store",
+        "play_store",
+    }
+)
+SOCIAL_CHANNELS = frozenset(
+    {
+        "twitter",
+        "x",
+        "facebook",
+        "instagram",
+        "linkedin",
+        "tiktok",
+        "youtube",
+        "snapchat",
+        "weibo",
+        "wechat",
+        "douyin",
+        "xiaohongshu",
+        "bilibili",
+        "aparat",
+        "eitaa",
+        "rubika",
+        "bale",
+        "reddit",
+        "threads",
+    }
+)
+TYPES = frozenset(
+    {
+        "message",
+        "call",
+        "purchase",
+        "order",
+        "signup",
+        "page_view",
+        "complaint",
+        "review",
+        "survey_response",
+        "custom",
+        "event",
+        "cancel",
+        "churn",
+        "renewal",
+        "refund",
+        "visit",
+        "note",
+    }
+)
+RATING_SCALES = frozenset({"nps", "csat5", "csat7", "ces7", "stars5", "scale10", "enps"})
+_SOCIAL_RE = re.compile(r"^social:[a-z0-9_]{1,40}$")
+_CUSTOM_RE = re.compile(r"^custom:[a-z0-9_.\-]{1,60}$")
+_LANG_RE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
+_SAFE_TEXT_RE = re.compile("[\x00\ud800-\udfff]")
+
+
+def check_text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    bad = _SAFE_TEXT_RE.search(value)
+    if bad:
+        what = (
+            "a NUL character"
+            if bad.group() == "\x00"
+            else "an unpaired surrogate (invalid Unicode)"
+        )
+        raise ValueError(f"contains {what} at character {bad.start()}")
+    return value
+
+
+class IngestItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    source: str = Field(min_length=1, max_length=100)
+    external_id: str = Field(min_length=1, max_length=200)
+    occurred_at: AwareDatetime
+    channel: str
+    type: str
+    direction: Literal["inbound", "outbound"]
+    text: str | None = None
+    subject: str | None = Field(default=None, max_length=1000)
+    rating: float | None = None
+    rating_scale: str | None = None
+    touchpoint: str | None = Field(default=None, min_length=1, max_length=100)
+    conversation_id: str | None = Field(default=None, min_length=1, max_length=200)
+    language: str | None = None
+    agent: str | None = Field(default=None, max_length=320)
+    attributes: dict[str, Any] | None = None
+    person: PersonRef | None = None
+    anonymous_id: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("external_id", mode="before")
+    @classmethod
+    def _external_id_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value in CHANNELS or _SOCIAL_RE.match(value):
+            return "phone" if value == "voice" else value
+        raise ValueError(
+            f"unknown channel {value!r}; use one of {', '.join(sorted(CHANNELS))} or social:<network>"
+        )
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value in TYPES or _CUSTOM_RE.match(value):
+            return value
+        raise ValueError(
+            f"unknown type {value!r}; use one of {', '.join(sorted(TYPES))} or custom:<name>"
+        )
+
+    @field_validator("rating_scale")
+    @classmethod
+    def _scale(cls, value: str | None) -> str | None:
+        if value is not None and value not in RATING_SCALES:
+            raise ValueError(f"unknown rating_scale; use one of {', '.join(sorted(RATING_SCALES))}")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        if value is not None and not _LANG_RE.match(value):
+            raise ValueError("language must be a BCP 47 tag such as 'fa', 'ar-EG' or 'zh-Hant'")
+        return value
+
+    @field_validator("text", "subject")
+    @classmethod
+    def _valid_unicode(cls, value: str | None) -> str | None:
+        return check_text(value)
+
+
+class ItemError(BaseModel):
+    path: str
+    message: str
+
+
+class ItemResult(BaseModel):
+    index: int
+    status: Literal["stored", "duplicate", "rejected"]
+    id: int | None = None
+    person_id: int | None = None
+    errors: list[ItemError] = Field(default_factory=list)
+
+
+class BatchResult(BaseModel):
+    results: list[ItemResult]
+    stored: int
+    duplicates: int
+    rejected: int
+
+
+class InteractionOut(BaseModel):
+    id: int
+    person_id: int | None
+    anonymous_id: str | None
+    occurred_at: datetime
+    received_at: datetime
+    channel: str
+    touchpoint: str | None
+    direction: str
+    type: str
+    subject: str | None
+    text: str | None
+    language: str | None
+    rating: float | None
+    rating_scale: str | None
+    agent_id: int | None
+    conversation_id: str | None
+    attributes: dict[str, Any]
+    source: str
+    external_id: str
+
+
+class TimelinePage(BaseModel):
+    items: list[InteractionOut]
+    next_cursor: str | None

@@ -1,0 +1,481 @@
+"""Ingest (validate, dedupe, resolve people, store, enqueue) and timelines.
+
+One call of `ingest_batch` is one transaction: stored interactions and the jobs
+that enrich them commit together, so a crash loses no work and a replay of the
+same batch stores nothing twice (source + external_id is unique per workspace).
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import and_, func, insert, or_, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from sada.core.errors import Invalid
+from sada.core.validation import field_errors
+from sada.db.dialect import chunks, insert_ignoring_conflicts
+from sada.db.scoping import bound_workspace
+from sada.db.types import utcnow
+from sada.interactions.models import Interaction, Touchpoint
+from sada.interactions.schemas import IngestItem, InteractionOut, ItemError, ItemResult
+from sada.jobs.registry import INTERACTIONS_INGESTED, subscribers
+from sada.jobs.service import enqueue
+from sada.people.service import ParsedPerson, Resolver, parse_person
+from sada.tenants.models import Membership, User
+from sada.tenants.service import Actor
+
+RATING_RANGES: dict[str, tuple[float, float]] = {
+    "nps": (0, 10),
+    "enps": (0, 10),
+    "csat5": (1, 5),
+    "csat7": (1, 7),
+    "ces7": (1, 7),
+    "stars5": (1, 5),
+    "scale10": (0, 10),
+}
+
+
+@dataclass
+class IngestLimits:
+    max_items: int = 1000
+    max_text_bytes: int = 64 * 1024
+    max_attributes_bytes: int = 32 * 1024
+
+
+@dataclass
+class _Valid:
+    index: int
+    item: IngestItem
+    person: ParsedPerson | None
+
+
+def _pydantic_errors(prefix: str, exc: ValidationError) -> list[ItemError]:
+    return [ItemError(path=path, message=message) for path, message in field_errors(prefix, exc)]
+
+
+def validate_item(
+    raw: Any, index: int, limits: IngestLimits
+) -> tuple[_Valid | None, list[ItemError]]:
+    prefix = f"items[{index}]"
+    if not isinstance(raw, dict):
+        return None, [
+            ItemError(path=prefix, message=f"expected an object, got {type(raw).__name__}")
+        ]
+    text = raw.get("text")
+    if isinstance(text, str):
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > limits.max_text_bytes:
+            return None, [
+                ItemError(
+                    path=f"{prefix}.text",
+                    message=f"text is {size:,} bytes; the limit is {limits.max_text_bytes:,} bytes "
+                    "(it is not truncated: split it or shorten it)",
+                )
+            ]
+    try:
+        item = IngestItem.model_validate(raw)
+    except ValidationError as exc:
+        return None, _pydantic_errors(prefix, exc)
+    errors: list[ItemError] = []
+    if item.rating is not None:
+        scale = item.rating_scale
+        if scale is None:
+            errors.append(
+                ItemError(path=f"{prefix}.rating_scale", message="required when rating is given")
+            )
+        else:
+            low, high = RATING_RANGES[scale]
+            if not low <= item.rating <= high:
+                errors.append(
+                    ItemError(
+                        path=f"{prefix}.rating",
+                        message=f"{item.rating:g} is outside {scale} range {low:g}-{high:g}",
+                    )
+                )
+    if item.attributes is not None:
+        size = len(orjson.dumps(item.attributes, option=orjson.OPT_NON_STR_KEYS))
+        if size > limits.max_attributes_bytes:
+            errors.append(
+                ItemError(
+                    path=f"{prefix}.attributes",
+                    message=f"attributes are {size:,} bytes; the limit is {limits.max_attributes_bytes:,}",
+                )
+            )
+    person: ParsedPerson | None = None
+    if item.person is not None:
+        person = parse_person(item.person, path=f"{prefix}.person", source=item.source)
+        errors.extend(ItemError(path=e.path, message=e.message) for e in person.errors)
+        if not person.errors and not person.keys and item.anonymous_id is None:
+            errors.append(
+                ItemError(
+                    path=f"{prefix}.person",
+                    message="no identity given (email, phone, external_ids, handles or anonymous_id)",
+                )
+            )
+    if item.anonymous_id is not None and (person is None or not person.keys):
+        ref_source = item.source
+        from sada.people.schemas import PersonRef
+
+        ref = item.person or PersonRef()
+        ref = ref.model_copy(update={"anonymous_id": item.anonymous_id})
+        person = parse_person(ref, path=f"{prefix}.person", source=ref_source)
+        errors.extend(ItemError(path=e.path, message=e.message) for e in person.errors)
+    return (None if errors else _Valid(index, item, person)), errors
+
+
+class TouchpointRegistry:
+    """Touchpoint keys to ids; unknown keys are registered on first use."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.workspace_id = bound_workspace(session)
+        self._ids: dict[str, int] | None = None
+
+    def id_for(self, key: str) -> int:
+        if self._ids is None:
+            self._ids = dict(
+                self.session.execute(select(Touchpoint.key, Touchpoint.id)).tuples().all()
+            )
+        key = key.strip().lower()
+        if key not in self._ids:
+            statement = insert_ignoring_conflicts(
+                self.session, Touchpoint.__table__, ["workspace_id", "key"]
+            )
+            self.session.execute(
+                statement.values(
+                    workspace_id=self.workspace_id,
+                    key=key,
+                    label=key,
+                    description="",
+                    created_at=utcnow(),
+                )
+            )
+            self._ids[key] = self.session.execute(
+                select(Touchpoint.id).where(Touchpoint.key == key)
+            ).scalar_one()
+        return self._ids[key]
+
+
+def ingest_batch(
+    session: Session,
+    raw_items: list[Any],
+    *,
+    limits: IngestLimits | None = None,
+    actor: Actor | None = None,
+) -> list[ItemResult]:
+    """Store the good items of a batch; report each item's outcome.
+
+    The caller owns the transaction (commit after this returns).
+    """
+    limits = limits or IngestLimits()
+    workspace_id = bound_workspace(session)
+    if len(raw_items) > limits.max_items:
+        raise Invalid(f"a batch holds at most {limits.max_items:,} items; got {len(raw_items):,}")
+    results: list[ItemResult | None] = [None] * len(raw_items)
+    valid: list[_Valid] = []
+    for index, raw in enumerate(raw_items):
+        checked, errors = validate_item(raw, index, limits)
+        if checked is None:
+            results[index] = ItemResult(index=index, status="rejected", errors=errors)
+        else:
+            valid.append(checked)
+
+    # Duplicates: already stored, or repeated within this batch.
+    keys = [(v.item.source, v.item.external_id) for v in valid]
+    existing: dict[tuple[str, str], tuple[int, int | None]] = {}
+    for part in chunks(sorted(set(keys)), 400):
+        rows = session.execute(
+            select(
+                Interaction.source, Interaction.external_id, Interaction.id, Interaction.person_id
+            ).where(tuple_(Interaction.source, Interaction.external_id).in_(part))
+        ).all()
+        for source, external_id, iid, pid in rows:
+            existing[(source, external_id)] = (iid, pid)
+    fresh: list[_Valid] = []
+    seen: dict[tuple[str, str], int] = {}
+    for v in valid:
+        key = (v.item.source, v.item.external_id)
+        if key in existing:
+            iid, pid = existing[key]
+            results[v.index] = ItemResult(index=v.index, status="duplicate", id=iid, person_id=pid)
+        elif key in seen:
+            results[v.index] = ItemResult(
+                index=v.index,
+                status="duplicate",
+                errors=[
+                    ItemError(
+                        path=f"items[{v.index}].external_id",
+                        message=f"same source and external_id as items[{seen[key]}]",
+                    )
+                ],
+            )
+        else:
+            seen[key] = v.index
+            fresh.append(v)
+
+    # People
+    resolver = Resolver(session, actor=actor)
+    resolver.prefetch([k for v in fresh if v.person for k in v.person.keys])
+    touchpoints = TouchpointRegistry(session)
+    agents = _AgentLookup(session)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    row_index: list[int] = []
+    for v in fresh:
+        item = v.item
+        person_id: int | None = None
+        if v.person is not None and v.person.keys:
+            if item.person is not None and item.person.audience:
+                problem = resolver.check_audience(item.person.audience)
+                if problem:
+                    results[v.index] = ItemResult(
+                        index=v.index,
+                        status="rejected",
+                        errors=[
+                            ItemError(path=f"items[{v.index}].person.audience", message=problem)
+                        ],
+                    )
+                    continue
+            person_id = resolver.resolve(v.person).person_id
+        attributes = dict(item.attributes or {})
+        agent_id = None
+        if item.agent:
+            agent_id = agents.id_for(item.agent)
+            attributes.setdefault("agent", item.agent)
+        rows.append(
+            {
+                "workspace_id": workspace_id,
+                "person_id": person_id,
+                "anonymous_id": item.anonymous_id,
+                "occurred_at": item.occurred_at,
+                "received_at": now,
+                "channel": item.channel,
+                "touchpoint_id": touchpoints.id_for(item.touchpoint) if item.touchpoint else None,
+                "direction": item.direction,
+                "type": item.type,
+                "subject": item.subject,
+                "text": item.text,
+                "language": item.language,
+                "rating": item.rating,
+                "rating_scale": item.rating_scale,
+                "agent_id": agent_id,
+                "conversation_id": item.conversation_id,
+                "attributes": attributes,
+                "source": item.source,
+                "external_id": item.external_id,
+            }
+        )
+        row_index.append(v.index)
+
+    stored_ids = _insert_rows(session, rows)
+    new_ids: list[int] = []
+    for index, row in zip(row_index, rows, strict=True):
+        iid = stored_ids.get((row["source"], row["external_id"]))
+        if iid is None:  # a concurrent request stored it first
+            iid = session.execute(
+                select(Interaction.id).where(
+                    Interaction.source == row["source"],
+                    Interaction.external_id == row["external_id"],
+                )
+            ).scalar_one()
+            results[index] = ItemResult(
+                index=index, status="duplicate", id=iid, person_id=row["person_id"]
+            )
+        else:
+            new_ids.append(iid)
+            results[index] = ItemResult(
+                index=index, status="stored", id=iid, person_id=row["person_id"]
+            )
+    if new_ids:
+        notify_ingested(session, new_ids)
+    return [r for r in results if r is not None]
+
+
+def notify_ingested(session: Session, interaction_ids: list[int]) -> None:
+    """Enqueue every subscriber of INTERACTIONS_INGESTED in the caller's transaction."""
+    workspace_id = bound_workspace(session)
+    for kind in subscribers(INTERACTIONS_INGESTED):
+        enqueue(session, kind, {"interaction_ids": interaction_ids}, workspace_id=workspace_id)
+
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    if not rows:
+        return {}
+    table = Interaction.__table__
+    statement = insert_ignoring_conflicts(
+        session, table, ["workspace_id", "source", "external_id"]
+    ).returning(table.c.id, table.c.source, table.c.external_id, sort_by_parameter_order=True)
+    out: dict[tuple[str, str], int] = {}
+    for part in chunks(rows, 1000):
+        for iid, source, external_id in session.execute(statement, part):
+            out[(source, external_id)] = iid
+    return out
+
+
+class _AgentLookup:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._ids: dict[str, int | None] = {}
+
+    def id_for(self, email: str) -> int | None:
+        email = email.strip().lower()
+        if email not in self._ids:
+            self._ids[email] = self.session.execute(
+                select(User.id)
+                .join(Membership, Membership.user_id == User.id)
+                .where(User.email == email)
+            ).scalar_one_or_none()
+        return self._ids[email]
+
+
+# ---------------------------------------------------------------- merges support
+
+
+def reassign_interactions_of(session: Session, from_person: int, to_person: int) -> list[int]:
+    ids = list(
+        session.execute(
+            select(Interaction.id).where(Interaction.person_id == from_person)
+        ).scalars()
+    )
+    for part in chunks(ids, 500):
+        session.execute(
+            update(Interaction).where(Interaction.id.in_(part)).values(person_id=to_person)
+        )
+    return ids
+
+
+def reassign_interactions(
+    session: Session, ids: list[int], holders: list[int], to_person: int
+) -> None:
+    for part in chunks(ids, 500):
+        session.execute(
+            update(Interaction)
+            .where(Interaction.id.in_(part), Interaction.person_id.in_(holders))
+            .values(person_id=to_person)
+        )
+
+
+# ---------------------------------------------------------------- reads
+
+
+def encode_cursor(occurred_at: datetime, iid: int) -> str:
+    return (
+        base64.urlsafe_b64encode(f"{occurred_at.isoformat()}|{iid}".encode()).decode().rstrip("=")
+    )
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        stamp, iid = base64.urlsafe_b64decode(padded).decode().split("|")
+        return datetime.fromisoformat(stamp), int(iid)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid("malformed cursor") from exc
+
+
+def timeline(
+    session: Session,
+    person_id: int,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    channels: list[str] | None = None,
+    types: list[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[list[InteractionOut], str | None]:
+    """Newest first; keyset pagination on (occurred_at, id) so pages never shift."""
+    query = select(Interaction).where(Interaction.person_id == person_id)
+    if channels:
+        query = query.where(Interaction.channel.in_(channels))
+    if types:
+        query = query.where(Interaction.type.in_(types))
+    if since:
+        query = query.where(Interaction.occurred_at >= since)
+    if until:
+        query = query.where(Interaction.occurred_at < until)
+    if cursor:
+        at, iid = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                Interaction.occurred_at < at,
+                and_(Interaction.occurred_at == at, Interaction.id < iid),
+            )
+        )
+    rows = list(
+        session.execute(
+            query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit + 1)
+        ).scalars()
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = interactions_out(session, rows)
+    next_cursor = encode_cursor(rows[-1].occurred_at, rows[-1].id) if more and rows else None
+    return items, next_cursor
+
+
+def interactions_out(session: Session, rows: list[Interaction]) -> list[InteractionOut]:
+    tp_ids = {r.touchpoint_id for r in rows if r.touchpoint_id}
+    names = (
+        dict(
+            session.execute(select(Touchpoint.id, Touchpoint.key).where(Touchpoint.id.in_(tp_ids)))
+            .tuples()
+            .all()
+        )
+        if tp_ids
+        else {}
+    )
+    return [
+        InteractionOut(
+            id=r.id,
+            person_id=r.person_id,
+            anonymous_id=r.anonymous_id,
+            occurred_at=r.occurred_at,
+            received_at=r.received_at,
+            channel=r.channel,
+            touchpoint=names.get(r.touchpoint_id) if r.touchpoint_id else None,
+            direction=r.direction,
+            type=r.type,
+            subject=r.subject,
+            text=r.text,
+            language=r.language,
+            rating=r.rating,
+            rating_scale=r.rating_scale,
+            agent_id=r.agent_id,
+            conversation_id=r.conversation_id,
+            attributes=r.attributes or {},
+            source=r.source,
+            external_id=r.external_id,
+        )
+        for r in rows
+    ]
+
+
+def get_interaction(session: Session, interaction_id: int) -> Interaction | None:
+    return session.execute(
+        select(Interaction).where(Interaction.id == interaction_id)
+    ).scalar_one_or_none()
+
+
+def count_interactions(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Interaction)).scalar_one())
+
+
+def counts_by_channel(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(Interaction.channel, func.count()).group_by(Interaction.channel)
+    ).all()
+    return {channel: int(n) for channel, n in rows}
+
+
+def list_touchpoints(session: Session) -> list[Touchpoint]:
+    return list(session.execute(select(Touchpoint).order_by(Touchpoint.key)).scalars())
+
+
+__all__ = ["ingest_batch", "timeline", "insert"]

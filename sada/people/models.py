@@ -1,0 +1,107 @@
+"""People (one profile per person), their identities and reversible merges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sada.db.base import Base, Timestamped, WorkspaceOwned
+from sada.db.types import BigIntId, JSONType, UTCDateTime
+
+
+class IdentityKind(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    HANDLE = "handle"  # namespace = social network
+    EXTERNAL_ID = "external_id"  # namespace = source system
+    ANONYMOUS_ID = "anonymous_id"  # namespace = source (e.g. segment)
+
+
+BUILTIN_AUDIENCES = (
+    "customer",
+    "prospect",
+    "employee",
+    "fan",
+    "partner",
+    "supplier",
+    "investor",
+    "media",
+)
+
+
+class Person(Base, WorkspaceOwned, Timestamped):
+    __tablename__ = "people"
+    __table_args__ = (
+        Index("ix_people_ws_name_search", "workspace_id", "name_search"),
+        Index("ix_people_ws_audience", "workspace_id", "audience"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    name: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Folded form of the name (case, Arabic/Persian letter variants, digits) for search.
+    name_search: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    audience: Mapped[str] = mapped_column(String(50), nullable=False, default="customer")
+    traits: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    # Frequently filtered traits kept as real columns (grouping inside JSON is slow).
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    segment: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Set when this profile was merged into another; such a profile is hidden.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class Identity(Base, WorkspaceOwned, Timestamped):
+    """An identifier that resolves to exactly one person in a workspace."""
+
+    __tablename__ = "identities"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "kind", "namespace", "value"),
+        Index("ix_identities_person", "person_id"),
+        Index("ix_identities_ws_value_search", "workspace_id", "value_search"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    namespace: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    value: Mapped[str] = mapped_column(String(320), nullable=False)
+    value_search: Mapped[str] = mapped_column(String(320), nullable=False)
+
+
+class AudienceType(Base, WorkspaceOwned, Timestamped):
+    """A workspace-defined audience beyond the built-in ones."""
+
+    __tablename__ = "audience_types"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(50), nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+
+class PersonMerge(Base, WorkspaceOwned, Timestamped):
+    """A merge of `merged_id` into `survivor_id`, with what moved, so it can be undone."""
+
+    __tablename__ = "person_merges"
+    __table_args__ = (Index("ix_person_merges_ws_merged", "workspace_id", "merged_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    survivor_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+    )
+    merged_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+    )
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    moved_identity_ids: Mapped[list[int]] = mapped_column(JSONType, nullable=False, default=list)
+    moved_interaction_ids: Mapped[list[int]] = mapped_column(JSONType, nullable=False, default=list)
+    merged_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,71 @@
+"""Shapes of people in and out of the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PersonRef(BaseModel):
+    """Who an event is about: any identities we know, plus optional profile data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=64)
+    name: str | None = Field(default=None, max_length=300)
+    external_ids: dict[str, str | int] | None = None
+    handles: dict[str, str] | None = None
+    anonymous_id: str | None = Field(default=None, max_length=320)
+    audience: str | None = Field(default=None, max_length=50)
+    traits: dict[str, Any] | None = None
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+
+
+class IdentifyRequest(PersonRef):
+    source: str = Field(default="api", max_length=100)
+
+
+class IdentityOut(BaseModel):
+    kind: str
+    namespace: str
+    value: str
+
+
+class PersonOut(BaseModel):
+    id: int
+    name: str | None
+    audience: str
+    language: str | None
+    segment: str | None
+    traits: dict[str, Any]
+    identities: list[IdentityOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class PersonSummary(BaseModel):
+    id: int
+    name: str | None
+    audience: str
+    segment: str | None
+    language: str | None
+    identities: list[IdentityOut]
+
+
+class IdentifyResult(BaseModel):
+    person_id: int
+    created: bool
+    merged_ids: list[int]
+
+
+class MergeOut(BaseModel):
+    id: int
+    survivor_id: int
+    merged_id: int
+    reason: str
+    created_at: datetime
+    undone_at: datetime | None
+    moved_interactions: int

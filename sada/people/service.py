@@ -1,0 +1,487 @@
+"""Identity resolution, profile updates, merges and unmerges, search.
+
+The same identity always resolves to the same person. An event carrying
+identities of several existing people merges them into the oldest, recording
+what moved so that `do_unmerge` can put everything back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from sada.core.errors import Invalid, NotFound
+from sada.db.dialect import chunks, insert_ignoring_conflicts
+from sada.db.scoping import bound_workspace
+from sada.db.types import utcnow
+from sada.people.identities import (
+    IdentityError,
+    IdentityKey,
+    anonymous_key,
+    normalize_email,
+    normalize_external_id,
+    normalize_handle,
+    normalize_phone,
+)
+from sada.people.models import (
+    BUILTIN_AUDIENCES,
+    AudienceType,
+    Identity,
+    IdentityKind,
+    Person,
+    PersonMerge,
+)
+from sada.people.schemas import IdentityOut, PersonOut, PersonRef, PersonSummary
+from sada.tenants.service import Actor, record_audit
+from sada.text.normalize import fold_for_search, to_ascii_digits
+
+PROMOTED_TRAITS = ("language", "segment")
+
+
+@dataclass
+class FieldError:
+    path: str
+    message: str
+
+
+@dataclass
+class ParsedPerson:
+    keys: list[IdentityKey]
+    ref: PersonRef
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def parse_person(ref: PersonRef, *, path: str, source: str) -> ParsedPerson:
+    """Normalize every identity of `ref`; collect precise errors instead of raising."""
+    parsed = ParsedPerson(keys=[], ref=ref)
+
+    def attempt(field_path: str, fn: Any, *args: Any) -> None:
+        try:
+            parsed.keys.append(fn(*args))
+        except IdentityError as exc:
+            parsed.errors.append(FieldError(field_path, str(exc)))
+
+    if ref.email is not None:
+        attempt(
+            f"{path}.email",
+            lambda v: IdentityKey(IdentityKind.EMAIL, "", normalize_email(v)),
+            ref.email,
+        )
+    if ref.phone is not None:
+        region = ref.country.upper() if ref.country else None
+        attempt(
+            f"{path}.phone",
+            lambda v: IdentityKey(IdentityKind.PHONE, "", normalize_phone(v, region)),
+            ref.phone,
+        )
+    for system, value in (ref.external_ids or {}).items():
+        attempt(f"{path}.external_ids.{system}", normalize_external_id, system, value)
+    for network, handle in (ref.handles or {}).items():
+        attempt(f"{path}.handles.{network}", normalize_handle, network, handle)
+    if ref.anonymous_id is not None:
+        attempt(f"{path}.anonymous_id", anonymous_key, source, ref.anonymous_id)
+    if ref.traits is not None:
+        for key in ref.traits:
+            if not isinstance(key, str) or not key or len(key) > 100:
+                parsed.errors.append(
+                    FieldError(f"{path}.traits", "trait names must be 1-100 characters")
+                )
+    # Identity kinds are plain strings in keys (StrEnum compares equal to its value).
+    parsed.keys = [IdentityKey(str(k.kind), k.namespace, k.value) for k in parsed.keys]
+    return parsed
+
+
+@dataclass
+class Resolution:
+    person_id: int
+    created: bool = False
+    merged_ids: list[int] = field(default_factory=list)
+
+
+class Resolver:
+    """Resolves people for one transaction; caches identities seen in the batch."""
+
+    def __init__(self, session: Session, *, actor: Actor | None = None) -> None:
+        self.session = session
+        self.workspace_id = bound_workspace(session)
+        self.actor = actor
+        self._cache: dict[IdentityKey, int] = {}
+        self._audiences: set[str] | None = None
+
+    # -- lookups
+
+    def prefetch(self, keys: list[IdentityKey]) -> None:
+        wanted = [k for k in set(keys) if k not in self._cache]
+        for part in chunks(wanted, 300):
+            rows = self.session.execute(
+                select(Identity.kind, Identity.namespace, Identity.value, Identity.person_id).where(
+                    tuple_(Identity.kind, Identity.namespace, Identity.value).in_(
+                        [(k.kind, k.namespace, k.value) for k in part]
+                    )
+                )
+            ).all()
+            for kind, namespace, value, person_id in rows:
+                self._cache[IdentityKey(kind, namespace, value)] = person_id
+
+    def check_audience(self, audience: str) -> str | None:
+        """Return an error message for an unknown audience, else None."""
+        if audience in BUILTIN_AUDIENCES:
+            return None
+        if self._audiences is None:
+            self._audiences = set(self.session.execute(select(AudienceType.key)).scalars())
+        if audience in self._audiences:
+            return None
+        return f"unknown audience {audience!r}; use one of {', '.join(BUILTIN_AUDIENCES)} or define it first"
+
+    # -- resolution
+
+    def resolve(self, parsed: ParsedPerson) -> Resolution:
+        if not parsed.keys:
+            raise Invalid(
+                "a person needs at least one identity (email, phone, external_ids, handles or anonymous_id)"
+            )
+        for _attempt in range(3):
+            self.prefetch(parsed.keys)
+            owners = sorted({self._cache[k] for k in parsed.keys if k in self._cache})
+            if not owners:
+                resolution = self._create(parsed)
+                if resolution is not None:
+                    return resolution
+                continue  # someone else created one of these identities meanwhile
+            survivor = owners[0]
+            merged: list[int] = []
+            for other in owners[1:]:
+                do_merge(
+                    self.session,
+                    survivor,
+                    other,
+                    reason="identities seen together in one event",
+                    actor=self.actor,
+                )
+                merged.append(other)
+                for key, pid in list(self._cache.items()):
+                    if pid == other:
+                        self._cache[key] = survivor
+            missing = [k for k in parsed.keys if k not in self._cache]
+            if missing and not self._attach(survivor, missing):
+                continue
+            self._update_profile(survivor, parsed.ref)
+            return Resolution(person_id=survivor, merged_ids=merged)
+        raise RuntimeError("identity resolution did not settle after 3 attempts")
+
+    def _create(self, parsed: ParsedPerson) -> Resolution | None:
+        ref = parsed.ref
+        traits = dict(ref.traits or {})
+        now = utcnow()
+        person = Person(
+            workspace_id=self.workspace_id,
+            name=ref.name,
+            name_search=fold_for_search(ref.name) if ref.name else None,
+            audience=ref.audience or "customer",
+            traits=traits,
+            language=_str_or_none(traits.get("language")),
+            segment=_str_or_none(traits.get("segment")),
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(person)
+        self.session.flush()
+        if not self._attach(person.id, parsed.keys):
+            # Lost a race for an identity: drop the empty profile and resolve again.
+            self.session.execute(Identity.__table__.delete().where(Identity.person_id == person.id))
+            self.session.delete(person)
+            self.session.flush()
+            return None
+        return Resolution(person_id=person.id, created=True)
+
+    def _attach(self, person_id: int, keys: list[IdentityKey]) -> bool:
+        """Insert identities for a person; False if any was taken concurrently."""
+        now = utcnow()
+        table = Identity.__table__
+        statement = insert_ignoring_conflicts(
+            self.session, table, ["workspace_id", "kind", "namespace", "value"]
+        ).returning(table.c.id)
+        ok = True
+        for key in keys:
+            inserted = self.session.execute(
+                statement,
+                {
+                    "workspace_id": self.workspace_id,
+                    "person_id": person_id,
+                    "kind": key.kind,
+                    "namespace": key.namespace,
+                    "value": key.value,
+                    "value_search": key.search_value,
+                    "created_at": now,
+                },
+            ).first()
+            if inserted is None:
+                ok = False
+                self._cache.pop(key, None)
+            else:
+                self._cache[key] = person_id
+        return ok
+
+    def _update_profile(self, person_id: int, ref: PersonRef) -> None:
+        if ref.name is None and ref.traits is None and ref.audience is None:
+            return
+        person = self.session.get(Person, person_id)
+        if person is None:  # pragma: no cover - identities point at live people
+            raise NotFound(f"person {person_id} vanished")
+        apply_profile(person, ref)
+
+
+def apply_profile(person: Person, ref: PersonRef) -> None:
+    changed = False
+    if ref.name and ref.name != person.name:
+        person.name = ref.name
+        person.name_search = fold_for_search(ref.name)
+        changed = True
+    if ref.audience and ref.audience != person.audience:
+        person.audience = ref.audience
+        changed = True
+    if ref.traits:
+        merged = {**(person.traits or {}), **ref.traits}
+        if merged != person.traits:
+            person.traits = merged
+            person.language = _str_or_none(merged.get("language"))
+            person.segment = _str_or_none(merged.get("segment"))
+            changed = True
+    if changed:
+        person.updated_at = utcnow()
+
+
+def _str_or_none(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value)[:100]
+    return text or None
+
+
+# ---------------------------------------------------------------- merge / unmerge
+
+
+def do_merge(
+    session: Session, survivor_id: int, merged_id: int, *, reason: str, actor: Actor | None = None
+) -> PersonMerge:
+    from sada.interactions.service import reassign_interactions_of
+
+    if survivor_id == merged_id:
+        raise Invalid("cannot merge a person into itself")
+    survivor = access_person(session, survivor_id)
+    merged = access_person(session, merged_id)
+    identity_ids = list(
+        session.execute(select(Identity.id).where(Identity.person_id == merged.id)).scalars()
+    )
+    session.execute(
+        update(Identity).where(Identity.id.in_(identity_ids)).values(person_id=survivor.id)
+    )
+    interaction_ids = reassign_interactions_of(session, merged.id, survivor.id)
+    copied = [k for k in (merged.traits or {}) if k not in (survivor.traits or {})]
+    snapshot = {
+        "name": merged.name,
+        "audience": merged.audience,
+        "traits": merged.traits,
+        "survivor_traits": survivor.traits,
+        "survivor_name": survivor.name,
+        "copied_trait_keys": copied,
+    }
+    if copied:
+        survivor.traits = {**(survivor.traits or {}), **{k: merged.traits[k] for k in copied}}
+        survivor.language = survivor.language or merged.language
+        survivor.segment = survivor.segment or merged.segment
+    if not survivor.name and merged.name:
+        survivor.name, survivor.name_search = merged.name, merged.name_search
+    survivor.updated_at = utcnow()
+    merged.merged_into_id = survivor.id
+    merged.updated_at = utcnow()
+    record = PersonMerge(
+        workspace_id=bound_workspace(session),
+        survivor_id=survivor.id,
+        merged_id=merged.id,
+        reason=reason,
+        moved_identity_ids=identity_ids,
+        moved_interaction_ids=interaction_ids,
+        merged_snapshot=snapshot,
+    )
+    session.add(record)
+    session.flush()
+    record_audit(
+        session,
+        actor,
+        "person.merge",
+        "person",
+        survivor.id,
+        {
+            "merged_id": merged.id,
+            "merge_id": record.id,
+            "reason": reason,
+            "identities": len(identity_ids),
+            "interactions": len(interaction_ids),
+        },
+    )
+    return record
+
+
+def do_unmerge(session: Session, merge_id: int, *, actor: Actor | None = None) -> PersonMerge:
+    from sada.interactions.service import reassign_interactions
+
+    record = session.execute(
+        select(PersonMerge).where(PersonMerge.id == merge_id)
+    ).scalar_one_or_none()
+    if record is None:
+        raise NotFound(f"no merge {merge_id}")
+    if record.undone_at is not None:
+        raise Invalid(f"merge {merge_id} was already undone")
+    merged = session.get(Person, record.merged_id)
+    survivor = session.get(Person, record.survivor_id)
+    if merged is None or survivor is None:
+        raise NotFound("a person of this merge no longer exists")
+    # The survivor may itself have been merged later; rows may now sit further down the chain.
+    holders = _merge_chain(session, survivor.id)
+    session.execute(
+        update(Identity)
+        .where(Identity.id.in_(record.moved_identity_ids), Identity.person_id.in_(holders))
+        .values(person_id=merged.id)
+    )
+    reassign_interactions(session, record.moved_interaction_ids, holders, merged.id)
+    snapshot = record.merged_snapshot or {}
+    for key in snapshot.get("copied_trait_keys", []):
+        if survivor.traits and key in survivor.traits:
+            survivor.traits = {k: v for k, v in survivor.traits.items() if k != key}
+    survivor.language = _str_or_none((survivor.traits or {}).get("language"))
+    survivor.segment = _str_or_none((survivor.traits or {}).get("segment"))
+    if snapshot.get("survivor_name") is None and survivor.name == merged.name:
+        survivor.name = None
+        survivor.name_search = None
+    merged.merged_into_id = None
+    merged.updated_at = survivor.updated_at = utcnow()
+    record.undone_at = utcnow()
+    record_audit(
+        session,
+        actor,
+        "person.unmerge",
+        "person",
+        merged.id,
+        {"merge_id": record.id, "survivor_id": survivor.id},
+    )
+    session.flush()
+    return record
+
+
+def _merge_chain(session: Session, person_id: int) -> list[int]:
+    chain = [person_id]
+    current = session.get(Person, person_id)
+    while current is not None and current.merged_into_id is not None and len(chain) < 50:
+        chain.append(current.merged_into_id)
+        current = session.get(Person, current.merged_into_id)
+    return chain
+
+
+def list_merges(session: Session, person_id: int) -> list[PersonMerge]:
+    return list(
+        session.execute(
+            select(PersonMerge)
+            .where(or_(PersonMerge.survivor_id == person_id, PersonMerge.merged_id == person_id))
+            .order_by(PersonMerge.id.desc())
+        ).scalars()
+    )
+
+
+# ---------------------------------------------------------------- reads
+
+
+def access_person(session: Session, person_id: int) -> Person:
+    """The person of the bound workspace, or NotFound (also for other workspaces' ids)."""
+    person = session.execute(select(Person).where(Person.id == person_id)).scalar_one_or_none()
+    if person is None:
+        raise NotFound(f"no person {person_id}")
+    return person
+
+
+def live_person_id(session: Session, person_id: int) -> int:
+    """Follow merges to the profile that now holds this person's data."""
+    return _merge_chain(session, person_id)[-1]
+
+
+def identities_of(session: Session, person_ids: list[int]) -> dict[int, list[IdentityOut]]:
+    out: dict[int, list[IdentityOut]] = {pid: [] for pid in person_ids}
+    for part in chunks(person_ids, 500):
+        rows = session.execute(
+            select(Identity).where(Identity.person_id.in_(part)).order_by(Identity.id)
+        ).scalars()
+        for ident in rows:
+            out[ident.person_id].append(
+                IdentityOut(kind=ident.kind, namespace=ident.namespace, value=ident.value)
+            )
+    return out
+
+
+def person_out(session: Session, person: Person) -> PersonOut:
+    return PersonOut(
+        id=person.id,
+        name=person.name,
+        audience=person.audience,
+        language=person.language,
+        segment=person.segment,
+        traits=person.traits or {},
+        identities=identities_of(session, [person.id])[person.id],
+        created_at=person.created_at,
+        updated_at=person.updated_at,
+    )
+
+
+def search_people(
+    session: Session, q: str | None, *, limit: int = 50, audience: str | None = None
+) -> list[PersonSummary]:
+    """Case-insensitive, Arabic/Persian-folded search over names and identities."""
+    query = select(Person).where(Person.merged_into_id.is_(None))
+    if audience:
+        query = query.where(Person.audience == audience)
+    if q and q.strip():
+        folded = fold_for_search(q)
+        like = f"%{_escape_like(folded)}%"
+        matching_ids = select(Identity.person_id).where(
+            Identity.value_search.like(like, escape="\\")
+        )
+        conditions = [Person.name_search.like(like, escape="\\"), Person.id.in_(matching_ids)]
+        digits = "".join(ch for ch in to_ascii_digits(q) if ch.isdigit())
+        if len(digits) >= 6:
+            tail = digits.lstrip("0")
+            conditions.append(
+                Person.id.in_(
+                    select(Identity.person_id).where(
+                        Identity.kind == IdentityKind.PHONE.value,
+                        Identity.value_search.like(f"%{tail}%"),
+                    )
+                )
+            )
+        query = query.where(or_(*conditions))
+    people = list(session.execute(query.order_by(Person.id.desc()).limit(limit)).scalars())
+    idents = identities_of(session, [p.id for p in people])
+    return [
+        PersonSummary(
+            id=p.id,
+            name=p.name,
+            audience=p.audience,
+            segment=p.segment,
+            language=p.language,
+            identities=idents[p.id],
+        )
+        for p in people
+    ]
+
+
+def count_people(session: Session) -> int:
+    return int(
+        session.execute(
+            select(func.count()).select_from(Person).where(Person.merged_into_id.is_(None))
+        ).scalar_one()
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

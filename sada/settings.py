@@ -1,0 +1,81 @@
+"""One settings object, read when the app or a command starts, never at import."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - marker for "not configured"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the settings cannot run safely (e.g. production with a default secret)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SADA_", env_file=None, extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///./sada.db"
+    secret_key: str = DEFAULT_SECRET_KEY
+    base_url: str = "http://127.0.0.1:8000"
+
+    # Ingest limits
+    max_batch_items: int = 1000
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_text_bytes: int = 64 * 1024
+
+    # Per API key rate limit: sustained requests per second and burst size.
+    api_rate_per_second: float = 50.0
+    api_rate_burst: int = 200
+
+    # Jobs
+    run_jobs_in_process: bool = True
+    job_poll_interval: float = 0.5
+    job_lease_seconds: int = 300
+
+    # Mail
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_starttls: bool = False
+    mail_from: str = "Sada <sada@localhost>"
+
+    # Outbound webhooks: hosts or CIDRs that may be reached despite the SSRF guard.
+    webhook_allowed_hosts: str = ""
+
+    # Text models: optional directory with heavier local models (never downloaded).
+    text_model_dir: str | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalize_postgres_driver(cls, value: str) -> str:
+        # Accept plain postgres URLs and route them through psycopg 3.
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://") :]
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value[len("postgresql://") :]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_safe_to_run(self) -> None:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ConfigurationError(
+                "SADA_SECRET_KEY is the default value; set a long random secret before "
+                "running with SADA_ENVIRONMENT=production"
+            )
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ConfigurationError("SADA_SECRET_KEY must be at least 32 characters in production")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings for commands; the web app receives its Settings explicitly."""
+    return Settings()

@@ -1,0 +1,182 @@
+"""Workspace administration over the API: keys, audit log, touchpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from sada.interactions.models import Touchpoint
+from sada.interactions.service import list_touchpoints
+from sada.tenants import service
+from sada.tenants.auth import access_api_key, actor_for_key
+from sada.tenants.models import Scope
+
+router = APIRouter(prefix="/api/v1", tags=["workspace"])
+
+
+class WorkspaceOut(BaseModel):
+    id: int
+    name: str
+    display_name: str
+    timezone: str
+    default_language: str
+    languages: list[str]
+    calendar: str
+
+
+class ApiKeyOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[str] = Field(min_length=1)
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="shown once; only a hash is stored")
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    ip: str | None
+    details: dict[str, Any]
+
+
+class TouchpointIn(BaseModel):
+    key: str = Field(min_length=1, max_length=100)
+    label: str = Field(default="", max_length=200)
+    channel: str | None = None
+    description: str = ""
+
+
+class TouchpointOut(TouchpointIn):
+    id: int
+
+
+def _key_out(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "prefix": row.prefix,
+        "scopes": row.scopes,
+        "created_at": row.created_at,
+        "last_used_at": row.last_used_at,
+        "revoked_at": row.revoked_at,
+    }
+
+
+@router.get("/workspace", response_model=WorkspaceOut)
+def get_workspace(request: Request) -> WorkspaceOut:
+    key = access_api_key(request, Scope.READ)
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        ws = service.get_workspace(session, key.workspace_id)
+        return WorkspaceOut.model_validate(ws, from_attributes=True)
+
+
+@router.get("/api-keys", response_model=list[ApiKeyOut])
+def list_keys(request: Request) -> list[ApiKeyOut]:
+    key = access_api_key(request, Scope.ADMIN)
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        return [ApiKeyOut(**_key_out(k)) for k in service.list_api_keys(session)]
+
+
+@router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
+def create_key(request: Request, body: ApiKeyCreate) -> ApiKeyCreated:
+    key = access_api_key(request, Scope.ADMIN)
+    with request.app.state.services.db.transaction(key.workspace_id) as session:
+        row, full = service.do_create_api_key(
+            session, name=body.name, scopes=body.scopes, actor=actor_for_key(request, key)
+        )
+        return ApiKeyCreated(**_key_out(row), key=full)
+
+
+@router.delete("/api-keys/{key_id}", response_model=ApiKeyOut)
+def revoke_key(request: Request, key_id: int) -> ApiKeyOut:
+    key = access_api_key(request, Scope.ADMIN)
+    with request.app.state.services.db.transaction(key.workspace_id) as session:
+        return ApiKeyOut(
+            **_key_out(
+                service.do_revoke_api_key(session, key_id, actor=actor_for_key(request, key))
+            )
+        )
+
+
+@router.get("/audit", response_model=list[AuditOut])
+def audit_log(request: Request, limit: int = Query(100, ge=1, le=1000)) -> list[AuditOut]:
+    key = access_api_key(request, Scope.ADMIN)
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        return [
+            AuditOut(
+                id=e.id,
+                at=e.at,
+                actor=e.actor_label,
+                action=e.action,
+                target_type=e.target_type,
+                target_id=e.target_id,
+                ip=e.ip,
+                details=e.details,
+            )
+            for e in service.list_audit(session, limit=limit)
+        ]
+
+
+@router.get("/touchpoints", response_model=list[TouchpointOut])
+def touchpoints(request: Request) -> list[TouchpointOut]:
+    key = access_api_key(request, Scope.READ)
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        return [
+            TouchpointOut(
+                id=t.id, key=t.key, label=t.label, channel=t.channel, description=t.description
+            )
+            for t in list_touchpoints(session)
+        ]
+
+
+@router.put("/touchpoints/{key_name}", response_model=TouchpointOut)
+def upsert_touchpoint(request: Request, key_name: str, body: TouchpointIn) -> TouchpointOut:
+    from sqlalchemy import select
+
+    key = access_api_key(request, Scope.ADMIN)
+    with request.app.state.services.db.transaction(key.workspace_id) as session:
+        row = session.execute(
+            select(Touchpoint).where(Touchpoint.key == key_name.lower())
+        ).scalar_one_or_none()
+        if row is None:
+            row = Touchpoint(key=key_name.lower())
+            session.add(row)
+        row.label, row.channel, row.description = (
+            body.label or key_name,
+            body.channel,
+            body.description,
+        )
+        session.flush()
+        service.record_audit(
+            session,
+            actor_for_key(request, key),
+            "touchpoint.upsert",
+            "touchpoint",
+            row.id,
+            {"key": row.key},
+        )
+        return TouchpointOut(
+            id=row.id,
+            key=row.key,
+            label=row.label,
+            channel=row.channel,
+            description=row.description,
+        )

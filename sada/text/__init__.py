@@ -1,0 +1,1 @@
+"""Text understanding: language, normalization, sentiment, aspects, topics, PII."""
