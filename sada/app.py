@@ -104,12 +104,18 @@ def create_app(
             status_code=422,
         )
 
-    from sada.connectors.segment.api import router as segment_router
-    from sada.interactions.api import router as interactions_router
-    from sada.people.api import router as people_router
-    from sada.tenants.api import router as tenants_router
-    from sada.web.home import router as home_router
+    import importlib
 
-    for router in (interactions_router, people_router, tenants_router, segment_router, home_router):
-        app.include_router(router)
+    for module_name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(module_name).router)
     return app
+
+
+# Each domain's router module (a module-level `router`); domains add their line here.
+ROUTER_MODULES = [
+    "sada.interactions.api",
+    "sada.people.api",
+    "sada.tenants.api",
+    "sada.connectors.segment.api",
+    "sada.web.home",
+]

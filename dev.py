@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Bootstrap with nothing but Python 3.11+: `python3 dev.py run` or `python3 dev.py test`.
+
+Creates .venv, installs Sada into it (with test extras for `test`), then runs
+the demo or the whole test suite. Extra arguments go to `sada demo` / pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def ensure_venv(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Sada needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PY.exists():
+        print("creating .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / f".installed-{extras or 'base'}"
+    pyproject = ROOT / "pyproject.toml"
+    if stamp.exists() and stamp.stat().st_mtime >= pyproject.stat().st_mtime:
+        return
+    print(f"installing sada-cx{extras} into .venv ...", flush=True)
+    subprocess.run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
+    subprocess.run([str(PY), "-m", "pip", "install", "-q", "-e", f".{extras}"], cwd=ROOT, check=True)
+    stamp.touch()
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("run", "test"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "run":
+        ensure_venv("")
+        return subprocess.call([str(BIN / "sada"), "demo", *rest], cwd=ROOT)
+    ensure_venv("[test]")
+    return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
