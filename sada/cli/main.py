@@ -75,7 +75,7 @@ def _workspace_id(db, name: str) -> int:  # type: ignore[no-untyped-def]
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def db_upgrade(revision: str = typer.Argument("heads", help="Target revision (default: all heads).")) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
     from sada.db.migrate import current_revision, upgrade
 

@@ -21,7 +21,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def upgrade(db: Database, revision: str = "heads") -> None:
     config = alembic_config(db.url)
     # Migrations run outside BEGIN IMMEDIATE hooks: plain connection, one transaction.
     with db.engine.connect() as connection:
@@ -31,9 +31,11 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
 
 def current_revision(db: Database) -> str | None:
+    """The applied revisions, comma-separated (each domain has its own branch)."""
     with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        heads = MigrationContext.configure(connection).get_current_heads()
+    return ",".join(sorted(heads)) or None
 
 
-def head_revision(db: Database) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(db.url)).get_current_head()
+def head_revisions(db: Database) -> list[str]:
+    return sorted(ScriptDirectory.from_config(alembic_config(db.url)).get_heads())
