@@ -1,0 +1,646 @@
+"""Language and script identification for Arabic, Persian, Chinese and English.
+
+The script decides first (Han -> Chinese unless kana/hangul say otherwise); within
+the Arabic script, Persian and Arabic are told apart by letters only one of them
+uses, by function words of each (after folding ي/ى/ك, so Persian typed on an
+Arabic keyboard is still Persian) and by `lingua` restricted to Arabic, Persian
+and Urdu; within the Latin script, Arabizi and Finglish (Arabic and Persian in
+Latin letters with digits for sounds) are caught by their spellings before
+`lingua` chooses between English and a guard set of other Latin languages.
+
+A guard language (French, Urdu, Japanese, ...) is returned as itself: a text in
+a language no model covers says so instead of being forced into one of ours.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sada.text.normalize import _LETTER_FOLD, clean, strip_arabic_marks, traditional_share
+
+SUPPORTED = ("ar", "fa", "zh", "en")
+
+_URLISH = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<!\w)@\w+")
+
+# Letters Persian uses and Arabic does not (پ چ ژ گ) and the reverse (ة, ى at word end, ؤ).
+_FA_LETTERS = set("\u067e\u0686\u0698\u06af")
+_AR_LETTERS = set("\u0629\u0624")
+
+_FA_WORDS = {
+    "است",
+    "را",
+    "این",
+    "که",
+    "از",
+    "به",
+    "با",
+    "برای",
+    "خیلی",
+    "بود",
+    "هست",
+    "نیست",
+    "بودم",
+    "شد",
+    "میشه",
+    "نمیشه",
+    "ولی",
+    "اما",
+    "هم",
+    "یه",
+    "یک",
+    "اون",
+    "آن",
+    "ما",
+    "شما",
+    "چرا",
+    "چی",
+    "چه",
+    "کنم",
+    "کنید",
+    "کرد",
+    "کردم",
+    "کردن",
+    "دارم",
+    "داره",
+    "بهتر",
+    "خوب",
+    "بد",
+    "عالی",
+    "ممنون",
+    "مرسی",
+    "سفارش",
+    "بسیار",
+    "هیچ",
+    "اصلا",
+    "تا",
+    "نه",
+    "بله",
+    "آره",
+    "کنه",
+    "باشه",
+    "رو",
+    "تو",
+    "دیگه",
+    "همه",
+    "هستش",
+    "بودن",
+    "واقعا",
+    "گرم",
+    "سرد",
+    "نبود",
+    "میکنم",
+    "ندارم",
+    "نداره",
+    "کیفیت",
+    "قیمت",
+    "ارسال",
+    "همیشه",
+    "راضی",
+    "ممنونم",
+    "خوشمزه",
+    "بودند",
+    "میکند",
+    "کند",
+    "نیز",
+    "شده",
+    "شود",
+    "دارد",
+    "باید",
+    "اینکه",
+    "چون",
+    "خب",
+    "ناراضی",
+    "تشکر",
+    "بودش",
+    "نبودش",
+    "خیلیی",
+}
+_AR_WORDS = {
+    "في",
+    "على",
+    "هذا",
+    "هذه",
+    "الذي",
+    "التي",
+    "كان",
+    "كانت",
+    "جدا",
+    "لا",
+    "ما",
+    "انا",
+    "أنا",
+    "انت",
+    "هو",
+    "هي",
+    "لم",
+    "لن",
+    "قد",
+    "عن",
+    "الى",
+    "إلى",
+    "مع",
+    "كل",
+    "او",
+    "أو",
+    "ليس",
+    "يا",
+    "الله",
+    "والله",
+    "شي",
+    "شيء",
+    "مش",
+    "بس",
+    "اللي",
+    "ايش",
+    "وش",
+    "كيف",
+    "ليش",
+    "عشان",
+    "علشان",
+    "حلو",
+    "زين",
+    "مره",
+    "مرة",
+    "جميل",
+    "سيء",
+    "ممتاز",
+    "افضل",
+    "أفضل",
+    "لكن",
+    "ولكن",
+    "هل",
+    "انه",
+    "أنه",
+    "ان",
+    "أن",
+    "إن",
+    "بعد",
+    "قبل",
+    "عند",
+    "لقد",
+    "يعني",
+    "اي",
+    "كذا",
+    "هاد",
+    "هادا",
+    "دي",
+    "ده",
+    "عايز",
+    "فيه",
+}
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th|s|k|m|am|pm|gb|mb|x)$")
+_LONG_RUN = re.compile(r"(.)\1{2,}")
+_FA_FOLDED = {w.translate(_LETTER_FOLD) for w in _FA_WORDS}
+_AR_FOLDED = {w.translate(_LETTER_FOLD) for w in _AR_WORDS} - _FA_FOLDED
+_FA_FOLDED -= {w.translate(_LETTER_FOLD) for w in _AR_WORDS}
+
+# Arabizi: Latin letters with digits standing for Arabic sounds (3=ع, 7=ح, 2=ء, 5=خ, 9=ق).
+_ARABIZI_TOKEN = re.compile(
+    r"^(?=[a-z235789']{3,}$)(?:[a-z']*[a-z][235789]|[235789][a-z])[a-z235789']*$"
+)
+_ARABIZI_WORDS = {
+    "ana",
+    "enta",
+    "inta",
+    "enti",
+    "inti",
+    "mesh",
+    "msh",
+    "mish",
+    "el",
+    "ya",
+    "wallah",
+    "wallahi",
+    "yalla",
+    "yallah",
+    "habibi",
+    "7abibi",
+    "shukran",
+    "kteer",
+    "kter",
+    "ktir",
+    "3adi",
+    "lesh",
+    "leh",
+    "mafi",
+    "fi",
+    "bas",
+    "tayeb",
+    "tayyib",
+    "inshallah",
+    "mashallah",
+    "hada",
+    "hatha",
+    "hay",
+    "shu",
+    "eh",
+    "ezay",
+    "izay",
+    "keda",
+    "kda",
+    "ma3",
+    "3ala",
+    "7elw",
+    "helw",
+    "7ilw",
+    "mosh",
+    "mafeesh",
+    "mafish",
+    "walla",
+    "akeed",
+    "3shan",
+    "3ashan",
+    "ahlan",
+    "marhaba",
+    "salam",
+    "kifak",
+    "kefak",
+    "zay",
+    "3ayez",
+    "3ayz",
+    "bidi",
+    "baddi",
+    "ba2a",
+    "2awi",
+    "awy",
+    "awi",
+    "gamed",
+    "gamda",
+    "7aga",
+    "haga",
+}
+_FINGLISH_WORDS = {
+    "kheili",
+    "kheyli",
+    "khyli",
+    "khoob",
+    "khob",
+    "khub",
+    "bood",
+    "bud",
+    "hast",
+    "nist",
+    "mamnoon",
+    "mamnun",
+    "mersi",
+    "merci",
+    "chera",
+    "chi",
+    "shoma",
+    "man",
+    "ma",
+    "ke",
+    "ast",
+    "az",
+    "ba",
+    "baraye",
+    "vali",
+    "ama",
+    "dige",
+    "ino",
+    "oon",
+    "un",
+    "mikhastam",
+    "mikham",
+    "nemikham",
+    "kardam",
+    "kard",
+    "kon",
+    "konid",
+    "dashtam",
+    "dare",
+    "nadare",
+    "salam",
+    "aali",
+    "ali",
+    "bad",
+    "sefaresh",
+    "ghaza",
+    "ghazaa",
+    "garm",
+    "sard",
+    "pas",
+    "hamin",
+    "hich",
+    "asan",
+    "vaghan",
+    "vaqan",
+    "mishe",
+    "nemishe",
+    "bedin",
+    "lotfan",
+    "khoshmaze",
+    "faghat",
+    "heyf",
+    "geroon",
+    "kardid",
+    "bod",
+    "hamishe",
+    "ziad",
+    "kam",
+}
+_FINGLISH_STRONG = {
+    "kheili",
+    "kheyli",
+    "khyli",
+    "khoob",
+    "mamnoon",
+    "mamnun",
+    "nist",
+    "baraye",
+    "dige",
+    "mikham",
+    "nemikham",
+    "kardam",
+    "dashtam",
+    "nadare",
+    "sefaresh",
+    "ghaza",
+    "vaghan",
+    "mishe",
+    "nemishe",
+    "lotfan",
+    "mikhastam",
+    "bood",
+    "hast",
+    "khoshmaze",
+    "faghat",
+}
+_ENGLISH_COMMON = {
+    "the",
+    "a",
+    "an",
+    "is",
+    "was",
+    "are",
+    "were",
+    "it",
+    "this",
+    "that",
+    "and",
+    "or",
+    "but",
+    "not",
+    "no",
+    "very",
+    "good",
+    "bad",
+    "great",
+    "i",
+    "you",
+    "my",
+    "your",
+    "we",
+    "they",
+    "to",
+    "of",
+    "in",
+    "on",
+    "for",
+    "with",
+    "at",
+    "be",
+    "have",
+    "has",
+    "had",
+    "do",
+    "did",
+    "so",
+    "too",
+    "thanks",
+    "thank",
+    "please",
+    "love",
+    "hate",
+    "ok",
+    "okay",
+    "yes",
+    "app",
+    "service",
+    "delivery",
+    "order",
+    "price",
+    "product",
+    "food",
+    "late",
+    "fast",
+    "slow",
+    "nice",
+    "awesome",
+    "terrible",
+    "worst",
+    "best",
+    "just",
+    "what",
+    "why",
+    "how",
+    "can",
+    "cannot",
+    "can't",
+    "don't",
+    "dont",
+    "won't",
+    "still",
+    "again",
+    "never",
+    "always",
+}
+
+# Latin-script guard set: lingua picks among English and these, so French or
+# Spanish text is reported as such rather than as English.
+_LATIN_GUARDS = ("fr", "es", "de", "it", "pt", "nl", "tr", "id")
+_LINGUA_CODES = {
+    "ar": "ARABIC", "fa": "PERSIAN", "ur": "URDU", "en": "ENGLISH", "fr": "FRENCH",
+    "es": "SPANISH", "de": "GERMAN", "it": "ITALIAN", "pt": "PORTUGUESE", "nl": "DUTCH",
+    "tr": "TURKISH", "id": "INDONESIAN",
+}  # fmt: skip
+
+
+@dataclass
+class LanguageResult:
+    language: str  # ISO 639-1 code, or "und" when there is no language to see
+    script: str  # ISO 15924: Arab, Latn, Hans, Hant, Jpan, Kore, Cyrl, Deva, Zyyy
+    confidence: float
+    mixed: bool = False
+    scripts: dict[str, float] = field(default_factory=dict)
+    romanized: bool = False  # Arabizi / Finglish
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _script_of(ch: str) -> str | None:
+    o = ord(ch)
+    if (0x0600 <= o <= 0x06FF) or (0x0750 <= o <= 0x077F) or (0xFB50 <= o <= 0xFEFF):
+        return "Arab" if ch.isalpha() else None
+    if 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x2FFFF:
+        return "Hani"
+    if 0x3040 <= o <= 0x30FF:
+        return "Kana"
+    if 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF:
+        return "Hang"
+    if 0x0400 <= o <= 0x04FF:
+        return "Cyrl"
+    if 0x0900 <= o <= 0x097F:
+        return "Deva"
+    if 0x0590 <= o <= 0x05FF:
+        return "Hebr"
+    if ch.isalpha():
+        if o < 0x0250 or 0x1E00 <= o <= 0x1EFF:
+            return "Latn"
+        return "Other"
+    return None
+
+
+def script_counts(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for ch in text:
+        s = _script_of(ch)
+        if s is not None:
+            counts[s] = counts.get(s, 0) + 1
+    if "Hani" in counts:  # one Han character carries about a word: weigh it like 3 letters
+        counts["Hani"] *= 3
+    return counts
+
+
+@lru_cache(maxsize=8)
+def _detector(codes: tuple[str, ...]) -> Any:
+    from lingua import Language, LanguageDetectorBuilder
+
+    langs = [getattr(Language, _LINGUA_CODES[c]) for c in codes]
+    return LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models().build()
+
+
+def _lingua(text: str, codes: tuple[str, ...]) -> dict[str, float]:
+    reverse = {v: k for k, v in _LINGUA_CODES.items()}
+    values = _detector(codes).compute_language_confidence_values(text)
+    return {reverse[v.language.name]: float(v.value) for v in values}
+
+
+def _arabic_script_language(text: str, allowed: tuple[str, ...]) -> tuple[str, float]:
+    text = _LONG_RUN.sub(r"\1", strip_arabic_marks(text))
+    words = re.findall(r"[\u0600-\u06ff\u0750-\u077f]+", text)
+    if not words:
+        return ("ar" if "ar" in allowed or "fa" not in allowed else "fa"), 0.5
+    fa = ar = 0.0
+    letters = "".join(words)
+    fa += 2.0 * sum(1 for c in letters if c in _FA_LETTERS)
+    ar += 2.0 * sum(1 for c in letters if c in _AR_LETTERS)
+    # The keyboard shows through the yeh and kaf forms; weak evidence, capped.
+    ar += min(1.0, 0.25 * sum(1 for c in letters if c in "\u064a\u0643"))
+    fa += min(1.0, 0.25 * sum(1 for c in letters if c in "\u06cc\u06a9"))
+    for w in words:
+        f = w.translate(_LETTER_FOLD)
+        if f in _FA_FOLDED:
+            fa += 1.5
+        elif f in _AR_FOLDED:
+            ar += 1.5
+        if w.startswith(("ال", "وال", "بال", "فال", "لل")) and len(w) > 3:
+            ar += 1.0
+        if w.endswith("ى") and len(w) > 2:
+            ar += 0.5
+        if f.startswith(("می", "نمی")) and len(f) > 3:
+            fa += 0.75
+        if f.endswith(("ها", "های", "هایی")) and len(f) > 3:
+            fa += 0.5
+    probs = _lingua(text, ("ar", "fa", "ur"))
+    # Lingua sees the text as typed; evidence above is spelling-independent.
+    fa += 3.0 * probs.get("fa", 0.0)
+    ar += 3.0 * probs.get("ar", 0.0)
+    ur = 3.0 * probs.get("ur", 0.0)
+    if "ur" not in allowed and ur > 2.7 and fa < 1.0 and ar < 1.0 and len(letters) > 25:
+        return "ur", probs["ur"]
+    total = fa + ar
+    candidates = [c for c in ("fa", "ar") if c in allowed] or ["ar", "fa"]
+    if len(candidates) == 1:
+        return candidates[0], 1.0
+    if fa > ar:
+        return "fa", fa / total
+    return "ar", (ar / total) if total else 0.5
+
+
+def _latin_language(text: str, allowed: tuple[str, ...]) -> tuple[str, float, bool]:
+    tokens = re.findall(r"[a-z0-9']+", text.lower())
+    tokens = [t for t in tokens if not t.isdigit()]
+    if not tokens:
+        return ("en" if "en" in allowed else allowed[0]), 0.3, False
+    n = len(tokens)
+    arabizi = sum(1 for t in tokens if _ARABIZI_TOKEN.match(t) and not _ORDINAL.match(t)) * 1.5
+    arabizi += sum(1 for t in tokens if t in _ARABIZI_WORDS)
+    finglish = sum(1 for t in tokens if t in _FINGLISH_WORDS)
+    finglish += sum(1.5 for t in tokens if t in _FINGLISH_STRONG)
+    english = sum(1 for t in tokens if t in _ENGLISH_COMMON)
+    if "ar" in allowed and arabizi >= max(1.5, 0.3 * n) and arabizi > english + finglish:
+        return "ar", min(0.95, 0.5 + arabizi / (2 * n)), True
+    if "fa" in allowed and finglish >= max(2.5, 0.5 * n) and finglish > 1.5 * english + arabizi:
+        return "fa", min(0.95, 0.5 + finglish / (3 * n)), True
+    codes = tuple(dict.fromkeys(("en", *_LATIN_GUARDS)))
+    probs = _lingua(text, codes)
+    best = max(probs, key=lambda k: probs[k])
+    en = probs.get("en", 0.0)
+    if best != "en":
+        # Short texts and texts full of common English words stay English unless
+        # the other language is clearly ahead.
+        short = len(text) < 25 or english >= 0.3 * n
+        if not (short and probs[best] < 0.9) and probs[best] > 0.6:
+            return best, probs[best], False
+    target = "en" if "en" in allowed else best
+    return target, max(en, 0.5), False
+
+
+def detect_language(
+    text: str, allowed: tuple[str, ...] | list[str] | None = None
+) -> LanguageResult:
+    """Language and script of `text`, restricted to `allowed` (default: ar, fa, zh, en)."""
+    allowed_t = tuple(allowed) if allowed else SUPPORTED
+    allowed_t = tuple(a for a in allowed_t if a in SUPPORTED) or SUPPORTED
+    text = clean(text)
+    sample = _URLISH.sub(" ", text[:2000]).replace("#", " ").replace("_", " ")
+    counts = script_counts(sample)
+    total = sum(counts.values())
+    if total == 0:
+        return LanguageResult(language="und", script="Zyyy", confidence=0.0)
+    shares = {k: round(v / total, 3) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])}
+    dominant = next(iter(shares))
+    if dominant == "Latn" and len(shares) > 1:
+        # Brand names and product codes are Latin inside Arabic, Persian or Chinese
+        # sentences; a substantial share of another script is the sentence's language.
+        second, share = list(shares.items())[1]
+        if second in ("Arab", "Hani") and share >= 0.3:
+            dominant = second
+    mixed = len(shares) > 1 and list(shares.values())[1] >= 0.15
+    if dominant == "Hani" or (dominant == "Kana" and "Hani" in shares):
+        if counts.get("Kana", 0) >= 2 or dominant == "Kana":
+            return LanguageResult("ja", "Jpan", 0.9, mixed, shares)
+        trad = traditional_share(sample)
+        script = "Hant" if trad >= 0.1 else "Hans"
+        return LanguageResult("zh", script, 0.99, mixed, shares)
+    if dominant == "Hang":
+        return LanguageResult("ko", "Kore", 0.95, mixed, shares)
+    if dominant == "Cyrl":
+        return LanguageResult("ru", "Cyrl", 0.8, mixed, shares)
+    if dominant == "Deva":
+        return LanguageResult("hi", "Deva", 0.8, mixed, shares)
+    if dominant == "Hebr":
+        return LanguageResult("he", "Hebr", 0.9, mixed, shares)
+    if dominant == "Arab":
+        arabic_part = "".join(ch if (_script_of(ch) in ("Arab", None)) else " " for ch in sample)
+        lang, conf = _arabic_script_language(arabic_part, allowed_t)
+        return LanguageResult(lang, "Arab", round(conf, 3), mixed, shares)
+    if dominant == "Latn":
+        latin_part = "".join(ch if _script_of(ch) in ("Latn", None) else " " for ch in sample)
+        latin_part = unicodedata.normalize("NFKC", latin_part)
+        lang, conf, roman = _latin_language(latin_part, allowed_t)
+        return LanguageResult(lang, "Latn", round(conf, 3), mixed, shares, romanized=roman)
+    return LanguageResult("und", dominant, 0.0, mixed, shares)
+
+
+def model_language(result: LanguageResult) -> str:
+    """The supported language whose models should read a text with this result."""
+    if result.language in SUPPORTED:
+        return result.language
+    return {"Arab": "ar", "Hans": "zh", "Hant": "zh", "Jpan": "zh"}.get(result.script, "en")

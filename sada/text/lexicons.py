@@ -1,0 +1,147 @@
+"""Aspect keyword lexicons in Arabic, Persian, Chinese and English.
+
+Keywords are matched on `fold_for_search` text (so أ/ا, ي/ی, ك/ک, ة/ه and
+diacritics do not matter) at word starts for alphabetic languages (Arabic and
+Persian words take prefixes like ال, و, ب, so a keyword may also follow those),
+and as substrings for Chinese.
+
+Each aspect also has a one-line description in the four languages, used as the
+prototype for embedding similarity when embeddings are available.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from sada.text.normalize import fold_for_search
+
+ASPECTS: dict[str, dict[str, list[str]]] = {
+    "delivery": {
+        "en": ["deliver", "delivery", "delivered", "shipping", "shipped", "shipment", "courier",
+               "driver", "arrived", "arrive", "late", "delay", "delayed", "package", "parcel",
+               "tracking", "dispatch", "on time", "took hours", "never came", "cold food"],
+        "ar": ["توصيل", "التوصيل", "الشحن", "شحن", "المندوب", "مندوب", "السائق", "تأخر", "تاخير",
+               "متأخر", "وصل", "وصول", "الطلب وصل", "الطرد", "الديليفري", "دليفري", "تأخير"],
+        "fa": ["ارسال", "پیک", "تحویل", "دیر", "تاخیر", "تأخیر", "رسید", "نرسید", "سرد بود",
+               "پست", "بسته", "زمان ارسال", "موقع", "دیررس", "ارسالش", "پیکتون"],
+        "zh": ["快递", "物流", "送货", "配送", "发货", "到货", "送餐", "外卖员", "骑手", "运输",
+               "包装", "速度", "延迟", "送到", "派送"],
+    },
+    "product_quality": {
+        "en": ["quality", "product", "food", "taste", "tasty", "fresh", "broken", "defective",
+               "works", "worked", "stopped working", "battery", "screen", "sound", "durable",
+               "material", "size", "fit", "flavor", "delicious", "cheap quality", "item"],
+        "ar": ["الجودة", "جودة", "جوده", "المنتج", "منتج", "الاكل", "الأكل", "اكل", "الطعم",
+               "طعم", "لذيذ", "طازج", "خربان", "البطارية", "الشاشة", "الصوت", "المقاس", "النوعية",
+               "الخامة", "نظيف", "الوجبة", "الطبق"],
+        "fa": ["کیفیت", "محصول", "غذا", "طعم", "خوشمزه", "تازه", "خراب", "باتری", "صفحه",
+               "صدا", "جنس", "سایز", "اندازه", "کالا", "پیتزا", "برگر", "کباب", "ساندویچ", "مزه"],
+        "zh": ["质量", "品质", "产品", "东西", "味道", "口感", "好吃", "新鲜", "坏了", "电池",
+               "屏幕", "音质", "做工", "材质", "尺码", "效果", "性能", "正品", "商品"],
+    },
+    "staff": {
+        "en": ["staff", "employee", "agent", "waiter", "waitress", "rude", "polite", "friendly",
+               "helpful", "support", "customer service", "service", "manager", "cashier",
+               "representative", "attitude", "receptionist"],
+        "ar": ["الموظف", "موظف", "الموظفين", "الموظفة", "خدمة العملاء", "الخدمة", "خدمه",
+               "التعامل", "تعامل", "محترم", "وقح", "الاستقبال", "النادل", "المدير", "الكاشير",
+               "الدعم", "اسلوب"],
+        "fa": ["کارمند", "پرسنل", "کارکنان", "برخورد", "رفتار", "پشتیبانی", "مودب", "بی ادب",
+               "بی‌ادب", "گارسون", "مدیر", "اپراتور", "خدمات مشتری", "پاسخگویی", "پاسخگو"],
+        "zh": ["客服", "服务员", "员工", "态度", "服务", "前台", "店员", "热情", "礼貌",
+               "工作人员", "经理", "售后"],
+    },
+    "app_website": {
+        "en": ["app", "website", "site", "login", "log in", "password", "crash", "crashes",
+               "bug", "update", "checkout", "page", "online", "interface", "button", "account"],
+        "ar": ["التطبيق", "تطبيق", "البرنامج", "الموقع", "الابليكيشن", "تسجيل الدخول",
+               "كلمة المرور", "الصفحة", "تحديث", "يعلق", "الحساب", "الواجهة"],
+        "fa": ["اپلیکیشن", "اپ", "برنامه", "سایت", "وبسایت", "ورود", "رمز", "آپدیت",
+               "به روزرسانی", "صفحه اصلی", "حساب کاربری", "باگ", "کرش", "نرم افزار"],
+        "zh": ["app", "应用", "软件", "网站", "网页", "登录", "密码", "闪退", "更新", "界面",
+               "系统", "账号", "页面", "客户端"],
+    },
+    "billing": {
+        "en": ["bill", "billing", "invoice", "charged", "charge", "refund", "payment", "paid",
+               "pay", "card", "overcharged", "subscription", "receipt", "money back", "fee"],
+        "ar": ["الفاتورة", "فاتورة", "الدفع", "دفع", "دفعت", "استرجاع", "استرداد", "المبلغ",
+               "خصم", "البطاقة", "الاشتراك", "الرسوم", "فلوسي", "مبلغ", "الحساب البنكي"],
+        "fa": ["فاکتور", "صورتحساب", "پرداخت", "پول", "برگشت پول", "بازگشت وجه", "کسر",
+               "کارت", "اشتراک", "هزینه ارسال", "تراکنش", "مبلغ", "کیف پول"],
+        "zh": ["发票", "付款", "支付", "退款", "扣款", "账单", "收费", "扣费", "退钱", "订阅",
+               "银行卡", "信用卡"],
+    },
+    "price": {
+        "en": ["price", "prices", "expensive", "cheap", "overpriced", "cost", "costs", "value",
+               "worth", "affordable", "discount", "deal", "pricey", "money"],
+        "ar": ["السعر", "سعر", "الاسعار", "الأسعار", "اسعار", "غالي", "غالية", "رخيص", "مكلف",
+               "التكلفة", "الخصم", "عرض", "يستاهل", "قيمة"],
+        "fa": ["قیمت", "گران", "گرون", "ارزان", "ارزون", "تخفیف", "هزینه", "می ارزه",
+               "میارزه", "نمی ارزه", "ارزش", "گرونه", "قیمتش"],
+        "zh": ["价格", "价钱", "贵", "便宜", "性价比", "划算", "优惠", "打折", "值得", "不值",
+               "实惠", "价位"],
+    },
+}  # fmt: skip
+
+DESCRIPTIONS: dict[str, list[str]] = {
+    "delivery": ["delivery, shipping and courier timing", "التوصيل والشحن وتأخر الطلب",
+                 "ارسال و تحویل سفارش و تاخیر پیک", "快递物流送货速度"],
+    "product_quality": ["quality of the product or food, taste, defects",
+                        "جودة المنتج وطعم الأكل", "کیفیت محصول و طعم غذا", "产品质量和味道"],
+    "staff": ["staff and customer service behaviour", "تعامل الموظفين وخدمة العملاء",
+              "برخورد کارکنان و پشتیبانی", "客服和服务员的态度"],
+    "app_website": ["the mobile app or website, login and bugs", "التطبيق والموقع والأعطال",
+                    "اپلیکیشن و سایت و مشکلات ورود", "应用程序和网站的问题"],
+    "billing": ["billing, payment, charges and refunds", "الفواتير والدفع والاسترداد",
+                "پرداخت و صورتحساب و بازگشت وجه", "付款账单和退款"],
+    "price": ["price and value for money", "السعر والقيمة مقابل المال", "قیمت و ارزش خرید",
+              "价格和性价比"],
+}  # fmt: skip
+
+# Arabic clitics that may stand before a word: و ف ب ك ل and the article.
+_AR_PREFIX = r"(?:و|ف|ب|ل|ك|ک)?(?:ال|ا?ل)?"
+
+
+def _pattern_for(keyword: str, lang: str) -> str:
+    folded = re.escape(fold_for_search(keyword))
+    if lang == "zh":
+        return folded
+    if lang in ("ar", "fa"):
+        return r"(?<!\w)" + _AR_PREFIX + folded
+    return r"\b" + folded
+
+
+@lru_cache(maxsize=64)
+def compile_keywords(keywords: tuple[tuple[str, str], ...]) -> re.Pattern[str] | None:
+    """One regex for (keyword, lang) pairs; matches at word starts (substrings for Chinese)."""
+    parts = sorted(
+        {_pattern_for(k, lang) for k, lang in keywords if k.strip()}, key=len, reverse=True
+    )
+    if not parts:
+        return None
+    return re.compile("|".join(parts))
+
+
+@lru_cache(maxsize=1)
+def aspect_patterns() -> dict[str, re.Pattern[str]]:
+    out = {}
+    for aspect, by_lang in ASPECTS.items():
+        pairs = tuple((k, lang) for lang, words in by_lang.items() for k in words)
+        pattern = compile_keywords(pairs)
+        assert pattern is not None
+        out[aspect] = pattern
+    return out
+
+
+def guess_lang(keyword: str) -> str:
+    if any("\u4e00" <= ch <= "\u9fff" for ch in keyword):
+        return "zh"
+    if any("\u0600" <= ch <= "\u06ff" for ch in keyword):
+        return "ar"
+    return "en"
+
+
+def keyword_aspects(folded_text: str) -> list[str]:
+    """Aspects whose keywords occur in a `fold_for_search`-ed text."""
+    return [aspect for aspect, pattern in aspect_patterns().items() if pattern.search(folded_text)]

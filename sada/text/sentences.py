@@ -1,0 +1,91 @@
+"""Sentence and clause splitting for Arabic, Persian, Chinese and English.
+
+Sentences end at . ! ? … and their Arabic/Persian (؟ ؛ ۔) and Chinese (。！？；)
+forms, and at line breaks. A full stop between digits or inside an
+abbreviation-like token (e.g. "3.5", "U.S.") does not end a sentence.
+
+Clauses split a sentence further at contrast words ("but", "لكن", "ولی", "但是"):
+"delivery was late but the food was great" is two clauses with two aspects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_END = re.compile(
+    r"(?:[!?\u061f\u203c\u2047-\u2049]+|(?<!\d)\.(?!\d)(?![A-Za-z]\.)\.*|\u2026+|[\u3002\uff01\uff1f\uff1b\u06d4]+)"
+    r"[\"'\u201d\u2019)\]\u00bb]*"
+    r"|\n+"
+)
+_ABBREV = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:Mr|Mrs|Ms|Dr|Prof|St|vs|etc|e\.g|i\.e|No)\.$")
+
+_CONTRAST = {
+    "en": r"but|however|although|though|whereas|yet|except",
+    "ar": r"لكن|ولكن|لكنه|لكنها|بس|إلا أن|الا ان|غير أن|بينما|مع أن|رغم أن|ولاكن",
+    "fa": r"ولی|اما|ولي|ولیکن|در حالی که|درحالیکه|با اینکه|با این حال|هرچند|ولی‌",
+    "zh": r"但是|但|可是|不过|然而|却|只是",
+}
+_CLAUSE_SPLIT = {
+    lang: re.compile(
+        (r"\s*[,،;؛]?\s*(?<!\w)(?:" + words + r")(?!\w)\s*")
+        if lang != "zh"
+        else (r"[，,；;]?(?:" + words + r")")
+    )
+    for lang, words in _CONTRAST.items()
+}
+_ZH_COMMA = re.compile(r"[，,；;]")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str, max_sentences: int = 200) -> list[Span]:
+    """Sentences of `text` with their character offsets (whitespace trimmed)."""
+    spans: list[Span] = []
+    start = 0
+    for m in _END.finditer(text):
+        end = m.end()
+        if m.group().startswith(".") and _ABBREV.search(text[start : m.start() + 1]):
+            continue
+        _add(spans, text, start, end)
+        start = end
+        if len(spans) >= max_sentences:
+            break
+    if start < len(text) and len(spans) < max_sentences:
+        _add(spans, text, start, len(text))
+    elif len(spans) >= max_sentences and start < len(text):
+        last = spans.pop()
+        _add(spans, text, last.start, len(text))
+    return spans
+
+
+def _add(spans: list[Span], text: str, start: int, end: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    if not stripped or not any(ch.isalnum() or ord(ch) > 0x2000 for ch in stripped):
+        if spans and stripped:  # trailing punctuation or emoji joins the previous sentence
+            prev = spans[-1]
+            spans[-1] = Span(
+                prev.start,
+                start + len(chunk.rstrip()),
+                text[prev.start : start + len(chunk.rstrip())],
+            )
+        return
+    lead = len(chunk) - len(chunk.lstrip())
+    s = start + lead
+    spans.append(Span(s, s + len(stripped), stripped))
+
+
+def split_clauses(sentence: str, lang: str) -> list[str]:
+    """Parts of a sentence separated by contrast words (the words themselves dropped)."""
+    pattern = _CLAUSE_SPLIT.get(lang)
+    if pattern is None:
+        return [sentence]
+    parts = [p.strip(" ,،;؛，") for p in pattern.split(sentence)]
+    parts = [p for p in parts if p]
+    return parts or [sentence]

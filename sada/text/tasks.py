@@ -1,0 +1,38 @@
+"""Background jobs of text understanding."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sada.db.engine import Database
+from sada.jobs.registry import handler
+
+log = logging.getLogger(__name__)
+
+MAX_IDS_PER_JOB = 10_000
+
+
+@handler("text.analyze")
+def analyze_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """Analyse interactions {"interaction_ids": [...]}; idempotent (upserts analyses).
+
+    A payload without a workspace or with malformed ids is a permanent error:
+    it raises ValueError and the runner records it after its retries.
+    """
+    if workspace_id is None:
+        raise ValueError("text.analyze needs a workspace")
+    raw = payload.get("interaction_ids") or []
+    if not isinstance(raw, list):
+        raise ValueError("interaction_ids must be a list")
+    ids = []
+    for value in raw[:MAX_IDS_PER_JOB]:
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            log.warning("text.analyze: skipping bad interaction id %r", value)
+    if not ids:
+        return
+    from sada.text.service import analyze_interactions
+
+    analyze_interactions(db, workspace_id, ids)

@@ -1,0 +1,310 @@
+"""Training of the linear sentiment models with numpy/scipy only.
+
+No scikit-learn: vocabulary selection (document frequency, then chi-squared),
+TF-IDF weighting and a multinomial logistic regression fitted with L-BFGS are
+written here, so `sada text train` works in any installation and the shipped
+models are applied by exactly the code that trained them.
+
+A workspace can fine-tune a shipped model on its own labels: the vocabulary
+and idf stay, and the weights are pulled towards the shipped ones (an L2 prior
+centred on them) instead of towards zero.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import optimize, sparse
+
+from sada.text.features import FeatureConfig, analyze_prepared
+from sada.text.normalize import model_text
+from sada.text.sentiment import LinearSentimentModel, softmax
+
+CLASS_ORDER = ("negative", "neutral", "positive")
+
+
+@dataclass
+class Example:
+    text: str
+    label: str
+    lang: str
+    source: str = ""
+    domain: str = ""
+
+
+def read_jsonl(path: str | Path) -> list[Example]:
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            row = json.loads(line)
+            label = str(row.get("label", "")).lower()
+            if label not in CLASS_ORDER:
+                continue
+            out.append(
+                Example(
+                    text=str(row.get("text", "")),
+                    label=label,
+                    lang=str(row.get("lang", "")),
+                    source=str(row.get("source", Path(path).stem)),
+                    domain=str(row.get("domain", "")),
+                )
+            )
+    return out
+
+
+def _tfidf(docs: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    for feats in docs:
+        counts = Counter(i for i in map(vocab.get, feats) if i is not None)
+        if counts:
+            cols = list(counts)
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(cols))
+            vals = (1.0 + np.log(tf)) * idf[cols]
+            vals /= float(np.sqrt(vals @ vals)) or 1.0
+            indices.extend(cols)
+            data.extend(vals.tolist())
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.asarray(data), np.asarray(indices, dtype=np.int32), indptr),
+        shape=(len(docs), len(vocab)),
+    )
+
+
+def select_vocabulary(
+    docs: Sequence[list[str]], y: np.ndarray, n_classes: int, max_features: int, min_df: int = 2
+) -> tuple[list[str], np.ndarray]:
+    """Features kept by document frequency >= min_df, then the top by chi-squared."""
+    df: Counter[str] = Counter()
+    for feats in docs:
+        df.update(set(feats))
+    candidates = [f for f, c in df.items() if c >= min_df]
+    index = {f: i for i, f in enumerate(candidates)}
+    rows, cols = [], []
+    for r, feats in enumerate(docs):
+        for c in {index[f] for f in feats if f in index}:
+            rows.append(r)
+            cols.append(c)
+    x = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(docs), len(candidates))
+    )
+    onehot = np.eye(n_classes, dtype=np.float32)[y]
+    observed = np.asarray((x.T @ onehot).T)  # classes x features
+    feature_count = np.asarray(x.sum(axis=0)).ravel()
+    class_prob = onehot.mean(axis=0)
+    expected = np.outer(class_prob, feature_count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2 = np.nansum((observed - expected) ** 2 / np.where(expected > 0, expected, 1), axis=0)
+    keep = np.argsort(-chi2, kind="stable")[:max_features]
+    keep.sort()
+    vocab = [candidates[i] for i in keep]
+    n_docs = len(docs)
+    dfs = np.array([df[f] for f in vocab], dtype=np.float64)
+    idf = np.log((1.0 + n_docs) / (1.0 + dfs)) + 1.0
+    return vocab, idf
+
+
+def fit_logistic(
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    n_classes: int,
+    *,
+    c: float = 4.0,
+    sample_weight: np.ndarray | None = None,
+    prior: tuple[np.ndarray, np.ndarray] | None = None,
+    max_iter: int = 300,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression, L2-penalized (towards `prior` when given)."""
+    n, d = x.shape
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    w = w * (n / w.sum())
+    onehot = np.eye(n_classes)[y]
+    coef0 = np.zeros((n_classes, d)) if prior is None else prior[0].astype(np.float64)
+    b0 = np.zeros(n_classes) if prior is None else prior[1].astype(np.float64)
+    lam = 1.0 / c
+    xt = x.T.tocsr() if sparse.issparse(x) else np.ascontiguousarray(x.T)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        coef = theta[: n_classes * d].reshape(n_classes, d)
+        b = theta[n_classes * d :]
+        z = np.asarray(x @ coef.T) + b
+        z -= z.max(axis=1, keepdims=True)
+        logsum = np.log(np.exp(z).sum(axis=1, keepdims=True))
+        logp = z - logsum
+        nll = -float((w[:, None] * onehot * logp).sum())
+        diff = coef - coef0
+        value = nll + 0.5 * lam * float((diff * diff).sum())
+        g = w[:, None] * (np.exp(logp) - onehot)  # n x k
+        grad_coef = np.asarray(xt @ g).T + lam * diff
+        grad_b = g.sum(axis=0)
+        return value, np.concatenate([grad_coef.ravel(), grad_b])
+
+    theta0 = np.concatenate([coef0.ravel(), b0])
+    res = optimize.minimize(
+        loss, theta0, jac=True, method="L-BFGS-B", options={"maxiter": max_iter}
+    )
+    theta = res.x
+    return theta[: n_classes * d].reshape(n_classes, d), theta[n_classes * d :]
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """Scalar T minimizing held-out negative log-likelihood of softmax(z / T)."""
+
+    def nll(t: float) -> float:
+        p = softmax(logits / t)
+        return -float(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
+
+    res = optimize.minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded")
+    return float(res.x)
+
+
+def balanced_weights(
+    labels: Sequence[str], sources: Sequence[str], *, cap: float = 3.0
+) -> np.ndarray:
+    """Each source weighs about the same in total; classes balanced within the mix."""
+    src_count = Counter(sources)
+    n = len(labels)
+    per_source = n / max(1, len(src_count))
+    w = np.array([min(cap, max(1 / cap, per_source / src_count[s])) for s in sources])
+    class_mass: dict[str, float] = {}
+    for label, wi in zip(labels, w, strict=True):
+        class_mass[label] = class_mass.get(label, 0.0) + float(wi)
+    total = sum(class_mass.values())
+    k = len(class_mass)
+    cw = {c: min(cap, total / (k * m)) for c, m in class_mass.items()}
+    return w * np.array([cw[label] for label in labels])
+
+
+def train_linear(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    lang: str,
+    config: FeatureConfig,
+    max_features: int,
+    c: float = 4.0,
+    sample_weight: np.ndarray | None = None,
+    dev: tuple[Sequence[str], Sequence[str]] | None = None,
+    threshold: float | None = None,
+    meta: dict[str, Any] | None = None,
+) -> LinearSentimentModel:
+    classes = [c_ for c_ in CLASS_ORDER if c_ in set(labels)]
+    if len(classes) < 2:
+        raise ValueError("training needs at least two distinct labels")
+    cidx = {c_: i for i, c_ in enumerate(classes)}
+    y = np.array([cidx[label] for label in labels])
+    docs = [analyze_prepared(model_text(t), config) for t in texts]
+    vocab, idf = select_vocabulary(docs, y, len(classes), max_features)
+    vmap = {f: i for i, f in enumerate(vocab)}
+    x = _tfidf(docs, vmap, idf)
+    coef, intercept = fit_logistic(x, y, len(classes), c=c, sample_weight=sample_weight)
+    model = LinearSentimentModel(
+        lang=lang,
+        classes=classes,
+        config=config,
+        vocab_list=vocab,
+        idf=idf.astype(np.float32),
+        coef=coef.astype(np.float32),
+        intercept=intercept.astype(np.float32),
+        meta=dict(meta or {}),
+    )
+    if dev is not None and len(dev[0]) > 20:
+        dev_y = np.array([cidx.get(label, -1) for label in dev[1]])
+        mask = dev_y >= 0
+        logits = model.decision(
+            model.transform([t for t, m in zip(dev[0], mask, strict=True) if m])
+        )
+        model.temperature = fit_temperature(logits, dev_y[mask])
+    model.threshold = threshold if threshold is not None else (0.6 if len(classes) == 2 else 0.5)
+    return model
+
+
+def fine_tune(
+    base: LinearSentimentModel,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    c: float = 1.0,
+    meta: dict[str, Any] | None = None,
+) -> LinearSentimentModel:
+    """Adapt a model to a workspace's labels: same vocabulary, weights pulled to the base."""
+    classes = list(base.classes)
+    cidx = {c_: i for i, c_ in enumerate(classes)}
+    pairs = [(t, cidx[label]) for t, label in zip(texts, labels, strict=True) if label in cidx]
+    if not pairs:
+        raise ValueError(f"no example has one of the model's labels {classes}")
+    x = base.transform([t for t, _ in pairs])
+    y = np.array([i for _, i in pairs])
+    coef, intercept = fit_logistic(
+        x, y, len(classes), c=c, prior=(base.coef, base.intercept), max_iter=200
+    )
+    return LinearSentimentModel(
+        lang=base.lang,
+        classes=classes,
+        config=base.config,
+        vocab_list=base.vocab_list,
+        idf=base.idf,
+        coef=coef.astype(np.float32),
+        intercept=intercept.astype(np.float32),
+        temperature=base.temperature,
+        threshold=base.threshold,
+        meta={**base.meta, **(meta or {}), "fine_tuned_on": len(pairs)},
+    )
+
+
+# ------------------------------------------------------------------ metrics
+def scores_for(
+    labels: Iterable[str], predicted: Iterable[str], classes: Sequence[str]
+) -> dict[str, Any]:
+    labels = list(labels)
+    predicted = list(predicted)
+    n = len(labels)
+    confusion = {a: {b: 0 for b in classes} for a in classes}
+    for a, b in zip(labels, predicted, strict=True):
+        if a in confusion and b in confusion[a]:
+            confusion[a][b] += 1
+    per_class = {}
+    for cls in classes:
+        tp = confusion[cls][cls]
+        fp = sum(confusion[o][cls] for o in classes if o != cls)
+        fn = sum(confusion[cls][o] for o in classes if o != cls)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        per_class[cls] = round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0
+    present = [c_ for c_ in classes if any(label == c_ for label in labels)]
+    macro = sum(per_class[c_] for c_ in present) / len(present) if present else 0.0
+    acc = sum(1 for a, b in zip(labels, predicted, strict=True) if a == b) / n if n else 0.0
+    return {
+        "n": n,
+        "accuracy": round(acc, 4),
+        "macro_f1": round(macro, 4),
+        "per_class_f1": per_class,
+        "confusion": confusion,
+    }
+
+
+def brier(proba: np.ndarray, y: np.ndarray) -> float:
+    onehot = np.eye(proba.shape[1])[y]
+    return float(((proba - onehot) ** 2).sum(axis=1).mean())
+
+
+def expected_calibration_error(proba: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    conf = proba.max(axis=1)
+    correct = proba.argmax(axis=1) == y
+    ece = 0.0
+    for lo in np.linspace(0, 1, bins, endpoint=False):
+        mask = (conf > lo) & (conf <= lo + 1 / bins)
+        if mask.any():
+            ece += mask.mean() * abs(correct[mask].mean() - conf[mask].mean())
+    return float(ece) if not math.isnan(ece) else 0.0
