@@ -1,0 +1,699 @@
+"""`sada import interactions FILE`: CSV and JSONL files into the interaction log.
+
+Why it is built this way:
+
+- Every batch goes through `ingest_batch` in its own transaction, so imported rows get
+  exactly the validation, identity resolution and jobs that API items get.
+- Re-runs are safe: each row has a `source` + `external_id` (taken from the file, or a
+  hash of the row's content when the file has none), unique per workspace, so a row is
+  never stored twice. After a crash, `FILE.progress.json` (rows committed, plus the
+  file's size, mtime and a hash of its first MB) lets the next run skip what is done;
+  if the file changed, the run starts over and the database's uniqueness does the rest.
+- Encodings: UTF-8 with or without BOM, UTF-16 LE/BE with BOM. Anything else is refused
+  before a single row is stored, naming the line and byte of the first undecodable data.
+- Columns: `--map FIELD=COLUMN` (FIELD like `text`, `person.email`,
+  `person.traits.segment`, `attributes.order_id`). Columns named like item fields
+  (dotted names for nesting) are used as is. **Other columns go to `attributes.<column>`**
+  and a warning listing them is printed once, so nothing in the file is silently lost.
+  JSONL objects are items; unknown top-level keys likewise go to `attributes`.
+- Defaults: `source` from the option, `direction` inbound, `type` message; `channel`
+  and `occurred_at` must come from the file.
+- Rejected rows go to a CSV file (UTF-8 with BOM so spreadsheet programs read Arabic,
+  Persian and Chinese correctly) with the line number, the error paths and messages,
+  and the original row.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from sada.db.engine import Database
+from sada.interactions.schemas import IngestItem
+from sada.interactions.service import IngestLimits, ingest_batch
+from sada.people.schemas import PersonRef
+
+DELIMITERS = [",", ";", "\t", "|"]
+HEAD_BYTES = 1024 * 1024
+PROGRESS_VERSION = 1
+
+ITEM_FIELDS = frozenset(IngestItem.model_fields) - {"person", "attributes"}
+PERSON_FIELDS = frozenset(PersonRef.model_fields) - {"traits", "external_ids", "handles"}
+PERSON_DICTS = ("traits", "external_ids", "handles")
+REQUIRED_FROM_FILE = ("occurred_at", "channel")
+
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+class ImportError_(Exception):  # noqa: N801 - the CLI imports this name
+    """The file cannot be imported at all (encoding, header, mapping); nothing was stored."""
+
+
+# ---------------------------------------------------------------- fields
+
+
+def check_field(name: str) -> str:
+    """Return the canonical dotted path of an item field, or raise ImportError_."""
+    parts = name.strip().split(".")
+    if len(parts) == 1 and parts[0] in ITEM_FIELDS:
+        return parts[0]
+    if parts[0] == "attributes" and len(parts) == 2 and parts[1]:
+        return name.strip()
+    if parts[0] == "person":
+        if len(parts) == 2 and parts[1] in PERSON_FIELDS:
+            return name.strip()
+        if len(parts) == 3 and parts[1] in PERSON_DICTS and parts[2]:
+            return name.strip()
+    raise ImportError_(
+        f"unknown field {name!r}: use one of {', '.join(sorted(ITEM_FIELDS))}, "
+        f"person.{{{','.join(sorted(PERSON_FIELDS))}}}, person.traits.NAME, "
+        "person.external_ids.SYSTEM, person.handles.NETWORK or attributes.NAME"
+    )
+
+
+def is_item_field(name: str) -> bool:
+    try:
+        check_field(name)
+    except ImportError_:
+        return False
+    return True
+
+
+def set_path(item: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    target = item
+    for part in parts[:-1]:
+        nxt = target.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            target[part] = nxt
+        target = nxt
+    target[parts[-1]] = value
+
+
+def row_hash(values: list[str] | str) -> str:
+    """A stable external_id from a row's content (the same row always hashes the same)."""
+    data = values if isinstance(values, str) else "\x1f".join(values)
+    return "row-" + hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+# ---------------------------------------------------------------- decoding
+
+
+@dataclass
+class Decoded:
+    encoding: str  # "utf-8", "utf-8-sig", "utf-16-le", "utf-16-be"
+    bom: int  # bytes of byte order mark to skip
+
+
+def detect_encoding(path: Path) -> Decoded:
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return Decoded("utf-8", 3)
+    if head.startswith(b"\xff\xfe"):
+        return Decoded("utf-16-le", 2)
+    if head.startswith(b"\xfe\xff"):
+        return Decoded("utf-16-be", 2)
+    return Decoded("utf-8", 0)
+
+
+def _bad_bytes_message(path: Path, line: int, offset: int, chunk: bytes, encoding: str) -> str:
+    shown = " ".join(f"0x{b:02x}" for b in chunk[:4])
+    return (
+        f"{path.name}: line {line}, byte {offset:,} ({shown}) is not valid {encoding.upper()}. "
+        "Save the file as UTF-8 (with or without BOM) or UTF-16 with BOM and import it again; "
+        "nothing was imported."
+    )
+
+
+def check_decodable(path: Path, enc: Decoded) -> None:
+    """Refuse the file before storing anything if any byte cannot be decoded."""
+    if enc.encoding == "utf-8":
+        offset = 0
+        with path.open("rb") as fh:
+            for line_no, raw in enumerate(fh, 1):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise ImportError_(
+                        _bad_bytes_message(
+                            path, line_no, offset + exc.start, raw[exc.start :], "utf-8"
+                        )
+                    ) from None
+                offset += len(raw)
+        return
+    data = path.read_bytes()[enc.bom :]
+    try:
+        data.decode(enc.encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].decode(enc.encoding, "replace").count("\n") + 1
+        raise ImportError_(
+            _bad_bytes_message(path, line, enc.bom + exc.start, data[exc.start :], enc.encoding)
+        ) from None
+
+
+class LineSource:
+    """Decoded physical lines (newlines kept) with the bytes consumed so far."""
+
+    def __init__(self, path: Path, enc: Decoded, counter: list[int]) -> None:
+        self.path = path
+        self.enc = enc
+        self.counter = counter  # [bytes consumed]
+
+    def __iter__(self) -> Iterator[str]:
+        if self.enc.encoding == "utf-8":
+            with self.path.open("rb") as fh:
+                fh.seek(self.enc.bom)
+                self.counter[0] = self.enc.bom
+                for raw in fh:
+                    self.counter[0] += len(raw)
+                    yield raw.decode("utf-8")
+            return
+        text = self.path.read_bytes()[self.enc.bom :].decode(self.enc.encoding)
+        self.counter[0] = self.enc.bom
+        for line in io.StringIO(text, newline=""):
+            self.counter[0] += len(line.encode(self.enc.encoding, "surrogatepass"))
+            yield line
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """Pick the delimiter that gives the header several columns and the rows the same count."""
+    best, best_score = ",", (-1, -1)
+    sample = "".join(lines)
+    for delim in DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delim))
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        # drop the last row: the sample may cut it short
+        body = rows[1:-1] if len(rows) > 2 else rows[1:]
+        consistent = sum(1 for r in body if len(r) == width)
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass
+class Record:
+    line: int
+    original: list[str]  # what goes to the rejects file after line and errors
+    item: dict[str, Any] | None = None
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    """How CSV columns become item fields."""
+
+    header: list[str]
+    targets: list[str | None]  # per column: dotted field path, or None to ignore
+    unknown: list[str]
+    source_column: bool
+    external_id_column: bool
+
+
+def plan_columns(header: list[str], mapping: dict[str, str]) -> Plan:
+    if not header or all(not h.strip() for h in header):
+        raise ImportError_("the first line must be a header naming the columns")
+    stripped = [h.strip() for h in header]
+    dupes = sorted({h for h in stripped if stripped.count(h) > 1})
+    if dupes:
+        raise ImportError_(f"duplicate column name(s) in the header: {', '.join(dupes)}")
+    targets: list[str | None] = [None] * len(stripped)
+    index = {h: i for i, h in enumerate(stripped)}
+    for field_name, column in mapping.items():
+        path = check_field(field_name)
+        col = column.strip()
+        if col not in index:
+            raise ImportError_(
+                f"--map {field_name}={column}: no column {column!r}; "
+                f"the file has {', '.join(repr(h) for h in stripped)}"
+            )
+        if targets[index[col]] is not None:
+            raise ImportError_(f"column {column!r} is mapped twice")
+        targets[index[col]] = path
+    mapped_paths = {t for t in targets if t}
+    unknown: list[str] = []
+    for i, name in enumerate(stripped):
+        if targets[i] is not None or not name:
+            continue
+        if name in mapping.values():
+            continue
+        if is_item_field(name):
+            path = check_field(name)
+            if path not in mapped_paths:
+                targets[i] = path
+                mapped_paths.add(path)
+            continue
+        targets[i] = f"attributes.{name}"
+        unknown.append(name)
+    missing = [f for f in REQUIRED_FROM_FILE if f not in mapped_paths]
+    if missing:
+        raise ImportError_(
+            f"no column for {', '.join(missing)}: name a column like that or use "
+            f"--map FIELD=COLUMN (columns: {', '.join(repr(h) for h in stripped)})"
+        )
+    return Plan(
+        header=stripped,
+        targets=targets,
+        unknown=unknown,
+        source_column="source" in mapped_paths,
+        external_id_column="external_id" in mapped_paths,
+    )
+
+
+def csv_item(plan: Plan, values: list[str], source: str) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    for target, value in zip(plan.targets, values, strict=False):
+        if target is None or value == "":
+            continue
+        set_path(item, target, value)
+    return apply_defaults(item, source, lambda: row_hash(values))
+
+
+def apply_defaults(item: dict[str, Any], source: str, digest: Any) -> dict[str, Any]:
+    item.setdefault("source", source)
+    item.setdefault("direction", "inbound")
+    item.setdefault("type", "message")
+    if item.get("external_id") in (None, ""):
+        item["external_id"] = digest()
+    return item
+
+
+def jsonl_item(
+    obj: dict[str, Any], mapping: dict[str, str], source: str, line_text: str
+) -> tuple[dict[str, Any], list[str]]:
+    """Apply mapping and defaults to a JSONL object; unknown keys move to attributes."""
+    item: dict[str, Any] = {}
+    used: set[str] = set()
+    for field_name, key in mapping.items():
+        if key in obj:
+            used.add(key)
+            if obj[key] not in (None, ""):
+                set_path(item, check_field(field_name), obj[key])
+    unknown: list[str] = []
+    for key, value in obj.items():
+        if key in used:
+            continue
+        if key in ITEM_FIELDS or key in ("person", "attributes"):
+            if key == "attributes" and isinstance(value, dict) and "attributes" in item:
+                item["attributes"] = {**value, **item["attributes"]}
+            elif key not in item:
+                item[key] = value
+        elif "." in key and is_item_field(key):
+            set_path(item, check_field(key), value)
+        else:
+            unknown.append(key)
+            attrs = item.get("attributes")
+            if not isinstance(attrs, dict):
+                attrs = {}
+                item["attributes"] = attrs
+            attrs.setdefault(key, value)
+    return apply_defaults(item, source, lambda: row_hash(line_text.strip())), unknown
+
+
+# ---------------------------------------------------------------- progress file
+
+
+def fingerprint(path: Path) -> dict[str, Any]:
+    stat = path.stat()
+    with path.open("rb") as fh:
+        head = hashlib.sha256(fh.read(HEAD_BYTES)).hexdigest()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "head_sha256": head}
+
+
+def progress_path(path: Path) -> Path:
+    return path.with_name(path.name + ".progress.json")
+
+
+def write_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        fh.write(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- the import
+
+
+def run_import(
+    db: Database,
+    workspace_id: int,
+    path: Path,
+    *,
+    source: str = "import",
+    mapping: dict[str, str] | None = None,
+    rejects_path: Path | None = None,
+    batch_size: int = 500,
+    fmt: str | None = None,
+    console: Console | None = None,
+) -> dict[str, Any]:
+    """Import a CSV or JSONL file; return {rows, stored, duplicates, rejected, rejects_file,
+    resumed_from}. Counts include rows committed by an interrupted earlier run that this
+    run resumed from. Raises ImportError_ when the file cannot be imported at all."""
+    path = Path(path)
+    mapping = {k.strip(): v for k, v in (mapping or {}).items()}
+    for name in mapping:
+        check_field(name)
+    console = console or Console(stderr=True)
+    batch_size = max(1, min(batch_size, IngestLimits().max_items))
+    fmt = (fmt or _format_from_name(path)).lower()
+    if fmt not in ("csv", "jsonl"):
+        raise ImportError_(f"unknown format {fmt!r}: use csv or jsonl")
+    if not path.is_file():
+        raise ImportError_(f"{path}: no such file")
+
+    enc = detect_encoding(path)
+    check_decodable(path, enc)
+
+    rejects_path = (
+        Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejects.csv")
+    )
+    ppath = progress_path(path)
+    finger = fingerprint(path)
+    identity = {
+        "workspace_id": workspace_id,
+        "source": source,
+        "mapping": mapping,
+        "format": fmt,
+        "rejects_file": str(rejects_path),
+    }
+    state = _load_progress(ppath, finger, identity)
+    resumed_from = state["rows_done"] if state else 0
+    totals = {
+        "stored": state["stored"] if state else 0,
+        "duplicates": state["duplicates"] if state else 0,
+        "rejected": state["rejected"] if state else 0,
+    }
+
+    counter = [0]
+    lines = LineSource(path, enc, counter)
+    records: Iterator[Record]
+    header: list[str]
+    if fmt == "csv":
+        records, header, warning = _csv_records(lines, mapping, source)
+    else:
+        records, header, warning = _jsonl_records(lines, mapping, source, console)
+    if warning:
+        console.print(warning)
+
+    if not state:
+        rejects_path.unlink(missing_ok=True)  # a stale file from an earlier, finished run
+    rejects = _Rejects(rejects_path, header, state["rejects_bytes"] if state else None)
+    rows_done = 0
+    limits = IngestLimits()
+
+    def checkpoint(done: int) -> None:
+        write_atomic(
+            ppath,
+            {
+                "version": PROGRESS_VERSION,
+                "file": finger,
+                **identity,
+                "rows_done": done,
+                **totals,
+                "rejects_bytes": rejects.size(),
+            },
+        )
+
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[rows]:,} rows"),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, console=console, transient=False) as progress:
+            task = progress.add_task(f"importing {path.name}", total=finger["size"], rows=0)
+            if resumed_from:
+                console.print(f"resuming after {resumed_from:,} rows committed by an earlier run")
+            pending: list[Record] = []
+            good = 0
+
+            def flush() -> None:
+                nonlocal rows_done, good
+                good = 0
+                _store(db, workspace_id, pending, limits, totals, rejects)
+                rows_done += len(pending)
+                checkpoint(rows_done)
+                pending.clear()
+                progress.update(task, completed=counter[0], rows=rows_done)
+
+            for record in records:
+                if rows_done + len(pending) < resumed_from:
+                    rows_done += 1
+                    if rows_done % 1000 == 0:
+                        progress.update(task, completed=counter[0], rows=rows_done)
+                    continue
+                pending.append(record)
+                good += record.item is not None
+                if good >= batch_size or len(pending) >= 10 * batch_size:
+                    flush()
+            if pending:
+                flush()
+            progress.update(task, completed=finger["size"], rows=rows_done)
+    finally:
+        rejects.close()
+
+    ppath.unlink(missing_ok=True)
+    return {
+        "rows": rows_done,
+        "stored": totals["stored"],
+        "duplicates": totals["duplicates"],
+        "rejected": totals["rejected"],
+        "rejects_file": str(rejects_path) if totals["rejected"] else None,
+        "resumed_from": resumed_from,
+    }
+
+
+def _format_from_name(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv", ".txt", ".psv"):
+        return "csv"
+    raise ImportError_(f"cannot tell the format of {path.name}; pass --format csv or jsonl")
+
+
+def _load_progress(
+    ppath: Path, finger: dict[str, Any], identity: dict[str, Any]
+) -> dict[str, Any] | None:
+    if not ppath.exists():
+        return None
+    try:
+        state = orjson.loads(ppath.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if (
+        not isinstance(state, dict)
+        or state.get("version") != PROGRESS_VERSION
+        or state.get("file") != finger
+        or any(state.get(k) != v for k, v in identity.items())
+    ):
+        return None  # the file or the options changed: start over (uniqueness keeps it safe)
+    return state
+
+
+def _store(
+    db: Database,
+    workspace_id: int,
+    records: list[Record],
+    limits: IngestLimits,
+    totals: dict[str, int],
+    rejects: _Rejects,
+) -> None:
+    good = [r for r in records if r.item is not None]
+    if good:
+        with db.transaction(workspace_id) as session:
+            results = ingest_batch(session, [r.item for r in good], limits=limits)
+        for result in results:
+            record = good[result.index]
+            if result.status == "stored":
+                totals["stored"] += 1
+            elif result.status == "duplicate":
+                totals["duplicates"] += 1
+            else:
+                record.errors.extend((_field_path(e.path), e.message) for e in result.errors)
+    for record in records:
+        if record.errors:
+            totals["rejected"] += 1
+            rejects.write(record)
+
+
+def _field_path(path: str) -> str:
+    if path.startswith("items["):
+        rest = path.split("]", 1)[1].lstrip(".")
+        return rest or "(row)"
+    return path
+
+
+def _csv_records(
+    lines: LineSource, mapping: dict[str, str], source: str
+) -> tuple[Iterator[Record], list[str], str | None]:
+    line_iter = iter(lines)
+    head: list[str] = []
+    for line in line_iter:
+        head.append(line)
+        if len(head) >= 50:
+            break
+    if not head or not head[0].strip():
+        raise ImportError_("the file is empty or its first line is blank; it needs a header")
+    delimiter = sniff_delimiter(head)
+
+    def all_lines() -> Iterator[str]:
+        yield from head
+        yield from line_iter
+
+    reader = csv.reader(all_lines(), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise ImportError_(f"cannot read the header line: {exc}") from None
+    plan = plan_columns(header, mapping)
+    warning = None
+    if plan.unknown:
+        warning = (
+            f"[yellow]note:[/yellow] column(s) {', '.join(repr(c) for c in plan.unknown)} "
+            "are not item fields; storing them under attributes.<column> "
+            "(use --map FIELD=COLUMN to put them elsewhere)"
+        )
+
+    def gen() -> Iterator[Record]:
+        start = reader.line_num + 1
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield Record(line=start, original=[], errors=[("(row)", f"unreadable row: {exc}")])
+                start = reader.line_num + 1
+                continue
+            line, start = start, reader.line_num + 1
+            if not values or (len(values) == 1 and not values[0].strip()):
+                continue  # blank line
+            if len(values) != len(plan.header):
+                yield Record(
+                    line=line,
+                    original=values,
+                    errors=[
+                        (
+                            "(row)",
+                            f"row has {len(values)} fields; the header has {len(plan.header)}",
+                        )
+                    ],
+                )
+                continue
+            yield Record(line=line, original=values, item=csv_item(plan, values, source))
+
+    return gen(), ["line", "errors", *plan.header], warning
+
+
+def _jsonl_records(
+    lines: LineSource, mapping: dict[str, str], source: str, console: Console
+) -> tuple[Iterator[Record], list[str], str | None]:
+    def gen() -> Iterator[Record]:
+        warned = False
+        for line_no, line in enumerate(lines, 1):
+            text = line.lstrip("\ufeff") if line_no == 1 else line
+            if not text.strip():
+                continue
+            original = [text.rstrip("\r\n")]
+            try:
+                obj = orjson.loads(text)
+            except orjson.JSONDecodeError as exc:
+                yield Record(line_no, original, errors=[("(line)", f"invalid JSON: {exc}")])
+                continue
+            if not isinstance(obj, dict):
+                yield Record(
+                    line_no,
+                    original,
+                    errors=[("(line)", f"expected a JSON object, got {type(obj).__name__}")],
+                )
+                continue
+            item, unknown = jsonl_item(obj, mapping, source, text)
+            if unknown and not warned:
+                warned = True
+                console.print(
+                    f"[yellow]note:[/yellow] line {line_no}: key(s) "
+                    f"{', '.join(repr(k) for k in unknown)} are not item fields; storing "
+                    "unknown keys under attributes.<key> (shown once)"
+                )
+            yield Record(line_no, original, item=item)
+
+    return gen(), ["line", "errors", "json"], None
+
+
+class _Rejects:
+    """The rejects CSV; opened lazily, truncated to the checkpoint's size on resume."""
+
+    def __init__(self, path: Path, header: list[str], resume_bytes: int | None) -> None:
+        self.path = path
+        self.header = header
+        self.resume_bytes = resume_bytes
+        self._fh: Any = None
+        self._writer: Any = None
+        self.rows_written = 0
+
+    def _open(self) -> None:
+        if self._fh is not None:
+            return
+        if self.resume_bytes and self.path.exists():
+            self._fh = self.path.open("r+", encoding="utf-8", newline="")
+            self._fh.truncate(self.resume_bytes)
+            self._fh.seek(self.resume_bytes)
+            self._writer = csv.writer(self._fh)
+        else:
+            self._fh = self.path.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._fh)
+            self._writer.writerow(self.header)
+
+    def write(self, record: Record) -> None:
+        self._open()
+        errors = " | ".join(f"{p}: {m}" for p, m in record.errors)
+        self._writer.writerow([record.line, errors, *record.original])
+        self.rows_written += 1
+
+    def size(self) -> int:
+        if self._fh is None:
+            return self.resume_bytes or 0
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        return self._fh.tell()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+__all__ = ["ImportError_", "run_import"]
