@@ -1,0 +1,812 @@
+"""`sada demo`: a fictional company's workspace with realistic multilingual data.
+
+Nakhl (Persian/Arabic "palm") sells groceries, home goods and electronics with
+delivery and an app, to customers writing Persian, Arabic, Chinese and English.
+The seeder writes rows in bulk (explicit ids, executemany) because going through
+the HTTP API would take minutes; it uses the same normalizers as ingest, so the
+data is indistinguishable from ingested data. Other domains add their demo data
+through their own `demo.py` modules, called at the end when present.
+
+Planted patterns (so that analysis has something true to find):
+- delivery in the second region of Persian-speaking customers (Mashhad) is late
+  far more often, and those customers complain about it;
+- a few dozen repeat complainers write 4-8 complaints within a month;
+- a person's mood (hidden, in [-1, 1]) drives the sentiment of what they write,
+  their review stars, survey scores and whether they renew or cancel.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from sada.db.engine import Database
+from sada.db.types import utcnow
+from sada.demo import content
+from sada.demo.names import make_person_name
+from sada.interactions.models import Interaction, Touchpoint
+from sada.jobs.registry import INTERACTIONS_INGESTED, subscribers
+from sada.jobs.service import enqueue
+from sada.people.models import Identity, Person
+from sada.tenants.models import Membership, User, Workspace
+from sada.tenants.service import (
+    do_add_member,
+    do_create_api_key,
+    do_create_user,
+    do_create_workspace,
+)
+from sada.text.normalize import fold_for_search
+
+DEMO_WORKSPACE = "demo"
+DEMO_EMAIL = "demo@sada.local"
+DEMO_PASSWORD = "sada-demo-2026"  # noqa: S105 - a demo login, printed on purpose
+
+LANG_WEIGHTS = {"fa": 0.3, "ar": 0.3, "zh": 0.2, "en": 0.2}
+COUNTRIES = {  # country, calling code, leading national digits, national number length
+    "fa": [("IR", "+98", "91", 10)],
+    "ar": [
+        ("SA", "+966", "5", 9),
+        ("AE", "+971", "5", 9),
+        ("EG", "+20", "10", 10),
+        ("JO", "+962", "7", 9),
+    ],
+    "zh": [("CN", "+86", "13", 11), ("TW", "+886", "9", 9), ("HK", "+852", "9", 8)],
+    "en": [
+        ("GB", "+44", "7", 10),
+        ("CA", "+1", "416", 10),
+        ("AU", "+61", "4", 9),
+        ("US", "+1", "212", 10),
+    ],
+}
+SOCIAL = {
+    "fa": ["instagram", "telegram"],
+    "ar": ["twitter", "instagram", "whatsapp"],
+    "zh": ["weibo", "wechat"],
+    "en": ["twitter", "instagram"],
+}
+SUPPORT_CHANNELS = {
+    "fa": ["email", "chat", "telegram", "instagram", "phone", "sms"],
+    "ar": ["email", "chat", "whatsapp", "twitter", "phone", "instagram"],
+    "zh": ["email", "chat", "wechat", "weibo", "phone"],
+    "en": ["email", "chat", "twitter", "phone", "web"],
+}
+TOUCHPOINTS = {
+    "website_visit": ("Website visit", "web"),
+    "product_page": ("Product page", "web"),
+    "checkout": ("Checkout", "web"),
+    "delivery": ("Delivery", None),
+    "onboarding_call": ("Onboarding call", "phone"),
+    "app_usage": ("App usage", "app"),
+    "support_chat": ("Support chat", "chat"),
+    "support_email": ("Support email", "email"),
+    "renewal": ("Renewal", None),
+    "social_post": ("Social media", None),
+    "store_visit": ("Store visit", "in_store"),
+}
+TOPIC_WEIGHTS = {
+    "delivery": 0.28,
+    "billing": 0.18,
+    "product_quality": 0.2,
+    "staff": 0.12,
+    "app_website": 0.14,
+    "price": 0.08,
+}
+AGENTS = [
+    ("sara.ahmadi@nakhl.example", "سارا احمدی", "fa"),
+    ("reza.karimi@nakhl.example", "رضا کریمی", "fa"),
+    ("layla.haddad@nakhl.example", "ليلى حداد", "ar"),
+    ("omar.khalil@nakhl.example", "عمر خليل", "ar"),
+    ("li.wei@nakhl.example", "李伟", "zh"),
+    ("wang.fang@nakhl.example", "王芳", "zh"),
+    ("emma.clark@nakhl.example", "Emma Clark", "en"),
+]
+STAFF = [
+    ("manager@nakhl.example", "Maryam Rahimi", "manager", "fa"),
+    ("analyst@nakhl.example", "Chen Jing", "analyst", "zh"),
+    ("viewer@nakhl.example", "Karim Nasser", "viewer", "ar"),
+    ("csm@nakhl.example", "Nima Farahani", "manager", "fa"),
+]
+
+
+@dataclass
+class DemoPerson:
+    id: int
+    language: str
+    audience: str
+    mood: float
+    region: int
+    segment: str
+    created: datetime
+    repeat_complainer: bool = False
+
+
+@dataclass
+class SeedState:
+    workspace_id: int
+    rng: random.Random
+    now: datetime
+    people: list[DemoPerson] = field(default_factory=list)
+    interactions: list[dict[str, Any]] = field(default_factory=list)
+    touchpoint_ids: dict[str, int] = field(default_factory=dict)
+    agent_ids: dict[str, list[int]] = field(default_factory=dict)
+    next_interaction_id: int = 1
+    seq: int = 0
+
+
+def seed_demo(
+    db: Database,
+    *,
+    people: int = 20_000,
+    interactions: int | None = None,
+    reset: bool = False,
+    seed: int = 7,
+    console: Console | None = None,
+) -> dict[str, Any]:
+    console = console or Console(stderr=True)
+    target = interactions if interactions is not None else people * 15
+    with db.transaction() as session:
+        existing = session.execute(
+            select(Workspace).where(Workspace.name == DEMO_WORKSPACE)
+        ).scalar_one_or_none()
+        if existing is not None and reset:
+            session.execute(delete(Workspace).where(Workspace.id == existing.id))
+            existing = None
+        if existing is None:
+            workspace = do_create_workspace(
+                session, DEMO_WORKSPACE, display_name="Nakhl Home & Market", timezone="Asia/Tehran"
+            )
+            workspace.settings = {
+                "company": "Nakhl",
+                "competitors": ["Digikala", "Noon", "Amazon", "JD.com", "Taobao", "Snappfood"],
+            }
+            workspace_id = workspace.id
+            fresh = True
+        else:
+            workspace_id = existing.id
+            fresh = False
+    with db.transaction(workspace_id) as session:
+        api_key = do_create_api_key(session, name="demo", scopes=["read", "write"])[1]
+    if not fresh:
+        with db.reader(workspace_id) as session:
+            n_people = session.execute(select(func.count()).select_from(Person)).scalar_one()
+            n_inter = session.execute(select(func.count()).select_from(Interaction)).scalar_one()
+        console.print("demo workspace exists already; use --reset to seed it again")
+        return _info(n_people, n_inter, api_key)
+
+    state = SeedState(
+        workspace_id=workspace_id, rng=random.Random(seed), now=utcnow().replace(microsecond=0)
+    )
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("users and touchpoints", total=1)
+        _seed_users(db, state)
+        progress.update(task, completed=1)
+
+        task = progress.add_task("people", total=people)
+        _seed_people(db, state, people, lambda n: progress.advance(task, n))
+
+        task = progress.add_task("interactions", total=target)
+        _generate_interactions(state, target)
+        _write_interactions(db, state, lambda n: progress.advance(task, n))
+
+        extras = _domain_demos()
+        if extras:
+            task = progress.add_task("surveys, journeys, cases", total=len(extras))
+            moods = {p.id: p.mood for p in state.people}
+            context = DemoContext(
+                db=db,
+                workspace_id=workspace_id,
+                rng=state.rng,
+                people=state.people,
+                moods=moods,
+                now=state.now,
+            )
+            for _name, fn in extras:
+                fn(context)
+                progress.advance(task, 1)
+    return _info(len(state.people), len(state.interactions), api_key)
+
+
+@dataclass
+class DemoContext:
+    """What other domains' demo seeders receive."""
+
+    db: Database
+    workspace_id: int
+    rng: random.Random
+    people: list[DemoPerson]
+    moods: dict[int, float]
+    now: datetime
+
+
+# Other domains register demo seeders as "module:function" taking a DemoContext.
+DOMAIN_DEMOS = [
+    "sada.journeys.demo:seed_demo_journeys_context",
+    "sada.feedback.demo:seed_demo_context",
+    "sada.cases.demo:seed_demo_context",
+]
+
+
+def _domain_demos() -> list[tuple[str, Callable[[DemoContext], None]]]:
+    found = []
+    for spec in DOMAIN_DEMOS:
+        module_name, _, attr = spec.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue
+            raise
+        fn = getattr(module, attr, None)
+        if fn is not None:
+            found.append((module_name, fn))
+    return found
+
+
+def _info(n_people: int, n_interactions: int, api_key: str) -> dict[str, Any]:
+    return {
+        "workspace": DEMO_WORKSPACE,
+        "people": n_people,
+        "interactions": n_interactions,
+        "email": DEMO_EMAIL,
+        "password": DEMO_PASSWORD,
+        "api_key": api_key,
+    }
+
+
+# ---------------------------------------------------------------- users
+
+
+def _seed_users(db: Database, state: SeedState) -> None:
+    with db.transaction(state.workspace_id) as session:
+        owner = _user(session, DEMO_EMAIL, "Demo Owner", "en")
+        do_add_member(session, owner, "owner")
+        for email, name, role, lang in STAFF:
+            do_add_member(session, _user(session, email, name, lang), role)
+        for email, name, lang in AGENTS:
+            agent = _user(session, email, name, lang)
+            do_add_member(session, agent, "agent")
+            state.agent_ids.setdefault(lang, []).append(agent.id)
+        for key, (label, channel) in TOUCHPOINTS.items():
+            tp = Touchpoint(workspace_id=state.workspace_id, key=key, label=label, channel=channel)
+            session.add(tp)
+            session.flush()
+            state.touchpoint_ids[key] = tp.id
+
+
+def _user(session: Session, email: str, name: str, language: str) -> User:
+    user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    if user is None:
+        user = do_create_user(session, email, DEMO_PASSWORD, name=name, language=language)
+    return user
+
+
+# ---------------------------------------------------------------- people
+
+
+def _next_id(session: Session, model: Any) -> int:
+    return (
+        int(
+            session.execute(
+                select(func.coalesce(func.max(model.id), 0)).execution_options(all_workspaces=True)
+            ).scalar_one()
+        )
+        + 1
+    )
+
+
+def _seed_people(
+    db: Database, state: SeedState, count: int, advance: Callable[[int], None]
+) -> None:
+    rng = state.rng
+    langs = list(LANG_WEIGHTS)
+    weights = list(LANG_WEIGHTS.values())
+    with db.transaction(state.workspace_id) as session:
+        person_id = _next_id(session, Person)
+        identity_id = _next_id(session, Identity)
+        people_rows: list[dict[str, Any]] = []
+        identity_rows: list[dict[str, Any]] = []
+        used_emails: set[str] = set()
+        for _i in range(count):
+            lang = rng.choices(langs, weights)[0]
+            roll = rng.random()
+            audience = (
+                "customer"
+                if roll < 0.80
+                else "prospect"
+                if roll < 0.90
+                else "fan"
+                if roll < 0.96
+                else "employee"
+            )
+            region = rng.choices(range(5), [0.4, 0.25, 0.15, 0.1, 0.1])[0]
+            country, prefix, lead, length = rng.choice(COUNTRIES[lang])
+            mood = max(-1.0, min(1.0, rng.gauss(0.25, 0.5)))
+            if lang == "fa" and region == 1:
+                mood -= 0.35  # late deliveries in this region sour the experience
+            segment = rng.choices(["standard", "plus", "vip"], [0.7, 0.22, 0.08])[0]
+            created = state.now - timedelta(
+                days=rng.uniform(20, 365), seconds=rng.randint(0, 86_399)
+            )
+            name = make_person_name(rng, lang)
+            ltv = round(
+                rng.lognormvariate(
+                    5.5 if segment == "standard" else 6.5 if segment == "plus" else 7.8, 0.6
+                ),
+                2,
+            )
+            traits: dict[str, Any] = {
+                "language": lang,
+                "country": country,
+                "region": content.region_label(lang, region),
+                "segment": segment,
+                "plan": rng.choice(["basic", "family", "pro"]),
+                "age_band": rng.choice(["18-24", "25-34", "35-44", "45-54", "55+"]),
+                "lifetime_value": ltv,
+            }
+            if audience == "employee":
+                traits["department"] = rng.choice(
+                    ["support", "logistics", "sales", "engineering", "stores"]
+                )
+            people_rows.append(
+                {
+                    "id": person_id,
+                    "workspace_id": state.workspace_id,
+                    "name": name,
+                    "name_search": fold_for_search(name),
+                    "audience": audience,
+                    "traits": traits,
+                    "language": lang,
+                    "segment": segment,
+                    "created_at": created,
+                    "updated_at": created,
+                    "merged_into_id": None,
+                }
+            )
+            email = f"user{person_id}.{rng.randint(100, 999)}@{rng.choice(['mail.example', 'inbox.example', 'post.example'])}"
+            if email not in used_emails:
+                used_emails.add(email)
+                identity_rows.append(
+                    _identity(
+                        identity_id, state.workspace_id, person_id, "email", "", email, created
+                    )
+                )
+                identity_id += 1
+            national = lead + "".join(str(rng.randint(0, 9)) for _ in range(length - len(lead)))
+            number = prefix + national
+            if rng.random() < 0.6 and number not in used_emails:
+                used_emails.add(number)
+                identity_rows.append(
+                    _identity(
+                        identity_id, state.workspace_id, person_id, "phone", "", number, created
+                    )
+                )
+                identity_id += 1
+            if rng.random() < 0.35:
+                network = rng.choice(SOCIAL[lang])
+                identity_rows.append(
+                    _identity(
+                        identity_id,
+                        state.workspace_id,
+                        person_id,
+                        "handle",
+                        network,
+                        f"{network[:2]}_{person_id}",
+                        created,
+                    )
+                )
+                identity_id += 1
+            identity_rows.append(
+                _identity(
+                    identity_id,
+                    state.workspace_id,
+                    person_id,
+                    "external_id",
+                    "crm",
+                    f"C{100000 + person_id}",
+                    created,
+                )
+            )
+            identity_id += 1
+            state.people.append(
+                DemoPerson(
+                    id=person_id,
+                    language=lang,
+                    audience=audience,
+                    mood=mood,
+                    region=region,
+                    segment=segment,
+                    created=created,
+                )
+            )
+            person_id += 1
+            if len(people_rows) >= 2000:
+                _flush(session, Person, people_rows)
+                _flush(session, Identity, identity_rows)
+                advance(2000)
+        left = len(people_rows)
+        _flush(session, Person, people_rows)
+        _flush(session, Identity, identity_rows)
+        advance(left)
+        customers = [p for p in state.people if p.audience == "customer"]
+        for p in rng.sample(customers, min(40, len(customers) // 20)):
+            p.repeat_complainer = True
+            p.mood = -0.9
+        _fix_sequences(session, ["people", "identities"])
+
+
+def _identity(
+    iid: int, ws: int, pid: int, kind: str, ns: str, value: str, at: datetime
+) -> dict[str, Any]:
+    search = value.lstrip("+") if kind == "phone" else fold_for_search(value)
+    return {
+        "id": iid,
+        "workspace_id": ws,
+        "person_id": pid,
+        "kind": kind,
+        "namespace": ns,
+        "value": value,
+        "value_search": search,
+        "created_at": at,
+    }
+
+
+def _flush(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(model.__table__), rows)
+        rows.clear()
+
+
+def _fix_sequences(session: Session, tables: list[str]) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
+        )
+
+
+# ---------------------------------------------------------------- interactions
+
+
+def _sentiment_for(rng: random.Random, mood: float, pain: float = 0.0) -> str:
+    score = mood - pain + rng.gauss(0, 0.45)
+    return "negative" if score < -0.15 else "positive" if score > 0.45 else "neutral"
+
+
+def _add(
+    state: SeedState, person: DemoPerson, at: datetime, channel: str, type_: str, **extra: Any
+) -> dict[str, Any]:
+    state.seq += 1
+    row = {
+        "id": state.next_interaction_id,
+        "workspace_id": state.workspace_id,
+        "person_id": person.id,
+        "anonymous_id": None,
+        "occurred_at": min(at, state.now),
+        "received_at": min(at, state.now) + timedelta(seconds=2),
+        "channel": channel,
+        "touchpoint_id": None,
+        "direction": "inbound",
+        "type": type_,
+        "subject": None,
+        "text": None,
+        "language": None,
+        "rating": None,
+        "rating_scale": None,
+        "agent_id": None,
+        "conversation_id": None,
+        "attributes": {},
+        "source": "demo",
+        "external_id": f"d{state.seq}",
+    }
+    touchpoint = extra.pop("touchpoint", None)
+    if touchpoint:
+        row["touchpoint_id"] = state.touchpoint_ids[touchpoint]
+    row.update(extra)
+    state.next_interaction_id += 1
+    state.interactions.append(row)
+    return row
+
+
+def _generate_interactions(state: SeedState, target: int) -> None:
+    rng = state.rng
+    topics = list(TOPIC_WEIGHTS)
+    topic_weights = list(TOPIC_WEIGHTS.values())
+    for person in state.people:
+        if person.audience == "employee":
+            continue
+        lang = person.language
+        t = person.created
+        _add(
+            state,
+            person,
+            t,
+            "web",
+            "page_view",
+            touchpoint="website_visit",
+            attributes={"path": "/"},
+        )
+        for _ in range(rng.randint(0, 3)):
+            t += timedelta(minutes=rng.randint(1, 20))
+            _add(
+                state,
+                person,
+                t,
+                "web",
+                "page_view",
+                touchpoint="product_page",
+                attributes={"path": f"/p/{rng.randint(100, 999)}"},
+            )
+        if person.audience == "fan":
+            for _ in range(rng.randint(1, 5)):
+                t2 = person.created + timedelta(days=rng.uniform(0, 300))
+                topic = rng.choices(topics, topic_weights)[0]
+                sentiment = _sentiment_for(rng, person.mood + 0.3)
+                channel = (
+                    rng.choice(SOCIAL[lang])
+                    if SOCIAL[lang][0] not in ("telegram", "whatsapp")
+                    else "instagram"
+                )
+                msg = content.make_message(rng, lang, topic, sentiment, channel="social")
+                _add(
+                    state,
+                    person,
+                    t2,
+                    channel,
+                    "message",
+                    touchpoint="social_post",
+                    text=msg.text,
+                    language=lang,
+                    attributes={"topic_hint": topic},
+                )
+            continue
+        if person.audience == "prospect" or rng.random() < 0.12:
+            continue
+        t += timedelta(hours=rng.uniform(0.1, 72))
+        _add(state, person, t, rng.choice(["web", "app"]), "signup", touchpoint="website_visit")
+        if rng.random() > 0.8:
+            continue  # signed up, never bought: a funnel drop-off
+        orders = max(1, int(rng.expovariate(1 / 2.5)))
+        for _ in range(min(orders, 8)):
+            t += timedelta(days=rng.uniform(0.2, 40))
+            if t > state.now:
+                break
+            item = content.make_order_item(rng, lang)
+            amount = round(rng.lognormvariate(3.8, 0.7), 2)
+            _add(
+                state,
+                person,
+                t,
+                rng.choice(["web", "app", "app"]),
+                "purchase",
+                touchpoint="checkout",
+                subject=item,
+                attributes={"amount": amount, "item": item},
+            )
+            late_p = 0.55 if (lang == "fa" and person.region == 1) else 0.12
+            late = rng.random() < late_p
+            delivered = t + timedelta(days=rng.uniform(2.5, 8) if late else rng.uniform(0.3, 2))
+            _add(
+                state,
+                person,
+                delivered,
+                "other",
+                "order",
+                touchpoint="delivery",
+                attributes={
+                    "status": "delivered",
+                    "late": late,
+                    "region": content.region_label(lang, person.region),
+                },
+            )
+            if late and rng.random() < 0.55:
+                _support(
+                    state,
+                    person,
+                    delivered + timedelta(hours=rng.uniform(0.2, 30)),
+                    "delivery",
+                    pain=0.9,
+                )
+        if rng.random() < 0.2:
+            t_call = person.created + timedelta(days=rng.uniform(1, 10))
+            msg = content.make_message(
+                rng,
+                lang,
+                rng.choice(["app_website", "billing"]),
+                _sentiment_for(rng, person.mood),
+                channel="phone",
+            )
+            _add(
+                state,
+                person,
+                t_call,
+                "phone",
+                "call",
+                touchpoint="onboarding_call",
+                direction="outbound",
+                text=msg.text,
+                language=lang,
+                agent_id=_agent(state, lang),
+                attributes={"duration_s": rng.randint(60, 900)},
+            )
+        for _ in range(rng.randint(0, 3)):
+            topic = rng.choices(topics, topic_weights)[0]
+            when = person.created + timedelta(days=rng.uniform(1, 360))
+            _support(state, person, when, topic, pain=0.0)
+        if person.repeat_complainer:
+            start = state.now - timedelta(days=rng.uniform(5, 40))
+            for k in range(rng.randint(4, 8)):
+                _support(
+                    state,
+                    person,
+                    start + timedelta(days=k * rng.uniform(1, 4)),
+                    rng.choice(["delivery", "billing", "product_quality"]),
+                    pain=1.5,
+                )
+        if rng.random() < 0.18:
+            stars = max(1, min(5, round(3.6 + 1.6 * person.mood + rng.gauss(0, 0.7))))
+            sentiment = "negative" if stars <= 2 else "positive" if stars >= 4 else "neutral"
+            msg = content.make_message(
+                rng, lang, rng.choices(topics, topic_weights)[0], sentiment, channel="review"
+            )
+            _add(
+                state,
+                person,
+                person.created + timedelta(days=rng.uniform(5, 200)),
+                rng.choice(["app_store", "play_store", "google_reviews"]),
+                "review",
+                text=msg.text,
+                language=lang,
+                rating=float(stars),
+                rating_scale="stars5",
+            )
+        renewal_at = person.created + timedelta(days=rng.uniform(150, 365))
+        if renewal_at < state.now:
+            if person.mood > -0.25 and rng.random() < 0.85:
+                _add(
+                    state,
+                    person,
+                    renewal_at,
+                    "web",
+                    "renewal",
+                    touchpoint="renewal",
+                    attributes={"plan": "annual"},
+                )
+            elif rng.random() < 0.7:
+                _add(
+                    state,
+                    person,
+                    renewal_at,
+                    "web",
+                    "cancel",
+                    touchpoint="renewal",
+                    attributes={"reason": rng.choice(["price", "service", "moved"])},
+                )
+    # Fill up to the target with app usage, spread over active customers.
+    active = [p for p in state.people if p.audience == "customer"]
+    while active and len(state.interactions) < target:
+        person = rng.choice(active)
+        when = person.created + timedelta(days=rng.uniform(1, 365))
+        if when > state.now:
+            when = state.now - timedelta(hours=rng.uniform(1, 500))
+        _add(
+            state,
+            person,
+            when,
+            "app",
+            "page_view",
+            touchpoint="app_usage",
+            attributes={"screen": rng.choice(["home", "cart", "orders", "offers", "profile"])},
+        )
+    del state.interactions[target:]
+
+
+def _agent(state: SeedState, lang: str) -> int | None:
+    agents = state.agent_ids.get(lang) or [a for ids in state.agent_ids.values() for a in ids]
+    return state.rng.choice(agents) if agents else None
+
+
+def _support(
+    state: SeedState, person: DemoPerson, when: datetime, topic: str, *, pain: float
+) -> None:
+    rng = state.rng
+    lang = person.language
+    channel = rng.choice(SUPPORT_CHANNELS[lang])
+    sentiment = _sentiment_for(rng, person.mood, pain)
+    style = {"email": "email", "chat": "chat", "phone": "phone", "web": "web"}.get(
+        channel, "social"
+    )
+    msg = content.make_message(rng, lang, topic, sentiment, channel=style)
+    conversation = f"c{person.id}-{state.seq}"
+    touchpoint = (
+        "support_email"
+        if channel == "email"
+        else "support_chat"
+        if channel in ("chat", "web", "sms")
+        else "social_post"
+        if style == "social"
+        else None
+    )
+    kind = "complaint" if sentiment == "negative" and rng.random() < 0.6 else "message"
+    _add(
+        state,
+        person,
+        when,
+        channel,
+        kind,
+        touchpoint=touchpoint,
+        subject=msg.subject,
+        text=msg.text,
+        language=lang,
+        conversation_id=conversation,
+        attributes={"topic_hint": topic},
+    )
+    if rng.random() < 0.8:
+        social = channel in ("twitter", "instagram", "weibo", "wechat", "telegram", "whatsapp")
+        slow = rng.random() < (0.35 if social else 0.15)
+        delay = (
+            timedelta(minutes=rng.uniform(35, 600) if slow else rng.uniform(2, 28))
+            if social
+            else timedelta(hours=rng.uniform(4.5, 30) if slow else rng.uniform(0.2, 3.5))
+        )
+        _add(
+            state,
+            person,
+            when + delay,
+            channel,
+            "message",
+            touchpoint=touchpoint,
+            direction="outbound",
+            text=content.make_agent_reply(rng, lang, topic),
+            language=lang,
+            conversation_id=conversation,
+            agent_id=_agent(state, lang),
+        )
+
+
+def _write_interactions(db: Database, state: SeedState, advance: Callable[[int], None]) -> None:
+    rows = state.interactions
+    rows.sort(key=lambda r: r["occurred_at"])
+    with db.transaction(state.workspace_id) as session:
+        base = _next_id(session, Interaction) - 1
+    for index, row in enumerate(rows, start=1):
+        row["id"] = base + index
+    text_ids = [r["id"] for r in rows if r["text"]]
+    chunk = 10_000
+    for start in range(0, len(rows), chunk):
+        part = rows[start : start + chunk]
+        with db.transaction(state.workspace_id) as session:
+            session.execute(insert(Interaction.__table__), part)
+            if start + chunk >= len(rows):
+                _fix_sequences(session, ["interactions"])
+                kinds = subscribers(INTERACTIONS_INGESTED)
+                for j in range(0, len(text_ids), 500):
+                    for kind in kinds:
+                        enqueue(
+                            session,
+                            kind,
+                            {"interaction_ids": text_ids[j : j + 500]},
+                            workspace_id=state.workspace_id,
+                        )
+        advance(len(part))
+
+
+__all__ = ["seed_demo", "DemoContext", "DemoPerson", "Membership"]
