@@ -136,3 +136,31 @@ def client(app):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def api_headers(db: Database, workspace: Workspace, make_key: Callable[..., str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_key(db, workspace.id, 'read', 'write')}"}
+
+
+@pytest.fixture
+def live_server(db: Database, settings: Settings):  # type: ignore[no-untyped-def]
+    """The app served by a real uvicorn on 127.0.0.1 (random port), for real HTTP clients."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from sada.app import create_app
+
+    app = create_app(settings, db=db, migrate=False, run_jobs=False)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 10
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
