@@ -354,7 +354,7 @@ def test_import_killed_midway_resumes_and_stores_each_row_once(crash_db_url, tmp
     assert summary["duplicates"] <= 1000  # at most the batches committed after the checkpoint
     assert not progress.exists()
 
-    db = open_database(Settings(database_url=crash_db_url).database_url, null_pool=True)
+    db = open_database(Settings(database_url=crash_db_url).database_url)
     try:
         with db.reader() as session:
             counts = session.execute(
