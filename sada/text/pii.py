@@ -38,14 +38,17 @@ PLACEHOLDER = {
 # Regions tried for numbers written without a country code.
 PHONE_REGIONS = ("IR", "SA", "AE", "EG", "CN", "US", "GB", "IQ", "JO", "KW", "QA", "BH", "OM", "LB")
 
+# ASCII local parts (adjacent Chinese or Arabic letters are not part of an address).
 _EMAIL = re.compile(
-    r"(?<![\w.+-])[\w.+-]{1,64}@(?:[A-Za-z0-9\u00a1-\uffff-]{1,63}\.)+[A-Za-z\u00a1-\uffff]{2,24}(?!\w)"
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}(?![A-Za-z0-9])"
 )
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
-_DIGIT_RUN = re.compile(r"(?<![\d\w])\d(?:[ \-.]?\d){9,18}(?!\d)")
-_CN_ID = re.compile(r"(?<![\d\w])\d{17}[\dXx](?![\d\w])")
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z.,/:+-])\d(?:[ \-.]?\d){9,}(?![0-9A-Za-z])")
+_GROUP = re.compile(r"\d+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_CN_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")
-_PHONE_HINT = re.compile(r"(?:\+|00|\(|\b0|\b1)[\d\s().\-]{6,}\d")
+_PHONE_HINT = re.compile(r"\d[\d\s().\-]{6,}\d")
 
 IBAN_LENGTHS = {
     "AE": 23, "AT": 20, "BE": 16, "BH": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18,
@@ -166,34 +169,50 @@ def find_pii(text: str, *, phones: bool = True) -> list[PiiItem]:
         if _free(claimed, *m.span()):
             claim("national_id", m.start(), m.end(), "US", keep=2)
     for m in _DIGIT_RUN.finditer(ascii_text):
-        start, end = m.span()
-        if not _free(claimed, start, end):
+        if not _free(claimed, *m.span()):
             continue
-        raw = m.group()
-        digits = re.sub(r"\D", "", raw)
-        if (
-            raw[0] != "0"
-            and 12 <= len(digits) <= 19
-            and luhn_ok(digits)
-            and not _is_phone_like(raw)
-        ):
-            claim("card", start, end)
-        elif len(digits) == 10 and re.fullmatch(r"\d{3}-?\d{6}-?\d|\d{10}", raw):
-            if saudi_id_ok(digits):
-                claim("national_id", start, end, "SA", keep=2)
-            elif iran_national_id_ok(digits) and not digits.startswith("09"):
-                claim("national_id", start, end, "IR", keep=2)
-        elif len(digits) == 15 and uae_id_ok(digits):
-            claim("national_id", start, end, "AE", keep=2)
+        # A run may hold several numbers side by side: try windows of whole digit
+        # groups, longest first, and claim every valid one.
+        groups = [(g.start() + m.start(), g.end() + m.start()) for g in _GROUP.finditer(m.group())]
+        windows = []
+        for a in range(len(groups)):
+            n_digits = 0
+            for b in range(a, len(groups)):
+                n_digits += groups[b][1] - groups[b][0]
+                if n_digits > 19:
+                    break
+                if n_digits >= 10:
+                    windows.append((a, b))
+        windows.sort(key=lambda w: -(groups[w[1]][1] - groups[w[0]][0]))
+        for a, b in windows:
+            start, end = groups[a][0], groups[b][1]
+            if not _free(claimed, start, end):
+                continue
+            kind = _classify_digits(ascii_text[start:end])
+            if kind is not None:
+                claim(kind[0], start, end, kind[1], keep=4 if kind[0] == "card" else 2)
     if phones and _PHONE_HINT.search(ascii_text):
-        for start, end in _find_phones(ascii_text):
+        # Letters of other scripts touching a number (电话138...) hide it from the matcher.
+        spaced = _NON_ASCII.sub(" ", ascii_text)
+        for start, end in _find_phones(spaced):
             if _free(claimed, start, end):
                 claim("phone", start, end, keep=2)
     return sorted(items, key=lambda i: i.start)
 
 
-def _is_phone_like(raw: str) -> bool:
-    return raw.startswith(("00", "+"))
+def _classify_digits(raw: str) -> tuple[str, str] | None:
+    """("card" | "national_id", detail) for a run of digits that passes a checksum."""
+    digits = re.sub(r"\D", "", raw)
+    if len(digits) == 15 and uae_id_ok(digits):
+        return ("national_id", "AE")
+    if raw[0] != "0" and 12 <= len(digits) <= 19 and luhn_ok(digits):
+        return ("card", "")
+    if len(digits) == 10 and re.fullmatch(r"\d{3}-?\d{6}-?\d|\d{10}", raw):
+        if saudi_id_ok(digits):
+            return ("national_id", "SA")
+        if iran_national_id_ok(digits) and not digits.startswith("09"):
+            return ("national_id", "IR")
+    return None
 
 
 def _find_phones(text: str) -> list[tuple[int, int]]:

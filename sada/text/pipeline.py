@@ -121,7 +121,11 @@ class TextPipeline:
         redact_pii: bool = True,
     ) -> None:
         """`embedder`: None = use one if available, False = never, or an Embedder."""
-        self.sentiment = sentiment or SentimentBackend(model_dir)
+        if sentiment is None:
+            from sada.text.backends import sentiment_backend_for
+
+            sentiment = sentiment_backend_for(model_dir)
+        self.sentiment = sentiment
         if embedder is None:
             self.embedder: Embedder | None = get_embedder()
         elif embedder is False or embedder is True:

@@ -6,14 +6,14 @@ import logging
 from typing import Any
 
 from sada.db.engine import Database
-from sada.jobs.registry import handler
+from sada.jobs.registry import INTERACTIONS_INGESTED, handler
 
 log = logging.getLogger(__name__)
 
 MAX_IDS_PER_JOB = 10_000
 
 
-@handler("text.analyze")
+@handler("text.analyze", on=(INTERACTIONS_INGESTED,))
 def analyze_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Analyse interactions {"interaction_ids": [...]}; idempotent (upserts analyses).
 

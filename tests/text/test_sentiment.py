@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sada.text.features import FeatureConfig
+from sada.text.sentiment import SHIPPED_DIR, LinearSentimentModel, available_languages, load_model
+from sada.text.training import fine_tune, scores_for, train_linear
+
+OBVIOUS = {
+    "en": [("I love it, great product, works perfectly", "positive"),
+           ("terrible service, the worst experience ever, never again", "negative")],
+    "ar": [("منتج رائع جدا وانصح به الجميع", "positive"),
+           ("خدمة سيئة جدا وتجربة فاشلة لن اكررها", "negative")],
+    "fa": [("خیلی خوشمزه بود و عالی، ممنون", "positive"),
+           ("افتضاح بود، غذا سرد و بی کیفیت، دیگه سفارش نمیدم", "negative")],
+    "zh": [("质量很好，非常满意，推荐购买", "positive"),
+           ("太差了，质量很烂，再也不买了", "negative")],
+}  # fmt: skip
+
+
+def test_shipped_models_exist_for_four_languages() -> None:
+    assert set(available_languages()) >= {"ar", "fa", "zh", "en"}
+
+
+def test_shipped_artifacts_are_small_and_plain() -> None:
+    files = list(SHIPPED_DIR.iterdir())
+    assert sum(f.stat().st_size for f in files) < 25 * 1024 * 1024
+    assert {f.suffix for f in files} <= {".npz", ".json"}
+    for f in SHIPPED_DIR.glob("*.npz"):
+        with np.load(f, allow_pickle=False) as z:  # no pickles inside
+            for key in z.files:
+                assert z[key].dtype != object
+            if "coef" in z.files:
+                assert z["coef"].dtype == np.float16
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "fa", "zh"])
+def test_obvious_examples(lang: str) -> None:
+    model = load_model(lang)
+    assert model is not None
+    for text, label in OBVIOUS[lang]:
+        result = model.predict([text])[0]
+        assert result.label == label, (text, result)
+        assert abs(sum(result.scores.values()) - 1.0) < 1e-3
+        assert set(result.scores) == {"negative", "neutral", "positive"}
+
+
+def test_runtime_does_not_import_scikit_learn() -> None:
+    code = (
+        "import sys; from sada.text.pipeline import TextPipeline;"
+        "r = TextPipeline(embedder=False).analyze('great product, thanks');"
+        "assert r['sentiment']['label'] == 'positive';"
+        "print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def _toy() -> tuple[list[str], list[str]]:
+    pos = ["good", "great", "excellent", "love it", "very good", "nice and good", "great stuff"]
+    neg = ["bad", "awful", "terrible", "hate it", "very bad", "awful and bad", "terrible stuff"]
+    texts = [f"{w} {i}" for i in range(6) for w in pos + neg]
+    labels = [lab for _ in range(6) for lab in ["positive"] * len(pos) + ["negative"] * len(neg)]
+    return texts, labels
+
+
+def test_train_save_load_roundtrip(tmp_path: Path) -> None:
+    texts, labels = _toy()
+    model = train_linear(
+        texts, labels, lang="en", config=FeatureConfig(), max_features=500, dev=(texts, labels)
+    )
+    assert model.classes == ["negative", "positive"]
+    p1 = model.predict_proba(["really good", "really bad"])
+    assert p1[0, 1] > 0.5 > p1[1, 1]
+    model.save(tmp_path)
+    loaded = LinearSentimentModel.load(tmp_path, "en")
+    p2 = loaded.predict_proba(["really good", "really bad"])
+    assert np.allclose(p1, p2, atol=2e-3)  # float16 storage
+    assert load_model("en", tmp_path).vocab_list == loaded.vocab_list
+
+
+def test_fine_tune_moves_towards_workspace_labels() -> None:
+    base = load_model("en")
+    assert base is not None
+    # A workspace where "sick" is praise.
+    texts = [f"this is sick {w}" for w in ("bro", "man", "dude", "mate", "guys", "folks")] * 3
+    before = base.predict_proba(["this is sick"])[0, base.classes.index("positive")]
+    tuned = fine_tune(base, texts, ["positive"] * len(texts), c=4.0)
+    after = tuned.predict_proba(["this is sick"])[0, tuned.classes.index("positive")]
+    assert after > before + 0.1
+    assert tuned.vocab_list is base.vocab_list
+
+
+def test_scores_for() -> None:
+    r = scores_for(
+        ["positive", "negative", "negative"],
+        ["positive", "negative", "positive"],
+        ["negative", "positive"],
+    )
+    assert r["n"] == 3 and r["accuracy"] == pytest.approx(0.6667, abs=1e-4)
+    assert r["confusion"]["negative"]["positive"] == 1
+    assert r["per_class_f1"]["negative"] == pytest.approx(0.6667, abs=1e-4)
