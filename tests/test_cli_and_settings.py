@@ -88,3 +88,9 @@ def test_sqlite_pragmas(sqlite_db) -> None:  # type: ignore[no-untyped-def]
         assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert c.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert c.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_every_setting_is_documented() -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
+    missing = [f"SADA_{name.upper()}" for name in Settings.model_fields if f"SADA_{name.upper()}" not in docs]
+    assert missing == [], f"document these settings in docs/configuration.md: {missing}"
