@@ -20,6 +20,7 @@ _SUBSCRIPTIONS: dict[str, list[str]] = {}
 
 # Domain events that enqueue subscriber jobs (payload: {"interaction_ids": [...]}).
 INTERACTIONS_INGESTED = "interactions.ingested"
+RESPONSE_RECEIVED = "feedback.response_received"  # {"response_ids": [...], "interaction_ids": [...]}
 
 
 def handler(kind: str, *, on: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
@@ -58,6 +59,7 @@ _LOADED = False
 
 # Modules that register handlers; each domain adds its tasks module here.
 HANDLER_MODULES = [
+    "sada.feedback.tasks",
     "sada.text.tasks",
 ]
 
