@@ -190,12 +190,12 @@ def ingest_batch(
     keys = [(v.item.source, v.item.external_id) for v in valid]
     existing: dict[tuple[str, str], tuple[int, int | None]] = {}
     for part in chunks(sorted(set(keys)), 400):
-        rows = session.execute(
+        found = session.execute(
             select(
                 Interaction.source, Interaction.external_id, Interaction.id, Interaction.person_id
             ).where(tuple_(Interaction.source, Interaction.external_id).in_(part))
         ).all()
-        for source, external_id, iid, pid in rows:
+        for source, external_id, iid, pid in found:
             existing[(source, external_id)] = (iid, pid)
     fresh: list[_Valid] = []
     seen: dict[tuple[str, str], int] = {}
@@ -276,8 +276,8 @@ def ingest_batch(
     stored_ids = _insert_rows(session, rows)
     new_ids: list[int] = []
     for index, row in zip(row_index, rows, strict=True):
-        iid = stored_ids.get((row["source"], row["external_id"]))
-        if iid is None:  # a concurrent request stored it first
+        stored_id = stored_ids.get((row["source"], row["external_id"]))
+        if stored_id is None:  # a concurrent request stored it first
             iid = session.execute(
                 select(Interaction.id).where(
                     Interaction.source == row["source"],

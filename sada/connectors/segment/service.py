@@ -108,7 +108,8 @@ def to_item(message: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str | 
         "direction": "inbound",
         "person": person,
     }
-    properties = message.get("properties") if isinstance(message.get("properties"), dict) else {}
+    raw_properties = message.get("properties")
+    properties: dict[str, Any] = raw_properties if isinstance(raw_properties, dict) else {}
     if kind == "track":
         event = message.get("event")
         if not isinstance(event, str) or not event:
