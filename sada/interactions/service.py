@@ -288,9 +288,9 @@ def ingest_batch(
                 index=index, status="duplicate", id=iid, person_id=row["person_id"]
             )
         else:
-            new_ids.append(iid)
+            new_ids.append(stored_id)
             results[index] = ItemResult(
-                index=index, status="stored", id=iid, person_id=row["person_id"]
+                index=index, status="stored", id=stored_id, person_id=row["person_id"]
             )
     if new_ids:
         notify_ingested(session, new_ids)
