@@ -1,0 +1,301 @@
+"""A columnar copy of the interaction log in DuckDB, kept up to date incrementally.
+
+The main database stays the source of truth; this file is derived and can be
+deleted at any time (the next sync rebuilds it). Sync is incremental:
+
+- interactions are append-only: rows with an id above the watermark are copied,
+  re-reading a margin of `LOOKBACK_IDS` ids below it and skipping ids already
+  present, because on PostgreSQL a lower id can commit after a higher one;
+- people whose `updated_at` moved (or that are new) are replaced;
+- person merges and unmerges recorded since the last sync move the interactions
+  they list, exactly as the main database did.
+
+One process owns the file (DuckDB's own lock); another process that cannot open
+it falls back to SQL on the main database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from sada.db.engine import Database
+from sada.journeys.query import Dialect
+
+log = logging.getLogger(__name__)
+
+LOOKBACK_IDS = 10_000
+LOOKBACK_SECONDS = 120
+BATCH_ROWS = 200_000
+
+_DDL = [
+    """CREATE TABLE IF NOT EXISTS interactions (
+        id BIGINT, workspace_id BIGINT, person_id BIGINT, ts BIGINT, channel VARCHAR,
+        type VARCHAR, direction VARCHAR, touchpoint_id BIGINT, rating DOUBLE,
+        rating_scale VARCHAR, conversation_id VARCHAR, attributes VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS people (
+        id BIGINT, workspace_id BIGINT, audience VARCHAR, segment VARCHAR, language VARCHAR,
+        traits VARCHAR, merged_into_id BIGINT, created_ts BIGINT, updated_ts BIGINT)""",
+    "CREATE TABLE IF NOT EXISTS sync_state (key VARCHAR PRIMARY KEY, value BIGINT)",
+]
+_I_COLS = [
+    "id", "workspace_id", "person_id", "ts", "channel", "type", "direction", "touchpoint_id",
+    "rating", "rating_scale", "conversation_id", "attributes",
+]  # fmt: skip
+_P_COLS = [
+    "id", "workspace_id", "audience", "segment", "language", "traits", "merged_into_id",
+    "created_ts", "updated_ts",
+]  # fmt: skip
+
+
+def default_path(db: Database) -> Path:
+    """Next to a SQLite file; in the temp folder for PostgreSQL (it is derived data)."""
+    if db.is_sqlite:
+        name = db.url.split("///", 1)[-1]
+        return Path(name + ".analytics.duckdb")
+    digest = hashlib.sha1(db.url.encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"sada-analytics-{digest}.duckdb"
+
+
+def _epoch(d: Dialect, column: str) -> str:
+    if d.name == "sqlite":
+        return f"unixepoch(substr({column}, 1, 19))"
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+
+
+def _json_text(d: Dialect, column: str) -> str:
+    return f"CAST({column} AS TEXT)" if d.name == "postgresql" else column
+
+
+class ColumnarStore:
+    """One DuckDB file; every use goes through one lock (a DuckDB connection is not shared)."""
+
+    def __init__(self, path: Path | str) -> None:
+        import duckdb
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path))
+        self.lock = threading.RLock()
+        self.last_sync = 0.0
+        with self.lock:
+            for ddl in _DDL:
+                self._run(ddl)
+
+    def close(self) -> None:
+        with self.lock:
+            self.con.close()
+
+    def _run(self, sql: str, params: list[Any] | None = None) -> None:
+        """Execute and drain (DuckDB refuses new work while a result is unfinished)."""
+        self.con.execute(sql, params or []).fetchall()
+
+    def _scalar(self, sql: str) -> int:
+        return int(self.con.execute(sql).fetchall()[0][0])
+
+    # -- state ---------------------------------------------------------------
+    def _get(self, key: str, default: int = 0) -> int:
+        rows = self.con.execute("SELECT value FROM sync_state WHERE key = ?", [key]).fetchall()
+        return int(rows[0][0]) if rows else default
+
+    def _set(self, key: str, value: int) -> None:
+        self._run(
+            "INSERT INTO sync_state VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, int(value)],
+        )
+
+    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        with self.lock:
+            return [tuple(r) for r in self.con.execute(sql).fetchall()]
+
+    # -- sync ----------------------------------------------------------------
+    def sync(self, db: Database, *, max_age_seconds: float = 0.0) -> dict[str, int]:
+        """Bring the copy up to date; skipped if the last sync is younger than max_age."""
+        if max_age_seconds and time.monotonic() - self.last_sync < max_age_seconds:
+            return {"interactions": 0, "people": 0, "merges": 0}
+        with self.lock:
+            d = Dialect(db.dialect)
+            raw = db.read_engine.raw_connection()
+            try:
+                stats = {
+                    "people": self._sync_people(raw, d),
+                    "interactions": self._sync_interactions(raw, d),
+                    "merges": self._sync_merges(raw, d),
+                }
+            finally:
+                raw.close()
+            self.last_sync = time.monotonic()
+            return stats
+
+    def _register(self, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
+        columns = list(zip(*rows, strict=True))
+        data = {n: np.array(v, dtype=object) for n, v in zip(cols, columns, strict=True)}
+        self.con.register("_batch", data)
+
+    def _insert_batch(self, table: str, cols: list[str], where: str = "") -> None:
+        types = self._types(table)
+        select = ", ".join(f"CAST(b.{c} AS {types[c]}) AS {c}" for c in cols)
+        self._run(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM _batch b {where}")
+
+    def _load(
+        self, table: str, cols: list[str], rows: list[tuple[Any, ...]], where: str = ""
+    ) -> int:
+        if not rows:
+            return 0
+        self._register(cols, rows)
+        try:
+            before = self._scalar(f"SELECT COUNT(*) FROM {table}")
+            self._insert_batch(table, cols, where)
+            after = self._scalar(f"SELECT COUNT(*) FROM {table}")
+        finally:
+            self.con.unregister("_batch")
+        return int(after) - int(before)
+
+    def _types(self, table: str) -> dict[str, str]:
+        rows = self.con.execute(f"DESCRIBE {table}").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def _sync_interactions(self, raw: Any, d: Dialect) -> int:
+        high = self._get("interactions_max_id")
+        start = max(0, high - LOOKBACK_IDS)
+        sql = (
+            f"SELECT i.id, i.workspace_id, i.person_id, {_epoch(d, 'i.occurred_at')}, i.channel, i.type, "
+            f"i.direction, i.touchpoint_id, i.rating, i.rating_scale, i.conversation_id, "
+            f"{_json_text(d, 'i.attributes')} FROM interactions i WHERE i.id > {int(start)} ORDER BY i.id"
+        )
+        cursor = raw.cursor()
+        cursor.execute(sql)
+        added = 0
+        first = True
+        while True:
+            rows = cursor.fetchmany(BATCH_ROWS)
+            if not rows:
+                break
+            anti = ""
+            if first and high:
+                anti = f"WHERE b.id NOT IN (SELECT id FROM interactions WHERE id > {int(start)})"
+            first = False
+            added += self._load("interactions", _I_COLS, [tuple(r) for r in rows], anti)
+            high = max(high, int(rows[-1][0]))
+        cursor.close()
+        self._set("interactions_max_id", high)
+        return added
+
+    def _sync_people(self, raw: Any, d: Dialect) -> int:
+        """New people, and people updated since the watermark (minus a margin for late commits)."""
+        high_id = self._get("people_max_id")
+        high_ts = self._get("people_max_updated")
+        upd = _epoch(d, "p.updated_at")
+        sql = (
+            f"SELECT p.id, p.workspace_id, p.audience, p.segment, p.language, "
+            f"{_json_text(d, 'p.traits')}, p.merged_into_id, {_epoch(d, 'p.created_at')}, {upd} "
+            f"FROM people p WHERE p.id > {int(high_id)} OR {upd} >= {int(high_ts) - LOOKBACK_SECONDS} "
+            "ORDER BY p.id"
+        )
+        cursor = raw.cursor()
+        cursor.execute(sql)
+        changed = 0
+        while True:
+            rows = [tuple(r) for r in cursor.fetchmany(BATCH_ROWS)]
+            if not rows:
+                break
+            fresh = "NOT EXISTS (SELECT 1 FROM people q WHERE q.id = b.id AND q.updated_ts = b.updated_ts)"
+            self._register(_P_COLS, rows)
+            try:
+                self._run(f"DELETE FROM people WHERE id IN (SELECT id FROM _batch b WHERE {fresh})")
+                mid = self._scalar("SELECT COUNT(*) FROM people")
+                self._insert_batch("people", _P_COLS, f"WHERE {fresh}")
+                after = self._scalar("SELECT COUNT(*) FROM people")
+                changed += int(after) - int(mid)
+            finally:
+                self.con.unregister("_batch")
+            high_id = max(high_id, max(int(r[0]) for r in rows))
+            high_ts = max(high_ts, max(int(r[8] or 0) for r in rows))
+        cursor.close()
+        self._set("people_max_id", high_id)
+        self._set("people_max_updated", high_ts)
+        return changed
+
+    def _sync_merges(self, raw: Any, d: Dialect) -> int:
+        """Replay merges (and undos) recorded since the last sync on the copied rows."""
+        high_id = self._get("merges_max_id")
+        undone_ts = self._get("merges_max_undone")
+        und = _epoch(d, "m.undone_at")
+        sql = (
+            f"SELECT m.id, m.survivor_id, m.merged_id, {_json_text(d, 'm.moved_interaction_ids')}, "
+            f"{und} FROM person_merges m WHERE m.id > {int(high_id)} "
+            f"OR (m.undone_at IS NOT NULL AND {und} >= {int(undone_ts)}) ORDER BY m.id"
+        )
+        cursor = raw.cursor()
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+        cursor.close()
+        for mid, survivor, merged, moved, undone in rows:
+            ids = moved if isinstance(moved, list) else orjson.loads(moved or "[]")
+            if ids and int(mid) > high_id:
+                self._run(
+                    f"UPDATE interactions SET person_id = {int(survivor)} "
+                    f"WHERE id IN ({', '.join(str(int(x)) for x in ids)})"
+                )
+            if ids and undone is not None:
+                self._run(
+                    f"UPDATE interactions SET person_id = {int(merged)} "
+                    f"WHERE id IN ({', '.join(str(int(x)) for x in ids)})"
+                )
+            high_id = max(high_id, int(mid))
+            if undone is not None:
+                undone_ts = max(undone_ts, int(undone) + 1)
+        self._set("merges_max_id", high_id)
+        self._set("merges_max_undone", undone_ts)
+        return len(rows)
+
+    def counts(self) -> dict[str, int]:
+        with self.lock:
+            return {
+                t: self._scalar(f"SELECT COUNT(*) FROM {t}") for t in ("interactions", "people")
+            }
+
+
+class DuckEngine:
+    """The query-layer engine over a ColumnarStore."""
+
+    def __init__(self, store: ColumnarStore) -> None:
+        self.store = store
+        self.dialect = Dialect("duckdb")
+
+    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.store.fetch(sql)
+
+
+_STORES: dict[str, ColumnarStore] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def store_for(db: Database, path: Path | str | None = None) -> ColumnarStore | None:
+    """The process's store for this database, or None when DuckDB cannot open it."""
+    target = str(Path(path) if path else default_path(db))
+    with _STORES_LOCK:
+        store = _STORES.get(target)
+        if store is None:
+            try:
+                store = ColumnarStore(target)
+            except Exception as exc:  # another process holds the file, or no duckdb
+                log.warning("journey analytics: columnar copy unavailable (%s); using SQL", exc)
+                return None
+            _STORES[target] = store
+        return store
+
+
+def close_stores() -> None:
+    with _STORES_LOCK:
+        for store in _STORES.values():
+            store.close()
+        _STORES.clear()
