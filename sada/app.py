@@ -106,6 +106,9 @@ def create_app(
 
     import importlib
 
+    from sada.web.setup import install_web
+
+    install_web(app, services)
     for module_name in ROUTER_MODULES:
         app.include_router(importlib.import_module(module_name).router)
     return app
@@ -118,4 +121,5 @@ ROUTER_MODULES = [
     "sada.tenants.api",
     "sada.connectors.segment.api",
     "sada.web.home",
+    "sada.web.pages",
 ]

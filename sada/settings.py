@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     # Outbound webhooks: hosts or CIDRs that may be reached despite the SSRF guard.
     webhook_allowed_hosts: str = ""
 
+    # Web app (issue 5): hours a sign-in lasts without activity; sign-in attempts allowed per
+    # minute per client address and per account; lifetime of reset links and invitations.
+    web_session_hours: int = 24 * 14
+    login_attempts_per_minute: int = 10
+    password_reset_minutes: int = 60
+    invitation_days: int = 7
+
     # Text models: optional directory with heavier local models (never downloaded).
     text_model_dir: str | None = None
 

@@ -1,0 +1,702 @@
+"""Read models of the dashboards and the feedback explorer (no HTTP here).
+
+Every function takes a session bound to a workspace. Aggregations run in the
+database and group by local day; weeks are folded from days in Python, so the
+cost grows with days x dimensions, not with rows returned. Text analyses
+(`sada.text`) and score metrics (`sada.metrics`) are optional: each panel asks
+whether its source exists and otherwise reports that it has nothing yet.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import math
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, literal, or_, select, text
+from sqlalchemy.orm import Session
+
+from sada.db.dialect import dialect_name
+from sada.interactions.models import Interaction, Touchpoint
+from sada.people.models import Person
+from sada.text.normalize import fold_for_search
+
+PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
+DEFAULT_PERIOD = "30d"
+SENTIMENTS = ("positive", "neutral", "negative")
+# (highest "low" rating, lowest "high" rating) per scale: detractor/passive/promoter for NPS.
+SCORE_BANDS: dict[str, tuple[float, float]] = {
+    "nps": (6, 9),
+    "enps": (6, 9),
+    "scale10": (6, 9),
+    "csat5": (2, 4),
+    "stars5": (2, 4),
+    "csat7": (3, 6),
+    "ces7": (3, 6),
+}
+EXPORT_LIMIT = 100_000
+
+
+def text_model() -> Any | None:
+    """The text-analysis table class, when the text domain is installed."""
+    try:
+        return importlib.import_module("sada.text.models").TextAnalysis
+    except (ImportError, AttributeError):
+        return None
+
+
+@dataclass
+class Filters:
+    start: datetime
+    end: datetime
+    tz: tzinfo = UTC
+    channel: str | None = None
+    audience: str | None = None
+    segment: str | None = None
+    language: str | None = None
+
+    @property
+    def days(self) -> int:
+        return max(1, round((self.end - self.start).total_seconds() / 86400))
+
+    def previous(self) -> Filters:
+        span = self.end - self.start
+        return Filters(
+            start=self.start - span,
+            end=self.start,
+            tz=self.tz,
+            channel=self.channel,
+            audience=self.audience,
+            segment=self.segment,
+            language=self.language,
+        )
+
+
+def period_filters(period: str, tz: tzinfo, now: datetime | None = None, **dims: Any) -> Filters:
+    """The last N whole local days up to and including today."""
+    days = PERIODS.get(period, PERIODS[DEFAULT_PERIOD])
+    now = (now or datetime.now(UTC)).astimezone(tz)
+    end_local = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tz)
+    start_local = end_local - timedelta(days=days)
+    clean = {k: (v or None) for k, v in dims.items()}
+    return Filters(start=start_local.astimezone(UTC), end=end_local.astimezone(UTC), tz=tz, **clean)
+
+
+def _where(query: Select[Any], f: Filters) -> Select[Any]:
+    query = query.where(Interaction.occurred_at >= f.start, Interaction.occurred_at < f.end)
+    if f.channel:
+        query = query.where(Interaction.channel == f.channel)
+    if f.language:
+        query = query.where(Interaction.language == f.language)
+    if f.audience or f.segment:
+        person = select(Person.id)
+        if f.audience:
+            person = person.where(Person.audience == f.audience)
+        if f.segment:
+            person = person.where(Person.segment == f.segment)
+        query = query.where(Interaction.person_id.in_(person))
+    return query
+
+
+def _offset_minutes(tz: tzinfo, at: datetime) -> int:
+    offset = at.astimezone(tz).utcoffset() or timedelta(0)
+    return int(offset.total_seconds() // 60)
+
+
+def _local_day(session: Session, f: Filters) -> Any:
+    """SQL expression of the local calendar day (text YYYY-MM-DD) of occurred_at."""
+    if dialect_name(session) == "postgresql":
+        name = getattr(f.tz, "key", "UTC")
+        return func.to_char(func.timezone(name, Interaction.occurred_at), "YYYY-MM-DD")
+    # SQLite has no time zones: use the zone's offset in the middle of the period.
+    minutes = _offset_minutes(f.tz, f.start + (f.end - f.start) / 2)
+    return func.strftime("%Y-%m-%d", Interaction.occurred_at, f"{minutes:+d} minutes")
+
+
+def bucket_size(f: Filters) -> str:
+    return "day" if f.days <= 92 else "week"
+
+
+def _bucket_of(day: date, size: str) -> date:
+    return day - timedelta(days=day.weekday()) if size == "week" else day
+
+
+def buckets(f: Filters) -> list[date]:
+    size = bucket_size(f)
+    first = f.start.astimezone(f.tz).date()
+    last = (f.end - timedelta(seconds=1)).astimezone(f.tz).date()
+    out: list[date] = []
+    day = first
+    while day <= last:
+        b = _bucket_of(day, size)
+        if not out or out[-1] != b:
+            out.append(b)
+        day += timedelta(days=1)
+    return out
+
+
+# ---------------------------------------------------------------- overview panels
+
+
+@dataclass
+class Totals:
+    interactions: int
+    people: int
+    previous_interactions: int
+    text_feedback: int
+
+
+def totals(session: Session, f: Filters) -> Totals:
+    def count(filters: Filters) -> tuple[int, int, int]:
+        row = session.execute(
+            _where(
+                select(
+                    func.count(),
+                    func.count(func.distinct(Interaction.person_id)),
+                    func.count(Interaction.text),
+                ),
+                filters,
+            )
+        ).one()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    n, people, texts = count(f)
+    prev, _p, _t = count(f.previous())
+    return Totals(interactions=n, people=people, previous_interactions=prev, text_feedback=texts)
+
+
+def volume_by_channel(session: Session, f: Filters) -> list[tuple[str, int]]:
+    rows = session.execute(
+        _where(select(Interaction.channel, func.count()), f).group_by(Interaction.channel)
+    ).all()
+    return sorted(((c, int(n)) for c, n in rows), key=lambda r: (-r[1], r[0]))
+
+
+def volume_over_time(session: Session, f: Filters) -> list[tuple[date, int]]:
+    day = _local_day(session, f).label("day")
+    rows = session.execute(_where(select(day, func.count()), f).group_by(day)).all()
+    size = bucket_size(f)
+    counts: dict[date, int] = defaultdict(int)
+    for d, n in rows:
+        counts[_bucket_of(date.fromisoformat(d), size)] += int(n)
+    return [(b, counts.get(b, 0)) for b in buckets(f)]
+
+
+@dataclass
+class SentimentPoint:
+    bucket: date
+    positive: int = 0
+    neutral: int = 0
+    negative: int = 0
+
+    @property
+    def n(self) -> int:
+        return self.positive + self.neutral + self.negative
+
+    def share(self, label: str) -> float | None:
+        return getattr(self, label) / self.n if self.n else None
+
+
+def sentiment_over_time(session: Session, f: Filters) -> list[SentimentPoint] | None:
+    analysis = text_model()
+    if analysis is None:
+        return None
+    day = _local_day(session, f).label("day")
+    query = (
+        select(day, analysis.sentiment, func.count())
+        .join(analysis, analysis.interaction_id == Interaction.id)
+        .group_by(day, analysis.sentiment)
+    )
+    rows = session.execute(_where(query, f)).all()
+    size = bucket_size(f)
+    points = {b: SentimentPoint(b) for b in buckets(f)}
+    for d, label, n in rows:
+        b = _bucket_of(date.fromisoformat(d), size)
+        if b in points and label in SENTIMENTS:
+            setattr(points[b], label, getattr(points[b], label) + int(n))
+    return list(points.values())
+
+
+@dataclass
+class TopicStat:
+    name: str
+    positive: int = 0
+    neutral: int = 0
+    negative: int = 0
+    mixed: int = 0
+    examples: list[tuple[int, str, str]] = field(default_factory=list)  # (id, polarity, text)
+
+    @property
+    def n(self) -> int:
+        return self.positive + self.neutral + self.negative + self.mixed
+
+
+def top_topics(
+    session: Session, f: Filters, *, limit: int = 6, scan: int = 4000
+) -> list[TopicStat] | None:
+    """Aspects and workspace topics of the most recent analyses in the period."""
+    analysis = text_model()
+    if analysis is None:
+        return None
+    query = (
+        select(
+            Interaction.id,
+            analysis.aspects,
+            analysis.topics,
+            analysis.sentiment,
+            analysis.sentences,
+        )
+        .join(analysis, analysis.interaction_id == Interaction.id)
+        .order_by(Interaction.occurred_at.desc())
+        .limit(scan)
+    )
+    stats: dict[str, TopicStat] = {}
+    for iid, aspects, topics, sentiment, sentences in session.execute(_where(query, f)):
+        for aspect in aspects or []:
+            name = str(aspect.get("aspect", ""))
+            polarity = str(aspect.get("polarity", "neutral"))
+            if not name:
+                continue
+            stat = stats.setdefault(name, TopicStat(name))
+            if polarity in ("positive", "neutral", "negative", "mixed"):
+                setattr(stat, polarity, getattr(stat, polarity) + 1)
+            if len(stat.examples) < 6 and polarity in ("positive", "negative"):
+                clause = _aspect_clause(sentences, name, polarity)
+                if clause:
+                    stat.examples.append((iid, polarity, clause))
+        for topic in topics or []:
+            name = "#" + str(topic.get("name", ""))
+            stat = stats.setdefault(name, TopicStat(name))
+            label = sentiment if sentiment in SENTIMENTS else "neutral"
+            setattr(stat, label, getattr(stat, label) + 1)
+    ranked = sorted(stats.values(), key=lambda s: -s.n)
+    return ranked[:limit]
+
+
+def _aspect_clause(sentences: Any, aspect: str, polarity: str) -> str | None:
+    for sentence in sentences or []:
+        for a in sentence.get("aspects", []):
+            if a.get("aspect") == aspect and a.get("polarity") == polarity:
+                return str(a.get("text") or sentence.get("text") or "")[:280]
+    return None
+
+
+@dataclass
+class Change:
+    what: str  # "volume" or "negative_share"
+    channel: str
+    before: float
+    after: float
+    n_before: int
+    n_after: int
+    z: float
+
+
+def significant_changes(session: Session, f: Filters, *, z_min: float = 1.96) -> list[Change]:
+    """Channels whose volume or negative share moved beyond chance, this period vs the last."""
+    now = dict(volume_by_channel(session, f))
+    before = dict(volume_by_channel(session, f.previous()))
+    changes: list[Change] = []
+    for channel in sorted(set(now) | set(before)):
+        a, b = before.get(channel, 0), now.get(channel, 0)
+        # Poisson counts over equal spans: z = (b - a) / sqrt(a + b).
+        if a + b >= 20:
+            z = (b - a) / math.sqrt(a + b)
+            if abs(z) >= z_min and a > 0:
+                changes.append(Change("volume", channel, a, b, a, b, z))
+    analysis = text_model()
+    if analysis is not None:
+        neg_now = _negative_by_channel(session, f, analysis)
+        neg_before = _negative_by_channel(session, f.previous(), analysis)
+        for channel in sorted(set(neg_now) & set(neg_before)):
+            (k1, n1), (k2, n2) = neg_before[channel], neg_now[channel]
+            if n1 < 20 or n2 < 20:
+                continue
+            p1, p2 = k1 / n1, k2 / n2
+            pooled = (k1 + k2) / (n1 + n2)
+            se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+            if se > 0 and abs(p2 - p1) / se >= z_min:
+                changes.append(Change("negative_share", channel, p1, p2, n1, n2, (p2 - p1) / se))
+    return sorted(changes, key=lambda c: -abs(c.z))[:8]
+
+
+def _negative_by_channel(session: Session, f: Filters, analysis: Any) -> dict[str, tuple[int, int]]:
+    query = (
+        select(
+            Interaction.channel,
+            func.sum(func.cast(analysis.sentiment == "negative", _int_type())),
+            func.count(),
+        )
+        .join(analysis, analysis.interaction_id == Interaction.id)
+        .group_by(Interaction.channel)
+    )
+    return {c: (int(k or 0), int(n)) for c, k, n in session.execute(_where(query, f))}
+
+
+def _int_type() -> Any:
+    from sqlalchemy import Integer
+
+    return Integer()
+
+
+def metric_trends(session: Session, f: Filters) -> list[dict[str, Any]] | None:
+    """NPS/CSAT/CES trends from `sada.metrics`, when that domain provides them.
+
+    Expected shape per metric: {"metric", "points": [{"bucket", "value", "low", "high", "n"}]}.
+    """
+    try:
+        metrics = importlib.import_module("sada.metrics.service")
+    except ImportError:
+        return None
+    fn = getattr(metrics, "dashboard_trends", None)
+    if fn is None:
+        return None
+    try:
+        return list(
+            fn(
+                session,
+                start=f.start,
+                end=f.end,
+                tz=f.tz,
+                channel=f.channel,
+                audience=f.audience,
+                segment=f.segment,
+                language=f.language,
+            )
+        )
+    except TypeError:
+        return None
+
+
+def filter_options(session: Session) -> dict[str, list[str]]:
+    channels = sorted(
+        c for (c,) in session.execute(select(Interaction.channel).distinct()).all() if c
+    )
+    languages = sorted(
+        lang for (lang,) in session.execute(select(Interaction.language).distinct()).all() if lang
+    )
+    audiences = sorted(a for (a,) in session.execute(select(Person.audience).distinct()).all() if a)
+    segments = sorted(s for (s,) in session.execute(select(Person.segment).distinct()).all() if s)
+    return {
+        "channels": channels,
+        "languages": languages[:50],
+        "audiences": audiences,
+        "segments": segments[:100],
+    }
+
+
+# ---------------------------------------------------------------- feedback explorer
+
+
+@dataclass
+class ExplorerQuery:
+    filters: Filters
+    q: str = ""
+    sentiment: str | None = None
+    band: str | None = None  # "low", "mid", "high"
+    topic: str | None = None
+
+
+@dataclass
+class FeedbackRow:
+    id: int
+    occurred_at: datetime
+    channel: str
+    touchpoint: str | None
+    language: str | None
+    subject: str | None
+    text: str
+    rating: float | None
+    rating_scale: str | None
+    person_id: int | None
+    person_name: str | None
+    sentiment: str | None = None
+    sentences: list[dict[str, Any]] = field(default_factory=list)
+    aspects: list[dict[str, Any]] = field(default_factory=list)
+
+
+_FOLD_FROM = "آأإٱيىئكةۀؤ٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"
+_FOLD_TO = "ااااییییکههو01234567890123456789"
+# Removed by folding: zero-width characters, tatweel and Arabic diacritics.
+_FOLD_DROP = "\u200b\u200c\u200d\u2060\ufeff\u0640" + "".join(
+    chr(c) for c in [*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670]
+)
+
+
+def _folded_text_matches(session: Session, q: str) -> Any:
+    """A condition: the folded text contains the folded query (same folding as sada.text)."""
+    folded = fold_for_search(q)
+    like = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if dialect_name(session) == "postgresql":
+        expr = func.translate(func.lower(Interaction.text), _FOLD_FROM + _FOLD_DROP, _FOLD_TO)
+        subject = func.translate(
+            func.lower(func.coalesce(Interaction.subject, "")), _FOLD_FROM + _FOLD_DROP, _FOLD_TO
+        )
+        return or_(expr.like(like, escape="\\"), subject.like(like, escape="\\"))
+    # SQLite: the exact Python folding, registered on this connection.
+    raw = session.connection().connection.driver_connection
+    raw.create_function("sada_fold", 1, _fold_or_none, deterministic=True)
+    return or_(
+        func.sada_fold(Interaction.text).like(like, escape="\\"),
+        func.sada_fold(Interaction.subject).like(like, escape="\\"),
+    )
+
+
+def _fold_or_none(value: str | None) -> str | None:
+    return fold_for_search(value) if value else None
+
+
+def _explorer_query(session: Session, eq: ExplorerQuery, analysis: Any | None) -> Select[Any]:
+    query = select(Interaction).where(Interaction.text.is_not(None))
+    query = _where(query, eq.filters)
+    if eq.q.strip():
+        query = query.where(_folded_text_matches(session, eq.q))
+    if eq.band in ("low", "mid", "high"):
+        conds = []
+        for scale, (low, high) in SCORE_BANDS.items():
+            rating = Interaction.rating
+            cond = {
+                "low": rating <= low,
+                "mid": and_(rating > low, rating < high),
+                "high": rating >= high,
+            }[eq.band]
+            conds.append(and_(Interaction.rating_scale == scale, cond))
+        query = query.where(or_(*conds))
+    if analysis is not None and (eq.sentiment or eq.topic):
+        sub = select(literal(1)).where(analysis.interaction_id == Interaction.id)
+        if eq.sentiment:
+            sub = sub.where(analysis.sentiment == eq.sentiment)
+        if eq.topic:
+            sub = sub.where(_json_has(session, analysis, eq.topic))
+        query = query.where(exists(sub))
+    return query
+
+
+def _json_has(session: Session, analysis: Any, name: str) -> Any:
+    """The analysis names `name` among its aspects (or, with a leading #, its topics)."""
+    column, key = (
+        (analysis.topics, "name") if name.startswith("#") else (analysis.aspects, "aspect")
+    )
+    value = name.lstrip("#")
+    table = analysis.__tablename__
+    if dialect_name(session) == "postgresql":
+        import json
+
+        return column.op("@>")(func.cast(json.dumps([{key: value}]), column.type))
+    return exists(
+        select(literal(1))
+        .select_from(text(f"json_each({table}.{column.key}) AS je"))
+        .where(
+            text(f"json_extract(je.value, '$.{key}') = :topic_value").bindparams(topic_value=value)
+        )
+    )
+
+
+def explore(
+    session: Session, eq: ExplorerQuery, *, limit: int = 50, offset: int = 0
+) -> list[FeedbackRow]:
+    analysis = text_model()
+    query = _explorer_query(session, eq, analysis)
+    rows = list(
+        session.execute(
+            query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
+    )
+    return _feedback_rows(session, rows, analysis)
+
+
+def count_feedback(session: Session, eq: ExplorerQuery) -> int:
+    query = _explorer_query(session, eq, text_model())
+    return int(session.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+
+
+def _feedback_rows(
+    session: Session, rows: list[Interaction], analysis: Any | None
+) -> list[FeedbackRow]:
+    person_ids = {r.person_id for r in rows if r.person_id}
+    names = (
+        dict(
+            session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids)))
+            .tuples()
+            .all()
+        )
+        if person_ids
+        else {}
+    )
+    tp_ids = {r.touchpoint_id for r in rows if r.touchpoint_id}
+    touchpoints = (
+        dict(
+            session.execute(
+                select(Touchpoint.id, Touchpoint.label).where(Touchpoint.id.in_(tp_ids))
+            )
+            .tuples()
+            .all()
+        )
+        if tp_ids
+        else {}
+    )
+    analyses: dict[int, Any] = {}
+    if analysis is not None and rows:
+        for a in session.execute(
+            select(analysis).where(analysis.interaction_id.in_([r.id for r in rows]))
+        ).scalars():
+            analyses[a.interaction_id] = a
+    out = []
+    for r in rows:
+        a = analyses.get(r.id)
+        out.append(
+            FeedbackRow(
+                id=r.id,
+                occurred_at=r.occurred_at,
+                channel=r.channel,
+                touchpoint=touchpoints.get(r.touchpoint_id) if r.touchpoint_id else None,
+                language=r.language or (a.language if a else None),
+                subject=r.subject,
+                text=r.text or "",
+                rating=r.rating,
+                rating_scale=r.rating_scale,
+                person_id=r.person_id,
+                person_name=names.get(r.person_id) if r.person_id else None,
+                sentiment=a.sentiment if a else None,
+                sentences=list(a.sentences or []) if a else [],
+                aspects=list(a.aspects or []) if a else [],
+            )
+        )
+    return out
+
+
+def iter_export(session: Session, eq: ExplorerQuery) -> Iterator[FeedbackRow]:
+    analysis = text_model()
+    query = _explorer_query(session, eq, analysis).order_by(
+        Interaction.occurred_at.desc(), Interaction.id.desc()
+    )
+    done = 0
+    while done < EXPORT_LIMIT:
+        rows = list(session.execute(query.limit(1000).offset(done)).scalars())
+        if not rows:
+            return
+        yield from _feedback_rows(session, rows, analysis)
+        done += len(rows)
+
+
+EXPORT_COLUMNS = [
+    "id",
+    "occurred_at",
+    "channel",
+    "touchpoint",
+    "language",
+    "rating",
+    "rating_scale",
+    "sentiment",
+    "person_id",
+    "person_name",
+    "subject",
+    "text",
+]
+
+
+def export_values(row: FeedbackRow) -> list[Any]:
+    return [
+        row.id,
+        row.occurred_at.isoformat(),
+        row.channel,
+        row.touchpoint or "",
+        row.language or "",
+        row.rating if row.rating is not None else "",
+        row.rating_scale or "",
+        row.sentiment or "",
+        row.person_id or "",
+        row.person_name or "",
+        row.subject or "",
+        row.text,
+    ]
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def guard_cell(value: Any) -> Any:
+    """Neutralize spreadsheet formulas in user text (CSV/XLSX injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_chunks(rows: Iterator[FeedbackRow]) -> Iterator[bytes]:
+    """UTF-8 with BOM (so spreadsheet programs read Arabic/Persian/Chinese correctly)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([guard_cell(v) for v in export_values(row)])
+        yield buffer.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(rows: Iterator[FeedbackRow]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("feedback")
+    sheet.append(EXPORT_COLUMNS)
+    for row in rows:
+        sheet.append([_xlsx_cell(guard_cell(v)) for v in export_values(row)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+_ILLEGAL_XLSX = {i for i in range(32) if i not in (9, 10, 13)}
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return "".join(ch for ch in value if ord(ch) not in _ILLEGAL_XLSX)
+    return value
+
+
+# ---------------------------------------------------------------- person 360
+
+
+def person_sentiment(session: Session, person_id: int) -> list[tuple[datetime, str, float]] | None:
+    analysis = text_model()
+    if analysis is None:
+        return None
+    rows = session.execute(
+        select(Interaction.occurred_at, analysis.sentiment, analysis.sentiment_score)
+        .join(analysis, analysis.interaction_id == Interaction.id)
+        .where(Interaction.person_id == person_id)
+        .order_by(Interaction.occurred_at.desc())
+        .limit(60)
+    ).all()
+    return [(at, label, float(score)) for at, label, score in reversed(rows)]
+
+
+def person_scores(session: Session, person_id: int) -> list[Interaction]:
+    return list(
+        session.execute(
+            select(Interaction)
+            .where(Interaction.person_id == person_id, Interaction.rating.is_not(None))
+            .order_by(Interaction.occurred_at.desc())
+            .limit(30)
+        ).scalars()
+    )
+
+
+def person_channels(session: Session, person_id: int) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(Interaction.channel, func.count())
+        .where(Interaction.person_id == person_id)
+        .group_by(Interaction.channel)
+    ).all()
+    return sorted(((c, int(n)) for c, n in rows), key=lambda r: -r[1])

@@ -1,0 +1,395 @@
+"""Overview, feedback explorer and people pages; the one router listed in ROUTER_MODULES."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import StreamingResponse
+
+from sada.core.errors import Invalid, NotFound
+from sada.core.http import client_ip
+from sada.dashboards import service as dash
+from sada.interactions.service import timeline
+from sada.people.service import (
+    access_person,
+    do_merge,
+    do_unmerge,
+    list_merges,
+    person_out,
+    search_people,
+)
+from sada.web import auth_pages, settings_pages
+from sada.web.charts import PALETTE, SENTIMENT_COLOURS, Series, bar_chart, line_chart
+from sada.web.core import Page, PageRoute, checked_form, page, redirect, render, require, services
+from sada.web.i18n import zone
+from sada.web.labels import labeler
+from sada.web.service import SignedIn
+
+pages = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def _filters(request: Request, me: SignedIn, p: Page) -> dash.Filters:
+    qp = request.query_params
+    return dash.period_filters(
+        qp.get("period", dash.DEFAULT_PERIOD),
+        zone(p.fmt.timezone),
+        channel=qp.get("channel"),
+        audience=qp.get("audience"),
+        segment=qp.get("segment"),
+        language=qp.get("language"),
+    )
+
+
+def _bucket_label(p: Page, day: date) -> str:
+    return p.fmt.short_date(day)
+
+
+# ---------------------------------------------------------------- overview
+
+
+@pages.get("/overview")
+def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) -> Response:
+    p = page(request, me)
+    _ = p.gettext
+    label = labeler(_)
+    f = _filters(request, me, p)
+    rtl = p.lang in ("ar", "fa")
+    with services(request).db.reader(me.workspace_id) as session:
+        options = dash.filter_options(session)
+        totals = dash.totals(session, f)
+        channels = dash.volume_by_channel(session, f)
+        volume = dash.volume_over_time(session, f)
+        sentiment = dash.sentiment_over_time(session, f)
+        topics = dash.top_topics(session, f)
+        changes = dash.significant_changes(session, f)
+        metrics = dash.metric_trends(session, f)
+    labels = [_bucket_label(p, b) for b, _n in volume]
+    charts: dict[str, Any] = {}
+    charts["volume"] = line_chart(
+        _("Interactions over time"),
+        labels,
+        [
+            Series(
+                _("Interactions"), [n for _b, n in volume], PALETTE[0], ns=[n for _b, n in volume]
+            )
+        ],
+        rtl=rtl,
+        y_fmt=lambda v: p.fmt.num(v),
+    )
+    charts["channels"] = bar_chart(
+        _("Volume by channel"),
+        [(label("channel", c), n) for c, n in channels],
+        rtl=rtl,
+        v_fmt=lambda v: p.fmt.num(v),
+    )
+    has_sentiment = bool(sentiment and any(pt.n for pt in sentiment))
+    if has_sentiment:
+        assert sentiment is not None
+        charts["sentiment"] = line_chart(
+            _("Sentiment over time"),
+            labels,
+            [
+                Series(
+                    label("sentiment", s),
+                    [pt.share(s) for pt in sentiment],
+                    SENTIMENT_COLOURS[s],
+                    ns=[pt.n for pt in sentiment],
+                    dashed=s == "neutral",
+                )
+                for s in ("positive", "neutral", "negative")
+            ],
+            rtl=rtl,
+            y_fmt=lambda v: p.fmt.pct(v),
+            y_min=0.0,
+            y_max=1.0,
+        )
+    metric_charts = []
+    for m in metrics or []:
+        pts = m.get("points", [])
+        if not pts:
+            continue
+        metric_charts.append(
+            (
+                m,
+                line_chart(
+                    str(m.get("label") or m.get("metric", "")).upper(),
+                    [
+                        _bucket_label(p, pt["bucket"])
+                        if isinstance(pt["bucket"], date)
+                        else str(pt["bucket"])
+                        for pt in pts
+                    ],
+                    [
+                        Series(
+                            str(m.get("label") or m.get("metric", "")).upper(),
+                            [pt.get("value") for pt in pts],
+                            PALETTE[0],
+                            ns=[int(pt.get("n", 0)) for pt in pts],
+                            low=[pt.get("low") for pt in pts],
+                            high=[pt.get("high") for pt in pts],
+                        )
+                    ],
+                    rtl=rtl,
+                    y_fmt=lambda v: p.fmt.num(v, 1),
+                ),
+            )
+        )
+    return render(
+        p,
+        "overview.html",
+        f=f,
+        options=options,
+        totals=totals,
+        channels=channels,
+        volume=volume,
+        sentiment=sentiment,
+        has_sentiment=has_sentiment,
+        text_available=dash.text_model() is not None,
+        topics=topics,
+        changes=changes,
+        metrics=metrics,
+        metric_charts=metric_charts,
+        charts=charts,
+        periods=list(dash.PERIODS),
+        period=request.query_params.get("period", dash.DEFAULT_PERIOD),
+    )
+
+
+# ---------------------------------------------------------------- feedback explorer
+
+
+def _explorer_query(request: Request, me: SignedIn, p: Page) -> dash.ExplorerQuery:
+    qp = request.query_params
+    sentiment = qp.get("sentiment")
+    band = qp.get("band")
+    return dash.ExplorerQuery(
+        filters=_filters(request, me, p),
+        q=qp.get("q", "")[:200],
+        sentiment=sentiment if sentiment in dash.SENTIMENTS else None,
+        band=band if band in ("low", "mid", "high") else None,
+        topic=qp.get("topic") or None,
+    )
+
+
+PAGE_SIZE = 25
+
+
+@pages.get("/feedback")
+def feedback(request: Request, me: SignedIn = Depends(require("feedback"))) -> Response:
+    p = page(request, me)
+    eq = _explorer_query(request, me, p)
+    try:
+        page_no = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page_no = 1
+    with services(request).db.reader(me.workspace_id) as session:
+        options = dash.filter_options(session)
+        rows = dash.explore(session, eq, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE)
+    more = len(rows) > PAGE_SIZE
+    return render(
+        p,
+        "feedback.html",
+        eq=eq,
+        rows=rows[:PAGE_SIZE],
+        more=more,
+        page_no=page_no,
+        options=options,
+        periods=list(dash.PERIODS),
+        period=request.query_params.get("period", dash.DEFAULT_PERIOD),
+        aspects=["delivery", "product_quality", "staff", "app_website", "billing", "price"],
+        text_available=dash.text_model() is not None,
+    )
+
+
+@pages.get("/feedback/export.csv")
+def feedback_csv(request: Request, me: SignedIn = Depends(require("export"))) -> Response:
+    p = page(request, me)
+    eq = _explorer_query(request, me, p)
+    db = services(request).db
+
+    def body():  # type: ignore[no-untyped-def]
+        with db.reader(me.workspace_id) as session:
+            yield from dash.csv_chunks(dash.iter_export(session, eq))
+
+    _audit_export(request, me, "csv")
+    return StreamingResponse(
+        body(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="sada-feedback.csv"'},
+    )
+
+
+@pages.get("/feedback/export.xlsx")
+def feedback_xlsx(request: Request, me: SignedIn = Depends(require("export"))) -> Response:
+    p = page(request, me)
+    eq = _explorer_query(request, me, p)
+    with services(request).db.reader(me.workspace_id) as session:
+        data = dash.xlsx_bytes(dash.iter_export(session, eq))
+    _audit_export(request, me, "xlsx")
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="sada-feedback.xlsx"'},
+    )
+
+
+def _audit_export(request: Request, me: SignedIn, kind: str) -> None:
+    from sada.tenants.service import record_audit
+
+    with services(request).db.transaction(me.workspace_id) as session:
+        record_audit(
+            session,
+            me.actor(client_ip(request)),
+            "feedback.export",
+            "feedback",
+            "",
+            {"format": kind, "query": dict(request.query_params)},
+        )
+
+
+# ---------------------------------------------------------------- people
+
+
+@pages.get("/people")
+def people(request: Request, me: SignedIn = Depends(require("people"))) -> Response:
+    p = page(request, me)
+    q = request.query_params.get("q", "")[:200]
+    audience = request.query_params.get("audience") or None
+    with services(request).db.reader(me.workspace_id) as session:
+        found = search_people(session, q, limit=50, audience=audience)
+        options = dash.filter_options(session)
+    return render(p, "people.html", q=q, audience=audience, people=found, options=options)
+
+
+@pages.get("/people/{person_id}")
+def person(request: Request, person_id: int, me: SignedIn = Depends(require("people"))) -> Response:
+    p = page(request, me)
+    qp = request.query_params
+    channel = qp.get("channel") or None
+    with services(request).db.reader(me.workspace_id) as session:
+        row = access_person(session, person_id)
+        profile = person_out(session, row)
+        merged_into = row.merged_into_id
+        items, next_cursor = timeline(
+            session,
+            person_id,
+            limit=30,
+            cursor=qp.get("cursor") or None,
+            channels=[channel] if channel else None,
+        )
+        merges = list_merges(session, person_id)
+        sentiment = dash.person_sentiment(session, person_id)
+        scores = dash.person_scores(session, person_id)
+        channels = dash.person_channels(session, person_id)
+        analyses = _analyses_for(session, [i.id for i in items])
+    spark = None
+    if sentiment:
+        spark = line_chart(
+            p.gettext("Sentiment trend"),
+            [p.fmt.date(at) for at, _l, _s in sentiment],
+            [Series(p.gettext("Sentiment score"), [s for _a, _l, s in sentiment], PALETTE[0])],
+            rtl=p.lang in ("ar", "fa"),
+            y_fmt=lambda v: p.fmt.num(v, 1),
+            y_min=-1.0,
+            y_max=1.0,
+        )
+    return render(
+        p,
+        "person.html",
+        person=profile,
+        merged_into=merged_into,
+        items=items,
+        next_cursor=next_cursor,
+        merges=merges,
+        scores=scores,
+        channels=channels,
+        channel=channel,
+        spark=spark,
+        analyses=analyses,
+    )
+
+
+def _analyses_for(session: Any, ids: list[int]) -> dict[int, str]:
+    model = dash.text_model()
+    if model is None or not ids:
+        return {}
+    from sqlalchemy import select
+
+    return dict(
+        session.execute(
+            select(model.interaction_id, model.sentiment).where(model.interaction_id.in_(ids))
+        )
+        .tuples()
+        .all()
+    )
+
+
+@pages.get("/people/{person_id}/merge")
+def merge_confirm(
+    request: Request, person_id: int, me: SignedIn = Depends(require("people.merge"))
+) -> Response:
+    p = page(request, me)
+    try:
+        other_id = int(request.query_params.get("other", ""))
+    except ValueError:
+        other_id = None
+    with services(request).db.reader(me.workspace_id) as session:
+        survivor = person_out(session, access_person(session, person_id))
+        other = person_out(session, access_person(session, other_id)) if other_id else None
+    if other is not None and other.id == survivor.id:
+        other = None
+    return render(p, "merge.html", survivor=survivor, other=other)
+
+
+@pages.post("/people/{person_id}/merge")
+async def merge_do(
+    request: Request, person_id: int, me: SignedIn = Depends(require("people.merge"))
+) -> Response:
+    form = await checked_form(request)
+    try:
+        other_id = int(str(form.get("other", "")))
+    except ValueError:
+        raise Invalid("choose a person to merge") from None
+    reason = str(form.get("reason", ""))[:500] or "merged in the web app"
+    with services(request).db.transaction(me.workspace_id) as session:
+        do_merge(session, person_id, other_id, reason=reason, actor=me.actor(client_ip(request)))
+    return redirect(request, f"/people/{person_id}?merged=1")
+
+
+@pages.get("/people/merges/{merge_id}/undo")
+def unmerge_confirm(
+    request: Request, merge_id: int, me: SignedIn = Depends(require("people.merge"))
+) -> Response:
+    from sqlalchemy import select
+
+    from sada.people.models import PersonMerge
+
+    with services(request).db.reader(me.workspace_id) as session:
+        record = session.execute(
+            select(PersonMerge).where(PersonMerge.id == merge_id)
+        ).scalar_one_or_none()
+        if record is None or record.undone_at is not None:
+            raise NotFound("no such merge")
+        survivor = person_out(session, access_person(session, record.survivor_id))
+        merged = person_out(session, access_person(session, record.merged_id))
+    return render(
+        page(request, me), "unmerge.html", record=record, survivor=survivor, merged=merged
+    )
+
+
+@pages.post("/people/merges/{merge_id}/undo")
+async def unmerge_do(
+    request: Request, merge_id: int, me: SignedIn = Depends(require("people.merge"))
+) -> Response:
+    await checked_form(request)
+    with services(request).db.transaction(me.workspace_id) as session:
+        record = do_unmerge(session, merge_id, actor=me.actor(client_ip(request)))
+    return redirect(request, f"/people/{record.merged_id}?unmerged=1")
+
+
+router = APIRouter(include_in_schema=False)
+router.include_router(auth_pages.router)
+router.include_router(pages)
+router.include_router(settings_pages.router)
