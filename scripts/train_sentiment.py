@@ -42,10 +42,10 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "sentiment"
 OUT = ROOT / "sada" / "text" / "models_data"
 
 CONFIGS = {
-    "ar": (FeatureConfig(2, 5, 2), 150_000, 4.0),
+    "ar": (FeatureConfig(2, 5, 2), 200_000, 4.0),
     "fa": (FeatureConfig(2, 5, 2), 100_000, 4.0),
     "en": (FeatureConfig(2, 5, 2), 60_000, 4.0),
-    "zh": (FeatureConfig(1, 3, 1), 150_000, 4.0),
+    "zh": (FeatureConfig(1, 3, 1), 200_000, 4.0),
 }
 LICENCES = {
     "ar_social_arsarcasm_train": "MIT (iabufarha/ArSarcasm-v2)",

@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass
 
 from sada.text.normalize import model_text
+from sada.text.polarity import polarity_features
 
 WORD_MARK = "\x1f"
+LEXICON_MARK = "\x1e"
 # Words, single Han characters, emoji and the punctuation that carries sentiment.
 _TOKEN = re.compile(
     r"[^\W\d_\u4e00-\u9fff]+|0|[\u4e00-\u9fff]|[!?]|[:;]-?[()dp]|[\U0001F300-\U0001FAFF\u2600-\u27bf]"
@@ -25,13 +27,24 @@ class FeatureConfig:
     char_min: int = 2
     char_max: int = 5
     word_max: int = 2
+    lexicon: bool = True  # polarity-lexicon markers (sada.text.polarity)
 
     def to_dict(self) -> dict[str, int]:
-        return {"char_min": self.char_min, "char_max": self.char_max, "word_max": self.word_max}
+        return {
+            "char_min": self.char_min,
+            "char_max": self.char_max,
+            "word_max": self.word_max,
+            "lexicon": int(self.lexicon),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, int]) -> FeatureConfig:
-        return cls(int(data["char_min"]), int(data["char_max"]), int(data["word_max"]))
+        return cls(
+            int(data["char_min"]),
+            int(data["char_max"]),
+            int(data["word_max"]),
+            bool(data.get("lexicon", 0)),
+        )
 
 
 def analyze_prepared(text: str, cfg: FeatureConfig) -> list[str]:
@@ -47,6 +60,8 @@ def analyze_prepared(text: str, cfg: FeatureConfig) -> list[str]:
     out.extend(WORD_MARK + w for w in words)
     if cfg.word_max >= 2:
         out.extend(f"{WORD_MARK}{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    if cfg.lexicon:
+        out.extend(LEXICON_MARK + m for m in polarity_features(text))
     return out
 
 
