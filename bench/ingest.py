@@ -1,0 +1,422 @@
+"""Ingest throughput: the HTTP API against the raw insert ceiling, measured in the same run.
+
+For each database (SQLite always; PostgreSQL when --pg URL or SADA_TEST_DATABASE_URL is
+given) and each batch size (100 and 1,000):
+
+- api: a real `sada serve` process (one server process, API key auth, rate limit lifted,
+  `SADA_RUN_JOBS_IN_PROCESS=false` so it measures ingest only) receives realistic items
+  sequentially over one keep-alive connection: multilingual text (ar/fa/zh/en + emoji),
+  people from a pool of 20,000 whose identities repeat (email, sometimes a phone), traits,
+  attributes. Events per second = items / wall time of all requests.
+- raw: the same logical rows (people and identities the API creates, then interactions)
+  inserted into the same schema (same tables, same indexes, a fresh workspace of the same
+  database) with batched `executemany` (SQLite, stdlib sqlite3) or `COPY` (PostgreSQL,
+  psycopg 3 `cursor.copy`), one transaction per batch of the same size. Rows are prepared
+  before the clock starts: this is the ceiling for writing them.
+
+Every case prints `api`, `raw` and `ratio=api/raw`. The LAST line is `ratio=<x>` for
+batches of 1,000 on SQLite (the embedded default). `--quick` uses fewer events and
+finishes within a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TEXTS = {
+    "fa": [
+        "سلام، سفارشم هنوز نرسیده و کد پیگیری کار نمی‌کند",
+        "از برخورد پشتیبانی خیلی راضی بودم، ممنون 🙏",
+        "قیمت‌ها نسبت به ماه قبل خیلی بالا رفته",
+        "اپلیکیشن موقع پرداخت بسته می‌شود، لطفاً بررسی کنید",
+    ],
+    "ar": [
+        "الفاتورة خاطئة، تم خصم المبلغ مرتين!",
+        "التوصيل كان سريعاً والمنتج ممتاز 👍",
+        "لم أتلق أي رد من خدمة العملاء منذ أسبوع",
+        "الموظف في الفرع كان لطيفاً جداً",
+    ],
+    "zh": [
+        "快递太慢了，客服也不回复。😡",
+        "质量很好，会再次购买",
+        "退款申请提交三天了还没有处理",
+        "应用程序经常闪退，希望尽快修复",
+    ],
+    "en": [
+        "My order arrived damaged and nobody answers the phone.",
+        "Great service at the downtown store, thanks!",
+        "The app logs me out every time I open it 🙄",
+        "Why was I charged twice for the same subscription?",
+    ],
+}
+CHANNELS = ["email", "chat", "phone", "sms", "whatsapp", "telegram", "web", "app", "instagram"]
+TYPES = ["message", "message", "message", "complaint", "review", "order", "purchase"]
+SEGMENTS = ["vip", "regular", "new", "churn_risk"]
+NAMES = {"fa": "مریم احمدی", "ar": "محمد العلي", "zh": "王小明", "en": "Jane Smith"}
+
+
+def make_people(n: int, seed: int = 11) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    people = []
+    for i in range(n):
+        lang = rng.choice(list(TEXTS))
+        person: dict[str, Any] = {
+            "email": f"customer{i}@example.com",
+            "name": f"{NAMES[lang]} {i}",
+            "traits": {"language": lang, "segment": rng.choice(SEGMENTS)},
+        }
+        if i % 3 == 0:
+            person["phone"] = f"+9891{i:08d}"
+        people.append(person)
+    return people
+
+
+def make_items(n: int, people: list[dict[str, Any]], source: str, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    start = datetime(2025, 6, 1, tzinfo=UTC)
+    items = []
+    for i in range(n):
+        person = rng.choice(people)
+        lang = person["traits"]["language"]
+        text = rng.choice(TEXTS[lang])
+        if rng.random() < 0.5:
+            text += " " + rng.choice(TEXTS[lang])
+        item: dict[str, Any] = {
+            "source": source,
+            "external_id": f"{source}-{i}",
+            "occurred_at": (start + timedelta(minutes=rng.randrange(525_600))).isoformat(),
+            "channel": rng.choice(CHANNELS),
+            "type": rng.choice(TYPES),
+            "direction": "inbound" if rng.random() < 0.8 else "outbound",
+            "text": f"{text} #{i}",
+            "language": lang,
+            "person": person,
+        }
+        if rng.random() < 0.3:
+            item["attributes"] = {"order_id": f"O-{rng.randrange(10**6)}", "store": "tehran-1"}
+        items.append(item)
+    return items
+
+
+# ---------------------------------------------------------------- setup
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def setup_database(url: str) -> tuple[Any, int, int, str]:
+    """Migrate; make an API workspace with a key and a raw workspace."""
+    from sada.db.engine import open_database
+    from sada.db.migrate import upgrade
+    from sada.tenants.service import do_create_api_key, do_create_workspace
+
+    db = open_database(url)
+    upgrade(db)
+    with db.transaction() as session:
+        api_ws = do_create_workspace(session, f"bench-api-{uuid.uuid4().hex[:6]}").id
+        raw_ws = do_create_workspace(session, f"bench-raw-{uuid.uuid4().hex[:6]}").id
+    with db.transaction(api_ws) as session:
+        _row, key = do_create_api_key(session, name="bench", scopes=["write"])
+    return db, api_ws, raw_ws, key
+
+
+def start_server(url: str, port: int, log: Path) -> subprocess.Popen:  # type: ignore[type-arg]
+    env = {
+        **os.environ,
+        "SADA_DATABASE_URL": url,
+        "SADA_RUN_JOBS_IN_PROCESS": "false",
+        "SADA_API_RATE_PER_SECOND": "1000000",
+        "SADA_API_RATE_BURST": "1000000",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sada.cli.main", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited:\n{log.read_text()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/openapi.json")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("server did not start in 60 s")
+
+
+def post_all(port: int, key: str, items: list[dict], batch: int) -> float:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    bodies = [orjson.dumps({"items": items[i : i + batch]}) for i in range(0, len(items), batch)]
+    started = time.perf_counter()
+    for body in bodies:
+        conn.request("POST", "/api/v1/interactions:batch", body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        if response.status != 200:
+            raise SystemExit(f"API answered {response.status}: {data[:500]!r}")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+# ---------------------------------------------------------------- raw rows
+
+
+class RawRows:
+    """The rows the API would write, with ids assigned up front."""
+
+    def __init__(self, workspace_id: int, base_id: int) -> None:
+        self.ws = workspace_id
+        self.next_id = base_id
+        self.person_of: dict[str, int] = {}
+
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def batch(self, items: list[dict], now: datetime) -> tuple[list, list, list]:
+        from sada.people.identities import normalize_phone
+        from sada.text.normalize import fold_for_search
+
+        people, identities, interactions = [], [], []
+        for item in items:
+            ref = item["person"]
+            pid = self.person_of.get(ref["email"])
+            if pid is None:
+                pid = self._id()
+                self.person_of[ref["email"]] = pid
+                traits = ref["traits"]
+                people.append(
+                    (
+                        pid,
+                        self.ws,
+                        ref["name"],
+                        fold_for_search(ref["name"]),
+                        "customer",
+                        orjson.dumps(traits).decode(),
+                        traits["language"],
+                        traits["segment"],
+                        now,
+                        now,
+                    )
+                )
+                identities.append(
+                    (self._id(), self.ws, pid, "email", "", ref["email"], ref["email"], now)
+                )
+                if "phone" in ref:
+                    phone = normalize_phone(ref["phone"])
+                    identities.append(
+                        (self._id(), self.ws, pid, "phone", "", phone, phone.lstrip("+"), now)
+                    )
+            interactions.append(
+                (
+                    self._id(),
+                    self.ws,
+                    pid,
+                    datetime.fromisoformat(item["occurred_at"]),
+                    now,
+                    item["channel"],
+                    item["direction"],
+                    item["type"],
+                    item["text"],
+                    item["language"],
+                    orjson.dumps(item.get("attributes") or {}).decode(),
+                    item["source"],
+                    item["external_id"],
+                )
+            )
+        return people, identities, interactions
+
+
+PEOPLE_COLS = "id, workspace_id, name, name_search, audience, traits, language, segment, created_at, updated_at"
+IDENT_COLS = "id, workspace_id, person_id, kind, namespace, value, value_search, created_at"
+INTER_COLS = (
+    "id, workspace_id, person_id, occurred_at, received_at, channel, direction, type, text, "
+    "language, attributes, source, external_id"
+)
+
+
+def _sqlite_ts(rows: list[tuple], positions: tuple[int, ...]) -> list[tuple]:
+    def conv(v: Any) -> Any:
+        return v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    return [tuple(conv(v) if i in positions else v for i, v in enumerate(r)) for r in rows]
+
+
+def raw_sqlite(path: str, rows: RawRows, items: list[dict], batch: int) -> float:
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in (
+        "journal_mode=WAL",
+        "foreign_keys=ON",
+        "busy_timeout=30000",
+        "synchronous=NORMAL",
+    ):
+        conn.execute(f"PRAGMA {pragma}")
+    now = datetime.now(UTC)
+    prepared = []
+    for i in range(0, len(items), batch):
+        p, idn, it = rows.batch(items[i : i + batch], now)
+        prepared.append((_sqlite_ts(p, (8, 9)), _sqlite_ts(idn, (7,)), _sqlite_ts(it, (3, 4))))
+    q = lambda t, cols: f"INSERT INTO {t} ({cols}) VALUES ({', '.join('?' * len(cols.split(',')))})"  # noqa: E731
+    started = time.perf_counter()
+    for p, idn, it in prepared:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(q("people", PEOPLE_COLS), p)
+        conn.executemany(q("identities", IDENT_COLS), idn)
+        conn.executemany(q("interactions", INTER_COLS), it)
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def raw_postgres(url: str, rows: RawRows, items: list[dict], batch: int) -> float:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        now = datetime.now(UTC)
+        prepared = [rows.batch(items[i : i + batch], now) for i in range(0, len(items), batch)]
+        started = time.perf_counter()
+        for p, idn, it in prepared:
+            with conn.cursor() as cur:
+                for table, cols, data in (
+                    ("people", PEOPLE_COLS, p),
+                    ("identities", IDENT_COLS, idn),
+                    ("interactions", INTER_COLS, it),
+                ):
+                    with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                        for row in data:
+                            copy.write_row(row)
+            conn.commit()
+        return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- main
+
+
+def pg_database(admin_url: str) -> tuple[str, str, Any]:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from sada.settings import Settings
+
+    url = make_url(Settings(database_url=admin_url).database_url)
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"sada_bench_{os.getpid()}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    sa_url = url.set(database=name).render_as_string(hide_password=False)
+    plain = url.set(drivername="postgresql", database=name).render_as_string(hide_password=False)
+    return sa_url, plain, drop
+
+
+def run_backend(name: str, url: str, raw_target: str, sizes: dict[int, int], tmp: Path) -> dict:
+    db, api_ws, raw_ws, key = setup_database(url)
+    db.dispose()
+    people = make_people(20_000)
+    # Ids far above anything the server assigns in this run (nothing else writes here).
+    raw_rows = RawRows(raw_ws, 50_000_000)
+    port = free_port()
+    server = start_server(url, port, tmp / f"server-{name}.log")
+    results = {}
+    try:
+        post_all(port, key, make_items(200, people, "warmup", 1), 100)  # imports, caches
+        for batch, n in sizes.items():
+            items = make_items(n, people, f"api{batch}", seed=batch)
+            api_s = post_all(port, key, items, batch)
+            raw_items = make_items(n, people, f"raw{batch}", seed=batch)
+            if name == "sqlite":
+                raw_s = raw_sqlite(raw_target, raw_rows, raw_items, batch)
+            else:
+                raw_s = raw_postgres(raw_target, raw_rows, raw_items, batch)
+            api_eps, raw_eps = n / api_s, n / raw_s
+            results[batch] = (api_eps, raw_eps)
+            print(
+                f"{name:<10} batch={batch:<5} events={n:<6} api={api_eps:8.0f} ev/s  "
+                f"raw={raw_eps:8.0f} ev/s  ratio={api_eps / raw_eps:.3f}",
+                flush=True,
+            )
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer events (under a minute)")
+    parser.add_argument("--events", type=int, default=0, help="events per case")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("SADA_BENCH_PG_URL") or os.environ.get("SADA_TEST_DATABASE_URL"),
+        help="PostgreSQL server URL (a fresh database is created on it)",
+    )
+    parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    args = parser.parse_args()
+    if args.events:
+        sizes = {100: args.events, 1000: args.events}
+    elif args.quick:
+        sizes = {100: 2_000, 1000: 4_000}
+    else:
+        sizes = {100: 20_000, 1000: 40_000}
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus; events/s, one server process")
+    with tempfile.TemporaryDirectory(prefix="sada-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        sqlite_path = tmp / "bench.db"
+        results = {
+            "sqlite": run_backend(
+                "sqlite", f"sqlite:///{sqlite_path}", str(sqlite_path), sizes, tmp
+            )
+        }
+        if args.pg and not args.no_pg:
+            pg_sizes = {b: n // 2 for b, n in sizes.items()} if args.quick else sizes
+            sa_url, plain, drop = pg_database(args.pg)
+            try:
+                results["postgresql"] = run_backend("postgresql", sa_url, plain, pg_sizes, tmp)
+            finally:
+                drop()
+    api, raw = results["sqlite"][1000]
+    print(f"ratio={api / raw:.3f}")
+
+
+if __name__ == "__main__":
+    main()
