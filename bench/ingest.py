@@ -281,6 +281,10 @@ def raw_sqlite(path: str, rows: RawRows, items: list[dict], batch: int) -> float
         "synchronous=NORMAL",
     ):
         conn.execute(f"PRAGMA {pragma}")
+    # SQLite gives new rows max(id)+1: start above everything the server wrote meanwhile.
+    for table in ("people", "identities", "interactions"):
+        top = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+        rows.next_id = max(rows.next_id, top + 1000)
     now = datetime.now(UTC)
     prepared = []
     for i in range(0, len(items), batch):
