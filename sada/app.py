@@ -120,6 +120,8 @@ ROUTER_MODULES = [
     "sada.people.api",
     "sada.tenants.api",
     "sada.connectors.segment.api",
+    "sada.feedback.api",
+    "sada.feedback.web",
     "sada.web.home",
     "sada.web.pages",
 ]

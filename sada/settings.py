@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "Sada <sada@localhost>"
 
+    # Surveys: do not invite the same person more than once in this many days (across all
+    # surveys; a workspace may override it with settings["survey_contact_days"]).
+    survey_contact_days: int = 14
+    # Surveys: reminders for unanswered email invitations (0 disables them).
+    survey_reminder_days: int = 3
+    survey_max_reminders: int = 1
+    # Surveys: public endpoints (hosted page, snippet): submissions per minute per IP, and the
+    # minimum seconds between showing a form and accepting it (bots answer instantly).
+    survey_public_per_minute: int = 20
+    survey_min_seconds: float = 3.0
+
     # Outbound webhooks: hosts or CIDRs that may be reached despite the SSRF guard.
     webhook_allowed_hosts: str = ""
 

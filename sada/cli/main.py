@@ -389,6 +389,8 @@ def _mount_optional(module: str, name: str, help_text: str) -> None:
 
 
 _mount_optional("sada.text.cli", "text", "Text analysis: analyze, evaluate, train, reanalyze.")
+_mount_optional("sada.metrics.cli", "metrics", "Metrics: NPS, CSAT, CES, eNPS, compare, rebuild.")
+_mount_optional("sada.feedback.cli", "surveys", "Surveys: list, send, reminders; also adds `sada import qualtrics|surveymonkey`.")
 
 
 if __name__ == "__main__":  # pragma: no cover
