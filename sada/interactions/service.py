@@ -219,30 +219,34 @@ def ingest_batch(
             seen[key] = v.index
             fresh.append(v)
 
-    # People
+    # People: rejected audiences first, then every person of the batch in one pass.
     resolver = Resolver(session, actor=actor)
-    resolver.prefetch([k for v in fresh if v.person for k in v.person.keys])
+    with_people: list[_Valid] = []
+    for v in fresh:
+        if v.person is None or not v.person.keys:
+            continue
+        audience = v.item.person.audience if v.item.person is not None else None
+        problem = resolver.check_audience(audience) if audience else None
+        if problem:
+            results[v.index] = ItemResult(
+                index=v.index,
+                status="rejected",
+                errors=[ItemError(path=f"items[{v.index}].person.audience", message=problem)],
+            )
+        else:
+            with_people.append(v)
+    resolved = resolver.resolve_many([v.person for v in with_people if v.person is not None])
+    person_of = {v.index: r.person_id for v, r in zip(with_people, resolved, strict=True)}
     touchpoints = TouchpointRegistry(session)
     agents = _AgentLookup(session)
     now = utcnow()
     rows: list[dict[str, Any]] = []
     row_index: list[int] = []
     for v in fresh:
+        if results[v.index] is not None:
+            continue
         item = v.item
-        person_id: int | None = None
-        if v.person is not None and v.person.keys:
-            if item.person is not None and item.person.audience:
-                problem = resolver.check_audience(item.person.audience)
-                if problem:
-                    results[v.index] = ItemResult(
-                        index=v.index,
-                        status="rejected",
-                        errors=[
-                            ItemError(path=f"items[{v.index}].person.audience", message=problem)
-                        ],
-                    )
-                    continue
-            person_id = resolver.resolve(v.person).person_id
+        person_id: int | None = person_of.get(v.index)
         attributes = dict(item.attributes or {})
         agent_id = None
         if item.agent:

@@ -94,6 +94,10 @@ def parse_person(ref: PersonRef, *, path: str, source: str) -> ParsedPerson:
     return parsed
 
 
+class _LostRace(Exception):
+    """A concurrent transaction created one of the identities of a bulk insert."""
+
+
 @dataclass
 class Resolution:
     person_id: int
@@ -177,6 +181,125 @@ class Resolver:
             self._update_profile(survivor, parsed.ref)
             return Resolution(person_id=survivor, merged_ids=merged)
         raise RuntimeError("identity resolution did not settle after 3 attempts")
+
+    def resolve_many(self, items: list[ParsedPerson]) -> list[Resolution]:
+        """Resolve a batch; brand-new people are created in bulk.
+
+        Items whose identities are all unknown (and share no identity with an item
+        that has a known one) become new people with two executemany statements.
+        If a concurrent transaction claims one of those identities meanwhile, the
+        bulk step is rolled back to its savepoint and every item takes the
+        one-by-one path, which handles races and merges.
+        """
+        self.prefetch([k for p in items for k in p.keys])
+        known = {self._cache[k] for p in items for k in p.keys if k in self._cache}
+        if known:
+            # Load profiles once, so per-item profile updates hit the identity map.
+            for part in chunks(sorted(known), 500):
+                self.session.execute(select(Person).where(Person.id.in_(part))).scalars().all()
+        groups = self._new_person_groups(items)
+        results: dict[int, Resolution] = {}
+        if groups:
+            try:
+                with self.session.begin_nested():
+                    results = self._create_groups(items, groups)
+            except _LostRace:
+                results = {}
+                for group in groups:
+                    for index in group:
+                        for key in items[index].keys:
+                            self._cache.pop(key, None)
+                            self._absent.discard(key)
+        return [results[i] if i in results else self.resolve(p) for i, p in enumerate(items)]
+
+    def _new_person_groups(self, items: list[ParsedPerson]) -> list[list[int]]:
+        parent = list(range(len(items)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        first_with_key: dict[IdentityKey, int] = {}
+        for index, parsed in enumerate(items):
+            for key in parsed.keys:
+                other = first_with_key.setdefault(key, index)
+                if other != index:
+                    parent[find(index)] = find(other)
+        components: dict[int, list[int]] = {}
+        for index in range(len(items)):
+            components.setdefault(find(index), []).append(index)
+        return [
+            members
+            for members in components.values()
+            if all(k not in self._cache for i in members for k in items[i].keys)
+        ]
+
+    def _create_groups(
+        self, items: list[ParsedPerson], groups: list[list[int]]
+    ) -> dict[int, Resolution]:
+        now = utcnow()
+        person_rows = []
+        for members in groups:
+            name = None
+            audience = "customer"
+            traits: dict[str, Any] = {}
+            for index in members:
+                ref = items[index].ref
+                name = ref.name or name
+                audience = ref.audience or audience
+                traits.update(ref.traits or {})
+            person_rows.append(
+                {
+                    "workspace_id": self.workspace_id,
+                    "name": name,
+                    "name_search": fold_for_search(name) if name else None,
+                    "audience": audience,
+                    "traits": traits,
+                    "language": _str_or_none(traits.get("language")),
+                    "segment": _str_or_none(traits.get("segment")),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        table = Person.__table__
+        ids = [
+            row[0]
+            for row in self.session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), person_rows
+            )
+        ]
+        identity_rows = []
+        for members, person_id in zip(groups, ids, strict=True):
+            keys = {k for index in members for k in items[index].keys}
+            for key in sorted(keys):
+                identity_rows.append(
+                    {
+                        "workspace_id": self.workspace_id,
+                        "person_id": person_id,
+                        "kind": key.kind,
+                        "namespace": key.namespace,
+                        "value": key.value,
+                        "value_search": key.search_value,
+                        "created_at": now,
+                    }
+                )
+        identities = Identity.__table__
+        statement = insert_ignoring_conflicts(
+            self.session, identities, ["workspace_id", "kind", "namespace", "value"]
+        ).returning(identities.c.id, sort_by_parameter_order=True)
+        inserted = self.session.execute(statement, identity_rows).all()
+        if len(inserted) != len(identity_rows):
+            raise _LostRace
+        results: dict[int, Resolution] = {}
+        for members, person_id in zip(groups, ids, strict=True):
+            for position, index in enumerate(members):
+                for key in items[index].keys:
+                    self._cache[key] = person_id
+                    self._absent.discard(key)
+                results[index] = Resolution(person_id=person_id, created=position == 0)
+        return results
 
     def _create(self, parsed: ParsedPerson) -> Resolution | None:
         ref = parsed.ref
