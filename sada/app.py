@@ -116,6 +116,8 @@ def create_app(
 
 # Each domain's router module (a module-level `router`); domains add their line here.
 ROUTER_MODULES = [
+    "sada.automation.api",
+    "sada.cases.api",
     "sada.interactions.api",
     "sada.people.api",
     "sada.tenants.api",

@@ -58,6 +58,17 @@ class Settings(BaseSettings):
 
     # Outbound webhooks: hosts or CIDRs that may be reached despite the SSRF guard.
     webhook_allowed_hosts: str = ""
+    # Outbound webhooks (issue 6): seconds before an attempt times out; attempts per event;
+    # first retry delay in seconds (then x4 each time, at most 10 h, or the receiver's
+    # Retry-After); an endpoint is disabled after this many failed attempts in a row that
+    # span at least this many hours.
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 8
+    webhook_retry_base_seconds: float = 5.0
+    webhook_disable_after_failures: int = 20
+    webhook_disable_after_hours: float = 72.0
+    # Inbound email (issue 6): largest raw MIME message accepted by the inbound endpoint.
+    inbound_email_max_bytes: int = 25 * 1024 * 1024
 
     # Web app (issue 5): hours a sign-in lasts without activity; sign-in attempts allowed per
     # minute per client address and per account; lifetime of reset links and invitations.

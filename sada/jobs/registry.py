@@ -59,6 +59,7 @@ _LOADED = False
 
 # Modules that register handlers; each domain adds its tasks module here.
 HANDLER_MODULES = [
+    "sada.automation.tasks",
     "sada.feedback.tasks",
     "sada.text.tasks",
 ]

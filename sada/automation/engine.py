@@ -1,0 +1,373 @@
+"""Running rules: on new interactions, responses, sentiment, case changes and schedules.
+
+Each (rule, subject) evaluation runs in a savepoint: a failing action is logged as
+an `error` firing and the other rules still run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sada.automation import rules as R
+from sada.automation.models import Rule, RuleFiring
+from sada.core.errors import Invalid
+from sada.db.dialect import insert_ignoring_conflicts
+from sada.db.engine import Database
+from sada.db.scoping import bound_workspace
+from sada.db.types import utcnow
+from sada.jobs.service import enqueue
+
+log = logging.getLogger(__name__)
+
+TICK_JOB = "automation.tick"
+TICK_SECONDS = 60
+AUTOMATION_SOURCE = "sada.automation"
+
+
+def _safe_evaluate(session: Session, rule: Rule, ctx: R.Context) -> R.Evaluation:
+    try:
+        with session.begin_nested():
+            return R.evaluate(session, rule, ctx)
+    except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the others
+        log.warning("rule %s failed on %s: %s", rule.id, ctx.key, exc)
+        message = getattr(exc, "message", None) or str(exc)
+        statement = insert_ignoring_conflicts(
+            session, RuleFiring.__table__, ["workspace_id", "dedupe_key"]
+        )
+        session.execute(
+            statement.values(
+                workspace_id=bound_workspace(session),
+                rule_id=rule.id,
+                at=ctx.now,
+                trigger=ctx.trigger,
+                subject=f"person:{ctx.person_id}" if ctx.person_id else "workspace",
+                person_id=ctx.person_id,
+                interaction_id=(ctx.interaction or {}).get("id"),
+                case_id=(ctx.case or {}).get("id"),
+                depth=ctx.depth,
+                outcome="error",
+                results=[{"error": message[:500]}],
+                dedupe_key=f"{rule.id}:{ctx.key}",
+            )
+        )
+        return R.Evaluation(rule.id, rule.name, ctx.key, ctx.person_id, True, "error", message)
+
+
+def on_interactions(
+    db: Database, workspace_id: int, interaction_ids: list[int], trigger: str
+) -> list[R.Evaluation]:
+    from sada.interactions.models import Interaction
+
+    out: list[R.Evaluation] = []
+    with db.reader(workspace_id) as session:
+        if not R.rules_for(session, trigger):
+            return out
+    for iid in interaction_ids:
+        with db.transaction(workspace_id) as session:
+            row = session.execute(
+                select(Interaction).where(Interaction.id == iid)
+            ).scalar_one_or_none()
+            if row is None or row.source == AUTOMATION_SOURCE:
+                continue
+            ctx = R.interaction_context(session, row, trigger)
+            for rule in R.rules_for(session, trigger):
+                out.append(_safe_evaluate(session, rule, ctx))
+    return out
+
+
+def on_case_event(
+    db: Database,
+    workspace_id: int,
+    *,
+    trigger: str,
+    event: str,
+    case_id: int | None,
+    conversation_id: int | None,
+    depth: int,
+    chain: list[int],
+) -> list[R.Evaluation]:
+    from sada.cases.conversations import access_conversation, conversation_out
+    from sada.cases.service import access_case, case_out
+
+    out: list[R.Evaluation] = []
+    with db.transaction(workspace_id) as session:
+        rules = R.rules_for(session, trigger)
+        if not rules:
+            return out
+        case = conv = None
+        if case_id is not None:
+            row = access_case(session, case_id)
+            case = {**case_out(session, row).model_dump(mode="json"), "event": event}
+            if row.conversation_id:
+                conversation_id = row.conversation_id
+        if conversation_id is not None:
+            conv = {
+                **conversation_out(access_conversation(session, conversation_id)).model_dump(
+                    mode="json"
+                ),
+                "event": event,
+            }
+        person_id = (case or {}).get("person_id") or (conv or {}).get("person_id")
+        stamp = (case or conv or {}).get("updated_at") or utcnow().isoformat()
+        ctx = R.Context(
+            trigger=trigger,
+            key=f"{'case' if case else 'conversation'}:{case_id or conversation_id}:{event}:{stamp}",
+            person=R.person_dict(session, person_id),
+            case=case,
+            conversation=conv,
+            depth=depth,
+            chain=tuple(chain),
+        )
+        for rule in rules:
+            out.append(_safe_evaluate(session, rule, ctx))
+    return out
+
+
+def _schedule_candidates(session: Session, rule: Rule, now: datetime) -> list[int | None]:
+    """People a scheduled rule should look at; [None] for workspace-level rules."""
+    from sada.interactions.models import Interaction
+
+    silence = [c for c in rule.conditions or [] if c.get("type") == "silence"]
+    personal = any(
+        c.get("type") in ("silence", "count", "audience", "segment")
+        or str(c.get("field", "")).startswith("person.")
+        for c in rule.conditions or []
+    )
+    if not personal:
+        return [None]
+    query = (
+        select(Interaction.person_id)
+        .where(Interaction.person_id.is_not(None), Interaction.direction == "inbound")
+        .group_by(Interaction.person_id)
+    )
+    if silence:
+        days = max(float(c["days"]) for c in silence)
+        query = query.having(func.max(Interaction.occurred_at) <= now - timedelta(days=days))
+    return list(session.execute(query.limit(20_000)).scalars())
+
+
+def run_schedule(
+    db: Database, workspace_id: int, now: datetime | None = None, *, force: bool = False
+) -> list[R.Evaluation]:
+    """Run schedule-triggered rules that are due (every rule's own interval)."""
+    now = now or utcnow()
+    out: list[R.Evaluation] = []
+    with db.transaction(workspace_id) as session:
+        due = [
+            r
+            for r in R.rules_for(session, "schedule")
+            if force
+            or r.last_scheduled_at is None
+            or r.last_scheduled_at + timedelta(minutes=r.schedule_minutes or 1440) <= now
+        ]
+        for rule in due:
+            rule.last_scheduled_at = now
+            bucket = int(now.timestamp() // (60 * (rule.schedule_minutes or 1440)))
+            for person_id in _schedule_candidates(session, rule, now):
+                ctx = R.Context(
+                    trigger="schedule",
+                    key=f"schedule:{bucket}:{person_id or 'ws'}",
+                    person=R.person_dict(session, person_id),
+                    now=now,
+                )
+                out.append(_safe_evaluate(session, rule, ctx))
+    return out
+
+
+def run_sentiment(db: Database, workspace_id: int, since: datetime, until: datetime) -> int:
+    """sentiment.computed: interactions analysed in (since, until]."""
+    try:
+        from sada.text.models import TextAnalysis
+    except ImportError:
+        return 0
+    with db.reader(workspace_id) as session:
+        if not R.rules_for(session, "sentiment.computed"):
+            return 0
+        ids = list(
+            session.execute(
+                select(TextAnalysis.interaction_id).where(
+                    TextAnalysis.analyzed_at > since, TextAnalysis.analyzed_at <= until
+                )
+            ).scalars()
+        )
+    on_interactions(db, workspace_id, ids, "sentiment.computed")
+    return len(ids)
+
+
+def check_sla(db: Database, workspace_id: int, now: datetime | None = None) -> list[Any]:
+    """Record SLA warnings and breaches; notify the assignee and publish events."""
+    from sada.automation.events import publish
+    from sada.automation.notify import notify_in_app
+    from sada.cases import sla
+
+    with db.transaction(workspace_id) as session:
+        hits = sla.check(session, now)
+        for hit in hits:
+            data = {
+                "subject": hit.subject,
+                "metric": hit.metric,
+                "due_at": hit.due_at.isoformat(),
+                "conversation_id": hit.conversation_id,
+                "case_id": hit.case_id,
+                "assignee_id": hit.assignee_id,
+                "policy_id": hit.policy_id,
+            }
+            publish(session, "sla.breached" if hit.kind == "breach" else "sla.warning", data)
+            if hit.assignee_id is not None:
+                what = "breached" if hit.kind == "breach" else "about to breach"
+                notify_in_app(
+                    session,
+                    [hit.assignee_id],
+                    f"SLA {what}: {hit.metric.replace('_', ' ')} for {hit.subject}",
+                    f"Due {hit.due_at.isoformat()}",
+                )
+    return hits
+
+
+def ensure_tick(session: Session, at: datetime | None = None) -> None:
+    """Keep one periodic tick job per workspace (idempotent by time bucket)."""
+    workspace_id = bound_workspace(session)
+    at = at or utcnow()
+    bucket = int(at.timestamp() // TICK_SECONDS) + 1
+    run_at = datetime.fromtimestamp(bucket * TICK_SECONDS, tz=at.tzinfo)
+    enqueue(
+        session,
+        TICK_JOB,
+        {"since": at.isoformat()},
+        workspace_id=workspace_id,
+        run_at=run_at,
+        dedupe_key=f"tick:{workspace_id}:{bucket}",
+    )
+
+
+def tick(db: Database, workspace_id: int, since: datetime, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    run_sentiment(db, workspace_id, since, now)
+    run_schedule(db, workspace_id, now)
+    check_sla(db, workspace_id, now)
+    with db.transaction(workspace_id) as session:
+        ensure_tick(session, now)
+
+
+# ---------------------------------------------------------------- dry run
+
+
+def dry_run(session: Session, rule: Rule, *, days: int = 30, limit: int = 5000) -> dict[str, Any]:
+    """What the rule would have done over the last `days`: nothing is written."""
+    if not 1 <= days <= 366:
+        raise Invalid("days must be between 1 and 366")
+    from sada.interactions.models import Interaction
+
+    now = utcnow()
+    since = now - timedelta(days=days)
+    evaluations: list[R.Evaluation] = []
+    examined = 0
+    last_fire: dict[str, datetime] = {}
+    cooldown = timedelta(minutes=rule.cooldown_minutes or 0)
+
+    def consider(ctx: R.Context) -> None:
+        nonlocal examined
+        examined += 1
+        ev = R.evaluate(session, rule, ctx, dry_run=True)
+        if ev.outcome != "would_fire":
+            return
+        subject = f"person:{ctx.person_id}" if ctx.person_id else "workspace"
+        previous = last_fire.get(subject)
+        if previous is not None and cooldown and ctx.now - previous < cooldown:
+            ev.outcome, ev.reason = "skipped", f"cooldown of {rule.cooldown_minutes} min"
+        else:
+            last_fire[subject] = ctx.now
+        evaluations.append(ev)
+
+    triggers = set(rule.triggers or [])
+    if triggers & {"interaction.ingested", "response.received", "sentiment.computed"}:
+        query = (
+            select(Interaction)
+            .where(Interaction.occurred_at >= since, Interaction.source != AUTOMATION_SOURCE)
+            .order_by(Interaction.occurred_at, Interaction.id)
+            .limit(limit)
+        )
+        if "interaction.ingested" not in triggers and "sentiment.computed" not in triggers:
+            query = query.where(Interaction.type == "survey_response")
+        trigger = sorted(triggers & {"interaction.ingested", "response.received"} or triggers)[0]
+        for row in _iter(session, query):
+            consider(R.interaction_context(session, row, trigger, now=row.occurred_at))
+    if "case.changed" in triggers:
+        from sada.cases.models import Case
+        from sada.cases.service import case_out
+
+        for case in _iter(
+            session,
+            select(Case).where(Case.created_at >= since).order_by(Case.id).limit(limit),
+        ):
+            consider(
+                R.Context(
+                    trigger="case.changed",
+                    key=f"case:{case.id}:created",
+                    person=R.person_dict(session, case.person_id),
+                    case={
+                        **case_out(session, case).model_dump(mode="json"),
+                        "event": "case.created",
+                    },
+                    now=case.created_at,
+                )
+            )
+    if "schedule" in triggers:
+        step = timedelta(minutes=rule.schedule_minutes or 1440)
+        at = since + step
+        while at <= now:
+            for person_id in _schedule_candidates(session, rule, at):
+                consider(
+                    R.Context(
+                        trigger="schedule",
+                        key=f"schedule:{at.isoformat()}:{person_id or 'ws'}",
+                        person=R.person_dict(session, person_id),
+                        now=at,
+                    )
+                )
+            at += step
+    would = [e for e in evaluations if e.outcome == "would_fire"]
+    return {
+        "rule": {"id": rule.id, "name": rule.name},
+        "days": days,
+        "examined": examined,
+        "matched": len(evaluations),
+        "would_fire": len(would),
+        "skipped": len(evaluations) - len(would),
+        "firings": [
+            {
+                "at": e.at.isoformat() if e.at else None,
+                "key": e.key,
+                "person_id": e.person_id,
+                "outcome": e.outcome,
+                "reason": e.reason,
+                "actions": e.results,
+            }
+            for e in evaluations[:500]
+        ],
+    }
+
+
+def _iter(session: Session, query: Any) -> Iterable[Any]:
+    return list(session.execute(query).scalars())
+
+
+def rule_from_data(data: dict[str, Any]) -> Rule:
+    """An unsaved rule for a dry run of a draft."""
+    data = R.validate_rule(dict(data))
+    return Rule(
+        id=0,
+        name=data.get("name") or "draft",
+        triggers=data["triggers"],
+        conditions=data.get("conditions") or [],
+        actions=data["actions"],
+        cooldown_minutes=data.get("cooldown_minutes") or 0,
+        schedule_minutes=data.get("schedule_minutes"),
+        enabled=True,
+    )

@@ -1,0 +1,617 @@
+"""Conversations (the shared inbox): threading, status, assignment, replies, notes.
+
+Interactions join a conversation by their thread: the interaction's
+`conversation_id` for chat and social channels, and for email the
+`Message-ID` / `In-Reply-To` / `References` headers kept in its attributes, so
+a reply lands in the thread it answers even from another address or client.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from email.utils import make_msgid
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from sada.cases import assignment, sla
+from sada.cases.models import (
+    CONVERSATION_STATUSES,
+    PRIORITIES,
+    Case,
+    CaseEvent,
+    Conversation,
+    ConversationItem,
+)
+from sada.cases.schemas import ConversationOut
+from sada.core.errors import Invalid, NotFound
+from sada.db.scoping import bound_workspace
+from sada.db.types import utcnow
+from sada.interactions.models import Interaction
+from sada.jobs.service import enqueue
+
+SEND_REPLY_JOB = "inbox.send_reply"
+NOT_CONVERSATIONAL = frozenset(
+    {"survey_response", "page_view", "purchase", "order", "signup", "event", "note", "visit"}
+)
+AUTOMATION_SOURCE = "sada.automation"
+REPLY_SOURCE = "sada.inbox"
+
+
+def conversation_out(conv: Conversation) -> ConversationOut:
+    return ConversationOut(
+        id=conv.id,
+        thread_key=conv.thread_key,
+        person_id=conv.person_id,
+        channel=conv.channel,
+        subject=conv.subject,
+        language=conv.language,
+        status=conv.status,
+        priority=conv.priority,
+        tags=list(conv.tags or []),
+        assignee_id=conv.assignee_id,
+        team_id=conv.team_id,
+        opened_at=conv.opened_at,
+        last_message_at=conv.last_message_at,
+        first_response_at=conv.first_response_at,
+        solved_at=conv.solved_at,
+        closed_at=conv.closed_at,
+        reopen_count=conv.reopen_count,
+        sla_policy_id=conv.sla_policy_id,
+        first_response_due_at=conv.first_response_due_at,
+        resolution_due_at=conv.resolution_due_at,
+        paused=conv.paused_at is not None,
+    )
+
+
+def _payload(conv: Conversation) -> dict[str, Any]:
+    return conversation_out(conv).model_dump(mode="json")
+
+
+def _log(session: Session, conv: Conversation, kind: str, label: str, **details: Any) -> None:
+    session.add(
+        CaseEvent(
+            workspace_id=bound_workspace(session),
+            conversation_id=conv.id,
+            at=utcnow(),
+            actor_label=label,
+            kind=kind,
+            details=details,
+        )
+    )
+
+
+def access_conversation(session: Session, conversation_id: int) -> Conversation:
+    conv = session.execute(
+        select(Conversation).where(Conversation.id == conversation_id)
+    ).scalar_one_or_none()
+    if conv is None:
+        raise NotFound(f"no conversation {conversation_id}")
+    return conv
+
+
+def _email_ids(attributes: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """(own Message-ID, the ids it answers: In-Reply-To first, then References newest first)."""
+    own = attributes.get("message_id")
+    parents: list[str] = []
+    reply_to = attributes.get("in_reply_to")
+    if isinstance(reply_to, str) and reply_to:
+        parents.append(reply_to)
+    refs = attributes.get("references") or []
+    if isinstance(refs, str):
+        refs = refs.split()
+    parents.extend(r for r in reversed(refs) if isinstance(r, str) and r not in parents)
+    return (own if isinstance(own, str) and own else None), parents
+
+
+def _is_conversational(row: Interaction) -> bool:
+    if row.source == AUTOMATION_SOURCE or row.type in NOT_CONVERSATIONAL:
+        return False
+    if row.conversation_id:
+        return True
+    return row.channel == "email" and bool((row.attributes or {}).get("message_id"))
+
+
+def _latest_with_key(session: Session, key: str) -> Conversation | None:
+    return session.execute(
+        select(Conversation)
+        .where(or_(Conversation.thread_key == key, Conversation.thread_key.startswith(key + "#")))
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _find_thread(session: Session, row: Interaction) -> tuple[Conversation | None, str]:
+    attributes = row.attributes or {}
+    if row.channel == "email":
+        _own, parents = _email_ids(attributes)
+        if parents:
+            hit = session.execute(
+                select(ConversationItem.conversation_id)
+                .where(ConversationItem.message_id.in_(parents[:50]))
+                .order_by(ConversationItem.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            if hit is not None:
+                conv = session.get(Conversation, hit)
+                if conv is not None:
+                    return conv, conv.thread_key
+            if row.conversation_id is None:
+                # Answer to a message Sada never saw: thread on the oldest known reference.
+                key = f"email:{parents[-1]}"
+                return _latest_with_key(session, key), key
+    if row.conversation_id:
+        key = f"{row.channel}:{row.conversation_id}"
+    else:
+        own, _parents = _email_ids(attributes)
+        key = f"email:{own}"
+    return _latest_with_key(session, key), key
+
+
+def attach_interactions(session: Session, interaction_ids: list[int]) -> list[Conversation]:
+    """Thread new interactions into conversations (idempotent); return the ones created."""
+    if not interaction_ids:
+        return []
+    done = set(
+        session.execute(
+            select(ConversationItem.interaction_id).where(
+                ConversationItem.interaction_id.in_(interaction_ids)
+            )
+        ).scalars()
+    )
+    rows = [
+        r
+        for r in session.execute(
+            select(Interaction)
+            .where(Interaction.id.in_(interaction_ids))
+            .order_by(Interaction.occurred_at, Interaction.id)
+        ).scalars()
+        if r.id not in done and _is_conversational(r)
+    ]
+    created: list[Conversation] = []
+    changed: dict[int, Conversation] = {}
+    for row in rows:
+        conv, key = _find_thread(session, row)
+        if conv is not None and conv.status == "closed" and row.direction == "inbound":
+            # A closed conversation stays closed; the customer's new message starts a follow-up.
+            key = f"{key.split('#', 1)[0]}#{row.id}"
+            conv = None
+        if conv is None:
+            conv = _open_conversation(session, row, key)
+            created.append(conv)
+        else:
+            _apply_message(session, conv, row)
+            changed[conv.id] = conv
+        own, _ = _email_ids(row.attributes or {})
+        session.add(
+            ConversationItem(
+                workspace_id=bound_workspace(session),
+                conversation_id=conv.id,
+                interaction_id=row.id,
+                message_id=own,
+                direction=row.direction,
+                at=row.occurred_at,
+            )
+        )
+        session.flush()
+    from sada.automation.events import publish
+
+    for conv in created:
+        publish(session, "conversation.created", _payload(conv))
+    for conv in changed.values():
+        if conv not in created:
+            publish(session, "conversation.updated", _payload(conv))
+    return created
+
+
+def _open_conversation(session: Session, row: Interaction, key: str) -> Conversation:
+    attributes = row.attributes or {}
+    conv = Conversation(
+        workspace_id=bound_workspace(session),
+        thread_key=key[:400],
+        person_id=row.person_id,
+        channel=row.channel,
+        subject=row.subject,
+        language=row.language,
+        status="open" if row.direction == "inbound" else "pending",
+        priority="normal",
+        tags=[],
+        opened_at=row.occurred_at,
+        last_message_at=row.occurred_at,
+        first_response_at=row.occurred_at if row.direction == "outbound" else None,
+        updated_at=utcnow(),
+    )
+    session.add(conv)
+    session.flush()
+    if row.direction == "inbound":
+        sla.apply_to_conversation(session, conv)
+        team = assignment.route_team(
+            session,
+            channel=row.channel,
+            language=row.language,
+            preferred=attributes.get("mailbox_team_id"),
+        )
+        if team is not None:
+            conv.team_id = team.id
+            conv.assignee_id = assignment.pick_assignee(session, team.id)
+            if conv.assignee_id is not None:
+                _log(session, conv, "assigned", "routing", user_id=conv.assignee_id)
+    _log(session, conv, "created", "ingest", interaction_id=row.id)
+    return conv
+
+
+def _apply_message(session: Session, conv: Conversation, row: Interaction) -> None:
+    at = row.occurred_at
+    conv.last_message_at = max(conv.last_message_at, at)
+    conv.updated_at = utcnow()
+    if row.direction == "outbound":
+        if conv.first_response_at is None and at >= conv.opened_at:
+            conv.first_response_at = at
+        return
+    if conv.status in ("pending", "solved"):
+        if conv.status == "solved":
+            conv.reopen_count += 1
+            conv.solved_at = None
+            _log(session, conv, "reopened", "customer", interaction_id=row.id)
+        conv.status = "open"
+        sla.resume(session, conv, at)
+
+
+# ---------------------------------------------------------------- agent actions
+
+
+def do_set_status(session: Session, conv: Conversation, status: str, *, label: str = "api") -> bool:
+    if status not in CONVERSATION_STATUSES:
+        raise Invalid(f"status must be one of {', '.join(CONVERSATION_STATUSES)}")
+    if status == conv.status:
+        return False
+    now = utcnow()
+    previous = conv.status
+    if previous == "pending":
+        sla.resume(session, conv, now)
+    if status == "pending":
+        sla.pause(conv, now)
+    if status in ("solved", "closed") and conv.solved_at is None:
+        conv.solved_at = now
+    if status == "closed":
+        conv.closed_at = now
+    if status == "open" and previous in ("solved", "closed"):
+        conv.reopen_count += 1
+        conv.solved_at = None
+        conv.closed_at = None
+    conv.status = status
+    conv.updated_at = now
+    _log(session, conv, "status", label, **{"from": previous, "to": status})
+    return True
+
+
+def do_update(
+    session: Session,
+    conversation_id: int,
+    changes: dict[str, Any],
+    *,
+    label: str = "api",
+    depth: int = 0,
+    chain: tuple[int, ...] = (),
+) -> Conversation:
+    conv = access_conversation(session, conversation_id)
+    changed = False
+    if changes.get("status"):
+        changed |= do_set_status(session, conv, changes["status"], label=label)
+    if changes.get("priority") and changes["priority"] != conv.priority:
+        if changes["priority"] not in PRIORITIES:
+            raise Invalid(f"priority must be one of {', '.join(PRIORITIES)}")
+        conv.priority = changes["priority"]
+        if conv.first_response_at is None or conv.solved_at is None:
+            sla.apply_to_conversation(session, conv)
+        changed = True
+    tags = set(conv.tags or [])
+    if changes.get("tags") is not None:
+        tags = {t.strip()[:60] for t in changes["tags"] if t.strip()}
+    if changes.get("add_tags"):
+        tags |= {t.strip()[:60] for t in changes["add_tags"] if t.strip()}
+    if sorted(tags) != sorted(conv.tags or []):
+        conv.tags = sorted(tags)
+        changed = True
+    if changed:
+        conv.updated_at = utcnow()
+        session.flush()
+        from sada.automation.events import publish
+
+        publish(session, "conversation.updated", _payload(conv), depth=depth, chain=chain)
+    return conv
+
+
+def do_assign(
+    session: Session,
+    conversation_id: int,
+    *,
+    user_id: int | None = None,
+    team_id: int | None = None,
+    strategy: str | None = None,
+    label: str = "api",
+    depth: int = 0,
+    chain: tuple[int, ...] = (),
+) -> Conversation:
+    """Assign to a user, or let the team's strategy (or the given one) pick an agent."""
+    conv = access_conversation(session, conversation_id)
+    if team_id is not None:
+        assignment.access_team(session, team_id)
+        conv.team_id = team_id
+    if user_id is not None:
+        assignment.check_member_user(session, user_id)
+        conv.assignee_id = user_id
+    elif strategy == "manual":
+        conv.assignee_id = None
+    elif conv.team_id is not None:
+        conv.assignee_id = assignment.pick_assignee(session, conv.team_id, strategy)
+    else:
+        raise Invalid("give a user_id, or a team_id whose strategy picks an agent")
+    conv.updated_at = utcnow()
+    _log(session, conv, "assigned", label, user_id=conv.assignee_id, team_id=conv.team_id)
+    session.flush()
+    from sada.automation.events import publish
+
+    publish(session, "conversation.assigned", _payload(conv), depth=depth, chain=chain)
+    return conv
+
+
+def _person_ref(session: Session, person_id: int | None) -> dict[str, Any] | None:
+    if person_id is None:
+        return None
+    from sada.people.service import identities_of
+
+    ref: dict[str, Any] = {}
+    for ident in identities_of(session, [person_id]).get(person_id, []):
+        if ident.kind == "email":
+            ref.setdefault("email", ident.value)
+        elif ident.kind == "phone":
+            ref.setdefault("phone", ident.value)
+        elif ident.kind == "external_id":
+            ref.setdefault("external_ids", {})[ident.namespace] = ident.value
+        elif ident.kind == "handle":
+            ref.setdefault("handles", {})[ident.namespace] = ident.value
+        elif ident.kind == "anonymous_id":
+            ref.setdefault("anonymous_id", ident.value)
+    return ref or None
+
+
+def person_ref(session: Session, person_id: int | None) -> dict[str, Any] | None:
+    """Identities of a person in the ingest API's shape (to write to their timeline)."""
+    return _person_ref(session, person_id)
+
+
+def do_reply(
+    session: Session,
+    conversation_id: int,
+    text: str,
+    *,
+    agent_email: str | None = None,
+    status: str | None = None,
+    label: str = "api",
+) -> ConversationItem:
+    """Record the reply as an outbound interaction and queue its sending (after commit)."""
+    from sada.interactions.service import ingest_batch
+
+    conv = access_conversation(session, conversation_id)
+    if conv.status == "closed":
+        raise Invalid("this conversation is closed; the customer's next message opens a new one")
+    ref = _person_ref(session, conv.person_id)
+    if ref is None:
+        raise Invalid("this conversation has no known person to reply to")
+    now = utcnow()
+    message_id = make_msgid(domain="sada.local") if conv.channel == "email" else None
+    last_inbound = session.execute(
+        select(ConversationItem.message_id)
+        .where(
+            ConversationItem.conversation_id == conv.id,
+            ConversationItem.direction == "inbound",
+            ConversationItem.message_id.is_not(None),
+        )
+        .order_by(ConversationItem.at.desc(), ConversationItem.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    thread_id = (
+        conv.thread_key.split(":", 1)[1].split("#", 1)[0] if ":" in conv.thread_key else None
+    )
+    item: dict[str, Any] = {
+        "source": REPLY_SOURCE,
+        "external_id": f"reply-{uuid.uuid4().hex}",
+        "occurred_at": now.isoformat(),
+        "channel": conv.channel,
+        "type": "message",
+        "direction": "outbound",
+        "text": text,
+        "subject": ("Re: " + conv.subject)[:1000] if conv.subject else None,
+        "language": conv.language,
+        "attributes": {
+            "sada_conversation_id": conv.id,
+            **({"message_id": message_id} if message_id else {}),
+            **({"in_reply_to": last_inbound} if last_inbound else {}),
+        },
+        "person": ref,
+    }
+    if conv.channel != "email" and thread_id:
+        item["conversation_id"] = thread_id[:200]
+    if agent_email:
+        item["agent"] = agent_email
+    results = ingest_batch(session, [item])
+    if results[0].status != "stored" or results[0].id is None:
+        raise Invalid(f"reply not stored: {[e.message for e in results[0].errors]}")
+    row = ConversationItem(
+        workspace_id=bound_workspace(session),
+        conversation_id=conv.id,
+        interaction_id=results[0].id,
+        message_id=message_id,
+        direction="outbound",
+        at=now,
+        delivery_status="queued",
+    )
+    session.add(row)
+    conv.last_message_at = now
+    if conv.first_response_at is None:
+        conv.first_response_at = now
+    # Replying counts as contacting the customer for the cases on this conversation.
+    for case in session.execute(
+        select(Case).where(Case.conversation_id == conv.id, Case.contacted_at.is_(None))
+    ).scalars():
+        case.contacted_at = now
+    if status:
+        do_set_status(session, conv, status, label=label)
+    _log(session, conv, "reply", label, interaction_id=results[0].id)
+    session.flush()
+    enqueue(
+        session,
+        SEND_REPLY_JOB,
+        {"item_id": row.id},
+        workspace_id=bound_workspace(session),
+        dedupe_key=f"reply:{bound_workspace(session)}:{row.id}",
+    )
+    return row
+
+
+def send_reply(session: Session, item_id: int, settings: Any) -> str:
+    """Send a queued reply by email, or hand it to outbound webhooks for other channels."""
+    from sada.automation.notify import send_mail
+
+    row = session.execute(
+        select(ConversationItem).where(ConversationItem.id == item_id)
+    ).scalar_one_or_none()
+    if row is None or row.delivery_status != "queued":
+        return "skipped"
+    conv = access_conversation(session, row.conversation_id)
+    interaction = session.get(Interaction, row.interaction_id)
+    assert interaction is not None
+    ref = _person_ref(session, conv.person_id) or {}
+    if conv.channel == "email":
+        to = ref.get("email")
+        if not to:
+            row.delivery_status = "failed"
+            return "failed"
+        refs = [
+            m
+            for m in session.execute(
+                select(ConversationItem.message_id)
+                .where(
+                    ConversationItem.conversation_id == conv.id,
+                    ConversationItem.message_id.is_not(None),
+                    ConversationItem.id != row.id,
+                )
+                .order_by(ConversationItem.at, ConversationItem.id)
+            ).scalars()
+            if m
+        ]
+        headers = {"References": " ".join(refs[-20:])} if refs else {}
+        if refs:
+            headers["In-Reply-To"] = (interaction.attributes or {}).get("in_reply_to") or refs[-1]
+        send_mail(
+            settings,
+            [to],
+            interaction.subject or conv.subject or "",
+            interaction.text or "",
+            headers=headers,
+            message_id=row.message_id,
+        )
+        row.delivery_status = "sent"
+        return "sent"
+    from sada.automation.events import publish
+
+    publish(
+        session,
+        "conversation.reply",
+        {
+            "conversation": _payload(conv),
+            "interaction_id": interaction.id,
+            "channel": conv.channel,
+            "text": interaction.text,
+            "person": ref,
+        },
+    )
+    row.delivery_status = "handed_off"
+    return "handed_off"
+
+
+# ---------------------------------------------------------------- reads
+
+
+def list_conversations(
+    session: Session,
+    *,
+    status: list[str] | None = None,
+    assignee_id: int | None = None,
+    team_id: int | None = None,
+    unassigned: bool = False,
+    person_id: int | None = None,
+    tag: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[ConversationOut]:
+    query = select(Conversation)
+    if status:
+        query = query.where(Conversation.status.in_(status))
+    if assignee_id is not None:
+        query = query.where(Conversation.assignee_id == assignee_id)
+    if team_id is not None:
+        query = query.where(Conversation.team_id == team_id)
+    if unassigned:
+        query = query.where(Conversation.assignee_id.is_(None))
+    if person_id is not None:
+        query = query.where(Conversation.person_id == person_id)
+    rows = list(
+        session.execute(
+            query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+            .limit(limit if not tag else 2000)
+            .offset(offset)
+        ).scalars()
+    )
+    if tag:
+        rows = [r for r in rows if tag in (r.tags or [])][:limit]
+    return [conversation_out(r) for r in rows]
+
+
+def messages_of(session: Session, conversation_id: int) -> list[dict[str, Any]]:
+    from sada.interactions.service import interactions_out
+
+    items = list(
+        session.execute(
+            select(ConversationItem)
+            .where(ConversationItem.conversation_id == conversation_id)
+            .order_by(ConversationItem.at, ConversationItem.id)
+        ).scalars()
+    )
+    by_id = {
+        r.id: r
+        for r in session.execute(
+            select(Interaction).where(Interaction.id.in_([i.interaction_id for i in items]))
+        ).scalars()
+    }
+    outs = {o.id: o for o in interactions_out(session, list(by_id.values()))}
+    return [
+        {
+            **outs[i.interaction_id].model_dump(mode="json"),
+            "message_id": i.message_id,
+            "delivery_status": i.delivery_status,
+        }
+        for i in items
+        if i.interaction_id in outs
+    ]
+
+
+def person_history(
+    session: Session, person_id: int, *, limit: int = 100, before: datetime | None = None
+) -> dict[str, Any]:
+    """The person's whole cross-channel history beside a conversation."""
+    from sada.interactions.service import timeline
+
+    items, cursor = timeline(session, person_id, limit=limit, until=before)
+    convs = list_conversations(session, person_id=person_id, limit=50)
+    from sada.cases.service import list_cases
+
+    return {
+        "interactions": [i.model_dump(mode="json") for i in items],
+        "next_cursor": cursor,
+        "conversations": [c.model_dump(mode="json") for c in convs],
+        "cases": [c.model_dump(mode="json") for c in list_cases(session, person_id=person_id)],
+    }
