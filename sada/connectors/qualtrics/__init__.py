@@ -1,0 +1,1 @@
+"""qualtrics connector for survey responses."""

@@ -1,0 +1,1 @@
+"""surveymonkey connector for survey responses."""

@@ -1,0 +1,231 @@
+"""Responses from other tools, mapped to a Sada survey (created on first import).
+
+- `ensure_survey(session, *, source, external_id, name, questions, kind=None) -> Survey`:
+  the Sada survey that mirrors an outside one; questions first seen later are added
+  (a new version when the survey already has responses).
+- `import_records(db, workspace_id, *, source, external_id, name, questions, records)
+  -> ImportSummary`: idempotent (source + the tool's response id), per-row errors,
+  committed in batches.
+- `do_create_source(session, kind, *, secret=None, settings=None) -> SurveySource` and
+  `source_by_key(session_unbound, key)`: webhook endpoints of outside tools.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sada.db.engine import Database
+from sada.db.scoping import ALL_WORKSPACES
+from sada.feedback import service
+from sada.feedback.models import Survey, SurveySource
+from sada.feedback.schemas import (
+    METRIC_TYPES,
+    Question,
+    SurveyDefinition,
+    SurveyIn,
+    SurveyPatch,
+)
+
+_SLUG_RE = re.compile(r"[^A-Za-z0-9_\-]+")
+
+
+def slug(text: str, prefix: str = "q") -> str:
+    """A question or choice key from an outside id or label."""
+    value = _SLUG_RE.sub("_", text).strip("_")[:60]
+    if not value or not value[0].isalpha():
+        value = f"{prefix}_{value}" if value else f"{prefix}_{abs(hash(text)) % 10**8}"
+    return value[:64]
+
+
+@dataclass
+class ImportSummary:
+    survey_id: int | None = None
+    imported: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def count(self, outcome: str, where: str) -> None:
+        if outcome == "imported":
+            self.imported += 1
+        elif outcome == "updated":
+            self.updated += 1
+        elif outcome == "duplicate":
+            self.duplicates += 1
+        else:
+            self.rejected += 1
+            if len(self.errors) < 200:
+                self.errors.append(f"{where}: {outcome.removeprefix('rejected: ')}")
+
+
+def ensure_survey(
+    session: Session,
+    *,
+    source: str,
+    external_id: str,
+    name: str,
+    questions: list[Question],
+    kind: str | None = None,
+    language: str = "en",
+) -> Survey:
+    survey = session.execute(
+        select(Survey).where(Survey.external_source == source, Survey.external_id == external_id)
+    ).scalar_one_or_none()
+    if kind is None:
+        kind = next((q.type for q in questions if q.type in METRIC_TYPES), "custom")
+    if survey is None:
+        data = SurveyIn(
+            name=name[:200] or external_id,
+            kind=kind,  # type: ignore[arg-type]
+            default_language=language,
+            languages=[language],
+            definition=SurveyDefinition(questions=questions),
+        )
+        return service.do_create_survey(
+            session, data, external_source=source, external_id=external_id
+        )
+    current = service.definition_of(session, survey)
+    known = {q.key for q in current.questions}
+    new = [q for q in questions if q.key not in known]
+    if new:
+        definition = SurveyDefinition(
+            intro=current.intro,
+            thank_you=current.thank_you,
+            questions=[*current.questions, *new],
+        )
+        survey = service.do_update_survey(session, survey.id, SurveyPatch(definition=definition))
+    return survey
+
+
+def import_records(
+    db: Database,
+    workspace_id: int,
+    *,
+    source: str,
+    external_id: str,
+    name: str,
+    questions: list[Question],
+    records: Iterable[tuple[str, service.ExternalRecord | str]],
+    survey_id: int | None = None,
+    batch: int = 200,
+) -> ImportSummary:
+    """`records` yields (where, record) or (where, "rejected: why") for unparsable rows."""
+    summary = ImportSummary()
+    with db.transaction(workspace_id) as session:
+        if survey_id is not None:
+            survey = service.access_survey(session, survey_id)
+        else:
+            survey = ensure_survey(
+                session, source=source, external_id=external_id, name=name, questions=questions
+            )
+        summary.survey_id = survey.id
+    pending: list[tuple[str, service.ExternalRecord | str]] = []
+
+    def flush() -> None:
+        with db.transaction(workspace_id) as session:
+            current = service.access_survey(session, summary.survey_id or 0)
+            for where, record in pending:
+                if isinstance(record, str):
+                    summary.count(record, where)
+                    continue
+                try:
+                    with session.begin_nested():
+                        outcome = service.do_import_response(session, current, record)
+                except service.Invalid as exc:
+                    outcome = f"rejected: {exc.message}"
+                summary.count(outcome, where)
+        pending.clear()
+
+    for item in records:
+        pending.append(item)
+        if len(pending) >= batch:
+            flush()
+    if pending:
+        flush()
+    return summary
+
+
+def do_create_source(
+    session: Session,
+    kind: str,
+    *,
+    secret: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> SurveySource:
+    if kind not in ("formbricks", "typeform"):
+        raise service.Invalid("kind must be formbricks or typeform")
+    if secret is None:
+        secret = (
+            "whsec_" + secrets.token_urlsafe(32)
+            if kind == "formbricks"
+            else secrets.token_urlsafe(32)
+        )
+    source = SurveySource(
+        kind=kind, key=secrets.token_urlsafe(18), secret=secret, settings=settings or {}
+    )
+    session.add(source)
+    session.flush()
+    return source
+
+
+def source_by_key(session: Session, key: str, kind: str) -> SurveySource | None:
+    if not key or len(key) > 64:
+        return None
+    return session.execute(
+        select(SurveySource)
+        .where(SurveySource.key == key, SurveySource.kind == kind)
+        .execution_options(**{ALL_WORKSPACES: True})
+    ).scalar_one_or_none()
+
+
+def claim_message(session: Session, source: SurveySource, message_id: str) -> bool:
+    """Record a webhook message id; False when it was seen before (a replay)."""
+    from sada.db.dialect import insert_ignoring_conflicts
+    from sada.db.types import utcnow
+    from sada.feedback.models import WebhookReceipt
+
+    statement = insert_ignoring_conflicts(
+        session, WebhookReceipt.__table__, ["source_id", "message_id"]
+    ).returning(WebhookReceipt.__table__.c.id)
+    row = session.execute(
+        statement.values(
+            workspace_id=source.workspace_id,
+            source_id=source.id,
+            message_id=message_id[:200],
+            received_at=utcnow(),
+        )
+    ).first()
+    return row is not None
+
+
+def infer_scale_question(key: str, title: str, values: list[float]) -> Question:
+    """NPS / CSAT / CES / rating from a column's title and numbers."""
+    low, high = (min(values), max(values)) if values else (0, 10)
+    text = title.lower()
+    if re.search(r"recommend|توصیه|توصي|推荐|nps", text) and low >= 0 and high <= 10:
+        qtype, lo, hi = "nps", None, None
+    elif re.search(r"easy|effort|آسان|سهل|容易", text) and low >= 1 and high <= 7:
+        qtype, lo, hi = "ces", None, None
+    elif re.search(r"satisf|رضایت|رضا|满意", text) and low >= 1 and high <= 7:
+        qtype, lo, hi = "csat", None, (7 if high > 5 else 5)
+    else:
+        lo_i = 0 if low < 1 else 1
+        hi_i = 10 if high > 7 else (7 if high > 5 else 5)
+        qtype, lo, hi = "rating", lo_i, hi_i
+    return Question.model_validate(
+        {
+            "key": key,
+            "type": qtype,
+            "title": {"en": title[:500] or key},
+            **({"scale_min": lo} if lo is not None else {}),
+            **({"scale_max": hi} if hi is not None else {}),
+        }
+    )
