@@ -124,6 +124,7 @@ ROUTER_MODULES = [
     "sada.connectors.segment.api",
     "sada.feedback.api",
     "sada.feedback.web",
+    "sada.connectors.formbricks.api",
     "sada.web.home",
     "sada.web.pages",
 ]

@@ -746,6 +746,10 @@ def do_import_response(session: Session, survey: Survey, record: ExternalRecord)
         if parsed.keys:
             person_id = Resolver(session).resolve(parsed).person_id
     when = record.submitted_at or utcnow()
+    if existing is not None and existing.version != survey.current_version:
+        # Outside tools only ever add questions (see imports.ensure_survey), so moving the
+        # response to the latest version keeps every earlier answer's meaning.
+        existing.version = survey.current_version
     if existing is not None:
         if existing.status == "completed":
             old_answers = answers_of(session, existing.id)

@@ -1,0 +1,1 @@
+"""formbricks connector for survey responses."""

@@ -1,0 +1,1 @@
+"""typeform connector for survey responses."""
