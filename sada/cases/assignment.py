@@ -30,7 +30,16 @@ def do_create_team(session: Session, data: dict[str, Any]) -> Team:
         raise Conflict(f"team {name!r} already exists")
     if data.get("assignment", "round_robin") not in ASSIGNMENT_STRATEGIES:
         raise Invalid(f"assignment must be one of {', '.join(ASSIGNMENT_STRATEGIES)}")
-    team = Team(workspace_id=bound_workspace(session), **{**data, "name": name})
+    defaults: dict[str, Any] = {
+        "timezone": "UTC",
+        "weekend_days": [5, 6],
+        "hours": {},
+        "holidays": [],
+        "assignment": "round_robin",
+        "languages": [],
+        "channels": [],
+    }
+    team = Team(workspace_id=bound_workspace(session), **{**defaults, **data, "name": name})
     BusinessCalendar.for_team(team)  # validates time zone, hours and holidays
     session.add(team)
     session.flush()
