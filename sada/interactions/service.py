@@ -19,7 +19,12 @@ from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid
 from sada.core.validation import field_errors
-from sada.db.dialect import chunks, insert_ignoring_conflicts
+from sada.db.dialect import (
+    chunks,
+    insert_ignoring_conflicts,
+    insert_many_ignoring_conflicts,
+    reserve_ids,
+)
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.interactions.models import Interaction, Touchpoint
@@ -309,17 +314,16 @@ def notify_ingested(session: Session, interaction_ids: list[int]) -> None:
 
 
 def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Insert with reserved ids; rows that lost a race for source+external_id are left out."""
     if not rows:
         return {}
     table = Interaction.__table__
-    statement = insert_ignoring_conflicts(
-        session, table, ["workspace_id", "source", "external_id"]
-    ).returning(table.c.id, table.c.source, table.c.external_id, sort_by_parameter_order=True)
-    out: dict[tuple[str, str], int] = {}
-    for part in chunks(rows, 1000):
-        for iid, source, external_id in session.execute(statement, part):
-            out[(source, external_id)] = iid
-    return out
+    for row, iid in zip(rows, reserve_ids(session, table, len(rows)), strict=True):
+        row["id"] = iid
+    inserted = insert_many_ignoring_conflicts(
+        session, table, rows, ["workspace_id", "source", "external_id"]
+    )
+    return {(r["source"], r["external_id"]): r["id"] for r in rows if r["id"] in inserted}
 
 
 class _AgentLookup:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 import phonenumbers
@@ -38,6 +39,7 @@ class IdentityKey:
         )
 
 
+@lru_cache(maxsize=65_536)
 def normalize_email(value: str) -> str:
     email = value.strip().lower()
     if not _EMAIL_RE.match(email) or len(email) > 320:
@@ -45,6 +47,7 @@ def normalize_email(value: str) -> str:
     return email
 
 
+@lru_cache(maxsize=65_536)
 def normalize_phone(value: str, default_region: str | None = None) -> str:
     """E.164. Persian and Arabic-Indic digits are accepted."""
     raw = to_ascii_digits(value.strip())

@@ -14,7 +14,12 @@ from sqlalchemy import func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid, NotFound
-from sada.db.dialect import chunks, insert_ignoring_conflicts
+from sada.db.dialect import (
+    chunks,
+    insert_ignoring_conflicts,
+    insert_many_ignoring_conflicts,
+    reserve_ids,
+)
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.people.identities import (
@@ -119,6 +124,7 @@ class Resolver:
         self._absent: set[IdentityKey] = set()
         self._audiences: set[str] | None = None
         self._attach_statement: Any = None
+        self._profiles: dict[int, Person] = {}
 
     # -- lookups
 
@@ -193,10 +199,14 @@ class Resolver:
         """
         self.prefetch([k for p in items for k in p.keys])
         known = {self._cache[k] for p in items for k in p.keys if k in self._cache}
-        if known:
-            # Load profiles once, so per-item profile updates hit the identity map.
-            for part in chunks(sorted(known), 500):
-                self.session.execute(select(Person).where(Person.id.in_(part))).scalars().all()
+        wants_update = any(p.ref.name or p.ref.traits or p.ref.audience for p in items)
+        if known and wants_update:
+            # Load profiles once (kept referenced: the identity map only holds weak refs).
+            for part in chunks(sorted(known - set(self._profiles)), 500):
+                for person in self.session.execute(
+                    select(Person).where(Person.id.in_(part))
+                ).scalars():
+                    self._profiles[person.id] = person
         groups = self._new_person_groups(items)
         results: dict[int, Resolution] = {}
         if groups:
@@ -264,18 +274,25 @@ class Resolver:
                 }
             )
         table = Person.__table__
-        ids = [
-            row[0]
-            for row in self.session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), person_rows
-            )
-        ]
+        ids = reserve_ids(self.session, table, len(person_rows))
+        for row, person_id in zip(person_rows, ids, strict=True):
+            row["id"] = person_id
+        self.session.execute(insert(table), person_rows)
+        identities = Identity.__table__
         identity_rows = []
+        identity_ids = iter(
+            reserve_ids(
+                self.session,
+                identities,
+                sum(len({k for index in members for k in items[index].keys}) for members in groups),
+            )
+        )
         for members, person_id in zip(groups, ids, strict=True):
             keys = {k for index in members for k in items[index].keys}
             for key in sorted(keys):
                 identity_rows.append(
                     {
+                        "id": next(identity_ids),
                         "workspace_id": self.workspace_id,
                         "person_id": person_id,
                         "kind": key.kind,
@@ -285,11 +302,9 @@ class Resolver:
                         "created_at": now,
                     }
                 )
-        identities = Identity.__table__
-        statement = insert_ignoring_conflicts(
-            self.session, identities, ["workspace_id", "kind", "namespace", "value"]
-        ).returning(identities.c.id, sort_by_parameter_order=True)
-        inserted = self.session.execute(statement, identity_rows).all()
+        inserted = insert_many_ignoring_conflicts(
+            self.session, identities, identity_rows, ["workspace_id", "kind", "namespace", "value"]
+        )
         if len(inserted) != len(identity_rows):
             raise _LostRace
         results: dict[int, Resolution] = {}
@@ -361,7 +376,7 @@ class Resolver:
     def _update_profile(self, person_id: int, ref: PersonRef) -> None:
         if ref.name is None and ref.traits is None and ref.audience is None:
             return
-        person = self.session.get(Person, person_id)
+        person = self._profiles.get(person_id) or self.session.get(Person, person_id)
         if person is None:  # pragma: no cover - identities point at live people
             raise NotFound(f"person {person_id} vanished")
         apply_profile(person, ref)
