@@ -346,32 +346,71 @@ def _int_type() -> Any:
 
 
 def metric_trends(session: Session, f: Filters) -> list[dict[str, Any]] | None:
-    """NPS/CSAT/CES trends from `sada.metrics`, when that domain provides them.
+    """NPS/CSAT/CES over the period from `sada.metrics`, with 95% intervals and n.
 
-    Expected shape per metric: {"metric", "points": [{"bucket", "value", "low", "high", "n"}]}.
+    None when the metrics domain is not installed; metrics without responses are left out.
+    Each entry: {"metric", "value", "low", "high", "n", "points": [...], "change": {...}}.
     """
     try:
-        metrics = importlib.import_module("sada.metrics.service")
+        svc = importlib.import_module("sada.metrics.service")
     except ImportError:
         return None
-    fn = getattr(metrics, "dashboard_trends", None)
-    if fn is None:
+    if not hasattr(svc, "summarize") or not hasattr(svc, "MetricFilter"):
         return None
-    try:
-        return list(
-            fn(
-                session,
-                start=f.start,
-                end=f.end,
-                tz=f.tz,
-                channel=f.channel,
-                audience=f.audience,
-                segment=f.segment,
-                language=f.language,
-            )
+    from sada.core.errors import SadaError
+
+    since = f.start.astimezone(f.tz).date()
+    until = f.end.astimezone(f.tz).date()
+    prev = f.previous()
+    dims = {
+        k: v
+        for k, v in (
+            ("channel", f.channel),
+            ("audience", f.audience),
+            ("segment", f.segment),
+            ("language", f.language),
         )
-    except TypeError:
-        return None
+        if v
+    }
+    by = "day" if f.days <= 14 else "week" if f.days <= 120 else "month"
+    out: list[dict[str, Any]] = []
+    for metric in ("nps", "csat", "ces"):
+        try:
+            mf = svc.MetricFilter(metric=metric, since=since, until=until, filters=dict(dims))
+            result = svc.summarize(session, mf, by=by)
+            if not result.get("n"):
+                continue
+            before = svc.MetricFilter(
+                metric=metric,
+                since=prev.start.astimezone(f.tz).date(),
+                until=since,
+                filters=dict(dims),
+            )
+            change = svc.compare_filters(session, before, mf)
+        except (SadaError, ValueError, KeyError):
+            continue
+        points = [
+            {
+                "bucket": date.fromisoformat(p["start"]),
+                "value": p.get(metric),
+                "low": p.get("ci_low"),
+                "high": p.get("ci_high"),
+                "n": int(p.get("n") or 0),
+            }
+            for p in result.get("periods", [])
+        ]
+        out.append(
+            {
+                "metric": metric,
+                "value": result.get(metric),
+                "low": result.get("ci_low"),
+                "high": result.get("ci_high"),
+                "n": int(result.get("n") or 0),
+                "points": points,
+                "change": change,
+            }
+        )
+    return out
 
 
 def filter_options(session: Session) -> dict[str, list[str]]:

@@ -19,7 +19,7 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 SENTIMENT_COLOURS = {"positive": "#0072B2", "neutral": "#999999", "negative": "#D55E00"}
 
 W, H = 640, 240
-M_START, M_END, M_TOP, M_BOTTOM = 52, 16, 14, 30
+M_START, M_END, M_TOP, M_BOTTOM = 52, 16, 24, 30
 
 
 @dataclass
@@ -92,7 +92,7 @@ def _axes(
     n = len(labels)
     every = max(1, math.ceil(n / 8))
     for i, label in enumerate(labels):
-        if i % every and i != n - 1:
+        if i != n - 1 and (i % every or n - 1 - i < every):
             continue
         out.append(
             f'<text x="{frame.x(i):.1f}" y="{H - 10}" text-anchor="middle" font-size="11" fill="#444">{escape(label)}</text>'

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jdatetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from markupsafe import Markup
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
@@ -155,6 +156,10 @@ class Formatter:
     def signed(self, value: float, decimals: int = 0) -> str:
         text = self.num(abs(value), decimals)
         return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+    def ltr(self, text: str) -> Markup:
+        """Numbers with signs or ranges keep their order inside right-to-left text."""
+        return Markup('<bdi dir="ltr">{}</bdi>').format(text)
 
     def signed_pct(self, share: float) -> str:
         sign = "+" if share > 0 else "−" if share < 0 else ""

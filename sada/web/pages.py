@@ -107,32 +107,29 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         )
     metric_charts = []
     for m in metrics or []:
-        pts = m.get("points", [])
-        if not pts:
-            continue
+        pts = m["points"]
+        name = m["metric"].upper()
+        decimals = 2 if m["metric"] == "ces" else 0
         metric_charts.append(
             (
                 m,
                 line_chart(
-                    str(m.get("label") or m.get("metric", "")).upper(),
-                    [
-                        _bucket_label(p, pt["bucket"])
-                        if isinstance(pt["bucket"], date)
-                        else str(pt["bucket"])
-                        for pt in pts
-                    ],
+                    name,
+                    [_bucket_label(p, pt["bucket"]) for pt in pts],
                     [
                         Series(
-                            str(m.get("label") or m.get("metric", "")).upper(),
-                            [pt.get("value") for pt in pts],
+                            name,
+                            [pt["value"] for pt in pts],
                             PALETTE[0],
-                            ns=[int(pt.get("n", 0)) for pt in pts],
-                            low=[pt.get("low") for pt in pts],
-                            high=[pt.get("high") for pt in pts],
+                            ns=[pt["n"] for pt in pts],
+                            low=[pt["low"] for pt in pts],
+                            high=[pt["high"] for pt in pts],
                         )
                     ],
                     rtl=rtl,
-                    y_fmt=lambda v: p.fmt.num(v, 1),
+                    y_fmt=lambda v, d=decimals: p.fmt.num(v, d),
+                    y_min=-100.0 if m["metric"] == "nps" else 0.0 if m["metric"] == "csat" else 1.0,
+                    y_max=100.0 if m["metric"] in ("nps", "csat") else 7.0,
                 ),
             )
         )
