@@ -2,8 +2,9 @@
 
 Picking an agent is a read-then-write: two requests assigning at the same time
 could both pick the same "next" or "least loaded" agent. The team row is locked
-first (SELECT ... FOR UPDATE on PostgreSQL; SQLite writers are already serialized
-by BEGIN IMMEDIATE), so concurrent assignments queue and each sees the last.
+first (SELECT ... FOR NO KEY UPDATE on PostgreSQL; SQLite writers are already
+serialized by BEGIN IMMEDIATE), so concurrent assignments queue and each sees the
+last one's result.
 """
 
 from __future__ import annotations
@@ -132,7 +133,9 @@ def pick_assignee(session: Session, team_id: int, strategy: str | None = None) -
     """Choose an online agent of the team and move the team's cursor; None if nobody fits."""
     query = select(Team).where(Team.id == team_id)
     if dialect_name(session) == "postgresql":
-        query = query.with_for_update()
+        # NO KEY UPDATE: serializes pickers without conflicting with the KEY SHARE locks
+        # that inserting rows referencing the team takes (which would deadlock).
+        query = query.with_for_update(key_share=True)  # renders FOR NO KEY UPDATE
     team = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
     if team is None:
         raise NotFound(f"no team {team_id}")

@@ -234,8 +234,8 @@ def _open_conversation(session: Session, row: Interaction, key: str) -> Conversa
             preferred=attributes.get("mailbox_team_id"),
         )
         if team is not None:
-            conv.team_id = team.id
             conv.assignee_id = assignment.pick_assignee(session, team.id)
+            conv.team_id = team.id
             if conv.assignee_id is not None:
                 _log(session, conv, "assigned", "routing", user_id=conv.assignee_id)
     _log(session, conv, "created", "ingest", interaction_id=row.id)

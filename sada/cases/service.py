@@ -181,6 +181,9 @@ def do_create_case(
         assignment.check_member_user(session, owner_id)
     if team_id is not None:
         assignment.access_team(session, team_id)
+    if owner_id is None and team_id is not None:
+        # Lock and pick before inserting a row that references the team.
+        owner_id = assignment.pick_assignee(session, team_id)
     now = utcnow()
     if due_at is None and due_hours is not None:
         due_at = now + timedelta(hours=due_hours)
@@ -206,8 +209,6 @@ def do_create_case(
     session.add(case)
     session.flush()
     sla.apply_to_case(session, case, channel)
-    if case.owner_id is None and case.team_id is not None:
-        case.owner_id = assignment.pick_assignee(session, case.team_id)
     if interaction_ids:
         do_link(session, case, interaction_ids, "trigger")
     _event(session, case, "created", origin, owner_id=case.owner_id, due_at=str(case.due_at))

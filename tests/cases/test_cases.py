@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sada_test_servers import drain_jobs
@@ -56,8 +56,13 @@ def test_case_api_lifecycle_and_closure_report(db, workspace, client, api_header
     ids = _ingest(db, workspace.id, [_msg(text="broken")])
     r = client.post(
         "/api/v1/cases",
-        json={"title": "Call back", "owner_id": owner, "due_hours": 48,
-              "interaction_ids": ids, "root_cause": "delivery"},
+        json={
+            "title": "Call back",
+            "owner_id": owner,
+            "due_hours": 48,
+            "interaction_ids": ids,
+            "root_cause": "delivery",
+        },
         headers=api_headers,
     )
     assert r.status_code == 201, r.text
@@ -69,7 +74,9 @@ def test_case_api_lifecycle_and_closure_report(db, workspace, client, api_header
     url = f"/api/v1/cases/{case['id']}"
     r = client.patch(url, json={"status": "resolved"}, headers=api_headers)
     assert r.status_code == 422 and "resolution" in r.json()["error"]["message"]
-    r = client.patch(url, json={"status": "resolved", "resolution": "refunded"}, headers=api_headers)
+    r = client.patch(
+        url, json={"status": "resolved", "resolution": "refunded"}, headers=api_headers
+    )
     assert r.json()["resolved_at"] and not r.json()["loop_closed"]
     r = client.patch(url, json={"contacted": True}, headers=api_headers)
     assert r.json()["loop_closed"]
@@ -96,14 +103,19 @@ def test_case_created_event_reaches_subscribed_endpoints(db, workspace, client, 
     from sada.automation.webhooks import do_create_endpoint
 
     with db.transaction(workspace.id) as session:
-        do_create_endpoint(session, url="https://93.184.216.34/hook", events=["case.*"],
-                           policy=HostPolicy())
+        do_create_endpoint(
+            session, url="https://93.184.216.34/hook", events=["case.*"], policy=HostPolicy()
+        )
     r = client.post("/api/v1/cases", json={"title": "x"}, headers=api_headers)
-    client.patch(f"/api/v1/cases/{r.json()['id']}", json={"priority": "urgent"}, headers=api_headers)
+    client.patch(
+        f"/api/v1/cases/{r.json()['id']}", json={"priority": "urgent"}, headers=api_headers
+    )
     with db.reader(workspace.id) as session:
-        events = session.execute(
-            select(WebhookDelivery.event_type).order_by(WebhookDelivery.id)
-        ).scalars().all()
+        events = (
+            session.execute(select(WebhookDelivery.event_type).order_by(WebhookDelivery.id))
+            .scalars()
+            .all()
+        )
     assert events == ["case.created", "case.updated"]
 
 
@@ -171,18 +183,40 @@ def test_concurrent_least_loaded_balances_and_skips_offline(db, workspace):
 
 def test_email_threading_by_message_headers(db, workspace):
     root = "<root-1@mail.example>"
-    ids = _ingest(db, workspace.id, [
-        _msg(channel="email", subject="Order 42", attributes={"message_id": root}),
-    ])
-    _ingest(db, workspace.id, [
-        _msg(channel="email", subject="Re: Order 42", attributes={
-            "message_id": "<r2@mail.example>", "in_reply_to": root, "references": [root]}),
-    ])
+    ids = _ingest(
+        db,
+        workspace.id,
+        [
+            _msg(channel="email", subject="Order 42", attributes={"message_id": root}),
+        ],
+    )
+    _ingest(
+        db,
+        workspace.id,
+        [
+            _msg(
+                channel="email",
+                subject="Re: Order 42",
+                attributes={
+                    "message_id": "<r2@mail.example>",
+                    "in_reply_to": root,
+                    "references": [root],
+                },
+            ),
+        ],
+    )
     # A reply from another client that only keeps References.
-    _ingest(db, workspace.id, [
-        _msg("other@example.com", channel="email", attributes={
-            "message_id": "<r3@x>", "references": [root, "<r2@mail.example>"]}),
-    ])
+    _ingest(
+        db,
+        workspace.id,
+        [
+            _msg(
+                "other@example.com",
+                channel="email",
+                attributes={"message_id": "<r3@x>", "references": [root, "<r2@mail.example>"]},
+            ),
+        ],
+    )
     _ingest(db, workspace.id, [_msg(channel="email", attributes={"message_id": "<new@x>"})])
     with db.reader(workspace.id) as session:
         convs = session.execute(select(Conversation).order_by(Conversation.id)).scalars().all()
@@ -217,45 +251,73 @@ def test_inbox_api_assign_tag_note_and_history(db, workspace, client, api_header
     _ingest(db, workspace.id, [_msg("h@example.com", channel="email", type="purchase")])
     items = client.get("/api/v1/conversations?unassigned=true", headers=api_headers).json()["items"]
     (conv,) = items
-    r = client.post(f"/api/v1/conversations/{conv['id']}/assign", json={"user_id": agent},
-                    headers=api_headers)
+    r = client.post(
+        f"/api/v1/conversations/{conv['id']}/assign", json={"user_id": agent}, headers=api_headers
+    )
     assert r.json()["assignee_id"] == agent
-    r = client.patch(f"/api/v1/conversations/{conv['id']}",
-                     json={"add_tags": ["vip"], "priority": "high", "status": "pending"},
-                     headers=api_headers)
+    r = client.patch(
+        f"/api/v1/conversations/{conv['id']}",
+        json={"add_tags": ["vip"], "priority": "high", "status": "pending"},
+        headers=api_headers,
+    )
     assert r.json()["tags"] == ["vip"] and r.json()["paused"] is True
-    client.post(f"/api/v1/conversations/{conv['id']}/notes", json={"body": "internal"},
-                headers=api_headers)
+    client.post(
+        f"/api/v1/conversations/{conv['id']}/notes", json={"body": "internal"}, headers=api_headers
+    )
     detail = client.get(f"/api/v1/conversations/{conv['id']}", headers=api_headers).json()
     assert detail["notes"][0]["body"] == "internal"
     assert [m["text"] for m in detail["messages"]] == ["help"]
     # The person's whole history, across channels, sits beside the conversation.
     assert {i["type"] for i in detail["person_history"]["interactions"]} == {"message", "purchase"}
-    assert client.get(f"/api/v1/conversations?assignee_id={agent}", headers=api_headers).json()["items"]
+    assert client.get(f"/api/v1/conversations?assignee_id={agent}", headers=api_headers).json()[
+        "items"
+    ]
 
 
-def test_reply_by_email_over_smtp_and_other_channels_by_webhook(db, workspace, client, api_headers, smtp):
+def test_reply_by_email_over_smtp_and_other_channels_by_webhook(
+    db, workspace, client, api_headers, smtp
+):
     root = "<q-1@mail.example>"
-    _ingest(db, workspace.id, [_msg("mail@example.com", channel="email", subject="سؤال",
-                                    attributes={"message_id": root})])
-    _ingest(db, workspace.id, [_msg("chat@example.com", conversation_id="wa-7", channel="whatsapp")])
+    _ingest(
+        db,
+        workspace.id,
+        [
+            _msg(
+                "mail@example.com", channel="email", subject="سؤال", attributes={"message_id": root}
+            )
+        ],
+    )
+    _ingest(
+        db, workspace.id, [_msg("chat@example.com", conversation_id="wa-7", channel="whatsapp")]
+    )
     with db.reader(workspace.id) as session:
-        email_conv, chat_conv = session.execute(
-            select(Conversation).order_by(Conversation.id)).scalars().all()
+        email_conv, chat_conv = (
+            session.execute(select(Conversation).order_by(Conversation.id)).scalars().all()
+        )
     with db.transaction(workspace.id) as session:
         c = cases.do_create_case(session, title="follow", conversation_id=email_conv.id)
         case_id = c.id
-    r = client.post(f"/api/v1/conversations/{email_conv.id}/reply",
-                    json={"text": "شكراً، تم الحل", "status": "solved"}, headers=api_headers)
+    r = client.post(
+        f"/api/v1/conversations/{email_conv.id}/reply",
+        json={"text": "شكراً، تم الحل", "status": "solved"},
+        headers=api_headers,
+    )
     assert r.status_code == 202, r.text
     from sada.automation.ssrf import HostPolicy
     from sada.automation.webhooks import do_create_endpoint
 
     with db.transaction(workspace.id) as session:
-        do_create_endpoint(session, url="https://93.184.216.34/", events=["conversation.reply"],
-                           policy=HostPolicy())
-    client.post(f"/api/v1/conversations/{chat_conv.id}/reply", json={"text": "on our way"},
-                headers=api_headers)
+        do_create_endpoint(
+            session,
+            url="https://93.184.216.34/",
+            events=["conversation.reply"],
+            policy=HostPolicy(),
+        )
+    client.post(
+        f"/api/v1/conversations/{chat_conv.id}/reply",
+        json={"text": "on our way"},
+        headers=api_headers,
+    )
     drain_jobs(db, workspace.id, kinds=["inbox.send_reply"])
     (mail,) = smtp.wait(1)
     assert mail["To"] == "mail@example.com" and mail["Subject"] == "Re: سؤال"
@@ -272,8 +334,17 @@ def test_reply_by_email_over_smtp_and_other_channels_by_webhook(db, workspace, c
     # The customer's answer to Sada's reply threads into the same conversation.
     with db.reader(workspace.id) as session:
         sent_id = conversations.messages_of(session, email_conv.id)[-1]["message_id"]
-    _ingest(db, workspace.id, [_msg("mail@example.com", channel="email",
-                                    attributes={"message_id": "<a2@x>", "in_reply_to": sent_id})])
+    _ingest(
+        db,
+        workspace.id,
+        [
+            _msg(
+                "mail@example.com",
+                channel="email",
+                attributes={"message_id": "<a2@x>", "in_reply_to": sent_id},
+            )
+        ],
+    )
     with db.reader(workspace.id) as session:
         conv = session.get(Conversation, email_conv.id)
     assert conv.status == "open" and conv.reopen_count == 1
@@ -296,17 +367,26 @@ def test_business_calendar_weekends_and_holidays():
     assert fri_sat.add(early, 30) == datetime(2026, 3, 8, 9, 30, tzinfo=riyadh)
     assert fri_sat.minutes_between(thursday_3pm, datetime(2026, 3, 8, 11, 0, tzinfo=riyadh)) == 240
     # Tehran keeps its own hours per weekday (Thursday half day).
-    tehran = sla.BusinessCalendar.build("Asia/Tehran", [4], hours={"3": ["08:00", "12:00"],
-                                                                  "default": ["08:00", "16:00"]})
+    tehran = sla.BusinessCalendar.build(
+        "Asia/Tehran", [4], hours={"3": ["08:00", "12:00"], "default": ["08:00", "16:00"]}
+    )
     wed = datetime(2026, 3, 4, 15, 0, tzinfo=ZoneInfo("Asia/Tehran"))
     assert tehran.add(wed, 3 * 60) == datetime(2026, 3, 5, 10, 0, tzinfo=ZoneInfo("Asia/Tehran"))
-    assert sla.BusinessCalendar.always().add(thursday_3pm, 30) == thursday_3pm + timedelta(minutes=30)
+    assert sla.BusinessCalendar.always().add(thursday_3pm, 30) == thursday_3pm + timedelta(
+        minutes=30
+    )
 
 
 def _policy(db, ws_id, **kw):
     with db.transaction(ws_id) as session:
-        data = {"name": f"p-{uuid.uuid4().hex[:4]}", "channels": [], "priorities": [],
-                "audiences": [], "segments": [], **kw}
+        data = {
+            "name": f"p-{uuid.uuid4().hex[:4]}",
+            "channels": [],
+            "priorities": [],
+            "audiences": [],
+            "segments": [],
+            **kw,
+        }
         return sla.do_create_policy(session, data).id
 
 
@@ -315,19 +395,40 @@ def test_policy_matching_by_channel_priority_audience_segment(db, workspace):
     vip = _policy(db, workspace.id, segments=["vip"], first_response_minutes=60, position=2)
     email = _policy(db, workspace.id, channels=["email"], first_response_minutes=240, position=3)
     with db.reader(workspace.id) as session:
-        m = lambda **kw: getattr(sla.match_policy(session, **{  # noqa: E731
-            "channel": None, "priority": None, "audience": None, "segment": None, **kw}), "id", None)
+        m = lambda **kw: getattr(
+            sla.match_policy(
+                session,
+                **{  # noqa: E731
+                    "channel": None,
+                    "priority": None,
+                    "audience": None,
+                    "segment": None,
+                    **kw,
+                },
+            ),
+            "id",
+            None,
+        )
         assert m(channel="instagram") == social and m(channel="social:mastodon") == social
         assert m(channel="chat", segment="vip") == vip
         assert m(channel="email") == email and m(channel="chat") is None
 
 
 def test_pending_pauses_resolution_and_breaches_are_recorded_once(db, workspace):
-    _policy(db, workspace.id, channels=["twitter"], first_response_minutes=30,
-            resolution_minutes=240, warn_before_minutes=10)
+    _policy(
+        db,
+        workspace.id,
+        channels=["twitter"],
+        first_response_minutes=30,
+        resolution_minutes=240,
+        warn_before_minutes=10,
+    )
     opened = utcnow() - timedelta(hours=1)
-    _ingest(db, workspace.id, [_msg(channel="twitter", conversation_id="t1",
-                                    occurred_at=opened.isoformat())])
+    _ingest(
+        db,
+        workspace.id,
+        [_msg(channel="twitter", conversation_id="t1", occurred_at=opened.isoformat())],
+    )
     with db.transaction(workspace.id) as session:
         (conv,) = session.execute(select(Conversation)).scalars().all()
         assert conv.first_response_due_at == opened + timedelta(minutes=30)
@@ -348,7 +449,10 @@ def test_pending_pauses_resolution_and_breaches_are_recorded_once(db, workspace)
         assert [(h.metric, h.kind) for h in hits] == [("resolution", "breach")]
         events = session.execute(select(SlaEvent)).scalars().all()
     assert sorted((e.metric, e.kind) for e in events) == [
-        ("first_response", "breach"), ("first_response", "warning"), ("resolution", "breach")]
+        ("first_response", "breach"),
+        ("first_response", "warning"),
+        ("resolution", "breach"),
+    ]
 
 
 def test_sla_check_job_publishes_and_api_lists(db, workspace, client, api_headers):
@@ -356,8 +460,17 @@ def test_sla_check_job_publishes_and_api_lists(db, workspace, client, api_header
 
     agent = _member(db, workspace.id)
     _policy(db, workspace.id, channels=["email"], first_response_minutes=240)
-    _ingest(db, workspace.id, [_msg(channel="email", attributes={"message_id": "<s@x>"},
-                                    occurred_at=(utcnow() - timedelta(hours=5)).isoformat())])
+    _ingest(
+        db,
+        workspace.id,
+        [
+            _msg(
+                channel="email",
+                attributes={"message_id": "<s@x>"},
+                occurred_at=(utcnow() - timedelta(hours=5)).isoformat(),
+            )
+        ],
+    )
     with db.transaction(workspace.id) as session:
         (conv,) = session.execute(select(Conversation)).scalars().all()
         conv.assignee_id = agent
@@ -377,21 +490,34 @@ def test_performance_per_agent_with_comparison(db, workspace, client, api_header
     with db.transaction(workspace.id) as session:
         for period, offset in (("now", 0), ("before", 30)):
             for i in range(6):
-                for agent, minutes in ((fast, 5 + i), (slow, 120 + 10 * i + (30 if period == "now" else 0))):
+                for agent, minutes in (
+                    (fast, 5 + i),
+                    (slow, 120 + 10 * i + (30 if period == "now" else 0)),
+                ):
                     opened = now - timedelta(days=offset + 1 + i % 5, hours=i)
                     conv = Conversation(
-                        workspace_id=workspace.id, thread_key=f"t:{uuid.uuid4().hex}",
-                        channel="chat", status="solved", priority="normal", tags=[],
-                        opened_at=opened, last_message_at=opened, assignee_id=agent,
+                        workspace_id=workspace.id,
+                        thread_key=f"t:{uuid.uuid4().hex}",
+                        channel="chat",
+                        status="solved",
+                        priority="normal",
+                        tags=[],
+                        opened_at=opened,
+                        last_message_at=opened,
+                        assignee_id=agent,
                         first_response_at=opened + timedelta(minutes=minutes),
-                        solved_at=opened + timedelta(hours=2), reopen_count=1 if i == 0 else 0,
+                        solved_at=opened + timedelta(hours=2),
+                        reopen_count=1 if i == 0 else 0,
                     )
                     session.add(conv)
     r = client.get("/api/v1/performance?by=agent", headers=api_headers)
     assert r.status_code == 200, r.text
     rows = {row["id"]: row for row in r.json()["rows"]}
     assert rows[fast]["volume"] == 6 and rows[slow]["volume"] == 6
-    assert rows[fast]["first_response_minutes"]["median"] < rows[slow]["first_response_minutes"]["median"]
+    assert (
+        rows[fast]["first_response_minutes"]["median"]
+        < rows[slow]["first_response_minutes"]["median"]
+    )
     assert rows[fast]["first_response_minutes"]["p90"] is not None
     assert rows[fast]["reopen_rate"] == round(1 / 6, 4)
     comparison = rows[slow]["comparison"]["first_response_minutes"]
