@@ -74,7 +74,7 @@ def period_label(start: date, by: str) -> str:
     return start.isoformat()
 
 
-Record = tuple[int, str, date, tuple[float, ...]]  # survey_id, dim value, day, sums
+Record = tuple[Any, ...]  # survey_id, dim value, day, n, hi, mid, lo, total, total_sq
 
 
 def _rollup_dim(f: MetricFilter, group: str | None) -> tuple[str, str | None] | None:
@@ -102,7 +102,7 @@ def _rollup_records(session: Session, f: MetricFilter, dim: str, value: str | No
         query = query.where(r.day >= f.since)
     if f.until:
         query = query.where(r.day < f.until)
-    return [(row[0], row[1], row[2], tuple(row[3:])) for row in session.execute(query)]
+    return list(session.execute(query).all())
 
 
 def _utc_bound(day: date, session: Session) -> datetime:
@@ -135,7 +135,7 @@ def _raw_records(session: Session, f: MetricFilter, group: str | None) -> list[R
         add_into(acc, facts, tz)
         for (survey_id, metric, dim, value, day), vec in acc.items():
             if metric == f.metric and dim == gdim:
-                records.append((survey_id, value, day, tuple(vec)))
+                records.append((survey_id, value, day, *vec))
     return records
 
 
@@ -165,23 +165,47 @@ def summarize(
 
 
 def _assemble(
-    metric: str, records: Iterable[Record], *, by: str | None, group: str | None, source: str
+    metric: str, records: Iterable[Any], *, by: str | None, group: str | None, source: str
 ) -> dict[str, Any]:
-    total = Sums()
+    """Records are flat (survey_id, value, day, n, hi, mid, lo, total, total_sq)."""
+    cells: dict[tuple[str, date | None], list[float]] = {}
+    starts: dict[date, date] = {}
+    for survey_id, value, day, n, hi, mid, lo, total, total_sq in records:
+        if group == "survey":
+            label = str(survey_id)
+        elif group:
+            label = value or NONE_LABEL
+        else:
+            label = ""
+        start = None
+        if by:
+            start = starts.get(day)
+            if start is None:
+                start = starts[day] = period_start(day, by)
+        cur = cells.get((label, start))
+        if cur is None:
+            cells[(label, start)] = [n, hi, mid, lo, total, total_sq]
+        else:
+            cur[0] += n
+            cur[1] += hi
+            cur[2] += mid
+            cur[3] += lo
+            cur[4] += total
+            cur[5] += total_sq
+    total_sums = Sums()
     periods: dict[date, Sums] = {}
     groups: dict[str, Sums] = {}
     group_periods: dict[str, dict[date, Sums]] = {}
-    for survey_id, value, day, vec in records:
-        total.add(vec)  # type: ignore[arg-type]
-        if by:
-            periods.setdefault(period_start(day, by), Sums()).add(vec)  # type: ignore[arg-type]
+    for (label, start), vec in cells.items():
+        sums = Sums(int(vec[0]), int(vec[1]), int(vec[2]), int(vec[3]), vec[4], vec[5])
+        total_sums.add(sums)
+        if start is not None:
+            periods.setdefault(start, Sums()).add(sums)
         if group:
-            label = str(survey_id) if group == "survey" else (value or NONE_LABEL)
-            groups.setdefault(label, Sums()).add(vec)  # type: ignore[arg-type]
-            if by:
-                gp = group_periods.setdefault(label, {})
-                gp.setdefault(period_start(day, by), Sums()).add(vec)  # type: ignore[arg-type]
-    out: dict[str, Any] = {"metric": metric, **figures(metric, total), "source": source}
+            groups.setdefault(label, Sums()).add(sums)
+            if start is not None:
+                group_periods.setdefault(label, {})[start] = sums
+    out: dict[str, Any] = {"metric": metric, **figures(metric, total_sums), "source": source}
     if by:
         out["by"] = by
         out["periods"] = [
@@ -211,8 +235,8 @@ def sums_for(session: Session, f: MetricFilter, source: str = "auto") -> Sums:
     plan = _rollup_dim(f, None) if source != "raw" else None
     records = _rollup_records(session, f, *plan) if plan else _raw_records(session, f, None)
     total = Sums()
-    for *_rest, vec in records:
-        total.add(vec)  # type: ignore[arg-type]
+    for row in records:
+        total.add(tuple(row[3:]))  # type: ignore[arg-type]
     return total
 
 
