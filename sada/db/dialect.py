@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table
+import orjson
+from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause, Insert
@@ -54,25 +57,89 @@ def reserve_ids(session: Session, table: Table | FromClause, count: int) -> list
     return list(range(start, start + count))
 
 
+def _driver_converters(dialect: str, table: Table) -> dict[str, Callable[[Any], Any]]:
+    """Per-column conversions that SQLAlchemy would apply, for direct executemany."""
+    from sada.db.types import UTCDateTime
+
+    converters: dict[str, Callable[[Any], Any]] = {}
+    for column in table.columns:
+        column_type = column.type
+        if isinstance(column_type, UTCDateTime):
+            if dialect == "sqlite":
+                converters[column.name] = _sqlite_datetime
+            else:
+                converters[column.name] = _aware
+        elif isinstance(column_type, JSON) or isinstance(getattr(column_type, "impl", None), JSON):
+            converters[column.name] = _sqlite_json if dialect == "sqlite" else _pg_json
+    return converters
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    # The text format SQLAlchemy's SQLite DateTime stores (so comparisons keep working).
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given; Sada stores timezone-aware UTC datetimes")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("naive datetime given; Sada stores timezone-aware UTC datetimes")
+    return value
+
+
+def _sqlite_json(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _pg_json(value: Any) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return None if value is None else Jsonb(value, dumps=lambda v: orjson.dumps(v).decode())
+
+
 def insert_many_ignoring_conflicts(
     session: Session,
     table: Table | FromClause,
     rows: list[dict[str, Any]],
     index_elements: list[str],
 ) -> set[int]:
-    """Insert rows that carry their own `id`; return the ids actually inserted."""
+    """Insert rows that carry their own `id`; return the ids actually inserted.
+
+    The hot path of ingest: rows go straight to the driver's executemany (the
+    per-row work SQLAlchemy would do is done once here), inside the session's
+    transaction. Rows whose unique key already exists are skipped.
+    """
     if not rows:
         return set()
     assert isinstance(table, Table)
-    statement = insert_ignoring_conflicts(session, table, index_elements)
+    dialect = dialect_name(session)
+    columns = list(rows[0])
+    convert = _driver_converters(dialect, table)
+    marker = "?" if dialect == "sqlite" else "%s"
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    sql = (
+        f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join(marker for _ in columns)}) '
+        f"ON CONFLICT ({', '.join(index_elements)}) DO NOTHING"
+    )
+    plain = [c not in convert for c in columns]
+    fns = [convert.get(c) for c in columns]
+    values = [
+        tuple(
+            row[c] if keep else fn(row[c]) for c, keep, fn in zip(columns, plain, fns, strict=True)
+        )  # type: ignore[misc]
+        for row in rows
+    ]
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.executemany(sql, values)
+        count = cursor.rowcount
+    finally:
+        cursor.close()
     ids = [row["id"] for row in rows]
-    if dialect_name(session) == "postgresql":
-        inserted: set[int] = set()
-        for part in chunks(rows, 1000):
-            inserted.update(session.execute(statement.returning(table.c.id), part).scalars())
-        return inserted
-    # SQLite: executemany without RETURNING is several times cheaper; rowcount is exact.
-    count = sum(session.execute(statement, part).rowcount for part in chunks(rows, 1000))
     if count == len(rows):
         return set(ids)
     from sqlalchemy import select

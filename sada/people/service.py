@@ -277,7 +277,7 @@ class Resolver:
         ids = reserve_ids(self.session, table, len(person_rows))
         for row, person_id in zip(person_rows, ids, strict=True):
             row["id"] = person_id
-        self.session.execute(insert(table), person_rows)
+        insert_many_ignoring_conflicts(self.session, table, person_rows, ["id"])
         identities = Identity.__table__
         identity_rows = []
         identity_ids = iter(
