@@ -562,11 +562,7 @@ def _feedback_rows(
 ) -> list[FeedbackRow]:
     person_ids = {r.person_id for r in rows if r.person_id}
     names = (
-        dict(
-            session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids)))
-            .tuples()
-            .all()
-        )
+        dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(person_ids))).all())
         if person_ids
         else {}
     )
@@ -575,9 +571,7 @@ def _feedback_rows(
         dict(
             session.execute(
                 select(Touchpoint.id, Touchpoint.label).where(Touchpoint.id.in_(tp_ids))
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         if tp_ids
         else {}

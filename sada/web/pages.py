@@ -317,9 +317,7 @@ def _analyses_for(session: Any, ids: list[int]) -> dict[int, str]:
     return dict(
         session.execute(
             select(model.interaction_id, model.sentiment).where(model.interaction_id.in_(ids))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
 
 

@@ -228,7 +228,7 @@ def _keys_page(
 ) -> Response:
     with services(request).db.reader(me.workspace_id) as session:
         keys = list_api_keys(session)
-        creators = dict(session.execute(select(User.id, User.email)).tuples().all())
+        creators = dict(session.execute(select(User.id, User.email)).all())
     return render(
         page(request, me),
         "settings_keys.html",

@@ -63,3 +63,30 @@ def login(client: Any, make_user: Callable[..., str]) -> Callable[..., Any]:
         return client
 
     return factory
+
+
+def ingest(db: Database, workspace_id: int, items: list[dict[str, Any]]) -> list[Any]:
+    """Store interactions through the real ingest service."""
+    from sada.interactions.service import ingest_batch
+
+    with db.transaction(workspace_id) as session:
+        results = ingest_batch(session, items)
+    assert all(r.status == "stored" for r in results), results
+    return results
+
+
+def item(n: int, text: str | None, **extra: Any) -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+
+    base: dict[str, Any] = {
+        "source": "test",
+        "external_id": f"{uuid.uuid4().hex}-{n}",
+        "occurred_at": (datetime.now(UTC) - timedelta(hours=n + 1)).isoformat(),
+        "channel": "email",
+        "type": "message",
+        "direction": "inbound",
+        "text": text,
+        "person": {"email": f"p{n}-{uuid.uuid4().hex[:6]}@example.com", "name": f"Person {n}"},
+    }
+    base.update(extra)
+    return base

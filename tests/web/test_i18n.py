@@ -1,0 +1,96 @@
+"""Four languages: direction, catalogs complete, numbers and dates per user."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from sada.web.catalog import missing_translations, po_path
+from sada.web.i18n import Formatter
+
+
+@pytest.mark.parametrize(
+    ("lang", "direction"), [("fa", "rtl"), ("ar", "rtl"), ("zh", "ltr"), ("en", "ltr")]
+)
+def test_login_page_root_has_language_and_direction(client: Any, lang: str, direction: str) -> None:
+    html = client.get(f"/login?lang={lang}").text
+    assert f'<html lang="{lang}" dir="{direction}">' in html
+
+
+def test_login_page_is_translated(client: Any) -> None:
+    assert "ورود به صدا" in client.get("/login?lang=fa").text
+    assert "تسجيل الدخول إلى صدى" in client.get("/login?lang=ar").text
+    assert "登录 Sada" in client.get("/login?lang=zh").text
+
+
+def test_chosen_language_sticks_through_a_cookie_and_accept_language_is_honoured(
+    client: Any,
+) -> None:
+    client.get("/login?lang=ar")
+    assert '<html lang="ar" dir="rtl">' in client.get("/login").text
+    client.cookies.clear()
+    html = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}).text
+    assert '<html lang="zh" dir="ltr">' in html
+
+
+def test_every_ui_string_is_translated_in_arabic_persian_and_chinese() -> None:
+    missing = missing_translations()
+    assert missing == {"ar": [], "fa": [], "zh": []}, (
+        f"translate these (python -m sada.web.catalog --update): {missing}"
+    )
+
+
+@pytest.mark.skipif(
+    shutil.which("msgfmt") is None, reason="msgfmt (Debian gettext) is not installed"
+)
+@pytest.mark.parametrize("lang", ["ar", "fa", "zh"])
+def test_msgfmt_reports_no_untranslated_or_fuzzy_messages(lang: str) -> None:
+    result = subprocess.run(
+        ["msgfmt", "--check-format", "--statistics", "-o", "/dev/null", str(po_path(lang))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert re.fullmatch(r"\d+ translated messages\.\n", result.stderr), result.stderr
+
+
+def test_formatter_shows_solar_hijri_dates_and_persian_digits() -> None:
+    fa = Formatter(lang="fa", timezone="Asia/Tehran", calendar="jalali", digits="persian")
+    # 2025-03-20 21:00 UTC is the first hour of Nowruz 1404 in Tehran (UTC+3:30).
+    assert fa.datetime(datetime(2025, 3, 20, 21, 0, tzinfo=UTC)) == "۱۴۰۴/۰۱/۰۱ ۰۰:۳۰"
+    assert fa.num(1234567) == "۱٬۲۳۴٬۵۶۷"
+    assert fa.pct(0.25) == "۲۵٪"
+    ar = Formatter(lang="ar", digits="arabic")
+    assert ar.date(date(2025, 1, 2)) == "٢٠٢٥-٠١-٠٢"
+    assert Formatter().num(1234.5, 1) == "1,234.5"
+
+
+def test_user_preferences_change_calendar_and_digits_on_pages(login: Any) -> None:
+    from tests.web.conftest import csrf_of
+
+    client = login("viewer")
+    page = client.get("/account")
+    saved = client.post(
+        "/account",
+        data={
+            "csrf": csrf_of(page.text),
+            "name": "نگار",
+            "language": "fa",
+            "timezone": "Asia/Tehran",
+            "calendar": "jalali",
+            "digits": "persian",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    html = client.get("/account").text
+    assert '<html lang="fa" dir="rtl">' in html
+    assert "۱٬۲۳۴٬۵۶۷٫۵" in html  # the example number in Persian digits
+    assert re.search(
+        "۱۴[۰-۹]{2}/[۰-۹]{2}/[۰-۹]{2} [۰-۹]{2}:[۰-۹]{2}", html
+    )  # Solar Hijri, Persian digits
