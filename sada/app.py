@@ -83,7 +83,7 @@ def create_app(
         version=__version__,
         description="Customer and audience experience management: one interaction log, one profile per person.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by sada.web.api_docs from the installed swagger-ui-bundle
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -116,6 +116,7 @@ def create_app(
 
 # Each domain's router module (a module-level `router`); domains add their line here.
 ROUTER_MODULES = [
+    "sada.web.api_docs",
     "sada.automation.api",
     "sada.cases.api",
     "sada.interactions.api",
