@@ -44,6 +44,8 @@ CHARSET_ALIASES = {
     "unicode-1-1-utf-7": "utf-7",
 }
 
+PREFERRED_GUESSES = ("utf_8", "cp1252", "cp1256", "gb18030", "big5", "cp1251", "koi8_r")
+
 
 @dataclass
 class ParsedMail:
@@ -123,8 +125,21 @@ def _decode_bytes(data: bytes, charset: str | None, repairs: list[str], what: st
     try:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
+        results = from_bytes(data)
+        best = results.best()
         if best is not None:
+            # Short texts fit several single-byte charsets equally well; prefer the
+            # ones mail in Sada's languages most often really uses.
+            ties = [
+                m
+                for m in results
+                if m.chaos <= best.chaos + 1e-9 and m.coherence >= best.coherence - 1e-9
+            ]
+            for name in PREFERRED_GUESSES:
+                match = next((m for m in ties if m.encoding == name), None)
+                if match is not None:
+                    best = match
+                    break
             repairs.append(f"{what}: decoded as {best.encoding}")
             return str(best)
     except ImportError:  # pragma: no cover - charset-normalizer ships with httpx's extras
@@ -134,7 +149,8 @@ def _decode_bytes(data: bytes, charset: str | None, repairs: list[str], what: st
 
 
 def _header(msg: Message, name: str, repairs: list[str]) -> str | None:
-    raw = msg.get(name)
+    # raw_items keeps undeclared 8-bit bytes (as surrogates) instead of replacing them.
+    raw = next((v for k, v in msg.raw_items() if k.lower() == name.lower()), None)
     if raw is None:
         return None
     value = str(raw)
