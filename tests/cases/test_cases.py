@@ -395,20 +395,23 @@ def test_policy_matching_by_channel_priority_audience_segment(db, workspace):
     vip = _policy(db, workspace.id, segments=["vip"], first_response_minutes=60, position=2)
     email = _policy(db, workspace.id, channels=["email"], first_response_minutes=240, position=3)
     with db.reader(workspace.id) as session:
-        m = lambda **kw: getattr(
-            sla.match_policy(
-                session,
-                **{  # noqa: E731
-                    "channel": None,
-                    "priority": None,
-                    "audience": None,
-                    "segment": None,
-                    **kw,
-                },
-            ),
-            "id",
-            None,
-        )
+
+        def m(**kw):
+            return getattr(
+                sla.match_policy(
+                    session,
+                    **{  # noqa: E731
+                        "channel": None,
+                        "priority": None,
+                        "audience": None,
+                        "segment": None,
+                        **kw,
+                    },
+                ),
+                "id",
+                None,
+            )
+
         assert m(channel="instagram") == social and m(channel="social:mastodon") == social
         assert m(channel="chat", segment="vip") == vip
         assert m(channel="email") == email and m(channel="chat") is None
