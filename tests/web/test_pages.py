@@ -40,10 +40,15 @@ def test_overview_charts_are_mirrored_in_rtl(db: Any, workspace: Any, login: Any
     ltr = client.get("/overview?period=7d&lang=en").text
     rtl = client.get("/overview?period=7d&lang=fa").text
     assert 'direction="ltr"' in ltr and 'direction="rtl"' in rtl
+
     # The value axis sits at the start side: on the left in LTR, on the right in RTL.
-    first_tick = lambda html: float(
-        re.search(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end" font-size="11"', html).group(1)
-    )  # noqa: E731
+    def first_tick(html):
+        return float(
+            re.search(
+                r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end" font-size="11"', html
+            ).group(1)
+        )  # noqa: E731
+
     assert first_tick(ltr) < 100 and first_tick(rtl) > 540
 
 
