@@ -388,6 +388,7 @@ def _mount_optional(module: str, name: str, help_text: str) -> None:
     app.add_typer(sub.app, name=name, help=help_text)
 
 
+_mount_optional("sada.automation.cli", "automation", "Rules, alerts, SLA checks, webhooks and inbound mail.")
 _mount_optional("sada.text.cli", "text", "Text analysis: analyze, evaluate, train, reanalyze.")
 _mount_optional("sada.metrics.cli", "metrics", "Metrics: NPS, CSAT, CES, eNPS, compare, rebuild.")
 _mount_optional("sada.feedback.cli", "surveys", "Surveys: list, send, reminders; also adds `sada import qualtrics|surveymonkey`.")
