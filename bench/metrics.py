@@ -54,10 +54,10 @@ def _copy_or_insert(
     with db.engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         if db.dialect == "postgresql":
-            with raw.cursor() as cur:  # type: ignore[union-attr]
-                with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+            copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with raw.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
+                for row in rows:
+                    copy.write_row(row)
             raw.commit()  # type: ignore[union-attr]
         else:
             marks = ", ".join("?" for _ in columns)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 from collections.abc import Iterable
@@ -164,7 +165,8 @@ def do_create_source(
         raise service.Invalid("kind must be formbricks or typeform")
     if secret is None:
         secret = (
-            "whsec_" + secrets.token_urlsafe(32)
+            # Standard Webhooks secrets are standard base64 (not URL-safe) after "whsec_".
+            "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
             if kind == "formbricks"
             else secrets.token_urlsafe(32)
         )
