@@ -119,6 +119,7 @@ ROUTER_MODULES = [
     "sada.web.api_docs",
     "sada.automation.api",
     "sada.cases.api",
+    "sada.cases.web",
     "sada.interactions.api",
     "sada.people.api",
     "sada.tenants.api",

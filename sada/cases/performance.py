@@ -228,9 +228,12 @@ def report(
     previous = _period(session, since - (until - since), since, by) if compare else {}
     if by == "agent":
         ids = [k for k in current if k is not None]
-        names = dict(
-            session.execute(select(User.id, User.email).where(User.id.in_(ids or [-1]))).all()
-        )
+        names = {
+            uid: name or email
+            for uid, name, email in session.execute(
+                select(User.id, User.name, User.email).where(User.id.in_(ids or [-1]))
+            ).all()
+        }
     else:
         names = dict(session.execute(select(Team.id, Team.name)).all())
     rows = []
