@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, update
 
 from sada.db.dialect import chunks
 from sada.db.engine import Database
@@ -246,7 +246,8 @@ def seed_demo_surveys(
             for kind, lang, pid in part:
                 person = people.get(pid)
                 m = float(mood.get(pid, 0.0))
-                answers, score10 = _scores(kind, rng, m)
+                scored, score10 = _scores(kind, rng, m)
+                answers: dict[str, Any] = dict(scored)
                 comment = _comment(rng, lang, score10)
                 if comment:
                     answers["comment"] = comment
@@ -279,7 +280,7 @@ def seed_demo_surveys(
                     }
                 )
                 answers_by_row.append(answers)
-            table = Response.__table__
+            table = cast(Table, Response.__table__)
             ids = [
                 rid
                 for (rid,) in session.execute(
@@ -294,7 +295,7 @@ def seed_demo_surveys(
                     q = d.question(key)
                     if q is not None:
                         answer_rows.append(service._answer_row(workspace_id, rid, q, value))
-            session.execute(Answer.__table__.insert(), answer_rows)
+            session.execute(cast(Table, Answer.__table__).insert(), answer_rows)
             items = []
             for rid, row, answers in zip(ids, rows, answers_by_row, strict=True):
                 kind = next(k for k, v in survey_ids.items() if v == row["survey_id"])

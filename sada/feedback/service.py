@@ -47,10 +47,10 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Table, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -396,7 +396,7 @@ def _write_answers(
             continue
         rows.append(_answer_row(response.workspace_id, response.id, q, value))
     if rows:
-        session.execute(Answer.__table__.insert(), rows)
+        session.execute(cast(Table, Answer.__table__).insert(), rows)
 
 
 def _answer_row(workspace_id: int, response_id: int, q: Question, value: Any) -> dict[str, Any]:
@@ -658,12 +658,13 @@ def do_save_response(
             merged[key] = hidden[key]
     answers = validate_answers(definition, merged, complete=complete)
     if complete and invitation is not None:
-        won = session.execute(
+        result = session.execute(
             update(Invitation)
             .where(Invitation.id == invitation.id, Invitation.completed_at.is_(None))
             .values(completed_at=now, status="completed")
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
+        won = cast(CursorResult[Any], result).rowcount
         if won != 1:
             raise Conflict("this invitation has already been answered")
     if response is None:

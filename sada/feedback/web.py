@@ -463,7 +463,8 @@ async def _save_json(
     settings = request.app.state.services.settings
     check_stamp(_secret(request), survey.public_key, body.get("t"), 0)
     lang = i18n.best_language([body.get("lang")], survey.languages, survey.default_language)
-    hidden = body.get("hidden") if isinstance(body.get("hidden"), dict) else {}
+    raw_hidden = body.get("hidden")
+    hidden: dict[str, Any] = raw_hidden if isinstance(raw_hidden, dict) else {}
     complete = bool(body.get("complete"))
     if complete:
         check_stamp(_secret(request), survey.public_key, body.get("t"), settings.survey_min_seconds)
@@ -683,7 +684,8 @@ async def public_submit(request: Request, key: str) -> JSONResponse:
         settings.survey_min_seconds if complete else 0,
     )
     lang = i18n.best_language([body.get("lang")], survey.languages, survey.default_language)
-    hidden = body.get("hidden") if isinstance(body.get("hidden"), dict) else {}
+    raw_hidden = body.get("hidden")
+    hidden: dict[str, Any] = raw_hidden if isinstance(raw_hidden, dict) else {}
     _id, resume = _submit(
         request,
         survey,

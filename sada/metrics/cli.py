@@ -19,7 +19,7 @@ _KEYS = {
 }
 
 
-def _open(workspace: str):  # type: ignore[no-untyped-def]
+def _open(workspace: str):
     from sada.cli.main import _db, _workspace_id
 
     db = _db()
@@ -94,7 +94,7 @@ def _run(
     _print_human(metric, result)
 
 
-def _line(metric: str, label: str, r: dict) -> str:  # type: ignore[type-arg]
+def _line(metric: str, label: str, r: dict) -> str:
     value = r.get("enps" if metric == "enps" else metric)
     if value is None:
         return f"{label:<12} n=0"
@@ -103,7 +103,7 @@ def _line(metric: str, label: str, r: dict) -> str:  # type: ignore[type-arg]
     return f"{label:<12} {metric.upper()} {value} ± {r['moe']}  {ci}  n={r['n']}{warn}"
 
 
-def _print_human(metric: str, result: dict) -> None:  # type: ignore[type-arg]
+def _print_human(metric: str, result: dict) -> None:
     typer.echo(_line(metric, "all", result))
     for p in result.get("periods", []):
         typer.echo(_line(metric, p["period"], p))
@@ -111,7 +111,7 @@ def _print_human(metric: str, result: dict) -> None:  # type: ignore[type-arg]
         typer.echo(_line(metric, g["group"], g))
 
 
-def _command(metric: str):  # type: ignore[no-untyped-def]
+def _command(metric: str):
     def command(
         workspace: str = typer.Option(..., help="Workspace name."),
         survey: list[int] = typer.Option([], help="Survey id; repeat for several (default: all)."),

@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -145,7 +145,7 @@ def _apply(session: Session, acc: dict[Key, Vec]) -> None:
         )
     if not rows:
         return
-    table = MetricRollup.__table__
+    table = cast(Table, MetricRollup.__table__)
     insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
     statement = insert(table)
     statement = statement.on_conflict_do_update(
@@ -156,7 +156,7 @@ def _apply(session: Session, acc: dict[Key, Vec]) -> None:
         session.execute(statement, part)
     if negative:
         surveys = {r["survey_id"] for r in rows}
-        days = sorted({r["day"] for r in rows})
+        days: list[date] = sorted({cast(date, r["day"]) for r in rows})
         for part in chunks(days, 300):
             session.execute(
                 delete(MetricRollup)

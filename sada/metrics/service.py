@@ -236,7 +236,7 @@ def sums_for(session: Session, f: MetricFilter, source: str = "auto") -> Sums:
     records = _rollup_records(session, f, *plan) if plan else _raw_records(session, f, None)
     total = Sums()
     for row in records:
-        total.add(tuple(row[3:]))  # type: ignore[arg-type]
+        total.add(tuple(row[3:]))
     return total
 
 
