@@ -13,6 +13,8 @@ import csv
 import importlib
 import io
 import math
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from sqlalchemy import Select, and_, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from sada.db.dialect import dialect_name
+from sada.db.scoping import bound_workspace
 from sada.interactions.models import Interaction, Touchpoint
 from sada.people.models import Person
 from sada.text.normalize import fold_for_search
@@ -238,26 +241,21 @@ class TopicStat:
 
 
 def top_topics(
-    session: Session, f: Filters, *, limit: int = 6, scan: int = 4000
+    session: Session, f: Filters, *, limit: int = 6, scan: int = 3000
 ) -> list[TopicStat] | None:
-    """Aspects and workspace topics of the most recent analyses in the period."""
+    """Aspects and workspace topics of the most recent analyses in the period, with examples."""
     analysis = text_model()
     if analysis is None:
         return None
     query = (
-        select(
-            Interaction.id,
-            analysis.aspects,
-            analysis.topics,
-            analysis.sentiment,
-            analysis.sentences,
-        )
+        select(Interaction.id, analysis.aspects, analysis.topics, analysis.sentiment)
         .join(analysis, analysis.interaction_id == Interaction.id)
         .order_by(Interaction.occurred_at.desc())
         .limit(scan)
     )
     stats: dict[str, TopicStat] = {}
-    for iid, aspects, topics, sentiment, sentences in session.execute(_where(query, f)):
+    candidates: dict[tuple[str, str], list[int]] = {}
+    for iid, aspects, topics, sentiment in session.execute(_where(query, f)):
         for aspect in aspects or []:
             name = str(aspect.get("aspect", ""))
             polarity = str(aspect.get("polarity", "neutral"))
@@ -266,17 +264,38 @@ def top_topics(
             stat = stats.setdefault(name, TopicStat(name))
             if polarity in ("positive", "neutral", "negative", "mixed"):
                 setattr(stat, polarity, getattr(stat, polarity) + 1)
-            if len(stat.examples) < 6 and polarity in ("positive", "negative"):
-                clause = _aspect_clause(sentences, name, polarity)
-                if clause:
-                    stat.examples.append((iid, polarity, clause))
+            if polarity in ("positive", "negative"):
+                ids = candidates.setdefault((name, polarity), [])
+                if len(ids) < 2:
+                    ids.append(iid)
         for topic in topics or []:
             name = "#" + str(topic.get("name", ""))
             stat = stats.setdefault(name, TopicStat(name))
             label = sentiment if sentiment in SENTIMENTS else "neutral"
             setattr(stat, label, getattr(stat, label) + 1)
-    ranked = sorted(stats.values(), key=lambda s: -s.n)
-    return ranked[:limit]
+    ranked = sorted(stats.values(), key=lambda s: -s.n)[:limit]
+    wanted = {
+        iid: key
+        for stat in ranked
+        for polarity in ("negative", "positive")
+        for key in [(stat.name, polarity)]
+        for iid in candidates.get(key, [])
+    }
+    if wanted:
+        rows = session.execute(
+            select(analysis.interaction_id, analysis.sentences).where(
+                analysis.interaction_id.in_(list(wanted))
+            )
+        ).all()
+        by_name = {stat.name: stat for stat in ranked}
+        for iid, sentences in rows:
+            name, polarity = wanted[iid]
+            clause = _aspect_clause(sentences, name, polarity)
+            if clause:
+                by_name[name].examples.append((iid, polarity, clause))
+    for stat in ranked:
+        stat.examples.sort(key=lambda e: e[1])  # negative first
+    return ranked
 
 
 def _aspect_clause(sentences: Any, aspect: str, polarity: str) -> str | None:
@@ -298,9 +317,15 @@ class Change:
     z: float
 
 
-def significant_changes(session: Session, f: Filters, *, z_min: float = 1.96) -> list[Change]:
+def significant_changes(
+    session: Session,
+    f: Filters,
+    *,
+    z_min: float = 1.96,
+    current: list[tuple[str, int]] | None = None,
+) -> list[Change]:
     """Channels whose volume or negative share moved beyond chance, this period vs the last."""
-    now = dict(volume_by_channel(session, f))
+    now = dict(current if current is not None else volume_by_channel(session, f))
     before = dict(volume_by_channel(session, f.previous()))
     changes: list[Change] = []
     for channel in sorted(set(now) | set(before)):
@@ -413,7 +438,28 @@ def metric_trends(session: Session, f: Filters) -> list[dict[str, Any]] | None:
     return out
 
 
+_OPTIONS_TTL = 120.0
+_options_cache: dict[int, tuple[float, dict[str, list[str]]]] = {}
+_options_lock = threading.Lock()
+
+
 def filter_options(session: Session) -> dict[str, list[str]]:
+    """Values offered in the filter menus; cached two minutes per workspace (full scans)."""
+    workspace_id = bound_workspace(session)
+    now = time.monotonic()
+    with _options_lock:
+        hit = _options_cache.get(workspace_id)
+        if hit is not None and now - hit[0] < _OPTIONS_TTL:
+            return hit[1]
+    options = _filter_options(session)
+    with _options_lock:
+        if len(_options_cache) > 1000:
+            _options_cache.clear()
+        _options_cache[workspace_id] = (now, options)
+    return options
+
+
+def _filter_options(session: Session) -> dict[str, list[str]]:
     channels = sorted(
         c for (c,) in session.execute(select(Interaction.channel).distinct()).all() if c
     )

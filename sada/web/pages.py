@@ -63,7 +63,7 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         volume = dash.volume_over_time(session, f)
         sentiment = dash.sentiment_over_time(session, f)
         topics = dash.top_topics(session, f)
-        changes = dash.significant_changes(session, f)
+        changes = dash.significant_changes(session, f, current=channels)
         metrics = dash.metric_trends(session, f)
     labels = [_bucket_label(p, b) for b, _n in volume]
     charts: dict[str, Any] = {}
