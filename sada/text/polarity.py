@@ -9,8 +9,10 @@ they exist. Words are stored as `model_text` sees them (folded letters, lower ca
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from sada.text.normalize import _LETTER_FOLD
 
@@ -65,15 +67,27 @@ def _fold(word: str) -> str:
     return word.translate(_LETTER_FOLD).lower()
 
 
+# Emoji carry sentiment the same way in every language.
+_EMOJI_POS = set("😀😁😂😃😄😅😆😊😇😍😘😋😎🤩🥰🥳👍👌👏🙌💯🔥❤💙💚💛💜🧡💕💖💗🌹🎉✨⭐🌟☺♥✌🙏")
+_EMOJI_NEG = set("😞😟😠😡🤬😢😭😤😩😫😒🙄😣😖😔☹🙁😕🤮🤢💔👎😱😰😓😧😨💩")
+_DATA = Path(__file__).parent / "models_data"
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> tuple[dict[str, int], frozenset[str], list[tuple[str, int]]]:
-    """(word -> +1/-1 for alphabetic languages, negators, Chinese terms longest first)."""
+    """(word -> ±1/±2 for alphabetic languages, negators, Chinese terms longest first).
+
+    English adds the VADER lexicon (MIT, C.J. Hutto) shipped as lexicon_en.json.
+    """
     words: dict[str, int] = {}
+    path = _DATA / "lexicon_en.json"
+    if path.exists():
+        words.update(json.loads(path.read_text(encoding="utf-8"))["words"])
     for lang in ("en", "ar", "fa"):
         for w in _POS[lang].split():
-            words[_fold(w.replace("_", " "))] = 1
+            words.setdefault(_fold(w.replace("_", " ")), 1)
         for w in _NEG[lang].split():
-            words[_fold(w.replace("_", " "))] = -1
+            words.setdefault(_fold(w.replace("_", " ")), -1)
     negators = frozenset(_fold(w) for lang in ("en", "ar", "fa") for w in _NEGATORS[lang].split())
     zh = [(w, 1) for w in _POS["zh"].split()] + [(w, -1) for w in _NEG["zh"].split()]
     zh.sort(key=lambda kv: -len(kv[0]))
@@ -104,8 +118,15 @@ def polarity_features(text: str) -> list[str]:
         if pol is None:
             continue
         negated = any(t in negators for t in tokens[max(0, i - 2) : i])
-        mark = "+" if pol > 0 else "-"
-        out.append(("~" if negated else "") + mark)
+        mark = ("~" if negated else "") + ("+" if pol > 0 else "-")
+        out.append(mark)
+        if abs(pol) > 1:
+            out.append(mark + "!")  # strong word
+    for ch in text:
+        if ch in _EMOJI_POS:
+            out.append(":+")
+        elif ch in _EMOJI_NEG:
+            out.append(":-")
     return out
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 _END = re.compile(
-    r"(?:[!?\u061f\u203c\u2047-\u2049]+|(?<!\d)\.(?!\d)(?![A-Za-z]\.)\.*|\u2026+|[\u3002\uff01\uff1f\uff1b\u06d4]+)"
+    r"(?:[!?\u061f\u203c\u2047-\u2049]+|(?<!\d)\.(?![0-9A-Za-z_@/])\.*|\u2026+|[\u3002\uff01\uff1f\uff1b\u06d4]+)"
     r"[\"'\u201d\u2019)\]\u00bb]*"
     r"|\n+"
 )
@@ -44,12 +44,23 @@ class Span:
     text: str
 
 
-def split_sentences(text: str, max_sentences: int = 200) -> list[Span]:
-    """Sentences of `text` with their character offsets (whitespace trimmed)."""
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def split_sentences(
+    text: str, max_sentences: int = 200, protected: list[tuple[int, int]] | None = None
+) -> list[Span]:
+    """Sentences of `text` with their character offsets (whitespace trimmed).
+
+    No sentence ends inside a URL or a `protected` span (e.g. found PII).
+    """
     spans: list[Span] = []
     start = 0
+    keep = list(protected or []) + [m.span() for m in _URL.finditer(text)]
     for m in _END.finditer(text):
         end = m.end()
+        if any(a < m.start() < b for a, b in keep):
+            continue
         if m.group().startswith(".") and _ABBREV.search(text[start : m.start() + 1]):
             continue
         _add(spans, text, start, end)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, sparse
 
-from sada.text.features import FeatureConfig, analyze_prepared
+from sada.text.features import LEXICON_MARK, FeatureConfig, analyze_prepared
 from sada.text.normalize import model_text
 from sada.text.sentiment import LinearSentimentModel, softmax
 
@@ -198,6 +198,7 @@ def train_linear(
     dev: tuple[Sequence[str], Sequence[str]] | None = None,
     threshold: float | None = None,
     meta: dict[str, Any] | None = None,
+    lexicon_boost: float = 3.0,
 ) -> LinearSentimentModel:
     classes = [c_ for c_ in CLASS_ORDER if c_ in set(labels)]
     if len(classes) < 2:
@@ -206,6 +207,10 @@ def train_linear(
     y = np.array([cidx[label] for label in labels])
     docs = [analyze_prepared(model_text(t), config) for t in texts]
     vocab, idf = select_vocabulary(docs, y, len(classes), max_features)
+    # Lexicon markers are few among thousands of n-grams; give them more room.
+    for i, f in enumerate(vocab):
+        if f.startswith(LEXICON_MARK):
+            idf[i] *= lexicon_boost
     vmap = {f: i for i, f in enumerate(vocab)}
     x = _tfidf(docs, vmap, idf)
     coef, intercept = fit_logistic(x, y, len(classes), c=c, sample_weight=sample_weight)
