@@ -346,7 +346,7 @@ def attempt_delivery(
             excerpt = response.text[:500]
         outcome = _classify(response)
         error = None if outcome == "delivered" else f"HTTP {response.status_code}"
-        if 300 <= response.status_code < 400:
+        if 300 <= response.status_code < 400 and error is not None:
             location = response.headers.get("location", "")
             error += f" redirect to {location[:200]} (not followed)" if location else ""
         if response.status_code == 429 or response.status_code >= 500:

@@ -119,13 +119,15 @@ def loads(session: Session, user_ids: list[int]) -> dict[int, int]:
         )
         .group_by(Conversation.assignee_id)
     ).all():
-        out[uid] += int(n)
+        if uid is not None:
+            out[uid] += int(n)
     for uid, n in session.execute(
         select(Case.owner_id, func.count())
         .where(Case.owner_id.in_(user_ids), Case.status.in_(("open", "in_progress")))
         .group_by(Case.owner_id)
     ).all():
-        out[uid] += int(n)
+        if uid is not None:
+            out[uid] += int(n)
     return out
 
 

@@ -125,7 +125,7 @@ def do_link(session: Session, case: Case, interaction_ids: list[int], role: str 
                 workspace_id=workspace_id, case_id=case.id, interaction_id=iid, role=role
             )
         )
-        added += result.rowcount or 0
+        added += getattr(result, "rowcount", 0) or 0
     if role == "contact" and case.contacted_at is None:
         case.contacted_at = utcnow()
     return added
