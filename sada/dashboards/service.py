@@ -507,7 +507,8 @@ class FeedbackRow:
 
 
 _FOLD_FROM = "آأإٱيىئكةۀؤ٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"
-_FOLD_TO = "ااااییییکههو01234567890123456789"
+_FOLD_TO = "اااا" + "ییی" + "ک" + "هه" + "و" + "0123456789" * 2
+assert len(_FOLD_FROM) == len(_FOLD_TO)
 # Removed by folding: zero-width characters, tatweel and Arabic diacritics.
 _FOLD_DROP = "\u200b\u200c\u200d\u2060\ufeff\u0640" + "".join(
     chr(c) for c in [*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670]
