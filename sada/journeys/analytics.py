@@ -26,7 +26,7 @@ from sada.journeys.query import (
     Scope,
     SqlEngine,
     funnel_sql,
-    paths_sqls,
+    paths_sql,
 )
 from sada.journeys.schemas import Rule
 from sada.journeys.stats import wilson
@@ -280,14 +280,12 @@ def paths(
     scope = Scope(
         session_ws(session), service.map_audience_key(session, row), since, until, segment, language
     )
-    top_sql, flows_sql = paths_sqls(
-        c, engine.dialect, scope, depth=depth, goal_codes=goal_codes, top=top
+    rows = engine.fetch(
+        paths_sql(c, engine.dialect, scope, depth=depth, goal_codes=goal_codes, top=top)
     )
     key = c.tp_keys
-    top_rows = engine.fetch(top_sql)
-    flows = engine.fetch(flows_sql)
-    people = next((int(r[4]) for r in flows if r[0] == "people"), 0)
-    links, ends, abandon = [], [], []
+    people = next((int(r[4]) for r in rows if r[0] == "people"), 0)
+    links, ends, abandon, top_paths = [], [], [], []
     nodes: dict[str, dict[str, Any]] = {}
 
     def node(pos: int, code: int) -> str:
@@ -303,8 +301,17 @@ def paths(
         )
         return ident
 
-    for kind, pos, tp, nxt, n in flows:
-        if kind == "link":
+    for kind, pos, tp, nxt, n, reached, longer, *ps in rows:
+        if kind == "path":
+            top_paths.append(
+                {
+                    "path": [key[int(x)] for x in ps if x is not None],
+                    "people": int(n),
+                    "reached_goal": int(reached or 0),
+                    "continues": int(longer or 0),
+                }
+            )
+        elif kind == "link":
             links.append(
                 {
                     "source": node(int(pos), int(tp)),
@@ -323,6 +330,13 @@ def paths(
                     "people": int(n),
                 }
             )
+    # UNION ALL keeps no order: restore the top paths' (count, path) order here.
+    top_paths.sort(
+        key=lambda p: (
+            -p["people"],
+            [key.index(x) for x in p["path"]] + [-1] * (depth - len(p["path"])),
+        )
+    )
     not_reached = sum(a["people"] for a in abandon)
     for a in abandon:
         a["share"] = a["people"] / not_reached if not_reached else None
@@ -338,15 +352,7 @@ def paths(
         "goal": goal,
         "people": people,
         "reached_goal": people - not_reached,
-        "top_paths": [
-            {
-                "path": [key[int(x)] for x in r[:depth] if x is not None],
-                "people": int(r[depth]),
-                "reached_goal": int(r[depth + 1] or 0),
-                "continues": int(r[depth + 2] or 0),
-            }
-            for r in top_rows
-        ],
+        "top_paths": top_paths,
         "sankey": {
             "nodes": sorted(nodes.values(), key=lambda n: (n["step"], n["touchpoint"])),
             "links": links,

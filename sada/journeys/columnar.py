@@ -21,6 +21,7 @@ import logging
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def default_path(db: Database) -> Path:
     if db.is_sqlite:
         name = db.url.split("///", 1)[-1]
         return Path(name + ".analytics.duckdb")
-    digest = hashlib.sha1(db.url.encode()).hexdigest()[:12]
+    digest = hashlib.sha256(db.url.encode()).hexdigest()[:12]
     return Path(tempfile.gettempdir()) / f"sada-analytics-{digest}.duckdb"
 
 
@@ -69,6 +70,13 @@ def _epoch(d: Dialect, column: str) -> str:
     if d.name == "sqlite":
         return f"unixepoch(substr({column}, 1, 19))"
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+
+
+def _literal(d: Dialect, epoch: int) -> str:
+    when = datetime.fromtimestamp(max(int(epoch), 0), UTC)
+    if d.name == "sqlite":
+        return "'" + when.strftime("%Y-%m-%d %H:%M:%S.%f") + "'"
+    return f"TIMESTAMPTZ '{when.isoformat()}'"
 
 
 def _json_text(d: Dialect, column: str) -> str:
@@ -123,6 +131,7 @@ class ColumnarStore:
             return {"interactions": 0, "people": 0, "merges": 0}
         with self.lock:
             d = Dialect(db.dialect)
+            started = int(time.time())
             raw = db.read_engine.raw_connection()
             try:
                 stats = {
@@ -130,6 +139,7 @@ class ColumnarStore:
                     "interactions": self._sync_interactions(raw, d),
                     "merges": self._sync_merges(raw, d),
                 }
+                self._set("last_sync_started", started)
             finally:
                 raw.close()
             self.last_sync = time.monotonic()
@@ -165,7 +175,8 @@ class ColumnarStore:
 
     def _sync_interactions(self, raw: Any, d: Dialect) -> int:
         high = self._get("interactions_max_id")
-        start = max(0, high - LOOKBACK_IDS)
+        # SQLite has one writer at a time, so ids commit in order; PostgreSQL does not.
+        start = max(0, high - LOOKBACK_IDS) if d.name == "postgresql" else high
         sql = (
             f"SELECT i.id, i.workspace_id, i.person_id, {_epoch(d, 'i.occurred_at')}, i.channel, i.type, "
             f"i.direction, i.touchpoint_id, i.rating, i.rating_scale, i.conversation_id, "
@@ -180,7 +191,7 @@ class ColumnarStore:
             if not rows:
                 break
             anti = ""
-            if first and high:
+            if first and start < high:
                 anti = f"WHERE b.id NOT IN (SELECT id FROM interactions WHERE id > {int(start)})"
             first = False
             added += self._load("interactions", _I_COLS, [tuple(r) for r in rows], anti)
@@ -192,13 +203,13 @@ class ColumnarStore:
     def _sync_people(self, raw: Any, d: Dialect) -> int:
         """New people, and people updated since the watermark (minus a margin for late commits)."""
         high_id = self._get("people_max_id")
-        high_ts = self._get("people_max_updated")
+        # Rows updated since the previous sync began, less a margin for slow transactions.
+        since = _literal(d, self._get("last_sync_started") - LOOKBACK_SECONDS)
         upd = _epoch(d, "p.updated_at")
         sql = (
             f"SELECT p.id, p.workspace_id, p.audience, p.segment, p.language, "
             f"{_json_text(d, 'p.traits')}, p.merged_into_id, {_epoch(d, 'p.created_at')}, {upd} "
-            f"FROM people p WHERE p.id > {int(high_id)} OR {upd} >= {int(high_ts) - LOOKBACK_SECONDS} "
-            "ORDER BY p.id"
+            f"FROM people p WHERE p.id > {int(high_id)} OR p.updated_at >= {since} ORDER BY p.id"
         )
         cursor = raw.cursor()
         cursor.execute(sql)
@@ -218,10 +229,8 @@ class ColumnarStore:
             finally:
                 self.con.unregister("_batch")
             high_id = max(high_id, max(int(r[0]) for r in rows))
-            high_ts = max(high_ts, max(int(r[8] or 0) for r in rows))
         cursor.close()
         self._set("people_max_id", high_id)
-        self._set("people_max_updated", high_ts)
         return changed
 
     def _sync_merges(self, raw: Any, d: Dialect) -> int:

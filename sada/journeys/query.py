@@ -69,7 +69,9 @@ class Dialect:
             return f"{alias}.ts {op} {int(when)}"
         dt = datetime.fromtimestamp(int(when), UTC)
         if self.name == "sqlite":
-            return f"{alias}.occurred_at {op} {q(dt.strftime('%Y-%m-%d %H:%M:%S.000000'))}"
+            # Unary + keeps SQLite off the (workspace, time) index: random row lookups in
+            # time order cost far more than reading the audience's rows person by person.
+            return f"+{alias}.occurred_at {op} {q(dt.strftime('%Y-%m-%d %H:%M:%S.000000'))}"
         return f"{alias}.occurred_at {op} TIMESTAMPTZ {q(dt.isoformat())}"
 
     def idiv(self, a: str, b: str) -> str:
@@ -267,8 +269,14 @@ def funnel_sql(
     steps: list[list[int]],
     window: int,
     period: str | None = None,
+    style: str | None = None,
 ) -> str:
-    """One row per (group, period): n1..nk, then q50/q90 of the k-1 step durations."""
+    """One row per (group, period): n1..nk, then q50/q90 of the k-1 step durations.
+
+    `style` "join" (default on DuckDB) or "window" (default on SQLite and PostgreSQL):
+    the same answer, spelled for each planner.
+    """
+    style = style or ("join" if d.columnar else "window")
     k = len(steps)
     all_codes = sorted({code for s in steps for code in s})
     ev = events_cte(c, d, scope, upto=scope.until + window, codes=all_codes)
@@ -281,20 +289,44 @@ def funnel_sql(
         f"s1 AS (SELECT pid, MIN(grp) AS grp, MIN(ts) AS t FROM ev WHERE tp IN ({inn(0)}) "
         f"AND ts >= {int(scope.since)} AND ts < {int(scope.until)} GROUP BY pid)"
     )
-    for i in range(1, k):
-        prev = f"s{i}"
-        t1 = "p.t" if i == 1 else "p.t1"
+    if style == "join":
+        # Hash joins of each step's people with the events (DuckDB's strength).
+        for i in range(1, k):
+            prev = f"s{i}"
+            t1 = "p.t" if i == 1 else "p.t1"
+            parts.append(
+                f"s{i + 1} AS (SELECT p.pid, {t1} AS t1, MIN(e.ts) AS t FROM {prev} p JOIN ev e "
+                f"ON e.pid = p.pid WHERE e.tp IN ({inn(i)}) AND e.ts >= p.t AND e.ts <= {t1} + {int(window)} "
+                f"GROUP BY p.pid, {t1})"
+            )
+        cols = ", ".join(f"s{i}.t AS t{i}" for i in range(2, k + 1))
+        joins = " ".join(f"LEFT JOIN s{i} ON s{i}.pid = s1.pid" for i in range(2, k + 1))
+        per = period_expr(d, period, "s1.t")
         parts.append(
-            f"s{i + 1} AS (SELECT p.pid, {t1} AS t1, MIN(e.ts) AS t FROM {prev} p JOIN ev e "
-            f"ON e.pid = p.pid WHERE e.tp IN ({inn(i)}) AND e.ts >= p.t AND e.ts <= {t1} + {int(window)} "
-            f"GROUP BY p.pid, {t1})"
+            f"f AS (SELECT s1.pid, s1.grp, {per} AS per, s1.t AS t1{', ' + cols if cols else ''} FROM s1 {joins})"
         )
-    cols = ", ".join(f"s{i}.t AS t{i}" for i in range(2, k + 1))
-    joins = " ".join(f"LEFT JOIN s{i} ON s{i}.pid = s1.pid" for i in range(2, k + 1))
-    per = period_expr(d, period, "s1.t")
-    parts.append(
-        f"f AS (SELECT s1.pid, s1.grp, {per} AS per, s1.t AS t1{', ' + cols if cols else ''} FROM s1 {joins})"
-    )
+    else:
+        # No joins: one running per-person minimum per step over the same partition
+        # (row-store planners misjudge joins of a materialized CTE with itself).
+        parts.pop()  # s1 is computed as a window here
+        win = "OVER (PARTITION BY pid)"
+        parts.append(
+            f"w1 AS (SELECT pid, ts, tp, grp, MIN(CASE WHEN tp IN ({inn(0)}) AND ts >= {int(scope.since)} "
+            f"AND ts < {int(scope.until)} THEN ts END) {win} AS t1 FROM ev)"
+        )
+        for i in range(1, k):
+            prev_t = f"t{i}"
+            parts.append(
+                f"w{i + 1} AS (SELECT *, MIN(CASE WHEN tp IN ({inn(i)}) AND ts >= {prev_t} "
+                f"AND ts <= t1 + {int(window)} THEN ts END) {win} AS t{i + 1} FROM w{i})"
+            )
+        tcols = ", ".join(f"MIN(t{i}) AS t{i}" for i in range(1, k + 1))
+        parts.append(
+            f"g AS (SELECT pid, MIN(grp) AS grp, {tcols} FROM w{k} WHERE t1 IS NOT NULL GROUP BY pid)"
+        )
+        per = period_expr(d, period, "g.t1")
+        tlist = ", ".join(f"t{i}" for i in range(1, k + 1))
+        parts.append(f"f AS (SELECT pid, grp, {per} AS per, {tlist} FROM g)")
     counts = ", ".join(["COUNT(*)"] + [f"COUNT(t{i})" for i in range(2, k + 1)])
     if d.name == "sqlite":
         durs = " UNION ALL ".join(
@@ -344,40 +376,41 @@ def funnel_sql(
     )
 
 
-def paths_sqls(
+def paths_sql(
     c: Compiled, d: Dialect, scope: Scope, *, depth: int, goal_codes: list[int], top: int
-) -> tuple[str, str]:
-    """(top paths, links+ends+abandonment) statements."""
+) -> str:
+    """One statement; rows (kind, pos, tp, nxt, people, reached, longer, p1..p<depth>).
+
+    kind: 'path' (top paths), 'link' (pos -> pos+1), 'end' (path ends at pos),
+    'abandon' (last touchpoint of people who never reached the goal), 'people'.
+    """
     ev = events_cte(c, d, scope, upto=scope.until)
     goal = ", ".join(str(x) for x in goal_codes) or "-99"
-    base = (
-        f"WITH ev AS {d.materialized()}({ev}), "
+    nulls = ", ".join("NULL" for _ in range(depth))
+    plist = ", ".join(f"p{i}" for i in range(1, depth + 1))
+    pcols = ", ".join(f"MAX(CASE WHEN pos = {i} THEN tp END) AS p{i}" for i in range(1, depth + 1))
+    porder = ", ".join(f"COALESCE(p{i}, -1)" for i in range(1, depth + 1))
+    m = d.materialized()
+    return (
+        f"WITH ev AS {m}({ev}), "
         "dd AS (SELECT pid, ts, iid, tp, LAG(tp) OVER (PARTITION BY pid ORDER BY ts, iid) AS prev FROM ev), "
         "qp AS (SELECT pid, tp, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY ts, iid) AS pos "
         "FROM dd WHERE prev IS NULL OR prev <> tp), "
-        f"q2 AS {d.materialized()}(SELECT pid, tp, pos, LEAD(tp) OVER (PARTITION BY pid ORDER BY pos) AS nxt, "
-        f"MAX(CASE WHEN tp IN ({goal}) THEN 1 ELSE 0 END) OVER (PARTITION BY pid) AS reached FROM qp)"
-    )
-    pcols = ", ".join(f"MAX(CASE WHEN pos = {i} THEN tp END) AS p{i}" for i in range(1, depth + 1))
-    plist = ", ".join(f"p{i}" for i in range(1, depth + 1))
-    porder = ", ".join(f"COALESCE(p{i}, -1)" for i in range(1, depth + 1))
-    top_sql = (
-        base
-        + f", w AS (SELECT pid, {pcols}, MAX(pos) AS n, MAX(reached) AS reached FROM q2 GROUP BY pid) "
-        f"SELECT {plist}, COUNT(*) AS people, SUM(reached) AS reached, "
-        f"SUM(CASE WHEN n > {depth} THEN 1 ELSE 0 END) AS longer "
-        f"FROM w GROUP BY {plist} ORDER BY people DESC, {porder} LIMIT {int(top)}"
-    )
-    flows_sql = (
-        base + " SELECT 'link' AS kind, pos, tp, nxt, COUNT(*) FROM q2 "
+        f"q2 AS {m}(SELECT pid, tp, pos, LEAD(tp) OVER (PARTITION BY pid ORDER BY pos) AS nxt, "
+        f"MAX(CASE WHEN tp IN ({goal}) THEN 1 ELSE 0 END) OVER (PARTITION BY pid) AS reached FROM qp), "
+        f"w AS (SELECT pid, {pcols}, MAX(pos) AS n, MAX(reached) AS reached FROM q2 GROUP BY pid), "
+        f"tops AS (SELECT {plist}, COUNT(*) AS people, SUM(reached) AS reached, "
+        f"SUM(CASE WHEN n > {depth} THEN 1 ELSE 0 END) AS longer FROM w GROUP BY {plist} "
+        f"ORDER BY people DESC, {porder} LIMIT {int(top)}) "
+        f"SELECT 'path' AS kind, NULL AS pos, NULL AS tp, NULL AS nxt, people, reached, longer, {plist} FROM tops "
+        f"UNION ALL SELECT 'link', pos, tp, nxt, COUNT(*), NULL, NULL, {nulls} FROM q2 "
         f"WHERE pos < {depth} AND nxt IS NOT NULL GROUP BY pos, tp, nxt "
-        "UNION ALL SELECT 'end', pos, tp, -1, COUNT(*) FROM q2 "
+        f"UNION ALL SELECT 'end', pos, tp, NULL, COUNT(*), NULL, NULL, {nulls} FROM q2 "
         f"WHERE pos <= {depth} AND nxt IS NULL GROUP BY pos, tp "
-        "UNION ALL SELECT 'abandon', 0, tp, -1, COUNT(*) FROM q2 "
+        f"UNION ALL SELECT 'abandon', NULL, tp, NULL, COUNT(*), NULL, NULL, {nulls} FROM q2 "
         "WHERE nxt IS NULL AND reached = 0 GROUP BY tp "
-        "UNION ALL SELECT 'people', 0, -1, -1, COUNT(DISTINCT pid) FROM q2"
+        f"UNION ALL SELECT 'people', NULL, NULL, NULL, COUNT(*), NULL, NULL, {nulls} FROM w"
     )
-    return top_sql, flows_sql
 
 
 def to_epoch(value: datetime) -> int:
