@@ -126,6 +126,7 @@ ROUTER_MODULES = [
     "sada.connectors.segment.api",
     "sada.feedback.api",
     "sada.feedback.web",
+    "sada.journeys.api",
     "sada.connectors.formbricks.api",
     "sada.web.home",
     "sada.web.pages",

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from sada.core.errors import Invalid
 from sada.journeys.schemas import JourneyDefinition, Rule
 
-GROUP_RE = re.compile(r"^(segment|language|trait:[A-Za-z0-9_\-]{1,64})$")
+GROUP_RE = re.compile(r"^(segment|language|(trait|attr):[A-Za-z0-9_\-]{1,64})$")
 PERIODS = ("day", "week", "month")
 
 
@@ -206,7 +206,7 @@ class Scope:
 
     def __post_init__(self) -> None:
         if self.group_by is not None and not GROUP_RE.match(self.group_by):
-            raise Invalid("group by 'segment', 'language' or 'trait:<name>'")
+            raise Invalid("group by 'segment', 'language', 'trait:<name>' or 'attr:<name>'")
         if self.until <= self.since:
             raise Invalid("'until' must be after 'since'")
 
@@ -216,7 +216,9 @@ def group_expr(d: Dialect, group_by: str | None) -> str:
         return "''"
     if group_by in ("segment", "language"):
         return f"COALESCE(p.{group_by}, '')"
-    return f"COALESCE({d.json_text('p.traits', group_by.split(':', 1)[1])}, '')"
+    kind, name = group_by.split(":", 1)
+    column = "p.traits" if kind == "trait" else "i.attributes"
+    return f"COALESCE({d.json_text(column, name)}, '')"
 
 
 def events_cte(

@@ -1,0 +1,332 @@
+"""Experience per touchpoint and stage, ranked into pain points, with verbatims.
+
+Runs on the main database (it joins text analyses, which live there). A pain
+point is a touchpoint (optionally within a group such as a language or a
+region attribute) that is measurably worse than the journey as a whole:
+
+- each metric (complaint rate, negative-sentiment share, NPS, CSAT, CES) counts
+  only with at least `min_n` observations in the cell;
+- its deficit is a z statistic against the journey-wide baseline;
+- the pain score is the largest deficit; `significant` when it exceeds 1.96.
+Cells without enough data are listed apart, never ranked.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sada.core.errors import Invalid
+from sada.interactions.models import Interaction
+from sada.journeys import service
+from sada.journeys.analytics import session_ws
+from sada.journeys.query import Compiled, Scope, SqlEngine, events_cte, q
+from sada.journeys.stats import Z95, mean_ci, nps_ci, quantile, wilson
+
+METRIC_COLS = (
+    "n", "complaints", "nps_n", "promoters", "detractors", "csat_n", "satisfied",
+    "ces_n", "ces_sum", "ces_sq", "sent_n", "negative",
+)  # fmt: skip
+
+
+def _has_table(session: Session, name: str) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(session.connection()).has_table(name)
+
+
+def experience_sql(c: Compiled, engine: SqlEngine, scope: Scope, with_text: bool) -> str:
+    d = engine.dialect
+    extra = ", i.type AS itype, i.rating AS rating, i.rating_scale AS scale"
+    ev = events_cte(c, d, scope, upto=scope.until, extra_cols=extra)
+
+    def cnt(cond: str) -> str:
+        return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
+
+    nps = "scale IN ('nps', 'enps')"
+    csat = "scale IN ('csat5', 'csat7')"
+    sat = "((scale = 'csat5' AND rating >= 4) OR (scale = 'csat7' AND rating >= 6))"
+    ces = "scale = 'ces7'"
+    negative = cnt("ta.sentiment = 'negative'")
+    complaint = cnt("itype = 'complaint'")
+    text_cols = f"COUNT(ta.id), {negative}" if with_text else "0, 0"
+    join = "LEFT JOIN text_analyses ta ON ta.interaction_id = ev.iid" if with_text else ""
+    return (
+        f"WITH ev AS ({ev}) SELECT ev.tp, ev.grp, COUNT(*), {complaint}, "
+        f"{cnt(nps)}, {cnt(nps + ' AND rating >= 9')}, {cnt(nps + ' AND rating <= 6')}, "
+        f"{cnt(csat)}, {cnt(sat)}, {cnt(ces)}, "
+        f"SUM(CASE WHEN {ces} THEN rating END), SUM(CASE WHEN {ces} THEN rating * rating END), "
+        f"{text_cols} FROM ev {join} GROUP BY ev.tp, ev.grp"
+    )
+
+
+def _metrics(m: dict[str, float]) -> dict[str, Any]:
+    n = int(m["n"])
+    out: dict[str, Any] = {"volume": n}
+    out["complaint_rate"] = m["complaints"] / n if n else None
+    out["complaint_ci"] = wilson(int(m["complaints"]), n)
+    sent_n = int(m["sent_n"])
+    out["analyzed"] = sent_n
+    out["negative_share"] = m["negative"] / sent_n if sent_n else None
+    out["negative_ci"] = wilson(int(m["negative"]), sent_n)
+    nps = nps_ci(int(m["promoters"]), int(m["detractors"]), int(m["nps_n"]))
+    out["nps"] = (
+        None if nps is None else {"value": nps[0], "ci": [nps[1], nps[2]], "n": int(m["nps_n"])}
+    )
+    csat_n = int(m["csat_n"])
+    ci = wilson(int(m["satisfied"]), csat_n)
+    out["csat"] = (
+        None
+        if not csat_n
+        else {
+            "value": 100 * m["satisfied"] / csat_n,
+            "ci": [100 * ci[0], 100 * ci[1]] if ci else None,
+            "n": csat_n,
+        }
+    )
+    ces = mean_ci(float(m["ces_sum"] or 0), float(m["ces_sq"] or 0), int(m["ces_n"]))
+    out["ces"] = (
+        None if ces is None else {"value": ces[0], "ci": [ces[1], ces[2]], "n": int(m["ces_n"])}
+    )
+    return out
+
+
+def _z_rate_worse(
+    k: float, n: float, base_k: float, base_n: float, higher_is_worse: bool
+) -> float | None:
+    if not n or not base_n:
+        return None
+    p, p0 = k / n, base_k / base_n
+    se = math.sqrt(max(p0 * (1 - p0), 1e-9) / n)
+    return (p - p0) / se if higher_is_worse else (p0 - p) / se
+
+
+def _deficits(m: dict[str, float], base: dict[str, float], min_n: int) -> dict[str, float]:
+    """Per metric: how many standard errors worse than the baseline (only with n >= min_n)."""
+    z: dict[str, float] = {}
+    if m["n"] >= min_n:
+        v = _z_rate_worse(m["complaints"], m["n"], base["complaints"], base["n"], True)
+        if v is not None:
+            z["complaint_rate"] = v
+    if m["sent_n"] >= min_n:
+        v = _z_rate_worse(m["negative"], m["sent_n"], base["negative"], base["sent_n"], True)
+        if v is not None:
+            z["negative_share"] = v
+    if m["nps_n"] >= min_n and base["nps_n"]:
+        n = m["nps_n"]
+        p, d = m["promoters"] / n, m["detractors"] / n
+        p0, d0 = base["promoters"] / base["nps_n"], base["detractors"] / base["nps_n"]
+        var = max(p0 + d0 - (p0 - d0) ** 2, 1e-9)
+        z["nps"] = ((p0 - d0) - (p - d)) / math.sqrt(var / n)
+    if m["csat_n"] >= min_n and base["csat_n"]:
+        v = _z_rate_worse(m["satisfied"], m["csat_n"], base["satisfied"], base["csat_n"], False)
+        if v is not None:
+            z["csat"] = v
+    if m["ces_n"] >= min_n and base["ces_n"] >= 2:
+        n0 = base["ces_n"]
+        mean0 = base["ces_sum"] / n0
+        sd0 = math.sqrt(max((base["ces_sq"] - n0 * mean0 * mean0) / (n0 - 1), 1e-9))
+        z["ces"] = (mean0 - m["ces_sum"] / m["ces_n"]) / (sd0 / math.sqrt(m["ces_n"]))
+    return z
+
+
+def experience(
+    session: Session,
+    map_key: str,
+    *,
+    since: int,
+    until: int,
+    group_by: str | None = None,
+    segment: str | None = None,
+    language: str | None = None,
+    min_n: int = 30,
+    version: int | None = None,
+) -> dict[str, Any]:
+    """Metrics per touchpoint and per stage (optionally per group), and the ranked pain points."""
+    if min_n < 5:
+        raise Invalid("min_n must be at least 5")
+    row, c = service.compile_map(session, map_key, version)
+    engine = SqlEngine(session)
+    scope = Scope(
+        session_ws(session),
+        service.map_audience_key(session, row),
+        since,
+        until,
+        segment,
+        language,
+        group_by,
+    )
+    with_text = _has_table(session, "text_analyses")
+    rows = engine.fetch(experience_sql(c, engine, scope, with_text))
+    cells: dict[tuple[int, str], dict[str, float]] = {}
+    for r in rows:
+        cells[(int(r[0]), str(r[1]))] = {
+            k: float(v or 0) for k, v in zip(METRIC_COLS, r[2:], strict=True)
+        }
+    frt = first_response_times(session, c, engine, scope)
+
+    def total(keys: list[tuple[int, str]]) -> dict[str, float]:
+        out = dict.fromkeys(METRIC_COLS, 0.0)
+        for key in keys:
+            for k in METRIC_COLS:
+                out[k] += cells[key][k]
+        return out
+
+    base = total(list(cells))
+    touchpoints = []
+    for code, key in enumerate(c.tp_keys):
+        keys = [k for k in cells if k[0] == code]
+        m = _metrics(total(keys)) if keys else _metrics(dict.fromkeys(METRIC_COLS, 0.0))
+        times = [t for k in keys for t in frt.get(k, [])]
+        m["first_response_median_seconds"] = quantile(times, 0.5)
+        touchpoints.append({"touchpoint": key, "stage": c.stage_keys[c.tp_stage[code]], **m})
+    stages = []
+    for s_idx, s_key in enumerate(c.stage_keys):
+        keys = [k for k in cells if c.tp_stage[k[0]] == s_idx]
+        m = _metrics(total(keys)) if keys else _metrics(dict.fromkeys(METRIC_COLS, 0.0))
+        stages.append({"stage": s_key, **m})
+    ranked, thin = [], []
+    for (code, grp), m in cells.items():
+        z = _deficits(m, base, min_n)
+        entry = {
+            "touchpoint": c.tp_keys[code],
+            "stage": c.stage_keys[c.tp_stage[code]],
+            "group": grp if group_by else None,
+            "volume": int(m["n"]),
+            **{k: v for k, v in _metrics(m).items() if k != "volume"},
+            "first_response_median_seconds": quantile(frt.get((code, grp), []), 0.5),
+        }
+        if not z:
+            thin.append(entry)
+            continue
+        worst = max(z, key=lambda k: z[k])
+        entry.update(
+            {
+                "pain_score": round(z[worst], 3),
+                "worst_metric": worst,
+                "deficits": {k: round(v, 3) for k, v in z.items()},
+                "significant": z[worst] > Z95,
+            }
+        )
+        ranked.append(entry)
+    ranked.sort(key=lambda e: (-e["pain_score"], e["touchpoint"], e["group"] or ""))
+    thin.sort(key=lambda e: (-e["volume"], e["touchpoint"]))
+    return {
+        "map": map_key,
+        "group_by": group_by,
+        "min_n": min_n,
+        "baseline": _metrics(base),
+        "touchpoints": touchpoints,
+        "stages": stages,
+        "pain_points": ranked,
+        "insufficient_data": thin,
+    }
+
+
+def first_response_times(
+    session: Session, c: Compiled, engine: SqlEngine, scope: Scope
+) -> dict[tuple[int, str], list[float]]:
+    """Seconds from a conversation's first inbound mapped interaction to the first reply."""
+    d = engine.dialect
+    ev = events_cte(
+        c, d, scope, upto=scope.until, extra_cols=", i.conversation_id AS conv, i.direction AS dir"
+    )
+    firsts = engine.fetch(
+        f"WITH ev AS ({ev}) SELECT conv, tp, grp, ts FROM ev WHERE dir = 'inbound' AND conv IS NOT NULL"
+    )
+    if not firsts:
+        return {}
+    first: dict[str, tuple[int, int, str]] = {}
+    for conv, tp, grp, ts in firsts:
+        if conv not in first or ts < first[conv][0]:
+            first[conv] = (int(ts), int(tp), str(grp))
+    replies = engine.fetch(
+        f"WITH ev AS ({ev}) SELECT i.conversation_id, {d.epoch()} FROM interactions i "
+        f"WHERE i.workspace_id = {int(scope.workspace_id)} AND i.direction = 'outbound' "
+        "AND i.conversation_id IN (SELECT conv FROM ev WHERE conv IS NOT NULL)"
+    )
+    reply: dict[str, int] = {}
+    for conv, ts in replies:
+        if conv in first and ts >= first[conv][0] and (conv not in reply or ts < reply[conv]):
+            reply[conv] = int(ts)
+    out: dict[tuple[int, str], list[float]] = {}
+    for conv, (t0, tp, grp) in first.items():
+        if conv in reply:
+            out.setdefault((tp, grp), []).append(float(reply[conv] - t0))
+    return out
+
+
+def verbatims(
+    session: Session,
+    map_key: str,
+    touchpoint: str,
+    *,
+    since: int,
+    until: int,
+    group_by: str | None = None,
+    group: str | None = None,
+    limit: int = 20,
+) -> list[dict[str, Any]]:
+    """The texts behind a touchpoint (complaints and lowest ratings first)."""
+    row, c = service.compile_map(session, map_key)
+    code = c.step_codes("tp:" + touchpoint)[0]
+    engine = SqlEngine(session)
+    scope = Scope(
+        session_ws(session), service.map_audience_key(session, row), since, until, group_by=group_by
+    )
+    ev = events_cte(c, engine.dialect, scope, upto=until, codes=[code])
+    cond = "" if group is None or group_by is None else f" AND grp = {q(group)}"
+    ids = [
+        int(r[0]) for r in engine.fetch(f"WITH ev AS ({ev}) SELECT iid FROM ev WHERE 1 = 1{cond}")
+    ]
+    if not ids:
+        return []
+    items = []
+    for part in range(0, len(ids), 500):
+        items.extend(
+            session.execute(
+                select(Interaction).where(
+                    Interaction.id.in_(ids[part : part + 500]), Interaction.text.is_not(None)
+                )
+            ).scalars()
+        )
+    sentiment: dict[int, str] = {}
+    if _has_table(session, "text_analyses"):
+        from sada.text.models import TextAnalysis
+
+        for part in range(0, len(items), 500):
+            chunk = [i.id for i in items[part : part + 500]]
+            for iid, label in session.execute(
+                select(TextAnalysis.interaction_id, TextAnalysis.sentiment).where(
+                    TextAnalysis.interaction_id.in_(chunk)
+                )
+            ):
+                sentiment[iid] = label
+
+    def badness(i: Interaction) -> tuple[Any, ...]:
+        return (
+            i.type != "complaint",
+            sentiment.get(i.id) != "negative",
+            i.rating if i.rating is not None else 99,
+            -i.occurred_at.timestamp(),
+        )
+
+    items.sort(key=badness)
+    return [
+        {
+            "interaction_id": i.id,
+            "person_id": i.person_id,
+            "occurred_at": i.occurred_at.isoformat(),
+            "type": i.type,
+            "channel": i.channel,
+            "language": i.language,
+            "rating": i.rating,
+            "rating_scale": i.rating_scale,
+            "sentiment": sentiment.get(i.id),
+            "text": i.text,
+        }
+        for i in items[:limit]
+    ]

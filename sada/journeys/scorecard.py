@@ -1,0 +1,176 @@
+"""The audience scorecard: each audience in rank order, with its measure and its liabilities.
+
+Current value: the audience's measure over the last `days` days, with a 95%
+interval; trend: the same over the `days` before, the change and whether it is
+significant (normal approximation). Journey coverage: the share of the current
+map's touchpoints that received any feedback (a rating or a text) in the period.
+Flags: no owner, no measure, no journey (and no people, below target).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sada.journeys import service
+from sada.journeys.analytics import session_ws
+from sada.journeys.models import Audience, JourneyMap
+from sada.journeys.query import Scope, SqlEngine, events_cte, q
+from sada.journeys.stats import mean_ci, nps_ci, wilson
+from sada.people.models import Person
+
+SCALES = {"nps": ("nps",), "enps": ("enps",), "csat": ("csat5", "csat7"), "ces": ("ces7",)}
+
+
+def measure_value(
+    session: Session, audience: Audience, since: int, until: int
+) -> dict[str, Any] | None:
+    """{value, ci, n} of the audience's measure in [since, until), or None without a measure."""
+    if audience.measure is None:
+        return None
+    scales = SCALES.get(audience.measure) or (
+        (audience.measure_scale,) if audience.measure_scale else ()
+    )
+    if not scales:
+        return None
+    engine = SqlEngine(session)
+    d = engine.dialect
+    rows = engine.fetch(
+        "SELECT i.rating_scale, i.rating FROM interactions i JOIN people p ON p.id = i.person_id "
+        f"WHERE i.workspace_id = {session_ws(session)} AND p.audience = {q(audience.key)} "
+        f"AND i.rating IS NOT NULL AND i.rating_scale IN ({', '.join(q(s) for s in scales)}) "
+        f"AND {d.time_ge(since)} AND {d.time_lt(until)}"
+    )
+    n = len(rows)
+    if audience.measure in ("nps", "enps"):
+        prom = sum(1 for _, r in rows if r >= 9)
+        det = sum(1 for _, r in rows if r <= 6)
+        v = nps_ci(prom, det, n)
+        if v is None:
+            return {"value": None, "ci": None, "n": 0}
+        se = (v[2] - v[1]) / (2 * 1.959963984540054)
+        return {"value": v[0], "ci": [v[1], v[2]], "n": n, "se": se}
+    if audience.measure == "csat":
+        sat = sum(1 for s, r in rows if (s == "csat5" and r >= 4) or (s == "csat7" and r >= 6))
+        ci = wilson(sat, n)
+        if not n or ci is None:
+            return {"value": None, "ci": None, "n": 0}
+        p = sat / n
+        return {
+            "value": 100 * p,
+            "ci": [100 * ci[0], 100 * ci[1]],
+            "n": n,
+            "se": 100 * math.sqrt(p * (1 - p) / n),
+        }
+    m = mean_ci(sum(r for _, r in rows), sum(r * r for _, r in rows), n)
+    if m is None:
+        return {"value": None, "ci": None, "n": 0}
+    se = (m[2] - m[1]) / (2 * 1.96) if n > 1 else None
+    return {"value": m[0], "ci": [m[1], m[2]], "n": n, "se": se}
+
+
+def coverage(
+    session: Session, map_row: JourneyMap, audience_key: str, since: int, until: int
+) -> dict[str, Any]:
+    _row, c = service.compile_map(session, map_row.key)
+    engine = SqlEngine(session)
+    scope = Scope(session_ws(session), audience_key, since, until)
+    ev = events_cte(
+        c,
+        engine.dialect,
+        scope,
+        upto=until,
+        extra_cols=", i.rating AS rating, i.text AS txt, i.direction AS dir",
+    )
+    with_feedback = {
+        int(r[0])
+        for r in engine.fetch(
+            f"WITH ev AS ({ev}) SELECT DISTINCT tp FROM ev WHERE dir = 'inbound' AND (rating IS NOT NULL OR txt IS NOT NULL)"
+        )
+    }
+    total = len(c.tp_keys)
+    return {
+        "map": map_row.key,
+        "touchpoints": total,
+        "with_feedback": len(with_feedback),
+        "share": (len(with_feedback) / total) if total else None,
+        "missing": [k for i, k in enumerate(c.tp_keys) if i not in with_feedback],
+    }
+
+
+def scorecard(session: Session, *, now: int, days: int = 90) -> list[dict[str, Any]]:
+    since, prev = now - days * 86400, now - 2 * days * 86400
+    audiences = service.list_audiences(session)
+    owners = service.owner_names(session, [a.owner_user_id for a in audiences if a.owner_user_id])
+    counts = dict(
+        session.execute(
+            select(Person.audience, func.count(Person.id))
+            .where(Person.merged_into_id.is_(None))
+            .group_by(Person.audience)
+        ).all()
+    )
+    maps: dict[int, list[JourneyMap]] = {}
+    for m in session.execute(select(JourneyMap).order_by(JourneyMap.key)).scalars():
+        maps.setdefault(m.audience_id, []).append(m)
+    out = []
+    for a in audiences:
+        current = measure_value(session, a, since, now)
+        before = measure_value(session, a, prev, since)
+        trend = None
+        if (
+            current
+            and before
+            and current.get("value") is not None
+            and before.get("value") is not None
+        ):
+            change = current["value"] - before["value"]
+            se = math.hypot(current.get("se") or 0.0, before.get("se") or 0.0)
+            z = change / se if se else None
+            trend = {
+                "previous": before["value"],
+                "previous_n": before["n"],
+                "change": change,
+                "significant": z is not None and abs(z) > 1.96,
+            }
+        journeys = maps.get(a.id, [])
+        cov = coverage(session, journeys[0], a.key, since, now) if journeys else None
+        flags = []
+        if a.owner_user_id is None:
+            flags.append("no_owner")
+        if a.measure is None:
+            flags.append("no_measure")
+        if not journeys:
+            flags.append("no_journey")
+        if not counts.get(a.key):
+            flags.append("no_people")
+        if (
+            a.target is not None
+            and current
+            and current.get("value") is not None
+            and current["ci"]
+            and current["ci"][1] < a.target
+        ):
+            flags.append("below_target")
+        out.append(
+            {
+                "audience": a.key,
+                "label": a.label or a.key,
+                "rank": a.rank,
+                "owner": owners.get(a.owner_user_id) if a.owner_user_id else None,
+                "owner_user_id": a.owner_user_id,
+                "description": a.description,
+                "measure": a.measure,
+                "measure_scale": a.measure_scale,
+                "target": a.target,
+                "current": current,
+                "trend": trend,
+                "people": int(counts.get(a.key, 0)),
+                "journeys": [m.key for m in journeys],
+                "coverage": cov,
+                "flags": flags,
+            }
+        )
+    return out
