@@ -285,7 +285,10 @@ def paths(
     )
     key = c.tp_keys
     people = next((int(r[4]) for r in rows if r[0] == "people"), 0)
-    links, ends, abandon, top_paths = [], [], [], []
+    links: list[dict[str, Any]] = []
+    ends: list[dict[str, Any]] = []
+    abandon: list[dict[str, Any]] = []
+    top_paths: list[dict[str, Any]] = []
     nodes: dict[str, dict[str, Any]] = {}
 
     def node(pos: int, code: int) -> str:

@@ -139,7 +139,7 @@ def key_drivers(
             x[index[iid], j] = 1.0
     fit = bootstrap_weights(x, y, reps=bootstrap)
     total = fit.r2 or 1.0
-    drivers = []
+    drivers: list[dict[str, Any]] = []
     for j, f in enumerate(usable):
         has = x[:, j] == 1
         perf = float(y[has].mean())

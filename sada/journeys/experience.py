@@ -284,7 +284,7 @@ def verbatims(
     ]
     if not ids:
         return []
-    items = []
+    items: list[Interaction] = []
     for part in range(0, len(ids), 500):
         items.extend(
             session.execute(

@@ -68,8 +68,8 @@ def measure_value(
     m = mean_ci(sum(r for _, r in rows), sum(r * r for _, r in rows), n)
     if m is None:
         return {"value": None, "ci": None, "n": 0}
-    se = (m[2] - m[1]) / (2 * 1.96) if n > 1 else None
-    return {"value": m[0], "ci": [m[1], m[2]], "n": n, "se": se}
+    mean_se: float | None = (m[2] - m[1]) / (2 * 1.96) if n > 1 else None
+    return {"value": m[0], "ci": [m[1], m[2]], "n": n, "se": mean_se}
 
 
 def coverage(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats as sps
@@ -50,7 +51,7 @@ def mean_ci(total: float, total_sq: float, n: int) -> tuple[float, float, float]
     return mean, mean - half, mean + half
 
 
-def two_proportions(k1: int, n1: int, k2: int, n2: int) -> dict[str, float | None]:
+def two_proportions(k1: int, n1: int, k2: int, n2: int) -> dict[str, Any]:
     """Difference of two rates: z test, or Fisher's exact test when a cell is small."""
     if n1 <= 0 or n2 <= 0:
         return {"difference": None, "p_value": None, "relative_risk": None, "test": None}
