@@ -155,35 +155,85 @@ class Totals:
     text_feedback: int
 
 
-def totals(session: Session, f: Filters) -> Totals:
-    def count(filters: Filters) -> tuple[int, int, int]:
-        row = session.execute(
-            _where(
-                select(
-                    func.count(),
-                    func.count(func.distinct(Interaction.person_id)),
-                    func.count(Interaction.text),
-                ),
-                filters,
-            )
-        ).one()
-        return int(row[0]), int(row[1]), int(row[2])
+def _use_cube(f: Filters) -> bool:
+    """The cube knows day, channel and language; people's audience and segment need SQL."""
+    return not (f.audience or f.segment)
 
-    n, people, texts = count(f)
-    prev, _p, _t = count(f.previous())
+
+def _cube_rows(session: Session, f: Filters, table: str) -> Iterator[tuple[tuple[Any, ...], int]]:
+    from sada.dashboards import cube as cubes
+
+    data = cubes.cube_for(session, f.tz)
+    bounds = cubes.day_range(f.start, f.end, f.tz)
+    for key, n in getattr(data, table).items():
+        day, channel, language = key[0], key[1], key[2]
+        if not cubes.in_range(day, bounds):
+            continue
+        if f.channel and channel != f.channel:
+            continue
+        if f.language and language != f.language:
+            continue
+        yield key, n
+
+
+def totals(session: Session, f: Filters) -> Totals:
+    def count(filters: Filters) -> tuple[int, int]:
+        if _use_cube(filters):
+            n = sum(v for _k, v in _cube_rows(session, filters, "volume"))
+            texts = sum(v for _k, v in _cube_rows(session, filters, "texts"))
+            return n, texts
+        row = session.execute(
+            _where(select(func.count(), func.count(Interaction.text)), filters)
+        ).one()
+        return int(row[0]), int(row[1])
+
+    n, texts = count(f)
+    prev, _t = count(f.previous())
+    people = _distinct_people(session, f)
     return Totals(interactions=n, people=people, previous_interactions=prev, text_feedback=texts)
 
 
+def _distinct_people(session: Session, f: Filters) -> int:
+    if _use_cube(f) and not f.channel and not f.language:
+        from sada.dashboards import cube as cubes
+
+        data = cubes.cube_for(session, f.tz)
+        if data.people is not None:
+            bounds = cubes.day_range(f.start, f.end, f.tz)
+            seen: set[int] = set()
+            for day, ids in data.people.items():
+                if cubes.in_range(day, bounds):
+                    seen |= ids
+            return len(seen)
+    return int(
+        session.execute(
+            _where(select(func.count(func.distinct(Interaction.person_id))), f)
+        ).scalar_one()
+    )
+
+
 def volume_by_channel(session: Session, f: Filters) -> list[tuple[str, int]]:
-    rows = session.execute(
-        _where(select(Interaction.channel, func.count()), f).group_by(Interaction.channel)
-    ).all()
+    if _use_cube(f):
+        counts: dict[str, int] = defaultdict(int)
+        for key, n in _cube_rows(session, f, "volume"):
+            counts[key[1]] += n
+        rows: Any = [(c, n) for c, n in counts.items() if n]
+    else:
+        rows = session.execute(
+            _where(select(Interaction.channel, func.count()), f).group_by(Interaction.channel)
+        ).all()
     return sorted(((c, int(n)) for c, n in rows), key=lambda r: (-r[1], r[0]))
 
 
 def volume_over_time(session: Session, f: Filters) -> list[tuple[date, int]]:
-    day = _local_day(session, f).label("day")
-    rows = session.execute(_where(select(day, func.count()), f).group_by(day)).all()
+    if _use_cube(f):
+        per_day: dict[str, int] = defaultdict(int)
+        for key, n in _cube_rows(session, f, "volume"):
+            per_day[key[0]] += n
+        rows: Any = list(per_day.items())
+    else:
+        day = _local_day(session, f).label("day")
+        rows = session.execute(_where(select(day, func.count()), f).group_by(day)).all()
     size = bucket_size(f)
     counts: dict[date, int] = defaultdict(int)
     for d, n in rows:
@@ -210,13 +260,19 @@ def sentiment_over_time(session: Session, f: Filters) -> list[SentimentPoint] | 
     analysis = text_model()
     if analysis is None:
         return None
-    day = _local_day(session, f).label("day")
-    query = (
-        select(day, analysis.sentiment, func.count())
-        .join(analysis, analysis.interaction_id == Interaction.id)
-        .group_by(day, analysis.sentiment)
-    )
-    rows = session.execute(_where(query, f)).all()
+    if _use_cube(f):
+        per: dict[tuple[str, str], int] = defaultdict(int)
+        for key, n in _cube_rows(session, f, "sentiment"):
+            per[(key[0], key[3])] += n
+        rows: Any = [(d, label, n) for (d, label), n in per.items()]
+    else:
+        day = _local_day(session, f).label("day")
+        query = (
+            select(day, analysis.sentiment, func.count())
+            .join(analysis, analysis.interaction_id == Interaction.id)
+            .group_by(day, analysis.sentiment)
+        )
+        rows = session.execute(_where(query, f)).all()
     size = bucket_size(f)
     points = {b: SentimentPoint(b) for b in buckets(f)}
     for d, label, n in rows:
@@ -352,6 +408,14 @@ def significant_changes(
 
 
 def _negative_by_channel(session: Session, f: Filters, analysis: Any) -> dict[str, tuple[int, int]]:
+    if _use_cube(f):
+        out: dict[str, list[int]] = {}
+        for key, n in _cube_rows(session, f, "sentiment"):
+            pair = out.setdefault(key[1], [0, 0])
+            pair[1] += n
+            if key[3] == "negative":
+                pair[0] += n
+        return {c: (k, n) for c, (k, n) in out.items()}
     query = (
         select(
             Interaction.channel,
@@ -443,7 +507,7 @@ _options_cache: dict[int, tuple[float, dict[str, list[str]]]] = {}
 _options_lock = threading.Lock()
 
 
-def filter_options(session: Session) -> dict[str, list[str]]:
+def filter_options(session: Session, tz: tzinfo = UTC) -> dict[str, list[str]]:
     """Values offered in the filter menus; cached two minutes per workspace (full scans)."""
     workspace_id = bound_workspace(session)
     now = time.monotonic()
@@ -451,7 +515,7 @@ def filter_options(session: Session) -> dict[str, list[str]]:
         hit = _options_cache.get(workspace_id)
         if hit is not None and now - hit[0] < _OPTIONS_TTL:
             return hit[1]
-    options = _filter_options(session)
+    options = _filter_options(session, tz)
     with _options_lock:
         if len(_options_cache) > 1000:
             _options_cache.clear()
@@ -459,13 +523,12 @@ def filter_options(session: Session) -> dict[str, list[str]]:
     return options
 
 
-def _filter_options(session: Session) -> dict[str, list[str]]:
-    channels = sorted(
-        c for (c,) in session.execute(select(Interaction.channel).distinct()).all() if c
-    )
-    languages = sorted(
-        lang for (lang,) in session.execute(select(Interaction.language).distinct()).all() if lang
-    )
+def _filter_options(session: Session, tz: tzinfo) -> dict[str, list[str]]:
+    from sada.dashboards import cube as cubes
+
+    data = cubes.cube_for(session, tz)
+    channels = sorted({key[1] for key, n in data.volume.items() if n and key[1]})
+    languages = sorted({key[2] for key, n in data.volume.items() if n and key[2]})
     audiences = sorted(a for (a,) in session.execute(select(Person.audience).distinct()).all() if a)
     segments = sorted(s for (s,) in session.execute(select(Person.segment).distinct()).all() if s)
     return {

@@ -57,7 +57,7 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
     f = _filters(request, me, p)
     rtl = p.lang in ("ar", "fa")
     with services(request).db.reader(me.workspace_id) as session:
-        options = dash.filter_options(session)
+        options = dash.filter_options(session, f.tz)
         totals = dash.totals(session, f)
         channels = dash.volume_by_channel(session, f)
         volume = dash.volume_over_time(session, f)
@@ -182,7 +182,7 @@ def feedback(request: Request, me: SignedIn = Depends(require("feedback"))) -> R
     except ValueError:
         page_no = 1
     with services(request).db.reader(me.workspace_id) as session:
-        options = dash.filter_options(session)
+        options = dash.filter_options(session, eq.filters.tz)
         rows = dash.explore(session, eq, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE)
     more = len(rows) > PAGE_SIZE
     return render(
@@ -256,7 +256,7 @@ def people(request: Request, me: SignedIn = Depends(require("people"))) -> Respo
     audience = request.query_params.get("audience") or None
     with services(request).db.reader(me.workspace_id) as session:
         found = search_people(session, q, limit=50, audience=audience)
-        options = dash.filter_options(session)
+        options = dash.filter_options(session, zone(p.fmt.timezone))
     return render(p, "people.html", q=q, audience=audience, people=found, options=options)
 
 
