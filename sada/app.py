@@ -127,6 +127,7 @@ ROUTER_MODULES = [
     "sada.feedback.api",
     "sada.feedback.web",
     "sada.journeys.api",
+    "sada.journeys.web",
     "sada.connectors.formbricks.api",
     "sada.web.home",
     "sada.web.pages",

@@ -1,0 +1,310 @@
+"""Pages of journeys: audience scorecard, journey map with metrics, verbatims, retention.
+
+Rendered in the web shell's base template (templates kept here as strings, like
+the cases pages). The map view puts each stage's and touchpoint's metrics on
+the map itself, then the pain points, the funnel, the paths and the driver
+quadrant; the base template sets dir="rtl" for Arabic and Persian.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
+from jinja2.ext import _make_new_gettext, _make_new_ngettext  # type: ignore[attr-defined]
+
+from sada.core.errors import Invalid
+from sada.journeys import analytics, drivers, experience, retention, scorecard, service
+from sada.journeys.analytics import EngineChoice
+from sada.journeys.query import to_epoch
+from sada.web.core import (
+    LANGUAGES,
+    ROLE_LABELS,
+    Page,
+    PageRoute,
+    can,
+    csrf_token,
+    finish,
+    page,
+    require,
+    services,
+    state,
+    static_url,
+    url_with,
+)
+from sada.web.i18n import translations
+from sada.web.labels import labeler
+from sada.web.service import SignedIn
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+_TEMPLATES: dict[str, str] = {}
+
+
+def _render(p: Page, name: str, **context: Any) -> HTMLResponse:
+    request = p.request
+    trans = translations(p.lang)
+    template = state(request).env.from_string(_TEMPLATES[name])
+    html = template.render(
+        request=request,
+        me=p.user,
+        lang=p.lang,
+        dir=LANGUAGES[p.lang].dir,
+        languages=LANGUAGES,
+        fmt=p.fmt,
+        gettext=_make_new_gettext(trans.gettext),
+        ngettext=_make_new_ngettext(trans.ngettext),
+        csrf=csrf_token(request),
+        can=lambda perm: can(p.user, perm),
+        path=request.url.path,
+        url_with=lambda **kw: url_with(request, **kw),
+        static=lambda path: static_url(request, path),
+        role_label=lambda role: trans.gettext(ROLE_LABELS.get(role, role)),
+        label=labeler(trans.gettext),
+        pct=_pct,
+        num=_num,
+        tp_label=lambda tp, lang=p.lang: (
+            (tp.get("labels") or {}).get(lang) or tp.get("label") or tp["key"]
+        ),
+        **context,
+    )
+    response = HTMLResponse(html)
+    finish(request, response, p.lang)
+    return response
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.0f}%"
+
+
+def _num(x: float | None, digits: int = 0) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    try:
+        return min(hi, max(lo, int(request.query_params.get(name, default))))
+    except ValueError:
+        return default
+
+
+_TEMPLATES["scorecard"] = """{% extends "base.html" %}
+{% block title %}{{ _("Audiences") }}{% endblock %}
+{% block content %}
+<h1>{{ _("Audience scorecard") }}</h1>
+<p>{{ _("Last %(days)s days, compared with the %(days)s days before.", days=days) }}</p>
+<table class="list" id="scorecard">
+<thead><tr><th>#</th><th>{{ _("Audience") }}</th><th>{{ _("Owner") }}</th><th>{{ _("Measure") }}</th>
+<th>{{ _("Current (95%% CI)") }}</th><th>{{ _("Trend") }}</th><th>{{ _("Target") }}</th><th>{{ _("People") }}</th>
+<th>{{ _("Journey coverage") }}</th><th>{{ _("Flags") }}</th></tr></thead>
+<tbody>
+{% for a in rows %}
+<tr class="{% if a.flags %}flagged{% endif %}">
+<td>{{ a.rank }}</td>
+<td><bdi>{{ a.label }}</bdi>{% if a.description %}<br><small dir="auto">{{ a.description }}</small>{% endif %}</td>
+<td>{% if a.owner %}<bdi>{{ a.owner }}</bdi>{% else %}<strong>{{ _("No owner") }}</strong>{% endif %}</td>
+<td>{{ (a.measure or '–')|upper }}</td>
+<td>{% if a.current and a.current.value is not none %}{{ num(a.current.value, 1) }} ({{ num(a.current.ci[0], 1) }}…{{ num(a.current.ci[1], 1) }}, n={{ a.current.n }}){% else %}–{% endif %}</td>
+<td>{% if a.trend %}{{ '%+.1f' % a.trend.change }}{% if a.trend.significant %} *{% endif %}{% else %}–{% endif %}</td>
+<td>{{ num(a.target, 0) if a.target is not none else '–' }}</td>
+<td>{{ a.people }}</td>
+<td>{% if a.coverage %}<a href="/journeys/maps/{{ a.coverage.map }}">{{ a.coverage.with_feedback }}/{{ a.coverage.touchpoints }}</a>{% else %}–{% endif %}</td>
+<td>{% for f in a.flags %}<span class="tag">{{ _(f.replace('_', ' ')) }}</span> {% endfor %}</td>
+</tr>
+{% endfor %}
+</tbody></table>
+<p>* {{ _("significant change (95%%)") }}</p>
+<h2>{{ _("Journey maps") }}</h2>
+<ul>{% for m in maps %}<li><a href="/journeys/maps/{{ m.key }}"><bdi>{{ m.name }}</bdi></a> ({{ m.audience }}, v{{ m.version }}) ·
+<a href="/journeys/audiences/{{ m.audience }}/retention">{{ _("Retention and churn") }}</a></li>{% endfor %}</ul>
+{% endblock %}"""
+
+
+@router.get("/journeys")
+def scorecard_page(request: Request, me: SignedIn = Depends(require("dashboards"))) -> Response:
+    p = page(request, me)
+    days = _int(request, "days", 90, 7, 730)
+    with services(request).db.reader(me.workspace_id) as s:
+        rows = scorecard.scorecard(s, now=to_epoch(datetime.now(UTC)), days=days)
+        maps = [service.map_out(s, m) for m in service.list_maps(s)]
+    return _render(p, "scorecard", rows=rows, maps=maps, days=days)
+
+
+_TEMPLATES["map"] = """{% extends "base.html" %}
+{% block title %}{{ m.name }}{% endblock %}
+{% block content %}
+<h1><bdi>{{ m.name }}</bdi> <small>v{{ m.version }}</small></h1>
+<form method="get" class="filters">
+<label>{{ _("Days") }}<input type="number" name="days" min="7" max="730" value="{{ days }}"></label>
+<label>{{ _("Break down by") }}<input name="group_by" value="{{ group_by or '' }}" placeholder="language, segment, attr:region"></label>
+<button type="submit">{{ _("Show") }}</button></form>
+<section class="journey-map" style="display:flex;gap:.5rem;overflow-x:auto">
+{% for st in m.definition.stages %}{% set sm = stages[loop.index0] %}
+<div class="stage" style="flex:1;min-width:9rem;border:1px solid #ccc;padding:.4rem">
+<h3>{{ tp_label(st) }}</h3>
+<p><small>{{ _("Volume") }} {{ sm.volume }} · NPS {{ num(sm.nps.value if sm.nps else none) }} · {{ _("Complaints") }} {{ pct(sm.complaint_rate) }}</small></p>
+{% for t in st.touchpoints %}{% set tm = tps[t.key] %}
+<div class="touchpoint{% if t.key in hurting %} pain{% endif %}" style="border-top:1px dotted #aaa;padding:.2rem">
+<a href="/journeys/maps/{{ m.key }}/touchpoints/{{ t.key }}">{{ tp_label(t) }}</a><br>
+<small>{{ tm.volume }} · NPS {{ num(tm.nps.value if tm.nps else none) }} · {{ _("neg.") }} {{ pct(tm.negative_share) }} · {{ _("compl.") }} {{ pct(tm.complaint_rate) }}{% if tm.first_response_median_seconds is not none %} · {{ _("FRT") }} {{ num(tm.first_response_median_seconds / 60) }}m{% endif %}</small>
+</div>{% endfor %}
+</div>{% endfor %}
+</section>
+<h2>{{ _("Pain points") }}</h2>
+<table class="list" id="pain-points"><thead><tr><th>{{ _("Touchpoint") }}</th><th>{{ _("Group") }}</th><th>n</th><th>{{ _("Worst metric") }}</th><th>{{ _("Score (z)") }}</th><th>NPS</th><th>{{ _("Complaints") }}</th><th>{{ _("Negative") }}</th></tr></thead><tbody>
+{% for x in pains[:15] %}<tr{% if x.significant %} class="flagged"{% endif %}>
+<td><a href="/journeys/maps/{{ m.key }}/touchpoints/{{ x.touchpoint }}{% if x.group is not none %}?group_by={{ group_by }}&group={{ x.group|urlencode }}{% endif %}">{{ x.touchpoint }}</a></td>
+<td><bdi>{{ x.group if x.group is not none else '' }}</bdi></td><td>{{ x.volume }}</td><td>{{ x.worst_metric }}</td><td>{{ num(x.pain_score, 1) }}{% if x.significant %} *{% endif %}</td>
+<td>{{ num(x.nps.value if x.nps else none) }}</td><td>{{ pct(x.complaint_rate) }}</td><td>{{ pct(x.negative_share) }}</td></tr>
+{% else %}<tr><td colspan="8" class="empty">{{ _("Not enough data to rank touchpoints.") }}</td></tr>{% endfor %}
+</tbody></table>
+<p><small>{{ _("Cells with fewer than %(n)s observations are not ranked (%(k)s cells).", n=min_n, k=thin) }}</small></p>
+<h2>{{ _("Funnel") }}</h2>
+<table class="list" id="funnel"><thead><tr><th>{{ _("Stage") }}</th><th>{{ _("People") }}</th><th>{{ _("Conversion") }}</th><th>{{ _("Drop-off") }}</th><th>{{ _("Median time") }}</th><th>{{ _("90th percentile") }}</th></tr></thead><tbody>
+{% for s in funnel.steps %}<tr><td>{{ s.step }}</td><td>{{ s.people }}
+<span aria-hidden="true" style="display:inline-block;height:.6em;background:#58a;width:{{ (100 * (s.conversion_from_start or 0))|round(0) }}px"></span></td>
+<td>{{ pct(s.conversion_from_previous) }}</td><td>{{ s.drop_off }}</td>
+<td>{{ num(s.median_seconds / 3600, 1) if s.median_seconds is not none else '–' }} h</td><td>{{ num(s.p90_seconds / 3600, 1) if s.p90_seconds is not none else '–' }} h</td></tr>{% endfor %}
+</tbody></table>
+<h2>{{ _("Top paths") }}</h2>
+<table class="list" id="paths"><thead><tr><th>{{ _("Path") }}</th><th>{{ _("People") }}</th><th>{{ _("Reached goal") }}</th></tr></thead><tbody>
+{% for x in paths.top_paths[:10] %}<tr><td>{{ x.path|join(' → ') }}</td><td>{{ x.people }}</td><td>{{ x.reached_goal }}</td></tr>{% endfor %}
+</tbody></table>
+<h3>{{ _("Where people abandon") }}</h3>
+<ul>{% for a in paths.abandonment[:8] %}<li>{{ a.touchpoint }}: {{ a.people }} ({{ pct(a.share) }})</li>{% endfor %}</ul>
+<h2>{{ _("Key drivers") }}</h2>
+{% if drivers.drivers %}
+<svg viewBox="0 0 320 220" width="320" height="220" role="img" aria-label="{{ _('Driver quadrant: importance against performance') }}" style="direction:ltr">
+<line x1="160" y1="10" x2="160" y2="210" stroke="#999"/><line x1="10" y1="110" x2="310" y2="110" stroke="#999"/>
+<text x="14" y="22" font-size="10">{{ _("fix first") }}</text><text x="240" y="22" font-size="10">{{ _("maintain") }}</text>
+{% for d in drivers.drivers %}<circle cx="{{ 10 + 300 * d.x }}" cy="{{ 210 - 200 * d.y }}" r="4" fill="{{ '#c33' if d.quadrant == 'fix_first' else '#58a' }}"><title>{{ d.driver }}</title></circle>{% endfor %}
+</svg>
+<table class="list" id="drivers"><thead><tr><th>{{ _("Driver") }}</th><th>n</th><th>{{ _("Share of explained variance") }}</th><th>{{ _("Weight (95%% CI)") }}</th><th>{{ _("Performance") }}</th><th>{{ _("Quadrant") }}</th></tr></thead><tbody>
+{% for d in drivers.drivers %}<tr><td>{{ d.driver }}</td><td>{{ d.n }}</td><td>{{ pct(d.share) }}</td><td>{{ num(d.weight, 3) }} ({{ num(d.weight_ci[0], 3) }}…{{ num(d.weight_ci[1], 3) }})</td><td>{{ num(d.performance, 1) }}</td><td>{{ _(d.quadrant.replace('_', ' ')) }}</td></tr>{% endfor %}
+</tbody></table>
+<p><small>R² = {{ num(drivers.r2, 3) }}, n = {{ drivers.respondents }}</small></p>
+{% else %}<p>{{ _("Not enough rated responses to estimate drivers.") }}</p>{% endif %}
+{% endblock %}"""
+
+
+@router.get("/journeys/maps/{map_key}")
+def map_page(
+    request: Request, map_key: str, me: SignedIn = Depends(require("dashboards"))
+) -> Response:
+    p = page(request, me)
+    days = _int(request, "days", 90, 7, 730)
+    group_by = request.query_params.get("group_by") or None
+    now = to_epoch(datetime.now(UTC)) + 1
+    since = now - days * 86400
+    db = services(request).db
+    with db.reader(me.workspace_id) as s:
+        m = service.map_out(s, service.access_map(s, map_key))
+        try:
+            exp = experience.experience(s, map_key, since=since, until=now, group_by=group_by)
+        except Invalid:
+            group_by = None
+            exp = experience.experience(s, map_key, since=since, until=now)
+        choice = EngineChoice(engine="auto", db=db, max_staleness_seconds=10)
+        fun = analytics.funnel(
+            s, map_key, steps=None, since=since, until=now, window_seconds=30 * 86400, choice=choice
+        )
+        pth = analytics.paths(s, map_key, since=since, until=now, choice=choice)
+        audience = service.access_audience(s, m.audience)
+        measure = audience.measure if audience.measure in ("nps", "enps", "csat", "ces") else "nps"
+        drv = drivers.key_drivers(
+            s, map_key, measure, since=now - 365 * 86400, until=now, bootstrap=100
+        )
+    if drv["drivers"]:
+        top_share = max(d["share"] for d in drv["drivers"]) or 1.0
+        perfs = [d["performance"] for d in drv["drivers"]]
+        lo, hi = min(perfs), max(perfs)
+        for d in drv["drivers"]:
+            d["x"] = (d["performance"] - lo) / (hi - lo) if hi > lo else 0.5
+            d["y"] = d["share"] / top_share
+    return _render(
+        p,
+        "map",
+        m=m,
+        days=days,
+        group_by=group_by,
+        stages=exp["stages"],
+        tps={t["touchpoint"]: t for t in exp["touchpoints"]},
+        hurting={x["touchpoint"] for x in exp["pain_points"] if x["significant"]},
+        pains=exp["pain_points"],
+        thin=len(exp["insufficient_data"]),
+        min_n=exp["min_n"],
+        funnel=fun,
+        paths=pth,
+        drivers=drv,
+    )
+
+
+_TEMPLATES["verbatims"] = """{% extends "base.html" %}
+{% block title %}{{ touchpoint }}{% endblock %}
+{% block content %}
+<h1>{{ touchpoint }}{% if group %} · <bdi>{{ group }}</bdi>{% endif %}</h1>
+<p><a href="/journeys/maps/{{ map_key }}">{{ _("Back to the journey") }}</a></p>
+{% for v in items %}<article class="msg" dir="auto"><header>{{ v.occurred_at[:16].replace('T', ' ') }} · {{ v.type }} · {{ v.channel }}{% if v.rating is not none %} · {{ v.rating_scale }} {{ num(v.rating) }}{% endif %}{% if v.sentiment %} · {{ v.sentiment }}{% endif %}
+{% if v.person_id %} · <a href="/people/{{ v.person_id }}">{{ _("person") }}</a>{% endif %}</header><p>{{ v.text }}</p></article>
+{% else %}<p class="empty">{{ _("No texts for this touchpoint in this period.") }}</p>{% endfor %}
+{% endblock %}"""
+
+
+@router.get("/journeys/maps/{map_key}/touchpoints/{touchpoint}")
+def verbatims_page(
+    request: Request, map_key: str, touchpoint: str, me: SignedIn = Depends(require("dashboards"))
+) -> Response:
+    p = page(request, me)
+    days = _int(request, "days", 90, 7, 730)
+    now = to_epoch(datetime.now(UTC)) + 1
+    group_by = request.query_params.get("group_by") or None
+    group = request.query_params.get("group")
+    with services(request).db.reader(me.workspace_id) as s:
+        items = experience.verbatims(
+            s,
+            map_key,
+            touchpoint,
+            since=now - days * 86400,
+            until=now,
+            group_by=group_by,
+            group=group,
+            limit=50,
+        )
+    return _render(p, "verbatims", items=items, touchpoint=touchpoint, map_key=map_key, group=group)
+
+
+_TEMPLATES["retention"] = """{% extends "base.html" %}
+{% block title %}{{ _("Retention") }}{% endblock %}
+{% block content %}
+<h1>{{ _("Retention and churn") }}: <bdi>{{ audience }}</bdi></h1>
+<table class="list" id="cohorts"><thead><tr><th>{{ _("Cohort") }}</th><th>{{ _("People") }}</th>
+{% for k in range(months + 1) %}<th>M{{ k }}</th>{% endfor %}</tr></thead><tbody>
+{% for c in cohorts %}<tr><td>{{ c.cohort }}</td><td>{{ c.people }}</td>{% for r in c.retention %}<td>{{ pct(r) if r is not none else '' }}</td>{% endfor %}</tr>{% endfor %}
+</tbody></table>
+<h2>{{ _("Churn") }}</h2>
+<p>{{ _("Overall") }}: {{ pct(churn.overall.rate) }} ({{ churn.overall.churned }}/{{ churn.overall.people }})</p>
+<table class="list" id="churn"><thead><tr><th>{{ _("Group") }}</th><th>{{ _("Churn with") }}</th><th>{{ _("Churn without") }}</th><th>{{ _("Difference") }}</th><th>p</th></tr></thead><tbody>
+{% for c in churn.comparisons %}<tr{% if c.significant %} class="flagged"{% endif %}><td>{{ _(c.group.replace('_', ' ')) }}</td>
+<td>{{ pct(c.with.rate) }} (n={{ c.with.people }})</td><td>{{ pct(c.without.rate) }} (n={{ c.without.people }})</td>
+<td>{{ pct(c.difference) if c.difference is not none else '–' }}</td><td>{{ num(c.p_value, 3) if c.p_value is not none else '–' }}</td></tr>{% endfor %}
+</tbody></table>
+{% endblock %}"""
+
+
+@router.get("/journeys/audiences/{audience}/retention")
+def retention_page(
+    request: Request, audience: str, me: SignedIn = Depends(require("dashboards"))
+) -> Response:
+    p = page(request, me)
+    now = to_epoch(datetime.now(UTC)) + 1
+    months = 12
+    with services(request).db.reader(me.workspace_id) as s:
+        service.access_audience(s, audience)
+        coh = retention.cohorts(s, audience, since=now - 365 * 86400, until=now, max_months=months)
+        ch = retention.churn(
+            s, audience, as_of=now, inactive_days=_int(request, "inactive_days", 90, 1, 3650)
+        )
+    return _render(
+        p, "retention", audience=audience, cohorts=coh["cohorts"], months=months, churn=ch
+    )
