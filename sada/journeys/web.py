@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
-from jinja2.ext import _make_new_gettext, _make_new_ngettext  # type: ignore[attr-defined]
+from jinja2.ext import _make_new_gettext, _make_new_ngettext
 
 from sada.core.errors import Invalid
 from sada.journeys import analytics, drivers, experience, retention, scorecard, service
@@ -60,7 +60,7 @@ def _render(p: Page, name: str, **context: Any) -> HTMLResponse:
         path=request.url.path,
         url_with=lambda **kw: url_with(request, **kw),
         static=lambda path: static_url(request, path),
-        role_label=lambda role: trans.gettext(ROLE_LABELS.get(role, role)),
+        role_label=lambda role: trans.gettext(str(ROLE_LABELS.get(role, role))),
         label=labeler(trans.gettext),
         pct=_pct,
         num=_num,
