@@ -199,3 +199,40 @@ def test_person_journey(db: Database, workspace: Any, log: Log) -> None:
     reached = {st["stage"]: st["reached"] for st in out["stages"]}
     assert reached == {"a": True, "b": True, "c": True, "d": False}
     assert out["stages"][0]["first_at"] == (T0 + timedelta(seconds=5)).isoformat()
+
+
+def test_columnar_copy_follows_new_rows_merges_and_unmerges(
+    db: Database, workspace: Any, log: Log, store_path: Path
+) -> None:
+    from sada.people.service import do_merge, do_unmerge
+
+    build(db, workspace.id, log)
+    duck = EngineChoice(engine="duckdb", db=db, store_path=store_path)
+    sql = EngineChoice(engine="sql")
+
+    def people(choice: EngineChoice) -> list[int]:
+        with db.reader(workspace.id) as s:
+            out = analytics.funnel(
+                s,
+                "cj",
+                steps=["a", "b"],
+                since=SINCE,
+                until=UNTIL,
+                window_seconds=3600,
+                choice=choice,
+            )
+        return [st["people"] for st in out["steps"]]
+
+    assert people(duck) == people(sql) == [5, 4]
+    first = log.person(segment="std")
+    second = log.person(segment="std")
+    log.events(first, {"at": 0, "tp": "tp_a"})
+    log.events(second, {"at": 100, "tp": "tp_b"})
+    assert people(duck) == people(sql) == [6, 4]
+    with db.transaction(workspace.id) as s:
+        merge_id = do_merge(s, first, second, reason="same person").id
+    assert people(duck) == people(sql) == [6, 5]
+    with db.transaction(workspace.id) as s:
+        do_unmerge(s, merge_id)
+    assert people(duck) == people(sql) == [6, 4]
+    close_stores()
