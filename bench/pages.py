@@ -163,6 +163,13 @@ def main() -> int:
             select(Workspace.id).where(Workspace.name == info["workspace"])
         ).scalar_one()
     analyses = add_analyses(db, workspace_id, random.Random(5))
+    if db.dialect == "postgresql":
+        # A live database has planner statistics; a freshly bulk-loaded one does not yet.
+        from sqlalchemy import text
+
+        with db.engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
     with db.reader(workspace_id) as session:
         busiest = session.execute(
             select(Interaction.person_id, func.count())
