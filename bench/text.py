@@ -79,7 +79,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
-    n_fast, n_full, n_emb = (3000, 600, 60) if args.quick else (30000, 5000, 500)
+    n_fast, n_full, n_emb = (2000, 300, 40) if args.quick else (30000, 5000, 500)
 
     from sada.text.langid import detect_language
     from sada.text.pipeline import TextPipeline

@@ -19,20 +19,23 @@ from typing import Any
 
 import numpy as np
 
-from sada.text.langid import _AR_WORDS, _ENGLISH_COMMON, _FA_WORDS
 from sada.text.normalize import fold_for_search, to_simplified
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
-_STOP = {fold_for_search(w) for w in _AR_WORDS | _FA_WORDS | _ENGLISH_COMMON} | {
-    "the", "and", "for", "was", "were", "with", "this", "that", "have", "has", "but", "not",
-    "are", "you", "your", "our", "its", "it's", "they", "them", "their", "from", "just", "all",
-    "what", "when", "there", "here", "would", "could", "will", "been", "also", "one", "get",
-    "got", "out", "about", "more", "some", "than", "then", "only", "very", "really", "much",
-    "email", "phone", "card", "iban", "national", "url", "user",
-    "的", "了", "是", "我", "也", "都", "就", "在", "和", "有", "不", "很", "还", "这", "那",
-    "个", "吧", "啊", "吗", "呢", "说", "买", "没有", "一个", "我们", "你们", "他们", "还是",
-    "و", "در", "به", "از", "که", "را", "با", "این", "آن", "برای", "تا", "هم", "یا",
-}  # fmt: skip
+_FUNCTION_WORDS = """
+the a an and or but if of to in on at by for with from as is was were are be been being it its
+this that these those i me my we our you your he she they them their his her not no nor so too
+very just than then there here what when where which who why how all any some more most much
+can could will would should do does did done have has had get got also only again still really
+one two out about over into after before because while am pm ok okay yes please thanks thank
+email phone card iban national url user
+و في من على الى إلى عن مع هذا هذه ذلك التي الذي الذين كان كانت يكون لا ما لم لن قد ان أن إن
+او أو ثم كل بعد قبل عند هو هي انا أنا انت نحن هم يا بس مش اللي شي فيه الله والله جدا
+و در به از که را با این آن برای تا هم یا است بود شد هست نیست من ما شما او آنها یه یک رو تو
+خیلی ولی اما دیگه چون اگر همه هیچ باید کنم کرد کردم کنید میشه بودم
+的 了 是 我 也 都 就 在 和 有 不 很 还 这 那 个 吧 啊 吗 呢 说 买 没有 一个 我们 你们 他们 还是 就是
+"""
+_STOP = {fold_for_search(w) for w in _FUNCTION_WORDS.split()}
 
 
 def tokens(text: str, lang: str) -> list[str]:

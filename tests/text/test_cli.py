@@ -85,3 +85,47 @@ def test_train_adapts_and_writes_loadable_models(tmp_path: Path) -> None:
     )
     assert data["sentiment"]["label"] == "positive"
     assert data["sentiment"]["model"].startswith("workspace-en")
+
+
+def test_reanalyze_and_topics_commands(sqlite_db, make_workspace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sada.settings import get_settings
+    from sada.text import service
+
+    from .test_db import analyses, ingest
+
+    ws = make_workspace(sqlite_db)
+    ids = ingest(sqlite_db, ws.id)
+    monkeypatch.setenv("SADA_DATABASE_URL", sqlite_db.url)
+    monkeypatch.setattr(service, "get_embedder", lambda *_a, **_k: None)
+    service._PIPELINES.clear()
+    get_settings.cache_clear()
+    try:
+        added = runner.invoke(
+            app,
+            [
+                "topic",
+                "add",
+                "refunds",
+                "--workspace",
+                ws.name,
+                "--keyword",
+                "refund",
+                "--example",
+                "give my money back",
+            ],
+        )
+        assert added.exit_code == 0, added.output
+        listed = runner.invoke(app, ["topic", "list", "--workspace", ws.name, "--json"])
+        assert json.loads(listed.stdout)[0]["name"] == "refunds"
+        result = runner.invoke(
+            app, ["reanalyze", "--workspace", ws.name, "--since", "2026-01-01", "--no-embeddings"]
+        )
+        assert result.exit_code == 0, result.output
+        assert "3 interactions analysed" in result.output
+        stored = analyses(sqlite_db, ws.id)
+        assert set(stored) == set(ids[:3])
+        assert [t["name"] for t in stored[ids[2]].topics] == ["refunds"]
+        missing = runner.invoke(app, ["reanalyze", "--workspace", "no-such-ws"])
+        assert missing.exit_code == 1
+    finally:
+        get_settings.cache_clear()
