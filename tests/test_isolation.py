@@ -62,23 +62,29 @@ def test_no_route_of_one_workspace_reads_or_changes_another(client, app, db, mak
     assert marker in before
 
     exercised = 0
-    for route_path, operations in app.openapi()["paths"].items():
-        if not (route_path.startswith("/api/") or route_path.startswith("/v1/")):
-            continue
-        params = [m.group(1) for m in PARAM.finditer(route_path)]
-        values = [str(i) for i in ids] + [marker, f"tp-{marker.lower()}"] if params else [None]
-        for method in sorted(m.upper() for m in operations):
-            for value in values:
-                path = PARAM.sub(value, route_path) if value is not None else route_path
-                if method == "GET":
-                    response = client.get(path, headers=headers_b)
-                else:
-                    response = client.request(method, path, headers=headers_b, json={})
-                exercised += 1
-                # An error message may echo the caller's own path value; that is not a leak.
-                body = response.text.lower().replace((value or "").lower(), "")
-                assert marker.lower() not in body, f"{method} {path} leaked workspace A data"
-                assert response.status_code != 500, f"{method} {path} crashed: {response.text[:200]}"
+    # Reads first, then writes: a write may legitimately store B's own copy of a value
+    # (e.g. a touchpoint key), which B's later reads would then show.
+    operations = app.openapi()["paths"].items()
+    for phase in ("read", "write"):
+        for route_path, methods in operations:
+            if not (route_path.startswith("/api/") or route_path.startswith("/v1/")):
+                continue
+            params = [m.group(1) for m in PARAM.finditer(route_path)]
+            values = [str(i) for i in ids] + [marker, f"tp-{marker.lower()}"] if params else [None]
+            for method in sorted(m.upper() for m in methods):
+                if (method == "GET") != (phase == "read"):
+                    continue
+                for value in values:
+                    path = PARAM.sub(value, route_path) if value is not None else route_path
+                    if method == "GET":
+                        response = client.get(path, headers=headers_b)
+                    else:
+                        response = client.request(method, path, headers=headers_b, json={})
+                    exercised += 1
+                    # An answer may echo the caller's own path value; that is not a leak.
+                    body = response.text.lower().replace((value or "").lower(), "")
+                    assert marker.lower() not in body, f"{method} {path} leaked workspace A data"
+                    assert response.status_code != 500, f"{method} {path} crashed: {response.text[:200]}"
     assert exercised > 30
     assert _snapshot(client, headers_a, person_ids) == before
 

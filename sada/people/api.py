@@ -10,7 +10,15 @@ from sada.core.errors import Invalid
 from sada.core.http import read_json_body
 from sada.core.validation import field_errors
 from sada.people import service
-from sada.people.schemas import IdentifyRequest, IdentifyResult, MergeOut, PersonOut, PersonSummary
+from sada.people.schemas import (
+    AudienceTypeIn,
+    AudienceTypeOut,
+    IdentifyRequest,
+    IdentifyResult,
+    MergeOut,
+    PersonOut,
+    PersonSummary,
+)
 from sada.tenants.auth import access_api_key, actor_for_key
 from sada.tenants.models import Scope
 
@@ -128,3 +136,25 @@ def _merge_out(record: service.PersonMerge) -> MergeOut:
         undone_at=record.undone_at,
         moved_interactions=len(record.moved_interaction_ids or []),
     )
+
+
+@router.get("/audience-types", response_model=list[AudienceTypeOut])
+def audience_types(request: Request) -> list[AudienceTypeOut]:
+    key = access_api_key(request, Scope.READ)
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        return [
+            AudienceTypeOut(key=k, label=label, builtin=b)
+            for k, label, b in service.list_audience_types(session)
+        ]
+
+
+@router.put("/audience-types/{audience_key}", response_model=AudienceTypeOut)
+def define_audience_type(
+    request: Request, audience_key: str, body: AudienceTypeIn
+) -> AudienceTypeOut:
+    key = access_api_key(request, Scope.ADMIN)
+    with request.app.state.services.db.transaction(key.workspace_id) as session:
+        row = service.do_define_audience_type(
+            session, audience_key, body.label, actor=actor_for_key(request, key)
+        )
+        return AudienceTypeOut(key=row.key, label=row.label, builtin=False)

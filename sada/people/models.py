@@ -21,6 +21,18 @@ class IdentityKind(StrEnum):
     ANONYMOUS_ID = "anonymous_id"  # namespace = source (e.g. segment)
 
 
+# Other common names for the built-in audiences.
+AUDIENCE_ALIASES = {
+    "follower": "fan",
+    "fans": "fan",
+    "dealer": "partner",
+    "distributor": "partner",
+    "donor": "investor",
+    "influencer": "media",
+    "customers": "customer",
+    "employees": "employee",
+}
+
 BUILTIN_AUDIENCES = (
     "customer",
     "prospect",

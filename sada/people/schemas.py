@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sada.people.models import AUDIENCE_ALIASES
 
 
 class PersonRef(BaseModel):
@@ -22,6 +24,14 @@ class PersonRef(BaseModel):
     audience: str | None = Field(default=None, max_length=50)
     traits: dict[str, Any] | None = None
     country: str | None = Field(default=None, min_length=2, max_length=2)
+
+    @field_validator("audience")
+    @classmethod
+    def _audience_key(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        key = value.strip().lower().replace(" ", "_")
+        return AUDIENCE_ALIASES.get(key, key)
 
 
 class IdentifyRequest(PersonRef):
@@ -69,3 +79,13 @@ class MergeOut(BaseModel):
     created_at: datetime
     undone_at: datetime | None
     moved_interactions: int
+
+
+class AudienceTypeIn(BaseModel):
+    label: str = Field(default="", max_length=200)
+
+
+class AudienceTypeOut(BaseModel):
+    key: str
+    label: str
+    builtin: bool

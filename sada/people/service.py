@@ -7,6 +7,7 @@ what moved so that `do_unmerge` can put everything back.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -633,3 +634,37 @@ def count_people(session: Session) -> int:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# ---------------------------------------------------------------- audiences
+
+_AUDIENCE_KEY = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
+
+
+def list_audience_types(session: Session) -> list[tuple[str, str, bool]]:
+    custom = session.execute(
+        select(AudienceType.key, AudienceType.label).order_by(AudienceType.key)
+    ).all()
+    return [(key, key, True) for key in BUILTIN_AUDIENCES] + [
+        (k, lbl or k, False) for k, lbl in custom
+    ]
+
+
+def do_define_audience_type(
+    session: Session, key: str, label: str, *, actor: Actor | None = None
+) -> AudienceType:
+    """A workspace's own audience (parents, alumni, volunteers...), usable at ingest."""
+    key = key.strip().lower()
+    if key in BUILTIN_AUDIENCES:
+        raise Invalid(f"{key!r} is a built-in audience")
+    if not _AUDIENCE_KEY.match(key):
+        raise Invalid("audience keys are 2-50 of a-z, 0-9 and '_', starting with a letter")
+    row = session.execute(select(AudienceType).where(AudienceType.key == key)).scalar_one_or_none()
+    if row is None:
+        row = AudienceType(workspace_id=bound_workspace(session), key=key, label=label or key)
+        session.add(row)
+    else:
+        row.label = label or row.label
+    session.flush()
+    record_audit(session, actor, "audience_type.define", "audience_type", key, {"label": row.label})
+    return row
