@@ -332,7 +332,18 @@ def home(request: Request) -> Response:
     return redirect(request, landing_path(user) if user else "/login")
 
 
-# ---------------------------------------------------------------- fonts
+# ---------------------------------------------------------------- fonts and icon
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    from sada.web.core import STATIC_DIR
+
+    return FileResponse(
+        STATIC_DIR / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @router.get("/fonts.css")

@@ -103,6 +103,7 @@ LABELS: dict[str, dict[str, str]] = {
         "90d": N_("Last 90 days"),
         "365d": N_("Last 12 months"),
     },
+    "survey_status": {"draft": N_("Draft"), "active": N_("Active"), "closed": N_("Closed")},
     "band": {"low": N_("Low score"), "mid": N_("Middle score"), "high": N_("High score")},
     "scale": {
         "nps": N_("NPS (0–10)"),

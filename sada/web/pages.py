@@ -20,7 +20,7 @@ from sada.people.service import (
     person_out,
     search_people,
 )
-from sada.web import auth_pages, settings_pages
+from sada.web import auth_pages, settings_pages, survey_pages
 from sada.web.charts import PALETTE, SENTIMENT_COLOURS, Series, bar_chart, line_chart
 from sada.web.core import Page, PageRoute, checked_form, page, redirect, render, require, services
 from sada.web.i18n import zone
@@ -388,3 +388,4 @@ router = APIRouter(include_in_schema=False)
 router.include_router(auth_pages.router)
 router.include_router(pages)
 router.include_router(settings_pages.router)
+router.include_router(survey_pages.router)

@@ -104,6 +104,7 @@ ROLE_ACCESS = {
         "/people": 403,
         "/settings": 403,
         "/feedback/export.csv": 403,
+        "/surveys": 403,
     },
     "analyst": {
         "/overview": 200,
@@ -113,7 +114,13 @@ ROLE_ACCESS = {
         "/feedback/export.csv": 200,
     },
     "agent": {"/overview": 403, "/feedback": 403, "/people": 200, "/settings": 403},
-    "manager": {"/overview": 200, "/feedback": 200, "/people": 200, "/settings": 403},
+    "manager": {
+        "/overview": 200,
+        "/feedback": 200,
+        "/people": 200,
+        "/surveys": 200,
+        "/settings": 403,
+    },
     "admin": {
         "/overview": 200,
         "/settings/users": 200,

@@ -15,6 +15,8 @@ PAGES = [
     "/overview",
     "/feedback",
     "/people",
+    "/surveys",
+    "/surveys/new",
     "/settings",
     "/settings/users",
     "/settings/api-keys",
