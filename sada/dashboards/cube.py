@@ -30,6 +30,10 @@ MAX_PEOPLE_ENTRIES = 2_000_000
 Key = tuple[str, str, str]  # (local day "YYYY-MM-DD", channel, language or "")
 
 
+def _people_index() -> dict[str, set[int]]:
+    return defaultdict(set)
+
+
 @dataclass
 class Cube:
     built_at: float
@@ -41,7 +45,7 @@ class Cube:
         default_factory=lambda: defaultdict(int)
     )
     # Distinct people per local day (None once the workspace is too large to keep them).
-    people: dict[str, set[int]] | None = field(default_factory=lambda: defaultdict(set))
+    people: dict[str, set[int]] | None = field(default_factory=_people_index)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 

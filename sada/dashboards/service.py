@@ -91,7 +91,7 @@ def period_filters(period: str, tz: tzinfo, now: datetime | None = None, **dims:
     return Filters(start=start_local.astimezone(UTC), end=end_local.astimezone(UTC), tz=tz, **clean)
 
 
-def _where(query: Select[Any], f: Filters) -> Select[Any]:
+def _where(query: Any, f: Filters) -> Any:
     query = query.where(Interaction.occurred_at >= f.start, Interaction.occurred_at < f.end)
     if f.channel:
         query = query.where(Interaction.channel == f.channel)
@@ -589,7 +589,7 @@ def _folded_text_matches(session: Session, q: str) -> Any:
         )
         return or_(expr.like(like, escape="\\"), subject.like(like, escape="\\"))
     # SQLite: the exact Python folding, registered on this connection.
-    raw = session.connection().connection.driver_connection
+    raw: Any = session.connection().connection.driver_connection
     raw.create_function("sada_fold", 1, _fold_or_none, deterministic=True)
     return or_(
         func.sada_fold(Interaction.text).like(like, escape="\\"),
@@ -637,7 +637,7 @@ def _json_has(session: Session, analysis: Any, name: str) -> Any:
     if dialect_name(session) == "postgresql":
         import json
 
-        return column.op("@>")(func.cast(json.dumps([{key: value}]), column.type))
+        return column.op("@>")(func.cast(literal(json.dumps([{key: value}])), column.type))
     return exists(
         select(literal(1))
         .select_from(text(f"json_each({table}.{column.key}) AS je"))

@@ -82,9 +82,9 @@ async def login_submit(request: Request) -> Response:
             email=email,
             error=N_("Wrong email or password."),
         )
-    response = RedirectResponse(target or "/", status_code=303)
-    set_session_cookie(request, response, token)
-    return response
+    done = RedirectResponse(target or "/", status_code=303)
+    set_session_cookie(request, done, token)
+    return done
 
 
 @router.post("/logout")

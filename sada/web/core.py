@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, Signer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from jinja2.ext import _make_new_gettext, _make_new_ngettext  # type: ignore[attr-defined]
+from jinja2.ext import _make_new_gettext, _make_new_ngettext
 from markupsafe import Markup
 
 from sada.core.errors import Forbidden, NotFound, RateLimited, SadaError, Unauthorized
@@ -115,7 +115,7 @@ def make_state(settings: Any) -> WebState:
 
 
 def state(request: Request) -> WebState:
-    return request.app.state.web  # type: ignore[no-any-return]
+    return request.app.state.web
 
 
 def services(request: Request) -> Any:
@@ -137,7 +137,7 @@ def _session_token(request: Request) -> str | None:
 
 def optional_user(request: Request) -> SignedIn | None:
     if "web_user" in request.state._state:
-        return request.state.web_user  # type: ignore[no-any-return]
+        return request.state.web_user
     token = _session_token(request)
     user = None
     if token:
@@ -333,7 +333,7 @@ def render(p: Page, template: str, status_code: int = 200, **context: Any) -> HT
             path=request.url.path,
             url_with=lambda **kw: url_with(request, **kw),
             static=lambda path: static_url(request, path),
-            role_label=lambda role: trans.gettext(ROLE_LABELS.get(role, role)),
+            role_label=lambda role: trans.gettext(ROLE_LABELS.get(role) or str(role)),
             label=labeler(trans.gettext),
             **context,
         )
@@ -408,9 +408,9 @@ class PageRoute(APIRoute):
             except NotFound as exc:
                 return render_error(request, 404, exc.message)
             except RateLimited as exc:
-                response = render_error(request, 429, exc.message)
-                response.headers["Retry-After"] = str(max(1, int(exc.retry_after + 0.999)))
-                return response
+                limited = render_error(request, 429, exc.message)
+                limited.headers["Retry-After"] = str(max(1, int(exc.retry_after + 0.999)))
+                return limited
             except SadaError as exc:
                 return render_error(request, exc.status_code, exc.message)
 

@@ -20,6 +20,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from markupsafe import Markup
 
+_Date = date  # the Formatter has methods named date and datetime
+_DateTime = datetime
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
 
@@ -185,15 +187,15 @@ class Formatter:
             f"{y:04d}/{m:02d}/{d:02d}" if self.calendar == "jalali" else f"{y:04d}-{m:02d}-{d:02d}"
         )
 
-    def short_date(self, day: date) -> str:
+    def short_date(self, day: _Date) -> str:
         _y, m, d = self._cal(day)
         return self._d(f"{m:02d}/{d:02d}")
 
-    def datetime(self, value: datetime | None) -> str:
+    def datetime(self, value: _DateTime | None) -> str:
         if value is None:
             return "–"
         moment = self.local(value)
         return f"{self.date(moment.date())} {self._d(moment.strftime('%H:%M'))}"
 
-    def iso(self, value: datetime) -> str:
+    def iso(self, value: _DateTime) -> str:
         return self.local(value).isoformat(timespec="minutes")

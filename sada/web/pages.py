@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -127,7 +129,7 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
                         )
                     ],
                     rtl=rtl,
-                    y_fmt=lambda v, d=decimals: p.fmt.num(v, d),
+                    y_fmt=partial(p.fmt.num, decimals=decimals),
                     y_min=-100.0 if m["metric"] == "nps" else 0.0 if m["metric"] == "csat" else 1.0,
                     y_max=100.0 if m["metric"] in ("nps", "csat") else 7.0,
                 ),
@@ -206,7 +208,7 @@ def feedback_csv(request: Request, me: SignedIn = Depends(require("export"))) ->
     eq = _explorer_query(request, me, p)
     db = services(request).db
 
-    def body():  # type: ignore[no-untyped-def]
+    def body() -> Iterator[bytes]:
         with db.reader(me.workspace_id) as session:
             yield from dash.csv_chunks(dash.iter_export(session, eq))
 

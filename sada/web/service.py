@@ -297,7 +297,7 @@ def do_reset_password(db: Database, token: str, new_password: str) -> int:
             update(PasswordReset)
             .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
             .values(used_at=utcnow())
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         if not claimed:
             raise NotFound("this link is invalid or has expired")
         session.execute(
@@ -410,7 +410,7 @@ def do_accept_invitation(
             update(Invitation)
             .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
             .values(accepted_at=utcnow())
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         if not claimed:
             raise NotFound("this invitation is invalid or has expired")
         if not has_account:
