@@ -22,8 +22,9 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# FastAPI's interactive API docs load their assets from a CDN; they get no CSP of ours.
-_NO_CSP_PREFIXES = ("/api/docs",)
+# The API docs page (Swagger UI from the swagger-ui-bundle package) styles elements inline.
+DOCS_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+_DOCS_PREFIX = "/api/docs"
 
 
 class SecurityHeaders:
@@ -37,7 +38,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        with_csp = not path.startswith(_NO_CSP_PREFIXES)
+        csp = DOCS_CSP if path.startswith(_DOCS_PREFIX) else CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -49,8 +50,7 @@ class SecurityHeaders:
                     (b"x-frame-options", b"DENY"),
                     (b"cross-origin-opener-policy", b"same-origin"),
                 ]
-                if with_csp:
-                    extra.append((b"content-security-policy", CSP.encode()))
+                extra.append((b"content-security-policy", csp.encode()))
                 content_type = dict(headers).get(b"content-type", b"")
                 if content_type.startswith(b"text/html") and b"cache-control" not in names:
                     extra.append((b"cache-control", b"no-store"))

@@ -60,6 +60,8 @@ def test_no_page_or_asset_references_an_external_host(db: Any, workspace: Any, l
             assert _external(html) == [], (path, lang, _external(html))
             seen_assets.update(re.findall(r'(?:href|src)="(/(?:static|fonts)[^"]+)"', html))
     assert any("app.css" in a for a in seen_assets) and any("app.js" in a for a in seen_assets)
+    docs = client.get("/api/docs").text
+    assert _external(docs) == [], _external(docs)
     for asset in [*seen_assets, "/fonts.css"]:
         body = client.get(asset).text
         assert _external(body) == [], (asset, _external(body))
