@@ -28,8 +28,52 @@ OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": 
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
+def _domain_pages() -> list[Path]:
+    """Other domains' page modules (`sada/<domain>/web.py`) render in the same shell."""
+    return sorted(p for p in ROOT.glob("*/web.py") if p.parent.name not in ("web", "dashboards"))
+
+
+def _inline_templates(path: Path) -> list[tuple[str, int, str | tuple[str, ...]]]:
+    """Messages of Jinja templates kept in a module's `_TEMPLATES` dict of strings."""
+    import importlib
+    import io
+
+    from jinja2.ext import babel_extract
+
+    module_name = "sada." + path.parent.name + ".web"
+    try:
+        templates = getattr(importlib.import_module(module_name), "_TEMPLATES", {})
+    except ImportError:
+        return []
+    found: list[tuple[str, int, str | tuple[str, ...]]] = []
+    for name, source in templates.items():
+        for lineno, _func, message, _comments in babel_extract(
+            io.BytesIO(source.encode()), list(KEYWORDS), [], OPTIONS["**/templates/**.html"]
+        ):
+            if isinstance(message, tuple):
+                parts = tuple(m for m in message if m)
+                message = parts[0] if len(parts) == 1 else parts
+            if message:
+                found.append((f"{module_name}:_TEMPLATES[{name!r}]", lineno, message))
+    return found
+
+
 def extract_messages() -> Catalog:
     catalog = Catalog(project="Sada", charset="utf-8")
+    for page_module in _domain_pages():
+        with page_module.open("rb") as handle:
+            from babel.messages.extract import extract
+
+            for lineno, message, comments, context in extract(
+                "python", handle, keywords=KEYWORDS, strip_comment_tags=True
+            ):
+                if message:
+                    rel = page_module.relative_to(ROOT.parent).as_posix()
+                    catalog.add(
+                        message, None, [(rel, lineno)], auto_comments=comments, context=context
+                    )
+        for where, lineno, message in _inline_templates(page_module):
+            catalog.add(message, None, [(where, lineno)])
     for source in SOURCES:
         for filename, lineno, message, comments, context in extract_from_dir(
             str(source), METHOD_MAP, options_map=OPTIONS, keywords=KEYWORDS, strip_comment_tags=True

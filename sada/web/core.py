@@ -12,6 +12,7 @@ import hmac
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -96,6 +97,7 @@ def make_state(settings: Any) -> WebState:
         lstrip_blocks=True,
     )
     env.policies["ext.i18n.trimmed"] = True
+    env.globals["domain_pages"] = domain_pages()
     versions = {}
     for path in STATIC_DIR.rglob("*"):
         if path.is_file():
@@ -305,6 +307,18 @@ class Page:
 def page(request: Request, user: SignedIn | None = None) -> Page:
     lang = pick_language(request, user)
     return Page(request=request, user=user, lang=lang, fmt=formatter(request, user, lang))
+
+
+@lru_cache(maxsize=1)
+def domain_pages() -> frozenset[str]:
+    """Which other domains serve pages in this shell (for the navigation)."""
+    import importlib.util
+
+    return frozenset(
+        name
+        for name in ("cases", "journeys")
+        if importlib.util.find_spec(f"sada.{name}.web") is not None
+    )
 
 
 def static_url(request: Request, path: str) -> str:
