@@ -178,6 +178,13 @@ def test_every_page_in_four_languages(site: dict[str, Any], browser: Any) -> Non
         "audit": "/settings/audit",
         "account": "/account",
     }
+    # Other domains' pages in the same shell, when those domains are installed.
+    from sada.web.core import domain_pages
+
+    if "journeys" in domain_pages():
+        pages["journeys"] = "/journeys"
+    if "cases" in domain_pages():
+        pages.update(inbox="/inbox", cases="/cases", performance="/performance", rules="/rules")
     for lang in LANGS:
         for name, path in pages.items():
             sep = "&" if "?" in path else "?"
