@@ -46,6 +46,7 @@ def main(
 
 
 def _db():  # type: ignore[no-untyped-def]
+    import sada.db.registry  # noqa: F401 - every table known before any query
     from sada.db.engine import open_database
     from sada.settings import get_settings
 

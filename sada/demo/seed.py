@@ -234,27 +234,49 @@ class DemoContext:
     now: datetime
 
 
-# Other domains register demo seeders as "module:function" taking a DemoContext.
-DOMAIN_DEMOS = [
-    "sada.journeys.demo:seed_demo_journeys_context",
-    "sada.feedback.demo:seed_demo_context",
-    "sada.cases.demo:seed_demo_context",
+def _demo_journeys(ctx: DemoContext) -> None:
+    from sada.journeys.demo import seed_demo_journeys
+
+    seed_demo_journeys(ctx.db, ctx.workspace_id)
+
+
+def _demo_surveys(ctx: DemoContext) -> None:
+    from sada.feedback.demo import seed_demo_surveys
+
+    by_lang: dict[str, list[int]] = {}
+    for person in ctx.people:
+        if person.audience in ("customer", "employee", "fan"):
+            by_lang.setdefault(person.language, []).append(person.id)
+    employees = [p.id for p in ctx.people if p.audience == "employee"]
+    seed_demo_surveys(
+        ctx.db,
+        ctx.workspace_id,
+        ctx.rng,
+        by_lang,
+        ctx.moods,
+        responses=min(10_000, len(ctx.people) // 2),
+        employee_ids=employees,
+        now=ctx.now,
+    )
+
+
+# Other domains' demo data, in order; each is skipped when its domain is not installed.
+DOMAIN_DEMOS: list[tuple[str, Callable[[DemoContext], None]]] = [
+    ("sada.journeys.demo", _demo_journeys),
+    ("sada.feedback.demo", _demo_surveys),
 ]
 
 
 def _domain_demos() -> list[tuple[str, Callable[[DemoContext], None]]]:
     found = []
-    for spec in DOMAIN_DEMOS:
-        module_name, _, attr = spec.partition(":")
+    for module_name, fn in DOMAIN_DEMOS:
         try:
-            module = importlib.import_module(module_name)
+            importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
             if exc.name and module_name.startswith(exc.name):
                 continue
             raise
-        fn = getattr(module, attr, None)
-        if fn is not None:
-            found.append((module_name, fn))
+        found.append((module_name, fn))
     return found
 
 
@@ -591,6 +613,26 @@ def _generate_interactions(state: SeedState, target: int) -> None:
                 break
             item = content.make_order_item(rng, lang)
             amount = round(rng.lognormvariate(3.8, 0.7), 2)
+            checkout_channel = rng.choice(["web", "app", "app"])
+            if rng.random() < 0.08:  # a failed payment attempt before the purchase
+                _add(
+                    state,
+                    person,
+                    t - timedelta(minutes=3),
+                    checkout_channel,
+                    "page_view",
+                    touchpoint="checkout",
+                    attributes={"error": "true", "step": "payment"},
+                )
+            _add(
+                state,
+                person,
+                t - timedelta(minutes=1),
+                checkout_channel,
+                "page_view",
+                touchpoint="checkout",
+                attributes={"step": "cart"},
+            )
             _add(
                 state,
                 person,
@@ -746,7 +788,9 @@ def _support(
         else None
     )
     kind = "complaint" if sentiment == "negative" and rng.random() < 0.6 else "message"
-    _add(
+    if kind == "complaint" and topic == "delivery":
+        touchpoint = "delivery"  # complaints are filed against the touchpoint that hurt
+    inbound = _add(
         state,
         person,
         when,
@@ -767,6 +811,9 @@ def _support(
             if social
             else timedelta(hours=rng.uniform(4.5, 30) if slow else rng.uniform(0.2, 3.5))
         )
+        # First-response targets: 30 minutes on social media, 4 hours elsewhere.
+        breached = delay > (timedelta(minutes=30) if social else timedelta(hours=4))
+        inbound["attributes"] = {**inbound["attributes"], "sla_breached": breached}
         _add(
             state,
             person,
