@@ -96,7 +96,7 @@ def discover_themes(
     if n < 2:
         return []
     x = np.asarray(vectors, dtype=np.float32)
-    if center is not None:
+    if center is not None and center.shape[-1] == x.shape[1]:
         x = x - center
     x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
     k = min(k or choose_k(n), n)
