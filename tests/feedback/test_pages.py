@@ -63,6 +63,18 @@ def test_persian_page_is_rtl_small_and_self_contained(client, db, workspace):  #
     assert html.index("اصلاً") < html.index("خیلی زیاد")  # low label first, at the reading start
     assert "چقدر احتمال" in html and 'hreflang="zh"' in html
     assert "<legend" in html and 'aria-labelledby="l-why_low"' in html
+    # Inline style and script are allowed by hash only; no unsafe-inline, no style attributes.
+    csp = r.headers["content-security-policy"]
+    assert "unsafe-inline" not in csp and "'sha256-" in csp and "frame-ancestors *" in csp
+    assert " style=" not in html
+    import base64
+    import hashlib
+
+    for tag in ("style", "script"):
+        inline = re.search(rf"<{tag}>(.*?)</{tag}>", html, re.S)
+        assert inline, tag
+        digest = base64.b64encode(hashlib.sha256(inline.group(1).encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp, tag
 
 
 def test_language_from_browser_and_fallback(client, db, workspace):  # type: ignore[no-untyped-def]
