@@ -260,10 +260,17 @@ def _demo_surveys(ctx: DemoContext) -> None:
     )
 
 
+def _demo_cases(ctx: DemoContext) -> None:
+    from sada.cases.demo import seed_demo_cases
+
+    seed_demo_cases(ctx)
+
+
 # Other domains' demo data, in order; each is skipped when its domain is not installed.
 DOMAIN_DEMOS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("sada.journeys.demo", _demo_journeys),
     ("sada.feedback.demo", _demo_surveys),
+    ("sada.cases.demo", _demo_cases),
 ]
 
 
