@@ -240,7 +240,9 @@ def reanalyze(
     workspace: str = typer.Option(..., "--workspace", help="Workspace name."),
     since: str | None = typer.Option(None, "--since", help="ISO date: interactions from then on."),
     until: str | None = typer.Option(None, "--until", help="ISO date: interactions before then."),
-    embeddings: bool = typer.Option(True, "--embeddings/--no-embeddings"),
+    embeddings: bool = typer.Option(
+        True, "--embeddings/--no-embeddings", help="Use sentence embeddings when installed."
+    ),
 ) -> None:
     """Re-run the pipeline over interactions (e.g. after a model or topic change)."""
     from rich.progress import (
@@ -281,10 +283,10 @@ def reanalyze(
 @app.command("themes")
 def themes(
     workspace: str = typer.Option(..., "--workspace", help="Workspace name."),
-    since: str | None = typer.Option(None, "--since"),
-    until: str | None = typer.Option(None, "--until"),
+    since: str | None = typer.Option(None, "--since", help="ISO date: interactions from then on."),
+    until: str | None = typer.Option(None, "--until", help="ISO date: interactions before then."),
     k: int | None = typer.Option(None, help="Number of themes (default: chosen from the data)."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print themes as JSON."),
 ) -> None:
     """Discover themes over a period: clusters of embeddings labelled by distinctive words."""
     from sada.text.themes import discover_workspace_themes
@@ -308,10 +310,10 @@ def themes(
 
 @topic_app.command("add")
 def topic_add(
-    name: str = typer.Argument(...),
-    workspace: str = typer.Option(..., "--workspace"),
+    name: str = typer.Argument(..., help="Topic, brand or competitor name."),
+    workspace: str = typer.Option(..., "--workspace", help="Workspace name."),
     kind: str = typer.Option("topic", help="topic, brand or competitor"),
-    description: str = typer.Option(""),
+    description: str = typer.Option("", help="What the topic is about (any language)."),
     example: list[str] = typer.Option(
         [], "--example", help="Example phrase (any language); repeat."
     ),
@@ -333,7 +335,8 @@ def topic_add(
 
 @topic_app.command("list")
 def topic_list(
-    workspace: str = typer.Option(..., "--workspace"), as_json: bool = typer.Option(False, "--json")
+    workspace: str = typer.Option(..., "--workspace", help="Workspace name."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List the workspace's topics, brands and competitors."""
     from sada.text.service import list_topics
