@@ -168,3 +168,21 @@ def test_migration_matches_text_models(db: Database) -> None:
         )
     text_diffs = [d for d in diffs if "text_" in repr(d)]
     assert text_diffs == []
+
+
+def test_worker_survives_odd_payloads_and_texts(db: Database, workspace) -> None:  # type: ignore[no-untyped-def]
+    from sada.text.tasks import analyze_job
+
+    odd = [
+        ("o1", "x" * 60_000 + " great service"),
+        ("o2", "😀😀😀"),
+        ("o3", "bad \ufffd bytes \u202e and controls \x07 https://x.y @who"),
+    ]
+    ids = ingest(db, workspace.id, odd)
+    analyze_job(db, workspace.id, {"interaction_ids": ["nope", None, 10**12, *ids]})
+    analyze_job(db, workspace.id, {"interaction_ids": []})
+    with pytest.raises(ValueError):
+        analyze_job(db, workspace.id, {"interaction_ids": "1,2"})
+    stored = analyses(db, workspace.id)
+    assert set(stored) == set(ids)
+    assert stored[ids[1]].language == "und" and stored[ids[1]].sentiment == "neutral"
