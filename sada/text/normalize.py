@@ -20,7 +20,6 @@ reader considers the same word fold to the same string.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from functools import lru_cache
@@ -123,11 +122,22 @@ def normalize(text: str, lang: str | None = None) -> str:
 
 @lru_cache(maxsize=1)
 def _t2s_table() -> dict[int, str]:
-    path = _DATA / "zh_t2s.json"
-    if not path.exists():
+    """Traditional -> simplified characters, from the installed `hanziconv` tables.
+
+    Only characters whose traditional form differs and is never itself a
+    simplified character, so simplified text is left untouched.
+    """
+    try:
+        from hanziconv import charmap
+    except ModuleNotFoundError:
         return {}
-    mapping: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))["map"]
-    return {ord(k): v for k, v in mapping.items()}
+    simplified = set(charmap.simplified_charmap)
+    mapping: dict[int, str] = {}
+    for trad, simp in zip(charmap.traditional_charmap, charmap.simplified_charmap, strict=True):
+        if trad == simp or trad in simplified or trad.isspace():
+            continue
+        mapping.setdefault(ord(trad), simp)
+    return mapping
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,6 @@ they exist. Words are stored as `model_text` sees them (folded letters, lower ca
 
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -74,15 +73,37 @@ _DATA = Path(__file__).parent / "models_data"
 
 
 @lru_cache(maxsize=1)
+def vader_words() -> dict[str, int]:
+    """VADER's strong English words as ±1 (|valence| ≥ 1) or ±2 (≥ 2.5).
+
+    Kept: alphabetic entries, and a few with an apostrophe. Empty when the
+    package is missing (the English model then loses a few points).
+    """
+    try:
+        import vaderSentiment
+    except ModuleNotFoundError:
+        return {}
+    source = Path(vaderSentiment.__file__).parent / "vader_lexicon.txt"
+    words: dict[str, int] = {}
+    for line in source.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) < 2:
+            continue
+        token, value = parts[0].strip().lower(), float(parts[1])
+        if not re.fullmatch(r"[a-z]+(?:'[a-z]+)?", token) or abs(value) < 1.0:
+            continue
+        words[token] = (2 if abs(value) >= 2.5 else 1) * (1 if value > 0 else -1)
+    return words
+
+
+@lru_cache(maxsize=1)
 def lexicon() -> tuple[dict[str, int], frozenset[str], list[tuple[str, int]]]:
     """(word -> ±1/±2 for alphabetic languages, negators, Chinese terms longest first).
 
-    English adds the VADER lexicon (MIT, C.J. Hutto) shipped as lexicon_en.json.
+    English adds the VADER lexicon (MIT, C.J. Hutto), read from the installed
+    `vaderSentiment` package rather than copied into Sada.
     """
-    words: dict[str, int] = {}
-    path = _DATA / "lexicon_en.json"
-    if path.exists():
-        words.update(json.loads(path.read_text(encoding="utf-8"))["words"])
+    words: dict[str, int] = dict(vader_words())
     for lang in ("en", "ar", "fa"):
         for w in _POS[lang].split():
             words.setdefault(_fold(w.replace("_", " ")), 1)
