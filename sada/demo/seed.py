@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -216,8 +217,11 @@ def seed_demo(
                 moods=moods,
                 now=state.now,
             )
-            for _name, fn in extras:
+            for name, fn in extras:
+                progress.update(task, description=f"demo data: {name.split('.')[1]}")
+                started = time.perf_counter()
                 fn(context)
+                progress.console.log(f"{name.split('.')[1]} demo data in {time.perf_counter() - started:.1f} s")
                 progress.advance(task, 1)
     return _info(len(state.people), len(state.interactions), api_key)
 
