@@ -647,8 +647,19 @@ def _json_has(session: Session, analysis: Any, name: str) -> Any:
     )
 
 
+# Roles that see personal data (emails, phones, card numbers...) found in texts;
+# the others, and exports by anyone but owners and admins, get the redacted text.
+ROLES_SEEING_PII = frozenset({"owner", "admin", "manager", "agent"})
+ROLES_EXPORTING_PII = frozenset({"owner", "admin"})
+
+
 def explore(
-    session: Session, eq: ExplorerQuery, *, limit: int = 50, offset: int = 0
+    session: Session,
+    eq: ExplorerQuery,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    redact: bool = False,
 ) -> list[FeedbackRow]:
     analysis = text_model()
     query = _explorer_query(session, eq, analysis)
@@ -659,7 +670,7 @@ def explore(
             .offset(offset)
         ).scalars()
     )
-    return _feedback_rows(session, rows, analysis)
+    return _feedback_rows(session, rows, analysis, redact=redact)
 
 
 def count_feedback(session: Session, eq: ExplorerQuery) -> int:
@@ -668,7 +679,7 @@ def count_feedback(session: Session, eq: ExplorerQuery) -> int:
 
 
 def _feedback_rows(
-    session: Session, rows: list[Interaction], analysis: Any | None
+    session: Session, rows: list[Interaction], analysis: Any | None, *, redact: bool = False
 ) -> list[FeedbackRow]:
     person_ids = {r.person_id for r in rows if r.person_id}
     names = (
@@ -703,20 +714,53 @@ def _feedback_rows(
                 touchpoint=touchpoints.get(r.touchpoint_id) if r.touchpoint_id else None,
                 language=r.language or (a.language if a else None),
                 subject=r.subject,
-                text=r.text or "",
+                text=_shown_text(r, a, redact),
                 rating=r.rating,
                 rating_scale=r.rating_scale,
                 person_id=r.person_id,
                 person_name=names.get(r.person_id) if r.person_id else None,
                 sentiment=a.sentiment if a else None,
-                sentences=list(a.sentences or []) if a else [],
+                sentences=_shown_sentences(r, a, redact),
                 aspects=list(a.aspects or []) if a else [],
             )
         )
     return out
 
 
-def iter_export(session: Session, eq: ExplorerQuery) -> Iterator[FeedbackRow]:
+def _shown_text(row: Interaction, analysis: Any | None, redact: bool) -> str:
+    """The original text, or the redacted one when PII was found and must be hidden.
+
+    A text not analysed yet is redacted on the spot (PII detection is cheap; the
+    slow part of the analysis is sentiment and embeddings).
+    """
+    if not redact:
+        return row.text or ""
+    if analysis is None:
+        from sada.text.pii import redact as redact_pii
+
+        return redact_pii(row.text)[0] if row.text else ""
+    if analysis.pii and analysis.redacted_text is not None:
+        return str(analysis.redacted_text)
+    return row.text or ""
+
+
+def _shown_sentences(row: Interaction, analysis: Any | None, redact: bool) -> list[dict[str, Any]]:
+    """Sentences as analysed (from the redacted text); with PII access, their original words."""
+    if analysis is None:
+        return []
+    sentences = [dict(s) for s in analysis.sentences or []]
+    if redact or not analysis.pii or not row.text:
+        return sentences
+    for sentence in sentences:
+        start, end = sentence.get("start"), sentence.get("end")
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(row.text):
+            sentence["text"] = row.text[start:end]
+    return sentences
+
+
+def iter_export(
+    session: Session, eq: ExplorerQuery, *, redact: bool = False
+) -> Iterator[FeedbackRow]:
     analysis = text_model()
     query = _explorer_query(session, eq, analysis).order_by(
         Interaction.occurred_at.desc(), Interaction.id.desc()
@@ -726,7 +770,7 @@ def iter_export(session: Session, eq: ExplorerQuery) -> Iterator[FeedbackRow]:
         rows = list(session.execute(query.limit(1000).offset(done)).scalars())
         if not rows:
             return
-        yield from _feedback_rows(session, rows, analysis)
+        yield from _feedback_rows(session, rows, analysis, redact=redact)
         done += len(rows)
 
 

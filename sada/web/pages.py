@@ -185,7 +185,13 @@ def feedback(request: Request, me: SignedIn = Depends(require("feedback"))) -> R
         page_no = 1
     with services(request).db.reader(me.workspace_id) as session:
         options = dash.filter_options(session, eq.filters.tz)
-        rows = dash.explore(session, eq, limit=PAGE_SIZE + 1, offset=(page_no - 1) * PAGE_SIZE)
+        rows = dash.explore(
+            session,
+            eq,
+            limit=PAGE_SIZE + 1,
+            offset=(page_no - 1) * PAGE_SIZE,
+            redact=me.role not in dash.ROLES_SEEING_PII,
+        )
     more = len(rows) > PAGE_SIZE
     return render(
         p,
@@ -210,7 +216,9 @@ def feedback_csv(request: Request, me: SignedIn = Depends(require("export"))) ->
 
     def body() -> Iterator[bytes]:
         with db.reader(me.workspace_id) as session:
-            yield from dash.csv_chunks(dash.iter_export(session, eq))
+            yield from dash.csv_chunks(
+                dash.iter_export(session, eq, redact=me.role not in dash.ROLES_EXPORTING_PII)
+            )
 
     _audit_export(request, me, "csv")
     return StreamingResponse(
@@ -225,7 +233,9 @@ def feedback_xlsx(request: Request, me: SignedIn = Depends(require("export"))) -
     p = page(request, me)
     eq = _explorer_query(request, me, p)
     with services(request).db.reader(me.workspace_id) as session:
-        data = dash.xlsx_bytes(dash.iter_export(session, eq))
+        data = dash.xlsx_bytes(
+            dash.iter_export(session, eq, redact=me.role not in dash.ROLES_EXPORTING_PII)
+        )
     _audit_export(request, me, "xlsx")
     return Response(
         data,

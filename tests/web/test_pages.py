@@ -80,7 +80,7 @@ def test_exports_guard_formulas_and_carry_a_bom(db: Any, workspace: Any, login: 
         workspace.id,
         [item(1, '=HYPERLINK("http://evil")', subject="+cmd|' /C calc'!A0"), item(2, "سلام دنیا")],
     )
-    client = login("analyst")
+    client = login("admin")
     response = client.get("/feedback/export.csv?period=7d")
     assert response.status_code == 200
     assert response.content.startswith("\ufeff".encode())
@@ -96,6 +96,38 @@ def test_exports_guard_formulas_and_carry_a_bom(db: Any, workspace: Any, login: 
     values = [c.value for row in sheet.iter_rows() for c in row]
     assert '\'=HYPERLINK("http://evil")' in values and "سلام دنیا" in values
     assert all(not (isinstance(v, str) and v.startswith("=")) for v in values)
+
+
+def test_personal_data_in_texts_is_redacted_for_roles_without_access(
+    db: Any, workspace: Any, login: Any
+) -> None:
+    from sada.jobs.registry import get_handler
+
+    results = ingest(
+        db,
+        workspace.id,
+        [
+            item(1, "شماره من ۰۹۱۲۳۴۵۶۷۸۹ است و ایمیلم reza.k@example.com — سفارش دیر رسید"),
+            item(2, "Card 4111 1111 1111 1111 was charged twice"),
+            item(3, "not analysed yet: call me on +44 7700 900123 please"),
+        ],
+    )
+    handler = get_handler("text.analyze")
+    assert handler is not None
+    handler(db, workspace.id, {"interaction_ids": [r.id for r in results[:2]]})
+    secrets = ["۰۹۱۲۳۴۵۶۷۸۹", "reza.k@example.com", "4111 1111 1111 1111", "+44 7700 900123"]
+
+    analyst = login("analyst").get("/feedback?period=7d")
+    assert analyst.status_code == 200
+    assert not any(s in analyst.text for s in secrets), "an analyst saw personal data"
+    assert "سفارش دیر رسید" in analyst.text and "charged twice" in analyst.text
+    assert "not analysed yet: call me on" in analyst.text  # redacted on the spot, not hidden
+    export = login("analyst").get("/feedback/export.csv?period=7d").content.decode("utf-8-sig")
+    assert not any(s in export for s in secrets)
+    manager = login("manager").get("/feedback?period=7d").text
+    assert [s for s in secrets[:3] if s not in manager] == []
+    admin_export = login("admin").get("/feedback/export.csv?period=7d").content.decode("utf-8-sig")
+    assert all(s in admin_export for s in secrets)
 
 
 def test_person_360_shows_timeline_and_merge_then_unmerge_with_confirmation(
