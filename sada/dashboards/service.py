@@ -887,3 +887,58 @@ def person_channels(session: Session, person_id: int) -> list[tuple[str, int]]:
         .group_by(Interaction.channel)
     ).all()
     return sorted(((c, int(n)) for c, n in rows), key=lambda r: -r[1])
+
+
+# ---------------------------------------------------------------- the open loop
+
+
+@dataclass
+class OpenCase:
+    id: int
+    title: str
+    priority: str
+    due_at: datetime | None
+    overdue: bool
+
+
+@dataclass
+class OpenLoop:
+    open_cases: int
+    overdue: int
+    urgent: int
+    latest: list[OpenCase]
+    unread_alerts: int
+    alerts: list[tuple[str, str | None]]
+
+
+def open_loop(session: Session, user_id: int) -> OpenLoop | None:
+    """Open cases and this user's unread alerts, when the cases domain is installed."""
+    try:
+        case_model = importlib.import_module("sada.cases.models").Case
+        notification = importlib.import_module("sada.automation.models").Notification
+    except (ModuleNotFoundError, AttributeError):
+        return None
+    now = datetime.now(UTC)
+    is_open = case_model.status.in_(["open", "in_progress"])
+    open_cases, overdue, urgent = session.execute(
+        select(
+            func.count(),
+            func.count().filter(case_model.due_at < now),
+            func.count().filter(case_model.priority == "urgent"),
+        ).where(is_open)
+    ).one()
+    latest = [
+        OpenCase(c.id, c.title, c.priority, c.due_at, bool(c.due_at and c.due_at < now))
+        for c in session.execute(
+            select(case_model).where(is_open).order_by(case_model.id.desc()).limit(5)
+        ).scalars()
+    ]
+    unread_filter = (notification.user_id == user_id, notification.read_at.is_(None))
+    unread = session.execute(select(func.count()).where(*unread_filter)).scalar_one()
+    alerts = [
+        (n.title, n.link)
+        for n in session.execute(
+            select(notification).where(*unread_filter).order_by(notification.id.desc()).limit(5)
+        ).scalars()
+    ]
+    return OpenLoop(int(open_cases), int(overdue), int(urgent), latest, int(unread), alerts)

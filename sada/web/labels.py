@@ -34,6 +34,12 @@ LABELS: dict[str, dict[str, str]] = {
         "app_store": N_("App Store"),
         "play_store": N_("Google Play"),
     },
+    "priority": {
+        "low": N_("Low"),
+        "normal": N_("Normal"),
+        "high": N_("High"),
+        "urgent": N_("Urgent"),
+    },
     "sentiment": {
         "positive": N_("Positive"),
         "neutral": N_("Neutral"),

@@ -67,6 +67,7 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         topics = dash.top_topics(session, f)
         changes = dash.significant_changes(session, f, current=channels)
         metrics = dash.metric_trends(session, f)
+        loop = dash.open_loop(session, me.user_id)
     labels = [_bucket_label(p, b) for b, _n in volume]
     charts: dict[str, Any] = {}
     charts["volume"] = line_chart(
@@ -150,6 +151,7 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         changes=changes,
         metrics=metrics,
         metric_charts=metric_charts,
+        loop=loop,
         charts=charts,
         periods=list(dash.PERIODS),
         period=request.query_params.get("period", dash.DEFAULT_PERIOD),

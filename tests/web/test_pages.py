@@ -340,3 +340,23 @@ def test_password_reset_by_email(
     assert sign_in(mail_client, email, PASSWORD).status_code == 401
     assert sign_in(mail_client, email, "brand-new-secret").status_code == 303
     assert mail_client.get(link).status_code == 404
+
+
+def test_overview_shows_open_cases_and_overdue(db: Any, workspace: Any, login: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sada.cases.service import do_create_case
+
+    with db.transaction(workspace.id) as session:
+        do_create_case(
+            session,
+            title="Late delivery to Mashhad",
+            priority="urgent",
+            due_at=datetime.now(UTC) - timedelta(hours=2),
+        )
+        do_create_case(session, title="Refund question", priority="low", due_hours=48)
+    html = login("viewer").get("/?lang=fa").text
+    assert "پرونده‌های باز" in html and "Late delivery to Mashhad" in html
+    assert "فوری" in html  # the urgent priority, translated
+    counts = re.findall(r"<strong>([^<]+)</strong>", html)
+    assert "۲" in counts or "2" in counts
