@@ -321,7 +321,7 @@ def check(session: Session, now: datetime | None = None) -> list[SlaHit]:
         )
     ).scalars()
     for conv in convs:
-        warn = timedelta(minutes=warn_by_policy.get(conv.sla_policy_id, 0) or 0)
+        warn = timedelta(minutes=warn_by_policy.get(conv.sla_policy_id or 0, 0) or 0)
         checks = [("first_response", conv.first_response_due_at, conv.first_response_at)]
         if conv.paused_at is None:
             checks.append(("resolution", conv.resolution_due_at, conv.solved_at))
@@ -348,7 +348,7 @@ def check(session: Session, now: datetime | None = None) -> list[SlaHit]:
         )
     ).scalars()
     for case in cases:
-        warn = timedelta(minutes=warn_by_policy.get(case.sla_policy_id, 0) or 0)
+        warn = timedelta(minutes=warn_by_policy.get(case.sla_policy_id or 0, 0) or 0)
         for metric, due, done in (
             ("first_response", case.contact_due_at, case.contacted_at),
             ("resolution", case.due_at, case.resolved_at),

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from sada import __version__
+
+if TYPE_CHECKING:
+    from sada.db.engine import Database
 
 app = typer.Typer(help="Sada: customer and audience experience management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -45,7 +49,7 @@ def main(
     """Sada: one interaction log, one profile per person, in four languages."""
 
 
-def _db():  # type: ignore[no-untyped-def]
+def _db() -> Database:
     import sada.db.registry  # noqa: F401 - every table known before any query
     from sada.db.engine import open_database
     from sada.settings import get_settings
@@ -60,7 +64,7 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
-def _workspace_id(db, name: str) -> int:  # type: ignore[no-untyped-def]
+def _workspace_id(db: Database, name: str) -> int:
     from sada.core.errors import NotFound
     from sada.tenants.service import get_workspace_by_name
 
@@ -76,7 +80,9 @@ def _workspace_id(db, name: str) -> int:  # type: ignore[no-untyped-def]
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = typer.Argument("heads", help="Target revision (default: all heads).")) -> None:
+def db_upgrade(
+    revision: str = typer.Argument("heads", help="Target revision (default: all heads)."),
+) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
     from sada.db.migrate import current_revision, upgrade
 
@@ -389,10 +395,16 @@ def _mount_optional(module: str, name: str, help_text: str) -> None:
     app.add_typer(sub.app, name=name, help=help_text)
 
 
-_mount_optional("sada.automation.cli", "automation", "Rules, alerts, SLA checks, webhooks and inbound mail.")
+_mount_optional(
+    "sada.automation.cli", "automation", "Rules, alerts, SLA checks, webhooks and inbound mail."
+)
 _mount_optional("sada.text.cli", "text", "Text analysis: analyze, evaluate, train, reanalyze.")
 _mount_optional("sada.metrics.cli", "metrics", "Metrics: NPS, CSAT, CES, eNPS, compare, rebuild.")
-_mount_optional("sada.feedback.cli", "surveys", "Surveys: list, send, reminders; also adds `sada import qualtrics|surveymonkey`.")
+_mount_optional(
+    "sada.feedback.cli",
+    "surveys",
+    "Surveys: list, send, reminders; also adds `sada import qualtrics|surveymonkey`.",
+)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -74,6 +74,10 @@ def _driver_converters(dialect: str, table: Table) -> dict[str, Callable[[Any], 
     return converters
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def _sqlite_datetime(value: datetime | None) -> str | None:
     # The text format SQLAlchemy's SQLite DateTime stores (so comparisons keep working).
     if value is None:
@@ -123,14 +127,8 @@ def insert_many_ignoring_conflicts(
         f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join(marker for _ in columns)}) '
         f"ON CONFLICT ({', '.join(index_elements)}) DO NOTHING"
     )
-    plain = [c not in convert for c in columns]
-    fns = [convert.get(c) for c in columns]
-    values = [
-        tuple(
-            row[c] if keep else fn(row[c]) for c, keep, fn in zip(columns, plain, fns, strict=True)
-        )  # type: ignore[misc]
-        for row in rows
-    ]
+    fns = [convert.get(c, _same) for c in columns]
+    values = [tuple(fn(row[c]) for c, fn in zip(columns, fns, strict=True)) for row in rows]
     dbapi = session.connection().connection.dbapi_connection
     assert dbapi is not None
     cursor = dbapi.cursor()

@@ -3063,7 +3063,7 @@ class _Ctx(dict[str, str]):
         self.city = city
         self.company = company
         self.trad = trad
-        self.digits: dict[int, str] | None = None
+        self.digits: dict[int, int] | None = None
         if lang == "fa" and rng.random() < 0.6:
             self.digits = _FA_DIGITS
         elif lang == "ar" and rng.random() < 0.25:

@@ -221,7 +221,9 @@ def seed_demo(
                 progress.update(task, description=f"demo data: {name.split('.')[1]}")
                 started = time.perf_counter()
                 fn(context)
-                progress.console.log(f"{name.split('.')[1]} demo data in {time.perf_counter() - started:.1f} s")
+                progress.console.log(
+                    f"{name.split('.')[1]} demo data in {time.perf_counter() - started:.1f} s"
+                )
                 progress.advance(task, 1)
     return _info(len(state.people), len(state.interactions), api_key)
 
@@ -528,7 +530,7 @@ def _add(
     state: SeedState, person: DemoPerson, at: datetime, channel: str, type_: str, **extra: Any
 ) -> dict[str, Any]:
     state.seq += 1
-    row = {
+    row: dict[str, Any] = {
         "id": state.next_interaction_id,
         "workspace_id": state.workspace_id,
         "person_id": person.id,
@@ -852,7 +854,7 @@ def _write_interactions(db: Database, state: SeedState, advance: Callable[[int],
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
         with db.transaction(state.workspace_id) as session:
-            session.execute(insert(Interaction.__table__), part)
+            session.execute(insert(Interaction), part)
             if start + chunk >= len(rows):
                 _fix_sequences(session, ["interactions"])
                 kinds = subscribers(INTERACTIONS_INGESTED)

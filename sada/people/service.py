@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, or_, select, tuple_, update
+from sqlalchemy import Table, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid, NotFound
@@ -321,7 +321,7 @@ class Resolver:
         ref = parsed.ref
         traits = dict(ref.traits or {})
         now = utcnow()
-        table = Person.__table__
+        table = cast(Table, Person.__table__)
         # A Core insert: a unit-of-work flush per new person cost more than the insert itself.
         person_id = self.session.execute(
             insert(table).returning(table.c.id),
@@ -339,7 +339,7 @@ class Resolver:
         ).scalar_one()
         if not self._attach(person_id, parsed.keys):
             # Lost a race for an identity: drop the empty profile and resolve again.
-            self.session.execute(Identity.__table__.delete().where(Identity.person_id == person_id))
+            self.session.execute(delete(Identity).where(Identity.person_id == person_id))
             self.session.execute(table.delete().where(table.c.id == person_id))
             return None
         return Resolution(person_id=person_id, created=True)
