@@ -33,7 +33,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from types import ModuleType
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -267,7 +268,10 @@ def topic_rises(
     base: dict[str, int] = {}
     cut = now - timedelta(days=days)
     for at, topics in rows:
-        names = {t.get("name") for t in topics or [] if isinstance(t, dict) and t.get("name")}
+        names = cast(
+            set[str],
+            {t.get("name") for t in topics or [] if isinstance(t, dict) and t.get("name")},
+        )
         target = recent if at >= cut else base
         for name in names:
             target[name] = target.get(name, 0) + 1
@@ -561,8 +565,9 @@ def _run_action(
         plan.add(action=kind, user_ids=users, emails=emails, subject=subject)
     elif kind == "send_survey":
         survey = action.get("survey")
+        feedback: ModuleType | None
         try:
-            from sada.feedback import service as feedback  # type: ignore[attr-defined]
+            from sada.feedback import service as feedback
         except ImportError:
             feedback = None
         sender = getattr(feedback, "do_send_survey", None) if feedback else None

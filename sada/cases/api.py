@@ -271,7 +271,7 @@ def _team_out(session: Any, team: Any) -> TeamOut:
         weekend_days=team.weekend_days,
         hours=team.hours,
         holidays=team.holidays,
-        assignment=team.assignment,  # type: ignore[arg-type]
+        assignment=team.assignment,
         languages=team.languages,
         channels=team.channels,
         members=members,

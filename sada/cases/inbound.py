@@ -21,7 +21,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -211,7 +211,7 @@ def parse_mime(raw: bytes) -> ParsedMail:
                 filename = str(make_header(decode_header(filename)))
             except (LookupError, UnicodeDecodeError, ValueError):
                 repairs.append("attachment name: broken encoded-word")
-        payload = part.get_payload(decode=True) or b""
+        payload = cast(bytes, part.get_payload(decode=True) or b"")
         if disposition == "attachment" or filename or not content_type.startswith("text/"):
             attachments.append(
                 {

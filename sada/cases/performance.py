@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,7 +91,7 @@ def _ratings(session: Session, convs: list[Conversation]) -> dict[int, list[tupl
     ).all()
     by_person: dict[int, list[tuple[datetime, str, float]]] = defaultdict(list)
     for pid, at, scale, rating in rows:
-        by_person[pid].append((at, scale, float(rating)))
+        by_person[cast(int, pid)].append((at, cast(str, scale), float(cast(float, rating))))
     out: dict[int, list[tuple[str, float]]] = {}
     for c in convs:
         end = (c.solved_at or utcnow()) + RATING_WINDOW
@@ -191,14 +191,17 @@ def _period(
             select(Case).where(Case.resolved_at >= since, Case.resolved_at < until)
         ).scalars()
     )
-    breached = set(
-        session.execute(
-            select(SlaEvent.conversation_id).where(
-                SlaEvent.kind == "breach",
-                SlaEvent.conversation_id.in_([c.id for c in convs] or [-1]),
-                SlaEvent.case_id.is_(None),
-            )
-        ).scalars()
+    breached = cast(
+        set[int],
+        set(
+            session.execute(
+                select(SlaEvent.conversation_id).where(
+                    SlaEvent.kind == "breach",
+                    SlaEvent.conversation_id.in_([c.id for c in convs] or [-1]),
+                    SlaEvent.case_id.is_(None),
+                )
+            ).scalars()
+        ),
     )
     ratings = _ratings(session, convs)
     field = "assignee_id" if by == "agent" else "team_id"

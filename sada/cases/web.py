@@ -9,11 +9,11 @@ translation catalogs carry them.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
-from jinja2.ext import _make_new_gettext, _make_new_ngettext  # type: ignore[attr-defined]
+from jinja2.ext import _make_new_gettext, _make_new_ngettext
 
 from sada.db.types import utcnow
 from sada.web.core import (
@@ -58,7 +58,7 @@ def _render(p: Page, name: str, **context: Any) -> HTMLResponse:
         path=request.url.path,
         url_with=lambda **kw: url_with(request, **kw),
         static=lambda path: static_url(request, path),
-        role_label=lambda role: trans.gettext(ROLE_LABELS.get(role, role)),
+        role_label=lambda role: trans.gettext(cast(str, ROLE_LABELS.get(role, role))),
         label=labeler(trans.gettext),
         **context,
     )

@@ -39,7 +39,7 @@ def _parse_when(value: str | None) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _db():  # type: ignore[no-untyped-def]
+def _db():
     from sada.db.engine import open_database
     from sada.settings import get_settings
 
@@ -47,7 +47,7 @@ def _db():  # type: ignore[no-untyped-def]
     return open_database(settings.database_url)
 
 
-def _workspace_id(db, name: str) -> int:  # type: ignore[no-untyped-def]
+def _workspace_id(db, name: str) -> int:
     from sqlalchemy import select
 
     from sada.tenants.models import Workspace

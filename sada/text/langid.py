@@ -575,7 +575,7 @@ def _latin_language(text: str, allowed: tuple[str, ...]) -> tuple[str, float, bo
     n = len(tokens)
     arabizi = sum(1 for t in tokens if _ARABIZI_TOKEN.match(t) and not _ORDINAL.match(t)) * 1.5
     arabizi += sum(1 for t in tokens if t in _ARABIZI_WORDS)
-    finglish = sum(1 for t in tokens if t in _FINGLISH_WORDS)
+    finglish: float = sum(1 for t in tokens if t in _FINGLISH_WORDS)
     finglish += sum(1.5 for t in tokens if t in _FINGLISH_STRONG)
     english = sum(1 for t in tokens if t in _ENGLISH_COMMON)
     if "ar" in allowed and arabizi >= max(1.5, 0.3 * n) and arabizi > english + finglish:

@@ -102,13 +102,13 @@ def discover_themes(
     k = min(k or choose_k(n), n)
     labels = kmeans(x, k)
     docs = [tokens(t, lang) for t, lang in zip(texts, languages, strict=True)]
-    cluster_counts = [Counter() for _ in range(k)]
+    cluster_counts: list[Counter[str]] = [Counter() for _ in range(k)]
     for doc, lab in zip(docs, labels, strict=True):
         cluster_counts[lab].update(set(doc))
-    df = Counter()
+    df: Counter[str] = Counter()
     for counts in cluster_counts:
         df.update(counts.keys())
-    themes = []
+    themes: list[dict[str, Any]] = []
     for j in range(k):
         members = np.flatnonzero(labels == j)
         if len(members) < min_size:
@@ -123,11 +123,11 @@ def discover_themes(
             key=lambda kv: -kv[1],
         )
         words = [w for w, _ in scored[:top_words]]
-        lang_counts = Counter(languages[i] for i in members)
+        lang_counts = Counter(languages[int(i)] for i in members)
         centroid = x[members].mean(axis=0)
         order = members[np.argsort(-(x[members] @ centroid))]
         neg = (
-            sum(1 for i in members if sentiments[i] == "negative") / len(members)
+            sum(1 for i in members if sentiments[int(i)] == "negative") / len(members)
             if sentiments is not None
             else 0.0
         )
