@@ -236,6 +236,20 @@ def test_build_a_survey_answer_it_in_persian_and_read_it_in_the_explorer(
     # The live preview follows the typing (static script, allowed by the CSP).
     assert page.text_content("#pv-q1-fa") == "چقدر احتمال دارد نخل را به دوستانتان پیشنهاد کنید؟"
     assert page.get_attribute("fieldset[lang=fa]", "dir") == "rtl"
+    # The preview scale uses Persian digits in the Persian column, Arabic-Indic in the Arabic one.
+    assert page.text_content("fieldset[lang=fa] .scale") == "۰۱۲۳۴۵۶۷۸۹۱۰"
+    assert page.text_content("fieldset[lang=ar] .scale") == "٠١٢٣٤٥٦٧٨٩١٠"
+    # An extra single-choice question shown only to detractors; the typing survives the round trip.
+    page.click("button[name=op][value=add]")
+    page.wait_for_selector("select[name=x0_type]")
+    page.fill("input[name=x0_label_fa]", "چه چیزی بد بود؟")
+    page.fill("textarea[name=x0_options_fa]", "دیر رسید\nآسیب دیده بود")
+    page.fill("input[name=x0_max_score]", "۶")
+    assert page.text_content("#pv-xo0-fa") == "دیر رسیدآسیب دیده بود"
+    page.select_option("select[name=x0_type]", "rating")
+    assert page.is_hidden("textarea[name=x0_options_fa]")
+    page.select_option("select[name=x0_type]", "single_choice")
+    assert page.input_value("input[name=q1_fa]").startswith("چقدر")
     page.screenshot(path=str(SHOTS / "survey-builder-fa.png"), full_page=True)
     page.click("button[type=submit].primary")
     page.wait_for_url("**/surveys/*")
