@@ -107,7 +107,9 @@ def make_key() -> Callable[..., str]:
         from sada.tenants.service import do_create_api_key
 
         with database.transaction(workspace_id) as session:
-            _row, full = do_create_api_key(session, name="test", scopes=list(scopes or ("read", "write")))
+            _row, full = do_create_api_key(
+                session, name="test", scopes=list(scopes or ("read", "write"))
+            )
         return full
 
     return factory
@@ -115,7 +117,12 @@ def make_key() -> Callable[..., str]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(environment="test", database_url="sqlite:///unused.db", api_rate_per_second=10_000, api_rate_burst=10_000)
+    return Settings(
+        environment="test",
+        database_url="sqlite:///unused.db",
+        api_rate_per_second=10_000,
+        api_rate_burst=10_000,
+    )
 
 
 @pytest.fixture

@@ -21,7 +21,11 @@ from sada.settings import ConfigurationError, Settings
 def _walk(command: click.Command, prefix: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
     yield prefix, command
     if hasattr(command, "list_commands"):
-        ctx = type(command).context_class(command) if hasattr(type(command), "context_class") else click.Context(command)
+        ctx = (
+            type(command).context_class(command)
+            if hasattr(type(command), "context_class")
+            else click.Context(command)
+        )
         for name in command.list_commands(ctx):
             yield from _walk(command.get_command(ctx, name), (*prefix, name))
 
@@ -31,15 +35,31 @@ def test_every_command_has_help_text() -> None:
     commands = list(_walk(root))
     assert len(commands) > 15
     for path, command in commands:
-        assert (command.help or command.short_help), f"`sada {' '.join(path)}` has no help text"
+        assert command.help or command.short_help, f"`sada {' '.join(path)}` has no help text"
         for param in command.params:
-            if getattr(param, "param_type_name", "") == "option" and param.name not in ("help", "install_completion", "show_completion"):
-                assert param.help, f"option {param.name} of `sada {' '.join(path)}` has no help text"
+            if getattr(param, "param_type_name", "") == "option" and param.name not in (
+                "help",
+                "install_completion",
+                "show_completion",
+            ):
+                assert param.help, (
+                    f"option {param.name} of `sada {' '.join(path)}` has no help text"
+                )
 
 
 def _sada(tmp_path: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "SADA_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "sada.cli.main", *args], capture_output=True, text=True, env=full_env, timeout=120)
+    full_env = {
+        **os.environ,
+        "SADA_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "sada.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
 
 
 def test_cli_workspace_and_key_flow(tmp_path: Path) -> None:
@@ -54,7 +74,9 @@ def test_cli_workspace_and_key_flow(tmp_path: Path) -> None:
     last = key.stdout.strip().splitlines()[-1]
     assert last.startswith("sada_") and len(last) > 40
     listed = _sada(tmp_path, "apikey", "list", "--workspace", "Acme Co")
-    assert "write" in listed.stdout and last.split("_")[2] not in listed.stdout  # the secret is never shown again
+    assert (
+        "write" in listed.stdout and last.split("_")[2] not in listed.stdout
+    )  # the secret is never shown again
     missing = _sada(tmp_path, "apikey", "create", "--workspace", "Nope", "--scope", "write")
     assert missing.returncode == 1 and "no workspace named" in missing.stderr
 
@@ -92,5 +114,9 @@ def test_sqlite_pragmas(sqlite_db) -> None:  # type: ignore[no-untyped-def]
 
 def test_every_setting_is_documented() -> None:
     docs = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text()
-    missing = [f"SADA_{name.upper()}" for name in Settings.model_fields if f"SADA_{name.upper()}" not in docs]
+    missing = [
+        f"SADA_{name.upper()}"
+        for name in Settings.model_fields
+        if f"SADA_{name.upper()}" not in docs
+    ]
     assert missing == [], f"document these settings in docs/configuration.md: {missing}"

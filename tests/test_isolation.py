@@ -25,15 +25,32 @@ PARAM = re.compile(r"{([^}:]+)(:[^}]+)?}")
 def _seed_a(client, headers, marker):  # type: ignore[no-untyped-def]
     items = [
         {
-            "source": "iso", "external_id": f"{marker}-{i}", "occurred_at": "2026-01-0%dT00:00:00Z" % (i + 1),
-            "channel": "email", "type": "complaint", "direction": "inbound", "subject": marker,
-            "text": f"{marker} private text", "touchpoint": f"tp-{marker.lower()}", "conversation_id": marker,
-            "person": {"email": f"{marker.lower()}-{i}@example.com", "name": marker, "phone": f"+4477009000{i}{i}"},
+            "source": "iso",
+            "external_id": f"{marker}-{i}",
+            "occurred_at": f"2026-01-0{i + 1}T00:00:00Z",
+            "channel": "email",
+            "type": "complaint",
+            "direction": "inbound",
+            "subject": marker,
+            "text": f"{marker} private text",
+            "touchpoint": f"tp-{marker.lower()}",
+            "conversation_id": marker,
+            "person": {
+                "email": f"{marker.lower()}-{i}@example.com",
+                "name": marker,
+                "phone": f"+4477009000{i}{i}",
+            },
         }
         for i in range(3)
     ]
-    results = client.post("/api/v1/interactions:batch", json={"items": items}, headers=headers).json()["results"]
-    merge = client.post("/api/v1/people:merge", json={"survivor_id": results[0]["person_id"], "merged_id": results[1]["person_id"]}, headers=headers)
+    results = client.post(
+        "/api/v1/interactions:batch", json={"items": items}, headers=headers
+    ).json()["results"]
+    merge = client.post(
+        "/api/v1/people:merge",
+        json={"survivor_id": results[0]["person_id"], "merged_id": results[1]["person_id"]},
+        headers=headers,
+    )
     assert merge.status_code == 200, merge.text
     return results, merge.json()["id"]
 
@@ -50,14 +67,23 @@ def _snapshot(client, headers, person_ids):  # type: ignore[no-untyped-def]
     return json.dumps(snap, sort_keys=True, default=str)
 
 
-def test_no_route_of_one_workspace_reads_or_changes_another(client, app, db, make_workspace, make_key):  # type: ignore[no-untyped-def]
+def test_no_route_of_one_workspace_reads_or_changes_another(
+    client, app, db, make_workspace, make_key
+):  # type: ignore[no-untyped-def]
     ws_a, ws_b = make_workspace(db), make_workspace(db)
     headers_a = {"Authorization": f"Bearer {make_key(db, ws_a.id, 'read', 'write', 'admin')}"}
     headers_b = {"Authorization": f"Bearer {make_key(db, ws_b.id, 'read', 'write', 'admin')}"}
     marker = f"MARKER{uuid.uuid4().hex[:8].upper()}"
     results, merge_id = _seed_a(client, headers_a, marker)
     person_ids = sorted({r["person_id"] for r in results})
-    ids = sorted({*person_ids, *(r["id"] for r in results), merge_id, *(k["id"] for k in client.get("/api/v1/api-keys", headers=headers_a).json())})
+    ids = sorted(
+        {
+            *person_ids,
+            *(r["id"] for r in results),
+            merge_id,
+            *(k["id"] for k in client.get("/api/v1/api-keys", headers=headers_a).json()),
+        }
+    )
     before = _snapshot(client, headers_a, person_ids)
     assert marker in before
 
@@ -84,7 +110,9 @@ def test_no_route_of_one_workspace_reads_or_changes_another(client, app, db, mak
                     # An answer may echo the caller's own path value; that is not a leak.
                     body = response.text.lower().replace((value or "").lower(), "")
                     assert marker.lower() not in body, f"{method} {path} leaked workspace A data"
-                    assert response.status_code != 500, f"{method} {path} crashed: {response.text[:200]}"
+                    assert response.status_code != 500, (
+                        f"{method} {path} crashed: {response.text[:200]}"
+                    )
     assert exercised > 30
     assert _snapshot(client, headers_a, person_ids) == before
 

@@ -1,8 +1,8 @@
 """Imports every domain's models so metadata (and Alembic) sees all tables."""
 
-from sada.db.base import Base
 from sada.automation import models as _automation  # noqa: F401
 from sada.cases import models as _cases  # noqa: F401
+from sada.db.base import Base
 from sada.feedback import models as _feedback  # noqa: F401
 from sada.interactions import models as _interactions  # noqa: F401
 from sada.jobs import models as _jobs  # noqa: F401

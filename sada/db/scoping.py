@@ -50,10 +50,7 @@ def bound_workspace(session: Session) -> int:
 
 
 def _touches_owned_entity(state: ORMExecuteState) -> bool:
-    for desc in state.all_mappers:
-        if issubclass(desc.class_, WorkspaceOwned):
-            return True
-    return False
+    return any(issubclass(desc.class_, WorkspaceOwned) for desc in state.all_mappers)
 
 
 @event.listens_for(Session, "do_orm_execute")

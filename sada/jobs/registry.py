@@ -20,7 +20,9 @@ _SUBSCRIPTIONS: dict[str, list[str]] = {}
 
 # Domain events that enqueue subscriber jobs (payload: {"interaction_ids": [...]}).
 INTERACTIONS_INGESTED = "interactions.ingested"
-RESPONSE_RECEIVED = "feedback.response_received"  # {"response_ids": [...], "interaction_ids": [...]}
+RESPONSE_RECEIVED = (
+    "feedback.response_received"  # {"response_ids": [...], "interaction_ids": [...]}
+)
 
 
 def handler(kind: str, *, on: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:

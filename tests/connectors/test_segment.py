@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sada.interactions.models import Interaction
 from sada.people.models import Identity
 
-segment_client = pytest.importorskip("segment.analytics.client", reason="segment-analytics-python not installed")
+segment_client = pytest.importorskip(
+    "segment.analytics.client", reason="segment-analytics-python not installed"
+)
 
 
 def _count(db, ws_id, **where):  # type: ignore[no-untyped-def]
@@ -27,7 +29,11 @@ def test_real_segment_client_track_identify_page(live_server, db, workspace, mak
     key = make_key(db, workspace.id, "write")
     errors: list[object] = []
     client = segment_client.Client(
-        write_key=key, host=live_server, sync_mode=True, on_error=lambda e, batch: errors.append(e), max_retries=0
+        write_key=key,
+        host=live_server,
+        sync_mode=True,
+        on_error=lambda e, batch: errors.append(e),
+        max_retries=0,
     )
     client.identify("user-42", {"email": "Mina@Example.com", "name": "مینا رضایی", "plan": "pro"})
     client.track("user-42", "Order Completed", {"revenue": 12.5, "touchpoint": "checkout"})
@@ -42,7 +48,13 @@ def test_real_segment_client_track_identify_page(live_server, db, workspace, mak
     assert _count(db, workspace.id, type="page_view") == 1
     with db.reader(workspace.id) as s:
         owners = dict(
-            s.execute(select(Identity.value, Identity.person_id).where(Identity.value.in_(["mina@example.com", "user-42"]))).tuples().all()
+            s.execute(
+                select(Identity.value, Identity.person_id).where(
+                    Identity.value.in_(["mina@example.com", "user-42"])
+                )
+            )
+            .tuples()
+            .all()
         )
         assert len(set(owners.values())) == 1  # userId and email resolve to one person
         review = s.execute(select(Interaction).where(Interaction.type == "review")).scalar_one()
@@ -52,8 +64,13 @@ def test_real_segment_client_track_identify_page(live_server, db, workspace, mak
 def test_message_id_dedup_limits_and_auth(live_server, db, workspace, make_key):  # type: ignore[no-untyped-def]
     key = make_key(db, workspace.id, "write")
     auth = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
-    message = {"type": "track", "event": "Signed Up", "userId": "u1", "messageId": str(uuid.uuid4()),
-               "timestamp": "2026-04-01T10:00:00Z"}
+    message = {
+        "type": "track",
+        "event": "Signed Up",
+        "userId": "u1",
+        "messageId": str(uuid.uuid4()),
+        "timestamp": "2026-04-01T10:00:00Z",
+    }
     with httpx.Client(base_url=live_server, headers={"Authorization": auth}) as http:
         assert http.post("/v1/batch", json={"batch": [message]}).json()["stored"] == 1
         second = http.post("/v1/batch", json={"batch": [message]}).json()
@@ -63,12 +80,27 @@ def test_message_id_dedup_limits_and_auth(live_server, db, workspace, make_key):
         r = http.post("/v1/batch", json={"batch": [big, {**message, "messageId": "m-ok"}]})
         assert r.status_code == 200 and r.json()["stored"] == 1
         assert "32,768" in r.json()["errors"][0]["message"] and r.json()["errors"][0]["index"] == 0
-        r = http.post("/v1/batch", json={"batch": [{**message, "messageId": f"m{i}", "properties": {"p": "y" * 20_000}} for i in range(30)]})
+        r = http.post(
+            "/v1/batch",
+            json={
+                "batch": [
+                    {**message, "messageId": f"m{i}", "properties": {"p": "y" * 20_000}}
+                    for i in range(30)
+                ]
+            },
+        )
         assert r.status_code == 413
-        r = http.post("/v1/batch", json={"batch": [{"type": "track", "userId": "u1", "event": "x"}]})
+        r = http.post(
+            "/v1/batch", json={"batch": [{"type": "track", "userId": "u1", "event": "x"}]}
+        )
         assert r.status_code == 400 and "messageId" in r.json()["errors"][0]["message"]
     with httpx.Client(base_url=live_server) as anonymous:
         assert anonymous.post("/v1/batch", json={"batch": [message]}).status_code == 401
         wrong = "Basic " + base64.b64encode(b"sada_nope_nope:").decode()
-        assert anonymous.post("/v1/batch", json={"batch": [message]}, headers={"Authorization": wrong}).status_code == 401
+        assert (
+            anonymous.post(
+                "/v1/batch", json={"batch": [message]}, headers={"Authorization": wrong}
+            ).status_code
+            == 401
+        )
     assert _count(db, workspace.id, source="segment") == 3

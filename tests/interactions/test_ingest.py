@@ -70,7 +70,9 @@ def test_good_items_stored_bad_items_rejected_with_paths(client, api_headers, db
     for index, (path, fragment) in expected.items():
         assert res[index]["status"] == "rejected", (index, res[index])
         errors = res[index]["errors"]
-        assert any(e["path"] == path and fragment.lower() in e["message"].lower() for e in errors), (index, errors)
+        assert any(
+            e["path"] == path and fragment.lower() in e["message"].lower() for e in errors
+        ), (index, errors)
     assert count(db, workspace) == 4
     body = r.json()
     assert (body["stored"], body["rejected"]) == (4, 11)
@@ -93,7 +95,10 @@ def test_text_over_64kb_rejected_with_index_not_truncated(client, api_headers, d
     assert res[0]["status"] == "stored"
     assert res[1]["status"] == "rejected"
     assert res[1]["errors"][0]["path"] == "items[1].text"
-    assert "80,000 bytes" in res[1]["errors"][0]["message"] and "65,536" in res[1]["errors"][0]["message"]
+    assert (
+        "80,000 bytes" in res[1]["errors"][0]["message"]
+        and "65,536" in res[1]["errors"][0]["message"]
+    )
     assert count(db, workspace) == 1
 
 
@@ -108,25 +113,38 @@ def test_text_exactly_at_limit_is_kept_whole(client, api_headers, db, workspace)
 def test_oversized_body_413_with_limit(client, api_headers, app):  # type: ignore[no-untyped-def]
     limit = app.state.services.settings.max_body_bytes
     payload = json.dumps({"items": [item(i, text="x" * 60_000) for i in range(100)]})
-    r = client.post(URL, content=payload, headers={**api_headers, "content-type": "application/json"})
+    r = client.post(
+        URL, content=payload, headers={**api_headers, "content-type": "application/json"}
+    )
     assert r.status_code == 413
     assert f"{limit:,}" in r.json()["error"]["message"]
 
 
 def test_too_many_items(client, api_headers):  # type: ignore[no-untyped-def]
-    r = client.post(URL, json={"items": [item(i, text=None) for i in range(1001)]}, headers=api_headers)
+    r = client.post(
+        URL, json={"items": [item(i, text=None) for i in range(1001)]}, headers=api_headers
+    )
     assert r.status_code == 422
     assert "1,000" in r.json()["error"]["message"]
 
 
 def test_invalid_json_and_invalid_unicode(client, api_headers, db, workspace):  # type: ignore[no-untyped-def]
-    r = client.post(URL, content=b'{"items": [', headers={**api_headers, "content-type": "application/json"})
+    r = client.post(
+        URL, content=b'{"items": [', headers={**api_headers, "content-type": "application/json"}
+    )
     assert r.status_code == 422 and "not valid JSON" in r.json()["error"]["message"]
-    r = client.post(URL, content=b'{"items": []}\xff', headers={**api_headers, "content-type": "application/json"})
+    r = client.post(
+        URL,
+        content=b'{"items": []}\xff',
+        headers={**api_headers, "content-type": "application/json"},
+    )
     assert r.status_code == 422
     # A lone surrogate is legal JSON escape syntax but invalid Unicode: only that item is rejected.
-    raw = '{"items": [%s, %s]}' % (json.dumps(item(0)), json.dumps(item(1)).replace("The courier", "\\ud800 courier"))
-    r = client.post(URL, content=raw.encode(), headers={**api_headers, "content-type": "application/json"})
+    bad = json.dumps(item(1)).replace("The courier", "\\ud800 courier")
+    raw = f'{{"items": [{json.dumps(item(0))}, {bad}]}}'
+    r = client.post(
+        URL, content=raw.encode(), headers={**api_headers, "content-type": "application/json"}
+    )
     res = r.json()["results"]
     assert res[0]["status"] == "stored" and res[1]["status"] == "rejected"
     assert "surrogate" in res[1]["errors"][0]["message"]
@@ -134,9 +152,16 @@ def test_invalid_json_and_invalid_unicode(client, api_headers, db, workspace):  
 
 def test_auth_scopes_revocation_and_rate_limit(client, db, workspace, make_key, app):  # type: ignore[no-untyped-def]
     assert client.post(URL, json={"items": []}).status_code == 401
-    assert client.post(URL, json={"items": []}, headers={"Authorization": "Bearer sada_nope_nope"}).status_code == 401
+    assert (
+        client.post(
+            URL, json={"items": []}, headers={"Authorization": "Bearer sada_nope_nope"}
+        ).status_code
+        == 401
+    )
     read_only = make_key(db, workspace.id, "read")
-    r = client.post(URL, json={"items": [item(0)]}, headers={"Authorization": f"Bearer {read_only}"})
+    r = client.post(
+        URL, json={"items": [item(0)]}, headers={"Authorization": f"Bearer {read_only}"}
+    )
     assert r.status_code == 403
     key = make_key(db, workspace.id, "write")
     from sada.tenants.models import ApiKey
@@ -168,7 +193,9 @@ def test_key_last_used_is_recorded(client, db, workspace, make_key):  # type: ig
     assert last is not None
 
 
-@pytest.mark.parametrize("text", ["", "🙂🙂🙂", "مرسی from Tehran, the app is great", "繁體中文測試，简体中文测试"])
+@pytest.mark.parametrize(
+    "text", ["", "🙂🙂🙂", "مرسی from Tehran, the app is great", "繁體中文測試，简体中文测试"]
+)
 def test_edge_texts_are_stored_verbatim(client, api_headers, db, workspace, text):  # type: ignore[no-untyped-def]
     r = client.post(URL, json={"items": [item(0, text=text)]}, headers=api_headers)
     assert r.json()["results"][0]["status"] == "stored"
@@ -178,8 +205,13 @@ def test_edge_texts_are_stored_verbatim(client, api_headers, db, workspace, text
 
 def test_touchpoints_registered_and_timeline_paginates(client, api_headers):  # type: ignore[no-untyped-def]
     items = [
-        item(i, occurred_at=f"2026-05-{i + 1:02d}T10:00:00Z", touchpoint="Delivery" if i % 2 else "checkout",
-             channel="chat" if i % 3 else "whatsapp", person={"email": "same@example.com"})
+        item(
+            i,
+            occurred_at=f"2026-05-{i + 1:02d}T10:00:00Z",
+            touchpoint="Delivery" if i % 2 else "checkout",
+            channel="chat" if i % 3 else "whatsapp",
+            person={"email": "same@example.com"},
+        )
         for i in range(7)
     ]
     results = client.post(URL, json={"items": items}, headers=api_headers).json()["results"]
@@ -188,21 +220,32 @@ def test_touchpoints_registered_and_timeline_paginates(client, api_headers):  # 
     seen, cursor = [], None
     while True:
         params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
-        page = client.get(f"/api/v1/people/{person_id}/timeline", params=params, headers=api_headers).json()
+        page = client.get(
+            f"/api/v1/people/{person_id}/timeline", params=params, headers=api_headers
+        ).json()
         seen += [x["external_id"] for x in page["items"]]
         cursor = page["next_cursor"]
         if not cursor:
             break
     assert seen == [f"e{i}" for i in range(6, -1, -1)]
-    only = client.get(f"/api/v1/people/{person_id}/timeline", params={"channel": "whatsapp"}, headers=api_headers).json()
+    only = client.get(
+        f"/api/v1/people/{person_id}/timeline", params={"channel": "whatsapp"}, headers=api_headers
+    ).json()
     assert [x["external_id"] for x in only["items"]] == ["e6", "e3", "e0"]
     since = client.get(
-        f"/api/v1/people/{person_id}/timeline", params={"since": "2026-05-05T00:00:00Z"}, headers=api_headers
+        f"/api/v1/people/{person_id}/timeline",
+        params={"since": "2026-05-05T00:00:00Z"},
+        headers=api_headers,
     ).json()
     assert [x["external_id"] for x in since["items"]] == ["e6", "e5", "e4"]
     tps = {t["key"] for t in client.get("/api/v1/touchpoints", headers=api_headers).json()}
     assert {"delivery", "checkout"} <= tps
-    assert client.get(f"/api/v1/people/{person_id}/timeline", params={"cursor": "!!bad"}, headers=api_headers).status_code == 422
+    assert (
+        client.get(
+            f"/api/v1/people/{person_id}/timeline", params={"cursor": "!!bad"}, headers=api_headers
+        ).status_code
+        == 422
+    )
 
 
 def test_jobs_enqueued_in_same_transaction(client, api_headers, db, workspace):  # type: ignore[no-untyped-def]

@@ -22,14 +22,22 @@ def test_parallel_requests_same_new_identities(live_server, db, workspace, make_
     def send(worker: int) -> list[dict]:
         items = [
             {
-                "source": "race", "external_id": f"w{worker}-{i}", "occurred_at": "2026-02-01T00:00:00Z",
-                "channel": "web", "type": "page_view", "direction": "inbound",
+                "source": "race",
+                "external_id": f"w{worker}-{i}",
+                "occurred_at": "2026-02-01T00:00:00Z",
+                "channel": "web",
+                "type": "page_view",
+                "direction": "inbound",
                 "person": {"email": email, "handles": {"telegram": f"racer{i}"}},
             }
             for i, email in enumerate(emails)
         ]
         with httpx.Client(base_url=live_server, timeout=60) as http:
-            r = http.post("/api/v1/interactions:batch", json={"items": items}, headers={"Authorization": f"Bearer {key}"})
+            r = http.post(
+                "/api/v1/interactions:batch",
+                json={"items": items},
+                headers={"Authorization": f"Bearer {key}"},
+            )
         assert r.status_code == 200, r.text
         return r.json()["results"]
 
@@ -38,7 +46,12 @@ def test_parallel_requests_same_new_identities(live_server, db, workspace, make_
     per_email = [{results[i]["person_id"] for results in all_results} for i in range(len(emails))]
     assert all(len(ids) == 1 for ids in per_email), per_email
     with db.reader(workspace.id) as s:
-        assert s.execute(select(func.count()).select_from(Person).where(Person.merged_into_id.is_(None))).scalar_one() == 5
+        assert (
+            s.execute(
+                select(func.count()).select_from(Person).where(Person.merged_into_id.is_(None))
+            ).scalar_one()
+            == 5
+        )
         assert s.execute(select(func.count()).select_from(Identity)).scalar_one() == 10
         assert s.execute(select(func.count()).select_from(Interaction)).scalar_one() == 24 * 5
 
@@ -48,8 +61,11 @@ def test_parallel_identify_same_person(live_server, db, workspace, make_key):  #
 
     def identify(i: int) -> int:
         with httpx.Client(base_url=live_server, timeout=60) as http:
-            r = http.post("/api/v1/people:identify", json={"phone": "+8613800138000", "traits": {"n": i}},
-                          headers={"Authorization": f"Bearer {key}"})
+            r = http.post(
+                "/api/v1/people:identify",
+                json={"phone": "+8613800138000", "traits": {"n": i}},
+                headers={"Authorization": f"Bearer {key}"},
+            )
         assert r.status_code == 200, r.text
         return r.json()["person_id"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from sada.people.models import Person
 from sada.tenants.models import AuditEvent
 
 URL = "/api/v1/interactions:batch"
@@ -12,8 +11,14 @@ URL = "/api/v1/interactions:batch"
 
 def ev(i: int, person: dict, **over):  # type: ignore[no-untyped-def]
     base = {
-        "source": "crm", "external_id": f"x{i}", "occurred_at": f"2026-03-{i + 1:02d}T08:00:00Z",
-        "channel": "chat", "type": "message", "direction": "inbound", "text": f"message {i}", "person": person,
+        "source": "crm",
+        "external_id": f"x{i}",
+        "occurred_at": f"2026-03-{i + 1:02d}T08:00:00Z",
+        "channel": "chat",
+        "type": "message",
+        "direction": "inbound",
+        "text": f"message {i}",
+        "person": person,
     }
     base.update(over)
     return base
@@ -30,7 +35,9 @@ def test_same_identity_always_same_person(client, api_headers):  # type: ignore[
     b = ingest(client, api_headers, ev(1, {"email": "nasrin@example.com"}))[0]["person_id"]
     c = ingest(client, api_headers, ev(2, {"phone": "+98 912 345 6789"}))[0]["person_id"]
     d = ingest(client, api_headers, ev(3, {"phone": "۰۰۹۸۹۱۲۳۴۵۶۷۸۹"}))[0]["person_id"]
-    e = ingest(client, api_headers, ev(4, {"phone": "0912 345 6789", "country": "IR"}))[0]["person_id"]
+    e = ingest(client, api_headers, ev(4, {"phone": "0912 345 6789", "country": "IR"}))[0][
+        "person_id"
+    ]
     f = ingest(client, api_headers, ev(5, {"handles": {"Instagram": "@Nasrin.K"}}))[0]["person_id"]
     g = ingest(client, api_headers, ev(6, {"handles": {"instagram": "nasrin.k"}}))[0]["person_id"]
     assert a == b and c == d == e and f == g
@@ -40,12 +47,20 @@ def test_same_identity_always_same_person(client, api_headers):  # type: ignore[
 
 
 def test_event_with_two_people_merges_and_unmerge_restores(client, api_headers, db, workspace):  # type: ignore[no-untyped-def]
-    first = ingest(client, api_headers, ev(0, {"email": "ali@example.com", "name": "علی", "traits": {"segment": "vip"}}),
-                   ev(1, {"email": "ali@example.com"}))
-    second = ingest(client, api_headers, ev(2, {"phone": "+966501234567", "traits": {"plan": "pro"}}))
+    first = ingest(
+        client,
+        api_headers,
+        ev(0, {"email": "ali@example.com", "name": "علی", "traits": {"segment": "vip"}}),
+        ev(1, {"email": "ali@example.com"}),
+    )
+    second = ingest(
+        client, api_headers, ev(2, {"phone": "+966501234567", "traits": {"plan": "pro"}})
+    )
     a, b = first[0]["person_id"], second[0]["person_id"]
     assert a != b
-    both = ingest(client, api_headers, ev(3, {"email": "ali@example.com", "phone": "+966501234567"}))
+    both = ingest(
+        client, api_headers, ev(3, {"email": "ali@example.com", "phone": "+966501234567"})
+    )
     assert both[0]["person_id"] == a  # the older profile survives
     timeline = client.get(f"/api/v1/people/{a}/timeline", headers=api_headers).json()["items"]
     assert sorted(x["external_id"] for x in timeline) == ["x0", "x1", "x2", "x3"]
@@ -68,27 +83,53 @@ def test_event_with_two_people_merges_and_unmerge_restores(client, api_headers, 
     assert [x["external_id"] for x in b_items] == ["x2"]
     b_person = client.get(f"/api/v1/people/{b}", headers=api_headers).json()
     assert b_person["id"] == b and b_person["identities"][0]["value"] == "+966501234567"
-    assert client.get(f"/api/v1/people/{a}", headers=api_headers).json()["traits"] == {"segment": "vip"}
+    assert client.get(f"/api/v1/people/{a}", headers=api_headers).json()["traits"] == {
+        "segment": "vip"
+    }
     # After the unmerge each identity resolves to its own person again.
     again = ingest(client, api_headers, ev(9, {"phone": "+966501234567"}))
     assert again[0]["person_id"] == b
-    assert client.post(f"/api/v1/merges/{merges[0]['id']}:undo", headers=api_headers).status_code == 422
+    assert (
+        client.post(f"/api/v1/merges/{merges[0]['id']}:undo", headers=api_headers).status_code
+        == 422
+    )
     with db.reader(workspace.id) as s:
         assert "person.unmerge" in s.execute(select(AuditEvent.action)).scalars().all()
 
 
 def test_identify_endpoint_creates_then_updates(client, api_headers):  # type: ignore[no-untyped-def]
-    r = client.post("/api/v1/people:identify", json={"email": "wei@example.cn", "name": "王伟", "audience": "fan",
-                                                      "traits": {"language": "zh"}}, headers=api_headers)
+    r = client.post(
+        "/api/v1/people:identify",
+        json={
+            "email": "wei@example.cn",
+            "name": "王伟",
+            "audience": "fan",
+            "traits": {"language": "zh"},
+        },
+        headers=api_headers,
+    )
     assert r.status_code == 200 and r.json()["created"] is True
     pid = r.json()["person_id"]
-    r2 = client.post("/api/v1/people:identify", json={"email": "WEI@example.cn", "external_ids": {"shopify": 42},
-                                                       "traits": {"segment": "plus"}}, headers=api_headers)
+    r2 = client.post(
+        "/api/v1/people:identify",
+        json={
+            "email": "WEI@example.cn",
+            "external_ids": {"shopify": 42},
+            "traits": {"segment": "plus"},
+        },
+        headers=api_headers,
+    )
     assert r2.json() == {"person_id": pid, "created": False, "merged_ids": []}
     person = client.get(f"/api/v1/people/{pid}", headers=api_headers).json()
-    assert person["audience"] == "fan" and person["segment"] == "plus" and person["language"] == "zh"
+    assert (
+        person["audience"] == "fan" and person["segment"] == "plus" and person["language"] == "zh"
+    )
     assert {"kind": "external_id", "namespace": "shopify", "value": "42"} in person["identities"]
-    bad = client.post("/api/v1/people:identify", json={"email": "x@example.com", "audience": "aliens"}, headers=api_headers)
+    bad = client.post(
+        "/api/v1/people:identify",
+        json={"email": "x@example.com", "audience": "aliens"},
+        headers=api_headers,
+    )
     assert bad.status_code == 422 and "unknown audience" in bad.json()["error"]["message"]
     bad = client.post("/api/v1/people:identify", json={"phone": "abc"}, headers=api_headers)
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["path"] == "phone"
@@ -127,13 +168,27 @@ def test_search_is_folded_for_arabic_persian_chinese_and_case(client, api_header
 
 def test_workspace_defined_audiences_and_aliases(client, db, workspace, make_key):  # type: ignore[no-untyped-def]
     admin = {"Authorization": f"Bearer {make_key(db, workspace.id, 'read', 'write', 'admin')}"}
-    before = ingest(client, admin, ev(0, {"email": "a1@example.com", "audience": "alumni"}, external_id="al0"))
-    assert before[0]["status"] == "rejected" and "unknown audience" in before[0]["errors"][0]["message"]
-    assert client.put("/api/v1/audience-types/alumni", json={"label": "Alumni"}, headers=admin).status_code == 200
+    before = ingest(
+        client, admin, ev(0, {"email": "a1@example.com", "audience": "alumni"}, external_id="al0")
+    )
+    assert (
+        before[0]["status"] == "rejected"
+        and "unknown audience" in before[0]["errors"][0]["message"]
+    )
+    assert (
+        client.put(
+            "/api/v1/audience-types/alumni", json={"label": "Alumni"}, headers=admin
+        ).status_code
+        == 200
+    )
     after = ingest(client, admin, ev(1, {"email": "a1@example.com", "audience": "alumni"}))
     assert after[0]["status"] == "stored"
-    fan = ingest(client, admin, ev(2, {"email": "f1@example.com", "audience": "Follower"}))[0]["person_id"]
+    fan = ingest(client, admin, ev(2, {"email": "f1@example.com", "audience": "Follower"}))[0][
+        "person_id"
+    ]
     assert client.get(f"/api/v1/people/{fan}", headers=admin).json()["audience"] == "fan"
-    keys = {a["key"]: a["builtin"] for a in client.get("/api/v1/audience-types", headers=admin).json()}
+    keys = {
+        a["key"]: a["builtin"] for a in client.get("/api/v1/audience-types", headers=admin).json()
+    }
     assert keys["alumni"] is False and keys["customer"] is True
     assert client.put("/api/v1/audience-types/customer", json={}, headers=admin).status_code == 422
