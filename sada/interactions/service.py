@@ -144,9 +144,7 @@ class TouchpointRegistry:
 
     def id_for(self, key: str) -> int:
         if self._ids is None:
-            self._ids = dict(
-                self.session.execute(select(Touchpoint.key, Touchpoint.id)).tuples().all()
-            )
+            self._ids = dict(self.session.execute(select(Touchpoint.key, Touchpoint.id)).all())
         key = key.strip().lower()
         if key not in self._ids:
             statement = insert_ignoring_conflicts(
@@ -432,9 +430,9 @@ def interactions_out(session: Session, rows: list[Interaction]) -> list[Interact
     tp_ids = {r.touchpoint_id for r in rows if r.touchpoint_id}
     names = (
         dict(
-            session.execute(select(Touchpoint.id, Touchpoint.key).where(Touchpoint.id.in_(tp_ids)))
-            .tuples()
-            .all()
+            session.execute(
+                select(Touchpoint.id, Touchpoint.key).where(Touchpoint.id.in_(tp_ids))
+            ).all()
         )
         if tp_ids
         else {}

@@ -52,9 +52,7 @@ def test_real_segment_client_track_identify_page(live_server, db, workspace, mak
                 select(Identity.value, Identity.person_id).where(
                     Identity.value.in_(["mina@example.com", "user-42"])
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         assert len(set(owners.values())) == 1  # userId and email resolve to one person
         review = s.execute(select(Interaction).where(Interaction.type == "review")).scalar_one()
