@@ -110,7 +110,7 @@ _TEMPLATES["scorecard"] = """{% extends "base.html" %}
 <td>{{ num(a.target, 0) if a.target is not none else '–' }}</td>
 <td>{{ a.people }}</td>
 <td>{% if a.coverage %}<a href="/journeys/maps/{{ a.coverage.map }}">{{ a.coverage.with_feedback }}/{{ a.coverage.touchpoints }}</a>{% else %}–{% endif %}</td>
-<td>{% for f in a.flags %}<span class="tag">{{ _(f.replace('_', ' ')) }}</span> {% endfor %}</td>
+<td>{% for f in a.flags %}<span class="tag">{{ label('audience_flag', f) }}</span> {% endfor %}</td>
 </tr>
 {% endfor %}
 </tbody></table>
@@ -285,7 +285,7 @@ _TEMPLATES["retention"] = """{% extends "base.html" %}
 <h2>{{ _("Churn") }}</h2>
 <p>{{ _("Overall") }}: {{ pct(churn.overall.rate) }} ({{ churn.overall.churned }}/{{ churn.overall.people }})</p>
 <table class="list" id="churn"><thead><tr><th>{{ _("Group") }}</th><th>{{ _("Churn with") }}</th><th>{{ _("Churn without") }}</th><th>{{ _("Difference") }}</th><th>p</th></tr></thead><tbody>
-{% for c in churn.comparisons %}<tr{% if c.significant %} class="flagged"{% endif %}><td>{{ _(c.group.replace('_', ' ')) }}</td>
+{% for c in churn.comparisons %}<tr{% if c.significant %} class="flagged"{% endif %}><td>{{ label('risk_group', c.group) }}</td>
 <td>{{ pct(c.with.rate) }} (n={{ c.with.people }})</td><td>{{ pct(c.without.rate) }} (n={{ c.without.people }})</td>
 <td>{{ pct(c.difference) if c.difference is not none else '–' }}</td><td>{{ num(c.p_value, 3) if c.p_value is not none else '–' }}</td></tr>{% endfor %}
 </tbody></table>

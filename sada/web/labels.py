@@ -34,6 +34,18 @@ LABELS: dict[str, dict[str, str]] = {
         "app_store": N_("App Store"),
         "play_store": N_("Google Play"),
     },
+    "audience_flag": {
+        "no_owner": N_("no owner"),
+        "no_measure": N_("no measure"),
+        "no_journey": N_("no journey"),
+        "no_people": N_("no people"),
+        "below_target": N_("below target"),
+    },
+    "risk_group": {
+        "detractor": N_("detractors"),
+        "repeat_complainer": N_("repeat complainers"),
+        "sla_breach": N_("people with an SLA breach"),
+    },
     "priority": {
         "low": N_("Low"),
         "normal": N_("Normal"),
