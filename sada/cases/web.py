@@ -141,7 +141,7 @@ _TEMPLATES["inbox"] = """{% extends "base.html" %}
 {% block content %}
 <h1>{{ _("Inbox") }}</h1>
 <nav class="tabs">
-{% for s in ['open', 'pending', 'solved', 'closed'] %}<a href="{{ url_with(status=s) }}"{% if s == status %} aria-current="page"{% endif %}>{{ _(s.title()) }}</a> {% endfor %}
+{% for s in ['open', 'pending', 'solved', 'closed'] %}<a href="{{ url_with(status=s) }}"{% if s == status %} aria-current="page"{% endif %}>{{ label('conversation_status', s) }}</a> {% endfor %}
 </nav>
 <table class="list" id="inbox">
   <thead><tr><th>{{ _("Subject") }}</th><th>{{ _("Channel") }}</th><th>{{ _("Priority") }}</th><th>{{ _("Assignee") }}</th><th>{{ _("Last message") }}</th><th>{{ _("First response due") }}</th></tr></thead>

@@ -181,7 +181,7 @@ _TEMPLATES["map"] = """{% extends "base.html" %}
 {% for d in drivers.drivers %}<circle cx="{{ 10 + 300 * d.x }}" cy="{{ 210 - 200 * d.y }}" r="4" fill="{{ '#c33' if d.quadrant == 'fix_first' else '#58a' }}"><title>{{ d.driver }}</title></circle>{% endfor %}
 </svg>
 <table class="list" id="drivers"><thead><tr><th>{{ _("Driver") }}</th><th>n</th><th>{{ _("Share of explained variance") }}</th><th>{{ _("Weight (95%% CI)") }}</th><th>{{ _("Performance") }}</th><th>{{ _("Quadrant") }}</th></tr></thead><tbody>
-{% for d in drivers.drivers %}<tr><td>{{ d.driver }}</td><td>{{ d.n }}</td><td>{{ pct(d.share) }}</td><td>{{ num(d.weight, 3) }} ({{ num(d.weight_ci[0], 3) }}…{{ num(d.weight_ci[1], 3) }})</td><td>{{ num(d.performance, 1) }}</td><td>{{ _(d.quadrant.replace('_', ' ')) }}</td></tr>{% endfor %}
+{% for d in drivers.drivers %}<tr><td>{{ d.driver }}</td><td>{{ d.n }}</td><td>{{ pct(d.share) }}</td><td>{{ num(d.weight, 3) }} ({{ num(d.weight_ci[0], 3) }}…{{ num(d.weight_ci[1], 3) }})</td><td>{{ num(d.performance, 1) }}</td><td>{{ label('quadrant', d.quadrant) }}</td></tr>{% endfor %}
 </tbody></table>
 <p><small>R² = {{ num(drivers.r2, 3) }}, n = {{ drivers.respondents }}</small></p>
 {% else %}<p>{{ _("Not enough rated responses to estimate drivers.") }}</p>{% endif %}

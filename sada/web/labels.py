@@ -46,6 +46,18 @@ LABELS: dict[str, dict[str, str]] = {
         "repeat_complainer": N_("repeat complainers"),
         "sla_breach": N_("people with an SLA breach"),
     },
+    "quadrant": {
+        "fix_first": N_("fix first"),
+        "maintain": N_("maintain"),
+        "monitor": N_("monitor"),
+        "secondary": N_("secondary"),
+    },
+    "conversation_status": {
+        "open": N_("Open"),
+        "pending": N_("Pending"),
+        "solved": N_("Solved"),
+        "closed": N_("Closed"),
+    },
     "priority": {
         "low": N_("Low"),
         "normal": N_("Normal"),
