@@ -942,3 +942,35 @@ def open_loop(session: Session, user_id: int) -> OpenLoop | None:
         ).scalars()
     ]
     return OpenLoop(int(open_cases), int(overdue), int(urgent), latest, int(unread), alerts)
+
+
+# ---------------------------------------------------------------- background work
+
+
+@dataclass
+class BackgroundWork:
+    """What the job runner still has to do for a workspace, so pages can say so."""
+
+    waiting_jobs: int
+    texts: int
+    analysed: int | None
+
+
+def background_work(session: Session, workspace_id: int) -> BackgroundWork:
+    from sada.jobs.models import Job
+
+    waiting = session.execute(
+        select(func.count()).where(
+            Job.workspace_id == workspace_id, Job.status.in_(["queued", "running"])
+        )
+    ).scalar_one()
+    texts = session.execute(
+        select(func.count()).select_from(Interaction).where(Interaction.text.is_not(None))
+    ).scalar_one()
+    analysis = text_model()
+    analysed = (
+        session.execute(select(func.count()).select_from(analysis)).scalar_one()
+        if analysis is not None
+        else None
+    )
+    return BackgroundWork(int(waiting), int(texts), None if analysed is None else int(analysed))

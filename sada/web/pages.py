@@ -68,6 +68,7 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         changes = dash.significant_changes(session, f, current=channels)
         metrics = dash.metric_trends(session, f)
         loop = dash.open_loop(session, me.user_id)
+        work = dash.background_work(session, me.workspace_id)
     labels = [_bucket_label(p, b) for b, _n in volume]
     charts: dict[str, Any] = {}
     charts["volume"] = line_chart(
@@ -152,6 +153,7 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         metrics=metrics,
         metric_charts=metric_charts,
         loop=loop,
+        work=work,
         charts=charts,
         periods=list(dash.PERIODS),
         period=request.query_params.get("period", dash.DEFAULT_PERIOD),

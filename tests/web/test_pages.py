@@ -360,3 +360,16 @@ def test_overview_shows_open_cases_and_overdue(db: Any, workspace: Any, login: A
     assert "فوری" in html  # the urgent priority, translated
     counts = re.findall(r"<strong>([^<]+)</strong>", html)
     assert "۲" in counts or "2" in counts
+
+
+def test_overview_shows_text_analysis_progress(db: Any, workspace: Any, login: Any) -> None:
+    from sada.jobs.registry import get_handler
+
+    results = ingest(db, workspace.id, [item(1, "The courier was late"), item(2, "Great app")])
+    html = login("viewer").get("/?lang=en").text
+    assert "Analysing texts: 0 of 2" in html
+    handler = get_handler("text.analyze")
+    assert handler is not None
+    handler(db, workspace.id, {"interaction_ids": [r.id for r in results]})
+    html = login("viewer").get("/?lang=en").text
+    assert "Analysing texts" not in html
