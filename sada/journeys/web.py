@@ -13,29 +13,19 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
-from jinja2.ext import _make_new_gettext, _make_new_ngettext
 
 from sada.core.errors import Invalid
 from sada.journeys import analytics, drivers, experience, retention, scorecard, service
 from sada.journeys.analytics import EngineChoice
 from sada.journeys.query import to_epoch
 from sada.web.core import (
-    LANGUAGES,
-    ROLE_LABELS,
     Page,
     PageRoute,
-    can,
-    csrf_token,
-    finish,
     page,
+    render_source,
     require,
     services,
-    state,
-    static_url,
-    url_with,
 )
-from sada.web.i18n import translations
-from sada.web.labels import labeler
 from sada.web.service import SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -43,35 +33,16 @@ _TEMPLATES: dict[str, str] = {}
 
 
 def _render(p: Page, name: str, **context: Any) -> HTMLResponse:
-    request = p.request
-    trans = translations(p.lang)
-    template = state(request).env.from_string(_TEMPLATES[name])
-    html = template.render(
-        request=request,
-        me=p.user,
-        lang=p.lang,
-        dir=LANGUAGES[p.lang].dir,
-        languages=LANGUAGES,
-        fmt=p.fmt,
-        gettext=_make_new_gettext(trans.gettext),
-        ngettext=_make_new_ngettext(trans.ngettext),
-        csrf=csrf_token(request),
-        can=lambda perm: can(p.user, perm),
-        path=request.url.path,
-        url_with=lambda **kw: url_with(request, **kw),
-        static=lambda path: static_url(request, path),
-        role_label=lambda role: trans.gettext(str(ROLE_LABELS.get(role, role))),
-        label=labeler(trans.gettext),
+    return render_source(
+        p,
+        _TEMPLATES[name],
+        **context,
         pct=_pct,
         num=_num,
         tp_label=lambda tp, lang=p.lang: (
             (tp.get("labels") or {}).get(lang) or tp.get("label") or tp["key"]
         ),
-        **context,
     )
-    response = HTMLResponse(html)
-    finish(request, response, p.lang)
-    return response
 
 
 def _pct(x: float | None) -> str:

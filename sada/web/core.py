@@ -327,30 +327,36 @@ def static_url(request: Request, path: str) -> str:
 
 
 def render(p: Page, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template file of sada/web/templates in the page shell."""
+    return _render_with(p, state(p.request).env.get_template(template), status_code, context)
+
+
+def render_source(p: Page, source: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template kept as a string by another domain's `web.py`, in the same shell."""
+    return _render_with(p, state(p.request).env.from_string(source), status_code, context)
+
+
+def _render_with(p: Page, template: Any, status_code: int, context: dict[str, Any]) -> HTMLResponse:
     request = p.request
     trans = translations(p.lang)
     language = LANGUAGES[p.lang]
-    html = (
-        state(request)
-        .env.get_template(template)
-        .render(
-            request=request,
-            me=p.user,
-            lang=p.lang,
-            dir=language.dir,
-            languages=LANGUAGES,
-            fmt=p.fmt,
-            gettext=_make_new_gettext(trans.gettext),
-            ngettext=_make_new_ngettext(trans.ngettext),
-            csrf=csrf_token(request),
-            can=lambda perm: can(p.user, perm),
-            path=request.url.path,
-            url_with=lambda **kw: url_with(request, **kw),
-            static=lambda path: static_url(request, path),
-            role_label=lambda role: trans.gettext(ROLE_LABELS.get(role) or str(role)),
-            label=labeler(trans.gettext),
-            **context,
-        )
+    html = template.render(
+        request=request,
+        me=p.user,
+        lang=p.lang,
+        dir=language.dir,
+        languages=LANGUAGES,
+        fmt=p.fmt,
+        gettext=_make_new_gettext(trans.gettext),
+        ngettext=_make_new_ngettext(trans.ngettext),
+        csrf=csrf_token(request),
+        can=lambda perm: can(p.user, perm),
+        path=request.url.path,
+        url_with=lambda **kw: url_with(request, **kw),
+        static=lambda path: static_url(request, path),
+        role_label=lambda role: trans.gettext(ROLE_LABELS.get(role) or str(role)),
+        label=labeler(trans.gettext),
+        **context,
     )
     response = HTMLResponse(html, status_code=status_code)
     finish(request, response, p.lang)
