@@ -10,68 +10,33 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from sada.people.schemas import PersonRef
 
-CHANNELS = frozenset(
-    {
-        "email",
-        "chat",
-        "phone",
-        "voice",
-        "sms",
-        "whatsapp",
-        "telegram",
-        "web",
-        "app",
-        "in_store",
-        "survey",
-        "other",
-        # social networks by name
-        "twitter",
-        "x",
-        "facebook",
-        "instagram",
-        "linkedin",
-        "tiktok",
-        "youtube",
-        "snapchat",
-        "weibo",
-        "wechat",
-        "douyin",
-        "xiaohongshu",
-        "bilibili",
-        "aparat",
-        "eitaa",
-        "rubika",
-        "bale",
-        "reddit",
-        "threads",
-        "google_reviews",
-        "trustpilot",
-        "app_store",
-        "play_store",
-    }
-)
 SOCIAL_CHANNELS = frozenset(
     {
-        "twitter",
-        "x",
-        "facebook",
-        "instagram",
-        "linkedin",
-        "tiktok",
-        "youtube",
-        "snapchat",
-        "weibo",
-        "wechat",
-        "douyin",
-        "xiaohongshu",
-        "bilibili",
-        "aparat",
-        "eitaa",
-        "rubika",
-        "bale",
-        "reddit",
-        "threads",
+        "twitter", "x", "facebook", "instagram", "linkedin", "tiktok", "youtube", "snapchat",
+        "weibo", "wechat", "douyin", "xiaohongshu", "bilibili", "aparat", "eitaa", "rubika",
+        "bale", "reddit", "threads",
     }
+)  # fmt: skip
+REVIEW_SITES = frozenset({"google_reviews", "trustpilot", "app_store", "play_store"})
+CHANNELS = (
+    frozenset(
+        {
+            "email",
+            "chat",
+            "phone",
+            "voice",
+            "sms",
+            "whatsapp",
+            "telegram",
+            "web",
+            "app",
+            "in_store",
+            "survey",
+            "other",
+        }
+    )  # fmt: skip
+    | SOCIAL_CHANNELS
+    | REVIEW_SITES
 )
 TYPES = frozenset(
     {
