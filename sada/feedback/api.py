@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from sada.core.errors import Invalid
 from sada.core.http import read_json_body
-from sada.feedback import exports, service
+from sada.feedback import exports, invitations, service
 from sada.feedback.models import SurveyTrigger
 from sada.feedback.schemas import (
     DistributeIn,
@@ -118,7 +118,7 @@ async def distribute(request: Request, survey_id: int) -> list[InvitationOut]:
     settings = services.settings
     with services.db.transaction(key.workspace_id) as session:
         survey = service.access_survey(session, survey_id)
-        out = service.do_create_invitations(
+        out = invitations.do_create_invitations(
             session,
             survey,
             body.recipients,

@@ -23,7 +23,7 @@ from typing import Any
 
 from sada.db.engine import Database
 from sada.db.types import utcnow
-from sada.feedback import i18n, service
+from sada.feedback import i18n, invitations, service
 from sada.feedback.models import Invitation, Survey
 from sada.feedback.schemas import is_rtl
 from sada.settings import Settings
@@ -103,7 +103,7 @@ def send_invitation(
         if invitation is None or invitation.workspace_id != workspace_id:
             return "skipped: no such invitation"
         survey = service.access_survey(session, invitation.survey_id)
-        suppressed = service.is_suppressed(session, invitation.email)
+        suppressed = invitations.is_suppressed(session, invitation.email)
         person = service._person(session, invitation.person_id)
         name = person.name if person is not None else None
     now = utcnow()
@@ -133,8 +133,8 @@ def send_invitation(
         settings,
         survey,
         invitation,
-        token=service.invitation_token(settings.secret_key, invitation),
-        unsubscribe=service.unsubscribe_token(settings.secret_key, invitation),
+        token=invitations.invitation_token(settings.secret_key, invitation),
+        unsubscribe=invitations.unsubscribe_token(settings.secret_key, invitation),
         reminder=reminder,
         name=name,
     )

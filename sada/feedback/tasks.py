@@ -115,7 +115,7 @@ def match_triggers(db: Database, workspace_id: int | None, payload: dict[str, An
 @handler(TRIGGER_SEND)
 def trigger_send(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     from sada.core.errors import NotFound
-    from sada.feedback import service
+    from sada.feedback import invitations, service
     from sada.feedback.models import SurveyTrigger
     from sada.feedback.schemas import Recipient
     from sada.settings import get_settings
@@ -133,7 +133,7 @@ def trigger_send(db: Database, workspace_id: int | None, payload: dict[str, Any]
             return
         if survey.status != "active":
             return
-        service.do_create_invitations(
+        invitations.do_create_invitations(
             session,
             survey,
             [

@@ -27,7 +27,7 @@ from sada.core.errors import Conflict, Invalid, SadaError
 from sada.core.http import client_ip, read_json_body
 from sada.core.ratelimit import RateLimiter
 from sada.db.types import utcnow
-from sada.feedback import i18n, service
+from sada.feedback import i18n, invitations, service
 from sada.feedback.models import Invitation, Survey
 from sada.feedback.schemas import SurveyDefinition, is_rtl
 
@@ -152,7 +152,7 @@ def _survey_for_key(request: Request, key: str) -> Survey | None:
 def _invitation(request: Request, token: str) -> tuple[Invitation | None, Survey | None]:
     db = request.app.state.services.db
     with db.reader() as session:
-        invitation = service.invitation_by_token(session, token)
+        invitation = invitations.invitation_by_token(session, token)
     if invitation is None:
         return None, None
     with db.reader(invitation.workspace_id) as session:
@@ -590,7 +590,7 @@ async def invitation_save(request: Request, token: str) -> JSONResponse:
 
 def _unsubscribe_target(request: Request, token: str) -> Invitation | None:
     with request.app.state.services.db.reader() as session:
-        return service.invitation_by_unsubscribe_token(session, _secret(request), token)
+        return invitations.invitation_by_unsubscribe_token(session, _secret(request), token)
 
 
 @router.get("/s/u/{token}", response_class=HTMLResponse)
@@ -613,7 +613,7 @@ def unsubscribe(request: Request, token: str) -> HTMLResponse:
         return _message_page(request, None, "en", "not_found", 404)
     if invitation.email:
         with request.app.state.services.db.transaction(invitation.workspace_id) as session:
-            service.do_unsubscribe(session, invitation.email)
+            invitations.do_unsubscribe(session, invitation.email)
     lang = invitation.language or "en"
     return HTMLResponse(
         render("unsubscribe.html", lang=lang, email=invitation.email, done=True),

@@ -559,7 +559,7 @@ async def survey_invite(
     settings = services(request).settings
     with services(request).db.transaction(me.workspace_id) as session:
         survey = fb.access_survey(session, survey_id)
-        results = fb.do_create_invitations(
+        results = importlib.import_module("sada.feedback.invitations").do_create_invitations(
             session,
             survey,
             [Recipient(email=e, language=language) for e in emails],

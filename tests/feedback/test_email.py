@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from sada.feedback import mail, service
+from sada.feedback import invitations, mail, service
 from sada.feedback.models import Invitation
 from sada.feedback.schemas import Recipient
 from sada.jobs.models import Job
@@ -50,7 +50,7 @@ def test_persian_invitation_reminder_and_unsubscribe(db, workspace, smtp, client
     settings = Settings(environment="test", smtp_port=port, base_url="http://testserver")
     with db.transaction(workspace.id) as s:
         survey = service.do_create_survey(s, nps_survey(default_language="fa"))
-        out = service.do_create_invitations(
+        out = invitations.do_create_invitations(
             s,
             survey,
             [Recipient(email="Reza@Example.com", name="رضا", language="fa")],
@@ -93,7 +93,7 @@ def test_persian_invitation_reminder_and_unsubscribe(db, workspace, smtp, client
         s.get(Invitation, inv.id).sent_at = None  # pretend a resend is due
     assert mail.send_invitation(db, settings, workspace.id, inv.id) == "skipped: unsubscribed"
     with db.transaction(workspace.id) as s:
-        again = service.do_create_invitations(
+        again = invitations.do_create_invitations(
             s,
             service.access_survey(s, survey.id),
             [Recipient(email="reza@example.com")],
@@ -114,7 +114,7 @@ def test_email_goes_out_through_the_job_runner(db, workspace, smtp, monkeypatch)
     try:
         with db.transaction(workspace.id) as s:
             survey = service.do_create_survey(s, nps_survey())
-            service.do_create_invitations(
+            invitations.do_create_invitations(
                 s,
                 survey,
                 [Recipient(email=f"job{i}@example.com") for i in range(3)],

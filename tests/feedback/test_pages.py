@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from sada.core.errors import Conflict
 from sada.db.types import utcnow
-from sada.feedback import service, web
+from sada.feedback import invitations, service, web
 from sada.feedback.models import Invitation, Response
 from sada.feedback.schemas import Recipient
 from tests.feedback.factories import nps_survey
@@ -27,7 +27,7 @@ def _make(db, ws_id, **over):  # type: ignore[no-untyped-def]
 
 def _invite(db, ws_id, survey, email="p@example.com", **kw):  # type: ignore[no-untyped-def]
     with db.transaction(ws_id) as s:
-        out = service.do_create_invitations(
+        out = invitations.do_create_invitations(
             s,
             service.access_survey(s, survey.id),
             [Recipient(email=email, **kw)],

@@ -1,0 +1,251 @@
+"""Personal invitations: unguessable tokens, e-mail suppression, the contact-frequency rule.
+
+do_create_invitations(session, survey, recipients, *, secret, base_url, ...) -> list[InvitationOut]
+invitation_by_token(session_unbound, token) -> Invitation | None   (crosses workspaces)
+invitation_by_unsubscribe_token / do_unsubscribe / is_suppressed
+invitation_token / unsubscribe_token (HMAC of the invitation, for links)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from sada.core.errors import Conflict, Invalid
+from sada.db.scoping import ALL_WORKSPACES, bound_workspace
+from sada.db.types import utcnow
+from sada.feedback.models import Invitation, Suppression, Survey
+from sada.feedback.schemas import InvitationOut, Recipient
+from sada.feedback.service import (
+    DEFAULT_CONTACT_DAYS,
+    DEFAULT_INVITATION_DAYS,
+    SEND_JOB,
+    _hash,
+    person_ref_for,
+)
+from sada.jobs.service import enqueue
+from sada.people.schemas import PersonRef
+
+
+def _mac(secret: str, message: str) -> str:
+    digest = hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def invitation_token(secret: str, invitation: Invitation) -> str:
+    """256-bit token rebuilt from the secret key; only its SHA-256 is stored."""
+    return _mac(secret, f"survey-invitation:{invitation.id}:{invitation.salt}")
+
+
+def unsubscribe_token(secret: str, invitation: Invitation) -> str:
+    return f"{invitation.id}.{_mac(secret, f'survey-unsubscribe:{invitation.id}:{invitation.salt}')[:32]}"
+
+
+def invitation_by_token(session: Session, token: str) -> Invitation | None:
+    """Find an invitation from its token, across workspaces (the token says which)."""
+    if not token or len(token) > 100:
+        return None
+    return session.execute(
+        select(Invitation)
+        .where(Invitation.token_hash == _hash(token))
+        .execution_options(**{ALL_WORKSPACES: True})
+    ).scalar_one_or_none()
+
+
+def invitation_by_unsubscribe_token(session: Session, secret: str, token: str) -> Invitation | None:
+    head, _, _sig = token.partition(".")
+    if not head.isdigit() or len(token) > 100:
+        return None
+    invitation = session.execute(
+        select(Invitation)
+        .where(Invitation.id == int(head))
+        .execution_options(**{ALL_WORKSPACES: True})
+    ).scalar_one_or_none()
+    if invitation is None or not hmac.compare_digest(unsubscribe_token(secret, invitation), token):
+        return None
+    return invitation
+
+
+def is_suppressed(session: Session, email: str | None) -> bool:
+    if not email:
+        return False
+    return (
+        session.execute(
+            select(Suppression.id).where(Suppression.email == email.strip().lower())
+        ).first()
+        is not None
+    )
+
+
+def do_unsubscribe(session: Session, email: str, reason: str = "unsubscribe") -> None:
+    from sada.db.dialect import insert_ignoring_conflicts
+
+    statement = insert_ignoring_conflicts(session, Suppression.__table__, ["workspace_id", "email"])
+    session.execute(
+        statement.values(
+            workspace_id=bound_workspace(session),
+            email=email.strip().lower(),
+            reason=reason,
+            created_at=utcnow(),
+        )
+    )
+    session.execute(
+        update(Invitation)
+        .where(Invitation.email == email.strip().lower(), Invitation.status == "pending")
+        .values(status="suppressed")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def contact_days(session: Session, default: int) -> int:
+    from sada.tenants.service import get_workspace
+
+    ws = get_workspace(session, bound_workspace(session))
+    value = (ws.settings or {}).get("survey_contact_days", default)
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def recently_contacted(
+    session: Session, person_id: int | None, email: str | None, days: int, now: datetime
+) -> bool:
+    """Was this person invited to any survey in the last `days` days?"""
+    if days <= 0 or (person_id is None and not email):
+        return False
+    since = now - timedelta(days=days)
+    who = []
+    if person_id is not None:
+        who.append(Invitation.person_id == person_id)
+    if email:
+        who.append(Invitation.email == email)
+    found = session.execute(
+        select(Invitation.id)
+        .where(
+            or_(*who),
+            Invitation.status.in_(("pending", "sent", "completed")),
+            or_(
+                Invitation.sent_at >= since,
+                and_(Invitation.sent_at.is_(None), Invitation.created_at >= since),
+            ),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def _resolve_recipient(session: Session, r: Recipient) -> tuple[int | None, str | None, str | None]:
+    """(person_id, email, language) of a recipient; creates the person for a new email."""
+    from sada.people.service import Resolver, access_person, parse_person
+
+    email = r.email.strip().lower() if r.email else None
+    if r.person_id is not None:
+        person = access_person(session, r.person_id)
+        if email is None:
+            ref = person_ref_for(session, person.id)
+            email = ref.email if ref is not None else None
+        return person.id, email, r.language or person.language
+    if email is None:
+        raise Invalid("a recipient needs an email or a person_id")
+    parsed = parse_person(PersonRef(email=email, name=r.name), path="recipient", source="survey")
+    if parsed.errors:
+        raise Invalid(f"{email!r}: {parsed.errors[0].message}")
+    resolution = Resolver(session).resolve(parsed)
+    person = access_person(session, resolution.person_id)
+    return person.id, email, r.language or person.language
+
+
+def do_create_invitations(
+    session: Session,
+    survey: Survey,
+    recipients: list[Recipient],
+    *,
+    secret: str,
+    base_url: str,
+    send_email: bool = True,
+    expires_in_days: int | None = None,
+    contact_days_default: int = DEFAULT_CONTACT_DAYS,
+    now: datetime | None = None,
+) -> list[InvitationOut]:
+    """Create personal invitations; skip unsubscribed and recently surveyed people.
+
+    Email sending happens in jobs enqueued here, after this transaction commits.
+    """
+    if survey.status != "active":
+        raise Conflict("this survey is not active")
+    now = now or utcnow()
+    days = (
+        0
+        if (survey.settings or {}).get("ignore_contact_frequency")
+        else contact_days(session, contact_days_default)
+    )
+    ttl = expires_in_days or int(
+        (survey.settings or {}).get("invitation_days", DEFAULT_INVITATION_DAYS)
+    )
+    out: list[InvitationOut] = []
+    for r in recipients:
+        person_id, email, language = _resolve_recipient(session, r)
+        if language not in survey.languages:
+            language = None
+        if send_email and is_suppressed(session, email):
+            out.append(_skipped(person_id, email, "unsubscribed"))
+            continue
+        if send_email and not email:
+            out.append(_skipped(person_id, email, "no email address"))
+            continue
+        if recently_contacted(session, person_id, email, days, now):
+            out.append(_skipped(person_id, email, f"surveyed in the last {days} days"))
+            continue
+        salt = secrets.token_hex(16)
+        invitation = Invitation(
+            workspace_id=bound_workspace(session),
+            survey_id=survey.id,
+            person_id=person_id,
+            email=email,
+            language=language,
+            channel="email" if send_email else "link",
+            salt=salt,
+            token_hash=_hash(f"pending:{salt}"),
+            hidden={k: str(v)[:500] for k, v in r.hidden.items()},
+            status="pending" if send_email else "sent",
+            sent_at=None if send_email else now,
+            expires_at=now + timedelta(days=ttl),
+            created_at=now,
+        )
+        session.add(invitation)
+        session.flush()
+        token = invitation_token(secret, invitation)
+        invitation.token_hash = _hash(token)
+        if send_email:
+            enqueue(
+                session,
+                SEND_JOB,
+                {"invitation_id": invitation.id},
+                workspace_id=invitation.workspace_id,
+                dedupe_key=f"{SEND_JOB}:{invitation.id}:0",
+            )
+        out.append(
+            InvitationOut(
+                id=invitation.id,
+                person_id=person_id,
+                email=email,
+                status=invitation.status,
+                language=language,
+                link=f"{base_url.rstrip('/')}/s/i/{token}",
+            )
+        )
+    session.flush()
+    return out
+
+
+def _skipped(person_id: int | None, email: str | None, reason: str) -> InvitationOut:
+    return InvitationOut(
+        id=0, person_id=person_id, email=email, status="skipped", language=None, reason=reason
+    )
