@@ -9,9 +9,7 @@ whether its source exists and otherwise reports that it has nothing yet.
 
 from __future__ import annotations
 
-import csv
 import importlib
-import io
 import math
 import threading
 import time
@@ -24,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
+from sada.core import spreadsheets
 from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
 from sada.interactions.models import Interaction, Touchpoint
@@ -807,49 +806,15 @@ def export_values(row: FeedbackRow) -> list[Any]:
     ]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-
-
-def guard_cell(value: Any) -> Any:
-    """Neutralize spreadsheet formulas in user text (CSV/XLSX injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_chunks(rows: Iterator[FeedbackRow]) -> Iterator[bytes]:
-    """UTF-8 with BOM (so spreadsheet programs read Arabic/Persian/Chinese correctly)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([guard_cell(v) for v in export_values(row)])
-        yield buffer.getvalue().encode("utf-8")
+    """The explorer's rows as a streamed CSV (see sada.core.spreadsheets)."""
+    return spreadsheets.csv_chunks(EXPORT_COLUMNS, (export_values(r) for r in rows))
 
 
 def xlsx_bytes(rows: Iterator[FeedbackRow]) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("feedback")
-    sheet.append(EXPORT_COLUMNS)
-    for row in rows:
-        sheet.append([_xlsx_cell(guard_cell(v)) for v in export_values(row)])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-_ILLEGAL_XLSX = {i for i in range(32) if i not in (9, 10, 13)}
-
-
-def _xlsx_cell(value: Any) -> Any:
-    if isinstance(value, str):
-        return "".join(ch for ch in value if ord(ch) not in _ILLEGAL_XLSX)
-    return value
+    return spreadsheets.xlsx_bytes(
+        EXPORT_COLUMNS, (export_values(r) for r in rows), sheet="feedback"
+    )
 
 
 # ---------------------------------------------------------------- person 360

@@ -5,24 +5,21 @@
   and Chinese correctly), CRLF line ends.
 - `to_xlsx(header, rows) -> bytes`: via openpyxl; right-to-left sheet for ar/fa.
 
-Every text cell starting with =, +, -, @, tab or carriage return gets a leading
-apostrophe so spreadsheet programs show it as text instead of evaluating it
-(OWASP "CSV injection").
+Both go through `sada.core.spreadsheets`, which gives every text cell that starts like a
+formula a leading apostrophe (OWASP "CSV injection").
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sada.core import spreadsheets
 from sada.feedback.models import Answer, Response, Survey, SurveyVersion
 from sada.feedback.schemas import Question, SurveyDefinition, is_rtl
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 FIXED = [
     "response_id",
     "status",
@@ -37,12 +34,6 @@ FIXED = [
     "agent",
     "survey_version",
 ]
-
-
-def neutralize(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
-    return value
 
 
 def response_table(
@@ -92,8 +83,8 @@ def response_table(
         mine = answers.get(r.id, {})
         for q in ordered:
             row.append(_cell(q, mine.get(q.key), lang, survey.default_language))
-        rows.append([neutralize(v) for v in row])
-    return [neutralize(h) for h in header], rows
+        rows.append(row)
+    return header, rows
 
 
 def _cell(q: Question, a: Answer | None, lang: str, default: str) -> Any:
@@ -110,23 +101,8 @@ def _cell(q: Question, a: Answer | None, lang: str, default: str) -> Any:
 
 
 def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    return spreadsheets.csv_bytes(header, rows)
 
 
 def to_xlsx(header: list[str], rows: list[list[Any]], language: str | None = None) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("responses")
-    if is_rtl(language):
-        sheet.sheet_view.rightToLeft = True
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return spreadsheets.xlsx_bytes(header, rows, sheet="responses", rtl=is_rtl(language))
