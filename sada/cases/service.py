@@ -163,7 +163,8 @@ def do_create_case(
         if existing is not None:
             return existing
     if person_id is not None:
-        from sada.people.service import access_person, live_person_id
+        from sada.people.merges import live_person_id
+        from sada.people.service import access_person
 
         access_person(session, person_id)
         person_id = live_person_id(session, person_id)

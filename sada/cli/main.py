@@ -230,7 +230,7 @@ def people_unmerge(
 ) -> None:
     """Undo a merge: both people get their own identities and interactions back."""
     from sada.core.errors import SadaError
-    from sada.people.service import do_unmerge
+    from sada.people.merges import do_unmerge
 
     db = _db()
     try:

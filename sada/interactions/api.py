@@ -12,7 +12,8 @@ from sada.core.errors import Invalid
 from sada.core.http import read_json_body
 from sada.interactions import service
 from sada.interactions.schemas import BatchResult, InteractionOut, TimelinePage
-from sada.people.service import access_person, live_person_id
+from sada.people.merges import live_person_id
+from sada.people.service import access_person
 from sada.tenants.auth import access_api_key, actor_for_key
 from sada.tenants.models import Scope
 

@@ -9,7 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from sada.core.errors import Invalid
 from sada.core.http import read_json_body
 from sada.core.validation import field_errors
-from sada.people import service
+from sada.people import merges, service
+from sada.people.models import PersonMerge
 from sada.people.schemas import (
     AudienceTypeIn,
     AudienceTypeOut,
@@ -93,7 +94,7 @@ def search(
 def get_person(request: Request, person_id: int) -> PersonOut:
     key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
-        person = service.access_person(session, service.live_person_id(session, person_id))
+        person = service.access_person(session, merges.live_person_id(session, person_id))
         return service.person_out(session, person)
 
 
@@ -102,14 +103,14 @@ def person_merges(request: Request, person_id: int) -> list[MergeOut]:
     key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         service.access_person(session, person_id)
-        return [_merge_out(m) for m in service.list_merges(session, person_id)]
+        return [_merge_out(m) for m in merges.list_merges(session, person_id)]
 
 
 @router.post("/people:merge", response_model=MergeOut)
 def merge(request: Request, body: MergeRequest) -> MergeOut:
     key = access_api_key(request, Scope.WRITE)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
-        record = service.do_merge(
+        record = merges.do_merge(
             session,
             body.survivor_id,
             body.merged_id,
@@ -123,10 +124,10 @@ def merge(request: Request, body: MergeRequest) -> MergeOut:
 def unmerge(request: Request, merge_id: int) -> MergeOut:
     key = access_api_key(request, Scope.WRITE)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
-        return _merge_out(service.do_unmerge(session, merge_id, actor=actor_for_key(request, key)))
+        return _merge_out(merges.do_unmerge(session, merge_id, actor=actor_for_key(request, key)))
 
 
-def _merge_out(record: service.PersonMerge) -> MergeOut:
+def _merge_out(record: PersonMerge) -> MergeOut:
     return MergeOut(
         id=record.id,
         survivor_id=record.survivor_id,

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Table, delete, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid, NotFound
@@ -38,7 +38,6 @@ from sada.people.models import (
     Identity,
     IdentityKind,
     Person,
-    PersonMerge,
 )
 from sada.people.schemas import IdentityOut, PersonOut, PersonRef, PersonSummary
 from sada.tenants.service import Actor, record_audit
@@ -156,6 +155,8 @@ class Resolver:
     # -- resolution
 
     def resolve(self, parsed: ParsedPerson) -> Resolution:
+        from sada.people.merges import do_merge
+
         if not parsed.keys:
             raise Invalid(
                 "a person needs at least one identity (email, phone, external_ids, handles or anonymous_id)"
@@ -410,136 +411,6 @@ def _str_or_none(value: object) -> str | None:
     return text or None
 
 
-# ---------------------------------------------------------------- merge / unmerge
-
-
-def do_merge(
-    session: Session, survivor_id: int, merged_id: int, *, reason: str, actor: Actor | None = None
-) -> PersonMerge:
-    from sada.interactions.service import reassign_interactions_of
-
-    if survivor_id == merged_id:
-        raise Invalid("cannot merge a person into itself")
-    survivor = access_person(session, survivor_id)
-    merged = access_person(session, merged_id)
-    identity_ids = list(
-        session.execute(select(Identity.id).where(Identity.person_id == merged.id)).scalars()
-    )
-    session.execute(
-        update(Identity).where(Identity.id.in_(identity_ids)).values(person_id=survivor.id)
-    )
-    interaction_ids = reassign_interactions_of(session, merged.id, survivor.id)
-    copied = [k for k in (merged.traits or {}) if k not in (survivor.traits or {})]
-    snapshot = {
-        "name": merged.name,
-        "audience": merged.audience,
-        "traits": merged.traits,
-        "survivor_traits": survivor.traits,
-        "survivor_name": survivor.name,
-        "copied_trait_keys": copied,
-    }
-    if copied:
-        survivor.traits = {**(survivor.traits or {}), **{k: merged.traits[k] for k in copied}}
-        survivor.language = survivor.language or merged.language
-        survivor.segment = survivor.segment or merged.segment
-    if not survivor.name and merged.name:
-        survivor.name, survivor.name_search = merged.name, merged.name_search
-    survivor.updated_at = utcnow()
-    merged.merged_into_id = survivor.id
-    merged.updated_at = utcnow()
-    record = PersonMerge(
-        workspace_id=bound_workspace(session),
-        survivor_id=survivor.id,
-        merged_id=merged.id,
-        reason=reason,
-        moved_identity_ids=identity_ids,
-        moved_interaction_ids=interaction_ids,
-        merged_snapshot=snapshot,
-    )
-    session.add(record)
-    session.flush()
-    record_audit(
-        session,
-        actor,
-        "person.merge",
-        "person",
-        survivor.id,
-        {
-            "merged_id": merged.id,
-            "merge_id": record.id,
-            "reason": reason,
-            "identities": len(identity_ids),
-            "interactions": len(interaction_ids),
-        },
-    )
-    return record
-
-
-def do_unmerge(session: Session, merge_id: int, *, actor: Actor | None = None) -> PersonMerge:
-    from sada.interactions.service import reassign_interactions
-
-    record = session.execute(
-        select(PersonMerge).where(PersonMerge.id == merge_id)
-    ).scalar_one_or_none()
-    if record is None:
-        raise NotFound(f"no merge {merge_id}")
-    if record.undone_at is not None:
-        raise Invalid(f"merge {merge_id} was already undone")
-    merged = session.get(Person, record.merged_id)
-    survivor = session.get(Person, record.survivor_id)
-    if merged is None or survivor is None:
-        raise NotFound("a person of this merge no longer exists")
-    # The survivor may itself have been merged later; rows may now sit further down the chain.
-    holders = _merge_chain(session, survivor.id)
-    session.execute(
-        update(Identity)
-        .where(Identity.id.in_(record.moved_identity_ids), Identity.person_id.in_(holders))
-        .values(person_id=merged.id)
-    )
-    reassign_interactions(session, record.moved_interaction_ids, holders, merged.id)
-    snapshot = record.merged_snapshot or {}
-    for key in snapshot.get("copied_trait_keys", []):
-        if survivor.traits and key in survivor.traits:
-            survivor.traits = {k: v for k, v in survivor.traits.items() if k != key}
-    survivor.language = _str_or_none((survivor.traits or {}).get("language"))
-    survivor.segment = _str_or_none((survivor.traits or {}).get("segment"))
-    if snapshot.get("survivor_name") is None and survivor.name == merged.name:
-        survivor.name = None
-        survivor.name_search = None
-    merged.merged_into_id = None
-    merged.updated_at = survivor.updated_at = utcnow()
-    record.undone_at = utcnow()
-    record_audit(
-        session,
-        actor,
-        "person.unmerge",
-        "person",
-        merged.id,
-        {"merge_id": record.id, "survivor_id": survivor.id},
-    )
-    session.flush()
-    return record
-
-
-def _merge_chain(session: Session, person_id: int) -> list[int]:
-    chain = [person_id]
-    current = session.get(Person, person_id)
-    while current is not None and current.merged_into_id is not None and len(chain) < 50:
-        chain.append(current.merged_into_id)
-        current = session.get(Person, current.merged_into_id)
-    return chain
-
-
-def list_merges(session: Session, person_id: int) -> list[PersonMerge]:
-    return list(
-        session.execute(
-            select(PersonMerge)
-            .where(or_(PersonMerge.survivor_id == person_id, PersonMerge.merged_id == person_id))
-            .order_by(PersonMerge.id.desc())
-        ).scalars()
-    )
-
-
 # ---------------------------------------------------------------- reads
 
 
@@ -549,11 +420,6 @@ def access_person(session: Session, person_id: int) -> Person:
     if person is None:
         raise NotFound(f"no person {person_id}")
     return person
-
-
-def live_person_id(session: Session, person_id: int) -> int:
-    """Follow merges to the profile that now holds this person's data."""
-    return _merge_chain(session, person_id)[-1]
 
 
 def identities_of(session: Session, person_ids: list[int]) -> dict[int, list[IdentityOut]]:

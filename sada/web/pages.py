@@ -14,14 +14,8 @@ from sada.core.errors import Invalid, NotFound
 from sada.core.http import client_ip
 from sada.dashboards import service as dash
 from sada.interactions.service import timeline
-from sada.people.service import (
-    access_person,
-    do_merge,
-    do_unmerge,
-    list_merges,
-    person_out,
-    search_people,
-)
+from sada.people.merges import do_merge, do_unmerge, list_merges
+from sada.people.service import access_person, person_out, search_people
 from sada.web import auth_pages, settings_pages, survey_pages
 from sada.web.charts import PALETTE, SENTIMENT_COLOURS, Series, bar_chart, line_chart
 from sada.web.core import Page, PageRoute, checked_form, page, redirect, render, require, services

@@ -204,7 +204,7 @@ def test_person_journey(db: Database, workspace: Any, log: Log) -> None:
 def test_columnar_copy_follows_new_rows_merges_and_unmerges(
     db: Database, workspace: Any, log: Log, store_path: Path
 ) -> None:
-    from sada.people.service import do_merge, do_unmerge
+    from sada.people.merges import do_merge, do_unmerge
 
     build(db, workspace.id, log)
     duck = EngineChoice(engine="duckdb", db=db, store_path=store_path)
