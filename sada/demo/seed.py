@@ -21,7 +21,7 @@ import importlib
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +34,7 @@ from sada.db.engine import Database
 from sada.db.types import utcnow
 from sada.demo import content
 from sada.demo.names import make_person_name
+from sada.demo.timelines import SOCIAL, DemoPerson, SeedState, generate_interactions
 from sada.interactions.models import Interaction, Touchpoint
 from sada.jobs.registry import INTERACTIONS_INGESTED, subscribers
 from sada.jobs.service import enqueue
@@ -68,18 +69,6 @@ COUNTRIES = {  # country, calling code, leading national digits, national number
         ("US", "+1", "212", 10),
     ],
 }
-SOCIAL = {
-    "fa": ["instagram", "telegram"],
-    "ar": ["twitter", "instagram", "whatsapp"],
-    "zh": ["weibo", "wechat"],
-    "en": ["twitter", "instagram"],
-}
-SUPPORT_CHANNELS = {
-    "fa": ["email", "chat", "telegram", "instagram", "phone", "sms"],
-    "ar": ["email", "chat", "whatsapp", "twitter", "phone", "instagram"],
-    "zh": ["email", "chat", "wechat", "weibo", "phone"],
-    "en": ["email", "chat", "twitter", "phone", "web"],
-}
 TOUCHPOINTS = {
     "website_visit": ("Website visit", "web"),
     "product_page": ("Product page", "web"),
@@ -92,14 +81,6 @@ TOUCHPOINTS = {
     "renewal": ("Renewal", None),
     "social_post": ("Social media", None),
     "store_visit": ("Store visit", "in_store"),
-}
-TOPIC_WEIGHTS = {
-    "delivery": 0.28,
-    "billing": 0.18,
-    "product_quality": 0.2,
-    "staff": 0.12,
-    "app_website": 0.14,
-    "price": 0.08,
 }
 AGENTS = [
     ("sara.ahmadi@nakhl.example", "سارا احمدی", "fa"),
@@ -116,31 +97,6 @@ STAFF = [
     ("viewer@nakhl.example", "Karim Nasser", "viewer", "ar"),
     ("csm@nakhl.example", "Nima Farahani", "manager", "fa"),
 ]
-
-
-@dataclass
-class DemoPerson:
-    id: int
-    language: str
-    audience: str
-    mood: float
-    region: int
-    segment: str
-    created: datetime
-    repeat_complainer: bool = False
-
-
-@dataclass
-class SeedState:
-    workspace_id: int
-    rng: random.Random
-    now: datetime
-    people: list[DemoPerson] = field(default_factory=list)
-    interactions: list[dict[str, Any]] = field(default_factory=list)
-    touchpoint_ids: dict[str, int] = field(default_factory=dict)
-    agent_ids: dict[str, list[int]] = field(default_factory=dict)
-    next_interaction_id: int = 1
-    seq: int = 0
 
 
 def seed_demo(
@@ -202,7 +158,7 @@ def seed_demo(
         _seed_people(db, state, people, lambda n: progress.advance(task, n))
 
         task = progress.add_task("interactions", total=target)
-        _generate_interactions(state, target)
+        generate_interactions(state, target)
         _write_interactions(db, state, lambda n: progress.advance(task, n))
 
         extras = _domain_demos()
@@ -519,327 +475,6 @@ def _fix_sequences(session: Session, tables: list[str]) -> None:
 
 
 # ---------------------------------------------------------------- interactions
-
-
-def _sentiment_for(rng: random.Random, mood: float, pain: float = 0.0) -> str:
-    score = mood - pain + rng.gauss(0, 0.45)
-    return "negative" if score < -0.15 else "positive" if score > 0.45 else "neutral"
-
-
-def _add(
-    state: SeedState, person: DemoPerson, at: datetime, channel: str, type_: str, **extra: Any
-) -> dict[str, Any]:
-    state.seq += 1
-    row: dict[str, Any] = {
-        "id": state.next_interaction_id,
-        "workspace_id": state.workspace_id,
-        "person_id": person.id,
-        "anonymous_id": None,
-        "occurred_at": min(at, state.now),
-        "received_at": min(at, state.now) + timedelta(seconds=2),
-        "channel": channel,
-        "touchpoint_id": None,
-        "direction": "inbound",
-        "type": type_,
-        "subject": None,
-        "text": None,
-        "language": None,
-        "rating": None,
-        "rating_scale": None,
-        "agent_id": None,
-        "conversation_id": None,
-        "attributes": {},
-        "source": "demo",
-        "external_id": f"d{state.seq}",
-    }
-    touchpoint = extra.pop("touchpoint", None)
-    if touchpoint:
-        row["touchpoint_id"] = state.touchpoint_ids[touchpoint]
-    row.update(extra)
-    state.next_interaction_id += 1
-    state.interactions.append(row)
-    return row
-
-
-def _generate_interactions(state: SeedState, target: int) -> None:
-    rng = state.rng
-    topics = list(TOPIC_WEIGHTS)
-    topic_weights = list(TOPIC_WEIGHTS.values())
-    for person in state.people:
-        if person.audience == "employee":
-            continue
-        lang = person.language
-        t = person.created
-        _add(
-            state,
-            person,
-            t,
-            "web",
-            "page_view",
-            touchpoint="website_visit",
-            attributes={"path": "/"},
-        )
-        for _ in range(rng.randint(0, 3)):
-            t += timedelta(minutes=rng.randint(1, 20))
-            _add(
-                state,
-                person,
-                t,
-                "web",
-                "page_view",
-                touchpoint="product_page",
-                attributes={"path": f"/p/{rng.randint(100, 999)}"},
-            )
-        if person.audience == "fan":
-            for _ in range(rng.randint(1, 5)):
-                t2 = person.created + timedelta(days=rng.uniform(0, 300))
-                topic = rng.choices(topics, topic_weights)[0]
-                sentiment = _sentiment_for(rng, person.mood + 0.3)
-                channel = (
-                    rng.choice(SOCIAL[lang])
-                    if SOCIAL[lang][0] not in ("telegram", "whatsapp")
-                    else "instagram"
-                )
-                msg = content.make_message(rng, lang, topic, sentiment, channel="social")
-                _add(
-                    state,
-                    person,
-                    t2,
-                    channel,
-                    "message",
-                    touchpoint="social_post",
-                    text=msg.text,
-                    language=lang,
-                    attributes={"topic_hint": topic},
-                )
-            continue
-        if person.audience == "prospect" or rng.random() < 0.12:
-            continue
-        t += timedelta(hours=rng.uniform(0.1, 72))
-        _add(state, person, t, rng.choice(["web", "app"]), "signup", touchpoint="website_visit")
-        if rng.random() > 0.8:
-            continue  # signed up, never bought: a funnel drop-off
-        orders = max(1, int(rng.expovariate(1 / 2.5)))
-        for _ in range(min(orders, 8)):
-            t += timedelta(days=rng.uniform(0.2, 40))
-            if t > state.now:
-                break
-            item = content.make_order_item(rng, lang)
-            amount = round(rng.lognormvariate(3.8, 0.7), 2)
-            checkout_channel = rng.choice(["web", "app", "app"])
-            if rng.random() < 0.08:  # a failed payment attempt before the purchase
-                _add(
-                    state,
-                    person,
-                    t - timedelta(minutes=3),
-                    checkout_channel,
-                    "page_view",
-                    touchpoint="checkout",
-                    attributes={"error": "true", "step": "payment"},
-                )
-            _add(
-                state,
-                person,
-                t - timedelta(minutes=1),
-                checkout_channel,
-                "page_view",
-                touchpoint="checkout",
-                attributes={"step": "cart"},
-            )
-            _add(
-                state,
-                person,
-                t,
-                rng.choice(["web", "app", "app"]),
-                "purchase",
-                touchpoint="checkout",
-                subject=item,
-                attributes={"amount": amount, "item": item},
-            )
-            late_p = 0.55 if (lang == "fa" and person.region == 1) else 0.12
-            late = rng.random() < late_p
-            delivered = t + timedelta(days=rng.uniform(2.5, 8) if late else rng.uniform(0.3, 2))
-            _add(
-                state,
-                person,
-                delivered,
-                "other",
-                "order",
-                touchpoint="delivery",
-                attributes={
-                    "status": "delivered",
-                    "late": late,
-                    "region": content.region_label(lang, person.region),
-                },
-            )
-            if late and rng.random() < 0.55:
-                _support(
-                    state,
-                    person,
-                    delivered + timedelta(hours=rng.uniform(0.2, 30)),
-                    "delivery",
-                    pain=0.9,
-                )
-        if rng.random() < 0.2:
-            t_call = person.created + timedelta(days=rng.uniform(1, 10))
-            msg = content.make_message(
-                rng,
-                lang,
-                rng.choice(["app_website", "billing"]),
-                _sentiment_for(rng, person.mood),
-                channel="phone",
-            )
-            _add(
-                state,
-                person,
-                t_call,
-                "phone",
-                "call",
-                touchpoint="onboarding_call",
-                direction="outbound",
-                text=msg.text,
-                language=lang,
-                agent_id=_agent(state, lang),
-                attributes={"duration_s": rng.randint(60, 900)},
-            )
-        for _ in range(rng.randint(0, 3)):
-            topic = rng.choices(topics, topic_weights)[0]
-            when = person.created + timedelta(days=rng.uniform(1, 360))
-            _support(state, person, when, topic, pain=0.0)
-        if person.repeat_complainer:
-            start = state.now - timedelta(days=rng.uniform(5, 40))
-            for k in range(rng.randint(4, 8)):
-                _support(
-                    state,
-                    person,
-                    start + timedelta(days=k * rng.uniform(1, 4)),
-                    rng.choice(["delivery", "billing", "product_quality"]),
-                    pain=1.5,
-                )
-        if rng.random() < 0.18:
-            stars = max(1, min(5, round(3.6 + 1.6 * person.mood + rng.gauss(0, 0.7))))
-            sentiment = "negative" if stars <= 2 else "positive" if stars >= 4 else "neutral"
-            msg = content.make_message(
-                rng, lang, rng.choices(topics, topic_weights)[0], sentiment, channel="review"
-            )
-            _add(
-                state,
-                person,
-                person.created + timedelta(days=rng.uniform(5, 200)),
-                rng.choice(["app_store", "play_store", "google_reviews"]),
-                "review",
-                text=msg.text,
-                language=lang,
-                rating=float(stars),
-                rating_scale="stars5",
-            )
-        renewal_at = person.created + timedelta(days=rng.uniform(150, 365))
-        if renewal_at < state.now:
-            if person.mood > -0.25 and rng.random() < 0.85:
-                _add(
-                    state,
-                    person,
-                    renewal_at,
-                    "web",
-                    "renewal",
-                    touchpoint="renewal",
-                    attributes={"plan": "annual"},
-                )
-            elif rng.random() < 0.7:
-                _add(
-                    state,
-                    person,
-                    renewal_at,
-                    "web",
-                    "cancel",
-                    touchpoint="renewal",
-                    attributes={"reason": rng.choice(["price", "service", "moved"])},
-                )
-    # Fill up to the target with app usage, spread over active customers.
-    active = [p for p in state.people if p.audience == "customer"]
-    while active and len(state.interactions) < target:
-        person = rng.choice(active)
-        when = person.created + timedelta(days=rng.uniform(1, 365))
-        if when > state.now:
-            when = state.now - timedelta(hours=rng.uniform(1, 500))
-        _add(
-            state,
-            person,
-            when,
-            "app",
-            "page_view",
-            touchpoint="app_usage",
-            attributes={"screen": rng.choice(["home", "cart", "orders", "offers", "profile"])},
-        )
-    del state.interactions[target:]
-
-
-def _agent(state: SeedState, lang: str) -> int | None:
-    agents = state.agent_ids.get(lang) or [a for ids in state.agent_ids.values() for a in ids]
-    return state.rng.choice(agents) if agents else None
-
-
-def _support(
-    state: SeedState, person: DemoPerson, when: datetime, topic: str, *, pain: float
-) -> None:
-    rng = state.rng
-    lang = person.language
-    channel = rng.choice(SUPPORT_CHANNELS[lang])
-    sentiment = _sentiment_for(rng, person.mood, pain)
-    style = {"email": "email", "chat": "chat", "phone": "phone", "web": "web"}.get(
-        channel, "social"
-    )
-    msg = content.make_message(rng, lang, topic, sentiment, channel=style)
-    conversation = f"c{person.id}-{state.seq}"
-    touchpoint = (
-        "support_email"
-        if channel == "email"
-        else "support_chat"
-        if channel in ("chat", "web", "sms")
-        else "social_post"
-        if style == "social"
-        else None
-    )
-    kind = "complaint" if sentiment == "negative" and rng.random() < 0.6 else "message"
-    if kind == "complaint" and topic == "delivery":
-        touchpoint = "delivery"  # complaints are filed against the touchpoint that hurt
-    inbound = _add(
-        state,
-        person,
-        when,
-        channel,
-        kind,
-        touchpoint=touchpoint,
-        subject=msg.subject,
-        text=msg.text,
-        language=lang,
-        conversation_id=conversation,
-        attributes={"topic_hint": topic},
-    )
-    if rng.random() < 0.8:
-        social = channel in ("twitter", "instagram", "weibo", "wechat", "telegram", "whatsapp")
-        slow = rng.random() < (0.35 if social else 0.15)
-        delay = (
-            timedelta(minutes=rng.uniform(35, 600) if slow else rng.uniform(2, 28))
-            if social
-            else timedelta(hours=rng.uniform(4.5, 30) if slow else rng.uniform(0.2, 3.5))
-        )
-        # First-response targets: 30 minutes on social media, 4 hours elsewhere.
-        breached = delay > (timedelta(minutes=30) if social else timedelta(hours=4))
-        inbound["attributes"] = {**inbound["attributes"], "sla_breached": breached}
-        _add(
-            state,
-            person,
-            when + delay,
-            channel,
-            "message",
-            touchpoint=touchpoint,
-            direction="outbound",
-            text=content.make_agent_reply(rng, lang, topic),
-            language=lang,
-            conversation_id=conversation,
-            agent_id=_agent(state, lang),
-        )
 
 
 def _write_interactions(db: Database, state: SeedState, advance: Callable[[int], None]) -> None:
