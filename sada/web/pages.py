@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from sada.core.errors import Invalid, NotFound
 from sada.core.http import client_ip
+from sada.dashboards import explorer
 from sada.dashboards import service as dash
 from sada.interactions.service import timeline
 from sada.people.merges import do_merge, do_unmerge, list_merges
@@ -157,11 +158,11 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
 # ---------------------------------------------------------------- feedback explorer
 
 
-def _explorer_query(request: Request, me: SignedIn, p: Page) -> dash.ExplorerQuery:
+def _explorer_query(request: Request, me: SignedIn, p: Page) -> explorer.ExplorerQuery:
     qp = request.query_params
     sentiment = qp.get("sentiment")
     band = qp.get("band")
-    return dash.ExplorerQuery(
+    return explorer.ExplorerQuery(
         filters=_filters(request, me, p),
         q=qp.get("q", "")[:200],
         sentiment=sentiment if sentiment in dash.SENTIMENTS else None,
@@ -183,12 +184,12 @@ def feedback(request: Request, me: SignedIn = Depends(require("feedback"))) -> R
         page_no = 1
     with services(request).db.reader(me.workspace_id) as session:
         options = dash.filter_options(session, eq.filters.tz)
-        rows = dash.explore(
+        rows = explorer.explore(
             session,
             eq,
             limit=PAGE_SIZE + 1,
             offset=(page_no - 1) * PAGE_SIZE,
-            redact=me.role not in dash.ROLES_SEEING_PII,
+            redact=me.role not in explorer.ROLES_SEEING_PII,
         )
     more = len(rows) > PAGE_SIZE
     return render(
@@ -214,8 +215,10 @@ def feedback_csv(request: Request, me: SignedIn = Depends(require("export"))) ->
 
     def body() -> Iterator[bytes]:
         with db.reader(me.workspace_id) as session:
-            yield from dash.csv_chunks(
-                dash.iter_export(session, eq, redact=me.role not in dash.ROLES_EXPORTING_PII)
+            yield from explorer.csv_chunks(
+                explorer.iter_export(
+                    session, eq, redact=me.role not in explorer.ROLES_EXPORTING_PII
+                )
             )
 
     _audit_export(request, me, "csv")
@@ -231,8 +234,8 @@ def feedback_xlsx(request: Request, me: SignedIn = Depends(require("export"))) -
     p = page(request, me)
     eq = _explorer_query(request, me, p)
     with services(request).db.reader(me.workspace_id) as session:
-        data = dash.xlsx_bytes(
-            dash.iter_export(session, eq, redact=me.role not in dash.ROLES_EXPORTING_PII)
+        data = explorer.xlsx_bytes(
+            explorer.iter_export(session, eq, redact=me.role not in explorer.ROLES_EXPORTING_PII)
         )
     _audit_export(request, me, "xlsx")
     return Response(
