@@ -20,7 +20,7 @@ from sada.dashboards.service import EXPORT_LIMIT, SCORE_BANDS, Filters, _where, 
 from sada.db.dialect import dialect_name
 from sada.interactions.models import Interaction, Touchpoint
 from sada.people.models import Person
-from sada.text.normalize import fold_for_search
+from sada.text.normalize import fold_for_search, search_fold_tables
 
 
 @dataclass
@@ -50,13 +50,8 @@ class FeedbackRow:
     aspects: list[dict[str, Any]] = field(default_factory=list)
 
 
-_FOLD_FROM = "آأإٱيىئكةۀؤ٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"
-_FOLD_TO = "اااا" + "ییی" + "ک" + "هه" + "و" + "0123456789" * 2
-assert len(_FOLD_FROM) == len(_FOLD_TO)
-# Removed by folding: zero-width characters, tatweel and Arabic diacritics.
-_FOLD_DROP = "\u200b\u200c\u200d\u2060\ufeff\u0640" + "".join(
-    chr(c) for c in [*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670]
-)
+# The SQL form of fold_for_search's tables (PostgreSQL has no Python function).
+_FOLD_FROM, _FOLD_TO, _FOLD_DROP = search_fold_tables()
 
 
 def _folded_text_matches(session: Session, q: str) -> Any:

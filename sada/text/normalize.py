@@ -185,3 +185,22 @@ def fold_for_search(text: str) -> str:
     text = text.translate(_LETTER_FOLD).translate(_DIGITS)
     text = text.casefold()
     return " ".join(text.split())
+
+
+def search_fold_tables() -> tuple[str, str, str]:
+    """`fold_for_search`'s letter and digit mappings as SQL `translate()` arguments.
+
+    Returns (from, to, drop): characters mapped one to one, and characters removed
+    (zero-width marks, tatweel, Arabic diacritics). Databases without a Python
+    function (PostgreSQL) fold with these, so SQL search matches Python folding.
+    """
+    pairs = {
+        chr(k): v
+        for table in (_LETTER_FOLD, _DIGITS)
+        for k, v in table.items()
+        if isinstance(v, str) and len(v) == 1
+    }
+    ranges = [(0x0610, 0x061A), (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06ED)]
+    drop = "\u200b\u200c\u200d\u2060\ufeff" + _TATWEEL
+    drop += "".join(chr(c) for low, high in ranges for c in range(low, high + 1))
+    return "".join(pairs), "".join(pairs.values()), drop
