@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Bootstrap with nothing but Python 3.11+: `python3 dev.py run` or `python3 dev.py test`.
+"""Bootstrap with nothing but Python 3.11+: `python3 dev.py run`, `test` or `lint`.
 
-Creates .venv, installs Sada into it (with test extras for `test`), then runs
-the demo or the whole test suite. Extra arguments go to `sada demo` / pytest.
+Creates .venv, installs Sada into it (with test extras for `test` and `lint`), then runs
+the demo, the whole test suite, or the lint and type checks (ruff check, ruff format
+--check, mypy). Extra arguments go to `sada demo` / pytest.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def ensure_venv(extras: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("run", "test"):
+    if not argv or argv[0] not in ("run", "test", "lint"):
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
@@ -44,6 +45,13 @@ def main(argv: list[str]) -> int:
         ensure_venv("")
         return subprocess.call([str(BIN / "sada"), "demo", *rest], cwd=ROOT)
     ensure_venv("[test]")
+    if command == "lint":
+        checks = [
+            [str(PY), "-m", "ruff", "check", "sada", "tests", "bench", "scripts"],
+            [str(PY), "-m", "ruff", "format", "--check", "sada", "tests", "bench", "scripts"],
+            [str(PY), "-m", "mypy", "sada"],
+        ]
+        return max(subprocess.call(check, cwd=ROOT) for check in checks)
     return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
 
 

@@ -21,7 +21,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, Signer
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 from jinja2.ext import _make_new_gettext, _make_new_ngettext
 from markupsafe import Markup
 
@@ -88,9 +88,20 @@ class WebState:
     asset_versions: dict[str, str] = field(default_factory=dict)
 
 
+def template_loader() -> ChoiceLoader:
+    """The shell's templates by name (`base.html`), and each domain's page templates under its
+    own prefix: `sada/<domain>/pages/inbox.html` is `<domain>/inbox.html`."""
+    domains = {
+        path.parent.name: FileSystemLoader(str(path))
+        for path in sorted(WEB_DIR.parent.glob("*/pages"))
+        if path.is_dir() and path.parent.name != "web"
+    }
+    return ChoiceLoader([FileSystemLoader(str(TEMPLATES_DIR)), PrefixLoader(domains)])
+
+
 def make_state(settings: Any) -> WebState:
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        loader=template_loader(),
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
@@ -327,7 +338,8 @@ def static_url(request: Request, path: str) -> str:
 
 
 def render(p: Page, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render a template file of sada/web/templates in the page shell."""
+    """Render a template file in the page shell: a shell template (`person.html`) or a
+    domain's page template (`cases/inbox.html`, kept in `sada/cases/pages/inbox.html`)."""
     return _render_with(p, state(p.request).env.get_template(template), status_code, context)
 
 

@@ -1,6 +1,6 @@
 """UI languages, gettext catalogs and the display of numbers and dates per user.
 
-Catalogs are the `.po` files under `translations/`; they are compiled in memory
+Catalogs are the `.po` files under each domain's `translations/` folder, merged and compiled in memory
 with Babel when first needed, so neither `msgfmt` nor committed `.mo` files are
 required to run Sada.
 """
@@ -16,13 +16,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jdatetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from markupsafe import Markup
 
 _Date = date  # the Formatter has methods named date and datetime
 _DateTime = datetime
-TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
 
 @dataclass(frozen=True)
@@ -54,35 +54,49 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker
     return message
 
 
+SADA_DIR = Path(__file__).resolve().parent.parent  # the sada package
+
+
+def catalog_paths(lang: str) -> list[Path]:
+    """Every domain's catalog for `lang`: `sada/<domain>/translations/<lang>/LC_MESSAGES/messages.po`.
+
+    Each domain keeps the strings of its own pages, so domains never edit one shared file.
+    The shell's catalog (`sada/web/...`) comes first and wins when two catalogs disagree.
+    """
+    found = sorted(SADA_DIR.glob(f"*/translations/{lang}/LC_MESSAGES/messages.po"))
+    return sorted(found, key=lambda path: path.parent.parent.parent.parent.name != "web")
+
+
+def merged_catalog(lang: str) -> Catalog:
+    """The union of every domain's catalog for `lang` (first translation of a message wins)."""
+    merged = Catalog(locale=lang, project="Sada", charset="utf-8")
+    for path in catalog_paths(lang):
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        for message in catalog:
+            if not message.id or message.fuzzy:
+                continue
+            strings = message.string
+            translated = all(strings) if isinstance(strings, tuple | list) else bool(strings)
+            if not translated:
+                continue
+            if message.id in merged and merged[message.id].string:
+                continue
+            merged.add(message.id, message.string, context=message.context)
+    return merged
+
+
 @lru_cache(maxsize=8)
 def translations(lang: str) -> gettext.NullTranslations:
     if lang not in LANGUAGES or lang == DEFAULT_LANGUAGE:
         return gettext.NullTranslations()
-    po_path = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
+    catalog = merged_catalog(lang)
+    if not len(catalog):
         return gettext.NullTranslations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
     buffer = BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
-
-
-def compile_catalogs() -> list[Path]:
-    """Write `.mo` files next to the `.po` files (for tools that want them)."""
-    written = []
-    for lang in LANGUAGES:
-        po_path = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
-        if not po_path.exists():
-            continue
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=lang)
-        mo_path = po_path.with_suffix(".mo")
-        with mo_path.open("wb") as out:
-            write_mo(out, catalog, use_fuzzy=False)
-        written.append(mo_path)
-    return written
 
 
 def parse_accept_language(header: str) -> str | None:
