@@ -18,6 +18,7 @@ from sada.core.ratelimit import RateLimiter
 from sada.core.validation import loc_to_path
 from sada.db.engine import Database, open_database
 from sada.db.migrate import upgrade
+from sada.domains import router_modules
 from sada.interactions.service import IngestLimits
 from sada.jobs.runner import InProcessRunner, JobRunner, NoRunner
 from sada.settings import Settings
@@ -109,26 +110,6 @@ def create_app(
     from sada.web.setup import install_web
 
     install_web(app, services)
-    for module_name in ROUTER_MODULES:
+    for module_name in router_modules():
         app.include_router(importlib.import_module(module_name).router)
     return app
-
-
-# Each domain's router module (a module-level `router`); domains add their line here.
-ROUTER_MODULES = [
-    "sada.web.api_docs",
-    "sada.automation.api",
-    "sada.cases.api",
-    "sada.cases.web",
-    "sada.interactions.api",
-    "sada.people.api",
-    "sada.tenants.api",
-    "sada.connectors.segment.api",
-    "sada.feedback.api",
-    "sada.feedback.web",
-    "sada.journeys.api",
-    "sada.journeys.web",
-    "sada.connectors.formbricks.api",
-    "sada.web.home",
-    "sada.web.pages",
-]

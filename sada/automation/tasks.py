@@ -1,4 +1,4 @@
-"""Job handlers of automation and the inbox (registered through HANDLER_MODULES)."""
+"""Job handlers of automation and the inbox (registered through the domain manifest, sada/domains.py)."""
 
 from __future__ import annotations
 

@@ -383,28 +383,19 @@ def demo(
         serve(host=host, port=port, workers=1)
 
 
-def _mount_optional(module: str, name: str, help_text: str) -> None:
+def _mount_domain_commands() -> None:
+    """Each domain's Typer app, as listed in the domain manifest."""
     import importlib
 
-    try:
-        sub = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return
-        raise
-    app.add_typer(sub.app, name=name, help=help_text)
+    from sada.domains import DOMAINS
+
+    for entry in DOMAINS:
+        if entry.cli:
+            sub = importlib.import_module(f"sada.{entry.name}.cli")
+            app.add_typer(sub.app, name=entry.cli, help=entry.cli_help)
 
 
-_mount_optional(
-    "sada.automation.cli", "automation", "Rules, alerts, SLA checks, webhooks and inbound mail."
-)
-_mount_optional("sada.text.cli", "text", "Text analysis: analyze, evaluate, train, reanalyze.")
-_mount_optional("sada.metrics.cli", "metrics", "Metrics: NPS, CSAT, CES, eNPS, compare, rebuild.")
-_mount_optional(
-    "sada.feedback.cli",
-    "surveys",
-    "Surveys: list, send, reminders; also adds `sada import qualtrics|surveymonkey`.",
-)
+_mount_domain_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -196,13 +196,13 @@ class DemoContext:
     now: datetime
 
 
-def _demo_journeys(ctx: DemoContext) -> None:
+def demo_journeys(ctx: DemoContext) -> None:
     from sada.journeys.demo import seed_demo_journeys
 
     seed_demo_journeys(ctx.db, ctx.workspace_id)
 
 
-def _demo_surveys(ctx: DemoContext) -> None:
+def demo_surveys(ctx: DemoContext) -> None:
     from sada.feedback.demo import seed_demo_surveys
 
     by_lang: dict[str, list[int]] = {}
@@ -222,30 +222,20 @@ def _demo_surveys(ctx: DemoContext) -> None:
     )
 
 
-def _demo_cases(ctx: DemoContext) -> None:
+def demo_cases(ctx: DemoContext) -> None:
     from sada.cases.demo import seed_demo_cases
 
     seed_demo_cases(ctx)
 
 
-# Other domains' demo data, in order; each is skipped when its domain is not installed.
-DOMAIN_DEMOS: list[tuple[str, Callable[[DemoContext], None]]] = [
-    ("sada.journeys.demo", _demo_journeys),
-    ("sada.feedback.demo", _demo_surveys),
-    ("sada.cases.demo", _demo_cases),
-]
-
-
 def _domain_demos() -> list[tuple[str, Callable[[DemoContext], None]]]:
+    """Other domains' demo data, in the manifest's seeding order."""
+    from sada.domains import demo_functions
+
     found = []
-    for module_name, fn in DOMAIN_DEMOS:
-        try:
-            importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue
-            raise
-        found.append((module_name, fn))
+    for name, target in demo_functions():
+        module_name, _, function = target.partition(":")
+        found.append((f"sada.{name}.demo", getattr(importlib.import_module(module_name), function)))
     return found
 
 

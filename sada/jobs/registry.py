@@ -59,13 +59,6 @@ def known_kinds() -> list[str]:
 
 _LOADED = False
 
-# Modules that register handlers; each domain adds its tasks module here.
-HANDLER_MODULES = [
-    "sada.automation.tasks",
-    "sada.feedback.tasks",
-    "sada.text.tasks",
-]
-
 
 def load_all_handlers() -> None:
     global _LOADED
@@ -73,7 +66,9 @@ def load_all_handlers() -> None:
         return
     import importlib
 
-    for name in HANDLER_MODULES:
+    from sada.domains import task_modules
+
+    for name in task_modules():
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:

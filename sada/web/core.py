@@ -323,13 +323,9 @@ def page(request: Request, user: SignedIn | None = None) -> Page:
 @lru_cache(maxsize=1)
 def domain_pages() -> frozenset[str]:
     """Which other domains serve pages in this shell (for the navigation)."""
-    import importlib.util
+    from sada.domains import page_domains
 
-    return frozenset(
-        name
-        for name in ("cases", "journeys")
-        if importlib.util.find_spec(f"sada.{name}.web") is not None
-    )
+    return page_domains()
 
 
 def static_url(request: Request, path: str) -> str:

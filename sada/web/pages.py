@@ -1,4 +1,4 @@
-"""Overview, feedback explorer and people pages; the one router listed in ROUTER_MODULES."""
+"""Overview, feedback explorer and people pages; the shell's router listed in sada/domains.py."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Wire the web app into create_app: security headers, static files and fonts.
 
 `install_web(app, services)` is called once by `sada.app.create_app`; the page
-routers themselves are listed in ROUTER_MODULES like every other router.
+routers themselves are listed in the domain manifest (sada/domains.py) like every other router.
 """
 
 from __future__ import annotations

@@ -1,0 +1,122 @@
+"""The domain manifest: the one list every registry reads.
+
+Adding a domain is one entry here (keep the list in dependency order: lower layers first).
+Each registry derives what it needs from this list:
+
+- tables: `sada/<name>/models.py` when `models` (read by `sada.db.registry` and Alembic);
+- job handlers: `sada/<name>/tasks.py` when `tasks` (read by `sada.jobs.registry`);
+- HTTP: the modules in `routers`, each with a module-level `router` (read by `sada.app`);
+- CLI: `sada/<name>/cli.py`'s Typer `app`, mounted as `sada <cli>` (read by `sada.cli.main`);
+- demo data: `demo` = "module:function" taking a `sada.demo.seed.DemoContext`;
+- navigation: `pages` says the domain serves pages in the web shell.
+
+Nothing is imported here: modules are named, and each registry imports what it needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    models: bool = False
+    tasks: bool = False
+    routers: tuple[str, ...] = ()
+    cli: str | None = None  # the sub-command name
+    cli_help: str = ""
+    demo: str | None = None  # "module:function"
+    pages: bool = False
+
+
+DOMAINS: tuple[Domain, ...] = (
+    Domain("tenants", models=True, routers=("sada.tenants.api",)),
+    Domain("jobs", models=True),
+    Domain("people", models=True, routers=("sada.people.api",)),
+    Domain("interactions", models=True, routers=("sada.interactions.api",)),
+    Domain(
+        "text",
+        models=True,
+        tasks=True,
+        cli="text",
+        cli_help="Text analysis: analyze, evaluate, train, reanalyze.",
+    ),
+    Domain(
+        "metrics",
+        models=True,
+        cli="metrics",
+        cli_help="Metrics: NPS, CSAT, CES, eNPS, compare, rebuild.",
+    ),
+    Domain(
+        "automation",
+        models=True,
+        tasks=True,
+        routers=("sada.automation.api",),
+        cli="automation",
+        cli_help="Rules, alerts, SLA checks, webhooks and inbound mail.",
+    ),
+    Domain(
+        "feedback",
+        models=True,
+        tasks=True,
+        routers=("sada.feedback.api", "sada.feedback.web"),
+        cli="surveys",
+        cli_help="Surveys: list, send, reminders; also adds `sada import qualtrics|surveymonkey`.",
+        demo="sada.demo.seed:demo_surveys",
+    ),
+    Domain(
+        "cases",
+        models=True,
+        routers=("sada.cases.api", "sada.cases.web"),
+        demo="sada.demo.seed:demo_cases",
+        pages=True,
+    ),
+    Domain(
+        "journeys",
+        models=True,
+        routers=("sada.journeys.api", "sada.journeys.web"),
+        demo="sada.demo.seed:demo_journeys",
+        pages=True,
+    ),
+    Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
+    Domain("dashboards"),
+    # The page shell last: its routes include the catch-all pages.
+    Domain("web", models=True, routers=("sada.web.api_docs", "sada.web.home", "sada.web.pages")),
+)
+
+# The order demo data is seeded in (journeys first: surveys and cases read its maps).
+DEMO_ORDER = ("journeys", "feedback", "cases")
+
+
+def domain(name: str) -> Domain:
+    for entry in DOMAINS:
+        if entry.name == name:
+            return entry
+    raise KeyError(name)
+
+
+def model_modules() -> list[str]:
+    return [f"sada.{d.name}.models" for d in DOMAINS if d.models]
+
+
+def task_modules() -> list[str]:
+    return [f"sada.{d.name}.tasks" for d in DOMAINS if d.tasks]
+
+
+def router_modules() -> list[str]:
+    return [module for d in DOMAINS for module in d.routers]
+
+
+def demo_functions() -> list[tuple[str, str]]:
+    """(domain, "module:function") in seeding order: `DEMO_ORDER` first, then the rest."""
+    with_demo = [d for d in DOMAINS if d.demo]
+    ordered = sorted(
+        with_demo,
+        key=lambda d: DEMO_ORDER.index(d.name) if d.name in DEMO_ORDER else len(DEMO_ORDER),
+    )
+    return [(d.name, d.demo) for d in ordered if d.demo]
+
+
+def page_domains() -> frozenset[str]:
+    return frozenset(d.name for d in DOMAINS if d.pages)
