@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -56,7 +57,9 @@ def create_app(
         db=database,
         api_limiter=RateLimiter(settings.api_rate_per_second, settings.api_rate_burst),
         ingest_limits=IngestLimits(
-            max_items=settings.max_batch_items, max_text_bytes=settings.max_text_bytes
+            max_items=settings.max_batch_items,
+            max_text_bytes=settings.max_text_bytes,
+            live_window=timedelta(days=settings.live_window_days),
         ),
         runner=InProcessRunner(
             database,

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     max_batch_items: int = 1000
     max_body_bytes: int = 5 * 1024 * 1024
     max_text_bytes: int = 64 * 1024
+    # Interactions older than this many days when they arrive are history (backfill): they feed
+    # metrics and analytics but fire no cases, alerts, emails, surveys or webhooks.
+    live_window_days: float = Field(default=7, ge=0)
 
     # Per API key rate limit: sustained requests per second and burst size.
     api_rate_per_second: float = 50.0

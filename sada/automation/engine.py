@@ -21,6 +21,7 @@ from sada.db.dialect import insert_ignoring_conflicts
 from sada.db.engine import Database
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.events import publish
 from sada.jobs.service import enqueue
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def on_interactions(
             row = session.execute(
                 select(Interaction).where(Interaction.id == iid)
             ).scalar_one_or_none()
-            if row is None or row.source == AUTOMATION_SOURCE:
+            if row is None or row.origin != "customer" or row.backfill:
                 continue
             ctx = R.interaction_context(session, row, trigger)
             for rule in R.rules_for(session, trigger):
@@ -180,29 +181,8 @@ def run_schedule(
     return out
 
 
-def run_sentiment(db: Database, workspace_id: int, since: datetime, until: datetime) -> int:
-    """sentiment.computed: interactions analysed in (since, until]."""
-    try:
-        from sada.text.models import TextAnalysis
-    except ImportError:
-        return 0
-    with db.reader(workspace_id) as session:
-        if not R.rules_for(session, "sentiment.computed"):
-            return 0
-        ids = list(
-            session.execute(
-                select(TextAnalysis.interaction_id).where(
-                    TextAnalysis.analyzed_at > since, TextAnalysis.analyzed_at <= until
-                )
-            ).scalars()
-        )
-    on_interactions(db, workspace_id, ids, "sentiment.computed")
-    return len(ids)
-
-
 def check_sla(db: Database, workspace_id: int, now: datetime | None = None) -> list[Any]:
     """Record SLA warnings and breaches; notify the assignee and publish events."""
-    from sada.automation.events import publish
     from sada.automation.notify import notify_in_app
     from sada.cases import sla
 
@@ -248,7 +228,6 @@ def ensure_tick(session: Session, at: datetime | None = None) -> None:
 
 def tick(db: Database, workspace_id: int, since: datetime, now: datetime | None = None) -> None:
     now = now or utcnow()
-    run_sentiment(db, workspace_id, since, now)
     run_schedule(db, workspace_id, now)
     check_sla(db, workspace_id, now)
     with db.transaction(workspace_id) as session:
@@ -289,7 +268,7 @@ def dry_run(session: Session, rule: Rule, *, days: int = 30, limit: int = 5000) 
     if triggers & {"interaction.ingested", "response.received", "sentiment.computed"}:
         query = (
             select(Interaction)
-            .where(Interaction.occurred_at >= since, Interaction.source != AUTOMATION_SOURCE)
+            .where(Interaction.occurred_at >= since, Interaction.origin == "customer")
             .order_by(Interaction.occurred_at, Interaction.id)
             .limit(limit)
         )

@@ -44,6 +44,7 @@ from sada.core.errors import Invalid, NotFound
 from sada.db.dialect import insert_ignoring_conflicts
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.events import catalogue, publish
 
 TRIGGERS = (
     "interaction.ingested",
@@ -117,6 +118,11 @@ def validate_rule(data: dict[str, Any]) -> dict[str, Any]:
     for i, action in enumerate(actions):
         if not isinstance(action, dict) or action.get("type") not in ACTIONS:
             raise Invalid(f"actions[{i}].type: use one of {', '.join(ACTIONS)}")
+        if action["type"] == "webhook" and not catalogue.known(action.get("event", "alert.raised")):
+            raise Invalid(
+                f"actions[{i}].event: {action.get('event')!r} is not in the event catalogue "
+                "(docs/events.md)"
+            )
     return data
 
 
@@ -580,22 +586,26 @@ def _run_action(
         sender(session, survey=survey, person_id=ctx.person_id)
         plan.add(action=kind, survey=survey, person_id=ctx.person_id)
     elif kind == "webhook":
-        event = action.get("event", "alert.fired")
-        data = {
-            "rule": {"id": rule.id, "name": rule.name},
-            "trigger": ctx.trigger,
-            "person": ctx.person,
-            "interaction": ctx.interaction,
-            "case": ctx.case,
-            "topic": ctx.topic,
-        }
+        event = action.get("event", "alert.raised")
         if plan.dry_run:
             plan.add(action=kind, event=event)
             return
-        from sada.automation.webhooks import emit_event
+        publish(
+            session, event, alert_data(rule, ctx), depth=ctx.depth + 1, chain=(*ctx.chain, rule.id)
+        )
+        plan.add(action=kind, event=catalogue.canonical(event))
 
-        ids = emit_event(session, event, data)
-        plan.add(action=kind, event=event, deliveries=len(ids))
+
+def alert_data(rule: Rule, ctx: Context) -> dict[str, Any]:
+    """The payload of `alert.raised` (and of a webhook action's event)."""
+    return {
+        "rule": {"id": rule.id, "name": rule.name},
+        "trigger": ctx.trigger,
+        "person": ctx.person,
+        "interaction": ctx.interaction,
+        "case": ctx.case,
+        "topic": ctx.topic,
+    }
 
 
 # ---------------------------------------------------------------- evaluation
@@ -679,6 +689,15 @@ def evaluate(session: Session, rule: Rule, ctx: Context, *, dry_run: bool = Fals
         return ev
     for action in rule.actions:
         _run_action(session, rule, action, ctx, plan, firing_key)
+    notified = any(r.get("action") == "notify" and "skipped" not in r for r in plan.results)
+    if notified and not any(a.get("type") == "webhook" for a in rule.actions):
+        publish(
+            session,
+            "alert.raised",
+            alert_data(rule, ctx),
+            depth=ctx.depth + 1,
+            chain=(*ctx.chain, rule.id),
+        )
     firing = session.get(RuleFiring, firing_id)
     assert firing is not None
     firing.results = plan.results
@@ -707,6 +726,7 @@ def _write_timeline(
         [
             {
                 "source": "sada.automation",
+                "origin": "system",
                 "external_id": f"firing-{bound_workspace(session)}-{firing_id}",
                 "occurred_at": ctx.now.isoformat(),
                 "channel": "other",

@@ -7,16 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sada.automation import engine, notify, webhooks
-from sada.automation.events import EVALUATE_JOB
 from sada.automation.ssrf import HostPolicy
 from sada.db.engine import Database
-from sada.jobs import registry
-from sada.jobs.registry import INTERACTIONS_INGESTED, handler
+from sada.events import META_KEYS
+from sada.jobs.registry import handler
 
 log = logging.getLogger(__name__)
-
-# The feedback domain fires this when survey responses arrive (see sada.jobs.registry).
-RESPONSE_RECEIVED = getattr(registry, "RESPONSE_RECEIVED", "feedback.response_received")
 
 
 def _settings() -> Any:
@@ -29,7 +25,7 @@ def webhook_policy() -> HostPolicy:
     return HostPolicy.from_setting(_settings().webhook_allowed_hosts)
 
 
-@handler("automation.ingested", on=(INTERACTIONS_INGESTED,))
+@handler("automation.ingested", on=("interaction.ingested",))
 def on_ingested(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Thread new interactions into conversations, then run interaction rules."""
     from sada.automation.defaults import ensure_default_rules
@@ -44,31 +40,60 @@ def on_ingested(db: Database, workspace_id: int | None, payload: dict[str, Any])
     engine.on_interactions(db, workspace_id, ids, "interaction.ingested")
 
 
-@handler("automation.response_received", on=(RESPONSE_RECEIVED,))
+@handler("automation.response_received", on=("response.received",))
 def on_response(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     assert workspace_id is not None
     ids = [int(i) for i in payload.get("interaction_ids", [])]
     engine.on_interactions(db, workspace_id, ids, "response.received")
 
 
-@handler(EVALUATE_JOB)
-def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+@handler("automation.text_analyzed", on=("text.analyzed",))
+def on_text_analyzed(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """Sentiment rules follow text analysis directly (no timer)."""
     assert workspace_id is not None
+    ids = [int(i) for i in payload.get("interaction_ids", [])]
+    engine.on_interactions(db, workspace_id, ids, "sentiment.computed")
+
+
+@handler("automation.evaluate", on=("case.*", "conversation.*"))
+def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """Case and conversation rules; an agent's reply is not a change of the conversation."""
+    assert workspace_id is not None
+    event = str(payload.get("event", ""))
+    if event == "conversation.replied":
+        return
+    is_case = event.startswith("case.")
     engine.on_case_event(
         db,
         workspace_id,
-        trigger=payload["trigger"],
-        event=payload.get("event", ""),
-        case_id=payload.get("case_id"),
-        conversation_id=payload.get("conversation_id"),
+        trigger="case.changed" if is_case else "conversation.changed",
+        event=event,
+        case_id=payload.get("id") if is_case else None,
+        conversation_id=None if is_case else payload.get("id"),
         depth=int(payload.get("depth", 0)),
         chain=[int(i) for i in payload.get("chain", [])],
     )
 
 
+@handler("webhooks.fanout", on=("*",))
+def on_any_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """Outbound webhooks subscribe to every live event of the catalogue."""
+    assert workspace_id is not None
+    data = {k: v for k, v in payload.items() if k not in META_KEYS}
+    published = payload.get("published_at")
+    with db.transaction(workspace_id) as session:
+        webhooks.emit_event(
+            session,
+            str(payload["event"]),
+            data,
+            event_id=str(payload.get("event_id") or ""),
+            published_at=datetime.fromisoformat(published) if published else None,
+        )
+
+
 @handler(engine.TICK_JOB)
 def on_tick(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
-    """Every minute per workspace: schedules, new sentiment, SLA checks, IMAP polling."""
+    """Every minute per workspace: schedules, SLA checks, IMAP polling."""
     assert workspace_id is not None
     since = datetime.fromisoformat(payload["since"])
     engine.tick(db, workspace_id, since)

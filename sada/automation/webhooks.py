@@ -1,7 +1,9 @@
 """Outbound webhooks following Standard Webhooks (https://www.standardwebhooks.com).
 
-`emit_event` records one delivery per subscribed endpoint and a job for it, in
-the caller's transaction. The job makes one HTTP attempt through the SSRF guard
+Endpoints subscribe to events of the catalogue (`sada.events.catalogue`), `<domain>.*`
+or `*`. The `webhooks.fanout` job follows every live event (see `sada.automation.tasks`)
+and `emit_event` records one delivery per subscribed endpoint and a job for it, in
+one transaction; a replayed fan-out (same `event_id`) records nothing twice. The job makes one HTTP attempt through the SSRF guard
 and, on a retryable failure, schedules the next attempt with exponential
 backoff (or the receiver's `Retry-After`). Every attempt is logged. An endpoint
 that keeps failing is disabled automatically.
@@ -31,6 +33,7 @@ from sada.core.errors import Invalid, NotFound
 from sada.db.engine import Database
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.events import catalogue
 from sada.jobs.service import enqueue
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks secret prefix
@@ -135,9 +138,12 @@ def _check_events(events: list[str]) -> list[str]:
     if len(clean) > MAX_EVENTS:
         raise Invalid(f"at most {MAX_EVENTS} event types per endpoint")
     for event in clean:
-        if len(event) > 100 or not all(c.isalnum() or c in "._*-" for c in event):
-            raise Invalid(f"invalid event type {event!r}")
-    return clean
+        if len(event) > 100 or not catalogue.valid_pattern(event):
+            raise Invalid(
+                f"unknown event type {event!r}: use a name of the event catalogue "
+                "(docs/events.md), '<domain>.*' or '*'"
+            )
+    return sorted({catalogue.canonical(e) for e in clean})
 
 
 def do_create_endpoint(
@@ -208,22 +214,26 @@ def do_delete_endpoint(session: Session, endpoint_id: int) -> None:
 
 
 def _subscribed(endpoint: WebhookEndpoint, event_type: str) -> bool:
-    for pattern in endpoint.events:
-        if pattern == "*" or pattern == event_type:
-            return True
-        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
-            return True
-    return False
+    return any(catalogue.matches(pattern, event_type) for pattern in endpoint.events)
 
 
 def emit_event(
-    session: Session, event_type: str, data: dict[str, Any], *, endpoint_id: int | None = None
+    session: Session,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    endpoint_id: int | None = None,
+    event_id: str | None = None,
+    published_at: datetime | None = None,
 ) -> list[int]:
     """Record a delivery (and its job) for every enabled endpoint subscribed to the event.
 
-    With `endpoint_id`, only that endpoint, subscribed or not (test pings).
+    With `endpoint_id`, only that endpoint, subscribed or not (test pings). With
+    `event_id`, the delivery ids are derived from it, so a replay records nothing twice;
+    with `published_at`, endpoints created after the event do not receive it.
     """
     workspace_id = bound_workspace(session)
+    event_type = catalogue.canonical(event_type)
     endpoints = session.execute(
         select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
     ).scalars()
@@ -235,10 +245,20 @@ def emit_event(
                 continue
         elif not _subscribed(endpoint, event_type):
             continue
+        if published_at is not None and endpoint.created_at > published_at:
+            continue
+        msg_id = f"msg_{event_id}_{endpoint.id}" if event_id else "msg_" + secrets.token_urlsafe(18)
+        if (
+            event_id
+            and session.execute(
+                select(WebhookDelivery.id).where(WebhookDelivery.msg_id == msg_id)
+            ).first()
+        ):
+            continue
         delivery = WebhookDelivery(
             workspace_id=workspace_id,
             endpoint_id=endpoint.id,
-            msg_id="msg_" + secrets.token_urlsafe(18),
+            msg_id=msg_id,
             event_type=event_type,
             payload={"type": event_type, "timestamp": now.isoformat(), "data": data},
             status="pending",

@@ -29,6 +29,7 @@ from sada.cases.schemas import ConversationOut
 from sada.core.errors import Invalid, NotFound
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.events import publish
 from sada.interactions.models import Interaction
 from sada.jobs.service import enqueue
 
@@ -36,7 +37,6 @@ SEND_REPLY_JOB = "inbox.send_reply"
 NOT_CONVERSATIONAL = frozenset(
     {"survey_response", "page_view", "purchase", "order", "signup", "event", "note", "visit"}
 )
-AUTOMATION_SOURCE = "sada.automation"
 REPLY_SOURCE = "sada.inbox"
 
 
@@ -107,7 +107,7 @@ def _email_ids(attributes: dict[str, Any]) -> tuple[str | None, list[str]]:
 
 
 def _is_conversational(row: Interaction) -> bool:
-    if row.source == AUTOMATION_SOURCE or row.type in NOT_CONVERSATIONAL:
+    if row.origin == "system" or row.type in NOT_CONVERSATIONAL:
         return False
     if row.conversation_id:
         return True
@@ -172,6 +172,7 @@ def attach_interactions(session: Session, interaction_ids: list[int]) -> list[Co
     ]
     created: list[Conversation] = []
     changed: dict[int, Conversation] = {}
+    reopened: set[int] = set()
     for row in rows:
         conv, key = _find_thread(session, row)
         if conv is not None and conv.status == "closed" and row.direction == "inbound":
@@ -182,7 +183,8 @@ def attach_interactions(session: Session, interaction_ids: list[int]) -> list[Co
             conv = _open_conversation(session, row, key)
             created.append(conv)
         else:
-            _apply_message(session, conv, row)
+            if _apply_message(session, conv, row):
+                reopened.add(conv.id)
             changed[conv.id] = conv
         own, _ = _email_ids(row.attributes or {})
         session.add(
@@ -196,13 +198,13 @@ def attach_interactions(session: Session, interaction_ids: list[int]) -> list[Co
             )
         )
         session.flush()
-    from sada.automation.events import publish
-
     for conv in created:
         publish(session, "conversation.created", _payload(conv))
     for conv in changed.values():
         if conv not in created:
-            publish(session, "conversation.updated", _payload(conv))
+            publish(session, "conversation.changed", _payload(conv))
+            if conv.id in reopened:
+                publish(session, "conversation.reopened", _payload(conv))
     return created
 
 
@@ -242,21 +244,25 @@ def _open_conversation(session: Session, row: Interaction, key: str) -> Conversa
     return conv
 
 
-def _apply_message(session: Session, conv: Conversation, row: Interaction) -> None:
+def _apply_message(session: Session, conv: Conversation, row: Interaction) -> bool:
+    """Apply a new message to its conversation; True when it reopened a solved one."""
     at = row.occurred_at
+    reopened = False
     conv.last_message_at = max(conv.last_message_at, at)
     conv.updated_at = utcnow()
     if row.direction == "outbound":
         if conv.first_response_at is None and at >= conv.opened_at:
             conv.first_response_at = at
-        return
+        return False
     if conv.status in ("pending", "solved"):
         if conv.status == "solved":
             conv.reopen_count += 1
             conv.solved_at = None
             _log(session, conv, "reopened", "customer", interaction_id=row.id)
+            reopened = True
         conv.status = "open"
         sla.resume(session, conv, at)
+    return reopened
 
 
 # ---------------------------------------------------------------- agent actions
@@ -298,6 +304,7 @@ def do_update(
 ) -> Conversation:
     conv = access_conversation(session, conversation_id)
     changed = False
+    previous_status = conv.status
     if changes.get("status"):
         changed |= do_set_status(session, conv, changes["status"], label=label)
     if changes.get("priority") and changes["priority"] != conv.priority:
@@ -318,10 +325,21 @@ def do_update(
     if changed:
         conv.updated_at = utcnow()
         session.flush()
-        from sada.automation.events import publish
-
-        publish(session, "conversation.updated", _payload(conv), depth=depth, chain=chain)
+        payload = _payload(conv)
+        for event in ["conversation.changed", *status_events(previous_status, conv.status)]:
+            publish(session, event, payload, depth=depth, chain=chain)
     return conv
+
+
+def status_events(previous: str, status: str) -> list[str]:
+    """The catalogue events a status move publishes besides `conversation.changed`."""
+    if status == previous:
+        return []
+    if status == "solved":
+        return ["conversation.solved"]
+    if status == "open" and previous in ("solved", "closed"):
+        return ["conversation.reopened"]
+    return []
 
 
 def do_assign(
@@ -352,8 +370,6 @@ def do_assign(
     conv.updated_at = utcnow()
     _log(session, conv, "assigned", label, user_id=conv.assignee_id, team_id=conv.team_id)
     session.flush()
-    from sada.automation.events import publish
-
     publish(session, "conversation.assigned", _payload(conv), depth=depth, chain=chain)
     return conv
 
@@ -437,6 +453,7 @@ def do_reply(
         item["conversation_id"] = thread_id[:200]
     if agent_email:
         item["agent"] = agent_email
+    item["origin"] = "agent"
     results = ingest_batch(session, [item])
     if results[0].status != "stored" or results[0].id is None:
         raise Invalid(f"reply not stored: {[e.message for e in results[0].errors]}")
@@ -458,8 +475,12 @@ def do_reply(
         select(Case).where(Case.conversation_id == conv.id, Case.contacted_at.is_(None))
     ).scalars():
         case.contacted_at = now
-    if status:
-        do_set_status(session, conv, status, label=label)
+    previous_status = conv.status
+    if status and do_set_status(session, conv, status, label=label):
+        session.flush()
+        payload = _payload(conv)
+        for event in ["conversation.changed", *status_events(previous_status, conv.status)]:
+            publish(session, event, payload)
     _log(session, conv, "reply", label, interaction_id=results[0].id)
     session.flush()
     enqueue(
@@ -516,11 +537,9 @@ def send_reply(session: Session, item_id: int, settings: Any) -> str:
         )
         row.delivery_status = "sent"
         return "sent"
-    from sada.automation.events import publish
-
     publish(
         session,
-        "conversation.reply",
+        "conversation.replied",
         {
             "conversation": _payload(conv),
             "interaction_id": interaction.id,

@@ -22,6 +22,7 @@ from sada.core.errors import Invalid, NotFound
 from sada.db.dialect import insert_ignoring_conflicts
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.events import publish
 
 
 @dataclass(frozen=True)
@@ -214,8 +215,6 @@ def do_create_case(
         do_link(session, case, interaction_ids, "trigger")
     _event(session, case, "created", origin, owner_id=case.owner_id, due_at=str(case.due_at))
     session.flush()
-    from sada.automation.events import publish
-
     publish(
         session, "case.created", _payload(session, case), depth=origin.depth, chain=origin.chain
     )
@@ -292,10 +291,8 @@ def do_update_case(
     case.updated_at = now
     _event(session, case, "updated", origin, **changed)
     session.flush()
-    from sada.automation.events import publish
-
     payload = _payload(session, case)
-    for event_type in ["case.updated", *events]:
+    for event_type in ["case.changed", *events]:
         publish(session, event_type, payload, depth=origin.depth, chain=origin.chain)
     return case
 

@@ -35,9 +35,8 @@ from sada.db.types import utcnow
 from sada.demo import content
 from sada.demo.names import make_person_name
 from sada.demo.timelines import SOCIAL, DemoPerson, SeedState, generate_interactions
+from sada.events import publish
 from sada.interactions.models import Interaction, Touchpoint
-from sada.jobs.registry import INTERACTIONS_INGESTED, subscribers
-from sada.jobs.service import enqueue
 from sada.people.models import Identity, Person
 from sada.tenants.models import Membership, User, Workspace
 from sada.tenants.service import (
@@ -482,15 +481,14 @@ def _write_interactions(db: Database, state: SeedState, advance: Callable[[int],
             session.execute(insert(Interaction), part)
             if start + chunk >= len(rows):
                 _fix_sequences(session, ["interactions"])
-                kinds = subscribers(INTERACTIONS_INGESTED)
                 for j in range(0, len(text_ids), 500):
-                    for kind in kinds:
-                        enqueue(
-                            session,
-                            kind,
-                            {"interaction_ids": text_ids[j : j + 500]},
-                            workspace_id=state.workspace_id,
-                        )
+                    # History: analysis and read models follow it; no rule, trigger or webhook.
+                    publish(
+                        session,
+                        "interaction.ingested",
+                        {"interaction_ids": text_ids[j : j + 500]},
+                        live=False,
+                    )
         advance(len(part))
 
 

@@ -98,6 +98,10 @@ def _add(
     if touchpoint:
         row["touchpoint_id"] = state.touchpoint_ids[touchpoint]
     row.update(extra)
+    # Who spoke: agents' replies and calls are the agent's; everything else the person's.
+    row["origin"] = "agent" if row["agent_id"] and row["direction"] == "outbound" else "customer"
+    # The demo's history (all of it is written before the app starts) fires no live action.
+    row["backfill"] = True
     state.next_interaction_id += 1
     state.interactions.append(row)
     return row

@@ -31,7 +31,7 @@ Responses
 
 Completing a response also ingests it as an interaction (type survey_response,
 channel survey) through `sada.interactions.service.ingest_batch`, updates the
-metric rollups and enqueues subscribers of `feedback.response_received`.
+metric rollups and publishes `response.received` (sada.events).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from sada.core.errors import Conflict, Invalid, NotFound
 from sada.core.validation import field_errors
 from sada.db.scoping import ALL_WORKSPACES, bound_workspace
 from sada.db.types import utcnow
+from sada.events import publish
 from sada.feedback.models import (
     Answer,
     Invitation,
@@ -69,8 +70,6 @@ from sada.feedback.schemas import (
     SurveyOut,
     SurveyPatch,
 )
-from sada.jobs.registry import RESPONSE_RECEIVED, subscribers
-from sada.jobs.service import enqueue
 from sada.metrics import rollups
 from sada.people.schemas import PersonRef
 from sada.tenants.service import Actor, record_audit
@@ -553,8 +552,14 @@ def _complete(
     *,
     person_ref: PersonRef | None = None,
     notify: bool = True,
+    imported: bool = False,
 ) -> None:
-    """Everything that happens once per response when it is completed."""
+    """Everything that happens once per response when it is completed.
+
+    An imported response is history: its interaction has origin `import` (backfill) and its
+    `response.received` event is not live, so it feeds metrics but opens no case and sends
+    no email.
+    """
     from sada.interactions.service import ingest_batch
 
     response.scores = _scores(definition, answers)
@@ -562,6 +567,8 @@ def _complete(
     response.status = "completed"
     session.flush()
     item = _interaction_item(session, survey, response, definition, answers, person_ref)
+    if imported:
+        item["origin"] = "import"
     result = ingest_batch(session, [item])[0]
     if result.status in ("stored", "duplicate"):
         response.interaction_id = result.id
@@ -576,20 +583,32 @@ def _complete(
     session.flush()
     rollups.record_change(session, None, rollups.facts_of(response))
     if notify:
+        history = imported or _is_backfill(session, response.interaction_id)
         notify_received(
-            session, [response.id], [response.interaction_id] if response.interaction_id else []
-        )
-
-
-def notify_received(session: Session, response_ids: list[int], interaction_ids: list[int]) -> None:
-    workspace_id = bound_workspace(session)
-    for kind in subscribers(RESPONSE_RECEIVED):
-        enqueue(
             session,
-            kind,
-            {"response_ids": response_ids, "interaction_ids": interaction_ids},
-            workspace_id=workspace_id,
+            [response.id],
+            [response.interaction_id] if response.interaction_id else [],
+            live=not history,
         )
+
+
+def _is_backfill(session: Session, interaction_id: int | None) -> bool:
+    from sada.interactions.service import get_interaction
+
+    row = get_interaction(session, interaction_id) if interaction_id else None
+    return bool(row is not None and row.backfill)
+
+
+def notify_received(
+    session: Session, response_ids: list[int], interaction_ids: list[int], *, live: bool = True
+) -> None:
+    """Publish `response.received` in the caller's transaction (imports: `live=False`)."""
+    publish(
+        session,
+        "response.received",
+        {"response_ids": response_ids, "interaction_ids": interaction_ids},
+        live=live,
+    )
 
 
 def do_save_response(
@@ -714,8 +733,14 @@ class ExternalRecord:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def do_import_response(session: Session, survey: Survey, record: ExternalRecord) -> str:
-    """Store one outside response idempotently. Returns imported/updated/duplicate/rejected: why."""
+def do_import_response(
+    session: Session, survey: Survey, record: ExternalRecord, *, history: bool = True
+) -> str:
+    """Store one outside response idempotently. Returns imported/updated/duplicate/rejected: why.
+
+    File imports are history (`history=True`: origin `import`, no live actions); live
+    webhooks from survey tools pass `history=False`.
+    """
     definition = definition_of(session, survey)
     existing = session.execute(
         select(Response).where(
@@ -762,7 +787,15 @@ def do_import_response(session: Session, survey: Survey, record: ExternalRecord)
         existing.updated_at = utcnow()
         if record.completed:
             existing.completed_at = when
-            _complete(session, survey, existing, definition, merged, person_ref=record.person)
+            _complete(
+                session,
+                survey,
+                existing,
+                definition,
+                merged,
+                person_ref=record.person,
+                imported=history,
+            )
         return "updated"
     response = Response(
         workspace_id=bound_workspace(session),
@@ -785,7 +818,15 @@ def do_import_response(session: Session, survey: Survey, record: ExternalRecord)
     _write_answers(session, response, definition, answers)
     if record.completed:
         response.completed_at = when
-        _complete(session, survey, response, definition, answers, person_ref=record.person)
+        _complete(
+            session,
+            survey,
+            response,
+            definition,
+            answers,
+            person_ref=record.person,
+            imported=history,
+        )
     return "imported"
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from sada.db.engine import Database
 from sada.db.types import utcnow
-from sada.jobs.registry import INTERACTIONS_INGESTED, handler
+from sada.jobs.registry import handler
 from sada.jobs.service import enqueue
 
 TRIGGER_SEND = "feedback.trigger_send"
@@ -55,7 +55,7 @@ def matches(conditions: dict[str, Any], facts: dict[str, Any]) -> bool:
     return all(attributes.get(k) in _as_list(v) for k, v in wanted.items())
 
 
-@handler("feedback.match_triggers", on=(INTERACTIONS_INGESTED,))
+@handler("feedback.match_triggers", on=("interaction.ingested",))
 def match_triggers(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     from sada.feedback.models import SurveyTrigger
     from sada.interactions.models import Interaction, Touchpoint

@@ -5,11 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sada.db.base import Base, Timestamped, WorkspaceOwned
 from sada.db.types import BigIntId, JSONType, UTCDateTime
+
+# Who produced an interaction: the outside party (customer, employee, fan...), an agent,
+# Sada itself (rules, automation), or a historical import.
+ORIGINS = ("customer", "agent", "system", "import")
+# The voice of the customer: what text analysis, sentiment shares, pain points, drivers
+# and every metric count by default (imported history is the outside party's voice too).
+VOICE_ORIGINS = ("customer", "import")
 
 
 class Touchpoint(Base, WorkspaceOwned, Timestamped):
@@ -28,6 +47,9 @@ class Interaction(Base, WorkspaceOwned):
 
     Rows are never edited except for `person_id` when people are merged or
     unmerged (recorded in person_merges). Derived data lives elsewhere.
+
+    `origin` says who produced it (see `ORIGINS`); `backfill` marks history (imports, or
+    older than the live window when it arrived): it feeds analytics, fires no live action.
     """
 
     __tablename__ = "interactions"
@@ -62,3 +84,9 @@ class Interaction(Base, WorkspaceOwned):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     source: Mapped[str] = mapped_column(String(100), nullable=False)
     external_id: Mapped[str] = mapped_column(String(200), nullable=False)
+    origin: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="customer", server_default=sql_text("'customer'")
+    )
+    backfill: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )

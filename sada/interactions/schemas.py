@@ -100,6 +100,16 @@ class IngestItem(BaseModel):
     attributes: dict[str, Any] | None = None
     person: PersonRef | None = None
     anonymous_id: str | None = Field(default=None, min_length=1, max_length=200)
+    origin: Literal["customer", "agent", "system", "import"] | None = Field(
+        default=None,
+        description="who produced it: the outside party (default), an agent (default when "
+        "`agent` is given), Sada itself, or a historical import (always backfill)",
+    )
+    backfill: bool | None = Field(
+        default=None,
+        description="history that fires no live action; by default true for imports and for "
+        "interactions older than the live window (SADA_LIVE_WINDOW_DAYS) when they arrive",
+    )
 
     @field_validator("external_id", mode="before")
     @classmethod
@@ -186,6 +196,8 @@ class InteractionOut(BaseModel):
     attributes: dict[str, Any]
     source: str
     external_id: str
+    origin: str
+    backfill: bool
 
 
 class TimelinePage(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -27,10 +27,9 @@ from sada.db.dialect import (
 )
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.events import publish
 from sada.interactions.models import Interaction, Touchpoint
 from sada.interactions.schemas import IngestItem, InteractionOut, ItemError, ItemResult
-from sada.jobs.registry import INTERACTIONS_INGESTED, subscribers
-from sada.jobs.service import enqueue
 from sada.people.service import ParsedPerson, Resolver, parse_person
 from sada.tenants.models import Membership, User
 from sada.tenants.service import Actor
@@ -51,6 +50,23 @@ class IngestLimits:
     max_items: int = 1000
     max_text_bytes: int = 64 * 1024
     max_attributes_bytes: int = 32 * 1024
+    # Older than this when it arrives, an interaction is history (backfill): it fires no
+    # live action (SADA_LIVE_WINDOW_DAYS).
+    live_window: timedelta = timedelta(days=7)
+
+
+def origin_of(item: IngestItem) -> str:
+    if item.origin is not None:
+        return item.origin
+    return "agent" if item.agent and item.direction == "outbound" else "customer"
+
+
+def is_backfill(item: IngestItem, origin: str, now: datetime, window: timedelta) -> bool:
+    if origin == "import":
+        return True
+    if item.backfill is not None:
+        return item.backfill
+    return item.occurred_at < now - window
 
 
 @dataclass
@@ -255,6 +271,7 @@ def ingest_batch(
         if item.agent:
             agent_id = agents.id_for(item.agent)
             attributes.setdefault("agent", item.agent)
+        origin = origin_of(item)
         rows.append(
             {
                 "workspace_id": workspace_id,
@@ -276,12 +293,15 @@ def ingest_batch(
                 "attributes": attributes,
                 "source": item.source,
                 "external_id": item.external_id,
+                "origin": origin,
+                "backfill": is_backfill(item, origin, now, limits.live_window),
             }
         )
         row_index.append(v.index)
 
     stored_ids = _insert_rows(session, rows)
     new_ids: list[int] = []
+    history_ids: list[int] = []
     for index, row in zip(row_index, rows, strict=True):
         stored_id = stored_ids.get((row["source"], row["external_id"]))
         if stored_id is None:  # a concurrent request stored it first
@@ -295,20 +315,19 @@ def ingest_batch(
                 index=index, status="duplicate", id=iid, person_id=row["person_id"]
             )
         else:
-            new_ids.append(stored_id)
+            (history_ids if row["backfill"] else new_ids).append(stored_id)
             results[index] = ItemResult(
                 index=index, status="stored", id=stored_id, person_id=row["person_id"]
             )
-    if new_ids:
-        notify_ingested(session, new_ids)
+    notify_ingested(session, new_ids)
+    notify_ingested(session, history_ids, live=False)
     return [r for r in results if r is not None]
 
 
-def notify_ingested(session: Session, interaction_ids: list[int]) -> None:
-    """Enqueue every subscriber of INTERACTIONS_INGESTED in the caller's transaction."""
-    workspace_id = bound_workspace(session)
-    for kind in subscribers(INTERACTIONS_INGESTED):
-        enqueue(session, kind, {"interaction_ids": interaction_ids}, workspace_id=workspace_id)
+def notify_ingested(session: Session, interaction_ids: list[int], *, live: bool = True) -> None:
+    """Publish `interaction.ingested` in the caller's transaction (history: `live=False`)."""
+    if interaction_ids:
+        publish(session, "interaction.ingested", {"interaction_ids": interaction_ids}, live=live)
 
 
 def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
@@ -458,6 +477,8 @@ def interactions_out(session: Session, rows: list[Interaction]) -> list[Interact
             attributes=r.attributes or {},
             source=r.source,
             external_id=r.external_id,
+            origin=r.origin,
+            backfill=r.backfill,
         )
         for r in rows
     ]

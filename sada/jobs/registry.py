@@ -1,13 +1,19 @@
-"""Job kinds and their handlers.
+"""Job kinds, their handlers, and which domain events each handler follows.
 
 A handler is `fn(db: Database, workspace_id: int | None, payload: dict) -> None`.
 It must be idempotent: after a crash the same job may run again, and running it
 twice must have the effect of running it once (upsert results, check before act).
+
+`@handler(kind, on=("case.*",), history=False)` subscribes the handler to events of
+the catalogue (`sada.events.catalogue`); `sada.events.publish` records one job per
+subscriber. `history=True` also delivers events about history (`live: false`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,36 +21,44 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Database", "int | None", dict[str, Any]], None]
 
+
+@dataclass(frozen=True)
+class Subscription:
+    pattern: str  # an event name, "<domain>.*" or "*"
+    kind: str  # the job kind to enqueue
+    history: bool  # also for events about history (live: false)
+
+
 _HANDLERS: dict[str, Handler] = {}
-_SUBSCRIPTIONS: dict[str, list[str]] = {}
-
-# Domain events that enqueue subscriber jobs (payload: {"interaction_ids": [...]}).
-INTERACTIONS_INGESTED = "interactions.ingested"
-RESPONSE_RECEIVED = (
-    "feedback.response_received"  # {"response_ids": [...], "interaction_ids": [...]}
-)
+_SUBSCRIPTIONS: list[Subscription] = []
 
 
-def handler(kind: str, *, on: tuple[str, ...] = ()) -> Callable[[Handler], Handler]:
-    """Register a job handler; `on` lists domain events that should enqueue it."""
+def handler(
+    kind: str, *, on: tuple[str, ...] = (), history: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register a job handler; `on` lists the events (or patterns) that enqueue it."""
 
     def register(fn: Handler) -> Handler:
         if kind in _HANDLERS and _HANDLERS[kind] is not fn:
             raise ValueError(f"job kind {kind!r} registered twice")
         _HANDLERS[kind] = fn
-        for event in on:
-            kinds = _SUBSCRIPTIONS.setdefault(event, [])
-            if kind not in kinds:
-                kinds.append(kind)
+        for pattern in on:
+            entry = Subscription(pattern, kind, history)
+            if entry not in _SUBSCRIPTIONS:
+                _SUBSCRIPTIONS.append(entry)
         return fn
 
     return register
 
 
-def subscribers(event: str) -> list[str]:
-    """Job kinds to enqueue when `event` happens."""
+def subscriptions(event: str) -> list[Subscription]:
+    """The subscriptions that `event` enqueues a job for (one per job kind)."""
     load_all_handlers()
-    return list(_SUBSCRIPTIONS.get(event, []))
+    found: dict[str, Subscription] = {}
+    for entry in _SUBSCRIPTIONS:
+        if fnmatchcase(event, entry.pattern) and entry.kind not in found:
+            found[entry.kind] = entry
+    return list(found.values())
 
 
 def get_handler(kind: str) -> Handler | None:

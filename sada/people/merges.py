@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sada.core.errors import Invalid, NotFound
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.events import publish
 from sada.people.models import Identity, Person, PersonMerge
 from sada.people.service import _str_or_none, access_person
 from sada.tenants.service import Actor, record_audit
@@ -78,6 +79,11 @@ def do_merge(
             "interactions": len(interaction_ids),
         },
     )
+    publish(
+        session,
+        "person.merged",
+        {"merge_id": record.id, "survivor_id": survivor.id, "merged_ids": [merged.id]},
+    )
     return record
 
 
@@ -124,6 +130,11 @@ def do_unmerge(session: Session, merge_id: int, *, actor: Actor | None = None) -
         {"merge_id": record.id, "survivor_id": survivor.id},
     )
     session.flush()
+    publish(
+        session,
+        "person.unmerged",
+        {"merge_id": record.id, "survivor_id": survivor.id, "restored_ids": [merged.id]},
+    )
     return record
 
 

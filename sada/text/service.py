@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from sada.db.engine import Database
 from sada.db.types import utcnow
-from sada.interactions.models import Interaction
+from sada.interactions.models import VOICE_ORIGINS, Interaction
 from sada.text.embeddings import Embedder, from_blob, get_embedder, text_hash, to_blob
 from sada.text.models import TextAnalysis, TextEmbedding, TextTopic
 from sada.text.pipeline import TextPipeline, TopicSpec, public
@@ -159,7 +159,8 @@ def analyze_interactions(
     """Analyse the given interactions and upsert their analyses; returns how many were stored.
 
     Idempotent: running it twice leaves one analysis per interaction, the latest.
-    Interactions without text, or gone since the job was queued, are skipped.
+    Interactions without text, or gone since the job was queued, are skipped, and so are
+    those that are not the outside party's voice (agents' replies, Sada's own notes).
     """
     ids = sorted({int(i) for i in interaction_ids})
     stored = 0
@@ -169,7 +170,7 @@ def analyze_interactions(
             rows = session.execute(
                 select(
                     Interaction.id, Interaction.subject, Interaction.text, Interaction.language
-                ).where(Interaction.id.in_(chunk))
+                ).where(Interaction.id.in_(chunk), Interaction.origin.in_(VOICE_ORIGINS))
             ).all()
             items = [(r.id, interaction_text(r.subject, r.text), r.language) for r in rows]
             items = [it for it in items if it[1]]

@@ -6,14 +6,15 @@ import logging
 from typing import Any
 
 from sada.db.engine import Database
-from sada.jobs.registry import INTERACTIONS_INGESTED, handler
+from sada.events import publish
+from sada.jobs.registry import handler
 
 log = logging.getLogger(__name__)
 
 MAX_IDS_PER_JOB = 10_000
 
 
-@handler("text.analyze", on=(INTERACTIONS_INGESTED,))
+@handler("text.analyze", on=("interaction.ingested",), history=True)
 def analyze_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Analyse interactions {"interaction_ids": [...]}; idempotent (upserts analyses).
 
@@ -35,4 +36,12 @@ def analyze_job(db: Database, workspace_id: int | None, payload: dict[str, Any])
         return
     from sada.text.service import analyze_interactions
 
-    analyze_interactions(db, workspace_id, ids)
+    if analyze_interactions(db, workspace_id, ids):
+        # Rules on sentiment follow this event (live only; history feeds the read models).
+        with db.transaction(workspace_id) as session:
+            publish(
+                session,
+                "text.analyzed",
+                {"interaction_ids": ids},
+                live=bool(payload.get("live", True)),
+            )

@@ -83,6 +83,8 @@ def test_case_created_delivery_verifies_with_reference_library(
     )
     assert r.status_code == 201, r.text
     case_id = r.json()["id"]
+    # Webhooks follow the event spine: the fan-out job records the delivery.
+    drain_jobs(db, workspace.id, kinds=["webhooks.fanout"])
     with db.reader(workspace.id) as session:
         (delivery,) = session.execute(select(WebhookDelivery)).scalars().all()
     result = webhooks.attempt_delivery(db, workspace.id, delivery.id, policy=LOOPBACK, config=FAST)
@@ -242,11 +244,12 @@ def test_api_rotation_and_delivery_log(db, workspace, client, api_headers, recei
     rotated = client.post(f"/api/v1/webhooks/{created['id']}/rotate", headers=api_headers).json()
     assert rotated["secret"] != created["secret"] and rotated["rotation_until"]
     receiver.script = [Reply(500)]
+    # A former event name still reaches subscribers, under its catalogue name.
     (delivery_id,) = _emit(db, workspace.id, "case.updated")
     webhooks.attempt_delivery(db, workspace.id, delivery_id, policy=LOOPBACK, config=FAST)
     log = client.get(f"/api/v1/webhooks/{created['id']}/deliveries", headers=api_headers).json()
     (item,) = log["items"]
-    assert item["event_type"] == "case.updated" and item["status"] == "pending"
+    assert item["event_type"] == "case.changed" and item["status"] == "pending"
     assert item["log"][0]["status_code"] == 500 and item["log"][0]["outcome"] == "retry"
 
 

@@ -110,13 +110,14 @@ def test_case_created_event_reaches_subscribed_endpoints(db, workspace, client, 
     client.patch(
         f"/api/v1/cases/{r.json()['id']}", json={"priority": "urgent"}, headers=api_headers
     )
+    drain_jobs(db, workspace.id, kinds=["webhooks.fanout"])
     with db.reader(workspace.id) as session:
         events = (
             session.execute(select(WebhookDelivery.event_type).order_by(WebhookDelivery.id))
             .scalars()
             .all()
         )
-    assert events == ["case.created", "case.updated"]
+    assert events == ["case.created", "case.changed"]
 
 
 def _team(db, ws_id, n, strategy, **kw):
@@ -310,7 +311,7 @@ def test_reply_by_email_over_smtp_and_other_channels_by_webhook(
         do_create_endpoint(
             session,
             url="https://93.184.216.34/",
-            events=["conversation.reply"],
+            events=["conversation.replied"],
             policy=HostPolicy(),
         )
     client.post(
@@ -318,7 +319,7 @@ def test_reply_by_email_over_smtp_and_other_channels_by_webhook(
         json={"text": "on our way"},
         headers=api_headers,
     )
-    drain_jobs(db, workspace.id, kinds=["inbox.send_reply"])
+    drain_jobs(db, workspace.id, kinds=["inbox.send_reply", "webhooks.fanout"])
     (mail,) = smtp.wait(1)
     assert mail["To"] == "mail@example.com" and mail["Subject"] == "Re: سؤال"
     assert mail["In-Reply-To"] == root and root in mail["References"]
@@ -330,7 +331,7 @@ def test_reply_by_email_over_smtp_and_other_channels_by_webhook(
         statuses = [m["delivery_status"] for m in conversations.messages_of(session, chat_conv.id)]
         assert statuses == [None, "handed_off"]
         hooks = session.execute(select(WebhookDelivery.event_type)).scalars().all()
-    assert hooks == ["conversation.reply"]
+    assert hooks == ["conversation.replied"]
     # The customer's answer to Sada's reply threads into the same conversation.
     with db.reader(workspace.id) as session:
         sent_id = conversations.messages_of(session, email_conv.id)[-1]["message_id"]

@@ -4,6 +4,7 @@ messages in four languages, and IMAP polling against a real Dovecot started by t
 from __future__ import annotations
 
 import base64
+import email.utils
 import os
 import pwd
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from email.header import Header
 from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
@@ -34,7 +36,9 @@ def _arabic_cp1256() -> bytes:
     msg["From"] = f"{Header('سارة', 'utf-8').encode()} <sara@example.com>"
     msg["To"] = "support@sada.example"
     msg["Message-ID"] = f"<ar-{uuid.uuid4().hex}@example.com>"
-    msg["Date"] = "Mon, 02 Mar 2026 10:00:00 +0300"
+    # Recent: a message older than the live window would be history (no conversation).
+    riyadh = timezone(timedelta(hours=3))
+    msg["Date"] = email.utils.format_datetime(datetime.now(riyadh) - timedelta(hours=1))
     return msg.as_bytes()
 
 

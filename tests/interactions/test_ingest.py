@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -250,12 +251,18 @@ def test_touchpoints_registered_and_timeline_paginates(client, api_headers):  # 
 
 def test_jobs_enqueued_in_same_transaction(client, api_headers, db, workspace):  # type: ignore[no-untyped-def]
     from sada.jobs.models import Job
-    from sada.jobs.registry import INTERACTIONS_INGESTED, subscribers
+    from sada.jobs.registry import subscriptions
 
-    kinds = subscribers(INTERACTIONS_INGESTED)
-    client.post(URL, json={"items": [item(0), item(1)]}, headers=api_headers)
+    kinds = [s.kind for s in subscriptions("interaction.ingested")]
+    recent = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    client.post(
+        URL,
+        json={"items": [item(0, occurred_at=recent), item(1, occurred_at=recent)]},
+        headers=api_headers,
+    )
     with db.reader() as s:
         jobs = s.execute(select(Job).where(Job.workspace_id == workspace.id)).scalars().all()
     assert sorted(j.kind for j in jobs) == sorted(kinds)
     for job in jobs:
         assert len(job.payload["interaction_ids"]) == 2
+        assert job.payload["event"] == "interaction.ingested" and job.payload["live"] is True

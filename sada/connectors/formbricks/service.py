@@ -152,7 +152,7 @@ def handle(
             name=(r.survey or {}).get("title") or f"Formbricks {r.surveyId}",
             questions=questions,
         )
-        outcome = service.do_import_response(session, survey, record)
+        outcome = service.do_import_response(session, survey, record, history=False)
         if outcome.startswith("rejected"):
             raise Invalid(outcome)
         return {"status": outcome, "survey_id": survey.id}

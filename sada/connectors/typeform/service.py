@@ -216,7 +216,7 @@ def handle(
             name=fr.definition.title or f"Typeform {fr.form_id}",
             questions=questions,
         )
-        outcome = service.do_import_response(session, survey, record)
+        outcome = service.do_import_response(session, survey, record, history=False)
         if outcome.startswith("rejected"):
             raise Invalid(outcome)
         return {"status": outcome, "survey_id": survey.id}

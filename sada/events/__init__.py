@@ -1,0 +1,76 @@
+"""Domain events: one `publish`, subscribers as ordinary jobs.
+
+A domain announces that something happened with
+
+    publish(session, "conversation.solved", data, live=True)
+
+inside the transaction of the change. Every job handler subscribed to the event
+(`@sada.jobs.registry.handler(kind, on=("conversation.solved",))`, or a pattern such as
+`"case.*"` or `"*"`) gets one job, recorded in that same transaction: the subscribers run
+if and only if the change committed, and a crash loses none of them.
+
+History is not live: events about imports and old interactions carry `live=False`. Only
+subscribers registered with `history=True` (analysis, read models) receive those; live
+actions (rules, survey triggers, webhooks, cases, emails) never see them.
+
+Job payload: the event's data, plus `event` (its name), `event_id`, `published_at`, `live`,
+and for loop protection `depth` and `chain` (ids of the rules whose actions led here).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sada.db.scoping import bound_workspace
+from sada.db.types import utcnow
+from sada.events.catalogue import BY_NAME, canonical
+from sada.jobs.registry import subscriptions
+from sada.jobs.service import enqueue
+
+__all__ = ["publish", "UnknownEvent", "META_KEYS"]
+
+# Keys `publish` adds to an event's data in each subscriber's job payload.
+META_KEYS = frozenset({"event", "event_id", "published_at", "live", "depth", "chain"})
+
+
+class UnknownEvent(ValueError):
+    """A domain published a name that is not in the catalogue (a programming error)."""
+
+
+def publish(
+    session: Session,
+    name: str,
+    data: dict[str, Any],
+    *,
+    live: bool = True,
+    depth: int = 0,
+    chain: list[int] | tuple[int, ...] = (),
+    workspace_id: int | None = None,
+) -> int:
+    """Record one job per subscriber of `name`; returns how many were recorded."""
+    name = canonical(name)
+    if name not in BY_NAME:
+        raise UnknownEvent(f"{name!r} is not in the event catalogue (sada/events/catalogue.py)")
+    ws = workspace_id if workspace_id is not None else bound_workspace(session)
+    clash = META_KEYS & data.keys()
+    if clash:
+        raise ValueError(f"event data may not use the reserved keys {sorted(clash)}")
+    payload = {
+        **data,
+        "event": name,
+        "event_id": uuid.uuid4().hex,
+        "published_at": utcnow().isoformat(),
+        "live": live,
+        "depth": depth,
+        "chain": list(chain),
+    }
+    count = 0
+    for subscription in subscriptions(name):
+        if not live and not subscription.history:
+            continue
+        enqueue(session, subscription.kind, payload, workspace_id=ws)
+        count += 1
+    return count
