@@ -79,6 +79,16 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.demo.seed:demo_journeys",
         pages=True,
     ),
+    Domain(
+        "selfservice",
+        models=True,
+        tasks=True,
+        routers=("sada.selfservice.api", "sada.selfservice.public", "sada.selfservice.web"),
+        cli="kb",
+        cli_help="Knowledge base and assistant: import, export, ask, reindex.",
+        demo="sada.selfservice.demo:demo_help_centre",
+        pages=True,
+    ),
     Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
     Domain("dashboards"),
     # The page shell last: its routes include the catch-all pages.

