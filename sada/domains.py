@@ -83,7 +83,12 @@ DOMAINS: tuple[Domain, ...] = (
         "selfservice",
         models=True,
         tasks=True,
-        routers=("sada.selfservice.api", "sada.selfservice.public", "sada.selfservice.web"),
+        routers=(
+            "sada.selfservice.api",
+            "sada.selfservice.widget",
+            "sada.selfservice.public",
+            "sada.selfservice.web",
+        ),
         cli="kb",
         cli_help="Knowledge base and assistant: import, export, ask, reindex.",
         demo="sada.selfservice.demo:demo_help_centre",

@@ -16,6 +16,7 @@ import re
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from sada.text.normalize import fold_for_search, normalize, to_simplified
 
@@ -24,24 +25,259 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 STOP: dict[str, frozenset[str]] = {
     "en": frozenset(
-        "a an the and or of to in on at for with by from is are was were be been being do does "
-        "did i me my we our you your it its this that these those how what when where which who "
-        "why can could should would will shall may might must have has had not no yes there here "
-        "as if so than then into about also just please get got any some".split()
+        [
+            "a",
+            "an",
+            "the",
+            "and",
+            "or",
+            "of",
+            "to",
+            "in",
+            "on",
+            "at",
+            "for",
+            "with",
+            "by",
+            "from",
+            "is",
+            "are",
+            "was",
+            "were",
+            "be",
+            "been",
+            "being",
+            "do",
+            "does",
+            "did",
+            "i",
+            "me",
+            "my",
+            "we",
+            "our",
+            "you",
+            "your",
+            "it",
+            "its",
+            "this",
+            "that",
+            "these",
+            "those",
+            "how",
+            "what",
+            "when",
+            "where",
+            "which",
+            "who",
+            "why",
+            "can",
+            "could",
+            "should",
+            "would",
+            "will",
+            "shall",
+            "may",
+            "might",
+            "must",
+            "have",
+            "has",
+            "had",
+            "not",
+            "no",
+            "yes",
+            "there",
+            "here",
+            "as",
+            "if",
+            "so",
+            "than",
+            "then",
+            "into",
+            "about",
+            "also",
+            "just",
+            "please",
+            "get",
+            "got",
+            "any",
+            "some",
+        ]
     ),
     "fa": frozenset(
-        "و در به از که این آن را با برای است هست بود می تا یا هم اگر چه چی چرا کجا کی چطور چطوری "
-        "چگونه آیا من ما شما تو او ایشان یک یه رو ها های ای هر باید شود میشه بشه کنم کنید کرد "
-        "داره دارد دارم خیلی لطفا لطفاً سلام ممنون".split()
+        [
+            "و",
+            "در",
+            "به",
+            "از",
+            "که",
+            "این",
+            "آن",
+            "را",
+            "با",
+            "برای",
+            "است",
+            "هست",
+            "بود",
+            "می",
+            "تا",
+            "یا",
+            "هم",
+            "اگر",
+            "چه",
+            "چی",
+            "چرا",
+            "کجا",
+            "کی",
+            "چطور",
+            "چطوری",
+            "چگونه",
+            "آیا",
+            "من",
+            "ما",
+            "شما",
+            "تو",
+            "او",
+            "ایشان",
+            "یک",
+            "یه",
+            "رو",
+            "ها",
+            "های",
+            "ای",
+            "هر",
+            "باید",
+            "شود",
+            "میشه",
+            "بشه",
+            "کنم",
+            "کنید",
+            "کرد",
+            "داره",
+            "دارد",
+            "دارم",
+            "خیلی",
+            "لطفا",
+            "لطفاً",
+            "سلام",
+            "ممنون",
+        ]
     ),
     "ar": frozenset(
-        "و في من إلى الى على عن مع هذا هذه ذلك تلك هو هي أنا انا نحن أنت انت هل ما ماذا متى أين "
-        "كيف لماذا لم لن لا نعم أو او ثم قد كان كانت يكون التي الذي الذين عند كل أي اي بعد قبل "
-        "لو إذا اذا يا لي لك به بها فيه فيها مرحبا السلام عليكم شكرا".split()
+        [
+            "و",
+            "في",
+            "من",
+            "إلى",
+            "الى",
+            "على",
+            "عن",
+            "مع",
+            "هذا",
+            "هذه",
+            "ذلك",
+            "تلك",
+            "هو",
+            "هي",
+            "أنا",
+            "انا",
+            "نحن",
+            "أنت",
+            "انت",
+            "هل",
+            "ما",
+            "ماذا",
+            "متى",
+            "أين",
+            "كيف",
+            "لماذا",
+            "لم",
+            "لن",
+            "لا",
+            "نعم",
+            "أو",
+            "او",
+            "ثم",
+            "قد",
+            "كان",
+            "كانت",
+            "يكون",
+            "التي",
+            "الذي",
+            "الذين",
+            "عند",
+            "كل",
+            "أي",
+            "اي",
+            "بعد",
+            "قبل",
+            "لو",
+            "إذا",
+            "اذا",
+            "يا",
+            "لي",
+            "لك",
+            "به",
+            "بها",
+            "فيه",
+            "فيها",
+            "مرحبا",
+            "السلام",
+            "عليكم",
+            "شكرا",
+        ]
     ),
     "zh": frozenset(
-        "的 了 吗 呢 吧 啊 是 我 你 他 她 它 我们 你们 在 有 和 与 就 都 也 要 会 能 可以 怎么 怎样 "
-        "如何 什么 为什么 哪里 请 请问 一个 这个 那个 这 那 把 被 给 到 对 说 还 没 没有 不 很".split()
+        [
+            "的",
+            "了",
+            "吗",
+            "呢",
+            "吧",
+            "啊",
+            "是",
+            "我",
+            "你",
+            "他",
+            "她",
+            "它",
+            "我们",
+            "你们",
+            "在",
+            "有",
+            "和",
+            "与",
+            "就",
+            "都",
+            "也",
+            "要",
+            "会",
+            "能",
+            "可以",
+            "怎么",
+            "怎样",
+            "如何",
+            "什么",
+            "为什么",
+            "哪里",
+            "请",
+            "请问",
+            "一个",
+            "这个",
+            "那个",
+            "这",
+            "那",
+            "把",
+            "被",
+            "给",
+            "到",
+            "对",
+            "说",
+            "还",
+            "没",
+            "没有",
+            "不",
+            "很",
+        ]
     ),
 }
 
@@ -100,7 +336,7 @@ _STEMMER_NAMES = {"en": "english", "ar": "arabic", "fa": "persian"}
 _local = threading.local()
 
 
-def _stemmer(lang: str):  # type: ignore[no-untyped-def]
+def _stemmer(lang: str) -> Any:
     """One PyStemmer object per thread and language (they are not thread-safe)."""
     name = _STEMMER_NAMES.get(lang)
     if name is None:
@@ -116,7 +352,7 @@ def _stemmer(lang: str):  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=1)
-def _jieba():  # type: ignore[no-untyped-def]
+def _jieba() -> Any:
     import jieba
 
     jieba.setLogLevel(60)
@@ -178,10 +414,7 @@ def terms(text: str, lang: str, *, keep_stop: bool = False) -> list[str]:
         for piece in pieces:
             if not keep_stop and fold_for_search(piece) in stop:
                 continue
-            if lang == "zh":
-                term = fold_for_search(piece)
-            else:
-                term = _stem(piece, lang)
+            term = fold_for_search(piece) if lang == "zh" else _stem(piece, lang)
             if term and (keep_stop or term not in stop):
                 out.append(term)
     return out

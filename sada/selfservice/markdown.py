@@ -21,7 +21,7 @@ def _md() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table")
     md.enable("strikethrough")
-    default_image = md.renderer.rules.get("image")
+    default_image = getattr(md.renderer, "rules", {}).get("image")
 
     def image(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         token = tokens[idx]

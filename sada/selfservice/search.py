@@ -132,9 +132,7 @@ class LangIndex:
         from rapidfuzz.distance import OSA
 
         cutoff = 1 if len(term) <= 6 else 2
-        found = process.extract(
-            term, self.words, scorer=OSA.distance, score_cutoff=cutoff, limit=3
-        )
+        found = process.extract(term, self.words, scorer=OSA.distance, score_cutoff=cutoff, limit=3)
         return [int(index) for _word, _dist, index in found]
 
     def score(self, ids: dict[int, float]) -> np.ndarray:
@@ -361,14 +359,14 @@ def rank(
     hits: list[Hit] = []
     candidates = np.nonzero((lexical > 0) | (semantic > 0))[0]
     best_per_article: dict[int, tuple[float, int]] = {}
-    for i in candidates:
-        doc = index.docs[int(i)]
+    for i in candidates.tolist():
+        doc = index.docs[i]
         score = _combine(float(lexical[i]), float(semantic[i]))
         if doc.lang != lang:
             score *= 0.95  # the asker's own language wins a tie
         held = best_per_article.get(doc.article_id)
         if held is None or score > held[0]:
-            best_per_article[doc.article_id] = (score, int(i))
+            best_per_article[doc.article_id] = (score, i)
     ranked = sorted(best_per_article.items(), key=lambda kv: -kv[1][0])[:limit]
     for article_id, (score, i) in ranked:
         shown = i

@@ -58,6 +58,8 @@ PERMISSIONS: dict[str, set[str]] = {
     "people.merge": {"agent", "manager", "admin", "owner"},
     "surveys": {"manager", "admin", "owner"},
     "settings": {"admin", "owner"},
+    "kb": {"agent", "manager", "admin", "owner"},
+    "kb.publish": {"manager", "admin", "owner"},
     "account": _ALL_ROLES,
 }
 

@@ -17,9 +17,20 @@ from sada.dashboards import service as dash
 from sada.interactions.service import timeline
 from sada.people.merges import do_merge, do_unmerge, list_merges
 from sada.people.service import access_person, person_out, search_people
+from sada.selfservice.measures import overview_tile
 from sada.web import auth_pages, settings_pages, survey_pages
 from sada.web.charts import PALETTE, SENTIMENT_COLOURS, Series, bar_chart, line_chart
-from sada.web.core import Page, PageRoute, checked_form, page, redirect, render, require, services
+from sada.web.core import (
+    Page,
+    PageRoute,
+    checked_form,
+    domain_pages,
+    page,
+    redirect,
+    render,
+    require,
+    services,
+)
 from sada.web.i18n import zone
 from sada.web.labels import labeler
 from sada.web.service import SignedIn
@@ -64,6 +75,7 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         metrics = dash.metric_trends(session, f)
         loop = dash.open_loop(session, me.user_id)
         work = dash.background_work(session, me.workspace_id)
+        help_centre = overview_tile(session, f.start) if "selfservice" in domain_pages() else None
     labels = [_bucket_label(p, b) for b, _n in volume]
     charts: dict[str, Any] = {}
     charts["volume"] = line_chart(
@@ -149,6 +161,7 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         metric_charts=metric_charts,
         loop=loop,
         work=work,
+        help_centre=help_centre,
         charts=charts,
         periods=list(dash.PERIODS),
         period=request.query_params.get("period", dash.DEFAULT_PERIOD),

@@ -44,12 +44,19 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
+                own_csp = dict(headers).get(b"content-security-policy", b"")
+                # A page that sets its own frame-ancestors (the embeddable chat frame) decides
+                # who may frame it; everything else may not be framed at all.
+                frameable = (
+                    b"frame-ancestors" in own_csp and b"frame-ancestors 'none'" not in own_csp
+                )
                 extra = [
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"same-origin"),
-                    (b"x-frame-options", b"DENY"),
                     (b"cross-origin-opener-policy", b"same-origin"),
                 ]
+                if not frameable:
+                    extra.append((b"x-frame-options", b"DENY"))
                 extra.append((b"content-security-policy", csp.encode()))
                 content_type = dict(headers).get(b"content-type", b"")
                 if content_type.startswith(b"text/html") and b"cache-control" not in names:
