@@ -30,7 +30,7 @@ from sada.text.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 0.35
+DEFAULT_THRESHOLD = 0.4
 MAX_ANSWER_CHARS = 420
 REASONS = (
     "answered",
@@ -115,14 +115,14 @@ def ask(
     else:
         hits = rank(workspace_index(session), question, asked, limit=3, use_vectors=use_vectors)
         top = hits[0] if hits else None
-        if top is None or top.score < config.threshold:
+        if top is None or top.confidence < config.threshold:
             out = AskOut(
                 answer=None,
                 citations=[],
                 handoff=True,
                 reason="low_confidence",
                 lang=asked,
-                confidence=top.score if top else 0.0,
+                confidence=top.confidence if top else 0.0,
             )
         else:
             out = _answer(session, question, asked, hits, config)
@@ -165,7 +165,7 @@ def _answer(
         handoff=False,
         reason="answered",
         lang=lang,
-        confidence=top.score,
+        confidence=top.confidence,
         cross_lingual=top.cross_lingual,
     )
 
@@ -188,7 +188,7 @@ def _generate(
             ],
         )
         for n, h in enumerate(hits, start=1)
-        if h.version_id in versions and h.score >= config.threshold
+        if h.version_id in versions and h.confidence >= config.threshold
     ]
     try:
         result = generative.generate(config.generative, question, lang, sources, config.policy)
@@ -213,7 +213,7 @@ def _generate(
         handoff=False,
         reason="answered",
         lang=lang,
-        confidence=hits[0].score,
+        confidence=hits[0].confidence,
         cross_lingual=hits[0].cross_lingual,
         generated=True,
     )

@@ -176,7 +176,7 @@ class SelfServiceSettings(Base, WorkspaceOwned, Timestamped):
     accent_color: Mapped[str] = mapped_column(String(16), nullable=False, default="#f59e0b")
     logo_attachment_id: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
     titles: Mapped[dict[str, str]] = mapped_column(JSONType, nullable=False, default=dict)
-    threshold: Mapped[float] = mapped_column(Float, nullable=False, default=0.35)
+    threshold: Mapped[float] = mapped_column(Float, nullable=False, default=0.4)
     widget_secret: Mapped[str] = mapped_column(String(64), nullable=False)
     allowed_origins: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
     # The optional generative backend (an OpenAI-compatible endpoint): base_url, model,

@@ -41,7 +41,7 @@ K1 = 1.2
 B = 0.75
 TITLE_REPEAT = 3
 # A search whose best hit scores below this is "without a good result" (content gaps).
-GOOD_SCORE = 0.35
+GOOD_SCORE = 0.4
 # Cosines of e5 between a question and an unrelated / a matching passage, mapped to 0 and 1.
 COS_LOW = 0.80
 COS_HIGH = 0.90
@@ -153,6 +153,7 @@ class WorkspaceIndex:
     vectors: np.ndarray | None  # (len(docs), dim), zero rows where missing
     has_vector: np.ndarray | None
     by_article: dict[int, list[int]] = field(default_factory=dict)
+    positions_by_lang: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass
@@ -167,6 +168,7 @@ class Hit:
     version_id: int
     lexical: float
     semantic: float
+    confidence: float = 0.0
 
 
 @dataclass
@@ -177,8 +179,8 @@ class SearchResult:
     ms: float = 0.0
 
 
-_CACHE: dict[int, WorkspaceIndex] = {}
-_ANALYSED: dict[tuple[int, int], tuple[datetime, list[str]]] = {}
+_CACHE: dict[tuple[str, int], WorkspaceIndex] = {}
+_ANALYSED: dict[tuple[str, int, int], tuple[datetime, list[str]]] = {}
 _LOCK = threading.Lock()
 
 
@@ -201,7 +203,7 @@ def _vector_of(blob: bytes | None) -> np.ndarray | None:
     return np.frombuffer(blob, dtype="<f2").astype(np.float32)
 
 
-def _build(session: Session, ws: int, stamp: tuple[Any, ...]) -> WorkspaceIndex:
+def _build(session: Session, ws: tuple[str, int], stamp: tuple[Any, ...]) -> WorkspaceIndex:
     rows = session.execute(
         select(
             KbVersion.id,
@@ -223,13 +225,13 @@ def _build(session: Session, ws: int, stamp: tuple[Any, ...]) -> WorkspaceIndex:
     vectors: list[np.ndarray | None] = []
     for vid, aid, lang, title, body, changed, blob, key, category in rows:
         text = plain(body or "")
-        cached = _ANALYSED.get((ws, vid))
+        cached = _ANALYSED.get((*ws, vid))
         if cached is not None and cached[0] == changed:
             doc_terms = cached[1]
         else:
             title_terms = analyzer.terms(title or "", lang)
             doc_terms = title_terms * TITLE_REPEAT + analyzer.terms(text, lang)
-            _ANALYSED[(ws, vid)] = (changed, doc_terms)
+            _ANALYSED[(*ws, vid)] = (changed, doc_terms)
         position = len(docs)
         docs.append(Doc(vid, aid, key, lang, category, title or "", text))
         bucket = analysed.setdefault(lang, ([], []))
@@ -254,11 +256,12 @@ def _build(session: Session, ws: int, stamp: tuple[Any, ...]) -> WorkspaceIndex:
     by_article: dict[int, list[int]] = {}
     for i, doc in enumerate(docs):
         by_article.setdefault(doc.article_id, []).append(i)
-    return WorkspaceIndex(stamp, docs, by_lang, synonyms, matrix, has, by_article)
+    positions = {lang: np.array(pos, dtype=np.int64) for lang, (pos, _terms) in analysed.items()}
+    return WorkspaceIndex(stamp, docs, by_lang, synonyms, matrix, has, by_article, positions)
 
 
 def workspace_index(session: Session) -> WorkspaceIndex:
-    ws = bound_workspace(session)
+    ws = (str(session.get_bind().engine.url), bound_workspace(session))
     stamp = _stamp(session)
     current = _CACHE.get(ws)
     if current is not None and current.stamp == stamp:
@@ -278,7 +281,8 @@ def forget(workspace_id: int | None = None) -> None:
             _CACHE.clear()
             _ANALYSED.clear()
         else:
-            _CACHE.pop(workspace_id, None)
+            for cache_key in [k for k in _CACHE if k[1] == workspace_id]:
+                _CACHE.pop(cache_key, None)
 
 
 def query_language(text: str, lang: str | None) -> str:
@@ -320,6 +324,18 @@ def rescale_cosine(cos: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- search
 
 
+def confidence(
+    lexical: float, semantic: float, *, doc_lang: str, lang: str, vectors: bool
+) -> float:
+    """How sure an answer from this hit is: both signals must agree in the asker's language;
+    across languages only the semantic one exists, and it is trusted a little less."""
+    if not vectors:
+        return lexical
+    if doc_lang != lang:
+        return 0.85 * semantic
+    return 0.5 * (lexical + semantic)
+
+
 def _combine(lexical: float, semantic: float) -> float:
     high, low = max(lexical, semantic), min(lexical, semantic)
     return 0.8 * high + 0.2 * low
@@ -355,7 +371,8 @@ def rank(
             vector = embed_query(text)
         if vector is not None and vector.shape[0] == index.vectors.shape[1]:
             vector = vector / (np.linalg.norm(vector) or 1.0)
-            semantic = np.where(index.has_vector, rescale_cosine(index.vectors @ vector), 0.0)
+            cos = index.vectors @ vector
+            semantic = np.where(index.has_vector, rescale_cosine(cos), 0.0)
     hits: list[Hit] = []
     candidates = np.nonzero((lexical > 0) | (semantic > 0))[0]
     best_per_article: dict[int, tuple[float, int]] = {}
@@ -387,6 +404,16 @@ def rank(
                 version_id=doc.version_id,
                 lexical=float(lexical[i]),
                 semantic=float(semantic[i]),
+                confidence=round(
+                    confidence(
+                        float(lexical[i]),
+                        float(semantic[i]),
+                        doc_lang=index.docs[i].lang,
+                        lang=lang,
+                        vectors=vector is not None,
+                    ),
+                    4,
+                ),
             )
         )
     return hits
@@ -435,7 +462,7 @@ def search(
     asked = query_language(text, lang)
     index = workspace_index(session)
     hits = rank(index, text, asked, limit=max(1, min(limit, 50)), use_vectors=use_vectors)
-    good = bool(hits) and hits[0].score >= GOOD_SCORE
+    good = bool(hits) and hits[0].confidence >= GOOD_SCORE
     if log:
         log_query(session, source="search", lang=asked, text=text, hits=hits, good=good)
     return SearchResult(hits, asked, good, (time.perf_counter() - started) * 1000)
