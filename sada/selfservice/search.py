@@ -366,6 +366,7 @@ def rank(
             raw = lang_index.score(ids)
             lexical[np.array(lang_index.docs, dtype=np.int64)] = np.minimum(1.0, raw / perfect)
     semantic = np.zeros(len(index.docs))
+    scored = np.zeros(len(index.docs), dtype=bool)
     if use_vectors and index.vectors is not None and index.has_vector is not None:
         if vector is None:
             vector = embed_query(text)
@@ -373,6 +374,7 @@ def rank(
             vector = vector / (np.linalg.norm(vector) or 1.0)
             cos = index.vectors @ vector
             semantic = np.where(index.has_vector, rescale_cosine(cos), 0.0)
+            scored = index.has_vector
     hits: list[Hit] = []
     candidates = np.nonzero((lexical > 0) | (semantic > 0))[0]
     best_per_article: dict[int, tuple[float, int]] = {}
@@ -410,7 +412,7 @@ def rank(
                         float(semantic[i]),
                         doc_lang=index.docs[i].lang,
                         lang=lang,
-                        vectors=vector is not None,
+                        vectors=bool(scored[i]),
                     ),
                     4,
                 ),
