@@ -128,6 +128,7 @@ class _OpenAI(BaseHTTPRequestHandler):
 
 
 def test_generative_backend_must_cite(db: Any, help_centre: Any) -> None:
+    _OpenAI.seen.clear()
     server = HTTPServer(("127.0.0.1", 0), _OpenAI)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
