@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import sada.db.types
-from sqlalchemy.dialects import postgresql
 
 revision = "0600_selfservice"
 down_revision = "0001_foundation"
