@@ -98,7 +98,7 @@ def on_case_event(
 
     out: list[R.Evaluation] = []
     with db.transaction(workspace_id) as session:
-        rules = R.rules_for(session, trigger)
+        rules = R.rules_for(session, trigger, event)
         if not rules:
             return out
         case = conv = None
