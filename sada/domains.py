@@ -8,7 +8,10 @@ Each registry derives what it needs from this list:
 - HTTP: the modules in `routers`, each with a module-level `router` (read by `sada.app`);
 - CLI: `sada/<name>/cli.py`'s Typer `app`, mounted as `sada <cli>` (read by `sada.cli.main`);
 - demo data: `demo` = "module:function" taking a `sada.demo.seed.DemoContext`;
-- navigation: `pages` says the domain serves pages in the web shell.
+- navigation: `pages` says the domain serves pages in the web shell;
+- interaction views: `interaction_views` = "module:function(session, ids) -> {id: {field: ...}}"
+  adds the domain's fields to interactions in API answers (text adds `analysis`), so the
+  interactions domain never imports the domains above it.
 
 Nothing is imported here: modules are named, and each registry imports what it needs.
 """
@@ -28,6 +31,7 @@ class Domain:
     cli_help: str = ""
     demo: str | None = None  # "module:function"
     pages: bool = False
+    interaction_views: str | None = None  # "module:function"
 
 
 DOMAINS: tuple[Domain, ...] = (
@@ -39,8 +43,10 @@ DOMAINS: tuple[Domain, ...] = (
         "text",
         models=True,
         tasks=True,
+        routers=("sada.text.api",),
         cli="text",
-        cli_help="Text analysis: analyze, evaluate, train, reanalyze.",
+        cli_help="Text analysis: analyze, evaluate, train, reanalyze, corrections.",
+        interaction_views="sada.text.views:analysis_views",
     ),
     Domain(
         "metrics",
@@ -80,7 +86,7 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
     ),
     Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
-    Domain("dashboards"),
+    Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.
     Domain("web", models=True, routers=("sada.web.api_docs", "sada.web.home", "sada.web.pages")),
 )
@@ -116,6 +122,10 @@ def demo_functions() -> list[tuple[str, str]]:
         key=lambda d: DEMO_ORDER.index(d.name) if d.name in DEMO_ORDER else len(DEMO_ORDER),
     )
     return [(d.name, d.demo) for d in ordered if d.demo]
+
+
+def interaction_view_functions() -> list[str]:
+    return [d.interaction_views for d in DOMAINS if d.interaction_views]
 
 
 def page_domains() -> frozenset[str]:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
-from sada.interactions.models import Interaction
+from sada.interactions.models import VOICE_ORIGINS, Interaction
 from sada.people.models import Person
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
@@ -89,7 +89,12 @@ def period_filters(period: str, tz: tzinfo, now: datetime | None = None, **dims:
 
 
 def _where(query: Any, f: Filters) -> Any:
-    query = query.where(Interaction.occurred_at >= f.start, Interaction.occurred_at < f.end)
+    """The period and dimension filters; only the outside party's voice counts (who spoke)."""
+    query = query.where(
+        Interaction.occurred_at >= f.start,
+        Interaction.occurred_at < f.end,
+        Interaction.origin.in_(VOICE_ORIGINS),
+    )
     if f.channel:
         query = query.where(Interaction.channel == f.channel)
     if f.language:

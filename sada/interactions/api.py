@@ -66,7 +66,7 @@ def get_interaction(request: Request, interaction_id: int) -> InteractionOut:
             from sada.core.errors import NotFound
 
             raise NotFound(f"no interaction {interaction_id}")
-        return service.interactions_out(session, [row])[0]
+        return service.with_views(session, service.interactions_out(session, [row]))[0]
 
 
 @router.get("/people/{person_id}/timeline", response_model=TimelinePage)
@@ -97,4 +97,5 @@ def person_timeline(
             since=since,
             until=until,
         )
+        items = service.with_views(session, items)
     return TimelinePage(items=items, next_cursor=next_cursor)

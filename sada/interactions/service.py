@@ -8,6 +8,7 @@ same batch stores nothing twice (source + external_id is unique per workspace).
 from __future__ import annotations
 
 import base64
+import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from sada.db.dialect import (
 )
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.domains import interaction_view_functions
 from sada.events import publish
 from sada.interactions.models import Interaction, Touchpoint
 from sada.interactions.schemas import IngestItem, InteractionOut, ItemError, ItemResult
@@ -482,6 +484,20 @@ def interactions_out(session: Session, rows: list[Interaction]) -> list[Interact
         )
         for r in rows
     ]
+
+
+def with_views(session: Session, items: list[InteractionOut]) -> list[InteractionOut]:
+    """Add the fields other domains derive (text: `analysis`) through the manifest's hooks."""
+    if not items:
+        return items
+    ids = [item.id for item in items]
+    extra: dict[int, dict[str, Any]] = {}
+    for target in interaction_view_functions():
+        module_name, _, function = target.partition(":")
+        view = getattr(importlib.import_module(module_name), function)
+        for iid, fields in view(session, ids).items():
+            extra.setdefault(iid, {}).update(fields)
+    return [item.model_copy(update=extra.get(item.id, {})) for item in items]
 
 
 def get_interaction(session: Session, interaction_id: int) -> Interaction | None:
