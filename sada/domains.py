@@ -51,6 +51,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "metrics",
         models=True,
+        routers=("sada.metrics.api",),
         cli="metrics",
         cli_help="Metrics: NPS, CSAT, CES, eNPS, compare, rebuild.",
     ),

@@ -11,6 +11,7 @@ A rule is data (JSON), so it can be edited in the UI and the API:
 
 Conditions (all must hold; {"any": [...]} for "or", {"all": [...]} to group):
 - field comparisons on interaction.*, person.*, case.*, conversation.*, sentiment.*
+  (interaction.band is low / mid / high as the metric catalogue bands its rating)
   (ops: eq ne lt lte gt gte in not_in contains exists not_exists)
 - {"type": "audience", "in": [...]}, {"type": "segment", "in": [...]}
 - {"type": "count", "where": {"type": "complaint"}, "days": 30, "op": "gte", "value": 3}
@@ -46,6 +47,7 @@ from sada.db.types import utcnow
 from sada.events import catalogue, publish
 from sada.feedback import invitations
 from sada.feedback import service as feedback_service
+from sada.metrics import catalogue as catalogue_bands
 from sada.settings import get_settings
 
 # "case.changed" and "conversation.changed" match every event of a case or conversation;
@@ -814,6 +816,13 @@ def interaction_dict(row: Any) -> dict[str, Any]:
         "language": row.language,
         "rating": row.rating,
         "rating_scale": row.rating_scale,
+        # low / mid / high as the metric catalogue bands the rating (detractor = low on NPS)
+        "band": (
+            catalogue_bands.SCALES[row.rating_scale].band(row.rating)
+            if row.rating is not None and row.rating_scale in catalogue_bands.SCALES
+            else None
+        ),
+        "origin": getattr(row, "origin", None),
         "source": row.source,
         "conversation_id": row.conversation_id,
         "attributes": dict(row.attributes or {}),

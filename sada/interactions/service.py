@@ -32,19 +32,12 @@ from sada.domains import interaction_view_functions
 from sada.events import publish
 from sada.interactions.models import Interaction, Touchpoint
 from sada.interactions.schemas import IngestItem, InteractionOut, ItemError, ItemResult
+from sada.metrics import catalogue
 from sada.people.service import ParsedPerson, Resolver, parse_person
 from sada.tenants.models import Membership, User
 from sada.tenants.service import Actor
 
-RATING_RANGES: dict[str, tuple[float, float]] = {
-    "nps": (0, 10),
-    "enps": (0, 10),
-    "csat5": (1, 5),
-    "csat7": (1, 7),
-    "ces7": (1, 7),
-    "stars5": (1, 5),
-    "scale10": (0, 10),
-}
+RATING_RANGES: dict[str, tuple[float, float]] = catalogue.RANGES
 
 
 @dataclass

@@ -15,6 +15,7 @@ from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.interactions.models import Touchpoint
 from sada.interactions.service import RATING_RANGES
+from sada.metrics import catalogue
 from sada.journeys.models import Audience, JourneyMap, JourneyMapVersion, JourneyTask
 from sada.journeys.query import Compiled
 from sada.journeys.schemas import (
@@ -30,7 +31,7 @@ from sada.journeys.schemas import (
 from sada.journeys.templates import template
 from sada.tenants.models import Membership, User
 
-MEASURE_SCALES = {"nps": ("nps",), "enps": ("enps",), "csat": ("csat5", "csat7"), "ces": ("ces7",)}
+MEASURE_SCALES = {m: catalogue.scales_of(m) for m in ("nps", "enps", "csat", "ces")}
 
 
 # -- audiences -----------------------------------------------------------------
