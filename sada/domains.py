@@ -11,7 +11,10 @@ Each registry derives what it needs from this list:
 - navigation: `pages` says the domain serves pages in the web shell;
 - interaction views: `interaction_views` = "module:function(session, ids) -> {id: {field: ...}}"
   adds the domain's fields to interactions in API answers (text adds `analysis`), so the
-  interactions domain never imports the domains above it.
+  interactions domain never imports the domains above it;
+- person rows: `person_rows` = a module with `move_person_rows(session, from_id, to_id) -> ids`
+  and `restore_person_rows(session, ids, holders, to_id)`: the rows a person merge moves and an
+  unmerge moves back (the people domain calls them without importing the domains above it).
 
 Nothing is imported here: modules are named, and each registry imports what it needs.
 """
@@ -32,13 +35,19 @@ class Domain:
     demo: str | None = None  # "module:function"
     pages: bool = False
     interaction_views: str | None = None  # "module:function"
+    person_rows: str | None = None  # a module (see above)
 
 
 DOMAINS: tuple[Domain, ...] = (
     Domain("tenants", models=True, routers=("sada.tenants.api",)),
     Domain("jobs", models=True),
     Domain("people", models=True, routers=("sada.people.api",)),
-    Domain("interactions", models=True, routers=("sada.interactions.api",)),
+    Domain(
+        "interactions",
+        models=True,
+        routers=("sada.interactions.api",),
+        person_rows="sada.interactions.service",
+    ),
     Domain(
         "text",
         models=True,
@@ -59,9 +68,10 @@ DOMAINS: tuple[Domain, ...] = (
         "automation",
         models=True,
         tasks=True,
-        routers=("sada.automation.api",),
+        routers=("sada.automation.api", "sada.automation.web"),
         cli="automation",
         cli_help="Rules, alerts, SLA checks, webhooks and inbound mail.",
+        pages=True,
     ),
     Domain(
         "feedback",
@@ -127,6 +137,11 @@ def demo_functions() -> list[tuple[str, str]]:
 
 def interaction_view_functions() -> list[str]:
     return [d.interaction_views for d in DOMAINS if d.interaction_views]
+
+
+def person_row_modules() -> list[tuple[str, str]]:
+    """(domain, module) of every domain whose rows follow a person through merges."""
+    return [(d.name, d.person_rows) for d in DOMAINS if d.person_rows]
 
 
 def page_domains() -> frozenset[str]:

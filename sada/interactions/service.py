@@ -357,6 +357,18 @@ class _AgentLookup:
 # ---------------------------------------------------------------- merges support
 
 
+def move_person_rows(session: Session, from_person: int, to_person: int) -> list[int]:
+    """A merge: the person's interactions go to the survivor (the manifest's person_rows)."""
+    return reassign_interactions_of(session, from_person, to_person)
+
+
+def restore_person_rows(
+    session: Session, ids: list[int], holders: list[int], to_person: int
+) -> None:
+    """An unmerge: the moved interactions go back, wherever later merges took them."""
+    reassign_interactions(session, ids, holders, to_person)
+
+
 def reassign_interactions_of(session: Session, from_person: int, to_person: int) -> list[int]:
     ids = list(
         session.execute(

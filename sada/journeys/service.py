@@ -15,7 +15,6 @@ from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.interactions.models import Touchpoint
 from sada.interactions.service import RATING_RANGES
-from sada.metrics import catalogue
 from sada.journeys.models import Audience, JourneyMap, JourneyMapVersion, JourneyTask
 from sada.journeys.query import Compiled
 from sada.journeys.schemas import (
@@ -29,6 +28,7 @@ from sada.journeys.schemas import (
     TaskIn,
 )
 from sada.journeys.templates import template
+from sada.metrics import catalogue
 from sada.tenants.models import Membership, User
 
 MEASURE_SCALES = {m: catalogue.scales_of(m) for m in ("nps", "enps", "csat", "ces")}
