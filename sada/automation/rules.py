@@ -871,15 +871,16 @@ def interaction_context(
     )
 
 
-def rules_for(session: Session, *triggers: str) -> list[Rule]:
-    """Enabled rules with any of `triggers` (a generic trigger and the event's own name)."""
+def rules_for(session: Session, *triggers: str, history: bool = False) -> list[Rule]:
+    """Enabled rules with any of `triggers` (a generic trigger and the event's own name);
+    for history, only the rules that opted in."""
     wanted = set(triggers)
     return [
         r
         for r in session.execute(
             select(Rule).where(Rule.enabled.is_(True)).order_by(Rule.id)
         ).scalars()
-        if wanted & set(r.triggers or [])
+        if wanted & set(r.triggers or []) and (r.include_history or not history)
     ]
 
 
@@ -921,6 +922,7 @@ def do_create_rule(session: Session, data: dict[str, Any]) -> Rule:
         "actions",
         "cooldown_minutes",
         "schedule_minutes",
+        "include_history",
     }
     unknown = sorted(set(data) - allowed)
     if unknown:
@@ -951,6 +953,7 @@ def do_update_rule(session: Session, rule_id: int, changes: dict[str, Any]) -> R
         "actions": rule.actions,
         "cooldown_minutes": rule.cooldown_minutes,
         "schedule_minutes": rule.schedule_minutes,
+        "include_history": rule.include_history,
         **{k: v for k, v in changes.items() if v is not None},
     }
     validate_rule(merged)

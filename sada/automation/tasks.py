@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sada.automation import engine, notify, webhooks
+from sada.automation import rules as R
 from sada.automation.ssrf import HostPolicy
 from sada.db.engine import Database
 from sada.events import META_KEYS
@@ -53,6 +54,29 @@ def on_text_analyzed(db: Database, workspace_id: int | None, payload: dict[str, 
     assert workspace_id is not None
     ids = [int(i) for i in payload.get("interaction_ids", [])]
     engine.on_interactions(db, workspace_id, ids, "sentiment.computed")
+
+
+# Which rule trigger follows each event about interactions.
+INTERACTION_TRIGGERS = {
+    "interaction.ingested": "interaction.ingested",
+    "response.received": "response.received",
+    "text.analyzed": "sentiment.computed",
+}
+
+
+@handler("automation.history_rules", on=tuple(INTERACTION_TRIGGERS), history=True)
+def on_history(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """History reaches only the rules that opted in (include_history); it opens no
+    conversation. Live events are the other handlers' (this one returns at once)."""
+    assert workspace_id is not None
+    if payload.get("live", True):
+        return
+    trigger = INTERACTION_TRIGGERS[str(payload["event"])]
+    with db.reader(workspace_id) as session:
+        if not R.rules_for(session, trigger, history=True):
+            return
+    ids = [int(i) for i in payload.get("interaction_ids", [])]
+    engine.on_interactions(db, workspace_id, ids, trigger)
 
 
 @handler("automation.evaluate", on=("case.*", "conversation.*", "sla.*"))
