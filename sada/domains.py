@@ -8,7 +8,13 @@ Each registry derives what it needs from this list:
 - HTTP: the modules in `routers`, each with a module-level `router` (read by `sada.app`);
 - CLI: `sada/<name>/cli.py`'s Typer `app`, mounted as `sada <cli>` (read by `sada.cli.main`);
 - demo data: `demo` = "module:function" taking a `sada.demo.seed.DemoContext`;
-- navigation: `pages` says the domain serves pages in the web shell.
+- navigation: `pages` says the domain serves pages in the web shell;
+- interaction views: `interaction_views` = "module:function(session, ids) -> {id: {field: ...}}"
+  adds the domain's fields to interactions in API answers (text adds `analysis`), so the
+  interactions domain never imports the domains above it;
+- person rows: `person_rows` = a module with `move_person_rows(session, from_id, to_id) -> ids`
+  and `restore_person_rows(session, ids, holders, to_id)`: the rows a person merge moves and an
+  unmerge moves back (the people domain calls them without importing the domains above it).
 
 Nothing is imported here: modules are named, and each registry imports what it needs.
 """
@@ -28,23 +34,33 @@ class Domain:
     cli_help: str = ""
     demo: str | None = None  # "module:function"
     pages: bool = False
+    interaction_views: str | None = None  # "module:function"
+    person_rows: str | None = None  # a module (see above)
 
 
 DOMAINS: tuple[Domain, ...] = (
     Domain("tenants", models=True, routers=("sada.tenants.api",)),
     Domain("jobs", models=True),
     Domain("people", models=True, routers=("sada.people.api",)),
-    Domain("interactions", models=True, routers=("sada.interactions.api",)),
+    Domain(
+        "interactions",
+        models=True,
+        routers=("sada.interactions.api",),
+        person_rows="sada.interactions.service",
+    ),
     Domain(
         "text",
         models=True,
         tasks=True,
+        routers=("sada.text.api",),
         cli="text",
-        cli_help="Text analysis: analyze, evaluate, train, reanalyze.",
+        cli_help="Text analysis: analyze, evaluate, train, reanalyze, corrections.",
+        interaction_views="sada.text.views:analysis_views",
     ),
     Domain(
         "metrics",
         models=True,
+        routers=("sada.metrics.api",),
         cli="metrics",
         cli_help="Metrics: NPS, CSAT, CES, eNPS, compare, rebuild.",
     ),
@@ -52,9 +68,10 @@ DOMAINS: tuple[Domain, ...] = (
         "automation",
         models=True,
         tasks=True,
-        routers=("sada.automation.api",),
+        routers=("sada.automation.api", "sada.automation.web"),
         cli="automation",
         cli_help="Rules, alerts, SLA checks, webhooks and inbound mail.",
+        pages=True,
     ),
     Domain(
         "feedback",
@@ -95,7 +112,7 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
     ),
     Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
-    Domain("dashboards"),
+    Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.
     Domain("web", models=True, routers=("sada.web.api_docs", "sada.web.home", "sada.web.pages")),
 )
@@ -131,6 +148,15 @@ def demo_functions() -> list[tuple[str, str]]:
         key=lambda d: DEMO_ORDER.index(d.name) if d.name in DEMO_ORDER else len(DEMO_ORDER),
     )
     return [(d.name, d.demo) for d in ordered if d.demo]
+
+
+def interaction_view_functions() -> list[str]:
+    return [d.interaction_views for d in DOMAINS if d.interaction_views]
+
+
+def person_row_modules() -> list[tuple[str, str]]:
+    """(domain, module) of every domain whose rows follow a person through merges."""
+    return [(d.name, d.person_rows) for d in DOMAINS if d.person_rows]
 
 
 def page_domains() -> frozenset[str]:

@@ -204,6 +204,9 @@ class RuleIn(BaseModel):
     actions: list[dict[str, Any]]
     cooldown_minutes: int = Field(default=0, ge=0)
     schedule_minutes: int | None = Field(default=None, ge=1)
+    include_history: bool = Field(
+        default=False, description="also fire on history (imports, old interactions)"
+    )
 
 
 class RulePatch(BaseModel):
@@ -217,6 +220,7 @@ class RulePatch(BaseModel):
     actions: list[dict[str, Any]] | None = None
     cooldown_minutes: int | None = Field(default=None, ge=0)
     schedule_minutes: int | None = Field(default=None, ge=1)
+    include_history: bool | None = None
 
 
 class DryRunIn(BaseModel):
@@ -237,6 +241,7 @@ def _rule_out(r: Rule) -> dict[str, Any]:
         "actions": r.actions,
         "cooldown_minutes": r.cooldown_minutes,
         "schedule_minutes": r.schedule_minutes,
+        "include_history": r.include_history,
         "builtin": r.builtin,
         "updated_at": r.updated_at.isoformat() if r.updated_at else None,
     }

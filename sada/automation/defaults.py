@@ -16,26 +16,13 @@ DAY = 24 * 60
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     "detractor_follow_up": {
         "name": "Detractor follow-up",
-        "description": "An NPS detractor (0-6) or a low CSAT (1-2 of 5) gets a follow-up case "
-        "due within 48 hours, owned by the account owner or the team for their language.",
+        "description": "An NPS detractor or a low CSAT (the low band of the metric catalogue: "
+        "0-6 of 10, 1-2 of 5 or 7) gets a follow-up case due within 48 hours, owned by the "
+        "account owner or the team for their language.",
         "triggers": ["interaction.ingested", "response.received"],
         "conditions": [
-            {
-                "any": [
-                    {
-                        "all": [
-                            {"field": "interaction.rating_scale", "op": "eq", "value": "nps"},
-                            {"field": "interaction.rating", "op": "lte", "value": 6},
-                        ]
-                    },
-                    {
-                        "all": [
-                            {"field": "interaction.rating_scale", "op": "eq", "value": "csat5"},
-                            {"field": "interaction.rating", "op": "lte", "value": 2},
-                        ]
-                    },
-                ]
-            }
+            {"field": "interaction.rating_scale", "op": "in", "value": ["nps", "csat5", "csat7"]},
+            {"field": "interaction.band", "op": "eq", "value": "low"},
         ],
         "actions": [
             {

@@ -63,21 +63,25 @@ def _safe_evaluate(session: Session, rule: Rule, ctx: R.Context) -> R.Evaluation
 def on_interactions(
     db: Database, workspace_id: int, interaction_ids: list[int], trigger: str
 ) -> list[R.Evaluation]:
-    from sada.interactions.models import Interaction
+    """Run the trigger's rules on the customers' interactions; history only reaches the rules
+    that opted in (`include_history`)."""
+    from sada.interactions.models import VOICE_ORIGINS, Interaction
 
     out: list[R.Evaluation] = []
     with db.reader(workspace_id) as session:
-        if not R.rules_for(session, trigger):
+        if not R.rules_for(session, trigger, history=False) and not R.rules_for(
+            session, trigger, history=True
+        ):
             return out
     for iid in interaction_ids:
         with db.transaction(workspace_id) as session:
             row = session.execute(
                 select(Interaction).where(Interaction.id == iid)
             ).scalar_one_or_none()
-            if row is None or row.origin != "customer" or row.backfill:
+            if row is None or row.origin not in VOICE_ORIGINS:
                 continue
             ctx = R.interaction_context(session, row, trigger)
-            for rule in R.rules_for(session, trigger):
+            for rule in R.rules_for(session, trigger, history=row.backfill):
                 out.append(_safe_evaluate(session, rule, ctx))
     return out
 
@@ -98,7 +102,7 @@ def on_case_event(
 
     out: list[R.Evaluation] = []
     with db.transaction(workspace_id) as session:
-        rules = R.rules_for(session, trigger)
+        rules = R.rules_for(session, trigger, event)
         if not rules:
             return out
         case = conv = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sada.db.base import Base, Timestamped, WorkspaceOwned
@@ -101,6 +101,10 @@ class Rule(Base, WorkspaceOwned, Timestamped):
     schedule_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     builtin: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    # History (imports, old interactions) fires no rule unless the rule opts in here.
+    include_history: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 

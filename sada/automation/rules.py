@@ -11,6 +11,7 @@ A rule is data (JSON), so it can be edited in the UI and the API:
 
 Conditions (all must hold; {"any": [...]} for "or", {"all": [...]} to group):
 - field comparisons on interaction.*, person.*, case.*, conversation.*, sentiment.*
+  (interaction.band is low / mid / high as the metric catalogue bands its rating)
   (ops: eq ne lt lte gt gte in not_in contains exists not_exists)
 - {"type": "audience", "in": [...]}, {"type": "segment", "in": [...]}
 - {"type": "count", "where": {"type": "complaint"}, "days": 30, "op": "gte", "value": 3}
@@ -33,7 +34,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import Any, cast
 
 from sqlalchemy import func, select
@@ -45,7 +45,13 @@ from sada.db.dialect import insert_ignoring_conflicts
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import catalogue, publish
+from sada.feedback import invitations
+from sada.feedback import service as feedback_service
+from sada.metrics import catalogue as catalogue_bands
+from sada.settings import get_settings
 
+# "case.changed" and "conversation.changed" match every event of a case or conversation;
+# a catalogue name ("conversation.solved", "case.resolved", "sla.breached") matches that one.
 TRIGGERS = (
     "interaction.ingested",
     "response.received",
@@ -53,6 +59,12 @@ TRIGGERS = (
     "case.changed",
     "conversation.changed",
     "schedule",
+    *(
+        e.name
+        for e in catalogue.EVENTS
+        if e.name.split(".")[0] in ("case", "conversation", "sla")
+        and e.name not in ("case.changed", "conversation.changed", "conversation.replied")
+    ),
 )
 OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "exists", "not_exists")
 ACTIONS = ("create_case", "assign", "tag", "notify", "send_survey", "webhook")
@@ -118,6 +130,8 @@ def validate_rule(data: dict[str, Any]) -> dict[str, Any]:
     for i, action in enumerate(actions):
         if not isinstance(action, dict) or action.get("type") not in ACTIONS:
             raise Invalid(f"actions[{i}].type: use one of {', '.join(ACTIONS)}")
+        if action["type"] == "send_survey" and _survey_id(action) is None:
+            raise Invalid(f"actions[{i}].survey_id: the survey to send (an id)")
         if action["type"] == "webhook" and not catalogue.known(action.get("event", "alert.raised")):
             raise Invalid(
                 f"actions[{i}].event: {action.get('event')!r} is not in the event catalogue "
@@ -570,21 +584,43 @@ def _run_action(
             )
         plan.add(action=kind, user_ids=users, emails=emails, subject=subject)
     elif kind == "send_survey":
-        survey = action.get("survey")
-        feedback: ModuleType | None
+        survey_id = _survey_id(action) or 0
         try:
-            from sada.feedback import service as feedback
-        except ImportError:
-            feedback = None
-        sender = getattr(feedback, "do_send_survey", None) if feedback else None
-        if sender is None:
-            plan.add(action=kind, survey=survey, skipped="the feedback service offers no sending")
+            survey = feedback_service.access_survey(session, survey_id)
+        except NotFound:
+            plan.add(action=kind, survey_id=survey_id, skipped="the survey no longer exists")
             return
+        settings = get_settings()
         if plan.dry_run:
-            plan.add(action=kind, survey=survey, person_id=ctx.person_id)
+            reach = invitations.check_reach(
+                session, survey, ctx.person_id, contact_days_default=settings.survey_contact_days
+            )
+            plan.add(
+                action=kind,
+                survey_id=survey_id,
+                person_id=ctx.person_id,
+                status=reach.status,
+                reason=reach.reason,
+            )
             return
-        sender(session, survey=survey, person_id=ctx.person_id)
-        plan.add(action=kind, survey=survey, person_id=ctx.person_id)
+        invitation = invitations.do_request_survey(
+            session,
+            survey,
+            ctx.person_id,
+            secret=settings.secret_key,
+            requested_by=f"rule:{rule.id}",
+            dedupe_key=f"rule:{firing_key}",
+            hidden={"rule_id": str(rule.id), "trigger": ctx.trigger},
+            contact_days_default=settings.survey_contact_days,
+        )
+        plan.add(
+            action=kind,
+            survey_id=survey_id,
+            person_id=ctx.person_id,
+            invitation_id=invitation.id,
+            status=invitation.status,
+            reason=invitation.reason,
+        )
     elif kind == "webhook":
         event = action.get("event", "alert.raised")
         if plan.dry_run:
@@ -780,6 +816,13 @@ def interaction_dict(row: Any) -> dict[str, Any]:
         "language": row.language,
         "rating": row.rating,
         "rating_scale": row.rating_scale,
+        # low / mid / high as the metric catalogue bands the rating (detractor = low on NPS)
+        "band": (
+            catalogue_bands.SCALES[row.rating_scale].band(row.rating)
+            if row.rating is not None and row.rating_scale in catalogue_bands.SCALES
+            else None
+        ),
+        "origin": getattr(row, "origin", None),
         "source": row.source,
         "conversation_id": row.conversation_id,
         "attributes": dict(row.attributes or {}),
@@ -828,21 +871,48 @@ def interaction_context(
     )
 
 
-def rules_for(session: Session, trigger: str) -> list[Rule]:
+def rules_for(session: Session, *triggers: str, history: bool = False) -> list[Rule]:
+    """Enabled rules with any of `triggers` (a generic trigger and the event's own name);
+    for history, only the rules that opted in."""
+    wanted = set(triggers)
     return [
         r
         for r in session.execute(
             select(Rule).where(Rule.enabled.is_(True)).order_by(Rule.id)
         ).scalars()
-        if trigger in (r.triggers or [])
+        if wanted & set(r.triggers or []) and (r.include_history or not history)
     ]
 
 
 # ---------------------------------------------------------------- CRUD
 
 
+def _survey_id(action: dict[str, Any]) -> int | None:
+    value = action.get("survey_id", action.get("survey"))
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def check_references(session: Session, data: dict[str, Any]) -> None:
+    """Refuse actions that cannot run: a survey that does not exist or is not active."""
+    for i, action in enumerate(data.get("actions") or []):
+        if action.get("type") != "send_survey":
+            continue
+        try:
+            survey = feedback_service.access_survey(session, _survey_id(action) or 0)
+        except NotFound:
+            raise Invalid(f"actions[{i}].survey_id: no survey {_survey_id(action)}") from None
+        if survey.status != "active":
+            raise Invalid(
+                f"actions[{i}].survey_id: survey {survey.id} is {survey.status}; activate it first"
+            )
+
+
 def do_create_rule(session: Session, data: dict[str, Any]) -> Rule:
     data = validate_rule(dict(data))
+    check_references(session, data)
     allowed = {
         "name",
         "description",
@@ -852,6 +922,7 @@ def do_create_rule(session: Session, data: dict[str, Any]) -> Rule:
         "actions",
         "cooldown_minutes",
         "schedule_minutes",
+        "include_history",
     }
     unknown = sorted(set(data) - allowed)
     if unknown:
@@ -882,9 +953,12 @@ def do_update_rule(session: Session, rule_id: int, changes: dict[str, Any]) -> R
         "actions": rule.actions,
         "cooldown_minutes": rule.cooldown_minutes,
         "schedule_minutes": rule.schedule_minutes,
+        "include_history": rule.include_history,
         **{k: v for k, v in changes.items() if v is not None},
     }
     validate_rule(merged)
+    if "actions" in changes:
+        check_references(session, merged)
     for key, value in merged.items():
         setattr(rule, key, value)
     rule.updated_at = utcnow()

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sada.automation import engine, notify, webhooks
+from sada.automation import rules as R
 from sada.automation.ssrf import HostPolicy
 from sada.db.engine import Database
 from sada.events import META_KEYS
@@ -55,21 +56,55 @@ def on_text_analyzed(db: Database, workspace_id: int | None, payload: dict[str, 
     engine.on_interactions(db, workspace_id, ids, "sentiment.computed")
 
 
-@handler("automation.evaluate", on=("case.*", "conversation.*"))
+# Which rule trigger follows each event about interactions.
+INTERACTION_TRIGGERS = {
+    "interaction.ingested": "interaction.ingested",
+    "response.received": "response.received",
+    "text.analyzed": "sentiment.computed",
+}
+
+
+@handler("automation.history_rules", on=tuple(INTERACTION_TRIGGERS), history=True)
+def on_history(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """History reaches only the rules that opted in (include_history); it opens no
+    conversation. Live events are the other handlers' (this one returns at once)."""
+    assert workspace_id is not None
+    if payload.get("live", True):
+        return
+    trigger = INTERACTION_TRIGGERS[str(payload["event"])]
+    with db.reader(workspace_id) as session:
+        if not R.rules_for(session, trigger, history=True):
+            return
+    ids = [int(i) for i in payload.get("interaction_ids", [])]
+    engine.on_interactions(db, workspace_id, ids, trigger)
+
+
+@handler("automation.evaluate", on=("case.*", "conversation.*", "sla.*"))
 def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
-    """Case and conversation rules; an agent's reply is not a change of the conversation."""
+    """Case, conversation and SLA rules; an agent's reply is not a change of the conversation.
+
+    A rule matches the generic trigger (`case.changed`, `conversation.changed`) or the event's
+    own name (`conversation.solved`, `sla.breached`).
+    """
     assert workspace_id is not None
     event = str(payload.get("event", ""))
     if event == "conversation.replied":
         return
-    is_case = event.startswith("case.")
+    kind = event.split(".")[0]
+    if kind == "sla":
+        case_id, conversation_id = payload.get("case_id"), payload.get("conversation_id")
+        trigger = event
+    elif kind == "case":
+        case_id, conversation_id, trigger = payload.get("id"), None, "case.changed"
+    else:
+        case_id, conversation_id, trigger = None, payload.get("id"), "conversation.changed"
     engine.on_case_event(
         db,
         workspace_id,
-        trigger="case.changed" if is_case else "conversation.changed",
+        trigger=trigger,
         event=event,
-        case_id=payload.get("id") if is_case else None,
-        conversation_id=None if is_case else payload.get("id"),
+        case_id=case_id,
+        conversation_id=conversation_id,
         depth=int(payload.get("depth", 0)),
         chain=[int(i) for i in payload.get("chain", [])],
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sada.cases.models import Case, Conversation, SlaEvent, Team
 from sada.db.types import utcnow
+from sada.metrics import catalogue
 
 ALPHA = 0.05
 MIN_N = 30
@@ -85,7 +86,7 @@ def _ratings(session: Session, convs: list[Conversation]) -> dict[int, list[tupl
         ).where(
             Interaction.person_id.in_(people),
             Interaction.rating.is_not(None),
-            Interaction.rating_scale.in_(("nps", "csat5")),
+            Interaction.rating_scale.in_(catalogue.scales_of("nps") + catalogue.scales_of("csat")),
             Interaction.occurred_at >= start,
         )
     ).all()
@@ -103,15 +104,15 @@ def _ratings(session: Session, convs: list[Conversation]) -> dict[int, list[tupl
     return out
 
 
-def _sums(ratings: list[tuple[str, float]], scale: str) -> Any:
-    from sada.metrics.stats import Sums, classify
+def _sums(ratings: list[tuple[str, float]], metric: str) -> Any:
+    """The metric's sums over the ratings on its scales, banded by the metric catalogue."""
+    from sada.metrics.stats import Sums
 
     s = Sums()
-    metric, top = ("nps", 10.0) if scale == "nps" else ("csat", 5.0)
     for sc, r in ratings:
-        if sc != scale:
+        if sc not in catalogue.scales_of(metric):
             continue
-        hi, mid, lo = classify(metric, r, top)
+        hi, mid, lo = catalogue.band_counts(sc, r)
         s.add((1, hi, mid, lo, r, r * r))
     return s
 
@@ -146,7 +147,7 @@ def _figures(
     met = sum(1 for c in with_sla if not missed(c))
     all_ratings = [r for c in convs for r in ratings.get(c.id, [])]
     nps = _sums(all_ratings, "nps")
-    csat = _sums(all_ratings, "csat5")
+    csat = _sums(all_ratings, "csat")
     from sada.metrics.stats import figures
 
     return {

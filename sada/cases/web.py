@@ -8,7 +8,7 @@ translation catalogs carry them.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -218,48 +218,3 @@ def cases_page(request: Request, me: SignedIn = Depends(require("people"))) -> R
         report = closure_report(session, since=utcnow() - timedelta(days=90))
         users = _user_labels(session, {c.owner_id for c in cases if c.owner_id})
     return _render(p, "cases", cases=cases, report=report, users=users)
-
-
-_TEMPLATES["rules"] = """{% extends "base.html" %}
-{% block title %}{{ _("Rules and alerts") }}{% endblock %}
-{% block content %}
-<h1>{{ _("Rules and alerts") }}</h1>
-<table class="list" id="rules">
-  <thead><tr><th>{{ _("Name") }}</th><th>{{ _("When") }}</th><th>{{ _("Enabled") }}</th><th>{{ _("Fired (30 days)") }}</th>{% if dry %}<th>{{ _("Dry run: would fire") }}</th>{% endif %}</tr></thead>
-  <tbody>
-  {% for r in rules %}
-  <tr><td><bdi>{{ r.name }}</bdi>{% if r.builtin %} <span class="tag">{{ _("built in") }}</span>{% endif %}</td>
-  <td>{{ r.triggers | join(', ') }}</td><td>{{ '✓' if r.enabled else '' }}</td><td>{{ fired.get(r.id, 0) }}</td>
-  {% if dry %}<td>{{ dry.get(r.id, '–') }}</td>{% endif %}</tr>
-  {% endfor %}
-  </tbody>
-</table>
-<p><a href="{{ url_with(dry='30') }}">{{ _("Dry run every rule over the last 30 days") }}</a></p>
-{% endblock %}"""
-
-
-@router.get("/rules")
-def rules_page(request: Request, me: SignedIn = Depends(require("settings"))) -> Response:
-    from sqlalchemy import func, select
-
-    from sada.automation.engine import dry_run
-    from sada.automation.models import RuleFiring
-    from sada.automation.rules import list_rules
-
-    p = page(request, me)
-    since: datetime = utcnow() - timedelta(days=30)
-    with services(request).db.reader(me.workspace_id) as session:
-        rules = list_rules(session)
-        fired = dict(
-            session.execute(
-                select(RuleFiring.rule_id, func.count())
-                .where(RuleFiring.at >= since, RuleFiring.outcome == "fired")
-                .group_by(RuleFiring.rule_id)
-            ).all()
-        )
-        dry = (
-            {r.id: dry_run(session, r, days=30)["would_fire"] for r in rules}
-            if request.query_params.get("dry")
-            else None
-        )
-    return _render(p, "rules", rules=rules, fired=fired, dry=dry)

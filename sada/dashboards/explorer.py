@@ -149,6 +149,18 @@ def explore(
     return _feedback_rows(session, rows, analysis, redact=redact)
 
 
+def explore_ids(session: Session, eq: ExplorerQuery, *, limit: int, offset: int = 0) -> list[int]:
+    """The explorer's matches, newest first (for the API, which adds each one's analysis)."""
+    query = _explorer_query(session, eq, text_model()).with_only_columns(Interaction.id)
+    return list(
+        session.execute(
+            query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
+    )
+
+
 def count_feedback(session: Session, eq: ExplorerQuery) -> int:
     query = _explorer_query(session, eq, text_model())
     return int(session.execute(select(func.count()).select_from(query.subquery())).scalar_one())

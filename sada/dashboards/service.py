@@ -24,22 +24,15 @@ from sqlalchemy.orm import Session
 
 from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
-from sada.interactions.models import Interaction
+from sada.interactions.models import VOICE_ORIGINS, Interaction
+from sada.metrics import catalogue
 from sada.people.models import Person
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 DEFAULT_PERIOD = "30d"
 SENTIMENTS = ("positive", "neutral", "negative")
-# (highest "low" rating, lowest "high" rating) per scale: detractor/passive/promoter for NPS.
-SCORE_BANDS: dict[str, tuple[float, float]] = {
-    "nps": (6, 9),
-    "enps": (6, 9),
-    "scale10": (6, 9),
-    "csat5": (2, 4),
-    "stars5": (2, 4),
-    "csat7": (3, 6),
-    "ces7": (3, 6),
-}
+# (highest "low" rating, lowest "high" rating) per scale, from the metric catalogue.
+SCORE_BANDS: dict[str, tuple[float, float]] = catalogue.BANDS
 EXPORT_LIMIT = 100_000
 
 
@@ -89,7 +82,12 @@ def period_filters(period: str, tz: tzinfo, now: datetime | None = None, **dims:
 
 
 def _where(query: Any, f: Filters) -> Any:
-    query = query.where(Interaction.occurred_at >= f.start, Interaction.occurred_at < f.end)
+    """The period and dimension filters; only the outside party's voice counts (who spoke)."""
+    query = query.where(
+        Interaction.occurred_at >= f.start,
+        Interaction.occurred_at < f.end,
+        Interaction.origin.in_(VOICE_ORIGINS),
+    )
     if f.channel:
         query = query.where(Interaction.channel == f.channel)
     if f.language:

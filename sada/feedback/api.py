@@ -132,6 +132,35 @@ async def distribute(request: Request, survey_id: int) -> list[InvitationOut]:
     return out
 
 
+@router.get("/surveys/{survey_id}/invitations", response_model=list[InvitationOut])
+def list_survey_invitations(
+    request: Request,
+    survey_id: int,
+    status: str | None = Query(None, max_length=16, description="pending, sent, unreachable, ..."),
+    limit: int = Query(100, ge=1, le=1000),
+) -> list[InvitationOut]:
+    """Every request to send this survey, newest first: sent, or why not (unreachable,
+    throttled, unsubscribed), with who asked (api, rule:ID, trigger:ID)."""
+    key = access_api_key(request, Scope.READ)
+    with _services(request).db.reader(key.workspace_id) as session:
+        service.access_survey(session, survey_id)
+        return [
+            InvitationOut(
+                id=row.id,
+                person_id=row.person_id,
+                email=row.email,
+                status=row.status,
+                language=row.language,
+                reason=row.reason,
+                channel=row.channel,
+                requested_by=row.requested_by,
+                created_at=row.created_at,
+                sent_at=row.sent_at,
+            )
+            for row in invitations.list_invitations(session, survey_id, status=status, limit=limit)
+        ]
+
+
 @router.post("/surveys/{survey_id}/triggers", response_model=TriggerOut, status_code=201)
 async def create_trigger(request: Request, survey_id: int) -> TriggerOut:
     key = access_api_key(request, Scope.WRITE)
@@ -141,6 +170,7 @@ async def create_trigger(request: Request, survey_id: int) -> TriggerOut:
         trigger = SurveyTrigger(
             survey_id=survey_id,
             name=body.name,
+            event=body.event,
             conditions=body.conditions,
             delay_seconds=body.delay_seconds,
             active=body.active,
@@ -163,6 +193,7 @@ def list_triggers(request: Request, survey_id: int) -> list[TriggerOut]:
                 id=t.id,
                 survey_id=t.survey_id,
                 name=t.name,
+                event=t.event,
                 conditions=t.conditions,
                 delay_seconds=t.delay_seconds,
                 active=t.active,

@@ -4,6 +4,7 @@ do_create_invitations(session, survey, recipients, *, secret, base_url, ...) -> 
 invitation_by_token(session_unbound, token) -> Invitation | None   (crosses workspaces)
 invitation_by_unsubscribe_token / do_unsubscribe / is_suppressed
 invitation_token / unsubscribe_token (HMAC of the invitation, for links)
+check_reach / do_request_survey (rules and triggers: one person, a recorded outcome) / list_invitations
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -211,6 +213,7 @@ def do_create_invitations(
             email=email,
             language=language,
             channel="email" if send_email else "link",
+            requested_by="api",
             salt=salt,
             token_hash=_hash(f"pending:{salt}"),
             hidden={k: str(v)[:500] for k, v in r.hidden.items()},
@@ -249,3 +252,155 @@ def _skipped(person_id: int | None, email: str | None, reason: str) -> Invitatio
     return InvitationOut(
         id=0, person_id=person_id, email=email, status="skipped", language=None, reason=reason
     )
+
+
+# ---------------------------------------------------------------- requests from rules and triggers
+
+# The channels a survey invitation can go out on today, in order of preference. The channels
+# issue adds SMS, WhatsApp, Telegram and the web chat here.
+DELIVERY_CHANNELS = ("email",)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Can this person be sent this survey now? `status` is what the invitation row records."""
+
+    status: str  # pending | unreachable | throttled | unsubscribed | inactive
+    reason: str | None = None
+    channel: str | None = None
+    email: str | None = None
+    language: str | None = None
+
+
+def check_reach(
+    session: Session,
+    survey: Survey,
+    person_id: int | None,
+    *,
+    contact_days_default: int = DEFAULT_CONTACT_DAYS,
+    now: datetime | None = None,
+) -> Reach:
+    """Decide, without writing anything, whether `person_id` can be invited to `survey`."""
+    now = now or utcnow()
+    if survey.status != "active":
+        return Reach("inactive", f"the survey is {survey.status}, not active")
+    if person_id is None:
+        return Reach("unreachable", "no person to send it to")
+    ref = person_ref_for(session, person_id)
+    email = ref.email if ref is not None else None
+    from sada.people.service import access_person
+
+    language = access_person(session, person_id).language
+    if language not in survey.languages:
+        language = None
+    if not email:
+        channels = ", ".join(DELIVERY_CHANNELS)
+        return Reach(
+            "unreachable",
+            f"no address on a channel this survey can be delivered on ({channels})",
+        )
+    if is_suppressed(session, email):
+        return Reach("unsubscribed", "the person unsubscribed from surveys", email=email)
+    settings = survey.settings or {}
+    days = (
+        0
+        if settings.get("ignore_contact_frequency")
+        else contact_days(session, contact_days_default)
+    )
+    if recently_contacted(session, person_id, email, days, now):
+        return Reach(
+            "throttled", f"surveyed in the last {days} days (contact frequency)", email=email
+        )
+    throttle = int(settings.get("throttle_days") or 0)
+    if throttle and _invited_to(session, survey.id, person_id, now - timedelta(days=throttle)):
+        return Reach(
+            "throttled", f"invited to this survey in the last {throttle} days", email=email
+        )
+    return Reach("pending", None, channel=DELIVERY_CHANNELS[0], email=email, language=language)
+
+
+def _invited_to(session: Session, survey_id: int, person_id: int, since: datetime) -> bool:
+    return (
+        session.execute(
+            select(Invitation.id)
+            .where(
+                Invitation.survey_id == survey_id,
+                Invitation.person_id == person_id,
+                Invitation.status.in_(("pending", "sent", "completed")),
+                Invitation.created_at >= since,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def do_request_survey(
+    session: Session,
+    survey: Survey,
+    person_id: int | None,
+    *,
+    secret: str,
+    requested_by: str,
+    dedupe_key: str | None = None,
+    hidden: dict[str, str] | None = None,
+    contact_days_default: int = DEFAULT_CONTACT_DAYS,
+    now: datetime | None = None,
+) -> Invitation:
+    """Invite one person on the best channel they can be reached on, or record why not.
+
+    Every request leaves a row: `pending` (the email job is enqueued in this transaction)
+    or `unreachable` / `throttled` / `unsubscribed` / `inactive` with the reason, so nobody
+    is skipped silently. With `dedupe_key`, a second request for the same key (one CSAT per
+    solved conversation, a replayed job) returns the first row and sends nothing.
+    """
+    if dedupe_key:
+        existing = session.execute(
+            select(Invitation).where(Invitation.dedupe_key == dedupe_key)
+        ).scalar_one_or_none()
+        if existing is not None:
+            return existing
+    now = now or utcnow()
+    reach = check_reach(
+        session, survey, person_id, contact_days_default=contact_days_default, now=now
+    )
+    ttl = int((survey.settings or {}).get("invitation_days", DEFAULT_INVITATION_DAYS))
+    salt = secrets.token_hex(16)
+    invitation = Invitation(
+        workspace_id=bound_workspace(session),
+        survey_id=survey.id,
+        person_id=person_id,
+        email=reach.email,
+        language=reach.language,
+        channel=reach.channel or "none",
+        salt=salt,
+        token_hash=_hash(f"{reach.status}:{salt}"),
+        hidden={k: str(v)[:500] for k, v in (hidden or {}).items()},
+        status=reach.status,
+        reason=reach.reason,
+        requested_by=requested_by[:100],
+        dedupe_key=dedupe_key[:200] if dedupe_key else None,
+        expires_at=now + timedelta(days=ttl),
+        created_at=now,
+    )
+    session.add(invitation)
+    session.flush()
+    if reach.status == "pending":
+        invitation.token_hash = _hash(invitation_token(secret, invitation))
+        enqueue(
+            session,
+            SEND_JOB,
+            {"invitation_id": invitation.id},
+            workspace_id=invitation.workspace_id,
+            dedupe_key=f"{SEND_JOB}:{invitation.id}:0",
+        )
+    return invitation
+
+
+def list_invitations(
+    session: Session, survey_id: int, *, status: str | None = None, limit: int = 100
+) -> list[Invitation]:
+    query = select(Invitation).where(Invitation.survey_id == survey_id)
+    if status:
+        query = query.where(Invitation.status == status)
+    return list(session.execute(query.order_by(Invitation.id.desc()).limit(limit)).scalars())

@@ -63,6 +63,7 @@ class Invitation(Base, WorkspaceOwned, Timestamped):
     __table_args__ = (
         Index("ix_survey_invitations_ws_person_sent", "workspace_id", "person_id", "sent_at"),
         Index("ix_survey_invitations_ws_survey", "workspace_id", "survey_id"),
+        UniqueConstraint("workspace_id", "dedupe_key"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
@@ -78,8 +79,14 @@ class Invitation(Base, WorkspaceOwned, Timestamped):
     salt: Mapped[str] = mapped_column(String(64), nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     hidden: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
-    # pending, sent, failed, completed, suppressed
+    # pending, sent, failed, completed, suppressed; and, for requests that could not become a
+    # sent invitation (rules, triggers), unreachable, throttled or unsubscribed, with `reason`
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # who asked: "api", "rule:<id>", "trigger:<id>"
+    requested_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # at most one invitation per key (e.g. one CSAT per solved conversation)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -165,7 +172,8 @@ class Suppression(Base, WorkspaceOwned, Timestamped):
 
 
 class SurveyTrigger(Base, WorkspaceOwned, Timestamped):
-    """Send `survey_id` when an ingested interaction matches `conditions`, after a delay."""
+    """Send `survey_id` when a catalogued event (a new interaction, a solved conversation, a
+    resolved case...) matches `conditions`, after a delay."""
 
     __tablename__ = "survey_triggers"
 
@@ -174,6 +182,13 @@ class SurveyTrigger(Base, WorkspaceOwned, Timestamped):
         BigIntId, ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False
     )
     name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    # the catalogue event that fires it (sada/events/catalogue.py)
+    event: Mapped[str] = mapped_column(
+        String(100),
+        nullable=False,
+        default="interaction.ingested",
+        server_default="interaction.ingested",
+    )
     conditions: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     delay_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

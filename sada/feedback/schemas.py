@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sada.events.catalogue import EVENTS
+
 QuestionType = Literal[
     "nps",
     "enps",
@@ -312,26 +314,55 @@ class InvitationOut(BaseModel):
     language: str | None
     link: str | None = None  # only when just created (the token is not stored)
     reason: str | None = None
+    channel: str | None = None
+    requested_by: str | None = None
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+# Catalogue events a survey trigger can follow: each one is about one person.
+TRIGGER_EVENTS = tuple(
+    e.name
+    for e in EVENTS
+    if e.name == "interaction.ingested" or e.name.split(".")[0] in ("conversation", "case")
+)
+# Conditions per kind of event (all given ones must match).
+INTERACTION_CONDITIONS = {"type", "channel", "touchpoint", "attributes", "audience", "language"}
+SUBJECT_CONDITIONS = {"channel", "audience", "language", "priority", "tags"}
 
 
 class TriggerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(default="", max_length=200)
-    conditions: dict[str, Any]
+    event: str = Field(
+        default="interaction.ingested",
+        description="the catalogue event that fires it: interaction.ingested, "
+        "conversation.solved, case.resolved, ... (docs/events.md)",
+    )
+    conditions: dict[str, Any] = Field(default_factory=dict)
     delay_seconds: int = Field(default=0, ge=0, le=400 * 86400)
     active: bool = True
 
-    @field_validator("conditions")
+    @field_validator("event")
     @classmethod
-    def _conditions(cls, value: dict[str, Any]) -> dict[str, Any]:
-        allowed = {"type", "channel", "touchpoint", "attributes", "audience"}
-        unknown = set(value) - allowed
-        if unknown:
-            raise ValueError(f"unknown condition(s) {sorted(unknown)}; use {sorted(allowed)}")
-        if not value:
-            raise ValueError("a trigger needs at least one condition")
+    def _event(cls, value: str) -> str:
+        if value not in TRIGGER_EVENTS:
+            raise ValueError(f"a survey trigger follows one of {', '.join(TRIGGER_EVENTS)}")
         return value
+
+    @model_validator(mode="after")
+    def _conditions(self) -> TriggerIn:
+        interaction = self.event == "interaction.ingested"
+        allowed = INTERACTION_CONDITIONS if interaction else SUBJECT_CONDITIONS
+        unknown = set(self.conditions) - allowed
+        if unknown:
+            raise ValueError(
+                f"unknown condition(s) {sorted(unknown)} for {self.event}; use {sorted(allowed)}"
+            )
+        if interaction and not self.conditions:
+            raise ValueError("a trigger on new interactions needs at least one condition")
+        return self
 
 
 class TriggerOut(TriggerIn):

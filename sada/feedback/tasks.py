@@ -1,22 +1,28 @@
-"""Job handlers: email sending, and survey triggers on ingested interactions.
+"""Job handlers: email sending, and survey triggers on catalogued events.
 
 - `feedback.send_invitation` {"invitation_id", "reminder"?}: send one email (mail.send_invitation).
-- `feedback.match_triggers` (on interactions.ingested): for every active trigger whose
-  conditions match a new interaction, schedule `feedback.trigger_send` at
-  occurred_at + delay (dedupe key: trigger + interaction, so replays schedule once).
-- `feedback.trigger_send` {"trigger_id", "interaction_id", "person_id", "hidden"}: invite the
-  person (contact-frequency rule and unsubscribes apply) and enqueue the email.
+- `feedback.match_triggers` (on interaction.ingested, conversation.*, case.*; live events only):
+  for every active trigger on that event whose conditions match, schedule
+  `feedback.trigger_send` after the trigger's delay (dedupe key: trigger + subject, so replays
+  schedule once).
+- `feedback.trigger_send` {"trigger_id", "subject", "person_id", "hidden"}: request the survey
+  for the person (`invitations.do_request_survey`): an invitation on a channel they can be
+  reached on, or a recorded `unreachable` / `throttled` / `unsubscribed` entry with the reason;
+  at most one per trigger and subject (one CSAT per solved conversation).
 
-Trigger conditions: {"type": "message"|[...], "channel": ..., "touchpoint": ...,
-"audience": ..., "attributes": {"status": "closed"}} — all given ones must match.
+Trigger conditions on new interactions: {"type": "message"|[...], "channel", "touchpoint",
+"audience", "language", "attributes": {"status": "closed"}}; on conversation and case events:
+{"channel", "audience", "language", "priority", "tags"} — all given ones must match.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sada.db.engine import Database
 from sada.db.types import utcnow
@@ -47,68 +53,135 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def matches(conditions: dict[str, Any], facts: dict[str, Any]) -> bool:
-    for name in ("type", "channel", "touchpoint", "audience"):
+    for name in ("type", "channel", "touchpoint", "audience", "language", "priority"):
         if name in conditions and facts.get(name) not in _as_list(conditions[name]):
             return False
+    if "tags" in conditions and not set(_as_list(conditions["tags"])) & set(
+        facts.get("tags") or []
+    ):
+        return False
     wanted = conditions.get("attributes") or {}
     attributes = facts.get("attributes") or {}
     return all(attributes.get(k) in _as_list(v) for k, v in wanted.items())
 
 
-@handler("feedback.match_triggers", on=("interaction.ingested",))
-def match_triggers(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
-    from sada.feedback.models import SurveyTrigger
+@dataclass
+class _Subject:
+    key: str  # "interaction:5", "conversation:7", "case:3"
+    person_id: int
+    at: datetime
+    facts: dict[str, Any]
+    hidden: dict[str, str]
+
+
+def _interaction_subjects(session: Session, ids: list[int]) -> list[_Subject]:
     from sada.interactions.models import Interaction, Touchpoint
     from sada.people.models import Person
 
-    if workspace_id is None:
-        return
-    ids = [int(i) for i in payload.get("interaction_ids", [])]
-    with db.transaction(workspace_id) as session:
-        triggers = list(
-            session.execute(select(SurveyTrigger).where(SurveyTrigger.active.is_(True))).scalars()
-        )
-        if not triggers or not ids:
-            return
-        touchpoints = {i: k for i, k in session.execute(select(Touchpoint.id, Touchpoint.key))}
-        rows = session.execute(select(Interaction).where(Interaction.id.in_(ids))).scalars()
-        for inter in rows:
-            if inter.type == "survey_response" or inter.person_id is None:
-                continue
-            person = session.get(Person, inter.person_id)
-            facts = {
-                "type": inter.type,
-                "channel": inter.channel,
-                "touchpoint": touchpoints.get(inter.touchpoint_id) if inter.touchpoint_id else None,
-                "audience": person.audience if person else None,
-                "attributes": inter.attributes or {},
-            }
-            for trigger in triggers:
-                if not matches(trigger.conditions or {}, facts):
-                    continue
-                run_at = max(utcnow(), inter.occurred_at + timedelta(seconds=trigger.delay_seconds))
-                hidden = {
+    touchpoints = {i: k for i, k in session.execute(select(Touchpoint.id, Touchpoint.key))}
+    out = []
+    for inter in session.execute(select(Interaction).where(Interaction.id.in_(ids))).scalars():
+        if inter.type == "survey_response" or inter.person_id is None:
+            continue
+        if inter.origin != "customer" or inter.backfill:
+            continue
+        person = session.get(Person, inter.person_id)
+        touchpoint = touchpoints.get(inter.touchpoint_id) if inter.touchpoint_id else None
+        out.append(
+            _Subject(
+                key=f"interaction:{inter.id}",
+                person_id=inter.person_id,
+                at=inter.occurred_at,
+                facts={
+                    "type": inter.type,
+                    "channel": inter.channel,
+                    "touchpoint": touchpoint,
+                    "audience": person.audience if person else None,
+                    "language": (inter.language or (person.language if person else None)),
+                    "attributes": inter.attributes or {},
+                },
+                hidden={
                     k: str(v)
                     for k, v in {
-                        "touchpoint": facts["touchpoint"],
+                        "touchpoint": touchpoint,
                         "channel": inter.channel,
                         "agent": (inter.attributes or {}).get("agent"),
                         "conversation_id": inter.conversation_id,
                     }.items()
                     if v
-                }
+                },
+            )
+        )
+    return out
+
+
+def _event_subject(session: Session, payload: dict[str, Any]) -> _Subject | None:
+    """A conversation or case event: the person it is about, and what a trigger can test."""
+    from sada.people.models import Person
+
+    person_id = payload.get("person_id")
+    if not person_id:
+        return None
+    kind = str(payload["event"]).split(".")[0]
+    person = session.get(Person, int(person_id))
+    facts = {
+        "channel": payload.get("channel"),
+        "audience": person.audience if person else None,
+        "language": payload.get("language") or (person.language if person else None),
+        "priority": payload.get("priority"),
+        "tags": payload.get("tags") or [],
+    }
+    hidden = {
+        k: str(v)
+        for k, v in {
+            f"{kind}_id": payload.get("id"),
+            "channel": payload.get("channel"),
+            "agent_id": payload.get("assignee_id") or payload.get("owner_id"),
+        }.items()
+        if v
+    }
+    return _Subject(f"{kind}:{payload.get('id')}", int(person_id), utcnow(), facts, hidden)
+
+
+@handler("feedback.match_triggers", on=("interaction.ingested", "conversation.*", "case.*"))
+def match_triggers(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    from sada.feedback.models import SurveyTrigger
+
+    if workspace_id is None:
+        return
+    event = str(payload.get("event") or "interaction.ingested")
+    with db.transaction(workspace_id) as session:
+        triggers = list(
+            session.execute(
+                select(SurveyTrigger).where(
+                    SurveyTrigger.active.is_(True), SurveyTrigger.event == event
+                )
+            ).scalars()
+        )
+        if not triggers:
+            return
+        if event == "interaction.ingested":
+            ids = [int(i) for i in payload.get("interaction_ids", [])]
+            subjects = _interaction_subjects(session, ids) if ids else []
+        else:
+            subject = _event_subject(session, payload)
+            subjects = [subject] if subject is not None else []
+        for subject in subjects:
+            for trigger in triggers:
+                if not matches(trigger.conditions or {}, subject.facts):
+                    continue
                 enqueue(
                     session,
                     TRIGGER_SEND,
                     {
                         "trigger_id": trigger.id,
-                        "interaction_id": inter.id,
-                        "person_id": inter.person_id,
-                        "hidden": hidden,
+                        "subject": subject.key,
+                        "person_id": subject.person_id,
+                        "hidden": subject.hidden,
                     },
                     workspace_id=workspace_id,
-                    run_at=run_at,
-                    dedupe_key=f"{TRIGGER_SEND}:{workspace_id}:{trigger.id}:{inter.id}",
+                    run_at=max(utcnow(), subject.at + timedelta(seconds=trigger.delay_seconds)),
+                    dedupe_key=f"{TRIGGER_SEND}:{workspace_id}:{trigger.id}:{subject.key}",
                 )
 
 
@@ -117,12 +190,12 @@ def trigger_send(db: Database, workspace_id: int | None, payload: dict[str, Any]
     from sada.core.errors import NotFound
     from sada.feedback import invitations, service
     from sada.feedback.models import SurveyTrigger
-    from sada.feedback.schemas import Recipient
     from sada.settings import get_settings
 
     if workspace_id is None:
         return
     settings = get_settings()
+    subject = payload.get("subject") or f"interaction:{payload.get('interaction_id')}"
     with db.transaction(workspace_id) as session:
         trigger = session.get(SurveyTrigger, int(payload["trigger_id"]))
         if trigger is None or not trigger.active:
@@ -131,19 +204,13 @@ def trigger_send(db: Database, workspace_id: int | None, payload: dict[str, Any]
             survey = service.access_survey(session, trigger.survey_id)
         except NotFound:
             return
-        if survey.status != "active":
-            return
-        invitations.do_create_invitations(
+        invitations.do_request_survey(
             session,
             survey,
-            [
-                Recipient(
-                    person_id=int(payload["person_id"]),
-                    hidden={k: str(v) for k, v in (payload.get("hidden") or {}).items()},
-                )
-            ],
+            int(payload["person_id"]),
             secret=settings.secret_key,
-            base_url=settings.base_url,
-            send_email=True,
+            requested_by=f"trigger:{trigger.id}",
+            dedupe_key=f"trigger:{trigger.id}:{subject}",
+            hidden={k: str(v) for k, v in (payload.get("hidden") or {}).items()},
             contact_days_default=settings.survey_contact_days,
         )

@@ -6,16 +6,20 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from sada.core.errors import Invalid
 from sada.core.http import read_json_body
 from sada.interactions import service
+from sada.interactions.models import Touchpoint
 from sada.interactions.schemas import BatchResult, InteractionOut, TimelinePage
 from sada.people.merges import live_person_id
 from sada.people.service import access_person
 from sada.tenants.auth import access_api_key, actor_for_key
 from sada.tenants.models import Scope
+from sada.tenants.service import record_audit
 
 router = APIRouter(prefix="/api/v1", tags=["interactions"])
 
@@ -66,7 +70,7 @@ def get_interaction(request: Request, interaction_id: int) -> InteractionOut:
             from sada.core.errors import NotFound
 
             raise NotFound(f"no interaction {interaction_id}")
-        return service.interactions_out(session, [row])[0]
+        return service.with_views(session, service.interactions_out(session, [row]))[0]
 
 
 @router.get("/people/{person_id}/timeline", response_model=TimelinePage)
@@ -97,4 +101,64 @@ def person_timeline(
             since=since,
             until=until,
         )
+        items = service.with_views(session, items)
     return TimelinePage(items=items, next_cursor=next_cursor)
+
+
+# ---------------------------------------------------------------- touchpoints
+
+
+class TouchpointIn(BaseModel):
+    key: str = Field(min_length=1, max_length=100)
+    label: str = Field(default="", max_length=200)
+    channel: str | None = None
+    description: str = ""
+
+
+class TouchpointOut(TouchpointIn):
+    id: int
+
+
+@router.get("/touchpoints", response_model=list[TouchpointOut])
+def touchpoints(request: Request) -> list[TouchpointOut]:
+    key = access_api_key(request, Scope.READ)
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        return [
+            TouchpointOut(
+                id=t.id, key=t.key, label=t.label, channel=t.channel, description=t.description
+            )
+            for t in service.list_touchpoints(session)
+        ]
+
+
+@router.put("/touchpoints/{key_name}", response_model=TouchpointOut)
+def upsert_touchpoint(request: Request, key_name: str, body: TouchpointIn) -> TouchpointOut:
+    key = access_api_key(request, Scope.ADMIN)
+    with request.app.state.services.db.transaction(key.workspace_id) as session:
+        row = session.execute(
+            select(Touchpoint).where(Touchpoint.key == key_name.lower())
+        ).scalar_one_or_none()
+        if row is None:
+            row = Touchpoint(key=key_name.lower())
+            session.add(row)
+        row.label, row.channel, row.description = (
+            body.label or key_name,
+            body.channel,
+            body.description,
+        )
+        session.flush()
+        record_audit(
+            session,
+            actor_for_key(request, key),
+            "touchpoint.upsert",
+            "touchpoint",
+            row.id,
+            {"key": row.key},
+        )
+        return TouchpointOut(
+            id=row.id,
+            key=row.key,
+            label=row.label,
+            channel=row.channel,
+            description=row.description,
+        )

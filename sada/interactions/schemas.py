@@ -198,6 +198,11 @@ class InteractionOut(BaseModel):
     external_id: str
     origin: str
     backfill: bool
+    analysis: dict[str, Any] | None = Field(
+        default=None,
+        description="once analysed: language, sentiment {label, score}, sentences, aspects "
+        "[{name, sentiment}], topics, mentions, redaction state and analysts' corrections",
+    )
 
 
 class TimelinePage(BaseModel):

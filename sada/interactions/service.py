@@ -8,6 +8,7 @@ same batch stores nothing twice (source + external_id is unique per workspace).
 from __future__ import annotations
 
 import base64
+import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,22 +28,16 @@ from sada.db.dialect import (
 )
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.domains import interaction_view_functions
 from sada.events import publish
 from sada.interactions.models import Interaction, Touchpoint
 from sada.interactions.schemas import IngestItem, InteractionOut, ItemError, ItemResult
+from sada.metrics import catalogue
 from sada.people.service import ParsedPerson, Resolver, parse_person
 from sada.tenants.models import Membership, User
 from sada.tenants.service import Actor
 
-RATING_RANGES: dict[str, tuple[float, float]] = {
-    "nps": (0, 10),
-    "enps": (0, 10),
-    "csat5": (1, 5),
-    "csat7": (1, 7),
-    "ces7": (1, 7),
-    "stars5": (1, 5),
-    "scale10": (0, 10),
-}
+RATING_RANGES: dict[str, tuple[float, float]] = catalogue.RANGES
 
 
 @dataclass
@@ -362,6 +357,18 @@ class _AgentLookup:
 # ---------------------------------------------------------------- merges support
 
 
+def move_person_rows(session: Session, from_person: int, to_person: int) -> list[int]:
+    """A merge: the person's interactions go to the survivor (the manifest's person_rows)."""
+    return reassign_interactions_of(session, from_person, to_person)
+
+
+def restore_person_rows(
+    session: Session, ids: list[int], holders: list[int], to_person: int
+) -> None:
+    """An unmerge: the moved interactions go back, wherever later merges took them."""
+    reassign_interactions(session, ids, holders, to_person)
+
+
 def reassign_interactions_of(session: Session, from_person: int, to_person: int) -> list[int]:
     ids = list(
         session.execute(
@@ -482,6 +489,20 @@ def interactions_out(session: Session, rows: list[Interaction]) -> list[Interact
         )
         for r in rows
     ]
+
+
+def with_views(session: Session, items: list[InteractionOut]) -> list[InteractionOut]:
+    """Add the fields other domains derive (text: `analysis`) through the manifest's hooks."""
+    if not items:
+        return items
+    ids = [item.id for item in items]
+    extra: dict[int, dict[str, Any]] = {}
+    for target in interaction_view_functions():
+        module_name, _, function = target.partition(":")
+        view = getattr(importlib.import_module(module_name), function)
+        for iid, fields in view(session, ids).items():
+            extra.setdefault(iid, {}).update(fields)
+    return [item.model_copy(update=extra.get(item.id, {})) for item in items]
 
 
 def get_interaction(session: Session, interaction_id: int) -> Interaction | None:

@@ -24,13 +24,9 @@ from sada.journeys.analytics import session_ws
 from sada.journeys.experience import _has_table
 from sada.journeys.query import Scope, SqlEngine, events_cte, q
 from sada.journeys.stats import bootstrap_weights
+from sada.metrics import catalogue
 
-SCALES = {
-    "nps": ("nps",),
-    "enps": ("enps",),
-    "csat": ("csat5", "csat7"),
-    "ces": ("ces7",),
-}
+SCALES = {m: catalogue.scales_of(m) for m in ("nps", "enps", "csat", "ces")}
 
 
 def respondents(
@@ -144,7 +140,10 @@ def key_drivers(
         has = x[:, j] == 1
         perf = float(y[has].mean())
         if measure in ("nps", "enps"):
-            perf_nps = 100 * float(((y[has] >= 9).mean()) - ((y[has] <= 6).mean()))
+            bands = catalogue.SCALES[measure]
+            promoters = (y[has] >= bands.high_band_min).mean()
+            detractors = (y[has] <= bands.low_band_max).mean()
+            perf_nps = 100 * float(promoters - detractors)
         else:
             perf_nps = None
         corr = float(np.corrcoef(x[:, j], y)[0, 1])

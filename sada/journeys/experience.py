@@ -25,6 +25,7 @@ from sada.journeys import service
 from sada.journeys.analytics import session_ws
 from sada.journeys.query import Compiled, Scope, SqlEngine, events_cte, q
 from sada.journeys.stats import Z95, mean_ci, nps_ci, quantile, wilson
+from sada.metrics import catalogue
 
 METRIC_COLS = (
     "n", "complaints", "nps_n", "promoters", "detractors", "csat_n", "satisfied",
@@ -46,17 +47,21 @@ def experience_sql(c: Compiled, engine: SqlEngine, scope: Scope, with_text: bool
     def cnt(cond: str) -> str:
         return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
 
-    nps = "scale IN ('nps', 'enps')"
-    csat = "scale IN ('csat5', 'csat7')"
-    sat = "((scale = 'csat5' AND rating >= 4) OR (scale = 'csat7' AND rating >= 6))"
-    ces = "scale = 'ces7'"
+    nps_scales = catalogue.scales_of("nps") + catalogue.scales_of("enps")
+    csat_scales = catalogue.scales_of("csat")
+    nps = catalogue.sql_scale_in("scale", nps_scales)
+    promoter = catalogue.sql_band("high", "scale", "rating", nps_scales)
+    detractor = catalogue.sql_band("low", "scale", "rating", nps_scales)
+    csat = catalogue.sql_scale_in("scale", csat_scales)
+    sat = catalogue.sql_band("high", "scale", "rating", csat_scales)
+    ces = catalogue.sql_scale_in("scale", catalogue.scales_of("ces"))
     negative = cnt("ta.sentiment = 'negative'")
     complaint = cnt("itype = 'complaint'")
     text_cols = f"COUNT(ta.id), {negative}" if with_text else "0, 0"
     join = "LEFT JOIN text_analyses ta ON ta.interaction_id = ev.iid" if with_text else ""
     return (
         f"WITH ev AS ({ev}) SELECT ev.tp, ev.grp, COUNT(*), {complaint}, "
-        f"{cnt(nps)}, {cnt(nps + ' AND rating >= 9')}, {cnt(nps + ' AND rating <= 6')}, "
+        f"{cnt(nps)}, {cnt(promoter)}, {cnt(detractor)}, "
         f"{cnt(csat)}, {cnt(sat)}, {cnt(ces)}, "
         f"SUM(CASE WHEN {ces} THEN rating END), SUM(CASE WHEN {ces} THEN rating * rating END), "
         f"{text_cols} FROM ev {join} GROUP BY ev.tp, ev.grp"

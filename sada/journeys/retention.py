@@ -20,9 +20,14 @@ from sada.journeys.analytics import session_ws
 from sada.journeys.experience import _has_table
 from sada.journeys.query import Dialect, SqlEngine, group_expr, q, to_epoch
 from sada.journeys.stats import two_proportions, wilson
+from sada.metrics import catalogue
 
 START_TYPES = ("signup", "purchase")
 CHURN_TYPES = ("churn", "cancel")
+# A detractor: a low NPS or eNPS rating, as the metric catalogue bands them.
+DETRACTOR = catalogue.sql_band(
+    "low", "i.rating_scale", "i.rating", catalogue.scales_of("nps") + catalogue.scales_of("enps")
+)
 
 
 def _months_between(a: str, b: str) -> int:
@@ -108,7 +113,7 @@ def churn(
     rows = engine.fetch(
         f"SELECT i.person_id, MIN({group_expr(d, group_by)}), "
         f"MAX(CASE WHEN i.type IN ({churn_types}) THEN 1 ELSE 0 END), MAX({ts}), "
-        "SUM(CASE WHEN i.rating_scale IN ('nps', 'enps') AND i.rating <= 6 THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {DETRACTOR} THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN i.type = 'complaint' THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {sla} IN ('true', '1') THEN 1 ELSE 0 END) "
         f"FROM interactions i JOIN people p ON p.id = i.person_id WHERE i.workspace_id = {ws} "

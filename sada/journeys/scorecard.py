@@ -20,9 +20,10 @@ from sada.journeys.analytics import session_ws
 from sada.journeys.models import Audience, JourneyMap
 from sada.journeys.query import Scope, SqlEngine, events_cte, q
 from sada.journeys.stats import mean_ci, nps_ci, wilson
+from sada.metrics import catalogue
 from sada.people.models import Person
 
-SCALES = {"nps": ("nps",), "enps": ("enps",), "csat": ("csat5", "csat7"), "ces": ("ces7",)}
+SCALES = {m: catalogue.scales_of(m) for m in ("nps", "enps", "csat", "ces")}
 
 
 def measure_value(
@@ -46,15 +47,15 @@ def measure_value(
     )
     n = len(rows)
     if audience.measure in ("nps", "enps"):
-        prom = sum(1 for _, r in rows if r >= 9)
-        det = sum(1 for _, r in rows if r <= 6)
+        prom = sum(1 for sc, r in rows if catalogue.SCALES[sc].band(r) == "high")
+        det = sum(1 for sc, r in rows if catalogue.SCALES[sc].band(r) == "low")
         v = nps_ci(prom, det, n)
         if v is None:
             return {"value": None, "ci": None, "n": 0}
         se = (v[2] - v[1]) / (2 * 1.959963984540054)
         return {"value": v[0], "ci": [v[1], v[2]], "n": n, "se": se}
     if audience.measure == "csat":
-        sat = sum(1 for s, r in rows if (s == "csat5" and r >= 4) or (s == "csat7" and r >= 6))
+        sat = sum(1 for s, r in rows if catalogue.SCALES[s].band(r) == "high")
         ci = wilson(sat, n)
         if not n or ci is None:
             return {"value": None, "ci": None, "n": 0}

@@ -28,9 +28,10 @@ from sada.journeys.schemas import (
     TaskIn,
 )
 from sada.journeys.templates import template
+from sada.metrics import catalogue
 from sada.tenants.models import Membership, User
 
-MEASURE_SCALES = {"nps": ("nps",), "enps": ("enps",), "csat": ("csat5", "csat7"), "ces": ("ces7",)}
+MEASURE_SCALES = {m: catalogue.scales_of(m) for m in ("nps", "enps", "csat", "ces")}
 
 
 # -- audiences -----------------------------------------------------------------

@@ -24,20 +24,19 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from sada.metrics import catalogue
+
 Z95 = 1.959963984540054
 MIN_N = 30
 ALPHA = 0.05
 
 
 def classify(metric: str, score: float, scale_max: float) -> tuple[int, int, int]:
-    """(hi, mid, lo) for one score: promoter/passive/detractor, top-2/middle/bottom-2, easy/neutral/hard."""
-    if metric in ("nps", "enps"):
-        return (1, 0, 0) if score >= 9 else (0, 1, 0) if score >= 7 else (0, 0, 1)
-    if metric == "csat":
-        return (1, 0, 0) if score >= scale_max - 1 else (0, 0, 1) if score <= 2 else (0, 1, 0)
-    if metric == "ces":
-        return (1, 0, 0) if score >= 5 else (0, 1, 0) if score >= 4 else (0, 0, 1)
-    raise ValueError(f"unknown metric {metric!r}")
+    """(hi, mid, lo) for one score: promoter/passive/detractor, top-2/middle/bottom-2,
+    easy/neutral/hard — the bands of the metric catalogue (`sada.metrics.catalogue`)."""
+    if metric not in catalogue.METRICS or not catalogue.METRICS[metric].scales:
+        raise ValueError(f"unknown metric {metric!r}")
+    return catalogue.band_counts(catalogue.scale_for(metric, scale_max).key, score)
 
 
 @dataclass

@@ -8,12 +8,16 @@ back. Merges are audited. Profiles merged away keep answering through
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid, NotFound
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.domains import person_row_modules
 from sada.events import publish
 from sada.people.models import Identity, Person, PersonMerge
 from sada.people.service import _str_or_none, access_person
@@ -23,8 +27,6 @@ from sada.tenants.service import Actor, record_audit
 def do_merge(
     session: Session, survivor_id: int, merged_id: int, *, reason: str, actor: Actor | None = None
 ) -> PersonMerge:
-    from sada.interactions.service import reassign_interactions_of
-
     if survivor_id == merged_id:
         raise Invalid("cannot merge a person into itself")
     survivor = access_person(session, survivor_id)
@@ -35,7 +37,11 @@ def do_merge(
     session.execute(
         update(Identity).where(Identity.id.in_(identity_ids)).values(person_id=survivor.id)
     )
-    interaction_ids = reassign_interactions_of(session, merged.id, survivor.id)
+    moved = {
+        domain: _rows_module(module).move_person_rows(session, merged.id, survivor.id)
+        for domain, module in person_row_modules()
+    }
+    interaction_ids = moved.pop("interactions", [])
     copied = [k for k in (merged.traits or {}) if k not in (survivor.traits or {})]
     snapshot = {
         "name": merged.name,
@@ -44,6 +50,7 @@ def do_merge(
         "survivor_traits": survivor.traits,
         "survivor_name": survivor.name,
         "copied_trait_keys": copied,
+        "moved_rows": moved,  # other domains' rows (interactions have their own column)
     }
     if copied:
         survivor.traits = {**(survivor.traits or {}), **{k: merged.traits[k] for k in copied}}
@@ -88,8 +95,6 @@ def do_merge(
 
 
 def do_unmerge(session: Session, merge_id: int, *, actor: Actor | None = None) -> PersonMerge:
-    from sada.interactions.service import reassign_interactions
-
     record = session.execute(
         select(PersonMerge).where(PersonMerge.id == merge_id)
     ).scalar_one_or_none()
@@ -108,8 +113,10 @@ def do_unmerge(session: Session, merge_id: int, *, actor: Actor | None = None) -
         .where(Identity.id.in_(record.moved_identity_ids), Identity.person_id.in_(holders))
         .values(person_id=merged.id)
     )
-    reassign_interactions(session, record.moved_interaction_ids, holders, merged.id)
     snapshot = record.merged_snapshot or {}
+    moved = {"interactions": record.moved_interaction_ids, **snapshot.get("moved_rows", {})}
+    for domain, module in person_row_modules():
+        _rows_module(module).restore_person_rows(session, moved.get(domain, []), holders, merged.id)
     for key in snapshot.get("copied_trait_keys", []):
         if survivor.traits and key in survivor.traits:
             survivor.traits = {k: v for k, v in survivor.traits.items() if k != key}
@@ -136,6 +143,10 @@ def do_unmerge(session: Session, merge_id: int, *, actor: Actor | None = None) -
         {"merge_id": record.id, "survivor_id": survivor.id, "restored_ids": [merged.id]},
     )
     return record
+
+
+def _rows_module(name: str) -> Any:
+    return importlib.import_module(name)
 
 
 def _merge_chain(session: Session, person_id: int) -> list[int]:

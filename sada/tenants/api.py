@@ -1,4 +1,4 @@
-"""Workspace administration over the API: keys, audit log, touchpoints."""
+"""Workspace administration over the API: keys and the audit log."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from sada.interactions.models import Touchpoint
-from sada.interactions.service import list_touchpoints
 from sada.tenants import service
 from sada.tenants.auth import access_api_key, actor_for_key
 from sada.tenants.models import Scope
@@ -55,17 +53,6 @@ class AuditOut(BaseModel):
     target_id: str
     ip: str | None
     details: dict[str, Any]
-
-
-class TouchpointIn(BaseModel):
-    key: str = Field(min_length=1, max_length=100)
-    label: str = Field(default="", max_length=200)
-    channel: str | None = None
-    description: str = ""
-
-
-class TouchpointOut(TouchpointIn):
-    id: int
 
 
 def _key_out(row: Any) -> dict[str, Any]:
@@ -133,50 +120,3 @@ def audit_log(request: Request, limit: int = Query(100, ge=1, le=1000)) -> list[
             )
             for e in service.list_audit(session, limit=limit)
         ]
-
-
-@router.get("/touchpoints", response_model=list[TouchpointOut])
-def touchpoints(request: Request) -> list[TouchpointOut]:
-    key = access_api_key(request, Scope.READ)
-    with request.app.state.services.db.reader(key.workspace_id) as session:
-        return [
-            TouchpointOut(
-                id=t.id, key=t.key, label=t.label, channel=t.channel, description=t.description
-            )
-            for t in list_touchpoints(session)
-        ]
-
-
-@router.put("/touchpoints/{key_name}", response_model=TouchpointOut)
-def upsert_touchpoint(request: Request, key_name: str, body: TouchpointIn) -> TouchpointOut:
-    from sqlalchemy import select
-
-    key = access_api_key(request, Scope.ADMIN)
-    with request.app.state.services.db.transaction(key.workspace_id) as session:
-        row = session.execute(
-            select(Touchpoint).where(Touchpoint.key == key_name.lower())
-        ).scalar_one_or_none()
-        if row is None:
-            row = Touchpoint(key=key_name.lower())
-            session.add(row)
-        row.label, row.channel, row.description = (
-            body.label or key_name,
-            body.channel,
-            body.description,
-        )
-        session.flush()
-        service.record_audit(
-            session,
-            actor_for_key(request, key),
-            "touchpoint.upsert",
-            "touchpoint",
-            row.id,
-            {"key": row.key},
-        )
-        return TouchpointOut(
-            id=row.id,
-            key=row.key,
-            label=row.label,
-            channel=row.channel,
-            description=row.description,
-        )

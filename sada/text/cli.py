@@ -361,3 +361,21 @@ def topic_list(
         typer.echo(
             f"{r['kind']:<11} {r['name']}  keywords={r['keywords']} examples={len(r['examples'])}"
         )
+
+
+@app.command("corrections")
+def corrections(
+    workspace: str = typer.Option(..., "--workspace", help="Workspace name."),
+    out: Path = typer.Option(..., "--out", help="JSONL file to write (the shared data format)."),
+) -> None:
+    """Export analysts' sentiment corrections as labelled data for `evaluate` and `train`."""
+    from sada.text.views import corrected_examples
+
+    db = _db()
+    wid = _workspace_id(db, workspace)
+    with db.reader(wid) as session:
+        rows = corrected_examples(session)
+    with out.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    console.print(f"wrote {len(rows)} corrected examples to {out}")

@@ -87,3 +87,25 @@ class TextEmbedding(Base, WorkspaceOwned):
     dim: Mapped[int] = mapped_column(Integer, nullable=False)
     vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)  # float16, little endian
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class TextCorrection(Base, WorkspaceOwned):
+    """An analyst's correction of a label (the text's sentiment, or one aspect's polarity).
+
+    Kept apart from the analysis (which is derived and rebuilt): corrections survive
+    re-analysis, show in the API beside the model's label, and are exported as labelled
+    data for evaluation and retraining (`sada text corrections`).
+    """
+
+    __tablename__ = "text_corrections"
+    __table_args__ = (UniqueConstraint("workspace_id", "interaction_id", "target"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    interaction_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("interactions.id", ondelete="CASCADE"), nullable=False
+    )
+    target: Mapped[str] = mapped_column(String(120), nullable=False)  # sentiment | aspect:<name>
+    label: Mapped[str] = mapped_column(String(16), nullable=False)
+    model_label: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    corrected_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    corrected_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -18,6 +18,7 @@ in Arabic, Persian or Chinese fails the build.
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,7 +168,13 @@ def update_catalogs() -> None:
             catalog = read_catalog(domain, lang) or Catalog(
                 locale=lang, project="Sada", charset="utf-8"
             )
-            catalog.update(template, no_fuzzy_matching=True)
+            # Keep the header's dates: a file changes only when its messages do, so two
+            # branches that touch different strings never conflict on the header.
+            created, revised = catalog.creation_date, catalog.revision_date
+            # Babel adopts the template's message objects; a copy keeps one language's
+            # translations from leaking into the next.
+            catalog.update(copy.deepcopy(template), no_fuzzy_matching=True)
+            catalog.creation_date, catalog.revision_date = created, revised
             for message in catalog:
                 if message.id and not _translated(message):
                     elsewhere = known.get(message.id)

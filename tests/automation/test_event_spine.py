@@ -126,9 +126,9 @@ def test_history_feeds_analysis_but_fires_nothing_live(db, workspace) -> None:  
     )
     kinds = [job.kind for job in _jobs(db, workspace.id)]
     history = [s.kind for s in subscriptions("interaction.ingested") if s.history]
-    assert sorted(kinds) == sorted(history) == ["text.analyze"]
+    assert sorted(kinds) == sorted(history) == ["automation.history_rules", "text.analyze"]
     ran = drain_jobs(db, workspace.id)
-    assert "automation.ingested" not in ran and "webhooks.fanout" not in ran
+    assert not {"automation.ingested", "automation.text_analyzed", "webhooks.fanout"} & set(ran)
     with db.reader(workspace.id) as session:
         assert session.execute(
             select(TextAnalysis).where(TextAnalysis.interaction_id == iid)
@@ -264,9 +264,36 @@ def test_importing_survey_history_opens_no_case_and_sends_no_email(db, workspace
     ran = drain_jobs(db, workspace.id)
     assert "text.analyze" in ran
     assert not {"automation.response_received", "automation.ingested", "notify.email"} & set(ran)
+    assert "automation.history_rules" in ran  # it looked, and no rule had opted in
     with db.reader(workspace.id) as session:
         rows = session.execute(select(Interaction)).scalars().all()
         assert rows and all(r.origin == "import" and r.backfill for r in rows)
         assert any(r.rating is not None and r.rating <= 6 for r in rows)
         assert not session.execute(select(Case)).first()
         assert not session.execute(select(RuleFiring)).first()
+
+
+def test_a_rule_may_opt_in_to_history(db, workspace, client, api_headers) -> None:  # type: ignore[no-untyped-def]
+    rule = {
+        "name": "tag old complaints",
+        "triggers": ["interaction.ingested"],
+        "conditions": [{"field": "interaction.type", "op": "eq", "value": "complaint"}],
+        "actions": [{"type": "tag", "tags": ["history"]}],
+    }
+    live_only = client.post("/api/v1/rules", json=rule, headers=api_headers).json()
+    opted = client.post(
+        "/api/v1/rules",
+        json={**rule, "name": "history too", "include_history": True},
+        headers=api_headers,
+    ).json()
+    assert opted["include_history"] is True and live_only["include_history"] is False
+    old = (utcnow() - timedelta(days=90)).isoformat()
+    _ingest(db, workspace.id, [_item(occurred_at=old, type="complaint", text="late again")])
+    ran = drain_jobs(db, workspace.id)
+    assert "automation.history_rules" in ran
+    from sada.cases.models import Conversation
+
+    with db.reader(workspace.id) as session:
+        fired = {f.rule_id for f in session.execute(select(RuleFiring)).scalars()}
+        assert not session.execute(select(Conversation)).first()  # history opens none
+    assert fired == {opted["id"]}

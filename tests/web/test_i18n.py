@@ -94,3 +94,25 @@ def test_user_preferences_change_calendar_and_digits_on_pages(login: Any) -> Non
     assert re.search(
         "۱۴[۰-۹]{2}/[۰-۹]{2}/[۰-۹]{2} [۰-۹]{2}:[۰-۹]{2}", html
     )  # Solar Hijri, Persian digits
+
+
+def test_each_catalog_holds_its_own_language() -> None:
+    """Persian uses ی and ک, Arabic ي and ك; Chinese has no Arabic script at all."""
+    import io as _io
+
+    from babel.messages.pofile import read_po
+
+    wrong = {
+        "fa": re.compile("[يكة]"),
+        "ar": re.compile("[یکپچژگ]"),
+        "zh": re.compile("[\u0621-\u064a\u0671-\u06d3]"),  # letters, not digits
+    }
+    found = []
+    for path in all_po_paths():
+        lang = path.parts[-3]
+        catalog = read_po(_io.BytesIO(path.read_bytes()), locale=lang)
+        for message in catalog:
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if message.id and any(wrong[lang].search(s or "") for s in strings):
+                found.append(f"{path.parts[-5]}/{lang}: {message.id!r} -> {message.string!r}")
+    assert not found, "\n".join(found[:50])
