@@ -102,8 +102,8 @@ DOMAINS: tuple[Domain, ...] = (
         tasks=True,
         routers=(
             "sada.selfservice.api",
-            "sada.selfservice.widget",
-            "sada.selfservice.public",
+            "sada.selfservice.web_widget",
+            "sada.selfservice.web_public",
             "sada.selfservice.web",
         ),
         cli="kb",

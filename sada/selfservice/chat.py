@@ -30,6 +30,7 @@ from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import publish
 from sada.interactions.service import ingest_batch
+from sada.metrics import catalogue
 from sada.selfservice.assistant import AssistantConfig, ask
 from sada.selfservice.models import ChatMessage, ChatSession
 from sada.selfservice.schemas import LANGS
@@ -408,7 +409,8 @@ def leave_contact(
 
 def rate(session: Session, chat: ChatSession, score: int, comment: str = "") -> None:
     """CSAT at the end of a chat (1-5), stored as a rating on the person's timeline."""
-    if not 1 <= score <= 5:
+    low, high = catalogue.RANGES["csat5"]
+    if not low <= score <= high:
         raise Invalid("rate from 1 to 5", details=[{"path": "score", "message": "1 to 5"}])
     if chat.csat is not None:
         raise Invalid("this chat was already rated")

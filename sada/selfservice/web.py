@@ -20,8 +20,8 @@ from sada.db.types import utcnow
 from sada.selfservice import chat, kb, measures
 from sada.selfservice import config as ss_config
 from sada.selfservice.markdown import render as render_markdown
-from sada.selfservice.public import help_base
 from sada.selfservice.schemas import LANGS, ArticleIn, ArticleUpdate, VersionIn
+from sada.selfservice.web_public import help_base
 from sada.tenants.service import get_workspace
 from sada.web.core import PageRoute, can, checked_form, page, redirect, render, require, services
 from sada.web.i18n import N_

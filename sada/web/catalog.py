@@ -9,7 +9,7 @@ Every domain owns the strings of its own pages in
 (`sada/web`, with `sada/dashboards`) owns its own. Where a domain's strings come from:
 
 - the shell and dashboards: every `.py` file and `templates/**.html`;
-- any other domain: `web.py`, `pages.py`, the `web/` package, the Jinja files under `pages/`,
+- any other domain: `web.py`, `web_*.py`, `pages.py`, the `web/` package, the Jinja files under `pages/`,
   and templates kept as strings in a module's `_TEMPLATES` dict.
 
 The test suite calls `missing_translations()`: a string shown in the UI without a translation
@@ -93,7 +93,7 @@ def _inline_templates(path: Path) -> Iterator[Found]:
 def _ui_python_files(domain_dir: Path) -> list[Path]:
     if domain_dir.name in SHELL_DOMAINS:
         return sorted(domain_dir.rglob("*.py"))
-    files = [domain_dir / "web.py", domain_dir / "pages.py"]
+    files = [domain_dir / "web.py", domain_dir / "pages.py", *sorted(domain_dir.glob("web_*.py"))]
     files += sorted((domain_dir / "web").rglob("*.py")) if (domain_dir / "web").is_dir() else []
     return [f for f in files if f.is_file()]
 

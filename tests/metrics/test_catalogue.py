@@ -67,7 +67,7 @@ def test_no_page_or_query_types_its_own_bands() -> None:
             continue
         for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             code = line.split("#", 1)[0]
-            if HAND_BANDS.search(code) and '"""' not in line:
+            if HAND_BANDS.search(code) and '"""' not in line and "len(" not in code:
                 found.append(f"{rel}:{lineno}: {line.strip()}")
     assert not found, "use sada.metrics.catalogue instead:\n" + "\n".join(found)
 

@@ -24,7 +24,7 @@ from sada.core.errors import Forbidden, Invalid
 from sada.core.http import read_json_body
 from sada.selfservice import chat
 from sada.selfservice import config as ss_config
-from sada.selfservice.public import STATIC, asset_url, help_base, public_limit, workspace_named
+from sada.selfservice.web_public import STATIC, asset_url, help_base, public_limit, workspace_named
 from sada.tenants.models import Workspace
 from sada.web.core import Page, render
 from sada.web.i18n import Formatter
