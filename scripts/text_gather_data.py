@@ -207,6 +207,57 @@ def tunizi(mirrors: Path) -> Iterator[Row]:
             }
 
 
+def msra_neutral(mirrors: Path) -> Iterator[Row]:
+    """News sentences of the MSRA NER corpus, as neutral examples for the Chinese model."""
+    import zipfile
+
+    raw = git_show(mirrors, "SophonPlus/ChineseNlpCorpus", "datasets/dh_msra/dh_msra.zip")
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        lines = zf.read("dh_msra.txt").decode("utf-8", errors="replace").split("\n")
+    sentences, chars = [], []
+    for line in lines:
+        ch = line.split("\t", 1)[0]
+        if ch.strip():
+            chars.append(ch)
+            continue
+        if 10 <= len(chars) <= 60:
+            sentences.append("".join(chars))
+        chars = []
+    picked = sorted(sentences, key=lambda t: hashlib.sha1(t.encode(), usedforsecurity=False).digest())
+    for text in picked[:4000]:
+        yield {"text": text, "label": "neutral"}
+
+
+SEMEVAL_GOLD = "语义计算与知识检索/hw2/2017_English_final/GOLD/Subtask_A"
+SEMEVAL_TWEETS = [
+    "twitter-2013train-A.txt", "twitter-2013dev-A.txt", "twitter-2013test-A.txt",
+    "twitter-2014test-A.txt", "twitter-2014sarcasm-A.txt", "twitter-2015train-A.txt",
+    "twitter-2015test-A.txt", "twitter-2016train-A.txt", "twitter-2016dev-A.txt",
+    "twitter-2016devtest-A.txt", "twitter-2016test-A.txt",
+]  # fmt: skip
+
+
+def semeval_gold(files: list[str]) -> Callable[[Path], Iterator[Row]]:
+    """SemEval 2013-2016 task 4A gold files: id [id] label text, tab-separated."""
+    import re
+
+    escape = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+    def load(mirrors: Path) -> Iterator[Row]:
+        for file in files:
+            raw = git_show(mirrors, "FireBrother/assignment", f"{SEMEVAL_GOLD}/{file}")
+            for line in raw.decode("utf-8", errors="replace").split("\n"):
+                parts = line.rstrip("\r").split("\t")
+                for i, part in enumerate(parts[:-1]):
+                    if part in ("positive", "negative", "neutral"):
+                        text = escape.sub(lambda m: chr(int(m.group(1), 16)), "\t".join(parts[i + 1 :]))
+                        if text.strip() and text.strip() != "Not Available":
+                            yield {"text": text, "label": part}
+                        break
+
+    return load
+
+
 XLM_T = "cardiffnlp/xlm-t"
 TWITTER = "repository Apache-2.0; tweets under Twitter terms"
 NONE = "none stated"
@@ -244,6 +295,12 @@ DATASETS: list[Dataset] = [
     Dataset("en_reviews_uci_yelp", "eval", "en", "restaurants",
             "UCI Sentiment Labelled Sentences, yelp_labelled.txt (copy in "
             "murilovalenso/Processamento-de-Linguagem-Natural)", "CC BY 4.0", uci("yelp_labelled.txt")),
+    Dataset("en_sms_semeval2013", "eval", "en", "sms",
+            "SemEval-2013 task 2 SMS test (gold, in FireBrother/assignment 2017_English_final)",
+            "research use (NUS SMS corpus; evaluation only)", semeval_gold(["sms-2013test-A.tsv"])),
+    Dataset("en_livejournal_semeval2014", "eval", "en", "blogs",
+            "SemEval-2014 task 9 LiveJournal test (gold, in FireBrother/assignment 2017_English_final)",
+            "research use (evaluation only)", semeval_gold(["livejournal-2014test-A.tsv"])),
     # ---- training sets
     Dataset("ar_social_arsarcasm_train", "train", "ar", "social", "iabufarha/ArSarcasm-v2 training_data.csv",
             "MIT", shared("ar_social_arsarcasm_train")),
@@ -271,11 +328,18 @@ DATASETS: list[Dataset] = [
     Dataset("zh_hotels_chnsenticorp", "train", "zh", "hotels",
             "SophonPlus/ChineseNlpCorpus datasets/ChnSentiCorp_htl_all", NONE,
             sophon("datasets/ChnSentiCorp_htl_all/ChnSentiCorp_htl_all.csv")),
+    Dataset("zh_news_msra_neutral", "train", "zh", "news",
+            "SophonPlus/ChineseNlpCorpus datasets/dh_msra (MSRA NER news sentences, 10-60 characters, "
+            "4,000 by hash) as the neutral class", NONE, msra_neutral,
+            "objective news sentences stand in for neutral: no Chinese three-class set was reachable"),
     Dataset("en_reviews_uci_train", "train", "en", "reviews",
             "UCI Sentiment Labelled Sentences (amazon_cells, imdb)", "CC BY 4.0",
             shared("en_reviews_uci_train")),
     Dataset("en_social_semeval_train", "train", "en", "social",
             f"{XLM_T} data/sentiment/english train+val", TWITTER, shared("en_social_semeval_train")),
+    Dataset("en_social_semeval1316", "train", "en", "social",
+            "SemEval 2013-2016 task 4A English tweets, gold (FireBrother/assignment 2017_English_final)",
+            "tweets under Twitter terms", semeval_gold(SEMEVAL_TWEETS)),
     Dataset("en_social_tweeteval_val", "train", "en", "social",
             "cardiffnlp/tweeteval datasets/sentiment/val (SemEval-2017 4A)",
             "released without restrictions; tweets under Twitter terms",

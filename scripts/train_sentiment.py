@@ -1,16 +1,26 @@
-"""Train Sada's default sentiment models from ../shared/data/sentiment/*.jsonl.
+"""Train Sada's default sentiment models and measure them on held-out data sets.
 
+    python scripts/text_gather_data.py                    # first: builds .text-data/{train,eval}
     python scripts/train_sentiment.py                     # all languages, writes sada/text/models_data
     python scripts/train_sentiment.py --langs fa --no-write
     python scripts/train_sentiment.py --cross-domain      # also leave-one-source-out scores
 
-Protocol: each source file is split 85/15 by a hash of the text (stable across
-runs). A model is trained on the 85% of every source of a language, scored on
-each source's 15% (the figures in the model card), its softmax temperature is
-fitted on that 15%, and then the same recipe is refitted on 100% for shipping
-(keeping the fitted temperature). Sources are weighted so that each counts
-about the same, and classes are balanced within the mix. The texts themselves
-are never written anywhere.
+Protocol:
+
+- `.text-data/train/*.jsonl` are the training sets; each is split 85/15 by a
+  hash of the text. A model is trained on the 85% of every training set of a
+  language; its softmax temperature and neutral band are fitted on the 15%.
+  The shipped model is then refitted with the same recipe on 100% (keeping the
+  temperature and band).
+- `.text-data/eval/*.jsonl` are whole data sets held out from training (and
+  deduplicated against it by near-duplicate keys): the cross-domain figures of
+  the model card are the shipped model's scores on them.
+- `--cross-domain` also trains, for each training set, a model on the others and
+  scores it on that set's 15%; these probabilities are saved (for the ensemble
+  weights of the embedding head, which are tuned on them).
+
+Sources are weighted so that each counts about the same, and classes are
+balanced within the mix. The texts themselves are never written to the repository.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import argparse
 import hashlib
 import json
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -36,41 +47,45 @@ from sada.text.training import (  # noqa: E402
     expected_calibration_error,
     read_jsonl,
     train_linear,
+    tune_neutral_band,
 )
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "sentiment"
+DEFAULT_DATA = ROOT / ".text-data"
 OUT = ROOT / "sada" / "text" / "models_data"
+METRICS = ROOT / "docs" / "text" / "sentiment-metrics.json"
+XD_CACHE = Path(tempfile.gettempdir()) / "sada_text_xd_{lang}.npz"
 
 CONFIGS = {
     "ar": (FeatureConfig(2, 5, 2), 200_000, 4.0),
-    "fa": (FeatureConfig(2, 5, 2), 100_000, 4.0),
-    "en": (FeatureConfig(2, 5, 2), 60_000, 4.0),
+    "fa": (FeatureConfig(2, 5, 2), 120_000, 4.0),
+    "en": (FeatureConfig(2, 5, 2), 80_000, 4.0),
     "zh": (FeatureConfig(1, 3, 1), 200_000, 4.0),
 }
-LICENCES = {
-    "ar_social_arsarcasm_train": "MIT (iabufarha/ArSarcasm-v2)",
-    "ar_social_semeval_train": "Apache-2.0 repository (cardiffnlp/xlm-t); tweets under Twitter terms",
-    "ar_reviews_train": "none stated (hadyelsahar/large-arabic-sentiment-analysis-resouces)",
-    "fa_products_sentipers_train": "none stated (JoyeBright/DeepSentiPers, SentiPers)",
-    "fa_fooddelivery_snappfood_train": "none stated (conflictednerd/Unsupervised-Style-Transfer)",
-    "zh_shopping_train": "none stated (SophonPlus/ChineseNlpCorpus online_shopping_10_cats)",
-    "en_reviews_uci_train": "CC BY 4.0 (UCI Sentiment Labelled Sentences)",
-    "en_social_semeval_train": "Apache-2.0 repository (cardiffnlp/xlm-t); tweets under Twitter terms",
-}
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def is_dev(text: str, share: float = 0.15) -> bool:
-    h = int(hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()[:8], 16)
-    return (h % 10_000) < share * 10_000
+    return (int(text_key(text)[:8], 16) % 10_000) < share * 10_000
 
 
-def load(data_dir: Path) -> dict[str, list[Example]]:
+def load(folder: Path) -> dict[str, list[Example]]:
+    """Examples of every JSONL file in `folder` by language; source = file name."""
     by_lang: dict[str, list[Example]] = defaultdict(list)
-    for path in sorted(data_dir.glob("*.jsonl")):
+    for path in sorted(folder.glob("*.jsonl")):
         for e in read_jsonl(path):
             e.source = path.stem
             by_lang[e.lang].append(e)
     return by_lang
+
+
+def licences(data: Path) -> dict[str, str]:
+    summary = data / "summary.json"
+    if not summary.exists():
+        return {}
+    return {s["name"]: f"{s['licence']} ({s['source']})" for s in json.loads(summary.read_text())}
 
 
 def fit(lang: str, train: list[Example], dev: list[Example] | None, meta: dict):
@@ -91,9 +106,16 @@ def fit(lang: str, train: list[Example], dev: list[Example] | None, meta: dict):
 
 def proba_fn(model):
     def proba_for(_lang: str, texts: list[str]):
-        return model.classes, model.predict_proba(texts)
+        return model.classes, model.predict_proba(texts), model.neutral_below
 
     return proba_for
+
+
+def brief(report: dict) -> dict:
+    return {
+        k: {m: v[m] for m in ("n", "accuracy", "macro_f1", "per_class_f1", "confusion")}
+        for k, v in report.items()
+    }
 
 
 def main() -> None:
@@ -105,9 +127,11 @@ def main() -> None:
     ap.add_argument("--no-refit", action="store_true", help="ship the 85%% model")
     ap.add_argument("--cross-domain", action="store_true")
     args = ap.parse_args()
-    if not args.data.exists():
-        sys.exit(f"no training data at {args.data}")
-    data = load(args.data)
+    if not (args.data / "train").exists():
+        sys.exit(f"no training data at {args.data}/train: run scripts/text_gather_data.py")
+    data = load(args.data / "train")
+    held = load(args.data / "eval")
+    sources_licence = licences(args.data)
     report: dict[str, dict] = {}
     for lang in args.langs.split(","):
         examples = data.get(lang, [])
@@ -121,55 +145,81 @@ def main() -> None:
         meta = {
             "version": f"tfidf-lr-{lang}-{time.strftime('%Y%m%d')}",
             "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "sources": {s: LICENCES.get(s, "see README") for s in sources},
+            "sources": {s: sources_licence.get(s, "see the model card") for s in sources},
             "n_train": len(train),
             "n_dev": len(dev),
         }
         model = fit(lang, train, dev, meta)
         per_source = evaluate_examples(dev, proba_fn(model), group=lambda e: e.source)
         overall = evaluate_examples(dev, proba_fn(model))
-        labels = {e.label: i for i, e in enumerate([])}
         proba = model.predict_proba([e.text for e in dev])
         cidx = {c: i for i, c in enumerate(model.classes)}
         y = np.array([cidx.get(e.label, -1) for e in dev])
         ece = expected_calibration_error(proba[y >= 0], y[y >= 0])
-        del labels
-        result = {
-            "dev": {
-                k: {m: v[m] for m in ("n", "accuracy", "macro_f1", "per_class_f1")}
-                for k, v in per_source.items()
-            },
+        result: dict = {
+            "dev": brief(per_source),
             "dev_all": {m: overall[lang][m] for m in ("n", "accuracy", "macro_f1")},
             "temperature": round(model.temperature, 3),
+            "neutral_below": model.neutral_below,
             "ece": round(ece, 4),
             "n_features": len(model.vocab_list),
         }
+        print(json.dumps({lang: {k: v for k, v in result.items() if k != "dev"}}), flush=True)
+        saved: dict[str, np.ndarray] = {}
         if args.cross_domain and len(sources) > 1:
             result["cross_domain"] = {}
-            for held in sources:
-                tr = [e for e in train if e.source != held]
-                te = [e for e in dev if e.source == held]
+            for left in sources:
+                tr = [e for e in train if e.source != left]
+                te = [e for e in dev if e.source == left]
+                if len({e.label for e in tr}) < 2:
+                    continue
                 m = fit(lang, tr, None, {})
-                r = evaluate_examples(te, proba_fn(m), group=lambda e: e.source)[held]
-                result["cross_domain"][held] = {k: r[k] for k in ("n", "accuracy", "macro_f1")}
+                m.neutral_below = tune_neutral_band(
+                    m, [e.text for e in dev if e.source != left],
+                    [e.label for e in dev if e.source != left],
+                )  # fmt: skip
+                r = evaluate_examples(te, proba_fn(m), group=lambda e: e.source)[left]
+                result["cross_domain"][left] = {
+                    k: r[k] for k in ("n", "accuracy", "macro_f1", "per_class_f1")
+                }
+                p = m.predict_proba([e.text for e in te])
+                full = np.zeros((len(te), 3), dtype=np.float32)
+                for j, cls in enumerate(m.classes):
+                    full[:, ("negative", "neutral", "positive").index(cls)] = p[:, j]
+                for e, row in zip(te, full, strict=True):
+                    saved[text_key(e.text)] = row
+                print(f"  {lang} without {left}: {result['cross_domain'][left]}", flush=True)
         final = model
         if not args.no_refit:
             final = fit(lang, examples, None, meta)
             final.temperature = model.temperature
-        final.meta["dev_scores"] = result["dev"]
-        final.meta["dev_protocol"] = "85/15 split by text hash; scores of the 85% model"
+            final.neutral_below = model.neutral_below
         final.threshold = model.threshold
+        final.meta["dev_scores"] = {
+            k: {m: v[m] for m in ("n", "accuracy", "macro_f1")} for k, v in result["dev"].items()
+        }
+        final.meta["dev_protocol"] = "85/15 split by text hash; scores of the 85% model"
+        heldout = evaluate_examples(held.get(lang, []), proba_fn(final), group=lambda e: e.source)
+        result["heldout"] = brief(heldout)
+        final.meta["heldout_scores"] = {
+            k: {m: v[m] for m in ("n", "accuracy", "macro_f1")} for k, v in heldout.items()
+        }
+        for name, r in heldout.items():
+            print(f"  held out {name}: n={r['n']} acc={r['accuracy']} F1={r['macro_f1']}")
+        if saved:
+            np.savez(
+                str(XD_CACHE).format(lang=lang),
+                keys=np.array(list(saved)),
+                proba=np.stack(list(saved.values())),
+            )
         if not args.no_write:
             final.save(args.out)
         result["seconds"] = round(time.time() - t0, 1)
         report[lang] = result
-        print(json.dumps({lang: result}, ensure_ascii=False), flush=True)
     if not args.no_write:
-        path = ROOT / "docs" / "text" / "sentiment-metrics.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        old = json.loads(path.read_text()) if path.exists() else {}
+        old = json.loads(METRICS.read_text()) if METRICS.exists() else {}
         old.update(report)
-        path.write_text(json.dumps(old, ensure_ascii=False, indent=1) + "\n")
+        METRICS.write_text(json.dumps(old, ensure_ascii=False, indent=1) + "\n")
 
 
 if __name__ == "__main__":

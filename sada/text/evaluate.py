@@ -13,25 +13,22 @@ from typing import Any
 
 import numpy as np
 
+from sada.text.sentiment import label_with_band
 from sada.text.training import Example, scores_for
 
-Proba = Callable[[str, list[str]], tuple[list[str], np.ndarray]]
+# (lang, texts) -> (classes, probabilities) or (classes, probabilities, neutral band)
+Proba = Callable[[str, list[str]], tuple[Any, ...]]
 
 
 def predicted_labels(
-    classes: Sequence[str], proba: np.ndarray, binary: bool, threshold: float = 0.0
+    classes: Sequence[str], proba: np.ndarray, binary: bool, band: float = 0.0
 ) -> list[str]:
+    """Labels for scoring: pos vs neg on a two-class set, else three classes with the band."""
     classes = list(classes)
     if binary and "positive" in classes and "negative" in classes:
         pos, neg = classes.index("positive"), classes.index("negative")
         return ["positive" if p[pos] >= p[neg] else "negative" for p in proba]
-    labels = [classes[int(i)] for i in proba.argmax(axis=1)]
-    if "neutral" not in classes and threshold:
-        labels = [
-            "neutral" if float(p.max()) < threshold else label
-            for p, label in zip(proba, labels, strict=True)
-        ]
-    return labels
+    return [label_with_band(classes, p, band) for p in proba]
 
 
 def evaluate_examples(
@@ -57,9 +54,59 @@ def evaluate_examples(
         gold: list[str] = []
         pred: list[str] = []
         for lang, group_items in by_lang.items():
-            classes, proba = proba_for(lang, [e.text for e in group_items])
-            pred.extend(predicted_labels(classes, proba, binary))
+            answer = proba_for(lang, [e.text for e in group_items])
+            classes, proba = answer[0], answer[1]
+            band = float(answer[2]) if len(answer) > 2 else 0.0
+            pred.extend(predicted_labels(classes, proba, binary, band))
             gold.extend(e.label for e in group_items)
         eval_classes = ["negative", "positive"] if binary else ["negative", "neutral", "positive"]
         out[name] = scores_for(gold, pred, eval_classes)
     return out
+
+
+def score_spans(
+    items: Sequence[dict[str, Any]],
+    find: Callable[[str], list[tuple[str, int, int]]],
+    types: Sequence[str] = ("name", "address"),
+) -> dict[str, dict[str, Any]]:
+    """Precision and recall of found spans against gold strings, per type and language.
+
+    `items` hold "text", "lang" and, per type, the gold substrings. A gold span
+    counts as found when a found span of its type covers at least half of it; a
+    found span is correct when it covers at least half of a gold span of its type
+    (or half of itself lies inside one).
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for item in items:
+        text = str(item["text"])
+        found = find(text)
+        for kind in types:
+            gold = []
+            for g in item.get(kind, []):
+                start = text.find(g)
+                if start < 0:
+                    raise ValueError(f"gold {g!r} not in {text!r}")
+                gold.append((start, start + len(g)))
+            pred = [(a, b) for t, a, b in found if t == kind]
+            for key in (kind, f"{kind}/{item['lang']}"):
+                c = counts.setdefault(key, {"gold": 0, "found": 0, "hit": 0, "correct": 0})
+                c["gold"] += len(gold)
+                c["found"] += len(pred)
+                c["hit"] += sum(1 for g in gold if any(_overlap(g, p) >= 0.5 * (g[1] - g[0]) for p in pred))
+                c["correct"] += sum(
+                    1
+                    for p in pred
+                    if any(
+                        _overlap(g, p) >= 0.5 * min(g[1] - g[0], p[1] - p[0]) for g in gold
+                    )
+                )
+    out = {}
+    for key, c in sorted(counts.items()):
+        recall = c["hit"] / c["gold"] if c["gold"] else 1.0
+        precision = c["correct"] / c["found"] if c["found"] else 1.0
+        out[key] = {**c, "recall": round(recall, 3), "precision": round(precision, 3)}
+    return out
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))

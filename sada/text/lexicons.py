@@ -1,9 +1,11 @@
 """Aspect keyword lexicons in Arabic, Persian, Chinese and English.
 
-Keywords are matched on `fold_for_search` text (so أ/ا, ي/ی, ك/ک, ة/ه and
-diacritics do not matter) at word starts for alphabetic languages (Arabic and
-Persian words take prefixes like ال, و, ب, so a keyword may also follow those),
-and as substrings for Chinese.
+Keywords are matched on `aspect_text` (`fold_for_search`, then traditional
+Chinese mapped to simplified), so أ/ا, ي/ی, ك/ک, ة/ه, diacritics and 繁/简 do
+not matter. Latin-script keywords match whole words, with English inflections
+("app" matches "apps", never "happy" or "disappointing"); Arabic and Persian
+keywords match whole words that may carry clitics before (و ف ب ل ك ال) and
+suffixes after (ها، ش، تون، ه، ات...); Chinese keywords match as substrings.
 
 Each aspect also has a one-line description in the four languages, used as the
 prototype for embedding similarity when embeddings are available.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from sada.text.normalize import fold_for_search
+from sada.text.normalize import fold_for_search, to_simplified
 
 ASPECTS: dict[str, dict[str, list[str]]] = {
     "delivery": {
@@ -101,15 +103,23 @@ DESCRIPTIONS: dict[str, list[str]] = {
 
 # Arabic clitics that may stand before a word: و ف ب ك ل and the article.
 _AR_PREFIX = r"(?:و|ف|ب|ل|ك|ک)?(?:ال|ا?ل)?"
+# Suffixes an Arabic or Persian keyword may carry (plural, possessive, enclitics).
+_AR_FA_SUFFIX = r"(?:ها|های|هایی|ش|اش|تون|شون|مون|م|ت|ه|ی|ات|ين|ون|هم|نا|ك|ک|ي|یش)?"
+_EN_SUFFIX = r"(?:s|es|ed|d|ing|er|ers)?"
+
+
+def aspect_text(text: str) -> str:
+    """The form keywords are matched on: folded, traditional Chinese as simplified."""
+    return to_simplified(fold_for_search(text))
 
 
 def _pattern_for(keyword: str, lang: str) -> str:
-    folded = re.escape(fold_for_search(keyword))
-    if lang == "zh":
+    folded = re.escape(aspect_text(keyword))
+    if any("\u4e00" <= ch <= "\u9fff" for ch in keyword):
         return folded
-    if lang in ("ar", "fa"):
-        return r"(?<!\w)" + _AR_PREFIX + folded
-    return r"\b" + folded
+    if lang in ("ar", "fa") or any("\u0600" <= ch <= "\u06ff" for ch in keyword):
+        return r"(?<!\w)" + _AR_PREFIX + folded + _AR_FA_SUFFIX + r"(?!\w)"
+    return r"(?<!\w)" + folded + _EN_SUFFIX + r"(?!\w)"
 
 
 @lru_cache(maxsize=64)
@@ -143,5 +153,5 @@ def guess_lang(keyword: str) -> str:
 
 
 def keyword_aspects(folded_text: str) -> list[str]:
-    """Aspects whose keywords occur in a `fold_for_search`-ed text."""
+    """Aspects whose keywords occur in an `aspect_text` (folded) text."""
     return [aspect for aspect, pattern in aspect_patterns().items() if pattern.search(folded_text)]

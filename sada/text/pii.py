@@ -12,7 +12,17 @@ claimed again):
   mod 11-2, with a valid birth date), and US SSN written with dashes.
 - ``phone``: international (+ or 00) and national formats of the target
   countries through `phonenumbers`, after Persian/Arabic-Indic digits are read
-  as ASCII (one character for one, so offsets hold).
+  as ASCII (one character for one, so offsets hold). A number introduced as an
+  order, tracking, invoice or reference number, or a valid EAN/UPC barcode
+  standing alone, is not a phone.
+- ``address``: postal addresses (`sada.text.pii_addresses`): Iranian, Gulf and
+  other Arabic, Chinese and Western forms.
+- ``name``: person names (`sada.text.pii_names`): gazetteer and context cues in
+  four scripts.
+
+Checksums come from `python-stdnum` where it has them (IBAN with each country's
+format, Luhn, EAN, Chinese resident id, US SSN); the Iranian code melli (mod 11)
+has no stdnum module and is checked here.
 
 Found items keep their type, offsets and a masked hint (last two or four
 characters), never the value itself.
@@ -22,10 +32,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import date
 from typing import Any
 
-from sada.text.normalize import to_ascii_digits
+from stdnum import ean, iban, luhn
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+from stdnum.iso7064 import mod_11_2
+from stdnum.us import ssn
+
+from sada.text.normalize import to_ascii_digits, to_simplified
+from sada.text.pii_addresses import find_addresses
+from sada.text.pii_names import find_names
 
 PLACEHOLDER = {
     "email": "[EMAIL]",
@@ -33,6 +50,8 @@ PLACEHOLDER = {
     "card": "[CARD]",
     "iban": "[IBAN]",
     "national_id": "[NATIONAL_ID]",
+    "address": "[ADDRESS]",
+    "name": "[NAME]",
 }
 
 # Regions tried for numbers written without a country code.
@@ -42,20 +61,30 @@ PHONE_REGIONS = ("IR", "SA", "AE", "EG", "CN", "US", "GB", "IQ", "JO", "KW", "QA
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}(?![A-Za-z0-9])"
 )
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
-_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z.,/:+-])\d(?:[ \-.]?\d){9,}(?![0-9A-Za-z])")
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?=[ -]?[A-Za-z0-9])")
+_IBAN_CHAR = re.compile(r"[ -]?([A-Za-z0-9])")
+_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z.,/+-])\d(?:[ \-.]?\d){9,}(?![0-9A-Za-z])")
+# Words that introduce a number that is not a phone: order, tracking, invoice,
+# reference, barcode / SKU numbers (four languages).
+_NOT_PHONE_CUE = re.compile(
+    r"(?i)(?:order|ord|tracking|track|invoice|inv|ref|reference|ticket|case|booking|"
+    r"confirmation|barcode|ean|upc|sku|serial|imei|awb|shipment|parcel|receipt|transaction|txn|"
+    r"سفارش|رهگیری|پیگیری|فاکتور|بارکد|کد کالا|سریال|مرسوله|تراکنش|رسید|"
+    r"الطلب|طلب|رقم الطلب|الشحنة|شحنة|التتبع|تتبع|الفاتورة|فاتورة|الباركود|باركود|المرجع|مرجع|"
+    r"الحجز|حجز|العملية|"
+    r"订单|单号|运单|快递单|物流单|条码|条形码|发票|流水号|编号|序列号)"
+    r"(?:\s*(?:no\.?|number|num|id|#|nr|code|شماره|کد|رقم|号|号码|编号))?\s*[:：#.]?\s*$"
+)
+_PHONE_CUE = re.compile(
+    r"(?i)(?:call|phone|tel|mobile|cell|whatsapp|sms|text me|تلفن|موبایل|شماره تماس|تماس|"
+    r"همراه|واتساپ|جوال|هاتف|اتصل|رقمي|واتس|电话|手机|联系方式|微信)\W{0,3}\s*$"
+)
 _GROUP = re.compile(r"\d+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CN_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])")
 _PHONE_HINT = re.compile(r"\d[\d\s().\-]{6,}\d")
 
-IBAN_LENGTHS = {
-    "AE": 23, "AT": 20, "BE": 16, "BH": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18,
-    "EG": 29, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GR": 27, "IE": 22, "IQ": 23, "IR": 26,
-    "IT": 27, "JO": 30, "KW": 30, "LB": 28, "LU": 20, "NL": 18, "NO": 15, "OM": 23, "PK": 24,
-    "PL": 28, "PS": 29, "PT": 25, "QA": 29, "SA": 24, "SE": 24, "TR": 26,
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -72,27 +101,24 @@ class PiiItem:
 
 # ---------------------------------------------------------------- checksums
 def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    return digits.isdigit() and luhn.is_valid(digits)
+
+
+# Countries whose IBANs python-stdnum's registry does not list (Iran's شبا among them).
+EXTRA_IBAN_LENGTHS = {"IR": 26}
 
 
 def iban_ok(value: str) -> bool:
-    v = re.sub(r"[ -]", "", value).upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", v):
-        return False
-    expected = IBAN_LENGTHS.get(v[:2])
-    if expected is not None and len(v) != expected:
-        return False
-    rearranged = v[4:] + v[:4]
-    number = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(number) % 97 == 1
+    """ISO 13616: the country's length and format, and the mod-97 check (python-stdnum)."""
+    number = re.sub(r"[ -]", "", value).upper()
+    if iban.is_valid(number):
+        return True
+    length = EXTRA_IBAN_LENGTHS.get(number[:2])
+    return (
+        length == len(number)
+        and number[4:].isdigit()
+        and iban.calc_check_digits(number) == number[2:4]
+    )
 
 
 def iran_national_id_ok(digits: str) -> bool:
@@ -111,21 +137,24 @@ def uae_id_ok(digits: str) -> bool:
     return len(digits) == 15 and digits.startswith("784") and luhn_ok(digits)
 
 
-_CN_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
 def china_id_ok(value: str) -> bool:
-    v = value.upper()
-    if not re.fullmatch(r"\d{17}[\dX]", v):
+    """Chinese resident identity card number: ISO 7064 mod 11-2 and a birth date (stdnum).
+
+    The region code is not checked against stdnum's place table: that table lags
+    behind new codes, and a wrong number with a valid check digit is rare.
+    """
+    number = value.upper()
+    if not re.fullmatch(r"\d{17}[\dX]", number) or not mod_11_2.is_valid(number):
         return False
     try:
-        date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
-    except ValueError:
+        born = ric.get_birth_date(number)
+    except ValidationError:
         return False
-    if not 1900 <= int(v[6:10]) <= 2100:
-        return False
-    s = sum(int(d) * w for d, w in zip(v[:17], _CN_WEIGHTS, strict=True)) % 11
-    return "10X98765432"[s] == v[17]
+    return 1900 <= born.year <= 2100
+
+
+def ssn_ok(value: str) -> bool:
+    return ssn.is_valid(value)
 
 
 # --------------------------------------------------------------- detection
@@ -139,7 +168,9 @@ def _free(claimed: list[tuple[int, int]], start: int, end: int) -> bool:
     return all(end <= a or start >= b for a, b in claimed)
 
 
-def find_pii(text: str, *, phones: bool = True) -> list[PiiItem]:
+def find_pii(
+    text: str, *, phones: bool = True, names: bool = True, addresses: bool = True
+) -> list[PiiItem]:
     """PII items in `text`, ordered by position, non-overlapping."""
     if not text:
         return []
@@ -156,17 +187,27 @@ def find_pii(text: str, *, phones: bool = True) -> list[PiiItem]:
             local, _, domain = m.group().partition("@")
             items.append(PiiItem("email", m.start(), m.end(), f"{local[:1]}***@{domain}"))
             claimed.append(m.span())
+    han = to_simplified(text) if any("\u4e00" <= ch <= "\u9fff" for ch in text) else text
+    if addresses:
+        for start, end in find_addresses(han):
+            if _free(claimed, start, end):
+                claim("address", start, end, keep=0)
+    if names:
+        for start, end in find_names(han):
+            if _free(claimed, start, end):
+                items.append(PiiItem("name", start, end, "***"))
+                claimed.append((start, end))
     digit_count = sum(1 for ch in ascii_text if ch.isdigit())
     if digit_count < 7:
         return sorted(items, key=lambda i: i.start)
-    for m in _IBAN.finditer(ascii_text):
-        if _free(claimed, *m.span()) and iban_ok(m.group()):
-            claim("iban", m.start(), m.end(), m.group()[:2].upper())
+    for start, end in _find_ibans(ascii_text):
+        if _free(claimed, start, end):
+            claim("iban", start, end, ascii_text[start : start + 2])
     for m in _CN_ID.finditer(ascii_text):
         if _free(claimed, *m.span()) and china_id_ok(m.group()):
             claim("national_id", m.start(), m.end(), "CN", keep=2)
     for m in _SSN.finditer(ascii_text):
-        if _free(claimed, *m.span()):
+        if _free(claimed, *m.span()) and ssn_ok(m.group()):
             claim("national_id", m.start(), m.end(), "US", keep=2)
     for m in _DIGIT_RUN.finditer(ascii_text):
         if not _free(claimed, *m.span()):
@@ -195,9 +236,43 @@ def find_pii(text: str, *, phones: bool = True) -> list[PiiItem]:
         # Letters of other scripts touching a number (电话138...) hide it from the matcher.
         spaced = _NON_ASCII.sub(" ", ascii_text)
         for start, end in _find_phones(spaced):
-            if _free(claimed, start, end):
+            if _free(claimed, start, end) and not _not_a_phone(ascii_text, start, end):
                 claim("phone", start, end, keep=2)
     return sorted(items, key=lambda i: i.start)
+
+
+def _find_ibans(text: str) -> list[tuple[int, int]]:
+    """IBANs, each cut at the length its check digits validate (words after it stay out)."""
+    found: list[tuple[int, int]] = []
+    for m in _IBAN_START.finditer(text):
+        chars: list[str] = []
+        ends: list[int] = []
+        pos = m.start()
+        while len(chars) < 34:
+            c = _IBAN_CHAR.match(text, pos)
+            if c is None:
+                break
+            chars.append(c.group(1))
+            ends.append(c.end())
+            pos = c.end()
+        for length in range(len(chars), 14, -1):
+            if iban_ok("".join(chars[:length])):
+                found.append((m.start(), ends[length - 1]))
+                break
+    return found
+
+
+def _not_a_phone(text: str, start: int, end: int) -> bool:
+    """Introduced as an order / tracking / reference number, or a bare EAN/UPC barcode."""
+    before = text[max(0, start - 30) : start]
+    if _PHONE_CUE.search(before):
+        return False
+    if _NOT_PHONE_CUE.search(before):
+        return True
+    raw = text[start:end]
+    digits = re.sub(r"\D", "", raw)
+    bare = raw == digits and not text[max(0, start - 1) : start].strip("+")
+    return bare and len(digits) in (8, 12, 13, 14) and not digits.startswith("0") and ean.is_valid(digits)
 
 
 def _classify_digits(raw: str) -> tuple[str, str] | None:

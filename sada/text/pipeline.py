@@ -28,9 +28,16 @@ import numpy as np
 
 from sada.text.embeddings import Embedder, get_embedder
 from sada.text.langid import LanguageResult, detect_language, model_language
-from sada.text.lexicons import DESCRIPTIONS, compile_keywords, guess_lang, keyword_aspects
-from sada.text.normalize import clean, fold_for_search, normalize
+from sada.text.lexicons import (
+    DESCRIPTIONS,
+    aspect_text,
+    compile_keywords,
+    guess_lang,
+    keyword_aspects,
+)
+from sada.text.normalize import clean, normalize
 from sada.text.pii import find_pii, redact
+from sada.text.rules import clause_result
 from sada.text.sentences import split_clauses, split_sentences
 from sada.text.sentiment import (
     LABELS,
@@ -319,10 +326,10 @@ class TextPipeline:
             aspects = []
             sent_res: SentimentResult = sent["sentiment"]
             for ci, clause in enumerate(sent["clauses"]):
-                res = sent.get("clause_sentiment", {}).get(ci, sent_res)
-                if res.uncertain and not sent_res.uncertain:
-                    res = sent_res
-                found = [(a, "keyword", 1.0) for a in keyword_aspects(fold_for_search(clause))]
+                # Each clause has its own polarity: the model's, corrected by the
+                # clause's polar words (negation, intensifiers, idioms, emoji).
+                res = clause_result(sent.get("clause_sentiment", {}).get(ci, sent_res), clause)
+                found = [(a, "keyword", 1.0) for a in keyword_aspects(aspect_text(clause))]
                 vec = sent.get("clause_vecs", {}).get(ci)
                 if not found and protos is not None and vec is not None:
                     names, mat = protos
@@ -356,7 +363,7 @@ class TextPipeline:
         return self._topic_protos[key]
 
     def _topics_and_mentions(self, doc: dict[str, Any]) -> None:
-        folded_sents = [fold_for_search(s["text"]) for s in doc["sentences"]]
+        folded_sents = [aspect_text(s["text"]) for s in doc["sentences"]]
         folded = " \n ".join(folded_sents)
         topics, mentions = [], []
         for topic in self.topics:

@@ -10,6 +10,7 @@ they exist. Words are stored as `model_text` sees them (folded letters, lower ca
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,12 +54,12 @@ _NEG = {
 _NEGATORS = {
     "en": "not no never don't dont doesn't doesnt didn't didnt isn't isnt wasn't wasnt won't "
     "wont can't cant cannot nothing hardly without",
-    "ar": "ما لا لم لن ليس ليست مش مو مب غير بدون مافي ماكان",
-    "fa": "نه نبود نیست نمی نمیشه هیچ بدون نیستش نبودش",
+    "ar": "ما لا لم لن ليس ليست مش مو مب مب مهو مهي ماهو ماهي غير بدون مافي ماكان ماكانش مفيش",
+    "fa": "نه هیچ بدون اصلا",
     "zh": "不 没 没有 别 无 未 不是 不太",
 }
 
-_FA_NEG_PREFIX = re.compile(r"^(?:نمی|نمي|ن)(?=\w{2,})")
+
 _WORD = re.compile(r"[^\W\d_]+(?:'[a-z]+)?")
 
 
@@ -66,9 +67,81 @@ def _fold(word: str) -> str:
     return word.translate(_LETTER_FOLD).lower()
 
 
-# Emoji carry sentiment the same way in every language.
-_EMOJI_POS = set("😀😁😂😃😄😅😆😊😇😍😘😋😎🤩🥰🥳👍👌👏🙌💯🔥❤💙💚💛💜🧡💕💖💗🌹🎉✨⭐🌟☺♥✌🙏")
-_EMOJI_NEG = set("😞😟😠😡🤬😢😭😤😩😫😒🙄😣😖😔☹🙁😕🤮🤢💔👎😱😰😓😧😨💩")
+# Persian negation follows the word it negates ("بد نبود" = not bad, "راضی نبودم" =
+# not satisfied): a negated copula or auxiliary within the two words after a polar
+# word flips it. Negated verbs carry the prefix ن / نمی ("نپسندیدم", "نمی‌ارزه").
+_FA_POST_NEGATORS = frozenset(
+    _fold(w)
+    for w in """نبود نبودم نبودن نبودند نبودش نیست نیستش نیستم نیستن نیستند نشد نشده نمیشه
+    نمی_شه نمیشد نداشت نداشتم نداره ندارد نداشتن نکرد نکردم نمیکنم نمیکنه نبوده""".split()
+)
+_FA_NEG_PREFIX = re.compile(r"^(?:نمی|ن)(?=\w{3,})")
+# Egyptian / Levantine / Gulf circumfix negation: ما + verb + ش ("ماعجبنيش").
+_AR_CIRCUMFIX = re.compile(r"^ما(\w{3,})ش$")
+
+# Words that make the next polar word stronger (or, for "اصلا"/"at all", mark emphasis).
+_INTENSIFIERS = frozenset(
+    _fold(w)
+    for w in """very so really too extremely super totally absolutely incredibly highly truly
+    جدا جداً كثير كتير مره مرة وايد خالص اوي قوي تماما للغايه
+    خیلی بسیار واقعا کاملا خیلیی فوق_العاده زیادی شدیدا""".split()
+)
+_ZH_INTENSIFIERS = ("非常", "特别", "十分", "超级", "太", "很", "超", "真", "挺", "好", "极")
+
+# Price and complaint idioms: expressions whose words alone say little or mislead.
+_IDIOMS_NEG = """
+rip off|ripoff|waste of money|waste of time|not worth|never again|no one answers|nobody answers|
+no one answered|nobody answered|no one responds|nobody responds|keeps crashing|keep crashing|
+still waiting|too expensive|way too expensive|costs a fortune|daylight robbery|never arrived|
+never came|no response|no reply|one star|zero stars|
+مو مستاهل|ما يستاهل|مايستاهل|لا يستاهل|محد يرد|ما حد رد|ماحد رد|ما احد رد|محدش رد|محدش بيرد|
+لا احد يرد|غالي جدا|غالي مره|سعر خيالي|اسعار خياليه|سرقه|نصب واحتيال|ما وصل|لم يصل|ما رد|لم يرد|
+لن اكرر|ما راح اكررها|مارح اكرر|لن اعود|اخر مره|
+گرونه|خیلی گرون|گرون بود|قیمت بالا|قیمتش بالاست|ارزش نداره|ارزش نداشت|نمی ارزه|نمیارزه|
+پول دور ریختن|دیگه سفارش نمیدم|دیگه نمیخرم|کسی جواب نمیده|کسی جواب نداد|جواب ندادن|هیچکس جواب|
+نرسید|هنوز نرسیده|
+太贵|不值|坑人|没人理|没人回复|没人管|再也不买|再也不会|一直闪退|老是闪退|骗人|等了很久|还没到|没收到
+"""
+_IDIOMS_POS = """
+worth every penny|worth it|value for money|highly recommend|would recommend|five stars|
+يستاهل كل ريال|يستاهل|انصح فيه|انصح به|
+می ارزه|میارزه|ارزش خرید داره|پیشنهاد میکنم|حتما بخرید|دمتون گرم|دستتون درد نکنه|
+物超所值|值得购买|强烈推荐|五星好评|下次还来|还会再来|性价比高|性价比很高
+"""
+
+
+def _idiom_key(phrase: str) -> str:
+    return " ".join(_fold(phrase.strip()).split())
+
+
+@lru_cache(maxsize=1)
+def idioms() -> tuple[re.Pattern[str], dict[str, int]]:
+    """One regex over every idiom (as `model_text` spells them) and each one's polarity."""
+    table: dict[str, int] = {}
+    for sign, block in ((1, _IDIOMS_POS), (-1, _IDIOMS_NEG)):
+        for phrase in block.replace("\n", "").split("|"):
+            key = _idiom_key(phrase)
+            if key:
+                table[key] = sign
+    parts = sorted(table, key=len, reverse=True)
+    alts = "|".join(
+        re.escape(p) if "\u4e00" <= p[0] <= "\u9fff" else r"(?<!\w)" + re.escape(p) + r"(?!\w)"
+        for p in parts
+    )
+    return re.compile(alts), table
+
+
+# Emoji and emoticons carry sentiment the same way in every language.
+_EMOJI_POS = set(
+    "😀😁😂😃😄😅😆😊😇😍😘😗😙😚😋😛😜😝😎🤩🥰🥳🤗👍👌👏🙌💯🔥❤💙💚💛💜🧡🤍🤎💕💖💗💓💞💝"
+    "🌹🌷🌸💐🎉🎊✨⭐🌟☺♥✌🙏🤤😻👑🏆🥇✅"
+)
+_EMOJI_NEG = set(
+    "😞😟😠😡🤬😢😭😤😩😫😒🙄😣😖😔☹🙁😕🤮🤢💔👎😱😰😓😧😨💩😑😐😶🤦🤷😿😾❌⛔🚫🐢🤡🥵🥶😷🤕"
+)
+_EMOTICONS = re.compile(
+    r"(?<![\w:;])(?P<pos>[:;=8]-?[)\]dDpP}]|\^_*\^|<3|\(:)|(?P<neg>[:;=]'?-?[(\[/\\|{]|\):|D:|>:\()"
+)
 _DATA = Path(__file__).parent / "models_data"
 
 
@@ -118,40 +191,124 @@ def lexicon() -> tuple[dict[str, int], frozenset[str], list[tuple[str, int]]]:
 _ZH_NEG = tuple(_NEGATORS["zh"].split())
 
 
-def polarity_features(text: str) -> list[str]:
-    """`+`, `-`, `~+`, `~-` markers for the polar words of a `model_text` string."""
+@dataclass(frozen=True)
+class Polar:
+    """One polar expression: its sign, whether it is negated, and its strength."""
+
+    sign: int  # +1 / -1 before negation
+    negated: bool
+    strong: bool
+    kind: str = "word"  # word | idiom | emoji
+
+    @property
+    def value(self) -> float:
+        """Contribution to a clause's score: negation flips ("not good" ≈ −0.9) and
+        softens a negative more ("not bad" ≈ +0.5)."""
+        v = float(self.sign) * (1.5 if self.strong else 1.0)
+        if self.negated:
+            return -0.9 * v if v > 0 else -0.5 * v
+        return v
+
+
+def polar_items(text: str) -> list[Polar]:
+    """The polar words, idioms, emoji and emoticons of a `model_text` string."""
     words, negators, zh_terms = lexicon()
-    out: list[str] = []
+    out: list[Polar] = []
+    pattern, table = idioms()
+    covered: list[tuple[int, int]] = []
+    for m in pattern.finditer(text):
+        out.append(Polar(table[m.group()], False, True, "idiom"))
+        covered.append(m.span())
+    if covered:
+        text = "".join(
+            " " if any(a <= i < b for a, b in covered) else ch for i, ch in enumerate(text)
+        )
     tokens = _WORD.findall(text)
+    n = len(tokens)
+    skip = 0
     for i, tok in enumerate(tokens):
+        if skip:
+            skip -= 1
+            continue
         if "\u4e00" <= tok[0] <= "\u9fff":
-            out.extend(_zh_features(tok, zh_terms))
+            out.extend(_zh_items(tok, zh_terms))
             continue
         pol = None
-        if i + 1 < len(tokens):  # two-word entries ("بی کیفیت", "دوست داشتم") first
+        width = 1
+        if i + 1 < n:  # two- and three-word entries ("بی کیفیت", "دوست داشتم") first
             pol = words.get(f"{tok} {tokens[i + 1]}")
-            if pol is None and i + 2 < len(tokens):
+            width = 2
+            if pol is None and i + 2 < n:
                 pol = words.get(f"{tok} {tokens[i + 1]} {tokens[i + 2]}")
+                width = 3
         if pol is None:
-            if i > 0 and f"{tokens[i - 1]} {tok}" in words:
-                continue  # second word of an entry already counted
+            width = 1
             pol = words.get(tok)
+        prefixed = False
+        if pol is None and i + 1 < n:  # "دوست نداشتم": the second word negated by prefix
+            m = _FA_NEG_PREFIX.match(tokens[i + 1])
+            if m is not None:
+                pol = words.get(f"{tok} {tokens[i + 1][m.end() :]}")
+                if pol is not None:
+                    out.append(Polar(1 if pol > 0 else -1, True, abs(pol) > 1))
+                    skip = 1
+                    continue
+        if pol is None:
+            m = _FA_NEG_PREFIX.match(tok)
+            if m is not None:
+                rest = tok[m.end() :]
+                pol = words.get(rest) or words.get("می" + rest)
+                prefixed = pol is not None
+            if pol is None:
+                c = _AR_CIRCUMFIX.match(tok)
+                if c is not None:
+                    pol = words.get(c.group(1))
+                    prefixed = pol is not None
         if pol is None:
             continue
-        negated = any(t in negators for t in tokens[max(0, i - 2) : i])
-        mark = ("~" if negated else "") + ("+" if pol > 0 else "-")
-        out.append(mark)
-        if abs(pol) > 1:
-            out.append(mark + "!")  # strong word
+        skip = width - 1
+        before = tokens[max(0, i - 3) : i]
+        after = tokens[i + width : i + width + 2]
+        negated = prefixed or any(t in negators for t in before)
+        if not negated and after and (after[0] in _FA_POST_NEGATORS or (
+            len(after) > 1 and after[1] in _FA_POST_NEGATORS and after[0] not in words
+        )):
+            negated = True
+        strong = abs(pol) > 1 or bool(before and before[-1] in _INTENSIFIERS)
+        out.append(Polar(1 if pol > 0 else -1, negated, strong))
     for ch in text:
         if ch in _EMOJI_POS:
-            out.append(":+")
+            out.append(Polar(1, False, False, "emoji"))
         elif ch in _EMOJI_NEG:
-            out.append(":-")
+            out.append(Polar(-1, False, False, "emoji"))
+    for m in _EMOTICONS.finditer(text):
+        out.append(Polar(1 if m.group("pos") else -1, False, False, "emoji"))
     return out
 
 
-def _zh_features(run: str, terms: list[tuple[str, int]]) -> list[str]:
+def polarity_features(text: str) -> list[str]:
+    """`+`, `-`, `~+`, `~-` markers (and `!` for strong ones) for a `model_text` string."""
+    out: list[str] = []
+    for p in polar_items(text):
+        if p.kind == "emoji":
+            out.append(":+" if p.sign > 0 else ":-")
+            continue
+        mark = ("~" if p.negated else "") + ("+" if p.sign > 0 else "-")
+        out.append(mark)
+        if p.strong:
+            out.append(mark + "!")
+        if p.kind == "idiom":
+            out.append("i" + mark)
+    return out
+
+
+def rule_score(text: str) -> tuple[float, int]:
+    """(sum of polar values, number of polar items) of a `model_text` string."""
+    items = polar_items(text)
+    return sum(p.value for p in items), len(items)
+
+
+def _zh_items(run: str, terms: list[tuple[str, int]]) -> list[Polar]:
     out = []
     taken = [False] * len(run)
     for term, pol in terms:
@@ -161,8 +318,9 @@ def _zh_features(run: str, terms: list[tuple[str, int]]) -> list[str]:
             if not any(taken[start:end]):
                 for k in range(start, end):
                     taken[k] = True
-                before = run[max(0, start - 2) : start]
+                before = run[max(0, start - 3) : start]
                 negated = any(n in before for n in _ZH_NEG) and not term.startswith(_ZH_NEG)
-                out.append(("~" if negated else "") + ("+" if pol > 0 else "-"))
+                strong = abs(pol) > 1 or any(before.endswith(x) for x in _ZH_INTENSIFIERS)
+                out.append(Polar(1 if pol > 0 else -1, negated, strong))
             start = run.find(term, end)
     return out

@@ -6,12 +6,18 @@ abbreviation-like token (e.g. "3.5", "U.S.") does not end a sentence.
 
 Clauses split a sentence further at contrast words ("but", "لكن", "ولی", "但是"):
 "delivery was late but the food was great" is two clauses with two aspects.
+A clause is split again at commas and "and" (و, 和, 、) when each side carries
+its own polar words ("great food, slow delivery"), so that each aspect takes
+the polarity of its own part.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from sada.text.normalize import model_text
+from sada.text.polarity import polar_items
 
 _END = re.compile(
     r"(?:[!?\u061f\u203c\u2047-\u2049]+|(?<!\d)\.(?![0-9A-Za-z_@/])\.*|\u2026+|[\u3002\uff01\uff1f\uff1b\u06d4]+)"
@@ -92,11 +98,53 @@ def _add(spans: list[Span], text: str, start: int, end: int) -> None:
     spans.append(Span(s, s + len(stripped), stripped))
 
 
+_UNIT_SPLIT = {
+    "en": re.compile(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+|\s+while\s+"),
+    "ar": re.compile(r"\s*[,،;؛]\s*|\s+و\s+"),
+    "fa": re.compile(r"\s*[,،;؛]\s*|\s+و\s+"),
+    "zh": re.compile(r"[，,；;、]\s*|和"),
+}
+
+
 def split_clauses(sentence: str, lang: str) -> list[str]:
-    """Parts of a sentence separated by contrast words (the words themselves dropped)."""
+    """Parts of a sentence separated by contrast words (the words themselves dropped),
+    each split again at commas and "and" where both sides carry polar words."""
     pattern = _CLAUSE_SPLIT.get(lang)
     if pattern is None:
         return [sentence]
     parts = [p.strip(" ,،;؛，") for p in pattern.split(sentence)]
     parts = [p for p in parts if p]
-    return parts or [sentence]
+    out: list[str] = []
+    for part in parts or [sentence]:
+        out.extend(split_units(part, lang))
+    return out or [sentence]
+
+
+def split_units(clause: str, lang: str) -> list[str]:
+    """A clause cut at commas / "and" into pieces that each hold a polar word.
+
+    Pieces without one join the piece before them (or after, at the start), so
+    "the delivery, which took an hour, was cold" stays whole while "great food,
+    slow delivery" becomes two.
+    """
+    pattern = _UNIT_SPLIT.get(lang)
+    if pattern is None:
+        return [clause]
+    pieces = [p.strip() for p in pattern.split(clause) if p and p.strip()]
+    if len(pieces) < 2:
+        return [clause]
+    polar = [bool(polar_items(model_text(p))) for p in pieces]
+    if sum(polar) < 2:
+        return [clause]
+    joiner = "，" if lang == "zh" else ", "
+    units: list[list[str]] = []
+    for piece, has in zip(pieces, polar, strict=True):
+        if has or not units:
+            units.append([piece])
+        else:
+            units[-1].append(piece)
+    # a leading piece without polar words belongs to the next unit
+    if units and not polar[0] and len(units) > 1:
+        units[1] = units[0] + units[1]
+        units.pop(0)
+    return [joiner.join(u) for u in units]

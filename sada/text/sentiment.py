@@ -9,9 +9,12 @@ A model is two files side by side:
   temperature, the uncertainty threshold, training sources and measured scores.
 
 Scores are softmax(z / T): T is fitted on held-out data so that probabilities are
-calibrated. A prediction whose top probability is below the model's threshold is
-marked ``uncertain``; for a model trained on positive/negative labels only, an
-uncertain prediction is labelled neutral.
+calibrated. Every model answers in three classes: besides the neutral class (when
+it was trained with one), a text is neutral when neither positive nor negative
+reaches the model's calibrated *neutral band* (``neutral_below``, chosen on
+held-out data for the best three-class macro-F1, and measured in the model card).
+A prediction whose top probability is below the model's threshold is marked
+``uncertain``.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ class LinearSentimentModel:
     intercept: np.ndarray  # (classes,)
     temperature: float = 1.0
     threshold: float = 0.5
+    neutral_below: float = 0.0  # neutral when max(p_pos, p_neg) is below this
     meta: dict[str, Any] = field(default_factory=dict)
     _vocab: dict[str, int] | None = None
 
@@ -100,6 +104,7 @@ class LinearSentimentModel:
             intercept=intercept,
             temperature=float(meta.get("temperature", 1.0)),
             threshold=float(meta.get("uncertain_below", 0.5)),
+            neutral_below=float(meta.get("neutral_below", 0.0)),
             meta=meta,
         )
 
@@ -120,6 +125,7 @@ class LinearSentimentModel:
             features=self.config.to_dict(),
             temperature=self.temperature,
             uncertain_below=self.threshold,
+            neutral_below=self.neutral_below,
             n_features=len(self.vocab_list),
         )
         (directory / f"sentiment_{self.lang}.json").write_text(
@@ -157,20 +163,34 @@ class LinearSentimentModel:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
         return softmax(self.decision(self.transform(texts)) / self.temperature)
 
+    def label_of(self, proba: np.ndarray, neutral_below: float | None = None) -> str:
+        """Three-class label: argmax, or neutral inside the neutral band."""
+        band = self.neutral_below if neutral_below is None else neutral_below
+        return label_with_band(self.classes, proba, band)
+
     def result_from_proba(self, proba: np.ndarray) -> SentimentResult:
         scores = {label: 0.0 for label in LABELS}
         for cls, p in zip(self.classes, proba, strict=True):
             scores[cls] = round(float(p), 4)
-        best = self.classes[int(np.argmax(proba))]
         top = float(np.max(proba))
         uncertain = top < self.threshold
-        label = best
+        label = self.label_of(proba)
         if uncertain and "neutral" not in self.classes:
             label = "neutral"
         return SentimentResult(label, scores, uncertain, self.version)
 
     def predict(self, texts: list[str]) -> list[SentimentResult]:
         return [self.result_from_proba(p) for p in self.predict_proba(texts)]
+
+
+def label_with_band(classes: list[str], proba: np.ndarray, band: float) -> str:
+    """argmax over `classes`, except neutral when neither pole reaches `band`."""
+    best = classes[int(np.argmax(proba))]
+    if band and best != "neutral" and "positive" in classes and "negative" in classes:
+        polar = max(proba[classes.index("positive")], proba[classes.index("negative")])
+        if float(polar) < band:
+            return "neutral"
+    return best
 
 
 def neutral_result(model: str = "none") -> SentimentResult:

@@ -25,7 +25,7 @@ from scipy import optimize, sparse
 
 from sada.text.features import LEXICON_MARK, FeatureConfig, analyze_prepared
 from sada.text.normalize import model_text
-from sada.text.sentiment import LinearSentimentModel, softmax
+from sada.text.sentiment import LinearSentimentModel, label_with_band, softmax
 
 CLASS_ORDER = ("negative", "neutral", "positive")
 
@@ -231,8 +231,37 @@ def train_linear(
             model.transform([t for t, m in zip(dev[0], mask, strict=True) if m])
         )
         model.temperature = fit_temperature(logits, dev_y[mask])
+        model.neutral_below = tune_neutral_band(model, dev[0], dev[1])
     model.threshold = threshold if threshold is not None else (0.6 if len(classes) == 2 else 0.5)
     return model
+
+
+BAND_GRID = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+
+
+def tune_neutral_band(
+    model: LinearSentimentModel,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    proba: np.ndarray | None = None,
+) -> float:
+    """The neutral band with the best three-class macro-F1 on labelled held-out texts.
+
+    Only texts of three-class data count (a set without neutral labels cannot say
+    where neutral begins); returns 0 (plain argmax) when there are none.
+    """
+    pairs = [(i, label) for i, label in enumerate(labels)]
+    if "neutral" not in set(labels):
+        return 0.0
+    if proba is None:
+        proba = model.predict_proba(list(texts))
+    best = (-1.0, 0.0)
+    for band in BAND_GRID:
+        pred = [label_with_band(model.classes, proba[i], band) for i, _ in pairs]
+        f1 = scores_for([lab for _, lab in pairs], pred, list(CLASS_ORDER))["macro_f1"]
+        if f1 > best[0] + 1e-4:
+            best = (f1, band)
+    return best[1]
 
 
 def fine_tune(
@@ -264,6 +293,7 @@ def fine_tune(
         intercept=intercept.astype(np.float32),
         temperature=base.temperature,
         threshold=base.threshold,
+        neutral_below=base.neutral_below,
         meta={**base.meta, **(meta or {}), "fine_tuned_on": len(pairs)},
     )
 

@@ -1,0 +1,122 @@
+"""Postal addresses: Iranian, Gulf / Arabic, Chinese and Western forms.
+
+Addresses are recognized by their components, not by a list of places:
+
+- Iranian: «استان / شهر / خیابان / بلوار / میدان / کوچه / کوی / بن‌بست / پلاک /
+  واحد / طبقه / کد پستی» — a run of at least two components (or one component
+  and a plaque number or a ten-digit postal code).
+- Gulf and other Arabic forms: «شارع / طريق / حي / مبنى / عمارة / بناية / فيلا / شقة /
+  مجمع / منطقة / بلوك / جادة / الطابق / ص.ب / الرمز البريدي» — likewise, and Saudi
+  short national addresses (four letters and four digits, "RRRR2929").
+- Chinese: administrative and street parts (省 市 区 县 镇 路 街 巷 弄 号 栋 单元 室)
+  with at least a street or building part and a number.
+- Western: a house number, street words and a street type (Street, St, Road,
+  Ave, Blvd, Lane, Drive, Way...), optionally followed by an apartment, a city,
+  a state / region and a postal code (US ZIP, UK postcode); "PO Box 123".
+
+Each detector returns spans; `find_addresses` merges them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_FA_PARTS = (
+    r"استان|شهرستان|شهر|خیابان|خيابان|خ\.|بلوار|میدان|ميدان|کوچه|كوچه|کوی|بن[\s\u200c]?بست|"
+    r"پلاک|پلاك|واحد|طبقه|بلوک|مجتمع|برج|کد\s?پستی|كد\s?پستي|جاده|بزرگراه|نبش"
+)
+_AR_PARTS = (
+    r"شارع|طريق|حي|مبنى|مبني|عمارة|عماره|بناية|بنايه|فيلا|شقة|شقه|مجمع|منطقة|منطقه|بلوك|جادة|"
+    r"جاده|الطابق|طابق|ص\.\s?ب|صندوق بريد|الرمز البريدي|رمز بريدي|مدينة|محافظة|ولاية|برج"
+)
+_NUM = r"[0-9\u0660-\u0669\u06f0-\u06f9]+(?:[/\-][0-9\u0660-\u0669\u06f0-\u06f9]+)?"
+_WORD_AR = r"[\u0621-\u064a\u0671-\u06d3\u06cc\u06a9\u06af\u067e\u0686\u0698\u200c]+"
+
+_EN_STREET = (
+    r"Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|"
+    r"Square|Sq|Terrace|Parkway|Pkwy|Highway|Hwy|Crescent|Close|Circle|Cir"
+)
+_US_STATES = (
+    r"AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|"
+    r"NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
+)
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    # A component: a cue word followed by a name or number (1-3 words), commas between.
+    arfa_component = (
+        r"(?:(?:" + _FA_PARTS + "|" + _AR_PARTS + r")\s*[:：]?\s*(?:" + _NUM + r"|"
+        + _WORD_AR + r")(?:\s+(?:" + _NUM + r"|(?!(?:" + _FA_PARTS + "|" + _AR_PARTS + r")\b)"
+        + _WORD_AR + r")){0,2})"
+    )
+    arfa = re.compile(
+        r"(?<!\w)" + arfa_component + r"(?:\s*[,،\-]?\s*" + arfa_component + r")*"
+        r"(?:\s*[,،]?\s*(?:کد\s?پستی|الرمز البريدي)?\s*[:：]?\s*[0-9\u06f0-\u06f9\u0660-\u0669]{5,10})?"
+    )
+    zh = re.compile(
+        r"(?:[\u4e00-\u9fff]{2,6}(?:省|自治区))?(?:[\u4e00-\u9fff]{1,6}市)?"
+        r"(?:[\u4e00-\u9fff]{1,6}(?:区|县|旗))?(?:[\u4e00-\u9fff]{1,6}(?:镇|乡|街道))?"
+        r"[\u4e00-\u9fff0-9]{1,10}(?:路|街|大道|巷|弄|胡同|道)"
+        r"(?:[0-9一二三四五六七八九十百]+(?:号|弄))"
+        r"(?:[\u4e00-\u9fff0-9]{0,8}?(?:[0-9一二三四五六七八九十]+(?:栋|幢|号楼|座)))?"
+        r"(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|号房|楼))?"
+    )
+    zh_admin = re.compile(
+        r"[\u4e00-\u9fff]{2,6}(?:省|自治区)?[\u4e00-\u9fff]{1,6}市[\u4e00-\u9fff]{1,6}(?:区|县)"
+        r"(?:[\u4e00-\u9fff0-9]{1,12}(?:小区|花园|大厦|公寓|苑|村))?"
+        r"(?:[0-9]+(?:栋|幢|号楼)(?:[0-9]+单元)?(?:[0-9]+室)?)?"
+    )
+    en = re.compile(
+        r"(?<![\w#])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,3}(?:" + _EN_STREET + r")\.?"
+        r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor)\.?\s*#?\s*[\w-]+)?"
+        r"(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})?"
+        r"(?:,?\s*(?:(?:" + _US_STATES + r")\s+\d{5}(?:-\d{4})?|" + _UK_POSTCODE + r"))?"
+        r"(?![\w])"
+    )
+    po_box = re.compile(r"(?i)(?<!\w)P\.?\s?O\.?\s+Box\s+\d{1,7}(?!\w)")
+    saudi_short = re.compile(r"(?<![A-Za-z0-9])[A-Z]{4}\d{4}(?![A-Za-z0-9])")
+    return {
+        "arfa": arfa,
+        "zh": zh,
+        "zh_admin": zh_admin,
+        "en": en,
+        "po_box": po_box,
+        "saudi_short": saudi_short,
+    }
+
+
+_PART_RE = re.compile(r"(?:" + _FA_PARTS + "|" + _AR_PARTS + r")")
+# Components that make an address on their own with a number ("پلاک ۱۲", "شارع 15");
+# others ("شهر" is a month in Arabic, "واحد" is "one") need a second component.
+_STRONG = re.compile(
+    r"(?:خیابان|خيابان|بلوار|کوچه|كوچه|پلاک|پلاك|کد\s?پستی|كد\s?پستي|شارع|مبنى|عمارة|بناية|"
+    r"فيلا|شقة|ص\.\s?ب|صندوق بريد|الرمز البريدي)"
+)
+_HAS_NUM = re.compile(_NUM)
+
+
+def find_addresses(text: str) -> list[tuple[int, int]]:
+    """Spans of postal addresses in `text`."""
+    if not text:
+        return []
+    pats = _patterns()
+    spans: list[tuple[int, int]] = []
+
+    def add(start: int, end: int) -> None:
+        while end > start and text[end - 1] in " ,،.\u200c":
+            end -= 1
+        if end > start and all(end <= a or start >= b for a, b in spans):
+            spans.append((start, end))
+
+    for m in pats["arfa"].finditer(text):
+        chunk = m.group()
+        parts = len(_PART_RE.findall(chunk))
+        if parts >= 2 or (parts == 1 and _STRONG.search(chunk) and _HAS_NUM.search(chunk)):
+            add(m.start(), m.end())
+    for key in ("zh", "zh_admin", "en", "po_box", "saudi_short"):
+        for m in pats[key].finditer(text):
+            add(m.start(), m.end())
+    return sorted(spans)

@@ -1,0 +1,47 @@
+"""Clause polarity: the model's scores corrected by the polar words of the clause.
+
+A short clause ("delivery was late", «قیمت خیلی گرونه», «بد نبود», 「物流太慢」)
+gives the n-gram model little to read; the clause's polar words, idioms and
+emoji (`sada.text.polarity.polar_items`, with negation scope and intensifiers in
+four languages) say more. The two are combined on the positive − negative
+margin:
+
+    margin = (p_pos − p_neg) + RULE_WEIGHT · tanh(rule score)
+
+and the clause is positive above +MARGIN, negative below −MARGIN, neutral in
+between. A clause without polar words keeps the model's label. Aspects take
+the polarity of the clause they are found in (`sada.text.pipeline`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from sada.text.normalize import model_text
+from sada.text.polarity import rule_score
+from sada.text.sentiment import SentimentResult
+
+RULE_WEIGHT = 0.8
+MARGIN = 0.1
+
+
+def clause_result(result: SentimentResult, text: str) -> SentimentResult:
+    """The clause's sentiment: `result` (the model's) corrected by its polar words."""
+    score, count = rule_score(model_text(text))
+    if not count:
+        return result
+    scores = result.scores
+    margin = scores.get("positive", 0.0) - scores.get("negative", 0.0)
+    combined = margin + RULE_WEIGHT * math.tanh(score)
+    if combined > MARGIN:
+        label = "positive"
+    elif combined < -MARGIN:
+        label = "negative"
+    else:
+        label = "neutral"
+    return SentimentResult(
+        label,
+        scores,
+        uncertain=abs(combined) < 2 * MARGIN,
+        model=result.model + "+rules",
+    )
