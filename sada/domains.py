@@ -52,10 +52,11 @@ DOMAINS: tuple[Domain, ...] = (
         "text",
         models=True,
         tasks=True,
-        routers=("sada.text.api",),
+        routers=("sada.text.api", "sada.text.web"),
         cli="text",
-        cli_help="Text analysis: analyze, evaluate, train, reanalyze, corrections.",
+        cli_help="Text analysis: analyze, evaluate, train, reanalyze, corrections, themes.",
         interaction_views="sada.text.views:analysis_views",
+        pages=True,
     ),
     Domain(
         "metrics",

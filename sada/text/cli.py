@@ -289,7 +289,7 @@ def themes(
     as_json: bool = typer.Option(False, "--json", help="Print themes as JSON."),
 ) -> None:
     """Discover themes over a period: clusters of embeddings labelled by distinctive words."""
-    from sada.text.themes import discover_workspace_themes
+    from sada.text.theme_store import discover_workspace_themes
 
     db = _db()
     wid = _workspace_id(db, workspace)

@@ -109,3 +109,32 @@ class TextCorrection(Base, WorkspaceOwned):
     model_label: Mapped[str | None] = mapped_column(String(16), nullable=True)
     corrected_by: Mapped[str] = mapped_column(String(200), nullable=False)
     corrected_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class TextTheme(Base, WorkspaceOwned):
+    """A discovered theme, kept so that an analyst's rename and merges survive re-runs.
+
+    Each discovery run matches its clusters to the kept themes by centroid
+    similarity: a match updates size, examples and members but keeps
+    `custom_label` and `merged_into_id`; a cluster without a match becomes a new
+    theme. A theme merged into another shows under that one.
+    """
+
+    __tablename__ = "text_themes"
+    __table_args__ = (Index("ix_text_themes_ws_merged_into", "workspace_id", "merged_into_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    custom_label: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    language: Mapped[str] = mapped_column(String(16), nullable=False, default="und")
+    phrases: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
+    size: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    negative_share: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    examples: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
+    interaction_ids: Mapped[list[int]] = mapped_column(JSONType, nullable=False, default=list)
+    centroid: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)  # float16
+    merged_into_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("text_themes.id", ondelete="SET NULL"), nullable=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    discovered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

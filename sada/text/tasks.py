@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from sada.db.engine import Database
 from sada.events import publish
 from sada.jobs.registry import handler
+from sada.text.theme_store import run_discovery
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +47,12 @@ def analyze_job(db: Database, workspace_id: int | None, payload: dict[str, Any])
                 {"interaction_ids": ids},
                 live=bool(payload.get("live", True)),
             )
+
+
+@handler("text.themes")
+def themes_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """Discover the workspace's themes since {"since": ISO datetime} and keep them."""
+    if workspace_id is None:
+        raise ValueError("text.themes needs a workspace")
+    since = payload.get("since")
+    run_discovery(db, workspace_id, since=datetime.fromisoformat(since) if since else None)

@@ -1,11 +1,19 @@
-"""Automatic theme discovery: cluster embeddings, label clusters by distinctive words.
+"""Automatic theme discovery: clusters by subject, labelled with phrases in their own script.
 
-`discover_themes(texts, vectors, ...)` is pure: spherical k-means (k-means++
-seeding, cosine) over centred embeddings, then each cluster is labelled with
-the words that are most over-represented in it compared with the rest (a
-class-based TF-IDF), in the language of the cluster's texts. Chinese is
-segmented with jieba; Arabic and Persian words are folded so spelling
-variants count together; function words are left out.
+`discover_themes(texts, vectors, ...)` is pure:
+
+1. **Subject, not sentiment.** Embeddings are centred, and the directions the
+   sentiment head reads (`EmbeddingHead.coef`) are projected out, so "delivery
+   was late" and "delivery was quick" land together and "great food" and
+   "great delivery" do not.
+2. **Clusters**: spherical k-means (k-means++ seeding, cosine).
+3. **Labels**: the one or two word sequences (one to three words; in Chinese,
+   jieba words and pairs of them) most over-represented in the cluster compared
+   with the others (class-based TF-IDF), that neither start nor end with a
+   function word and are not only sentiment words — shown in the spelling most
+   used in the cluster's own texts (never the folded search form).
+
+Kept themes and an analyst's renames and merges: `sada.text.theme_store`.
 """
 
 from __future__ import annotations
@@ -13,13 +21,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from sada.text.normalize import fold_for_search, to_simplified
+from sada.text.polarity import lexicon
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _FUNCTION_WORDS = """
@@ -38,15 +47,72 @@ email phone card iban national url user
 _STOP = {fold_for_search(w) for w in _FUNCTION_WORDS.split()}
 
 
+_PLACEHOLDERS = {"email", "phone", "card", "iban", "national_id", "address", "name", "url", "user"}
+
+
 def tokens(text: str, lang: str) -> list[str]:
+    """Folded content words of a text (function words left out); for matching and tests."""
+    return [key for key, _surface in surface_tokens(text, lang) if key not in _STOP]
+
+
+def surface_tokens(text: str, lang: str) -> list[tuple[str, str]]:
+    """(folded key, word as written) for each word, function words included."""
     if lang == "zh":
         import jieba
 
         jieba.setLogLevel(60)
-        words = [w.strip() for w in jieba.lcut(to_simplified(text))]
-        return [w for w in words if len(w) >= 2 and w not in _STOP and not w.isdigit()]
-    folded = fold_for_search(text)
-    return [w for w in _WORD.findall(folded) if w not in _STOP]
+        out = []
+        for w in jieba.lcut(text):
+            w = w.strip()
+            if w and not w.isdigit() and any("\u4e00" <= ch <= "\u9fff" for ch in w):
+                out.append((to_simplified(w), w))
+        return out
+    return [
+        (fold_for_search(m.group()), m.group())
+        for m in _WORD_SURFACE.finditer(text)
+        if fold_for_search(m.group()) not in _PLACEHOLDERS
+    ]
+
+
+_WORD_SURFACE = re.compile(r"[^\W\d_]+(?:[\u200c'][^\W\d_]+)*")
+
+
+def _phrases(text: str, lang: str) -> dict[str, str]:
+    """Candidate label phrases of a text: folded key -> surface form."""
+    words = surface_tokens(text, lang)
+    polar = _polar_words()
+    out: dict[str, str] = {}
+    joiner = "" if lang == "zh" else " "
+    max_n = 2 if lang == "zh" else 3
+    for n in range(1, max_n + 1):
+        for i in range(len(words) - n + 1):
+            gram = words[i : i + n]
+            keys = [k for k, _ in gram]
+            if keys[0] in _STOP or keys[-1] in _STOP or (lang != "zh" and len(keys[0]) < 2):
+                continue
+            if lang == "zh" and n == 1 and len(keys[0]) < 2:
+                continue
+            if all(k in polar or k in _STOP for k in keys):
+                continue  # "great", "very bad": sentiment, not a subject
+            out.setdefault(" ".join(keys), joiner.join(w for _, w in gram))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _polar_words() -> frozenset[str]:
+    words, _negators, zh_terms = lexicon()
+    return frozenset({fold_for_search(w) for w in words} | {t for t, _ in zh_terms})
+
+
+def remove_sentiment(x: np.ndarray, directions: np.ndarray | None) -> np.ndarray:
+    """Rows of `x` with their component along `directions` removed, renormalized."""
+    if directions is None or directions.shape[-1] != x.shape[1]:
+        return x
+    d = directions - directions.mean(axis=0)  # softmax is shift-invariant: differences matter
+    q, _r = np.linalg.qr(d.T)
+    q = q[:, : np.linalg.matrix_rank(d)]
+    out = x - (x @ q) @ q.T
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
 
 def kmeans(x: np.ndarray, k: int, *, seed: int = 0, iters: int = 30) -> np.ndarray:
@@ -88,10 +154,11 @@ def discover_themes(
     sentiments: Sequence[str] | None = None,
     k: int | None = None,
     center: np.ndarray | None = None,
-    top_words: int = 4,
+    sentiment_directions: np.ndarray | None = None,
+    top_phrases: int = 2,
     min_size: int = 2,
 ) -> list[dict[str, Any]]:
-    """Themes, largest first: label, words, size, share of negative texts, examples."""
+    """Themes, largest first: label, phrases, size, share of negative texts, examples."""
     n = len(texts)
     if n < 2:
         return []
@@ -99,12 +166,16 @@ def discover_themes(
     if center is not None and center.shape[-1] == x.shape[1]:
         x = x - center
     x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+    x = remove_sentiment(x, sentiment_directions)
     k = min(k or choose_k(n), n)
     labels = kmeans(x, k)
-    docs = [tokens(t, lang) for t, lang in zip(texts, languages, strict=True)]
+    docs = [_phrases(t, lang) for t, lang in zip(texts, languages, strict=True)]
     cluster_counts: list[Counter[str]] = [Counter() for _ in range(k)]
+    surfaces: list[dict[str, Counter[str]]] = [{} for _ in range(k)]
     for doc, lab in zip(docs, labels, strict=True):
-        cluster_counts[lab].update(set(doc))
+        cluster_counts[lab].update(doc.keys())
+        for key, surface in doc.items():
+            surfaces[lab].setdefault(key, Counter())[surface] += 1
     df: Counter[str] = Counter()
     for counts in cluster_counts:
         df.update(counts.keys())
@@ -114,15 +185,24 @@ def discover_themes(
         if len(members) < min_size:
             continue
         counts = cluster_counts[j]
+        need = 2 if any(c >= 2 for c in counts.values()) else 1
         scored = sorted(
             (
-                (w, (c / len(members)) * math.log(1 + k / df[w]))
-                for w, c in counts.items()
-                if c >= 2
+                (key, (c / len(members)) * math.log(1 + k / df[key]) * (1 + 0.25 * key.count(" ")))
+                for key, c in counts.items()
+                if c >= need
             ),
-            key=lambda kv: -kv[1],
+            key=lambda kv: (-kv[1], kv[0]),
         )
-        words = [w for w, _ in scored[:top_words]]
+        chosen: list[str] = []
+        for key, _score in scored:
+            parts = set(key.split())
+            if any(parts <= set(c.split()) or set(c.split()) <= parts for c in chosen):
+                continue  # "delivery" when "late delivery" is already in
+            chosen.append(key)
+            if len(chosen) >= top_phrases:
+                break
+        phrases = [surfaces[j][key].most_common(1)[0][0] for key in chosen]
         lang_counts = Counter(languages[int(i)] for i in members)
         centroid = x[members].mean(axis=0)
         order = members[np.argsort(-(x[members] @ centroid))]
@@ -133,88 +213,16 @@ def discover_themes(
         )
         themes.append(
             {
-                "label": " · ".join(words) if words else f"theme {j + 1}",
-                "words": words,
+                "label": " · ".join(phrases) if phrases else f"#{j + 1}",
+                "phrases": phrases,
+                "words": [w for key in chosen for w in key.split()],
                 "size": int(len(members)),
                 "language": lang_counts.most_common(1)[0][0],
                 "negative_share": round(neg, 3),
                 "examples": [texts[i] for i in order[:5]],
                 "members": [int(i) for i in members],
+                "centroid": centroid / max(float(np.linalg.norm(centroid)), 1e-9),
             }
         )
     themes.sort(key=lambda t: -t["size"])
     return themes
-
-
-def discover_workspace_themes(
-    db: Any,
-    workspace_id: int,
-    *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    k: int | None = None,
-    limit: int = 5000,
-) -> list[dict[str, Any]]:
-    """Themes over a workspace's analysed interactions of a period."""
-    from sqlalchemy import select
-
-    from sada.interactions.models import Interaction
-    from sada.text.embeddings import from_blob, get_embedder
-    from sada.text.models import TextAnalysis, TextEmbedding
-    from sada.text.sentiment import load_head
-
-    with db.reader(workspace_id) as session:
-        query = (
-            select(
-                Interaction.id,
-                TextAnalysis.redacted_text,
-                Interaction.subject,
-                Interaction.text,
-                TextAnalysis.language,
-                TextAnalysis.sentiment,
-                TextAnalysis.text_hash,
-            )
-            .join(TextAnalysis, TextAnalysis.interaction_id == Interaction.id)
-            .order_by(Interaction.occurred_at.desc())
-            .limit(limit)
-        )
-        if since is not None:
-            query = query.where(Interaction.occurred_at >= since)
-        if until is not None:
-            query = query.where(Interaction.occurred_at < until)
-        rows = session.execute(query).all()
-        hashes = [r.text_hash for r in rows]
-        cached = dict(
-            session.execute(
-                select(TextEmbedding.text_hash, TextEmbedding.vector).where(
-                    TextEmbedding.text_hash.in_(hashes)
-                )
-            ).all()
-        ) if hashes else {}  # fmt: skip
-    if len(rows) < 2:
-        return []
-    texts = [r.redacted_text or "\n".join(p for p in (r.subject, r.text) if p) for r in rows]
-    vectors: list[np.ndarray | None] = [
-        from_blob(cached[h]) if h in cached else None for h in hashes
-    ]
-    missing = [i for i, v in enumerate(vectors) if v is None]
-    if missing:
-        embedder = get_embedder()
-        if embedder is None:
-            raise RuntimeError(
-                "theme discovery needs embeddings: pip install 'sada-cx[embeddings]'"
-            )
-        for i, v in zip(missing, embedder.embed([texts[i] for i in missing]), strict=True):
-            vectors[i] = v
-    head = load_head()
-    found = discover_themes(
-        texts,
-        np.stack([v for v in vectors if v is not None]),
-        [r.language for r in rows],
-        sentiments=[r.sentiment for r in rows],
-        k=k,
-        center=head.center if head is not None else None,
-    )
-    for theme in found:
-        theme["interaction_ids"] = [int(rows[i].id) for i in theme.pop("members")]
-    return found
