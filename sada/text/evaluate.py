@@ -3,16 +3,26 @@
 Rule for files (or sources) whose labels are only positive and negative: a text
 counts as the larger of its positive and negative probabilities, so a
 three-class model is not penalized for answering "neutral" on a two-class set.
+Three-class sets are scored with the model's neutral band.
+
+`evaluate_slices` scores the same predictions on slices that cut across files:
+dialect (the `dialect` field), texts with emoji or emoticons, emoji-only texts,
+texts with a negation, texts with a contrast word, romanized Arabic/Persian
+(Arabizi, Finglish) and traditional Chinese.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from sada.text.langid import detect_language
+from sada.text.normalize import model_text, traditional_share
+from sada.text.polarity import polar_items
 from sada.text.sentiment import label_with_band
 from sada.text.training import Example, scores_for
 
@@ -110,3 +120,70 @@ def score_spans(
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+_NEGATION = {
+    "en": re.compile(r"(?i)\b(?:not|no|never|nothing|nobody|none|cannot|\w+n't)\b"),
+    "ar": re.compile(r"(?<!\w)(?:ما|لا|لم|لن|ليس|ليست|مش|مو|مب|مافي|مفيش|غير|بدون|ما\w+ش)(?!\w)"),
+    "fa": re.compile(r"(?<!\w)(?:نه|نیست\w*|نبود\w*|نمی\S*|ن(?:دار|کرد|شد|خواه|داشت|رسید)\w*|هیچ|بدون)(?!\w)"),
+    "zh": re.compile(r"不|没|別|别|无|無|未"),
+}
+_CONTRAST = re.compile(
+    r"(?i)\b(?:but|however|although|though)\b|(?<!\w)(?:لكن|ولكن|بس|ولی|اما|ولي)(?!\w)|但|可是|不过|却"
+)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def slices_of(e: Example) -> list[str]:
+    """The slices a labelled example belongs to (see the module docstring)."""
+    out = []
+    dialect = getattr(e, "dialect", "")
+    if dialect:
+        out.append(f"dialect:{dialect}")
+    text = e.text
+    emoji = [p for p in polar_items(model_text(text)) if p.kind == "emoji"]
+    has_emoji = bool(emoji) or any(ord(ch) >= 0x1F300 for ch in text)
+    if has_emoji:
+        out.append("emoji")
+        if not _LETTER.search(text):
+            out.append("emoji-only")
+    neg = _NEGATION.get(e.lang)
+    if neg is not None and neg.search(text):
+        out.append("negation")
+    if _CONTRAST.search(text):
+        out.append("contrast")
+    if e.lang in ("ar", "fa") and detect_language(text).romanized:
+        out.append("romanized")
+    if e.lang == "zh" and traditional_share(text) >= 0.2:
+        out.append("traditional")
+    return out
+
+
+def evaluate_slices(
+    examples: Sequence[Example], proba_for: Proba
+) -> dict[str, dict[str, Any]]:
+    """Scores per slice (a text may be in several), with the same rules as per file."""
+    by_lang: dict[str, list[int]] = defaultdict(list)
+    for i, e in enumerate(examples):
+        by_lang[e.lang].append(i)
+    three: list[str] = [""] * len(examples)
+    two: list[str] = [""] * len(examples)
+    for lang, idx in by_lang.items():
+        answer = proba_for(lang, [examples[i].text for i in idx])
+        classes, proba = answer[0], answer[1]
+        band = float(answer[2]) if len(answer) > 2 else 0.0
+        for j, i in enumerate(idx):
+            three[i] = predicted_labels(classes, proba[j : j + 1], False, band)[0]
+            two[i] = predicted_labels(classes, proba[j : j + 1], True, band)[0]
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, e in enumerate(examples):
+        for name in slices_of(e):
+            members[name].append(i)
+    out: dict[str, dict[str, Any]] = {}
+    for name, idx in sorted(members.items()):
+        gold = [examples[i].label for i in idx]
+        binary = set(gold) <= {"positive", "negative"}
+        pred = [(two if binary else three)[i] for i in idx]
+        classes = ["negative", "positive"] if binary else ["negative", "neutral", "positive"]
+        out[name] = scores_for(gold, pred, classes)
+    return out

@@ -37,6 +37,7 @@ class Example:
     lang: str
     source: str = ""
     domain: str = ""
+    dialect: str = ""
 
 
 def read_jsonl(path: str | Path) -> list[Example]:
@@ -57,6 +58,7 @@ def read_jsonl(path: str | Path) -> list[Example]:
                     lang=str(row.get("lang", "")),
                     source=str(row.get("source", Path(path).stem)),
                     domain=str(row.get("domain", "")),
+                    dialect=str(row.get("dialect", "") or ""),
                 )
             )
     return out
