@@ -187,3 +187,35 @@ def evaluate_slices(
         classes = ["negative", "positive"] if binary else ["negative", "neutral", "positive"]
         out[name] = scores_for(gold, pred, classes)
     return out
+
+
+def score_aspects(
+    items: Sequence[dict[str, Any]], analyze: Callable[[str, str], dict[str, Any]]
+) -> dict[str, Any]:
+    """Aspect polarity on labelled sentences: share of expected aspects found with the
+    expected polarity (a missed aspect counts as wrong), per language and overall, and
+    how many texts with both a positive and a negative aspect come out mixed."""
+    per: dict[str, list[int]] = {}
+    mixed_gold = mixed_hit = 0
+    misses = []
+    for item in items:
+        result = analyze(str(item["text"]), str(item["lang"]))
+        got = {a["aspect"]: a["polarity"] for a in result.get("aspects", [])}
+        for aspect, polarity in item["aspects"].items():
+            ok = got.get(aspect) == polarity
+            for key in ("all", str(item["lang"])):
+                per.setdefault(key, [0, 0])
+                per[key][0] += int(ok)
+                per[key][1] += 1
+            if not ok:
+                misses.append({"text": item["text"], "aspect": aspect, "expected": polarity,
+                               "got": got.get(aspect)})  # fmt: skip
+        if {"positive", "negative"} <= set(item["aspects"].values()):
+            mixed_gold += 1
+            mixed_hit += int(bool(result.get("sentiment", {}).get("mixed")))
+    return {
+        "accuracy": {k: round(v[0] / v[1], 3) for k, v in sorted(per.items())},
+        "n": {k: v[1] for k, v in sorted(per.items())},
+        "mixed_texts": {"n": mixed_gold, "flagged_mixed": mixed_hit},
+        "misses": misses,
+    }

@@ -22,10 +22,10 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
     "delivery": {
         "en": ["deliver", "delivery", "delivered", "shipping", "shipped", "shipment", "courier",
                "driver", "arrived", "arrive", "late", "delay", "delayed", "package", "parcel",
-               "tracking", "dispatch", "on time", "took hours", "never came", "cold food"],
+               "tracking", "dispatch", "on time", "took hours", "never came"],
         "ar": ["توصيل", "التوصيل", "الشحن", "شحن", "المندوب", "مندوب", "السائق", "تأخر", "تاخير",
                "متأخر", "وصل", "وصول", "الطلب وصل", "الطرد", "الديليفري", "دليفري", "تأخير"],
-        "fa": ["ارسال", "پیک", "تحویل", "دیر", "تاخیر", "تأخیر", "رسید", "نرسید", "سرد بود",
+        "fa": ["ارسال", "پیک", "تحویل", "دیر", "تاخیر", "تأخیر", "رسید", "نرسید",
                "پست", "بسته", "زمان ارسال", "موقع", "دیررس", "ارسالش", "پیکتون"],
         "zh": ["快递", "物流", "送货", "配送", "发货", "到货", "送餐", "外卖员", "骑手", "运输",
                "包装", "速度", "延迟", "送到", "派送"],

@@ -74,17 +74,21 @@ _CUES_BEFORE = {
     r"mr\.?|mrs\.?|ms\.?|miss|dr\.?|prof\.?|sir|madam|agent|ask for|talked to|spoke to|"
     r"spoke with|speak to|contact person\s*:?|customer\s*:|attn\.?:?|dear",
     "ar": r"اسمي|إسمي|انا اسمي|أنا اسمي|الاسم\s*:|اسم العميل\s*:?|السيد|السيدة|الأستاذ|الاستاذ|"
-    r"الأستاذة|الاستاذة|الأخ|الاخ|الأخت|الاخت|المهندس|المهندسة|الدكتور|الدكتورة|د\.|الموظف|"
-    r"الموظفة|المندوب|مع تحيات|تحياتي|أخوكم|اخوكم|يعطيك العافية|شكرا للأستاذ|شكرا للاستاذ",
-    "fa": r"اسمم|اسم من|نام من|اینجانب|بنده|نام\s*:|آقای|اقای|خانم|جناب|سرکار خانم|دکتر|مهندس|"
-    r"اپراتور|همکارتون|همکار شما|پشتیبان|کارشناس|با تشکر|ارادتمند",
+    r"الأستاذة|الاستاذة|مع تحيات|تحياتي|أخوكم|اخوكم|شكرا للأستاذ|شكرا للاستاذ|شكرا للأستاذة",
+    "fa": r"اسمم|اسم من|نام من|اینجانب|نام\s*:|آقای|اقای|خانم|جناب|سرکار خانم|با تشکر|ارادتمند",
     "zh": r"我叫|我的名字是|我是|本人|姓名[:：]?|联系人[:：]?|收件人[:：]?|收货人[:：]?|客服|"
     r"快递员|师傅|经理",
 }
+# Cues that also stand before ordinary words ("the employee was polite", "the doctor
+# said"): the next word must be a known given name or have a family-name form.
+_WEAK_CUES_ARFA = (
+    r"الأخ|الاخ|الأخت|الاخت|المهندس|المهندسة|الدكتور|الدكتورة|د\.|الموظف|الموظفة|المندوب|"
+    r"الكابتن|دکتر|مهندس|اپراتور|همکارتون|همکار شما|پشتیبان|کارشناس|پیک"
+)
 _ZH_TITLES_AFTER = "先生|女士|小姐|经理|老师|师傅|医生|总|主任|同学"
 
 _EN_NAME = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
-_AR_WORD = r"[\u0621-\u064a\u0671-\u06d3\u06cc\u06a9\u06af\u067e\u0686\u0698]{2,}"
+_AR_WORD = r"[\u0621-\u064a\u0671-\u06d3\u06cc\u06a9\u06af\u067e\u0686\u0698]{2,}(?:\u200c[\u0621-\u064a\u0671-\u06d3\u06cc\u06a9\u06af\u067e\u0686\u0698]+)*"
 # Persian family-name forms and Arabic patronymic / family forms after a given name.
 _FA_FAMILY = re.compile(r"^[\u0600-\u06ff]{2,}(?:ی|زاده|پور|یان|ان|نژاد|فر|نیا|لو)$")
 _AR_FAMILY = re.compile(r"^(?:ال[\u0600-\u06ff]{3,}|[\u0600-\u06ff]{3,}ي)$")
@@ -92,6 +96,7 @@ _STOP_AFTER_CUE = {
     fold_for_search(w)
     for w in """هستم هست بود است هستند و یا که از به با در برای را می ما من شما او
     هو هي انا أنا كان كانت في من على الى إلى عن مع و او أو لا ما كل هذا هذه ذلك the a an
+    خیلی بسیار واقعا هم جدا جداً كثير قال قالت گفت گفتند لطفا شكرا ممنون
     and or not here there very so happy sorry glad calling writing going""".split()
 }
 
@@ -119,6 +124,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         r"(?<!\w)(?:" + _CUES_BEFORE["ar"] + "|" + _CUES_BEFORE["fa"] + r")\s*[:：]?\s*"
         r"(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,2})"
     )
+    arfa_weak = re.compile(
+        r"(?<!\w)(?:" + _WEAK_CUES_ARFA + r")\s*[:：]?\s*(?P<name>" + _AR_WORD
+        + r"(?:\s+" + _AR_WORD + r")?)"
+    )
     surnames = "|".join(gazetteer()[3])
     zh_after_cue = re.compile(
         r"(?:" + _CUES_BEFORE["zh"] + r")\s*(?P<name>(?:" + surnames + r")[\u4e00-\u9fff]{1,2})"
@@ -131,6 +140,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return {
         "en": en,
         "arfa": arfa,
+        "arfa_weak": arfa_weak,
         "zh_cue": zh_after_cue,
         "zh_title": zh_before_title,
         "en_pair": en_pair,
@@ -151,6 +161,13 @@ def _trim_arfa(name: str) -> str:
             break
         kept.append(word)
     return " ".join(kept)
+
+
+def _name_like(word: str, known: set[str]) -> bool:
+    """A known given name, or a Persian / Arabic family-name form."""
+    return fold_for_search(word) in known or bool(
+        _FA_FAMILY.match(word) and len(word) >= 5 or _AR_FAMILY.match(word) and word.startswith("ال")
+    )
 
 
 def find_names(text: str) -> list[tuple[int, int]]:
@@ -182,6 +199,14 @@ def find_names(text: str) -> list[tuple[int, int]]:
         name = _trim_arfa(m.group("name"))
         if name:
             add(m.start("name"), m.start("name") + len(name))
+    for m in pats["arfa_weak"].finditer(text):
+        words = _trim_arfa(m.group("name")).split()
+        if not words or not _name_like(words[0], _all):
+            continue
+        keep = words[:1]
+        if len(words) > 1 and _name_like(words[1], _all):
+            keep = words[:2]
+        add(m.start("name"), m.start("name") + len(" ".join(keep)))
     for m in pats["arfa_pair"].finditer(text):
         words = m.group("name").split()
         if fold_for_search(words[0]) not in unambiguous:

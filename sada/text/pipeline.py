@@ -329,6 +329,7 @@ class TextPipeline:
                 # Each clause has its own polarity: the model's, corrected by the
                 # clause's polar words (negation, intensifiers, idioms, emoji).
                 res = clause_result(sent.get("clause_sentiment", {}).get(ci, sent_res), clause)
+                doc.setdefault("clause_labels", []).append(res.label)
                 found = [(a, "keyword", 1.0) for a in keyword_aspects(aspect_text(clause))]
                 vec = sent.get("clause_vecs", {}).get(ci)
                 if not found and protos is not None and vec is not None:
@@ -421,6 +422,9 @@ class TextPipeline:
             for name, counts in summary.items()
         ]
         sentiment: SentimentResult = doc["sentiment"]
+        polarities = set(doc.get("clause_labels", []))
+        polarities.update(a["polarity"] for a in aspects)
+        mixed = "mixed" in polarities or {"positive", "negative"} <= polarities
         return {
             "language": lr.language,
             "script": lr.script,
@@ -428,7 +432,7 @@ class TextPipeline:
             "mixed_script": lr.mixed,
             "romanized": lr.romanized,
             "normalized": normalize(doc["redacted"], lr.language),
-            "sentiment": sentiment.to_dict(),
+            "sentiment": {**sentiment.to_dict(), "mixed": mixed},
             "sentences": sentences,
             "aspects": aspects,
             "topics": doc["topics"],

@@ -23,16 +23,17 @@ _POS = {
         reliable impressive enjoy enjoyed glad thanks thank beautiful cool fine favorite
         worth comfortable kind professional efficient super yummy incredible quality""",
     "ar": """جيد جيده ممتاز ممتازه رائع رائعه جميل جميله حلو حلوه لذيذ لذيذه افضل أفضل احسن
-        شكرا شكراً مشكور سريع سريعه نظيف نظيفه انصح أنصح مريح مريحه ممتع روعه روعة
+        شكرا شكراً مشكور سريع سريعه نظيف نظيفه انصح أنصح مريح مريحه ممتع روعه روعة طازج طازجه
+        رخيص لطيف لطيفه
         تحفه تحفة عظيم سعيد مبدع مميز مميزه محترم محترمين راقي طيب زين يجنن خرافي
         الحمدلله حبيت احب أحب عجبني يستاهل موفق ابداع متعاون لطيف""",
     "fa": """خوب عالی عالیه خوبه خوشمزه تازه ممنون مرسی سپاس سریع تمیز بهترین
         بهتر راضی راضیم عاشق دوست_داشتم پیشنهاد_میکنم مودب محترم گرم دلچسب شیک
         فوق_العاده بینظیر بی_نظیر لذیذ باکیفیت با_کیفیت ارزان مناسب خوشحال دمتون
-        دستتون_درد_نکنه قشنگ کامل مرتب زیبا حرفه_ای""",
+        دستتون_درد_نکنه قشنگ کامل مرتب زیبا حرفه_ای ارزون ارزونه""",
     "zh": """好 很好 不错 满意 喜欢 推荐 值得 漂亮 舒服 很快 干净 方便 好吃 优秀 完美 棒
         赞 超值 实惠 划算 热情 周到 耐心 新鲜 给力 感谢 谢谢 惊喜 精致 物美价廉 好评
-        挺好 还行 满分 靠谱 清晰 流畅 结实""",
+        挺好 还行 满分 靠谱 清晰 流畅 结实 挺快 真快 特别快 非常快 准时""",
 }
 _NEG = {
     "en": """bad terrible awful horrible worst poor disappointing disappointed hate hated
@@ -43,13 +44,14 @@ _NEG = {
     "ar": """سيء سيئ سيئه سيئة سئ زفت فاشل فاشله خايس خايسه وسخ وسخه متأخر متاخر تأخير تاخير
         بارد بارده غالي غاليه مقرف مقرفه اسوا أسوأ اسوء تعبان سرقه سرقة نصب حرامي
         مشكله مشكلة مشاكل خربان خربانه معطل ضعيف ضعيفه رديء ردئ مزعج ممل للاسف للأسف
-        خساره خسارة ندمت حرام قرف زباله زبالة كذاب مخيب""",
+        خساره خسارة ندمت حرام قرف زباله زبالة كذاب مخيب غلط خطأ خطا فشل بطيء بطئ معلق
+        متعطل عطلان خربت مكسور""",
     "fa": """بد بده افتضاح افتضاحه سرد دیر تاخیر تأخیر گران گرون کثیف خراب
         بی_کیفیت بیکیفیت بی_مزه بیمزه بدمزه ضعیف ناراضی متاسفانه متأسفانه
         بدترین بی_ادب شور سوخته مشکل اشتباه ناامید حیف کلاهبرداری
-        افتضاحی داغون کهنه زشت""",
+        افتضاحی داغون کهنه زشت کند کنده""",
     "zh": """差 很差 太差 不好 失望 垃圾 慢 太慢 贵 难吃 脏 坏 破 假货 退货 投诉 后悔 糟糕
-        烂 差劲 恶心 态度差 不满意 问题 毛病 坑 骗 没用 不值 一般 发霉 异味 卡顿 闪退""",
+        烂 差劲 恶心 态度差 不满意 问题 毛病 坑 骗 没用 不值 一般 发霉 异味 卡顿 闪退 不行 不太行""",
 }
 _NEGATORS = {
     "en": "not no never don't dont doesn't doesnt didn't didnt isn't isnt wasn't wasnt won't "
@@ -93,19 +95,21 @@ _IDIOMS_NEG = """
 rip off|ripoff|waste of money|waste of time|not worth|never again|no one answers|nobody answers|
 no one answered|nobody answered|no one responds|nobody responds|keeps crashing|keep crashing|
 still waiting|too expensive|way too expensive|costs a fortune|daylight robbery|never arrived|
-never came|no response|no reply|one star|zero stars|
+never came|no response|no reply|one star|zero stars|too high|so high|very high|price is high|
+prices are high|too much money|costs too much|overcharged|charged twice|double charged|
 مو مستاهل|ما يستاهل|مايستاهل|لا يستاهل|محد يرد|ما حد رد|ماحد رد|ما احد رد|محدش رد|محدش بيرد|
-لا احد يرد|غالي جدا|غالي مره|سعر خيالي|اسعار خياليه|سرقه|نصب واحتيال|ما وصل|لم يصل|ما رد|لم يرد|
+لا احد يرد|ما يرد|مايردون|ما يردون|ما ردوا|ماردوا|غالي جدا|غالي مره|يعلق|يهنق|ما يشتغل|مايشتغل|سعر خيالي|اسعار خياليه|سرقه|نصب واحتيال|ما وصل|لم يصل|ما رد|لم يرد|
 لن اكرر|ما راح اكررها|مارح اكرر|لن اعود|اخر مره|
 گرونه|خیلی گرون|گرون بود|قیمت بالا|قیمتش بالاست|ارزش نداره|ارزش نداشت|نمی ارزه|نمیارزه|
 پول دور ریختن|دیگه سفارش نمیدم|دیگه نمیخرم|کسی جواب نمیده|کسی جواب نداد|جواب ندادن|هیچکس جواب|
-نرسید|هنوز نرسیده|
+نرسید|هنوز نرسیده|دوبار کسر|دو بار کسر|پولم کسر|پولم رفت|
 太贵|不值|坑人|没人理|没人回复|没人管|再也不买|再也不会|一直闪退|老是闪退|骗人|等了很久|还没到|没收到
 """
 _IDIOMS_POS = """
 worth every penny|worth it|value for money|highly recommend|would recommend|five stars|
+cheap price|good price|low price|great price|fair price|reasonable price|great value|
 يستاهل كل ريال|يستاهل|انصح فيه|انصح به|
-می ارزه|میارزه|ارزش خرید داره|پیشنهاد میکنم|حتما بخرید|دمتون گرم|دستتون درد نکنه|
+می ارزه|میارزه|ارزش خرید داره|پیشنهاد میکنم|حتما بخرید|دمتون گرم|دستتون درد نکنه|به موقع|سر وقت|
 物超所值|值得购买|强烈推荐|五星好评|下次还来|还会再来|性价比高|性价比很高
 """
 
@@ -125,7 +129,11 @@ def idioms() -> tuple[re.Pattern[str], dict[str, int]]:
                 table[key] = sign
     parts = sorted(table, key=len, reverse=True)
     alts = "|".join(
-        re.escape(p) if "\u4e00" <= p[0] <= "\u9fff" else r"(?<!\w)" + re.escape(p) + r"(?!\w)"
+        re.escape(p)
+        if "\u4e00" <= p[0] <= "\u9fff"
+        else r"(?<!\w)(?:و)?" + re.escape(p) + r"(?!\w)"
+        if "\u0600" <= p[0] <= "\u06ff"
+        else r"(?<!\w)" + re.escape(p) + r"(?!\w)"
         for p in parts
     )
     return re.compile(alts), table
@@ -217,7 +225,9 @@ def polar_items(text: str) -> list[Polar]:
     pattern, table = idioms()
     covered: list[tuple[int, int]] = []
     for m in pattern.finditer(text):
-        out.append(Polar(table[m.group()], False, True, "idiom"))
+        phrase = m.group()
+        sign = table.get(phrase) or table.get(phrase[1:], 0)  # "ومحد يرد": with the conjunction
+        out.append(Polar(sign, False, True, "idiom"))
         covered.append(m.span())
     if covered:
         text = "".join(
@@ -244,6 +254,8 @@ def polar_items(text: str) -> list[Polar]:
         if pol is None:
             width = 1
             pol = words.get(tok)
+            if pol is None and "\u0600" <= tok[0] <= "\u06ff":
+                pol = _stem_lookup(tok, words)
         prefixed = False
         if pol is None and i + 1 < n:  # "دوست نداشتم": the second word negated by prefix
             m = _FA_NEG_PREFIX.match(tokens[i + 1])
@@ -284,6 +296,22 @@ def polar_items(text: str) -> list[Polar]:
     for m in _EMOTICONS.finditer(text):
         out.append(Polar(1 if m.group("pos") else -1, False, False, "emoji"))
     return out
+
+
+_SUFFIXES = ("هایی", "های", "ها", "یی", "ی", "ش", "ه", "ت", "م", "ات", "ين")
+
+
+def _stem_lookup(tok: str, words: dict[str, int]) -> int | None:
+    """An Arabic or Persian word found without its article or a suffix ("مشکلی", "الممتاز")."""
+    for cand in (tok[2:] if tok.startswith("ال") and len(tok) > 4 else "", tok):
+        if not cand:
+            continue
+        if cand != tok and cand in words:
+            return words[cand]
+        for suf in _SUFFIXES:
+            if cand.endswith(suf) and len(cand) - len(suf) >= 2 and cand[: -len(suf)] in words:
+                return words[cand[: -len(suf)]]
+    return None
 
 
 def polarity_features(text: str) -> list[str]:

@@ -9,7 +9,10 @@ margin:
     margin = (p_pos − p_neg) + RULE_WEIGHT · tanh(rule score)
 
 and the clause is positive above +MARGIN, negative below −MARGIN, neutral in
-between. A clause without polar words keeps the model's label. Aspects take
+between. Where the clause holds a negated polar word or an idiom, the rules
+alone decide (the model's margin is set aside): an n-gram model reads «بد نبود»,
+"not bad" or 「不好吃」 by its polar word. A clause without polar words keeps the
+model's label. Aspects take
 the polarity of the clause they are found in (`sada.text.pipeline`).
 """
 
@@ -18,20 +21,26 @@ from __future__ import annotations
 import math
 
 from sada.text.normalize import model_text
-from sada.text.polarity import rule_score
+from sada.text.polarity import polar_items
 from sada.text.sentiment import SentimentResult
 
 RULE_WEIGHT = 0.8
 MARGIN = 0.1
+NEGATION_MIN = 0.4
 
 
 def clause_result(result: SentimentResult, text: str) -> SentimentResult:
     """The clause's sentiment: `result` (the model's) corrected by its polar words."""
-    score, count = rule_score(model_text(text))
-    if not count:
+    items = polar_items(model_text(text))
+    if not items:
         return result
+    score = sum(p.value for p in items)
     scores = result.scores
     margin = scores.get("positive", 0.0) - scores.get("negative", 0.0)
+    if any(p.negated or p.kind == "idiom" for p in items) and abs(score) >= NEGATION_MIN:
+        # An n-gram model reads "بد نبود" / "not bad" / "不好吃" as its polar word;
+        # within a clause the scope of the negation (or the idiom) decides.
+        margin = 0.0
     combined = margin + RULE_WEIGHT * math.tanh(score)
     if combined > MARGIN:
         label = "positive"

@@ -100,7 +100,7 @@ def _add(spans: list[Span], text: str, start: int, end: int) -> None:
 
 _UNIT_SPLIT = {
     "en": re.compile(r"\s*[,;]\s*(?:and\s+)?|\s+and\s+|\s+while\s+"),
-    "ar": re.compile(r"\s*[,،;؛]\s*|\s+و\s+"),
+    "ar": re.compile(r"\s*[,،;؛]\s*|\s+و\s+|\s+(?=و\S)"),
     "fa": re.compile(r"\s*[,،;؛]\s*|\s+و\s+"),
     "zh": re.compile(r"[，,；;、]\s*|和"),
 }
