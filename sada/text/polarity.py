@@ -227,7 +227,9 @@ def polar_items(text: str) -> list[Polar]:
     for m in pattern.finditer(text):
         phrase = m.group()
         sign = table.get(phrase) or table.get(phrase[1:], 0)  # "ومحد يرد": with the conjunction
-        out.append(Polar(sign, False, True, "idiom"))
+        before = _WORD.findall(text[max(0, m.start() - 20) : m.start()])[-2:]
+        negated = any(t in negators for t in before) or text[max(0, m.start() - 2) : m.start()] in _ZH_NEG
+        out.append(Polar(sign, negated, True, "idiom"))
         covered.append(m.span())
     if covered:
         text = "".join(

@@ -1,0 +1,66 @@
+"""Clause polarity: negation scope, intensifiers, idioms and emoji in four languages."""
+
+from __future__ import annotations
+
+
+import pytest
+
+from sada.text.normalize import model_text
+from sada.text.polarity import rule_score
+from sada.text.rules import clause_result
+from sada.text.sentences import split_clauses
+from sada.text.sentiment import SentimentResult
+
+
+
+def score(text: str) -> float:
+    return rule_score(model_text(text))[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        ("غذا بد نبود", 1),  # Persian: negation after the word ("not bad")
+        ("از کیفیت راضی نبودم", -1),
+        ("دوست نداشتم", -1),  # negated verb by prefix
+        ("نمی‌ارزه", -1),
+        ("ماعجبنيش الاكل", -1),  # Egyptian ما...ش
+        ("الاكل مش حلو", -1),
+        ("لا أنصح به", -1),
+        ("这个不好吃", -1),
+        ("没有问题", 1),
+        ("not bad at all", 1),
+        ("it doesn't work and nobody answers", -1),
+        ("قیمت خیلی گرونه", -1),  # price idiom
+        ("way too expensive", -1),
+        ("😡😡", -1),
+        ("👍", 1),
+        (":)", 1),
+        (":(", -1),
+    ],
+)
+def test_polarity_with_negation_idioms_and_emoji(text: str, sign: int) -> None:
+    assert score(text) * sign > 0, (text, score(text))
+
+
+def test_intensifiers_make_words_stronger() -> None:
+    assert score("very good") > score("good") > 0
+    assert score("خیلی بد") < score("بد") < 0
+    assert score("非常好") > score("好") > 0
+
+
+def test_clause_rules_override_a_model_that_reads_the_polar_word() -> None:
+    model_says_negative = SentimentResult(
+        "negative", {"negative": 0.8, "neutral": 0.1, "positive": 0.1}, False, "m"
+    )
+    assert clause_result(model_says_negative, "کیفیتش بد نبود").label == "positive"
+    no_polar_words = clause_result(model_says_negative, "the parcel is at the door")
+    assert no_polar_words.label == "negative"
+
+
+def test_clauses_split_at_contrast_and_where_each_side_has_its_own_polarity() -> None:
+    assert split_clauses("great food, slow delivery", "en") == ["great food", "slow delivery"]
+    assert split_clauses("الاكل لذيذ بس التوصيل متأخر", "ar") == ["الاكل لذيذ", "التوصيل متأخر"]
+    assert split_clauses("质量很好，物流太慢", "zh") == ["质量很好", "物流太慢"]
+    whole = "the delivery, which took an hour, was cold"
+    assert split_clauses(whole, "en") == [whole]
