@@ -102,13 +102,13 @@ def score_spans(
                 c = counts.setdefault(key, {"gold": 0, "found": 0, "hit": 0, "correct": 0})
                 c["gold"] += len(gold)
                 c["found"] += len(pred)
-                c["hit"] += sum(1 for g in gold if any(_overlap(g, p) >= 0.5 * (g[1] - g[0]) for p in pred))
+                c["hit"] += sum(
+                    1 for g in gold if any(_overlap(g, p) >= 0.5 * (g[1] - g[0]) for p in pred)
+                )
                 c["correct"] += sum(
                     1
                     for p in pred
-                    if any(
-                        _overlap(g, p) >= 0.5 * min(g[1] - g[0], p[1] - p[0]) for g in gold
-                    )
+                    if any(_overlap(g, p) >= 0.5 * min(g[1] - g[0], p[1] - p[0]) for g in gold)
                 )
     out = {}
     for key, c in sorted(counts.items()):
@@ -125,7 +125,9 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
 _NEGATION = {
     "en": re.compile(r"(?i)\b(?:not|no|never|nothing|nobody|none|cannot|\w+n't)\b"),
     "ar": re.compile(r"(?<!\w)(?:ما|لا|لم|لن|ليس|ليست|مش|مو|مب|مافي|مفيش|غير|بدون|ما\w+ش)(?!\w)"),
-    "fa": re.compile(r"(?<!\w)(?:نه|نیست\w*|نبود\w*|نمی\S*|ن(?:دار|کرد|شد|خواه|داشت|رسید)\w*|هیچ|بدون)(?!\w)"),
+    "fa": re.compile(
+        r"(?<!\w)(?:نه|نیست\w*|نبود\w*|نمی\S*|ن(?:دار|کرد|شد|خواه|داشت|رسید)\w*|هیچ|بدون)(?!\w)"
+    ),
     "zh": re.compile(r"不|没|別|别|无|無|未"),
 }
 _CONTRAST = re.compile(
@@ -159,9 +161,7 @@ def slices_of(e: Example) -> list[str]:
     return out
 
 
-def evaluate_slices(
-    examples: Sequence[Example], proba_for: Proba
-) -> dict[str, dict[str, Any]]:
+def evaluate_slices(examples: Sequence[Example], proba_for: Proba) -> dict[str, dict[str, Any]]:
     """Scores per slice (a text may be in several), with the same rules as per file."""
     by_lang: dict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(examples):

@@ -86,7 +86,6 @@ _SSN = re.compile(r"(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?
 _PHONE_HINT = re.compile(r"\d[\d\s().\-]{6,}\d")
 
 
-
 @dataclass(frozen=True)
 class PiiItem:
     type: str
@@ -272,7 +271,12 @@ def _not_a_phone(text: str, start: int, end: int) -> bool:
     raw = text[start:end]
     digits = re.sub(r"\D", "", raw)
     bare = raw == digits and not text[max(0, start - 1) : start].strip("+")
-    return bare and len(digits) in (8, 12, 13, 14) and not digits.startswith("0") and ean.is_valid(digits)
+    return (
+        bare
+        and len(digits) in (8, 12, 13, 14)
+        and not digits.startswith("0")
+        and ean.is_valid(digits)
+    )
 
 
 def _classify_digits(raw: str) -> tuple[str, str] | None:

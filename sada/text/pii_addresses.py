@@ -48,9 +48,23 @@ _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"
 def _patterns() -> dict[str, re.Pattern[str]]:
     # A component: a cue word followed by a name or number (1-3 words), commas between.
     arfa_component = (
-        r"(?:(?:" + _FA_PARTS + "|" + _AR_PARTS + r")\s*[:：]?\s*(?:" + _NUM + r"|"
-        + _WORD_AR + r")(?:\s+(?:" + _NUM + r"|(?!(?:" + _FA_PARTS + "|" + _AR_PARTS + r")\b)"
-        + _WORD_AR + r")){0,2})"
+        r"(?:(?:"
+        + _FA_PARTS
+        + "|"
+        + _AR_PARTS
+        + r")\s*[:：]?\s*(?:"
+        + _NUM
+        + r"|"
+        + _WORD_AR
+        + r")(?:\s+(?:"
+        + _NUM
+        + r"|(?!(?:"
+        + _FA_PARTS
+        + "|"
+        + _AR_PARTS
+        + r")\b)"
+        + _WORD_AR
+        + r")){0,2})"
     )
     arfa = re.compile(
         r"(?<!\w)" + arfa_component + r"(?:\s*[,،\-]?\s*" + arfa_component + r")*"

@@ -94,10 +94,79 @@ _FA_FAMILY = re.compile(r"^[\u0600-\u06ff]{2,}(?:ی|زاده|پور|یان|ان|
 _AR_FAMILY = re.compile(r"^(?:ال[\u0600-\u06ff]{3,}|[\u0600-\u06ff]{3,}ي)$")
 _STOP_AFTER_CUE = {
     fold_for_search(w)
-    for w in """هستم هست بود است هستند و یا که از به با در برای را می ما من شما او
-    هو هي انا أنا كان كانت في من على الى إلى عن مع و او أو لا ما كل هذا هذه ذلك the a an
-    خیلی بسیار واقعا هم جدا جداً كثير قال قالت گفت گفتند لطفا شكرا ممنون
-    and or not here there very so happy sorry glad calling writing going""".split()
+    for w in [
+        "هستم",
+        "هست",
+        "بود",
+        "است",
+        "هستند",
+        "و",
+        "یا",
+        "که",
+        "از",
+        "به",
+        "با",
+        "در",
+        "برای",
+        "را",
+        "می",
+        "ما",
+        "من",
+        "شما",
+        "او",
+        "هو",
+        "هي",
+        "انا",
+        "أنا",
+        "كان",
+        "كانت",
+        "في",
+        "من",
+        "على",
+        "الى",
+        "إلى",
+        "عن",
+        "مع",
+        "و",
+        "او",
+        "أو",
+        "لا",
+        "ما",
+        "كل",
+        "هذا",
+        "هذه",
+        "ذلك",
+        "the",
+        "a",
+        "an",
+        "خیلی",
+        "بسیار",
+        "واقعا",
+        "هم",
+        "جدا",
+        "جداً",
+        "كثير",
+        "قال",
+        "قالت",
+        "گفت",
+        "گفتند",
+        "لطفا",
+        "شكرا",
+        "ممنون",
+        "and",
+        "or",
+        "not",
+        "here",
+        "there",
+        "very",
+        "so",
+        "happy",
+        "sorry",
+        "glad",
+        "calling",
+        "writing",
+        "going",
+    ]
 }
 
 
@@ -117,16 +186,26 @@ def gazetteer() -> tuple[set[str], set[str], set[str], tuple[str, ...]]:
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
     en = re.compile(
-        r"(?i:(?<![\w])(?:" + _CUES_BEFORE["en"] + r"))\s+(?P<name>" + _EN_NAME
-        + r"(?:\s+(?:[A-Z]\.\s*)?" + _EN_NAME + r"){0,2})"
+        r"(?i:(?<![\w])(?:"
+        + _CUES_BEFORE["en"]
+        + r"))\s+(?P<name>"
+        + _EN_NAME
+        + r"(?:\s+(?:[A-Z]\.\s*)?"
+        + _EN_NAME
+        + r"){0,2})"
     )
     arfa = re.compile(
         r"(?<!\w)(?:" + _CUES_BEFORE["ar"] + "|" + _CUES_BEFORE["fa"] + r")\s*[:：]?\s*"
         r"(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,2})"
     )
     arfa_weak = re.compile(
-        r"(?<!\w)(?:" + _WEAK_CUES_ARFA + r")\s*[:：]?\s*(?P<name>" + _AR_WORD
-        + r"(?:\s+" + _AR_WORD + r")?)"
+        r"(?<!\w)(?:"
+        + _WEAK_CUES_ARFA
+        + r")\s*[:：]?\s*(?P<name>"
+        + _AR_WORD
+        + r"(?:\s+"
+        + _AR_WORD
+        + r")?)"
     )
     surnames = "|".join(gazetteer()[3])
     zh_after_cue = re.compile(
@@ -166,7 +245,10 @@ def _trim_arfa(name: str) -> str:
 def _name_like(word: str, known: set[str]) -> bool:
     """A known given name, or a Persian / Arabic family-name form."""
     return fold_for_search(word) in known or bool(
-        _FA_FAMILY.match(word) and len(word) >= 5 or _AR_FAMILY.match(word) and word.startswith("ال")
+        _FA_FAMILY.match(word)
+        and len(word) >= 5
+        or _AR_FAMILY.match(word)
+        and word.startswith("ال")
     )
 
 
@@ -214,8 +296,10 @@ def find_names(text: str) -> list[tuple[int, int]]:
         second = words[1]
         if second in ("بن", "ابن", "بنت") and len(words) > 2:
             add(m.start("name"), m.end("name"))
-        elif _FA_FAMILY.match(second) or _AR_FAMILY.match(second) or (
-            fold_for_search(second) in unambiguous
+        elif (
+            _FA_FAMILY.match(second)
+            or _AR_FAMILY.match(second)
+            or (fold_for_search(second) in unambiguous)
         ):
             add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(second))
     for key in ("zh_cue", "zh_title"):

@@ -74,8 +74,33 @@ def _fold(word: str) -> str:
 # word flips it. Negated verbs carry the prefix ن / نمی ("نپسندیدم", "نمی‌ارزه").
 _FA_POST_NEGATORS = frozenset(
     _fold(w)
-    for w in """نبود نبودم نبودن نبودند نبودش نیست نیستش نیستم نیستن نیستند نشد نشده نمیشه
-    نمی_شه نمیشد نداشت نداشتم نداره ندارد نداشتن نکرد نکردم نمیکنم نمیکنه نبوده""".split()
+    for w in [
+        "نبود",
+        "نبودم",
+        "نبودن",
+        "نبودند",
+        "نبودش",
+        "نیست",
+        "نیستش",
+        "نیستم",
+        "نیستن",
+        "نیستند",
+        "نشد",
+        "نشده",
+        "نمیشه",
+        "نمی_شه",
+        "نمیشد",
+        "نداشت",
+        "نداشتم",
+        "نداره",
+        "ندارد",
+        "نداشتن",
+        "نکرد",
+        "نکردم",
+        "نمیکنم",
+        "نمیکنه",
+        "نبوده",
+    ]
 )
 _FA_NEG_PREFIX = re.compile(r"^(?:نمی|ن)(?=\w{3,})")
 # Egyptian / Levantine / Gulf circumfix negation: ما + verb + ش ("ماعجبنيش").
@@ -84,9 +109,39 @@ _AR_CIRCUMFIX = re.compile(r"^ما(\w{3,})ش$")
 # Words that make the next polar word stronger (or, for "اصلا"/"at all", mark emphasis).
 _INTENSIFIERS = frozenset(
     _fold(w)
-    for w in """very so really too extremely super totally absolutely incredibly highly truly
-    جدا جداً كثير كتير مره مرة وايد خالص اوي قوي تماما للغايه
-    خیلی بسیار واقعا کاملا خیلیی فوق_العاده زیادی شدیدا""".split()
+    for w in [
+        "very",
+        "so",
+        "really",
+        "too",
+        "extremely",
+        "super",
+        "totally",
+        "absolutely",
+        "incredibly",
+        "highly",
+        "truly",
+        "جدا",
+        "جداً",
+        "كثير",
+        "كتير",
+        "مره",
+        "مرة",
+        "وايد",
+        "خالص",
+        "اوي",
+        "قوي",
+        "تماما",
+        "للغايه",
+        "خیلی",
+        "بسیار",
+        "واقعا",
+        "کاملا",
+        "خیلیی",
+        "فوق_العاده",
+        "زیادی",
+        "شدیدا",
+    ]
 )
 _ZH_INTENSIFIERS = ("非常", "特别", "十分", "超级", "太", "很", "超", "真", "挺", "好", "极")
 
@@ -228,7 +283,9 @@ def polar_items(text: str) -> list[Polar]:
         phrase = m.group()
         sign = table.get(phrase) or table.get(phrase[1:], 0)  # "ومحد يرد": with the conjunction
         before = _WORD.findall(text[max(0, m.start() - 20) : m.start()])[-2:]
-        negated = any(t in negators for t in before) or text[max(0, m.start() - 2) : m.start()] in _ZH_NEG
+        negated = (
+            any(t in negators for t in before) or text[max(0, m.start() - 2) : m.start()] in _ZH_NEG
+        )
         out.append(Polar(sign, negated, True, "idiom"))
         covered.append(m.span())
     if covered:
@@ -260,17 +317,17 @@ def polar_items(text: str) -> list[Polar]:
                 pol = _stem_lookup(tok, words)
         prefixed = False
         if pol is None and i + 1 < n:  # "دوست نداشتم": the second word negated by prefix
-            m = _FA_NEG_PREFIX.match(tokens[i + 1])
-            if m is not None:
-                pol = words.get(f"{tok} {tokens[i + 1][m.end() :]}")
+            pm = _FA_NEG_PREFIX.match(tokens[i + 1])
+            if pm is not None:
+                pol = words.get(f"{tok} {tokens[i + 1][pm.end() :]}")
                 if pol is not None:
                     out.append(Polar(1 if pol > 0 else -1, True, abs(pol) > 1))
                     skip = 1
                     continue
         if pol is None:
-            m = _FA_NEG_PREFIX.match(tok)
-            if m is not None:
-                rest = tok[m.end() :]
+            pm = _FA_NEG_PREFIX.match(tok)
+            if pm is not None:
+                rest = tok[pm.end() :]
                 pol = words.get(rest) or words.get("می" + rest)
                 prefixed = pol is not None
             if pol is None:
@@ -284,9 +341,14 @@ def polar_items(text: str) -> list[Polar]:
         before = tokens[max(0, i - 3) : i]
         after = tokens[i + width : i + width + 2]
         negated = prefixed or any(t in negators for t in before)
-        if not negated and after and (after[0] in _FA_POST_NEGATORS or (
-            len(after) > 1 and after[1] in _FA_POST_NEGATORS and after[0] not in words
-        )):
+        if (
+            not negated
+            and after
+            and (
+                after[0] in _FA_POST_NEGATORS
+                or (len(after) > 1 and after[1] in _FA_POST_NEGATORS and after[0] not in words)
+            )
+        ):
             negated = True
         strong = abs(pol) > 1 or bool(before and before[-1] in _INTENSIFIERS)
         out.append(Polar(1 if pol > 0 else -1, negated, strong))

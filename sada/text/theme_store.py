@@ -225,7 +225,9 @@ def rename_theme(session: Session, theme_id: int, label: str) -> TextTheme:
     theme = _get(session, theme_id)
     label = " ".join(label.split())
     if len(label) > MAX_LABEL:
-        raise Invalid(f"a theme name has at most {MAX_LABEL} characters", details={"field": "label"})
+        raise Invalid(
+            f"a theme name has at most {MAX_LABEL} characters", details={"field": "label"}
+        )
     theme.custom_label = label or None
     session.flush()
     return theme

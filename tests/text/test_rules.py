@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from sada.text.normalize import model_text
@@ -10,7 +9,6 @@ from sada.text.polarity import rule_score
 from sada.text.rules import clause_result
 from sada.text.sentences import split_clauses
 from sada.text.sentiment import SentimentResult
-
 
 
 def score(text: str) -> float:
