@@ -4,7 +4,8 @@
     python bench/text.py             # larger samples
 
 Measures, on a synthetic mixed corpus in Arabic, Persian, Chinese and English
-(short chat lines to multi-sentence reviews, some with PII, emoji, URLs):
+(short chat lines to multi-sentence reviews, some with PII — phones, names,
+addresses — emoji, URLs, traditional Chinese):
 
 - language + whole-text sentiment (the fast path), texts per second per core;
 - the full pipeline without embeddings (PII, sentences, clause sentiment, aspects);
@@ -36,15 +37,19 @@ FRAGMENTS = {
     "en": ["the delivery was late", "the food was great", "customer support never answered",
            "I love this app", "the price is too high for what you get", "thanks for the quick help",
            "the package arrived damaged", "staff were friendly and polite", "login keeps failing",
-           "call me at +1 415 555 2671", "worst experience ever 😡", "ok", "see https://example.com/o/1"],
+           "call me at +1 415 555 2671", "worst experience ever 😡", "ok", "see https://example.com/o/1",
+           "my name is Sarah Johnson", "send it to 55 Oak Lane, Boston, MA 02108", "order 4006381333931"],
     "ar": ["التوصيل كان متأخر", "الأكل لذيذ جدا", "خدمة العملاء ممتازة", "التطبيق يعلق كل مرة",
            "السعر غالي", "شكرا على سرعة الرد", "الطلب وصل ناقص", "الموظف كان محترم",
-           "رقمي 0501234567", "والله تجربة سيئة", "تمام", "ما رد علي احد"],
+           "رقمي 0501234567", "والله تجربة سيئة", "تمام", "ما رد علي احد",
+           "اسمي أحمد الشمري", "شارع التحلية، مبنى 12"],
     "fa": ["ارسال خیلی دیر بود", "غذا خوشمزه بود", "پشتیبانی جواب نداد", "اپلیکیشن خیلی خوبه",
            "قیمت گرونه", "ممنون از پیک", "بسته خراب رسید", "برخورد پرسنل عالی بود",
-           "شماره من ۰۹۱۲۳۴۵۶۷۸۹", "اصلا راضی نبودم", "مرسی", "کیفیت افتضاح بود"],
+           "شماره من ۰۹۱۲۳۴۵۶۷۸۹", "اصلا راضی نبودم", "مرسی", "کیفیت افتضاح بود",
+           "آقای رضا محمدی", "خیابان ولیعصر، کوچه ۱۲، پلاک ۳۴", "بد نبود"],
     "zh": ["快递太慢了", "质量很好", "客服态度很差", "这个应用很好用", "价格有点贵", "谢谢你们",
-           "包装破损", "服务员很热情", "电话13812345678", "再也不买了", "不错", "性价比很高"],
+           "包装破损", "服务员很热情", "电话13812345678", "再也不买了", "不错", "性价比很高",
+           "我叫王小明", "北京市朝阳区建国路88号", "服務很好"],
 }  # fmt: skip
 JOIN = {"en": [". ", " but ", ", ", "! "], "ar": [". ", " لكن ", "، ", "! "],
         "fa": [". ", " ولی ", "، ", "! "], "zh": ["。", "，但是", "，", "！"]}  # fmt: skip

@@ -1,5 +1,6 @@
 """Print the model card's score tables (markdown) from docs/text/sentiment-metrics.json
-and the embedding head's metadata. Run after train_sentiment.py / text_train_embedding_head.py."""
+and the embedding head's metadata. Run after train_sentiment.py and
+text_train_embedding_head.py."""
 
 from __future__ import annotations
 
@@ -7,40 +8,65 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+LANGS = ("ar", "fa", "zh", "en")
+
+
+def pcf(r: dict) -> str:
+    return ", ".join(f"{k[:3]} {v:.3f}" for k, v in r["per_class_f1"].items())
 
 
 def main() -> None:
     metrics = json.loads((ROOT / "docs" / "text" / "sentiment-metrics.json").read_text())
-    print("| language | source (15% held out) | n | accuracy | macro-F1 | per-class F1 |")
+    print("### Held-out data sets (never trained on), fast path (TF-IDF model alone)\n")
+    print("| language | held-out set | n | accuracy | macro-F1 | per-class F1 |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for lang in ("ar", "fa", "zh", "en"):
-        if lang not in metrics:
-            continue
-        for src, r in metrics[lang]["dev"].items():
-            pcf = ", ".join(f"{k[:3]} {v:.3f}" for k, v in r["per_class_f1"].items())
+    for lang in LANGS:
+        for src, r in metrics.get(lang, {}).get("heldout", {}).items():
             print(
-                f"| {lang} | {src} | {r['n']} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} | {pcf} |"
+                f"| {lang} | {src} | {r['n']} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} | {pcf(r)} |"
             )
-        a = metrics[lang]["dev_all"]
+    print("\n### In-domain: 15% held out of each training set\n")
+    print("| language | training set (15% held out) | n | accuracy | macro-F1 | per-class F1 |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for lang in LANGS:
+        m = metrics.get(lang)
+        if not m:
+            continue
+        for src, r in m["dev"].items():
+            print(
+                f"| {lang} | {src} | {r['n']} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} | {pcf(r)} |"
+            )
+        a = m["dev_all"]
         print(
             f"| {lang} | **all** | {a['n']} | {a['accuracy']:.3f} | {a['macro_f1']:.3f} | "
-            f"T={metrics[lang]['temperature']}, ECE={metrics[lang]['ece']} |"
+            f"T={m['temperature']}, neutral band {m.get('neutral_below', 0)}, ECE={m['ece']} |"
         )
-    print()
-    print("| language | held-out source (model trained on the others) | n | accuracy | macro-F1 |")
-    print("| --- | --- | --- | --- | --- |")
-    for lang in ("ar", "fa", "en"):
-        for src, r in metrics.get(lang, {}).get("cross_domain", {}).items():
+    rows = [
+        (lang, src, r)
+        for lang in LANGS
+        for src, r in metrics.get(lang, {}).get("cross_domain", {}).items()
+    ]
+    if rows:
+        print("\n### Leave one training set out\n")
+        print("| language | left-out set (model trained on the others) | n | accuracy | macro-F1 |")
+        print("| --- | --- | --- | --- | --- |")
+        for lang, src, r in rows:
             print(f"| {lang} | {src} | {r['n']} | {r['accuracy']:.3f} | {r['macro_f1']:.3f} |")
     head = ROOT / "sada" / "text" / "models_data" / "sentiment_head.json"
     if head.exists():
         meta = json.loads(head.read_text())
-        print()
-        print("| language | ensemble weight w | source | accuracy | macro-F1 |")
-        print("| --- | --- | --- | --- | --- |")
-        for lang, r in meta.get("dev_scores", {}).items():
-            for src, (acc, f1) in r["dev"].items():
-                print(f"| {lang} | {r['weight']} | {src} | {acc:.3f} | {f1:.3f} |")
+        print("\n### Ensemble with the embedding head (report half of each held-out set)\n")
+        print(
+            "| language | w | held-out set | n | TF-IDF acc / macro-F1 | ensemble acc / macro-F1 |"
+        )
+        print("| --- | --- | --- | --- | --- | --- |")
+        for lang, r in meta.get("heldout_scores", {}).items():
+            for src, s in r["report_half"].items():
+                print(
+                    f"| {lang} | {r['weight']} | {src} | {s['n']} | "
+                    f"{s['tfidf'][0]:.3f} / {s['tfidf'][1]:.3f} | "
+                    f"{s['ensemble'][0]:.3f} / {s['ensemble'][1]:.3f} |"
+                )
 
 
 if __name__ == "__main__":
