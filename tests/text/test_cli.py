@@ -49,22 +49,30 @@ def test_evaluate_binary_and_three_class(tmp_path: Path) -> None:
         {"text": "terrible, broken after a day", "label": "negative", "lang": "en"},
         {"text": "خیلی خوشمزه بود ممنون", "label": "positive", "lang": "fa"},
         {"text": "افتضاح بود، سرد و بی کیفیت", "label": "negative", "lang": "fa"},
+        {"text": "not happy at all", "label": "negative", "lang": "en"},
+        {"text": "😍😍", "label": "positive", "lang": "en"},
     ]
     path = write_jsonl(tmp_path / "binary.jsonl", rows)
     result = runner.invoke(app, ["evaluate", str(path), "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    data = report["groups"]
     assert set(data) == {"en", "fa"}
+    # slices: the negation and the emoji rows
+    assert report["slices"]["negation"]["n"] == 1
+    assert report["slices"]["emoji"]["n"] == 1 and report["slices"]["emoji-only"]["n"] == 1
     for lang in ("en", "fa"):
         assert (
-            data[lang]["n"] == 2 and data[lang]["accuracy"] == 1.0 and data[lang]["macro_f1"] == 1.0
+            data[lang]["n"] == (4 if lang == "en" else 2)
+            and data[lang]["accuracy"] == 1.0
+            and data[lang]["macro_f1"] == 1.0
         )
         assert set(data[lang]["per_class_f1"]) == {"negative", "positive"}  # binary file: 2 classes
     three = write_jsonl(
         tmp_path / "three.jsonl",
         rows + [{"text": "the store opens at 9", "label": "neutral", "lang": "en"}],
     )
-    data = json.loads(runner.invoke(app, ["evaluate", str(three), "--json"]).stdout)
+    data = json.loads(runner.invoke(app, ["evaluate", str(three), "--json"]).stdout)["groups"]
     assert set(data["en"]["per_class_f1"]) == {"negative", "neutral", "positive"}
     human = runner.invoke(app, ["evaluate", str(path)])
     assert "confusion" in human.stdout and "macro-F1" in human.stdout
