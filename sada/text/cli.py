@@ -228,11 +228,16 @@ def train(
     """
     import time
 
+    from sada.text.dedupe import dedupe_examples
     from sada.text.features import FeatureConfig
     from sada.text.sentiment import load_model
     from sada.text.training import fine_tune, read_jsonl, train_linear
 
     examples = read_jsonl(file)
+    before = len(examples)
+    examples = dedupe_examples(examples)
+    if len(examples) < before:
+        console.print(f"{before - len(examples)} near-duplicate or conflicting examples left out")
     langs = [lang] if lang else sorted({e.lang for e in examples})
     for code in langs:
         items = [e for e in examples if e.lang == code]

@@ -14,7 +14,8 @@ set (training texts that near-duplicate any evaluation text are dropped) and by
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Protocol, TypeVar
 
 from sada.text.normalize import fold_for_search, to_simplified
 
@@ -23,6 +24,14 @@ _MENTION = re.compile(r"(?<![\w@])@\w+")
 _RT = re.compile(r"^\s*rt\b", re.IGNORECASE)
 _NON_LETTER = re.compile(r"[\W\d_]+")
 PREFIX = 40
+
+
+class Labelled(Protocol):
+    text: str
+    label: str
+
+
+T = TypeVar("T", bound=Labelled)
 
 
 def letters_key(text: str) -> str:
@@ -57,3 +66,21 @@ class Deduper:
 
     def seen(self, text: str) -> bool:
         return any(k in self.keys for k in near_dup_keys(text))
+
+
+def dedupe_examples(examples: Sequence[T]) -> list[T]:
+    """First copy of each near-duplicate group (objects with `.text` and `.label`);
+    groups whose copies disagree on the label are left out entirely."""
+    labels: dict[str, set[str]] = {}
+    for e in examples:
+        for k in near_dup_keys(e.text):
+            labels.setdefault(k, set()).add(e.label)
+    seen: set[str] = set()
+    out: list[T] = []
+    for e in examples:
+        keys = near_dup_keys(e.text)
+        if any(len(labels[k]) > 1 for k in keys) or (keys and any(k in seen for k in keys)):
+            continue
+        seen.update(keys)
+        out.append(e)
+    return out
