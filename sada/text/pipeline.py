@@ -37,7 +37,7 @@ from sada.text.lexicons import (
 )
 from sada.text.normalize import clean, normalize
 from sada.text.pii import find_pii, redact
-from sada.text.rules import clause_result
+from sada.text.rules import clause_result, symbols_result
 from sada.text.sentences import split_clauses, split_sentences
 from sada.text.sentiment import (
     LABELS,
@@ -163,6 +163,8 @@ class TextPipeline:
         for lang, idx in by_lang.items():
             results = self.sentiment.predict(lang, [cleaned[i] for i in idx])
             for i, res in zip(idx, results, strict=True):
+                if not any(ch.isalpha() for ch in cleaned[i]):
+                    res = symbols_result(cleaned[i], res.model)
                 out[i] = {
                     "language": langs[i].language,
                     "script": langs[i].script,
@@ -256,7 +258,8 @@ class TextPipeline:
             results = self.sentiment.predict(lang, texts)
             for (doc, kind, si, ci), res in zip(items, results, strict=True):
                 if kind == "doc":
-                    doc["sentiment"] = res if doc["has_text"] else neutral_result(res.model)
+                    # No letters: emoji and emoticons alone say it (😡, 👍, :( ...).
+                    doc["sentiment"] = res if doc["has_text"] else symbols_result(doc["raw"])
                 elif kind == "sent":
                     doc["sentences"][si]["sentiment"] = res
                 else:

@@ -54,3 +54,17 @@ def clause_result(result: SentimentResult, text: str) -> SentimentResult:
         uncertain=abs(combined) < 2 * MARGIN,
         model=result.model + "+rules",
     )
+
+
+def symbols_result(text: str, model: str = "rules") -> SentimentResult:
+    """Sentiment of a text without letters (emoji, emoticons): their polarity, else neutral."""
+    score = sum(p.value for p in polar_items(model_text(text)) if p.kind == "emoji")
+    if not score:
+        return SentimentResult(
+            "neutral", {"negative": 0.0, "neutral": 1.0, "positive": 0.0}, True, model
+        )
+    strength = round(0.5 + 0.4 * math.tanh(abs(score)), 4)
+    rest = round((1.0 - strength) / 2, 4)
+    label = "positive" if score > 0 else "negative"
+    other = "negative" if score > 0 else "positive"
+    return SentimentResult(label, {label: strength, "neutral": rest, other: rest}, False, model)

@@ -62,3 +62,14 @@ def test_clauses_split_at_contrast_and_where_each_side_has_its_own_polarity() ->
     assert split_clauses("质量很好，物流太慢", "zh") == ["质量很好", "物流太慢"]
     whole = "the delivery, which took an hour, was cold"
     assert split_clauses(whole, "en") == [whole]
+
+
+def test_emoji_only_texts_take_the_emoji_polarity_on_both_paths() -> None:
+    from sada.text.pipeline import TextPipeline
+
+    pipeline = TextPipeline(embedder=False)
+    cases = {"😍😍": "positive", "😡": "negative", "👍": "positive", "💔": "negative",
+             "😭😭😭": "negative", ":)": "positive", ":(": "negative", "…": "neutral"}  # fmt: skip
+    for text, label in cases.items():
+        assert pipeline.analyze(text)["sentiment"]["label"] == label, text
+        assert pipeline.language_and_sentiment([text])[0]["sentiment"]["label"] == label, text
