@@ -194,6 +194,29 @@ def idioms() -> tuple[re.Pattern[str], dict[str, int]]:
     return re.compile(alts), table
 
 
+@lru_cache(maxsize=1)
+def _idiom_starts() -> tuple[frozenset[str], frozenset[str]]:
+    """First words of the word idioms (also with و attached) and first characters of
+    the Chinese ones: a text holding none of them holds no idiom."""
+    _pattern, table = idioms()
+    words: set[str] = set()
+    han: set[str] = set()
+    for phrase in table:
+        if "\u4e00" <= phrase[0] <= "\u9fff":
+            han.add(phrase[0])
+        else:
+            first = phrase.split()[0]
+            words.update({first, "و" + first})
+    return frozenset(words), frozenset(han)
+
+
+def _may_hold_idiom(text: str, tokens: list[str]) -> bool:
+    words, han = _idiom_starts()
+    if any(w in words for w in tokens):
+        return True
+    return any(ch in han for ch in text if "\u4e00" <= ch <= "\u9fff")
+
+
 # Emoji and emoticons carry sentiment the same way in every language.
 _EMOJI_POS = set(
     "😀😁😂😃😄😅😆😊😇😍😘😗😙😚😋😛😜😝😎🤩🥰🥳🤗👍👌👏🙌💯🔥❤💙💚💛💜🧡🤍🤎💕💖💗💓💞💝"
@@ -279,7 +302,9 @@ def polar_items(text: str) -> list[Polar]:
     out: list[Polar] = []
     pattern, table = idioms()
     covered: list[tuple[int, int]] = []
-    for m in pattern.finditer(text):
+    tokens = _WORD.findall(text)
+    matches = pattern.finditer(text) if _may_hold_idiom(text, tokens) else ()
+    for m in matches:
         phrase = m.group()
         sign = table.get(phrase) or table.get(phrase[1:], 0)  # "ومحد يرد": with the conjunction
         before = _WORD.findall(text[max(0, m.start() - 20) : m.start()])[-2:]
@@ -292,7 +317,7 @@ def polar_items(text: str) -> list[Polar]:
         text = "".join(
             " " if any(a <= i < b for a, b in covered) else ch for i, ch in enumerate(text)
         )
-    tokens = _WORD.findall(text)
+        tokens = _WORD.findall(text)
     n = len(tokens)
     skip = 0
     for i, tok in enumerate(tokens):

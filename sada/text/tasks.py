@@ -9,7 +9,6 @@ from typing import Any
 from sada.db.engine import Database
 from sada.events import publish
 from sada.jobs.registry import handler
-from sada.text.theme_store import run_discovery
 
 log = logging.getLogger(__name__)
 
@@ -54,5 +53,9 @@ def themes_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) 
     """Discover the workspace's themes since {"since": ISO datetime} and keep them."""
     if workspace_id is None:
         raise ValueError("text.themes needs a workspace")
+    # Imported here, like the analysis above: the handler registry imports this module in
+    # every worker, and theme discovery pulls in numpy, scipy and the text models.
+    from sada.text.theme_store import run_discovery
+
     since = payload.get("since")
     run_discovery(db, workspace_id, since=datetime.fromisoformat(since) if since else None)
