@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sada.text.embeddings import get_embedder  # noqa: E402
+from sada.text.pipeline import TextPipeline  # noqa: E402
 from sada.text.sentiment import load_head  # noqa: E402
 from sada.text.themes import discover_themes  # noqa: E402
 
@@ -76,7 +77,14 @@ def main() -> None:
     rows = [(subj, pol, lang, t) for (subj, pol), items in TEXTS.items() for lang, t in items]
     texts = [r[3] for r in rows]
     vecs = embedder.embed(texts)
-    for name, directions in (("as embedded", None), ("sentiment removed", head.coef)):
+    # the polarity the pipeline gives each text (what a workspace run passes)
+    pipeline = TextPipeline(embedder=False)
+    said = [r["sentiment"]["label"] for r in pipeline.language_and_sentiment(texts)]
+    variants = (
+        ("as embedded", None, None),
+        ("sentiment removed (head directions and this set's axis)", head.coef, said),
+    )
+    for name, directions, sentiments in variants:
         themes = discover_themes(
             texts,
             vecs,
@@ -84,6 +92,7 @@ def main() -> None:
             k=4,
             center=head.center,
             sentiment_directions=directions,
+            sentiments=sentiments,
         )
         labels = np.zeros(len(texts), dtype=int)
         for j, t in enumerate(themes):

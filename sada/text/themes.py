@@ -2,10 +2,11 @@
 
 `discover_themes(texts, vectors, ...)` is pure:
 
-1. **Subject, not sentiment.** Embeddings are centred, and the directions the
-   sentiment head reads (`EmbeddingHead.coef`) are projected out, so "delivery
-   was late" and "delivery was quick" land together and "great food" and
-   "great delivery" do not.
+1. **Subject, not sentiment or language.** Embeddings are centred, the
+   directions the sentiment head reads (`EmbeddingHead.coef`) are projected out,
+   and each language's mean is subtracted from its texts, so "delivery was late"
+   and «ارسال خیلی دیر بود» land together, and "great food" and "great delivery"
+   do not.
 2. **Clusters**: spherical k-means (k-means++ seeding, cosine).
 3. **Labels**: the one or two word sequences (one to three words; in Chinese,
    jieba words and pairs of them) most over-represented in the cluster compared
@@ -104,6 +105,28 @@ def _polar_words() -> frozenset[str]:
     return frozenset({fold_for_search(w) for w in words} | {t for t, _ in zh_terms})
 
 
+def center_by_language(x: np.ndarray, languages: Sequence[str], min_count: int = 3) -> np.ndarray:
+    """Each language's mean subtracted from its rows: multilingual embeddings of short
+    texts sit closer to other texts of their language than to the same subject in
+    another language, so without this, themes split by language."""
+    out = x.copy()
+    langs = np.asarray(list(languages))
+    for lang in set(languages):
+        rows = langs == lang
+        if rows.sum() >= min_count and len(set(languages)) > 1:
+            out[rows] -= x[rows].mean(axis=0)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def sentiment_axis(x: np.ndarray, sentiments: Sequence[str]) -> np.ndarray | None:
+    """Mean of the negative texts and mean of the positive ones (2 x dim), when both exist."""
+    labels = np.asarray(list(sentiments))
+    pos, neg = labels == "positive", labels == "negative"
+    if pos.sum() < 2 or neg.sum() < 2:
+        return None
+    return np.stack([x[neg].mean(axis=0), x[pos].mean(axis=0)])
+
+
 def remove_sentiment(x: np.ndarray, directions: np.ndarray | None) -> np.ndarray:
     """Rows of `x` with their component along `directions` removed, renormalized."""
     if directions is None or directions.shape[-1] != x.shape[1]:
@@ -166,7 +189,10 @@ def discover_themes(
     if center is not None and center.shape[-1] == x.shape[1]:
         x = x - center
     x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+    x = center_by_language(x, languages)
     x = remove_sentiment(x, sentiment_directions)
+    if sentiments is not None:  # and the direction that separates this period's texts by sentiment
+        x = remove_sentiment(x, sentiment_axis(x, sentiments))
     k = min(k or choose_k(n), n)
     labels = kmeans(x, k)
     docs = [_phrases(t, lang) for t, lang in zip(texts, languages, strict=True)]
