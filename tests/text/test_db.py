@@ -136,7 +136,7 @@ def test_embeddings_cached_by_text_hash(db: Database, workspace) -> None:  # typ
 
 
 def test_theme_discovery_over_analysed_texts(db: Database, workspace) -> None:  # type: ignore[no-untyped-def]
-    from sada.text.themes import discover_workspace_themes
+    from sada.text.theme_store import discover_workspace_themes
 
     texts = [(f"d{i}", t) for i, t in enumerate(
         ["the delivery was late again", "late delivery, cold food", "delivery late by an hour",
@@ -185,4 +185,5 @@ def test_worker_survives_odd_payloads_and_texts(db: Database, workspace) -> None
         analyze_job(db, workspace.id, {"interaction_ids": "1,2"})
     stored = analyses(db, workspace.id)
     assert set(stored) == set(ids)
-    assert stored[ids[1]].language == "und" and stored[ids[1]].sentiment == "neutral"
+    # no letters: no language, and the emoji say the sentiment
+    assert stored[ids[1]].language == "und" and stored[ids[1]].sentiment == "positive"

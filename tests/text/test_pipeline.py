@@ -61,11 +61,13 @@ def test_odd_input_gives_well_formed_results(pipeline: TextPipeline, text: objec
     check_shape(pipeline.analyze(text))
 
 
-def test_empty_and_emoji_only_are_neutral_without_language(pipeline: TextPipeline) -> None:
-    for text in ("", "😀😀😀"):
+def test_empty_is_neutral_and_emoji_only_takes_its_emoji_without_language(
+    pipeline: TextPipeline,
+) -> None:
+    for text, label in (("", "neutral"), ("😀😀😀", "positive"), ("😡", "negative")):
         r = pipeline.analyze(text)
         assert r["language"] == "und"
-        assert r["sentiment"]["label"] == "neutral"
+        assert r["sentiment"]["label"] == label
 
 
 def test_long_text_is_truncated_not_rejected(pipeline: TextPipeline) -> None:
