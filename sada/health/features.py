@@ -32,11 +32,12 @@ FEATURES: tuple[str, ...] = (
     "last_rating",  # latest rating on a 0..1 scale (higher is better; 0.5 when none)
     "rating_trend",  # latest rating minus the mean of the earlier ones
     "negative_share_90",  # share of the person's analysed texts of the last 90 days that are negative
-    "complaints_90",  # negative texts in the last 90 days
+    "complaints_90",  # complaints and negative texts in the last 90 days
     "open_cases",  # cases open at the moment
     "tenure_days",  # days since the person's first interaction
 )
 MONEY_TYPES = ("purchase", "order", "renewal", "subscription")
+COMPLAINT_TYPES = ("complaint",)
 REFUND_TYPES = ("refund",)
 
 
@@ -179,9 +180,10 @@ class _Acc:
             value = _normalised(float(row.rating), row.rating_scale)
             if value is not None:
                 self.ratings.append(value)
-        if row.sentiment is not None and age <= 90:
-            self.analysed += 1
-            if row.sentiment == "negative":
+        if age <= 90:
+            if row.sentiment is not None:
+                self.analysed += 1
+            if row.sentiment == "negative" or row.type in COMPLAINT_TYPES:
                 self.negative += 1
 
 
@@ -207,7 +209,7 @@ def _flush(
             trend,
             last,
             rating_trend,
-            acc.negative / acc.analysed if acc.analysed else 0.0,
+            min(1.0, acc.negative / acc.analysed) if acc.analysed else 0.0,
             float(acc.negative),
             float(cases.get(person_id, 0)),
             (at - acc.first).total_seconds() / 86400,
