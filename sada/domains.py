@@ -112,6 +112,16 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.selfservice.demo:demo_help_centre",
         pages=True,
     ),
+    Domain(
+        "health",
+        models=True,
+        tasks=True,
+        routers=("sada.health.api", "sada.health.web"),
+        cli="health",
+        cli_help="Customer health: churn definition, train the risk model, score, at-risk list.",
+        demo="sada.health.demo:demo_health",
+        pages=True,
+    ),
     Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.

@@ -1,0 +1,123 @@
+"""Customer health: scores with reasons, churn definition, a model judged on a later period."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from sada.db.engine import Database
+from sada.health import service
+from sada.tenants.models import Workspace
+
+
+def test_person_health_has_score_band_and_factors(
+    client: Any, api_headers: dict[str, str], history: datetime, db: Database, workspace: Workspace
+) -> None:
+    with db.reader(workspace.id) as session:
+        from sqlalchemy import select
+
+        from sada.people.models import Person
+
+        person_id = session.scalars(select(Person.id).order_by(Person.id)).first()
+    r = client.get(f"/api/v1/people/{person_id}/health", headers=api_headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert set(body) >= {"score", "risk", "band", "factors", "model"}
+    if body["band"] != "churned":
+        assert 0 <= body["score"] <= 100
+        assert body["model"] == "transparent"
+        for factor in body["factors"]:
+            assert set(factor) >= {"name", "direction", "weight"}
+            assert factor["direction"] in ("up", "down")
+    assert client.get("/api/v1/people/999999999/health", headers=api_headers).status_code == 404
+
+
+def test_training_beats_chance_on_a_later_period_and_is_used(
+    db: Database, workspace: Workspace, history: datetime
+) -> None:
+    pytest.importorskip("sklearn")
+    with db.transaction(workspace.id) as session:
+        model = service.train_model(session, history)
+        card = model.card
+        assert card["churners_train"] >= 30, card
+        assert card["auc"] > 0.7, card
+        assert card["transparent_auc"] > 0.6, card
+        assert card["top_decile_lift"] > 1.5, card
+        assert len(card["calibration"]) == 10
+        scored = service.refresh(session, history)
+        assert scored > 0
+    with db.reader(workspace.id) as session:
+        summary = service.summary(session)
+        assert summary["model"]["status"] == model.status
+        if model.status == "active":
+            assert service.at_risk(session, 5)[0]["model"] == "trained"
+
+
+def test_too_few_churners_falls_back_and_says_so(db: Database, workspace: Workspace) -> None:
+    from sada.health.synthetic import seed_history
+
+    now = seed_history(db, workspace.id, people=40)
+    with db.transaction(workspace.id) as session:
+        model = service.train_model(session, now)
+    assert model.status == "too_few"
+    assert "too few churners" in model.card["reason"]
+
+
+def test_at_risk_list_orders_by_risk_with_value_at_stake(
+    client: Any, api_headers: dict[str, str], db: Database, workspace: Workspace, history: datetime
+) -> None:
+    with db.transaction(workspace.id) as session:
+        service.refresh(session, history)
+    r = client.get("/api/v1/health/at-risk?limit=10", headers=api_headers)
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert items, "the synthetic history has unhappy customers"
+    risks = [i["risk"] for i in items]
+    assert risks == sorted(risks, reverse=True)
+    assert all(i["band"] == "at_risk" and i["value_at_stake"] >= 0 for i in items)
+    assert client.get("/api/v1/health/at-risk?limit=0", headers=api_headers).status_code == 422
+
+
+def test_churn_definition_is_validated_and_previewed(
+    client: Any, db: Database, workspace: Workspace, make_key: Callable[..., str], history: datetime
+) -> None:
+    admin = {"Authorization": f"Bearer {make_key(db, workspace.id, 'read', 'write', 'admin')}"}
+    r = client.post(
+        "/api/v1/health/settings:preview",
+        json={"churn_kind": "behavioural", "inactivity_days": 60},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
+    assert len(r.json()["months"]) >= 12
+    bad = client.put("/api/v1/health/settings", json={"churn_kind": "vibes"}, headers=admin)
+    assert bad.status_code == 422
+    ok = client.put("/api/v1/health/settings", json={"churn_kind": "behavioural"}, headers=admin)
+    assert ok.status_code == 200 and ok.json()["churn_kind"] == "behavioural"
+
+
+@pytest.mark.parametrize("lang", ["fa", "ar", "zh"])
+def test_at_risk_page_speaks_the_users_language(
+    login: Callable[..., Any], db: Database, workspace: Workspace, history: datetime, lang: str
+) -> None:
+    with db.transaction(workspace.id) as session:
+        service.refresh(session, history)
+    client = login("manager", language=lang)
+    page = client.get("/health")
+    assert page.status_code == 200, page.text[:300]
+    words = {"fa": "سلامت مشتری", "ar": "صحة العملاء", "zh": "客户健康度"}[lang]
+    assert words in page.text
+    for english in (
+        "At-risk customers",
+        "Value at stake",
+        "No contact for a long time",
+        "Low latest rating",
+    ):
+        assert english not in page.text
+
+
+def test_viewer_cannot_open_the_health_page(login: Callable[..., Any]) -> None:
+    client = login("viewer")
+    assert client.get("/health").status_code == 403
