@@ -121,3 +121,16 @@ def test_at_risk_page_speaks_the_users_language(
 def test_viewer_cannot_open_the_health_page(login: Callable[..., Any]) -> None:
     client = login("viewer")
     assert client.get("/health").status_code == 403
+
+
+def test_promoters_stay_and_spend_more_with_intervals(
+    client: Any, api_headers: dict[str, str], history: datetime
+) -> None:
+    r = client.get("/api/v1/health/value-of-experience", headers=api_headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    pro, det = body["groups"]["promoters"], body["groups"]["detractors"]
+    assert pro["n"] > 20 and det["n"] > 20
+    assert pro["retention_ci"][0] <= pro["retention"] <= pro["retention_ci"][1]
+    # In the synthetic history unhappy people leave far more often: the interval excludes 0.
+    assert body["retention_difference"]["ci"][0] > 0, body
