@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from sada.db.types import utcnow
-from sada.health import service
+from sada.health import service, worth
 from sada.people import merges
 from sada.tenants.auth import access_api_key
 from sada.tenants.models import Scope
@@ -53,6 +53,18 @@ def at_risk(
             "items": service.at_risk(session, limit, segment=segment, audience=audience),
             **service.summary(session),
         }
+
+
+@router.get("/health/value-of-experience")
+def value_of_experience(request: Request) -> dict[str, Any]:
+    """Retention and spend of promoters, passives and detractors over the last horizon, with
+    95% intervals and the promoter - detractor differences."""
+    key = access_api_key(request, Scope.READ)
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        settings = service.settings_of(session)
+        return worth.value_of_experience(
+            session, utcnow(), settings.horizon_days, settings.churn_types
+        )
 
 
 @router.get("/health/settings")

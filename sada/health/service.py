@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sada.core.errors import Invalid, NotFound
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.events import publish
 from sada.health import training
 from sada.health.features import Snapshot, churned_between, snapshot
 from sada.health.models import HealthModel, HealthScore, HealthSettings
@@ -178,16 +179,25 @@ def person_health(session: Session, person_id: int, now: datetime | None = None)
 
 
 def refresh(session: Session, now: datetime | None = None, progress: Any = None) -> int:
-    """Score every person who has not churned; replaces the workspace's stored scores."""
+    """Score every person who has not churned; replaces the workspace's stored scores and
+    publishes `health.band_changed` for each person whose band moved since the last scoring."""
     now = now or utcnow()
     settings = settings_of(session)
     snap = snapshot(session, now, churn_types=settings.churn_types)
     scored = _score(session, snap)
     rows = results(scored, snap.rows)
     workspace_id = bound_workspace(session)
+    before = dict(session.execute(select(HealthScore.person_id, HealthScore.band)).all())
     session.execute(delete(HealthScore))
     batch: list[dict[str, Any]] = []
     for person_id, row in zip(snap.person_ids, rows, strict=True):
+        previous = before.get(person_id)
+        if previous is not None and previous != row["band"]:
+            publish(
+                session,
+                "health.band_changed",
+                {"person_id": person_id, "previous_band": previous, **row},
+            )
         batch.append(
             {
                 "workspace_id": workspace_id,

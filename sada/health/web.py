@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from sada.health import service
+from sada.db.types import utcnow
+from sada.health import service, worth
 from sada.jobs.service import enqueue
 from sada.web.core import PageRoute, can, checked_form, page, redirect, render, require, services
 from sada.web.i18n import N_
@@ -63,6 +64,9 @@ def health_page(request: Request, me: SignedIn = Depends(require("people"))) -> 
         rows = service.at_risk(session, 100)
         summary = service.summary(session)
         settings = service.settings_of(session)
+        value = worth.value_of_experience(
+            session, utcnow(), settings.horizon_days, settings.churn_types
+        )
     for row in rows:
         row["reasons"] = factor_words(row["factors"])
     return render(
@@ -71,6 +75,7 @@ def health_page(request: Request, me: SignedIn = Depends(require("people"))) -> 
         rows=rows,
         summary=summary,
         settings=settings,
+        value=value,
         band_words=BAND_WORDS,
         status_words=STATUS_WORDS,
         can_train=can(me, "settings"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -121,3 +121,81 @@ def test_at_risk_page_speaks_the_users_language(
 def test_viewer_cannot_open_the_health_page(login: Callable[..., Any]) -> None:
     client = login("viewer")
     assert client.get("/health").status_code == 403
+
+
+def test_promoters_stay_and_spend_more_with_intervals(
+    client: Any, api_headers: dict[str, str], history: datetime
+) -> None:
+    r = client.get("/api/v1/health/value-of-experience", headers=api_headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    pro, det = body["groups"]["promoters"], body["groups"]["detractors"]
+    assert pro["n"] > 20 and det["n"] > 20
+    assert pro["retention_ci"][0] <= pro["retention"] <= pro["retention_ci"][1]
+    # In the synthetic history unhappy people leave far more often: the interval excludes 0.
+    assert body["retention_difference"]["ci"][0] > 0, body
+
+
+def test_a_band_change_fires_rules_on_health_band_changed(
+    client: Any, db: Database, workspace: Workspace, make_key: Callable[..., str]
+) -> None:
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy import insert, select
+
+    from sada.automation.models import RuleFiring
+    from sada.cases.models import Case
+    from sada.db.types import utcnow
+    from sada.interactions.models import Interaction
+    from sada.people.models import Person
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "automation"))
+    from sada_test_servers import drain_jobs
+
+    headers = {"Authorization": f"Bearer {make_key(db, workspace.id, 'read', 'write', 'admin')}"}
+    rule = {
+        "name": "at risk: open a case",
+        "triggers": ["health.band_changed"],
+        "conditions": [{"field": "health.band", "op": "eq", "value": "at_risk"}],
+        "actions": [{"type": "create_case", "title": "Check in with an at-risk customer"}],
+    }
+    r = client.post("/api/v1/rules", json=rule, headers=headers)
+    assert r.status_code in (200, 201), r.text
+    now = utcnow()
+
+    def row(pid: int, n: int, **kw: Any) -> dict[str, Any]:
+        return {
+            "workspace_id": workspace.id, "person_id": pid, "occurred_at": now - timedelta(days=n),
+            "received_at": now, "direction": "inbound", "source": "t", "external_id": f"{pid}-{n}-{kw.get('type')}",
+            "origin": "customer", "backfill": False, "attributes": {}, "rating": None,
+            "rating_scale": None, "channel": "web", "type": "page_view", **kw,
+        }  # fmt: skip
+
+    with db.transaction(workspace.id) as session:
+        person = Person(workspace_id=workspace.id, name="Sara", audience="customer", updated_at=now)
+        session.add(person)
+        session.flush()
+        pid = person.id
+        session.execute(
+            insert(Interaction),
+            [
+                row(pid, 300 - 10 * i, type="survey_response", rating=9.0, rating_scale="nps")
+                for i in range(25)
+            ],
+        )
+        service.refresh(session, now)
+    with db.reader(workspace.id) as session:
+        assert service.person_health(session, pid)["band"] != "at_risk"
+    with db.transaction(workspace.id) as session:  # then it goes wrong
+        session.execute(
+            insert(Interaction),
+            [row(pid, 2, type="survey_response", rating=0.0, rating_scale="nps")]
+            + [row(pid, 1 + i, type="complaint") for i in range(4)],
+        )
+        service.refresh(session, now + timedelta(days=60))
+    drain_jobs(db, workspace.id)
+    with db.reader(workspace.id) as session:
+        assert service.person_health(session, pid, now + timedelta(days=60))["band"] == "at_risk"
+        assert session.scalars(select(RuleFiring.outcome)).all() == ["fired"]
+        assert session.scalars(select(Case.person_id)).all() == [pid]
