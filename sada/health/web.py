@@ -5,11 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from sada.db.types import utcnow
 from sada.health import service, worth
 from sada.jobs.service import enqueue
-from sada.web.core import PageRoute, can, checked_form, page, redirect, render, require, services
+from sada.web.core import (
+    Page,
+    PageRoute,
+    can,
+    checked_form,
+    page,
+    redirect,
+    render,
+    render_fragment,
+    require,
+    services,
+)
 from sada.web.i18n import N_
 from sada.web.service import SignedIn
 
@@ -90,3 +103,19 @@ async def train_page(request: Request, me: SignedIn = Depends(require("settings"
     with services(request).db.transaction(me.workspace_id) as session:
         enqueue(session, "health.train", {}, workspace_id=me.workspace_id, dedupe_key=None)
     return redirect(request, "/health?queued=1")
+
+
+def person_panel(p: Page, session: Session, person_id: int) -> Markup | None:
+    """The person page's health card: score, band, reasons in words, the model behind it."""
+    if not can(p.user, "people"):
+        return None
+    health = service.person_health(session, person_id)
+    if health["band"] == "unknown":
+        return None
+    return render_fragment(
+        p,
+        "health/person_panel.html",
+        health=health,
+        reasons=factor_words(health["factors"]),
+        band_words=BAND_WORDS,
+    )

@@ -199,3 +199,23 @@ def test_a_band_change_fires_rules_on_health_band_changed(
         assert service.person_health(session, pid, now + timedelta(days=60))["band"] == "at_risk"
         assert session.scalars(select(RuleFiring.outcome)).all() == ["fired"]
         assert session.scalars(select(Case.person_id)).all() == [pid]
+
+
+def test_person_page_shows_health_with_reasons_in_persian(
+    login: Callable[..., Any], db: Database, workspace: Workspace, history: datetime
+) -> None:
+    from sqlalchemy import select
+
+    from sada.health.models import HealthScore
+
+    with db.transaction(workspace.id) as session:
+        service.refresh(session, history)
+    with db.reader(workspace.id) as session:
+        pid = session.scalars(
+            select(HealthScore.person_id).where(HealthScore.band == "at_risk")
+        ).first()
+    client = login("agent", language="fa")
+    html = client.get(f"/people/{pid}").text
+    assert 'id="person-health"' in html and "در معرض خطر" in html
+    viewer = login("viewer", language="fa")
+    assert 'id="person-health"' not in viewer.get(f"/people/{pid}").text
