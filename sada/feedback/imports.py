@@ -47,12 +47,21 @@ def slug(text: str, prefix: str = "q") -> str:
 
 @dataclass
 class ImportSummary:
+    """What an import did: stored (imported/updated), duplicates, skipped and rejected by reason."""
+
     survey_id: int | None = None
     imported: int = 0
     updated: int = 0
     duplicates: int = 0
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    rejected_by: dict[str, int] = field(default_factory=dict)
+    rows: int | None = None  # data rows in the file, when the importer knows
+
+    @property
+    def stored(self) -> int:
+        return self.imported + self.updated
 
     def count(self, outcome: str, where: str) -> None:
         if outcome == "imported":
@@ -61,10 +70,37 @@ class ImportSummary:
             self.updated += 1
         elif outcome == "duplicate":
             self.duplicates += 1
+        elif outcome.startswith("skipped: "):
+            reason = outcome.removeprefix("skipped: ")
+            self.skipped[reason] = self.skipped.get(reason, 0) + 1
         else:
             self.rejected += 1
+            why = outcome.removeprefix("rejected: ")
+            reason = reason_of(why)
+            self.rejected_by[reason] = self.rejected_by.get(reason, 0) + 1
             if len(self.errors) < 200:
-                self.errors.append(f"{where}: {outcome.removeprefix('rejected: ')}")
+                self.errors.append(f"{where}: {why}")
+
+    def lines(self) -> list[str]:
+        """The summary as printed by `sada import ...` (counts last)."""
+        out = [f"skipped {k}={v}" for k, v in sorted(self.skipped.items())]
+        out += [f"rejected {k}={v}" for k, v in sorted(self.rejected_by.items())]
+        out.append(
+            f"stored={self.stored} imported={self.imported} updated={self.updated} "
+            f"duplicate={self.duplicates} skipped={sum(self.skipped.values())} "
+            f"rejected={self.rejected}"
+        )
+        return out
+
+
+def reason_of(message: str) -> str:
+    """A short reason to count rejections by: the message without its values."""
+    text = message.split(";")[0]
+    if ": " in text and text.split(": ", 1)[0].startswith("answers."):
+        text = text.split(": ", 1)[1]
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", "…", text)
+    text = re.sub(r"-?\d+(\.\d+)?", "N", text)
+    return re.sub(r"\s+", "_", text.strip())[:60] or "invalid"
 
 
 def ensure_survey(
@@ -96,11 +132,23 @@ def ensure_survey(
     current = service.definition_of(session, survey)
     known = {q.key for q in current.questions}
     new = [q for q in questions if q.key not in known]
-    if new:
+    incoming = {q.key: q for q in questions}
+    merged: list[Question] = []
+    grown = False
+    for q in current.questions:
+        other = incoming.get(q.key)
+        if other is not None and q.choices and other.choices and other.type == q.type:
+            have = {c.key for c in q.choices}
+            extra = [c for c in other.choices if c.key not in have]
+            if extra:  # a later export saw choices the first one did not
+                q = q.model_copy(update={"choices": [*q.choices, *extra]})
+                grown = True
+        merged.append(q)
+    if new or grown:
         definition = SurveyDefinition(
             intro=current.intro,
             thank_you=current.thank_you,
-            questions=[*current.questions, *new],
+            questions=[*merged, *new],
         )
         survey = service.do_update_survey(session, survey.id, SurveyPatch(definition=definition))
     return survey
