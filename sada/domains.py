@@ -112,7 +112,16 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.selfservice.demo:demo_help_centre",
         pages=True,
     ),
-    Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
+    Domain(
+        "connectors",
+        models=True,
+        routers=(
+            "sada.connectors.segment.api",
+            "sada.connectors.formbricks.api",
+            "sada.connectors.accounts_api",
+        ),
+        person_rows="sada.connectors.accounts",
+    ),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.
     Domain("web", models=True, routers=("sada.web.api_docs", "sada.web.home", "sada.web.pages")),
