@@ -6,7 +6,8 @@
 - `import_records(db, workspace_id, *, source, external_id, name, questions, records)
   -> ImportSummary`: idempotent (source + the tool's response id), per-row errors,
   committed in batches.
-- `do_create_source(session, kind, *, secret=None, settings=None) -> SurveySource` and
+- `do_create_source(session, kind, *, secret=None, settings=None) -> SurveySource`,
+  `list_sources`, `do_update_source`, `do_delete_source` and
   `source_by_key(session_unbound, key)`: webhook endpoints of outside tools.
 """
 
@@ -19,13 +20,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES
 from sada.feedback import service
-from sada.feedback.models import Survey, SurveySource
+from sada.feedback.models import Survey, SurveySource, WebhookReceipt
 from sada.feedback.schemas import (
     METRIC_TYPES,
     Question,
@@ -279,3 +280,44 @@ def infer_scale_question(key: str, title: str, values: list[float]) -> Question:
             **({"scale_max": hi} if hi is not None else {}),
         }
     )
+
+
+def list_sources(session: Session) -> list[SurveySource]:
+    """The workspace's webhook sources, oldest first."""
+    return list(session.execute(select(SurveySource).order_by(SurveySource.id)).scalars())
+
+
+def access_source(session: Session, source_id: int) -> SurveySource:
+    source = session.execute(
+        select(SurveySource).where(SurveySource.id == source_id)
+    ).scalar_one_or_none()
+    if source is None:
+        raise service.NotFound(f"no survey source {source_id}")
+    return source
+
+
+def do_update_source(
+    session: Session,
+    source_id: int,
+    *,
+    secret: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> SurveySource:
+    """A new secret (rotation) and/or new settings (question definitions)."""
+    source = access_source(session, source_id)
+    if secret is not None:
+        if not (8 <= len(secret) <= 300):
+            raise service.Invalid("secret must be 8-300 characters")
+        source.secret = secret
+    if settings is not None:
+        source.settings = settings
+    session.flush()
+    return source
+
+
+def do_delete_source(session: Session, source_id: int) -> None:
+    """The webhook URL stops answering; responses already stored stay."""
+    source = access_source(session, source_id)
+    session.execute(delete(WebhookReceipt).where(WebhookReceipt.source_id == source.id))
+    session.delete(source)
+    session.flush()
