@@ -96,3 +96,11 @@ def decode_text(data: bytes | str, name: str = "the file") -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PermanentError(f"{name} is not UTF-8 text (byte {exc.start})") from None
+
+
+def as_items(rows: Iterable[tuple[str, Any]]) -> list[Item]:
+    """Items from (where, record or "skipped: …"/"rejected: …") pairs of the file importers."""
+    return [
+        Item(where, outcome=value) if isinstance(value, str) else Item(where, record=value)
+        for where, value in rows
+    ]

@@ -91,14 +91,22 @@ def _register() -> None:
     @import_app.command("surveymonkey")
     def import_surveymonkey(
         file: Path = typer.Argument(
-            ..., exists=True, dir_okay=False, help="SurveyMonkey CSV export."
+            ..., exists=True, dir_okay=False, help="SurveyMonkey CSV export or bulk JSON."
         ),
         workspace: str = typer.Option(..., help="Workspace name."),
         survey_key: str | None = typer.Option(None, help="Which Sada survey (default: file name)."),
         survey: int | None = typer.Option(None, help="Import into this existing survey id."),
+        details: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="The survey's API v3 /details JSON (types)."
+        ),
+        timezone: str | None = typer.Option(
+            None, help="Time zone the CSV export was made in (JSON times carry their own)."
+        ),
     ) -> None:
-        """Import a SurveyMonkey CSV export (2 header rows); safe to re-run."""
-        _import("surveymonkey", file, workspace, survey_key, survey)
+        """Import a SurveyMonkey CSV export or API v3 bulk responses JSON; safe to re-run."""
+        _import(
+            "surveymonkey", file, workspace, survey_key, survey, details=details, timezone=timezone
+        )
 
 
 _register()
