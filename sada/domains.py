@@ -119,6 +119,7 @@ DOMAINS: tuple[Domain, ...] = (
             "sada.connectors.segment.api",
             "sada.connectors.formbricks.api",
             "sada.connectors.accounts_api",
+            "sada.connectors.responses_api",
         ),
         person_rows="sada.connectors.accounts",
     ),
