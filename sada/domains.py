@@ -122,6 +122,8 @@ DOMAINS: tuple[Domain, ...] = (
             "sada.connectors.responses_api",
         ),
         person_rows="sada.connectors.accounts",
+        cli="connectors",
+        cli_help="Connectors to other tools: list them (imports are under `sada import`).",
     ),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.

@@ -1,0 +1,98 @@
+"""`sada connectors list` and the history imports `sada import zendesk|reviews|googleforms|...`.
+
+Every import prints skipped and rejected counts by reason, then the counts
+(`stored=… duplicate=… skipped=… rejected=…`), and exits 1 when nothing was stored
+from a non-empty file. Re-running stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+app = typer.Typer(help="Connectors to other tools.", no_args_is_help=True)
+
+TOOLS = (
+    "qualtrics",
+    "surveymonkey",
+    "typeform",
+    "formbricks",
+    "segment",
+    "zendesk",
+)
+
+
+def load_all() -> None:
+    """Import every connector package so each registers itself."""
+    for tool in TOOLS:
+        importlib.import_module(f"sada.connectors.{tool}.service")
+
+
+@app.command("list")
+def list_cmd() -> None:
+    """List the connectors and what they take (file, webhook, api)."""
+    from sada.connectors.base import REGISTRY
+
+    load_all()
+    for name in sorted(REGISTRY):
+        typer.echo(f"{name}\t{','.join(REGISTRY[name].kinds)}")
+
+
+def run_import(workspace: str, work: Callable[[Any, int], Any], *, survey: bool = False) -> None:
+    """Open the database, run `work(db, workspace_id)`, print the summary, exit non-zero when
+    nothing was stored from a non-empty input."""
+    from sada.cli.main import _db, _workspace_id
+    from sada.core.errors import SadaError
+    from sada.db.migrate import upgrade
+
+    db = _db()
+    upgrade(db)
+    ws_id = _workspace_id(db, workspace)
+    try:
+        summary = work(db, ws_id)
+    except SadaError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    for line in summary.errors[:20]:
+        typer.echo(f"rejected {line}", err=True)
+    for line in summary.lines():
+        typer.echo(line)
+    if survey:
+        typer.echo(f"survey_id={summary.survey_id}")
+    if summary.rows and summary.stored + summary.duplicates == 0:
+        typer.echo("error: nothing was stored", err=True)
+        raise typer.Exit(1)
+
+
+def _register() -> None:
+    from sada.cli.main import import_app
+
+    @import_app.command("zendesk")
+    def import_zendesk(
+        workspace: str = typer.Option(..., help="Workspace name."),
+        tickets: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="Incremental ticket export JSON."
+        ),
+        comments: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="Ticket events / audits / comments JSON."
+        ),
+        ratings: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="Satisfaction ratings JSON."
+        ),
+    ) -> None:
+        """Import Zendesk tickets, comments and satisfaction ratings (CSAT) as history."""
+        from sada.connectors.zendesk.service import import_files
+
+        run_import(
+            workspace,
+            lambda db, ws: import_files(
+                db, ws, tickets=tickets, comments=comments, ratings=ratings
+            ),
+        )
+
+
+_register()
