@@ -23,6 +23,7 @@ TOOLS = (
     "formbricks",
     "segment",
     "zendesk",
+    "reviews",
 )
 
 
@@ -93,6 +94,18 @@ def _register() -> None:
                 db, ws, tickets=tickets, comments=comments, ratings=ratings
             ),
         )
+
+    @import_app.command("reviews")
+    def import_reviews(
+        file: Path = typer.Argument(
+            ..., exists=True, dir_okay=False, help="Play/App Store/Trustpilot/Google export."
+        ),
+        workspace: str = typer.Option(..., help="Workspace name."),
+    ) -> None:
+        """Import app-store and review-site reviews as `review` interactions with their stars."""
+        from sada.connectors.reviews.service import import_file
+
+        run_import(workspace, lambda db, ws: import_file(db, ws, file))
 
 
 _register()
