@@ -24,6 +24,7 @@ TOOLS = (
     "segment",
     "zendesk",
     "reviews",
+    "googleforms",
 )
 
 
@@ -106,6 +107,24 @@ def _register() -> None:
         from sada.connectors.reviews.service import import_file
 
         run_import(workspace, lambda db, ws: import_file(db, ws, file))
+
+    @import_app.command("googleforms")
+    def import_googleforms(
+        file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Responses CSV."),
+        workspace: str = typer.Option(..., help="Workspace name."),
+        survey_key: str | None = typer.Option(None, help="Which Sada survey (default: header)."),
+        timezone: str | None = typer.Option(
+            None, help="Time zone of times without an offset (Sheet exports)."
+        ),
+    ) -> None:
+        """Import a Google Forms responses CSV into a survey; prints survey_id=N last."""
+        from sada.connectors.googleforms.service import import_file
+
+        run_import(
+            workspace,
+            lambda db, ws: import_file(db, ws, file, survey_key=survey_key, timezone=timezone),
+            survey=True,
+        )
 
 
 _register()
