@@ -25,6 +25,7 @@ TOOLS = (
     "zendesk",
     "reviews",
     "googleforms",
+    "chatwoot",
 )
 
 
@@ -125,6 +126,18 @@ def _register() -> None:
             lambda db, ws: import_file(db, ws, file, survey_key=survey_key, timezone=timezone),
             survey=True,
         )
+
+    @import_app.command("chatwoot")
+    def import_chatwoot(
+        file: Path = typer.Argument(
+            ..., exists=True, dir_okay=False, help="Conversations (with messages) JSON."
+        ),
+        workspace: str = typer.Option(..., help="Workspace name."),
+    ) -> None:
+        """Import a Chatwoot conversation export as history (live: its signed webhooks)."""
+        from sada.connectors.chatwoot.service import import_file
+
+        run_import(workspace, lambda db, ws: import_file(db, ws, file))
 
 
 _register()

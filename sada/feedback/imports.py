@@ -210,8 +210,8 @@ def do_create_source(
     secret: str | None = None,
     settings: dict[str, Any] | None = None,
 ) -> SurveySource:
-    if kind not in ("formbricks", "typeform"):
-        raise service.Invalid("kind must be formbricks or typeform")
+    if kind not in ("formbricks", "typeform", "chatwoot"):
+        raise service.Invalid("kind must be formbricks, typeform or chatwoot")
     if secret is None:
         secret = (
             # Standard Webhooks secrets are standard base64 (not URL-safe) after "whsec_".

@@ -129,6 +129,19 @@ async def formbricks_webhook(request: Request, key: str) -> JSONResponse:
     return JSONResponse(result)
 
 
+@router.post("/connectors/chatwoot/{key}")
+async def chatwoot_webhook(request: Request, key: str) -> JSONResponse:
+    """Chatwoot webhooks (X-Chatwoot-Signature over "timestamp.body")."""
+    from sada.connectors.chatwoot.service import handle
+
+    source = _source(request, "chatwoot", key)
+    body = await _body(request)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    result = await run_in_threadpool(handle, request.app.state.services.db, source, body, headers)
+    request.app.state.services.wake_jobs()
+    return JSONResponse(result)
+
+
 @router.post("/connectors/typeform/{key}")
 async def typeform_webhook(request: Request, key: str) -> JSONResponse:
     from sada.connectors.typeform.service import handle
