@@ -9,6 +9,7 @@ by name so the CLI, the API and the registry test find them in one place.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -104,3 +105,11 @@ def as_items(rows: Iterable[tuple[str, Any]]) -> list[Item]:
         Item(where, outcome=value) if isinstance(value, str) else Item(where, record=value)
         for where, value in rows
     ]
+
+
+def load_json(data: bytes | str) -> Any:
+    """A JSON document from a webhook body or file; a clear permanent error otherwise."""
+    try:
+        return json.loads(decode_text(data))
+    except ValueError as exc:
+        raise PermanentError(f"not valid JSON: {exc}") from None

@@ -26,6 +26,8 @@ TOOLS = (
     "reviews",
     "googleforms",
     "chatwoot",
+    "intercom",
+    "freshdesk",
 )
 
 
@@ -138,6 +140,37 @@ def _register() -> None:
         from sada.connectors.chatwoot.service import import_file
 
         run_import(workspace, lambda db, ws: import_file(db, ws, file))
+
+    @import_app.command("intercom")
+    def import_intercom(
+        file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Conversations JSON."),
+        workspace: str = typer.Option(..., help="Workspace name."),
+    ) -> None:
+        """Import Intercom conversations (parts and ratings) as history."""
+        from sada.connectors.intercom.service import import_file
+
+        run_import(workspace, lambda db, ws: import_file(db, ws, file))
+
+    @import_app.command("freshdesk")
+    def import_freshdesk(
+        workspace: str = typer.Option(..., help="Workspace name."),
+        tickets: Path | None = typer.Option(None, exists=True, dir_okay=False, help="Tickets."),
+        conversations: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="Ticket conversations."
+        ),
+        ratings: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="Satisfaction ratings."
+        ),
+    ) -> None:
+        """Import Freshdesk tickets, conversations and satisfaction ratings (CSAT) as history."""
+        from sada.connectors.freshdesk.service import import_files
+
+        run_import(
+            workspace,
+            lambda db, ws: import_files(
+                db, ws, tickets=tickets, conversations=conversations, ratings=ratings
+            ),
+        )
 
 
 _register()

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sada.connectors.base import Item, PermanentError, register
+from sada.connectors.base import Item, PermanentError, load_json, register
 from sada.connectors.history import channel_of, history, import_items, iso, read_json
 from sada.core.errors import Unauthorized
 from sada.db.engine import Database
@@ -183,6 +183,6 @@ def import_file(db: Database, workspace_id: int, path: Path) -> ImportSummary:
 register(
     SOURCE,
     ("webhook", "file"),
-    lambda data, **_: list(export_items(json.loads(data))),
+    lambda data, **_: list(export_items(load_json(data))),
     lambda headers, body, secret: verify(dict(headers), body, secret),
 )

@@ -15,12 +15,14 @@ is NPS and a 5/7-point `rating` about satisfaction is CSAT) or the settings'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from sada.connectors.base import Item, load_json, register
 from sada.core.errors import Invalid, Unauthorized
 from sada.db.engine import Database
 from sada.feedback import imports, service
@@ -237,3 +239,20 @@ def handle(
         if outcome.startswith("rejected"):
             raise Invalid(outcome)
         return {"status": outcome, "survey_id": survey.id}
+
+
+def _verified(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+    try:
+        verify(secret, body, {k.lower(): v for k, v in headers.items()})
+    except Unauthorized:
+        return False
+    return True
+
+
+def _parse(data: bytes | str, **_: Any) -> list[Item]:
+    event = load_json(data)
+    rid = ((event or {}).get("data") or {}).get("id") if isinstance(event, dict) else None
+    return [Item(f"response {rid}", record=event)]
+
+
+register(SOURCE, ("webhook",), _parse, _verified)

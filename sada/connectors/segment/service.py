@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sada.connectors.base import Item, load_json, register
 from sada.people.identities import (
     IdentityError,
     IdentityKey,
@@ -282,3 +283,37 @@ def do_alias(
     parsed = ParsedPerson(keys=[user_key, previous_key], ref=ref)
     Resolver(session, actor=actor).resolve(parsed)
     return None
+
+
+_CALL_BY_FIELD = (
+    ("event", "track"),
+    ("groupId", "group"),
+    ("previousId", "alias"),
+    ("name", "page"),
+    ("traits", "identify"),
+)
+
+
+def _parse(data: bytes | str, **options: Any) -> list[Item]:
+    body = load_json(data)
+    messages = body.get("batch") if isinstance(body, dict) and "batch" in body else [body]
+    out = []
+    for index, message in enumerate(messages if isinstance(messages, list) else []):
+        if not isinstance(message, dict):
+            out.append(Item(f"batch[{index}]", outcome="rejected: not an object"))
+            continue
+        if "type" not in message:  # a single call's body: its type is the endpoint's
+            guess = next(
+                (t for f, t in _CALL_BY_FIELD if f in message), str(options.get("call", "track"))
+            )
+            message = {**message, "type": guess}
+        kind, item, error = to_item(message)
+        if error:
+            out.append(Item(f"batch[{index}]", outcome=f"rejected: {error}"))
+        else:
+            out.append(Item(f"batch[{index}]", record=item or message))
+    return out
+
+
+# Segment authenticates with the write key (HTTP Basic), not a body signature.
+register(SOURCE, ("webhook",), _parse)

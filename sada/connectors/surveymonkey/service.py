@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 
 from sada.connectors.base import PermanentError, as_items, decode_text, register
 from sada.connectors.surveymonkey import bulk
-from sada.core.errors import Invalid
 from sada.db.engine import Database
 from sada.feedback.imports import ImportSummary, import_records, infer_scale_question, slug
 from sada.feedback.schemas import Question
@@ -67,9 +66,9 @@ def parse_export(text: str) -> ParsedExport:
     try:
         head, sub = next(reader), next(reader)
     except StopIteration:
-        raise Invalid("not a SurveyMonkey export: it needs two header rows") from None
+        raise PermanentError("not a SurveyMonkey export: it needs two header rows") from None
     if "Respondent ID" not in head:
-        raise Invalid("not a SurveyMonkey export: no 'Respondent ID' column in row 1")
+        raise PermanentError("not a SurveyMonkey export: no 'Respondent ID' column in row 1")
     if len(sub) < len(head):
         sub += [""] * (len(head) - len(sub))
     meta: dict[str, int] = {}
@@ -91,7 +90,9 @@ def parse_export(text: str) -> ParsedExport:
             current = Group(title=title, key=key)
             groups.append(current)
         if current is None:
-            raise Invalid(f"not a SurveyMonkey export: column {i + 1} has no question above it")
+            raise PermanentError(
+                f"not a SurveyMonkey export: column {i + 1} has no question above it"
+            )
         if label.lower().startswith("other (please specify)"):
             current.other = i
         else:
@@ -155,7 +156,7 @@ def parse_export(text: str) -> ParsedExport:
                 )
             )
     if not groups:
-        raise Invalid("this SurveyMonkey export has no question columns")
+        raise PermanentError("this SurveyMonkey export has no question columns")
     return ParsedExport(meta, groups, rows, questions)
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from sada.connectors.base import Item, load_json, register
 from sada.core.errors import Invalid, Unauthorized
 from sada.db.engine import Database
 from sada.feedback import imports, service
@@ -279,3 +281,21 @@ def handle(
         if outcome.startswith("rejected"):
             raise Invalid(outcome)
         return {"status": outcome, "survey_id": survey.id}
+
+
+def _verified(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+    try:
+        verify(secret, body, {k.lower(): v for k, v in headers.items()}.get("typeform-signature"))
+    except Unauthorized:
+        return False
+    return True
+
+
+def _parse(data: bytes | str, **_: Any) -> list[Item]:
+    event = load_json(data)
+    fr = (event or {}).get("form_response") if isinstance(event, dict) else None
+    token = (fr or {}).get("token") if isinstance(fr, dict) else None
+    return [Item(f"response {token}", record=event)]
+
+
+register(SOURCE, ("webhook",), _parse, _verified)

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sada.connectors.base import Item, PermanentError, register
+from sada.connectors.base import Item, PermanentError, load_json, register
 from sada.connectors.history import channel_of, history, import_items, iso, read_json
 from sada.db.engine import Database
 from sada.feedback.imports import ImportSummary
@@ -213,4 +213,4 @@ def import_files(
     return import_items(db, workspace_id, all_items)
 
 
-register(SOURCE, ("file", "api"), lambda data, **_: list(ticket_items(data)))
+register(SOURCE, ("file",), lambda data, **_: list(ticket_items(load_json(data))))
