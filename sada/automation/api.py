@@ -319,10 +319,10 @@ def dry_run_draft(request: Request, body: DryRunIn) -> dict[str, Any]:
     key = access_api_key(request, Scope.READ)
     if body.rule is None:
         raise Invalid("give the draft in 'rule'")
+    draft = engine.rule_from_data(body.rule.model_dump())
     with request.app.state.services.db.reader(key.workspace_id) as session:
-        return engine.dry_run(
-            session, engine.rule_from_data(body.rule.model_dump()), days=body.days
-        )
+        R.check_recipients(session, {"actions": draft.actions})
+        return engine.dry_run(session, draft, days=body.days)
 
 
 @router.get("/rules/{rule_id}/firings")
