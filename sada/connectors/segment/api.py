@@ -7,7 +7,6 @@ name as Segment's SDKs do. messageId deduplicates.
 from __future__ import annotations
 
 import base64
-import gzip
 from typing import Any
 
 import orjson
@@ -16,17 +15,19 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from sada.connectors.segment import service as segment
-from sada.core.errors import Invalid, TooLarge, Unauthorized
+from sada.core.errors import Invalid, Unauthorized
+from sada.core.http import read_body
 from sada.interactions.service import ingest_batch
 from sada.people.schemas import PersonRef
 from sada.people.service import Resolver, parse_person
 from sada.tenants.auth import access_api_key, actor_for_key
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/v1", tags=["segment-compatible"])
 
 
-def _write_key(request: Request, body: dict[str, Any] | None) -> str:
+def _header_key(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "basic" and value:
@@ -38,34 +39,34 @@ def _write_key(request: Request, body: dict[str, Any] | None) -> str:
             return user
     if scheme.lower() == "bearer" and value:
         return value.strip()
-    if body and isinstance(body.get("writeKey"), str):
-        return body["writeKey"]
-    raise Unauthorized("missing write key: send it as the HTTP Basic user name")
+    return None
 
 
-async def _read(request: Request, limit: int) -> dict[str, Any]:
-    raw = await request.body()
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError):
-            raise Invalid("body is not valid gzip") from None
-    if len(raw) > limit:
-        raise TooLarge(
-            f"request body is {len(raw):,} bytes; Segment's limit here is {limit:,} bytes"
-        )
+async def _read(request: Request, limit: int) -> tuple[AuthenticatedKey | None, dict[str, Any]]:
+    """The key (checked before the body is read, when sent in a header) and the body, read
+    within `limit` bytes; a gzip body is inflated incrementally and never past `limit`."""
+    key: AuthenticatedKey | None = None
+    header_key = _header_key(request)
+    if header_key is not None:
+        key = await run_in_threadpool(access_api_key, request, Scope.WRITE, header_key)
+    raw = await read_body(request, limit)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise Invalid(f"body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise Invalid("body must be a JSON object")
-    return body
+    return key, body
 
 
-async def _handle(request: Request, messages: list[Any], body: dict[str, Any]) -> JSONResponse:
+async def _handle(
+    request: Request, messages: list[Any], body: dict[str, Any], key: AuthenticatedKey | None
+) -> JSONResponse:
     services = request.app.state.services
-    key = await run_in_threadpool(access_api_key, request, Scope.WRITE, _write_key(request, body))
+    if key is None:
+        if not isinstance(body.get("writeKey"), str):
+            raise Unauthorized("missing write key: send it as the HTTP Basic user name")
+        key = await run_in_threadpool(access_api_key, request, Scope.WRITE, body["writeKey"])
     actor = actor_for_key(request, key)
 
     def work() -> dict[str, Any]:
@@ -144,7 +145,7 @@ async def _handle(request: Request, messages: list[Any], body: dict[str, Any]) -
 
 @router.post("/batch")
 async def batch(request: Request) -> JSONResponse:
-    body = await _read(request, segment.MAX_BATCH_BYTES)
+    key, body = await _read(request, segment.MAX_BATCH_BYTES)
     messages = body.get("batch")
     if not isinstance(messages, list):
         raise Invalid("expected {'batch': [...]}")
@@ -153,14 +154,14 @@ async def batch(request: Request) -> JSONResponse:
         for message in messages:
             if isinstance(message, dict) and "context" not in message:
                 message["context"] = context
-    return await _handle(request, messages, body)
+    return await _handle(request, messages, body, key)
 
 
 def _single(call_type: str) -> Any:
     async def endpoint(request: Request) -> JSONResponse:
-        body = await _read(request, segment.MAX_MESSAGE_BYTES)
+        key, body = await _read(request, segment.MAX_MESSAGE_BYTES)
         body.setdefault("type", call_type)
-        return await _handle(request, [body], body)
+        return await _handle(request, [body], body, key)
 
     endpoint.__name__ = f"segment_{call_type}"
     return endpoint
