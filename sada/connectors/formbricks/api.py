@@ -17,16 +17,18 @@ from starlette.concurrency import run_in_threadpool
 from sada.core.errors import Invalid, NotFound
 from sada.core.http import read_json_body
 from sada.feedback import imports
-from sada.tenants.auth import access_api_key
+from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["survey connectors"])
 MAX_WEBHOOK_BYTES = 1024 * 1024
 
 
 @router.post("/survey-sources", status_code=201)
-async def create_source(request: Request) -> JSONResponse:
-    key = access_api_key(request, Scope.ADMIN)
+async def create_source(
+    request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> JSONResponse:
     body = await read_json_body(request, 64 * 1024)
     if not isinstance(body, dict):
         raise Invalid('expected {"kind": "formbricks" | "typeform"}')

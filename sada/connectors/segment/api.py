@@ -1,12 +1,12 @@
 """Segment-compatible endpoints: /v1/batch, /v1/track, /v1/identify, /v1/page, /v1/screen.
 
-The write key is the Sada API key (write scope), sent as the HTTP Basic user
-name as Segment's SDKs do. messageId deduplicates.
+The write key is a Sada *ingest* key (`sada apikey create --scope ingest`), sent as the
+HTTP Basic user name as Segment's SDKs do (or as `writeKey` in the body). A key in a header
+is checked before the body is read. messageId deduplicates.
 """
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import orjson
@@ -20,35 +20,16 @@ from sada.core.http import read_body
 from sada.interactions.service import ingest_batch
 from sada.people.schemas import PersonRef
 from sada.people.service import Resolver, parse_person
-from sada.tenants.auth import access_api_key, actor_for_key
+from sada.tenants.auth import access_api_key, actor_for_key, scoped_header_or_body
 from sada.tenants.models import Scope
 from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/v1", tags=["segment-compatible"])
 
 
-def _header_key(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "basic" and value:
-        try:
-            user = base64.b64decode(value).decode().split(":", 1)[0]
-        except (ValueError, UnicodeDecodeError):
-            raise Unauthorized("malformed Basic authorization header") from None
-        if user:
-            return user
-    if scheme.lower() == "bearer" and value:
-        return value.strip()
-    return None
-
-
-async def _read(request: Request, limit: int) -> tuple[AuthenticatedKey | None, dict[str, Any]]:
-    """The key (checked before the body is read, when sent in a header) and the body, read
-    within `limit` bytes; a gzip body is inflated incrementally and never past `limit`."""
-    key: AuthenticatedKey | None = None
-    header_key = _header_key(request)
-    if header_key is not None:
-        key = await run_in_threadpool(access_api_key, request, Scope.WRITE, header_key)
+async def _read(request: Request, limit: int) -> dict[str, Any]:
+    """The body, read within `limit` bytes; a gzip body is inflated incrementally and never
+    past `limit`. The key in a header has been checked already (see `scoped_header_or_body`)."""
     raw = await read_body(request, limit)
     try:
         body = orjson.loads(raw)
@@ -56,7 +37,7 @@ async def _read(request: Request, limit: int) -> tuple[AuthenticatedKey | None, 
         raise Invalid(f"body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise Invalid("body must be a JSON object")
-    return key, body
+    return body
 
 
 async def _handle(
@@ -66,7 +47,7 @@ async def _handle(
     if key is None:
         if not isinstance(body.get("writeKey"), str):
             raise Unauthorized("missing write key: send it as the HTTP Basic user name")
-        key = await run_in_threadpool(access_api_key, request, Scope.WRITE, body["writeKey"])
+        key = await run_in_threadpool(access_api_key, request, Scope.INGEST, body["writeKey"])
     actor = actor_for_key(request, key)
 
     def work() -> dict[str, Any]:
@@ -144,8 +125,10 @@ async def _handle(
 
 
 @router.post("/batch")
-async def batch(request: Request) -> JSONResponse:
-    key, body = await _read(request, segment.MAX_BATCH_BYTES)
+async def batch(
+    request: Request, key: AuthenticatedKey | None = scoped_header_or_body(Scope.INGEST)
+) -> JSONResponse:
+    body = await _read(request, segment.MAX_BATCH_BYTES)
     messages = body.get("batch")
     if not isinstance(messages, list):
         raise Invalid("expected {'batch': [...]}")
@@ -158,8 +141,10 @@ async def batch(request: Request) -> JSONResponse:
 
 
 def _single(call_type: str) -> Any:
-    async def endpoint(request: Request) -> JSONResponse:
-        key, body = await _read(request, segment.MAX_MESSAGE_BYTES)
+    async def endpoint(
+        request: Request, key: AuthenticatedKey | None = scoped_header_or_body(Scope.INGEST)
+    ) -> JSONResponse:
+        body = await _read(request, segment.MAX_MESSAGE_BYTES)
         body.setdefault("type", call_type)
         return await _handle(request, [body], body, key)
 
