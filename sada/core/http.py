@@ -112,6 +112,8 @@ async def read_json_body(request: Request, max_bytes: int) -> Any:
         return json.loads(body.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise Invalid(f"request body is not valid UTF-8 (byte {exc.start})") from None
+    except RecursionError:
+        raise Invalid("request body is nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise Invalid(
             f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

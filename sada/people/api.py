@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sada.core.errors import Invalid
 from sada.core.http import read_json_body
-from sada.core.validation import field_errors
+from sada.core.validation import field_errors, unsafe_json
 from sada.people import merges, service
 from sada.people.models import PersonMerge
 from sada.people.schemas import (
@@ -43,6 +43,9 @@ async def identify(
 ) -> IdentifyResult:
     services = request.app.state.services
     body = await read_json_body(request, 256 * 1024)
+    unsafe = unsafe_json(body, "")
+    if unsafe is not None:
+        raise Invalid(unsafe[1], details=[{"path": unsafe[0], "message": unsafe[1]}])
     try:
         ref = IdentifyRequest.model_validate(body)
     except ValidationError as exc:

@@ -25,7 +25,7 @@ from fastapi.security import (
     SecurityScopes,
 )
 
-from sada.core.errors import Forbidden, Unauthorized
+from sada.core.errors import Forbidden, Invalid, Unauthorized
 from sada.core.http import client_ip
 from sada.tenants.models import Scope
 from sada.tenants.service import Actor, AuthenticatedKey, authenticate_api_key
@@ -155,11 +155,38 @@ def is_public(path: str) -> bool:
     return path in PUBLIC_ROUTES or path.startswith(PUBLIC_PREFIXES)
 
 
+_ID_MAX = 2**63 - 1
+
+
+def _check_integers(request: Request, route: Any) -> None:
+    """Integer path and query parameters must fit the databases' 64-bit integers."""
+    if not isinstance(route, APIRoute):
+        return
+    for fields, values in (
+        (route.dependant.path_params, request.path_params),
+        (route.dependant.query_params, request.query_params),
+    ):
+        for field in fields:
+            if field.field_info.annotation not in (int, int | None):
+                continue
+            raw = values.get(field.alias)
+            if not (isinstance(raw, str) and raw.strip().lstrip("+-").isdigit()):
+                continue
+            if len(raw) > 25 or not -_ID_MAX <= int(raw) <= _ID_MAX:
+                where = "path" if fields is route.dependant.path_params else "query"
+                raise Invalid(
+                    f"{field.alias}: out of range",
+                    details=[{"path": f"{where}.{field.alias}", "message": "out of range"}],
+                )
+
+
 def route_guard(request: Request) -> None:
-    """Parent dependency of every API router: an /api or /v1 route that declares no scope
-    and is not on the public allow-list answers 403 instead of running unauthenticated."""
+    """Parent dependency of every domain router. An /api or /v1 route that declares no scope
+    and is not on the public allow-list answers 403 instead of running unauthenticated; integer
+    parameters beyond 64 bits answer 422 instead of failing in the database."""
     route = request.scope.get("route")
     path = getattr(route, "path", "")
+    _check_integers(request, route)
     if not path.startswith(("/api/", "/v1/")) or is_public(path):
         return
     if not declared_scopes(route):

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from sada.connectors.segment import service as segment
 from sada.core.errors import Invalid, Unauthorized
 from sada.core.http import read_body
+from sada.core.validation import unsafe_json
 from sada.interactions.service import ingest_batch
 from sada.people.schemas import PersonRef
 from sada.people.service import Resolver, parse_person
@@ -58,6 +59,10 @@ async def _handle(
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 errors.append({"index": index, "message": "each message must be an object"})
+                continue
+            unsafe = unsafe_json(message, "")
+            if unsafe is not None:
+                errors.append({"index": index, "message": f"{unsafe[0]}: {unsafe[1]}"})
                 continue
             size = len(orjson.dumps(message))
             if size > segment.MAX_MESSAGE_BYTES:
