@@ -13,8 +13,8 @@ from sada.automation import engine, notify, webhooks
 from sada.automation import rules as R
 from sada.automation.defaults import ensure_default_rules
 from sada.automation.models import Rule, RuleFiring, WebhookEndpoint
-from sada.automation.ssrf import HostPolicy
 from sada.core.errors import Invalid
+from sada.core.ssrf import HostPolicy
 from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
 from sada.tenants.service import AuthenticatedKey
