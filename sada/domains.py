@@ -112,6 +112,15 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.selfservice.demo:demo_help_centre",
         pages=True,
     ),
+    Domain(
+        "privacy",
+        models=True,
+        tasks=True,
+        routers=("sada.privacy.api", "sada.privacy.web"),
+        cli="privacy",
+        cli_help="Privacy rights: export and erase a person, retention policies, consent.",
+        pages=True,
+    ),
     Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.

@@ -19,7 +19,7 @@ from sada.connectors.segment import service as segment
 from sada.core.errors import Invalid, TooLarge, Unauthorized
 from sada.interactions.service import ingest_batch
 from sada.people.schemas import PersonRef
-from sada.people.service import Resolver, parse_person
+from sada.people.service import SUPPRESSED_MESSAGE, Resolver, parse_person
 from sada.tenants.auth import access_api_key, actor_for_key
 from sada.tenants.models import Scope
 
@@ -111,6 +111,9 @@ async def _handle(request: Request, messages: list[Any], body: dict[str, Any]) -
                     errors.extend(
                         {"index": index, "message": f"{e.path}: {e.message}"} for e in parsed.errors
                     )
+                    continue
+                if resolver.is_suppressed(parsed):
+                    errors.append({"index": index, "message": SUPPRESSED_MESSAGE})
                     continue
                 resolver.resolve(parsed)
             for result in ingest_batch(session, items, limits=services.ingest_limits, actor=actor):
