@@ -44,6 +44,21 @@ class RetentionOut(RetentionIn):
     last_counts: dict[str, int] = {}
 
 
+class PrivacySettings(BaseModel):
+    allow_return: bool = Field(
+        False, description="erased people may come back with their next event (no suppression)"
+    )
+    require_consent: list[consent.Purpose] = Field(
+        default_factory=list,
+        description="purposes that need a recorded consent before anyone is contacted",
+    )
+
+
+class PrivacySettingsPatch(BaseModel):
+    allow_return: bool | None = None
+    require_consent: list[consent.Purpose] | None = None
+
+
 class ConsentIn(BaseModel):
     channel: consent.Channel
     purpose: consent.Purpose
@@ -109,6 +124,36 @@ async def erase_person(request: Request, person_id: int) -> ErasureOut:
             erasure = service.erase(session, person_id, actor=actor, allow_return=body.allow_return)
         service.after_erasure(db)
         return ErasureOut(**service.erasure_summary(erasure))
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/privacy/settings", response_model=PrivacySettings, summary="Privacy settings")
+def read_privacy_settings(request: Request) -> PrivacySettings:
+    key = access_api_key(request, Scope.ADMIN)
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        return PrivacySettings(**service.privacy_settings(session))
+
+
+@router.patch(
+    "/privacy/settings", response_model=PrivacySettings, summary="Change privacy settings"
+)
+async def change_privacy_settings(request: Request) -> PrivacySettings:
+    key = await run_in_threadpool(access_api_key, request, Scope.ADMIN)
+    body: PrivacySettingsPatch = await _body(request, PrivacySettingsPatch)
+    actor = actor_for_key(request, key)
+
+    def work() -> PrivacySettings:
+        with request.app.state.services.db.transaction(key.workspace_id) as session:
+            out = service.set_privacy_settings(
+                session,
+                allow_return=body.allow_return,
+                require_consent=[str(p) for p in body.require_consent]
+                if body.require_consent is not None
+                else None,
+                actor=actor,
+            )
+        return PrivacySettings(**out)
 
     return await run_in_threadpool(work)
 

@@ -110,6 +110,36 @@ def allow_return_cmd(
     typer.echo(f"allowed {found} of {len(keys)} identities to return")
 
 
+@app.command("settings")
+def settings_cmd(
+    workspace: str = typer.Option(..., help="Workspace name."),
+    allow_return: bool | None = typer.Option(
+        None,
+        "--allow-return/--suppress-return",
+        help="Whether erased people may come back with their next event.",
+    ),
+    require_consent: str | None = typer.Option(
+        None, help="Comma-separated purposes that need a recorded consent ('' for none)."
+    ),
+) -> None:
+    """Show or change the workspace's privacy settings."""
+    from sada.cli.main import _db, _workspace_id
+    from sada.privacy import service
+
+    purposes = None
+    if require_consent is not None:
+        purposes = [p.strip() for p in require_consent.split(",") if p.strip()]
+    db = _db()
+    with _errors(), db.transaction(_workspace_id(db, workspace)) as session:
+        if allow_return is None and purposes is None:
+            out = service.privacy_settings(session)
+        else:
+            out = service.set_privacy_settings(
+                session, allow_return=allow_return, require_consent=purposes
+            )
+    typer.echo(json.dumps(out))
+
+
 @retention_app.command("list")
 def retention_list(workspace: str = typer.Option(..., help="Workspace name.")) -> None:
     """The workspace's retention policies."""

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
-from sada.core.errors import NotFound
+from sada.core.errors import Invalid, NotFound
 from sada.core.privacy import identity_digest
 from sada.db.dialect import chunks
 from sada.db.engine import Database
@@ -40,9 +40,10 @@ from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.journeys import columnar
 from sada.people import merges
-from sada.people.models import Person, SuppressedIdentity
+from sada.people.models import CONSENT_PURPOSES, Person, SuppressedIdentity
 from sada.privacy.models import PrivacyRequest, RequestKind
 from sada.settings import get_settings
+from sada.tenants.models import Workspace
 from sada.tenants.service import Actor, record_audit
 from sada.text.embeddings import text_hash
 
@@ -632,3 +633,40 @@ def erasure_summary(erasure: Erasure) -> dict[str, Any]:
         "suppressed_identities": erasure.suppressed,
         "files_deleted": erasure.files_deleted,
     }
+
+
+def privacy_settings(session: Session) -> dict[str, Any]:
+    """The workspace's privacy settings: `allow_return` and `require_consent` (purposes)."""
+    workspace = session.get(Workspace, bound_workspace(session))
+    stored = (workspace.settings or {}).get("privacy") if workspace is not None else None
+    stored = stored if isinstance(stored, dict) else {}
+    return {
+        "allow_return": bool(stored.get("allow_return", False)),
+        "require_consent": [str(p) for p in stored.get("require_consent") or []],
+    }
+
+
+def set_privacy_settings(
+    session: Session,
+    *,
+    allow_return: bool | None = None,
+    require_consent: list[str] | None = None,
+    actor: Actor | None = None,
+) -> dict[str, Any]:
+    workspace = session.get(Workspace, bound_workspace(session))
+    if workspace is None:  # pragma: no cover - sessions are bound to existing workspaces
+        raise NotFound("no such workspace")
+    current = privacy_settings(session)
+    if allow_return is not None:
+        current["allow_return"] = allow_return
+    if require_consent is not None:
+        unknown = sorted(set(require_consent) - set(CONSENT_PURPOSES))
+        if unknown:
+            raise Invalid(
+                f"unknown purposes {unknown}; use {', '.join(CONSENT_PURPOSES)}",
+                details=[{"path": "require_consent", "message": "unknown purpose"}],
+            )
+        current["require_consent"] = sorted(set(require_consent))
+    workspace.settings = {**(workspace.settings or {}), "privacy": current}
+    record_audit(session, actor, "privacy.settings", "workspace", workspace.id, dict(current))
+    return current

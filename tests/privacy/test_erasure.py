@@ -310,6 +310,15 @@ def test_erased_identities_do_not_return_unless_allowed(
     assert r.status_code == 409 and r.json()["error"]["code"] == "suppressed"
     other = send("a4", email=f"unrelated.{uuid.uuid4().hex[:6]}@example.org")
     assert other["status"] == "stored"
+    # The workspace setting lets every erased person return; switched off again below.
+    r = client.patch("/api/v1/privacy/settings", json={"allow_return": True}, headers=admin)
+    assert r.status_code == 200 and r.json()["allow_return"] is True
+    r = client.post("/api/v1/people:identify", json={"email": p.email}, headers=admin)
+    assert r.status_code == 200 and r.json()["created"] is True
+    r = client.post(f"/api/v1/people/{r.json()['person_id']}:erase", headers=admin)
+    assert r.status_code == 200
+    r = client.patch("/api/v1/privacy/settings", json={"allow_return": False}, headers=admin)
+    assert r.json()["allow_return"] is False
 
     # Only keyed digests are kept (never the identity or a plain hash of it).
     assert not residue(dump_database(db), p)

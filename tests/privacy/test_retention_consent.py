@@ -138,12 +138,18 @@ def test_withdrawn_or_missing_consent_stops_survey_invitations(
             s, survey, [Recipient(email=emails[0])], secret="k", base_url="http://x"
         )
         assert out[0].status == "skipped" and out[0].reason == "withdrawn"
-        # A workspace that requires consent for surveys skips people without one.
-        from sada.tenants.models import Workspace
-
-        ws = s.get(Workspace, workspace.id)
-        assert ws is not None
-        ws.settings = {**(ws.settings or {}), "privacy": {"require_consent": ["surveys"]}}
+    # A workspace that requires consent for surveys skips people without one.
+    r = client.patch(
+        "/api/v1/privacy/settings", json={"require_consent": ["surveys"]}, headers=admin
+    )
+    assert r.status_code == 200 and r.json() == {
+        "allow_return": False,
+        "require_consent": ["surveys"],
+    }
+    bad = client.patch(
+        "/api/v1/privacy/settings", json={"require_consent": ["spam"]}, headers=admin
+    )
+    assert bad.status_code == 422
     with db.transaction(workspace.id) as s:
         survey = fb.access_survey(s, survey.id)
         out = invitations.do_create_invitations(
