@@ -69,6 +69,7 @@ LINKS: tuple[Link, ...] = (
     Link("person_merges", "survivor_id", "people"),
     Link("person_merges", "merged_id", "people"),
     Link("consents", "person_id", "people"),
+    Link("health_scores", "person_id", "people"),
     Link("interactions", "person_id", "people"),
     Link("interactions", "id", "conversation_items", "interaction_id"),
     Link("text_analyses", "interaction_id", "interactions"),
@@ -126,6 +127,7 @@ ERASE_ORDER: tuple[str, ...] = (
     "text_analyses",
     "text_corrections",
     "consents",
+    "health_scores",
     "interactions",
     "person_merges",
     "identities",
@@ -225,7 +227,7 @@ def collect(session: Session, person_id: int) -> Holdings:
     while changed:
         changed = False
         for link in LINKS:
-            if link.source not in rows or link.table not in metadata.tables:
+            if link.source not in rows or link.table not in metadata.tables:  # domain not installed
                 continue
             values = {
                 r[link.source_column]
@@ -478,7 +480,7 @@ def erase(
     )
     for name in ERASE_ORDER:
         ids = held.of(name)
-        if not ids:
+        if not ids or name not in metadata.tables:
             continue
         t = table(name)
         for part in chunks(sorted(ids), 400):
