@@ -615,7 +615,8 @@ def after_erasure(db: Database, *, vacuum: bool = True) -> None:
         with db.engine.connect() as connection:
             auto = connection.execution_options(isolation_level="AUTOCOMMIT")
             for name in ERASE_ORDER + ("jobs", "webhook_deliveries", "audit_events"):
-                auto.exec_driver_sql(f'VACUUM "{name}"')
+                if name in metadata.tables:
+                    auto.exec_driver_sql(f'VACUUM "{name}"')
     except Exception as exc:  # noqa: BLE001 - the erasure itself is committed; this is hygiene
         log.warning("privacy: compacting after erasure failed: %s", exc)
 
