@@ -1,4 +1,5 @@
-"""Privacy pages: an admin exports everything held about a person, or erases them.
+"""Privacy pages: an admin exports everything held about a person, or erases them; and the
+privacy settings (suppression of erased people, required consent, retention policies).
 
 The person page shows "Export data" and "Erase person" to owners and admins only (the
 `settings` permission); erasure asks for confirmation on its own page (CSRF-checked form)
@@ -8,6 +9,7 @@ and then shows the erasure id, which is all the audit log keeps.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -15,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from sada.core.errors import Invalid
 from sada.core.http import client_ip
 from sada.people.service import access_person, person_out
-from sada.privacy import service
-from sada.web.core import PageRoute, checked_form, page, render, require, services
+from sada.privacy import retention, service
+from sada.web.core import PageRoute, checked_form, page, redirect, render, require, services
 from sada.web.service import SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -76,3 +78,56 @@ async def erase_do(
 
     erasure = await run_in_threadpool(work)
     return render(page(request, me), "privacy/erased.html", erasure=erasure)
+
+
+@router.get("/settings/privacy")
+def settings_page(request: Request, me: SignedIn = Depends(require("settings"))) -> Response:
+    p = page(request, me)
+    with services(request).db.reader(me.workspace_id) as session:
+        privacy = service.privacy_settings(session)
+        policies = retention.list_policies(session)
+    for policy in policies:
+        if policy["last_run_at"]:
+            policy["last_run"] = datetime.fromisoformat(policy["last_run_at"])
+    notice = {"saved": p.gettext("Saved.")}.get(request.query_params.get("done", ""))
+    return render(p, "privacy/settings.html", privacy=privacy, policies=policies, notice=notice)
+
+
+@router.post("/settings/privacy")
+async def settings_save(request: Request, me: SignedIn = Depends(require("settings"))) -> Response:
+    form = await checked_form(request)
+    purposes = [str(v) for v in form.getlist("require_consent")]
+    with services(request).db.transaction(me.workspace_id) as session:
+        service.set_privacy_settings(
+            session,
+            allow_return=str(form.get("allow_return", "")) == "yes",
+            require_consent=purposes,
+            actor=me.actor(client_ip(request)),
+        )
+    return redirect(request, "/settings/privacy?done=saved")
+
+
+@router.post("/settings/privacy/retention")
+async def retention_set(request: Request, me: SignedIn = Depends(require("settings"))) -> Response:
+    form = await checked_form(request)
+    try:
+        kind = retention.RetentionKind(str(form.get("kind", "")))
+        action = retention.RetentionAction(str(form.get("action", "delete")))
+        days = int(str(form.get("days", "")))
+    except ValueError:
+        raise Invalid("choose the data, a number of days and an action") from None
+    if not 1 <= days <= 36500:
+        raise Invalid("days must be between 1 and 36500")
+    with services(request).db.transaction(me.workspace_id) as session:
+        retention.set_policy(session, kind, days, action, actor=me.actor(client_ip(request)))
+    return redirect(request, "/settings/privacy?done=saved")
+
+
+@router.post("/settings/privacy/retention/{kind}/remove")
+async def retention_remove(
+    request: Request, kind: str, me: SignedIn = Depends(require("settings"))
+) -> Response:
+    await checked_form(request)
+    with services(request).db.transaction(me.workspace_id) as session:
+        retention.remove_policy(session, kind, actor=me.actor(client_ip(request)))
+    return redirect(request, "/settings/privacy?done=saved")

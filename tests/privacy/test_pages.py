@@ -40,3 +40,39 @@ def test_only_admins_see_and_use_export_and_erase(db: Any, workspace: Any, login
     r = client.post(f"/people/{person_id}/erase", data={"csrf": csrf, "confirm": "yes"})
     assert r.status_code == 200 and 'id="erased"' in r.text and "er_" in r.text
     assert client.get(f"/people/{person_id}").status_code == 404
+
+
+def test_privacy_settings_page_sets_retention_and_consent(
+    db: Any, workspace: Any, login: Any
+) -> None:
+    client = login("manager")
+    assert client.get("/settings/privacy").status_code == 403
+    client.cookies.clear()
+    client = login("owner")
+    html = client.get("/settings/privacy?lang=zh").text
+    assert "没有保留策略" in html and "隐私" in html
+    csrf = csrf_of(html)
+    r = client.post(
+        "/settings/privacy/retention",
+        data={"csrf": csrf, "kind": "webhook_logs", "days": "30", "action": "anonymise"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    bad = client.post("/settings/privacy/retention", data={"csrf": csrf, "kind": "x", "days": "30"})
+    assert bad.status_code == 422
+    r = client.post(
+        "/settings/privacy",
+        data={"csrf": csrf, "allow_return": "yes", "require_consent": ["surveys", "marketing"]},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    html = client.get("/settings/privacy?lang=en").text
+    assert "Webhook delivery logs" in html and "Anonymise" in html
+    assert html.count(" checked") == 3
+    r = client.post(
+        "/settings/privacy/retention/webhook_logs/remove",
+        data={"csrf": csrf},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "No retention policy" in client.get("/settings/privacy").text
