@@ -72,6 +72,7 @@ LINKS: tuple[Link, ...] = (
     Link("health_scores", "person_id", "people"),
     Link("interactions", "person_id", "people"),
     Link("interactions", "id", "conversation_items", "interaction_id"),
+    Link("interactions", "anonymous_id", "identities", "value"),  # visits before they said who
     Link("text_analyses", "interaction_id", "interactions"),
     Link("text_corrections", "interaction_id", "interactions"),
     Link("conversations", "person_id", "people"),
@@ -469,6 +470,7 @@ def erase(
     counts.update(_scrub_webhooks(session, held))
     counts.update(_scrub_text_derivatives(session, held))
     counts["audit_events"] = _scrub_audit(session, held)
+    counts["notifications_scrubbed"] = _scrub_notifications(session, held)
 
     # The rows themselves, children first.
     session.flush()
@@ -575,6 +577,23 @@ def _scrub_text_derivatives(session: Session, held: Holdings) -> dict[str, int]:
             )
             changed += 1
     return {"text_embeddings": removed, "text_themes": changed}
+
+
+def _scrub_notifications(session: Session, held: Holdings) -> int:
+    """Users' notifications that quote the person without being linked to them."""
+    notes = table("notifications")
+    ws = bound_workspace(session)
+    mine = held.of("notifications")
+    doomed = [
+        row.id
+        for row in session.execute(
+            select(notes.c.id, notes.c.title, notes.c.body).where(notes.c.workspace_id == ws)
+        )
+        if row.id not in mine and (_references(row.title, held) or _references(row.body, held))
+    ]
+    for part in chunks(doomed, 400):
+        session.execute(delete(notes).where(notes.c.id.in_(part)))
+    return len(doomed)
 
 
 def _scrub_audit(session: Session, held: Holdings) -> int:
