@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class Surface(StrEnum):
@@ -45,16 +46,24 @@ def sees_raw_pii(
     *,
     role: str | None = None,
     scopes: Iterable[str] | None = None,
+    workspace_settings: Mapping[str, Any] | None = None,
 ) -> bool:
-    """Whether this role (pages, exports) or key (API, webhooks) sees personal data raw."""
+    """Whether this role (pages, exports), key (API) or workspace's webhooks see personal
+    data raw.
+
+    Webhooks go to endpoints an admin configured, so they carry what an admin could export,
+    unless the workspace's `privacy.webhook_pii` setting is `redacted`.
+    """
     surface = Surface(surface)
     if role is not None:
         allowed = RAW_PII_ROLES.get(surface, RAW_PII_ROLES[Surface.EXPORT])
         return role in allowed
     if scopes is not None:
         return bool(RAW_PII_SCOPES & {str(s) for s in scopes})
-    # Webhooks go to endpoints an admin configured; they carry what an admin could export.
-    return surface == Surface.WEBHOOK
+    if surface == Surface.WEBHOOK:
+        privacy = (workspace_settings or {}).get("privacy")
+        return not (isinstance(privacy, Mapping) and privacy.get("webhook_pii") == "redacted")
+    return False
 
 
 def _derived_key(purpose: str, secret: str) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -52,11 +52,15 @@ class PrivacySettings(BaseModel):
         default_factory=list,
         description="purposes that need a recorded consent before anyone is contacted",
     )
+    webhook_pii: Literal["raw", "redacted"] = Field(
+        "raw", description="whether webhook payloads carry personal data found in texts"
+    )
 
 
 class PrivacySettingsPatch(BaseModel):
     allow_return: bool | None = None
     require_consent: list[consent.Purpose] | None = None
+    webhook_pii: Literal["raw", "redacted"] | None = None
 
 
 class ConsentIn(BaseModel):
@@ -151,6 +155,7 @@ async def change_privacy_settings(request: Request) -> PrivacySettings:
                 require_consent=[str(p) for p in body.require_consent]
                 if body.require_consent is not None
                 else None,
+                webhook_pii=body.webhook_pii,
                 actor=actor,
             )
         return PrivacySettings(**out)

@@ -665,6 +665,7 @@ def privacy_settings(session: Session) -> dict[str, Any]:
     return {
         "allow_return": bool(stored.get("allow_return", False)),
         "require_consent": [str(p) for p in stored.get("require_consent") or []],
+        "webhook_pii": "redacted" if stored.get("webhook_pii") == "redacted" else "raw",
     }
 
 
@@ -673,6 +674,7 @@ def set_privacy_settings(
     *,
     allow_return: bool | None = None,
     require_consent: list[str] | None = None,
+    webhook_pii: str | None = None,
     actor: Actor | None = None,
 ) -> dict[str, Any]:
     workspace = session.get(Workspace, bound_workspace(session))
@@ -689,6 +691,10 @@ def set_privacy_settings(
                 details=[{"path": "require_consent", "message": "unknown purpose"}],
             )
         current["require_consent"] = sorted(set(require_consent))
+    if webhook_pii is not None:
+        if webhook_pii not in ("raw", "redacted"):
+            raise Invalid("webhook_pii is raw or redacted")
+        current["webhook_pii"] = webhook_pii
     workspace.settings = {**(workspace.settings or {}), "privacy": current}
     record_audit(session, actor, "privacy.settings", "workspace", workspace.id, dict(current))
     return current

@@ -102,6 +102,7 @@ async def settings_save(request: Request, me: SignedIn = Depends(require("settin
             session,
             allow_return=str(form.get("allow_return", "")) == "yes",
             require_consent=purposes,
+            webhook_pii="redacted" if str(form.get("webhook_redacted", "")) == "yes" else "raw",
             actor=me.actor(client_ip(request)),
         )
     return redirect(request, "/settings/privacy?done=saved")

@@ -68,7 +68,7 @@ def test_privacy_settings_page_sets_retention_and_consent(
     assert r.status_code == 303
     html = client.get("/settings/privacy?lang=en").text
     assert "Webhook delivery logs" in html and "Anonymise" in html
-    assert html.count(" checked") == 3
+    assert html.count(" checked") == 3  # allow_return, two purposes; webhooks stay raw
     r = client.post(
         "/settings/privacy/retention/webhook_logs/remove",
         data={"csrf": csrf},

@@ -173,3 +173,34 @@ def test_api_verbatims_follow_the_key_scopes(
         Surface.API, scopes=["admin"]
     )
     close_stores()
+
+
+def test_webhooks_carry_redacted_texts_when_the_workspace_says_so(
+    db: Database, workspace: Any, client: Any, make_key: Any
+) -> None:
+    from sqlalchemy import select
+
+    from sada.automation.models import WebhookDelivery
+
+    admin = {"Authorization": f"Bearer {make_key(db, workspace.id, 'read', 'write', 'admin')}"}
+    client.app.state.services.settings.webhook_allowed_hosts = "127.0.0.1"
+    r = client.post(
+        "/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["*"]}, headers=admin
+    )
+    assert r.status_code == 201, r.text
+    email = f"canary.{uuid.uuid4().hex[:6]}@example.org"
+
+    def deliveries_after_case(title: str) -> str:
+        r = client.post("/api/v1/cases", json={"title": title}, headers=admin)
+        assert r.status_code == 201, r.text
+        run_pending(db)
+        with db.reader(workspace.id) as s:
+            rows = s.execute(select(WebhookDelivery.payload)).scalars().all()
+        return "\n".join(str(p) for p in rows)
+
+    assert email in deliveries_after_case(f"Call back {email}")  # raw by default
+    r = client.patch("/api/v1/privacy/settings", json={"webhook_pii": "redacted"}, headers=admin)
+    assert r.status_code == 200 and r.json()["webhook_pii"] == "redacted"
+    second = f"second.{email}"
+    payloads = deliveries_after_case(f"Call back {second}")
+    assert second not in payloads and "[EMAIL]" in payloads

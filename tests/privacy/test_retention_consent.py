@@ -145,6 +145,7 @@ def test_withdrawn_or_missing_consent_stops_survey_invitations(
     assert r.status_code == 200 and r.json() == {
         "allow_return": False,
         "require_consent": ["surveys"],
+        "webhook_pii": "raw",
     }
     bad = client.patch(
         "/api/v1/privacy/settings", json={"require_consent": ["spam"]}, headers=admin
