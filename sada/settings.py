@@ -35,10 +35,14 @@ class Settings(BaseSettings):
     api_rate_per_second: float = 50.0
     api_rate_burst: int = 200
 
-    # Jobs
+    # Jobs: run them in the API process (embedded default) or in `sada worker`s; seconds
+    # between polls when idle; seconds a claimed job stays locked to its worker (renewed
+    # every third of it while the job runs; a dead worker's job is free after one lease);
+    # seconds a stopping worker (SIGTERM) lets its job finish before handing it back.
     run_jobs_in_process: bool = True
-    job_poll_interval: float = 0.5
-    job_lease_seconds: int = 300
+    job_poll_interval: float = Field(default=0.5, gt=0, le=60)
+    job_lease_seconds: int = Field(default=300, ge=3, le=86_400)
+    job_shutdown_grace_seconds: float = Field(default=20, ge=0, le=3600)
 
     # Mail
     smtp_host: str = "127.0.0.1"

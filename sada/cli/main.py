@@ -49,14 +49,14 @@ def main(
     """Sada: one interaction log, one profile per person, in four languages."""
 
 
-def _db() -> Database:
+def _db(role: str = "cli") -> Database:
     import sada.db.registry  # noqa: F401 - every table known before any query
     from sada.db.engine import open_database
     from sada.settings import get_settings
 
     settings = get_settings()
     settings.check_safe_to_run()
-    return open_database(settings.database_url)
+    return open_database(settings.database_url, application_name=f"sada-{role}")
 
 
 def _fail(message: str) -> None:
@@ -310,21 +310,103 @@ def jobs_status() -> None:
     print(json.dumps(counts_by_status(_db())))
 
 
+@jobs_app.command("queue")
+def jobs_queue() -> None:
+    """Due jobs waiting, jobs running and the oldest wait (seconds) per priority."""
+    from sada.jobs.service import queue_levels
+
+    for level in queue_levels(_db()):
+        print(
+            json.dumps(
+                {
+                    "priority": level.priority,
+                    "depth": level.depth,
+                    "running": level.running,
+                    "oldest_seconds": level.oldest_seconds,
+                }
+            )
+        )
+
+
+@jobs_app.command("dead")
+def jobs_dead(limit: int = typer.Option(200, min=1, help="Show at most this many.")) -> None:
+    """List dead jobs (failed every attempt): id, kind, workspace, attempts, last error."""
+    from sada.jobs.service import dead_jobs
+
+    for job in dead_jobs(_db(), limit=limit):
+        error = (job.last_error or "").splitlines()[-1:] or [""]
+        print(
+            f"{job.id}\t{job.kind}\t{job.workspace_id or '-'}\t{job.attempts}\t"
+            f"{job.run_at.isoformat()}\t{error[0][:200]}"
+        )
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: int = typer.Argument(..., help="The dead job's id.")) -> None:
+    """Queue a dead job again now, with fresh attempts."""
+    from sada.core.errors import SadaError
+    from sada.jobs.service import retry_dead
+
+    try:
+        job = retry_dead(_db(), job_id)
+    except SadaError as exc:
+        _fail(exc.message)
+    console.print(f"job {job.id} ({job.kind}) queued again")
+
+
+@jobs_app.command("discard")
+def jobs_discard(job_id: int = typer.Argument(..., help="The dead job's id.")) -> None:
+    """Delete a dead job for good."""
+    from sada.core.errors import SadaError
+    from sada.jobs.service import discard_dead
+
+    try:
+        discard_dead(_db(), job_id)
+    except SadaError as exc:
+        _fail(exc.message)
+    console.print(f"job {job_id} discarded")
+
+
 @app.command("worker")
-def worker(poll: float = typer.Option(0.5, help="Seconds between polls when idle.")) -> None:
-    """Run jobs until interrupted (use with `SADA_RUN_JOBS_IN_PROCESS=false` on API processes)."""
-    import time
+def worker(
+    poll: float | None = typer.Option(
+        None, help="Seconds between polls when idle (default: SADA_JOB_POLL_INTERVAL)."
+    ),
+) -> None:
+    """Run jobs until SIGTERM or Ctrl-C (use with `SADA_RUN_JOBS_IN_PROCESS=false` on API processes).
+
+    On SIGTERM the worker stops claiming, lets its job finish within
+    SADA_JOB_SHUTDOWN_GRACE_SECONDS and otherwise hands it back to the queue.
+    """
+    import signal
+    import threading
 
     from sada.jobs.runner import InProcessRunner
+    from sada.settings import get_settings
 
-    runner = InProcessRunner(_db(), poll_interval=poll)
+    settings = get_settings()
+    runner = InProcessRunner(
+        _db("worker"),
+        poll_interval=poll if poll is not None else settings.job_poll_interval,
+        lease_seconds=settings.job_lease_seconds,
+    )
+    stopping = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
     runner.start()
-    console.print("worker running; Ctrl-C to stop")
-    try:
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        runner.stop()
+    console.print(
+        f"worker running (lease {runner.lease_seconds} s, poll {runner.poll_interval} s); "
+        "SIGTERM or Ctrl-C to stop"
+    )
+    while not stopping.wait(1):
+        pass
+    console.print("stopping: finishing or handing back the running job")
+    runner.stop(grace=settings.job_shutdown_grace_seconds)
+    console.print(f"worker stopped after {runner.jobs_done} job(s)")
 
 
 # ---------------------------------------------------------------- serve and demo
