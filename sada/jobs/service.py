@@ -224,13 +224,18 @@ class QueueLevel:
     oldest_seconds: float  # how long the oldest due job has been waiting
 
 
-def queue_levels(db: Database) -> list[QueueLevel]:
-    """Depth, jobs running and age of the oldest due job per priority level."""
+def queue_levels(db: Database, *, workspace_id: int | None = None) -> list[QueueLevel]:
+    """Depth, jobs running and age of the oldest due job per priority level.
+
+    All jobs by default (operators, metrics); one workspace's with `workspace_id` (its admins).
+    """
     now = utcnow()
+    mine = [Job.workspace_id == workspace_id] if workspace_id is not None else []
     with db.reader() as session:
         waiting = session.execute(
             select(Job.priority, func.count(), func.min(Job.run_at))
             .where(
+                *mine,
                 Job.run_at <= now,
                 or_(
                     Job.status == "queued",
@@ -241,7 +246,7 @@ def queue_levels(db: Database) -> list[QueueLevel]:
         ).all()
         running = session.execute(
             select(Job.priority, func.count())
-            .where(Job.status == "running", Job.locked_until >= now)
+            .where(*mine, Job.status == "running", Job.locked_until >= now)
             .group_by(Job.priority)
         ).all()
     levels: dict[str, dict[str, Any]] = {}
@@ -268,32 +273,33 @@ def queue_levels(db: Database) -> list[QueueLevel]:
 # ---------------------------------------------------------------- dead letters
 
 
-def dead_jobs(db: Database, *, limit: int = 200) -> list[Job]:
-    """Jobs that failed every attempt, newest first."""
+def dead_jobs(db: Database, *, limit: int = 200, workspace_id: int | None = None) -> list[Job]:
+    """Jobs that failed every attempt, newest first (of one workspace with `workspace_id`)."""
+    mine = [Job.workspace_id == workspace_id] if workspace_id is not None else []
     with db.reader() as session:
         return list(
             session.execute(
                 select(Job)
-                .where(Job.status == DEAD)
+                .where(Job.status == DEAD, *mine)
                 .order_by(Job.run_at.desc(), Job.id.desc())
                 .limit(limit)
             ).scalars()
         )
 
 
-def _dead(session: Session, job_id: int) -> Job:
+def _dead(session: Session, job_id: int, workspace_id: int | None) -> Job:
     job = session.get(Job, job_id)
-    if job is None:
+    if job is None or (workspace_id is not None and job.workspace_id != workspace_id):
         raise NotFound(f"job {job_id} not found")
     if job.status != DEAD:
         raise Invalid(f"job {job_id} is {job.status}, not a dead letter")
     return job
 
 
-def retry_dead(db: Database, job_id: int) -> Job:
+def retry_dead(db: Database, job_id: int, *, workspace_id: int | None = None) -> Job:
     """Queue a dead job again now, with a fresh set of attempts."""
     with db.transaction() as session:
-        job = _dead(session, job_id)
+        job = _dead(session, job_id, workspace_id)
         job.status = "queued"
         job.attempts = 0
         job.run_at = utcnow()
@@ -304,12 +310,14 @@ def retry_dead(db: Database, job_id: int) -> Job:
         return job
 
 
-def discard_dead(db: Database, job_id: int) -> None:
-    """Delete a dead job for good (its error is logged, not kept)."""
+def discard_dead(db: Database, job_id: int, *, workspace_id: int | None = None) -> Job:
+    """Delete a dead job for good (its error is logged, not kept); returns what it was."""
     with db.transaction() as session:
-        job = _dead(session, job_id)
+        job = _dead(session, job_id, workspace_id)
+        session.expunge(job)
         log.info("discarding dead job %s (%s): %s", job.id, job.kind, job.last_error)
         session.execute(delete(Job).where(Job.id == job.id))
+    return job
 
 
 # ---------------------------------------------------------------- cursors
