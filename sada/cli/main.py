@@ -372,6 +372,11 @@ def worker(
     poll: float | None = typer.Option(
         None, help="Seconds between polls when idle (default: SADA_JOB_POLL_INTERVAL)."
     ),
+    urgent_only: bool = typer.Option(
+        False,
+        "--urgent-only",
+        help="Take interactive and follow-up jobs only (a worker that never waits on analysis).",
+    ),
 ) -> None:
     """Run jobs until SIGTERM or Ctrl-C (use with `SADA_RUN_JOBS_IN_PROCESS=false` on API processes).
 
@@ -381,6 +386,7 @@ def worker(
     import signal
     import threading
 
+    from sada.jobs.registry import Priority
     from sada.jobs.runner import InProcessRunner
     from sada.settings import get_settings
 
@@ -389,6 +395,7 @@ def worker(
         _db("worker"),
         poll_interval=poll if poll is not None else settings.job_poll_interval,
         lease_seconds=settings.job_lease_seconds,
+        max_priority=Priority.NORMAL - 1 if urgent_only else None,
     )
     stopping = threading.Event()
 

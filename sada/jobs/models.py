@@ -38,6 +38,8 @@ class Job(Base, Timestamped):
     max_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=5)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     locked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # When the latest attempt was claimed: its wait is started_at - run_at.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Optional idempotency key: enqueueing the same key twice makes one job.

@@ -47,8 +47,10 @@ class InProcessRunner:
         poll_interval: float = 0.5,
         lease_seconds: int = 300,
         worker_id: str = WORKER_ID,
+        max_priority: int | None = None,
     ) -> None:
         self.db = db
+        self.max_priority = max_priority
         self.poll_interval = poll_interval
         self.lease_seconds = max(3, int(lease_seconds))
         self.worker_id = worker_id

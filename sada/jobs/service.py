@@ -77,8 +77,12 @@ def claim_next(
     lease_seconds: int = 300,
     kinds: list[str] | None = None,
     worker_id: str = WORKER_ID,
+    max_priority: int | None = None,
 ) -> Job | None:
-    """Take the most urgent due job (queued, or running with an expired lease after a crash)."""
+    """Take the most urgent due job (queued, or running with an expired lease after a crash).
+
+    `max_priority` keeps a worker to urgent work (e.g. FOLLOW_UP: never a long analysis job).
+    """
     now = utcnow()
     due = and_(
         Job.run_at <= now,
@@ -88,6 +92,8 @@ def claim_next(
         query = select(Job).where(due).order_by(Job.priority, Job.run_at, Job.id).limit(1)
         if kinds:
             query = query.where(Job.kind.in_(kinds))
+        if max_priority is not None:
+            query = query.where(Job.priority <= max_priority)
         if not db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         job = session.execute(query).scalar_one_or_none()
@@ -97,6 +103,7 @@ def claim_next(
         job.attempts += 1
         job.locked_until = now + timedelta(seconds=lease_seconds)
         job.locked_by = worker_id
+        job.started_at = now
         session.flush()
         session.expunge(job)
         return job

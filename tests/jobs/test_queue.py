@@ -96,6 +96,8 @@ def test_priority_is_declared_per_kind_and_overridable(db, workspace):  # type: 
         order.append(job.payload["n"])
         run_job(db, job)
     assert order == ["urgent", "f", 0, 1]  # priority first, then the oldest run_at
+    # An urgent-only worker leaves bulk work alone.
+    assert claim_next(db, kinds=kinds, max_priority=Priority.NORMAL - 1) is None
     levels = {level.priority: level for level in queue_levels(db)}
     assert list(levels) == ["interactive", "follow_up", "normal", "analysis", "bulk"]
     assert levels["bulk"].depth >= 28 and levels["bulk"].oldest_seconds >= 290
