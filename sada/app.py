@@ -18,7 +18,7 @@ from sada.core.http import error_response
 from sada.core.ratelimit import RateLimiter
 from sada.core.validation import loc_to_path
 from sada.db.engine import Database, open_database
-from sada.db.migrate import upgrade
+from sada.db.migrate import check_schema
 from sada.domains import router_modules
 from sada.interactions.service import IngestLimits
 from sada.jobs.runner import InProcessRunner, JobRunner, NoRunner
@@ -48,6 +48,8 @@ def create_app(
     migrate: bool = True,
     run_jobs: bool | None = None,
 ) -> FastAPI:
+    """The app. At start it checks the schema (`migrate=False` skips that, for tests):
+    an outdated one is upgraded when SADA_AUTO_UPGRADE allows, and refused otherwise."""
     settings = settings or Settings()
     settings.check_safe_to_run()
     database = db or open_database(settings.database_url)
@@ -73,7 +75,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if migrate:
-            upgrade(database)
+            check_schema(database, auto_upgrade=settings.upgrades_on_start)
         services.runner.start()
         try:
             yield

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     # metrics and analytics but fire no cases, alerts, emails, surveys or webhooks.
     live_window_days: float = Field(default=7, ge=0)
 
+    # Upgrade an outdated database schema when the app starts. Unset: on for SQLite (the
+    # embedded default), off otherwise: run `sada db upgrade` as a deployment step, and nodes
+    # refuse to serve an old schema.
+    auto_upgrade: bool | None = None
+
     # Per API key rate limit: sustained requests per second and burst size.
     api_rate_per_second: float = 50.0
     api_rate_burst: int = 200
@@ -106,6 +111,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def upgrades_on_start(self) -> bool:
+        return self.is_sqlite if self.auto_upgrade is None else self.auto_upgrade
 
     def check_safe_to_run(self) -> None:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET_KEY:

@@ -83,7 +83,7 @@ def _workspace_id(db: Database, name: str) -> int:
 def db_upgrade(
     revision: str = typer.Argument("heads", help="Target revision (default: all heads)."),
 ) -> None:
-    """Apply migrations up to REVISION (default: the latest)."""
+    """Apply migrations up to REVISION (default: the latest); safe from several nodes at once."""
     from sada.db.migrate import current_revision, upgrade
 
     db = _db()
@@ -425,15 +425,21 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Server processes (jobs then need `sada worker`)."),
 ) -> None:
-    """Upgrade the database and serve the web app and API."""
+    """Serve the web app and API (an outdated schema: upgraded or refused, see SADA_AUTO_UPGRADE)."""
     import uvicorn
 
-    from sada.db.migrate import upgrade
+    from sada.db.migrate import SchemaOutOfDate, check_schema
     from sada.settings import get_settings
 
     settings = get_settings()
     settings.check_safe_to_run()
-    upgrade(_db())
+    db = _db()
+    try:
+        check_schema(db, auto_upgrade=settings.upgrades_on_start)
+    except SchemaOutOfDate as exc:
+        _fail(str(exc))
+    finally:
+        db.dispose()
     console.print(f"Sada {__version__} on http://{host}:{port}  (API docs: /api/docs)")
     uvicorn.run(
         "sada.asgi:app", host=host, port=port, workers=workers, log_level="info", factory=False
