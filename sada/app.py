@@ -10,17 +10,20 @@ from datetime import timedelta
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from sada import __version__
 from sada.core.errors import SadaError
 from sada.core.http import error_response
 from sada.core.ratelimit import RateLimiter
+from sada.core.telemetry import RequestTelemetry
 from sada.core.validation import loc_to_path
 from sada.db.engine import Database, open_database
-from sada.db.migrate import check_schema
+from sada.db.migrate import SchemaOutOfDate, check_schema, pending_revisions
 from sada.domains import router_modules
 from sada.interactions.service import IngestLimits
+from sada.jobs.metrics import watch as watch_queue
 from sada.jobs.runner import InProcessRunner, JobRunner, NoRunner
 from sada.settings import Settings
 
@@ -52,7 +55,8 @@ def create_app(
     an outdated one is upgraded when SADA_AUTO_UPGRADE allows, and refused otherwise."""
     settings = settings or Settings()
     settings.check_safe_to_run()
-    database = db or open_database(settings.database_url)
+    database = db or open_database(settings.database_url, application_name="sada-api")
+    watch_queue(database)
     jobs_in_process = settings.run_jobs_in_process if run_jobs is None else run_jobs
     services = Services(
         settings=settings,
@@ -94,6 +98,33 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.add_middleware(RequestTelemetry)
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Ready for traffic: the database answers and its schema is current (503 otherwise)."""
+        checks: dict[str, str] = {}
+        try:
+            pending = pending_revisions(database)
+            checks["database"] = "ok"
+            checks["migrations"] = "ok" if not pending else f"{len(pending)} pending"
+        except SchemaOutOfDate as exc:
+            checks["database"], checks["migrations"] = "ok", str(exc)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            log.warning("readiness: database unreachable: %s", exc)
+            checks["database"] = "unreachable"
+        ready = all(value == "ok" for value in checks.values())
+        if services.runner is not None and isinstance(services.runner, InProcessRunner):
+            checks["jobs"] = "running" if services.runner.alive else "stopped"
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus metrics of this process (requests, jobs, webhooks) and the queue."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(SadaError)
     async def _sada_error(_request: Request, exc: SadaError) -> JSONResponse:

@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET_KEY
     base_url: str = "http://127.0.0.1:8000"
 
+    # Logs: "json" (one object per line, with request and job ids) or "text"; the level.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     # Ingest limits
     max_batch_items: int = 1000
     max_body_bytes: int = 5 * 1024 * 1024

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from sada.automation.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sada.automation.ssrf import BlockedDestination, HostPolicy, guarded_client
 from sada.core.errors import Invalid, NotFound
+from sada.core.telemetry import WEBHOOK_DELIVERIES
 from sada.db.engine import Database
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
@@ -413,6 +414,7 @@ def _record(
     now: datetime,
     retry_after: float | None,
 ) -> None:
+    WEBHOOK_DELIVERIES.labels(outcome=result.outcome).inc()
     with db.transaction(workspace_id) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         ep = session.get(WebhookEndpoint, endpoint.id)

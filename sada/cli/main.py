@@ -377,6 +377,10 @@ def worker(
         "--urgent-only",
         help="Take interactive and follow-up jobs only (a worker that never waits on analysis).",
     ),
+    health_port: int = typer.Option(
+        0, help="Serve /healthz, /readyz and /metrics on this port (0: none)."
+    ),
+    health_host: str = typer.Option("127.0.0.1", help="Interface of the health endpoint."),
 ) -> None:
     """Run jobs until SIGTERM or Ctrl-C (use with `SADA_RUN_JOBS_IN_PROCESS=false` on API processes).
 
@@ -386,13 +390,19 @@ def worker(
     import signal
     import threading
 
+    from sada.core.telemetry import configure_logging
+    from sada.jobs.health import serve_health
+    from sada.jobs.metrics import watch
     from sada.jobs.registry import Priority
     from sada.jobs.runner import InProcessRunner
     from sada.settings import get_settings
 
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    db = _db("worker")
+    watch(db)
     runner = InProcessRunner(
-        _db("worker"),
+        db,
         poll_interval=poll if poll is not None else settings.job_poll_interval,
         lease_seconds=settings.job_lease_seconds,
         max_priority=Priority.NORMAL - 1 if urgent_only else None,
@@ -405,6 +415,8 @@ def worker(
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     runner.start()
+    if health_port:
+        serve_health(runner, health_host, health_port)
     console.print(
         f"worker running (lease {runner.lease_seconds} s, poll {runner.poll_interval} s); "
         "SIGTERM or Ctrl-C to stop"
@@ -428,6 +440,7 @@ def serve(
     """Serve the web app and API (an outdated schema: upgraded or refused, see SADA_AUTO_UPGRADE)."""
     import uvicorn
 
+    from sada.core.telemetry import configure_logging
     from sada.db.migrate import SchemaOutOfDate, check_schema
     from sada.settings import get_settings
 
@@ -440,9 +453,16 @@ def serve(
         _fail(str(exc))
     finally:
         db.dispose()
+    configure_logging(settings.log_format, settings.log_level)
     console.print(f"Sada {__version__} on http://{host}:{port}  (API docs: /api/docs)")
     uvicorn.run(
-        "sada.asgi:app", host=host, port=port, workers=workers, log_level="info", factory=False
+        "sada.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=False,
+        log_config=None,  # sada.asgi configures logging (JSON lines by default)
+        access_log=False,  # the app logs each request once, with its request id
     )
 
 

@@ -10,6 +10,7 @@ refused with a clear message otherwise.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -71,12 +72,22 @@ def head_revisions(db: Database) -> list[str]:
     return sorted(ScriptDirectory.from_config(alembic_config(db.url)).get_heads())
 
 
+@lru_cache(maxsize=1)
+def _graph() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """Every revision this Sada ships, and what each one needs applied (itself included)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    known = frozenset(rev.revision for rev in script.walk_revisions())
+    needs = {
+        rev: frozenset(r.revision for r in script.iterate_revisions(rev, "base")) for rev in known
+    }
+    return known, needs
+
+
 def pending_revisions(db: Database) -> list[str]:
     """Revisions this Sada has that the database has not applied (empty when current)."""
-    script = ScriptDirectory.from_config(alembic_config(db.url))
+    known, needs = _graph()
     with db.engine.connect() as connection:
         applied = set(MigrationContext.configure(connection).get_current_heads())
-    known = {rev.revision for rev in script.walk_revisions()}
     unknown = applied - known
     if unknown:
         raise SchemaOutOfDate(
@@ -86,7 +97,7 @@ def pending_revisions(db: Database) -> list[str]:
         )
     done: set[str] = set()
     for rev in applied:
-        done.update(r.revision for r in script.iterate_revisions(rev, "base"))
+        done.update(needs[rev])
     return sorted(known - done)
 
 

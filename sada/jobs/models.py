@@ -42,6 +42,8 @@ class Job(Base, Timestamped):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The id of the HTTP request (or job) that enqueued this job, carried into its logs.
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Optional idempotency key: enqueueing the same key twice makes one job.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
 

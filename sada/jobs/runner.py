@@ -64,6 +64,11 @@ class InProcessRunner:
         self._lock = threading.Lock()
 
     @property
+    def current(self) -> Job | None:
+        with self._lock:
+            return self._current
+
+    @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

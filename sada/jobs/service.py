@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid, NotFound
+from sada.core.telemetry import JOB_DURATION, JOB_FAILURES, job_id, request_id
 from sada.db.dialect import insert_ignoring_conflicts
 from sada.db.engine import Database
 from sada.db.types import utcnow
@@ -67,6 +69,7 @@ def enqueue(
             attempts=0,
             max_attempts=max_attempts,
             created_at=now,
+            request_id=request_id.get(),
         )
     )
 
@@ -162,42 +165,56 @@ def run_job(db: Database, job: Job, *, worker_id: str = WORKER_ID) -> bool:
     """Run one claimed job; return True when it succeeded.
 
     A job whose database connection broke under it is handed back (the attempt does not
-    count); other errors are retried with backoff, then kept as a dead letter.
+    count); other errors are retried with backoff, then kept as a dead letter. Logs written
+    while it runs carry its id and the id of the request that enqueued it.
     """
     handler = get_handler(job.kind)
+    tokens = (request_id.set(job.request_id), job_id.set(job.id))
+    started = time.perf_counter()
+    outcome = "done"
     try:
-        if handler is None:
-            raise LookupError(f"no handler for job kind {job.kind!r}")
-        handler(db, job.workspace_id, dict(job.payload))
-    except Exception as exc:  # noqa: BLE001 - a failing job must not kill the runner
-        if _connection_lost(db, exc):
-            log.warning("job %s (%s): database connection lost; handing it back", job.id, job.kind)
-            hand_back(db, job, delay_seconds=1, worker_id=worker_id)
-            return False
-        log.warning("job %s (%s) failed: %s", job.id, job.kind, exc)
-        error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:4000]
-        with db.transaction() as session:
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            handler(db, job.workspace_id, dict(job.payload))
+        except Exception as exc:  # noqa: BLE001 - a failing job must not kill the runner
+            if _connection_lost(db, exc):
+                outcome = "handed_back"
+                log.warning(
+                    "job %s (%s): database connection lost; handing it back", job.id, job.kind
+                )
+                hand_back(db, job, delay_seconds=1, worker_id=worker_id)
+                return False
+            JOB_FAILURES.labels(kind=job.kind).inc()
+            log.warning("job %s (%s) failed: %s", job.id, job.kind, exc)
+            error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:4000]
             final = job.attempts >= job.max_attempts or isinstance(exc, LookupError)
-            backoff = timedelta(seconds=min(3600, 2**job.attempts * 5))
+            outcome = "dead" if final else "retry"
+            with db.transaction() as session:
+                backoff = timedelta(seconds=min(3600, 2**job.attempts * 5))
+                session.execute(
+                    update(Job)
+                    .where(Job.id == job.id)
+                    .values(
+                        status=DEAD if final else "queued",
+                        run_at=utcnow() + backoff,
+                        locked_until=None,
+                        locked_by=None,
+                        last_error=error,
+                    )
+                )
+            return False
+        with db.transaction() as session:
             session.execute(
                 update(Job)
                 .where(Job.id == job.id)
-                .values(
-                    status=DEAD if final else "queued",
-                    run_at=utcnow() + backoff,
-                    locked_until=None,
-                    locked_by=None,
-                    last_error=error,
-                )
+                .values(status="done", finished_at=utcnow(), locked_until=None, last_error=None)
             )
-        return False
-    with db.transaction() as session:
-        session.execute(
-            update(Job)
-            .where(Job.id == job.id)
-            .values(status="done", finished_at=utcnow(), locked_until=None, last_error=None)
-        )
-    return True
+        return True
+    finally:
+        JOB_DURATION.labels(kind=job.kind, outcome=outcome).observe(time.perf_counter() - started)
+        request_id.reset(tokens[0])
+        job_id.reset(tokens[1])
 
 
 def run_pending(db: Database, *, limit: int | None = None, kinds: list[str] | None = None) -> int:
