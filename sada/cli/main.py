@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -14,6 +14,7 @@ from sada import __version__
 
 if TYPE_CHECKING:
     from sada.db.engine import Database
+    from sada.settings import Settings
 
 app = typer.Typer(help="Sada: customer and audience experience management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -52,14 +53,24 @@ def main(
 def _db(role: str = "cli") -> Database:
     import sada.db.registry  # noqa: F401 - every table known before any query
     from sada.db.engine import open_database
-    from sada.settings import get_settings
 
-    settings = get_settings()
-    settings.check_safe_to_run()
+    settings = _settings()
     return open_database(settings.database_url, application_name=f"sada-{role}")
 
 
-def _fail(message: str) -> None:
+def _settings() -> Settings:
+    """The validated settings, or a clear error and exit code 1."""
+    from sada.settings import ConfigurationError, get_settings
+
+    try:
+        settings = get_settings()
+        settings.check_safe_to_run()
+    except ConfigurationError as exc:
+        _fail(str(exc))
+    return settings
+
+
+def _fail(message: str) -> NoReturn:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code=1)
 
@@ -395,9 +406,8 @@ def worker(
     from sada.jobs.metrics import watch
     from sada.jobs.registry import Priority
     from sada.jobs.runner import InProcessRunner
-    from sada.settings import get_settings
 
-    settings = get_settings()
+    settings = _settings()
     configure_logging(settings.log_format, settings.log_level)
     db = _db("worker")
     watch(db)
@@ -442,10 +452,8 @@ def serve(
 
     from sada.core.telemetry import configure_logging
     from sada.db.migrate import SchemaOutOfDate, check_schema
-    from sada.settings import get_settings
 
-    settings = get_settings()
-    settings.check_safe_to_run()
+    settings = _settings()
     db = _db()
     try:
         check_schema(db, auto_upgrade=settings.upgrades_on_start)
