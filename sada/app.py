@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sada import __version__
 from sada.core.errors import SadaError
 from sada.core.http import error_response
-from sada.core.ratelimit import RateLimiter
+from sada.core.ratelimit import RateLimiter, shared_storage_ok, use_shared_storage
 from sada.core.telemetry import RequestTelemetry
 from sada.core.validation import loc_to_path
 from sada.db.engine import Database, open_database
@@ -55,13 +55,16 @@ def create_app(
     an outdated one is upgraded when SADA_AUTO_UPGRADE allows, and refused otherwise."""
     settings = settings or Settings()
     settings.check_safe_to_run()
+    use_shared_storage(settings.redis_url, prefix=settings.redis_prefix)
     database = db or open_database(settings.database_url, application_name="sada-api")
     watch_queue(database)
     jobs_in_process = settings.run_jobs_in_process if run_jobs is None else run_jobs
     services = Services(
         settings=settings,
         db=database,
-        api_limiter=RateLimiter(settings.api_rate_per_second, settings.api_rate_burst),
+        api_limiter=RateLimiter(
+            settings.api_rate_per_second, settings.api_rate_burst, namespace="api"
+        ),
         ingest_limits=IngestLimits(
             max_items=settings.max_batch_items,
             max_text_bytes=settings.max_text_bytes,
@@ -113,8 +116,11 @@ def create_app(
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
             log.warning("readiness: database unreachable: %s", exc)
             checks["database"] = "unreachable"
+        redis = shared_storage_ok()
+        if redis is not None:
+            checks["redis"] = "ok" if redis else "unreachable"
         ready = all(value == "ok" for value in checks.values())
-        if services.runner is not None and isinstance(services.runner, InProcessRunner):
+        if isinstance(services.runner, InProcessRunner):
             checks["jobs"] = "running" if services.runner.alive else "stopped"
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks},

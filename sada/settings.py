@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     # refuse to serve an old schema.
     auto_upgrade: bool | None = None
 
+    # Redis (redis://host:6379/0): rate limits and sign-in lockouts shared by every node.
+    # Unset: each process counts for itself (fine for one node).
+    redis_url: str | None = None
+    # Prefix of Sada's keys in that Redis (several deployments may share one server).
+    redis_prefix: str = "sada"
+
     # Per API key rate limit: sustained requests per second and burst size.
     api_rate_per_second: float = 50.0
     api_rate_burst: int = 200

@@ -124,7 +124,7 @@ def make_state(settings: Any) -> WebState:
         csrf_key=hmac.new(secret, b"sada.web.csrf", hashlib.sha256).digest(),
         secure_cookies=settings.base_url.startswith("https://"),
         session_hours=settings.web_session_hours,
-        login_limiter=RateLimiter(per_minute / 60.0, per_minute),
+        login_limiter=RateLimiter(per_minute / 60.0, per_minute, namespace="login"),
         asset_versions=versions,
     )
 
