@@ -110,6 +110,41 @@ def db_current() -> None:
     print(current_revision(_db()) or "none")
 
 
+@db_app.command("backup")
+def db_backup(
+    file: Path = typer.Argument(..., dir_okay=False, help="Where to write the backup (new file)."),
+) -> None:
+    """Back up the database while it runs (SQLite online backup, or pg_dump)."""
+    from sada.core.errors import SadaError
+    from sada.db.backup import backup
+
+    settings = _settings()
+    try:
+        backup(settings.database_url, file)
+    except SadaError as exc:
+        _fail(exc.message)
+    console.print(f"backup written to {file} ({file.stat().st_size:,} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A file from `db backup`."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm: the database's content is replaced."),
+) -> None:
+    """Replace the database's content with a backup (stop the app and workers first)."""
+    from sada.core.errors import SadaError
+    from sada.db.backup import restore
+
+    if not yes:
+        _fail("restoring replaces every row of the database; add --yes to confirm")
+    settings = _settings()
+    try:
+        restore(settings.database_url, file)
+    except SadaError as exc:
+        _fail(exc.message)
+    console.print(f"database restored from {file}")
+
+
 # ---------------------------------------------------------------- workspaces
 
 
