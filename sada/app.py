@@ -87,7 +87,7 @@ def create_app(
         try:
             yield
         finally:
-            services.runner.stop()
+            services.runner.stop(grace=settings.job_shutdown_grace_seconds)
             if db is None:
                 database.dispose()
 
