@@ -12,11 +12,23 @@ import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
-from sada.settings import Settings
+
+class MailSettings(Protocol):
+    """The SMTP fields of `sada.settings.Settings` (core does not import the settings)."""
+
+    smtp_host: str
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    smtp_ssl: bool
+    smtp_tls_verify: bool
+    smtp_tls_ca_file: str | None
 
 
-def tls_context(settings: Settings) -> ssl.SSLContext:
+def tls_context(settings: MailSettings) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=settings.smtp_tls_ca_file or None)
     if not settings.smtp_tls_verify:
         context.check_hostname = False
@@ -25,7 +37,7 @@ def tls_context(settings: Settings) -> ssl.SSLContext:
 
 
 @contextmanager
-def smtp_connection(settings: Settings, *, timeout: float = 20) -> Iterator[smtplib.SMTP]:
+def smtp_connection(settings: MailSettings, *, timeout: float = 20) -> Iterator[smtplib.SMTP]:
     """A connected (and, with credentials, logged-in) SMTP client; closed on exit."""
     smtp: smtplib.SMTP
     if settings.smtp_ssl:
