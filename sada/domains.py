@@ -116,17 +116,6 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
     ),
     Domain(
-        "health",
-        models=True,
-        tasks=True,
-        routers=("sada.health.api", "sada.health.web"),
-        cli="health",
-        cli_help="Customer health: churn definition, train the risk model, score, at-risk list.",
-        demo="sada.health.demo:demo_health",
-        pages=True,
-        person_panel="sada.health.web:person_panel",
-    ),
-    Domain(
         "connectors",
         models=True,
         routers=(
@@ -138,6 +127,17 @@ DOMAINS: tuple[Domain, ...] = (
         person_rows="sada.connectors.accounts",
         cli="connectors",
         cli_help="Connectors to other tools: list them (imports are under `sada import`).",
+    ),
+    Domain(
+        "health",
+        models=True,
+        tasks=True,
+        routers=("sada.health.api", "sada.health.web"),
+        cli="health",
+        cli_help="Customer health: churn definition, train the risk model, score, at-risk list.",
+        demo="sada.health.demo:demo_health",
+        pages=True,
+        person_panel="sada.health.web:person_panel",
     ),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request
 
 from sada.connectors import accounts
 from sada.connectors.models import Account
-from sada.tenants.auth import access_api_key
+from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -34,9 +35,9 @@ def list_accounts(
     request: Request,
     limit: int = Query(50, ge=1, le=500),
     cursor: int | None = Query(None, ge=1),
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> dict[str, Any]:
     """Accounts newest first, with member counts; `next_cursor` pages on."""
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         rows, next_cursor = accounts.list_accounts(session, limit=limit, cursor=cursor)
         counts = accounts.count_members(session, [a.id for a in rows])
@@ -47,9 +48,10 @@ def list_accounts(
 
 
 @router.get("/accounts/{account_id}")
-def get_account(request: Request, account_id: int) -> dict[str, Any]:
+def get_account(
+    request: Request, account_id: int, key: AuthenticatedKey = scoped(Scope.READ_PEOPLE)
+) -> dict[str, Any]:
     """One account with its traits and the ids of the people who belong to it."""
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         account = accounts.access_account(session, account_id)
         return _out(account, accounts.members_of(session, [account.id])[account.id])

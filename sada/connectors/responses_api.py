@@ -22,8 +22,9 @@ from sada.core.http import read_json_body
 from sada.feedback import service as feedback
 from sada.feedback.models import Response
 from sada.people.schemas import PersonRef
-from sada.tenants.auth import access_api_key
+from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["surveys"])
 MAX_ITEMS = 1000
@@ -126,9 +127,10 @@ def store_batch(session: Any, survey_id: int, items: list[Any]) -> list[dict[str
     "/surveys/{survey_id}/responses:batch",
     summary="Store up to 1,000 responses from any tool; each item gets its own result",
 )
-async def responses_batch(request: Request, survey_id: int) -> JSONResponse:
+async def responses_batch(
+    request: Request, survey_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> JSONResponse:
     services = request.app.state.services
-    key = await run_in_threadpool(access_api_key, request, Scope.WRITE)
     body = await read_json_body(request, services.settings.max_body_bytes)
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
         raise Invalid('expected a JSON object {"items": [...]}')

@@ -19,16 +19,18 @@ from starlette.concurrency import run_in_threadpool
 from sada.core.errors import Invalid, NotFound
 from sada.core.http import read_json_body
 from sada.feedback import imports
-from sada.tenants.auth import access_api_key
+from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["survey connectors"])
 MAX_WEBHOOK_BYTES = 1024 * 1024
 
 
 @router.post("/survey-sources", status_code=201)
-async def create_source(request: Request) -> JSONResponse:
-    key = access_api_key(request, Scope.ADMIN)
+async def create_source(
+    request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> JSONResponse:
     body = await read_json_body(request, 64 * 1024)
     if not isinstance(body, dict):
         raise Invalid('expected {"kind": "formbricks" | "typeform"}')
@@ -66,17 +68,17 @@ def _source_out(request: Request, source: Any, *, secret: bool = False) -> dict[
 
 
 @router.get("/survey-sources")
-def list_sources(request: Request) -> dict[str, Any]:
+def list_sources(request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)) -> dict[str, Any]:
     """Webhook sources of this workspace (admin scope); secrets are not shown again."""
-    key = access_api_key(request, Scope.ADMIN)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return {"items": [_source_out(request, s) for s in imports.list_sources(session)]}
 
 
 @router.patch("/survey-sources/{source_id}")
-async def update_source(request: Request, source_id: int) -> JSONResponse:
+async def update_source(
+    request: Request, source_id: int, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> JSONResponse:
     """Rotate the secret and/or replace the settings (e.g. the survey's question definitions)."""
-    key = access_api_key(request, Scope.ADMIN)
     body = await read_json_body(request, 1024 * 1024)
     if not isinstance(body, dict) or not ({"secret", "settings"} & set(body)):
         raise Invalid('expected {"secret": "..."} and/or {"settings": {...}}')
@@ -91,9 +93,10 @@ async def update_source(request: Request, source_id: int) -> JSONResponse:
 
 
 @router.delete("/survey-sources/{source_id}", status_code=204)
-def delete_source(request: Request, source_id: int) -> Response:
+def delete_source(
+    request: Request, source_id: int, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> Response:
     """The webhook URL stops answering (404); stored responses stay."""
-    key = access_api_key(request, Scope.ADMIN)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         imports.do_delete_source(session, source_id)
     return Response(status_code=204)

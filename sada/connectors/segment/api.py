@@ -1,7 +1,8 @@
 """Segment-compatible endpoints: /v1/batch, /v1/track, /identify, /page, /screen, /group, /alias.
 
-The write key is the Sada API key (write scope), sent as the HTTP Basic user name
-(Segment's HTTP API; `_write_key` is the one place credentials are read). messageId
+The write key is a Sada *ingest* key (`sada apikey create --scope ingest`), sent as the HTTP
+Basic user name as Segment's SDKs do (or as `writeKey` in the body); a key in a header is
+checked before the body is read, and a gzip body is inflated within the limit. messageId
 deduplicates when present. identify resolves the person, group upserts the account and
 links the person, alias merges the two profiles (audited, reversible), track/page/screen
 become interactions with their context. Limits: 32 KB a message, 500 KB a batch, any
@@ -10,8 +11,6 @@ number of messages within that.
 
 from __future__ import annotations
 
-import base64
-import gzip
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,44 +21,23 @@ from starlette.concurrency import run_in_threadpool
 
 from sada.connectors import accounts
 from sada.connectors.segment import service as segment
-from sada.core.errors import Invalid, TooLarge, Unauthorized
+from sada.core.errors import Invalid, Unauthorized
+from sada.core.http import read_body
+from sada.core.validation import unsafe_json
 from sada.interactions.service import ingest_batch
 from sada.people.schemas import PersonRef
 from sada.people.service import Resolver, parse_person
-from sada.tenants.auth import access_api_key, actor_for_key
+from sada.tenants.auth import access_api_key, actor_for_key, scoped_header_or_body
 from sada.tenants.models import Scope, Workspace
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/v1", tags=["segment-compatible"])
 
 
-def _write_key(request: Request, body: dict[str, Any] | None) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "basic" and value:
-        try:
-            user = base64.b64decode(value).decode().split(":", 1)[0]
-        except (ValueError, UnicodeDecodeError):
-            raise Unauthorized("malformed Basic authorization header") from None
-        if user:
-            return user
-    if scheme.lower() == "bearer" and value:
-        return value.strip()
-    if body and isinstance(body.get("writeKey"), str):
-        return body["writeKey"]
-    raise Unauthorized("missing write key: send it as the HTTP Basic user name")
-
-
 async def _read(request: Request, limit: int) -> dict[str, Any]:
-    raw = await request.body()
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError):
-            raise Invalid("body is not valid gzip") from None
-    if len(raw) > limit:
-        raise TooLarge(
-            f"request body is {len(raw):,} bytes; Segment's limit here is {limit:,} bytes"
-        )
+    """The body, read within `limit` bytes; a gzip body is inflated incrementally and never
+    past `limit`. The key in a header has been checked already (see `scoped_header_or_body`)."""
+    raw = await read_body(request, limit)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -85,10 +63,17 @@ def _ref(message: dict[str, Any], index: int, errors: list[dict[str, Any]]) -> A
 
 
 async def _handle(
-    request: Request, messages: list[Any], body: dict[str, Any], sent_at: Any = None
+    request: Request,
+    messages: list[Any],
+    body: dict[str, Any],
+    key: AuthenticatedKey | None,
+    sent_at: Any = None,
 ) -> JSONResponse:
     services = request.app.state.services
-    key = await run_in_threadpool(access_api_key, request, Scope.WRITE, _write_key(request, body))
+    if key is None:
+        if not isinstance(body.get("writeKey"), str):
+            raise Unauthorized("missing write key: send it as the HTTP Basic user name")
+        key = await run_in_threadpool(access_api_key, request, Scope.INGEST, body["writeKey"])
     actor = actor_for_key(request, key)
     received_at = datetime.now(UTC)
     batch_sent_at = segment.parse_time(sent_at)
@@ -104,6 +89,10 @@ async def _handle(
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 errors.append({"index": index, "message": "each message must be an object"})
+                continue
+            unsafe = unsafe_json(message, "")
+            if unsafe is not None:
+                errors.append({"index": index, "message": f"{unsafe[0]}: {unsafe[1]}"})
                 continue
             size = len(orjson.dumps(message))
             if size > segment.MAX_MESSAGE_BYTES:
@@ -199,7 +188,9 @@ async def _handle(
 
 
 @router.post("/batch")
-async def batch(request: Request) -> JSONResponse:
+async def batch(
+    request: Request, key: AuthenticatedKey | None = scoped_header_or_body(Scope.INGEST)
+) -> JSONResponse:
     body = await _read(request, segment.MAX_BATCH_BYTES)
     messages = body.get("batch")
     if not isinstance(messages, list):
@@ -209,14 +200,16 @@ async def batch(request: Request) -> JSONResponse:
         for message in messages:
             if isinstance(message, dict) and "context" not in message:
                 message["context"] = context
-    return await _handle(request, messages, body, body.get("sentAt"))
+    return await _handle(request, messages, body, key, body.get("sentAt"))
 
 
 def _single(call_type: str) -> Any:
-    async def endpoint(request: Request) -> JSONResponse:
+    async def endpoint(
+        request: Request, key: AuthenticatedKey | None = scoped_header_or_body(Scope.INGEST)
+    ) -> JSONResponse:
         body = await _read(request, segment.MAX_MESSAGE_BYTES)
         body.setdefault("type", call_type)
-        return await _handle(request, [body], body, body.get("sentAt"))
+        return await _handle(request, [body], body, key, body.get("sentAt"))
 
     endpoint.__name__ = f"segment_{call_type}"
     return endpoint
