@@ -100,9 +100,9 @@ def _register() -> None:
         from saved API files or pulled from the API with a token the admin provides."""
         import os
 
-        from sada.automation.ssrf import HostPolicy
         from sada.connectors.zendesk.pull import pull
         from sada.connectors.zendesk.service import import_data, import_files
+        from sada.core.ssrf import BlockedDestination, HostPolicy, guarded_client
         from sada.settings import get_settings
 
         if api is None:
@@ -120,7 +120,8 @@ def _register() -> None:
         policy = HostPolicy.from_setting(get_settings().webhook_allowed_hosts)
 
         def work(db: Any, ws: int) -> Any:
-            pulled = pull(api, email, token, policy=policy)
+            with guarded_client(policy, timeout=30, follow_redirects=False) as client:
+                pulled = pull(client, api, email, token, refused=(BlockedDestination,))
             return import_data(db, ws, *pulled)
 
         run_import(workspace, work)

@@ -156,26 +156,31 @@ def _zendesk_server(token: str):  # type: ignore[no-untyped-def]
 
 
 def test_zendesk_api_pull(sqlite_db, make_workspace, monkeypatch):  # type: ignore[no-untyped-def]
-    from sada.automation.ssrf import HostPolicy
     from sada.connectors.base import PermanentError
     from sada.connectors.zendesk.pull import pull
+    from sada.core.ssrf import BlockedDestination, HostPolicy, guarded_client
     from sada.settings import get_settings
 
     server, state = _zendesk_server("tok-123")
     base = f"http://127.0.0.1:{server.server_port}"
+    refused = (BlockedDestination,)
     try:
         # The outbound guard refuses loopback unless the admin allows it.
-        try:
-            pull(base, "admin@nakhl.example", "tok-123")
-        except PermanentError as exc:
-            assert "refused" in exc.message
-        else:
-            raise AssertionError("loopback should be refused by default")
+        with guarded_client(HostPolicy(), timeout=5, follow_redirects=False) as client:
+            try:
+                pull(client, base, "admin@nakhl.example", "tok-123", refused=refused)
+            except PermanentError as exc:
+                assert "refused" in exc.message
+            else:
+                raise AssertionError("loopback should be refused by default")
         policy = HostPolicy.from_setting("127.0.0.1")
-        try:
-            pull(base, "admin@nakhl.example", "wrong", policy=policy)
-        except PermanentError as exc:
-            assert "credentials" in exc.message
+        with guarded_client(policy, timeout=5, follow_redirects=False) as client:
+            try:
+                pull(client, base, "admin@nakhl.example", "wrong", refused=refused)
+            except PermanentError as exc:
+                assert "credentials" in exc.message
+            else:
+                raise AssertionError("a wrong token should be refused")
         ws = make_workspace(sqlite_db)
         monkeypatch.setenv("SADA_DATABASE_URL", sqlite_db.url)
         monkeypatch.setenv("SADA_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")

@@ -1,10 +1,10 @@
 """Pulling Zendesk history from its API instead of files.
 
-`pull(base_url, email, token, policy=...) -> (tickets, events, ratings)`: the incremental
+`pull(client, base_url, email, token, refused=...) -> (tickets, events, ratings)`: the incremental
 ticket export (cursor-based, `include=users`), ticket events with comments, and satisfaction
 ratings, page by page until Zendesk says the stream ended. Auth is Zendesk's API token
 scheme (HTTP Basic `email/token:TOKEN`); the token comes from the admin (the CLI reads it
-from an environment variable) and is never logged. Requests go through the SSRF guard
+from an environment variable) and is never logged. The CLI passes the SSRF-guarded client
 (`SADA_WEBHOOK_ALLOWED_HOSTS` admits a private host); 429 and 5xx are retried after
 `Retry-After` (at most `attempts` times), then raise RetryableError; other 4xx raise
 PermanentError.
@@ -17,17 +17,22 @@ from typing import Any
 
 import httpx
 
-from sada.automation.ssrf import BlockedDestination, HostPolicy, guarded_client
 from sada.connectors.base import PermanentError, RetryableError
 
 MAX_PAGES = 10_000
 
 
-def _get(client: httpx.Client, url: str, attempts: int, sleep: Any) -> dict[str, Any]:
+def _get(
+    client: httpx.Client,
+    url: str,
+    attempts: int,
+    sleep: Any,
+    refused: tuple[type[BaseException], ...],
+) -> dict[str, Any]:
     for attempt in range(attempts):
         try:
             response = client.get(url)
-        except BlockedDestination as exc:
+        except refused as exc:
             raise PermanentError(f"refused by the outbound guard: {exc}") from None
         except httpx.HTTPError as exc:
             if attempt + 1 == attempts:
@@ -55,12 +60,17 @@ def _get(client: httpx.Client, url: str, attempts: int, sleep: Any) -> dict[str,
 
 
 def _pages(
-    client: httpx.Client, url: str, key: str, attempts: int, sleep: Any
+    client: httpx.Client,
+    url: str,
+    key: str,
+    attempts: int,
+    sleep: Any,
+    refused: tuple[type[BaseException], ...],
 ) -> list[dict[str, Any]]:
     pages: list[dict[str, Any]] = []
     next_url: str | None = url
     while next_url and len(pages) < MAX_PAGES:
-        page = _get(client, next_url, attempts, sleep)
+        page = _get(client, next_url, attempts, sleep, refused)
         pages.append(page)
         if page.get("end_of_stream") is True or not page.get(key):
             break
@@ -70,41 +80,45 @@ def _pages(
 
 
 def pull(
+    client: httpx.Client,
     base_url: str,
     email: str,
     token: str,
     *,
-    policy: HostPolicy | None = None,
+    refused: tuple[type[BaseException], ...] = (),
     start_time: int = 0,
     attempts: int = 4,
     sleep: Any = time.sleep,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """`client` is the caller's outbound client (the CLI passes the SSRF-guarded one);
+    `refused` are its "destination refused" errors, reported as permanent."""
     base = base_url.rstrip("/")
     if not base.startswith(("https://", "http://")):
         raise PermanentError("the Zendesk URL must start with https://")
-    auth = httpx.BasicAuth(f"{email}/token", token)
-    with guarded_client(policy or HostPolicy(), timeout=30, follow_redirects=False) as client:
-        client.auth = auth
-        tickets = _pages(
-            client,
-            f"{base}/api/v2/incremental/tickets/cursor.json?start_time={start_time}&include=users",
-            "tickets",
-            attempts,
-            sleep,
-        )
-        events = _pages(
-            client,
-            f"{base}/api/v2/incremental/ticket_events.json?start_time={start_time}"
-            "&include=comment_events",
-            "ticket_events",
-            attempts,
-            sleep,
-        )
-        ratings = _pages(
-            client,
-            f"{base}/api/v2/satisfaction_ratings.json",
-            "satisfaction_ratings",
-            attempts,
-            sleep,
-        )
+    client.auth = httpx.BasicAuth(f"{email}/token", token)
+    tickets = _pages(
+        client,
+        f"{base}/api/v2/incremental/tickets/cursor.json?start_time={start_time}&include=users",
+        "tickets",
+        attempts,
+        sleep,
+        refused,
+    )
+    events = _pages(
+        client,
+        f"{base}/api/v2/incremental/ticket_events.json?start_time={start_time}"
+        "&include=comment_events",
+        "ticket_events",
+        attempts,
+        sleep,
+        refused,
+    )
+    ratings = _pages(
+        client,
+        f"{base}/api/v2/satisfaction_ratings.json",
+        "satisfaction_ratings",
+        attempts,
+        sleep,
+        refused,
+    )
     return tickets, events, ratings
