@@ -132,6 +132,8 @@ LABELS: dict[str, dict[str, str]] = {
         "30d": N_("Last 30 days"),
         "90d": N_("Last 90 days"),
         "365d": N_("Last 12 months"),
+        "this_quarter": N_("This quarter"),
+        "last_quarter": N_("Last quarter"),
     },
     "survey_status": {"draft": N_("Draft"), "active": N_("Active"), "closed": N_("Closed")},
     "band": {"low": N_("Low score"), "mid": N_("Middle score"), "high": N_("High score")},

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
@@ -23,6 +24,7 @@ from sada.web.charts import PALETTE, SENTIMENT_COLOURS, Series, bar_chart, line_
 from sada.web.core import (
     Page,
     PageRoute,
+    can,
     checked_form,
     domain_pages,
     page,
@@ -33,21 +35,52 @@ from sada.web.core import (
 )
 from sada.web.i18n import zone
 from sada.web.labels import labeler
+from sada.web.period import Period, parse_period
 from sada.web.service import SignedIn
 
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
+def _period(request: Request, p: Page) -> Period:
+    return parse_period(request.query_params, zone(p.fmt.timezone))
+
+
 def _filters(request: Request, me: SignedIn, p: Page) -> dash.Filters:
+    """The period (`from`/`to`/`period`, see sada.web.period) and the dimension filters."""
     qp = request.query_params
-    return dash.period_filters(
-        qp.get("period", dash.DEFAULT_PERIOD),
-        zone(p.fmt.timezone),
-        channel=qp.get("channel"),
-        audience=qp.get("audience"),
-        segment=qp.get("segment"),
-        language=qp.get("language"),
+    per = _period(request, p)
+    return dash.Filters(
+        start=per.start,
+        end=per.end,
+        tz=per.tz,
+        channel=qp.get("channel") or None,
+        audience=qp.get("audience") or None,
+        segment=qp.get("segment") or None,
+        language=qp.get("language") or None,
     )
+
+
+def drill(path: str, per: Period, f: dash.Filters | None = None, **more: Any) -> str:
+    """The list behind a figure: `path` with the same period and filters, plus `more`."""
+    params: dict[str, str] = dict(per.query(compare=False))
+    if f is not None:
+        for key in ("channel", "audience", "segment", "language"):
+            value = getattr(f, key)
+            if value:
+                params[key] = value
+    params.update({k: str(v) for k, v in more.items() if v is not None})
+    return path + "?" + urlencode(params)
+
+
+def _day_link(per: Period, f: dash.Filters, bucket: date, size: str, **more: Any) -> str:
+    """The feedback list of one chart point (a day or a week), same filters."""
+    if size == "month":
+        after = date(bucket.year + bucket.month // 12, bucket.month % 12 + 1, 1)
+        last = after - timedelta(days=1)
+    else:
+        last = bucket + timedelta(days=6 if size == "week" else 0)
+    point = Period(max(bucket, per.first), min(last, per.last), per.tz)
+    return drill("/feedback", point, f, **more)
 
 
 def _bucket_label(p: Page, day: date) -> str:
@@ -62,14 +95,22 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
     p = page(request, me)
     _ = p.gettext
     label = labeler(_)
+    per = _period(request, p)
     f = _filters(request, me, p)
     rtl = p.lang in ("ar", "fa")
+    previous_sentiment = None
+
+    def links(hrefs: list[str]) -> list[str] | None:
+        return hrefs if can(me, "feedback") else None
+
     with services(request).db.reader(me.workspace_id) as session:
         options = dash.filter_options(session, f.tz)
         totals = dash.totals(session, f)
         channels = dash.volume_by_channel(session, f)
         volume = dash.volume_over_time(session, f)
         sentiment = dash.sentiment_over_time(session, f)
+        if per.compare:
+            previous_sentiment = dash.sentiment_over_time(session, f.previous())
         topics = dash.top_topics(session, f)
         changes = dash.significant_changes(session, f, current=channels)
         metrics = dash.metric_trends(session, f)
@@ -77,13 +118,18 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         work = dash.background_work(session, me.workspace_id)
         help_centre = overview_tile(session, f.start) if "selfservice" in domain_pages() else None
     labels = [_bucket_label(p, b) for b, _n in volume]
+    size = dash.bucket_size(f)
     charts: dict[str, Any] = {}
     charts["volume"] = line_chart(
         _("Interactions over time"),
         labels,
         [
             Series(
-                _("Interactions"), [n for _b, n in volume], PALETTE[0], ns=[n for _b, n in volume]
+                _("Interactions"),
+                [n for _b, n in volume],
+                PALETTE[0],
+                ns=[n for _b, n in volume],
+                hrefs=links([_day_link(per, f, b, size) for b, _n in volume]),
             )
         ],
         rtl=rtl,
@@ -108,6 +154,9 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
                     SENTIMENT_COLOURS[s],
                     ns=[pt.n for pt in sentiment],
                     dashed=s == "neutral",
+                    hrefs=links(
+                        [_day_link(per, f, pt.bucket, size, sentiment=s) for pt in sentiment]
+                    ),
                 )
                 for s in ("positive", "neutral", "negative")
             ],
@@ -135,6 +184,12 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
                             ns=[pt["n"] for pt in pts],
                             low=[pt["low"] for pt in pts],
                             high=[pt["high"] for pt in pts],
+                            hrefs=links(
+                                [
+                                    _day_link(per, f, pt["bucket"], _metric_size(f), band="low")
+                                    for pt in pts
+                                ]
+                            ),
                         )
                     ],
                     rtl=rtl,
@@ -163,9 +218,22 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         work=work,
         help_centre=help_centre,
         charts=charts,
-        periods=list(dash.PERIODS),
-        period=request.query_params.get("period", dash.DEFAULT_PERIOD),
+        per=per,
+        previous_negative=_negative_share(previous_sentiment),
+        drill=lambda path, **more: drill(path, per, f, **more),
     )
+
+
+def _metric_size(f: dash.Filters) -> str:
+    """The bucket the metric trends use (as in dash.metric_trends)."""
+    return "day" if f.days <= 14 else "week" if f.days <= 120 else "month"
+
+
+def _negative_share(points: list[dash.SentimentPoint] | None) -> float | None:
+    if not points:
+        return None
+    n = sum(pt.n for pt in points)
+    return sum(pt.negative for pt in points) / n if n else None
 
 
 # ---------------------------------------------------------------- feedback explorer
@@ -213,8 +281,7 @@ def feedback(request: Request, me: SignedIn = Depends(require("feedback"))) -> R
         more=more,
         page_no=page_no,
         options=options,
-        periods=list(dash.PERIODS),
-        period=request.query_params.get("period", dash.DEFAULT_PERIOD),
+        per=_period(request, p),
         aspects=["delivery", "product_quality", "staff", "app_website", "billing", "price"],
         text_available=dash.text_model() is not None,
     )
