@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
 
 from sada.core.errors import Invalid, NotFound, SadaError
 from sada.core.http import client_ip
+from sada.core.validation import field_errors
 from sada.web.charts import PALETTE, Series, line_chart
 from sada.web.core import PageRoute, checked_form, page, redirect, render, require, services
 from sada.web.i18n import LANGUAGES, N_
@@ -289,11 +292,84 @@ def _definition(
 _FROM_LOCAL = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
-def _service_problems(exc: Exception) -> list[dict[str, Any]]:
-    details = getattr(exc, "details", None)
-    if isinstance(details, list) and details:
-        return [_problem(str(d).replace("%", "%%")) for d in details]
-    return [_problem(N_("Write the question in the default language."))]
+_PROBLEM_PATH = re.compile(
+    r"^(?:definition\.)?questions\[(\d+)\](?:\.choices\[(\d+)\])?(?:\.(\w+))?"
+)
+
+
+def _service_problems(
+    exc: Exception, questions: Sequence[Any] = (), p: Any = None
+) -> list[dict[str, Any]]:
+    """The service's problems (`questions[0].title: ...`) as sentences a builder understands,
+    naming the question as the page does ("The main question", "Additional question 2")."""
+    if isinstance(exc, ValidationError):
+        details: Any = [f"{path}: {message}" for path, message in field_errors("", exc)]
+    else:
+        details = getattr(exc, "details", None)
+    if not isinstance(details, list) or not details:
+        return [_problem(N_("Write the question in the default language."))]
+    found: list[dict[str, Any]] = []
+    for detail in details:
+        text = (
+            detail
+            if isinstance(detail, str)
+            else f"{detail.get('path', '')}: {detail.get('message', '')}"
+            if isinstance(detail, dict)
+            else str(detail)
+        )
+        problem = _human_problem(text, questions, p)
+        if problem not in found:
+            found.append(problem)
+    return found
+
+
+def _question_name(index: int, questions: Sequence[Any], p: Any) -> str:
+    keys = [q.get("key") if isinstance(q, dict) else getattr(q, "key", None) for q in questions]
+    gettext = p.gettext if p is not None else (lambda text: text)
+    if index == 0:
+        return str(gettext(N_("The main question")))
+    key = keys[index] if index < len(keys) else None
+    if key == "comment":
+        return str(gettext(N_("The comment question")))
+    extra = index - (2 if "comment" in keys[:index] else 1) + 1
+    number = p.fmt.num(extra) if p is not None else str(extra)
+    return str(gettext(N_("Additional question %(n)s")) % {"n": number})
+
+
+def _human_problem(text: str, questions: Sequence[Any], p: Any) -> dict[str, Any]:
+    path, _sep, message = text.partition(": ")
+    match = _PROBLEM_PATH.match(path)
+    if match is None:
+        if path.startswith(("intro", "definition.intro")):
+            return _problem(N_("The introduction uses a language the survey does not use."))
+        if path.startswith(("thank_you", "definition.thank_you")):
+            return _problem(N_("The thank-you text uses a language the survey does not use."))
+        return _problem(
+            N_("The survey cannot be saved: check each question's text in the default language.")
+        )
+    name = _question_name(int(match.group(1)), questions, p)
+    choice, part = match.group(2), match.group(3)
+    if "default language" in message and choice is not None:
+        option = int(choice) + 1
+        return _problem(
+            N_("%(question)s: write option %(option)s in the default language."),
+            question=name,
+            option=p.fmt.num(option) if p is not None else str(option),
+        )
+    if "default language" in message:
+        return _problem(N_("%(question)s: write its text in the default language."), question=name)
+    if "not one of the survey's languages" in message:
+        return _problem(
+            N_("%(question)s: it has text in a language the survey does not use."), question=name
+        )
+    if "duplicate key" in message:
+        return _problem(N_("%(question)s: another question has the same key."), question=name)
+    if part == "show_if":
+        return _problem(
+            N_("%(question)s: its condition must refer to a question that comes before it."),
+            question=name,
+        )
+    return _problem(N_("%(question)s: check its settings."), question=name)
 
 
 def _submitted(
@@ -312,7 +388,7 @@ def _submitted(
     try:
         definition = SurveyDefinition.model_validate(raw)
     except ValueError as exc:
-        return None, _service_problems(exc)
+        return None, _service_problems(exc, raw["questions"], p)
     return definition, []
 
 
@@ -343,7 +419,7 @@ async def survey_create(request: Request, me: SignedIn = Depends(MANAGE)) -> Res
         with services(request).db.transaction(me.workspace_id) as session:
             survey = fb.do_create_survey(session, data, actor=me.actor(client_ip(request)))
     except (Invalid, ValueError) as exc:
-        problems = _service_problems(exc)
+        problems = _service_problems(exc, definition.questions, page(request, me))
         return _builder(request, me, values=values, problems=problems, status_code=422)
     return redirect(request, f"/surveys/{survey.id}")
 
@@ -477,7 +553,7 @@ async def survey_update(
             request,
             me,
             values=values,
-            problems=_service_problems(exc),
+            problems=_service_problems(exc, new.questions, page(request, me)),
             status_code=422,
             survey=survey,
             responses=count,
