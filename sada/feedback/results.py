@@ -57,9 +57,7 @@ def _scale_of(q: Question) -> catalogue.Scale | None:
     return None
 
 
-def _responses(
-    survey: Survey, definition: SurveyDefinition, rf: ResultFilter
-) -> Select[Any]:
+def _responses(survey: Survey, definition: SurveyDefinition, rf: ResultFilter) -> Select[Any]:
     """Ids of the completed responses that count."""
     query = select(Response.id).where(
         Response.survey_id == survey.id,

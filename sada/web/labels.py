@@ -135,6 +135,12 @@ LABELS: dict[str, dict[str, str]] = {
         "this_quarter": N_("This quarter"),
         "last_quarter": N_("Last quarter"),
     },
+    "people_sort": {
+        "newest": N_("Newest first"),
+        "oldest": N_("Oldest first"),
+        "name": N_("Name"),
+        "updated": N_("Recently updated"),
+    },
     "survey_status": {"draft": N_("Draft"), "active": N_("Active"), "closed": N_("Closed")},
     "band": {"low": N_("Low score"), "mid": N_("Middle score"), "high": N_("High score")},
     "scale": {

@@ -11,13 +11,18 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
+from sada.core import spreadsheets
 from sada.core.errors import Invalid, NotFound
 from sada.core.http import client_ip
 from sada.dashboards import explorer
 from sada.dashboards import service as dash
 from sada.interactions.service import timeline
+from sada.people.browse import SORTS as PEOPLE_SORTS
+from sada.people.browse import PeopleQuery, iter_people
+from sada.people.browse import browse as browse_people
+from sada.people.browse import export_table as people_table
 from sada.people.merges import do_merge, do_unmerge, list_merges
-from sada.people.service import access_person, person_out, search_people
+from sada.people.service import access_person, person_out
 from sada.selfservice.measures import overview_tile
 from sada.web import auth_pages, settings_pages, survey_pages
 from sada.web.charts import PALETTE, SENTIMENT_COLOURS, Series, bar_chart, line_chart
@@ -325,15 +330,17 @@ def feedback_xlsx(request: Request, me: SignedIn = Depends(require("export"))) -
     )
 
 
-def _audit_export(request: Request, me: SignedIn, kind: str) -> None:
+def _audit_export(
+    request: Request, me: SignedIn, kind: str, action: str = "feedback.export"
+) -> None:
     from sada.tenants.service import record_audit
 
     with services(request).db.transaction(me.workspace_id) as session:
         record_audit(
             session,
             me.actor(client_ip(request)),
-            "feedback.export",
-            "feedback",
+            action,
+            action.split(".")[0],
             "",
             {"format": kind, "query": dict(request.query_params)},
         )
@@ -342,15 +349,76 @@ def _audit_export(request: Request, me: SignedIn, kind: str) -> None:
 # ---------------------------------------------------------------- people
 
 
+def _people_query(request: Request) -> PeopleQuery:
+    qp = request.query_params
+    trait = (qp.get("trait") or "").strip() or None
+    value = (qp.get("trait_value") or "").strip() or None
+    return PeopleQuery(
+        q=qp.get("q", "")[:200],
+        audience=qp.get("audience") or None,
+        segment=qp.get("segment") or None,
+        language=qp.get("language") or None,
+        trait=trait,
+        trait_value=value if trait else None,
+        sort=qp.get("sort") or "newest",
+    )
+
+
 @pages.get("/people")
 def people(request: Request, me: SignedIn = Depends(require("people"))) -> Response:
     p = page(request, me)
-    q = request.query_params.get("q", "")[:200]
-    audience = request.query_params.get("audience") or None
+    pq = _people_query(request)
     with services(request).db.reader(me.workspace_id) as session:
-        found = search_people(session, q, limit=50, audience=audience)
+        found, next_after = browse_people(session, pq, after=request.query_params.get("after"))
         options = dash.filter_options(session, zone(p.fmt.timezone))
-    return render(p, "people.html", q=q, audience=audience, people=found, options=options)
+    return render(
+        p,
+        "people.html",
+        q=pq.q,
+        audience=pq.audience,
+        pq=pq,
+        people=[r.summary for r in found],
+        rows=found,
+        next_after=next_after,
+        sorts=PEOPLE_SORTS,
+        options=options,
+    )
+
+
+@pages.get("/people/export.{kind}")
+def people_export(
+    request: Request, kind: str, me: SignedIn = Depends(require("export"))
+) -> Response:
+    """Everyone the list's filters find, as CSV or XLSX (formulas guarded, at most 100,000)."""
+    if kind not in ("csv", "xlsx"):
+        raise NotFound("exports are CSV or XLSX")
+    pq = _people_query(request)
+    pq.check()
+    db = services(request).db
+    _audit_export(request, me, kind, "people.export")
+    name = f"sada-people.{kind}"
+    if kind == "csv":
+
+        def body() -> Iterator[bytes]:
+            with db.reader(me.workspace_id) as session:
+                header, rows = people_table(iter_people(session, pq))
+                yield from spreadsheets.csv_chunks(header, rows)
+
+        return StreamingResponse(
+            body(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    with db.reader(me.workspace_id) as session:
+        header, rows = people_table(iter_people(session, pq))
+        data = spreadsheets.xlsx_bytes(
+            header, rows, sheet="people", rtl=page(request, me).lang in ("ar", "fa")
+        )
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @pages.get("/people/{person_id}")
