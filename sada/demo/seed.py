@@ -22,7 +22,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from sada.db.engine import Database
 from sada.db.types import utcnow
 from sada.demo import content
 from sada.demo.names import make_person_name
+from sada.demo.rhythm import signup_time
 from sada.demo.timelines import SOCIAL, DemoPerson, SeedState, generate_interactions
 from sada.events import publish
 from sada.interactions.models import Interaction, Touchpoint
@@ -344,9 +345,7 @@ def _seed_people(
             if lang == "fa" and region == 1:
                 mood -= 0.35  # late deliveries in this region sour the experience
             segment = rng.choices(["standard", "plus", "vip"], [0.7, 0.22, 0.08])[0]
-            created = state.now - timedelta(
-                days=rng.uniform(20, 365), seconds=rng.randint(0, 86_399)
-            )
+            created = signup_time(rng, state.now, lang)
             name = make_person_name(rng, lang)
             ltv = round(
                 rng.lognormvariate(
@@ -436,6 +435,7 @@ def _seed_people(
                     region=region,
                     segment=segment,
                     created=created,
+                    country=country,
                 )
             )
             person_id += 1
