@@ -8,6 +8,9 @@ quadrant; the base template sets dir="rtl" for Arabic and Persian.
 
 from __future__ import annotations
 
+import copy
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,6 +53,29 @@ def _render(p: Page, name: str, **context: Any) -> HTMLResponse:
 def _period(request: Request, p: Page) -> Period:
     """The page's period (from/to, presets, compare; see sada.web.period), 90 days by default."""
     return parse_period(request.query_params, zone(p.fmt.timezone), default="90d")
+
+
+_DRIVERS_TTL = 600.0
+_drivers_cache: dict[tuple[int, str, str, int], tuple[float, dict[str, Any]]] = {}
+_drivers_lock = threading.Lock()
+
+
+def _drivers(s: Any, workspace_id: int, map_key: str, measure: str, now: int) -> dict[str, Any]:
+    """Key drivers over the year to `now`: a bootstrap over every rated response, the same
+    for every view within minutes, so kept for ten minutes per workspace, map and day."""
+    key = (workspace_id, map_key, measure, now // 86400)
+    with _drivers_lock:
+        hit = _drivers_cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < _DRIVERS_TTL:
+        return copy.deepcopy(hit[1])
+    found = drivers.key_drivers(
+        s, map_key, measure, since=now - 365 * 86400, until=now, bootstrap=100
+    )
+    with _drivers_lock:
+        if len(_drivers_cache) > 256:
+            _drivers_cache.clear()
+        _drivers_cache[key] = (time.monotonic(), copy.deepcopy(found))
+    return found
 
 
 def _int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
@@ -186,9 +212,7 @@ def map_page(
         pth = analytics.paths(s, map_key, since=since, until=now, choice=choice)
         audience = service.access_audience(s, m.audience)
         measure = audience.measure if audience.measure in ("nps", "enps", "csat", "ces") else "nps"
-        drv = drivers.key_drivers(
-            s, map_key, measure, since=now - 365 * 86400, until=now, bootstrap=100
-        )
+        drv = _drivers(s, me.workspace_id, map_key, measure, now)
     if drv["drivers"]:
         top_share = max(d["share"] for d in drv["drivers"]) or 1.0
         perfs = [d["performance"] for d in drv["drivers"]]
