@@ -145,6 +145,8 @@ _TEMPLATES["map"] = """{% extends "base.html" %}
 <div class="stage">
 <h3>{{ tp_label(st) }}</h3>
 <p><small>{{ _("Volume") }} {{ fmt.num(sm.volume) }} · NPS {{ num(sm.nps.value if sm.nps else none) }} · {{ _("Complaints") }} {{ pct(sm.complaint_rate) }}</small></p>
+{% if stages_before %}{% set sb = stages_before[loop.index0] %}<p class="delta" data-compare><small>{{ _("vs previous period") }}:
+{{ _("Volume") }} {{ fmt.ltr(fmt.signed(sm.volume - sb.volume)) }}{% if sm.nps and sb.nps %} · NPS {{ fmt.ltr(fmt.signed(sm.nps.value - sb.nps.value, 1)) }}{% endif %}{% if sm.complaint_rate is not none and sb.complaint_rate is not none %} · {{ _("Complaints") }} {{ fmt.ltr(fmt.signed(100 * (sm.complaint_rate - sb.complaint_rate), 1)) }}{% endif %}</small></p>{% endif %}
 {% for t in st.touchpoints %}{% set tm = tps[t.key] %}
 <div class="touchpoint{% if t.key in hurting %} pain{% endif %}">
 <a href="/journeys/maps/{{ m.key }}/touchpoints/{{ t.key }}?{{ per.query()|urlencode }}">{{ tp_label(t) }}</a><br>
@@ -205,6 +207,10 @@ def map_page(
         except Invalid:
             group_by = None
             exp = experience.experience(s, map_key, since=since, until=now)
+        before = None
+        if per.compare:
+            prev_since, prev_until = per.previous().epoch_range()
+            before = experience.experience(s, map_key, since=prev_since, until=prev_until)
         choice = EngineChoice(engine="auto", db=db, max_staleness_seconds=10)
         fun = analytics.funnel(
             s, map_key, steps=None, since=since, until=now, window_seconds=30 * 86400, choice=choice
@@ -227,6 +233,7 @@ def map_page(
         per=per,
         group_by=group_by,
         stages=exp["stages"],
+        stages_before=before["stages"] if before else None,
         tps={t["touchpoint"]: t for t in exp["touchpoints"]},
         hurting={x["touchpoint"] for x in exp["pain_points"] if x["significant"]},
         pains=exp["pain_points"],

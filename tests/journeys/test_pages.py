@@ -94,4 +94,7 @@ def test_journey_pages(client: Any, db: Database, workspace: Any, log: Log) -> N
         in client.get(f"/journeys/maps/customer-journey?{period}").text
     )
     assert client.get("/journeys/maps/customer-journey?from=soon").status_code == 422
+    compared = client.get(f"/journeys/maps/customer-journey?{period}").text
+    assert "نسبت به بازهٔ پیشین" in compared and "data-compare" in compared
+    assert "data-compare" not in client.get("/journeys/maps/customer-journey").text
     close_stores()
