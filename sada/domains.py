@@ -12,6 +12,10 @@ Each registry derives what it needs from this list:
 - interaction views: `interaction_views` = "module:function(session, ids) -> {id: {field: ...}}"
   adds the domain's fields to interactions in API answers (text adds `analysis`), so the
   interactions domain never imports the domains above it;
+- reply paths: `reply_paths` = "module:function(session, conversation_id, channel) -> bool":
+  whether the domain delivers an agent's reply in that conversation (selfservice: its web
+  chat; automation: an outbound webhook subscribed to `conversation.replied`), so the inbox
+  refuses a reply nobody would deliver instead of storing it silently;
 - person rows: `person_rows` = a module with `move_person_rows(session, from_id, to_id) -> ids`
   and `restore_person_rows(session, ids, holders, to_id)`: the rows a person merge moves and an
   unmerge moves back (the people domain calls them without importing the domains above it).
@@ -36,6 +40,7 @@ class Domain:
     pages: bool = False
     interaction_views: str | None = None  # "module:function"
     person_rows: str | None = None  # a module (see above)
+    reply_paths: str | None = None  # "module:function" (see above)
 
 
 DOMAINS: tuple[Domain, ...] = (
@@ -73,6 +78,7 @@ DOMAINS: tuple[Domain, ...] = (
         cli="automation",
         cli_help="Rules, alerts, SLA checks, webhooks and inbound mail.",
         pages=True,
+        reply_paths="sada.automation.webhooks:delivers_replies",
     ),
     Domain(
         "feedback",
@@ -111,6 +117,7 @@ DOMAINS: tuple[Domain, ...] = (
         cli_help="Knowledge base and assistant: import, export, ask, reindex.",
         demo="sada.selfservice.demo:demo_help_centre",
         pages=True,
+        reply_paths="sada.selfservice.chat:delivers_replies",
     ),
     Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
     Domain("dashboards", routers=("sada.dashboards.api",)),
@@ -158,6 +165,10 @@ def interaction_view_functions() -> list[str]:
 def person_row_modules() -> list[tuple[str, str]]:
     """(domain, module) of every domain whose rows follow a person through merges."""
     return [(d.name, d.person_rows) for d in DOMAINS if d.person_rows]
+
+
+def reply_path_functions() -> list[str]:
+    return [d.reply_paths for d in DOMAINS if d.reply_paths]
 
 
 def page_domains() -> frozenset[str]:

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(default=None, repr=False)
     smtp_starttls: bool = False
     mail_from: str = "Sada <sada@localhost>"
+    # Inbox: also email colleagues mentioned with @ in an internal note (in-app always).
+    mention_emails: bool = False
 
     # Surveys: do not invite the same person more than once in this many days (across all
     # surveys; a workspace may override it with settings["survey_contact_days"]).

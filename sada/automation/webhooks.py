@@ -217,6 +217,14 @@ def _subscribed(endpoint: WebhookEndpoint, event_type: str) -> bool:
     return any(catalogue.matches(pattern, event_type) for pattern in endpoint.events)
 
 
+def delivers_replies(session: Session, conversation_id: int, channel: str) -> bool:
+    """The inbox asks whether an agent's reply reaches the customer: yes when an enabled
+    endpoint (a channel connector) subscribes to `conversation.replied`."""
+    return any(
+        e.enabled and _subscribed(e, "conversation.replied") for e in list_endpoints(session)
+    )
+
+
 def emit_event(
     session: Session,
     event_type: str,
