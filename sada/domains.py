@@ -84,7 +84,7 @@ DOMAINS: tuple[Domain, ...] = (
         "feedback",
         models=True,
         tasks=True,
-        routers=("sada.feedback.api", "sada.feedback.web"),
+        routers=("sada.feedback.api", "sada.feedback.web", "sada.feedback.web_csat"),
         cli="surveys",
         cli_help="Surveys: list, send, reminders; also adds `sada import qualtrics|surveymonkey`.",
         demo="sada.demo.seed:demo_surveys",

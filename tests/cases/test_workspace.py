@@ -520,3 +520,61 @@ def test_pages_have_no_english_left(db, workspace, client, smtp, lang):
         assert not words, f"{path}: English left: {sorted(words)[:20]}"
         raw = {w for w in re.findall(r"[a-z_]+", text) if w in ENUMS}
         assert not raw, f"{path}: raw values: {raw}"
+
+
+def test_csat_after_a_solved_conversation_arrives_once(db, workspace, client, smtp):
+    from sada.feedback import service as surveys
+    from sada.feedback.models import Invitation
+    from tests.feedback.factories import csat_survey
+
+    _uid, email = _member(db, workspace.id, role="manager")
+    sign_in(client, email)
+    with db.transaction(workspace.id) as session:
+        data = csat_survey(settings={"ignore_contact_frequency": True})
+        data.languages = ["en", "ar"]
+        survey_id = surveys.do_create_survey(session, data).id
+    page = client.get("/settings/csat?lang=ar")
+    assert page.status_code == 200 and "استبيان الرضا" in page.text
+    bad = client.post(
+        "/settings/csat",
+        data={"enabled": "1", "survey_id": "", "delay": "0", "csrf": csrf_of(page.text)},
+    )
+    assert bad.status_code == 422
+    r = client.post(
+        "/settings/csat",
+        data={
+            "enabled": "1",
+            "survey_id": str(survey_id),
+            "delay": "0",
+            "csrf": csrf_of(page.text),
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    conv_id, _ = _conversation(db, workspace.id)
+    with db.transaction(workspace.id) as session:
+        from sada.people.models import Person
+
+        person = session.get(Person, session.get(Conversation, conv_id).person_id)
+        person.language = "ar"
+    for status in ("solved", "open", "solved"):
+        assert (
+            _post(client, f"/inbox/{conv_id}", {"action": "status", "status": status}).status_code
+            == 303
+        )
+        drain_jobs(db, workspace.id)
+    with db.reader(workspace.id) as session:
+        (invitation,) = session.execute(select(Invitation)).scalars().all()
+    assert invitation.hidden["conversation_id"] == str(conv_id)
+    assert invitation.language == "ar" and invitation.channel == "email"
+    assert len(smtp.wait(1)) == 1
+    # Off again: nothing more is sent.
+    client.post(
+        "/settings/csat",
+        data={"survey_id": str(survey_id), "delay": "0", "csrf": csrf_of(page.text)},
+    )
+    other, _ = _conversation(db, workspace.id)
+    _post(client, f"/inbox/{other}", {"action": "status", "status": "solved"})
+    drain_jobs(db, workspace.id)
+    with db.reader(workspace.id) as session:
+        assert len(session.execute(select(Invitation)).scalars().all()) == 1
