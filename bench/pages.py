@@ -49,6 +49,14 @@ PAGES = [
     ("touchpoints", "/settings/touchpoints"),
     ("audit", "/settings/audit"),
     ("account", "/account"),
+    ("inbox", "/inbox"),
+    ("inbox all fa", "/inbox?status=all&lang=fa"),
+    ("inbox sla sort", "/inbox?sort=sla_due&status=all"),
+    ("conversation", "/inbox/{conversation}"),
+    ("conversation ar", "/inbox/{conversation}?lang=ar"),
+    ("cases", "/cases"),
+    ("cases loop closed", "/cases?loop=closed&lang=zh"),
+    ("case", "/cases/{case}"),
 ]
 
 ASPECTS = ["delivery", "product_quality", "staff", "app_website", "billing", "price"]
@@ -179,6 +187,17 @@ def main() -> int:
             .limit(1)
         ).first()
     person_id = busiest[0] if busiest else 1
+    from sada.cases.models import Case, Conversation
+
+    with db.reader(workspace_id) as session:
+        # The conversation whose person has the longest history (the fullest context panel).
+        conversation_id = session.execute(
+            select(Conversation.id)
+            .where(Conversation.person_id.is_not(None))
+            .order_by(Conversation.last_message_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        case_id = session.execute(select(func.max(Case.id))).scalar_one_or_none()
     seeded = time.monotonic() - started
     print(
         f"database: {db.dialect}; {info['people']:,} people, {info['interactions']:,} interactions, "
@@ -201,7 +220,7 @@ def main() -> int:
         assert signed.status_code == 303, signed.text[:300]
         print(f"{'page':<22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for name, path in PAGES:
-            path = path.format(person=person_id)
+            path = path.format(person=person_id, conversation=conversation_id, case=case_id)
             client.get(path)  # warm caches (templates, catalogs)
             times = []
             for _ in range(repeat):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sada.cases import assignment, sla
@@ -459,6 +459,10 @@ def list_cases(
     owner_id: int | None = None,
     person_id: int | None = None,
     overdue: bool | None = None,
+    unowned: bool = False,
+    priority: str | None = None,
+    root_cause: str | None = None,
+    loop_closed: bool | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[CaseOut]:
@@ -467,6 +471,16 @@ def list_cases(
         query = query.where(Case.status.in_(status))
     if owner_id is not None:
         query = query.where(Case.owner_id == owner_id)
+    if unowned:
+        query = query.where(Case.owner_id.is_(None))
+    if priority:
+        query = query.where(Case.priority == priority)
+    if root_cause:
+        query = query.where(Case.root_cause == root_cause)
+    if loop_closed is True:
+        query = query.where(Case.contacted_at.is_not(None), Case.resolved_at.is_not(None))
+    elif loop_closed is False:
+        query = query.where(or_(Case.contacted_at.is_(None), Case.resolved_at.is_(None)))
     if person_id is not None:
         query = query.where(Case.person_id == person_id)
     if overdue:

@@ -666,25 +666,20 @@ def cases_page(request: Request, me: SignedIn = Depends(require("inbox"))) -> Re
             session,
             status=[f["status"]] if f["status"] else None,
             owner_id=me.user_id if f["owner"] == "me" else None,
+            unowned=f["owner"] == "none",
             overdue=f["overdue"] or None,
-            limit=500,
+            priority=f["priority"],
+            root_cause=f["root_cause"],
+            loop_closed=None if f["loop"] is None else f["loop"] == "closed",
+            limit=200,
         )
-        if f["owner"] == "none":
-            rows = [c for c in rows if c.owner_id is None]
-        if f["priority"]:
-            rows = [c for c in rows if c.priority == f["priority"]]
-        if f["root_cause"]:
-            rows = [c for c in rows if c.root_cause == f["root_cause"]]
-        if f["loop"]:
-            rows = [c for c in rows if c.loop_closed == (f["loop"] == "closed")]
         report = closure_report(session, since=utcnow() - timedelta(days=90))
         users = _user_labels(session, {c.owner_id for c in rows})
     return render(
         p,
         "cases/cases.html",
         f=f,
-        cases=rows[:200],
-        total=len(rows),
+        cases=rows,
         report=report,
         users=users,
         statuses=CASE_STATUSES,
