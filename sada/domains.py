@@ -18,7 +18,9 @@ Each registry derives what it needs from this list:
   refuses a reply nobody would deliver instead of storing it silently;
 - person rows: `person_rows` = a module with `move_person_rows(session, from_id, to_id) -> ids`
   and `restore_person_rows(session, ids, holders, to_id)`: the rows a person merge moves and an
-  unmerge moves back (the people domain calls them without importing the domains above it).
+  unmerge moves back (the people domain calls them without importing the domains above it);
+- person panels: `person_panel` = "module:function(p, session, person_id) -> Markup | None"
+  adds a card to the person page (health adds the score and its reasons).
 
 Nothing is imported here: modules are named, and each registry imports what it needs.
 """
@@ -41,6 +43,7 @@ class Domain:
     interaction_views: str | None = None  # "module:function"
     person_rows: str | None = None  # a module (see above)
     reply_paths: str | None = None  # "module:function" (see above)
+    person_panel: str | None = None  # "module:function" (see above)
 
 
 DOMAINS: tuple[Domain, ...] = (
@@ -119,6 +122,17 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
         reply_paths="sada.selfservice.chat:delivers_replies",
     ),
+    Domain(
+        "health",
+        models=True,
+        tasks=True,
+        routers=("sada.health.api", "sada.health.web"),
+        cli="health",
+        cli_help="Customer health: churn definition, train the risk model, score, at-risk list.",
+        demo="sada.health.demo:demo_health",
+        pages=True,
+        person_panel="sada.health.web:person_panel",
+    ),
     Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.
@@ -160,6 +174,10 @@ def demo_functions() -> list[tuple[str, str]]:
 
 def interaction_view_functions() -> list[str]:
     return [d.interaction_views for d in DOMAINS if d.interaction_views]
+
+
+def person_panel_functions() -> list[str]:
+    return [d.person_panel for d in DOMAINS if d.person_panel]
 
 
 def person_row_modules() -> list[tuple[str, str]]:
