@@ -98,6 +98,7 @@ DOMAINS: tuple[Domain, ...] = (
         routers=("sada.cases.api", "sada.cases.web"),
         demo="sada.demo.seed:demo_cases",
         pages=True,
+        person_panel="sada.cases.web:person_panel",
     ),
     Domain(
         "journeys",

@@ -13,6 +13,7 @@ language.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -65,6 +67,7 @@ from sada.cases.service import (
 )
 from sada.core.errors import Conflict, Invalid, NotFound
 from sada.db.types import utcnow
+from sada.domains import person_panel_functions
 from sada.people.models import Person
 from sada.tenants.models import Membership, User
 from sada.web.core import (
@@ -75,6 +78,7 @@ from sada.web.core import (
     page,
     redirect,
     render,
+    render_fragment,
     render_source,
     require,
     safe_next,
@@ -508,6 +512,21 @@ def _conversation_context(session: Session, me: SignedIn, conversation_id: int) 
     }
 
 
+def _person_panels(p: Page, session: Session, person_id: int | None) -> list[Any]:
+    """Other domains' cards about the person (health: the risk score and its reasons)."""
+    if person_id is None:
+        return []
+    panels = []
+    for target in person_panel_functions():
+        if target.startswith("sada.cases."):
+            continue  # the panel already shows this domain's own card (open cases)
+        module_name, _, function = target.partition(":")
+        html = getattr(importlib.import_module(module_name), function)(p, session, person_id)
+        if html is not None:
+            panels.append(html)
+    return panels
+
+
 def _show_conversation(
     request: Request,
     me: SignedIn,
@@ -520,6 +539,7 @@ def _show_conversation(
     p = page(request, me)
     with services(request).db.reader(me.workspace_id) as session:
         data = _conversation_context(session, me, conversation_id)
+        data["panels"] = _person_panels(p, session, data["conv"].person_id)
     return render(
         p,
         "cases/conversation.html",
@@ -865,3 +885,21 @@ async def case_action(
         return _show_case(request, me, case_id, error=exc.message, status_code=exc.status_code)
     services(request).wake_jobs()
     return redirect(request, f"/cases/{case_id}?done={action}")
+
+
+def person_panel(p: Page, session: Session, person_id: int) -> Markup | None:
+    """The person page's card of this domain: their open cases and conversations, and a
+    button to open a case for them."""
+    if not can(p.user, "inbox"):
+        return None
+    cases = list_cases(session, person_id=person_id, status=["open", "in_progress"], limit=10)
+    convs = inbox(session, InboxFilter(status=["open", "pending"], person_id=person_id), limit=10)
+    return render_fragment(
+        p,
+        "cases/person_panel.html",
+        person_id=person_id,
+        cases=cases,
+        conversations=convs,
+        title_of=lambda c: case_title(p, c, pii=can(p.user, "people")),
+        work=can(p.user, "inbox.work"),
+    )

@@ -578,3 +578,30 @@ def test_csat_after_a_solved_conversation_arrives_once(db, workspace, client, sm
     drain_jobs(db, workspace.id)
     with db.reader(workspace.id) as session:
         assert len(session.execute(select(Invitation)).scalars().all()) == 1
+
+
+def test_person_page_card_opens_a_case_for_the_person(db, workspace, client):
+    _uid, email = _member(db, workspace.id)
+    sign_in(client, email)
+    conv_id, _ = _conversation(db, workspace.id)
+    with db.reader(workspace.id) as session:
+        person_id = session.get(Conversation, conv_id).person_id
+    page = client.get(f"/people/{person_id}?lang=zh")
+    assert page.status_code == 200
+    card = page.text[page.text.index('id="person-cases"') :]
+    assert f"/cases/new?person_id={person_id}" in card and "未结会话" in card
+    form = client.get(f"/cases/new?person_id={person_id}")
+    r = client.post(
+        "/cases/new",
+        data={
+            "title": "回访",
+            "person_id": str(person_id),
+            "owner": "me",
+            "csrf": csrf_of(form.text),
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    with db.reader(workspace.id) as session:
+        (case,) = session.execute(select(Case).where(Case.person_id == person_id)).scalars()
+        assert case.title == "回访"
