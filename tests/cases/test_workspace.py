@@ -605,3 +605,46 @@ def test_person_page_card_opens_a_case_for_the_person(db, workspace, client):
     with db.reader(workspace.id) as session:
         (case,) = session.execute(select(Case).where(Case.person_id == person_id)).scalars()
         assert case.title == "回访"
+
+
+def test_an_unassigned_sla_breach_always_reaches_someone(db, workspace):
+    from sada.automation import engine
+    from sada.cases import sla
+    from sada.cases.assignment import do_add_member, do_create_team
+
+    manager, _ = _member(db, workspace.id, role="manager")
+    member, _ = _member(db, workspace.id)
+    with db.transaction(workspace.id) as session:
+        sla.do_create_policy(
+            session,
+            {
+                "name": "social",
+                "channels": ["instagram", "email"],
+                "first_response_minutes": 30,
+                "warn_before_minutes": 10,
+            },
+        )
+        team = do_create_team(session, {"name": f"social-{uuid.uuid4().hex[:4]}"})
+        do_add_member(session, team.id, member, online=False)
+        team_id = team.id
+    earlier = (utcnow() - timedelta(hours=2)).isoformat()
+    social, _ = _conversation(db, workspace.id, channel="instagram", occurred_at=earlier)
+    mail, _ = _conversation(db, workspace.id, occurred_at=earlier)
+    with db.transaction(workspace.id) as session:
+        session.get(Conversation, mail).team_id = team_id
+        session.get(Conversation, social).assignee_id = None
+        session.get(Conversation, social).team_id = None
+        session.get(Conversation, mail).assignee_id = None
+    hits = engine.check_sla(db, workspace.id)
+    assert {(h.subject, h.kind) for h in hits} == {
+        (f"conversation:{social}", "breach"),
+        (f"conversation:{mail}", "breach"),
+    }
+    with db.reader(workspace.id) as session:
+        got = {(n.link, n.user_id) for n in session.execute(select(Notification)).scalars()}
+    # No assignee, no team: the managers. No assignee, a team: its members and the managers.
+    assert got == {
+        (f"/inbox/{social}", manager),
+        (f"/inbox/{mail}", member),
+        (f"/inbox/{mail}", manager),
+    }
