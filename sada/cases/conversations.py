@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import make_msgid
 from typing import Any
 
@@ -349,6 +349,7 @@ def do_snooze(session: Session, conv: Conversation, until: datetime, *, label: s
     now = utcnow()
     if until.tzinfo is None:
         raise Invalid("give the snooze time with its time zone")
+    until = until.astimezone(UTC)
     if until <= now:
         raise Invalid("the snooze time must be in the future")
     if until > now + timedelta(days=366):
