@@ -255,3 +255,27 @@ def test_csm_closes_the_loop_on_a_case(site: dict[str, Any], browser: Any) -> No
     page.goto(f"{site['base']}/cases?loop=closed")
     assert page.locator("#cases tbody a").count() == 1
     assert not problems, problems
+
+
+def test_a_second_agent_sees_the_reply_and_the_typing_warning_live(
+    site: dict[str, Any], browser: Any
+) -> None:
+    problems: list[str] = []
+    url = f"{site['base']}/inbox/{site['conversation']}"
+    first = _signed_in(browser, site, site["agent"], problems)
+    second = _signed_in(browser, site, site["colleague"], problems)
+    second.goto(url)
+    first.goto(url)
+    second.wait_for_timeout(1500)  # its event stream is open
+    first.fill("textarea[name=body]", "")
+    first.type("textarea[name=body]", "یک لحظه")
+    second.wait_for_selector("#typing:not([hidden])", timeout=10_000)
+    assert "نرگس کریمی" in second.locator("#typing").inner_text()
+    _shot(second, "collision-warning-fa")
+    first.fill("textarea[name=body]", "پاسخ زنده برای سامی")
+    first.click("#reply button[type=submit]")
+    first.wait_for_url(f"{url}?done=reply")
+    # The colleague's page shows it without a reload.
+    second.locator("#thread").get_by_text("پاسخ زنده برای سامی").wait_for(timeout=15_000)
+    assert second.url == url
+    assert not problems, problems

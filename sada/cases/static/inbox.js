@@ -73,4 +73,54 @@
     else { handled = false; }
     if (handled) { event.preventDefault(); }
   });
+  // Live updates on a conversation: a new message, a note, an assignment or a status shows
+  // without a reload; a colleague writing a reply shows a collision warning.
+  function refreshParts() {
+    fetch(window.location.pathname, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        ["thread", "notes", "history", "conv-meta", "open-cases", "sla"].forEach(function (id) {
+          var now = document.getElementById(id);
+          var next = fresh.getElementById(id);
+          if (now && next) { now.innerHTML = next.innerHTML; }
+        });
+      })
+      .catch(function () {});
+  }
+  function showTyping(box, names) {
+    var warning = document.getElementById("typing");
+    if (!warning) { return; }
+    if (!names.length) { warning.hidden = true; warning.textContent = ""; return; }
+    warning.textContent = box.getAttribute("data-typing-template").replace("%(names)s", names.join(", "));
+    warning.hidden = false;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("live");
+    if (!box || !window.EventSource) { return; }
+    var version = null;
+    var source = new EventSource(box.getAttribute("data-events"));
+    source.onmessage = function (event) {
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (version !== null && data.version !== version) { refreshParts(); }
+      version = data.version;
+      showTyping(box, data.typing || []);
+    };
+    window.addEventListener("beforeunload", function () { source.close(); });
+    var reply = document.getElementById("reply-body");
+    var sent = 0;
+    if (reply && window.fetch && window.FormData) {
+      reply.addEventListener("input", function () {
+        var now = Date.now();
+        if (now - sent < 3000) { return; }
+        sent = now;
+        var form = new FormData();
+        form.append("csrf", box.getAttribute("data-csrf"));
+        fetch(box.getAttribute("data-typing"), { method: "POST", body: form, credentials: "same-origin" })
+          .catch(function () {});
+      });
+    }
+  });
 })();
