@@ -655,3 +655,20 @@ def test_an_unassigned_sla_breach_always_reaches_someone(db, workspace):
         (f"/inbox/{mail}", member),
         (f"/inbox/{mail}", manager),
     }
+
+
+def test_typing_signal_needs_csrf_and_a_working_role(db, workspace, client):
+    _uid, email = _member(db, workspace.id)
+    sign_in(client, email)
+    conv_id, _ = _conversation(db, workspace.id)
+    page = client.get(f"/inbox/{conv_id}").text
+    assert 'data-events="/inbox/' in page
+    assert client.post(f"/inbox/{conv_id}/typing", data={}).status_code == 403
+    ok = client.post(f"/inbox/{conv_id}/typing", data={"csrf": csrf_of(page)})
+    assert ok.status_code == 204
+    assert client.post("/inbox/999999/typing", data={"csrf": csrf_of(page)}).status_code == 404
+    client.cookies.clear()
+    _v, viewer = _member(db, workspace.id, role="viewer")
+    sign_in(client, viewer)
+    page = client.get(f"/inbox/{conv_id}").text
+    assert client.post(f"/inbox/{conv_id}/typing", data={"csrf": csrf_of(page)}).status_code == 403
