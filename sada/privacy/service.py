@@ -189,6 +189,9 @@ class Holdings:
     ids: dict[str, set[int]] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     needles: set[str] = field(default_factory=set)
+    # Names alone are weak evidence ("Sara" is many people): they never delete other work
+    # (jobs, webhook deliveries), only anonymise records that quote them.
+    names: set[str] = field(default_factory=set)
 
     def of(self, table: str) -> set[int]:
         return self.ids.get(table, set())
@@ -253,7 +256,8 @@ def collect(session: Session, person_id: int) -> Holdings:
             for column in columns:
                 value = row.get(column)
                 if isinstance(value, str) and len(value.strip()) >= shortest:
-                    held.needles.add(value.strip())
+                    found = held.names if name == "people" else held.needles
+                    found.add(value.strip())
     for row in held.rows.get("identities", []):
         if row.get("value_search") and len(str(row["value_search"])) >= _MIN_IDENTIFIER:
             held.needles.add(str(row["value_search"]))
@@ -263,7 +267,7 @@ def collect(session: Session, person_id: int) -> Holdings:
 # ---------------------------------------------------------------- references in JSON
 
 
-def _references(value: Any, held: Holdings) -> bool:
+def _references(value: Any, held: Holdings, *, names: bool = False) -> bool:
     """Whether a JSON value names the person, one of their rows, or holds their words."""
     if isinstance(value, dict):
         for key, item in value.items():
@@ -271,13 +275,15 @@ def _references(value: Any, held: Holdings) -> bool:
             is_id = target and isinstance(item, int | str) and str(item).isdigit()
             if is_id and int(item) in held.of(str(target)):
                 return True
-            if _references(item, held):
+            if _references(item, held, names=names):
                 return True
         return False
     if isinstance(value, list):
-        return any(_references(item, held) for item in value)
+        return any(_references(item, held, names=names) for item in value)
     if isinstance(value, str):
-        return any(needle in value for needle in held.needles)
+        return any(needle in value for needle in held.needles) or (
+            names and any(name in value for name in held.names)
+        )
     return False
 
 
@@ -568,7 +574,7 @@ def _scrub_text_derivatives(session: Session, held: Holdings) -> dict[str, int]:
         ids = list(theme["interaction_ids"] or [])
         examples = list(theme["examples"] or [])
         kept_ids = [i for i in ids if i not in mine]
-        kept_examples = [e for e in examples if not _references(e, held)]
+        kept_examples = [e for e in examples if not _references(e, held, names=True)]
         if kept_ids != ids or kept_examples != examples:
             session.execute(
                 update(themes)
@@ -589,7 +595,8 @@ def _scrub_notifications(session: Session, held: Holdings) -> int:
         for row in session.execute(
             select(notes.c.id, notes.c.title, notes.c.body).where(notes.c.workspace_id == ws)
         )
-        if row.id not in mine and (_references(row.title, held) or _references(row.body, held))
+        if row.id not in mine
+        and (_references(row.title, held, names=True) or _references(row.body, held, names=True))
     ]
     for part in chunks(doomed, 400):
         session.execute(delete(notes).where(notes.c.id.in_(part)))
@@ -604,7 +611,10 @@ def _scrub_audit(session: Session, held: Holdings) -> int:
     changed = 0
     for row in session.execute(select(audit).where(audit.c.workspace_id == ws)).mappings():
         about = row["target_type"] == "person" and row["target_id"] in person_ids
-        if about or _references(row["details"], held) or _references(row["summary"], held):
+        quoted = _references(row["details"], held, names=True) or _references(
+            row["summary"], held, names=True
+        )
+        if about or quoted:
             session.execute(
                 update(audit)
                 .where(audit.c.id == row["id"])
