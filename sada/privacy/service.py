@@ -19,6 +19,7 @@ import base64
 import io
 import json
 import logging
+import re
 import secrets
 import zipfile
 from collections.abc import Iterable
@@ -477,6 +478,7 @@ def erase(
     counts.update(_scrub_text_derivatives(session, held))
     counts["audit_events"] = _scrub_audit(session, held)
     counts["notifications_scrubbed"] = _scrub_notifications(session, held)
+    counts["quotes_redacted"] = _redact_quotes(session, held)
 
     # The rows themselves, children first.
     session.flush()
@@ -601,6 +603,61 @@ def _scrub_notifications(session: Session, held: Holdings) -> int:
     for part in chunks(doomed, 400):
         session.execute(delete(notes).where(notes.c.id.in_(part)))
     return len(doomed)
+
+
+# Text columns of rows that may belong to someone else but quote the person's identifiers
+# (an agent's note on another case, a help-centre query): the identifier is cut out.
+QUOTING: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("internal_notes", ("body",)),
+    ("cases", ("title", "description", "resolution")),
+    ("conversations", ("subject",)),
+    ("kb_queries", ("text",)),
+    ("kb_votes", ("comment",)),
+)
+ERASED_MARK = "[erased]"
+
+
+def _identifiers(held: Holdings) -> list[str]:
+    found = {str(r["value"]) for r in held.rows.get("identities", []) if r.get("value")}
+    found |= {
+        str(r["value_search"]) for r in held.rows.get("identities", []) if r.get("value_search")
+    }
+    return sorted((v for v in found if len(v) >= 6), key=len, reverse=True)
+
+
+def _redact_quotes(session: Session, held: Holdings) -> int:
+    ws = bound_workspace(session)
+    identifiers = _identifiers(held)
+    changed = 0
+    if not identifiers:
+        return 0
+    for name, columns in QUOTING:
+        if name not in metadata.tables:
+            continue
+        t = table(name)
+        mine = held.of(name)
+        for column in columns:
+            col = t.c[column]
+            for needle in identifiers:
+                quoted = re.compile(re.escape(needle), re.IGNORECASE)
+                pattern = (
+                    "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                )
+                rows = session.execute(
+                    select(t.c.id, col).where(
+                        t.c.workspace_id == ws, col.ilike(pattern, escape="\\")
+                    )
+                ).all()
+                for row_id, value in rows:
+                    if row_id in mine or value is None:
+                        continue
+                    session.execute(
+                        update(t)
+                        .where(t.c.id == row_id)
+                        .values({column: quoted.sub(ERASED_MARK, str(value))})
+                    )
+                    changed += 1
+    return changed
 
 
 def _scrub_audit(session: Session, held: Holdings) -> int:

@@ -119,6 +119,15 @@ def _plant(client: Any, db: Database, workspace: Any, admin: dict[str, str], p: 
     case_id = r.json()["id"]
     r = client.post(f"/api/v1/cases/{case_id}/notes", json={"body": p.note}, headers=admin)
     assert r.status_code == 201, r.text
+    # Someone else's case whose note quotes the person's address (it stays, without it).
+    r = client.post("/api/v1/cases", json={"title": "Unrelated order question"}, headers=admin)
+    other_case = r.json()["id"]
+    r = client.post(
+        f"/api/v1/cases/{other_case}/notes",
+        json={"body": f"Customer said to also copy {p.email.upper()} on this"},
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
     r = client.post(
         f"/api/v1/people/{main}/consents",
         json={"channel": "email", "purpose": "surveys", "granted": True, "source": p.email},
@@ -262,6 +271,8 @@ def test_export_then_erase_leaves_no_residue(
     raw = store.path.read_bytes().decode("latin-1")
     assert not [n for n in p.needles if n in raw], "the columnar file still holds the person"
     assert client.get(f"/api/v1/people/{person_id}", headers=admin).status_code == 404
+    dump = dump_database(db)
+    assert "Customer said to also copy [erased] on this" in dump
 
     # The audit record of the erasure holds no personal data, only a random id and counts.
     with db.reader(workspace.id) as s:
