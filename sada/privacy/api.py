@@ -14,10 +14,14 @@ from sada.core.http import read_json_body
 from sada.core.validation import field_errors
 from sada.people import consent
 from sada.privacy import retention, service
-from sada.tenants.auth import access_api_key, actor_for_key
+from sada.tenants.auth import actor_for_key, scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
+
+# Every privacy route needs an admin key.
+ADMIN = scoped(Scope.ADMIN)
 
 
 class EraseRequest(BaseModel):
@@ -96,9 +100,9 @@ async def _body(request: Request, model: type[BaseModel], *, optional: bool = Fa
 def export_person(
     request: Request,
     person_id: int,
+    key: AuthenticatedKey = ADMIN,
     format: str = Query("json", pattern="^(json|zip)$"),  # noqa: A002 - the API's word
 ) -> Response:
-    key = access_api_key(request, Scope.ADMIN)
     actor = actor_for_key(request, key)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         document = service.export_data(session, person_id)
@@ -117,8 +121,9 @@ def export_person(
     response_model=ErasureOut,
     summary="Erase a person everywhere (admin key)",
 )
-async def erase_person(request: Request, person_id: int) -> ErasureOut:
-    key = await run_in_threadpool(access_api_key, request, Scope.ADMIN)
+async def erase_person(
+    request: Request, person_id: int, key: AuthenticatedKey = ADMIN
+) -> ErasureOut:
     body: EraseRequest = await _body(request, EraseRequest, optional=True)
     actor = actor_for_key(request, key)
     db = request.app.state.services.db
@@ -133,8 +138,7 @@ async def erase_person(request: Request, person_id: int) -> ErasureOut:
 
 
 @router.get("/privacy/settings", response_model=PrivacySettings, summary="Privacy settings")
-def read_privacy_settings(request: Request) -> PrivacySettings:
-    key = access_api_key(request, Scope.ADMIN)
+def read_privacy_settings(request: Request, key: AuthenticatedKey = ADMIN) -> PrivacySettings:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return PrivacySettings(**service.privacy_settings(session))
 
@@ -142,8 +146,9 @@ def read_privacy_settings(request: Request) -> PrivacySettings:
 @router.patch(
     "/privacy/settings", response_model=PrivacySettings, summary="Change privacy settings"
 )
-async def change_privacy_settings(request: Request) -> PrivacySettings:
-    key = await run_in_threadpool(access_api_key, request, Scope.ADMIN)
+async def change_privacy_settings(
+    request: Request, key: AuthenticatedKey = ADMIN
+) -> PrivacySettings:
     body: PrivacySettingsPatch = await _body(request, PrivacySettingsPatch)
     actor = actor_for_key(request, key)
 
@@ -164,15 +169,13 @@ async def change_privacy_settings(request: Request) -> PrivacySettings:
 
 
 @router.get("/privacy/retention", response_model=list[RetentionOut], summary="Retention policies")
-def list_retention(request: Request) -> list[RetentionOut]:
-    key = access_api_key(request, Scope.ADMIN)
+def list_retention(request: Request, key: AuthenticatedKey = ADMIN) -> list[RetentionOut]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return [RetentionOut(**p) for p in retention.list_policies(session)]
 
 
 @router.put("/privacy/retention", response_model=RetentionOut, summary="Set a retention policy")
-async def set_retention(request: Request) -> RetentionOut:
-    key = await run_in_threadpool(access_api_key, request, Scope.ADMIN)
+async def set_retention(request: Request, key: AuthenticatedKey = ADMIN) -> RetentionOut:
     body: RetentionIn = await _body(request, RetentionIn)
     actor = actor_for_key(request, key)
 
@@ -185,8 +188,9 @@ async def set_retention(request: Request) -> RetentionOut:
 
 
 @router.delete("/privacy/retention/{kind}", status_code=204, summary="Remove a retention policy")
-def delete_retention(request: Request, kind: retention.RetentionKind) -> Response:
-    key = access_api_key(request, Scope.ADMIN)
+def delete_retention(
+    request: Request, kind: retention.RetentionKind, key: AuthenticatedKey = ADMIN
+) -> Response:
     actor = actor_for_key(request, key)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         retention.remove_policy(session, kind, actor=actor)
@@ -196,8 +200,9 @@ def delete_retention(request: Request, kind: retention.RetentionKind) -> Respons
 @router.get(
     "/people/{person_id}/consents", response_model=list[ConsentOut], summary="A person's consents"
 )
-def list_consents(request: Request, person_id: int) -> list[ConsentOut]:
-    key = access_api_key(request, Scope.ADMIN)
+def list_consents(
+    request: Request, person_id: int, key: AuthenticatedKey = ADMIN
+) -> list[ConsentOut]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return [ConsentOut(**c) for c in consent.consents_of(session, person_id)]
 
@@ -207,8 +212,9 @@ def list_consents(request: Request, person_id: int) -> list[ConsentOut]:
     response_model=ConsentOut,
     summary="Record a consent or its withdrawal",
 )
-async def record_consent(request: Request, person_id: int) -> ConsentOut:
-    key = await run_in_threadpool(access_api_key, request, Scope.ADMIN)
+async def record_consent(
+    request: Request, person_id: int, key: AuthenticatedKey = ADMIN
+) -> ConsentOut:
     body: ConsentIn = await _body(request, ConsentIn)
     actor = actor_for_key(request, key)
 
