@@ -71,6 +71,7 @@ LINKS: tuple[Link, ...] = (
     Link("person_merges", "merged_id", "people"),
     Link("consents", "person_id", "people"),
     Link("health_scores", "person_id", "people"),
+    Link("account_members", "person_id", "people"),  # the person's company stays
     Link("interactions", "person_id", "people"),
     Link("interactions", "id", "conversation_items", "interaction_id"),
     Link("interactions", "anonymous_id", "identities", "value"),  # visits before they said who
@@ -130,6 +131,7 @@ ERASE_ORDER: tuple[str, ...] = (
     "text_corrections",
     "consents",
     "health_scores",
+    "account_members",
     "interactions",
     "person_merges",
     "identities",
