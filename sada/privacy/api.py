@@ -20,9 +20,6 @@ from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
 
-# Every privacy route needs an admin key.
-ADMIN = scoped(Scope.ADMIN)
-
 
 class EraseRequest(BaseModel):
     allow_return: bool = Field(
@@ -100,8 +97,8 @@ async def _body(request: Request, model: type[BaseModel], *, optional: bool = Fa
 def export_person(
     request: Request,
     person_id: int,
-    key: AuthenticatedKey = ADMIN,
     format: str = Query("json", pattern="^(json|zip)$"),  # noqa: A002 - the API's word
+    key: AuthenticatedKey = scoped(Scope.ADMIN),
 ) -> Response:
     actor = actor_for_key(request, key)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
@@ -122,7 +119,7 @@ def export_person(
     summary="Erase a person everywhere (admin key)",
 )
 async def erase_person(
-    request: Request, person_id: int, key: AuthenticatedKey = ADMIN
+    request: Request, person_id: int, key: AuthenticatedKey = scoped(Scope.ADMIN)
 ) -> ErasureOut:
     body: EraseRequest = await _body(request, EraseRequest, optional=True)
     actor = actor_for_key(request, key)
@@ -138,7 +135,9 @@ async def erase_person(
 
 
 @router.get("/privacy/settings", response_model=PrivacySettings, summary="Privacy settings")
-def read_privacy_settings(request: Request, key: AuthenticatedKey = ADMIN) -> PrivacySettings:
+def read_privacy_settings(
+    request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> PrivacySettings:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return PrivacySettings(**service.privacy_settings(session))
 
@@ -147,7 +146,7 @@ def read_privacy_settings(request: Request, key: AuthenticatedKey = ADMIN) -> Pr
     "/privacy/settings", response_model=PrivacySettings, summary="Change privacy settings"
 )
 async def change_privacy_settings(
-    request: Request, key: AuthenticatedKey = ADMIN
+    request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)
 ) -> PrivacySettings:
     body: PrivacySettingsPatch = await _body(request, PrivacySettingsPatch)
     actor = actor_for_key(request, key)
@@ -169,13 +168,17 @@ async def change_privacy_settings(
 
 
 @router.get("/privacy/retention", response_model=list[RetentionOut], summary="Retention policies")
-def list_retention(request: Request, key: AuthenticatedKey = ADMIN) -> list[RetentionOut]:
+def list_retention(
+    request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> list[RetentionOut]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return [RetentionOut(**p) for p in retention.list_policies(session)]
 
 
 @router.put("/privacy/retention", response_model=RetentionOut, summary="Set a retention policy")
-async def set_retention(request: Request, key: AuthenticatedKey = ADMIN) -> RetentionOut:
+async def set_retention(
+    request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> RetentionOut:
     body: RetentionIn = await _body(request, RetentionIn)
     actor = actor_for_key(request, key)
 
@@ -189,7 +192,7 @@ async def set_retention(request: Request, key: AuthenticatedKey = ADMIN) -> Rete
 
 @router.delete("/privacy/retention/{kind}", status_code=204, summary="Remove a retention policy")
 def delete_retention(
-    request: Request, kind: retention.RetentionKind, key: AuthenticatedKey = ADMIN
+    request: Request, kind: retention.RetentionKind, key: AuthenticatedKey = scoped(Scope.ADMIN)
 ) -> Response:
     actor = actor_for_key(request, key)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
@@ -201,7 +204,7 @@ def delete_retention(
     "/people/{person_id}/consents", response_model=list[ConsentOut], summary="A person's consents"
 )
 def list_consents(
-    request: Request, person_id: int, key: AuthenticatedKey = ADMIN
+    request: Request, person_id: int, key: AuthenticatedKey = scoped(Scope.ADMIN)
 ) -> list[ConsentOut]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return [ConsentOut(**c) for c in consent.consents_of(session, person_id)]
@@ -213,7 +216,7 @@ def list_consents(
     summary="Record a consent or its withdrawal",
 )
 async def record_consent(
-    request: Request, person_id: int, key: AuthenticatedKey = ADMIN
+    request: Request, person_id: int, key: AuthenticatedKey = scoped(Scope.ADMIN)
 ) -> ConsentOut:
     body: ConsentIn = await _body(request, ConsentIn)
     actor = actor_for_key(request, key)

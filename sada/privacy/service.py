@@ -71,7 +71,7 @@ LINKS: tuple[Link, ...] = (
     Link("person_merges", "merged_id", "people"),
     Link("consents", "person_id", "people"),
     Link("health_scores", "person_id", "people"),
-    Link("account_members", "person_id", "people"),  # the person's company stays
+    Link("account_members", "person_id", "people"),
     Link("interactions", "person_id", "people"),
     Link("interactions", "id", "conversation_items", "interaction_id"),
     Link("interactions", "anonymous_id", "identities", "value"),  # visits before they said who

@@ -182,7 +182,7 @@ def make_state(settings: Any) -> WebState:
         secure_cookies=settings.environment == "production"
         or settings.base_url.startswith("https://"),
         session_hours=settings.web_session_hours,
-        login_limiter=RateLimiter(per_minute / 60.0, per_minute),
+        login_limiter=RateLimiter(per_minute / 60.0, per_minute, namespace="login"),
         login_backoff=LoginBackoff(),
         asset_versions=versions,
     )
