@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause, Insert
+from sqlalchemy.sql.selectable import CTE
 
 
 def insert_ignoring_conflicts(
@@ -146,3 +147,16 @@ def insert_many_ignoring_conflicts(
     for part in chunks(ids, 500):
         found.update(session.execute(select(table.c.id).where(table.c.id.in_(part))).scalars())
     return found
+
+
+def key_rows(name: str, columns: dict[str, Any], rows: list[tuple[Any, ...]]) -> CTE:
+    """A VALUES list as a named CTE, to join against a unique index.
+
+    `WHERE (a, b) IN (VALUES ...)` next to `workspace_id = ?` makes SQLite scan the
+    workspace's part of the index; a join from the literal rows probes the index
+    once per row on both databases, so the cost follows the batch, not the table.
+    """
+    from sqlalchemy import column, values
+
+    cols = [column(col, col_type) for col, col_type in columns.items()]
+    return values(*cols, name=name).data(rows).cte(name)

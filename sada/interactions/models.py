@@ -10,6 +10,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -90,3 +91,26 @@ class Interaction(Base, WorkspaceOwned):
     backfill: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )
+
+
+class IngestBatch(Base, WorkspaceOwned, Timestamped):
+    """The ingest inbox: one accepted batch, stored durably before it is applied.
+
+    The accept path validates, writes this row (with the job that applies it) in one
+    short transaction and answers 202. The applier stores the interactions and marks
+    the row `applied` in the same transaction, so a crash at any point applies each
+    batch exactly once. `payload` is the accepted items as JSON text (written once,
+    read once: no need for JSONB); `results` holds the per-item outcome once applied.
+    """
+
+    __tablename__ = "ingest_batches"
+    __table_args__ = (Index("ix_ingest_batches_ws_status_id", "workspace_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="api")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    item_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    results: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import String, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid
@@ -24,6 +24,7 @@ from sada.db.dialect import (
     chunks,
     insert_ignoring_conflicts,
     insert_many_ignoring_conflicts,
+    key_rows,
     reserve_ids,
 )
 from sada.db.scoping import bound_workspace
@@ -182,10 +183,12 @@ def ingest_batch(
     *,
     limits: IngestLimits | None = None,
     actor: Actor | None = None,
+    received_at: datetime | None = None,
 ) -> list[ItemResult]:
     """Store the good items of a batch; report each item's outcome.
 
-    The caller owns the transaction (commit after this returns).
+    The caller owns the transaction (commit after this returns). `received_at` is when
+    the batch arrived (the inbox's accept time; now by default): it decides `backfill`.
     """
     limits = limits or IngestLimits()
     workspace_id = bound_workspace(session)
@@ -202,15 +205,7 @@ def ingest_batch(
 
     # Duplicates: already stored, or repeated within this batch.
     keys = [(v.item.source, v.item.external_id) for v in valid]
-    existing: dict[tuple[str, str], tuple[int, int | None]] = {}
-    for part in chunks(sorted(set(keys)), 400):
-        found = session.execute(
-            select(
-                Interaction.source, Interaction.external_id, Interaction.id, Interaction.person_id
-            ).where(tuple_(Interaction.source, Interaction.external_id).in_(part))
-        ).all()
-        for source, external_id, iid, pid in found:
-            existing[(source, external_id)] = (iid, pid)
+    existing = stored_keys(session, keys)
     fresh: list[_Valid] = []
     seen: dict[tuple[str, str], int] = {}
     for v in valid:
@@ -253,7 +248,7 @@ def ingest_batch(
     person_of = {v.index: r.person_id for v, r in zip(with_people, resolved, strict=True)}
     touchpoints = TouchpointRegistry(session)
     agents = _AgentLookup(session)
-    now = utcnow()
+    now = received_at or utcnow()
     rows: list[dict[str, Any]] = []
     row_index: list[int] = []
     for v in fresh:
@@ -319,6 +314,33 @@ def ingest_batch(
     return [r for r in results if r is not None]
 
 
+def stored_keys(
+    session: Session, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, int | None]]:
+    """(source, external_id) -> (id, person_id) of stored interactions: one index probe per key."""
+    workspace_id = bound_workspace(session)
+    existing: dict[tuple[str, str], tuple[int, int | None]] = {}
+    for part in chunks(sorted(set(keys)), 500):
+        wanted = key_rows("wanted", {"source": String, "external_id": String}, part)
+        found = session.execute(
+            select(
+                Interaction.source, Interaction.external_id, Interaction.id, Interaction.person_id
+            )
+            .select_from(wanted)
+            .join(
+                Interaction,
+                and_(
+                    Interaction.workspace_id == workspace_id,
+                    Interaction.source == wanted.c.source,
+                    Interaction.external_id == wanted.c.external_id,
+                ),
+            )
+        ).all()
+        for source, external_id, iid, pid in found:
+            existing[(source, external_id)] = (iid, pid)
+    return existing
+
+
 def notify_ingested(session: Session, interaction_ids: list[int], *, live: bool = True) -> None:
     """Publish `interaction.ingested` in the caller's transaction (history: `live=False`)."""
     if interaction_ids:
@@ -330,6 +352,9 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str
     if not rows:
         return {}
     table = Interaction.__table__
+    # One order for every writer: concurrent batches with overlapping keys then wait on
+    # each other instead of deadlocking on the unique index.
+    rows = sorted(rows, key=lambda r: (r["source"], r["external_id"]))
     for row, iid in zip(rows, reserve_ids(session, table, len(rows)), strict=True):
         row["id"] = iid
     inserted = insert_many_ignoring_conflicts(

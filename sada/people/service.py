@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, or_, select, tuple_
+from sqlalchemy import String, Table, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid, NotFound
@@ -19,6 +19,7 @@ from sada.db.dialect import (
     chunks,
     insert_ignoring_conflicts,
     insert_many_ignoring_conflicts,
+    key_rows,
     reserve_ids,
 )
 from sada.db.scoping import bound_workspace
@@ -129,13 +130,24 @@ class Resolver:
     # -- lookups
 
     def prefetch(self, keys: list[IdentityKey]) -> None:
-        wanted = [k for k in set(keys) if k not in self._cache and k not in self._absent]
-        for part in chunks(wanted, 300):
+        wanted = sorted(k for k in set(keys) if k not in self._cache and k not in self._absent)
+        for part in chunks(wanted, 500):
+            probe = key_rows(
+                "wanted",
+                {"kind": String, "namespace": String, "value": String},
+                [(k.kind, k.namespace, k.value) for k in part],
+            )
             rows = self.session.execute(
-                select(Identity.kind, Identity.namespace, Identity.value, Identity.person_id).where(
-                    tuple_(Identity.kind, Identity.namespace, Identity.value).in_(
-                        [(k.kind, k.namespace, k.value) for k in part]
-                    )
+                select(Identity.kind, Identity.namespace, Identity.value, Identity.person_id)
+                .select_from(probe)
+                .join(
+                    Identity,
+                    and_(
+                        Identity.workspace_id == self.workspace_id,
+                        Identity.kind == probe.c.kind,
+                        Identity.namespace == probe.c.namespace,
+                        Identity.value == probe.c.value,
+                    ),
                 )
             ).all()
             for kind, namespace, value, person_id in rows:
@@ -304,6 +316,9 @@ class Resolver:
                         "created_at": now,
                     }
                 )
+        # Every writer inserts identities in key order, so two batches that create the
+        # same new people wait for each other instead of deadlocking on the unique index.
+        identity_rows.sort(key=lambda r: (r["kind"], r["namespace"], r["value"]))
         inserted = insert_many_ignoring_conflicts(
             self.session, identities, identity_rows, ["workspace_id", "kind", "namespace", "value"]
         )
@@ -354,7 +369,7 @@ class Resolver:
                 self.session, table, ["workspace_id", "kind", "namespace", "value"]
             ).returning(table.c.id)
         ok = True
-        for key in keys:
+        for key in sorted(keys):
             inserted = self.session.execute(
                 self._attach_statement,
                 {

@@ -9,7 +9,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from sada.interactions.inbox import APPLY_JOB
 from sada.interactions.models import Interaction
+from sada.jobs.service import run_pending
 from sada.people.models import Identity
 
 segment_client = pytest.importorskip(
@@ -42,6 +44,9 @@ def test_real_segment_client_track_identify_page(live_server, db, workspace, mak
     client.track(anonymous_id="anon-1", event="Signed Up")
     client.flush()
     assert errors == []
+    # Accepted into the inbox; stored once the applier has run.
+    assert _count(db, workspace.id, source="segment") == 0
+    run_pending(db, kinds=[APPLY_JOB])
     assert _count(db, workspace.id, source="segment") == 4
     assert _count(db, workspace.id, type="order") == 1
     assert _count(db, workspace.id, type="review") == 1
@@ -69,7 +74,9 @@ def test_message_id_dedup_limits_and_auth(live_server, db, workspace, make_key):
         "messageId": str(uuid.uuid4()),
         "timestamp": "2026-04-01T10:00:00Z",
     }
-    with httpx.Client(base_url=live_server, headers={"Authorization": auth}) as http:
+    # `Prefer: wait` gives Sada's detailed answer (stored/duplicates/errors) instead of Segment's.
+    wait = {"Authorization": auth, "Prefer": "wait"}
+    with httpx.Client(base_url=live_server, headers=wait) as http:
         assert http.post("/v1/batch", json={"batch": [message]}).json()["stored"] == 1
         second = http.post("/v1/batch", json={"batch": [message]}).json()
         assert second["stored"] == 0 and second["duplicates"] == 1
@@ -102,3 +109,35 @@ def test_message_id_dedup_limits_and_auth(live_server, db, workspace, make_key):
             == 401
         )
     assert _count(db, workspace.id, source="segment") == 3
+
+
+def test_segment_answers_like_segment_and_applies_later(live_server, db, workspace, make_key):  # type: ignore[no-untyped-def]
+    key = make_key(db, workspace.id, "write")
+    auth = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+    good = {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": "u9",
+        "messageId": "m-async",
+        "timestamp": "2026-04-01T10:00:00Z",
+    }
+    no_id = {"type": "track", "userId": "u9", "event": "x"}
+    with httpx.Client(base_url=live_server, headers={"Authorization": auth}) as http:
+        r = http.post("/v1/batch", json={"batch": [good, no_id]})
+        assert (r.status_code, r.json()) == (200, {"success": True})
+        r = http.post("/v1/batch", json={"batch": [no_id]})
+        assert (r.status_code, r.json()) == (200, {"success": True})
+        r = http.post("/v1/identify", json={"userId": "u9", "traits": {"email": "u9@example.com"}})
+        assert (r.status_code, r.json()) == (200, {"success": True})
+        again = http.post("/v1/batch", json={"batch": [good]})
+        assert again.json() == {"success": True}
+    assert _count(db, workspace.id, source="segment") == 0
+    run_pending(db, kinds=[APPLY_JOB])
+    assert _count(db, workspace.id, source="segment") == 1  # the replay is a duplicate
+    with db.reader(workspace.id) as s:
+        owners = set(
+            s.execute(
+                select(Identity.person_id).where(Identity.value.in_(["u9", "u9@example.com"]))
+            ).scalars()
+        )
+    assert len(owners) == 1

@@ -34,7 +34,7 @@ def test_parallel_requests_same_new_identities(live_server, db, workspace, make_
         ]
         with httpx.Client(base_url=live_server, timeout=60) as http:
             r = http.post(
-                "/api/v1/interactions:batch",
+                "/api/v1/interactions:batch?wait=true",
                 json={"items": items},
                 headers={"Authorization": f"Bearer {key}"},
             )

@@ -12,11 +12,14 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sada.connectors.segment import service as segment
 from sada.core.errors import Invalid, TooLarge, Unauthorized
+from sada.core.http import fast_json, wants_wait
+from sada.db.retry import retrying
+from sada.interactions import inbox
 from sada.interactions.service import ingest_batch
 from sada.people.schemas import PersonRef
 from sada.people.service import Resolver, parse_person
@@ -63,37 +66,73 @@ async def _read(request: Request, limit: int) -> dict[str, Any]:
     return body
 
 
-async def _handle(request: Request, messages: list[Any], body: dict[str, Any]) -> JSONResponse:
+def _split(
+    messages: list[Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int], list[tuple[int, dict[str, Any]]]]:
+    """Messages to (errors, interaction items, their positions, identify calls)."""
+    errors: list[dict[str, Any]] = []
+    items: list[dict[str, Any]] = []
+    positions: list[int] = []
+    identifies: list[tuple[int, dict[str, Any]]] = []
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            errors.append({"index": index, "message": "each message must be an object"})
+            continue
+        size = len(orjson.dumps(message))
+        if size > segment.MAX_MESSAGE_BYTES:
+            errors.append(
+                {
+                    "index": index,
+                    "message": f"message is {size:,} bytes; limit {segment.MAX_MESSAGE_BYTES:,}",
+                }
+            )
+            continue
+        kind, item, error = segment.to_item(message)
+        if error:
+            errors.append({"index": index, "message": error})
+        elif item is not None:
+            items.append(item)
+            positions.append(index)
+        elif kind == "identify":
+            identifies.append((index, message))
+    return errors, items, positions, identifies
+
+
+async def _handle(request: Request, messages: list[Any], body: dict[str, Any]) -> Response:
     services = request.app.state.services
     key = await run_in_threadpool(access_api_key, request, Scope.WRITE, _write_key(request, body))
     actor = actor_for_key(request, key)
 
-    def work() -> dict[str, Any]:
-        errors: list[dict[str, Any]] = []
-        items: list[dict[str, Any]] = []
-        positions: list[int] = []
-        identifies: list[tuple[int, dict[str, Any]]] = []
-        for index, message in enumerate(messages):
-            if not isinstance(message, dict):
-                errors.append({"index": index, "message": "each message must be an object"})
-                continue
-            size = len(orjson.dumps(message))
-            if size > segment.MAX_MESSAGE_BYTES:
-                errors.append(
-                    {
-                        "index": index,
-                        "message": f"message is {size:,} bytes; limit {segment.MAX_MESSAGE_BYTES:,}",
-                    }
+    if not wants_wait(request):
+        # Segment's own answer: its client libraries retry anything else. Invalid messages
+        # are dropped here as Segment drops them; GET /api/v1/batches/{id} shows why.
+        def accept() -> int | None:
+            errors, items, positions, identifies = _split(messages)
+            refs: list[tuple[int, dict[str, Any]]] = []
+            for index, message in identifies:
+                ref_data = segment.person_ref(message)
+                if ref_data:
+                    refs.append((index, ref_data))
+            with services.db.transaction(key.workspace_id) as session:
+                batch_id, _results = inbox.accept(
+                    session,
+                    items,
+                    limits=services.ingest_limits,
+                    actor=actor,
+                    kind="segment",
+                    positions=positions,
+                    identify=refs,
+                    source=segment.SOURCE,
+                    path="batch",
                 )
-                continue
-            kind, item, error = segment.to_item(message)
-            if error:
-                errors.append({"index": index, "message": error})
-            elif item is not None:
-                items.append(item)
-                positions.append(index)
-            elif kind == "identify":
-                identifies.append((index, message))
+            return batch_id
+
+        if await run_in_threadpool(retrying, accept) is not None:
+            services.wake_jobs()
+        return fast_json({"success": True})
+
+    def work() -> dict[str, Any]:
+        errors, items, positions, identifies = _split(messages)
         stored = duplicates = 0
         with services.db.transaction(key.workspace_id) as session:
             resolver = Resolver(session, actor=actor)
@@ -135,7 +174,7 @@ async def _handle(request: Request, messages: list[Any], body: dict[str, Any]) -
             "errors": errors,
         }
 
-    result = await run_in_threadpool(work)
+    result = await run_in_threadpool(retrying, work)
     nothing_good = bool(result["errors"]) and not (
         result["stored"] or result["duplicates"] or result["identified"]
     )
@@ -143,7 +182,7 @@ async def _handle(request: Request, messages: list[Any], body: dict[str, Any]) -
 
 
 @router.post("/batch")
-async def batch(request: Request) -> JSONResponse:
+async def batch(request: Request) -> Response:
     body = await _read(request, segment.MAX_BATCH_BYTES)
     messages = body.get("batch")
     if not isinstance(messages, list):
@@ -157,7 +196,7 @@ async def batch(request: Request) -> JSONResponse:
 
 
 def _single(call_type: str) -> Any:
-    async def endpoint(request: Request) -> JSONResponse:
+    async def endpoint(request: Request) -> Response:
         body = await _read(request, segment.MAX_MESSAGE_BYTES)
         body.setdefault("type", call_type)
         return await _handle(request, [body], body)
