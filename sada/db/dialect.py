@@ -160,3 +160,44 @@ def key_rows(name: str, columns: dict[str, Any], rows: list[tuple[Any, ...]]) ->
 
     cols = [column(col, col_type) for col, col_type in columns.items()]
     return values(*cols, name=name).data(rows).cte(name)
+
+
+def probe_unique(
+    session: Session,
+    entity: Any,
+    keys: dict[str, Any],
+    rows: list[tuple[Any, ...]],
+    fetch: list[str],
+) -> list[tuple[Any, ...]]:
+    """Look `rows` up through the workspace's unique index on `keys`: (keys..., fetch...).
+
+    One index probe per row whatever the table's size. SQLite's planner probes from a
+    joined VALUES list; PostgreSQL's would rather hash the workspace's rows when they are
+    few, so there each row probes through a LATERAL subquery, which it cannot hash.
+    """
+    from sqlalchemy import and_, select, true
+
+    from sada.db.scoping import bound_workspace
+
+    if not rows:
+        return []
+    wanted = key_rows("wanted", keys, rows)
+    match = [entity.workspace_id == bound_workspace(session)] + [
+        getattr(entity, name) == wanted.c[name] for name in keys
+    ]
+    if dialect_name(session) == "postgresql":
+        hit = (
+            select(*[getattr(entity, name) for name in fetch]).where(*match).limit(1).lateral("hit")
+        )
+        query = (
+            select(*[wanted.c[name] for name in keys], *[hit.c[name] for name in fetch])
+            .select_from(wanted)
+            .join(hit, true())
+        )
+    else:
+        query = (
+            select(*[getattr(entity, name) for name in (*keys, *fetch)])
+            .select_from(wanted)
+            .join(entity, and_(*match))
+        )
+    return [tuple(row) for row in session.execute(query).all()]

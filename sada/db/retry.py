@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -27,14 +28,16 @@ _RETRYABLE_SQLSTATES = {"40P01", "40001"}
 
 
 def is_contention(exc: BaseException) -> bool:
-    """A deadlock, serialization failure or SQLite lock timeout (worth a retry)."""
-    if not isinstance(exc, DBAPIError):
-        return False
-    orig = exc.orig
+    """A deadlock, serialization failure or SQLite lock timeout (worth a retry).
+
+    Bulk paths talk to the driver directly, so its own exceptions count as well as
+    SQLAlchemy's wrappers of them.
+    """
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
     state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     if state in _RETRYABLE_SQLSTATES:
         return True
-    return "database is locked" in str(orig).lower()
+    return isinstance(orig, sqlite3.OperationalError) and "database is locked" in str(orig)
 
 
 def retrying(work: Callable[[], T], *, attempts: int = 5, base_delay: float = 0.02) -> T:
@@ -42,11 +45,11 @@ def retrying(work: Callable[[], T], *, attempts: int = 5, base_delay: float = 0.
     for attempt in range(1, attempts + 1):
         try:
             return work()
-        except DBAPIError as exc:
+        except Exception as exc:
             if not is_contention(exc):
                 raise
             if attempt == attempts:
-                log.warning("transaction still contended after %d attempts: %s", attempts, exc.orig)
+                log.warning("transaction still contended after %d attempts: %s", attempts, exc)
                 raise Busy(
                     "the database is busy with concurrent writes; retry shortly",
                     retry_after=1.0,

@@ -24,7 +24,7 @@ from sada.db.dialect import (
     chunks,
     insert_ignoring_conflicts,
     insert_many_ignoring_conflicts,
-    key_rows,
+    probe_unique,
     reserve_ids,
 )
 from sada.db.scoping import bound_workspace
@@ -318,25 +318,15 @@ def stored_keys(
     session: Session, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[int, int | None]]:
     """(source, external_id) -> (id, person_id) of stored interactions: one index probe per key."""
-    workspace_id = bound_workspace(session)
     existing: dict[tuple[str, str], tuple[int, int | None]] = {}
     for part in chunks(sorted(set(keys)), 500):
-        wanted = key_rows("wanted", {"source": String, "external_id": String}, part)
-        found = session.execute(
-            select(
-                Interaction.source, Interaction.external_id, Interaction.id, Interaction.person_id
-            )
-            .select_from(wanted)
-            .join(
-                Interaction,
-                and_(
-                    Interaction.workspace_id == workspace_id,
-                    Interaction.source == wanted.c.source,
-                    Interaction.external_id == wanted.c.external_id,
-                ),
-            )
-        ).all()
-        for source, external_id, iid, pid in found:
+        for source, external_id, iid, pid in probe_unique(
+            session,
+            Interaction,
+            {"source": String, "external_id": String},
+            part,
+            ["id", "person_id"],
+        ):
             existing[(source, external_id)] = (iid, pid)
     return existing
 

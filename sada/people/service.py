@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import String, Table, and_, delete, func, insert, or_, select
+from sqlalchemy import String, Table, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid, NotFound
@@ -19,7 +19,7 @@ from sada.db.dialect import (
     chunks,
     insert_ignoring_conflicts,
     insert_many_ignoring_conflicts,
-    key_rows,
+    probe_unique,
     reserve_ids,
 )
 from sada.db.scoping import bound_workspace
@@ -132,24 +132,13 @@ class Resolver:
     def prefetch(self, keys: list[IdentityKey]) -> None:
         wanted = sorted(k for k in set(keys) if k not in self._cache and k not in self._absent)
         for part in chunks(wanted, 500):
-            probe = key_rows(
-                "wanted",
+            rows = probe_unique(
+                self.session,
+                Identity,
                 {"kind": String, "namespace": String, "value": String},
                 [(k.kind, k.namespace, k.value) for k in part],
+                ["person_id"],
             )
-            rows = self.session.execute(
-                select(Identity.kind, Identity.namespace, Identity.value, Identity.person_id)
-                .select_from(probe)
-                .join(
-                    Identity,
-                    and_(
-                        Identity.workspace_id == self.workspace_id,
-                        Identity.kind == probe.c.kind,
-                        Identity.namespace == probe.c.namespace,
-                        Identity.value == probe.c.value,
-                    ),
-                )
-            ).all()
             for kind, namespace, value, person_id in rows:
                 self._cache[IdentityKey(kind, namespace, value)] = person_id
             self._absent.update(k for k in part if k not in self._cache)
@@ -234,7 +223,15 @@ class Resolver:
                         for key in items[index].keys:
                             self._cache.pop(key, None)
                             self._absent.discard(key)
-        return [results[i] if i in results else self.resolve(p) for i, p in enumerate(items)]
+        # The rest one by one, in key order: concurrent batches then claim shared new
+        # identities in the same order (fewer deadlocks; the caller retries the others).
+        order = sorted(
+            (i for i in range(len(items)) if i not in results),
+            key=lambda i: min(items[i].keys, default=IdentityKey("", "", "")),
+        )
+        for index in order:
+            results[index] = self.resolve(items[index])
+        return [results[i] for i in range(len(items))]
 
     def _new_person_groups(self, items: list[ParsedPerson]) -> list[list[int]]:
         parent = list(range(len(items)))
