@@ -315,9 +315,13 @@ def worker(poll: float = typer.Option(0.5, help="Seconds between polls when idle
     """Run jobs until interrupted (use with `SADA_RUN_JOBS_IN_PROCESS=false` on API processes)."""
     import time
 
+    from sada.core import gctune
+    from sada.jobs.registry import load_all_handlers
     from sada.jobs.runner import InProcessRunner
 
     runner = InProcessRunner(_db(), poll_interval=poll)
+    load_all_handlers()
+    gctune.tune()
     runner.start()
     console.print("worker running; Ctrl-C to stop")
     try:

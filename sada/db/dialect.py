@@ -11,7 +11,6 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause, Insert
-from sqlalchemy.sql.selectable import CTE
 
 
 def insert_ignoring_conflicts(
@@ -85,7 +84,9 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError("naive datetime given; Sada stores timezone-aware UTC datetimes")
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -149,55 +150,53 @@ def insert_many_ignoring_conflicts(
     return found
 
 
-def key_rows(name: str, columns: dict[str, Any], rows: list[tuple[Any, ...]]) -> CTE:
-    """A VALUES list as a named CTE, to join against a unique index.
-
-    `WHERE (a, b) IN (VALUES ...)` next to `workspace_id = ?` makes SQLite scan the
-    workspace's part of the index; a join from the literal rows probes the index
-    once per row on both databases, so the cost follows the batch, not the table.
-    """
-    from sqlalchemy import column, values
-
-    cols = [column(col, col_type) for col, col_type in columns.items()]
-    return values(*cols, name=name).data(rows).cte(name)
-
-
 def probe_unique(
     session: Session,
     entity: Any,
-    keys: dict[str, Any],
+    keys: list[str],
     rows: list[tuple[Any, ...]],
     fetch: list[str],
 ) -> list[tuple[Any, ...]]:
     """Look `rows` up through the workspace's unique index on `keys`: (keys..., fetch...).
 
-    One index probe per row whatever the table's size. SQLite's planner probes from a
-    joined VALUES list; PostgreSQL's would rather hash the workspace's rows when they are
-    few, so there each row probes through a LATERAL subquery, which it cannot hash.
+    One index probe per row whatever the table's size, and one constant statement
+    whatever the batch (no per-row SQL to compile): the keys travel as one JSON array
+    on SQLite (`json_each`, CROSS JOIN so the keys drive the loop) and as one array
+    per column on PostgreSQL (`unnest`, each row probing through a LATERAL subquery,
+    which the planner cannot turn into a hash of the workspace's rows).
+    Values are compared as text (the key columns are strings).
     """
-    from sqlalchemy import and_, select, true
+    from sqlalchemy import text
 
     from sada.db.scoping import bound_workspace
 
     if not rows:
         return []
-    wanted = key_rows("wanted", keys, rows)
-    match = [entity.workspace_id == bound_workspace(session)] + [
-        getattr(entity, name) == wanted.c[name] for name in keys
-    ]
+    table = entity.__table__.name
+    workspace_id = bound_workspace(session)
     if dialect_name(session) == "postgresql":
-        hit = (
-            select(*[getattr(entity, name) for name in fetch]).where(*match).limit(1).lateral("hit")
+        arrays = ", ".join(f"CAST(:k{i} AS text[])" for i in range(len(keys)))
+        names = ", ".join(f"c{i}" for i in range(len(keys)))
+        match = " AND ".join(f't."{name}" = k.c{i}' for i, name in enumerate(keys))
+        sql = (
+            f"SELECT {', '.join(f'k.c{i}' for i in range(len(keys)))}, "
+            f"{', '.join(f'hit.{name}' for name in fetch)} "
+            f"FROM unnest({arrays}) AS k({names}) CROSS JOIN LATERAL ("
+            f'SELECT {", ".join(f"t.{name}" for name in fetch)} FROM "{table}" t '
+            f"WHERE t.workspace_id = :ws AND {match} LIMIT 1) hit"
         )
-        query = (
-            select(*[wanted.c[name] for name in keys], *[hit.c[name] for name in fetch])
-            .select_from(wanted)
-            .join(hit, true())
-        )
+        params: dict[str, Any] = {"ws": workspace_id}
+        for i in range(len(keys)):
+            params[f"k{i}"] = [str(row[i]) for row in rows]
     else:
-        query = (
-            select(*[getattr(entity, name) for name in (*keys, *fetch)])
-            .select_from(wanted)
-            .join(entity, and_(*match))
+        match = " AND ".join(f't."{name}" = k.value ->> {i}' for i, name in enumerate(keys))
+        sql = (
+            f"SELECT {', '.join(f't.{name}' for name in (*keys, *fetch))} "
+            f'FROM json_each(:keys) AS k CROSS JOIN "{table}" t '
+            f"WHERE t.workspace_id = :ws AND {match}"
         )
-    return [tuple(row) for row in session.execute(query).all()]
+        params = {
+            "ws": workspace_id,
+            "keys": orjson.dumps([[str(v) for v in row] for row in rows]).decode(),
+        }
+    return [tuple(row) for row in session.execute(text(sql), params).all()]

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import String, and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid
@@ -323,7 +323,7 @@ def stored_keys(
         for source, external_id, iid, pid in probe_unique(
             session,
             Interaction,
-            {"source": String, "external_id": String},
+            ["source", "external_id"],
             part,
             ["id", "person_id"],
         ):

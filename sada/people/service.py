@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import String, Table, delete, func, insert, or_, select
+from sqlalchemy import Table, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid, NotFound
@@ -135,7 +135,7 @@ class Resolver:
             rows = probe_unique(
                 self.session,
                 Identity,
-                {"kind": String, "namespace": String, "value": String},
+                ["kind", "namespace", "value"],
                 [(k.kind, k.namespace, k.value) for k in part],
                 ["person_id"],
             )
