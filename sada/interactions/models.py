@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -114,3 +115,51 @@ class IngestBatch(Base, WorkspaceOwned, Timestamped):
     actor: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     results: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class InteractionRollup(Base, WorkspaceOwned):
+    """Counts per local day in one time zone, channel, language and voice, kept at write time.
+
+    Ingest adds `n`/`texts` in the transaction that stores the interactions; text analysis
+    adds `analysed` and the sentiment counts in the transaction that stores the analyses
+    (subtracting a re-analysed text's previous label). Increments commute, so the counts
+    are right whatever order concurrent transactions commit in. `voice` separates the
+    outside party's voice (`VOICE_ORIGINS`, what the overview counts) from the rest.
+    Only the zones listed in `rollup_zones` are kept; `sada metrics rebuild` recomputes all.
+    """
+
+    __tablename__ = "interaction_rollups"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id",
+            "zone",
+            "day",
+            "channel",
+            "language",
+            "voice",
+            name="uq_interaction_rollups_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    zone: Mapped[str] = mapped_column(String(64), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    channel: Mapped[str] = mapped_column(String(50), nullable=False)
+    language: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    voice: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    texts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    analysed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    positive: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    negative: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class RollupZone(Base, WorkspaceOwned):
+    """A time zone whose daily rollups a workspace keeps (complete since it was added)."""
+
+    __tablename__ = "rollup_zones"
+    __table_args__ = (UniqueConstraint("workspace_id", "zone"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    zone: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -31,6 +31,7 @@ from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.domains import interaction_view_functions
 from sada.events import publish
+from sada.interactions import rollups
 from sada.interactions.models import Interaction, Touchpoint
 from sada.interactions.schemas import IngestItem, InteractionOut, ItemError, ItemResult
 from sada.metrics import catalogue
@@ -289,7 +290,11 @@ def ingest_batch(
         )
         row_index.append(v.index)
 
+    zones = rollups.kept_zones(session) if rows else []
     stored_ids = _insert_rows(session, rows)
+    rollups.count_ingested(
+        session, [r for r in rows if (r["source"], r["external_id"]) in stored_ids], zones
+    )
     new_ids: list[int] = []
     history_ids: list[int] = []
     for index, row in zip(row_index, rows, strict=True):

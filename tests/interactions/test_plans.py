@@ -72,7 +72,7 @@ def test_duplicate_check_and_identity_lookup_use_the_unique_indexes(db, workspac
             for line in plan.splitlines():
                 # The only full scans allowed are of the batch's own keys.
                 if line.startswith("SCAN ") and "VIRTUAL TABLE" not in line:
-                    assert "CONSTANT ROWS" in line, (statement, plan)
+                    assert "CONSTANT ROW" in line, (statement, plan)
             for table in probes:
                 assert f"Seq Scan on {table}" not in plan, (statement, plan)
             if db.is_sqlite:
