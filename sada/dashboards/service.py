@@ -182,12 +182,9 @@ def _rollup_rows(session: Session, f: Filters, table: str) -> Iterator[tuple[tup
     zone = _rollup_zone(session, f)
     assert zone is not None
     first, last = _local_days(f)
-    for day, channel, language, values in rollups.read(session, zone, first, last):
-        if f.channel and channel != f.channel:
-            continue
-        if f.language and language != f.language:
-            continue
-        key = (day.isoformat(), channel, language)
+    rows = rollups.read(session, zone, first, last, channel=f.channel, language=f.language)
+    for day, channel, values in rows:
+        key = (day[:10], channel, f.language or "")
         if table == "volume":
             yield key, values[0]
         elif table == "texts":

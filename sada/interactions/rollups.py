@@ -231,20 +231,53 @@ def replace_all(
 
 
 def read(
-    session: Session, zone: str, first: date, last: date, *, voice: bool | None = True
-) -> list[tuple[date, str, str, list[int]]]:
-    """(day, channel, language, [n, texts, analysed, positive, neutral, negative]) rows of
-    local days first <= day < last in `zone` (voice only by default)."""
-    r = InteractionRollup
-    query = select(
-        r.day, r.channel, r.language, r.n, r.texts, r.analysed, r.positive, r.neutral, r.negative
-    ).where(r.zone == zone, r.day >= first, r.day < last)
-    if voice is not None:
-        query = query.where(r.voice.is_(voice))
-    return [
-        (day, channel, language, [int(v) for v in values])
-        for day, channel, language, *values in session.execute(query).all()
+    session: Session,
+    zone: str,
+    first: date,
+    last: date,
+    *,
+    channel: str | None = None,
+    language: str | None = None,
+) -> list[tuple[str, str, list[int]]]:
+    """(day "YYYY-MM-DD", channel, [n, texts, analysed, positive, neutral, negative]) of the
+    outside party's voice for local days first <= day < last in `zone`, summed over languages
+    (or of one `language`), optionally of one `channel`.
+
+    Aggregated in the database and memoized for the session (one request), so the
+    overview's panels share one read of at most days x channels rows.
+    """
+    memo_key = ("sada.interactions.rollups.read", zone, first, last, channel, language)
+    cached = session.info.get(memo_key)
+    if cached is not None:
+        return list(cached)
+    sums = ", ".join(f"sum({m})" for m in MEASURES)
+    where = "workspace_id = :ws AND zone = :zone AND day >= :first AND day < :last AND voice"
+    params: dict[str, Any] = {
+        "ws": bound_workspace(session),
+        "zone": zone,
+        "first": first,
+        "last": last,
+    }
+    if dialect_name(session) == "sqlite":
+        params["first"], params["last"] = first.isoformat(), last.isoformat()
+    if channel is not None:
+        where += " AND channel = :channel"
+        params["channel"] = channel
+    if language is not None:
+        where += " AND language = :language"
+        params["language"] = language
+    rows = [
+        (str(day), str(ch), [int(v or 0) for v in values])
+        for day, ch, *values in session.execute(
+            text(
+                f"SELECT day, channel, {sums} FROM interaction_rollups WHERE {where} "
+                "GROUP BY day, channel"
+            ),
+            params,
+        ).all()
     ]
+    session.info[memo_key] = rows
+    return list(rows)
 
 
 def totals(session: Session, zone: str) -> list[int]:
