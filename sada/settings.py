@@ -61,6 +61,9 @@ class Settings(BaseSettings):
 
     # Outbound webhooks: hosts or CIDRs that may be reached despite the SSRF guard.
     webhook_allowed_hosts: str = ""
+    # IMAP polling: TLS (IMAPS, or STARTTLS when imap_tls is off) with a verified certificate is
+    # required; plaintext IMAP (credentials in clear) only when this is set, e.g. on a LAN.
+    imap_allow_plaintext: bool = False
     # Outbound webhooks (issue 6): seconds before an attempt times out; attempts per event;
     # first retry delay in seconds (then x4 each time, at most 10 h, or the receiver's
     # Retry-After); an endpoint is disabled after this many failed attempts in a row that

@@ -86,6 +86,15 @@ def kept_zones(session: Session) -> list[str]:
     return zones(session)
 
 
+def _local_day(at: datetime, tz: tzinfo) -> date | None:
+    """The local day, or None for an instant the zone cannot hold (year 1 or 9999):
+    such rows are left out of the rollups, as the overview always left them out."""
+    try:
+        return at.astimezone(tz).date()
+    except (OverflowError, ValueError):
+        return None
+
+
 def _upsert(session: Session, deltas: dict[Key, list[int]]) -> None:
     if not deltas:
         return
@@ -144,12 +153,14 @@ def count_ingested(session: Session, rows: list[dict[str, Any]], names: list[str
     deltas: dict[Key, list[int]] = defaultdict(lambda: [0] * len(MEASURES))
     for name in names:
         tz = zone_info(name)
-        days: dict[datetime, date] = {}
+        days: dict[datetime, date | None] = {}
         for row in rows:
             at, channel, language, voice = _key_parts(row)
-            day = days.get(at)
+            if at not in days:
+                days[at] = _local_day(at, tz)
+            day = days[at]
             if day is None:
-                day = days[at] = at.astimezone(tz).date()
+                continue
             vec = deltas[(name, day, channel, language, voice)]
             vec[0] += 1
             if row.get("text") is not None:
@@ -184,7 +195,10 @@ def count_analyses(session: Session, changes: list[tuple[int, str | None, str]])
             if iid not in facts:
                 continue
             at, channel, language, voice = facts[iid]
-            vec = deltas[(name, at.astimezone(tz).date(), channel, language, voice)]
+            day = _local_day(at, tz)
+            if day is None:
+                continue
+            vec = deltas[(name, day, channel, language, voice)]
             if old is None:
                 vec[2] += 1
             elif old in SENTIMENTS:
@@ -218,7 +232,10 @@ def replace_all(
         voice = origin in VOICE_ORIGINS
         lang = (language or "")[:16]
         for name, tz in tzs:
-            vec = deltas[(name, at.astimezone(tz).date(), channel, lang, voice)]
+            day = _local_day(at, tz)
+            if day is None:
+                continue
+            vec = deltas[(name, day, channel, lang, voice)]
             vec[0] += 1
             if has_text:
                 vec[1] += 1

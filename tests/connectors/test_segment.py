@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from sada.connectors.models import Account, AccountMember
 from sada.interactions.inbox import APPLY_JOB
 from sada.interactions.models import Interaction
 from sada.jobs.service import run_pending
-from sada.people.models import Identity
+from sada.people.merges import do_unmerge
+from sada.people.models import Identity, PersonMerge
+from sada.tenants.models import Workspace
 
 segment_client = pytest.importorskip(
     "segment.analytics.client", reason="segment-analytics-python not installed"
 )
+
+
+WAIT = {"Prefer": "wait"}
 
 
 def _count(db, ws_id, **where):  # type: ignore[no-untyped-def]
@@ -44,9 +53,7 @@ def test_real_segment_client_track_identify_page(live_server, db, workspace, mak
     client.track(anonymous_id="anon-1", event="Signed Up")
     client.flush()
     assert errors == []
-    # Accepted into the inbox; stored once the applier has run.
-    assert _count(db, workspace.id, source="segment") == 0
-    run_pending(db, kinds=[APPLY_JOB])
+    run_pending(db, kinds=[APPLY_JOB])  # track/page calls wait in the inbox until applied
     assert _count(db, workspace.id, source="segment") == 4
     assert _count(db, workspace.id, type="order") == 1
     assert _count(db, workspace.id, type="review") == 1
@@ -75,8 +82,7 @@ def test_message_id_dedup_limits_and_auth(live_server, db, workspace, make_key):
         "timestamp": "2026-04-01T10:00:00Z",
     }
     # `Prefer: wait` gives Sada's detailed answer (stored/duplicates/errors) instead of Segment's.
-    wait = {"Authorization": auth, "Prefer": "wait"}
-    with httpx.Client(base_url=live_server, headers=wait) as http:
+    with httpx.Client(base_url=live_server, headers={"Authorization": auth, **WAIT}) as http:
         assert http.post("/v1/batch", json={"batch": [message]}).json()["stored"] == 1
         second = http.post("/v1/batch", json={"batch": [message]}).json()
         assert second["stored"] == 0 and second["duplicates"] == 1
@@ -95,10 +101,10 @@ def test_message_id_dedup_limits_and_auth(live_server, db, workspace, make_key):
             },
         )
         assert r.status_code == 413
-        r = http.post(
-            "/v1/batch", json={"batch": [{"type": "track", "userId": "u1", "event": "x"}]}
-        )
-        assert r.status_code == 400 and "messageId" in r.json()["errors"][0]["message"]
+        # messageId is optional (Segment's HTTP API): stored each time, no dedupe.
+        bare = {"type": "track", "userId": "u1", "event": "x"}
+        assert http.post("/v1/batch", json={"batch": [bare]}).json()["stored"] == 1
+        assert http.post("/v1/batch", json={"batch": [bare]}).json()["stored"] == 1
     with httpx.Client(base_url=live_server) as anonymous:
         assert anonymous.post("/v1/batch", json={"batch": [message]}).status_code == 401
         wrong = "Basic " + base64.b64encode(b"sada_nope_nope:").decode()
@@ -108,12 +114,139 @@ def test_message_id_dedup_limits_and_auth(live_server, db, workspace, make_key):
             ).status_code
             == 401
         )
-    assert _count(db, workspace.id, source="segment") == 3
+    assert _count(db, workspace.id, source="segment") == 5
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "segment"
+
+
+def _basic(key: str) -> dict[str, str]:
+    """Basic auth as Segment's SDKs send it, asking for Sada's detailed (applied) answer."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(), **WAIT}
+
+
+def test_every_http_api_call_without_message_id_takes_effect(live_server, db, workspace, make_key):  # type: ignore[no-untyped-def]
+    key = make_key(db, workspace.id, "write", "read")
+    with db.transaction(workspace.id) as s:
+        s.get(Workspace, workspace.id).settings = {"keep_ip": True}
+    with httpx.Client(base_url=live_server, headers=_basic(key)) as http:
+        # An anonymous visitor first (anonymousId), the later alias joins them.
+        anon = {"type": "page", "anonymousId": "anon-4f1c-92aa", "name": "Landing"}
+        assert http.post("/v1/page", json=anon).json()["stored"] == 1
+        for call in ("identify", "track", "page", "screen", "group"):
+            body = json.loads((FIXTURES / f"{call}.json").read_text())
+            r = http.post(f"/v1/{call}", json=body)
+            assert r.status_code == 200 and r.json()["success"], (call, r.text)
+        r = http.post("/v1/alias", json=json.loads((FIXTURES / "alias.json").read_text()))
+        assert r.status_code == 200 and r.json()["aliased"] == 1
+        bearer = {"Authorization": f"Bearer {key}"}
+        listed = http.get("/api/v1/accounts", headers=bearer)
+        assert listed.status_code == 200, listed.text
+        accounts = listed.json()["accounts"]
+        assert {a["name"] for a in accounts} == {"Initech Dubai", "Acme Iran"}
+        initech = next(a for a in accounts if a["external_id"] == "org-8e9df3")
+        assert initech["traits"]["employees"] == 420 and initech["member_count"] == 1
+        detail = http.get(f"/api/v1/accounts/{initech['id']}", headers=bearer).json()
+        assert len(detail["person_ids"]) == 1
+    with db.reader(workspace.id) as s:
+        person_ids = set(
+            s.execute(
+                select(Interaction.person_id).where(Interaction.source == "segment")
+            ).scalars()
+        )
+        assert person_ids == {detail["person_ids"][0]}  # alias merged the anonymous visitor
+        merge = s.execute(select(PersonMerge)).scalar_one()
+        assert "segment alias" in merge.reason
+        order = s.execute(select(Interaction).where(Interaction.type == "order")).scalar_one()
+        assert order.language == "fa"
+        attrs = order.attributes
+        assert attrs["utm_campaign"] == "yalda_sale" and attrs["utm_source"] == "newsletter"
+        assert attrs["utm_medium"] == "email" and attrs["utm_term"] == "gift"
+        assert attrs["user_agent"].startswith("Mozilla/5.0") and attrs["ip"] == "5.120.33.7"
+        assert attrs["page"]["path"] == "/checkout/done"
+        assert order.occurred_at.isoformat().startswith("2026-11-20T08:31:12")
+        screen = s.execute(
+            select(Interaction).where(Interaction.subject == "Order history")
+        ).scalar_one()
+        assert screen.channel == "app"
+    # The alias merge is the people domain's: audited and reversible.
+    with db.transaction(workspace.id) as s:
+        do_unmerge(s, merge.id)
+    with db.reader(workspace.id) as s:
+        owners = set(
+            s.execute(
+                select(Interaction.person_id).where(Interaction.source == "segment")
+            ).scalars()
+        )
+        assert len(owners) == 2
+
+
+def test_ip_dropped_unless_the_workspace_keeps_it(live_server, db, workspace, make_key):  # type: ignore[no-untyped-def]
+    key = make_key(db, workspace.id, "write")
+    body = json.loads((FIXTURES / "track.json").read_text())
+    with httpx.Client(base_url=live_server, headers=_basic(key)) as http:
+        assert http.post("/v1/track", json=body).json()["stored"] == 1
+    with db.reader(workspace.id) as s:
+        order = s.execute(select(Interaction).where(Interaction.type == "order")).scalar_one()
+        assert "ip" not in order.attributes and order.attributes["utm_content"] == "hero_banner"
+
+
+def test_sent_at_corrects_the_sender_clock_and_large_batches(live_server, db, workspace, make_key):  # type: ignore[no-untyped-def]
+    key = make_key(db, workspace.id, "write")
+    skewed = datetime(2031, 1, 1, 12, 0, tzinfo=UTC)  # a device clock years ahead
+    message = {
+        "type": "track",
+        "userId": "clock-1",
+        "event": "Signed Up",
+        "messageId": "skew-1",
+        "timestamp": (skewed - timedelta(minutes=5)).isoformat(),
+    }
+    before = datetime.now(UTC)
+    with httpx.Client(base_url=live_server, headers=_basic(key)) as http:
+        r = http.post("/v1/batch", json={"batch": [message], "sentAt": skewed.isoformat()})
+        assert r.json()["stored"] == 1
+        # 1,500 small events: Segment limits bytes (500 KB), not a count of events.
+        many = [
+            {"type": "track", "userId": f"u{i % 40}", "event": "Viewed", "messageId": f"m-{i}"}
+            for i in range(1500)
+        ]
+        r = http.post("/v1/batch", json={"batch": many})
+        assert r.status_code == 200 and r.json()["stored"] == 1500, r.text[:300]
+    with db.reader(workspace.id) as s:
+        row = s.execute(select(Interaction).where(Interaction.external_id == "skew-1")).scalar_one()
+        delta = before - row.occurred_at
+        assert timedelta(minutes=4) < delta < timedelta(minutes=6)
+
+
+def test_real_client_group_and_alias(live_server, db, workspace, make_key):  # type: ignore[no-untyped-def]
+    key = make_key(db, workspace.id, "write")
+    errors: list[object] = []
+    client = segment_client.Client(
+        write_key=key,
+        host=live_server,
+        sync_mode=True,
+        on_error=lambda e, batch: errors.append(e),
+        max_retries=0,
+    )
+    client.track(anonymous_id="visitor-9", event="Viewed Pricing")
+    client.identify("user-9", {"email": "sami@example.ae"})
+    client.alias("visitor-9", "user-9")
+    client.group("user-9", "team-77", {"name": "Sami & Co", "plan": "pro"})
+    client.flush()
+    assert errors == []
+    with db.reader(workspace.id) as s:
+        account = s.execute(select(Account).where(Account.external_id == "team-77")).scalar_one()
+        assert account.name == "Sami & Co" and account.traits["plan"] == "pro"
+        member = s.execute(select(AccountMember.person_id)).scalar_one()
+        viewer = s.execute(
+            select(Interaction.person_id).where(Interaction.type == "custom:viewed_pricing")
+        ).scalar_one()
+        assert viewer == member
 
 
 def test_segment_answers_like_segment_and_applies_later(live_server, db, workspace, make_key):  # type: ignore[no-untyped-def]
     key = make_key(db, workspace.id, "write")
-    auth = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
     good = {
         "type": "track",
         "event": "Order Completed",
@@ -121,23 +254,18 @@ def test_segment_answers_like_segment_and_applies_later(live_server, db, workspa
         "messageId": "m-async",
         "timestamp": "2026-04-01T10:00:00Z",
     }
-    no_id = {"type": "track", "userId": "u9", "event": "x"}
-    with httpx.Client(base_url=live_server, headers={"Authorization": auth}) as http:
-        r = http.post("/v1/batch", json={"batch": [good, no_id]})
+    broken = {"type": "track", "event": "x"}  # no userId or anonymousId
+    with httpx.Client(base_url=live_server, headers=auth) as http:
+        r = http.post("/v1/batch", json={"batch": [good, broken]})
         assert (r.status_code, r.json()) == (200, {"success": True})
-        r = http.post("/v1/batch", json={"batch": [no_id]})
+        r = http.post("/v1/batch", json={"batch": [broken]})
         assert (r.status_code, r.json()) == (200, {"success": True})
-        r = http.post("/v1/identify", json={"userId": "u9", "traits": {"email": "u9@example.com"}})
+        assert _count(db, workspace.id, source="segment") == 0  # accepted, not applied yet
+        # An identify applies the events sent before it first, then itself.
+        r = http.post("/v1/identify", json={"userId": "u9", "traits": {"name": "U Nine"}})
         assert (r.status_code, r.json()) == (200, {"success": True})
+        assert _count(db, workspace.id, source="segment") == 1
         again = http.post("/v1/batch", json={"batch": [good]})
         assert again.json() == {"success": True}
-    assert _count(db, workspace.id, source="segment") == 0
     run_pending(db, kinds=[APPLY_JOB])
     assert _count(db, workspace.id, source="segment") == 1  # the replay is a duplicate
-    with db.reader(workspace.id) as s:
-        owners = set(
-            s.execute(
-                select(Identity.person_id).where(Identity.value.in_(["u9", "u9@example.com"]))
-            ).scalars()
-        )
-    assert len(owners) == 1
