@@ -240,7 +240,7 @@ def main() -> int:
     person_id = busiest[0] if busiest else 1
     seeded = time.monotonic() - started
     print(
-        f"database: {db.dialect}; {info['people']:,} people, {info['interactions']:,} interactions, "
+        f"database: {db.dialect}; {info['people']:,} people, {info['interactions'] + args.preload:,} interactions, "
         f"{analyses:,} analyses; seeded in {seeded:.1f} s"
     )
 
