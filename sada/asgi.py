@@ -6,6 +6,10 @@ raised (`sada.core.gctune`) in every server process that imports this module.
 
 from sada.app import create_app
 from sada.core import gctune
+from sada.core.telemetry import configure_logging
+from sada.settings import Settings
 
-app = create_app()
+settings = Settings()
+configure_logging(settings.log_format, settings.log_level)
+app = create_app(settings)
 gctune.tune()

@@ -26,6 +26,7 @@ from sada.journeys.analytics import session_ws
 from sada.journeys.query import Compiled, Scope, SqlEngine, events_cte, q
 from sada.journeys.stats import Z95, mean_ci, nps_ci, quantile, wilson
 from sada.metrics import catalogue
+from sada.text.pii import redact
 
 METRIC_COLS = (
     "n", "complaints", "nps_n", "promoters", "detractors", "csat_n", "satisfied",
@@ -58,7 +59,14 @@ def experience_sql(c: Compiled, engine: SqlEngine, scope: Scope, with_text: bool
     negative = cnt("ta.sentiment = 'negative'")
     complaint = cnt("itype = 'complaint'")
     text_cols = f"COUNT(ta.id), {negative}" if with_text else "0, 0"
-    join = "LEFT JOIN text_analyses ta ON ta.interaction_id = ev.iid" if with_text else ""
+    # The workspace in the join lets it use the (workspace_id, interaction_id) unique index;
+    # on interaction_id alone it scanned the whole table for every event (minutes per page).
+    join = (
+        "LEFT JOIN text_analyses ta ON ta.workspace_id = "
+        f"{int(scope.workspace_id)} AND ta.interaction_id = ev.iid"
+        if with_text
+        else ""
+    )
     return (
         f"WITH ev AS ({ev}) SELECT ev.tp, ev.grp, COUNT(*), {complaint}, "
         f"{cnt(nps)}, {cnt(promoter)}, {cnt(detractor)}, "
@@ -274,8 +282,12 @@ def verbatims(
     group_by: str | None = None,
     group: str | None = None,
     limit: int = 20,
+    raw_pii: bool = True,
 ) -> list[dict[str, Any]]:
-    """The texts behind a touchpoint (complaints and lowest ratings first)."""
+    """The texts behind a touchpoint (complaints and lowest ratings first).
+
+    `raw_pii=False` (the personal-data policy, `sada.core.privacy`) gives the texts with
+    emails, phones, names and the like replaced by placeholders."""
     row, c = service.compile_map(session, map_key)
     code = c.step_codes("tp:" + touchpoint)[0]
     engine = SqlEngine(session)
@@ -331,7 +343,7 @@ def verbatims(
             "rating": i.rating,
             "rating_scale": i.rating_scale,
             "sentiment": sentiment.get(i.id),
-            "text": i.text,
+            "text": i.text if raw_pii or not i.text else redact(i.text)[0],
         }
         for i in items[:limit]
     ]

@@ -28,7 +28,7 @@ from sada.db.retry import retrying
 from sada.interactions import inbox
 from sada.interactions.service import ingest_batch
 from sada.people.schemas import PersonRef
-from sada.people.service import Resolver, parse_person
+from sada.people.service import SUPPRESSED_MESSAGE, Resolver, parse_person
 from sada.tenants.auth import access_api_key, actor_for_key, scoped_header_or_body
 from sada.tenants.models import Scope, Workspace
 from sada.tenants.service import AuthenticatedKey
@@ -162,9 +162,13 @@ async def _handle(
                 parsed = _ref(message, index, errors)
                 if parsed is None:
                     continue
+                if resolver.is_suppressed(parsed):
+                    errors.append({"index": index, "message": SUPPRESSED_MESSAGE})
+                    continue
                 person_id = resolver.resolve(parsed).person_id
                 counts["identified"] += 1
-                company = (message.get("traits") or {}).get("company")
+                traits = message.get("traits")
+                company = traits.get("company") if isinstance(traits, dict) else None
                 if isinstance(company, dict) and company.get("id") not in (None, ""):
                     account = accounts.do_upsert_account(
                         session, segment.SOURCE, str(company["id"]), company
