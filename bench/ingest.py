@@ -3,18 +3,30 @@
 For each database (SQLite always; PostgreSQL when --pg URL or SADA_TEST_DATABASE_URL is
 given) and each batch size (100 and 1,000):
 
-- api: a real `sada serve` process (one server process, API key auth, rate limit lifted,
-  `SADA_RUN_JOBS_IN_PROCESS=false` so it measures ingest only) receives realistic items
-  sequentially over one keep-alive connection: multilingual text (ar/fa/zh/en + emoji),
-  people from a pool of 20,000 whose identities repeat (email, sometimes a phone), traits,
-  attributes. Events per second = items / wall time of all requests.
+- accept: a real `sada serve` process (one server process, API key auth, rate limit lifted,
+  `SADA_RUN_JOBS_IN_PROCESS=false`) receives realistic items sequentially over one
+  keep-alive connection and answers 202 (validated, written to the inbox): multilingual text
+  (ar/fa/zh/en + emoji), people from a pool of 20,000 whose identities repeat (email,
+  sometimes a phone), traits, attributes. Events/s = items / wall time of all requests.
+- applied: the same items end to end: accept, then the applier (`interactions.apply` jobs, run
+  in this process right after) until every batch is applied. Events/s = items / (accept wall +
+  apply wall): sequential, so a lower bound of a deployment where both run side by side.
+- sync: the same through `?wait=true` (today's synchronous answer with ids).
 - raw: the same logical rows (people and identities the API creates, then interactions)
-  inserted into the same schema (same tables, same indexes, a fresh workspace of the same
-  database) with batched `executemany` (SQLite, stdlib sqlite3) or `COPY` (PostgreSQL,
-  psycopg 3 `cursor.copy`), one transaction per batch of the same size. Rows are prepared
-  before the clock starts: this is the ceiling for writing them.
+  inserted into the same schema (same tables, same indexes, same durability: WAL +
+  synchronous=NORMAL on SQLite, default commit on PostgreSQL, a workspace of the same
+  database grown by the same --preload) with batched `executemany` (SQLite, stdlib sqlite3) or
+  `COPY` (PostgreSQL, psycopg 3 `cursor.copy`), one transaction per batch of the same size.
+  Rows are prepared before the clock starts: this is the ceiling for writing them.
 
-Every case prints `api`, `raw` and `ratio=api/raw`. The LAST line is `ratio=<x>` for
+Server CPU per event (user+system of the server process, from /proc) is printed next to the
+accept and sync rates; applier CPU per event next to the applied rate.
+
+`--preload N` first grows both the API and the raw workspace by N interactions (N/15 people
+with an email identity each; written with the raw method, untimed) so the figures are measured
+on a grown workspace as well as an empty one.
+
+Every case prints each rate and `ratio=x/raw`. The LAST line is `ratio=<x>` (accept/raw) for
 batches of 1,000 on SQLite (the embedded default). `--quick` uses fewer events and
 finishes within a minute.
 """
@@ -172,20 +184,50 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen:  # type: i
     raise SystemExit("server did not start in 60 s")
 
 
-def post_all(port: int, key: str, items: list[dict], batch: int) -> float:
+def post_all(port: int, key: str, items: list[dict], batch: int, *, wait: bool) -> float:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    path = "/api/v1/interactions:batch" + ("?wait=true" if wait else "")
+    expected = 200 if wait else 202
     bodies = [orjson.dumps({"items": items[i : i + batch]}) for i in range(0, len(items), batch)]
     started = time.perf_counter()
     for body in bodies:
-        conn.request("POST", "/api/v1/interactions:batch", body=body, headers=headers)
+        conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
         data = response.read()
-        if response.status != 200:
+        if response.status != expected:
             raise SystemExit(f"API answered {response.status}: {data[:500]!r}")
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def apply_all(url: str) -> tuple[float, float]:
+    """Run the applier jobs until none is due; (wall seconds, CPU seconds) in this process."""
+    from sada.db.engine import open_database
+    from sada.interactions.inbox import APPLY_JOB
+    from sada.jobs.service import run_pending
+
+    db = open_database(url)
+    if not getattr(apply_all, "tuned", False):  # as `sada worker` does after start-up
+        from sada.core import gctune
+        from sada.jobs.registry import load_all_handlers
+
+        load_all_handlers()
+        gctune.tune()
+        apply_all.tuned = True  # type: ignore[attr-defined]
+    started, cpu = time.perf_counter(), time.process_time()
+    while run_pending(db, kinds=[APPLY_JOB]):
+        pass
+    elapsed, used = time.perf_counter() - started, time.process_time() - cpu
+    db.dispose()
+    return elapsed, used
 
 
 # ---------------------------------------------------------------- raw rows
@@ -349,9 +391,41 @@ def pg_database(admin_url: str) -> tuple[str, str, Any]:
     return sa_url, plain, drop
 
 
-def run_backend(name: str, url: str, raw_target: str, sizes: dict[int, int], tmp: Path) -> dict:
+def preload(name: str, target: str, workspace_id: int, n: int, base_id: int) -> None:
+    """Grow a workspace by n interactions (and n/15 people), untimed, with the raw method."""
+    if n <= 0:
+        return
+    people = [
+        {
+            "email": f"pre{workspace_id}-{i}@example.com",
+            "name": f"Preload {i}",
+            "traits": {"language": "en", "segment": "regular"},
+        }
+        for i in range(max(1, n // 15))
+    ]
+    rows = RawRows(workspace_id, base_id)
+    chunk = 20_000
+    for start in range(0, n, chunk):
+        items = make_items(min(chunk, n - start), people, f"pre{start}", seed=start)
+        if name == "sqlite":
+            raw_sqlite(target, rows, items, len(items))
+        else:
+            raw_postgres(target, rows, items, len(items))
+    print(f"{name:<10} preloaded workspace {workspace_id} with {n:,} interactions", flush=True)
+
+
+def run_backend(
+    name: str, url: str, raw_target: str, sizes: dict[int, int], tmp: Path, preload_n: int
+) -> dict:
     db, api_ws, raw_ws, key = setup_database(url)
     db.dispose()
+    preload(name, raw_target, api_ws, preload_n, 200_000_000)
+    preload(name, raw_target, raw_ws, preload_n, 400_000_000)
+    if name == "postgresql":
+        import psycopg
+
+        with psycopg.connect(raw_target, autocommit=True) as conn:
+            conn.execute("ANALYZE")
     people = make_people(20_000)
     # Ids far above anything the server assigns in this run (nothing else writes here).
     raw_rows = RawRows(raw_ws, 50_000_000)
@@ -359,20 +433,41 @@ def run_backend(name: str, url: str, raw_target: str, sizes: dict[int, int], tmp
     server = start_server(url, port, tmp / f"server-{name}.log")
     results = {}
     try:
-        post_all(port, key, make_items(200, people, "warmup", 1), 100)  # imports, caches
+        post_all(port, key, make_items(200, people, "warmup", 1), 100, wait=True)
+        post_all(port, key, make_items(200, people, "warmup-a", 1), 100, wait=False)
+        apply_all(url)
         for batch, n in sizes.items():
-            items = make_items(n, people, f"api{batch}", seed=batch)
-            api_s = post_all(port, key, items, batch)
+            cpu0 = process_cpu(server.pid)
+            accept_s = post_all(
+                port, key, make_items(n, people, f"acc{batch}", batch), batch, wait=False
+            )
+            cpu1 = process_cpu(server.pid)
+            apply_s, apply_cpu = apply_all(url)
+            sync_s = post_all(
+                port, key, make_items(n, people, f"sync{batch}", batch), batch, wait=True
+            )
+            cpu2 = process_cpu(server.pid)
             raw_items = make_items(n, people, f"raw{batch}", seed=batch)
             if name == "sqlite":
                 raw_s = raw_sqlite(raw_target, raw_rows, raw_items, batch)
             else:
                 raw_s = raw_postgres(raw_target, raw_rows, raw_items, batch)
-            api_eps, raw_eps = n / api_s, n / raw_s
-            results[batch] = (api_eps, raw_eps)
+            raw_eps = n / raw_s
+            rates = {
+                "accept": n / accept_s,
+                "applied": n / (accept_s + apply_s),
+                "sync": n / sync_s,
+                "raw": raw_eps,
+            }
+            results[batch] = rates
             print(
-                f"{name:<10} batch={batch:<5} events={n:<6} api={api_eps:8.0f} ev/s  "
-                f"raw={raw_eps:8.0f} ev/s  ratio={api_eps / raw_eps:.3f}",
+                f"{name:<10} preload={preload_n:<8} batch={batch:<5} events={n:<6} "
+                f"accept={rates['accept']:7.0f} ev/s ({(cpu1 - cpu0) / n * 1e6:5.0f} us cpu/ev, "
+                f"ratio={rates['accept'] / raw_eps:.3f})  "
+                f"applied={rates['applied']:7.0f} ev/s (applier {apply_cpu / n * 1e6:5.0f} us "
+                f"cpu/ev, ratio={rates['applied'] / raw_eps:.3f})  "
+                f"sync={rates['sync']:7.0f} ev/s ({(cpu2 - cpu1) / n * 1e6:5.0f} us cpu/ev, "
+                f"ratio={rates['sync'] / raw_eps:.3f})  raw={raw_eps:7.0f} ev/s",
                 flush=True,
             )
     finally:
@@ -394,6 +489,12 @@ def main() -> None:
         help="PostgreSQL server URL (a fresh database is created on it)",
     )
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--preload",
+        type=int,
+        default=0,
+        help="grow the workspaces by N interactions first (the full run: 1000000)",
+    )
     args = parser.parse_args()
     if args.events:
         sizes = {100: args.events, 1000: args.events}
@@ -408,18 +509,20 @@ def main() -> None:
         sqlite_path = tmp / "bench.db"
         results = {
             "sqlite": run_backend(
-                "sqlite", f"sqlite:///{sqlite_path}", str(sqlite_path), sizes, tmp
+                "sqlite", f"sqlite:///{sqlite_path}", str(sqlite_path), sizes, tmp, args.preload
             )
         }
         if args.pg and not args.no_pg:
             pg_sizes = {b: n // 2 for b, n in sizes.items()} if args.quick else sizes
             sa_url, plain, drop = pg_database(args.pg)
             try:
-                results["postgresql"] = run_backend("postgresql", sa_url, plain, pg_sizes, tmp)
+                results["postgresql"] = run_backend(
+                    "postgresql", sa_url, plain, pg_sizes, tmp, args.preload
+                )
             finally:
                 drop()
-    api, raw = results["sqlite"][1000]
-    print(f"ratio={api / raw:.3f}")
+    rates = results["sqlite"][1000]
+    print(f"ratio={rates['accept'] / rates['raw']:.3f}")
 
 
 if __name__ == "__main__":

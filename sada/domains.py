@@ -53,6 +53,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "interactions",
         models=True,
+        tasks=True,
         routers=("sada.interactions.api",),
         person_rows="sada.interactions.service",
     ),

@@ -44,7 +44,7 @@ def _seed_a(client, headers, marker):  # type: ignore[no-untyped-def]
         for i in range(3)
     ]
     results = client.post(
-        "/api/v1/interactions:batch", json={"items": items}, headers=headers
+        "/api/v1/interactions:batch?wait=true", json={"items": items}, headers=headers
     ).json()["results"]
     merge = client.post(
         "/api/v1/people:merge",

@@ -68,9 +68,9 @@ def test_probes_metrics_and_request_ids(
     assert metrics.status_code == 200
     text = metrics.text
     assert (
-        'sada_http_requests_total{method="POST",route="/api/v1/interactions:batch",status="200"}'
+        'sada_http_requests_total{method="POST",route="/api/v1/interactions:batch",status="202"}'
         in text
-        or 'route="/api/v1/interactions:batch",status="201"' in text
+        or 'route="/api/v1/interactions:batch",status="200"' in text
     )
     assert (
         'sada_http_request_duration_seconds_bucket{le="0.005",method="GET",route="/healthz"}'

@@ -470,6 +470,11 @@ def worker(
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    from sada.core import gctune
+    from sada.jobs.registry import load_all_handlers
+
+    load_all_handlers()
+    gctune.tune()  # start-up objects out of the collector's way (see sada.core.gctune)
     runner.start()
     if health_port:
         serve_health(runner, health_host, health_port)

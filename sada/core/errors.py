@@ -57,3 +57,14 @@ class RateLimited(SadaError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Busy(SadaError):
+    """The database stayed contended (deadlock or serialization failure) after retries."""
+
+    status_code = 503
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

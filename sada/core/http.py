@@ -10,9 +10,9 @@ from typing import Any
 
 import orjson
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from sada.core.errors import Invalid, RateLimited, SadaError, TooLarge, UnsupportedMedia
+from sada.core.errors import Busy, Invalid, RateLimited, SadaError, TooLarge, UnsupportedMedia
 
 # Inflating is done in steps of at most this many bytes, so a small compressed body
 # (a "gzip bomb") never costs more than the decompressed limit plus one step.
@@ -125,10 +125,28 @@ def error_response(exc: SadaError) -> JSONResponse:
     if exc.details is not None:
         body["error"]["details"] = exc.details
     headers = {}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Busy):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+def fast_json(data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer serialized by orjson (the ingest hot path: no JSONResponse re-encoding)."""
+    return Response(
+        orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def wants_wait(request: Request) -> bool:
+    """`?wait=true` or `Prefer: wait`: answer once applied, with ids (the synchronous path)."""
+    if request.query_params.get("wait", "").lower() in ("true", "1", "yes"):
+        return True
+    prefer = request.headers.get("prefer", "").lower()
+    return any(part.strip().split("=")[0] == "wait" for part in prefer.split(","))

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
+from sada.interactions import rollups
 from sada.interactions.models import VOICE_ORIGINS, Interaction
 from sada.metrics import catalogue
 from sada.people.models import Person
@@ -150,32 +151,55 @@ class Totals:
     text_feedback: int
 
 
-def _use_cube(f: Filters) -> bool:
-    """The cube knows day, channel and language; people's audience and segment need SQL."""
-    return not (f.audience or f.segment)
+def _zone_name(tz: tzinfo) -> str:
+    key = getattr(tz, "key", None)
+    if key:
+        return str(key)
+    return "UTC" if tz.utcoffset(datetime(2000, 1, 1)) == timedelta(0) else str(tz)
 
 
-def _cube_rows(session: Session, f: Filters, table: str) -> Iterator[tuple[tuple[Any, ...], int]]:
-    from sada.dashboards import cube as cubes
+def _rollup_zone(session: Session, f: Filters) -> str | None:
+    """The zone whose rollups answer `f`, or None (audience and segment are people's
+    attributes, which rollups do not keep; a zone the workspace does not keep)."""
+    if f.audience or f.segment:
+        return None
+    name = _zone_name(f.tz)
+    return name if name in rollups.zones(session) else None
 
-    data = cubes.cube_for(session, f.tz)
-    bounds = cubes.day_range(f.start, f.end, f.tz)
-    for key, n in getattr(data, table).items():
-        day, channel, language = key[0], key[1], key[2]
-        if not cubes.in_range(day, bounds):
-            continue
-        if f.channel and channel != f.channel:
-            continue
-        if f.language and language != f.language:
-            continue
-        yield key, n
+
+def _use_rollups(session: Session, f: Filters) -> bool:
+    return _rollup_zone(session, f) is not None
+
+
+def _local_days(f: Filters) -> tuple[date, date]:
+    first = f.start.astimezone(f.tz).date()
+    last = f.end.astimezone(f.tz).date()
+    return first, max(last, first + timedelta(days=1))
+
+
+def _rollup_rows(session: Session, f: Filters, table: str) -> Iterator[tuple[tuple[Any, ...], int]]:
+    """Rollup rows of the period as (day, channel, language[, sentiment]) -> count."""
+    zone = _rollup_zone(session, f)
+    assert zone is not None
+    first, last = _local_days(f)
+    rows = rollups.read(session, zone, first, last, channel=f.channel, language=f.language)
+    for day, channel, values in rows:
+        key = (day[:10], channel, f.language or "")
+        if table == "volume":
+            yield key, values[0]
+        elif table == "texts":
+            yield key, values[1]
+        else:
+            for label, n in zip(SENTIMENTS, values[3:], strict=True):
+                if n:
+                    yield (*key, label), n
 
 
 def totals(session: Session, f: Filters) -> Totals:
     def count(filters: Filters) -> tuple[int, int]:
-        if _use_cube(filters):
-            n = sum(v for _k, v in _cube_rows(session, filters, "volume"))
-            texts = sum(v for _k, v in _cube_rows(session, filters, "texts"))
+        if _use_rollups(session, filters):
+            n = sum(v for _k, v in _rollup_rows(session, filters, "volume"))
+            texts = sum(v for _k, v in _rollup_rows(session, filters, "texts"))
             return n, texts
         row = session.execute(
             _where(select(func.count(), func.count(Interaction.text)), filters)
@@ -189,17 +213,7 @@ def totals(session: Session, f: Filters) -> Totals:
 
 
 def _distinct_people(session: Session, f: Filters) -> int:
-    if _use_cube(f) and not f.channel and not f.language:
-        from sada.dashboards import cube as cubes
-
-        data = cubes.cube_for(session, f.tz)
-        if data.people is not None:
-            bounds = cubes.day_range(f.start, f.end, f.tz)
-            seen: set[int] = set()
-            for day, ids in data.people.items():
-                if cubes.in_range(day, bounds):
-                    seen |= ids
-            return len(seen)
+    # Distinct people do not add up across days: counted from the log (index on the period).
     return int(
         session.execute(
             _where(select(func.count(func.distinct(Interaction.person_id))), f)
@@ -208,9 +222,9 @@ def _distinct_people(session: Session, f: Filters) -> int:
 
 
 def volume_by_channel(session: Session, f: Filters) -> list[tuple[str, int]]:
-    if _use_cube(f):
+    if _use_rollups(session, f):
         counts: dict[str, int] = defaultdict(int)
-        for key, n in _cube_rows(session, f, "volume"):
+        for key, n in _rollup_rows(session, f, "volume"):
             counts[key[1]] += n
         rows: Any = [(c, n) for c, n in counts.items() if n]
     else:
@@ -221,9 +235,9 @@ def volume_by_channel(session: Session, f: Filters) -> list[tuple[str, int]]:
 
 
 def volume_over_time(session: Session, f: Filters) -> list[tuple[date, int]]:
-    if _use_cube(f):
+    if _use_rollups(session, f):
         per_day: dict[str, int] = defaultdict(int)
-        for key, n in _cube_rows(session, f, "volume"):
+        for key, n in _rollup_rows(session, f, "volume"):
             per_day[key[0]] += n
         rows: Any = list(per_day.items())
     else:
@@ -255,9 +269,9 @@ def sentiment_over_time(session: Session, f: Filters) -> list[SentimentPoint] | 
     analysis = text_model()
     if analysis is None:
         return None
-    if _use_cube(f):
+    if _use_rollups(session, f):
         per: dict[tuple[str, str], int] = defaultdict(int)
-        for key, n in _cube_rows(session, f, "sentiment"):
+        for key, n in _rollup_rows(session, f, "sentiment"):
             per[(key[0], key[3])] += n
         rows: Any = [(d, label, n) for (d, label), n in per.items()]
     else:
@@ -403,9 +417,9 @@ def significant_changes(
 
 
 def _negative_by_channel(session: Session, f: Filters, analysis: Any) -> dict[str, tuple[int, int]]:
-    if _use_cube(f):
+    if _use_rollups(session, f):
         out: dict[str, list[int]] = {}
-        for key, n in _cube_rows(session, f, "sentiment"):
+        for key, n in _rollup_rows(session, f, "sentiment"):
             pair = out.setdefault(key[1], [0, 0])
             pair[1] += n
             if key[3] == "negative":
@@ -519,11 +533,19 @@ def filter_options(session: Session, tz: tzinfo = UTC) -> dict[str, list[str]]:
 
 
 def _filter_options(session: Session, tz: tzinfo) -> dict[str, list[str]]:
-    from sada.dashboards import cube as cubes
+    zone = _zone_name(tz)
+    if zone in rollups.zones(session):
+        from sada.interactions.models import InteractionRollup as R
 
-    data = cubes.cube_for(session, tz)
-    channels = sorted({key[1] for key, n in data.volume.items() if n and key[1]})
-    languages = sorted({key[2] for key, n in data.volume.items() if n and key[2]})
+        pairs = session.execute(
+            select(R.channel, R.language).where(R.zone == zone, R.n > 0).distinct()
+        ).all()
+    else:
+        pairs = session.execute(
+            select(Interaction.channel, func.coalesce(Interaction.language, "")).distinct()
+        ).all()
+    channels = sorted({c for c, _l in pairs if c})
+    languages = sorted({lang for _c, lang in pairs if lang})
     audiences = sorted(a for (a,) in session.execute(select(Person.audience).distinct()).all() if a)
     segments = sorted(s for (s,) in session.execute(select(Person.segment).distinct()).all() if s)
     return {
@@ -646,13 +668,17 @@ def background_work(session: Session, workspace_id: int) -> BackgroundWork:
             Job.workspace_id == workspace_id, Job.status.in_(["queued", "running"])
         )
     ).scalar_one()
-    texts = session.execute(
-        select(func.count()).select_from(Interaction).where(Interaction.text.is_not(None))
-    ).scalar_one()
     analysis = text_model()
-    analysed = (
-        session.execute(select(func.count()).select_from(analysis)).scalar_one()
-        if analysis is not None
-        else None
-    )
+    if "UTC" in rollups.zones(session):
+        sums = rollups.totals(session, "UTC")
+        texts, analysed = sums[1], (sums[2] if analysis is not None else None)
+    else:  # a workspace whose rollups were never built: count the log
+        texts = session.execute(
+            select(func.count()).select_from(Interaction).where(Interaction.text.is_not(None))
+        ).scalar_one()
+        analysed = (
+            session.execute(select(func.count()).select_from(analysis)).scalar_one()
+            if analysis is not None
+            else None
+        )
     return BackgroundWork(int(waiting), int(texts), None if analysed is None else int(analysed))

@@ -84,7 +84,9 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError("naive datetime given; Sada stores timezone-aware UTC datetimes")
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -146,3 +148,55 @@ def insert_many_ignoring_conflicts(
     for part in chunks(ids, 500):
         found.update(session.execute(select(table.c.id).where(table.c.id.in_(part))).scalars())
     return found
+
+
+def probe_unique(
+    session: Session,
+    entity: Any,
+    keys: list[str],
+    rows: list[tuple[Any, ...]],
+    fetch: list[str],
+) -> list[tuple[Any, ...]]:
+    """Look `rows` up through the workspace's unique index on `keys`: (keys..., fetch...).
+
+    One index probe per row whatever the table's size, and one constant statement
+    whatever the batch (no per-row SQL to compile): the keys travel as one JSON array
+    on SQLite (`json_each`, CROSS JOIN so the keys drive the loop) and as one array
+    per column on PostgreSQL (`unnest`, each row probing through a LATERAL subquery,
+    which the planner cannot turn into a hash of the workspace's rows).
+    Values are compared as text (the key columns are strings).
+    """
+    from sqlalchemy import text
+
+    from sada.db.scoping import bound_workspace
+
+    if not rows:
+        return []
+    table = entity.__table__.name
+    workspace_id = bound_workspace(session)
+    if dialect_name(session) == "postgresql":
+        arrays = ", ".join(f"CAST(:k{i} AS text[])" for i in range(len(keys)))
+        names = ", ".join(f"c{i}" for i in range(len(keys)))
+        match = " AND ".join(f't."{name}" = k.c{i}' for i, name in enumerate(keys))
+        sql = (
+            f"SELECT {', '.join(f'k.c{i}' for i in range(len(keys)))}, "
+            f"{', '.join(f'hit.{name}' for name in fetch)} "
+            f"FROM unnest({arrays}) AS k({names}) CROSS JOIN LATERAL ("
+            f'SELECT {", ".join(f"t.{name}" for name in fetch)} FROM "{table}" t '
+            f"WHERE t.workspace_id = :ws AND {match} LIMIT 1) hit"
+        )
+        params: dict[str, Any] = {"ws": workspace_id}
+        for i in range(len(keys)):
+            params[f"k{i}"] = [str(row[i]) for row in rows]
+    else:
+        match = " AND ".join(f't."{name}" = k.value ->> {i}' for i, name in enumerate(keys))
+        sql = (
+            f"SELECT {', '.join(f't.{name}' for name in (*keys, *fetch))} "
+            f'FROM json_each(:keys) AS k CROSS JOIN "{table}" t '
+            f"WHERE t.workspace_id = :ws AND {match}"
+        )
+        params = {
+            "ws": workspace_id,
+            "keys": orjson.dumps([[str(v) for v in row] for row in rows]).decode(),
+        }
+    return [tuple(row) for row in session.execute(text(sql), params).all()]

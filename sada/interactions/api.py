@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from sada.core.errors import Invalid
-from sada.core.http import read_json_body
-from sada.interactions import service
+from sada.core.http import fast_json, read_json_body, wants_wait
+from sada.db.retry import retrying
+from sada.interactions import inbox, service
 from sada.interactions.models import Touchpoint
-from sada.interactions.schemas import BatchResult, InteractionOut, TimelinePage
+from sada.interactions.schemas import (
+    BatchAccepted,
+    BatchResult,
+    BatchStatus,
+    InteractionOut,
+    TimelinePage,
+)
 from sada.people.merges import live_person_id
 from sada.people.service import access_person
 from sada.tenants.auth import actor_for_key, scoped
@@ -26,13 +34,22 @@ router = APIRouter(prefix="/api/v1", tags=["interactions"])
 
 @router.post(
     "/interactions:batch",
-    response_model=BatchResult,
-    responses={207: {"model": BatchResult, "description": "some items were rejected"}},
+    response_model=BatchAccepted,
+    status_code=202,
+    responses={
+        200: {"model": BatchResult, "description": "with ?wait=true: stored, with ids"},
+        207: {"model": BatchResult, "description": "with ?wait=true: some items were rejected"},
+        422: {"description": "every item was rejected"},
+    },
     summary="Ingest up to 1,000 interactions; each item gets its own result",
+    description="Validates, stores the accepted items durably and answers 202 with a batch id "
+    "and `accepted`/`rejected` per item; the items are applied shortly after (see "
+    "`GET /api/v1/batches/{id}`). `?wait=true` (or `Prefer: wait`) applies them before "
+    "answering and returns ids.",
 )
 async def ingest_interactions(
     request: Request, key: AuthenticatedKey = scoped(Scope.INGEST)
-) -> JSONResponse:
+) -> Response:
     services = request.app.state.services
     body = await read_json_body(request, services.settings.max_body_bytes)
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
@@ -41,6 +58,26 @@ async def ingest_interactions(
     if unknown:
         raise Invalid(f"unknown top-level field(s): {', '.join(unknown)}")
     actor = actor_for_key(request, key)
+
+    if not wants_wait(request):
+
+        def accept() -> tuple[int | None, list[dict[str, Any]]]:
+            with services.db.transaction(key.workspace_id) as session:
+                return inbox.accept(
+                    session, body["items"], limits=services.ingest_limits, actor=actor
+                )
+
+        batch_id, results = await run_in_threadpool(retrying, accept)
+        if batch_id is not None:
+            services.wake_jobs()
+        accepted = sum(r["status"] == "accepted" for r in results)
+        answer = {
+            "batch_id": batch_id,
+            "accepted": accepted,
+            "rejected": len(results) - accepted,
+            "results": results,
+        }
+        return fast_json(answer, status_code=202 if batch_id is not None else 422)
 
     def work() -> BatchResult:
         with services.db.transaction(key.workspace_id) as session:
@@ -55,11 +92,20 @@ async def ingest_interactions(
             rejected=sum(r.status == "rejected" for r in results),
         )
 
-    result = await run_in_threadpool(work)
+    result = await run_in_threadpool(retrying, work)
     status = 207 if result.rejected and (result.stored or result.duplicates) else 200
     if result.rejected and not (result.stored or result.duplicates):
         status = 422
-    return JSONResponse(result.model_dump(mode="json"), status_code=status)
+    return fast_json(result.model_dump(mode="json"), status_code=status)
+
+
+@router.get("/batches/{batch_id}", response_model=BatchStatus)
+def get_batch(
+    request: Request, batch_id: int, key: AuthenticatedKey = scoped(Scope.READ_PEOPLE)
+) -> Response:
+    """An ingest batch: `pending` (items `accepted`) or `applied` (`applied`/`duplicate`/...)."""
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        return fast_json(inbox.batch_status(session, batch_id))
 
 
 @router.get("/interactions/{interaction_id}", response_model=InteractionOut)

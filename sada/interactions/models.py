@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -90,3 +92,74 @@ class Interaction(Base, WorkspaceOwned):
     backfill: Mapped[bool] = mapped_column(
         Boolean, nullable=False, default=False, server_default=false()
     )
+
+
+class IngestBatch(Base, WorkspaceOwned, Timestamped):
+    """The ingest inbox: one accepted batch, stored durably before it is applied.
+
+    The accept path validates, writes this row (with the job that applies it) in one
+    short transaction and answers 202. The applier stores the interactions and marks
+    the row `applied` in the same transaction, so a crash at any point applies each
+    batch exactly once. `payload` is the accepted items as JSON text (written once,
+    read once: no need for JSONB); `results` holds the per-item outcome once applied.
+    """
+
+    __tablename__ = "ingest_batches"
+    __table_args__ = (Index("ix_ingest_batches_ws_status_id", "workspace_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="api")
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    item_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+    actor: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    results: Mapped[list[Any] | None] = mapped_column(JSONType, nullable=True)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class InteractionRollup(Base, WorkspaceOwned):
+    """Counts per local day in one time zone, channel, language and voice, kept at write time.
+
+    Ingest adds `n`/`texts` in the transaction that stores the interactions; text analysis
+    adds `analysed` and the sentiment counts in the transaction that stores the analyses
+    (subtracting a re-analysed text's previous label). Increments commute, so the counts
+    are right whatever order concurrent transactions commit in. `voice` separates the
+    outside party's voice (`VOICE_ORIGINS`, what the overview counts) from the rest.
+    Only the zones listed in `rollup_zones` are kept; `sada metrics rebuild` recomputes all.
+    """
+
+    __tablename__ = "interaction_rollups"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id",
+            "zone",
+            "day",
+            "channel",
+            "language",
+            "voice",
+            name="uq_interaction_rollups_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    zone: Mapped[str] = mapped_column(String(64), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    channel: Mapped[str] = mapped_column(String(50), nullable=False)
+    language: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    voice: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    n: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    texts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    analysed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    positive: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    negative: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class RollupZone(Base, WorkspaceOwned):
+    """A time zone whose daily rollups a workspace keeps (complete since it was added)."""
+
+    __tablename__ = "rollup_zones"
+    __table_args__ = (UniqueConstraint("workspace_id", "zone"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    zone: Mapped[str] = mapped_column(String(64), nullable=False)

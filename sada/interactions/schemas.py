@@ -200,6 +200,38 @@ class BatchResult(BaseModel):
     rejected: int
 
 
+class AcceptedItem(BaseModel):
+    index: int
+    status: Literal["accepted", "rejected"]
+    errors: list[ItemError] = Field(default_factory=list)
+
+
+class BatchAccepted(BaseModel):
+    """The answer of the accept path (202): the batch id and each item's validation."""
+
+    batch_id: int | None
+    accepted: int
+    rejected: int
+    results: list[AcceptedItem]
+
+
+class AppliedItem(BaseModel):
+    index: int
+    status: Literal["accepted", "applied", "duplicate", "rejected"]
+    id: int | None = None
+    person_id: int | None = None
+    errors: list[ItemError] = Field(default_factory=list)
+
+
+class BatchStatus(BaseModel):
+    id: int
+    status: Literal["pending", "applied"]
+    created_at: datetime
+    applied_at: datetime | None
+    counts: dict[str, int]
+    results: list[AppliedItem]
+
+
 class InteractionOut(BaseModel):
     id: int
     person_id: int | None

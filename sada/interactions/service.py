@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid
@@ -24,12 +24,14 @@ from sada.db.dialect import (
     chunks,
     insert_ignoring_conflicts,
     insert_many_ignoring_conflicts,
+    probe_unique,
     reserve_ids,
 )
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.domains import interaction_view_functions
 from sada.events import publish
+from sada.interactions import rollups
 from sada.interactions.models import Interaction, Touchpoint
 from sada.interactions.schemas import IngestItem, InteractionOut, ItemError, ItemResult
 from sada.metrics import catalogue
@@ -185,10 +187,12 @@ def ingest_batch(
     *,
     limits: IngestLimits | None = None,
     actor: Actor | None = None,
+    received_at: datetime | None = None,
 ) -> list[ItemResult]:
     """Store the good items of a batch; report each item's outcome.
 
-    The caller owns the transaction (commit after this returns).
+    The caller owns the transaction (commit after this returns). `received_at` is when
+    the batch arrived (the inbox's accept time; now by default): it decides `backfill`.
     """
     limits = limits or IngestLimits()
     workspace_id = bound_workspace(session)
@@ -205,15 +209,7 @@ def ingest_batch(
 
     # Duplicates: already stored, or repeated within this batch.
     keys = [(v.item.source, v.item.external_id) for v in valid]
-    existing: dict[tuple[str, str], tuple[int, int | None]] = {}
-    for part in chunks(sorted(set(keys)), 400):
-        found = session.execute(
-            select(
-                Interaction.source, Interaction.external_id, Interaction.id, Interaction.person_id
-            ).where(tuple_(Interaction.source, Interaction.external_id).in_(part))
-        ).all()
-        for source, external_id, iid, pid in found:
-            existing[(source, external_id)] = (iid, pid)
+    existing = stored_keys(session, keys)
     fresh: list[_Valid] = []
     seen: dict[tuple[str, str], int] = {}
     for v in valid:
@@ -259,7 +255,7 @@ def ingest_batch(
     person_of = {v.index: r.person_id for v, r in zip(with_people, resolved, strict=True)}
     touchpoints = TouchpointRegistry(session)
     agents = _AgentLookup(session)
-    now = utcnow()
+    now = received_at or utcnow()
     rows: list[dict[str, Any]] = []
     row_index: list[int] = []
     for v in fresh:
@@ -300,7 +296,11 @@ def ingest_batch(
         )
         row_index.append(v.index)
 
+    zones = rollups.kept_zones(session) if rows else []
     stored_ids = _insert_rows(session, rows)
+    rollups.count_ingested(
+        session, [r for r in rows if (r["source"], r["external_id"]) in stored_ids], zones
+    )
     new_ids: list[int] = []
     history_ids: list[int] = []
     for index, row in zip(row_index, rows, strict=True):
@@ -325,6 +325,23 @@ def ingest_batch(
     return [r for r in results if r is not None]
 
 
+def stored_keys(
+    session: Session, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, int | None]]:
+    """(source, external_id) -> (id, person_id) of stored interactions: one index probe per key."""
+    existing: dict[tuple[str, str], tuple[int, int | None]] = {}
+    for part in chunks(sorted(set(keys)), 500):
+        for source, external_id, iid, pid in probe_unique(
+            session,
+            Interaction,
+            ["source", "external_id"],
+            part,
+            ["id", "person_id"],
+        ):
+            existing[(source, external_id)] = (iid, pid)
+    return existing
+
+
 def notify_ingested(session: Session, interaction_ids: list[int], *, live: bool = True) -> None:
     """Publish `interaction.ingested` in the caller's transaction (history: `live=False`)."""
     if interaction_ids:
@@ -336,6 +353,9 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str
     if not rows:
         return {}
     table = Interaction.__table__
+    # One order for every writer: concurrent batches with overlapping keys then wait on
+    # each other instead of deadlocking on the unique index.
+    rows = sorted(rows, key=lambda r: (r["source"], r["external_id"]))
     for row, iid in zip(rows, reserve_ids(session, table, len(rows)), strict=True):
         row["id"] = iid
     inserted = insert_many_ignoring_conflicts(

@@ -181,7 +181,11 @@ def compare_cmd(
 def rebuild_cmd(
     workspace: str | None = typer.Option(None, help="Workspace name (default: every workspace)."),
 ) -> None:
-    """Recompute the metric rollups from raw responses (e.g. after a time-zone change)."""
+    """Recompute the metric and interaction rollups from raw data (e.g. after a time-zone change).
+
+    Interaction rollups (the overview's volumes, sentiment, channel mix, progress) are kept
+    for UTC, the workspace's zone and its members' zones.
+    """
     from sqlalchemy import select
 
     from sada.cli.main import _db, _workspace_id
@@ -194,7 +198,13 @@ def rebuild_cmd(
     else:
         with db.reader() as session:
             ids = list(session.execute(select(Workspace.id).order_by(Workspace.id)).scalars())
+    from sada.dashboards.rollups import rebuild as rebuild_interactions
+
     for ws_id in ids:
         with db.transaction(ws_id) as session:
             rows = rebuild(session)
-        typer.echo(f"workspace {ws_id}: {rows} rollup rows rebuilt")
+        with db.transaction(ws_id) as session:
+            daily = rebuild_interactions(session)
+        typer.echo(
+            f"workspace {ws_id}: {rows} rollup rows rebuilt, {daily} interaction rollup rows"
+        )

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from sada.core.errors import Invalid
 from sada.core.http import read_json_body
 from sada.core.validation import field_errors, unsafe_json
+from sada.db.retry import retrying
 from sada.people import merges, service
 from sada.people.models import PersonMerge
 from sada.people.schemas import (
@@ -80,7 +81,7 @@ async def identify(
             merged_ids=resolution.merged_ids,
         )
 
-    return await run_in_threadpool(work)
+    return await run_in_threadpool(retrying, work)
 
 
 @router.get("/people", response_model=PeoplePage)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, or_, select, tuple_
+from sqlalchemy import Table, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Conflict, Invalid, NotFound
@@ -20,6 +20,7 @@ from sada.db.dialect import (
     chunks,
     insert_ignoring_conflicts,
     insert_many_ignoring_conflicts,
+    probe_unique,
     reserve_ids,
 )
 from sada.db.scoping import bound_workspace
@@ -153,15 +154,15 @@ class Resolver:
     # -- lookups
 
     def prefetch(self, keys: list[IdentityKey]) -> None:
-        wanted = [k for k in set(keys) if k not in self._cache and k not in self._absent]
-        for part in chunks(wanted, 300):
-            rows = self.session.execute(
-                select(Identity.kind, Identity.namespace, Identity.value, Identity.person_id).where(
-                    tuple_(Identity.kind, Identity.namespace, Identity.value).in_(
-                        [(k.kind, k.namespace, k.value) for k in part]
-                    )
-                )
-            ).all()
+        wanted = sorted(k for k in set(keys) if k not in self._cache and k not in self._absent)
+        for part in chunks(wanted, 500):
+            rows = probe_unique(
+                self.session,
+                Identity,
+                ["kind", "namespace", "value"],
+                [(k.kind, k.namespace, k.value) for k in part],
+                ["person_id"],
+            )
             for kind, namespace, value, person_id in rows:
                 self._cache[IdentityKey(kind, namespace, value)] = person_id
             self._absent.update(k for k in part if k not in self._cache)
@@ -272,7 +273,15 @@ class Resolver:
                         for key in items[index].keys:
                             self._cache.pop(key, None)
                             self._absent.discard(key)
-        return [results[i] if i in results else self.resolve(p) for i, p in enumerate(items)]
+        # The rest one by one, in key order: concurrent batches then claim shared new
+        # identities in the same order (fewer deadlocks; the caller retries the others).
+        order = sorted(
+            (i for i in range(len(items)) if i not in results),
+            key=lambda i: min(items[i].keys, default=IdentityKey("", "", "")),
+        )
+        for index in order:
+            results[index] = self.resolve(items[index])
+        return [results[i] for i in range(len(items))]
 
     def _new_person_groups(self, items: list[ParsedPerson]) -> list[list[int]]:
         parent = list(range(len(items)))
@@ -354,6 +363,9 @@ class Resolver:
                         "created_at": now,
                     }
                 )
+        # Every writer inserts identities in key order, so two batches that create the
+        # same new people wait for each other instead of deadlocking on the unique index.
+        identity_rows.sort(key=lambda r: (r["kind"], r["namespace"], r["value"]))
         inserted = insert_many_ignoring_conflicts(
             self.session, identities, identity_rows, ["workspace_id", "kind", "namespace", "value"]
         )
@@ -404,7 +416,7 @@ class Resolver:
                 self.session, table, ["workspace_id", "kind", "namespace", "value"]
             ).returning(table.c.id)
         ok = True
-        for key in keys:
+        for key in sorted(keys):
             inserted = self.session.execute(
                 self._attach_statement,
                 {

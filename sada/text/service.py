@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sada.db.engine import Database
 from sada.db.types import utcnow
+from sada.interactions import rollups
 from sada.interactions.models import VOICE_ORIGINS, Interaction
 from sada.text.embeddings import Embedder, from_blob, get_embedder, text_hash, to_blob
 from sada.text.models import TextAnalysis, TextEmbedding, TextTopic
@@ -205,6 +206,8 @@ def analyze_interactions(
                 ).scalars()
             }
             new_vectors: dict[str, np.ndarray] = {}
+            # Sentiment rollups move with the analyses, in the same transaction.
+            labels: list[tuple[int, str | None, str]] = []
             for (iid, _text, _lang), h, result in zip(items, hashes, results, strict=True):
                 if iid not in present:
                     continue  # deleted while the models ran
@@ -212,10 +215,13 @@ def analyze_interactions(
                 if emb is not None and vec is not None and h not in cached:
                     new_vectors[h] = vec
                 row = existing.get(iid) or TextAnalysis(interaction_id=iid)
+                before = (existing[iid].sentiment or "") if iid in existing else None
                 _fill(row, public(result), h)
+                labels.append((iid, before, row.sentiment))
                 if iid not in existing:
                     session.add(row)
                 stored += 1
+            rollups.count_analyses(session, labels)
             if emb is not None and new_vectors:
                 already = set(_cached_vectors(session, emb.name, list(new_vectors)))
                 for h, vec in new_vectors.items():

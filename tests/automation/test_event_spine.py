@@ -84,7 +84,9 @@ def test_origin_and_backfill_are_recorded_and_returned(db, workspace, client, ap
         _item(occurred_at=old),
         _item(occurred_at=old, backfill=False),
     ]
-    r = client.post("/api/v1/interactions:batch", json={"items": items}, headers=api_headers)
+    r = client.post(
+        "/api/v1/interactions:batch?wait=true", json={"items": items}, headers=api_headers
+    )
     assert r.status_code == 200, r.text
     ids = [x["id"] for x in r.json()["results"]]
     got = [client.get(f"/api/v1/interactions/{i}", headers=api_headers).json() for i in ids]
@@ -97,7 +99,9 @@ def test_origin_and_backfill_are_recorded_and_returned(db, workspace, client, ap
         ("customer", False),
     ]
     bad = client.post(
-        "/api/v1/interactions:batch", json={"items": [_item(origin="robot")]}, headers=api_headers
+        "/api/v1/interactions:batch?wait=true",
+        json={"items": [_item(origin="robot")]},
+        headers=api_headers,
     )
     assert bad.json()["results"][0]["status"] == "rejected"
     assert bad.json()["results"][0]["errors"][0]["path"] == "items[0].origin"

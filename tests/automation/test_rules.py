@@ -80,7 +80,7 @@ def test_arabic_detractor_closes_the_loop(
     assert r.status_code == 201, r.text
     text = "الخدمة كانت سيئة جداً وانتظرت ساعتين على الهاتف"
     r = client.post(
-        "/api/v1/interactions:batch",
+        "/api/v1/interactions:batch?wait=true",
         json={
             "items": [
                 {

@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from sada.connectors.models import Account, AccountMember
+from sada.interactions.inbox import APPLY_JOB
 from sada.interactions.models import Interaction
+from sada.jobs.service import run_pending
 from sada.people.merges import do_unmerge
 from sada.people.models import Identity, PersonMerge
 from sada.tenants.models import Workspace
@@ -21,6 +23,9 @@ from sada.tenants.models import Workspace
 segment_client = pytest.importorskip(
     "segment.analytics.client", reason="segment-analytics-python not installed"
 )
+
+
+WAIT = {"Prefer": "wait"}
 
 
 def _count(db, ws_id, **where):  # type: ignore[no-untyped-def]
@@ -48,6 +53,7 @@ def test_real_segment_client_track_identify_page(live_server, db, workspace, mak
     client.track(anonymous_id="anon-1", event="Signed Up")
     client.flush()
     assert errors == []
+    run_pending(db, kinds=[APPLY_JOB])  # track/page calls wait in the inbox until applied
     assert _count(db, workspace.id, source="segment") == 4
     assert _count(db, workspace.id, type="order") == 1
     assert _count(db, workspace.id, type="review") == 1
@@ -75,7 +81,8 @@ def test_message_id_dedup_limits_and_auth(live_server, db, workspace, make_key):
         "messageId": str(uuid.uuid4()),
         "timestamp": "2026-04-01T10:00:00Z",
     }
-    with httpx.Client(base_url=live_server, headers={"Authorization": auth}) as http:
+    # `Prefer: wait` gives Sada's detailed answer (stored/duplicates/errors) instead of Segment's.
+    with httpx.Client(base_url=live_server, headers={"Authorization": auth, **WAIT}) as http:
         assert http.post("/v1/batch", json={"batch": [message]}).json()["stored"] == 1
         second = http.post("/v1/batch", json={"batch": [message]}).json()
         assert second["stored"] == 0 and second["duplicates"] == 1
@@ -114,7 +121,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "segment"
 
 
 def _basic(key: str) -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+    """Basic auth as Segment's SDKs send it, asking for Sada's detailed (applied) answer."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode(), **WAIT}
 
 
 def test_every_http_api_call_without_message_id_takes_effect(live_server, db, workspace, make_key):  # type: ignore[no-untyped-def]
@@ -234,3 +242,30 @@ def test_real_client_group_and_alias(live_server, db, workspace, make_key):  # t
             select(Interaction.person_id).where(Interaction.type == "custom:viewed_pricing")
         ).scalar_one()
         assert viewer == member
+
+
+def test_segment_answers_like_segment_and_applies_later(live_server, db, workspace, make_key):  # type: ignore[no-untyped-def]
+    key = make_key(db, workspace.id, "write")
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+    good = {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": "u9",
+        "messageId": "m-async",
+        "timestamp": "2026-04-01T10:00:00Z",
+    }
+    broken = {"type": "track", "event": "x"}  # no userId or anonymousId
+    with httpx.Client(base_url=live_server, headers=auth) as http:
+        r = http.post("/v1/batch", json={"batch": [good, broken]})
+        assert (r.status_code, r.json()) == (200, {"success": True})
+        r = http.post("/v1/batch", json={"batch": [broken]})
+        assert (r.status_code, r.json()) == (200, {"success": True})
+        assert _count(db, workspace.id, source="segment") == 0  # accepted, not applied yet
+        # An identify applies the events sent before it first, then itself.
+        r = http.post("/v1/identify", json={"userId": "u9", "traits": {"name": "U Nine"}})
+        assert (r.status_code, r.json()) == (200, {"success": True})
+        assert _count(db, workspace.id, source="segment") == 1
+        again = http.post("/v1/batch", json={"batch": [good]})
+        assert again.json() == {"success": True}
+    run_pending(db, kinds=[APPLY_JOB])
+    assert _count(db, workspace.id, source="segment") == 1  # the replay is a duplicate

@@ -72,7 +72,8 @@ def test_read_limited_stops_inflating_at_the_cap(bomb: bytes) -> None:
 
 def test_segment_checks_key_then_caps_a_gzip_bomb(db, workspace, make_key, client, bomb):  # type: ignore[no-untyped-def]
     key = make_key(db, workspace.id, "write")
-    gz = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    # `Prefer: wait`: Sada's detailed answer (stored counts) instead of Segment's bare success.
+    gz = {"Content-Encoding": "gzip", "Content-Type": "application/json", "Prefer": "wait"}
     basic = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
     wrong = {"Authorization": "Basic " + base64.b64encode(b"sada_nope_nope:").decode()}
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from sada.interactions.models import Interaction
 
-URL = "/api/v1/interactions:batch"
+URL = "/api/v1/interactions:batch?wait=true"
 
 
 def _item(**over):  # type: ignore[no-untyped-def]
@@ -101,6 +101,11 @@ def test_deep_json_big_ids_and_nul_elsewhere_answer_4xx(client, api_headers):  #
     message = {"type": "track", "event": "e\x00", "userId": "u", "messageId": uuid.uuid4().hex}
     good = {"type": "track", "event": "ok", "userId": "u", "messageId": uuid.uuid4().hex}
     key = api_headers["Authorization"].split()[1]
-    r = client.post("/v1/batch", json={"batch": [message, good]}, auth=(key, ""))
+    r = client.post(
+        "/v1/batch",
+        json={"batch": [message, good]},
+        auth=(key, ""),
+        headers={"Prefer": "wait"},
+    )
     assert r.status_code == 200 and r.json()["stored"] == 1, r.text
     assert "NUL" in r.json()["errors"][0]["message"]

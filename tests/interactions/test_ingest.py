@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from sada.interactions.models import Interaction
 
-URL = "/api/v1/interactions:batch"
+URL = "/api/v1/interactions:batch?wait=true"
 
 
 def item(i: int, **over):  # type: ignore[no-untyped-def]

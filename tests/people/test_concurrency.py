@@ -34,7 +34,7 @@ def test_parallel_requests_same_new_identities(live_server, db, workspace, make_
         ]
         with httpx.Client(base_url=live_server, timeout=60) as http:
             r = http.post(
-                "/api/v1/interactions:batch",
+                "/api/v1/interactions:batch?wait=true",
                 json={"items": items},
                 headers={"Authorization": f"Bearer {key}"},
             )
@@ -72,3 +72,60 @@ def test_parallel_identify_same_person(live_server, db, workspace, make_key):  #
     with ThreadPoolExecutor(max_workers=10) as pool:
         ids = set(pool.map(identify, range(20)))
     assert len(ids) == 1
+
+
+def test_sixteen_clients_overlapping_new_people_no_deadlock_no_5xx(  # type: ignore[no-untyped-def]
+    live_server, db, workspace, make_key
+):
+    """16 clients at once, each a batch of new people that the others also create."""
+    import random
+
+    key = make_key(db, workspace.id, "write")
+    pool = 40
+
+    def send(worker: int) -> tuple[int, list[dict]]:
+        chosen = random.Random(worker).sample(range(pool), 25)
+        items = [
+            {
+                "source": "overlap",
+                "external_id": f"w{worker}-{k}",
+                "occurred_at": "2026-02-01T00:00:00Z",
+                "channel": "web",
+                "type": "page_view",
+                "direction": "inbound",
+                "person": {"email": f"p{k}@example.com", "external_ids": {"crm": f"c{k}"}},
+            }
+            for k in chosen
+        ]
+        with httpx.Client(base_url=live_server, timeout=120) as http:
+            r = http.post(
+                "/api/v1/interactions:batch?wait=true",
+                json={"items": items},
+                headers={"Authorization": f"Bearer {key}"},
+            )
+        return r.status_code, r.json().get("results", []) if r.status_code < 500 else []
+
+    with ThreadPoolExecutor(max_workers=16) as pool_:
+        answers = list(pool_.map(send, range(16)))
+    assert [code for code, _ in answers] == [200] * 16, [code for code, _ in answers]
+    owners: dict[str, set[int]] = {}
+    for worker, (_code, results) in enumerate(answers):
+        chosen = random.Random(worker).sample(range(pool), 25)
+        for k, result in zip(chosen, results, strict=True):
+            assert result["status"] == "stored", result
+            owners.setdefault(f"p{k}", set()).add(result["person_id"])
+    with db.reader(workspace.id) as s:
+        assert s.execute(select(func.count()).select_from(Interaction)).scalar_one() == 16 * 25
+        live = s.execute(
+            select(func.count()).select_from(Person).where(Person.merged_into_id.is_(None))
+        ).scalar_one()
+        assert live == len(owners)
+        assert s.execute(select(func.count()).select_from(Identity)).scalar_one() == 2 * len(owners)
+        # Every identity of a person resolves to the person the answers named.
+        current = dict(
+            s.execute(
+                select(Identity.value, Identity.person_id).where(Identity.kind == "email")
+            ).all()
+        )
+    for name, ids in owners.items():
+        assert ids == {current[f"{name}@example.com"]}, (name, ids)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from sada.tenants.models import AuditEvent
 
-URL = "/api/v1/interactions:batch"
+URL = "/api/v1/interactions:batch?wait=true"
 
 
 def ev(i: int, person: dict, **over):  # type: ignore[no-untyped-def]

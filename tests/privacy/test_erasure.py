@@ -100,7 +100,7 @@ def _plant(client: Any, db: Database, workspace: Any, admin: dict[str, str], p: 
             },
         ]
     }
-    r = client.post("/api/v1/interactions:batch", json=batch, headers=admin)
+    r = client.post("/api/v1/interactions:batch?wait=true", json=batch, headers=admin)
     assert r.status_code == 200, r.text
     ids = [item["person_id"] for item in r.json()["results"]]
     main, alias = ids
@@ -304,7 +304,7 @@ def test_erased_identities_do_not_return_unless_allowed(
             "text": words,
             "person": person,
         }
-        r = client.post("/api/v1/interactions:batch", json={"items": [item]}, headers=admin)
+        r = client.post("/api/v1/interactions:batch?wait=true", json={"items": [item]}, headers=admin)
         assert r.status_code in (200, 207, 422), r.text
         return dict(r.json()["results"][0])
 
@@ -358,7 +358,7 @@ def test_erase_and_export_answer_404_for_unknown_and_other_workspaces(
     other = make_workspace(db)
     other_admin = {"Authorization": f"Bearer {make_key(db, other.id, 'read', 'write', 'admin')}"}
     r = client.post(
-        "/api/v1/interactions:batch",
+        "/api/v1/interactions:batch?wait=true",
         json={
             "items": [
                 {
@@ -404,7 +404,7 @@ def test_erasure_leaves_other_people_and_their_jobs_alone(
         }
 
     r = client.post(
-        "/api/v1/interactions:batch",
+        "/api/v1/interactions:batch?wait=true",
         json={
             "items": [
                 item(1, f"sara.a.{uuid.uuid4().hex[:6]}@example.org", "Sara"),

@@ -63,7 +63,7 @@ def test_viewers_and_analysts_never_see_raw_personal_data(
     admin = {"Authorization": f"Bearer {make_key(db, workspace.id, 'read', 'write', 'admin')}"}
     words = f"My name is Sarah Johnson, write to {email} or call +98 912 123 4567"
     r = client.post(
-        "/api/v1/interactions:batch",
+        "/api/v1/interactions:batch?wait=true",
         json={
             "items": [
                 {
@@ -142,7 +142,7 @@ def test_api_verbatims_follow_the_key_scopes(
     seed_demo_journeys(db, workspace.id)
     admin = {"Authorization": f"Bearer {make_key(db, workspace.id, 'read', 'write', 'admin')}"}
     client.post(
-        "/api/v1/interactions:batch",
+        "/api/v1/interactions:batch?wait=true",
         json={
             "items": [
                 {

@@ -99,14 +99,14 @@ def test_cli_ingest_key_can_ingest_and_nothing_else(app, client, db, workspace, 
         "direction": "inbound",
         "person": {"email": "ingest@example.com"},
     }
-    r = client.post("/api/v1/interactions:batch", json={"items": [item]}, headers=headers)
+    r = client.post("/api/v1/interactions:batch?wait=true", json={"items": [item]}, headers=headers)
     assert r.status_code == 200, r.text
     r = client.post(
         "/api/v1/people:identify", json={"email": "ingest@example.com"}, headers=headers
     )
     assert r.status_code == 200, r.text
     message = {"type": "track", "event": "Signed Up", "userId": "u1", "messageId": "m1"}
-    r = client.post("/v1/track", json=message, auth=(key, ""))
+    r = client.post("/v1/track", json=message, auth=(key, ""), headers={"Prefer": "wait"})
     assert r.status_code == 200 and r.json()["stored"] == 1, r.text
     refused = []
     for method, path, _op in _operations(app):

@@ -16,14 +16,16 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sada.connectors import accounts
 from sada.connectors.segment import service as segment
 from sada.core.errors import Invalid, Unauthorized
-from sada.core.http import read_body
+from sada.core.http import fast_json, read_body, wants_wait
 from sada.core.validation import unsafe_json
+from sada.db.retry import retrying
+from sada.interactions import inbox
 from sada.interactions.service import ingest_batch
 from sada.people.schemas import PersonRef
 from sada.people.service import SUPPRESSED_MESSAGE, Resolver, parse_person
@@ -32,6 +34,9 @@ from sada.tenants.models import Scope, Workspace
 from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/v1", tags=["segment-compatible"])
+
+# Calls that change people or accounts directly (not interactions): applied in the request.
+_DIRECT = ("identify", "alias", "group")
 
 
 async def _read(request: Request, limit: int) -> dict[str, Any]:
@@ -68,7 +73,7 @@ async def _handle(
     body: dict[str, Any],
     key: AuthenticatedKey | None,
     sent_at: Any = None,
-) -> JSONResponse:
+) -> Response:
     services = request.app.state.services
     if key is None:
         if not isinstance(body.get("writeKey"), str):
@@ -77,6 +82,49 @@ async def _handle(
     actor = actor_for_key(request, key)
     received_at = datetime.now(UTC)
     batch_sent_at = segment.parse_time(sent_at)
+    wait = wants_wait(request)
+    events_only = all(
+        isinstance(m, dict) and str(m.get("type") or "").lower() not in _DIRECT for m in messages
+    )
+
+    if not wait and events_only:
+        # The bulk of Segment traffic (track/page/screen): validated, written to the ingest
+        # inbox in one short transaction and applied by the job runner. Invalid messages are
+        # dropped as Segment drops them (GET /api/v1/batches/{id} shows why).
+        def accept() -> bool:
+            with services.db.transaction(key.workspace_id) as session:
+                workspace = session.get(Workspace, key.workspace_id)
+                keep_ip = bool(workspace is not None and (workspace.settings or {}).get("keep_ip"))
+                items: list[dict[str, Any]] = []
+                positions: list[int] = []
+                for index, message in enumerate(messages):
+                    if len(orjson.dumps(message)) > segment.MAX_MESSAGE_BYTES:
+                        continue
+                    _kind, item, error = segment.to_item(
+                        message, received_at=received_at, sent_at=batch_sent_at, keep_ip=keep_ip
+                    )
+                    if item is not None and not error:
+                        items.append(item)
+                        positions.append(index)
+                step = services.ingest_limits.max_items
+                accepted = False
+                for start in range(0, len(items), step):
+                    batch_id, _results = inbox.accept(
+                        session,
+                        items[start : start + step],
+                        limits=services.ingest_limits,
+                        actor=actor,
+                        kind="segment",
+                        positions=positions[start : start + step],
+                        source=segment.SOURCE,
+                        path="batch",
+                    )
+                    accepted = accepted or batch_id is not None
+                return accepted
+
+        if await run_in_threadpool(retrying, accept):
+            services.wake_jobs()
+        return fast_json({"success": True})
 
     def work() -> dict[str, Any]:
         errors: list[dict[str, Any]] = []
@@ -186,7 +234,16 @@ async def _handle(
         errors.sort(key=lambda e: int(e["index"]))
         return {"success": not errors, **counts, "errors": errors}
 
-    result = await run_in_threadpool(work)
+    def in_order() -> dict[str, Any]:
+        # Events this workspace sent before (still in the inbox) take effect first, so an
+        # identify/alias/group never overtakes the track calls that preceded it.
+        inbox.apply_pending(services.db, key.workspace_id, services.ingest_limits)
+        return work()
+
+    result = await run_in_threadpool(retrying, in_order)
+    if not wait:
+        # Segment's own answer: its client libraries treat anything else as a failure.
+        return fast_json({"success": True})
     nothing_good = bool(result["errors"]) and not any(
         result[k] for k in ("stored", "duplicates", "identified", "grouped", "aliased")
     )
@@ -196,7 +253,7 @@ async def _handle(
 @router.post("/batch")
 async def batch(
     request: Request, key: AuthenticatedKey | None = scoped_header_or_body(Scope.INGEST)
-) -> JSONResponse:
+) -> Response:
     body = await _read(request, segment.MAX_BATCH_BYTES)
     messages = body.get("batch")
     if not isinstance(messages, list):
@@ -212,7 +269,7 @@ async def batch(
 def _single(call_type: str) -> Any:
     async def endpoint(
         request: Request, key: AuthenticatedKey | None = scoped_header_or_body(Scope.INGEST)
-    ) -> JSONResponse:
+    ) -> Response:
         body = await _read(request, segment.MAX_MESSAGE_BYTES)
         body.setdefault("type", call_type)
         return await _handle(request, [body], body, key, body.get("sentAt"))

@@ -1,0 +1,248 @@
+"""Accept fast, apply durably: the ingest inbox and its applier.
+
+`accept` validates a batch (no database reads), writes the accepted items as one
+`ingest_batches` row plus the job that applies it, in the caller's short
+transaction, and reports `accepted`/`rejected` per item. The applier
+(`apply_pending`, run by the `interactions.apply` job) takes pending batches of a
+workspace in id order, resolves people and stores interactions set-based through
+`ingest_batch`, and marks each batch `applied` with its per-item results in the
+same transaction: a crash before the commit applies nothing, a crash after it
+leaves nothing to redo, and a second run finds the batch applied. So every
+accepted item is applied exactly once, whatever dies when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from sada.core.errors import Invalid, NotFound
+from sada.db.engine import Database
+from sada.db.retry import retrying
+from sada.db.scoping import bound_workspace
+from sada.db.types import utcnow
+from sada.interactions.models import IngestBatch
+from sada.interactions.schemas import ItemError
+from sada.interactions.service import IngestLimits, ingest_batch, validate_item
+from sada.jobs.service import enqueue
+from sada.people.schemas import PersonRef
+from sada.people.service import Resolver, parse_person
+from sada.tenants.service import Actor
+
+APPLY_JOB = "interactions.apply"
+# Items applied in one transaction at most (large transactions: fewer commits, same safety).
+APPLY_ITEMS_PER_TRANSACTION = 5000
+
+
+def _actor_data(actor: Actor | None) -> dict[str, Any]:
+    if actor is None:
+        return {}
+    data = asdict(actor)
+    data.pop("workspace_id", None)
+    data["scopes"] = list(actor.scopes)
+    return data
+
+
+def _actor_of(workspace_id: int, data: dict[str, Any]) -> Actor | None:
+    if not data:
+        return None
+    return Actor(workspace_id=workspace_id, **{**data, "scopes": tuple(data.get("scopes", ()))})
+
+
+def accept(
+    session: Session,
+    raw_items: list[Any],
+    *,
+    limits: IngestLimits,
+    actor: Actor | None = None,
+    kind: str = "api",
+    positions: list[int] | None = None,
+    identify: list[tuple[int, dict[str, Any]]] | None = None,
+    source: str = "",
+    path: str = "items",
+) -> tuple[int | None, list[dict[str, Any]]]:
+    """Validate and store a batch in the inbox; return its id and per-item results.
+
+    Results are `{"index", "status": "accepted"|"rejected", "errors"}` in input order
+    (`positions` maps items to the caller's indices, e.g. a Segment batch that also
+    holds identify calls). `identify` lists person references to resolve before the
+    items (Segment's identify). The id is None when nothing was accepted.
+    """
+    if len(raw_items) > limits.max_items:
+        raise Invalid(f"a batch holds at most {limits.max_items:,} items; got {len(raw_items):,}")
+    where = positions or list(range(len(raw_items)))
+    results: list[dict[str, Any]] = []
+    accepted: list[Any] = []
+    accepted_at: list[int] = []
+    for index, raw in enumerate(raw_items):
+        checked, errors = validate_item(raw, index, limits)
+        position = where[index]
+        if checked is None:
+            results.append({"index": position, "status": "rejected", "errors": _errors(errors)})
+        else:
+            accepted.append(raw)
+            accepted_at.append(position)
+            results.append({"index": position, "status": "accepted", "errors": []})
+    people: list[tuple[int, dict[str, Any]]] = []
+    for position, ref_data in identify or []:
+        try:
+            ref = PersonRef.model_validate(ref_data)
+        except ValueError as exc:
+            results.append(
+                {
+                    "index": position,
+                    "status": "rejected",
+                    "errors": [{"path": path, "message": str(exc)}],
+                }
+            )
+            continue
+        parsed = parse_person(ref, path=f"{path}[{position}]", source=source)
+        if parsed.errors or not parsed.keys:
+            problems = [{"path": e.path, "message": e.message} for e in parsed.errors] or [
+                {"path": f"{path}[{position}]", "message": "no identity given"}
+            ]
+            results.append({"index": position, "status": "rejected", "errors": problems})
+            continue
+        people.append((position, ref_data))
+        results.append({"index": position, "status": "accepted", "errors": []})
+    results.sort(key=lambda r: r["index"])
+    if not accepted and not people:
+        return None, results
+    workspace_id = bound_workspace(session)
+    payload = orjson.dumps(
+        {
+            "items": accepted,
+            "positions": accepted_at,
+            "identify": people,
+            "source": source,
+            "rejected": [r for r in results if r["status"] == "rejected"],
+        }
+    ).decode()
+    batch_id = session.execute(
+        insert(IngestBatch)
+        .values(
+            workspace_id=workspace_id,
+            kind=kind,
+            status="pending",
+            item_count=len(accepted) + len(people),
+            payload=payload,
+            actor=_actor_data(actor),
+            created_at=utcnow(),
+        )
+        .returning(IngestBatch.id)
+    ).scalar_one()
+    enqueue(session, APPLY_JOB, {"batch_id": batch_id}, workspace_id=workspace_id)
+    return int(batch_id), results
+
+
+def _errors(errors: list[ItemError]) -> list[dict[str, str]]:
+    return [{"path": e.path, "message": e.message} for e in errors]
+
+
+def apply_batch(session: Session, batch: IngestBatch, *, limits: IngestLimits) -> None:
+    """Apply one pending batch in the caller's transaction and record its results."""
+    data = orjson.loads(batch.payload)
+    actor = _actor_of(batch.workspace_id, batch.actor or {})
+    results: list[dict[str, Any]] = list(data.get("rejected", []))
+    if data.get("identify"):
+        resolver = Resolver(session, actor=actor)
+        for position, ref_data in data["identify"]:
+            parsed = parse_person(
+                PersonRef.model_validate(ref_data),
+                path=f"batch[{position}]",
+                source=data.get("source", ""),
+            )
+            resolution = resolver.resolve(parsed)
+            results.append(
+                {"index": position, "status": "applied", "person_id": resolution.person_id}
+            )
+    positions: list[int] = data["positions"]
+    for result in ingest_batch(
+        session, data["items"], limits=limits, actor=actor, received_at=batch.created_at
+    ):
+        entry: dict[str, Any] = {
+            "index": positions[result.index],
+            "status": "applied" if result.status == "stored" else result.status,
+        }
+        if result.id is not None:
+            entry["id"] = result.id
+        if result.person_id is not None:
+            entry["person_id"] = result.person_id
+        if result.errors:
+            entry["errors"] = [e.model_dump() for e in result.errors]
+        results.append(entry)
+    results.sort(key=lambda r: r["index"])
+    batch.results = results
+    batch.status = "applied"
+    batch.applied_at = utcnow()
+
+
+def _apply_some(db: Database, workspace_id: int, limits: IngestLimits) -> int:
+    """One transaction: the oldest pending batches of a workspace; returns how many."""
+    with db.transaction(workspace_id) as session:
+        query = (
+            select(IngestBatch)
+            .where(IngestBatch.status == "pending")
+            .order_by(IngestBatch.id)
+            .limit(50)
+        )
+        if not db.is_sqlite:
+            # Two appliers never take the same batch; each skips what the other holds.
+            query = query.with_for_update(skip_locked=True)
+        batches = list(session.execute(query).scalars())
+        taken = 0
+        items = 0
+        for batch in batches:
+            if taken and items + batch.item_count > APPLY_ITEMS_PER_TRANSACTION:
+                break
+            apply_batch(session, batch, limits=limits)
+            taken += 1
+            items += batch.item_count
+        return taken
+
+
+def apply_pending(db: Database, workspace_id: int, limits: IngestLimits) -> int:
+    """Apply every pending batch of a workspace (in large transactions); returns the count."""
+    total = 0
+    while True:
+        done = retrying(lambda: _apply_some(db, workspace_id, limits))
+        if not done:
+            return total
+        total += done
+
+
+def batch_status(session: Session, batch_id: int) -> dict[str, Any]:
+    """A batch's state: `pending` (items `accepted`) or `applied` (items `applied`/`duplicate`)."""
+    batch = session.execute(
+        select(IngestBatch).where(IngestBatch.id == batch_id)
+    ).scalar_one_or_none()
+    if batch is None:
+        raise NotFound(f"no batch {batch_id}")
+    if batch.status == "applied" and batch.results is not None:
+        results = batch.results
+    else:
+        data = orjson.loads(batch.payload)
+        results = list(data.get("rejected", []))
+        results += [{"index": p, "status": "accepted"} for p in data["positions"]]
+        results += [{"index": p, "status": "accepted"} for p, _ in data.get("identify", [])]
+        results.sort(key=lambda r: r["index"])
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result["status"]] = counts.get(result["status"], 0) + 1
+    return {
+        "id": batch.id,
+        "status": batch.status,
+        "created_at": _iso(batch.created_at),
+        "applied_at": _iso(batch.applied_at),
+        "counts": counts,
+        "results": results,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,140 @@
+"""Accept fast, apply durably: 202 with per-item validation, the applier, exactly once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from sada.db.types import utcnow
+from sada.interactions.inbox import APPLY_JOB, apply_pending
+from sada.interactions.models import IngestBatch, Interaction
+from sada.interactions.service import IngestLimits
+from sada.jobs.models import Job
+from sada.jobs.service import run_pending
+
+URL = "/api/v1/interactions:batch"
+
+
+def item(i: int, **over):  # type: ignore[no-untyped-def]
+    base = {
+        "source": "shop",
+        "external_id": f"e{i}",
+        "occurred_at": "2026-05-01T10:00:00Z",
+        "channel": "email",
+        "type": "message",
+        "direction": "inbound",
+        "text": "The courier was late again",
+        "person": {"email": f"user{i}@example.com"},
+    }
+    base.update(over)
+    return base
+
+
+def count(db, workspace) -> int:  # type: ignore[no-untyped-def]
+    with db.reader(workspace.id) as s:
+        return s.execute(select(func.count()).select_from(Interaction)).scalar_one()
+
+
+def test_accept_then_apply_reports_per_item(client, api_headers, db, workspace):  # type: ignore[no-untyped-def]
+    items = [item(0), item(1, channel="carrier-pigeon"), item(2), item(0, text="again")]
+    r = client.post(URL, json={"items": items}, headers=api_headers)
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert (body["accepted"], body["rejected"]) == (3, 1)
+    assert [x["status"] for x in body["results"]] == [
+        "accepted",
+        "rejected",
+        "accepted",
+        "accepted",
+    ]
+    assert body["results"][1]["errors"][0]["path"] == "items[1].channel"
+    batch_id = body["batch_id"]
+    assert count(db, workspace) == 0
+
+    pending = client.get(f"/api/v1/batches/{batch_id}", headers=api_headers).json()
+    assert pending["status"] == "pending" and pending["counts"] == {"accepted": 3, "rejected": 1}
+
+    run_pending(db, kinds=[APPLY_JOB])
+    assert count(db, workspace) == 2
+    done = client.get(f"/api/v1/batches/{batch_id}", headers=api_headers).json()
+    assert done["status"] == "applied"
+    statuses = [x["status"] for x in done["results"]]
+    assert statuses == ["applied", "rejected", "applied", "duplicate"]
+    assert done["results"][0]["id"] and done["results"][0]["person_id"]
+
+    # A replay of the whole batch: everything is a duplicate, nothing is stored twice.
+    again = client.post(URL, json={"items": items}, headers=api_headers).json()
+    run_pending(db, kinds=[APPLY_JOB])
+    replay = client.get(f"/api/v1/batches/{again['batch_id']}", headers=api_headers).json()
+    assert [x["status"] for x in replay["results"]] == [
+        "duplicate",
+        "rejected",
+        "duplicate",
+        "duplicate",
+    ]
+    assert count(db, workspace) == 2
+
+
+def test_all_rejected_is_422_and_other_workspaces_batches_are_hidden(  # type: ignore[no-untyped-def]
+    client, api_headers, db, make_workspace, make_key
+):
+    r = client.post(URL, json={"items": [item(0, channel="nope")]}, headers=api_headers)
+    assert r.status_code == 422 and r.json()["batch_id"] is None
+    r = client.post(URL, json={"items": [item(0)]}, headers=api_headers)
+    batch_id = r.json()["batch_id"]
+    other = make_workspace(db)
+    headers = {"Authorization": f"Bearer {make_key(db, other.id, 'read', 'write')}"}
+    assert client.get(f"/api/v1/batches/{batch_id}", headers=headers).status_code == 404
+
+
+def test_crash_between_accept_and_apply_loses_nothing_and_doubles_nothing(  # type: ignore[no-untyped-def]
+    client, api_headers, db, workspace
+):
+    items = [item(i) for i in range(20)]
+    batch_id = client.post(URL, json={"items": items}, headers=api_headers).json()["batch_id"]
+
+    # An applier dies in the middle of its transaction: the database rolls it all back.
+    class Killed(Exception):
+        pass
+
+    with pytest.raises(Killed), db.transaction(workspace.id) as session:
+        from sada.interactions.inbox import apply_batch
+
+        batch = session.get(IngestBatch, batch_id)
+        assert batch is not None
+        apply_batch(session, batch, limits=IngestLimits())
+        session.flush()
+        raise Killed
+    assert count(db, workspace) == 0
+
+    # A worker took the job and was killed -9: its lease expires and another one runs it.
+    with db.transaction() as session:
+        session.execute(
+            update(Job)
+            .where(Job.kind == APPLY_JOB, Job.workspace_id == workspace.id)
+            .values(status="running", locked_until=utcnow() - timedelta(seconds=1))
+        )
+    run_pending(db, kinds=[APPLY_JOB])
+    with db.reader() as session:
+        statuses = session.execute(
+            select(Job.status).where(Job.kind == APPLY_JOB, Job.workspace_id == workspace.id)
+        ).scalars()
+        assert set(statuses) == {"done"}
+    assert count(db, workspace) == 20
+    # Running the applier again (a duplicate job, a second worker) changes nothing.
+    assert apply_pending(db, workspace.id, IngestLimits()) == 0
+    with db.transaction(workspace.id) as session:
+        session.execute(
+            update(IngestBatch).where(IngestBatch.id == batch_id).values(status="pending")
+        )
+    apply_pending(db, workspace.id, IngestLimits())
+    assert count(db, workspace) == 20
+
+
+def test_wait_keeps_the_synchronous_answer(client, api_headers, db, workspace):  # type: ignore[no-untyped-def]
+    r = client.post(URL, json={"items": [item(0)]}, headers={**api_headers, "Prefer": "wait"})
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "stored"
+    assert r.json()["results"][0]["id"]
+    assert count(db, workspace) == 1

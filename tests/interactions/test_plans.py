@@ -1,0 +1,88 @@
+"""The ingest path's lookups are index probes, so their cost follows the batch, not the data.
+
+Every SELECT that ingest sends to `interactions` or `identities` is captured and explained
+on the database itself (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL after
+ANALYZE, with sequential scans off as on a grown table): none may scan the table, and the
+duplicate check and identity resolution must go through the unique indexes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, text
+
+from sada.interactions.service import ingest_batch
+
+
+def _item(i: int) -> dict[str, Any]:
+    return {
+        "source": "plans",
+        "external_id": f"p{i}",
+        "occurred_at": "2026-05-01T10:00:00Z",
+        "channel": "email",
+        "type": "message",
+        "direction": "inbound",
+        "person": {"email": f"plan{i}@example.com", "external_ids": {"crm": f"c{i}"}},
+    }
+
+
+def test_duplicate_check_and_identity_lookup_use_the_unique_indexes(db, workspace):  # type: ignore[no-untyped-def]
+    with db.transaction(workspace.id) as session:
+        for start in range(0, 3000, 1000):
+            ingest_batch(session, [_item(i) for i in range(start, start + 1000)])
+    if not db.is_sqlite:
+        with db.transaction() as session:
+            session.execute(text("ANALYZE interactions"))
+            session.execute(text("ANALYZE identities"))
+
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        lowered = statement.lower()
+        if lowered.lstrip().startswith(("select", "with")) and (
+            "interactions" in lowered or "identities" in lowered
+        ):
+            captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        with db.transaction(workspace.id) as session:
+            # Half known (duplicates, known people), half new.
+            ingest_batch(session, [_item(i) for i in range(2900, 3100)])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+
+    probes = {"interactions": False, "identities": False}
+    plans: list[str] = []
+    with db.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        if not db.is_sqlite:
+            # A few thousand rows are cheaper to hash than to probe; at a million they are
+            # not. Without sequential scans the planner shows the plan it picks at scale.
+            raw.execute("SET enable_seqscan = off")
+        for statement, parameters in captured:
+            cursor = raw.cursor()
+            prefix = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN "
+            cursor.execute(prefix + statement, parameters)
+            plan = "\n".join(str(row[-1] if db.is_sqlite else row[0]) for row in cursor.fetchall())
+            cursor.close()
+            plans.append(plan)
+            for line in plan.splitlines():
+                # The only full scans allowed are of the batch's own keys.
+                if line.startswith("SCAN ") and "VIRTUAL TABLE" not in line:
+                    assert "CONSTANT ROW" in line, (statement, plan)
+            for table in probes:
+                assert f"Seq Scan on {table}" not in plan, (statement, plan)
+            if db.is_sqlite:
+                if "(workspace_id=? AND source=? AND external_id=?)" in plan:
+                    probes["interactions"] = True
+                if "(workspace_id=? AND kind=? AND namespace=? AND value=?)" in plan:
+                    probes["identities"] = True
+            else:
+                if "uq_interactions_workspace_id_source_external_id" in plan:
+                    probes["interactions"] = True
+                if "uq_identities_workspace_id_kind_namespace_value" in plan:
+                    probes["identities"] = True
+    assert probes == {"interactions": True, "identities": True}, plans
