@@ -149,8 +149,8 @@ def secrets_rotate() -> None:
     To change the secret key: set the new SADA_SECRET_KEY, list the old one in
     SADA_PREVIOUS_SECRET_KEYS, run this, then drop the old key. Plaintext secrets from before
     encryption are encrypted too."""
-    from sada.core.secretbox import SecretUnreadable
     from sada.db.registry import metadata
+    from sada.db.secretbox import SecretUnreadable
     from sada.db.secrets import plaintext_left, rotate_secrets
 
     db = _db()

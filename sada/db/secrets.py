@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData, String, cast, select, update
 
-from sada.core.secretbox import is_encrypted
 from sada.db.engine import Database
+from sada.db.secretbox import is_encrypted
 from sada.db.types import EncryptedText
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-from sada.core.secretbox import decrypt_secret, encrypt_secret
+from sada.db.secretbox import decrypt_secret, encrypt_secret
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from sada.automation import webhooks
 from sada.cases import inbound
 from sada.cli.main import app as cli_app
-from sada.core.secretbox import SecretUnreadable
 from sada.core.ssrf import HostPolicy
+from sada.db.secretbox import SecretUnreadable
 from sada.feedback import imports
 from sada.settings import DEFAULT_SECRET_KEY, get_settings
 
