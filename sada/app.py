@@ -11,9 +11,10 @@ from datetime import timedelta
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from sada import __version__
-from sada.core.errors import SadaError
+from sada.core.errors import Invalid, SadaError
 from sada.core.http import error_response
 from sada.core.ratelimit import RateLimiter
 from sada.core.validation import loc_to_path
@@ -97,6 +98,18 @@ def create_app(
     @app.exception_handler(SadaError)
     async def _sada_error(_request: Request, exc: SadaError) -> JSONResponse:
         return error_response(exc)
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # The last net under input checks: a value the database cannot hold (a NUL byte in
+        # PostgreSQL text, a number out of range) is the client's error, not the server's.
+        log.info("database refused a value: %s", type(exc.orig).__name__)
+        return error_response(
+            Invalid(
+                "a value in this request cannot be stored (a NUL "
+                "character or a number out of range)"
+            )
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
