@@ -116,6 +116,28 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
     ),
     Domain(
+        "connectors",
+        models=True,
+        routers=(
+            "sada.connectors.segment.api",
+            "sada.connectors.formbricks.api",
+            "sada.connectors.accounts_api",
+            "sada.connectors.responses_api",
+        ),
+        person_rows="sada.connectors.accounts",
+        cli="connectors",
+        cli_help="Connectors to other tools: list them (imports are under `sada import`).",
+    ),
+    Domain(
+        "privacy",
+        models=True,
+        tasks=True,
+        routers=("sada.privacy.api", "sada.privacy.web"),
+        cli="privacy",
+        cli_help="Privacy rights: export and erase a person, retention policies, consent.",
+        pages=True,
+    ),
+    Domain(
         "health",
         models=True,
         tasks=True,
@@ -126,7 +148,6 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
         person_panel="sada.health.web:person_panel",
     ),
-    Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.
     Domain("web", models=True, routers=("sada.web.api_docs", "sada.web.home", "sada.web.pages")),

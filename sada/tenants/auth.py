@@ -40,6 +40,7 @@ PUBLIC_ROUTES: frozenset[str] = frozenset(
         "/api/docs-assets/{name}",
         "/api/v1/connectors/formbricks/{key}",
         "/api/v1/connectors/typeform/{key}",
+        "/api/v1/connectors/chatwoot/{key}",
         "/api/v1/inbound/email/{mailbox_id}",
     }
 )
