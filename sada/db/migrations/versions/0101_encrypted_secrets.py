@@ -1,9 +1,9 @@
-"""trust: secrets encrypted at rest need room (webhook, mailbox, survey-source secrets, IMAP
-passwords become text; existing plaintext values are read as they are and sealed by
-`sada secrets rotate` or their next write)
+"""trust: secrets encrypted at rest need room (webhook and mailbox secrets, IMAP passwords
+become text; existing plaintext values are read as they are and sealed by
+`sada secrets rotate` or their next write). Survey-source secrets: 0102.
 
 Revision ID: 0101_encrypted_secrets
-Revises: 0100_api_key_origins, 0003_feedback, 0005_cases, 0010_origin
+Revises: 0013_rule_history (after 0005_cases, which made these tables)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0101_encrypted_secrets"
-down_revision = ("0100_api_key_origins", "0003_feedback", "0005_cases", "0010_origin")
+down_revision = "0013_rule_history"
 branch_labels = None
 depends_on = None
 
@@ -21,7 +21,6 @@ COLUMNS = [
     ("webhook_endpoints", "previous_secret", 200, True),
     ("mailboxes", "secret", 200, False),
     ("mailboxes", "imap_password", 500, True),
-    ("survey_sources", "secret", 300, False),
 ]
 
 
