@@ -150,6 +150,12 @@ def create_app(
             )
         )
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(_request: Request, _exc: OverflowError) -> JSONResponse:
+        # A date or number from the request beyond what Python or the database can hold
+        # (year 1 minus a day, an id past 64 bits): the client's error, not the server's.
+        return error_response(Invalid("a date or number in this request is out of range"))
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
