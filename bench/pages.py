@@ -70,6 +70,14 @@ PAGES = [
     ("touchpoints", "/settings/touchpoints"),
     ("audit", "/settings/audit"),
     ("account", "/account"),
+    ("inbox", "/inbox"),
+    ("inbox all fa", "/inbox?status=all&lang=fa"),
+    ("inbox sla sort", "/inbox?sort=sla_due&status=all"),
+    ("conversation", "/inbox/{conversation}"),
+    ("conversation ar", "/inbox/{conversation}?lang=ar"),
+    ("cases", "/cases"),
+    ("cases loop closed", "/cases?loop=closed&lang=zh"),
+    ("case", "/cases/{case}"),
 ]
 
 ASPECTS = ["delivery", "product_quality", "staff", "app_website", "billing", "price"]
@@ -213,6 +221,18 @@ def main() -> int:
         "today": today.isoformat(),
         "from90": (today - timedelta(days=89)).isoformat(),
     }
+    from sada.cases.models import Case, Conversation
+
+    with db.reader(workspace_id) as session:
+        # The conversation whose person has the longest history (the fullest context panel).
+        conversation_id = session.execute(
+            select(Conversation.id)
+            .where(Conversation.person_id.is_not(None))
+            .order_by(Conversation.last_message_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        case_id = session.execute(select(func.max(Case.id))).scalar_one_or_none()
+    fill.update(conversation=conversation_id, case=case_id)
     seeded = time.monotonic() - started
     print(
         f"database: {db.dialect}; {info['people']:,} people, {info['interactions']:,} interactions, "

@@ -12,6 +12,10 @@ Each registry derives what it needs from this list:
 - interaction views: `interaction_views` = "module:function(session, ids) -> {id: {field: ...}}"
   adds the domain's fields to interactions in API answers (text adds `analysis`), so the
   interactions domain never imports the domains above it;
+- reply paths: `reply_paths` = "module:function(session, conversation_id, channel) -> bool":
+  whether the domain delivers an agent's reply in that conversation (selfservice: its web
+  chat; automation: an outbound webhook subscribed to `conversation.replied`), so the inbox
+  refuses a reply nobody would deliver instead of storing it silently;
 - person rows: `person_rows` = a module with `move_person_rows(session, from_id, to_id) -> ids`
   and `restore_person_rows(session, ids, holders, to_id)`: the rows a person merge moves and an
   unmerge moves back (the people domain calls them without importing the domains above it);
@@ -38,6 +42,7 @@ class Domain:
     pages: bool = False
     interaction_views: str | None = None  # "module:function"
     person_rows: str | None = None  # a module (see above)
+    reply_paths: str | None = None  # "module:function" (see above)
     person_panel: str | None = None  # "module:function" (see above)
 
 
@@ -76,12 +81,13 @@ DOMAINS: tuple[Domain, ...] = (
         cli="automation",
         cli_help="Rules, alerts, SLA checks, webhooks and inbound mail.",
         pages=True,
+        reply_paths="sada.automation.webhooks:delivers_replies",
     ),
     Domain(
         "feedback",
         models=True,
         tasks=True,
-        routers=("sada.feedback.api", "sada.feedback.web"),
+        routers=("sada.feedback.api", "sada.feedback.web", "sada.feedback.web_csat"),
         cli="surveys",
         cli_help="Surveys: list, send, reminders; also adds `sada import qualtrics|surveymonkey`.",
         demo="sada.demo.seed:demo_surveys",
@@ -92,6 +98,7 @@ DOMAINS: tuple[Domain, ...] = (
         routers=("sada.cases.api", "sada.cases.web"),
         demo="sada.demo.seed:demo_cases",
         pages=True,
+        person_panel="sada.cases.web:person_panel",
     ),
     Domain(
         "journeys",
@@ -114,6 +121,7 @@ DOMAINS: tuple[Domain, ...] = (
         cli_help="Knowledge base and assistant: import, export, ask, reindex.",
         demo="sada.selfservice.demo:demo_help_centre",
         pages=True,
+        reply_paths="sada.selfservice.chat:delivers_replies",
     ),
     Domain(
         "connectors",
@@ -197,6 +205,10 @@ def person_panel_functions() -> list[str]:
 def person_row_modules() -> list[tuple[str, str]]:
     """(domain, module) of every domain whose rows follow a person through merges."""
     return [(d.name, d.person_rows) for d in DOMAINS if d.person_rows]
+
+
+def reply_path_functions() -> list[str]:
+    return [d.reply_paths for d in DOMAINS if d.reply_paths]
 
 
 def page_domains() -> frozenset[str]:

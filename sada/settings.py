@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     smtp_tls_verify: bool = True
     smtp_tls_ca_file: str | None = None
     mail_from: str = "Sada <sada@localhost>"
+    # Inbox: also email colleagues mentioned with @ in an internal note (in-app always).
+    mention_emails: bool = False
 
     # Surveys: do not invite the same person more than once in this many days (across all
     # surveys; a workspace may override it with settings["survey_contact_days"]).

@@ -28,6 +28,12 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
             {
                 "type": "create_case",
                 "title": "Follow up with {person.name}: rated {interaction.rating} ({interaction.rating_scale})",
+                "title_key": "rating_follow_up",
+                "title_params": {
+                    "name": "{person.name}",
+                    "rating": "{interaction.rating}",
+                    "scale": "{interaction.rating_scale}",
+                },
                 "description": "{interaction.text}",
                 "due_hours": 48,
                 "priority": "high",

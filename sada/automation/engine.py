@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from sada.automation import rules as R
 from sada.automation.models import Rule, RuleFiring
+from sada.cases.models import Case, Conversation, TeamMember
 from sada.core.errors import Invalid
 from sada.db.dialect import insert_ignoring_conflicts
 from sada.db.engine import Database
@@ -24,6 +25,7 @@ from sada.db.types import utcnow
 from sada.events import publish
 from sada.jobs.models import Job
 from sada.jobs.service import advance_cursor, enqueue, read_cursor
+from sada.tenants.models import Membership
 
 log = logging.getLogger(__name__)
 
@@ -234,19 +236,56 @@ def check_sla(db: Database, workspace_id: int, now: datetime | None = None) -> l
                 "policy_id": hit.policy_id,
             }
             publish(session, "sla.breached" if hit.kind == "breach" else "sla.warning", data)
-            if hit.assignee_id is not None:
+            users = sla_recipients(session, hit)
+            if users:
                 what = "breached" if hit.kind == "breach" else "about to breach"
+                kind, _, ident = hit.subject.partition(":")
                 notify_in_app(
                     session,
-                    [hit.assignee_id],
+                    users,
                     f"SLA {what}: {hit.metric.replace('_', ' ')} for {hit.subject}",
                     f"Due {hit.due_at.isoformat()}",
+                    link=f"/inbox/{ident}" if kind == "conversation" else f"/cases/{ident}",
                 )
     return hits
 
 
 def tick_cursor_key(workspace_id: int) -> str:
     return f"{TICK_JOB}:{workspace_id}"
+
+
+def sla_recipients(session: Session, hit: Any) -> list[int]:
+    """Who hears of an SLA warning or breach: agent, then team, then managers.
+
+    A warning goes to the assignee, or (unassigned) to the team's members, or (no team) to
+    the managers. A breach also goes up to the managers. Where a workspace has no manager,
+    its admins, then its owners, stand in: an unassigned breach always reaches someone.
+    """
+    users: set[int] = set()
+    if hit.assignee_id is not None:
+        users.add(int(hit.assignee_id))
+    else:
+        row = (
+            session.get(Case, hit.case_id)
+            if hit.case_id is not None
+            else session.get(Conversation, hit.conversation_id)
+        )
+        team_id = getattr(row, "team_id", None)
+        if team_id is not None:
+            users |= set(
+                session.execute(
+                    select(TeamMember.user_id).where(TeamMember.team_id == team_id)
+                ).scalars()
+            )
+    if hit.kind == "breach" or not users:
+        for role in ("manager", "admin", "owner"):
+            found = set(
+                session.execute(select(Membership.user_id).where(Membership.role == role)).scalars()
+            )
+            if found:
+                users |= found
+                break
+    return sorted(users)
 
 
 def ensure_tick(session: Session, at: datetime | None = None) -> None:

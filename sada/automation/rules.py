@@ -515,6 +515,14 @@ def _run_action(
             tags=action.get("tags") or [],
             interaction_ids=interaction_ids,
             channel=(ctx.interaction or {}).get("channel"),
+            # A title template the pages render in each reader's language (`title` stays
+            # the English text for the API): {"title_key": ..., "title_params": {...}}.
+            title_key=action.get("title_key"),
+            title_params={
+                str(k): render(str(v), ctx, rule)
+                for k, v in (action.get("title_params") or {}).items()
+            }
+            or None,
             source="rule",
             dedupe_key=f"rule:{firing_key}",
             origin=origin,

@@ -191,3 +191,51 @@ def on_send_reply(db: Database, workspace_id: int | None, payload: dict[str, Any
     assert workspace_id is not None
     with db.transaction(workspace_id) as session:
         send_reply(session, int(payload["item_id"]), _settings())
+
+
+@handler("inbox.wake_snoozed")
+def on_wake_snoozed(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """A snoozed conversation's time came: back to the open queue."""
+    from sada.cases.conversations import wake_snoozed
+
+    assert workspace_id is not None
+    with db.transaction(workspace_id) as session:
+        wake_snoozed(session, int(payload["conversation_id"]), str(payload["until"]))
+
+
+@handler("inbox.mention", on=("note.mentioned",))
+def on_mention(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """Colleagues mentioned in a note: an in-app notification each, and an email when
+    `SADA_MENTION_EMAILS` is on (idempotent: one notification per note and colleague)."""
+    from sqlalchemy import select
+
+    from sada.automation.models import Notification
+    from sada.cases.models import InternalNote
+    from sada.tenants.models import User
+
+    assert workspace_id is not None
+    note_id = int(payload["note_id"])
+    conversation_id, case_id = payload.get("conversation_id"), payload.get("case_id")
+    page = f"/inbox/{conversation_id}" if conversation_id else f"/cases/{case_id}"
+    link = f"{page}#note-{note_id}"
+    author = str(payload.get("author_label") or "")
+    with db.transaction(workspace_id) as session:
+        note = session.get(InternalNote, note_id)
+        if note is None:
+            return
+        done = set(
+            session.execute(select(Notification.user_id).where(Notification.link == link)).scalars()
+        )
+        wanted = [int(u) for u in payload.get("user_ids", []) if int(u) not in done]
+        if not wanted:
+            return
+        notify.notify_in_app(session, wanted, f"@{author}", note.body[:1000], link=link)
+        if _settings().mention_emails:
+            emails = session.execute(select(User.email).where(User.id.in_(wanted))).scalars()
+            notify.queue_email(
+                session,
+                list(emails),
+                f"{author} mentioned you in a note",
+                f"{note.body[:2000]}\n\n{_settings().base_url.rstrip('/')}{link}",
+                dedupe_key=f"mention:{note_id}",
+            )

@@ -232,6 +232,14 @@ def _redacted(value: Any) -> Any:
     return value
 
 
+def delivers_replies(session: Session, conversation_id: int, channel: str) -> bool:
+    """The inbox asks whether an agent's reply reaches the customer: yes when an enabled
+    endpoint (a channel connector) subscribes to `conversation.replied`."""
+    return any(
+        e.enabled and _subscribed(e, "conversation.replied") for e in list_endpoints(session)
+    )
+
+
 def emit_event(
     session: Session,
     event_type: str,

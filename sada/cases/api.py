@@ -156,29 +156,46 @@ def link_case(
 @router.get("/conversations")
 def list_conversations(
     request: Request,
+    view: str = Query("all", description="mine | unassigned | team | all | mentions"),
     status: list[str] | None = Query(None),
+    channel: str | None = None,
+    language: str | None = None,
+    audience: str | None = None,
+    priority: str | None = None,
+    tag: str | None = None,
+    sla: str | None = Query(None, description="due_soon | breached"),
+    sort: str = Query("last_activity", description="last_activity | sla_due"),
+    user_id: int | None = Query(None, description="whose mine/team/mentions view"),
     assignee_id: int | None = None,
     team_id: int | None = None,
     unassigned: bool = False,
     person_id: int | None = None,
-    tag: str | None = None,
+    counts: bool = Query(False, description="add the number of conversations per view"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
     key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> dict[str, Any]:
+    """The inbox as the page shows it: the same views, filters and sort orders."""
+    f = conversations.InboxFilter(
+        view="unassigned" if unassigned and view == "all" else view,
+        status=list(status or []),
+        channel=channel,
+        language=language,
+        audience=audience,
+        priority=priority,
+        tag=tag,
+        sla=sla,
+        sort=sort,
+        assignee_id=assignee_id,
+        team_id=team_id,
+        person_id=person_id,
+    )
     with request.app.state.services.db.reader(key.workspace_id) as session:
-        items = conversations.list_conversations(
-            session,
-            status=status,
-            assignee_id=assignee_id,
-            team_id=team_id,
-            unassigned=unassigned,
-            person_id=person_id,
-            tag=tag,
-            limit=limit,
-            offset=offset,
-        )
-        return {"items": [i.model_dump(mode="json") for i in items]}
+        items = conversations.inbox(session, f, user_id=user_id, limit=limit, offset=offset)
+        out: dict[str, Any] = {"items": [i.model_dump(mode="json") for i in items]}
+        if counts:
+            out["counts"] = conversations.view_counts(session, f, user_id=user_id)
+        return out
 
 
 @router.get("/conversations/{conversation_id}")

@@ -8,12 +8,16 @@ a reply lands in the thread it answers even from another address or client.
 
 from __future__ import annotations
 
+import importlib
 import uuid
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.utils import make_msgid
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, type_coerce
+from sqlalchemy import case as when
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from sada.cases import assignment, sla
@@ -24,16 +28,21 @@ from sada.cases.models import (
     CaseEvent,
     Conversation,
     ConversationItem,
+    NoteMention,
+    TeamMember,
 )
 from sada.cases.schemas import ConversationOut
-from sada.core.errors import Invalid, NotFound
+from sada.core.errors import Conflict, Invalid, NotFound
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.domains import reply_path_functions
 from sada.events import publish
 from sada.interactions.models import Interaction
 from sada.jobs.service import enqueue
+from sada.people.models import Person
 
 SEND_REPLY_JOB = "inbox.send_reply"
+WAKE_JOB = "inbox.wake_snoozed"
 NOT_CONVERSATIONAL = frozenset(
     {"survey_response", "page_view", "purchase", "order", "signup", "event", "note", "visit"}
 )
@@ -63,6 +72,7 @@ def conversation_out(conv: Conversation) -> ConversationOut:
         first_response_due_at=conv.first_response_due_at,
         resolution_due_at=conv.resolution_due_at,
         paused=conv.paused_at is not None,
+        snoozed_until=conv.snoozed_until,
     )
 
 
@@ -287,6 +297,7 @@ def do_set_status(session: Session, conv: Conversation, status: str, *, label: s
         conv.reopen_count += 1
         conv.solved_at = None
         conv.closed_at = None
+    conv.snoozed_until = None
     conv.status = status
     conv.updated_at = now
     _log(session, conv, "status", label, **{"from": previous, "to": status})
@@ -307,6 +318,8 @@ def do_update(
     previous_status = conv.status
     if changes.get("status"):
         changed |= do_set_status(session, conv, changes["status"], label=label)
+    if changes.get("snooze_until") is not None:
+        changed |= do_snooze(session, conv, changes["snooze_until"], label=label)
     if changes.get("priority") and changes["priority"] != conv.priority:
         if changes["priority"] not in PRIORITIES:
             raise Invalid(f"priority must be one of {', '.join(PRIORITIES)}")
@@ -329,6 +342,50 @@ def do_update(
         for event in ["conversation.changed", *status_events(previous_status, conv.status)]:
             publish(session, event, payload, depth=depth, chain=chain)
     return conv
+
+
+def do_snooze(session: Session, conv: Conversation, until: datetime, *, label: str = "api") -> bool:
+    """Pending until `until`; a job puts it back in the open queue then (or the customer does)."""
+    now = utcnow()
+    if until.tzinfo is None:
+        raise Invalid("give the snooze time with its time zone")
+    until = until.astimezone(UTC)
+    if until <= now:
+        raise Invalid("the snooze time must be in the future")
+    if until > now + timedelta(days=366):
+        raise Invalid("snooze for a year at most")
+    if conv.status in ("solved", "closed"):
+        raise Invalid("only an open or pending conversation can be snoozed")
+    if conv.status != "pending":
+        do_set_status(session, conv, "pending", label=label)
+    conv.snoozed_until = until
+    conv.updated_at = now
+    _log(session, conv, "snoozed", label, until=until.isoformat())
+    session.flush()
+    enqueue(
+        session,
+        WAKE_JOB,
+        {"conversation_id": conv.id, "until": until.isoformat()},
+        workspace_id=bound_workspace(session),
+        run_at=until,
+        dedupe_key=f"{WAKE_JOB}:{bound_workspace(session)}:{conv.id}:{until.isoformat()}",
+    )
+    return True
+
+
+def wake_snoozed(session: Session, conversation_id: int, until: str) -> bool:
+    """The snooze time came: back to open (unless someone moved it meanwhile)."""
+    conv = session.execute(
+        select(Conversation).where(Conversation.id == conversation_id)
+    ).scalar_one_or_none()
+    if conv is None or conv.snoozed_until is None or conv.status != "pending":
+        return False
+    if conv.snoozed_until.isoformat() != until:
+        return False
+    do_set_status(session, conv, "open", label="snooze")
+    session.flush()
+    publish(session, "conversation.changed", _payload(conv))
+    return True
 
 
 def status_events(previous: str, status: str) -> list[str]:
@@ -417,6 +474,13 @@ def do_reply(
     ref = _person_ref(session, conv.person_id)
     if ref is None:
         raise Invalid("this conversation has no known person to reply to")
+    if conv.channel == "email" and not ref.get("email"):
+        raise Conflict("this customer has no email address: the reply cannot be sent")
+    if not can_reply(session, conv):
+        raise Conflict(
+            f"replies in the {conv.channel} channel cannot be sent from Sada: no connector "
+            "delivers them (connect the channel, or answer the customer there)"
+        )
     now = utcnow()
     message_id = make_msgid(domain="sada.local") if conv.channel == "email" else None
     last_inbound = session.execute(
@@ -475,6 +539,7 @@ def do_reply(
         select(Case).where(Case.conversation_id == conv.id, Case.contacted_at.is_(None))
     ).scalars():
         case.contacted_at = now
+        case.contact_channel = conv.channel
     previous_status = conv.status
     if status and do_set_status(session, conv, status, label=label):
         session.flush()
@@ -491,6 +556,20 @@ def do_reply(
         dedupe_key=f"reply:{bound_workspace(session)}:{row.id}",
     )
     return row
+
+
+def can_reply(session: Session, conv: Conversation) -> bool:
+    """Whether a reply in this conversation reaches the customer: email over SMTP, or a
+    domain that delivers it (the web chat, a connector's webhook; `reply_paths` in the
+    manifest)."""
+    if conv.channel == "email":
+        return True
+    for target in reply_path_functions():
+        module_name, _, function = target.partition(":")
+        check = getattr(importlib.import_module(module_name), function)
+        if check(session, conv.id, conv.channel):
+            return True
+    return False
 
 
 def send_reply(session: Session, item_id: int, settings: Any) -> str:
@@ -536,7 +615,8 @@ def send_reply(session: Session, item_id: int, settings: Any) -> str:
             message_id=row.message_id,
         )
         row.delivery_status = "sent"
-        return "sent"
+    else:
+        row.delivery_status = "handed_off"
     publish(
         session,
         "conversation.replied",
@@ -548,11 +628,140 @@ def send_reply(session: Session, item_id: int, settings: Any) -> str:
             "person": ref,
         },
     )
-    row.delivery_status = "handed_off"
-    return "handed_off"
+    return row.delivery_status
 
 
 # ---------------------------------------------------------------- reads
+
+
+VIEWS = ("mine", "unassigned", "team", "all", "mentions")
+SORTS = ("last_activity", "sla_due")
+SLA_STATES = ("due_soon", "breached")
+DUE_SOON = timedelta(hours=1)
+
+
+@dataclass
+class InboxFilter:
+    """What the inbox page and `GET /api/v1/conversations` share: a view and filters."""
+
+    view: str = "all"
+    status: list[str] = field(default_factory=list)
+    channel: str | None = None
+    language: str | None = None
+    audience: str | None = None
+    priority: str | None = None
+    tag: str | None = None
+    sla: str | None = None
+    sort: str = "last_activity"
+    assignee_id: int | None = None
+    team_id: int | None = None
+    person_id: int | None = None
+
+    def check(self) -> InboxFilter:
+        if self.view not in VIEWS:
+            raise Invalid(f"view must be one of {', '.join(VIEWS)}")
+        bad = [s for s in self.status if s not in CONVERSATION_STATUSES]
+        if bad:
+            raise Invalid(f"status must be among {', '.join(CONVERSATION_STATUSES)}")
+        if self.priority and self.priority not in PRIORITIES:
+            raise Invalid(f"priority must be one of {', '.join(PRIORITIES)}")
+        if self.sla and self.sla not in SLA_STATES:
+            raise Invalid(f"sla must be one of {', '.join(SLA_STATES)}")
+        if self.sort not in SORTS:
+            raise Invalid(f"sort must be one of {', '.join(SORTS)}")
+        return self
+
+
+def _next_due() -> Any:
+    """The SLA target that runs now: first response until answered, then resolution."""
+    return when(
+        (Conversation.first_response_at.is_(None), Conversation.first_response_due_at),
+        else_=Conversation.resolution_due_at,
+    )
+
+
+def _has_tag(session: Session, tag: str) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return type_coerce(Conversation.tags, JSONB).contains([tag])
+    each = func.json_each(Conversation.tags).table_valued("value")
+    return exists(select(1).select_from(each).where(each.c.value == tag))
+
+
+def _filtered(session: Session, f: InboxFilter, user_id: int | None, view: str) -> Select[Any]:
+    query = select(Conversation)
+    if f.status:
+        query = query.where(Conversation.status.in_(f.status))
+    for column, value in (
+        (Conversation.channel, f.channel),
+        (Conversation.language, f.language),
+        (Conversation.priority, f.priority),
+        (Conversation.assignee_id, f.assignee_id),
+        (Conversation.team_id, f.team_id),
+        (Conversation.person_id, f.person_id),
+    ):
+        if value is not None and value != "":
+            query = query.where(column == value)
+    if f.audience:
+        query = query.where(
+            Conversation.person_id.in_(select(Person.id).where(Person.audience == f.audience))
+        )
+    if f.tag:
+        query = query.where(_has_tag(session, f.tag))
+    if f.sla:
+        now = utcnow()
+        due = _next_due()
+        running = and_(Conversation.solved_at.is_(None), Conversation.paused_at.is_(None))
+        if f.sla == "breached":
+            query = query.where(running, due < now)
+        else:
+            query = query.where(running, due >= now, due < now + DUE_SOON)
+    if view == "mine":
+        query = query.where(Conversation.assignee_id == (user_id or -1))
+    elif view == "unassigned":
+        query = query.where(Conversation.assignee_id.is_(None))
+    elif view == "team":
+        teams = select(TeamMember.team_id).where(TeamMember.user_id == (user_id or -1))
+        query = query.where(Conversation.team_id.in_(teams))
+    elif view == "mentions":
+        mentioned = select(NoteMention.conversation_id).where(
+            NoteMention.user_id == (user_id or -1), NoteMention.conversation_id.is_not(None)
+        )
+        query = query.where(Conversation.id.in_(mentioned))
+    return query
+
+
+def inbox(
+    session: Session,
+    f: InboxFilter,
+    *,
+    user_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[ConversationOut]:
+    """Conversations of a view, filtered and sorted (SLA due first, or latest activity)."""
+    query = _filtered(session, f.check(), user_id, f.view)
+    if f.sort == "sla_due":
+        due = _next_due()
+        query = query.order_by(due.is_(None), due, Conversation.id)
+    else:
+        query = query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+    rows = session.execute(query.limit(limit).offset(offset)).scalars()
+    return [conversation_out(r) for r in rows]
+
+
+def view_counts(session: Session, f: InboxFilter, *, user_id: int | None) -> dict[str, int]:
+    """How many conversations each view holds under the same filters."""
+    f.check()
+    out: dict[str, int] = {}
+    for view in VIEWS:
+        if view in ("mine", "team", "mentions") and user_id is None:
+            out[view] = 0
+            continue
+        inner = _filtered(session, f, user_id, view).with_only_columns(Conversation.id)
+        out[view] = int(
+            session.execute(select(func.count()).select_from(inner.subquery())).scalar_one()
+        )
+    return out
 
 
 def list_conversations(
@@ -567,27 +776,15 @@ def list_conversations(
     limit: int = 50,
     offset: int = 0,
 ) -> list[ConversationOut]:
-    query = select(Conversation)
-    if status:
-        query = query.where(Conversation.status.in_(status))
-    if assignee_id is not None:
-        query = query.where(Conversation.assignee_id == assignee_id)
-    if team_id is not None:
-        query = query.where(Conversation.team_id == team_id)
-    if unassigned:
-        query = query.where(Conversation.assignee_id.is_(None))
-    if person_id is not None:
-        query = query.where(Conversation.person_id == person_id)
-    rows = list(
-        session.execute(
-            query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
-            .limit(limit if not tag else 2000)
-            .offset(offset)
-        ).scalars()
+    f = InboxFilter(
+        view="unassigned" if unassigned else "all",
+        status=list(status or []),
+        assignee_id=assignee_id,
+        team_id=team_id,
+        person_id=person_id,
+        tag=tag,
     )
-    if tag:
-        rows = [r for r in rows if tag in (r.tags or [])][:limit]
-    return [conversation_out(r) for r in rows]
+    return inbox(session, f, limit=limit, offset=offset)
 
 
 def messages_of(session: Session, conversation_id: int) -> list[dict[str, Any]]:

@@ -151,6 +151,8 @@ def seed_demo_cases(ctx: DemoContext) -> dict[str, int]:
             case = do_create_case(
                 session,
                 title=f"{topic.replace('_', ' ').title()} complaint",
+                title_key="complaint",
+                title_params={"topic": topic},
                 person_id=person_id,
                 priority=rng.choice(["normal", "normal", "high", "urgent", "low"]),
                 team_id=team_ids.get(lang),

@@ -96,6 +96,8 @@ class Conversation(Base, WorkspaceOwned, Timestamped):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     paused_minutes: Mapped[float] = mapped_column(nullable=False, default=0.0)
+    # Snoozed: pending until this time, then back in the open queue (the inbox shows it open).
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
@@ -146,6 +148,30 @@ class InternalNote(Base, WorkspaceOwned, Timestamped):
     body: Mapped[str] = mapped_column(Text, nullable=False)
 
 
+class NoteMention(Base, WorkspaceOwned, Timestamped):
+    """A colleague named with @ in an internal note: their mentions view lists it."""
+
+    __tablename__ = "note_mentions"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "note_id", "user_id"),
+        Index("ix_note_mentions_user", "workspace_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    note_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("internal_notes.id", ondelete="CASCADE"), nullable=False
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=True
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("cases.id", ondelete="CASCADE"), nullable=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+
+
 class Case(Base, WorkspaceOwned, Timestamped):
     """A follow-up owned by someone, due at a time, closed when the loop is closed."""
 
@@ -159,6 +185,10 @@ class Case(Base, WorkspaceOwned, Timestamped):
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(500), nullable=False)
+    # A title made from a template (rules, demo): the key and its values, rendered in the
+    # viewer's language; `title` keeps the English text for the API and exports.
+    title_key: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    title_params: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
     priority: Mapped[str] = mapped_column(String(16), nullable=False, default="normal")
@@ -183,6 +213,7 @@ class Case(Base, WorkspaceOwned, Timestamped):
     root_cause: Mapped[str | None] = mapped_column(String(100), nullable=True)
     resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
     contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    contact_channel: Mapped[str | None] = mapped_column(String(50), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -45,11 +45,15 @@ class CaseUpdate(BaseModel):
     resolution: str | None = Field(default=None, max_length=20_000)
     tags: list[str] | None = Field(default=None, max_length=50)
     contacted: bool | None = None
+    contact_channel: str | None = Field(default=None, max_length=50)
 
 
 class CaseOut(BaseModel):
     id: int
     title: str
+    title_key: str | None = None
+    title_params: dict[str, Any] | None = None
+    contact_channel: str | None = None
     description: str
     status: str
     priority: str
@@ -119,6 +123,7 @@ class ConversationOut(BaseModel):
     first_response_due_at: datetime | None
     resolution_due_at: datetime | None
     paused: bool
+    snoozed_until: datetime | None = None
 
 
 class ConversationUpdate(BaseModel):
@@ -128,6 +133,7 @@ class ConversationUpdate(BaseModel):
     priority: Priority | None = None
     tags: list[str] | None = Field(default=None, max_length=50)
     add_tags: list[str] | None = Field(default=None, max_length=50)
+    snooze_until: AwareDatetime | None = None
 
 
 class AssignIn(BaseModel):

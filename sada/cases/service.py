@@ -12,11 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sada.cases import assignment, sla
-from sada.cases.models import CASE_STATUSES, PRIORITIES, Case, CaseEvent, CaseLink, InternalNote
+from sada.cases.models import (
+    CASE_STATUSES,
+    PRIORITIES,
+    Case,
+    CaseEvent,
+    CaseLink,
+    InternalNote,
+    NoteMention,
+)
 from sada.cases.schemas import CaseOut, NoteOut
 from sada.core.errors import Invalid, NotFound
 from sada.db.dialect import insert_ignoring_conflicts
@@ -69,6 +77,9 @@ def case_out(session: Session, case: Case, links: list[int] | None = None) -> Ca
     return CaseOut(
         id=case.id,
         title=case.title,
+        title_key=case.title_key,
+        title_params=case.title_params,
+        contact_channel=case.contact_channel,
         description=case.description,
         status=case.status,
         priority=case.priority,
@@ -149,6 +160,8 @@ def do_create_case(
     tags: list[str] | None = None,
     interaction_ids: list[int] | None = None,
     channel: str | None = None,
+    title_key: str | None = None,
+    title_params: dict[str, Any] | None = None,
     source: str = "manual",
     dedupe_key: str | None = None,
     origin: Origin | None = None,
@@ -192,6 +205,8 @@ def do_create_case(
     case = Case(
         workspace_id=bound_workspace(session),
         title=title.strip()[:500],
+        title_key=title_key,
+        title_params=title_params,
         description=description,
         status="open",
         priority=priority,
@@ -262,6 +277,9 @@ def do_update_case(
     if changes.get("contacted") and case.contacted_at is None:
         case.contacted_at = now
         changed["contacted_at"] = now.isoformat()
+        if changes.get("contact_channel"):
+            case.contact_channel = str(changes["contact_channel"])[:50]
+            changed["contact_channel"] = case.contact_channel
     status = changes.get("status")
     if status is not None and status != case.status:
         if status not in CASE_STATUSES:
@@ -322,7 +340,86 @@ def do_add_note(
     )
     session.add(note)
     session.flush()
+    mentioned = [uid for uid in find_mentions(session, body) if uid != author_id]
+    for uid in mentioned:
+        session.add(
+            NoteMention(
+                workspace_id=bound_workspace(session),
+                note_id=note.id,
+                conversation_id=conversation_id,
+                case_id=case_id,
+                user_id=uid,
+            )
+        )
+    if mentioned:
+        session.flush()
+        publish(
+            session,
+            "note.mentioned",
+            {
+                "note_id": note.id,
+                "conversation_id": conversation_id,
+                "case_id": case_id,
+                "user_ids": mentioned,
+                "author_id": author_id,
+                "author_label": author_label,
+            },
+        )
     return note
+
+
+def find_mentions(session: Session, body: str) -> list[int]:
+    """Members named with @ in a note: `@name` (spaces allowed), `@email` or `@email-local-part`.
+
+    Longer names win (`@Sara Ahmadi` is Sara Ahmadi, not Sara), and a mention ends at a
+    letter boundary, so `@Ali` does not match `@Alireza`.
+    """
+    if "@" not in body:
+        return []
+    from sada.tenants.models import Membership, User
+
+    members = session.execute(
+        select(User.id, User.name, User.email).join(Membership, Membership.user_id == User.id)
+    ).all()
+    folded = body.casefold()
+    found: list[int] = []
+    for uid, name, email in members:
+        keys = {email.casefold(), email.split("@", 1)[0].casefold()}
+        if name and name.strip():
+            keys.add(name.strip().casefold())
+        for key in sorted(keys, key=len, reverse=True):
+            start = folded.find("@" + key)
+            while start != -1:
+                end = start + 1 + len(key)
+                if end >= len(folded) or not (folded[end].isalnum() or folded[end] in "._-@"):
+                    found.append(uid)
+                    break
+                start = folded.find("@" + key, end)
+            if uid in found:
+                break
+    return sorted(set(found))
+
+
+def mentions_of(session: Session, user_id: int, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The notes that mention a user, newest first, with where they were written."""
+    rows = session.execute(
+        select(NoteMention, InternalNote)
+        .join(InternalNote, InternalNote.id == NoteMention.note_id)
+        .where(NoteMention.user_id == user_id)
+        .order_by(NoteMention.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "note_id": note.id,
+            "conversation_id": mention.conversation_id,
+            "case_id": mention.case_id,
+            "author_label": note.author_label,
+            "body": note.body,
+            "created_at": note.created_at,
+        }
+        for mention, note in rows
+    ]
 
 
 def notes_of(
@@ -362,6 +459,10 @@ def list_cases(
     owner_id: int | None = None,
     person_id: int | None = None,
     overdue: bool | None = None,
+    unowned: bool = False,
+    priority: str | None = None,
+    root_cause: str | None = None,
+    loop_closed: bool | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[CaseOut]:
@@ -370,6 +471,16 @@ def list_cases(
         query = query.where(Case.status.in_(status))
     if owner_id is not None:
         query = query.where(Case.owner_id == owner_id)
+    if unowned:
+        query = query.where(Case.owner_id.is_(None))
+    if priority:
+        query = query.where(Case.priority == priority)
+    if root_cause:
+        query = query.where(Case.root_cause == root_cause)
+    if loop_closed is True:
+        query = query.where(Case.contacted_at.is_not(None), Case.resolved_at.is_not(None))
+    elif loop_closed is False:
+        query = query.where(or_(Case.contacted_at.is_(None), Case.resolved_at.is_(None)))
     if person_id is not None:
         query = query.where(Case.person_id == person_id)
     if overdue:

@@ -35,10 +35,10 @@ RAW_PII_ROLES: dict[Surface, frozenset[str]] = {
     Surface.EXPORT: frozenset({"owner", "admin"}),
 }
 
-# API key scopes that read personal data raw. `read` stays here until the finer scopes
-# (read people/PII, read analytics) of the key-kinds work replace it; an analytics-only key
-# then gets redacted text.
-RAW_PII_SCOPES = frozenset({"admin", "read", "pii", "people:read", "read:pii"})
+# API key scopes that read personal data raw: `read:people` and the original bundles that
+# grant it (`read`, `write`, `admin`; see `sada.tenants.models.LEGACY_SCOPES`). An
+# analytics-only key (`read:analytics`) gets redacted texts; an ingest key reads nothing.
+RAW_PII_SCOPES = frozenset({"read:people", "read", "write", "admin"})
 
 
 def sees_raw_pii(

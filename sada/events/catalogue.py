@@ -73,6 +73,11 @@ EVENTS: tuple[Event, ...] = (
     Event("case.resolved", "a case was resolved", _CASE),
     Event("case.closed", "a case was closed", _CASE),
     Event("case.reopened", "a resolved or closed case was reopened", _CASE),
+    Event(
+        "note.mentioned",
+        "an internal note on a conversation or a case mentioned colleagues with @",
+        {"note_id": "the note", "conversation_id": "its conversation (or null)", "case_id": "its case (or null)", "user_ids": "the colleagues mentioned", "author_id": "who wrote it (or null)", "author_label": "their name"},
+    ),
     Event("sla.warning", "an SLA target is about to be missed", _SLA),
     Event("sla.breached", "an SLA target was missed", _SLA),
     Event(

@@ -19,6 +19,7 @@ import base64
 import io
 import json
 import logging
+import re
 import secrets
 import zipfile
 from collections.abc import Iterable
@@ -191,6 +192,9 @@ class Holdings:
     ids: dict[str, set[int]] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     needles: set[str] = field(default_factory=set)
+    # Names alone are weak evidence ("Sara" is many people): they never delete other work
+    # (jobs, webhook deliveries), only anonymise records that quote them.
+    names: set[str] = field(default_factory=set)
 
     def of(self, table: str) -> set[int]:
         return self.ids.get(table, set())
@@ -255,7 +259,8 @@ def collect(session: Session, person_id: int) -> Holdings:
             for column in columns:
                 value = row.get(column)
                 if isinstance(value, str) and len(value.strip()) >= shortest:
-                    held.needles.add(value.strip())
+                    found = held.names if name == "people" else held.needles
+                    found.add(value.strip())
     for row in held.rows.get("identities", []):
         if row.get("value_search") and len(str(row["value_search"])) >= _MIN_IDENTIFIER:
             held.needles.add(str(row["value_search"]))
@@ -265,7 +270,7 @@ def collect(session: Session, person_id: int) -> Holdings:
 # ---------------------------------------------------------------- references in JSON
 
 
-def _references(value: Any, held: Holdings) -> bool:
+def _references(value: Any, held: Holdings, *, names: bool = False) -> bool:
     """Whether a JSON value names the person, one of their rows, or holds their words."""
     if isinstance(value, dict):
         for key, item in value.items():
@@ -273,13 +278,15 @@ def _references(value: Any, held: Holdings) -> bool:
             is_id = target and isinstance(item, int | str) and str(item).isdigit()
             if is_id and int(item) in held.of(str(target)):
                 return True
-            if _references(item, held):
+            if _references(item, held, names=names):
                 return True
         return False
     if isinstance(value, list):
-        return any(_references(item, held) for item in value)
+        return any(_references(item, held, names=names) for item in value)
     if isinstance(value, str):
-        return any(needle in value for needle in held.needles)
+        return any(needle in value for needle in held.needles) or (
+            names and any(name in value for name in held.names)
+        )
     return False
 
 
@@ -473,6 +480,7 @@ def erase(
     counts.update(_scrub_text_derivatives(session, held))
     counts["audit_events"] = _scrub_audit(session, held)
     counts["notifications_scrubbed"] = _scrub_notifications(session, held)
+    counts["quotes_redacted"] = _redact_quotes(session, held)
 
     # The rows themselves, children first.
     session.flush()
@@ -570,7 +578,7 @@ def _scrub_text_derivatives(session: Session, held: Holdings) -> dict[str, int]:
         ids = list(theme["interaction_ids"] or [])
         examples = list(theme["examples"] or [])
         kept_ids = [i for i in ids if i not in mine]
-        kept_examples = [e for e in examples if not _references(e, held)]
+        kept_examples = [e for e in examples if not _references(e, held, names=True)]
         if kept_ids != ids or kept_examples != examples:
             session.execute(
                 update(themes)
@@ -591,11 +599,67 @@ def _scrub_notifications(session: Session, held: Holdings) -> int:
         for row in session.execute(
             select(notes.c.id, notes.c.title, notes.c.body).where(notes.c.workspace_id == ws)
         )
-        if row.id not in mine and (_references(row.title, held) or _references(row.body, held))
+        if row.id not in mine
+        and (_references(row.title, held, names=True) or _references(row.body, held, names=True))
     ]
     for part in chunks(doomed, 400):
         session.execute(delete(notes).where(notes.c.id.in_(part)))
     return len(doomed)
+
+
+# Text columns of rows that may belong to someone else but quote the person's identifiers
+# (an agent's note on another case, a help-centre query): the identifier is cut out.
+QUOTING: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("internal_notes", ("body",)),
+    ("cases", ("title", "description", "resolution")),
+    ("conversations", ("subject",)),
+    ("kb_queries", ("text",)),
+    ("kb_votes", ("comment",)),
+)
+ERASED_MARK = "[erased]"
+
+
+def _identifiers(held: Holdings) -> list[str]:
+    found = {str(r["value"]) for r in held.rows.get("identities", []) if r.get("value")}
+    found |= {
+        str(r["value_search"]) for r in held.rows.get("identities", []) if r.get("value_search")
+    }
+    return sorted((v for v in found if len(v) >= 6), key=len, reverse=True)
+
+
+def _redact_quotes(session: Session, held: Holdings) -> int:
+    ws = bound_workspace(session)
+    identifiers = _identifiers(held)
+    changed = 0
+    if not identifiers:
+        return 0
+    for name, columns in QUOTING:
+        if name not in metadata.tables:
+            continue
+        t = table(name)
+        mine = held.of(name)
+        for column in columns:
+            col = t.c[column]
+            for needle in identifiers:
+                quoted = re.compile(re.escape(needle), re.IGNORECASE)
+                pattern = (
+                    "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                )
+                rows = session.execute(
+                    select(t.c.id, col).where(
+                        t.c.workspace_id == ws, col.ilike(pattern, escape="\\")
+                    )
+                ).all()
+                for row_id, value in rows:
+                    if row_id in mine or value is None:
+                        continue
+                    session.execute(
+                        update(t)
+                        .where(t.c.id == row_id)
+                        .values({column: quoted.sub(ERASED_MARK, str(value))})
+                    )
+                    changed += 1
+    return changed
 
 
 def _scrub_audit(session: Session, held: Holdings) -> int:
@@ -606,7 +670,10 @@ def _scrub_audit(session: Session, held: Holdings) -> int:
     changed = 0
     for row in session.execute(select(audit).where(audit.c.workspace_id == ws)).mappings():
         about = row["target_type"] == "person" and row["target_id"] in person_ids
-        if about or _references(row["details"], held) or _references(row["summary"], held):
+        quoted = _references(row["details"], held, names=True) or _references(
+            row["summary"], held, names=True
+        )
+        if about or quoted:
             session.execute(
                 update(audit)
                 .where(audit.c.id == row["id"])

@@ -446,6 +446,13 @@ def end(session: Session, chat: ChatSession) -> ChatMessage | None:
     return _add(session, chat, "system", line("closed", chat.lang))
 
 
+def delivers_replies(session: Session, conversation_id: int, channel: str) -> bool:
+    """The inbox asks whether an agent's reply reaches the customer: yes in a widget chat."""
+    return (
+        channel in ("chat", "phone") and chat_of_conversation(session, conversation_id) is not None
+    )
+
+
 def on_agent_reply(
     session: Session, conversation_id: int, interaction_id: int | None, text: str
 ) -> bool:

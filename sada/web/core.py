@@ -59,6 +59,10 @@ PERMISSIONS: dict[str, set[str]] = {
     "export": {"analyst", "manager", "admin", "owner"},
     "people": {"agent", "manager", "admin", "owner"},
     "people.merge": {"agent", "manager", "admin", "owner"},
+    # The inbox and cases: every role reads them (without personal data unless `people`);
+    # agents and above work them (reply, notes, assign, status, resolve).
+    "inbox": _ALL_ROLES,
+    "inbox.work": {"agent", "manager", "admin", "owner"},
     "surveys": {"manager", "admin", "owner"},
     "settings": {"admin", "owner"},
     "kb": {"agent", "manager", "admin", "owner"},

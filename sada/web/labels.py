@@ -166,6 +166,12 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+def register(kind: str, values: dict[str, str]) -> None:
+    """A domain adds its own closed vocabulary (marked with `N_` in its own module, so the
+    words live in that domain's catalogs) to what `label()` translates on every page."""
+    LABELS.setdefault(kind, {}).update(values)
+
+
 def labeler(gettext: Callable[[str], str]) -> Callable[[str, str | None], str]:
     def label(kind: str, value: str | None) -> str:
         if value is None:

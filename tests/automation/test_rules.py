@@ -112,6 +112,9 @@ def test_arabic_detractor_closes_the_loop(
         (case,) = session.execute(select(Case)).scalars().all()
         firing = session.execute(select(RuleFiring)).scalars().one()
     assert case.owner_id == csm_id and case.source == "rule" and case.priority == "high"
+    # The title is a template the pages render in each reader's language.
+    assert case.title_key == "rating_follow_up"
+    assert case.title_params == {"name": "ليلى", "rating": "3.0", "scale": "nps"}
     # Due under the SLA: the policy's 24 h is stricter than the rule's 48 h.
     assert case.due_at - case.created_at == timedelta(hours=24)
     assert case.contact_due_at - case.created_at == timedelta(hours=4)

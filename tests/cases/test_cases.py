@@ -331,7 +331,8 @@ def test_reply_by_email_over_smtp_and_other_channels_by_webhook(
         statuses = [m["delivery_status"] for m in conversations.messages_of(session, chat_conv.id)]
         assert statuses == [None, "handed_off"]
         hooks = session.execute(select(WebhookDelivery.event_type)).scalars().all()
-    assert hooks == ["conversation.replied"]
+    # Both replies are announced: the email one once sent, the WhatsApp one handed to its connector.
+    assert hooks == ["conversation.replied", "conversation.replied"]
     # The customer's answer to Sada's reply threads into the same conversation.
     with db.reader(workspace.id) as session:
         sent_id = conversations.messages_of(session, email_conv.id)[-1]["message_id"]

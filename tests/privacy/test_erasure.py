@@ -119,6 +119,15 @@ def _plant(client: Any, db: Database, workspace: Any, admin: dict[str, str], p: 
     case_id = r.json()["id"]
     r = client.post(f"/api/v1/cases/{case_id}/notes", json={"body": p.note}, headers=admin)
     assert r.status_code == 201, r.text
+    # Someone else's case whose note quotes the person's address (it stays, without it).
+    r = client.post("/api/v1/cases", json={"title": "Unrelated order question"}, headers=admin)
+    other_case = r.json()["id"]
+    r = client.post(
+        f"/api/v1/cases/{other_case}/notes",
+        json={"body": f"Customer said to also copy {p.email.upper()} on this"},
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
     r = client.post(
         f"/api/v1/people/{main}/consents",
         json={"channel": "email", "purpose": "surveys", "granted": True, "source": p.email},
@@ -262,6 +271,8 @@ def test_export_then_erase_leaves_no_residue(
     raw = store.path.read_bytes().decode("latin-1")
     assert not [n for n in p.needles if n in raw], "the columnar file still holds the person"
     assert client.get(f"/api/v1/people/{person_id}", headers=admin).status_code == 404
+    dump = dump_database(db)
+    assert "Customer said to also copy [erased] on this" in dump
 
     # The audit record of the erasure holds no personal data, only a random id and counts.
     with db.reader(workspace.id) as s:
@@ -369,3 +380,51 @@ def test_erase_and_export_answer_404_for_unknown_and_other_workspaces(
     assert client.post("/api/v1/people/999999999:erase", headers=admin).status_code == 404
     r = client.post(f"/api/v1/people/{theirs}:erase", content=b"{bad", headers=admin)
     assert r.status_code in (400, 404, 422)
+
+
+def test_erasure_leaves_other_people_and_their_jobs_alone(
+    db: Database, workspace: Any, client: Any, make_key: Any
+) -> None:
+    from sqlalchemy import func, select
+
+    from sada.jobs.models import Job
+
+    admin = {"Authorization": f"Bearer {make_key(db, workspace.id, 'read', 'write', 'admin')}"}
+
+    def item(n: int, email: str, name: str) -> dict[str, Any]:
+        return {
+            "source": "t",
+            "external_id": f"o-{n}-{uuid.uuid4().hex[:6]}",
+            "occurred_at": "2026-11-22T10:00:00+00:00",
+            "channel": "chat",
+            "type": "message",
+            "direction": "inbound",
+            "text": f"Sara here, order {n} is late",
+            "person": {"email": email, "name": name},
+        }
+
+    r = client.post(
+        "/api/v1/interactions:batch",
+        json={
+            "items": [
+                item(1, f"sara.a.{uuid.uuid4().hex[:6]}@example.org", "Sara"),
+                item(2, f"sara.k.{uuid.uuid4().hex[:6]}@example.org", "Sara Karimi"),
+            ]
+        },
+        headers=admin,
+    )
+    gone, kept = (x["person_id"] for x in r.json()["results"])
+    with db.reader(workspace.id) as s:
+        queued = s.execute(
+            select(func.count()).where(Job.workspace_id == workspace.id, Job.status == "queued")
+        ).scalar_one()
+    assert client.post(f"/api/v1/people/{gone}:erase", headers=admin).status_code == 200
+    with db.reader(workspace.id) as s:
+        after = s.execute(
+            select(func.count()).where(Job.workspace_id == workspace.id, Job.status == "queued")
+        ).scalar_one()
+    assert after == queued  # the batch's jobs stay; they only lost the erased ids
+    person = client.get(f"/api/v1/people/{kept}", headers=admin)
+    assert person.status_code == 200 and person.json()["name"] == "Sara Karimi"
+    timeline = client.get(f"/api/v1/people/{kept}/timeline", headers=admin).json()
+    assert len(timeline["items"]) == 1

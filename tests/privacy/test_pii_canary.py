@@ -168,7 +168,14 @@ def test_api_verbatims_follow_the_key_scopes(
     assert r.status_code == 200, r.text
     assert email in r.text
     assert re.search(r"\[EMAIL\]", r.text) is None
-    assert not sees_raw_pii(Surface.API, scopes=["write"])
+    assert not sees_raw_pii(Surface.API, scopes=["read:analytics"])
+    analytics = {"Authorization": f"Bearer {make_key(db, workspace.id, 'read:analytics')}"}
+    r = client.get(
+        "/api/v1/journeys/maps/customer-journey/touchpoints/delivery/verbatims",
+        params={"since": "2026-01-01T00:00:00Z"},
+        headers=analytics,
+    )
+    assert r.status_code == 403  # verbatims are people data: an analytics key gets none
     assert sees_raw_pii(Surface.API, scopes=["read"]) and sees_raw_pii(
         Surface.API, scopes=["admin"]
     )

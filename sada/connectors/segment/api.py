@@ -141,6 +141,9 @@ async def _handle(
                 parsed = _ref(message, index, errors)
                 if parsed is None:
                     continue
+                if resolver.is_suppressed(parsed):
+                    errors.append({"index": index, "message": SUPPRESSED_MESSAGE})
+                    continue
                 traits = message.get("traits")
                 account = accounts.do_upsert_account(
                     session,
