@@ -12,9 +12,10 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import DataError
 
 from sada import __version__
-from sada.core.errors import SadaError
+from sada.core.errors import Invalid, SadaError
 from sada.core.http import error_response
 from sada.core.ratelimit import RateLimiter, shared_storage_ok, use_shared_storage
 from sada.core.telemetry import RequestTelemetry
@@ -136,6 +137,24 @@ def create_app(
     @app.exception_handler(SadaError)
     async def _sada_error(_request: Request, exc: SadaError) -> JSONResponse:
         return error_response(exc)
+
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # The last net under input checks: a value the database cannot hold (a NUL byte in
+        # PostgreSQL text, a number out of range) is the client's error, not the server's.
+        log.info("database refused a value: %s", type(exc.orig).__name__)
+        return error_response(
+            Invalid(
+                "a value in this request cannot be stored (a NUL "
+                "character or a number out of range)"
+            )
+        )
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_request: Request, _exc: OverflowError) -> JSONResponse:
+        # A date or number from the request beyond what Python or the database can hold
+        # (year 1 minus a day, an id past 64 bits): the client's error, not the server's.
+        return error_response(Invalid("a date or number in this request is out of range"))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite:///./sada.db"
     secret_key: str = DEFAULT_SECRET_KEY
+    # Earlier secret keys (comma-separated): stored secrets encrypted under them still decrypt
+    # until `sada secrets rotate` re-encrypts them under the current key.
+    previous_secret_keys: str = Field(default="", repr=False)
     base_url: str = "http://127.0.0.1:8000"
 
     # Logs: "json" (one object per line, with request and job ids) or "text"; the level.

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sada.db.base import Base, Timestamped, WorkspaceOwned
-from sada.db.types import BigIntId, JSONType, UTCDateTime
+from sada.db.types import BigIntId, EncryptedText, JSONType, UTCDateTime
 
 
 class WebhookEndpoint(Base, WorkspaceOwned, Timestamped):
@@ -25,8 +25,8 @@ class WebhookEndpoint(Base, WorkspaceOwned, Timestamped):
     url: Mapped[str] = mapped_column(String(2000), nullable=False)
     description: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     events: Mapped[list[str]] = mapped_column(JSONType, nullable=False, default=list)
-    secret: Mapped[str] = mapped_column(String(200), nullable=False)
-    previous_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    secret: Mapped[str] = mapped_column(EncryptedText, nullable=False)
+    previous_secret: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)

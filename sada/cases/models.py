@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sada.db.base import Base, Timestamped, WorkspaceOwned
-from sada.db.types import BigIntId, JSONType, UTCDateTime
+from sada.db.types import BigIntId, EncryptedText, JSONType, UTCDateTime
 
 CONVERSATION_STATUSES = ("open", "pending", "solved", "closed")
 CASE_STATUSES = ("open", "in_progress", "resolved", "closed")
@@ -320,7 +320,7 @@ class Mailbox(Base, WorkspaceOwned, Timestamped):
     address: Mapped[str] = mapped_column(String(320), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     # Standard Webhooks secret that signs raw MIME posted by an inbound-mail service.
-    secret: Mapped[str] = mapped_column(String(200), nullable=False)
+    secret: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     team_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("teams.id", ondelete="SET NULL"), nullable=True
     )
@@ -328,7 +328,7 @@ class Mailbox(Base, WorkspaceOwned, Timestamped):
     imap_port: Mapped[int | None] = mapped_column(Integer, nullable=True)
     imap_tls: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     imap_username: Mapped[str | None] = mapped_column(String(320), nullable=True)
-    imap_password: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    imap_password: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     imap_folder: Mapped[str] = mapped_column(String(200), nullable=False, default="INBOX")
     uidvalidity: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
     last_uid: Mapped[int] = mapped_column(BigIntId, nullable=False, default=0)

@@ -25,6 +25,10 @@ user_app = typer.Typer(help="Users who sign in.", no_args_is_help=True)
 import_app = typer.Typer(help="Bring data from files and other tools.", no_args_is_help=True)
 people_app = typer.Typer(help="People: merges and unmerges.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Background jobs.", no_args_is_help=True)
+secrets_app = typer.Typer(
+    help="Secrets stored encrypted (webhook, mailbox, survey-source secrets, IMAP passwords).",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(apikey_app, name="apikey")
@@ -32,6 +36,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(people_app, name="people")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(secrets_app, name="secrets")
 
 console = Console(stderr=True)
 
@@ -179,6 +184,33 @@ def workspace_list() -> None:
     with _db().reader() as session:
         for ws in session.execute(select(Workspace).order_by(Workspace.id)).scalars():
             print(f"{ws.id}\t{ws.name}\t{ws.timezone}")
+
+
+# ---------------------------------------------------------------- secrets
+
+
+@secrets_app.command("rotate")
+def secrets_rotate() -> None:
+    """Re-encrypt every stored secret under the current SADA_SECRET_KEY.
+
+    To change the secret key: set the new SADA_SECRET_KEY, list the old one in
+    SADA_PREVIOUS_SECRET_KEYS, run this, then drop the old key. Plaintext secrets from before
+    encryption are encrypted too."""
+    from sada.db.registry import metadata
+    from sada.db.secretbox import SecretUnreadable
+    from sada.db.secrets import plaintext_left, rotate_secrets
+
+    db = _db()
+    try:
+        counts = rotate_secrets(db, metadata)
+    except SecretUnreadable as exc:
+        _fail(str(exc))
+    for table, n in counts.items():
+        console.print(f"{table}: {n} row(s) re-encrypted")
+    left = plaintext_left(db, metadata)
+    if left:
+        _fail(f"{left} secret(s) are still stored in plaintext")
+    print(f"rotated {sum(counts.values())} row(s)")
 
 
 # ---------------------------------------------------------------- API keys

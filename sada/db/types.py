@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from sada.db.secretbox import decrypt_secret, encrypt_secret
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
@@ -51,3 +53,27 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class EncryptedText(TypeDecorator[str]):
+    """A secret (webhook signing secret, IMAP password) encrypted at rest.
+
+    Stored as `enc1:<Fernet token>` under a key derived from SADA_SECRET_KEY (HKDF-SHA256);
+    keys listed in SADA_PREVIOUS_SECRET_KEYS still decrypt, so the secret key can be rotated
+    and `sada secrets rotate` re-encrypts everything under the current one. Rows written
+    before encryption (plaintext) are read as they are and encrypted on their next write or
+    rotation. The application always sees plaintext.
+    """
+
+    impl = Text()
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return encrypt_secret(str(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return decrypt_secret(str(value))

@@ -15,7 +15,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sada.db.base import Base, Timestamped, WorkspaceOwned
-from sada.db.types import BigIntId, JSONType, UTCDateTime
+from sada.db.types import BigIntId, EncryptedText, JSONType, UTCDateTime
 
 
 class Survey(Base, WorkspaceOwned, Timestamped):
@@ -203,7 +203,7 @@ class SurveySource(Base, WorkspaceOwned, Timestamped):
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     # Public part of the webhook URL; finds the workspace and the secret.
     key: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    secret: Mapped[str] = mapped_column(String(300), nullable=False)
+    secret: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     settings: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
 
 

@@ -159,8 +159,16 @@ def is_public(path: str) -> bool:
 _ID_MAX = 2**63 - 1
 
 
-def _check_integers(request: Request, route: Any) -> None:
-    """Integer path and query parameters must fit the databases' 64-bit integers."""
+def _check_parameters(request: Request, route: Any) -> None:
+    """No NUL character in any path or query parameter (PostgreSQL cannot hold one), and
+    integer parameters must fit the databases' 64-bit integers."""
+    for where, values in (("path", request.path_params), ("query", request.query_params)):
+        for name, value in values.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise Invalid(
+                    f"{name}: contains a NUL character",
+                    details=[{"path": f"{where}.{name}", "message": "contains a NUL character"}],
+                )
     if not isinstance(route, APIRoute):
         return
     for fields, values in (
@@ -187,7 +195,7 @@ def route_guard(request: Request) -> None:
     parameters beyond 64 bits answer 422 instead of failing in the database."""
     route = request.scope.get("route")
     path = getattr(route, "path", "")
-    _check_integers(request, route)
+    _check_parameters(request, route)
     if not path.startswith(("/api/", "/v1/")) or is_public(path):
         return
     if not declared_scopes(route):

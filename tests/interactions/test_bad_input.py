@@ -86,6 +86,10 @@ def test_deep_json_big_ids_and_nul_elsewhere_answer_4xx(client, api_headers):  #
     ):
         r = client.get(path, headers=api_headers)
         assert 400 <= r.status_code < 500, (path, r.status_code, r.text)
+    r = client.get("/api/v1/cases?status=%00", headers=api_headers)
+    assert r.status_code == 422 and "NUL" in r.text
+    r = client.post("/api/v1/cases", json={"title": "a\x00b"}, headers=api_headers)
+    assert r.status_code < 500, r.text  # SQLite keeps it; PostgreSQL cannot: 422
     r = client.post(
         "/api/v1/people:identify",
         json={"email": "x@example.com", "name": "a\x00"},
