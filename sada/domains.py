@@ -112,6 +112,16 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.selfservice.demo:demo_help_centre",
         pages=True,
     ),
+    Domain(
+        "listening",
+        models=True,
+        tasks=True,
+        routers=("sada.listening.api", "sada.listening.web"),
+        cli="listening",
+        cli_help="Social listening: brands, spikes; also adds `sada import x|telegram|posts`.",
+        demo="sada.listening.demo:demo_listening",
+        pages=True,
+    ),
     Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.

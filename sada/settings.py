@@ -61,6 +61,10 @@ class Settings(BaseSettings):
 
     # Outbound webhooks: hosts or CIDRs that may be reached despite the SSRF guard.
     webhook_allowed_hosts: str = ""
+    # Social listening: hosts or CIDRs its feed polling may reach despite the SSRF guard;
+    # minutes of the first-response target of a post opened in the inbox.
+    listening_allowed_hosts: str = ""
+    listening_sla_minutes: int = 30
     # Outbound webhooks (issue 6): seconds before an attempt times out; attempts per event;
     # first retry delay in seconds (then x4 each time, at most 10 h, or the receiver's
     # Retry-After); an endpoint is disabled after this many failed attempts in a row that

@@ -1,0 +1,121 @@
+"""`sada listening ...` and `sada import x|telegram|posts FILE --workspace W`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+app = typer.Typer(help="Social listening: brands, feeds, spikes.", no_args_is_help=True)
+
+
+def _import(kind: str, file: Path, workspace: str) -> None:
+    from sada.cli.main import _db, _fail, _workspace_id
+    from sada.db.migrate import upgrade
+    from sada.listening import service, sources
+
+    db = _db()
+    upgrade(db)
+    ws_id = _workspace_id(db, workspace)
+    raw = file.read_bytes()
+    try:
+        if kind == "csv":
+            parsed = sources.parse_csv(raw.decode("utf-8-sig"))
+        else:
+            payload: Any = json.loads(raw)
+            parsed = sources.parse_x(payload) if kind == "x" else sources.parse_telegram(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fail(f"{file}: not readable as {kind}: {exc}")
+        return
+    stored = duplicates = rejected = 0
+    messages = [f"{e['item']}: {e['message']}" for e in parsed.errors]
+    with db.transaction(ws_id) as session:
+        matcher = service.matcher_for(session)
+    for start in range(0, len(parsed.items), 5000):
+        part = parsed.items[start : start + 5000]
+        with db.transaction(ws_id) as session:
+            results = service.ingest_posts(session, part, matcher=matcher)
+        for r in results:
+            if r.status == "stored":
+                stored += 1
+            elif r.status == "duplicate":
+                duplicates += 1
+            else:
+                rejected += 1
+                messages.append(
+                    f"post {start + r.index}: " + "; ".join(e.message for e in r.errors)
+                )
+    for line in messages[:50]:
+        typer.echo(line, err=True)
+    typer.echo(f"stored={stored} duplicates={duplicates} rejected={rejected + len(parsed.errors)}")
+
+
+def _register() -> None:
+    from sada.cli.main import import_app
+
+    @import_app.command("x")
+    def import_x(
+        file: Path = typer.Argument(..., exists=True, dir_okay=False, help="X API v2 JSON."),
+        workspace: str = typer.Option(..., help="Workspace name."),
+    ) -> None:
+        """Import posts from an X API v2 search/stream response (`data` + `includes.users`)."""
+        _import("x", file, workspace)
+
+    @import_app.command("telegram")
+    def import_telegram(
+        file: Path = typer.Argument(
+            ..., exists=True, dir_okay=False, help="Telegram Desktop export (result.json)."
+        ),
+        workspace: str = typer.Option(..., help="Workspace name."),
+    ) -> None:
+        """Import a Telegram Desktop JSON export of a public channel or group."""
+        _import("telegram", file, workspace)
+
+    @import_app.command("posts")
+    def import_posts(
+        file: Path = typer.Argument(
+            ..., exists=True, dir_okay=False, help="CSV: id,created_at,text,network,author,..."
+        ),
+        workspace: str = typer.Option(..., help="Workspace name."),
+    ) -> None:
+        """Import social posts from a CSV file in Sada's generic post shape."""
+        _import("csv", file, workspace)
+
+
+_register()
+
+
+@app.command("brands")
+def brands(workspace: str = typer.Option(..., help="Workspace name.")) -> None:
+    """List the workspace's brands and competitors."""
+    from sada.cli.main import _db, _workspace_id
+    from sada.listening import service
+
+    db = _db()
+    with db.reader(_workspace_id(db, workspace)) as session:
+        for b in service.list_brands(session):
+            typer.echo(f"{b.id}\t{b.kind}\t{b.name}\t{', '.join(b.aliases or [])}")
+
+
+@app.command("spikes")
+def spikes(
+    workspace: str = typer.Option(..., help="Workspace name."),
+    days: int = typer.Option(30, help="How many days back."),
+) -> None:
+    """Print the days whose mention volume or negative share was unusual for the weekday."""
+    from datetime import timedelta
+
+    from sada.cli.main import _db, _workspace_id
+    from sada.db.types import utcnow
+    from sada.listening import service
+
+    db = _db()
+    end = utcnow().date()
+    with db.reader(_workspace_id(db, workspace)) as session:
+        for s in service.spikes_between(session, end - timedelta(days=days), end):
+            typer.echo(
+                f"{s['day']}\t{s['brand']}\t{s['metric']}\tvalue={s['value']}\t"
+                f"expected={s['expected']}\tz={s['score']}"
+            )
