@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, func, or_, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import publish
 from sada.interactions.models import Interaction
-from sada.interactions.schemas import SOCIAL_CHANNELS, ItemResult
+from sada.interactions.schemas import ItemResult
 from sada.interactions.service import IngestLimits, ingest_batch
 from sada.jobs.service import enqueue
 from sada.listening import spikes as spike_math
@@ -43,7 +43,6 @@ from sada.listening.models import (
 )
 from sada.listening.sources import SOURCE_PREFIX
 
-LISTENED_CHANNELS = SOCIAL_CHANNELS | {"telegram"}
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
 REMATCH_JOB = "listening.rematch"
 DETECT_JOB = "listening.detect"
@@ -333,17 +332,7 @@ def rematch_brand(session: Session, brand_id: int) -> int:
         ids = list(
             session.execute(
                 select(Interaction.id)
-                .where(
-                    or_(
-                        Interaction.source.startswith(SOURCE_PREFIX),
-                        and_(
-                            Interaction.channel.in_(sorted(LISTENED_CHANNELS)),
-                            Interaction.direction == "inbound",
-                            Interaction.origin.in_(("customer", "import")),
-                        ),
-                    ),
-                    Interaction.id > last,
-                )
+                .where(Interaction.source.startswith(SOURCE_PREFIX), Interaction.id > last)
                 .order_by(Interaction.id)
                 .limit(5000)
             ).scalars()

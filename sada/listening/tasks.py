@@ -1,5 +1,7 @@
-"""Listening jobs: re-match after a brand changes, spike checks, feed polling, and mentions in
-social posts that arrived through other paths (the API, connectors)."""
+"""Listening jobs: re-match after a brand changes, spike checks, feed polling.
+
+Posts from listening's own sources (imports, feeds, the signed webhook, the posts API) are
+matched in the transaction that stores them, so no job subscribes to every ingest."""
 
 from __future__ import annotations
 
@@ -11,12 +13,10 @@ from sqlalchemy import select
 from sada.automation.ssrf import HostPolicy
 from sada.db.engine import Database
 from sada.db.types import utcnow
-from sada.interactions.models import Interaction
 from sada.jobs.registry import handler
 from sada.jobs.service import enqueue
 from sada.listening import feeds, service
 from sada.listening.models import ListeningFeed
-from sada.listening.sources import SOURCE_PREFIX
 from sada.settings import get_settings
 
 POLL_JOB = "listening.poll"
@@ -66,28 +66,3 @@ def poll(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> Non
         ).first()
         if active is not None:
             queue_poll(session, workspace_id)
-
-
-@handler("listening.mentions", on=("interaction.ingested",), history=True)
-def mentions(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
-    """Brands in social posts stored by other paths (listening's own imports match inline)."""
-    assert workspace_id is not None
-    ids = [int(i) for i in payload.get("interaction_ids", [])]
-    if not ids:
-        return
-    with db.transaction(workspace_id) as session:
-        matcher = service.matcher_for(session)
-        if not matcher.brands:
-            return
-        social = list(
-            session.execute(
-                select(Interaction.id).where(
-                    Interaction.id.in_(ids),
-                    Interaction.channel.in_(sorted(service.LISTENED_CHANNELS)),
-                    Interaction.direction == "inbound",
-                    Interaction.origin.in_(("customer", "import")),
-                    ~Interaction.source.startswith(SOURCE_PREFIX),
-                )
-            ).scalars()
-        )
-        service.record_mentions(session, social, matcher)
