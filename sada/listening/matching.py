@@ -220,7 +220,10 @@ class Matcher:
                 # quality is great"). Several: each takes the clauses that name it.
                 about = idx if len(post.hits) > 1 else list(range(len(post.clauses)))
                 label = _overall([clause_labels[i] for i in about])
-                aspects = sorted({a for i in about for a in keyword_aspects(post.folded[i])})
+                if len(about) == len(post.clauses):  # the whole post: one pass over it
+                    aspects = sorted(keyword_aspects(" \n ".join(post.folded)))
+                else:
+                    aspects = sorted({a for i in about for a in keyword_aspects(post.folded[i])})
                 mentions.append(
                     Mention(
                         brand_id=brand_id,

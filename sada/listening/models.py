@@ -55,6 +55,8 @@ class ListeningMention(Base, WorkspaceOwned):
         UniqueConstraint("workspace_id", "interaction_id", "brand_id"),
         Index("ix_listening_mentions_workspace_brand_at", "workspace_id", "brand_id", "at"),
         Index("ix_listening_mentions_workspace_at", "workspace_id", "at"),
+        Index("ix_listening_mentions_workspace_reach", "workspace_id", "reach"),
+        Index("ix_listening_mentions_workspace_author", "workspace_id", "author"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

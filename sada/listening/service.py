@@ -42,6 +42,7 @@ from sada.listening.models import (
     ListeningSpike,
 )
 from sada.listening.sources import SOURCE_PREFIX
+from sada.settings import get_settings
 
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
 REMATCH_JOB = "listening.rematch"
@@ -304,16 +305,15 @@ def _add_to_days(session: Session, mentions: list[dict[str, Any]]) -> None:
     ]
     table = cast(Table, ListeningDay.__table__)
     make = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    for part in chunks(values, 500):
-        stmt = make(table).values(part)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["workspace_id", "brand_id", "day", "language", "aspect"],
-            set_={
-                c: table.c[c] + stmt.excluded[c]
-                for c in ("mentions", "positive", "negative", "reach")
-            },
-        )
-        session.execute(stmt)
+    stmt = make(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["workspace_id", "brand_id", "day", "language", "aspect"],
+        set_={
+            c: table.c[c] + stmt.excluded[c] for c in ("mentions", "positive", "negative", "reach")
+        },
+    )
+    # One statement, many parameter sets: the driver's executemany, compiled once.
+    session.execute(stmt, values)
 
 
 def rematch_brand(session: Session, brand_id: int) -> int:
@@ -576,38 +576,64 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def top_authors(
     session: Session, start: date, end: date, *, language: str | None = None, limit: int = 10
 ) -> list[dict[str, Any]]:
+    """Authors of the period by reach (their largest audience), with posts and engagement.
+
+    Walks the period's mentions from the largest reach down (an index on reach) until
+    `limit` authors are found, then counts those authors' posts: never a scan of the period.
+    """
     lo, hi = _bounds(start, end)
-    query = (
+    conditions = [
+        ListeningMention.at >= lo,
+        ListeningMention.at < hi,
+        ListeningMention.author.is_not(None),
+    ]
+    if language:
+        conditions.append(ListeningMention.language == language)
+    chosen: dict[tuple[str, str], dict[str, Any]] = {}
+    offset, page = 0, 500
+    while len(chosen) < limit:
+        rows = session.execute(
+            select(
+                ListeningMention.author,
+                ListeningMention.network,
+                ListeningMention.person_id,
+                ListeningMention.reach,
+            )
+            .where(*conditions)
+            .order_by(ListeningMention.reach.desc(), ListeningMention.id.desc())
+            .limit(page)
+            .offset(offset)
+        ).all()
+        for author, network, person_id, reach in rows:
+            key = (str(author), network)
+            if key not in chosen and len(chosen) < limit:
+                chosen[key] = {
+                    "author": author,
+                    "network": network,
+                    "person_id": person_id,
+                    "reach": int(reach or 0),
+                }
+        if len(rows) < page or offset > 20_000:
+            break
+        offset += page
+    if not chosen:
+        return []
+    counts = session.execute(
         select(
             ListeningMention.author,
             ListeningMention.network,
-            func.max(ListeningMention.person_id),
-            func.max(ListeningMention.reach),
             func.count(func.distinct(ListeningMention.interaction_id)),
             func.sum(ListeningMention.engagement),
         )
-        .where(
-            ListeningMention.at >= lo,
-            ListeningMention.at < hi,
-            ListeningMention.author.is_not(None),
-        )
+        .where(*conditions, ListeningMention.author.in_([a for a, _n in chosen]))
         .group_by(ListeningMention.author, ListeningMention.network)
-        .order_by(func.max(ListeningMention.reach).desc())
-        .limit(limit)
-    )
-    if language:
-        query = query.where(ListeningMention.language == language)
-    return [
-        {
-            "author": author,
-            "network": network,
-            "person_id": person_id,
-            "reach": int(reach or 0),
-            "posts": int(posts or 0),
-            "engagement": int(engagement or 0),
-        }
-        for author, network, person_id, reach, posts, engagement in session.execute(query)
-    ]
+    ).all()
+    for author, network, posts, engagement in counts:
+        found = chosen.get((str(author), network))
+        if found is not None:
+            found["posts"] = int(posts or 0)
+            found["engagement"] = int(engagement or 0)
+    return [{"posts": 0, "engagement": 0, **a} for a in chosen.values()]
 
 
 # ---------------------------------------------------------------- drill-down and acting
@@ -681,8 +707,11 @@ def _post(session: Session, interaction_id: int) -> Interaction:
     return row
 
 
-def ensure_social_sla(session: Session, minutes: int = SOCIAL_SLA_MINUTES) -> None:
-    """A first-response target for social conversations, unless one exists already."""
+def ensure_social_sla(session: Session, minutes: int | None = None) -> None:
+    """A first-response target for social conversations (SADA_LISTENING_SLA_MINUTES, 30 by
+    default), unless a policy for social channels exists already."""
+    if minutes is None:
+        minutes = get_settings().listening_sla_minutes or SOCIAL_SLA_MINUTES
     for policy in sla.list_policies(session):
         if sla.SOCIAL in (policy.channels or []):
             return

@@ -96,6 +96,10 @@ def _negative(
     # The history's share is itself an estimate: judge against its upper standard error.
     level = pooled + math.sqrt(max(pooled * (1 - pooled), 0.01) / hist_n)
     level = min(max(level, statistics.median(shares), 0.02), 0.98)
+    # A normal approximation first: when even it finds nothing unusual, neither will the
+    # exact tail (the binomial's right tail is the heavier one), so most days stop here.
+    if (share - level) / math.sqrt(level * (1 - level) / total) < threshold - 0.5:
+        return None
     # Exact binomial tail (small counts are skewed), as a z-score; and the weeks' own
     # scatter of shares, so a naturally jumpy brand needs a bigger jump.
     tail = float(binom.sf(negative - 1, total, level))
