@@ -14,7 +14,9 @@ Each registry derives what it needs from this list:
   interactions domain never imports the domains above it;
 - person rows: `person_rows` = a module with `move_person_rows(session, from_id, to_id) -> ids`
   and `restore_person_rows(session, ids, holders, to_id)`: the rows a person merge moves and an
-  unmerge moves back (the people domain calls them without importing the domains above it).
+  unmerge moves back (the people domain calls them without importing the domains above it);
+- person panels: `person_panel` = "module:function(p, session, person_id) -> Markup | None"
+  adds a card to the person page (health adds the score and its reasons).
 
 Nothing is imported here: modules are named, and each registry imports what it needs.
 """
@@ -36,6 +38,7 @@ class Domain:
     pages: bool = False
     interaction_views: str | None = None  # "module:function"
     person_rows: str | None = None  # a module (see above)
+    person_panel: str | None = None  # "module:function" (see above)
 
 
 DOMAINS: tuple[Domain, ...] = (
@@ -122,6 +125,17 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.listening.demo:demo_listening",
         pages=True,
     ),
+    Domain(
+        "health",
+        models=True,
+        tasks=True,
+        routers=("sada.health.api", "sada.health.web"),
+        cli="health",
+        cli_help="Customer health: churn definition, train the risk model, score, at-risk list.",
+        demo="sada.health.demo:demo_health",
+        pages=True,
+        person_panel="sada.health.web:person_panel",
+    ),
     Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.
@@ -163,6 +177,10 @@ def demo_functions() -> list[tuple[str, str]]:
 
 def interaction_view_functions() -> list[str]:
     return [d.interaction_views for d in DOMAINS if d.interaction_views]
+
+
+def person_panel_functions() -> list[str]:
+    return [d.person_panel for d in DOMAINS if d.person_panel]
 
 
 def person_row_modules() -> list[tuple[str, str]]:

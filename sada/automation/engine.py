@@ -86,6 +86,36 @@ def on_interactions(
     return out
 
 
+def on_person_event(
+    db: Database,
+    workspace_id: int,
+    *,
+    event: str,
+    person_id: int,
+    data: dict[str, Any],
+    depth: int,
+    chain: list[int],
+) -> list[R.Evaluation]:
+    """Rules on an event about a person (`health.band_changed`): conditions may read
+    `person.*` and `health.*` (band, previous_band, score, risk, model)."""
+    out: list[R.Evaluation] = []
+    with db.transaction(workspace_id) as session:
+        rules = R.rules_for(session, event)
+        if not rules:
+            return out
+        ctx = R.Context(
+            trigger=event,
+            key=f"person:{person_id}:{event}:{data.get('band')}:{utcnow().date().isoformat()}",
+            person=R.person_dict(session, person_id),
+            health=data,
+            depth=depth,
+            chain=tuple(chain),
+        )
+        for rule in rules:
+            out.append(_safe_evaluate(session, rule, ctx))
+    return out
+
+
 def on_case_event(
     db: Database,
     workspace_id: int,

@@ -66,7 +66,7 @@ TRIGGERS = (
     *(
         e.name
         for e in catalogue.EVENTS
-        if e.name.split(".")[0] in ("case", "conversation", "sla")
+        if e.name.split(".")[0] in ("case", "conversation", "sla", "health")
         and e.name not in ("case.changed", "conversation.changed", "conversation.replied")
     ),
 )
@@ -88,6 +88,7 @@ class Context:
     conversation: dict[str, Any] | None = None
     sentiment: dict[str, Any] | None = None
     topic: dict[str, Any] | None = None
+    health: dict[str, Any] | None = None
     depth: int = 0
     chain: tuple[int, ...] = ()
     now: datetime = field(default_factory=utcnow)
@@ -107,7 +108,9 @@ class Context:
         return value
 
 
-_ROOTS = frozenset({"person", "interaction", "case", "conversation", "sentiment", "topic"})
+_ROOTS = frozenset(
+    {"person", "interaction", "case", "conversation", "sentiment", "topic", "health"}
+)
 
 
 # ---------------------------------------------------------------- validation

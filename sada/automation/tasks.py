@@ -79,9 +79,10 @@ def on_history(db: Database, workspace_id: int | None, payload: dict[str, Any]) 
     engine.on_interactions(db, workspace_id, ids, trigger)
 
 
-@handler("automation.evaluate", on=("case.*", "conversation.*", "sla.*"))
+@handler("automation.evaluate", on=("case.*", "conversation.*", "sla.*", "health.*"))
 def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
-    """Case, conversation and SLA rules; an agent's reply is not a change of the conversation.
+    """Case, conversation, SLA and person-health rules; an agent's reply is not a change of
+    the conversation.
 
     A rule matches the generic trigger (`case.changed`, `conversation.changed`) or the event's
     own name (`conversation.solved`, `sla.breached`).
@@ -91,6 +92,17 @@ def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) ->
     if event == "conversation.replied":
         return
     kind = event.split(".")[0]
+    if kind == "health":
+        engine.on_person_event(
+            db,
+            workspace_id,
+            event=event,
+            person_id=int(payload["person_id"]),
+            data={k: payload.get(k) for k in ("band", "previous_band", "score", "risk", "model")},
+            depth=int(payload.get("depth", 0)),
+            chain=[int(i) for i in payload.get("chain", [])],
+        )
+        return
     if kind == "sla":
         case_id, conversation_id = payload.get("case_id"), payload.get("conversation_id")
         trigger = event

@@ -91,6 +91,11 @@ EVENTS: tuple[Event, ...] = (
         {"rule": "{id, name}", "trigger": "what fired the rule", "person": "the person (or null)", "interaction": "the interaction (or null)", "case": "the case (or null)", "topic": "the topic (or null)"},
     ),
     Event(
+        "health.band_changed",
+        "a person's health band changed when the workspace was rescored (first scores excluded)",
+        {"person_id": "the person", "band": "healthy | watch | at_risk", "previous_band": "the band before", "score": "0-100", "risk": "chance of churn within the horizon", "factors": "[{name, direction, weight}]", "model": "transparent | trained"},
+    ),
+    Event(
         "kb.article_published",
         "a knowledge-base article's language version was published (or republished with changes)",
         {"key": "the article's stable key", "lang": "ar | fa | zh | en", "title": "its title", "category": "its category", "version_id": "the version"},

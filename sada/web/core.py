@@ -346,11 +346,11 @@ def render_source(p: Page, source: str, status_code: int = 200, **context: Any) 
     return _render_with(p, state(p.request).env.from_string(source), status_code, context)
 
 
-def _render_with(p: Page, template: Any, status_code: int, context: dict[str, Any]) -> HTMLResponse:
+def _globals(p: Page) -> dict[str, Any]:
     request = p.request
     trans = translations(p.lang)
     language = LANGUAGES[p.lang]
-    html = template.render(
+    return dict(
         request=request,
         me=p.user,
         lang=p.lang,
@@ -366,11 +366,21 @@ def _render_with(p: Page, template: Any, status_code: int, context: dict[str, An
         static=lambda path: static_url(request, path),
         role_label=lambda role: trans.gettext(ROLE_LABELS.get(role) or str(role)),
         label=labeler(trans.gettext),
-        **context,
     )
+
+
+def _render_with(p: Page, template: Any, status_code: int, context: dict[str, Any]) -> HTMLResponse:
+    html = template.render(**_globals(p), **context)
     response = HTMLResponse(html, status_code=status_code)
-    finish(request, response, p.lang)
+    finish(request=p.request, response=response, lang=p.lang)
     return response
+
+
+def render_fragment(p: Page, template: str, **context: Any) -> Markup:
+    """A piece of a page (a card another domain adds to the person page), rendered with the
+    same globals as a whole page."""
+    html = state(p.request).env.get_template(template).render(**_globals(p), **context)
+    return Markup(html)  # noqa: S704 - rendered by the autoescaping environment
 
 
 def finish(request: Request, response: Response, lang: str | None = None) -> None:

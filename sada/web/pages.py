@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from functools import partial
+from functools import cache, partial
+from importlib import import_module
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -14,6 +15,7 @@ from sada.core.errors import Invalid, NotFound
 from sada.core.http import client_ip
 from sada.dashboards import explorer
 from sada.dashboards import service as dash
+from sada.domains import person_panel_functions
 from sada.interactions.service import timeline
 from sada.people.merges import do_merge, do_unmerge, list_merges
 from sada.people.service import access_person, person_out, search_people
@@ -307,6 +309,11 @@ def person(request: Request, person_id: int, me: SignedIn = Depends(require("peo
         scores = dash.person_scores(session, person_id)
         channels = dash.person_channels(session, person_id)
         analyses = _analyses_for(session, [i.id for i in items])
+        panels = [
+            html
+            for fn in person_panel_functions()
+            if (html := _import(fn)(p, session, person_id)) is not None
+        ]
     spark = None
     if sentiment:
         spark = line_chart(
@@ -322,6 +329,7 @@ def person(request: Request, person_id: int, me: SignedIn = Depends(require("peo
         p,
         "person.html",
         person=profile,
+        panels=panels,
         merged_into=merged_into,
         items=items,
         next_cursor=next_cursor,
@@ -408,6 +416,13 @@ async def unmerge_do(
     with services(request).db.transaction(me.workspace_id) as session:
         record = do_unmerge(session, merge_id, actor=me.actor(client_ip(request)))
     return redirect(request, f"/people/{record.merged_id}?unmerged=1")
+
+
+@cache
+def _import(target: str) -> Any:
+    """A "module:function" named in the domain manifest."""
+    module, _, name = target.partition(":")
+    return getattr(import_module(module), name)
 
 
 router = APIRouter(include_in_schema=False)
