@@ -582,11 +582,12 @@ def top_authors(
     `limit` authors are found, then counts those authors' posts: never a scan of the period.
     """
     lo, hi = _bounds(start, end)
-    conditions = [
-        ListeningMention.at >= lo,
-        ListeningMention.at < hi,
-        ListeningMention.author.is_not(None),
-    ]
+    # Long periods: walk the reach index (the time condition wrapped so that no planner
+    # prefers the time index and sorts the whole period); short ones: the time index.
+    at: Any = ListeningMention.at
+    if (end - start).days > 14:
+        at = func.coalesce(ListeningMention.at, ListeningMention.at)
+    conditions = [at >= lo, at < hi, ListeningMention.author.is_not(None)]
     if language:
         conditions.append(ListeningMention.language == language)
     chosen: dict[tuple[str, str], dict[str, Any]] = {}
@@ -600,7 +601,7 @@ def top_authors(
                 ListeningMention.reach,
             )
             .where(*conditions)
-            .order_by(ListeningMention.reach.desc(), ListeningMention.id.desc())
+            .order_by(ListeningMention.reach.desc())
             .limit(page)
             .offset(offset)
         ).all()
@@ -625,7 +626,12 @@ def top_authors(
             func.count(func.distinct(ListeningMention.interaction_id)),
             func.sum(ListeningMention.engagement),
         )
-        .where(*conditions, ListeningMention.author.in_([a for a, _n in chosen]))
+        .where(
+            func.coalesce(ListeningMention.at, ListeningMention.at) >= lo,
+            func.coalesce(ListeningMention.at, ListeningMention.at) < hi,
+            ListeningMention.author.in_([a for a, _n in chosen]),
+            *([ListeningMention.language == language] if language else []),
+        )
         .group_by(ListeningMention.author, ListeningMention.network)
     ).all()
     for author, network, posts, engagement in counts:
