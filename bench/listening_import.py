@@ -228,14 +228,20 @@ def main() -> None:
         for label, path in pages:
             client.get(path)  # warm
             times = []
+            cpu_ms = []
             for _ in range(args.repeat):
                 t = time.perf_counter()
+                c = time.process_time()
                 resp = client.get(path)
                 times.append((time.perf_counter() - t) * 1000)
+                cpu_ms.append((time.process_time() - c) * 1000)
                 assert resp.status_code == 200, (path, resp.status_code)
             times.sort()
             p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
-            print(f"{label:<18} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms")
+            print(
+                f"{label:<18} p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
+                f"CPU median {statistics.median(cpu_ms):6.1f} ms"
+            )
             all_ms.extend(times)
             if label.startswith("overview"):
                 overview_ms.extend(times)
