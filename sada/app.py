@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -23,6 +23,7 @@ from sada.domains import router_modules
 from sada.interactions.service import IngestLimits
 from sada.jobs.runner import InProcessRunner, JobRunner, NoRunner
 from sada.settings import Settings
+from sada.tenants.auth import route_guard
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,9 @@ def create_app(
     from sada.web.setup import install_web
 
     install_web(app, services)
+    # Every domain router sits under the guard: an /api or /v1 route that declares no API key
+    # scope (and is not on the public allow-list) answers 403 rather than running open.
+    guard = [Depends(route_guard)]
     for module_name in router_modules():
-        app.include_router(importlib.import_module(module_name).router)
+        app.include_router(importlib.import_module(module_name).router, dependencies=guard)
     return app

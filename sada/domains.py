@@ -126,6 +126,19 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
     ),
     Domain(
+        "connectors",
+        models=True,
+        routers=(
+            "sada.connectors.segment.api",
+            "sada.connectors.formbricks.api",
+            "sada.connectors.accounts_api",
+            "sada.connectors.responses_api",
+        ),
+        person_rows="sada.connectors.accounts",
+        cli="connectors",
+        cli_help="Connectors to other tools: list them (imports are under `sada import`).",
+    ),
+    Domain(
         "health",
         models=True,
         tasks=True,
@@ -136,7 +149,6 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
         person_panel="sada.health.web:person_panel",
     ),
-    Domain("connectors", routers=("sada.connectors.segment.api", "sada.connectors.formbricks.api")),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.
     Domain("web", models=True, routers=("sada.web.api_docs", "sada.web.home", "sada.web.pages")),

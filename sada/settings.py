@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # minutes of the first-response target of a post opened in the inbox.
     listening_allowed_hosts: str = ""
     listening_sla_minutes: int = 30
+    # IMAP polling: TLS (IMAPS, or STARTTLS when imap_tls is off) with a verified certificate is
+    # required; plaintext IMAP (credentials in clear) only when this is set, e.g. on a LAN.
+    imap_allow_plaintext: bool = False
     # Outbound webhooks (issue 6): seconds before an attempt times out; attempts per event;
     # first retry delay in seconds (then x4 each time, at most 10 h, or the receiver's
     # Retry-After); an endpoint is disabled after this many failed attempts in a row that

@@ -11,7 +11,8 @@ Fixtures:
 - `make_workspace(db)`: factory for more workspaces.
 - `make_key(db, workspace_id, *scopes)`: returns a full API key string.
 - `app` / `client`: the FastAPI app over `db` (jobs not run in-process) and a TestClient.
-- `api_headers`: {"Authorization": "Bearer <write+read key for `workspace`>"}.
+- `api_headers`: {"Authorization": "Bearer <key for `workspace`>"}: the read and write bundles
+  plus manage:rules, manage:webhooks and reply (everything but admin).
 """
 
 from __future__ import annotations
@@ -142,7 +143,8 @@ def client(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def api_headers(db: Database, workspace: Workspace, make_key: Callable[..., str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {make_key(db, workspace.id, 'read', 'write')}"}
+    scopes = ("read", "write", "manage:rules", "manage:webhooks", "reply")
+    return {"Authorization": f"Bearer {make_key(db, workspace.id, *scopes)}"}
 
 
 @pytest.fixture

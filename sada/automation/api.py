@@ -13,10 +13,11 @@ from sada.automation import engine, notify, webhooks
 from sada.automation import rules as R
 from sada.automation.defaults import ensure_default_rules
 from sada.automation.models import Rule, RuleFiring, WebhookEndpoint
-from sada.automation.ssrf import HostPolicy
 from sada.core.errors import Invalid
-from sada.tenants.auth import access_api_key
+from sada.core.ssrf import HostPolicy
+from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["automation"])
 
@@ -66,8 +67,9 @@ def _endpoint_out(e: WebhookEndpoint, *, secret: bool = False) -> dict[str, Any]
 
 
 @router.post("/webhooks", status_code=201, summary="Register an outbound webhook endpoint")
-def create_webhook(request: Request, body: WebhookIn) -> JSONResponse:
-    key = access_api_key(request, Scope.WRITE)
+def create_webhook(
+    request: Request, body: WebhookIn, key: AuthenticatedKey = scoped(Scope.MANAGE_WEBHOOKS)
+) -> JSONResponse:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         endpoint = webhooks.do_create_endpoint(
             session,
@@ -82,22 +84,28 @@ def create_webhook(request: Request, body: WebhookIn) -> JSONResponse:
 
 
 @router.get("/webhooks")
-def list_webhooks(request: Request) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def list_webhooks(
+    request: Request, key: AuthenticatedKey = scoped(Scope.MANAGE_WEBHOOKS)
+) -> dict[str, Any]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return {"items": [_endpoint_out(e) for e in webhooks.list_endpoints(session)]}
 
 
 @router.get("/webhooks/{endpoint_id}")
-def get_webhook(request: Request, endpoint_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def get_webhook(
+    request: Request, endpoint_id: int, key: AuthenticatedKey = scoped(Scope.MANAGE_WEBHOOKS)
+) -> dict[str, Any]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return _endpoint_out(webhooks.access_endpoint(session, endpoint_id))
 
 
 @router.patch("/webhooks/{endpoint_id}")
-def patch_webhook(request: Request, endpoint_id: int, body: WebhookPatch) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def patch_webhook(
+    request: Request,
+    endpoint_id: int,
+    body: WebhookPatch,
+    key: AuthenticatedKey = scoped(Scope.MANAGE_WEBHOOKS),
+) -> dict[str, Any]:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         endpoint = webhooks.access_endpoint(session, endpoint_id)
         if body.enabled is not None:
@@ -106,8 +114,9 @@ def patch_webhook(request: Request, endpoint_id: int, body: WebhookPatch) -> dic
 
 
 @router.delete("/webhooks/{endpoint_id}", status_code=204)
-def delete_webhook(request: Request, endpoint_id: int) -> None:
-    key = access_api_key(request, Scope.WRITE)
+def delete_webhook(
+    request: Request, endpoint_id: int, key: AuthenticatedKey = scoped(Scope.MANAGE_WEBHOOKS)
+) -> None:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         webhooks.do_delete_endpoint(session, endpoint_id)
 
@@ -116,9 +125,11 @@ def delete_webhook(request: Request, endpoint_id: int) -> None:
     "/webhooks/{endpoint_id}/rotate", summary="New secret; the old one signs too for a while"
 )
 def rotate_webhook_secret(
-    request: Request, endpoint_id: int, grace_hours: float = Query(24, ge=0, le=24 * 30)
+    request: Request,
+    endpoint_id: int,
+    grace_hours: float = Query(24, ge=0, le=24 * 30),
+    key: AuthenticatedKey = scoped(Scope.MANAGE_WEBHOOKS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         endpoint = webhooks.do_rotate_secret(
             session, endpoint_id, grace=timedelta(hours=grace_hours)
@@ -127,8 +138,9 @@ def rotate_webhook_secret(
 
 
 @router.post("/webhooks/{endpoint_id}/test", status_code=202)
-def test_webhook(request: Request, endpoint_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def test_webhook(
+    request: Request, endpoint_id: int, key: AuthenticatedKey = scoped(Scope.MANAGE_WEBHOOKS)
+) -> dict[str, Any]:
     services = request.app.state.services
     with services.db.transaction(key.workspace_id) as session:
         endpoint = webhooks.access_endpoint(session, endpoint_id)
@@ -143,9 +155,11 @@ def test_webhook(request: Request, endpoint_id: int) -> dict[str, Any]:
 
 @router.get("/webhooks/{endpoint_id}/deliveries", summary="The delivery log")
 def webhook_deliveries(
-    request: Request, endpoint_id: int, limit: int = Query(50, ge=1, le=500)
+    request: Request,
+    endpoint_id: int,
+    limit: int = Query(50, ge=1, le=500),
+    key: AuthenticatedKey = scoped(Scope.MANAGE_WEBHOOKS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         rows = webhooks.list_deliveries(session, endpoint_id, limit=limit)
         attempts = webhooks.attempts_of(session, [r.id for r in rows])
@@ -179,8 +193,12 @@ def webhook_deliveries(
 
 
 @router.post("/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry", status_code=202)
-def retry_delivery(request: Request, endpoint_id: int, delivery_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def retry_delivery(
+    request: Request,
+    endpoint_id: int,
+    delivery_id: int,
+    key: AuthenticatedKey = scoped(Scope.MANAGE_WEBHOOKS),
+) -> dict[str, Any]:
     services = request.app.state.services
     with services.db.transaction(key.workspace_id) as session:
         webhooks.access_endpoint(session, endpoint_id)
@@ -264,16 +282,18 @@ def _firing_out(f: RuleFiring) -> dict[str, Any]:
 
 
 @router.get("/rules")
-def list_rules(request: Request) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def list_rules(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         ensure_default_rules(session)
         return {"items": [_rule_out(r) for r in R.list_rules(session)]}
 
 
 @router.post("/rules", status_code=201)
-def create_rule(request: Request, body: RuleIn) -> JSONResponse:
-    key = access_api_key(request, Scope.WRITE)
+def create_rule(
+    request: Request, body: RuleIn, key: AuthenticatedKey = scoped(Scope.MANAGE_RULES)
+) -> JSONResponse:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         rule = R.do_create_rule(session, body.model_dump())
         engine.ensure_tick(session)
@@ -281,22 +301,28 @@ def create_rule(request: Request, body: RuleIn) -> JSONResponse:
 
 
 @router.get("/rules/{rule_id}")
-def get_rule(request: Request, rule_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def get_rule(
+    request: Request, rule_id: int, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return _rule_out(R.access_rule(session, rule_id))
 
 
 @router.patch("/rules/{rule_id}")
-def patch_rule(request: Request, rule_id: int, body: RulePatch) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def patch_rule(
+    request: Request,
+    rule_id: int,
+    body: RulePatch,
+    key: AuthenticatedKey = scoped(Scope.MANAGE_RULES),
+) -> dict[str, Any]:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         return _rule_out(R.do_update_rule(session, rule_id, body.model_dump(exclude_unset=True)))
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
-def delete_rule(request: Request, rule_id: int) -> None:
-    key = access_api_key(request, Scope.WRITE)
+def delete_rule(
+    request: Request, rule_id: int, key: AuthenticatedKey = scoped(Scope.MANAGE_RULES)
+) -> None:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         rule = R.access_rule(session, rule_id)
         if rule.builtin:
@@ -307,39 +333,47 @@ def delete_rule(request: Request, rule_id: int) -> None:
 @router.post(
     "/rules/{rule_id}/dry-run", summary="What this rule would have done over the last N days"
 )
-def dry_run_rule(request: Request, rule_id: int, body: DryRunIn | None = None) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def dry_run_rule(
+    request: Request,
+    rule_id: int,
+    body: DryRunIn | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
+) -> dict[str, Any]:
     days = body.days if body else 30
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return engine.dry_run(session, R.access_rule(session, rule_id), days=days)
 
 
 @router.post("/rules:dry-run", summary="Dry run of a draft rule (not saved)")
-def dry_run_draft(request: Request, body: DryRunIn) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def dry_run_draft(
+    request: Request, body: DryRunIn, key: AuthenticatedKey = scoped(Scope.READ_PEOPLE)
+) -> dict[str, Any]:
     if body.rule is None:
         raise Invalid("give the draft in 'rule'")
+    draft = engine.rule_from_data(body.rule.model_dump())
     with request.app.state.services.db.reader(key.workspace_id) as session:
-        return engine.dry_run(
-            session, engine.rule_from_data(body.rule.model_dump()), days=body.days
-        )
+        R.check_recipients(session, {"actions": draft.actions})
+        return engine.dry_run(session, draft, days=body.days)
 
 
 @router.get("/rules/{rule_id}/firings")
 def rule_firings(
-    request: Request, rule_id: int, limit: int = Query(100, ge=1, le=1000)
+    request: Request,
+    rule_id: int,
+    limit: int = Query(100, ge=1, le=1000),
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         R.access_rule(session, rule_id)
         return {"items": [_firing_out(f) for f in R.firings(session, rule_id=rule_id, limit=limit)]}
 
 
 @router.get("/people/{person_id}/firings", summary="Rule firings about a person")
-def person_firings(request: Request, person_id: int) -> dict[str, Any]:
+def person_firings(
+    request: Request, person_id: int, key: AuthenticatedKey = scoped(Scope.READ_PEOPLE)
+) -> dict[str, Any]:
     from sada.people.service import access_person
 
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         access_person(session, person_id)
         return {"items": [_firing_out(f) for f in R.firings(session, person_id=person_id)]}
@@ -350,9 +384,12 @@ def person_firings(request: Request, person_id: int) -> dict[str, Any]:
 
 @router.get("/notifications")
 def list_notifications(
-    request: Request, user_id: int, unread: bool = False, limit: int = Query(100, ge=1, le=500)
+    request: Request,
+    user_id: int,
+    unread: bool = False,
+    limit: int = Query(100, ge=1, le=500),
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         rows = notify.list_notifications(session, user_id, unread_only=unread, limit=limit)
         return {
@@ -378,7 +415,8 @@ class ReadIn(BaseModel):
 
 
 @router.post("/notifications:read", status_code=204)
-def mark_read(request: Request, body: ReadIn) -> None:
-    key = access_api_key(request, Scope.WRITE)
+def mark_read(
+    request: Request, body: ReadIn, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> None:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         notify.do_mark_read(session, body.user_id, body.ids)

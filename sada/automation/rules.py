@@ -50,6 +50,7 @@ from sada.feedback import invitations
 from sada.feedback import service as feedback_service
 from sada.metrics import catalogue as catalogue_bands
 from sada.settings import get_settings
+from sada.tenants.models import Membership, Role
 
 # "case.changed" and "conversation.changed" match every event of a case or conversation;
 # a catalogue name ("conversation.solved", "case.resolved", "sla.breached") matches that one.
@@ -382,7 +383,6 @@ def account_owner_id(session: Session, ctx: Context) -> int | None:
 def _resolve_users(session: Session, spec: Any, ctx: Context) -> list[int]:
     from sada.cases.assignment import team_by_name, user_id_for_email
     from sada.cases.models import TeamMember
-    from sada.tenants.models import Membership
 
     specs = spec if isinstance(spec, list) else [spec]
     users: list[int] = []
@@ -412,7 +412,18 @@ def _resolve_users(session: Session, spec: Any, ctx: Context) -> list[int]:
             uid = item
         if uid is not None:
             users.append(uid)
-    return sorted(set(users))
+    return _members_only(session, users)
+
+
+def _members_only(session: Session, user_ids: list[int]) -> list[int]:
+    """Keep the ids of this workspace's members: a stored rule never reaches anyone else."""
+    wanted = sorted({u for u in user_ids if isinstance(u, int) and not isinstance(u, bool)})
+    if not wanted:
+        return []
+    members = set(
+        session.execute(select(Membership.user_id).where(Membership.user_id.in_(wanted))).scalars()
+    )
+    return [u for u in wanted if u in members]
 
 
 def _emails(session: Session, user_ids: list[int]) -> list[str]:
@@ -902,8 +913,64 @@ def _survey_id(action: dict[str, Any]) -> int | None:
         return None
 
 
+_SYMBOLIC = frozenset({"account_owner", "assignee", "case_owner"})
+_RECIPIENT_HELP = (
+    "use a member's email or user id, account_owner, assignee, case_owner, team:NAME or role:ROLE"
+)
+
+
+def _recipient_problem(session: Session, item: Any, *, assign: bool) -> str | None:
+    """Why `item` cannot be a recipient, or None. Never says whether a non-member exists."""
+    from sada.cases.assignment import user_id_for_email
+
+    if isinstance(item, bool):
+        return _RECIPIENT_HELP
+    if isinstance(item, int):
+        found = session.execute(
+            select(Membership.user_id).where(Membership.user_id == item)
+        ).scalar_one_or_none()
+        return None if found is not None else f"user {item} is not a member of this workspace"
+    if assign and isinstance(item, dict) and isinstance(item.get("team"), str):
+        return None
+    if not isinstance(item, str):
+        return _RECIPIENT_HELP
+    if item in _SYMBOLIC or (assign and item == "language_team"):
+        return None
+    if item.startswith("team:") and item[5:].strip():
+        return None
+    if item.startswith("role:"):
+        return None if item[5:] in {r.value for r in Role} else _RECIPIENT_HELP
+    if "@" in item and len(item) <= 320:
+        if user_id_for_email(session, item) is None:
+            return f"{item[:320]!r} is not a member of this workspace"
+        return None
+    return _RECIPIENT_HELP
+
+
+def check_recipients(session: Session, data: dict[str, Any]) -> None:
+    """Only members of this workspace may be notified or assigned (by id, email or symbol)."""
+    for i, action in enumerate(data.get("actions") or []):
+        if not isinstance(action, dict) or action.get("type") not in ("notify", "assign"):
+            continue
+        fields = ("to", "fallback") if action["type"] == "notify" else ("to",)
+        for name in fields:
+            if name not in action:
+                continue
+            spec = action[name]
+            items = spec if isinstance(spec, list) else [spec]
+            if len(items) > 100:
+                raise Invalid(f"actions[{i}].{name}: at most 100 recipients")
+            for j, item in enumerate(items):
+                problem = _recipient_problem(session, item, assign=action["type"] == "assign")
+                if problem is not None:
+                    where = f"actions[{i}].{name}" + (f"[{j}]" if isinstance(spec, list) else "")
+                    raise Invalid(f"{where}: {problem}")
+
+
 def check_references(session: Session, data: dict[str, Any]) -> None:
-    """Refuse actions that cannot run: a survey that does not exist or is not active."""
+    """Refuse actions that cannot run: a survey that does not exist or is not active, and
+    recipients who are not members of this workspace."""
+    check_recipients(session, data)
     for i, action in enumerate(data.get("actions") or []):
         if action.get("type") != "send_survey":
             continue

@@ -8,7 +8,7 @@ from typing import Any
 
 from sada.automation import engine, notify, webhooks
 from sada.automation import rules as R
-from sada.automation.ssrf import HostPolicy
+from sada.core.ssrf import HostPolicy
 from sada.db.engine import Database
 from sada.events import META_KEYS
 from sada.jobs.registry import handler

@@ -28,8 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sada.automation.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from sada.automation.ssrf import BlockedDestination, HostPolicy, guarded_client
 from sada.core.errors import Invalid, NotFound
+from sada.core.ssrf import BlockedDestination, HostPolicy, guarded_client
 from sada.db.engine import Database
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow

@@ -32,8 +32,9 @@ from sada.cases.schemas import (
 )
 from sada.core.errors import Invalid, NotFound, TooLarge, Unauthorized
 from sada.db.types import utcnow
-from sada.tenants.auth import access_api_key
+from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -46,8 +47,9 @@ def _origin(key: Any) -> cases.Origin:
 
 
 @router.post("/cases", status_code=201, response_model=CaseOut)
-def create_case(request: Request, body: CaseIn) -> JSONResponse:
-    key = access_api_key(request, Scope.WRITE)
+def create_case(
+    request: Request, body: CaseIn, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> JSONResponse:
     services = request.app.state.services
     with services.db.transaction(key.workspace_id) as session:
         case = cases.do_create_case(session, **body.model_dump(), source="api", origin=_origin(key))
@@ -65,8 +67,8 @@ def list_cases(
     overdue: bool | None = None,
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0),
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         items = cases.list_cases(
             session,
@@ -82,16 +84,19 @@ def list_cases(
 
 @router.get("/cases:report", summary="Closure rate and time to close")
 def case_report(
-    request: Request, since: datetime | None = None, until: datetime | None = None
+    request: Request,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return cases.closure_report(session, since=since, until=until)
 
 
 @router.get("/cases/{case_id}")
-def get_case(request: Request, case_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def get_case(
+    request: Request, case_id: int, key: AuthenticatedKey = scoped(Scope.READ_PEOPLE)
+) -> dict[str, Any]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         case = cases.access_case(session, case_id)
         return {
@@ -102,8 +107,12 @@ def get_case(request: Request, case_id: int) -> dict[str, Any]:
 
 
 @router.patch("/cases/{case_id}", response_model=CaseOut)
-def update_case(request: Request, case_id: int, body: CaseUpdate) -> CaseOut:
-    key = access_api_key(request, Scope.WRITE)
+def update_case(
+    request: Request,
+    case_id: int,
+    body: CaseUpdate,
+    key: AuthenticatedKey = scoped(Scope.WRITE_DATA),
+) -> CaseOut:
     services = request.app.state.services
     with services.db.transaction(key.workspace_id) as session:
         case = cases.do_update_case(
@@ -115,8 +124,9 @@ def update_case(request: Request, case_id: int, body: CaseUpdate) -> CaseOut:
 
 
 @router.post("/cases/{case_id}/notes", status_code=201, response_model=NoteOut)
-def add_case_note(request: Request, case_id: int, body: NoteIn) -> NoteOut:
-    key = access_api_key(request, Scope.WRITE)
+def add_case_note(
+    request: Request, case_id: int, body: NoteIn, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> NoteOut:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         note = cases.do_add_note(
             session, body=body.body, case_id=case_id, author_label=_origin(key).label
@@ -131,8 +141,9 @@ def add_case_note(request: Request, case_id: int, body: NoteIn) -> NoteOut:
 
 
 @router.post("/cases/{case_id}/links")
-def link_case(request: Request, case_id: int, body: LinkIn) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def link_case(
+    request: Request, case_id: int, body: LinkIn, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         case = cases.access_case(session, case_id)
         added = cases.do_link(session, case, body.interaction_ids, body.role)
@@ -153,8 +164,8 @@ def list_conversations(
     tag: str | None = None,
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         items = conversations.list_conversations(
             session,
@@ -171,8 +182,9 @@ def list_conversations(
 
 
 @router.get("/conversations/{conversation_id}")
-def get_conversation(request: Request, conversation_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def get_conversation(
+    request: Request, conversation_id: int, key: AuthenticatedKey = scoped(Scope.READ_PEOPLE)
+) -> dict[str, Any]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         conv = conversations.access_conversation(session, conversation_id)
         out = conversations.conversation_out(conv).model_dump(mode="json")
@@ -188,9 +200,11 @@ def get_conversation(request: Request, conversation_id: int) -> dict[str, Any]:
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationOut)
 def update_conversation(
-    request: Request, conversation_id: int, body: ConversationUpdate
+    request: Request,
+    conversation_id: int,
+    body: ConversationUpdate,
+    key: AuthenticatedKey = scoped(Scope.WRITE_DATA),
 ) -> ConversationOut:
-    key = access_api_key(request, Scope.WRITE)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         conv = conversations.do_update(
             session, conversation_id, body.model_dump(exclude_unset=True), label=_origin(key).label
@@ -199,8 +213,12 @@ def update_conversation(
 
 
 @router.post("/conversations/{conversation_id}/assign", response_model=ConversationOut)
-def assign_conversation(request: Request, conversation_id: int, body: AssignIn) -> ConversationOut:
-    key = access_api_key(request, Scope.WRITE)
+def assign_conversation(
+    request: Request,
+    conversation_id: int,
+    body: AssignIn,
+    key: AuthenticatedKey = scoped(Scope.WRITE_DATA),
+) -> ConversationOut:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         conv = conversations.do_assign(
             session,
@@ -214,8 +232,12 @@ def assign_conversation(request: Request, conversation_id: int, body: AssignIn) 
 
 
 @router.post("/conversations/{conversation_id}/reply", status_code=202)
-def reply(request: Request, conversation_id: int, body: ReplyIn) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def reply(
+    request: Request,
+    conversation_id: int,
+    body: ReplyIn,
+    key: AuthenticatedKey = scoped(Scope.REPLY),
+) -> dict[str, Any]:
     services = request.app.state.services
     with services.db.transaction(key.workspace_id) as session:
         item = conversations.do_reply(
@@ -232,8 +254,12 @@ def reply(request: Request, conversation_id: int, body: ReplyIn) -> dict[str, An
 
 
 @router.post("/conversations/{conversation_id}/notes", status_code=201, response_model=NoteOut)
-def add_conversation_note(request: Request, conversation_id: int, body: NoteIn) -> NoteOut:
-    key = access_api_key(request, Scope.WRITE)
+def add_conversation_note(
+    request: Request,
+    conversation_id: int,
+    body: NoteIn,
+    key: AuthenticatedKey = scoped(Scope.WRITE_DATA),
+) -> NoteOut:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         note = cases.do_add_note(
             session,
@@ -279,16 +305,18 @@ def _team_out(session: Any, team: Any) -> TeamOut:
 
 
 @router.post("/teams", status_code=201, response_model=TeamOut)
-def create_team(request: Request, body: TeamIn) -> JSONResponse:
-    key = access_api_key(request, Scope.ADMIN)
+def create_team(
+    request: Request, body: TeamIn, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> JSONResponse:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         team = assignment.do_create_team(session, body.model_dump())
         return JSONResponse(_team_out(session, team).model_dump(mode="json"), status_code=201)
 
 
 @router.get("/teams")
-def list_teams(request: Request) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def list_teams(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return {
             "items": [
@@ -299,8 +327,9 @@ def list_teams(request: Request) -> dict[str, Any]:
 
 
 @router.post("/teams/{team_id}/members", response_model=TeamOut)
-def add_member(request: Request, team_id: int, body: MemberIn) -> TeamOut:
-    key = access_api_key(request, Scope.ADMIN)
+def add_member(
+    request: Request, team_id: int, body: MemberIn, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> TeamOut:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         user_id = body.user_id or assignment.user_id_for_email(session, body.email)
         if user_id is None:
@@ -319,8 +348,9 @@ class OnlineIn(BaseModel):
 
 
 @router.post("/agents:online")
-def set_online(request: Request, body: OnlineIn) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def set_online(
+    request: Request, body: OnlineIn, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         return {"teams": assignment.do_set_online(session, body.user_id, body.online)}
 
@@ -329,8 +359,9 @@ def set_online(request: Request, body: OnlineIn) -> dict[str, Any]:
 
 
 @router.post("/sla/policies", status_code=201, response_model=SlaPolicyOut)
-def create_policy(request: Request, body: SlaPolicyIn) -> JSONResponse:
-    key = access_api_key(request, Scope.ADMIN)
+def create_policy(
+    request: Request, body: SlaPolicyIn, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> JSONResponse:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         policy = sla.do_create_policy(session, body.model_dump())
         return JSONResponse(
@@ -339,8 +370,9 @@ def create_policy(request: Request, body: SlaPolicyIn) -> JSONResponse:
 
 
 @router.get("/sla/policies")
-def list_policies(request: Request) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def list_policies(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return {
             "items": [
@@ -352,9 +384,11 @@ def list_policies(request: Request) -> dict[str, Any]:
 
 @router.get("/sla/events", summary="SLA warnings and breach records")
 def list_sla_events(
-    request: Request, kind: str | None = None, since: datetime | None = None
+    request: Request,
+    kind: str | None = None,
+    since: datetime | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return {
             "items": [
@@ -382,8 +416,9 @@ class MailboxIn(BaseModel):
 
 
 @router.post("/mailboxes", status_code=201)
-def create_mailbox(request: Request, body: MailboxIn) -> JSONResponse:
-    key = access_api_key(request, Scope.ADMIN)
+def create_mailbox(
+    request: Request, body: MailboxIn, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> JSONResponse:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         box = inbound.do_create_mailbox(session, body.model_dump())
         return JSONResponse(
@@ -398,8 +433,9 @@ def create_mailbox(request: Request, body: MailboxIn) -> JSONResponse:
 
 
 @router.post("/mailboxes/{mailbox_id}/poll")
-def poll_mailbox(request: Request, mailbox_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def poll_mailbox(
+    request: Request, mailbox_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
     services = request.app.state.services
     counts = inbound.poll_imap(services.db, key.workspace_id, mailbox_id)
     services.wake_jobs()
@@ -432,8 +468,11 @@ def _store_mime(request: Request, workspace_id: int, raw: bytes, mailbox_id: int
     "/inbound/email",
     summary="Raw MIME message (message/rfc822), authenticated with an API key",
 )
-async def inbound_email(request: Request, mailbox_id: int | None = None) -> dict[str, Any]:
-    key = await run_in_threadpool(access_api_key, request, Scope.WRITE)
+async def inbound_email(
+    request: Request,
+    mailbox_id: int | None = None,
+    key: AuthenticatedKey = scoped(Scope.WRITE_DATA),
+) -> dict[str, Any]:
     raw = await _raw_body(request)
     result = await run_in_threadpool(_store_mime, request, key.workspace_id, raw, mailbox_id)
     return {
@@ -474,8 +513,8 @@ def team_performance(
     since: datetime | None = None,
     until: datetime | None = None,
     compare: bool = True,
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     until = until or utcnow()
     since = since or until - timedelta(days=30)
     if since.tzinfo is None or until.tzinfo is None:

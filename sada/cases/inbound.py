@@ -13,6 +13,8 @@ import hashlib
 import html
 import imaplib
 import re
+import socket
+import ssl
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -23,14 +25,17 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any, cast
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sada.cases.models import Mailbox
 from sada.core.errors import Invalid, NotFound
+from sada.core.ssrf import BlockedDestination, HostPolicy, open_connection
 from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES, bound_workspace
 from sada.db.types import utcnow
+from sada.settings import get_settings
 
 MAX_TEXT_BYTES = 60_000
 CHARSET_ALIASES = {
@@ -368,10 +373,12 @@ def poll_imap(
     if not mailbox.imap_host or not mailbox.imap_username:
         raise Invalid("this mailbox has no IMAP settings")
     counts = {"fetched": 0, "stored": 0, "duplicate": 0, "ignored": 0, "failed": 0}
-    cls = imaplib.IMAP4_SSL if mailbox.imap_tls else imaplib.IMAP4
-    port = mailbox.imap_port or (993 if mailbox.imap_tls else 143)
+    settings = get_settings()
+    policy = HostPolicy.from_setting(settings.webhook_allowed_hosts)
     try:
-        client = cls(mailbox.imap_host, port, timeout=30)
+        client = _connect_imap(
+            policy, mailbox.imap_host, mailbox.imap_port, mailbox.imap_tls, settings
+        )
         try:
             client.login(mailbox.imap_username, mailbox.imap_password or "")
             status, _ = client.select(_quote(mailbox.imap_folder), readonly=True)
@@ -414,13 +421,99 @@ def poll_imap(
         finally:
             with contextlib.suppress(imaplib.IMAP4.error, OSError):
                 client.logout()
-    except (imaplib.IMAP4.error, OSError) as exc:
+    except (imaplib.IMAP4.error, OSError, httpx.TransportError) as exc:
+        reason = _imap_failure(exc)
         with db.transaction(workspace_id) as session:
             box = access_mailbox(session, mailbox_id)
-            box.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            box.last_error = reason
             box.last_polled_at = utcnow()
-        raise Invalid(f"IMAP polling failed: {exc}") from exc
+        raise Invalid(f"IMAP polling failed: {reason}") from None
     return counts
+
+
+class _GuardedIMAP4(imaplib.IMAP4):
+    """IMAP4 whose connection goes through the SSRF guard (one lookup, judged addresses)."""
+
+    def __init__(self, policy: HostPolicy, host: str, port: int, timeout: float) -> None:
+        self._policy = policy
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return open_connection(self._policy, self.host, self.port, timeout or 30)
+
+
+class _GuardedIMAP4SSL(imaplib.IMAP4_SSL):
+    """IMAPS through the SSRF guard; the certificate is verified against the host name."""
+
+    def __init__(
+        self, policy: HostPolicy, host: str, port: int, timeout: float, context: ssl.SSLContext
+    ) -> None:
+        self._policy = policy
+        super().__init__(host, port, ssl_context=context, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        sock = open_connection(self._policy, self.host, self.port, timeout or 30)
+        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _connect_imap(
+    policy: HostPolicy, host: str, port: int | None, tls: bool, settings: Any
+) -> imaplib.IMAP4:
+    """IMAPS when `tls`, else STARTTLS; plaintext only with SADA_IMAP_ALLOW_PLAINTEXT."""
+    context = ssl.create_default_context()  # verifies the certificate and the host name
+    try:
+        if tls:
+            return _GuardedIMAP4SSL(policy, host, port or 993, 30, context)
+        client = _GuardedIMAP4(policy, host, port or 143, 30)
+    except imaplib.IMAP4.error:  # the greeting was not IMAP's (its text is not repeated)
+        raise _NotImap() from None
+    if "STARTTLS" in client.capabilities:
+        client.starttls(context)
+        return client
+    if not settings.imap_allow_plaintext:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
+            client.shutdown()
+        raise _PlaintextRefused()
+    return client
+
+
+class _PlaintextRefused(OSError):
+    """The server offers no STARTTLS and plaintext IMAP is not allowed."""
+
+
+class _NotImap(OSError):
+    """The server's greeting was not an IMAP greeting."""
+
+
+def _imap_failure(exc: BaseException) -> str:
+    """What went wrong, in our words: never the server's own text (a port-scan oracle)."""
+    if isinstance(exc, _PlaintextRefused):
+        return (
+            "the server offers no TLS (neither IMAPS nor STARTTLS); plaintext IMAP would send "
+            "the password in clear (set SADA_IMAP_ALLOW_PLAINTEXT=true to allow it)"
+        )
+    if isinstance(exc, _NotImap):
+        return "the server did not answer as an IMAP server"
+    if isinstance(exc, BlockedDestination):
+        return f"the SSRF guard refused this host ({str(exc).split(': ', 1)[-1][:200]})"
+    if isinstance(exc, httpx.TransportError):
+        return "the host name does not resolve"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "the server's TLS certificate could not be verified"
+    if isinstance(exc, ssl.SSLError):
+        return "the TLS handshake failed"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "the connection timed out"
+    if isinstance(exc, ConnectionRefusedError):
+        return "the connection was refused"
+    if isinstance(exc, imaplib.IMAP4.abort):
+        return "the server did not answer as an IMAP server"
+    if isinstance(exc, imaplib.IMAP4.error):
+        text = str(exc).lower()
+        if "login" in text or "authenticat" in text:
+            return "the server refused the user name or password"
+        return "the server refused a command"
+    return "the connection failed"
 
 
 def _quote(folder: str) -> str:

@@ -140,8 +140,16 @@ def workspace_list() -> None:
 @apikey_app.command("create")
 def apikey_create(
     workspace: str = typer.Option(..., help="Workspace name."),
-    scope: list[str] = typer.Option(["read"], help="read, write or admin; repeat for several."),
+    scope: list[str] = typer.Option(
+        ["read:analytics"],
+        help="ingest (the public key for Segment and browsers: ingest only), or server scopes "
+        "read:people, read:analytics, write:data, manage:rules, manage:webhooks, reply, admin "
+        "(read and write are the original bundles); repeat for several.",
+    ),
     name: str = typer.Option("cli", help="A label for the key."),
+    origin: list[str] = typer.Option(
+        [], help="Ingest keys: a browser origin allowed to use the key; repeat for several."
+    ),
 ) -> None:
     """Create an API key; the key is printed alone on the last line, once."""
     from sada.core.errors import SadaError
@@ -151,7 +159,9 @@ def apikey_create(
     ws_id = _workspace_id(db, workspace)
     try:
         with db.transaction(ws_id) as session:
-            key, full = do_create_api_key(session, name=name, scopes=scope)
+            key, full = do_create_api_key(
+                session, name=name, scopes=scope, allowed_origins=origin or None
+            )
             console.print(
                 f"API key {key.id} ({', '.join(key.scopes)}) created; it is shown only once:"
             )

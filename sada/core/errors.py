@@ -45,6 +45,11 @@ class TooLarge(SadaError):
     code = "payload_too_large"
 
 
+class UnsupportedMedia(SadaError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class RateLimited(SadaError):
     status_code = 429
     code = "rate_limited"

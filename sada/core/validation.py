@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from pydantic import ValidationError
@@ -24,3 +25,47 @@ def field_errors(prefix: str, exc: ValidationError) -> list[tuple[str, str]]:
             message = "field required"
         errors.append((loc_to_path(prefix, err["loc"]), message.removeprefix("Value error, ")))
     return errors
+
+
+# Nesting allowed in free-form JSON (attributes, traits, Segment properties).
+MAX_JSON_DEPTH = 16
+
+
+def unsafe_json(
+    value: object, path: str, *, max_depth: int = MAX_JSON_DEPTH
+) -> tuple[str, str] | None:
+    """The first (path, problem) in a decoded JSON value that no database stores faithfully:
+    a NUL character or an unpaired surrogate in any string (keys too), or nesting deeper than
+    `max_depth`. Walks without recursion, so any depth is safe to check."""
+    stack: list[tuple[object, str, int]] = [(value, path, 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        if isinstance(node, str):
+            problem = unsafe_text(node)
+            if problem:
+                return where or "body", problem
+        elif isinstance(node, dict | list):
+            if depth >= max_depth:
+                return where or "body", f"nested more than {max_depth} levels deep"
+            if isinstance(node, dict):
+                for key, child in node.items():
+                    sub = f"{where}.{key}" if where else str(key)
+                    if isinstance(key, str) and (problem := unsafe_text(key)):
+                        return sub[:300], f"field name {problem}"
+                    stack.append((child, sub[:300], depth + 1))
+            else:
+                stack.extend((child, f"{where}[{i}]", depth + 1) for i, child in enumerate(node))
+    return None
+
+
+_UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def unsafe_text(value: str) -> str | None:
+    """Why `value` cannot be stored as text, or None."""
+    bad = _UNSAFE_TEXT.search(value)
+    if bad is None:
+        return None
+    if bad.group() == "\x00":
+        return f"contains a NUL character at character {bad.start()}"
+    return f"contains an unpaired surrogate (invalid Unicode) at character {bad.start()}"

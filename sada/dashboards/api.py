@@ -13,8 +13,9 @@ from sada.dashboards.explorer import ExplorerQuery, count_feedback, explore_ids
 from sada.dashboards.service import Filters
 from sada.interactions.models import Interaction
 from sada.interactions.service import interactions_out, with_views
-from sada.tenants.auth import access_api_key
+from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["feedback explorer"])
 
@@ -32,10 +33,10 @@ def explore_feedback(
     language: str | None = Query(None, max_length=16),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=100_000),
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> dict[str, Any]:
     """The customers' verbatims (their voice only), newest first, each with its `analysis`:
     language, sentiment, sentences, aspects, topics, mentions and redaction state."""
-    key = access_api_key(request, Scope.READ)
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise Invalid(f"{name} needs a UTC offset, e.g. 2026-01-01T00:00:00Z")

@@ -107,14 +107,17 @@ def _add_interactions(session: Session, cube: Cube, tz: tzinfo) -> None:
             .execution_options(**_ALL)
         ).all()
         for d, pid in pairs:
-            cube.people[d].add(int(pid))
+            if d is not None:
+                cube.people[d].add(int(pid))
         if sum(len(v) for v in cube.people.values()) > MAX_PEOPLE_ENTRIES:
             cube.people = None
     for d, channel, language, n, texts, max_id in rows:
+        top = max(top, int(max_id))
+        if d is None:  # a date SQLite cannot shift into this time zone (year 1, 9999)
+            continue
         key = (d, channel, language)
         cube.volume[key] += int(n)
         cube.texts[key] += int(texts)
-        top = max(top, int(max_id))
     cube.interaction_mark = top
 
 
@@ -136,8 +139,9 @@ def _add_analyses(session: Session, cube: Cube, tz: tzinfo) -> None:
         .execution_options(**_ALL)
     ).all()
     for d, channel, language, label, n, max_id in rows:
-        cube.sentiment[(d, channel, language, label)] += int(n)
         top = max(top, int(max_id))
+        if d is not None:
+            cube.sentiment[(d, channel, language, label)] += int(n)
     cube.analysis_mark = top
 
 

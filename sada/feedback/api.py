@@ -26,8 +26,9 @@ from sada.feedback.schemas import (
     TriggerOut,
 )
 from sada.metrics.service import MetricFilter, compare_filters, funnel, summarize
-from sada.tenants.auth import access_api_key, actor_for_key
+from sada.tenants.auth import actor_for_key, scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["surveys"])
 
@@ -56,8 +57,9 @@ def _parse(model: Any, raw: Any) -> Any:
 
 
 @router.post("/surveys", response_model=SurveyOut, status_code=201)
-async def create_survey(request: Request) -> JSONResponse:
-    key = access_api_key(request, Scope.WRITE)
+async def create_survey(
+    request: Request, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> JSONResponse:
     data = service.parse_survey_in(await read_json_body(request, MAX_SURVEY_BYTES))
     services = _services(request)
     with services.db.transaction(key.workspace_id) as session:
@@ -67,8 +69,9 @@ async def create_survey(request: Request) -> JSONResponse:
 
 
 @router.get("/surveys", response_model=list[SurveyOut])
-def list_surveys(request: Request) -> list[SurveyOut]:
-    key = access_api_key(request, Scope.READ)
+def list_surveys(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> list[SurveyOut]:
     services = _services(request)
     with services.db.reader(key.workspace_id) as session:
         return [
@@ -78,8 +81,9 @@ def list_surveys(request: Request) -> list[SurveyOut]:
 
 
 @router.get("/surveys/{survey_id}", response_model=SurveyOut)
-def get_survey(request: Request, survey_id: int) -> SurveyOut:
-    key = access_api_key(request, Scope.READ)
+def get_survey(
+    request: Request, survey_id: int, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> SurveyOut:
     services = _services(request)
     with services.db.reader(key.workspace_id) as session:
         survey = service.access_survey(session, survey_id)
@@ -87,8 +91,9 @@ def get_survey(request: Request, survey_id: int) -> SurveyOut:
 
 
 @router.patch("/surveys/{survey_id}", response_model=SurveyOut)
-async def update_survey(request: Request, survey_id: int) -> SurveyOut:
-    key = access_api_key(request, Scope.WRITE)
+async def update_survey(
+    request: Request, survey_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> SurveyOut:
     patch = _parse(SurveyPatch, await read_json_body(request, MAX_SURVEY_BYTES))
     services = _services(request)
     with services.db.transaction(key.workspace_id) as session:
@@ -99,8 +104,9 @@ async def update_survey(request: Request, survey_id: int) -> SurveyOut:
 
 
 @router.delete("/surveys/{survey_id}", status_code=204)
-def delete_survey(request: Request, survey_id: int) -> Response:
-    key = access_api_key(request, Scope.WRITE)
+def delete_survey(
+    request: Request, survey_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> Response:
     with _services(request).db.transaction(key.workspace_id) as session:
         service.do_delete_survey(session, survey_id, actor=actor_for_key(request, key))
     return Response(status_code=204)
@@ -110,9 +116,10 @@ def delete_survey(request: Request, survey_id: int) -> Response:
 
 
 @router.post("/surveys/{survey_id}/invitations", response_model=list[InvitationOut])
-async def distribute(request: Request, survey_id: int) -> list[InvitationOut]:
+async def distribute(
+    request: Request, survey_id: int, key: AuthenticatedKey = scoped(Scope.REPLY)
+) -> list[InvitationOut]:
     """Create personal invitations (and send them by email unless send_email is false)."""
-    key = access_api_key(request, Scope.WRITE)
     body = _parse(DistributeIn, await read_json_body(request, MAX_SURVEY_BYTES))
     services = _services(request)
     settings = services.settings
@@ -138,10 +145,10 @@ def list_survey_invitations(
     survey_id: int,
     status: str | None = Query(None, max_length=16, description="pending, sent, unreachable, ..."),
     limit: int = Query(100, ge=1, le=1000),
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> list[InvitationOut]:
     """Every request to send this survey, newest first: sent, or why not (unreachable,
     throttled, unsubscribed), with who asked (api, rule:ID, trigger:ID)."""
-    key = access_api_key(request, Scope.READ)
     with _services(request).db.reader(key.workspace_id) as session:
         service.access_survey(session, survey_id)
         return [
@@ -162,8 +169,9 @@ def list_survey_invitations(
 
 
 @router.post("/surveys/{survey_id}/triggers", response_model=TriggerOut, status_code=201)
-async def create_trigger(request: Request, survey_id: int) -> TriggerOut:
-    key = access_api_key(request, Scope.WRITE)
+async def create_trigger(
+    request: Request, survey_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> TriggerOut:
     body = _parse(TriggerIn, await read_json_body(request, 64 * 1024))
     with _services(request).db.transaction(key.workspace_id) as session:
         service.access_survey(session, survey_id)
@@ -181,8 +189,9 @@ async def create_trigger(request: Request, survey_id: int) -> TriggerOut:
 
 
 @router.get("/surveys/{survey_id}/triggers", response_model=list[TriggerOut])
-def list_triggers(request: Request, survey_id: int) -> list[TriggerOut]:
-    key = access_api_key(request, Scope.READ)
+def list_triggers(
+    request: Request, survey_id: int, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> list[TriggerOut]:
     with _services(request).db.reader(key.workspace_id) as session:
         service.access_survey(session, survey_id)
         rows = session.execute(
@@ -259,8 +268,8 @@ def list_responses(
     metric: str | None = Query(None, pattern="^(nps|enps|csat|ces)$"),
     limit: int = Query(50, ge=1, le=500),
     cursor: int | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     q = _response_query(
         survey_id,
         status,
@@ -284,15 +293,17 @@ def list_responses(
 
 
 @router.get("/responses/{response_id}", response_model=ResponseOut)
-def get_response(request: Request, response_id: int) -> ResponseOut:
-    key = access_api_key(request, Scope.READ)
+def get_response(
+    request: Request, response_id: int, key: AuthenticatedKey = scoped(Scope.READ_PEOPLE)
+) -> ResponseOut:
     with _services(request).db.reader(key.workspace_id) as session:
         return service.response_out(session, service.access_response(session, response_id))
 
 
 @router.delete("/responses/{response_id}", status_code=204)
-def delete_response(request: Request, response_id: int) -> Response:
-    key = access_api_key(request, Scope.WRITE)
+def delete_response(
+    request: Request, response_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> Response:
     with _services(request).db.transaction(key.workspace_id) as session:
         service.do_delete_response(session, response_id, actor=actor_for_key(request, key))
     return Response(status_code=204)
@@ -304,9 +315,9 @@ def export_responses(
     survey_id: int,
     format: str = Query("csv", pattern="^(csv|xlsx)$"),  # noqa: A002 - the API's name
     language: str | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> Response:
     """All completed and partial responses, one column per question, Excel-safe."""
-    key = access_api_key(request, Scope.READ)
     with _services(request).db.reader(key.workspace_id) as session:
         survey = service.access_survey(session, survey_id)
         header, rows = exports.response_table(session, survey, language)
@@ -358,9 +369,9 @@ def metric_summary(
     touchpoint: str | None = None,
     language: str | None = None,
     agent: str | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
     """NPS/eNPS/CSAT/CES with 95% intervals, by period and/or group; n < 30 flagged."""
-    key = access_api_key(request, Scope.READ)
     f = _metric_filter(
         metric,
         survey_id,
@@ -390,9 +401,9 @@ def metric_compare(
     b_until: date | None = None,
     a_filter: list[str] | None = Query(None, description="DIMENSION=VALUE"),
     b_filter: list[str] | None = Query(None, description="DIMENSION=VALUE"),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
     """Two periods or two segments: the difference, its p-value, and the verdict."""
-    key = access_api_key(request, Scope.READ)
 
     def pairs(values: list[str] | None) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
@@ -415,9 +426,9 @@ def metric_funnel(
     survey_id: int | None = None,
     since: date | None = None,
     until: date | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
     """Response rate (invitations sent vs completed) and completion rate."""
-    key = access_api_key(request, Scope.READ)
     with _services(request).db.reader(key.workspace_id) as session:
         if survey_id is not None:
             service.access_survey(session, survey_id)

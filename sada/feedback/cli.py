@@ -1,8 +1,13 @@
-"""`sada surveys ...` and `sada import qualtrics|surveymonkey FILE --workspace W`."""
+"""`sada surveys ...` and `sada import qualtrics|surveymonkey FILE --workspace W`.
+
+Imports print skipped and rejected counts by reason, then the counts, then `survey_id=N`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -24,31 +29,38 @@ def list_cmd(workspace: str = typer.Option(..., help="Workspace name.")) -> None
 
 
 def _import(
-    kind: str, file: Path, workspace: str, survey_key: str | None, survey: int | None
+    kind: str,
+    file: Path,
+    workspace: str,
+    survey_key: str | None,
+    survey: int | None,
+    **options: Any,
 ) -> None:
     from sada.cli.main import _db, _workspace_id
+    from sada.connectors.qualtrics import service as qualtrics
+    from sada.connectors.surveymonkey import service as surveymonkey
     from sada.core.errors import SadaError
     from sada.db.migrate import upgrade
 
-    if kind == "qualtrics":
-        from sada.connectors.qualtrics.service import import_file
-    else:
-        from sada.connectors.surveymonkey.service import import_file
+    import_file: Callable[..., Any] = (
+        qualtrics.import_file if kind == "qualtrics" else surveymonkey.import_file
+    )
     db = _db()
     upgrade(db)
     ws_id = _workspace_id(db, workspace)
     try:
-        summary = import_file(db, ws_id, file, survey_key=survey_key, survey_id=survey)
+        summary = import_file(db, ws_id, file, survey_key=survey_key, survey_id=survey, **options)
     except SadaError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
     for line in summary.errors[:20]:
         typer.echo(f"rejected {line}", err=True)
-    typer.echo(
-        f"imported={summary.imported} updated={summary.updated} "
-        f"duplicate={summary.duplicates} rejected={summary.rejected}"
-    )
+    for line in summary.lines():
+        typer.echo(line)
     typer.echo(f"survey_id={summary.survey_id}")
+    if summary.rows and summary.stored + summary.duplicates == 0:
+        typer.echo("error: nothing was stored from this file", err=True)
+        raise typer.Exit(1)
 
 
 def _register() -> None:
@@ -60,21 +72,41 @@ def _register() -> None:
         workspace: str = typer.Option(..., help="Workspace name."),
         survey_key: str | None = typer.Option(None, help="Which Sada survey (default: file name)."),
         survey: int | None = typer.Option(None, help="Import into this existing survey id."),
+        qsf: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="The survey's .qsf definition (exact types)."
+        ),
+        timezone: str | None = typer.Option(
+            None, help="Time zone of dates without one (legacy exports), e.g. Asia/Tehran."
+        ),
     ) -> None:
-        """Import a Qualtrics CSV export (3 header rows); safe to re-run."""
-        _import("qualtrics", file, workspace, survey_key, survey)
+        """Import a Qualtrics CSV export (current, 2016-17 or legacy format); safe to re-run.
+
+        Prints skipped/rejected counts by reason, the stored counts, and survey_id=N last;
+        exits 1 when nothing was stored from a non-empty file.
+        """
+        _import(
+            "qualtrics", file, workspace, survey_key, survey, definitions=qsf, timezone=timezone
+        )
 
     @import_app.command("surveymonkey")
     def import_surveymonkey(
         file: Path = typer.Argument(
-            ..., exists=True, dir_okay=False, help="SurveyMonkey CSV export."
+            ..., exists=True, dir_okay=False, help="SurveyMonkey CSV export or bulk JSON."
         ),
         workspace: str = typer.Option(..., help="Workspace name."),
         survey_key: str | None = typer.Option(None, help="Which Sada survey (default: file name)."),
         survey: int | None = typer.Option(None, help="Import into this existing survey id."),
+        details: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="The survey's API v3 /details JSON (types)."
+        ),
+        timezone: str | None = typer.Option(
+            None, help="Time zone the CSV export was made in (JSON times carry their own)."
+        ),
     ) -> None:
-        """Import a SurveyMonkey CSV export (2 header rows); safe to re-run."""
-        _import("surveymonkey", file, workspace, survey_key, survey)
+        """Import a SurveyMonkey CSV export or API v3 bulk responses JSON; safe to re-run."""
+        _import(
+            "surveymonkey", file, workspace, survey_key, survey, details=details, timezone=timezone
+        )
 
 
 _register()

@@ -6,7 +6,8 @@
 - `import_records(db, workspace_id, *, source, external_id, name, questions, records)
   -> ImportSummary`: idempotent (source + the tool's response id), per-row errors,
   committed in batches.
-- `do_create_source(session, kind, *, secret=None, settings=None) -> SurveySource` and
+- `do_create_source(session, kind, *, secret=None, settings=None) -> SurveySource`,
+  `list_sources`, `do_update_source`, `do_delete_source` and
   `source_by_key(session_unbound, key)`: webhook endpoints of outside tools.
 """
 
@@ -19,13 +20,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES
 from sada.feedback import service
-from sada.feedback.models import Survey, SurveySource
+from sada.feedback.models import Survey, SurveySource, WebhookReceipt
 from sada.feedback.schemas import (
     METRIC_TYPES,
     Question,
@@ -47,12 +48,21 @@ def slug(text: str, prefix: str = "q") -> str:
 
 @dataclass
 class ImportSummary:
+    """What an import did: stored (imported/updated), duplicates, skipped and rejected by reason."""
+
     survey_id: int | None = None
     imported: int = 0
     updated: int = 0
     duplicates: int = 0
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    rejected_by: dict[str, int] = field(default_factory=dict)
+    rows: int | None = None  # data rows in the file, when the importer knows
+
+    @property
+    def stored(self) -> int:
+        return self.imported + self.updated
 
     def count(self, outcome: str, where: str) -> None:
         if outcome == "imported":
@@ -61,10 +71,37 @@ class ImportSummary:
             self.updated += 1
         elif outcome == "duplicate":
             self.duplicates += 1
+        elif outcome.startswith("skipped: "):
+            reason = outcome.removeprefix("skipped: ")
+            self.skipped[reason] = self.skipped.get(reason, 0) + 1
         else:
             self.rejected += 1
+            why = outcome.removeprefix("rejected: ")
+            reason = reason_of(why)
+            self.rejected_by[reason] = self.rejected_by.get(reason, 0) + 1
             if len(self.errors) < 200:
-                self.errors.append(f"{where}: {outcome.removeprefix('rejected: ')}")
+                self.errors.append(f"{where}: {why}")
+
+    def lines(self) -> list[str]:
+        """The summary as printed by `sada import ...` (counts last)."""
+        out = [f"skipped {k}={v}" for k, v in sorted(self.skipped.items())]
+        out += [f"rejected {k}={v}" for k, v in sorted(self.rejected_by.items())]
+        out.append(
+            f"stored={self.stored} imported={self.imported} updated={self.updated} "
+            f"duplicate={self.duplicates} skipped={sum(self.skipped.values())} "
+            f"rejected={self.rejected}"
+        )
+        return out
+
+
+def reason_of(message: str) -> str:
+    """A short reason to count rejections by: the message without its values."""
+    text = message.split(";")[0]
+    if ": " in text and text.split(": ", 1)[0].startswith("answers."):
+        text = text.split(": ", 1)[1]
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", "…", text)
+    text = re.sub(r"-?\d+(\.\d+)?", "N", text)
+    return re.sub(r"\s+", "_", text.strip())[:60] or "invalid"
 
 
 def ensure_survey(
@@ -96,11 +133,23 @@ def ensure_survey(
     current = service.definition_of(session, survey)
     known = {q.key for q in current.questions}
     new = [q for q in questions if q.key not in known]
-    if new:
+    incoming = {q.key: q for q in questions}
+    merged: list[Question] = []
+    grown = False
+    for q in current.questions:
+        other = incoming.get(q.key)
+        if other is not None and q.choices and other.choices and other.type == q.type:
+            have = {c.key for c in q.choices}
+            extra = [c for c in other.choices if c.key not in have]
+            if extra:  # a later export saw choices the first one did not
+                q = q.model_copy(update={"choices": [*q.choices, *extra]})
+                grown = True
+        merged.append(q)
+    if new or grown:
         definition = SurveyDefinition(
             intro=current.intro,
             thank_you=current.thank_you,
-            questions=[*current.questions, *new],
+            questions=[*merged, *new],
         )
         survey = service.do_update_survey(session, survey.id, SurveyPatch(definition=definition))
     return survey
@@ -161,8 +210,8 @@ def do_create_source(
     secret: str | None = None,
     settings: dict[str, Any] | None = None,
 ) -> SurveySource:
-    if kind not in ("formbricks", "typeform"):
-        raise service.Invalid("kind must be formbricks or typeform")
+    if kind not in ("formbricks", "typeform", "chatwoot"):
+        raise service.Invalid("kind must be formbricks, typeform or chatwoot")
     if secret is None:
         secret = (
             # Standard Webhooks secrets are standard base64 (not URL-safe) after "whsec_".
@@ -231,3 +280,44 @@ def infer_scale_question(key: str, title: str, values: list[float]) -> Question:
             **({"scale_max": hi} if hi is not None else {}),
         }
     )
+
+
+def list_sources(session: Session) -> list[SurveySource]:
+    """The workspace's webhook sources, oldest first."""
+    return list(session.execute(select(SurveySource).order_by(SurveySource.id)).scalars())
+
+
+def access_source(session: Session, source_id: int) -> SurveySource:
+    source = session.execute(
+        select(SurveySource).where(SurveySource.id == source_id)
+    ).scalar_one_or_none()
+    if source is None:
+        raise service.NotFound(f"no survey source {source_id}")
+    return source
+
+
+def do_update_source(
+    session: Session,
+    source_id: int,
+    *,
+    secret: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> SurveySource:
+    """A new secret (rotation) and/or new settings (question definitions)."""
+    source = access_source(session, source_id)
+    if secret is not None:
+        if not (8 <= len(secret) <= 300):
+            raise service.Invalid("secret must be 8-300 characters")
+        source.secret = secret
+    if settings is not None:
+        source.settings = settings
+    session.flush()
+    return source
+
+
+def do_delete_source(session: Session, source_id: int) -> None:
+    """The webhook URL stops answering; responses already stored stay."""
+    source = access_source(session, source_id)
+    session.execute(delete(WebhookReceipt).where(WebhookReceipt.source_id == source.id))
+    session.delete(source)
+    session.flush()

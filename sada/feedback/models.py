@@ -106,7 +106,7 @@ class Response(Base, WorkspaceOwned):
 
     __tablename__ = "survey_responses"
     __table_args__ = (
-        UniqueConstraint("workspace_id", "source", "external_id"),
+        UniqueConstraint("workspace_id", "survey_id", "source", "external_id"),
         UniqueConstraint("invitation_id"),
         Index("ix_survey_responses_ws_survey_done", "workspace_id", "survey_id", "completed_at"),
         Index("ix_survey_responses_ws_person", "workspace_id", "person_id"),

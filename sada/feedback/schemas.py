@@ -155,7 +155,9 @@ class SurveyDefinition(BaseModel):
 
     intro: Translations = Field(default_factory=dict)
     thank_you: Translations = Field(default_factory=dict)
-    questions: list[Question] = Field(min_length=1, max_length=100)
+    questions: list[Question] = Field(
+        min_length=1, max_length=1000
+    )  # imports of long surveys (Qualtrics matrices)
 
     def question(self, key: str) -> Question | None:
         for q in self.questions:

@@ -742,9 +742,13 @@ def do_import_response(
     webhooks from survey tools pass `history=False`.
     """
     definition = definition_of(session, survey)
+    # Idempotency is per survey and source: the same tool's id in another survey is another
+    # response (an export imported under another name must never change a different survey).
     existing = session.execute(
         select(Response).where(
-            Response.source == record.source, Response.external_id == record.external_id
+            Response.survey_id == survey.id,
+            Response.source == record.source,
+            Response.external_id == record.external_id,
         )
     ).scalar_one_or_none()
     try:

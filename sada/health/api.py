@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sada.db.types import utcnow
 from sada.health import service, worth
 from sada.people import merges
-from sada.tenants.auth import access_api_key
+from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["health"])
 
@@ -34,20 +35,24 @@ def _settings_out(s: Any) -> dict[str, Any]:
 
 
 @router.get("/people/{person_id}/health")
-def person_health(request: Request, person_id: int) -> dict[str, Any]:
+def person_health(
+    request: Request, person_id: int, key: AuthenticatedKey = scoped(Scope.READ_PEOPLE)
+) -> dict[str, Any]:
     """The person's health: `score` 0-100, churn `risk`, `band`, the `factors` that moved it
     and which `model` scored it (`transparent` or `trained`)."""
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return service.person_health(session, merges.live_person_id(session, person_id))
 
 
 @router.get("/health/at-risk")
 def at_risk(
-    request: Request, limit: int = 50, segment: str | None = None, audience: str | None = None
+    request: Request,
+    limit: int = 50,
+    segment: str | None = None,
+    audience: str | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> dict[str, Any]:
     """People most likely to churn within the horizon, with the value at stake."""
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return {
             "items": service.at_risk(session, limit, segment=segment, audience=audience),
@@ -56,10 +61,11 @@ def at_risk(
 
 
 @router.get("/health/value-of-experience")
-def value_of_experience(request: Request) -> dict[str, Any]:
+def value_of_experience(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     """Retention and spend of promoters, passives and detractors over the last horizon, with
     95% intervals and the promoter - detractor differences."""
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         settings = service.settings_of(session)
         return worth.value_of_experience(
@@ -68,31 +74,33 @@ def value_of_experience(request: Request) -> dict[str, Any]:
 
 
 @router.get("/health/settings")
-def get_settings(request: Request) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def get_settings(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return _settings_out(service.settings_of(session))
 
 
 @router.post("/health/settings:preview")
-def preview(request: Request, body: ChurnDefinition) -> dict[str, Any]:
+def preview(
+    request: Request, body: ChurnDefinition, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     """What this churn definition would count, month by month over the last year."""
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return service.preview_churn(session, body.model_dump(exclude_none=True), utcnow())
 
 
 @router.put("/health/settings")
-def put_settings(request: Request, body: ChurnDefinition) -> dict[str, Any]:
-    key = access_api_key(request, Scope.ADMIN)
+def put_settings(
+    request: Request, body: ChurnDefinition, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> dict[str, Any]:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         return _settings_out(service.update_settings(session, body.model_dump(exclude_none=True)))
 
 
 @router.post("/health/train")
-def train(request: Request) -> dict[str, Any]:
+def train(request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)) -> dict[str, Any]:
     """Train the churn model on this workspace's history and rescore everyone."""
-    key = access_api_key(request, Scope.ADMIN)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         model = service.train_model(session)
         scored = service.refresh(session)

@@ -17,9 +17,9 @@ from sada.interactions.models import Touchpoint
 from sada.interactions.schemas import BatchResult, InteractionOut, TimelinePage
 from sada.people.merges import live_person_id
 from sada.people.service import access_person
-from sada.tenants.auth import access_api_key, actor_for_key
+from sada.tenants.auth import actor_for_key, scoped
 from sada.tenants.models import Scope
-from sada.tenants.service import record_audit
+from sada.tenants.service import AuthenticatedKey, record_audit
 
 router = APIRouter(prefix="/api/v1", tags=["interactions"])
 
@@ -30,9 +30,10 @@ router = APIRouter(prefix="/api/v1", tags=["interactions"])
     responses={207: {"model": BatchResult, "description": "some items were rejected"}},
     summary="Ingest up to 1,000 interactions; each item gets its own result",
 )
-async def ingest_interactions(request: Request) -> JSONResponse:
+async def ingest_interactions(
+    request: Request, key: AuthenticatedKey = scoped(Scope.INGEST)
+) -> JSONResponse:
     services = request.app.state.services
-    key = await run_in_threadpool(access_api_key, request, Scope.WRITE)
     body = await read_json_body(request, services.settings.max_body_bytes)
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
         raise Invalid('expected a JSON object {"items": [...]}')
@@ -62,8 +63,9 @@ async def ingest_interactions(request: Request) -> JSONResponse:
 
 
 @router.get("/interactions/{interaction_id}", response_model=InteractionOut)
-def get_interaction(request: Request, interaction_id: int) -> InteractionOut:
-    key = access_api_key(request, Scope.READ)
+def get_interaction(
+    request: Request, interaction_id: int, key: AuthenticatedKey = scoped(Scope.READ_PEOPLE)
+) -> InteractionOut:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         row = service.get_interaction(session, interaction_id)
         if row is None:
@@ -83,8 +85,8 @@ def person_timeline(
     type: list[str] | None = Query(None),  # noqa: A002 - the API's field name
     since: datetime | None = None,
     until: datetime | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> TimelinePage:
-    key = access_api_key(request, Scope.READ)
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
             raise Invalid(f"{name} needs a UTC offset, e.g. 2026-01-01T00:00:00Z")
@@ -120,8 +122,9 @@ class TouchpointOut(TouchpointIn):
 
 
 @router.get("/touchpoints", response_model=list[TouchpointOut])
-def touchpoints(request: Request) -> list[TouchpointOut]:
-    key = access_api_key(request, Scope.READ)
+def touchpoints(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> list[TouchpointOut]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return [
             TouchpointOut(
@@ -132,8 +135,9 @@ def touchpoints(request: Request) -> list[TouchpointOut]:
 
 
 @router.put("/touchpoints/{key_name}", response_model=TouchpointOut)
-def upsert_touchpoint(request: Request, key_name: str, body: TouchpointIn) -> TouchpointOut:
-    key = access_api_key(request, Scope.ADMIN)
+def upsert_touchpoint(
+    request: Request, key_name: str, body: TouchpointIn, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> TouchpointOut:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         row = session.execute(
             select(Touchpoint).where(Touchpoint.key == key_name.lower())

@@ -45,6 +45,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from sada.core.spreadsheets import guard_cell
 from sada.db.engine import Database
 from sada.interactions.schemas import IngestItem
 from sada.interactions.service import IngestLimits, ingest_batch
@@ -675,12 +676,15 @@ class _Rejects:
         else:
             self._fh = self.path.open("w", encoding="utf-8-sig", newline="")
             self._writer = csv.writer(self._fh)
-            self._writer.writerow(self.header)
+            self._writer.writerow([guard_cell(h) for h in self.header])
 
     def write(self, record: Record) -> None:
         self._open()
         errors = " | ".join(f"{p}: {m}" for p, m in record.errors)
-        self._writer.writerow([record.line, errors, *record.original])
+        # Opened in a spreadsheet to fix: no cell of it may run as a formula.
+        self._writer.writerow(
+            [record.line, guard_cell(errors), *(guard_cell(v) for v in record.original)]
+        )
         self.rows_written += 1
 
     def size(self) -> int:

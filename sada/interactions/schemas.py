@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -80,12 +80,31 @@ def check_text(value: str | None) -> str | None:
     return value
 
 
+# The documented range of `occurred_at`: from the Unix epoch to one day ahead of the server
+# clock (clock skew). Earlier or later dates are typing mistakes that break reports.
+EARLIEST_OCCURRED_AT = datetime(1970, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
+
+
+def check_occurred_at(value: datetime) -> datetime:
+    latest = datetime.now(UTC) + FUTURE_SLACK
+    if not EARLIEST_OCCURRED_AT <= value <= latest:
+        raise ValueError(
+            f"{value.isoformat()} is outside the accepted range: from 1970-01-01T00:00:00Z "
+            "to one day after the server's current time (UTC)"
+        )
+    return value
+
+
 class IngestItem(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
     source: str = Field(min_length=1, max_length=100)
     external_id: str = Field(min_length=1, max_length=200)
-    occurred_at: AwareDatetime
+    occurred_at: AwareDatetime = Field(
+        description="when it happened, with a UTC offset; from 1970-01-01T00:00:00Z to one day "
+        "after the server's current time"
+    )
     channel: str
     type: str
     direction: Literal["inbound", "outbound"]
@@ -110,6 +129,11 @@ class IngestItem(BaseModel):
         description="history that fires no live action; by default true for imports and for "
         "interactions older than the live window (SADA_LIVE_WINDOW_DAYS) when they arrive",
     )
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _plausible_time(cls, value: datetime) -> datetime:
+        return check_occurred_at(value)
 
     @field_validator("external_id", mode="before")
     @classmethod

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid
-from sada.core.validation import field_errors
+from sada.core.validation import field_errors, unsafe_json
 from sada.db.dialect import (
     chunks,
     insert_ignoring_conflicts,
@@ -83,6 +83,9 @@ def validate_item(
         return None, [
             ItemError(path=prefix, message=f"expected an object, got {type(raw).__name__}")
         ]
+    unsafe = unsafe_json(raw, prefix)
+    if unsafe is not None:
+        return None, [ItemError(path=unsafe[0], message=unsafe[1])]
     text = raw.get("text")
     if isinstance(text, str):
         size = len(text.encode("utf-8", "surrogatepass"))

@@ -21,8 +21,9 @@ from sada.journeys.schemas import (
     TaskIn,
 )
 from sada.journeys.templates import TEMPLATES, template
-from sada.tenants.auth import access_api_key, actor_for_key
+from sada.tenants.auth import actor_for_key, scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1/journeys", tags=["journeys"])
 
@@ -47,36 +48,46 @@ def _choice(request: Request, engine: str) -> EngineChoice:
 
 # -- audiences ------------------------------------------------------------------------
 @router.get("/audiences", response_model=list[AudienceOut])
-def list_audiences(request: Request) -> list[AudienceOut]:
-    key = access_api_key(request, Scope.READ)
+def list_audiences(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> list[AudienceOut]:
     with _db(request).reader(key.workspace_id) as s:
         return [service.audience_out(a) for a in service.list_audiences(s)]
 
 
 @router.post("/audiences", response_model=AudienceOut, status_code=201)
-def create_audience(request: Request, body: AudienceIn) -> AudienceOut:
-    key = access_api_key(request, Scope.WRITE)
+def create_audience(
+    request: Request, body: AudienceIn, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> AudienceOut:
     with _db(request).transaction(key.workspace_id) as s:
         return service.audience_out(service.do_create_audience(s, body))
 
 
 @router.patch("/audiences/{audience}", response_model=AudienceOut)
-def update_audience(request: Request, audience: str, body: AudiencePatch) -> AudienceOut:
-    key = access_api_key(request, Scope.WRITE)
+def update_audience(
+    request: Request,
+    audience: str,
+    body: AudiencePatch,
+    key: AuthenticatedKey = scoped(Scope.WRITE_DATA),
+) -> AudienceOut:
     with _db(request).transaction(key.workspace_id) as s:
         return service.audience_out(service.do_update_audience(s, audience, body))
 
 
 @router.delete("/audiences/{audience}", status_code=204)
-def delete_audience(request: Request, audience: str) -> None:
-    key = access_api_key(request, Scope.WRITE)
+def delete_audience(
+    request: Request, audience: str, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> None:
     with _db(request).transaction(key.workspace_id) as s:
         service.do_delete_audience(s, audience)
 
 
 @router.get("/scorecard", summary="Audiences in rank order: owner, measure, trend, coverage, flags")
-def get_scorecard(request: Request, days: int = Query(90, ge=7, le=730)) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def get_scorecard(
+    request: Request,
+    days: int = Query(90, ge=7, le=730),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
+) -> dict[str, Any]:
     now = to_epoch(datetime.now(UTC))
     with _db(request).reader(key.workspace_id) as s:
         return {"days": days, "audiences": scorecard.scorecard(s, now=now, days=days)}
@@ -84,29 +95,38 @@ def get_scorecard(request: Request, days: int = Query(90, ge=7, le=730)) -> dict
 
 # -- maps -------------------------------------------------------------------------------
 @router.get("/templates")
-def list_templates(request: Request) -> dict[str, Any]:
-    access_api_key(request, Scope.READ)
+def list_templates(
+    request: Request, _key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     return {name: template(name).model_dump(mode="json") for name in TEMPLATES}
 
 
 @router.get("/maps", response_model=list[JourneyMapOut])
-def list_maps(request: Request, audience: str | None = None) -> list[JourneyMapOut]:
-    key = access_api_key(request, Scope.READ)
+def list_maps(
+    request: Request,
+    audience: str | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
+) -> list[JourneyMapOut]:
     with _db(request).reader(key.workspace_id) as s:
         return [service.map_out(s, m) for m in service.list_maps(s, audience)]
 
 
 @router.post("/maps", response_model=JourneyMapOut, status_code=201)
-def create_map(request: Request, body: JourneyMapIn) -> JourneyMapOut:
-    key = access_api_key(request, Scope.WRITE)
+def create_map(
+    request: Request, body: JourneyMapIn, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> JourneyMapOut:
     author = actor_for_key(request, key).label
     with _db(request).transaction(key.workspace_id) as s:
         return service.map_out(s, service.do_create_map(s, body, author=author), with_versions=True)
 
 
 @router.get("/maps/{map_key}", response_model=JourneyMapOut)
-def get_map(request: Request, map_key: str, version: int | None = None) -> JourneyMapOut:
-    key = access_api_key(request, Scope.READ)
+def get_map(
+    request: Request,
+    map_key: str,
+    version: int | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
+) -> JourneyMapOut:
     with _db(request).reader(key.workspace_id) as s:
         out = service.map_out(s, service.access_map(s, map_key), with_versions=True)
         if version is not None:
@@ -116,8 +136,12 @@ def get_map(request: Request, map_key: str, version: int | None = None) -> Journ
 
 
 @router.put("/maps/{map_key}", response_model=JourneyMapOut, summary="Save a new version")
-def put_map(request: Request, map_key: str, body: JourneyVersionIn) -> JourneyMapOut:
-    key = access_api_key(request, Scope.WRITE)
+def put_map(
+    request: Request,
+    map_key: str,
+    body: JourneyVersionIn,
+    key: AuthenticatedKey = scoped(Scope.WRITE_DATA),
+) -> JourneyMapOut:
     author = actor_for_key(request, key).label
     with _db(request).transaction(key.workspace_id) as s:
         service.do_new_version(s, map_key, body.definition, note=body.note, author=author)
@@ -125,8 +149,9 @@ def put_map(request: Request, map_key: str, body: JourneyVersionIn) -> JourneyMa
 
 
 @router.post("/maps/{map_key}/versions/{version}:restore", response_model=JourneyMapOut)
-def restore_map(request: Request, map_key: str, version: int) -> JourneyMapOut:
-    key = access_api_key(request, Scope.WRITE)
+def restore_map(
+    request: Request, map_key: str, version: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> JourneyMapOut:
     author = actor_for_key(request, key).label
     with _db(request).transaction(key.workspace_id) as s:
         service.do_restore_version(s, map_key, version, author=author)
@@ -135,8 +160,12 @@ def restore_map(request: Request, map_key: str, version: int) -> JourneyMapOut:
 
 # -- analytics ------------------------------------------------------------------------
 @router.get("/maps/{map_key}/people/{person_id}", summary="One person's reconstructed journey")
-def person_journey(request: Request, map_key: str, person_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def person_journey(
+    request: Request,
+    map_key: str,
+    person_id: int,
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
+) -> dict[str, Any]:
     with _db(request).reader(key.workspace_id) as s:
         return analytics.person_journey(s, map_key, person_id)
 
@@ -154,8 +183,8 @@ def funnel(
     segment: str | None = None,
     language: str | None = None,
     engine: str = Query("auto", pattern="^(auto|duckdb|sql)$"),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     lo, hi = _range(since, until)
     with _db(request).reader(key.workspace_id) as s:
         return analytics.funnel(
@@ -185,8 +214,8 @@ def paths(
     segment: str | None = None,
     language: str | None = None,
     engine: str = Query("auto", pattern="^(auto|duckdb|sql)$"),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     lo, hi = _range(since, until)
     with _db(request).reader(key.workspace_id) as s:
         return analytics.paths(
@@ -213,8 +242,8 @@ def get_experience(
     segment: str | None = None,
     language: str | None = None,
     min_n: int = Query(30, ge=5, le=10_000),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     lo, hi = _range(since, until)
     with _db(request).reader(key.workspace_id) as s:
         return experience.experience(
@@ -239,8 +268,8 @@ def get_verbatims(
     group_by: str | None = None,
     group: str | None = None,
     limit: int = Query(20, ge=1, le=200),
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     lo, hi = _range(since, until)
     with _db(request).reader(key.workspace_id) as s:
         items = experience.verbatims(
@@ -259,8 +288,8 @@ def get_drivers(
     until: datetime | None = None,
     min_n: int = Query(20, ge=5, le=10_000),
     bootstrap: int = Query(200, ge=0, le=2000),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     lo, hi = _range(since, until, days=365)
     with _db(request).reader(key.workspace_id) as s:
         return drivers.key_drivers(
@@ -276,8 +305,8 @@ def get_retention(
     until: datetime | None = None,
     segment: str | None = None,
     max_months: int = Query(12, ge=1, le=36),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     lo, hi = _range(since, until, days=365)
     with _db(request).reader(key.workspace_id) as s:
         service.access_audience(s, audience)
@@ -293,8 +322,8 @@ def get_churn(
     as_of: datetime | None = None,
     inactive_days: int | None = Query(None, ge=1, le=3650),
     group_by: str | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     _lo, hi = _range(None, as_of)
     with _db(request).reader(key.workspace_id) as s:
         service.access_audience(s, audience)
@@ -305,8 +334,9 @@ def get_churn(
 
 # -- digital tasks ------------------------------------------------------------------------
 @router.get("/tasks")
-def list_tasks(request: Request) -> list[dict[str, Any]]:
-    key = access_api_key(request, Scope.READ)
+def list_tasks(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> list[dict[str, Any]]:
     with _db(request).reader(key.workspace_id) as s:
         return [
             {
@@ -322,8 +352,9 @@ def list_tasks(request: Request) -> list[dict[str, Any]]:
 
 
 @router.put("/tasks/{task_key}")
-def put_task(request: Request, task_key: str, body: TaskIn) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def put_task(
+    request: Request, task_key: str, body: TaskIn, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
     if body.key != task_key:
         raise Invalid("the task key in the path and the body differ")
     with _db(request).transaction(key.workspace_id) as s:
@@ -333,9 +364,12 @@ def put_task(request: Request, task_key: str, body: TaskIn) -> dict[str, Any]:
 
 @router.get("/tasks/{task_key}/metrics")
 def get_task_metrics(
-    request: Request, task_key: str, since: datetime | None = None, until: datetime | None = None
+    request: Request,
+    task_key: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     lo, hi = _range(since, until, days=30)
     with _db(request).reader(key.workspace_id) as s:
         return digital.task_metrics(s, task_key, since=lo, until=hi)

@@ -22,8 +22,9 @@ from sada.core.errors import Invalid
 from sada.core.http import read_json_body
 from sada.listening import feeds, hooks, service, sources
 from sada.listening.tasks import feed_policy, queue_poll
-from sada.tenants.auth import access_api_key
+from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1/listening", tags=["listening"])
 MAX_BODY = 20 * 1024 * 1024
@@ -38,15 +39,17 @@ def _db(request: Request) -> Any:
 
 
 @router.get("/brands", summary="The workspace's brands and competitors")
-def list_brands(request: Request) -> list[dict[str, Any]]:
-    key = access_api_key(request, Scope.READ)
+def list_brands(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> list[dict[str, Any]]:
     with _db(request).reader(key.workspace_id) as s:
         return [service.brand_out(b) for b in service.list_brands(s)]
 
 
 @router.post("/brands", status_code=201, summary="Add a brand or competitor with its aliases")
-async def create_brand(request: Request) -> JSONResponse:
-    key = await run_in_threadpool(access_api_key, request, Scope.WRITE)
+async def create_brand(
+    request: Request, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> JSONResponse:
     body = await read_json_body(request, 256 * 1024)
     if not isinstance(body, dict):
         raise Invalid('expected {"name", "kind", "aliases", "exclude"}')
@@ -61,15 +64,17 @@ async def create_brand(request: Request) -> JSONResponse:
 
 
 @router.get("/brands/{brand_id}")
-def get_brand(request: Request, brand_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def get_brand(
+    request: Request, brand_id: int, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     with _db(request).reader(key.workspace_id) as s:
         return service.brand_out(service.access_brand(s, brand_id))
 
 
 @router.patch("/brands/{brand_id}")
-async def update_brand(request: Request, brand_id: int) -> dict[str, Any]:
-    key = await run_in_threadpool(access_api_key, request, Scope.WRITE)
+async def update_brand(
+    request: Request, brand_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
     body = await read_json_body(request, 256 * 1024)
     if not isinstance(body, dict):
         raise Invalid("expected a JSON object")
@@ -84,8 +89,9 @@ async def update_brand(request: Request, brand_id: int) -> dict[str, Any]:
 
 
 @router.delete("/brands/{brand_id}", status_code=204)
-def delete_brand(request: Request, brand_id: int) -> None:
-    key = access_api_key(request, Scope.WRITE)
+def delete_brand(
+    request: Request, brand_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> None:
     with _db(request).transaction(key.workspace_id) as s:
         service.do_delete_brand(s, brand_id)
 
@@ -115,8 +121,9 @@ def _store(request: Request, workspace_id: int, parsed: sources.Parsed) -> JSONR
 
 
 @router.post("/posts", summary="Store posts in Sada's generic shape; each gets its own result")
-async def post_posts(request: Request) -> JSONResponse:
-    key = await run_in_threadpool(access_api_key, request, Scope.WRITE)
+async def post_posts(
+    request: Request, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> JSONResponse:
     body = await read_json_body(request, MAX_BODY)
     if not isinstance(body, dict) or not isinstance(body.get("posts"), list):
         raise Invalid('expected {"posts": [...]}')
@@ -125,8 +132,11 @@ async def post_posts(request: Request) -> JSONResponse:
 
 
 @router.post("/import/{kind}", summary="Store an X API v2 response or a Telegram export")
-async def import_json(request: Request, kind: Literal["x", "telegram"]) -> JSONResponse:
-    key = await run_in_threadpool(access_api_key, request, Scope.WRITE)
+async def import_json(
+    request: Request,
+    kind: Literal["x", "telegram"],
+    key: AuthenticatedKey = scoped(Scope.WRITE_DATA),
+) -> JSONResponse:
     body = await read_json_body(request, MAX_BODY)
     parsed = sources.parse_x(body) if kind == "x" else sources.parse_telegram(body)
     return await run_in_threadpool(_store, request, key.workspace_id, parsed)
@@ -136,15 +146,15 @@ async def import_json(request: Request, kind: Literal["x", "telegram"]) -> JSONR
 
 
 @router.get("/feeds")
-def list_feeds(request: Request) -> list[dict[str, Any]]:
-    key = access_api_key(request, Scope.READ)
+def list_feeds(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> list[dict[str, Any]]:
     with _db(request).reader(key.workspace_id) as s:
         return [feeds.feed_out(f) for f in feeds.list_feeds(s)]
 
 
 @router.post("/feeds", status_code=201, summary="Poll an RSS or Atom feed on a schedule")
-async def add_feed(request: Request) -> JSONResponse:
-    key = await run_in_threadpool(access_api_key, request, Scope.ADMIN)
+async def add_feed(request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)) -> JSONResponse:
     body = await read_json_body(request, 64 * 1024)
     if not isinstance(body, dict):
         raise Invalid('expected {"url", "name", "interval_minutes"}')
@@ -159,23 +169,26 @@ async def add_feed(request: Request) -> JSONResponse:
 
 
 @router.post("/feeds/{feed_id}/poll", summary="Poll one feed now")
-def poll_feed(request: Request, feed_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def poll_feed(
+    request: Request, feed_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
     result = feeds.poll(_db(request), key.workspace_id, feed_policy(), feed_ids=[feed_id])[0]
     request.app.state.services.wake_jobs()
     return result.__dict__
 
 
 @router.delete("/feeds/{feed_id}", status_code=204)
-def delete_feed(request: Request, feed_id: int) -> None:
-    key = access_api_key(request, Scope.ADMIN)
+def delete_feed(
+    request: Request, feed_id: int, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> None:
     with _db(request).transaction(key.workspace_id) as s:
         s.delete(feeds.access_feed(s, feed_id))
 
 
 @router.post("/hooks", status_code=201, summary="A signed webhook that receives posts")
-async def create_hook(request: Request) -> JSONResponse:
-    key = await run_in_threadpool(access_api_key, request, Scope.ADMIN)
+async def create_hook(
+    request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> JSONResponse:
     body = await read_json_body(request, 64 * 1024)
     body = body if isinstance(body, dict) else {}
     services = request.app.state.services
@@ -216,8 +229,8 @@ def get_summary(
     since: datetime | None = Query(None, alias="from"),
     until: datetime | None = Query(None, alias="to"),
     language: str | None = Query(None, pattern="^(ar|fa|zh|en)$"),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     start, end = service.parse_range(since, until)
     with _db(request).reader(key.workspace_id) as s:
         return service.summary(s, start, end, language=language)
@@ -228,8 +241,8 @@ def get_spikes(
     request: Request,
     since: datetime | None = Query(None, alias="from"),
     until: datetime | None = Query(None, alias="to"),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> list[dict[str, Any]]:
-    key = access_api_key(request, Scope.READ)
     start, end = service.parse_range(since, until)
     with _db(request).reader(key.workspace_id) as s:
         return service.spikes_between(s, start, end)
@@ -246,8 +259,8 @@ def get_posts(
     language: str | None = Query(None, pattern="^(ar|fa|zh|en)$"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=100_000),
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> list[dict[str, Any]]:
-    key = access_api_key(request, Scope.READ)
     start, end = service.parse_range(since, until)
     with _db(request).reader(key.workspace_id) as s:
         return service.posts(
@@ -267,8 +280,9 @@ def get_posts(
 
 
 @router.post("/posts/{interaction_id}/conversation", status_code=201)
-def open_conversation(request: Request, interaction_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def open_conversation(
+    request: Request, interaction_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
     with _db(request).transaction(key.workspace_id) as s:
         conv = service.open_conversation(s, interaction_id)
         out = conversation_out(conv).model_dump(mode="json")
@@ -277,8 +291,9 @@ def open_conversation(request: Request, interaction_id: int) -> dict[str, Any]:
 
 
 @router.post("/posts/{interaction_id}/case", status_code=201)
-def open_case(request: Request, interaction_id: int) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def open_case(
+    request: Request, interaction_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
     with _db(request).transaction(key.workspace_id) as s:
         case = service.open_case(s, interaction_id)
         out = case_out(s, case).model_dump(mode="json")

@@ -3,7 +3,7 @@
 Each poll sends the feed's last `ETag` (If-None-Match) and `Last-Modified`
 (If-Modified-Since); a 304 costs nothing. The body is parsed by `feedparser` (every RSS and
 Atom dialect, dates, encodings); entries become posts, idempotent by their id or link.
-Requests go through `sada.automation.ssrf` (public addresses only, unless the admin allows a
+Requests go through `sada.core.ssrf` (public addresses only, unless the admin allows a
 range in SADA_LISTENING_ALLOWED_HOSTS), without following redirects to other schemes.
 """
 
@@ -18,8 +18,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sada.automation.ssrf import BlockedDestination, HostPolicy, guarded_client
 from sada.core.errors import Conflict, Invalid, NotFound
+from sada.core.ssrf import BlockedDestination, HostPolicy, guarded_client
 from sada.db.engine import Database
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow

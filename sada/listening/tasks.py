@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sada.automation.ssrf import HostPolicy
+from sada.core.ssrf import HostPolicy
 from sada.db.engine import Database
 from sada.db.types import utcnow
 from sada.jobs.registry import handler

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sada.core.errors import Invalid
 from sada.core.http import read_json_body
-from sada.core.validation import field_errors
+from sada.core.validation import field_errors, unsafe_json
 from sada.people import merges, service
 from sada.people.models import PersonMerge
 from sada.people.schemas import (
@@ -20,8 +20,9 @@ from sada.people.schemas import (
     PersonOut,
     PersonSummary,
 )
-from sada.tenants.auth import access_api_key, actor_for_key
+from sada.tenants.auth import actor_for_key, scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["people"])
 
@@ -37,10 +38,14 @@ class MergeRequest(BaseModel):
 
 
 @router.post("/people:identify", response_model=IdentifyResult)
-async def identify(request: Request) -> IdentifyResult:
+async def identify(
+    request: Request, key: AuthenticatedKey = scoped(Scope.INGEST)
+) -> IdentifyResult:
     services = request.app.state.services
-    key = await run_in_threadpool(access_api_key, request, Scope.WRITE)
     body = await read_json_body(request, 256 * 1024)
+    unsafe = unsafe_json(body, "")
+    if unsafe is not None:
+        raise Invalid(unsafe[1], details=[{"path": unsafe[0], "message": unsafe[1]}])
     try:
         ref = IdentifyRequest.model_validate(body)
     except ValidationError as exc:
@@ -84,31 +89,34 @@ def search(
     q: str | None = Query(None, max_length=200),
     audience: str | None = None,
     limit: int = Query(50, ge=1, le=200),
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> PeoplePage:
-    key = access_api_key(request, Scope.READ)
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return PeoplePage(items=service.search_people(session, q, limit=limit, audience=audience))
 
 
 @router.get("/people/{person_id}", response_model=PersonOut)
-def get_person(request: Request, person_id: int) -> PersonOut:
-    key = access_api_key(request, Scope.READ)
+def get_person(
+    request: Request, person_id: int, key: AuthenticatedKey = scoped(Scope.READ_PEOPLE)
+) -> PersonOut:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         person = service.access_person(session, merges.live_person_id(session, person_id))
         return service.person_out(session, person)
 
 
 @router.get("/people/{person_id}/merges", response_model=list[MergeOut])
-def person_merges(request: Request, person_id: int) -> list[MergeOut]:
-    key = access_api_key(request, Scope.READ)
+def person_merges(
+    request: Request, person_id: int, key: AuthenticatedKey = scoped(Scope.READ_PEOPLE)
+) -> list[MergeOut]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         service.access_person(session, person_id)
         return [_merge_out(m) for m in merges.list_merges(session, person_id)]
 
 
 @router.post("/people:merge", response_model=MergeOut)
-def merge(request: Request, body: MergeRequest) -> MergeOut:
-    key = access_api_key(request, Scope.WRITE)
+def merge(
+    request: Request, body: MergeRequest, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> MergeOut:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         record = merges.do_merge(
             session,
@@ -121,8 +129,9 @@ def merge(request: Request, body: MergeRequest) -> MergeOut:
 
 
 @router.post("/merges/{merge_id}:undo", response_model=MergeOut)
-def unmerge(request: Request, merge_id: int) -> MergeOut:
-    key = access_api_key(request, Scope.WRITE)
+def unmerge(
+    request: Request, merge_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> MergeOut:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         return _merge_out(merges.do_unmerge(session, merge_id, actor=actor_for_key(request, key)))
 
@@ -140,8 +149,9 @@ def _merge_out(record: PersonMerge) -> MergeOut:
 
 
 @router.get("/audience-types", response_model=list[AudienceTypeOut])
-def audience_types(request: Request) -> list[AudienceTypeOut]:
-    key = access_api_key(request, Scope.READ)
+def audience_types(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> list[AudienceTypeOut]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return [
             AudienceTypeOut(key=k, label=label, builtin=b)
@@ -151,9 +161,11 @@ def audience_types(request: Request) -> list[AudienceTypeOut]:
 
 @router.put("/audience-types/{audience_key}", response_model=AudienceTypeOut)
 def define_audience_type(
-    request: Request, audience_key: str, body: AudienceTypeIn
+    request: Request,
+    audience_key: str,
+    body: AudienceTypeIn,
+    key: AuthenticatedKey = scoped(Scope.ADMIN),
 ) -> AudienceTypeOut:
-    key = access_api_key(request, Scope.ADMIN)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         row = service.do_define_audience_type(
             session, audience_key, body.label, actor=actor_for_key(request, key)

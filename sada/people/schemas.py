@@ -25,6 +25,29 @@ class PersonRef(BaseModel):
     traits: dict[str, Any] | None = None
     country: str | None = Field(default=None, min_length=2, max_length=2)
 
+    @field_validator("external_ids", "handles")
+    @classmethod
+    def _bounded_ids(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if len(value) > 20:
+            raise ValueError("at most 20 entries")
+        for name, ident in value.items():
+            if not 1 <= len(name) <= 100:
+                raise ValueError(f"key {name[:40]!r}: 1 to 100 characters")
+            if isinstance(ident, str) and not 1 <= len(ident) <= 320:
+                raise ValueError(f"{name[:40]}: 1 to 320 characters")
+            if isinstance(ident, int) and not -(2**63) <= ident < 2**63:
+                raise ValueError(f"{name[:40]}: out of range")
+        return value
+
+    @field_validator("traits")
+    @classmethod
+    def _bounded_traits(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and len(value) > 200:
+            raise ValueError("at most 200 traits")
+        return value
+
     @field_validator("audience")
     @classmethod
     def _audience_key(cls, value: str | None) -> str | None:

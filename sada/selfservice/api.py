@@ -26,9 +26,9 @@ from sada.selfservice.schemas import (
     check_lang,
 )
 from sada.selfservice.search import search
-from sada.tenants.auth import access_api_key
+from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
-from sada.tenants.service import get_workspace
+from sada.tenants.service import AuthenticatedKey, get_workspace
 
 router = APIRouter(prefix="/api/v1", tags=["self-service"])
 
@@ -42,8 +42,9 @@ def _author(key: Any) -> str:
 
 
 @router.post("/kb/articles", status_code=201)
-def create_article(request: Request, body: ArticleIn) -> JSONResponse:
-    key = access_api_key(request, Scope.WRITE)
+def create_article(
+    request: Request, body: ArticleIn, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> JSONResponse:
     services = _services(request)
     with services.db.transaction(key.workspace_id) as session:
         article = kb.do_create_article(session, body, author=_author(key))
@@ -53,9 +54,10 @@ def create_article(request: Request, body: ArticleIn) -> JSONResponse:
 
 
 @router.put("/kb/articles")
-def put_article(request: Request, body: ArticleIn) -> JSONResponse:
+def put_article(
+    request: Request, body: ArticleIn, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> JSONResponse:
     """Create or update the article named by `key` in the body."""
-    key = access_api_key(request, Scope.WRITE)
     services = _services(request)
     with services.db.transaction(key.workspace_id) as session:
         exists = kb.find_article(session, body.key) is not None
@@ -75,8 +77,12 @@ def put_article(request: Request, body: ArticleIn) -> JSONResponse:
 
 
 @router.put("/kb/articles/{article_key}")
-def update_article(request: Request, article_key: str, body: ArticleUpdate) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def update_article(
+    request: Request,
+    article_key: str,
+    body: ArticleUpdate,
+    key: AuthenticatedKey = scoped(Scope.WRITE_DATA),
+) -> dict[str, Any]:
     services = _services(request)
     with services.db.transaction(key.workspace_id) as session:
         article = kb.do_update_article(session, article_key, body, author=_author(key))
@@ -91,16 +97,17 @@ def list_articles(
     category: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     with _services(request).db.reader(key.workspace_id) as session:
         items = kb.list_articles(session, category=category, limit=limit, offset=offset)
     return {"items": [a.model_dump(mode="json") for a in items]}
 
 
 @router.get("/kb/articles/{article_key}")
-def get_article(request: Request, article_key: str) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def get_article(
+    request: Request, article_key: str, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     with _services(request).db.reader(key.workspace_id) as session:
         return kb.article_out(session, kb.access_article(session, article_key)).model_dump(
             mode="json"
@@ -108,16 +115,18 @@ def get_article(request: Request, article_key: str) -> dict[str, Any]:
 
 
 @router.delete("/kb/articles/{article_key}", status_code=204)
-def delete_article(request: Request, article_key: str) -> Response:
-    key = access_api_key(request, Scope.WRITE)
+def delete_article(
+    request: Request, article_key: str, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> Response:
     with _services(request).db.transaction(key.workspace_id) as session:
         kb.do_delete_article(session, article_key)
     return Response(status_code=204)
 
 
 @router.post("/kb/articles/{article_key}/versions/{lang}/status")
-async def set_status(request: Request, article_key: str, lang: str) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+async def set_status(
+    request: Request, article_key: str, lang: str, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
     body = await read_json_body(request, 10_000)
     status = body.get("status") if isinstance(body, dict) else None
     services = _services(request)
@@ -129,8 +138,12 @@ async def set_status(request: Request, article_key: str, lang: str) -> dict[str,
 
 
 @router.get("/kb/articles/{article_key}/versions/{lang}/revisions")
-def revisions(request: Request, article_key: str, lang: str) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def revisions(
+    request: Request,
+    article_key: str,
+    lang: str,
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
+) -> dict[str, Any]:
     with _services(request).db.reader(key.workspace_id) as session:
         rows = kb.revisions_of(session, article_key, lang)
         return {
@@ -154,8 +167,8 @@ def search_articles(
     q: str = Query(..., min_length=1, max_length=500),
     lang: str | None = None,
     limit: int = Query(5, ge=1, le=50),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
     try:
         check_lang(lang)
     except ValueError as exc:
@@ -181,8 +194,9 @@ def search_articles(
 
 
 @router.post("/assistant/ask", response_model=AskOut)
-def assistant_ask(request: Request, body: AskIn) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def assistant_ask(
+    request: Request, body: AskIn, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     services = _services(request)
     with services.db.transaction(key.workspace_id) as session:
         row = ss_config.read_settings(session)
@@ -193,8 +207,9 @@ def assistant_ask(request: Request, body: AskIn) -> dict[str, Any]:
 
 
 @router.get("/kb/export")
-def export(request: Request, format: str = "json") -> Response:
-    key = access_api_key(request, Scope.READ)
+def export(
+    request: Request, format: str = "json", key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> Response:
     if format not in ("json", "markdown"):
         raise Invalid("format must be json or markdown")
     with _services(request).db.reader(key.workspace_id) as session:
@@ -209,9 +224,10 @@ def export(request: Request, format: str = "json") -> Response:
 
 
 @router.post("/kb/import")
-async def import_articles(request: Request) -> dict[str, Any]:
+async def import_articles(
+    request: Request, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
     """JSON (`{"articles": [...]}`, as exported) or a zip of `<key>.<lang>.md` files."""
-    key = access_api_key(request, Scope.WRITE)
     services = _services(request)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/zip"):
@@ -237,23 +253,29 @@ async def import_articles(request: Request) -> dict[str, Any]:
 
 
 @router.put("/kb/synonyms")
-def put_synonyms(request: Request, body: SynonymsIn) -> dict[str, Any]:
-    key = access_api_key(request, Scope.WRITE)
+def put_synonyms(
+    request: Request, body: SynonymsIn, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
     with _services(request).db.transaction(key.workspace_id) as session:
         count = kb.do_set_synonyms(session, body.lang, body.groups)
     return {"lang": body.lang, "groups": count}
 
 
 @router.get("/kb/synonyms")
-def get_synonyms(request: Request) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def get_synonyms(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> dict[str, Any]:
     with _services(request).db.reader(key.workspace_id) as session:
         return {"synonyms": kb.synonyms(session)}
 
 
 @router.post("/kb/attachments", status_code=201)
-async def upload(request: Request, file: UploadFile, article: str | None = None) -> JSONResponse:
-    key = access_api_key(request, Scope.WRITE)
+async def upload(
+    request: Request,
+    file: UploadFile,
+    article: str | None = None,
+    key: AuthenticatedKey = scoped(Scope.WRITE_DATA),
+) -> JSONResponse:
     data = await file.read(kb.MAX_ATTACHMENT_BYTES + 1)
     with _services(request).db.transaction(key.workspace_id) as session:
         row = kb.do_add_attachment(session, file.filename or "file", data, article_key=article)
@@ -269,7 +291,10 @@ async def upload(request: Request, file: UploadFile, article: str | None = None)
 
 
 @router.get("/kb/measures")
-def get_measures(request: Request, days: int = Query(30, ge=1, le=366)) -> dict[str, Any]:
-    key = access_api_key(request, Scope.READ)
+def get_measures(
+    request: Request,
+    days: int = Query(30, ge=1, le=366),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
+) -> dict[str, Any]:
     with _services(request).db.reader(key.workspace_id) as session:
         return measures.report(session, since=utcnow() - timedelta(days=days))

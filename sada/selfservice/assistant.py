@@ -19,7 +19,7 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sada.automation.ssrf import HostPolicy
+from sada.core.ssrf import HostPolicy
 from sada.selfservice import analyzer, generative
 from sada.selfservice.intents import detect_intent
 from sada.selfservice.markdown import passages

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sada.automation.ssrf import HostPolicy
 from sada.core.errors import Invalid
+from sada.core.ssrf import HostPolicy
 from sada.db.scoping import bound_workspace
 from sada.selfservice import generative
 from sada.selfservice.assistant import AssistantConfig

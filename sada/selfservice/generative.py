@@ -2,7 +2,7 @@
 
 Off unless an admin configures it (base URL, model, key) for the workspace; then the
 retrieved passages, numbered, go to that endpoint with the question — nothing else, and
-through the SSRF guard (`sada.automation.ssrf`; a local server needs its address in
+through the SSRF guard (`sada.core.ssrf`; a local server needs its address in
 `SADA_ASSISTANT_ALLOWED_HOSTS`). An answer must cite at least one of the numbered sources as
 [n]; one that cites nothing, cites a number it was not given, or says NO_ANSWER is refused.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from sada.automation.ssrf import BlockedDestination, HostPolicy, guarded_client
+from sada.core.ssrf import BlockedDestination, HostPolicy, guarded_client
 
 LANGUAGE_NAMES = {"ar": "Arabic", "fa": "Persian", "zh": "Chinese", "en": "English"}
 _CITE = re.compile(r"\[(\d{1,2})\]")

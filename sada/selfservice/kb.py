@@ -257,6 +257,7 @@ def _apply_status(session: Session, article: KbArticle, version: KbVersion, stat
         version.published_body = None
         version.published_at = None
         version.embedding = None
+        version.embedding_model = None
 
 
 def _check_related(session: Session, keys: list[str], own: str) -> list[str]:

@@ -62,6 +62,14 @@ class KbVersion(Base, WorkspaceOwned, Timestamped):
     __table_args__ = (
         UniqueConstraint("workspace_id", "article_id", "lang"),
         Index("ix_kb_versions_ws_changed", "workspace_id", "changed_at"),
+        # Covers the search index's freshness stamp (no row, no blob read per search).
+        Index(
+            "ix_kb_versions_ws_stamp",
+            "workspace_id",
+            "published_at",
+            "changed_at",
+            "embedding_model",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

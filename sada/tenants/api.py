@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from sada.tenants import service
-from sada.tenants.auth import access_api_key, actor_for_key
+from sada.tenants.auth import actor_for_key, scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1", tags=["workspace"])
 
@@ -30,6 +31,7 @@ class ApiKeyOut(BaseModel):
     name: str
     prefix: str
     scopes: list[str]
+    allowed_origins: list[str] | None = None
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
@@ -37,7 +39,15 @@ class ApiKeyOut(BaseModel):
 
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    scopes: list[str] = Field(min_length=1)
+    scopes: list[str] = Field(
+        min_length=1,
+        max_length=20,
+        description="ingest (public, ingest only) or server scopes: read:people, "
+        "read:analytics, write:data, manage:rules, manage:webhooks, reply, admin",
+    )
+    allowed_origins: list[str] | None = Field(
+        default=None, max_length=50, description="ingest keys: browser origins allowed"
+    )
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -61,6 +71,7 @@ def _key_out(row: Any) -> dict[str, Any]:
         "name": row.name,
         "prefix": row.prefix,
         "scopes": row.scopes,
+        "allowed_origins": row.allowed_origins,
         "created_at": row.created_at,
         "last_used_at": row.last_used_at,
         "revoked_at": row.revoked_at,
@@ -68,33 +79,39 @@ def _key_out(row: Any) -> dict[str, Any]:
 
 
 @router.get("/workspace", response_model=WorkspaceOut)
-def get_workspace(request: Request) -> WorkspaceOut:
-    key = access_api_key(request, Scope.READ)
+def get_workspace(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> WorkspaceOut:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         ws = service.get_workspace(session, key.workspace_id)
         return WorkspaceOut.model_validate(ws, from_attributes=True)
 
 
 @router.get("/api-keys", response_model=list[ApiKeyOut])
-def list_keys(request: Request) -> list[ApiKeyOut]:
-    key = access_api_key(request, Scope.ADMIN)
+def list_keys(request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)) -> list[ApiKeyOut]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return [ApiKeyOut(**_key_out(k)) for k in service.list_api_keys(session)]
 
 
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201)
-def create_key(request: Request, body: ApiKeyCreate) -> ApiKeyCreated:
-    key = access_api_key(request, Scope.ADMIN)
+def create_key(
+    request: Request, body: ApiKeyCreate, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> ApiKeyCreated:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         row, full = service.do_create_api_key(
-            session, name=body.name, scopes=body.scopes, actor=actor_for_key(request, key)
+            session,
+            name=body.name,
+            scopes=body.scopes,
+            actor=actor_for_key(request, key),
+            allowed_origins=body.allowed_origins,
         )
         return ApiKeyCreated(**_key_out(row), key=full)
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyOut)
-def revoke_key(request: Request, key_id: int) -> ApiKeyOut:
-    key = access_api_key(request, Scope.ADMIN)
+def revoke_key(
+    request: Request, key_id: int, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> ApiKeyOut:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         return ApiKeyOut(
             **_key_out(
@@ -104,8 +121,11 @@ def revoke_key(request: Request, key_id: int) -> ApiKeyOut:
 
 
 @router.get("/audit", response_model=list[AuditOut])
-def audit_log(request: Request, limit: int = Query(100, ge=1, le=1000)) -> list[AuditOut]:
-    key = access_api_key(request, Scope.ADMIN)
+def audit_log(
+    request: Request,
+    limit: int = Query(100, ge=1, le=1000),
+    key: AuthenticatedKey = scoped(Scope.ADMIN),
+) -> list[AuditOut]:
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return [
             AuditOut(

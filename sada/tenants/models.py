@@ -23,9 +23,47 @@ class Role(StrEnum):
 
 
 class Scope(StrEnum):
+    """What an API key may do. Every API route declares the one scope it needs.
+
+    `ingest` is the public key kind (Segment, browser SDKs): it may only send events and
+    identify people; nothing it can call returns stored data. The others are server keys.
+    `read`, `write` and `admin` are the original bundles, kept for existing keys (see
+    `LEGACY_SCOPES`).
+    """
+
+    INGEST = "ingest"
+    READ_PEOPLE = "read:people"
+    READ_ANALYTICS = "read:analytics"
+    WRITE_DATA = "write:data"
+    MANAGE_RULES = "manage:rules"
+    MANAGE_WEBHOOKS = "manage:webhooks"
+    REPLY = "reply"
+    ADMIN = "admin"
     READ = "read"
     WRITE = "write"
-    ADMIN = "admin"
+
+
+# What each original bundle grants. A `write` key keeps ingest and data changes but no longer
+# manages rules or webhooks or sends mail (reply, survey invitations) unless given those scopes.
+LEGACY_SCOPES: dict[Scope, frozenset[Scope]] = {
+    Scope.READ: frozenset({Scope.READ_PEOPLE, Scope.READ_ANALYTICS}),
+    Scope.WRITE: frozenset(
+        {Scope.INGEST, Scope.READ_PEOPLE, Scope.READ_ANALYTICS, Scope.WRITE_DATA}
+    ),
+    Scope.ADMIN: frozenset(Scope),
+}
+
+
+def granted_scopes(scopes: tuple[str, ...] | list[str]) -> frozenset[Scope]:
+    """The fine-grained scopes a key's stored scope list grants."""
+    out: set[Scope] = set()
+    for name in scopes:
+        try:
+            scope = Scope(name)
+        except ValueError:
+            continue
+        out |= LEGACY_SCOPES.get(scope, frozenset({scope}))
+    return frozenset(out)
 
 
 class Workspace(Base, Timestamped):
@@ -81,6 +119,8 @@ class ApiKey(Base, WorkspaceOwned, Timestamped):
     prefix: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
     secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     scopes: Mapped[list[str]] = mapped_column(JSONType, nullable=False)
+    # Browser origins (scheme://host[:port]) an ingest key may be used from; None: any.
+    allowed_origins: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

@@ -15,7 +15,17 @@ from sada.core.security import hash_password, hash_secret, new_api_key, secrets_
 from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES, bound_workspace
 from sada.db.types import utcnow
-from sada.tenants.models import ApiKey, AuditEvent, Membership, Role, Scope, User, Workspace
+from sada.tenants.models import (
+    LEGACY_SCOPES,
+    ApiKey,
+    AuditEvent,
+    Membership,
+    Role,
+    Scope,
+    User,
+    Workspace,
+    granted_scopes,
+)
 
 _NAME_RE = re.compile(r"^[\w][\w .\-]{0,199}$", re.UNICODE)
 
@@ -115,13 +125,40 @@ def role_of(session: Session, user_id: int) -> str | None:
 # ---------------------------------------------------------------- API keys
 
 
+_ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
+
+
 def do_create_api_key(
-    session: Session, *, name: str, scopes: list[str], actor: Actor | None = None
+    session: Session,
+    *,
+    name: str,
+    scopes: list[str],
+    actor: Actor | None = None,
+    allowed_origins: list[str] | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key; return the row and the full key, which is never shown again."""
-    clean = sorted({Scope(s).value for s in scopes})
+    """Create a key; return the row and the full key, which is never shown again.
+
+    An `ingest` key is the public kind and cannot carry any other scope."""
+    try:
+        clean = sorted({Scope(s).value for s in scopes})
+    except ValueError:
+        raise Invalid(
+            "scopes: use " + ", ".join(s.value for s in Scope) + " (one or more)"
+        ) from None
     if not clean:
         raise Invalid("an API key needs at least one scope")
+    if Scope.INGEST.value in clean and len(clean) > 1:
+        raise Invalid("scopes: an ingest key is public and cannot carry other scopes")
+    origins = None
+    if allowed_origins:
+        origins = sorted({o.strip().rstrip("/").lower() for o in allowed_origins if o.strip()})
+        bad = [o for o in origins if not _ORIGIN_RE.match(o)]
+        if bad:
+            raise Invalid(
+                f"allowed_origins: {bad[0][:100]!r} is not an origin like https://example.com"
+            )
+        if clean != [Scope.INGEST.value]:
+            raise Invalid("allowed_origins: only ingest keys are limited to browser origins")
     full_key, prefix, secret_hash = new_api_key()
     key = ApiKey(
         workspace_id=bound_workspace(session),
@@ -129,6 +166,7 @@ def do_create_api_key(
         prefix=prefix,
         secret_hash=secret_hash,
         scopes=clean,
+        allowed_origins=origins,
         created_by_id=actor.user_id if actor else None,
     )
     session.add(key)
@@ -159,13 +197,14 @@ class AuthenticatedKey:
     workspace_id: int
     scopes: tuple[str, ...]
     name: str
+    allowed_origins: tuple[str, ...] = ()
 
     def allows(self, scope: Scope) -> bool:
-        if Scope.ADMIN.value in self.scopes:
-            return True
-        if scope == Scope.READ:
-            return bool(self.scopes)
-        return scope.value in self.scopes
+        """True when the key's scopes (original bundles expanded) grant `scope`."""
+        granted = granted_scopes(self.scopes)
+        if scope in LEGACY_SCOPES:
+            return LEGACY_SCOPES[scope] <= granted
+        return scope in granted
 
 
 # Avoid a write per request: last_used_at is refreshed at most once a minute per key.
@@ -193,7 +232,11 @@ def authenticate_api_key(db: Database, raw_key: str) -> AuthenticatedKey:
         with db.transaction(key.workspace_id) as session:
             session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
     return AuthenticatedKey(
-        id=key.id, workspace_id=key.workspace_id, scopes=tuple(key.scopes), name=key.name
+        id=key.id,
+        workspace_id=key.workspace_id,
+        scopes=tuple(key.scopes),
+        name=key.name,
+        allowed_origins=tuple(key.allowed_origins or ()),
     )
 
 

@@ -8,8 +8,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from sada.tenants.auth import access_api_key
+from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
+from sada.tenants.service import AuthenticatedKey
 from sada.text import views
 
 router = APIRouter(prefix="/api/v1", tags=["text"])
@@ -27,10 +28,14 @@ class CorrectionIn(BaseModel):
 
 
 @router.post("/interactions/{interaction_id}/corrections")
-def correct_labels(request: Request, interaction_id: int, body: CorrectionIn) -> dict[str, Any]:
+def correct_labels(
+    request: Request,
+    interaction_id: int,
+    body: CorrectionIn,
+    key: AuthenticatedKey = scoped(Scope.WRITE_DATA),
+) -> dict[str, Any]:
     """Correct the sentiment or aspect labels of one analysed interaction; returns the analysis
     as shown from now on. Corrections survive re-analysis and feed `sada text corrections`."""
-    key = access_api_key(request, Scope.WRITE)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         return views.do_correct(
             session,

@@ -19,6 +19,8 @@ from sada.web.core import (
     current_user,
     landing_path,
     limit_login,
+    login_failed,
+    login_succeeded,
     optional_user,
     page,
     redirect,
@@ -53,7 +55,12 @@ async def login_submit(request: Request) -> Response:
     p = page(request)
     try:
         limit_login(request, email)
-        user = web.authenticate(services(request).db, email, password)
+        try:
+            user = web.authenticate(services(request).db, email, password)
+        except Unauthorized:
+            login_failed(request, email)
+            raise
+        login_succeeded(request, email)
         token = web.do_start_session(
             services(request).db,
             user,
@@ -307,6 +314,7 @@ async def account_password(request: Request, me: SignedIn = Depends(current_user
             ip=client_ip(request),
         )
     except Unauthorized:
+        login_failed(request, me.email)
         return _account(request, me, status_code=422, error=N_("Wrong password."))
     except Invalid:
         return _account(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -87,7 +89,60 @@ class WebState:
     secure_cookies: bool
     session_hours: int
     login_limiter: RateLimiter
+    login_backoff: LoginBackoff
     asset_versions: dict[str, str] = field(default_factory=dict)
+
+
+class LoginBackoff:
+    """Failed sign-ins slow the next try down, growing with each failure; never a hard lock.
+
+    Per account and address: after `FREE` failures each new try waits 1, 2, 4 ... seconds
+    (at most 15 minutes), so one attacker is slowed to a crawl. Per account from anywhere:
+    after `FREE_ACCOUNT` failures a wait of at most `ACCOUNT_CAP` seconds, so a distributed
+    guesser is slowed too but the owner is never kept out for long. A successful sign-in
+    clears both. (Each address also has the plain rate limit of `limit_login`.)
+    """
+
+    FREE = 3
+    CAP = 15 * 60.0
+    FREE_ACCOUNT = 20
+    ACCOUNT_CAP = 30.0
+    MAX_ENTRIES = 50_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # key -> (failures, time of the last failure)
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    def _wait(self, key: str, free: int, cap: float, now: float) -> float:
+        count, last = self._failures.get(key, (0, 0.0))
+        if count < free:
+            return 0.0
+        return max(0.0, last + min(cap, 2.0 ** (count - free)) - now)
+
+    def check(self, ip: str | None, email: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            wait = max(
+                self._wait(f"{email}|{ip}", self.FREE, self.CAP, now),
+                self._wait(email, self.FREE_ACCOUNT, self.ACCOUNT_CAP, now),
+            )
+        if wait > 0:
+            raise RateLimited(f"too many failed sign-ins; retry in {wait:.0f} s", retry_after=wait)
+
+    def failed(self, ip: str | None, email: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._failures) > self.MAX_ENTRIES:
+                self._failures.clear()
+            for key in (f"{email}|{ip}", email):
+                count, _last = self._failures.get(key, (0, 0.0))
+                self._failures[key] = (count + 1, now)
+
+    def succeeded(self, ip: str | None, email: str) -> None:
+        with self._lock:
+            self._failures.pop(f"{email}|{ip}", None)
+            self._failures.pop(email, None)
 
 
 def template_loader() -> ChoiceLoader:
@@ -122,9 +177,13 @@ def make_state(settings: Any) -> WebState:
         env=env,
         signer=Signer(secret, salt="sada.web.session"),
         csrf_key=hmac.new(secret, b"sada.web.csrf", hashlib.sha256).digest(),
-        secure_cookies=settings.base_url.startswith("https://"),
+        # Production is served over HTTPS (HSTS says so): cookies are Secure there whatever
+        # base_url says, so a misconfigured base_url cannot leak a session over HTTP.
+        secure_cookies=settings.environment == "production"
+        or settings.base_url.startswith("https://"),
         session_hours=settings.web_session_hours,
         login_limiter=RateLimiter(per_minute / 60.0, per_minute),
+        login_backoff=LoginBackoff(),
         asset_versions=versions,
     )
 
@@ -260,9 +319,18 @@ async def checked_form(request: Request) -> Any:
 
 
 def limit_login(request: Request, email: str) -> None:
-    limiter = state(request).login_limiter
-    limiter.hit(f"ip:{client_ip(request)}")
-    limiter.hit(f"email:{email.strip().lower()}")
+    """Before checking a password: the address's rate limit, then the failure backoff."""
+    web = state(request)
+    web.login_limiter.hit(f"ip:{client_ip(request)}")
+    web.login_backoff.check(client_ip(request), email.strip().lower())
+
+
+def login_failed(request: Request, email: str) -> None:
+    state(request).login_backoff.failed(client_ip(request), email.strip().lower())
+
+
+def login_succeeded(request: Request, email: str) -> None:
+    state(request).login_backoff.succeeded(client_ip(request), email.strip().lower())
 
 
 # ---------------------------------------------------------------- language and rendering

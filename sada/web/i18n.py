@@ -184,11 +184,17 @@ class Formatter:
     def local(self, moment: datetime) -> datetime:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(self.tz)
+        try:
+            return moment.astimezone(self.tz)
+        except OverflowError:  # year 1 west of UTC, 9999 east of it: shown in UTC
+            return moment.astimezone(UTC)
 
     def _cal(self, day: date) -> tuple[int, int, int]:
         if self.calendar == "jalali":
-            j = jdatetime.date.fromgregorian(date=day)
+            try:
+                j = jdatetime.date.fromgregorian(date=day)
+            except (ValueError, OverflowError):  # outside the Solar Hijri era: Gregorian
+                return day.year, day.month, day.day
             return j.year, j.month, j.day
         return day.year, day.month, day.day
 

@@ -268,6 +268,7 @@ def do_request_password_reset(db: Database, email: str, *, minutes: int) -> tupl
         user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
         if user is None or not user.is_active:
             return None
+        _retire_resets(session, user.id)  # only the newest link works
         token = new_token()
         session.add(
             PasswordReset(
@@ -277,6 +278,14 @@ def do_request_password_reset(db: Database, email: str, *, minutes: int) -> tupl
             )
         )
     return user, token
+
+
+def _retire_resets(session: Session, user_id: int) -> None:
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user_id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
 
 
 def access_password_reset(db: Database, token: str) -> PasswordReset:
@@ -300,6 +309,7 @@ def do_reset_password(db: Database, token: str, new_password: str) -> int:
         ).rowcount  # type: ignore[attr-defined]
         if not claimed:
             raise NotFound("this link is invalid or has expired")
+        _retire_resets(session, reset.user_id)  # any other link of this user is spent too
         session.execute(
             update(User)
             .where(User.id == reset.user_id)

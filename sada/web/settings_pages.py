@@ -11,7 +11,7 @@ from sada.core.errors import Conflict, Invalid, NotFound
 from sada.core.http import client_ip
 from sada.interactions.models import Touchpoint
 from sada.interactions.service import list_touchpoints
-from sada.tenants.models import Role, Scope, User
+from sada.tenants.models import LEGACY_SCOPES, Role, Scope, User
 from sada.tenants.service import (
     do_create_api_key,
     do_revoke_api_key,
@@ -235,7 +235,7 @@ def _keys_page(
         status_code=status_code,
         keys=keys,
         new_key=new_key,
-        scopes=[s.value for s in Scope],
+        scopes=[s.value for s in Scope if s not in LEGACY_SCOPES or s == Scope.ADMIN],
         creators=creators,
     )
 
@@ -252,10 +252,13 @@ async def api_key_create(request: Request, me: SignedIn = Depends(ADMIN)) -> Res
     name = str(form.get("name", "")).strip()[:200]
     if not scopes:
         return _keys_page(request, me, status_code=422)
-    with services(request).db.transaction(me.workspace_id) as session:
-        _row, full = do_create_api_key(
-            session, name=name, scopes=scopes, actor=me.actor(client_ip(request))
-        )
+    try:
+        with services(request).db.transaction(me.workspace_id) as session:
+            _row, full = do_create_api_key(
+                session, name=name, scopes=scopes, actor=me.actor(client_ip(request))
+            )
+    except Invalid:  # an ingest key with other scopes
+        return _keys_page(request, me, status_code=422)
     # Shown once, in this answer only (no-store), never again.
     return _keys_page(request, me, new_key=full)
 

@@ -30,8 +30,9 @@ _DOCS_PREFIX = "/api/docs"
 class SecurityHeaders:
     """Pure ASGI middleware (no buffering) adding security headers to every answer."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,6 +58,10 @@ class SecurityHeaders:
                 ]
                 if not frameable:
                     extra.append((b"x-frame-options", b"DENY"))
+                if self.hsts:  # production: browsers use HTTPS only, for two years
+                    extra.append(
+                        (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+                    )
                 extra.append((b"content-security-policy", csp.encode()))
                 content_type = dict(headers).get(b"content-type", b"")
                 if content_type.startswith(b"text/html") and b"cache-control" not in names:
@@ -128,5 +133,5 @@ def fonts_css() -> str:
 def install_web(app: FastAPI, services: Any) -> None:
     """Security headers on every answer, the web state, static files and fonts."""
     app.state.web = make_state(services.settings)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=services.settings.environment == "production")
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

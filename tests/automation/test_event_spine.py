@@ -11,9 +11,9 @@ from sada_test_servers import drain_jobs
 from sqlalchemy import select
 
 from sada.automation.models import RuleFiring, WebhookDelivery
-from sada.automation.ssrf import HostPolicy
 from sada.automation.webhooks import do_create_endpoint
 from sada.cases.models import Case
+from sada.core.ssrf import HostPolicy
 from sada.db.types import utcnow
 from sada.events import UnknownEvent, publish
 from sada.events.catalogue import render_markdown

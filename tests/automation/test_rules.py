@@ -493,3 +493,49 @@ def test_negative_topic_rise_uses_text_analyses(db, workspace, builtin):
     assert "delivery" in fired[0].results[0]["subject"]
     with db.reader(workspace.id) as session:
         assert session.execute(select(WebhookDelivery)).scalars().all() == []  # no endpoint
+
+
+def test_notify_recipients_must_be_members_of_the_rules_workspace(
+    db, workspace, make_workspace, make_key, client
+):
+    """Finding 1: workspace B's keys could name workspace A's users in `notify.to`; a dry run
+    listed their emails and a saved rule mailed them."""
+    other = make_workspace(db)
+    outsider = _member(db, other.id, f"secret-{uuid.uuid4().hex[:6]}@a.example")
+    insider = _member(db, workspace.id, f"mine-{uuid.uuid4().hex[:6]}@b.example")
+    _ingest(db, workspace.id, [_item("p@example.com", rating=2, rating_scale="nps")])
+    read = {"Authorization": f"Bearer {make_key(db, workspace.id, 'read')}"}
+    admin = {"Authorization": f"Bearer {make_key(db, workspace.id, 'admin')}"}
+
+    def draft(to):
+        return {
+            "name": "leak?",
+            "triggers": ["interaction.ingested"],
+            "actions": [{"type": "notify", "to": to, "channels": ["email"]}],
+        }
+
+    for to, where in (
+        ([insider, outsider], "actions[0].to[1]"),
+        (outsider, "actions[0].to"),
+        (f"secret@{uuid.uuid4().hex[:6]}.example", "actions[0].to"),
+    ):
+        r = client.post("/api/v1/rules:dry-run", json={"days": 30, "rule": draft(to)}, headers=read)
+        assert r.status_code == 422, r.text
+        assert where in r.json()["error"]["message"]
+        assert "@a.example" not in r.text
+        r = client.post("/api/v1/rules", json=draft(to), headers=admin)
+        assert r.status_code == 422 and where in r.json()["error"]["message"], r.text
+    r = client.post("/api/v1/rules", json=draft([insider, "role:manager"]), headers=admin)
+    assert r.status_code == 201, r.text
+    rule_id = r.json()["id"]
+    fallback = draft(insider) | {"actions": [{"type": "notify", "to": "x", "fallback": outsider}]}
+    assert client.patch(f"/api/v1/rules/{rule_id}", json=fallback, headers=admin).status_code == 422
+    # A rule stored before the check (or edited in the database) still reaches members only.
+    with db.transaction(workspace.id) as session:
+        rule = session.get(Rule, rule_id)
+        rule.actions = [{"type": "notify", "to": [insider, outsider], "channels": ["email"]}]
+    r = client.post(f"/api/v1/rules/{rule_id}/dry-run", json={"days": 30}, headers=read)
+    assert r.status_code == 200, r.text
+    assert "@a.example" not in r.text
+    actions = [a for f in r.json()["firings"] for a in f["actions"]]
+    assert actions and all(a["user_ids"] == [insider] for a in actions)

@@ -18,7 +18,7 @@ from standardwebhooks import Webhook
 
 from sada.automation import webhooks
 from sada.automation.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from sada.automation.ssrf import BlockedDestination, HostPolicy, classify
+from sada.core.ssrf import BlockedDestination, HostPolicy, classify
 from sada.db.types import utcnow
 
 LOOPBACK = HostPolicy.from_setting("127.0.0.1/32")

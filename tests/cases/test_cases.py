@@ -99,8 +99,8 @@ def test_case_api_lifecycle_and_closure_report(db, workspace, client, api_header
 
 
 def test_case_created_event_reaches_subscribed_endpoints(db, workspace, client, api_headers):
-    from sada.automation.ssrf import HostPolicy
     from sada.automation.webhooks import do_create_endpoint
+    from sada.core.ssrf import HostPolicy
 
     with db.transaction(workspace.id) as session:
         do_create_endpoint(
@@ -304,8 +304,8 @@ def test_reply_by_email_over_smtp_and_other_channels_by_webhook(
         headers=api_headers,
     )
     assert r.status_code == 202, r.text
-    from sada.automation.ssrf import HostPolicy
     from sada.automation.webhooks import do_create_endpoint
+    from sada.core.ssrf import HostPolicy
 
     with db.transaction(workspace.id) as session:
         do_create_endpoint(

@@ -302,7 +302,14 @@ service anvil {{
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
-def test_imap_polling_against_real_dovecot(db, workspace, dovecot):
+def test_imap_polling_against_real_dovecot(db, workspace, dovecot, monkeypatch, request):
+    from sada.settings import get_settings
+
+    request.addfinalizer(get_settings.cache_clear)
+    # This Dovecot listens on loopback without TLS: both must be allowed explicitly.
+    monkeypatch.setenv("SADA_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1/32")
+    monkeypatch.setenv("SADA_IMAP_ALLOW_PLAINTEXT", "true")
+    get_settings.cache_clear()
     messages = [
         _arabic_cp1256(),
         _persian_html_only(),

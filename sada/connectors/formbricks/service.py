@@ -6,19 +6,23 @@ base64 secret after `whsec_`), verified with the `standardwebhooks` library:
 unsigned, badly signed or stale (over 5 minutes) requests raise Unauthorized
 before anything is stored. A replayed `webhook-id` stores nothing.
 
-Formbricks payloads carry answers by question id only; question types come from
-the source's settings {"questions": {"<id>": {"type": "nps", "title": "..."}}},
-otherwise numbers become 0-10 ratings and the rest open text.
+Formbricks payloads carry answers by question id only; question types come from the
+survey's definition (the webhook's `survey.questions` when present, else the source's
+settings `surveys[<surveyId>]` / `survey`: the Management API's survey JSON, where `nps`
+is NPS and a 5/7-point `rating` about satisfaction is CSAT) or the settings'
+{"questions": {"<id>": {"type": "nps", "title": "..."}}}; an undefined question is text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from sada.connectors.base import Item, load_json, register
 from sada.core.errors import Invalid, Unauthorized
 from sada.db.engine import Database
 from sada.feedback import imports, service
@@ -66,12 +70,88 @@ def verify(secret: str, body: bytes, headers: dict[str, str]) -> None:
         raise Unauthorized("webhook signature rejected") from None
 
 
-def _questions(source: SurveySource, data: dict[str, Any]) -> list[Question]:
+def _label(value: Any) -> str:
+    """Formbricks i18n strings are {"default": "...", "<lang>": "..."}; plain strings too."""
+    if isinstance(value, dict):
+        return str(value.get("default") or next(iter(value.values()), "") or "")
+    return str(value or "")
+
+
+def _definition(source: SurveySource, survey_id: str, payload_survey: Any) -> dict[str, Any]:
+    """Formbricks question definitions by question id: from the webhook's survey (when it
+    carries `questions`), else the source's settings `surveys[<id>]` or `survey` (the
+    Management API's survey JSON)."""
+    settings = source.settings or {}
+    candidates = [
+        payload_survey,
+        (settings.get("surveys") or {}).get(survey_id),
+        settings.get("survey"),
+    ]
+    single = settings.get("survey")
+    for survey in candidates:
+        if not isinstance(survey, dict) or not isinstance(survey.get("questions"), list):
+            continue
+        found: dict[str, Any] = survey
+        if found is single and found.get("id") not in (None, survey_id):
+            continue  # the one configured survey is another survey
+        return {str(q.get("id")): q for q in found["questions"] if isinstance(q, dict)}
+    return {}
+
+
+def _from_definition(key: str, spec: dict[str, Any]) -> Question | None:
+    kind = str(spec.get("type") or "")
+    title = {"en": _label(spec.get("headline"))[:500] or key}
+    if kind == "nps":
+        return Question.model_validate({"key": key, "type": "nps", "title": title})
+    if kind == "rating":
+        high = int(spec.get("range") or 5)
+        text = (title["en"] + " " + _label(spec.get("subheader"))).lower()
+        if high in (5, 7) and any(w in text for w in ("satisf", "رضا", "رضایت", "满意")):
+            return Question.model_validate(
+                {"key": key, "type": "csat", "title": title, "scale_max": high}
+            )
+        return Question.model_validate(
+            {"key": key, "type": "rating", "title": title, "scale_min": 1, "scale_max": high}
+        )
+    if kind in ("multipleChoiceSingle", "multipleChoiceMulti", "ranking", "pictureSelection"):
+        choices = [
+            {
+                "key": imports.slug(_label(c.get("label")) or str(c.get("id")), "c"),
+                "label": {"en": _label(c.get("label"))[:500] or str(c.get("id"))},
+            }
+            for c in spec.get("choices") or []
+            if isinstance(c, dict)
+        ]
+        unique = list({c["key"]: c for c in choices}.values()) or [
+            {"key": "none", "label": {"en": "-"}}
+        ]
+        if not any(c["key"] == "other" for c in unique):
+            unique.append({"key": "other", "label": {"en": "Other"}})
+        multi = kind != "multipleChoiceSingle" or bool(spec.get("allowMulti"))
+        return Question.model_validate(
+            {
+                "key": key,
+                "type": "multiple_choice" if multi else "single_choice",
+                "title": title,
+                "choices": unique,
+            }
+        )
+    if kind in ("cta",):
+        return None
+    return Question.model_validate({"key": key, "type": "text", "title": title})
+
+
+def _questions(
+    source: SurveySource, data: dict[str, Any], definition: dict[str, Any] | None = None
+) -> list[Question]:
+    """Types from the survey's definition or the source's settings; an answer whose question
+    has no definition is kept as text (a number is never guessed to be a rating)."""
     configured = (source.settings or {}).get("questions") or {}
     out = []
-    for qid, value in data.items():
+    for qid in data:
         key = imports.slug(qid)
         spec = configured.get(qid)
+        q: Question | None
         if spec:
             q = Question.model_validate(
                 {
@@ -80,31 +160,33 @@ def _questions(source: SurveySource, data: dict[str, Any]) -> list[Question]:
                     **{k: v for k, v in spec.items() if k != "title"},
                 }
             )
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            q = imports.infer_scale_question(key, qid, [float(value)])
-            if q.type == "rating":
-                q = Question.model_validate(
-                    {
-                        "key": key,
-                        "type": "rating",
-                        "title": {"en": qid},
-                        "scale_min": 0,
-                        "scale_max": 10,
-                    }
-                )
+        elif definition and qid in definition:
+            q = _from_definition(key, definition[qid])
         else:
             q = Question.model_validate({"key": key, "type": "text", "title": {"en": qid}})
-        out.append(q)
+        if q is not None:
+            out.append(q)
     return out
 
 
 def _answers(questions: list[Question], data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    types = {q.key: q.type for q in questions}
+    by_key = {q.key: q for q in questions}
     for qid, value in data.items():
         key = imports.slug(qid)
-        if types.get(key) == "text" and not isinstance(value, str):
+        q = by_key.get(key)
+        if q is None or value in (None, "", []):
+            continue
+        if q.type == "text" and not isinstance(value, str):
             value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        elif q.type in ("single_choice", "multiple_choice"):
+            known = {c.key for c in q.choices}
+            labels = value if isinstance(value, list) else [value]
+            keys = []
+            for label in labels:
+                k = imports.slug(str(label), "c")
+                keys.append(k if k in known else "other")
+            value = keys if q.type == "multiple_choice" else keys[0]
         out[key] = value
     return out
 
@@ -128,7 +210,8 @@ def handle(
             email=attrs.get("email") or None,
             external_ids={"formbricks": str(attrs["userId"])} if attrs.get("userId") else None,
         )
-    questions = _questions(source, r.data)
+    definition = _definition(source, r.surveyId, r.survey)
+    questions = _questions(source, r.data, definition)
     lang = r.language if r.language and r.language != "default" else None
     record = service.ExternalRecord(
         source=SOURCE,
@@ -156,3 +239,20 @@ def handle(
         if outcome.startswith("rejected"):
             raise Invalid(outcome)
         return {"status": outcome, "survey_id": survey.id}
+
+
+def _verified(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+    try:
+        verify(secret, body, {k.lower(): v for k, v in headers.items()})
+    except Unauthorized:
+        return False
+    return True
+
+
+def _parse(data: bytes | str, **_: Any) -> list[Item]:
+    event = load_json(data)
+    rid = ((event or {}).get("data") or {}).get("id") if isinstance(event, dict) else None
+    return [Item(f"response {rid}", record=event)]
+
+
+register(SOURCE, ("webhook",), _parse, _verified)

@@ -1,34 +1,103 @@
-"""Qualtrics CSV exports: three header rows (field id, question text, ImportId JSON).
+"""Qualtrics CSV exports of every generation, mapped to one Sada survey each.
 
-`parse_export(text) -> ParsedExport` checks the shape and infers questions;
-`import_file(db, workspace_id, path, survey_key=None, survey_id=None) -> ImportSummary`.
+`parse_export(text, definitions=None, timezone=None) -> ParsedExport` reads the header
+(three generations, see README.md) and the question types from the file's own metadata;
+`import_file(db, workspace_id, path, ...) -> ImportSummary` stores the responses.
 
-Columns whose ImportId starts with QID are questions: `QIDn_TEXT` is open text,
-a column with a `*_NPS_GROUP` sibling is NPS (the group column itself is derived
-and skipped), numbers become NPS/CSAT/CES/rating from the question text, other
-values single choice. Dates use the time zone given in the ImportId JSON.
-Idempotent: the Qualtrics ResponseId is the response's external id.
+Types come from metadata only: a `QIDn_NPS_GROUP` sibling makes QIDn an NPS question,
+`_TEXT` columns are text, split multiple-answer columns (each column's value is its own
+choice label, or `1`) form one multiple-choice question, and a `.qsf` survey definition,
+when given, says every question's type and choices. Anything else is a choice question
+whose choices are the values seen (never a rating guessed from numbers). `-99` (seen but
+not answered) and `-1` are skipped answers; the response is kept. Preview, test and spam
+responses (`Status`) are skipped and counted.
+
+The Sada survey is found, in order: the `survey_key`/`survey_id` given, the `.qsf`
+SurveyID, the survey that already holds this file's ResponseIds (when its questions are
+the file's), or a fingerprint of the file's question columns. Responses are looked up
+per survey, so importing one export under another file name changes no other survey.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
+import hashlib
 import io
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sada.core.errors import Invalid
+from sqlalchemy import func, select
+
+from sada.connectors.base import Item, PermanentError, decode_text, register
 from sada.db.engine import Database
-from sada.feedback.imports import ImportSummary, import_records, infer_scale_question, slug
+from sada.feedback import service as feedback
+from sada.feedback.imports import ImportSummary, import_records, slug
+from sada.feedback.models import Response, Survey
 from sada.feedback.schemas import Question
 from sada.feedback.service import ExternalRecord
 from sada.people.schemas import PersonRef
 
 SOURCE = "qualtrics"
+csv.field_size_limit(10 * 1024 * 1024)
+
+# Metadata columns under each generation's names -> one canonical name.
+META_ALIASES = {
+    "responseid": "ResponseId",
+    "_recordid": "ResponseId",
+    "startdate": "StartDate",
+    "enddate": "EndDate",
+    "recordeddate": "RecordedDate",
+    "status": "Status",
+    "finished": "Finished",
+    "progress": "Progress",
+    "recipientemail": "RecipientEmail",
+    "emailaddress": "RecipientEmail",
+    "recipientfirstname": "RecipientFirstName",
+    "recipientlastname": "RecipientLastName",
+    "name": "Name",
+    "externalreference": "ExternalReference",
+    "externaldatareference": "ExternalReference",
+    "userlanguage": "UserLanguage",
+    "q_language": "UserLanguage",
+    "distributionchannel": "DistributionChannel",
+    "ipaddress": "IPAddress",
+    "responseset": "ResponseSet",
+    "duration (in seconds)": "Duration",
+    "duration": "Duration",
+    "locationlatitude": "LocationLatitude",
+    "locationlongitude": "LocationLongitude",
+    "locationaccuracy": "LocationAccuracy",
+}
+# Status: text (choice-text exports) and codes (numeric and legacy exports).
+SKIPPED_STATUS = {
+    "survey preview": "preview",
+    "survey test": "test",
+    "spam": "spam",
+    "preview spam": "spam",
+    "imported spam": "spam",
+    "offline survey preview": "preview",
+    "1": "preview",
+    "2": "test",
+    "8": "spam",
+    "9": "spam",
+    "12": "spam",
+    "17": "preview",
+}
+NOT_ANSWERED = {"-99", "-1"}
+# Derived or bookkeeping columns that are not answers.
+_DERIVED = re.compile(
+    r"_(NPS_GROUP|DO|FIRST_CLICK|LAST_CLICK|PAGE_SUBMIT|CLICK_COUNT|Topics|Sentiment\w*|"
+    r"Parent Topics|TopicSentiment\w*)$"
+)
+_QID = re.compile(r"^(QID\d+)(?:#(\d+))?(?:_(.+))?$")
+_LEGACY_V = re.compile(r"^V\d+$")
 
 
 @dataclass
@@ -37,90 +106,369 @@ class Column:
     field_id: str
     text: str
     import_id: str
-    timezone: str | None
+    timezone: str | None = None
+
+
+@dataclass
+class Mapped:
+    """One Sada question and the column(s) it reads."""
+
+    question: Question
+    columns: list[Column]
+    kind: str  # text | nps | choice | multi_split | multi_joined
+    values: dict[str, str] = field(default_factory=dict)  # cell value -> choice key
 
 
 @dataclass
 class ParsedExport:
+    generation: str  # current | 2016 | legacy
     columns: list[Column]
     rows: list[list[str]]
-    questions: list[Question]
-    question_columns: dict[str, Column]
+    first_row: int
+    meta: dict[str, Column]
+    mapped: list[Mapped]
+    survey_ref: str | None = None  # .qsf SurveyID
+    survey_name: str | None = None
+    default_timezone: str | None = None
+
+    @property
+    def questions(self) -> list[Question]:
+        return [m.question for m in self.mapped]
+
+    def fingerprint(self) -> str:
+        ids = "|".join(f"{c.field_id}={c.import_id}" for m in self.mapped for c in m.columns)
+        return "qx-" + hashlib.sha256(ids.encode()).hexdigest()[:16]
 
 
-def _number(value: str) -> float | None:
-    try:
-        return float(value)
-    except ValueError:
+def _import_meta(raw: str) -> dict[str, Any] | None:
+    """Row 3 of a 3-row export: JSON (current) or a Python-style dict (2016-17)."""
+    raw = raw.strip()
+    if not raw.startswith("{"):
         return None
-
-
-def parse_export(text: str) -> ParsedExport:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
-        ids, texts, imports = next(reader), next(reader), next(reader)
-    except StopIteration:
-        raise Invalid("not a Qualtrics export: it needs three header rows") from None
-    if not (len(ids) == len(texts) == len(imports)):
-        raise Invalid("not a Qualtrics export: the three header rows differ in length")
-    columns = []
-    for i, (fid, qtext, raw) in enumerate(zip(ids, texts, imports, strict=True)):
+        value = json.loads(raw)
+    except ValueError:
         try:
-            meta = json.loads(raw)
-            import_id = str(meta["ImportId"])
-        except (ValueError, KeyError, TypeError):
-            raise Invalid(
-                f"not a Qualtrics export: row 3, column {i + 1} should be JSON like "
-                '{"ImportId":"QID1"}'
-            ) from None
-        columns.append(Column(i, fid.strip(), qtext.strip(), import_id, meta.get("timeZone")))
-    by_id = {c.field_id: c for c in columns}
-    if "ResponseId" not in by_id:
-        raise Invalid("not a Qualtrics export: no ResponseId column")
-    rows = [r for r in reader if any(cell.strip() for cell in r)]
-    nps_groups = {
-        c.field_id[: -len("_NPS_GROUP")] for c in columns if c.field_id.endswith("_NPS_GROUP")
-    }
-    questions: list[Question] = []
-    qcols: dict[str, Column] = {}
+            value = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            return None
+    return value if isinstance(value, dict) and "ImportId" in value else None
+
+
+def _header(table: list[list[str]]) -> tuple[str, list[Column], int]:
+    if len(table) < 2:
+        raise PermanentError(
+            "not a Qualtrics export: it needs its header rows (three rows in exports since "
+            "2016, two in legacy exports)"
+        )
+    ids, texts = table[0], table[1]
+    if len(texts) < len(ids):
+        texts = texts + [""] * (len(ids) - len(texts))
+    third = table[2] if len(table) > 2 else []
+    metas = [_import_meta(cell) for cell in third]
+    if third and sum(m is not None for m in metas) >= max(1, len(third) // 2):
+        generation = "current" if third and third[0].lstrip().startswith('{"') else "2016"
+        if len(third) < len(ids):
+            metas += [None] * (len(ids) - len(third))
+        columns = []
+        for i, fid in enumerate(ids):
+            m = metas[i]
+            if m is None:
+                raise PermanentError(
+                    f"not a Qualtrics export: row 3, column {i + 1} should be like "
+                    '{"ImportId":"QID1"}'
+                )
+            columns.append(
+                Column(
+                    i,
+                    fid.strip(),
+                    texts[i].strip(),
+                    str(m["ImportId"]),
+                    m.get("timeZone") or m.get("timezone"),
+                )
+            )
+        return generation, columns, 3
+    lowered = {c.strip().lower() for c in ids} | {c.strip().lower() for c in texts}
+    if "responseid" in lowered:
+        columns = []
+        for i, fid in enumerate(ids):
+            fid, text = fid.strip(), texts[i].strip()
+            if _LEGACY_V.match(fid) and text:
+                fid = text  # V1..V10 carry their real names in row 2
+            canonical = META_ALIASES.get(fid.lower())
+            if canonical is not None:
+                import_id = canonical
+            elif fid == text:
+                import_id = f"ED:{fid}"  # embedded data: same name in both rows
+            else:
+                import_id = f"Q:{fid}"
+            columns.append(Column(i, fid, text, import_id))
+        return "legacy", columns, 2
+    raise PermanentError(
+        "not a Qualtrics export: no ResponseId column and no ImportId row (row 3); "
+        "export as CSV with the current, 2016-17 or legacy format"
+    )
+
+
+def _question_part(c: Column) -> tuple[str, str | None] | None:
+    """(question id, sub id) for an answer column, None for metadata and derived columns."""
+    if _DERIVED.search(c.import_id) or _DERIVED.search(c.field_id):
+        return None
+    if c.import_id.startswith("Q:"):  # legacy
+        m = re.match(r"^(Q?[^_]+)(?:_(.+))?$", c.field_id)
+        return (m.group(1), m.group(2)) if m else (c.field_id, None)
+    m = _QID.match(c.import_id)
+    if not m:
+        return None
+    qid, sbs, sub = m.group(1), m.group(2), m.group(3)
+    if sbs:
+        qid = f"{qid}#{sbs}"
+    return qid, sub
+
+
+def _label(c: Column) -> str:
+    """The choice label a split column carries after ' - ' ('-' in legacy) in its text."""
+    for sep in (" - ", "-"):
+        if sep in c.text:
+            return c.text.rsplit(sep, 1)[-1].strip()
+    return c.field_id
+
+
+def _choice_question(key: str, title: str, labels: list[tuple[str, str]], qtype: str) -> Question:
+    return Question.model_validate(
+        {
+            "key": key,
+            "type": qtype,
+            "title": {"en": title[:500] or key},
+            "choices": [{"key": k, "label": {"en": lb[:500] or k}} for k, lb in labels]
+            or [{"key": "none", "label": {"en": "-"}}],
+        }
+    )
+
+
+def _text_question(key: str, title: str) -> Question:
+    return Question.model_validate(
+        {"key": key, "type": "text", "title": {"en": title[:500] or key}}
+    )
+
+
+def _unique_keys(key: str, taken: set[str]) -> str:
+    base, n = key, 2
+    while key in taken:
+        suffix = f"_{n}"
+        key = base[: 64 - len(suffix)] + suffix
+        n += 1
+    taken.add(key)
+    return key
+
+
+def _qsf_index(definitions: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """QID -> question payload from a .qsf survey definition."""
+    out: dict[str, dict[str, Any]] = {}
+    for element in (definitions or {}).get("SurveyElements") or []:
+        if isinstance(element, dict) and element.get("Element") == "SQ":
+            payload = element.get("Payload")
+            if isinstance(payload, dict):
+                qid = str(payload.get("QuestionID") or element.get("PrimaryAttribute") or "")
+                if qid:
+                    out[qid] = payload
+                tag = str(payload.get("DataExportTag") or "")
+                if tag:  # legacy exports name columns by export tag, not QID
+                    out.setdefault(tag, payload)
+    return out
+
+
+def _qsf_choices(payload: dict[str, Any], part: str = "Choices") -> list[tuple[str, str, str]]:
+    """(choice id, recode value, label) in the definition's order."""
+    choices = payload.get(part) or {}
+    if not isinstance(choices, dict):
+        return []
+    order = payload.get("ChoiceOrder" if part == "Choices" else "AnswerOrder") or list(choices)
+    recodes = payload.get("RecodeValues" if part == "Choices" else "AnswerRecodeValues") or {}
+    out = []
+    for cid in order:
+        choice = choices.get(str(cid))
+        if isinstance(choice, dict):
+            label = re.sub(r"<[^>]+>", "", str(choice.get("Display", cid))).strip()
+            out.append((str(cid), str(recodes.get(str(cid), cid)), label))
+    return out
+
+
+def _strip_html(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", text).strip()
+
+
+def parse_export(
+    text: str, definitions: dict[str, Any] | None = None, timezone: str | None = None
+) -> ParsedExport:
+    text = text.lstrip("\ufeff")
+    table = list(csv.reader(io.StringIO(text)))
+    generation, columns, first = _header(table)
+    meta: dict[str, Column] = {}
     for c in columns:
-        if not c.import_id.startswith("QID") or c.field_id.endswith("_NPS_GROUP"):
+        if c.import_id.startswith(("QID", "Q:", "ED:")):
             continue
-        key = slug(c.field_id)
-        values = [r[c.index].strip() for r in rows if c.index < len(r) and r[c.index].strip()]
-        numbers = [n for n in (_number(v) for v in values) if n is not None]
-        if c.field_id in nps_groups:
-            q = Question.model_validate({"key": key, "type": "nps", "title": {"en": c.text or key}})
-        elif c.import_id.endswith("_TEXT") or c.field_id.endswith("_TEXT"):
-            q = Question.model_validate(
-                {"key": key, "type": "text", "title": {"en": c.text or key}}
+        name = META_ALIASES.get(c.import_id.lower()) or META_ALIASES.get(c.field_id.lower())
+        if name and name not in meta:
+            meta[name] = c
+    if "ResponseId" not in meta:
+        raise PermanentError("not a Qualtrics export: no ResponseId column")
+    rows = [r for r in table[first:] if any(cell.strip() for cell in r)]
+    qsf = _qsf_index(definitions)
+
+    def values(c: Column) -> list[str]:
+        return [
+            r[c.index].strip()
+            for r in rows
+            if c.index < len(r) and r[c.index].strip() and r[c.index].strip() not in NOT_ANSWERED
+        ]
+
+    groups: dict[str, list[tuple[Column, str | None]]] = {}
+    nps_ids = {
+        c.import_id[: -len("_NPS_GROUP")] for c in columns if c.import_id.endswith("_NPS_GROUP")
+    } | {c.field_id[: -len("_NPS_GROUP")] for c in columns if c.field_id.endswith("_NPS_GROUP")}
+    for c in columns:
+        part = _question_part(c)
+        if part is not None:
+            groups.setdefault(part[0], []).append((c, part[1]))
+    taken: set[str] = set()
+    mapped: list[Mapped] = []
+    for qid, members in groups.items():
+        payload = qsf.get(qid.split("#")[0], {})
+        qtype = str(payload.get("QuestionType", ""))
+        selector = str(payload.get("Selector", ""))
+        answer_cols = [(c, sub) for c, sub in members if not (sub or "").endswith("TEXT")]
+        text_cols = [(c, sub) for c, sub in members if (sub or "").endswith("TEXT")]
+        is_multi = qtype == "MC" and selector in ("MAVR", "MAHR", "MACOL", "MSB")
+        if not is_multi and not payload and len(answer_cols) > 1:
+            # Split multiple-answer columns: each cell is empty, "1", or its own label.
+            is_multi = all(
+                all(v == "1" or v == _label(c) for v in values(c)) for c, _ in answer_cols
+            ) and any(values(c) for c, _ in answer_cols)
+        if is_multi and answer_cols:
+            first_col = answer_cols[0][0]
+            title = (
+                _strip_html(str(payload.get("QuestionText", "")))
+                or first_col.text.rsplit(" - ", 1)[0]
             )
-        elif values and len(numbers) == len(values):
-            q = infer_scale_question(key, c.text, numbers)
-        elif values and len(set(values)) <= 20 and max(len(v) for v in values) <= 200:
-            labels = sorted(set(values))
-            q = Question.model_validate(
-                {
-                    "key": key,
-                    "type": "single_choice",
-                    "title": {"en": c.text or key},
-                    "choices": [{"key": slug(v, "c"), "label": {"en": v}} for v in labels],
-                }
-            )
+            key = _unique_keys(slug(first_col.field_id.split("_")[0]), taken)
+            defined = _qsf_choices(payload)
+            labels: list[tuple[str, str]] = []
+            value_map: dict[str, str] = {}
+            if defined:
+                for cid, recode, label in defined:
+                    k = slug(f"c_{cid}", "c")
+                    labels.append((k, label))
+                    value_map[recode] = value_map[label] = value_map[cid] = k
+            if len(answer_cols) > 1:
+                for c, sub in answer_cols:
+                    k = value_map.get(sub or "") or slug(_label(c), "c")
+                    if all(k != have for have, _ in labels):
+                        labels.append((k, _label(c)))
+                    value_map[f"col:{c.index}"] = k
+                kind = "multi_split"
+            else:
+                kind = "multi_joined"
+                for v in values(first_col):
+                    for piece in (p.strip() for p in v.split(",")):
+                        if piece and piece not in value_map:
+                            k = slug(piece, "c")
+                            labels.append((k, piece))
+                            value_map[piece] = k
+            question = _choice_question(key, title, labels, "multiple_choice")
+            mapped.append(Mapped(question, [c for c, _ in answer_cols], kind, value_map))
         else:
-            q = Question.model_validate(
-                {"key": key, "type": "text", "title": {"en": c.text or key}}
-            )
-        questions.append(q)
-        qcols[q.key] = c
-    if not questions:
-        raise Invalid("this Qualtrics export has no question columns (ImportId QID...)")
-    return ParsedExport(columns, rows, questions, qcols)
+            for c, sub in answer_cols:
+                key = _unique_keys(slug(c.field_id), taken)
+                title = c.text or key
+                is_nps = (
+                    qid in nps_ids
+                    or c.field_id in nps_ids
+                    or (qtype == "MC" and selector == "NPS")
+                    or qtype == "NPS"
+                )
+                if is_nps and sub is None:
+                    q = Question.model_validate(
+                        {"key": key, "type": "nps", "title": {"en": title[:500]}}
+                    )
+                    mapped.append(Mapped(q, [c], "nps"))
+                    continue
+                if qtype == "TE":
+                    mapped.append(Mapped(_text_question(key, title), [c], "text"))
+                    continue
+                defined = (
+                    _qsf_choices(payload, "Answers")
+                    if qtype in ("Matrix", "SBS") and sub is not None
+                    else _qsf_choices(payload)
+                    if qtype == "MC"
+                    else []
+                )
+                labels = []
+                value_map = {}
+                for cid, recode, label in defined:
+                    k = slug(f"c_{cid}", "c")
+                    labels.append((k, label))
+                    value_map[recode] = value_map[label] = value_map[cid] = k
+                seen = values(c)
+                if qtype and not defined and qtype not in ("MC", "Matrix", "SBS"):
+                    # A type we do not model (slider, rank, constant sum, ...): text.
+                    mapped.append(Mapped(_text_question(key, title), [c], "text"))
+                    continue
+                distinct = set(seen)
+                if (
+                    not defined
+                    and seen
+                    and (
+                        max(len(v) for v in seen) > 60
+                        or len(distinct) > 50
+                        or (len(distinct) > 10 and len(distinct) * 2 > len(seen))
+                    )
+                ):
+                    # Free text without a type in the file (legacy exports): kept as text.
+                    mapped.append(Mapped(_text_question(key, title), [c], "text"))
+                    continue
+                for v in sorted(set(seen), key=lambda v: (len(v), v)):
+                    if v not in value_map:
+                        k = slug(v, "c")
+                        if any(k == have for have, _ in labels):
+                            k = slug(f"c_{len(labels)}_{v}", "c")
+                        labels.append((k, v))
+                        value_map[v] = k
+                question = _choice_question(key, title, labels, "single_choice")
+                mapped.append(Mapped(question, [c], "choice", value_map))
+        for c, _sub in text_cols:
+            key = _unique_keys(slug(c.field_id), taken)
+            mapped.append(Mapped(_text_question(key, c.text or key), [c], "text"))
+    if not mapped:
+        raise PermanentError("this Qualtrics export has no question columns (ImportId QID...)")
+    entry = (definitions or {}).get("SurveyEntry") or {}
+    return ParsedExport(
+        generation,
+        columns,
+        rows,
+        first + 1,
+        meta,
+        mapped,
+        survey_ref=str(entry["SurveyID"]) if entry.get("SurveyID") else None,
+        survey_name=str(entry["SurveyName"]) if entry.get("SurveyName") else None,
+        default_timezone=timezone,
+    )
+
+
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%y %H:%M",
+)
 
 
 def _when(value: str, tz: str | None) -> datetime:
     value = value.strip()
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%m/%d/%Y %H:%M", "%Y-%m-%d %H:%M"):
+    for fmt in _DATE_FORMATS:
         try:
             naive = datetime.strptime(value, fmt)
             break
@@ -135,45 +483,68 @@ def _when(value: str, tz: str | None) -> datetime:
     return naive.replace(tzinfo=zone)
 
 
-def records(parsed: ParsedExport) -> list[tuple[str, ExternalRecord | str]]:
-    by_id = {c.field_id: c for c in parsed.columns}
-    out: list[tuple[str, ExternalRecord | str]] = []
+def _answer(m: Mapped, row: list[str]) -> Any:
+    def cell(c: Column) -> str:
+        return row[c.index].strip() if c.index < len(row) else ""
+
+    if m.kind == "multi_split":
+        chosen = [
+            m.values[f"col:{c.index}"] for c in m.columns if cell(c) not in ("", *NOT_ANSWERED)
+        ]
+        return chosen or None
+    value = cell(m.columns[0])
+    if not value or value == "-99" or (value in NOT_ANSWERED and m.kind != "text"):
+        return None
+    if m.kind == "multi_joined":
+        if value in m.values:
+            return [m.values[value]]
+        parts = [m.values.get(p.strip()) for p in value.split(",") if p.strip()]
+        return [p for p in parts if p] or None
+    if m.kind == "choice":
+        return m.values.get(value, slug(value, "c"))
+    return value
+
+
+def items(parsed: ParsedExport) -> Iterable[Item]:
+    meta = parsed.meta
 
     def cell(row: list[str], name: str) -> str:
-        c = by_id.get(name)
+        c = meta.get(name)
         return row[c.index].strip() if c is not None and c.index < len(row) else ""
 
-    for n, row in enumerate(parsed.rows, start=4):
+    def tz(name: str) -> str | None:
+        c = meta.get(name)
+        return (c.timezone if c is not None else None) or parsed.default_timezone
+
+    for n, row in enumerate(parsed.rows, start=parsed.first_row):
         where = f"row {n}"
         rid = cell(row, "ResponseId")
         if not rid:
-            out.append((where, "rejected: no ResponseId"))
+            yield Item(where, outcome="rejected: no ResponseId")
+            continue
+        status = cell(row, "Status").lower()
+        if status in SKIPPED_STATUS:
+            yield Item(where, outcome=f"skipped: {SKIPPED_STATUS[status]}")
             continue
         try:
-            date_col = "RecordedDate" if cell(row, "RecordedDate") else "EndDate"
-            submitted = (
-                _when(cell(row, date_col), by_id[date_col].timezone)
-                if cell(row, date_col)
-                else None
+            date_col = next(
+                (c for c in ("RecordedDate", "EndDate") if cell(row, c)), "RecordedDate"
             )
+            submitted = _when(cell(row, date_col), tz(date_col)) if cell(row, date_col) else None
             start = cell(row, "StartDate")
-            started = _when(start, by_id["StartDate"].timezone) if start else None
-        except (ValueError, KeyError) as exc:
-            out.append((where, f"rejected: {exc}"))
+            started = _when(start, tz("StartDate")) if start else None
+        except ValueError as exc:
+            yield Item(where, outcome=f"rejected: {exc}")
             continue
         answers: dict[str, Any] = {}
-        for key, c in parsed.question_columns.items():
-            value = row[c.index].strip() if c.index < len(row) else ""
-            if not value:
-                continue
-            q = next(q for q in parsed.questions if q.key == key)
-            if q.type == "single_choice":
-                value = slug(value, "c")
-            answers[key] = value
+        for m in parsed.mapped:
+            value = _answer(m, row)
+            if value is not None:
+                answers[m.question.key] = value
         email = cell(row, "RecipientEmail")
         name = " ".join(
             p for p in (cell(row, "RecipientFirstName"), cell(row, "RecipientLastName")) if p
-        )
+        ) or cell(row, "Name")
         ref = cell(row, "ExternalReference")
         person = None
         if email or ref:
@@ -184,23 +555,53 @@ def records(parsed: ParsedExport) -> list[tuple[str, ExternalRecord | str]]:
             )
         finished = cell(row, "Finished").lower() in ("1", "true", "yes")
         lang = cell(row, "UserLanguage").split("-")[0].lower() or None
-        out.append(
-            (
-                where,
-                ExternalRecord(
-                    source=SOURCE,
-                    external_id=rid,
-                    answers=answers,
-                    completed=finished or not by_id.get("Finished"),
-                    submitted_at=submitted,
-                    started_at=started,
-                    person=person,
-                    language=lang if lang and lang.isalpha() and len(lang) <= 3 else None,
-                    channel=cell(row, "DistributionChannel") or "qualtrics",
-                ),
-            )
+        yield Item(
+            where,
+            ExternalRecord(
+                source=SOURCE,
+                external_id=rid,
+                answers=answers,
+                completed=finished or "Finished" not in meta,
+                submitted_at=submitted,
+                started_at=started,
+                person=person,
+                language=lang if lang and lang.isalpha() and len(lang) <= 3 else None,
+                channel=cell(row, "DistributionChannel") or "qualtrics",
+            ),
         )
-    return out
+
+
+def records(parsed: ParsedExport) -> list[tuple[str, ExternalRecord | str]]:
+    """(where, record) or (where, "skipped: ..."/"rejected: ...") for `import_records`."""
+    return [(i.where, i.record if i.outcome is None else i.outcome) for i in items(parsed)]
+
+
+def _existing_survey_key(db: Database, workspace_id: int, parsed: ParsedExport) -> str | None:
+    """The Qualtrics survey already holding this file's responses, when it is this survey."""
+    ids = []
+    rid = parsed.meta["ResponseId"].index
+    for row in parsed.rows[:500]:
+        if rid < len(row) and row[rid].strip():
+            ids.append(row[rid].strip())
+    if not ids:
+        return None
+    with db.reader(workspace_id) as session:
+        found = session.execute(
+            select(Response.survey_id, func.count())
+            .where(Response.source == SOURCE, Response.external_id.in_(ids))
+            .group_by(Response.survey_id)
+        ).all()
+        ours = {q.key: q.type for q in parsed.questions}
+        for survey_id, _count in sorted(found, key=lambda r: -int(r[1])):
+            survey = session.execute(
+                select(Survey).where(Survey.id == survey_id)
+            ).scalar_one_or_none()
+            if survey is None or survey.external_source != SOURCE or not survey.external_id:
+                continue
+            theirs = {q.key: q.type for q in feedback.definition_of(session, survey).questions}
+            if all(ours.get(k) == t for k, t in theirs.items()):
+                return str(survey.external_id)
+    return None
 
 
 def import_file(
@@ -210,20 +611,46 @@ def import_file(
     *,
     survey_key: str | None = None,
     survey_id: int | None = None,
+    definitions: Path | None = None,
+    timezone: str | None = None,
 ) -> ImportSummary:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Invalid(f"{path.name} is not UTF-8 text (byte {exc.start})") from None
-    parsed = parse_export(text)
-    key = survey_key or path.stem
-    return import_records(
+    text = decode_text(path.read_bytes(), path.name)
+    qsf = None
+    if definitions is not None:
+        try:
+            qsf = json.loads(decode_text(definitions.read_bytes(), definitions.name))
+        except ValueError:
+            raise PermanentError(f"{definitions.name} is not a .qsf (JSON) definition") from None
+        if not isinstance(qsf, dict):
+            raise PermanentError(f"{definitions.name} is not a .qsf (JSON) definition")
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (KeyError, ValueError):
+            raise PermanentError(f"unknown time zone {timezone!r}") from None
+    parsed = parse_export(text, qsf, timezone)
+    key = (
+        survey_key
+        or parsed.survey_ref
+        or _existing_survey_key(db, workspace_id, parsed)
+        or parsed.fingerprint()
+    )
+    summary = import_records(
         db,
         workspace_id,
         source=SOURCE,
         external_id=key,
-        name=f"Qualtrics: {key}",
+        name=f"Qualtrics: {parsed.survey_name or path.stem}",
         questions=parsed.questions,
         records=records(parsed),
         survey_id=survey_id,
     )
+    summary.rows = len(parsed.rows)
+    return summary
+
+
+def _parse(data: bytes | str, **options: Any) -> Iterable[Item]:
+    return items(parse_export(decode_text(data), options.get("definitions")))
+
+
+register(SOURCE, ("file",), _parse)

@@ -1,13 +1,17 @@
-"""Segment-compatible endpoints: /v1/batch, /v1/track, /v1/identify, /v1/page, /v1/screen.
+"""Segment-compatible endpoints: /v1/batch, /v1/track, /identify, /page, /screen, /group, /alias.
 
-The write key is the Sada API key (write scope), sent as the HTTP Basic user
-name as Segment's SDKs do. messageId deduplicates.
+The write key is a Sada *ingest* key (`sada apikey create --scope ingest`), sent as the HTTP
+Basic user name as Segment's SDKs do (or as `writeKey` in the body); a key in a header is
+checked before the body is read, and a gzip body is inflated within the limit. messageId
+deduplicates when present. identify resolves the person, group upserts the account and
+links the person, alias merges the two profiles (audited, reversible), track/page/screen
+become interactions with their context. Limits: 32 KB a message, 500 KB a batch, any
+number of messages within that.
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -15,45 +19,25 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from sada.connectors import accounts
 from sada.connectors.segment import service as segment
-from sada.core.errors import Invalid, TooLarge, Unauthorized
+from sada.core.errors import Invalid, Unauthorized
+from sada.core.http import read_body
+from sada.core.validation import unsafe_json
 from sada.interactions.service import ingest_batch
 from sada.people.schemas import PersonRef
 from sada.people.service import Resolver, parse_person
-from sada.tenants.auth import access_api_key, actor_for_key
-from sada.tenants.models import Scope
+from sada.tenants.auth import access_api_key, actor_for_key, scoped_header_or_body
+from sada.tenants.models import Scope, Workspace
+from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/v1", tags=["segment-compatible"])
 
 
-def _write_key(request: Request, body: dict[str, Any] | None) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "basic" and value:
-        try:
-            user = base64.b64decode(value).decode().split(":", 1)[0]
-        except (ValueError, UnicodeDecodeError):
-            raise Unauthorized("malformed Basic authorization header") from None
-        if user:
-            return user
-    if scheme.lower() == "bearer" and value:
-        return value.strip()
-    if body and isinstance(body.get("writeKey"), str):
-        return body["writeKey"]
-    raise Unauthorized("missing write key: send it as the HTTP Basic user name")
-
-
 async def _read(request: Request, limit: int) -> dict[str, Any]:
-    raw = await request.body()
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError):
-            raise Invalid("body is not valid gzip") from None
-    if len(raw) > limit:
-        raise TooLarge(
-            f"request body is {len(raw):,} bytes; Segment's limit here is {limit:,} bytes"
-        )
+    """The body, read within `limit` bytes; a gzip body is inflated incrementally and never
+    past `limit`. The key in a header has been checked already (see `scoped_header_or_body`)."""
+    raw = await read_body(request, limit)
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -63,19 +47,52 @@ async def _read(request: Request, limit: int) -> dict[str, Any]:
     return body
 
 
-async def _handle(request: Request, messages: list[Any], body: dict[str, Any]) -> JSONResponse:
+def _ref(message: dict[str, Any], index: int, errors: list[dict[str, Any]]) -> Any:
+    """The parsed person of a message, or None (an error is recorded)."""
+    ref_data = segment.person_ref(message)
+    if not ref_data:
+        errors.append({"index": index, "message": "userId or anonymousId is required"})
+        return None
+    parsed = parse_person(
+        PersonRef.model_validate(ref_data), path=f"batch[{index}]", source=segment.SOURCE
+    )
+    if parsed.errors:
+        errors.extend({"index": index, "message": f"{e.path}: {e.message}"} for e in parsed.errors)
+        return None
+    return parsed
+
+
+async def _handle(
+    request: Request,
+    messages: list[Any],
+    body: dict[str, Any],
+    key: AuthenticatedKey | None,
+    sent_at: Any = None,
+) -> JSONResponse:
     services = request.app.state.services
-    key = await run_in_threadpool(access_api_key, request, Scope.WRITE, _write_key(request, body))
+    if key is None:
+        if not isinstance(body.get("writeKey"), str):
+            raise Unauthorized("missing write key: send it as the HTTP Basic user name")
+        key = await run_in_threadpool(access_api_key, request, Scope.INGEST, body["writeKey"])
     actor = actor_for_key(request, key)
+    received_at = datetime.now(UTC)
+    batch_sent_at = segment.parse_time(sent_at)
 
     def work() -> dict[str, Any]:
         errors: list[dict[str, Any]] = []
-        items: list[dict[str, Any]] = []
-        positions: list[int] = []
-        identifies: list[tuple[int, dict[str, Any]]] = []
+        calls: dict[str, list[tuple[int, dict[str, Any]]]] = {
+            "identify": [],
+            "alias": [],
+            "group": [],
+            "event": [],
+        }
         for index, message in enumerate(messages):
             if not isinstance(message, dict):
                 errors.append({"index": index, "message": "each message must be an object"})
+                continue
+            unsafe = unsafe_json(message, "")
+            if unsafe is not None:
+                errors.append({"index": index, "message": f"{unsafe[0]}: {unsafe[1]}"})
                 continue
             size = len(orjson.dumps(message))
             if size > segment.MAX_MESSAGE_BYTES:
@@ -86,64 +103,93 @@ async def _handle(request: Request, messages: list[Any], body: dict[str, Any]) -
                     }
                 )
                 continue
-            kind, item, error = segment.to_item(message)
-            if error:
-                errors.append({"index": index, "message": error})
-            elif item is not None:
+            kind = str(message.get("type") or "").lower()
+            calls[kind if kind in calls else "event"].append((index, message))
+        counts = {"stored": 0, "duplicates": 0, "identified": 0, "grouped": 0, "aliased": 0}
+        with services.db.transaction(key.workspace_id) as session:
+            workspace = session.get(Workspace, key.workspace_id)
+            keep_ip = bool(workspace is not None and (workspace.settings or {}).get("keep_ip"))
+            resolver = Resolver(session, actor=actor)
+            for index, message in calls["identify"]:
+                parsed = _ref(message, index, errors)
+                if parsed is None:
+                    continue
+                person_id = resolver.resolve(parsed).person_id
+                counts["identified"] += 1
+                company = (message.get("traits") or {}).get("company")
+                if isinstance(company, dict) and company.get("id") not in (None, ""):
+                    account = accounts.do_upsert_account(
+                        session, segment.SOURCE, str(company["id"]), company
+                    )
+                    accounts.do_link_member(session, account, person_id)
+            for index, message in calls["alias"]:
+                error = segment.do_alias(session, message, actor=actor)
+                if error:
+                    errors.append({"index": index, "message": error})
+                else:
+                    counts["aliased"] += 1
+            resolver = Resolver(session, actor=actor)  # merges above changed who owns what
+            for index, message in calls["group"]:
+                group_id = message.get("groupId")
+                if not isinstance(group_id, str | int) or group_id == "":
+                    errors.append({"index": index, "message": "group calls need a groupId"})
+                    continue
+                parsed = _ref(message, index, errors)
+                if parsed is None:
+                    continue
+                traits = message.get("traits")
+                account = accounts.do_upsert_account(
+                    session,
+                    segment.SOURCE,
+                    str(group_id),
+                    traits if isinstance(traits, dict) else None,
+                )
+                accounts.do_link_member(session, account, resolver.resolve(parsed).person_id)
+                counts["grouped"] += 1
+            items: list[dict[str, Any]] = []
+            positions: list[int] = []
+            for index, message in calls["event"]:
+                _kind, item, error = segment.to_item(
+                    message, received_at=received_at, sent_at=batch_sent_at, keep_ip=keep_ip
+                )
+                if error or item is None:
+                    errors.append({"index": index, "message": error or "not understood"})
+                    continue
                 items.append(item)
                 positions.append(index)
-            elif kind == "identify":
-                identifies.append((index, message))
-        stored = duplicates = 0
-        with services.db.transaction(key.workspace_id) as session:
-            resolver = Resolver(session, actor=actor)
-            for index, message in identifies:
-                ref_data = segment.person_ref(message)
-                if not ref_data:
-                    errors.append({"index": index, "message": "userId or anonymousId is required"})
-                    continue
-                parsed = parse_person(
-                    PersonRef.model_validate(ref_data),
-                    path=f"batch[{index}]",
-                    source=segment.SOURCE,
-                )
-                if parsed.errors:
-                    errors.extend(
-                        {"index": index, "message": f"{e.path}: {e.message}"} for e in parsed.errors
-                    )
-                    continue
-                resolver.resolve(parsed)
-            for result in ingest_batch(session, items, limits=services.ingest_limits, actor=actor):
-                if result.status == "stored":
-                    stored += 1
-                elif result.status == "duplicate":
-                    duplicates += 1
-                else:
-                    for err in result.errors:
-                        errors.append(
-                            {
-                                "index": positions[result.index],
-                                "message": f"{err.path}: {err.message}",
-                            }
-                        )
+            # Segment limits bytes, not events: any number of events within 500 KB.
+            step = services.ingest_limits.max_items
+            for start in range(0, len(items), step):
+                chunk = items[start : start + step]
+                results = ingest_batch(session, chunk, limits=services.ingest_limits, actor=actor)
+                for result in results:
+                    if result.status == "stored":
+                        counts["stored"] += 1
+                    elif result.status == "duplicate":
+                        counts["duplicates"] += 1
+                    else:
+                        for err in result.errors:
+                            errors.append(
+                                {
+                                    "index": positions[start + result.index],
+                                    "message": f"{err.path}: {err.message}",
+                                }
+                            )
         services.wake_jobs()
-        return {
-            "success": not errors,
-            "stored": stored,
-            "duplicates": duplicates,
-            "identified": len(identifies),
-            "errors": errors,
-        }
+        errors.sort(key=lambda e: int(e["index"]))
+        return {"success": not errors, **counts, "errors": errors}
 
     result = await run_in_threadpool(work)
-    nothing_good = bool(result["errors"]) and not (
-        result["stored"] or result["duplicates"] or result["identified"]
+    nothing_good = bool(result["errors"]) and not any(
+        result[k] for k in ("stored", "duplicates", "identified", "grouped", "aliased")
     )
     return JSONResponse(result, status_code=400 if nothing_good else 200)
 
 
 @router.post("/batch")
-async def batch(request: Request) -> JSONResponse:
+async def batch(
+    request: Request, key: AuthenticatedKey | None = scoped_header_or_body(Scope.INGEST)
+) -> JSONResponse:
     body = await _read(request, segment.MAX_BATCH_BYTES)
     messages = body.get("batch")
     if not isinstance(messages, list):
@@ -153,14 +199,16 @@ async def batch(request: Request) -> JSONResponse:
         for message in messages:
             if isinstance(message, dict) and "context" not in message:
                 message["context"] = context
-    return await _handle(request, messages, body)
+    return await _handle(request, messages, body, key, body.get("sentAt"))
 
 
 def _single(call_type: str) -> Any:
-    async def endpoint(request: Request) -> JSONResponse:
+    async def endpoint(
+        request: Request, key: AuthenticatedKey | None = scoped_header_or_body(Scope.INGEST)
+    ) -> JSONResponse:
         body = await _read(request, segment.MAX_MESSAGE_BYTES)
         body.setdefault("type", call_type)
-        return await _handle(request, [body], body)
+        return await _handle(request, [body], body, key, body.get("sentAt"))
 
     endpoint.__name__ = f"segment_{call_type}"
     return endpoint

@@ -1,4 +1,6 @@
-"""SurveyMonkey CSV exports: two header rows (question, answer option).
+"""SurveyMonkey CSV exports (two header rows: question, answer option) and API v3 bulk JSON.
+
+The JSON side lives in `bulk.py`; `import_file` tells them apart by the first character.
 
 `parse_export(text) -> ParsedExport`; `import_file(db, workspace_id, path, ...) -> ImportSummary`.
 
@@ -13,12 +15,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sada.core.errors import Invalid
+from sada.connectors.base import PermanentError, as_items, decode_text, register
+from sada.connectors.surveymonkey import bulk
 from sada.db.engine import Database
 from sada.feedback.imports import ImportSummary, import_records, infer_scale_question, slug
 from sada.feedback.schemas import Question
@@ -61,9 +66,9 @@ def parse_export(text: str) -> ParsedExport:
     try:
         head, sub = next(reader), next(reader)
     except StopIteration:
-        raise Invalid("not a SurveyMonkey export: it needs two header rows") from None
+        raise PermanentError("not a SurveyMonkey export: it needs two header rows") from None
     if "Respondent ID" not in head:
-        raise Invalid("not a SurveyMonkey export: no 'Respondent ID' column in row 1")
+        raise PermanentError("not a SurveyMonkey export: no 'Respondent ID' column in row 1")
     if len(sub) < len(head):
         sub += [""] * (len(head) - len(sub))
     meta: dict[str, int] = {}
@@ -85,7 +90,9 @@ def parse_export(text: str) -> ParsedExport:
             current = Group(title=title, key=key)
             groups.append(current)
         if current is None:
-            raise Invalid(f"not a SurveyMonkey export: column {i + 1} has no question above it")
+            raise PermanentError(
+                f"not a SurveyMonkey export: column {i + 1} has no question above it"
+            )
         if label.lower().startswith("other (please specify)"):
             current.other = i
         else:
@@ -149,22 +156,23 @@ def parse_export(text: str) -> ParsedExport:
                 )
             )
     if not groups:
-        raise Invalid("this SurveyMonkey export has no question columns")
+        raise PermanentError("this SurveyMonkey export has no question columns")
     return ParsedExport(meta, groups, rows, questions)
 
 
-def _when(value: str) -> datetime:
-    from zoneinfo import ZoneInfo
-
+def _when(value: str, tz: str | None = None) -> datetime:
+    """A CSV time: in the time zone the export was made in (`timezone`, default UTC)."""
     for fmt in ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%Y-%m-%d %H:%M:%S"):
         try:
-            return datetime.strptime(value.strip(), fmt).replace(tzinfo=ZoneInfo("UTC"))
+            return datetime.strptime(value.strip(), fmt).replace(tzinfo=ZoneInfo(tz or "UTC"))
         except ValueError:
             continue
     raise ValueError(f"unreadable date {value!r}")
 
 
-def records(parsed: ParsedExport) -> list[tuple[str, ExternalRecord | str]]:
+def records(
+    parsed: ParsedExport, timezone: str | None = None
+) -> list[tuple[str, ExternalRecord | str]]:
     out: list[tuple[str, ExternalRecord | str]] = []
     for n, row in enumerate(parsed.rows, start=3):
         where = f"row {n}"
@@ -178,8 +186,8 @@ def records(parsed: ParsedExport) -> list[tuple[str, ExternalRecord | str]]:
             out.append((where, "rejected: no Respondent ID"))
             continue
         try:
-            submitted = _when(cell("End Date")) if cell("End Date") else None
-            started = _when(cell("Start Date")) if cell("Start Date") else None
+            submitted = _when(cell("End Date"), timezone) if cell("End Date") else None
+            started = _when(cell("Start Date"), timezone) if cell("Start Date") else None
         except ValueError as exc:
             out.append((where, f"rejected: {exc}"))
             continue
@@ -226,20 +234,51 @@ def import_file(
     *,
     survey_key: str | None = None,
     survey_id: int | None = None,
+    details: Path | None = None,
+    timezone: str | None = None,
 ) -> ImportSummary:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Invalid(f"{path.name} is not UTF-8 text (byte {exc.start})") from None
+    """A CSV export (two header rows) or an API v3 bulk JSON file (with `details`, the
+    survey's `/details` JSON, for exact types). Re-running stores nothing twice."""
+    text = decode_text(path.read_bytes(), path.name)
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (KeyError, ValueError):
+            raise PermanentError(f"unknown time zone {timezone!r}") from None
+    if text.lstrip()[:1] in ("{", "["):
+        try:
+            data = json.loads(text)
+            spec = json.loads(decode_text(details.read_bytes(), details.name)) if details else None
+        except ValueError as exc:
+            raise PermanentError(f"not valid JSON: {exc}") from None
+        export = bulk.parse_bulk(data, spec if isinstance(spec, dict) else None)
+        key = survey_key or export.survey_ref or path.stem
+        summary = import_records(
+            db,
+            workspace_id,
+            source=SOURCE,
+            external_id=key,
+            name=f"SurveyMonkey: {export.title or key}",
+            questions=export.questions,
+            records=bulk.records(export),
+            survey_id=survey_id,
+        )
+        summary.rows = len(export.responses)
+        return summary
     parsed = parse_export(text)
     key = survey_key or path.stem
-    return import_records(
+    summary = import_records(
         db,
         workspace_id,
         source=SOURCE,
         external_id=key,
         name=f"SurveyMonkey: {key}",
         questions=parsed.questions,
-        records=records(parsed),
+        records=records(parsed, timezone),
         survey_id=survey_id,
     )
+    summary.rows = len(parsed.rows)
+    return summary
+
+
+register(SOURCE, ("file",), lambda data, **_: as_items(records(parse_export(decode_text(data)))))

@@ -11,11 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from sada.connectors.base import Item, load_json, register
 from sada.core.errors import Invalid, Unauthorized
 from sada.db.engine import Database
 from sada.feedback import imports, service
@@ -35,6 +37,7 @@ class TfField(BaseModel):
     title: str = ""
     properties: dict[str, Any] = {}
     allow_multiple_selections: bool = False
+    allow_other_choice: bool = False
     choices: list[dict[str, Any]] = []
 
 
@@ -78,7 +81,15 @@ def _key(f: TfField) -> str:
     return imports.slug(f.ref or f.id)
 
 
-def _question(f: TfField) -> Question | None:
+def _choice_of(c: dict[str, Any]) -> tuple[str, str]:
+    return imports.slug(str(c.get("ref") or c.get("label") or c.get("id")), "c"), str(
+        c.get("label") or c.get("ref") or c.get("id") or ""
+    )
+
+
+def _question(f: TfField, seen: list[str] | None = None) -> Question | None:
+    """The Sada question of a Typeform field; `seen` are choice labels this response used
+    (a choice field whose definition lists no choices gets them from its answers)."""
     title = {"en": f.title[:500] or f.id}
     props = f.properties or {}
     if f.type == "nps":
@@ -104,22 +115,26 @@ def _question(f: TfField) -> Question | None:
                 "scale_max": high,
             }
         )
-    if f.type in ("multiple_choice", "dropdown", "picture_choice"):
-        choices = [
-            {
-                "key": imports.slug(str(c.get("ref") or c.get("label") or c.get("id")), "c"),
-                "label": {"en": str(c.get("label") or "")},
-            }
-            for c in f.choices
-        ]
-        if not choices:
-            return Question.model_validate({"key": _key(f), "type": "text", "title": title})
+    if f.type in ("multiple_choice", "dropdown", "picture_choice", "ranking"):
+        pairs = [_choice_of(c) for c in f.choices]
+        known = {k for k, _ in pairs}
+        for label in seen or []:
+            key = imports.slug(label, "c")
+            if key not in known:
+                pairs.append((key, label))
+                known.add(key)
+        if (f.allow_other_choice or "other" in (seen or [])) and "other" not in known:
+            pairs.append(("other", "Other"))
+        if not pairs:
+            pairs = [("none", "-")]
         return Question.model_validate(
             {
                 "key": _key(f),
-                "type": "multiple_choice" if f.allow_multiple_selections else "single_choice",
+                "type": "multiple_choice"
+                if f.allow_multiple_selections or f.type == "ranking"
+                else "single_choice",
                 "title": title,
-                "choices": choices,
+                "choices": [{"key": k, "label": {"en": lb[:500] or k}} for k, lb in pairs],
             }
         )
     if f.type in ("yes_no", "legal"):
@@ -134,17 +149,39 @@ def _question(f: TfField) -> Question | None:
                 ],
             }
         )
-    if f.type in ("email", "statement"):
+    if f.type in ("email", "statement", "group", "thankyou_screen", "welcome_screen"):
         return None
     return Question.model_validate({"key": _key(f), "type": "text", "title": title})
+
+
+def _other_question(f: TfField) -> Question:
+    return Question.model_validate(
+        {
+            "key": f"{_key(f)[:58]}_other",
+            "type": "text",
+            "title": {"en": f"{f.title[:480] or f.id} (other)"},
+        }
+    )
 
 
 def _choice_key(fields: dict[str, TfField], field_id: str, label: str) -> str:
     f = fields.get(field_id)
     for c in f.choices if f else []:
         if c.get("label") == label:
-            return imports.slug(str(c.get("ref") or c.get("label") or c.get("id")), "c")
+            return _choice_of(c)[0]
     return imports.slug(label, "c")
+
+
+def _as_text(kind: str, value: Any) -> str | None:
+    """Answers of types Sada keeps as text (number, date, url, file, phone, payment)."""
+    if value is None:
+        return None
+    if kind == "payment" and isinstance(value, dict):
+        parts = [str(value.get(k)) for k in ("amount", "name") if value.get(k)]
+        return " ".join(parts) or None
+    if isinstance(value, dict | list):
+        return str(value)[:2000]
+    return str(value)
 
 
 def handle(
@@ -158,8 +195,29 @@ def handle(
     if event.event_type != "form_response" or event.form_response is None:
         return {"status": "ignored", "event": event.event_type}
     fr = event.form_response
+    if not fr.definition.fields:
+        raise Invalid("the form definition has no fields: nothing to map the answers to")
     fields = {f.id: f for f in fr.definition.fields}
-    questions = [q for q in (_question(f) for f in fr.definition.fields) if q is not None]
+    seen: dict[str, list[str]] = {}
+    for a in fr.answers:
+        fid = str((a.get("field") or {}).get("id"))
+        if a.get("type") == "choice":
+            choice = a.get("choice") or {}
+            label = choice.get("label") or ("other" if choice.get("other") else None)
+            seen.setdefault(fid, []).extend([str(label)] if label else [])
+        elif a.get("type") == "choices":
+            choices = a.get("choices") or {}
+            labels = [str(x) for x in choices.get("labels") or []]
+            seen.setdefault(fid, []).extend(labels + (["other"] if choices.get("other") else []))
+    questions: list[Question] = []
+    for tf_field in fr.definition.fields:
+        q = _question(tf_field, seen.get(tf_field.id))
+        if q is not None:
+            questions.append(q)
+            if any(c.key == "other" for c in q.choices):
+                questions.append(_other_question(tf_field))
+    if not questions:
+        raise Invalid("the form definition has no question Sada can store")
     answers: dict[str, Any] = {}
     email = fr.hidden.get("email")
     for a in fr.answers:
@@ -167,33 +225,36 @@ def handle(
         f = fields.get(str(field.get("id")))
         if f is None:
             continue
-        kind = a.get("type")
+        kind = str(a.get("type") or "")
+        q = next((q for q in questions if q.key == _key(f)), None)
         if kind == "email":
             email = email or a.get("email")
-            continue
-        if kind == "number":
-            value: Any = a.get("number")
-        elif kind == "choice":
-            value = _choice_key(
-                fields,
-                f.id,
-                str(
-                    (a.get("choice") or {}).get("label")
-                    or (a.get("choice") or {}).get("other")
-                    or ""
-                ),
-            )
+            if q is None:
+                continue
+        value: Any
+        if kind == "choice":
+            choice = a.get("choice") or {}
+            if choice.get("label"):
+                value = _choice_key(fields, f.id, str(choice["label"]))
+            elif choice.get("other"):
+                value = "other"
+                answers[f"{_key(f)[:58]}_other"] = str(choice["other"])
+            else:
+                value = None
         elif kind == "choices":
-            value = [
-                _choice_key(fields, f.id, str(label))
-                for label in (a.get("choices") or {}).get("labels", [])
-            ]
+            choices = a.get("choices") or {}
+            value = [_choice_key(fields, f.id, str(label)) for label in choices.get("labels") or []]
+            if choices.get("other"):
+                value.append("other")
+                answers[f"{_key(f)[:58]}_other"] = str(choices["other"])
         elif kind == "boolean":
             value = "yes" if a.get("boolean") else "no"
+        elif kind == "number" and q is not None and q.is_scale:
+            value = a.get("number")
         else:
-            value = a.get(kind) if isinstance(kind, str) else None
-        if value is not None:
-            answers[_key(f)] = value
+            value = _as_text(kind, a.get(kind)) if kind else None
+        if value is not None and q is not None:
+            answers[q.key] = value
     record = service.ExternalRecord(
         source=SOURCE,
         external_id=fr.token,
@@ -220,3 +281,21 @@ def handle(
         if outcome.startswith("rejected"):
             raise Invalid(outcome)
         return {"status": outcome, "survey_id": survey.id}
+
+
+def _verified(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+    try:
+        verify(secret, body, {k.lower(): v for k, v in headers.items()}.get("typeform-signature"))
+    except Unauthorized:
+        return False
+    return True
+
+
+def _parse(data: bytes | str, **_: Any) -> list[Item]:
+    event = load_json(data)
+    fr = (event or {}).get("form_response") if isinstance(event, dict) else None
+    token = (fr or {}).get("token") if isinstance(fr, dict) else None
+    return [Item(f"response {token}", record=event)]
+
+
+register(SOURCE, ("webhook",), _parse, _verified)

@@ -1,0 +1,1 @@
+"""Chatwoot: signed webhooks and conversation exports (see README.md)."""

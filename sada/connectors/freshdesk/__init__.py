@@ -1,0 +1,1 @@
+"""Freshdesk ticket exports (see README.md)."""

@@ -1,0 +1,1 @@
+"""Google Forms responses CSV (see README.md)."""

@@ -1,0 +1,1 @@
+"""Intercom conversation exports (see README.md)."""

@@ -1,0 +1,1 @@
+"""App-store and review-site reviews (see README.md)."""

@@ -1,0 +1,1 @@
+"""Zendesk: tickets, comments/audits and satisfaction ratings (see README.md)."""
