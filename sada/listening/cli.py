@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +14,14 @@ import typer
 app = typer.Typer(help="Social listening: brands, feeds, spikes.", no_args_is_help=True)
 
 
-def _import(kind: str, file: Path, workspace: str) -> None:
+PART = 5000
+
+
+def _import(kind: str, file: Path, workspace: str, workers: int = 0) -> None:
     from sada.cli.main import _db, _fail, _workspace_id
     from sada.db.migrate import upgrade
     from sada.listening import service, sources
+    from sada.listening.matching import find_mentions
 
     db = _db()
     upgrade(db)
@@ -33,23 +40,48 @@ def _import(kind: str, file: Path, workspace: str) -> None:
     messages = [f"{e['item']}: {e['message']}" for e in parsed.errors]
     with db.transaction(ws_id) as session:
         matcher = service.matcher_for(session)
-    for start in range(0, len(parsed.items), 5000):
-        part = parsed.items[start : start + 5000]
-        with db.transaction(ws_id) as session:
-            results = service.ingest_posts(session, part, matcher=matcher)
-        for r in results:
-            if r.status == "stored":
-                stored += 1
-            elif r.status == "duplicate":
-                duplicates += 1
-            else:
-                rejected += 1
-                messages.append(
-                    f"post {start + r.index}: " + "; ".join(e.message for e in r.errors)
-                )
+    parts = [parsed.items[i : i + PART] for i in range(0, len(parsed.items), PART)]
+    workers = workers if workers > 0 else min(4, os.cpu_count() or 1)
+    pool = None
+    if workers > 1 and len(parts) > 1 and matcher.brands:
+        # Matching and clause sentiment run in worker processes while the main process stores
+        # the previous part (ingest, people, mentions): the two halves of the work overlap.
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    try:
+        futures = [
+            pool.submit(
+                find_mentions,
+                matcher,
+                [str(i.get("text") or "") for i in part],
+                [i.get("language") for i in part],
+            )
+            if pool is not None
+            else None
+            for part in parts
+        ]
+        for n, (part, future) in enumerate(zip(parts, futures, strict=True)):
+            found = future.result() if future is not None else None
+            with db.transaction(ws_id) as session:
+                results = service.ingest_posts(session, part, matcher=matcher, found=found)
+            for r in results:
+                if r.status == "stored":
+                    stored += 1
+                elif r.status == "duplicate":
+                    duplicates += 1
+                else:
+                    rejected += 1
+                    messages.append(
+                        f"post {n * PART + r.index}: " + "; ".join(e.message for e in r.errors)
+                    )
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     for line in messages[:50]:
         typer.echo(line, err=True)
     typer.echo(f"stored={stored} duplicates={duplicates} rejected={rejected + len(parsed.errors)}")
+
+
+WORKERS_HELP = "Processes that match brands beside the one storing posts (0: up to 4 by CPUs)."
 
 
 def _register() -> None:
@@ -59,9 +91,10 @@ def _register() -> None:
     def import_x(
         file: Path = typer.Argument(..., exists=True, dir_okay=False, help="X API v2 JSON."),
         workspace: str = typer.Option(..., help="Workspace name."),
+        workers: int = typer.Option(0, help=WORKERS_HELP),
     ) -> None:
         """Import posts from an X API v2 search/stream response (`data` + `includes.users`)."""
-        _import("x", file, workspace)
+        _import("x", file, workspace, workers)
 
     @import_app.command("telegram")
     def import_telegram(
@@ -69,9 +102,10 @@ def _register() -> None:
             ..., exists=True, dir_okay=False, help="Telegram Desktop export (result.json)."
         ),
         workspace: str = typer.Option(..., help="Workspace name."),
+        workers: int = typer.Option(0, help=WORKERS_HELP),
     ) -> None:
         """Import a Telegram Desktop JSON export of a public channel or group."""
-        _import("telegram", file, workspace)
+        _import("telegram", file, workspace, workers)
 
     @import_app.command("posts")
     def import_posts(
@@ -79,9 +113,10 @@ def _register() -> None:
             ..., exists=True, dir_okay=False, help="CSV: id,created_at,text,network,author,..."
         ),
         workspace: str = typer.Option(..., help="Workspace name."),
+        workers: int = typer.Option(0, help=WORKERS_HELP),
     ) -> None:
         """Import social posts from a CSV file in Sada's generic post shape."""
-        _import("csv", file, workspace)
+        _import("csv", file, workspace, workers)
 
 
 _register()

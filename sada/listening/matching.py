@@ -248,3 +248,10 @@ class Matcher:
             for (post, i), res in zip(items, results, strict=True):
                 labels[id(post)][i] = clause_result(res, post.clauses[i]).label
         return labels
+
+
+def find_mentions(
+    matcher: Matcher, texts: list[str], languages: list[str | None]
+) -> list[list[Mention]]:
+    """`matcher.find` as a module-level function, for worker processes."""
+    return matcher.find(texts, languages)

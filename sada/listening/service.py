@@ -32,7 +32,7 @@ from sada.interactions.schemas import ItemResult
 from sada.interactions.service import IngestLimits, ingest_batch
 from sada.jobs.service import enqueue
 from sada.listening import spikes as spike_math
-from sada.listening.matching import BrandSpec, Matcher
+from sada.listening.matching import BrandSpec, Matcher, Mention
 from sada.listening.models import (
     ALL_ASPECTS,
     BRAND_KINDS,
@@ -184,24 +184,46 @@ def matcher_for(session: Session, brand_ids: Sequence[int] | None = None) -> Mat
 
 
 def ingest_posts(
-    session: Session, items: list[dict[str, Any]], *, matcher: Matcher | None = None
+    session: Session,
+    items: list[dict[str, Any]],
+    *,
+    matcher: Matcher | None = None,
+    found: Sequence[list[Mention]] | None = None,
 ) -> list[ItemResult]:
-    """Store posts (any number, in batches) and their mentions; per-item results."""
+    """Store posts (any number, in batches) and their mentions; per-item results.
+
+    `found`: the items' mentions when they were matched already (aligned with `items`; the
+    import matches in worker processes while the previous part is stored).
+    """
     matcher = matcher or matcher_for(session)
     out: list[ItemResult] = []
     for start in range(0, len(items), BATCH):
         part = items[start : start + BATCH]
         results = ingest_batch(session, part, limits=IngestLimits(max_items=BATCH))
         stored = [r.id for r in results if r.status == "stored" and r.id is not None]
-        record_mentions(session, stored, matcher)
+        pre = None
+        if found is not None:
+            pre = {
+                r.id: found[start + r.index]
+                for r in results
+                if r.status == "stored" and r.id is not None
+            }
+        record_mentions(session, stored, matcher, pre=pre)
         for r in results:
             out.append(r.model_copy(update={"index": r.index + start}))
     return out
 
 
-def record_mentions(session: Session, interaction_ids: list[int], matcher: Matcher) -> int:
-    """Find the brands of these posts; store mentions and add them to the rollup (idempotent:
-    a post already matched to a brand is skipped). Returns mentions stored."""
+def record_mentions(
+    session: Session,
+    interaction_ids: list[int],
+    matcher: Matcher,
+    *,
+    pre: dict[int, list[Mention]] | None = None,
+) -> int:
+    """Find the brands of these posts (or take `pre`, by interaction id); store mentions and
+    add them to the rollup (idempotent: a post already matched to a brand is skipped).
+    Returns mentions stored."""
     if not interaction_ids or not matcher.brands:
         return 0
     workspace_id = bound_workspace(session)
@@ -220,7 +242,10 @@ def record_mentions(session: Session, interaction_ids: list[int], matcher: Match
                 Interaction.backfill,
             ).where(Interaction.id.in_(part))
         ).all()
-        found = matcher.find([r.text or "" for r in rows], [r.language for r in rows])
+        if pre is not None:
+            found = [pre.get(r.id, []) for r in rows]
+        else:
+            found = matcher.find([r.text or "" for r in rows], [r.language for r in rows])
         mention_rows: list[dict[str, Any]] = []
         for row, mentions in zip(rows, found, strict=True):
             attrs = row.attributes or {}

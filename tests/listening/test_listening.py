@@ -629,3 +629,32 @@ def test_demo_shows_the_delivery_spike_against_two_competitors(
         )  # fmt: skip
         languages = {p["language"] for p in shown}
     assert len(shown) >= 40 and {"fa", "ar", "zh"} <= languages
+
+
+def test_import_matches_in_worker_processes_like_inline(
+    db: Database, workspace: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The import's worker processes find the same mentions as matching inline."""
+    with db.transaction(workspace.id) as session:
+        for data in (SNAPP, TALABAT):
+            service.do_create_brand(session, data)
+    x_file = tmp_path / "x.json"
+    shutil.copy(FIXTURES / "x_search.json", x_file)
+    monkeypatch.setattr("sada.listening.cli.PART", 2)
+    r = _cli(db, monkeypatch, "import", "x", str(x_file), "--workspace", workspace.name,
+             "--workers", "2")  # fmt: skip
+    assert r.exit_code == 0 and "stored=4" in r.stdout, r.output
+    with db.reader(workspace.id) as session:
+        got = sorted(
+            (m.brand_id, m.sentiment, tuple(m.aspects))
+            for m in session.execute(select(ListeningMention)).scalars()
+        )
+        texts = [i["text"] for i in sources.parse_x(json.loads(x_file.read_text())).items]
+        matcher = service.matcher_for(session)
+    langs = [i.get("language") for i in sources.parse_x(json.loads(x_file.read_text())).items]
+    inline = sorted(
+        (m.brand_id, m.sentiment, tuple(m.aspects))
+        for found in matcher.find(texts, langs)
+        for m in found
+    )
+    assert got == inline and len(got) == 4
