@@ -121,7 +121,7 @@ DOMAINS: tuple[Domain, ...] = (
         tasks=True,
         routers=("sada.listening.api", "sada.listening.web"),
         cli="listening",
-        cli_help="Social listening: brands, spikes; also adds `sada import x|telegram|posts`.",
+        cli_help="Social listening: brands, spikes; adds `sada import x|telegram|youtube|graph|posts`.",
         demo="sada.listening.demo:demo_listening",
         pages=True,
     ),

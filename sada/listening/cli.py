@@ -17,7 +17,7 @@ app = typer.Typer(help="Social listening: brands, feeds, spikes.", no_args_is_he
 PART = 5000
 
 
-def _import(kind: str, file: Path, workspace: str, workers: int = 0) -> None:
+def _import(kind: str, file: Path, workspace: str, workers: int = 0, network: str = "") -> None:
     from sada.cli.main import _db, _fail, _workspace_id
     from sada.db.migrate import upgrade
     from sada.listening import service, sources
@@ -32,7 +32,12 @@ def _import(kind: str, file: Path, workspace: str, workers: int = 0) -> None:
             parsed = sources.parse_csv(raw.decode("utf-8-sig"))
         else:
             payload: Any = json.loads(raw)
-            parsed = sources.parse_x(payload) if kind == "x" else sources.parse_telegram(payload)
+            parsed = {
+                "x": sources.parse_x,
+                "telegram": sources.parse_telegram,
+                "youtube": sources.parse_youtube,
+                "graph": lambda data: sources.parse_graph(data, network),
+            }[kind](payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         _fail(f"{file}: not readable as {kind}: {exc}")
         return
@@ -106,6 +111,27 @@ def _register() -> None:
     ) -> None:
         """Import a Telegram Desktop JSON export of a public channel or group."""
         _import("telegram", file, workspace, workers)
+
+    @import_app.command("youtube")
+    def import_youtube(
+        file: Path = typer.Argument(
+            ..., exists=True, dir_okay=False, help="YouTube Data API v3 commentThreads JSON."
+        ),
+        workspace: str = typer.Option(..., help="Workspace name."),
+        workers: int = typer.Option(0, help=WORKERS_HELP),
+    ) -> None:
+        """Import YouTube comments (a commentThreads.list response, replies included)."""
+        _import("youtube", file, workspace, workers)
+
+    @import_app.command("graph")
+    def import_graph(
+        file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Graph API JSON."),
+        workspace: str = typer.Option(..., help="Workspace name."),
+        network: str = typer.Option(..., help="facebook or instagram"),
+        workers: int = typer.Option(0, help=WORKERS_HELP),
+    ) -> None:
+        """Import Facebook or Instagram comments and mentions (Graph API `data` JSON)."""
+        _import("graph", file, workspace, workers, network)
 
     @import_app.command("posts")
     def import_posts(

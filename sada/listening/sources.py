@@ -251,6 +251,92 @@ def _telegram_date(value: Any) -> Any:
     return value
 
 
+# ---------------------------------------------------------------- YouTube and Graph comments
+
+
+def _youtube_comment(comment: dict[str, Any], video: str | None) -> dict[str, Any]:
+    snippet = comment.get("snippet") or {}
+    text = snippet.get("textOriginal") or snippet.get("textDisplay")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("comment without text")
+    if not comment.get("id"):
+        raise ValueError("comment without an id")
+    channel = (snippet.get("authorChannelId") or {}).get("value")
+    handle = channel or snippet.get("authorDisplayName")
+    return post_item(
+        network="youtube",
+        post_id=str(comment["id"]),
+        text=re.sub(r"<[^>]+>", " ", text),
+        at=_when(snippet.get("publishedAt")),
+        handle=str(handle) if handle else None,
+        name=snippet.get("authorDisplayName"),
+        engagement=_int(snippet.get("likeCount")),
+        url=f"https://www.youtube.com/watch?v={video}&lc={comment['id']}" if video else None,
+    )
+
+
+def parse_youtube(payload: Any) -> Parsed:
+    """A YouTube Data API v3 `commentThreads.list` (or `comments.list`) response."""
+    out = Parsed()
+    pages = payload if isinstance(payload, list) else [payload]
+    for p, page in enumerate(pages):
+        for i, item in enumerate((page or {}).get("items") or [] if isinstance(page, dict) else []):
+            where = f"items[{i}]" if len(pages) == 1 else f"[{p}].items[{i}]"
+            try:
+                if not isinstance(item, dict):
+                    raise ValueError("expected a comment thread")
+                snippet = item.get("snippet") or {}
+                top = snippet.get("topLevelComment")
+                video = snippet.get("videoId")
+                comments = [top] if isinstance(top, dict) else [item]
+                comments += [
+                    c
+                    for c in (item.get("replies") or {}).get("comments") or []
+                    if isinstance(c, dict)
+                ]
+                for c in comments:
+                    out.items.append(_youtube_comment(c, video))
+            except (ValueError, TypeError) as exc:
+                out.errors.append({"item": where, "message": str(exc)})
+    return out
+
+
+def parse_graph(payload: Any, network: str) -> Parsed:
+    """Facebook or Instagram Graph API comments/mentions (`data` list; `paging` ignored)."""
+    out = Parsed()
+    if network not in ("facebook", "instagram"):
+        out.errors.append({"item": "$", "message": "network must be facebook or instagram"})
+        return out
+    pages = payload if isinstance(payload, list) else [payload]
+    for p, page in enumerate(pages):
+        rows = page.get("data") if isinstance(page, dict) else None
+        for i, row in enumerate(rows or []):
+            where = f"data[{i}]" if len(pages) == 1 else f"[{p}].data[{i}]"
+            try:
+                if not isinstance(row, dict) or not row.get("id"):
+                    raise ValueError("expected a comment with an id")
+                text = row.get("message") if network == "facebook" else row.get("text")
+                if not isinstance(text, str) or not text.strip():
+                    raise ValueError("comment without text")
+                author = row.get("from") or {}
+                handle = row.get("username") or author.get("username") or author.get("id")
+                out.items.append(
+                    post_item(
+                        network=network,
+                        post_id=str(row["id"]),
+                        text=text,
+                        at=_when(row.get("created_time") or row.get("timestamp")),
+                        handle=str(handle) if handle else None,
+                        name=author.get("name"),
+                        engagement=_int(row.get("like_count")),
+                        url=row.get("permalink_url") or row.get("permalink"),
+                    )
+                )
+            except (ValueError, TypeError) as exc:
+                out.errors.append({"item": where, "message": str(exc)})
+    return out
+
+
 # ---------------------------------------------------------------- generic posts (CSV, webhook)
 
 GENERIC_FIELDS = ("id", "created_at", "text", "network", "author", "name", "followers",

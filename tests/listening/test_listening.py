@@ -658,3 +658,28 @@ def test_import_matches_in_worker_processes_like_inline(
         for m in found
     )
     assert got == inline and len(got) == 4
+
+
+def test_youtube_and_instagram_comments(
+    db: Database, workspace: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with db.transaction(workspace.id) as session:
+        for data in (SNAPP, TALABAT, MEITUAN):
+            service.do_create_brand(session, data)
+    yt = tmp_path / "yt.json"
+    shutil.copy(FIXTURES / "youtube_comment_threads.json", yt)
+    r = _cli(db, monkeypatch, "import", "youtube", str(yt), "--workspace", workspace.name)
+    assert r.exit_code == 0 and "stored=2 duplicates=0 rejected=1" in r.stdout, r.output
+    ig = tmp_path / "ig.json"
+    shutil.copy(FIXTURES / "instagram_comments.json", ig)
+    r = _cli(db, monkeypatch, "import", "graph", str(ig), "--workspace", workspace.name,
+             "--network", "instagram")  # fmt: skip
+    assert r.exit_code == 0 and "stored=2 duplicates=0 rejected=1" in r.stdout, r.output
+    with db.reader(workspace.id) as session:
+        found = service.posts(session, start=date(2026, 11, 1), end=date(2026, 11, 30))
+    by_text = {p["text"]: p for p in found}
+    assert by_text["Snappfood delivery was late again"]["network"] == "youtube"
+    assert by_text["Snappfood delivery was late again"]["sentiment"] == "negative"
+    assert by_text["美团快多了"]["brand"] == "Meituan"
+    assert by_text["اسنپ فود عالیه 😍"]["network"] == "instagram"
+    assert by_text["طلبات تأخر كثير"]["brand"] == "Talabat"
