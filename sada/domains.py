@@ -139,6 +139,15 @@ DOMAINS: tuple[Domain, ...] = (
         cli_help="Connectors to other tools: list them (imports are under `sada import`).",
     ),
     Domain(
+        "privacy",
+        models=True,
+        tasks=True,
+        routers=("sada.privacy.api", "sada.privacy.web"),
+        cli="privacy",
+        cli_help="Privacy rights: export and erase a person, retention policies, consent.",
+        pages=True,
+    ),
+    Domain(
         "health",
         models=True,
         tasks=True,

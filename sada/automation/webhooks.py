@@ -29,12 +29,15 @@ from sqlalchemy.orm import Session
 
 from sada.automation.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sada.core.errors import Invalid, NotFound
+from sada.core.privacy import Surface, sees_raw_pii
 from sada.core.ssrf import BlockedDestination, HostPolicy, guarded_client
 from sada.db.engine import Database
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import catalogue
 from sada.jobs.service import enqueue
+from sada.tenants.models import Workspace
+from sada.text.pii import redact as redact_pii
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks secret prefix
 DELIVER_JOB = "webhooks.deliver"
@@ -217,6 +220,17 @@ def _subscribed(endpoint: WebhookEndpoint, event_type: str) -> bool:
     return any(catalogue.matches(pattern, event_type) for pattern in endpoint.events)
 
 
+def _redacted(value: Any) -> Any:
+    """Every text in an event's data with its personal data replaced (the privacy policy)."""
+    if isinstance(value, str):
+        return redact_pii(value)[0] if value else value
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
+
+
 def emit_event(
     session: Session,
     event_type: str,
@@ -234,6 +248,11 @@ def emit_event(
     """
     workspace_id = bound_workspace(session)
     event_type = catalogue.canonical(event_type)
+    workspace = session.get(Workspace, workspace_id)
+    if not sees_raw_pii(
+        Surface.WEBHOOK, workspace_settings=workspace.settings if workspace else None
+    ):
+        data = _redacted(data)
     endpoints = session.execute(
         select(WebhookEndpoint).where(WebhookEndpoint.enabled.is_(True))
     ).scalars()

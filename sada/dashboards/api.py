@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from sada.core.errors import Invalid
+from sada.core.privacy import Surface, sees_raw_pii
 from sada.dashboards.explorer import ExplorerQuery, count_feedback, explore_ids
 from sada.dashboards.service import Filters
 from sada.interactions.models import Interaction
@@ -16,6 +17,7 @@ from sada.interactions.service import interactions_out, with_views
 from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
 from sada.tenants.service import AuthenticatedKey
+from sada.text.pii import redact
 
 router = APIRouter(prefix="/api/v1", tags=["feedback explorer"])
 
@@ -57,4 +59,10 @@ def explore_feedback(
         rows.sort(key=lambda r: ids.index(r.id))
         items = with_views(session, interactions_out(session, rows))
         total = count_feedback(session, eq)
-    return {"items": [i.model_dump(mode="json") for i in items], "total": total}
+    out = [i.model_dump(mode="json") for i in items]
+    if not sees_raw_pii(Surface.API, scopes=key.scopes):  # the personal-data policy
+        for item in out:
+            for name in ("text", "subject"):
+                if item.get(name):
+                    item[name] = redact(item[name])[0]
+    return {"items": out, "total": total}

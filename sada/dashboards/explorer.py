@@ -16,11 +16,13 @@ from sqlalchemy import Select, and_, exists, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from sada.core import spreadsheets
+from sada.core.privacy import RAW_PII_ROLES, Surface
 from sada.dashboards.service import EXPORT_LIMIT, SCORE_BANDS, Filters, _where, text_model
 from sada.db.dialect import dialect_name
 from sada.interactions.models import Interaction, Touchpoint
 from sada.people.models import Person
 from sada.text.normalize import fold_for_search, search_fold_tables
+from sada.text.pii import redact as redact_pii
 
 
 @dataclass
@@ -123,10 +125,11 @@ def _json_has(session: Session, analysis: Any, name: str) -> Any:
     )
 
 
-# Roles that see personal data (emails, phones, card numbers...) found in texts;
-# the others, and exports by anyone but owners and admins, get the redacted text.
-ROLES_SEEING_PII = frozenset({"owner", "admin", "manager", "agent"})
-ROLES_EXPORTING_PII = frozenset({"owner", "admin"})
+# Roles that see personal data (emails, phones, card numbers, names...) raw; the others, and
+# exports by anyone but owners and admins, get redacted texts and subjects and no names.
+# Both come from the one personal-data policy (`sada.core.privacy`).
+ROLES_SEEING_PII = RAW_PII_ROLES[Surface.PAGE]
+ROLES_EXPORTING_PII = RAW_PII_ROLES[Surface.EXPORT]
 
 
 def explore(
@@ -201,18 +204,22 @@ def _feedback_rows(
                 channel=r.channel,
                 touchpoint=touchpoints.get(r.touchpoint_id) if r.touchpoint_id else None,
                 language=r.language or (a.language if a else None),
-                subject=r.subject,
+                subject=_redacted(r.subject) if redact else r.subject,
                 text=_shown_text(r, a, redact),
                 rating=r.rating,
                 rating_scale=r.rating_scale,
                 person_id=r.person_id,
-                person_name=names.get(r.person_id) if r.person_id else None,
+                person_name=names.get(r.person_id) if r.person_id and not redact else None,
                 sentiment=a.sentiment if a else None,
                 sentences=_shown_sentences(r, a, redact),
                 aspects=list(a.aspects or []) if a else [],
             )
         )
     return out
+
+
+def _redacted(text: str | None) -> str | None:
+    return redact_pii(text)[0] if text else text
 
 
 def _shown_text(row: Interaction, analysis: Any | None, redact: bool) -> str:
@@ -224,8 +231,6 @@ def _shown_text(row: Interaction, analysis: Any | None, redact: bool) -> str:
     if not redact:
         return row.text or ""
     if analysis is None:
-        from sada.text.pii import redact as redact_pii
-
         return redact_pii(row.text)[0] if row.text else ""
     if analysis.pii and analysis.redacted_text is not None:
         return str(analysis.redacted_text)

@@ -32,6 +32,7 @@ from sada.feedback.service import (
     person_ref_for,
 )
 from sada.jobs.service import enqueue
+from sada.people import consent
 from sada.people.schemas import PersonRef
 
 
@@ -199,6 +200,10 @@ def do_create_invitations(
         if send_email and is_suppressed(session, email):
             out.append(_skipped(person_id, email, "unsubscribed"))
             continue
+        refused = consent.refusal(session, person_id, "email", "surveys") if send_email else None
+        if refused:
+            out.append(_skipped(person_id, email, refused))
+            continue
         if send_email and not email:
             out.append(_skipped(person_id, email, "no email address"))
             continue
@@ -265,7 +270,7 @@ DELIVERY_CHANNELS = ("email",)
 class Reach:
     """Can this person be sent this survey now? `status` is what the invitation row records."""
 
-    status: str  # pending | unreachable | throttled | unsubscribed | inactive
+    status: str  # pending | unreachable | throttled | unsubscribed (also: no consent) | inactive
     reason: str | None = None
     channel: str | None = None
     email: str | None = None
@@ -301,6 +306,11 @@ def check_reach(
         )
     if is_suppressed(session, email):
         return Reach("unsubscribed", "the person unsubscribed from surveys", email=email)
+    refused = consent.refusal(session, person_id, DELIVERY_CHANNELS[0], "surveys")
+    if refused:
+        # "withdrawn": the person withdrew consent to surveys by email; "no consent": the
+        # workspace requires consent for surveys and none was recorded.
+        return Reach("unsubscribed", refused, email=email)
     settings = survey.settings or {}
     days = (
         0

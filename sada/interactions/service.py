@@ -33,7 +33,7 @@ from sada.events import publish
 from sada.interactions.models import Interaction, Touchpoint
 from sada.interactions.schemas import IngestItem, InteractionOut, ItemError, ItemResult
 from sada.metrics import catalogue
-from sada.people.service import ParsedPerson, Resolver, parse_person
+from sada.people.service import SUPPRESSED_MESSAGE, ParsedPerson, Resolver, parse_person
 from sada.tenants.models import Membership, User
 from sada.tenants.service import Actor
 
@@ -244,11 +244,14 @@ def ingest_batch(
             continue
         audience = v.item.person.audience if v.item.person is not None else None
         problem = resolver.check_audience(audience) if audience else None
+        path = f"items[{v.index}].person.audience"
+        if not problem and resolver.is_suppressed(v.person):
+            problem, path = SUPPRESSED_MESSAGE, f"items[{v.index}].person"
         if problem:
             results[v.index] = ItemResult(
                 index=v.index,
                 status="rejected",
-                errors=[ItemError(path=f"items[{v.index}].person.audience", message=problem)],
+                errors=[ItemError(path=path, message=problem)],
             )
         else:
             with_people.append(v)

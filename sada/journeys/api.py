@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from sada.core.errors import Invalid
+from sada.core.privacy import Surface, sees_raw_pii
 from sada.journeys import analytics, digital, drivers, experience, retention, scorecard, service
 from sada.journeys.analytics import EngineChoice
 from sada.journeys.query import default_range, to_epoch
@@ -273,7 +274,15 @@ def get_verbatims(
     lo, hi = _range(since, until)
     with _db(request).reader(key.workspace_id) as s:
         items = experience.verbatims(
-            s, map_key, touchpoint, since=lo, until=hi, group_by=group_by, group=group, limit=limit
+            s,
+            map_key,
+            touchpoint,
+            since=lo,
+            until=hi,
+            group_by=group_by,
+            group=group,
+            limit=limit,
+            raw_pii=sees_raw_pii(Surface.API, scopes=key.scopes),
         )
     return {"touchpoint": touchpoint, "items": items}
 

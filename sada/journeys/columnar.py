@@ -102,6 +102,22 @@ class ColumnarStore:
         with self.lock:
             self.con.close()
 
+    def reset(self) -> None:
+        """Delete the file and start an empty copy (the next sync rebuilds it).
+
+        Erasure uses this: rows deleted inside DuckDB can linger in its free blocks, a new
+        file cannot.
+        """
+        import duckdb
+
+        with self.lock:
+            self.con.close()
+            _remove_files(self.path)
+            self.con = duckdb.connect(str(self.path))
+            for ddl in _DDL:
+                self._run(ddl)
+            self.last_sync = 0.0
+
     def _run(self, sql: str, params: list[Any] | None = None) -> None:
         """Execute and drain (DuckDB refuses new work while a result is unfinished)."""
         self.con.execute(sql, params or []).fetchall()
@@ -127,7 +143,11 @@ class ColumnarStore:
     # -- sync ----------------------------------------------------------------
     def sync(self, db: Database, *, max_age_seconds: float = 0.0) -> dict[str, int]:
         """Bring the copy up to date; skipped if the last sync is younger than max_age."""
-        if max_age_seconds and time.monotonic() - self.last_sync < max_age_seconds:
+        marker = reset_marker(self.path)
+        if marker.exists():  # another process erased someone: start from an empty copy
+            self.reset()
+            marker.unlink(missing_ok=True)
+        elif max_age_seconds and time.monotonic() - self.last_sync < max_age_seconds:
             return {"interactions": 0, "people": 0, "merges": 0}
         with self.lock:
             d = Dialect(db.dialect)
@@ -301,6 +321,39 @@ def store_for(db: Database, path: Path | str | None = None) -> ColumnarStore | N
                 return None
             _STORES[target] = store
         return store
+
+
+def reset_marker(path: Path) -> Path:
+    return path.with_name(path.name + ".reset")
+
+
+def _remove_files(path: Path) -> None:
+    for extra in ("", ".wal"):
+        path.with_name(path.name + extra).unlink(missing_ok=True)
+
+
+def reset_copies(db: Database, path: Path | str | None = None) -> None:
+    """Throw the columnar copy away after an erasure (it is rebuilt from the database).
+
+    This process's copy is reset at once. A copy another process holds (DuckDB's lock) gets a
+    marker file that its next sync obeys before reading anything.
+    """
+    target = Path(path) if path else default_path(db)
+    with _STORES_LOCK:
+        store = _STORES.get(str(target))
+    if store is not None:
+        store.reset()
+        return
+    if not target.exists():
+        return
+    try:
+        import duckdb
+
+        duckdb.connect(str(target)).close()  # fails while another process holds it
+    except Exception:  # noqa: BLE001 - held elsewhere: leave a marker for its owner
+        reset_marker(target).touch()
+        return
+    _remove_files(target)
 
 
 def close_stores() -> None:

@@ -26,6 +26,7 @@ from sada.journeys.analytics import session_ws
 from sada.journeys.query import Compiled, Scope, SqlEngine, events_cte, q
 from sada.journeys.stats import Z95, mean_ci, nps_ci, quantile, wilson
 from sada.metrics import catalogue
+from sada.text.pii import redact
 
 METRIC_COLS = (
     "n", "complaints", "nps_n", "promoters", "detractors", "csat_n", "satisfied",
@@ -274,8 +275,12 @@ def verbatims(
     group_by: str | None = None,
     group: str | None = None,
     limit: int = 20,
+    raw_pii: bool = True,
 ) -> list[dict[str, Any]]:
-    """The texts behind a touchpoint (complaints and lowest ratings first)."""
+    """The texts behind a touchpoint (complaints and lowest ratings first).
+
+    `raw_pii=False` (the personal-data policy, `sada.core.privacy`) gives the texts with
+    emails, phones, names and the like replaced by placeholders."""
     row, c = service.compile_map(session, map_key)
     code = c.step_codes("tp:" + touchpoint)[0]
     engine = SqlEngine(session)
@@ -331,7 +336,7 @@ def verbatims(
             "rating": i.rating,
             "rating_scale": i.rating_scale,
             "sentiment": sentiment.get(i.id),
-            "text": i.text,
+            "text": i.text if raw_pii or not i.text else redact(i.text)[0],
         }
         for i in items[:limit]
     ]

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
 from sada.core.errors import Invalid
+from sada.core.privacy import Surface, sees_raw_pii
 from sada.journeys import analytics, drivers, experience, retention, scorecard, service
 from sada.journeys.analytics import EngineChoice
 from sada.journeys.query import to_epoch
@@ -241,6 +242,7 @@ def verbatims_page(
             group_by=group_by,
             group=group,
             limit=50,
+            raw_pii=sees_raw_pii(Surface.PAGE, role=me.role),
         )
     return _render(p, "verbatims", items=items, touchpoint=touchpoint, map_key=map_key, group=group)
 

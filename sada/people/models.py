@@ -117,3 +117,39 @@ class PersonMerge(Base, WorkspaceOwned, Timestamped):
     moved_interaction_ids: Mapped[list[int]] = mapped_column(JSONType, nullable=False, default=list)
     merged_snapshot: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SuppressedIdentity(Base, WorkspaceOwned, Timestamped):
+    """An identity of an erased person: events carrying it create nobody again.
+
+    Only a keyed digest is kept (`sada.core.privacy.identity_digest`), never the identity.
+    """
+
+    __tablename__ = "suppressed_identities"
+    __table_args__ = (UniqueConstraint("workspace_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The random id of the erasure that added it (the audit record carries the same id).
+    erasure_id: Mapped[str] = mapped_column(String(40), nullable=False, default="")
+
+
+CONSENT_CHANNELS = ("email", "sms", "whatsapp")
+CONSENT_PURPOSES = ("surveys", "marketing", "notifications")
+
+
+class Consent(Base, WorkspaceOwned):
+    """A person's latest consent decision for one channel and purpose, with where it came from."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("workspace_id", "person_id", "channel", "purpose"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+    )
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    purpose: Mapped[str] = mapped_column(String(16), nullable=False)
+    granted: Mapped[bool] = mapped_column(nullable=False)
+    source: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

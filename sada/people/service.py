@@ -14,7 +14,8 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from sada.core.errors import Invalid, NotFound
+from sada.core.errors import Conflict, Invalid, NotFound
+from sada.core.privacy import identity_digest
 from sada.db.dialect import (
     chunks,
     insert_ignoring_conflicts,
@@ -38,8 +39,11 @@ from sada.people.models import (
     Identity,
     IdentityKind,
     Person,
+    SuppressedIdentity,
 )
 from sada.people.schemas import IdentityOut, PersonOut, PersonRef, PersonSummary
+from sada.settings import get_settings
+from sada.tenants.models import Workspace
 from sada.tenants.service import Actor, record_audit
 from sada.text.normalize import fold_for_search, to_ascii_digits
 
@@ -99,6 +103,25 @@ def parse_person(ref: PersonRef, *, path: str, source: str) -> ParsedPerson:
     return parsed
 
 
+class Suppressed(Conflict):
+    """The person behind this identity was erased; their events are not stored again."""
+
+    code = "suppressed"
+
+
+SUPPRESSED_MESSAGE = (
+    "this identity belongs to an erased person: events about them are not stored "
+    "(an admin can allow their return)"
+)
+
+
+def allows_return(session: Session) -> bool:
+    """The workspace setting that lets erased people come back with their next event."""
+    workspace = session.get(Workspace, bound_workspace(session))
+    privacy = (workspace.settings or {}).get("privacy") if workspace is not None else None
+    return bool(isinstance(privacy, dict) and privacy.get("allow_return"))
+
+
 class _LostRace(Exception):
     """A concurrent transaction created one of the identities of a bulk insert."""
 
@@ -125,6 +148,7 @@ class Resolver:
         self._audiences: set[str] | None = None
         self._attach_statement: Any = None
         self._profiles: dict[int, Person] = {}
+        self._suppressed: set[str] | None = None  # digests; None until first needed
 
     # -- lookups
 
@@ -141,6 +165,28 @@ class Resolver:
             for kind, namespace, value, person_id in rows:
                 self._cache[IdentityKey(kind, namespace, value)] = person_id
             self._absent.update(k for k in part if k not in self._cache)
+
+    def _load_suppressed(self) -> set[str]:
+        if self._suppressed is None:
+            self._suppressed = set()
+            has_any = self.session.execute(select(SuppressedIdentity.id).limit(1)).first()
+            if has_any is not None and not allows_return(self.session):
+                self._suppressed = set(
+                    self.session.execute(select(SuppressedIdentity.digest)).scalars()
+                )
+        return self._suppressed
+
+    def is_suppressed(self, parsed: ParsedPerson) -> bool:
+        """Whether any identity of `parsed` belongs to an erased person (and may not return)."""
+        suppressed = self._load_suppressed()
+        if not suppressed:
+            return False
+        secret = get_settings().secret_key
+        return any(
+            identity_digest(secret, self.workspace_id, str(k.kind), k.namespace, k.value)
+            in suppressed
+            for k in parsed.keys
+        )
 
     def check_audience(self, audience: str) -> str | None:
         """Return an error message for an unknown audience, else None."""
@@ -161,6 +207,8 @@ class Resolver:
             raise Invalid(
                 "a person needs at least one identity (email, phone, external_ids, handles or anonymous_id)"
             )
+        if self.is_suppressed(parsed):
+            raise Suppressed(SUPPRESSED_MESSAGE)
         for _attempt in range(3):
             self.prefetch(parsed.keys)
             owners = sorted({self._cache[k] for k in parsed.keys if k in self._cache})
@@ -199,6 +247,8 @@ class Resolver:
         bulk step is rolled back to its savepoint and every item takes the
         one-by-one path, which handles races and merges.
         """
+        if any(self.is_suppressed(p) for p in items):
+            raise Suppressed(SUPPRESSED_MESSAGE)  # callers leave such items out first
         self.prefetch([k for p in items for k in p.keys])
         known = {self._cache[k] for p in items for k in p.keys if k in self._cache}
         wants_update = any(p.ref.name or p.ref.traits or p.ref.audience for p in items)

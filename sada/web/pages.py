@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from sada.core.errors import Invalid, NotFound
 from sada.core.http import client_ip
+from sada.core.privacy import Surface, sees_raw_pii
 from sada.dashboards import explorer
 from sada.dashboards import service as dash
 from sada.domains import person_panel_functions
@@ -204,7 +205,7 @@ def feedback(request: Request, me: SignedIn = Depends(require("feedback"))) -> R
             eq,
             limit=PAGE_SIZE + 1,
             offset=(page_no - 1) * PAGE_SIZE,
-            redact=me.role not in explorer.ROLES_SEEING_PII,
+            redact=not sees_raw_pii(Surface.PAGE, role=me.role),
         )
     more = len(rows) > PAGE_SIZE
     return render(
@@ -232,7 +233,7 @@ def feedback_csv(request: Request, me: SignedIn = Depends(require("export"))) ->
         with db.reader(me.workspace_id) as session:
             yield from explorer.csv_chunks(
                 explorer.iter_export(
-                    session, eq, redact=me.role not in explorer.ROLES_EXPORTING_PII
+                    session, eq, redact=not sees_raw_pii(Surface.EXPORT, role=me.role)
                 )
             )
 
@@ -250,7 +251,7 @@ def feedback_xlsx(request: Request, me: SignedIn = Depends(require("export"))) -
     eq = _explorer_query(request, me, p)
     with services(request).db.reader(me.workspace_id) as session:
         data = explorer.xlsx_bytes(
-            explorer.iter_export(session, eq, redact=me.role not in explorer.ROLES_EXPORTING_PII)
+            explorer.iter_export(session, eq, redact=not sees_raw_pii(Surface.EXPORT, role=me.role))
         )
     _audit_export(request, me, "xlsx")
     return Response(

@@ -26,7 +26,7 @@ from sada.core.http import read_body
 from sada.core.validation import unsafe_json
 from sada.interactions.service import ingest_batch
 from sada.people.schemas import PersonRef
-from sada.people.service import Resolver, parse_person
+from sada.people.service import SUPPRESSED_MESSAGE, Resolver, parse_person
 from sada.tenants.auth import access_api_key, actor_for_key, scoped_header_or_body
 from sada.tenants.models import Scope, Workspace
 from sada.tenants.service import AuthenticatedKey
@@ -113,6 +113,9 @@ async def _handle(
             for index, message in calls["identify"]:
                 parsed = _ref(message, index, errors)
                 if parsed is None:
+                    continue
+                if resolver.is_suppressed(parsed):
+                    errors.append({"index": index, "message": SUPPRESSED_MESSAGE})
                     continue
                 person_id = resolver.resolve(parsed).person_id
                 counts["identified"] += 1

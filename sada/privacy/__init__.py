@@ -1,0 +1,1 @@
+"""Privacy rights: export, erasure, suppression, retention and consent."""
