@@ -683,3 +683,19 @@ def test_youtube_and_instagram_comments(
     assert by_text["美团快多了"]["brand"] == "Meituan"
     assert by_text["اسنپ فود عالیه 😍"]["network"] == "instagram"
     assert by_text["طلبات تأخر كثير"]["brand"] == "Talabat"
+
+
+def test_erasing_an_author_removes_their_mentions(db: Database, workspace: Any) -> None:
+    from sada.privacy.service import erase
+
+    item = sources.post_item(
+        network="x", post_id="er-1", text="Snappfood was late", handle="erased_author",
+        at=datetime.now(UTC), language="en",
+    )  # fmt: skip
+    with db.transaction(workspace.id) as session:
+        service.do_create_brand(session, SNAPP)
+        [result] = service.ingest_posts(session, [item])
+        assert session.execute(select(ListeningMention)).scalars().all()
+        erase(session, int(result.person_id or 0))
+    with db.reader(workspace.id) as session:
+        assert session.execute(select(ListeningMention)).scalars().all() == []
