@@ -10,17 +10,20 @@ from datetime import timedelta
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from sada import __version__
 from sada.core.errors import SadaError
 from sada.core.http import error_response
-from sada.core.ratelimit import RateLimiter
+from sada.core.ratelimit import RateLimiter, shared_storage_ok, use_shared_storage
+from sada.core.telemetry import RequestTelemetry
 from sada.core.validation import loc_to_path
 from sada.db.engine import Database, open_database
-from sada.db.migrate import upgrade
+from sada.db.migrate import SchemaOutOfDate, check_schema, pending_revisions
 from sada.domains import router_modules
 from sada.interactions.service import IngestLimits
+from sada.jobs.metrics import watch as watch_queue
 from sada.jobs.runner import InProcessRunner, JobRunner, NoRunner
 from sada.settings import Settings
 from sada.tenants.auth import route_guard
@@ -49,14 +52,20 @@ def create_app(
     migrate: bool = True,
     run_jobs: bool | None = None,
 ) -> FastAPI:
+    """The app. At start it checks the schema (`migrate=False` skips that, for tests):
+    an outdated one is upgraded when SADA_AUTO_UPGRADE allows, and refused otherwise."""
     settings = settings or Settings()
     settings.check_safe_to_run()
-    database = db or open_database(settings.database_url)
+    use_shared_storage(settings.redis_url, prefix=settings.redis_prefix)
+    database = db or open_database(settings.database_url, application_name="sada-api")
+    watch_queue(database)
     jobs_in_process = settings.run_jobs_in_process if run_jobs is None else run_jobs
     services = Services(
         settings=settings,
         db=database,
-        api_limiter=RateLimiter(settings.api_rate_per_second, settings.api_rate_burst),
+        api_limiter=RateLimiter(
+            settings.api_rate_per_second, settings.api_rate_burst, namespace="api"
+        ),
         ingest_limits=IngestLimits(
             max_items=settings.max_batch_items,
             max_text_bytes=settings.max_text_bytes,
@@ -74,12 +83,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if migrate:
-            upgrade(database)
+            check_schema(database, auto_upgrade=settings.upgrades_on_start)
         services.runner.start()
         try:
             yield
         finally:
-            services.runner.stop()
+            services.runner.stop(grace=settings.job_shutdown_grace_seconds)
             if db is None:
                 database.dispose()
 
@@ -93,6 +102,36 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.add_middleware(RequestTelemetry)
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        """Ready for traffic: the database answers and its schema is current (503 otherwise)."""
+        checks: dict[str, str] = {}
+        try:
+            pending = pending_revisions(database)
+            checks["database"] = "ok"
+            checks["migrations"] = "ok" if not pending else f"{len(pending)} pending"
+        except SchemaOutOfDate as exc:
+            checks["database"], checks["migrations"] = "ok", str(exc)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            log.warning("readiness: database unreachable: %s", exc)
+            checks["database"] = "unreachable"
+        redis = shared_storage_ok()
+        if redis is not None:
+            checks["redis"] = "ok" if redis else "unreachable"
+        ready = all(value == "ok" for value in checks.values())
+        if isinstance(services.runner, InProcessRunner):
+            checks["jobs"] = "running" if services.runner.alive else "stopped"
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        """Prometheus metrics of this process (requests, jobs, webhooks) and the queue."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(SadaError)
     async def _sada_error(_request: Request, exc: SadaError) -> JSONResponse:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
+import logging
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - marker for "not configured"
+# SADA_* variables read by something else than these settings (the test suite).
+NOT_SETTINGS = frozenset({"SADA_TEST_DATABASE_URL"})
 
 
 class ConfigurationError(RuntimeError):
@@ -23,6 +29,10 @@ class Settings(BaseSettings):
     secret_key: str = DEFAULT_SECRET_KEY
     base_url: str = "http://127.0.0.1:8000"
 
+    # Logs: "json" (one object per line, with request and job ids) or "text"; the level.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     # Ingest limits
     max_batch_items: int = 1000
     max_body_bytes: int = 5 * 1024 * 1024
@@ -31,21 +41,43 @@ class Settings(BaseSettings):
     # metrics and analytics but fire no cases, alerts, emails, surveys or webhooks.
     live_window_days: float = Field(default=7, ge=0)
 
+    # Upgrade an outdated database schema when the app starts. Unset: on for SQLite (the
+    # embedded default), off otherwise: run `sada db upgrade` as a deployment step, and nodes
+    # refuse to serve an old schema.
+    auto_upgrade: bool | None = None
+
+    # Redis (redis://host:6379/0): rate limits and sign-in lockouts shared by every node.
+    # Unset: each process counts for itself (fine for one node).
+    redis_url: str | None = None
+    # Prefix of Sada's keys in that Redis (several deployments may share one server).
+    redis_prefix: str = "sada"
+
     # Per API key rate limit: sustained requests per second and burst size.
     api_rate_per_second: float = 50.0
     api_rate_burst: int = 200
 
-    # Jobs
+    # Jobs: run them in the API process (embedded default) or in `sada worker`s; seconds
+    # between polls when idle; seconds a claimed job stays locked to its worker (renewed
+    # every third of it while the job runs; a dead worker's job is free after one lease);
+    # seconds a stopping worker (SIGTERM) lets its job finish before handing it back.
     run_jobs_in_process: bool = True
-    job_poll_interval: float = 0.5
-    job_lease_seconds: int = 300
+    job_poll_interval: float = Field(default=0.5, gt=0, le=60)
+    job_lease_seconds: int = Field(default=300, ge=3, le=86_400)
+    job_shutdown_grace_seconds: float = Field(default=20, ge=0, le=3600)
 
     # Mail
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str | None = None
     smtp_password: str | None = Field(default=None, repr=False)
+    # TLS: STARTTLS on a plain connection (port 587), or SMTPS from the first byte (port 465).
+    # Certificates are verified against the system's trust store, or SADA_SMTP_TLS_CA_FILE;
+    # SADA_SMTP_TLS_VERIFY=false accepts any certificate (local development only: refused in
+    # production).
     smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_tls_verify: bool = True
+    smtp_tls_ca_file: str | None = None
     mail_from: str = "Sada <sada@localhost>"
 
     # Surveys: do not invite the same person more than once in this many days (across all
@@ -110,7 +142,63 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    def check_safe_to_run(self) -> None:
+    @property
+    def upgrades_on_start(self) -> bool:
+        return self.is_sqlite if self.auto_upgrade is None else self.auto_upgrade
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql+psycopg://")):
+            raise ValueError(
+                "SADA_DATABASE_URL must start with sqlite:/// (a file) or postgresql:// "
+                f"(got {value.split(':', 1)[0]!r})"
+            )
+        return value
+
+    def unknown_variables(self, environ: Mapping[str, str] | None = None) -> list[str]:
+        """SADA_* variables that are no setting (usually a typo), each with a suggestion."""
+        env = os.environ if environ is None else environ
+        names = [f"SADA_{name.upper()}" for name in type(self).model_fields]
+        found = []
+        for key in sorted(env):
+            if key.startswith("SADA_") and key not in names and key not in NOT_SETTINGS:
+                close = difflib.get_close_matches(key, names, n=1)
+                found.append(f"{key} (did you mean {close[0]}?)" if close else key)
+        return found
+
+    def check_safe_to_run(self, environ: Mapping[str, str] | None = None) -> None:
+        """Refuse settings that cannot run safely; in production, refuse guesses too."""
+        unknown = self.unknown_variables(environ)
+        if self.environment != "production":
+            if unknown:
+                logging.getLogger(__name__).warning(
+                    "ignoring unknown settings: %s", ", ".join(unknown)
+                )
+            return
+        if unknown:
+            raise ConfigurationError(
+                "unknown SADA_ settings (production refuses to guess): " + "; ".join(unknown)
+            )
+        if "database_url" not in self.model_fields_set:
+            raise ConfigurationError(
+                "SADA_DATABASE_URL is not set; production never falls back to a local SQLite "
+                "file (set it to postgresql://... or, deliberately, sqlite:///path)"
+            )
+        if not self.smtp_tls_verify:
+            raise ConfigurationError(
+                "SADA_SMTP_TLS_VERIFY=false sends mail credentials to any server; it is for "
+                "local development only (trust a private CA with SADA_SMTP_TLS_CA_FILE)"
+            )
+        if (
+            self.smtp_username
+            and not (self.smtp_starttls or self.smtp_ssl)
+            and self.smtp_host not in ("127.0.0.1", "localhost", "::1")
+        ):
+            raise ConfigurationError(
+                "SADA_SMTP_USERNAME is set without SADA_SMTP_STARTTLS or SADA_SMTP_SSL: "
+                "the password would cross the network in clear text"
+            )
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET_KEY:
             raise ConfigurationError(
                 "SADA_SECRET_KEY is the default value; set a long random secret before "
@@ -120,7 +208,22 @@ class Settings(BaseSettings):
             raise ConfigurationError("SADA_SECRET_KEY must be at least 32 characters in production")
 
 
+def describe_errors(exc: ValidationError) -> str:
+    """A pydantic error as one line per setting: `SADA_X: what is wrong`."""
+    lines = []
+    for error in exc.errors():
+        name = "SADA_" + "_".join(str(p) for p in error["loc"]).upper()
+        lines.append(f"{name}: {error['msg']}")
+    return "invalid settings: " + "; ".join(lines)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    """Settings for commands; the web app receives its Settings explicitly."""
-    return Settings()
+    """Settings for commands; the web app receives its Settings explicitly.
+
+    Raises ConfigurationError (one clear line per bad setting) instead of a traceback.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(describe_errors(exc)) from None

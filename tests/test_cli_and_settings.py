@@ -84,7 +84,9 @@ def test_cli_workspace_and_key_flow(tmp_path: Path) -> None:
 def test_production_refuses_default_secret(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError):
         Settings(environment="production").check_safe_to_run()
-    Settings(environment="production", secret_key="x" * 40).check_safe_to_run()
+    Settings(
+        environment="production", secret_key="x" * 40, database_url="postgresql://u@db/sada"
+    ).check_safe_to_run(environ={})
     result = _sada(tmp_path, "db", "upgrade", env={"SADA_ENVIRONMENT": "production"})
     assert result.returncode != 0 and "SADA_SECRET_KEY" in (result.stderr + result.stdout)
 

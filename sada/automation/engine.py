@@ -22,7 +22,8 @@ from sada.db.engine import Database
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import publish
-from sada.jobs.service import enqueue
+from sada.jobs.models import Job
+from sada.jobs.service import advance_cursor, enqueue, read_cursor
 
 log = logging.getLogger(__name__)
 
@@ -266,10 +267,25 @@ def check_sla(db: Database, workspace_id: int, now: datetime | None = None) -> l
     return hits
 
 
+def tick_cursor_key(workspace_id: int) -> str:
+    return f"{TICK_JOB}:{workspace_id}"
+
+
 def ensure_tick(session: Session, at: datetime | None = None) -> None:
-    """Keep one periodic tick job per workspace (idempotent by time bucket)."""
+    """Keep one pending periodic tick job per workspace.
+
+    Called after every ingest and at the end of each tick: when a tick is already queued
+    (the queue may be late) nothing is added, so a backlog never breeds more ticks.
+    """
     workspace_id = bound_workspace(session)
     at = at or utcnow()
+    pending = session.execute(
+        select(Job.id)
+        .where(Job.kind == TICK_JOB, Job.workspace_id == workspace_id, Job.status == "queued")
+        .limit(1)
+    ).first()
+    if pending is not None:
+        return
     bucket = int(at.timestamp() // TICK_SECONDS) + 1
     run_at = datetime.fromtimestamp(bucket * TICK_SECONDS, tz=at.tzinfo)
     enqueue(
@@ -282,12 +298,29 @@ def ensure_tick(session: Session, at: datetime | None = None) -> None:
     )
 
 
-def tick(db: Database, workspace_id: int, since: datetime, now: datetime | None = None) -> None:
+def tick(
+    db: Database, workspace_id: int, since: datetime | None = None, now: datetime | None = None
+) -> tuple[datetime, datetime] | None:
+    """Run the window from where the previous tick stopped up to now; returns it.
+
+    The window's start is the stored cursor, not the job's own `since`: a tick that
+    waited in a late queue continues from the previous one, and a duplicate tick that
+    finds its window already covered (less than half a period old) does nothing.
+    """
     now = now or utcnow()
+    key = tick_cursor_key(workspace_id)
+    with db.reader(workspace_id) as session:
+        start = read_cursor(session, key) or since or now - timedelta(seconds=TICK_SECONDS)
+    if now - start < timedelta(seconds=TICK_SECONDS / 2):
+        with db.transaction(workspace_id) as session:
+            ensure_tick(session, now)
+        return None
     run_schedule(db, workspace_id, now)
     check_sla(db, workspace_id, now)
     with db.transaction(workspace_id) as session:
+        advance_cursor(session, key, now, workspace_id=workspace_id)
         ensure_tick(session, now)
+    return start, now
 
 
 # ---------------------------------------------------------------- dry run

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import smtplib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
@@ -11,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sada.automation.models import Notification
+from sada.core.mail import smtp_connection
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.jobs.service import enqueue
@@ -38,11 +38,7 @@ def send_mail(
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body, charset="utf-8")
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password or "")
+    with smtp_connection(settings, timeout=30) as smtp:
         smtp.send_message(message)
     return str(message["Message-ID"])
 

@@ -11,7 +11,7 @@ from sada.automation import rules as R
 from sada.core.ssrf import HostPolicy
 from sada.db.engine import Database
 from sada.events import META_KEYS
-from sada.jobs.registry import handler
+from sada.jobs.registry import Priority, handler
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def webhook_policy() -> HostPolicy:
     return HostPolicy.from_setting(_settings().webhook_allowed_hosts)
 
 
-@handler("automation.ingested", on=("interaction.ingested",))
+@handler("automation.ingested", on=("interaction.ingested",), priority=Priority.FOLLOW_UP)
 def on_ingested(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Thread new interactions into conversations, then run interaction rules."""
     from sada.automation.defaults import ensure_default_rules
@@ -41,14 +41,14 @@ def on_ingested(db: Database, workspace_id: int | None, payload: dict[str, Any])
     engine.on_interactions(db, workspace_id, ids, "interaction.ingested")
 
 
-@handler("automation.response_received", on=("response.received",))
+@handler("automation.response_received", on=("response.received",), priority=Priority.FOLLOW_UP)
 def on_response(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     assert workspace_id is not None
     ids = [int(i) for i in payload.get("interaction_ids", [])]
     engine.on_interactions(db, workspace_id, ids, "response.received")
 
 
-@handler("automation.text_analyzed", on=("text.analyzed",))
+@handler("automation.text_analyzed", on=("text.analyzed",), priority=Priority.FOLLOW_UP)
 def on_text_analyzed(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Sentiment rules follow text analysis directly (no timer)."""
     assert workspace_id is not None
@@ -64,7 +64,9 @@ INTERACTION_TRIGGERS = {
 }
 
 
-@handler("automation.history_rules", on=tuple(INTERACTION_TRIGGERS), history=True)
+@handler(
+    "automation.history_rules", on=tuple(INTERACTION_TRIGGERS), history=True, priority=Priority.BULK
+)
 def on_history(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """History reaches only the rules that opted in (include_history); it opens no
     conversation. Live events are the other handlers' (this one returns at once)."""
@@ -79,7 +81,11 @@ def on_history(db: Database, workspace_id: int | None, payload: dict[str, Any]) 
     engine.on_interactions(db, workspace_id, ids, trigger)
 
 
-@handler("automation.evaluate", on=("case.*", "conversation.*", "sla.*", "health.*"))
+@handler(
+    "automation.evaluate",
+    on=("case.*", "conversation.*", "sla.*", "health.*"),
+    priority=Priority.FOLLOW_UP,
+)
 def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Case, conversation, SLA and person-health rules; an agent's reply is not a change of
     the conversation.
@@ -154,12 +160,13 @@ def on_any_event(db: Database, workspace_id: int | None, payload: dict[str, Any]
         )
 
 
-@handler(engine.TICK_JOB)
+@handler(engine.TICK_JOB, priority=Priority.FOLLOW_UP)
 def on_tick(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
-    """Every minute per workspace: schedules, SLA checks, IMAP polling."""
+    """Every minute per workspace: schedules, SLA checks, IMAP polling (windows never overlap)."""
     assert workspace_id is not None
     since = datetime.fromisoformat(payload["since"])
-    engine.tick(db, workspace_id, since)
+    if engine.tick(db, workspace_id, since) is None:
+        return  # a late duplicate: the previous tick already covered this window
     from sqlalchemy import select
 
     from sada.cases.inbound import poll_imap
@@ -188,12 +195,12 @@ def on_deliver(db: Database, workspace_id: int | None, payload: dict[str, Any]) 
     )
 
 
-@handler(notify.EMAIL_JOB)
+@handler(notify.EMAIL_JOB, priority=Priority.FOLLOW_UP)
 def on_email(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     notify.send_mail(_settings(), payload["to"], payload["subject"], payload["body"])
 
 
-@handler("inbox.send_reply")
+@handler("inbox.send_reply", priority=Priority.INTERACTIVE)
 def on_send_reply(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     from sada.cases.conversations import send_reply
 

@@ -31,6 +31,7 @@ from sada.automation.models import WebhookAttempt, WebhookDelivery, WebhookEndpo
 from sada.core.errors import Invalid, NotFound
 from sada.core.privacy import Surface, sees_raw_pii
 from sada.core.ssrf import BlockedDestination, HostPolicy, guarded_client
+from sada.core.telemetry import WEBHOOK_DELIVERIES
 from sada.db.engine import Database
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
@@ -432,6 +433,7 @@ def _record(
     now: datetime,
     retry_after: float | None,
 ) -> None:
+    WEBHOOK_DELIVERIES.labels(outcome=result.outcome).inc()
     with db.transaction(workspace_id) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         ep = session.get(WebhookEndpoint, endpoint.id)

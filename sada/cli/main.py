@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -14,6 +15,7 @@ from sada import __version__
 
 if TYPE_CHECKING:
     from sada.db.engine import Database
+    from sada.settings import Settings
 
 app = typer.Typer(help="Sada: customer and audience experience management.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -49,17 +51,27 @@ def main(
     """Sada: one interaction log, one profile per person, in four languages."""
 
 
-def _db() -> Database:
+def _db(role: str = "cli") -> Database:
     import sada.db.registry  # noqa: F401 - every table known before any query
     from sada.db.engine import open_database
-    from sada.settings import get_settings
 
-    settings = get_settings()
-    settings.check_safe_to_run()
-    return open_database(settings.database_url)
+    settings = _settings()
+    return open_database(settings.database_url, application_name=f"sada-{role}")
 
 
-def _fail(message: str) -> None:
+def _settings() -> Settings:
+    """The validated settings, or a clear error and exit code 1."""
+    from sada.settings import ConfigurationError, get_settings
+
+    try:
+        settings = get_settings()
+        settings.check_safe_to_run()
+    except ConfigurationError as exc:
+        _fail(str(exc))
+    return settings
+
+
+def _fail(message: str) -> NoReturn:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(code=1)
 
@@ -83,7 +95,7 @@ def _workspace_id(db: Database, name: str) -> int:
 def db_upgrade(
     revision: str = typer.Argument("heads", help="Target revision (default: all heads)."),
 ) -> None:
-    """Apply migrations up to REVISION (default: the latest)."""
+    """Apply migrations up to REVISION (default: the latest); safe from several nodes at once."""
     from sada.db.migrate import current_revision, upgrade
 
     db = _db()
@@ -97,6 +109,41 @@ def db_current() -> None:
     from sada.db.migrate import current_revision
 
     print(current_revision(_db()) or "none")
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Path = typer.Argument(..., dir_okay=False, help="Where to write the backup (new file)."),
+) -> None:
+    """Back up the database while it runs (SQLite online backup, or pg_dump)."""
+    from sada.core.errors import SadaError
+    from sada.db.backup import backup
+
+    settings = _settings()
+    try:
+        backup(settings.database_url, file)
+    except SadaError as exc:
+        _fail(exc.message)
+    console.print(f"backup written to {file} ({file.stat().st_size:,} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A file from `db backup`."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm: the database's content is replaced."),
+) -> None:
+    """Replace the database's content with a backup (stop the app and workers first)."""
+    from sada.core.errors import SadaError
+    from sada.db.backup import restore
+
+    if not yes:
+        _fail("restoring replaces every row of the database; add --yes to confirm")
+    settings = _settings()
+    try:
+        restore(settings.database_url, file)
+    except SadaError as exc:
+        _fail(exc.message)
+    console.print(f"database restored from {file}")
 
 
 # ---------------------------------------------------------------- workspaces
@@ -320,21 +367,121 @@ def jobs_status() -> None:
     print(json.dumps(counts_by_status(_db())))
 
 
-@app.command("worker")
-def worker(poll: float = typer.Option(0.5, help="Seconds between polls when idle.")) -> None:
-    """Run jobs until interrupted (use with `SADA_RUN_JOBS_IN_PROCESS=false` on API processes)."""
-    import time
+@jobs_app.command("queue")
+def jobs_queue() -> None:
+    """Due jobs waiting, jobs running and the oldest wait (seconds) per priority."""
+    from sada.jobs.service import queue_levels
 
+    for level in queue_levels(_db()):
+        print(
+            json.dumps(
+                {
+                    "priority": level.priority,
+                    "depth": level.depth,
+                    "running": level.running,
+                    "oldest_seconds": level.oldest_seconds,
+                }
+            )
+        )
+
+
+@jobs_app.command("dead")
+def jobs_dead(limit: int = typer.Option(200, min=1, help="Show at most this many.")) -> None:
+    """List dead jobs (failed every attempt): id, kind, workspace, attempts, last error."""
+    from sada.jobs.service import dead_jobs
+
+    for job in dead_jobs(_db(), limit=limit):
+        error = (job.last_error or "").splitlines()[-1:] or [""]
+        print(
+            f"{job.id}\t{job.kind}\t{job.workspace_id or '-'}\t{job.attempts}\t"
+            f"{job.run_at.isoformat()}\t{error[0][:200]}"
+        )
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: int = typer.Argument(..., help="The dead job's id.")) -> None:
+    """Queue a dead job again now, with fresh attempts."""
+    from sada.core.errors import SadaError
+    from sada.jobs.service import retry_dead
+
+    try:
+        job = retry_dead(_db(), job_id)
+    except SadaError as exc:
+        _fail(exc.message)
+    console.print(f"job {job.id} ({job.kind}) queued again")
+
+
+@jobs_app.command("discard")
+def jobs_discard(job_id: int = typer.Argument(..., help="The dead job's id.")) -> None:
+    """Delete a dead job for good."""
+    from sada.core.errors import SadaError
+    from sada.jobs.service import discard_dead
+
+    try:
+        discard_dead(_db(), job_id)
+    except SadaError as exc:
+        _fail(exc.message)
+    console.print(f"job {job_id} discarded")
+
+
+@app.command("worker")
+def worker(
+    poll: float | None = typer.Option(
+        None, help="Seconds between polls when idle (default: SADA_JOB_POLL_INTERVAL)."
+    ),
+    urgent_only: bool = typer.Option(
+        False,
+        "--urgent-only",
+        help="Take interactive and follow-up jobs only (a worker that never waits on analysis).",
+    ),
+    health_port: int = typer.Option(
+        0, help="Serve /healthz, /readyz and /metrics on this port (0: none)."
+    ),
+    health_host: str = typer.Option("127.0.0.1", help="Interface of the health endpoint."),
+) -> None:
+    """Run jobs until SIGTERM or Ctrl-C (use with `SADA_RUN_JOBS_IN_PROCESS=false` on API processes).
+
+    On SIGTERM the worker stops claiming, lets its job finish within
+    SADA_JOB_SHUTDOWN_GRACE_SECONDS and otherwise hands it back to the queue.
+    """
+    import signal
+    import threading
+
+    from sada.core.telemetry import configure_logging
+    from sada.jobs.health import serve_health
+    from sada.jobs.metrics import watch
+    from sada.jobs.registry import Priority
     from sada.jobs.runner import InProcessRunner
 
-    runner = InProcessRunner(_db(), poll_interval=poll)
+    settings = _settings()
+    configure_logging(settings.log_format, settings.log_level)
+    db = _db("worker")
+    watch(db)
+    runner = InProcessRunner(
+        db,
+        poll_interval=poll if poll is not None else settings.job_poll_interval,
+        lease_seconds=settings.job_lease_seconds,
+        max_priority=Priority.NORMAL - 1 if urgent_only else None,
+    )
+    stopping = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
     runner.start()
-    console.print("worker running; Ctrl-C to stop")
-    try:
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        runner.stop()
+    if health_port:
+        serve_health(runner, health_host, health_port)
+    console.print(
+        f"worker running (lease {runner.lease_seconds} s, poll {runner.poll_interval} s); "
+        "SIGTERM or Ctrl-C to stop"
+    )
+    while not stopping.wait(1):
+        pass
+    console.print("stopping: finishing or handing back the running job")
+    runner.stop(grace=settings.job_shutdown_grace_seconds)
+    console.print(f"worker stopped after {runner.jobs_done} job(s)")
 
 
 # ---------------------------------------------------------------- serve and demo
@@ -346,19 +493,73 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Server processes (jobs then need `sada worker`)."),
 ) -> None:
-    """Upgrade the database and serve the web app and API."""
+    """Serve the web app and API (an outdated schema: upgraded or refused, see SADA_AUTO_UPGRADE)."""
     import uvicorn
 
-    from sada.db.migrate import upgrade
+    from sada.core.telemetry import configure_logging
+    from sada.db.migrate import SchemaOutOfDate, check_schema
+
+    base_url = use_base_url(host, port)
+    settings = _settings()
+    db = _db()
+    try:
+        check_schema(db, auto_upgrade=settings.upgrades_on_start)
+    except SchemaOutOfDate as exc:
+        _fail(str(exc))
+    finally:
+        db.dispose()
+    configure_logging(settings.log_format, settings.log_level)
+    console.print(f"Sada {__version__} on {base_url}  (API docs: /api/docs)")
+    # Ctrl+C: requests still running get a few seconds, then the server stops anyway.
+    uvicorn.run(
+        "sada.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=False,
+        log_config=None,  # sada.asgi configures logging (JSON lines by default)
+        access_log=False,  # the app logs each request once, with its request id
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
+    abandon_running_queries()
+
+
+SHUTDOWN_GRACE_SECONDS = 3
+
+
+def use_base_url(host: str, port: int) -> str:
+    """The address links in pages and emails use (survey links, invitations, resets).
+
+    SADA_BASE_URL wins when it is set (behind a proxy, a public name); otherwise the address
+    this server listens on, so `--port 9000` gives links on port 9000, not 8000. Set in the
+    environment before the app reads its settings.
+    """
+    configured = os.environ.get("SADA_BASE_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a name to show
+    if ":" in shown:
+        shown = f"[{shown}]"
+    base_url = f"http://{shown}:{port}"
+    os.environ["SADA_BASE_URL"] = base_url
     from sada.settings import get_settings
 
-    settings = get_settings()
-    settings.check_safe_to_run()
-    upgrade(_db())
-    console.print(f"Sada {__version__} on http://{host}:{port}  (API docs: /api/docs)")
-    uvicorn.run(
-        "sada.asgi:app", host=host, port=port, workers=workers, log_level="info", factory=False
-    )
+    get_settings.cache_clear()
+    return base_url
+
+
+def abandon_running_queries() -> None:
+    """After the server stopped, a database query still running in a worker thread would keep
+    the process alive until it ends (minutes on a slow page): leave without waiting for it.
+    The database rolls back whatever that thread had not committed."""
+    import threading
+
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if others:
+        console.print(f"stopped; {len(others)} unfinished request(s) abandoned")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @app.command("demo")
@@ -379,18 +580,36 @@ def demo(
     from sada.db.migrate import upgrade
     from sada.demo.seed import seed_demo
 
+    base_url = use_base_url(host, port)
     db = _db()
     upgrade(db)
     info = seed_demo(
-        db, people=people, interactions=interactions, reset=reset, seed=seed, console=console
+        db,
+        people=people,
+        interactions=interactions,
+        reset=reset,
+        seed=seed,
+        console=console,
+        key_file=demo_key_file(),
     )
     console.print(
         f"\n[bold]Demo workspace[/bold] {info['workspace']}: {info['people']:,} people, {info['interactions']:,} interactions\n"
-        f"Sign in at http://{host}:{port}/login as [bold]{info['email']}[/bold] / [bold]{info['password']}[/bold]\n"
+        f"Sign in at {base_url}/login as [bold]{info['email']}[/bold] / [bold]{info['password']}[/bold]\n"
         f"API key (write): {info['api_key']}"
     )
     if serve_after:
         serve(host=host, port=port, workers=1)
+
+
+def demo_key_file() -> Path:
+    """Where the demo keeps its API key between starts: next to a SQLite database file, else in
+    the working folder (both ignored by git; owner-only permissions)."""
+    from sada.settings import get_settings
+
+    url = get_settings().database_url
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        return Path(url.removeprefix("sqlite:///") + ".demo-key")
+    return Path(".sada-demo-key")
 
 
 def _mount_domain_commands() -> None:

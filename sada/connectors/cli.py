@@ -88,16 +88,43 @@ def _register() -> None:
         ratings: Path | None = typer.Option(
             None, exists=True, dir_okay=False, help="Satisfaction ratings JSON."
         ),
+        api: str | None = typer.Option(
+            None, help="Pull from the API instead: https://SUBDOMAIN.zendesk.com"
+        ),
+        email: str | None = typer.Option(None, help="The API user's email (with --api)."),
+        token_env: str = typer.Option(
+            "ZENDESK_API_TOKEN", help="Environment variable holding the API token (with --api)."
+        ),
     ) -> None:
-        """Import Zendesk tickets, comments and satisfaction ratings (CSAT) as history."""
-        from sada.connectors.zendesk.service import import_files
+        """Import Zendesk tickets, comments and satisfaction ratings (CSAT) as history,
+        from saved API files or pulled from the API with a token the admin provides."""
+        import os
 
-        run_import(
-            workspace,
-            lambda db, ws: import_files(
-                db, ws, tickets=tickets, comments=comments, ratings=ratings
-            ),
-        )
+        from sada.connectors.zendesk.pull import pull
+        from sada.connectors.zendesk.service import import_data, import_files
+        from sada.core.ssrf import BlockedDestination, HostPolicy, guarded_client
+        from sada.settings import get_settings
+
+        if api is None:
+            run_import(
+                workspace,
+                lambda db, ws: import_files(
+                    db, ws, tickets=tickets, comments=comments, ratings=ratings
+                ),
+            )
+            return
+        token = os.environ.get(token_env, "")
+        if not email or not token:
+            typer.echo(f"error: --api needs --email and the token in ${token_env}", err=True)
+            raise typer.Exit(1)
+        policy = HostPolicy.from_setting(get_settings().webhook_allowed_hosts)
+
+        def work(db: Any, ws: int) -> Any:
+            with guarded_client(policy, timeout=30, follow_redirects=False) as client:
+                pulled = pull(client, api, email, token, refused=(BlockedDestination,))
+            return import_data(db, ws, *pulled)
+
+        run_import(workspace, work)
 
     @import_app.command("reviews")
     def import_reviews(

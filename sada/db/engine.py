@@ -47,11 +47,16 @@ def _sqlite_engine(url: str, *, immediate: bool, **kwargs: Any) -> Engine:
     return engine
 
 
-def make_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, immediate: bool = True, application_name: str | None = None, **kwargs: Any
+) -> Engine:
     if url.startswith("sqlite"):
         if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
             raise ValueError("in-memory SQLite is not supported; use a file path")
         return _sqlite_engine(url, immediate=immediate, **kwargs)
+    if application_name:
+        # Shown in pg_stat_activity: which role (api, worker, cli) holds a connection.
+        kwargs.setdefault("connect_args", {})["application_name"] = application_name[:63]
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -108,9 +113,11 @@ class Database:
             self.read_engine.dispose()
 
 
-def open_database(url: str, *, null_pool: bool = False) -> Database:
+def open_database(
+    url: str, *, null_pool: bool = False, application_name: str | None = "sada"
+) -> Database:
     extra: dict[str, Any] = {"poolclass": NullPool} if null_pool else {}
-    engine = make_engine(url, immediate=True, **extra)
+    engine = make_engine(url, immediate=True, application_name=application_name, **extra)
     read_engine = make_engine(url, immediate=False, **extra) if url.startswith("sqlite") else engine
     return Database(
         url=url,

@@ -11,7 +11,8 @@ if and only if the change committed, and a crash loses none of them.
 
 History is not live: events about imports and old interactions carry `live=False`. Only
 subscribers registered with `history=True` (analysis, read models) receive those; live
-actions (rules, survey triggers, webhooks, cases, emails) never see them.
+actions (rules, survey triggers, webhooks, cases, emails) never see them. Their jobs run
+at bulk priority, behind every live job.
 
 Job payload: the event's data, plus `event` (its name), `event_id`, `published_at`, `live`,
 and for loop protection `depth` and `chain` (ids of the rules whose actions led here).
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events.catalogue import BY_NAME, canonical
-from sada.jobs.registry import subscriptions
+from sada.jobs.registry import Priority, priority_of, subscriptions
 from sada.jobs.service import enqueue
 
 __all__ = ["publish", "UnknownEvent", "META_KEYS"]
@@ -71,6 +72,8 @@ def publish(
     for subscription in subscriptions(name):
         if not live and not subscription.history:
             continue
-        enqueue(session, subscription.kind, payload, workspace_id=ws)
+        # Work about history waits behind live work (backfill is bulk).
+        priority = None if live else max(priority_of(subscription.kind), Priority.BULK)
+        enqueue(session, subscription.kind, payload, workspace_id=ws, priority=priority)
         count += 1
     return count

@@ -14,13 +14,13 @@ unsubscribed address is never sent anything again.
 
 from __future__ import annotations
 
-import smtplib
 from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
 
+from sada.core.mail import smtp_connection
 from sada.db.engine import Database
 from sada.db.types import utcnow
 from sada.feedback import i18n, invitations, service
@@ -87,11 +87,7 @@ def _domain(mail_from: str) -> str:
 
 
 def smtp_send(settings: Settings, message: EmailMessage) -> None:
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password or "")
+    with smtp_connection(settings, timeout=20) as smtp:
         smtp.send_message(message)
 
 

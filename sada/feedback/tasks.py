@@ -26,13 +26,13 @@ from sqlalchemy.orm import Session
 
 from sada.db.engine import Database
 from sada.db.types import utcnow
-from sada.jobs.registry import handler
+from sada.jobs.registry import Priority, handler
 from sada.jobs.service import enqueue
 
 TRIGGER_SEND = "feedback.trigger_send"
 
 
-@handler("feedback.send_invitation")
+@handler("feedback.send_invitation", priority=Priority.FOLLOW_UP)
 def send_invitation_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     from sada.feedback.mail import send_invitation
     from sada.settings import get_settings
@@ -143,7 +143,11 @@ def _event_subject(session: Session, payload: dict[str, Any]) -> _Subject | None
     return _Subject(f"{kind}:{payload.get('id')}", int(person_id), utcnow(), facts, hidden)
 
 
-@handler("feedback.match_triggers", on=("interaction.ingested", "conversation.*", "case.*"))
+@handler(
+    "feedback.match_triggers",
+    on=("interaction.ingested", "conversation.*", "case.*"),
+    priority=Priority.FOLLOW_UP,
+)
 def match_triggers(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     from sada.feedback.models import SurveyTrigger
 
@@ -185,7 +189,7 @@ def match_triggers(db: Database, workspace_id: int | None, payload: dict[str, An
                 )
 
 
-@handler(TRIGGER_SEND)
+@handler(TRIGGER_SEND, priority=Priority.FOLLOW_UP)
 def trigger_send(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     from sada.core.errors import NotFound
     from sada.feedback import invitations, service

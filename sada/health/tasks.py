@@ -8,13 +8,13 @@ from typing import Any
 from sada.db.engine import Database
 from sada.db.types import utcnow
 from sada.health import service
-from sada.jobs.registry import handler
+from sada.jobs.registry import Priority, handler
 from sada.jobs.service import enqueue
 
 REFRESH_JOB = "health.refresh"
 
 
-@handler(REFRESH_JOB)
+@handler(REFRESH_JOB, priority=Priority.BULK)
 def on_refresh(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Rescore the workspace, then schedule tomorrow's run (one pending run at a time)."""
     assert workspace_id is not None
@@ -31,7 +31,7 @@ def on_refresh(db: Database, workspace_id: int | None, payload: dict[str, Any]) 
         )
 
 
-@handler("health.train")
+@handler("health.train", priority=Priority.BULK)
 def on_train(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Train the churn model on the workspace's history, then rescore everyone."""
     assert workspace_id is not None

@@ -1,25 +1,39 @@
-"""Job runners. The in-process runner serves the embedded default.
+"""Job runners. The in-process runner serves the embedded default and `sada worker`.
 
 A runner only decides *when* to call `claim_next` + `run_job`; the job rows are
-the source of truth, so a broker-backed runner (Redis/RabbitMQ through an
-existing queue library) can replace this one without touching producers.
+the source of truth, so a broker-backed runner (an existing queue library) can replace
+this one without touching producers.
+
+The in-process runner:
+- claims the most urgent due job (priority, then run_at) and runs it;
+- renews the job's lease every third of the lease while it runs, so a long job is never
+  taken over by another worker, and a dead worker's job is free again after one lease;
+- on `stop(grace)`, stops claiming, lets the running job finish within `grace` seconds,
+  and otherwise hands it back to the queue (the attempt does not count);
+- survives database outages: failed claims back off (up to 5 s) and retry, a job whose
+  connection broke is handed back, and the final status write retries until the
+  database answers again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Protocol
 
 from sada.db.engine import Database
-from sada.jobs.service import claim_next, run_job
+from sada.jobs.models import Job
+from sada.jobs.service import WORKER_ID, claim_next, hand_back, renew_lease, run_job
 
 log = logging.getLogger(__name__)
+
+MAX_IDLE_BACKOFF = 5.0
 
 
 class JobRunner(Protocol):
     def start(self) -> None: ...
-    def stop(self) -> None: ...
+    def stop(self, grace: float = 30) -> None: ...
     def wake(self) -> None: ...
 
 
@@ -27,43 +41,132 @@ class InProcessRunner:
     """A background thread that drains due jobs, woken early after each ingest."""
 
     def __init__(
-        self, db: Database, *, poll_interval: float = 0.5, lease_seconds: int = 300
+        self,
+        db: Database,
+        *,
+        poll_interval: float = 0.5,
+        lease_seconds: int = 300,
+        worker_id: str = WORKER_ID,
+        max_priority: int | None = None,
     ) -> None:
         self.db = db
+        self.max_priority = max_priority
         self.poll_interval = poll_interval
-        self.lease_seconds = lease_seconds
+        self.lease_seconds = max(3, int(lease_seconds))
+        self.worker_id = worker_id
+        self.jobs_done = 0
+        self.last_beat = time.monotonic()  # for the worker's health signal
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._heart: threading.Thread | None = None
+        self._current: Job | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def current(self) -> Job | None:
+        with self._lock:
+            return self._current
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
         if self._thread is not None:
             return
+        self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="sada-jobs", daemon=True)
+        self._heart = threading.Thread(target=self._renew, name="sada-jobs-lease", daemon=True)
         self._thread.start()
+        self._heart.start()
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 30) -> None:
+        """Stop claiming; wait up to `grace` s for the running job, else hand it back."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=max(0.0, grace))
+            if self._thread.is_alive():
+                with self._lock:
+                    job = self._current
+                if job is not None:
+                    try:
+                        handed = hand_back(self.db, job, worker_id=self.worker_id)
+                        log.warning(
+                            "job %s (%s) did not finish within %.0f s; %s",
+                            job.id,
+                            job.kind,
+                            grace,
+                            "handed back to the queue" if handed else "already taken over",
+                        )
+                    except Exception:  # noqa: BLE001 - the lease expires as a fallback
+                        log.exception("handing back job %s failed", job.id)
             self._thread = None
+        if self._heart is not None:
+            self._heart.join(timeout=5)
+            self._heart = None
 
     def wake(self) -> None:
         self._wake.set()
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
+    def _renew(self) -> None:
+        interval = self.lease_seconds / 3
+        while not self._stop.wait(interval):
+            with self._lock:
+                job = self._current
+            if job is None:
+                continue
             try:
-                job = claim_next(self.db, lease_seconds=self.lease_seconds)
-            except Exception:  # noqa: BLE001 - database hiccups must not kill the runner
-                log.exception("claiming a job failed")
-                job = None
+                if not renew_lease(
+                    self.db, job, lease_seconds=self.lease_seconds, worker_id=self.worker_id
+                ):
+                    log.warning("job %s: lease lost (another worker took it over)", job.id)
+            except Exception as exc:  # noqa: BLE001 - retried at the next beat
+                log.warning("renewing the lease of job %s failed: %s", job.id, exc)
+
+    def _loop(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            self.last_beat = time.monotonic()
+            try:
+                job = claim_next(
+                    self.db, lease_seconds=self.lease_seconds, worker_id=self.worker_id
+                )
+                if failures:
+                    log.info("database reachable again after %d failed claim(s)", failures)
+                failures = 0
+            except Exception as exc:  # noqa: BLE001 - database hiccups must not kill the runner
+                failures += 1
+                if failures == 1:
+                    log.warning("claiming a job failed (retrying): %s", exc)
+                self._stop.wait(min(MAX_IDLE_BACKOFF, self.poll_interval * 2**failures))
+                continue
             if job is not None:
-                run_job(self.db, job)
+                with self._lock:
+                    self._current = job
+                try:
+                    self._run(job)
+                finally:
+                    with self._lock:
+                        self._current = None
                 continue
             self._wake.wait(self.poll_interval)
             self._wake.clear()
+
+    def _run(self, job: Job) -> None:
+        """Run `job`; its status write retries through an outage (it is the last step)."""
+        delay = 0.5
+        while True:
+            try:
+                run_job(self.db, job, worker_id=self.worker_id)
+                self.jobs_done += 1
+                return
+            except Exception as exc:  # noqa: BLE001 - the job is idempotent; retry the write
+                log.warning("job %s: recording its outcome failed (retrying): %s", job.id, exc)
+                if self._stop.wait(delay):
+                    return  # shutting down: the lease runs out and the job runs again
+                delay = min(MAX_IDLE_BACKOFF, delay * 2)
 
 
 class NoRunner:
@@ -72,7 +175,7 @@ class NoRunner:
     def start(self) -> None:
         return None
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 30) -> None:
         return None
 
     def wake(self) -> None:

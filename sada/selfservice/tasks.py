@@ -8,13 +8,13 @@ import logging
 from typing import Any
 
 from sada.db.engine import Database
-from sada.jobs.registry import handler
+from sada.jobs.registry import Priority, handler
 from sada.selfservice import chat, search
 
 log = logging.getLogger(__name__)
 
 
-@handler("selfservice.embed", on=("kb.article_published",))
+@handler("selfservice.embed", on=("kb.article_published",), priority=Priority.ANALYSIS)
 def embed_published(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Compute the vector of a just-published version (no-op without the embeddings extra)."""
     assert workspace_id is not None
@@ -23,7 +23,7 @@ def embed_published(db: Database, workspace_id: int | None, payload: dict[str, A
         search.embed_versions(session, [int(version_id)] if version_id is not None else None)
 
 
-@handler("selfservice.agent_reply", on=("conversation.replied",))
+@handler("selfservice.agent_reply", on=("conversation.replied",), priority=Priority.INTERACTIVE)
 def agent_reply(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """An agent replied in a web-chat conversation: the widget shows it (SSE polls the rows)."""
     assert workspace_id is not None

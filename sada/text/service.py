@@ -166,7 +166,9 @@ def analyze_interactions(
     stored = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        with db.transaction(workspace_id) as session:
+        # Read and compute outside the write transaction: on SQLite a write transaction
+        # holds the database's only write lock, and ingest must not wait for the models.
+        with db.reader(workspace_id) as session:
             rows = session.execute(
                 select(
                     Interaction.id, Interaction.subject, Interaction.text, Interaction.language
@@ -185,20 +187,27 @@ def analyze_interactions(
                     emb.prime(list(cached), np.stack(list(cached.values())))
             else:
                 cached = {}
-            results = pipeline.analyze_many(
-                [t for _, t, _ in items],
-                languages=[(lang or "")[:2] or None for _, _, lang in items],
+        results = pipeline.analyze_many(
+            [t for _, t, _ in items],
+            languages=[(lang or "")[:2] or None for _, _, lang in items],
+        )
+        # Then write the results in one short transaction (upserts: idempotent).
+        with db.transaction(workspace_id) as session:
+            present = set(
+                session.execute(
+                    select(Interaction.id).where(Interaction.id.in_([i for i, _, _ in items]))
+                ).scalars()
             )
             existing = {
                 a.interaction_id: a
                 for a in session.execute(
-                    select(TextAnalysis).where(
-                        TextAnalysis.interaction_id.in_([i for i, _, _ in items])
-                    )
+                    select(TextAnalysis).where(TextAnalysis.interaction_id.in_(list(present)))
                 ).scalars()
             }
             new_vectors: dict[str, np.ndarray] = {}
             for (iid, _text, _lang), h, result in zip(items, hashes, results, strict=True):
+                if iid not in present:
+                    continue  # deleted while the models ran
                 vec = result.get("embedding")
                 if emb is not None and vec is not None and h not in cached:
                     new_vectors[h] = vec

@@ -8,14 +8,14 @@ from typing import Any
 
 from sada.db.engine import Database
 from sada.events import publish
-from sada.jobs.registry import handler
+from sada.jobs.registry import Priority, handler
 
 log = logging.getLogger(__name__)
 
 MAX_IDS_PER_JOB = 10_000
 
 
-@handler("text.analyze", on=("interaction.ingested",), history=True)
+@handler("text.analyze", on=("interaction.ingested",), history=True, priority=Priority.ANALYSIS)
 def analyze_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Analyse interactions {"interaction_ids": [...]}; idempotent (upserts analyses).
 
@@ -48,7 +48,7 @@ def analyze_job(db: Database, workspace_id: int | None, payload: dict[str, Any])
             )
 
 
-@handler("text.themes")
+@handler("text.themes", priority=Priority.BULK)
 def themes_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Discover the workspace's themes since {"since": ISO datetime} and keep them."""
     if workspace_id is None:

@@ -8,7 +8,6 @@ from a token or an email run unbound and name the workspace explicitly.
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -17,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from sada.core.mail import smtp_connection
 from sada.core.security import (
     hash_password,
     hash_secret,
@@ -504,9 +504,5 @@ def send_mail(settings: Settings, to: str, subject: str, body: str) -> None:
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password or "")
+    with smtp_connection(settings, timeout=10) as smtp:
         smtp.send_message(message)

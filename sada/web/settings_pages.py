@@ -1,4 +1,4 @@
-"""Settings: workspace, users and roles, invitations, API keys, touchpoints, audit log."""
+"""Settings: workspace, users and roles, invitations, API keys, touchpoints, audit log, jobs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sada.core.errors import Conflict, Invalid, NotFound
 from sada.core.http import client_ip
 from sada.interactions.models import Touchpoint
 from sada.interactions.service import list_touchpoints
+from sada.jobs.service import dead_jobs, discard_dead, queue_levels, retry_dead
 from sada.tenants.models import LEGACY_SCOPES, Role, Scope, User
 from sada.tenants.service import (
     do_create_api_key,
@@ -331,3 +332,67 @@ def audit(request: Request, me: SignedIn = Depends(ADMIN)) -> Response:
     with services(request).db.reader(me.workspace_id) as session:
         events = list_audit(session, limit=200)
     return render(page(request, me), "settings_audit.html", events=events)
+
+
+# ---------------------------------------------------------------- jobs
+
+
+@router.get("/jobs")
+def jobs(request: Request, me: SignedIn = Depends(ADMIN)) -> Response:
+    """This workspace's queue per priority, and its dead jobs with retry and discard."""
+    db = services(request).db
+    return render(
+        page(request, me),
+        "settings_jobs.html",
+        levels=queue_levels(db, workspace_id=me.workspace_id),
+        dead=dead_jobs(db, workspace_id=me.workspace_id),
+        done=request.query_params.get("done"),
+    )
+
+
+@router.post("/jobs/{job_id}/retry")
+async def job_retry(request: Request, job_id: int, me: SignedIn = Depends(ADMIN)) -> Response:
+    await checked_form(request)
+    svc = services(request)
+    job = retry_dead(svc.db, job_id, workspace_id=me.workspace_id)
+    with svc.db.transaction(me.workspace_id) as session:
+        record_audit(
+            session, me.actor(client_ip(request)), "job.retry", "job", job.id, {"kind": job.kind}
+        )
+    svc.wake_jobs()
+    return redirect(request, "/settings/jobs?done=retried")
+
+
+@router.get("/jobs/{job_id}/discard")
+def job_discard_confirm(request: Request, job_id: int, me: SignedIn = Depends(ADMIN)) -> Response:
+    job = next(
+        (
+            j
+            for j in dead_jobs(services(request).db, workspace_id=me.workspace_id)
+            if j.id == job_id
+        ),
+        None,
+    )
+    if job is None:
+        raise NotFound("no such dead job")
+    return render(
+        page(request, me),
+        "confirm.html",
+        title=N_("Discard this job?"),
+        subject=f"#{job.id} {job.kind}",
+        action=f"/settings/jobs/{job_id}/discard",
+        button=N_("Discard"),
+        back="/settings/jobs",
+    )
+
+
+@router.post("/jobs/{job_id}/discard")
+async def job_discard(request: Request, job_id: int, me: SignedIn = Depends(ADMIN)) -> Response:
+    await checked_form(request)
+    svc = services(request)
+    job = discard_dead(svc.db, job_id, workspace_id=me.workspace_id)
+    with svc.db.transaction(me.workspace_id) as session:
+        record_audit(
+            session, me.actor(client_ip(request)), "job.discard", "job", job.id, {"kind": job.kind}
+        )
+    return redirect(request, "/settings/jobs?done=discarded")

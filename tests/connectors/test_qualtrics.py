@@ -225,3 +225,42 @@ def test_cli_summary_and_exit_codes(sqlite_db, make_workspace, monkeypatch, tmp_
         assert any(line.startswith("rejected unreadable_date") for line in out)
     finally:
         get_settings.cache_clear()
+
+
+def test_qsf_satisfaction_question_becomes_csat(db, workspace, tmp_path):  # type: ignore[no-untyped-def]
+    labels = ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very dissatisfied"]
+    qsf = {
+        "SurveyEntry": {"SurveyID": "SV_csat1", "SurveyName": "Support CSAT"},
+        "SurveyElements": [
+            {
+                "Element": "SQ",
+                "PrimaryAttribute": "QID1",
+                "Payload": {
+                    "QuestionID": "QID1",
+                    "DataExportTag": "Q1",
+                    "QuestionType": "MC",
+                    "Selector": "SAVR",
+                    "QuestionText": "How satisfied were you with our support?",
+                    "Choices": {str(i + 1): {"Display": lb} for i, lb in enumerate(labels)},
+                    "ChoiceOrder": [1, 2, 3, 4, 5],
+                },
+            }
+        ],
+    }
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(["ResponseId", "RecordedDate", "Finished", "Q1"])
+    w.writerow(["Response ID", "Recorded Date", "Finished", "How satisfied were you?"])
+    w.writerow(
+        [json.dumps({"ImportId": i}) for i in ("_recordId", "recordedDate", "finished", "QID1")]
+    )
+    w.writerow(["R_c1", "2026-01-01 10:00:00", "1", "Very satisfied"])  # choice-text export
+    w.writerow(["R_c2", "2026-01-01 11:00:00", "1", "4"])  # numeric: choice 4 = Dissatisfied
+    path, definitions = tmp_path / "csat.csv", tmp_path / "csat.qsf"
+    path.write_text(out.getvalue())
+    definitions.write_text(json.dumps(qsf))
+    summary = qualtrics.import_file(db, workspace.id, path, definitions=definitions)
+    assert summary.imported == 2
+    assert _types(db, workspace, summary.survey_id) == {"Q1": "csat"}
+    rows = dict(_responses(db, workspace, summary.survey_id))
+    assert rows["R_c1"].scores == {"csat": [5, 5]} and rows["R_c2"].scores == {"csat": [2, 5]}

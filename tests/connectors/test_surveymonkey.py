@@ -138,3 +138,14 @@ def test_csv_time_zone_and_cli(sqlite_db, make_workspace, monkeypatch, tmp_path)
         assert bad.exit_code == 1 and "time zone" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def test_csv_numbers_without_a_metric_question_stay_choices() -> None:
+    text = (
+        "Respondent ID,Start Date,End Date,How many times did you call us?\n"
+        ",,,Response\n"
+        "1,05/01/2026 10:00:00 AM,05/01/2026 10:01:00 AM,3\n"
+        "2,05/01/2026 10:00:00 AM,05/01/2026 10:01:00 AM,1\n"
+    )
+    parsed = surveymonkey.parse_export(text)
+    assert [q.type for q in parsed.questions] == ["single_choice"]

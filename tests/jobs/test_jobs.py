@@ -123,7 +123,7 @@ def effect(db, workspace_id, payload):
 db = open_database(URL)
 deadline = time.monotonic() + 30
 while time.monotonic() < deadline:
-    job = claim_next(db, kinds=[KIND], lease_seconds=2)
+    job = claim_next(db, kinds=[KIND], lease_seconds=6)
     if job is not None:
         print("ran", job.id, job.attempts, run_job(db, job), flush=True)
         break

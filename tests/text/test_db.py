@@ -187,3 +187,36 @@ def test_worker_survives_odd_payloads_and_texts(db: Database, workspace) -> None
     assert set(stored) == set(ids)
     # no letters: no language, and the emoji say the sentiment
     assert stored[ids[1]].language == "und" and stored[ids[1]].sentiment == "positive"
+
+
+class WritingEmbedder(CountingEmbedder):
+    """While the models run, another writer must get the SQLite write lock at once."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        self.writes = 0
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        import sqlite3
+
+        other = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if analysis held the lock
+            other.execute("ROLLBACK")
+            self.writes += 1
+        finally:
+            other.close()
+        return super().embed(texts)
+
+
+def test_analysis_computes_outside_the_write_transaction(
+    sqlite_db: Database, make_workspace
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.engine import make_url
+
+    workspace = make_workspace(sqlite_db)
+    ids = ingest(sqlite_db, workspace.id)
+    emb = WritingEmbedder(str(make_url(sqlite_db.url).database))
+    assert service.analyze_interactions(sqlite_db, workspace.id, ids, embedder=emb) == 3
+    assert emb.writes >= 1 and len(analyses(sqlite_db, workspace.id)) == 3

@@ -47,6 +47,11 @@ def verify(headers: dict[str, str], body: bytes, secret: str, now: float | None 
     return hmac.compare_digest(signature[len("sha256=") :], expected)
 
 
+def _d(value: Any) -> dict[str, Any]:
+    """A nested object of the payload, or {} when the sender put something else there."""
+    return value if isinstance(value, dict) else {}
+
+
 def _person(sender: dict[str, Any]) -> dict[str, Any] | None:
     person: dict[str, Any] = {}
     if sender.get("id") is not None:
@@ -61,7 +66,7 @@ def _person(sender: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def message_item(m: dict[str, Any], conversation: dict[str, Any] | None = None) -> Item:
-    conversation = conversation or m.get("conversation") or {}
+    conversation = _d(conversation or m.get("conversation"))
     mid = m.get("id")
     where = f"message {mid}"
     kind = m.get("message_type")
@@ -73,8 +78,8 @@ def message_item(m: dict[str, Any], conversation: dict[str, Any] | None = None) 
     if not m.get("content"):
         return Item(where, outcome="skipped: no text")
     conv_id = conversation.get("display_id") or conversation.get("id") or m.get("conversation_id")
-    account = (m.get("account") or {}).get("id") or m.get("account_id") or ""
-    sender = m.get("sender") or {}
+    account = _d(m.get("account")).get("id") or m.get("account_id") or ""
+    sender = _d(m.get("sender"))
     item: dict[str, Any] = {
         "source": SOURCE,
         "external_id": f"message:{account}:{mid}",
@@ -84,11 +89,11 @@ def message_item(m: dict[str, Any], conversation: dict[str, Any] | None = None) 
         "direction": "inbound" if kind == "incoming" else "outbound",
         "text": str(m["content"]),
         "conversation_id": f"{SOURCE}:{account}:{conv_id}",
-        "attributes": {"inbox": (m.get("inbox") or {}).get("name") or m.get("inbox_id")},
+        "attributes": {"inbox": _d(m.get("inbox")).get("name") or m.get("inbox_id")},
     }
     if kind == "incoming":
         contact = sender if sender.get("type", "contact") == "contact" else {}
-        item["person"] = _person(contact or ((conversation.get("meta") or {}).get("sender") or {}))
+        item["person"] = _person(contact or _d(_d(conversation.get("meta")).get("sender")))
         if item["person"] is None:
             return Item(where, outcome="rejected: an incoming message without its contact")
         item["origin"] = "customer"
@@ -99,7 +104,8 @@ def message_item(m: dict[str, Any], conversation: dict[str, Any] | None = None) 
 
 
 def conversation_items(c: dict[str, Any]) -> Iterator[Item]:
-    for m in c.get("messages") or []:
+    messages = c.get("messages")
+    for m in messages if isinstance(messages, list) else []:
         if isinstance(m, dict):
             yield message_item(m, c)
 
@@ -143,9 +149,9 @@ def handle(
     if name in ("message_created", "message_updated"):
         item = message_item(event)
     elif name in ("conversation_status_changed", "conversation_resolved", "conversation_opened"):
-        account = (event.get("account") or {}).get("id") or ""
+        account = _d(event.get("account")).get("id") or ""
         conv = event.get("display_id") or event.get("id")
-        sender = (event.get("meta") or {}).get("sender") or {}
+        sender = _d(_d(event.get("meta")).get("sender"))
         stamp = headers.get("x-chatwoot-timestamp", "")
         item = Item(
             f"conversation {conv}",

@@ -104,7 +104,7 @@ def _from_definition(key: str, spec: dict[str, Any]) -> Question | None:
     if kind == "nps":
         return Question.model_validate({"key": key, "type": "nps", "title": title})
     if kind == "rating":
-        high = int(spec.get("range") or 5)
+        high = spec.get("range") if spec.get("range") in (3, 4, 5, 6, 7, 10) else 5
         text = (title["en"] + " " + _label(spec.get("subheader"))).lower()
         if high in (5, 7) and any(w in text for w in ("satisf", "رضا", "رضایت", "满意")):
             return Question.model_validate(

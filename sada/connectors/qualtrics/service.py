@@ -115,8 +115,8 @@ class Mapped:
 
     question: Question
     columns: list[Column]
-    kind: str  # text | nps | choice | multi_split | multi_joined
-    values: dict[str, str] = field(default_factory=dict)  # cell value -> choice key
+    kind: str  # text | nps | choice | scale | multi_split | multi_joined
+    values: dict[str, Any] = field(default_factory=dict)  # cell value -> choice key / score
 
 
 @dataclass
@@ -294,6 +294,29 @@ def _qsf_choices(payload: dict[str, Any], part: str = "Choices") -> list[tuple[s
     return out
 
 
+_SATISFIED = re.compile(r"satisf|رضا|رضایت|满意", re.I)
+_UNSATISFIED = re.compile(r"dissatisf|unsatisf|not satisf|ناراض|عدم رضا|不满意", re.I)
+
+
+def _csat_scale(title: str, defined: list[tuple[str, str, str]]) -> dict[str, Any] | None:
+    """A `.qsf` single-answer question about satisfaction whose 5 or 7 choices run from
+    dissatisfied to satisfied (or back): CSAT, each choice scored by its place in the list.
+    The direction comes from the labels; without it the question stays a choice."""
+    if len(defined) not in (5, 7) or not _SATISFIED.search(title):
+        return None
+    first, last = defined[0][2], defined[-1][2]
+    if _UNSATISFIED.search(first) and not _UNSATISFIED.search(last):
+        scores = list(range(1, len(defined) + 1))
+    elif _UNSATISFIED.search(last) and not _UNSATISFIED.search(first):
+        scores = list(range(len(defined), 0, -1))
+    else:
+        return None
+    out: dict[str, Any] = {}
+    for (cid, recode, label), score in zip(defined, scores, strict=True):
+        out[recode] = out[label] = out[cid] = score
+    return out
+
+
 def _strip_html(text: str) -> str:
     return re.sub(r"<[^>]+>", "", text).strip()
 
@@ -409,6 +432,18 @@ def parse_export(
                     k = slug(f"c_{cid}", "c")
                     labels.append((k, label))
                     value_map[recode] = value_map[label] = value_map[cid] = k
+                csat = _csat_scale(title, defined) if qtype == "MC" and sub is None else None
+                if csat is not None:
+                    q = Question.model_validate(
+                        {
+                            "key": key,
+                            "type": "csat",
+                            "title": {"en": title[:500]},
+                            "scale_max": len(defined),
+                        }
+                    )
+                    mapped.append(Mapped(q, [c], "scale", csat))
+                    continue
                 seen = values(c)
                 if qtype and not defined and qtype not in ("MC", "Matrix", "SBS"):
                     # A type we do not model (slider, rank, constant sum, ...): text.
@@ -502,6 +537,8 @@ def _answer(m: Mapped, row: list[str]) -> Any:
         return [p for p in parts if p] or None
     if m.kind == "choice":
         return m.values.get(value, slug(value, "c"))
+    if m.kind == "scale":
+        return m.values.get(value, value)
     return value
 
 

@@ -119,7 +119,8 @@ async def _handle(
                     continue
                 person_id = resolver.resolve(parsed).person_id
                 counts["identified"] += 1
-                company = (message.get("traits") or {}).get("company")
+                traits = message.get("traits")
+                company = traits.get("company") if isinstance(traits, dict) else None
                 if isinstance(company, dict) and company.get("id") not in (None, ""):
                     account = accounts.do_upsert_account(
                         session, segment.SOURCE, str(company["id"]), company

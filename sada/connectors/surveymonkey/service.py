@@ -5,9 +5,10 @@ The JSON side lives in `bulk.py`; `import_file` tells them apart by the first ch
 `parse_export(text) -> ParsedExport`; `import_file(db, workspace_id, path, ...) -> ImportSummary`.
 
 A question spans its header cell and the blank header cells after it. Under it,
-row 2 says "Response" (one answer: a number becomes NPS/CSAT/CES/rating, text a
-choice), "Open-Ended Response" (text), or one option label per column (multiple
-choice: a non-empty cell means chosen); "Other (please specify)" becomes its own
+row 2 says "Response" (one answer: numbers under a recommend/satisfied/easy question
+become NPS/CSAT/CES, anything else a choice, never a guessed rating), "Open-Ended
+Response" (text), or one option label per column (multiple choice: a non-empty cell
+means chosen); "Other (please specify)" becomes its own
 text question. Respondent ID is the idempotency key.
 """
 
@@ -126,9 +127,15 @@ def parse_export(text: str) -> ParsedExport:
                     numbers.append(float(v))
                 except ValueError:
                     break
-            if values and len(numbers) == len(values):
+            scale = (
+                infer_scale_question(g.key, g.title, numbers)
+                if values and len(numbers) == len(values)
+                else None
+            )
+            if scale is not None and scale.type != "rating":
+                # The question's own words say NPS/CSAT/CES; a bare number is never a rating.
                 g.kind = "scale"
-                questions.append(infer_scale_question(g.key, g.title, numbers))
+                questions.append(scale)
             elif g.columns:
                 g.kind = "single"
                 questions.append(

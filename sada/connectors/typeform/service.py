@@ -172,6 +172,11 @@ def _choice_key(fields: dict[str, TfField], field_id: str, label: str) -> str:
     return imports.slug(label, "c")
 
 
+def _d(value: Any) -> dict[str, Any]:
+    """A nested object of the payload, or {} when the sender put something else there."""
+    return value if isinstance(value, dict) else {}
+
+
 def _as_text(kind: str, value: Any) -> str | None:
     """Answers of types Sada keeps as text (number, date, url, file, phone, payment)."""
     if value is None:
@@ -200,14 +205,15 @@ def handle(
     fields = {f.id: f for f in fr.definition.fields}
     seen: dict[str, list[str]] = {}
     for a in fr.answers:
-        fid = str((a.get("field") or {}).get("id"))
+        fid = str(_d(a.get("field")).get("id"))
         if a.get("type") == "choice":
-            choice = a.get("choice") or {}
+            choice = _d(a.get("choice"))
             label = choice.get("label") or ("other" if choice.get("other") else None)
             seen.setdefault(fid, []).extend([str(label)] if label else [])
         elif a.get("type") == "choices":
-            choices = a.get("choices") or {}
-            labels = [str(x) for x in choices.get("labels") or []]
+            choices = _d(a.get("choices"))
+            raw_labels = choices.get("labels")
+            labels = [str(x) for x in raw_labels] if isinstance(raw_labels, list) else []
             seen.setdefault(fid, []).extend(labels + (["other"] if choices.get("other") else []))
     questions: list[Question] = []
     for tf_field in fr.definition.fields:
@@ -221,7 +227,7 @@ def handle(
     answers: dict[str, Any] = {}
     email = fr.hidden.get("email")
     for a in fr.answers:
-        field = a.get("field") or {}
+        field = _d(a.get("field"))
         f = fields.get(str(field.get("id")))
         if f is None:
             continue
@@ -233,7 +239,7 @@ def handle(
                 continue
         value: Any
         if kind == "choice":
-            choice = a.get("choice") or {}
+            choice = _d(a.get("choice"))
             if choice.get("label"):
                 value = _choice_key(fields, f.id, str(choice["label"]))
             elif choice.get("other"):
@@ -242,8 +248,12 @@ def handle(
             else:
                 value = None
         elif kind == "choices":
-            choices = a.get("choices") or {}
-            value = [_choice_key(fields, f.id, str(label)) for label in choices.get("labels") or []]
+            choices = _d(a.get("choices"))
+            raw = choices.get("labels")
+            value = [
+                _choice_key(fields, f.id, str(label))
+                for label in (raw if isinstance(raw, list) else [])
+            ]
             if choices.get("other"):
                 value.append("other")
                 answers[f"{_key(f)[:58]}_other"] = str(choices["other"])

@@ -186,6 +186,23 @@ def rating_items(data: Any) -> Iterator[Item]:
         yield Item(where, history(item))
 
 
+def import_data(
+    db: Database, workspace_id: int, tickets: Any, comments: Any, ratings: Any
+) -> ImportSummary:
+    """Parsed tickets/comments/ratings (any may be None) stored as history."""
+    requesters: dict[str, Any] = {}
+    all_items: list[Item] = []
+    if tickets is not None:
+        for t in _list(tickets, "tickets", "results"):
+            requesters[str(t.get("id"))] = t.get("requester_id")
+        all_items += ticket_items(tickets)
+    if comments is not None:
+        all_items += comment_items(comments, requesters)
+    if ratings is not None:
+        all_items += rating_items(ratings)
+    return import_items(db, workspace_id, all_items)
+
+
 def import_files(
     db: Database,
     workspace_id: int,
@@ -196,21 +213,13 @@ def import_files(
 ) -> ImportSummary:
     if not (tickets or comments or ratings):
         raise PermanentError("give --tickets, --comments and/or --ratings")
-    parsed = [(p, read_json(p)) for p in (tickets, comments, ratings) if p is not None]
-    requesters: dict[str, Any] = {}
-    all_items: list[Item] = []
-    if tickets is not None:
-        data = parsed[0][1]
-        for t in _list(data, "tickets", "results"):
-            requesters[str(t.get("id"))] = t.get("requester_id")
-        all_items += ticket_items(data)
-    if comments is not None:
-        data = next(d for p, d in parsed if p == comments)
-        all_items += comment_items(data, requesters)
-    if ratings is not None:
-        data = next(d for p, d in parsed if p == ratings)
-        all_items += rating_items(data)
-    return import_items(db, workspace_id, all_items)
+    return import_data(
+        db,
+        workspace_id,
+        read_json(tickets) if tickets else None,
+        read_json(comments) if comments else None,
+        read_json(ratings) if ratings else None,
+    )
 
 
 register(SOURCE, ("file",), lambda data, **_: list(ticket_items(load_json(data))))
