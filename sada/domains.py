@@ -125,6 +125,16 @@ DOMAINS: tuple[Domain, ...] = (
         reply_paths="sada.selfservice.chat:delivers_replies",
     ),
     Domain(
+        "listening",
+        models=True,
+        tasks=True,
+        routers=("sada.listening.api", "sada.listening.web"),
+        cli="listening",
+        cli_help="Social listening: brands, spikes; adds `sada import x|telegram|youtube|graph|posts`.",
+        demo="sada.listening.demo:demo_listening",
+        pages=True,
+    ),
+    Domain(
         "connectors",
         models=True,
         routers=(

@@ -98,6 +98,10 @@ class Settings(BaseSettings):
 
     # Outbound webhooks: hosts or CIDRs that may be reached despite the SSRF guard.
     webhook_allowed_hosts: str = ""
+    # Social listening: hosts or CIDRs its feed polling may reach despite the SSRF guard;
+    # minutes of the first-response target of a post opened in the inbox.
+    listening_allowed_hosts: str = ""
+    listening_sla_minutes: int = 30
     # IMAP polling: TLS (IMAPS, or STARTTLS when imap_tls is off) with a verified certificate is
     # required; plaintext IMAP (credentials in clear) only when this is set, e.g. on a LAN.
     imap_allow_plaintext: bool = False

@@ -167,6 +167,28 @@ def on_case_event(
     return out
 
 
+def on_topic_event(
+    db: Database,
+    workspace_id: int,
+    *,
+    trigger: str,
+    key: str,
+    topic: dict[str, Any],
+    depth: int = 0,
+    chain: list[int] | None = None,
+) -> list[R.Evaluation]:
+    """Rules on a workspace-level event about no one person (a listening spike): the event's
+    data is the rule's `topic`."""
+    out: list[R.Evaluation] = []
+    with db.transaction(workspace_id) as session:
+        for rule in R.rules_for(session, trigger):
+            ctx = R.Context(
+                trigger=trigger, key=key, topic=topic, depth=depth, chain=tuple(chain or ())
+            )
+            out.append(_safe_evaluate(session, rule, ctx))
+    return out
+
+
 def _schedule_candidates(session: Session, rule: Rule, now: datetime) -> list[int | None]:
     """People a scheduled rule should look at; [None] for workspace-level rules."""
     from sada.interactions.models import Interaction

@@ -10,7 +10,8 @@ A rule is data (JSON), so it can be edited in the UI and the API:
                   "assign": "account_owner"}]}
 
 Conditions (all must hold; {"any": [...]} for "or", {"all": [...]} to group):
-- field comparisons on interaction.*, person.*, case.*, conversation.*, sentiment.*
+- field comparisons on interaction.*, person.*, case.*, conversation.*, sentiment.*,
+  topic.* (for `listening.spike`: brand, metric, value, expected, score, ratio, day)
   (interaction.band is low / mid / high as the metric catalogue bands its rating)
   (ops: eq ne lt lte gt gte in not_in contains exists not_exists)
 - {"type": "audience", "in": [...]}, {"type": "segment", "in": [...]}
@@ -60,6 +61,9 @@ TRIGGERS = (
     "case.changed",
     "conversation.changed",
     "schedule",
+    # A social-listening spike; its data (brand, metric, value, expected, score, day) is the
+    # rule's `topic` ("{topic.brand}" in a notification, conditions on "topic.score").
+    "listening.spike",
     *(
         e.name
         for e in catalogue.EVENTS

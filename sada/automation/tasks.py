@@ -128,6 +128,22 @@ def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) ->
     )
 
 
+@handler("automation.listening_spike", on=("listening.spike",))
+def on_listening_spike(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """Rules with the `listening.spike` trigger (notify the brand's owners, open a case)."""
+    assert workspace_id is not None
+    data = {k: v for k, v in payload.items() if k not in META_KEYS}
+    engine.on_topic_event(
+        db,
+        workspace_id,
+        trigger="listening.spike",
+        key=f"listening.spike:{data.get('spike_id')}",
+        topic=data,
+        depth=int(payload.get("depth", 0)),
+        chain=[int(i) for i in payload.get("chain", [])],
+    )
+
+
 @handler("webhooks.fanout", on=("*",))
 def on_any_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Outbound webhooks subscribe to every live event of the catalogue."""

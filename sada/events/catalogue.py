@@ -110,6 +110,11 @@ EVENTS: tuple[Event, ...] = (
         "the assistant or a web chat handed a customer to a person (inbox conversation opened)",
         {"session_id": "the web chat session (or null for the API)", "conversation_id": "the inbox conversation", "reason": "low_confidence | human_requested | complaint | account_change | cancellation | offline", "intent": "the detected intent (or null)", "language": "the detected language"},
     ),
+    Event(
+        "listening.spike",
+        "a brand's daily mention volume or negative share was unusual for the weekday (social listening)",
+        {"spike_id": "the recorded spike", "brand_id": "the brand", "brand": "its name", "day": "the day (UTC), ISO 8601", "metric": "volume | negative", "value": "mentions, or the negative share", "expected": "the median of the same weekday in the weeks before", "score": "robust z-score (how unusual)", "ratio": "value / expected", "mentions": "mentions that day", "history_weeks": "weeks of history compared"},
+    ),
     Event("webhook.test", "an admin sent a test ping to one endpoint", {"message": "a fixed text"}),
 )  # fmt: skip
 

@@ -110,6 +110,8 @@ LINKS: tuple[Link, ...] = (
     Link("chat_messages", "session_id", "chat_sessions"),
     Link("chat_messages", "interaction_id", "interactions"),
     Link("kb_queries", "session_id", "chat_sessions"),
+    Link("listening_mentions", "interaction_id", "interactions"),
+    Link("listening_mentions", "person_id", "people"),
 )
 
 # Deletion order: rows that point at others first (foreign keys hold on PostgreSQL).
@@ -133,6 +135,7 @@ ERASE_ORDER: tuple[str, ...] = (
     "conversations",
     "text_analyses",
     "text_corrections",
+    "listening_mentions",
     "consents",
     "health_scores",
     "account_members",
@@ -161,6 +164,7 @@ _TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "people": ("name",),
     "identities": ("value",),
     "interactions": ("subject", "text"),
+    "listening_mentions": ("author", "clause"),
     "conversations": ("subject",),
     "cases": ("title", "description", "resolution"),
     "internal_notes": ("body",),

@@ -42,6 +42,7 @@ PUBLIC_ROUTES: frozenset[str] = frozenset(
         "/api/v1/connectors/typeform/{key}",
         "/api/v1/connectors/chatwoot/{key}",
         "/api/v1/inbound/email/{mailbox_id}",
+        "/api/v1/listening/hooks/{hook_key}",
     }
 )
 PUBLIC_PREFIXES: tuple[str, ...] = ("/api/v1/public/",)
