@@ -17,6 +17,10 @@ Each registry derives what it needs from this list:
   unmerge moves back (the people domain calls them without importing the domains above it);
 - person panels: `person_panel` = "module:function(p, session, person_id) -> Markup | None"
   adds a card to the person page (health adds the score and its reasons).
+- message channels: `message_channels` = a module with `reachable(session, person_id) ->
+  [(channel, address)]` and `send_to_person(db, settings, workspace_id, person_id, channel,
+  text, parameters) -> message id`: how lower domains (survey invitations) reach a person on
+  WhatsApp or Telegram without importing the channels domain.
 
 Nothing is imported here: modules are named, and each registry imports what it needs.
 """
@@ -39,6 +43,7 @@ class Domain:
     interaction_views: str | None = None  # "module:function"
     person_rows: str | None = None  # a module (see above)
     person_panel: str | None = None  # "module:function" (see above)
+    message_channels: str | None = None  # a module (see above)
 
 
 DOMAINS: tuple[Domain, ...] = (
@@ -129,6 +134,13 @@ DOMAINS: tuple[Domain, ...] = (
         cli_help="Connectors to other tools: list them (imports are under `sada import`).",
     ),
     Domain(
+        "channels",
+        models=True,
+        tasks=True,
+        routers=("sada.channels.api",),
+        message_channels="sada.channels.service",
+    ),
+    Domain(
         "privacy",
         models=True,
         tasks=True,
@@ -197,6 +209,11 @@ def person_panel_functions() -> list[str]:
 def person_row_modules() -> list[tuple[str, str]]:
     """(domain, module) of every domain whose rows follow a person through merges."""
     return [(d.name, d.person_rows) for d in DOMAINS if d.person_rows]
+
+
+def message_channel_modules() -> list[str]:
+    """Modules that reach people on messaging channels (see `message_channels`)."""
+    return [d.message_channels for d in DOMAINS if d.message_channels]
 
 
 def page_domains() -> frozenset[str]:
