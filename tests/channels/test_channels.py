@@ -317,6 +317,18 @@ def test_telegram_both_ways(client, db, workspace, make_key, fake):  # type: ign
             ("outbound", "telegram"),
         ]
         assert rows[0].person_id == rows[1].person_id
+        person_id = rows[0].person_id
+    # a person known only by Telegram gets the survey link in the chat
+    with db.transaction(workspace.id) as s:
+        survey = service.do_create_survey(s, csat_survey())
+        inv = invitations.do_request_survey(
+            s, survey, person_id, secret=get_settings().secret_key, requested_by="test"
+        )
+        assert (inv.status, inv.channel) == ("pending", "telegram")
+    run_pending(db, kinds=["feedback.send_invitation"])
+    last = fake.requests[-1]
+    assert last["path"] == "/bot123:ABC/sendMessage" and last["json"]["chat_id"] == "4242"
+    assert "/s/i/" in last["json"]["text"]
 
 
 def test_whatsapp_only_person_gets_the_survey_there(client, db, workspace, make_key, fake):  # type: ignore[no-untyped-def]
@@ -381,3 +393,82 @@ def test_whatsapp_only_person_gets_the_survey_there(client, db, workspace, make_
             select(Interaction).where(Interaction.external_id == "wamid.REPLY1")
         ).scalar_one()
         assert answer.person_id == result.person_id and answer.origin == "customer"
+
+
+def test_migration_matches_channel_models(db) -> None:  # type: ignore[no-untyped-def]
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from sada.db.registry import metadata
+
+    with db.engine.connect() as conn:
+        diffs = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+        )
+    assert [d for d in diffs if "channel_accounts" in repr(d)] == []
+
+
+def test_survey_channel_choice_window_and_refusals(
+    client, db, workspace, make_key, make_workspace, fake
+):  # type: ignore[no-untyped-def]
+    headers = _admin(db, workspace, make_key)
+    account = _whatsapp(client, headers, fake)  # no template configured
+    key = account["webhook_url"].rsplit("/", 1)[-1]
+    settings = get_settings()
+    # Layla wrote on WhatsApp a minute ago: inside the 24-hour window, a plain text goes out
+    body = _wa_message("wamid.IN9", "447700900123", "hello")
+    client.post(f"/api/v1/channels/whatsapp/{key}", content=body, headers=_signed(body))
+
+    def person(ref: dict[str, Any], ext: str) -> int:
+        with db.transaction(workspace.id) as s:
+            item = {
+                "source": "shop",
+                "external_id": ext,
+                "occurred_at": "2026-11-01T10:00:00Z",
+                "channel": "web",
+                "type": "event",
+                "direction": "inbound",
+                "person": ref,
+            }
+            pid = ingest_batch(s, [item])[0].person_id
+            assert pid is not None
+            return pid
+
+    layla = person({"phone": "+447700900123"}, "o1")
+    both = person({"phone": "+447700900999", "email": "both@example.com"}, "o2")
+    silent = person({"phone": "+447700900555"}, "o3")  # outside the window, no template
+    with db.transaction(workspace.id) as s:
+        survey = service.do_create_survey(
+            s, csat_survey(settings={"ignore_contact_frequency": True})
+        )
+        invs = {
+            name: invitations.do_request_survey(
+                s, survey, pid, secret=settings.secret_key, requested_by="test"
+            )
+            for name, pid in (("layla", layla), ("both", both), ("silent", silent))
+        }
+        assert {n: i.channel for n, i in invs.items()} == {
+            "layla": "whatsapp",
+            "both": "email",
+            "silent": "whatsapp",
+        }
+        ids = {n: i.id for n, i in invs.items()}
+    run_pending(db, kinds=["feedback.send_invitation"])
+    texts = [r["json"] for r in fake.requests if r["json"].get("type") == "text"]
+    assert len(texts) == 1 and texts[0]["to"] == "447700900123"
+    assert (
+        texts[0]["text"]["body"].startswith("Support CSAT\n")
+        and "/s/i/" in texts[0]["text"]["body"]
+    )
+    with db.reader(workspace.id) as s:
+        layla_inv, silent_inv = s.get(Invitation, ids["layla"]), s.get(Invitation, ids["silent"])
+        assert layla_inv is not None and layla_inv.status == "sent"
+        assert silent_inv is not None and silent_inv.status == "failed"
+        assert "24-hour window" in (silent_inv.reason or "")
+    # another workspace sees none of this workspace's accounts and cannot reach its people
+    other = make_workspace(db)
+    r = client.get("/api/v1/channels", headers=_admin(db, other, make_key))
+    assert r.status_code == 200 and r.json()["items"] == []
+    with db.reader(other.id) as s:
+        assert invitations.message_reach(s, layla) == []
+    assert client.get("/api/v1/channels", headers=headers).json()["items"][0]["id"] == account["id"]
