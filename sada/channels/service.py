@@ -182,9 +182,11 @@ def handle_webhook(
             for m in messages
         ]
         results = ingest_batch(session, items) if items else []
-        for result in results:
-            if result.status == "rejected":
-                raise Invalid("; ".join(f"{e.path}: {e.message}" for e in result.errors))
+        rejected: list[dict[str, Any]] = []
+        for m, result in zip(messages, results, strict=True):
+            if result.status == "rejected":  # reported, not refused: the provider would resend
+                reason = "; ".join(f"{e.path}: {e.message}" for e in result.errors)
+                rejected.append({"id": m.external_id, "reason": reason[:300]})
             stored += result.status == "stored"
             duplicates += result.status == "duplicate"
         for s in statuses:
@@ -203,7 +205,10 @@ def handle_webhook(
                 attributes["delivery_error"] = s.error
             row.attributes = attributes
             updated += 1
-    return {"stored": stored, "duplicates": duplicates, "statuses": updated}
+    out: dict[str, Any] = {"stored": stored, "duplicates": duplicates, "statuses": updated}
+    if rejected:
+        out["rejected"] = rejected
+    return out
 
 
 # ---------------------------------------------------------------- outbound

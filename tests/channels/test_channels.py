@@ -189,6 +189,11 @@ def test_whatsapp_inbound_verified_and_stored_once(client, db, workspace, make_k
     assert r.status_code == 200 and r.json()["stored"] == 1, r.text
     replay = client.post(url, content=body, headers=_signed(body))
     assert replay.json() == {"stored": 0, "duplicates": 1, "statuses": 0}
+    odd = _wa_message("wamid.BAD", "not-a-number", "hi")
+    r = client.post(url, content=odd, headers=_signed(odd))
+    assert r.status_code == 200 and r.json()["rejected"][0]["id"] == "wamid.BAD", r.text
+    for junk in (b'{"object": "page"}', b"[1, 2]", b"not json"):
+        assert client.post(url, content=junk, headers=_signed(junk)).status_code == 422
     junk = b'{"object": "page"}'
     assert client.post(url, content=junk, headers=_signed(junk)).status_code == 422
     assert (
