@@ -32,8 +32,31 @@ def ensure_venv(extras: str) -> None:
         return
     print(f"installing sada-cx{extras} into .venv ...", flush=True)
     subprocess.run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
-    subprocess.run([str(PY), "-m", "pip", "install", "-q", "-e", f".{extras}"], cwd=ROOT, check=True)
+    subprocess.run(
+        [str(PY), "-m", "pip", "install", "-q", "-e", f".{extras}"], cwd=ROOT, check=True
+    )
     stamp.touch()
+
+
+RUN_HELP = """usage: python3 dev.py run [OPTIONS]
+
+Seed the demo workspace (first run only) and serve it; the options go to `sada demo`:
+  --people N            how many people to create (default 20000)
+  --interactions N      how many interactions (default: 15 per person)
+  --serve / --no-serve  serve the app after seeding (default: serve)
+  --host HOST           interface to listen on (default 127.0.0.1)
+  --port PORT           port to listen on (default 8000); links use it unless SADA_BASE_URL is set
+  --reset               delete the existing demo workspace first
+  --seed N              random seed (default 7)
+"""
+
+
+def run_help() -> int:
+    """Help for `run` without installing anything first (the full text once .venv exists)."""
+    if (BIN / "sada").exists():
+        return subprocess.call([str(BIN / "sada"), "demo", "--help"], cwd=ROOT)
+    print(RUN_HELP)
+    return 0
 
 
 def main(argv: list[str]) -> int:
@@ -41,6 +64,8 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    if command == "run" and ("--help" in rest or "-h" in rest):
+        return run_help()
     if command == "run":
         ensure_venv("")
         return subprocess.call([str(BIN / "sada"), "demo", *rest], cwd=ROOT)

@@ -40,6 +40,27 @@ PAGES = [
     ("feedback search fa", "/feedback?period=90d&q=%D8%B3%D9%81%D8%A7%D8%B1%D8%B4"),
     ("feedback search zh", "/feedback?period=90d&q=%E9%80%80%E6%AC%BE"),
     ("feedback topic", "/feedback?period=90d&topic=delivery"),
+    ("overview qtr compare", "/overview?period=last_quarter&compare=previous_period"),
+    ("overview custom", "/overview?from={from90}&to={today}&compare=previous_period&lang=fa"),
+    ("feedback drill", "/feedback?from={from90}&to={today}&band=low"),
+    ("journeys scorecard", "/journeys"),
+    ("journey map", "/journeys/maps/customer-journey"),
+    (
+        "journey map compare",
+        "/journeys/maps/customer-journey?period=last_quarter&compare=previous_period",
+    ),
+    ("journey map by lang", "/journeys/maps/customer-journey?group_by=language&lang=fa"),
+    ("journey verbatims", "/journeys/maps/customer-journey/touchpoints/delivery"),
+    ("retention", "/journeys/audiences/customer/retention"),
+    ("surveys", "/surveys"),
+    ("survey results", "/surveys/{survey}"),
+    ("survey results qtr", "/surveys/{survey}?period=last_quarter&compare=previous_period"),
+    ("themes", "/themes"),
+    ("inbox", "/inbox"),
+    ("cases", "/cases"),
+    ("performance", "/performance"),
+    ("rules", "/rules"),
+    ("kb", "/kb"),
     ("people", "/people"),
     ("people search", "/people?q=ali"),
     ("person", "/people/{person}"),
@@ -179,6 +200,19 @@ def main() -> int:
             .limit(1)
         ).first()
     person_id = busiest[0] if busiest else 1
+    from sada.feedback.models import Survey
+
+    with db.reader(workspace_id) as session:
+        survey_id = session.execute(select(func.min(Survey.id))).scalar_one() or 1
+    from datetime import date, timedelta
+
+    today = date.today()
+    fill = {
+        "person": person_id,
+        "survey": survey_id,
+        "today": today.isoformat(),
+        "from90": (today - timedelta(days=89)).isoformat(),
+    }
     seeded = time.monotonic() - started
     print(
         f"database: {db.dialect}; {info['people']:,} people, {info['interactions']:,} interactions, "
@@ -201,7 +235,7 @@ def main() -> int:
         assert signed.status_code == 303, signed.text[:300]
         print(f"{'page':<22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for name, path in PAGES:
-            path = path.format(person=person_id)
+            path = path.format(**fill)
             client.get(path)  # warm caches (templates, catalogs)
             times = []
             for _ in range(repeat):

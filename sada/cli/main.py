@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -498,6 +499,7 @@ def serve(
     from sada.core.telemetry import configure_logging
     from sada.db.migrate import SchemaOutOfDate, check_schema
 
+    base_url = use_base_url(host, port)
     settings = _settings()
     db = _db()
     try:
@@ -507,7 +509,8 @@ def serve(
     finally:
         db.dispose()
     configure_logging(settings.log_format, settings.log_level)
-    console.print(f"Sada {__version__} on http://{host}:{port}  (API docs: /api/docs)")
+    console.print(f"Sada {__version__} on {base_url}  (API docs: /api/docs)")
+    # Ctrl+C: requests still running get a few seconds, then the server stops anyway.
     uvicorn.run(
         "sada.asgi:app",
         host=host,
@@ -516,7 +519,47 @@ def serve(
         factory=False,
         log_config=None,  # sada.asgi configures logging (JSON lines by default)
         access_log=False,  # the app logs each request once, with its request id
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
+    abandon_running_queries()
+
+
+SHUTDOWN_GRACE_SECONDS = 3
+
+
+def use_base_url(host: str, port: int) -> str:
+    """The address links in pages and emails use (survey links, invitations, resets).
+
+    SADA_BASE_URL wins when it is set (behind a proxy, a public name); otherwise the address
+    this server listens on, so `--port 9000` gives links on port 9000, not 8000. Set in the
+    environment before the app reads its settings.
+    """
+    configured = os.environ.get("SADA_BASE_URL", "").strip()
+    if configured:
+        return configured.rstrip("/")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a name to show
+    if ":" in shown:
+        shown = f"[{shown}]"
+    base_url = f"http://{shown}:{port}"
+    os.environ["SADA_BASE_URL"] = base_url
+    from sada.settings import get_settings
+
+    get_settings.cache_clear()
+    return base_url
+
+
+def abandon_running_queries() -> None:
+    """After the server stopped, a database query still running in a worker thread would keep
+    the process alive until it ends (minutes on a slow page): leave without waiting for it.
+    The database rolls back whatever that thread had not committed."""
+    import threading
+
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if others:
+        console.print(f"stopped; {len(others)} unfinished request(s) abandoned")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @app.command("demo")
@@ -537,18 +580,36 @@ def demo(
     from sada.db.migrate import upgrade
     from sada.demo.seed import seed_demo
 
+    base_url = use_base_url(host, port)
     db = _db()
     upgrade(db)
     info = seed_demo(
-        db, people=people, interactions=interactions, reset=reset, seed=seed, console=console
+        db,
+        people=people,
+        interactions=interactions,
+        reset=reset,
+        seed=seed,
+        console=console,
+        key_file=demo_key_file(),
     )
     console.print(
         f"\n[bold]Demo workspace[/bold] {info['workspace']}: {info['people']:,} people, {info['interactions']:,} interactions\n"
-        f"Sign in at http://{host}:{port}/login as [bold]{info['email']}[/bold] / [bold]{info['password']}[/bold]\n"
+        f"Sign in at {base_url}/login as [bold]{info['email']}[/bold] / [bold]{info['password']}[/bold]\n"
         f"API key (write): {info['api_key']}"
     )
     if serve_after:
         serve(host=host, port=port, workers=1)
+
+
+def demo_key_file() -> Path:
+    """Where the demo keeps its API key between starts: next to a SQLite database file, else in
+    the working folder (both ignored by git; owner-only permissions)."""
+    from sada.settings import get_settings
+
+    url = get_settings().database_url
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        return Path(url.removeprefix("sqlite:///") + ".demo-key")
+    return Path(".sada-demo-key")
 
 
 def _mount_domain_commands() -> None:

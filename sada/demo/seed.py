@@ -22,7 +22,8 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -30,16 +31,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from sada.core.errors import Unauthorized
 from sada.db.engine import Database
 from sada.db.types import utcnow
 from sada.demo import content
 from sada.demo.names import make_person_name
+from sada.demo.rhythm import signup_time
 from sada.demo.timelines import SOCIAL, DemoPerson, SeedState, generate_interactions
 from sada.events import publish
 from sada.interactions.models import Interaction, Touchpoint
 from sada.people.models import Identity, Person
 from sada.tenants.models import Membership, User, Workspace
 from sada.tenants.service import (
+    authenticate_api_key,
     do_add_member,
     do_create_api_key,
     do_create_user,
@@ -106,7 +110,9 @@ def seed_demo(
     reset: bool = False,
     seed: int = 7,
     console: Console | None = None,
+    key_file: Path | None = None,
 ) -> dict[str, Any]:
+    """Seed the demo workspace (or find it); `key_file` keeps its API key across restarts."""
     console = console or Console(stderr=True)
     target = interactions if interactions is not None else people * 15
     with db.transaction() as session:
@@ -129,8 +135,7 @@ def seed_demo(
         else:
             workspace_id = existing.id
             fresh = False
-    with db.transaction(workspace_id) as session:
-        api_key = do_create_api_key(session, name="demo", scopes=["read", "write"])[1]
+    api_key = demo_api_key(db, workspace_id, key_file if not fresh else None, key_file)
     if not fresh:
         with db.reader(workspace_id) as session:
             n_people = session.execute(select(func.count()).select_from(Person)).scalar_one()
@@ -181,6 +186,26 @@ def seed_demo(
                 )
                 progress.advance(task, 1)
     return _info(len(state.people), len(state.interactions), api_key)
+
+
+def demo_api_key(db: Database, workspace_id: int, known: Path | None, store: Path | None) -> str:
+    """The demo's API key: the first one minted, read back from `known` while it still works
+    for this workspace (every restart used to mint a new key); otherwise a new key, written to
+    `store` (owner-only permissions) for the next start."""
+    if known is not None and known.is_file():
+        raw = known.read_text(encoding="utf-8").strip()
+        try:
+            if authenticate_api_key(db, raw).workspace_id == workspace_id:
+                return raw
+        except Unauthorized:
+            pass
+    with db.transaction(workspace_id) as session:
+        api_key = do_create_api_key(session, name="demo", scopes=["read", "write"])[1]
+    if store is not None:
+        store.touch(mode=0o600, exist_ok=True)
+        store.chmod(0o600)
+        store.write_text(api_key + "\n", encoding="utf-8")
+    return api_key
 
 
 @dataclass
@@ -320,9 +345,7 @@ def _seed_people(
             if lang == "fa" and region == 1:
                 mood -= 0.35  # late deliveries in this region sour the experience
             segment = rng.choices(["standard", "plus", "vip"], [0.7, 0.22, 0.08])[0]
-            created = state.now - timedelta(
-                days=rng.uniform(20, 365), seconds=rng.randint(0, 86_399)
-            )
+            created = signup_time(rng, state.now, lang)
             name = make_person_name(rng, lang)
             ltv = round(
                 rng.lognormvariate(
@@ -412,6 +435,7 @@ def _seed_people(
                     region=region,
                     segment=segment,
                     created=created,
+                    country=country,
                 )
             )
             person_id += 1

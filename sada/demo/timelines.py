@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sada.demo import content
+from sada.demo import content, rhythm
 
 SOCIAL = {
     "fa": ["instagram", "telegram"],
@@ -48,6 +48,7 @@ class DemoPerson:
     segment: str
     created: datetime
     repeat_complainer: bool = False
+    country: str = ""  # where they live: their time zone and weekend (sada.demo.rhythm)
 
 
 @dataclass
@@ -72,13 +73,15 @@ def _add(
     state: SeedState, person: DemoPerson, at: datetime, channel: str, type_: str, **extra: Any
 ) -> dict[str, Any]:
     state.seq += 1
+    if type_ in SHAPED_TYPES and extra.get("direction", "inbound") == "inbound":
+        at = rhythm.customer_time(at, _country(person), state.rng)
     row: dict[str, Any] = {
         "id": state.next_interaction_id,
         "workspace_id": state.workspace_id,
         "person_id": person.id,
         "anonymous_id": None,
-        "occurred_at": min(at, state.now),
-        "received_at": min(at, state.now) + timedelta(seconds=2),
+        "occurred_at": at,
+        "received_at": at + timedelta(seconds=2),
         "channel": channel,
         "touchpoint_id": None,
         "direction": "inbound",
@@ -102,9 +105,19 @@ def _add(
     row["origin"] = "agent" if row["agent_id"] and row["direction"] == "outbound" else "customer"
     # The demo's history (all of it is written before the app starts) fires no live action.
     row["backfill"] = True
+    if at > state.now:
+        return row  # not happened yet: never stamped at the moment of seeding
     state.next_interaction_id += 1
     state.interactions.append(row)
     return row
+
+
+# What people write is shaped to their local day and weekend (events of the shop are not).
+SHAPED_TYPES = frozenset({"message", "complaint", "review", "survey_response"})
+
+
+def _country(person: DemoPerson) -> str:
+    return person.country or rhythm.DEFAULT_COUNTRY.get(person.language, "GB")
 
 
 def generate_interactions(state: SeedState, target: int) -> None:
@@ -362,6 +375,7 @@ def _support(
         conversation_id=conversation,
         attributes={"topic_hint": topic},
     )
+    when = inbound["occurred_at"]  # moved to the person's day by _add
     if rng.random() < 0.8:
         social = channel in ("twitter", "instagram", "weibo", "wechat", "telegram", "whatsapp")
         slow = rng.random() < (0.35 if social else 0.15)
@@ -370,13 +384,16 @@ def _support(
             if social
             else timedelta(hours=rng.uniform(4.5, 30) if slow else rng.uniform(0.2, 3.5))
         )
+        # Agents answer in their working hours: a message at night waits for the morning.
+        answered = rhythm.agent_time(when + delay, _country(person), rng)
+        delay = answered - when
         # First-response targets: 30 minutes on social media, 4 hours elsewhere.
         breached = delay > (timedelta(minutes=30) if social else timedelta(hours=4))
         inbound["attributes"] = {**inbound["attributes"], "sla_breached": breached}
         _add(
             state,
             person,
-            when + delay,
+            answered,
             channel,
             "message",
             touchpoint=touchpoint,

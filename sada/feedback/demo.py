@@ -15,12 +15,12 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, update
 
 from sada.db.dialect import chunks
 from sada.db.engine import Database
-from sada.db.types import utcnow
 from sada.feedback import service
 from sada.feedback.models import Answer, Response
 from sada.feedback.schemas import SurveyIn
@@ -181,6 +181,17 @@ def _comment(rng: random.Random, language: str, score: int) -> str | None:
         return None
 
 
+_ZONES = {"fa": "Asia/Tehran", "ar": "Asia/Riyadh", "zh": "Asia/Shanghai", "en": "Europe/London"}
+
+
+def _daytime(at: datetime, lang: str, rng: random.Random) -> datetime:
+    """People answer surveys in their daytime: a night-time answer moves to the same day."""
+    local = at.astimezone(ZoneInfo(_ZONES.get(lang, "UTC")))
+    if local.hour < 7:
+        local = local.replace(hour=rng.randint(8, 22), minute=rng.randint(0, 59))
+    return local.astimezone(UTC)
+
+
 def seed_demo_surveys(
     db: Database,
     workspace_id: int,
@@ -253,7 +264,9 @@ def seed_demo_surveys(
                     answers["comment"] = comment
                 # recent months skew a little happier so trends have a shape
                 age = rng.random() ** 1.15 * days
-                done = now - timedelta(days=age, seconds=rng.randrange(86400))
+                done = _daytime(now - timedelta(days=age, seconds=rng.randrange(86400)), lang, rng)
+                if done > now:
+                    done = now - timedelta(minutes=rng.randrange(30, 600))
                 definition = definitions[kind]
                 hidden = {"agent": rng.choice(agents)} if kind == "csat" else {}
                 rows.append(
@@ -276,7 +289,7 @@ def seed_demo_surveys(
                         "meta": {"demo": True},
                         "started_at": done - timedelta(seconds=rng.randrange(30, 300)),
                         "completed_at": done,
-                        "updated_at": utcnow(),
+                        "updated_at": done,
                     }
                 )
                 answers_by_row.append(answers)
@@ -308,6 +321,8 @@ def seed_demo_surveys(
                     "channel": "survey",
                     "type": "survey_response",
                     "direction": "inbound",
+                    # Demo history: it feeds metrics but opens no case and sends nothing.
+                    "backfill": True,
                     "subject": specs[kind]["name"],
                     "text": answers.get("comment"),
                     "rating": rating,

@@ -59,7 +59,14 @@ def experience_sql(c: Compiled, engine: SqlEngine, scope: Scope, with_text: bool
     negative = cnt("ta.sentiment = 'negative'")
     complaint = cnt("itype = 'complaint'")
     text_cols = f"COUNT(ta.id), {negative}" if with_text else "0, 0"
-    join = "LEFT JOIN text_analyses ta ON ta.interaction_id = ev.iid" if with_text else ""
+    # The workspace in the join lets it use the (workspace_id, interaction_id) unique index;
+    # on interaction_id alone it scanned the whole table for every event (minutes per page).
+    join = (
+        "LEFT JOIN text_analyses ta ON ta.workspace_id = "
+        f"{int(scope.workspace_id)} AND ta.interaction_id = ev.iid"
+        if with_text
+        else ""
+    )
     return (
         f"WITH ev AS ({ev}) SELECT ev.tp, ev.grp, COUNT(*), {complaint}, "
         f"{cnt(nps)}, {cnt(promoter)}, {cnt(detractor)}, "

@@ -50,6 +50,7 @@ class Person(Base, WorkspaceOwned, Timestamped):
     __table_args__ = (
         Index("ix_people_ws_name_search", "workspace_id", "name_search"),
         Index("ix_people_ws_audience", "workspace_id", "audience"),
+        Index("ix_people_ws_updated", "workspace_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

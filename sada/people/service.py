@@ -506,25 +506,9 @@ def search_people(
     query = select(Person).where(Person.merged_into_id.is_(None))
     if audience:
         query = query.where(Person.audience == audience)
-    if q and q.strip():
-        folded = fold_for_search(q)
-        like = f"%{_escape_like(folded)}%"
-        matching_ids = select(Identity.person_id).where(
-            Identity.value_search.like(like, escape="\\")
-        )
-        conditions = [Person.name_search.like(like, escape="\\"), Person.id.in_(matching_ids)]
-        digits = "".join(ch for ch in to_ascii_digits(q) if ch.isdigit())
-        if len(digits) >= 6:
-            tail = digits.lstrip("0")
-            conditions.append(
-                Person.id.in_(
-                    select(Identity.person_id).where(
-                        Identity.kind == IdentityKind.PHONE.value,
-                        Identity.value_search.like(f"%{tail}%"),
-                    )
-                )
-            )
-        query = query.where(or_(*conditions))
+    matches = search_condition(q)
+    if matches is not None:
+        query = query.where(matches)
     people = list(session.execute(query.order_by(Person.id.desc()).limit(limit)).scalars())
     idents = identities_of(session, [p.id for p in people])
     return [
@@ -538,6 +522,28 @@ def search_people(
         )
         for p in people
     ]
+
+
+def search_condition(q: str | None) -> Any | None:
+    """Who matches a search: folded name or identity, or a phone number's digits (None: all)."""
+    if not q or not q.strip():
+        return None
+    folded = fold_for_search(q)
+    like = f"%{_escape_like(folded)}%"
+    matching_ids = select(Identity.person_id).where(Identity.value_search.like(like, escape="\\"))
+    conditions = [Person.name_search.like(like, escape="\\"), Person.id.in_(matching_ids)]
+    digits = "".join(ch for ch in to_ascii_digits(q) if ch.isdigit())
+    if len(digits) >= 6:
+        tail = digits.lstrip("0")
+        conditions.append(
+            Person.id.in_(
+                select(Identity.person_id).where(
+                    Identity.kind == IdentityKind.PHONE.value,
+                    Identity.value_search.like(f"%{tail}%"),
+                )
+            )
+        )
+    return or_(*conditions)
 
 
 def count_people(session: Session) -> int:

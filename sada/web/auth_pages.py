@@ -13,6 +13,7 @@ from sada.db.types import utcnow
 from sada.tenants.models import Workspace
 from sada.web import service as web
 from sada.web.core import (
+    LANG_COOKIE,
     PageRoute,
     checked_form,
     clear_session_cookie,
@@ -30,7 +31,15 @@ from sada.web.core import (
     set_session_cookie,
     state,
 )
-from sada.web.i18n import CALENDARS, DIGITS, LANGUAGES, N_, translations, valid_timezone
+from sada.web.i18n import (
+    CALENDARS,
+    DEFAULT_LANGUAGE,
+    DIGITS,
+    LANGUAGES,
+    N_,
+    translations,
+    valid_timezone,
+)
 from sada.web.service import SignedIn
 from sada.web.setup import available_fonts, fonts_css
 
@@ -91,7 +100,30 @@ async def login_submit(request: Request) -> Response:
         )
     done = RedirectResponse(target or "/", status_code=303)
     set_session_cookie(request, done, token)
+    keep_sign_in_language(request, done, str(form.get("lang") or p.lang), user.language)
     return done
+
+
+def keep_sign_in_language(request: Request, response: Response, shown: str, saved: str) -> None:
+    """The language the sign-in page was read in stays after signing in.
+
+    A browser asking for Persian shows the sign-in page in Persian; an account that never chose
+    a language (the default, English) would flip the next page to English. A non-default
+    language on the sign-in page is kept in the language cookie unless one is set already
+    (an explicit switch) or the account saved that very language.
+    """
+    if request.cookies.get(LANG_COOKIE) in LANGUAGES:
+        return
+    if shown in LANGUAGES and shown != DEFAULT_LANGUAGE and shown != saved:
+        response.set_cookie(
+            LANG_COOKIE,
+            shown,
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=state(request).secure_cookies,
+            path="/",
+        )
 
 
 @router.post("/logout")

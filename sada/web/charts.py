@@ -31,6 +31,16 @@ class Series:
     low: Sequence[float | None] | None = None
     high: Sequence[float | None] | None = None
     dashed: bool = False
+    hrefs: Sequence[str | None] | None = None  # each point's drill-down link (the list behind it)
+
+
+LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate and its closing mark
+
+
+def iso(text: str) -> str:
+    """A number kept in its own left-to-right island: "-50" stays "-50" on a right-to-left
+    chart instead of reading "50-" (the minus is neutral and would follow the text direction)."""
+    return f"{LRI}{text}{PDI}"
 
 
 def _nice_max(value: float) -> float:
@@ -87,7 +97,7 @@ def _axes(
         )
         tx = frame.axis_x + (6 if frame.rtl else -6)
         out.append(
-            f'<text x="{tx:.1f}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#444">{escape(y_fmt(v))}</text>'
+            f'<text x="{tx:.1f}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#444">{escape(iso(y_fmt(v)))}</text>'
         )
     n = len(labels)
     every = max(1, math.ceil(n / 8))
@@ -95,7 +105,7 @@ def _axes(
         if i != n - 1 and (i % every or n - 1 - i < every):
             continue
         out.append(
-            f'<text x="{frame.x(i):.1f}" y="{H - 10}" text-anchor="middle" font-size="11" fill="#444">{escape(label)}</text>'
+            f'<text x="{frame.x(i):.1f}" y="{H - 10}" text-anchor="middle" font-size="11" fill="#444">{escape(iso(label))}</text>'
         )
     return out
 
@@ -144,20 +154,24 @@ def line_chart(
         for i, v in enumerate(s.values):
             if v is None:
                 continue
-            tip = f"{s.name} · {labels[i]}: {y_fmt(v)}"
+            tip = f"{s.name} · {iso(labels[i])}: {iso(y_fmt(v))}"
             if (
                 s.low is not None
                 and s.high is not None
                 and s.low[i] is not None
                 and s.high[i] is not None
             ):
-                tip += f" [{y_fmt(s.low[i])} – {y_fmt(s.high[i])}]"  # type: ignore[arg-type]
+                tip += f" [{iso(y_fmt(s.low[i]))} – {iso(y_fmt(s.high[i]))}]"  # type: ignore[arg-type]
             if s.ns is not None:
                 tip += f" ({n_label} = {s.ns[i]})"
-            out.append(
+            circle = (
                 f'<circle cx="{frame.x(i):.1f}" cy="{frame.y(v):.1f}" r="3.5" fill="{s.colour}">'
                 f"<title>{escape(tip)}</title></circle>"
             )
+            href = s.hrefs[i] if s.hrefs is not None and i < len(s.hrefs) else None
+            if href and href.startswith("/"):
+                circle = f'<a class="drill" href="{escape(href)}">{circle}</a>'
+            out.append(circle)
     out.append(_legend(series, rtl))
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every text piece above is escaped
@@ -207,12 +221,12 @@ def bar_chart(
         bar_x = W - label_w - length if rtl else label_w
         label_x = W - label_w + 8 if rtl else label_w - 8
         value_x = bar_x - 6 if rtl else bar_x + length + 6
-        tip = tips[i] if tips else f"{label}: {v_fmt(value)}"
+        tip = tips[i] if tips else f"{label}: {iso(v_fmt(value))}"
         out.append(
             f'<text x="{label_x:.1f}" y="{y + 15}" text-anchor="end" font-size="12" fill="#222">{escape(label)}</text>'
             f'<rect x="{bar_x:.1f}" y="{y + 3}" width="{max(length, 1):.1f}" height="{row_h - 6}" fill="{colour}">'
             f"<title>{escape(tip)}</title></rect>"
-            f'<text x="{value_x:.1f}" y="{y + 15}" text-anchor="start" font-size="11" fill="#444">{escape(v_fmt(value))}</text>'
+            f'<text x="{value_x:.1f}" y="{y + 15}" text-anchor="start" font-size="11" fill="#444">{escape(iso(v_fmt(value)))}</text>'
         )
     out.append("</svg>")
     return Markup("".join(out))  # noqa: S704 - every text piece above is escaped

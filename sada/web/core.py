@@ -40,6 +40,7 @@ from sada.web.i18n import (
     translations,
 )
 from sada.web.labels import labeler
+from sada.web.period import PRESETS
 from sada.web.service import SignedIn, load_session
 
 WEB_DIR = Path(__file__).parent
@@ -166,6 +167,7 @@ def make_state(settings: Any) -> WebState:
     )
     env.policies["ext.i18n.trimmed"] = True
     env.globals["domain_pages"] = domain_pages()
+    env.globals["period_presets_list"] = list(PRESETS)
     versions = {}
     for path in STATIC_DIR.rglob("*"):
         if path.is_file():
@@ -489,9 +491,16 @@ def render_error(request: Request, status_code: int, message: str) -> HTMLRespon
         403: N_("You do not have access to this page"),
         404: N_("Not found"),
         429: N_("Too many attempts"),
+        422: N_("This request cannot be answered"),
+        400: N_("This request cannot be answered"),
     }
     title = titles.get(status_code, N_("Something went wrong"))
-    return render(p, "error.html", status_code=status_code, title=title, message=message)
+    # What was wrong with the request is worth saying (translated when it is a known message);
+    # other errors keep their reasons to the log.
+    shown = p.gettext(message) if status_code in (400, 409, 413, 422) else None
+    return render(
+        p, "error.html", status_code=status_code, title=title, message=message, shown=shown
+    )
 
 
 class PageRoute(APIRoute):

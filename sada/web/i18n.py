@@ -135,6 +135,22 @@ def valid_timezone(name: str) -> bool:
     return True
 
 
+def _parse_when(text: str) -> _Date | _DateTime | None:
+    """ISO text from an API answer: a datetime (naive is UTC) or a plain date."""
+    try:
+        if len(text) <= 10:
+            return _Date.fromisoformat(text)
+        moment = _DateTime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+N_("%(n)s min")
+N_("%(n)s h")
+N_("%(n)s d")
+
+
 @dataclass
 class Formatter:
     """Numbers and dates the way one reader wants them."""
@@ -198,9 +214,15 @@ class Formatter:
             return j.year, j.month, j.day
         return day.year, day.month, day.day
 
-    def date(self, value: date | datetime | None) -> str:
-        if value is None:
+    def date(self, value: date | datetime | str | None) -> str:
+        """A day in the reader's calendar and digits (ISO text is accepted too)."""
+        if value is None or value == "":
             return "–"
+        if isinstance(value, str):
+            parsed = _parse_when(value)
+            if parsed is None:
+                return value
+            value = parsed
         day = self.local(value).date() if isinstance(value, datetime) else value
         y, m, d = self._cal(day)
         return self._d(
@@ -211,11 +233,39 @@ class Formatter:
         _y, m, d = self._cal(day)
         return self._d(f"{m:02d}/{d:02d}")
 
-    def datetime(self, value: _DateTime | None) -> str:
-        if value is None:
+    def input_date(self, day: _Date) -> str:
+        """A day as typed in a date field: ISO for Gregorian, `1405/09/08` for Solar Hijri
+        (Latin digits: what `sada.web.period.parse_day` reads back)."""
+        if self.calendar == "jalali":
+            y, m, d = self._cal(day)
+            return f"{y:04d}/{m:02d}/{d:02d}"
+        return day.isoformat()
+
+    def datetime(self, value: _DateTime | str | None) -> str:
+        """Date and time in the reader's zone, calendar and digits (ISO text is accepted too)."""
+        if value is None or value == "":
             return "–"
-        moment = self.local(value)
+        parsed = _parse_when(value) if isinstance(value, str) else value
+        if parsed is None:
+            return str(value)
+        if not isinstance(parsed, _DateTime):
+            return self.date(parsed)
+        moment = self.local(parsed)
         return f"{self.date(moment.date())} {self._d(moment.strftime('%H:%M'))}"
+
+    def duration(self, minutes: float | None) -> Markup:
+        """A duration in minutes, hours or days, with a translated unit, kept in one
+        direction-isolated piece so "12 min" never turns into "min 12" in right-to-left text."""
+        if minutes is None:
+            return Markup("–")
+        _ = translations(self.lang).gettext
+        if minutes < 90:
+            text = _("%(n)s min") % {"n": self.num(minutes)}
+        elif minutes < 48 * 60:
+            text = _("%(n)s h") % {"n": self.num(minutes / 60, 1)}
+        else:
+            text = _("%(n)s d") % {"n": self.num(minutes / 1440, 1)}
+        return Markup("<bdi>{}</bdi>").format(text)
 
     def iso(self, value: _DateTime) -> str:
         return self.local(value).isoformat(timespec="minutes")

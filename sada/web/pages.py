@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from functools import cache, partial
 from importlib import import_module
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
+from sada.core import spreadsheets
 from sada.core.errors import Invalid, NotFound
 from sada.core.http import client_ip
 from sada.core.privacy import Surface, sees_raw_pii
@@ -18,14 +20,19 @@ from sada.dashboards import explorer
 from sada.dashboards import service as dash
 from sada.domains import person_panel_functions
 from sada.interactions.service import timeline
+from sada.people.browse import SORTS as PEOPLE_SORTS
+from sada.people.browse import PeopleQuery, iter_people
+from sada.people.browse import browse as browse_people
+from sada.people.browse import export_table as people_table
 from sada.people.merges import do_merge, do_unmerge, list_merges
-from sada.people.service import access_person, person_out, search_people
+from sada.people.service import access_person, person_out
 from sada.selfservice.measures import overview_tile
 from sada.web import auth_pages, settings_pages, survey_pages
 from sada.web.charts import PALETTE, SENTIMENT_COLOURS, Series, bar_chart, line_chart
 from sada.web.core import (
     Page,
     PageRoute,
+    can,
     checked_form,
     domain_pages,
     page,
@@ -36,21 +43,52 @@ from sada.web.core import (
 )
 from sada.web.i18n import zone
 from sada.web.labels import labeler
+from sada.web.period import Period, parse_period
 from sada.web.service import SignedIn
 
 pages = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
+def _period(request: Request, p: Page) -> Period:
+    return parse_period(request.query_params, zone(p.fmt.timezone))
+
+
 def _filters(request: Request, me: SignedIn, p: Page) -> dash.Filters:
+    """The period (`from`/`to`/`period`, see sada.web.period) and the dimension filters."""
     qp = request.query_params
-    return dash.period_filters(
-        qp.get("period", dash.DEFAULT_PERIOD),
-        zone(p.fmt.timezone),
-        channel=qp.get("channel"),
-        audience=qp.get("audience"),
-        segment=qp.get("segment"),
-        language=qp.get("language"),
+    per = _period(request, p)
+    return dash.Filters(
+        start=per.start,
+        end=per.end,
+        tz=per.tz,
+        channel=qp.get("channel") or None,
+        audience=qp.get("audience") or None,
+        segment=qp.get("segment") or None,
+        language=qp.get("language") or None,
     )
+
+
+def drill(path: str, per: Period, f: dash.Filters | None = None, **more: Any) -> str:
+    """The list behind a figure: `path` with the same period and filters, plus `more`."""
+    params: dict[str, str] = dict(per.query(compare=False))
+    if f is not None:
+        for key in ("channel", "audience", "segment", "language"):
+            value = getattr(f, key)
+            if value:
+                params[key] = value
+    params.update({k: str(v) for k, v in more.items() if v is not None})
+    return path + "?" + urlencode(params)
+
+
+def _day_link(per: Period, f: dash.Filters, bucket: date, size: str, **more: Any) -> str:
+    """The feedback list of one chart point (a day or a week), same filters."""
+    if size == "month":
+        after = date(bucket.year + bucket.month // 12, bucket.month % 12 + 1, 1)
+        last = after - timedelta(days=1)
+    else:
+        last = bucket + timedelta(days=6 if size == "week" else 0)
+    point = Period(max(bucket, per.first), min(last, per.last), per.tz)
+    return drill("/feedback", point, f, **more)
 
 
 def _bucket_label(p: Page, day: date) -> str:
@@ -65,14 +103,22 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
     p = page(request, me)
     _ = p.gettext
     label = labeler(_)
+    per = _period(request, p)
     f = _filters(request, me, p)
     rtl = p.lang in ("ar", "fa")
+    previous_sentiment = None
+
+    def links(hrefs: list[str]) -> list[str] | None:
+        return hrefs if can(me, "feedback") else None
+
     with services(request).db.reader(me.workspace_id) as session:
         options = dash.filter_options(session, f.tz)
         totals = dash.totals(session, f)
         channels = dash.volume_by_channel(session, f)
         volume = dash.volume_over_time(session, f)
         sentiment = dash.sentiment_over_time(session, f)
+        if per.compare:
+            previous_sentiment = dash.sentiment_over_time(session, f.previous())
         topics = dash.top_topics(session, f)
         changes = dash.significant_changes(session, f, current=channels)
         metrics = dash.metric_trends(session, f)
@@ -80,13 +126,18 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         work = dash.background_work(session, me.workspace_id)
         help_centre = overview_tile(session, f.start) if "selfservice" in domain_pages() else None
     labels = [_bucket_label(p, b) for b, _n in volume]
+    size = dash.bucket_size(f)
     charts: dict[str, Any] = {}
     charts["volume"] = line_chart(
         _("Interactions over time"),
         labels,
         [
             Series(
-                _("Interactions"), [n for _b, n in volume], PALETTE[0], ns=[n for _b, n in volume]
+                _("Interactions"),
+                [n for _b, n in volume],
+                PALETTE[0],
+                ns=[n for _b, n in volume],
+                hrefs=links([_day_link(per, f, b, size) for b, _n in volume]),
             )
         ],
         rtl=rtl,
@@ -111,6 +162,9 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
                     SENTIMENT_COLOURS[s],
                     ns=[pt.n for pt in sentiment],
                     dashed=s == "neutral",
+                    hrefs=links(
+                        [_day_link(per, f, pt.bucket, size, sentiment=s) for pt in sentiment]
+                    ),
                 )
                 for s in ("positive", "neutral", "negative")
             ],
@@ -138,6 +192,12 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
                             ns=[pt["n"] for pt in pts],
                             low=[pt["low"] for pt in pts],
                             high=[pt["high"] for pt in pts],
+                            hrefs=links(
+                                [
+                                    _day_link(per, f, pt["bucket"], _metric_size(f), band="low")
+                                    for pt in pts
+                                ]
+                            ),
                         )
                     ],
                     rtl=rtl,
@@ -166,9 +226,22 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         work=work,
         help_centre=help_centre,
         charts=charts,
-        periods=list(dash.PERIODS),
-        period=request.query_params.get("period", dash.DEFAULT_PERIOD),
+        per=per,
+        previous_negative=_negative_share(previous_sentiment),
+        drill=lambda path, **more: drill(path, per, f, **more),
     )
+
+
+def _metric_size(f: dash.Filters) -> str:
+    """The bucket the metric trends use (as in dash.metric_trends)."""
+    return "day" if f.days <= 14 else "week" if f.days <= 120 else "month"
+
+
+def _negative_share(points: list[dash.SentimentPoint] | None) -> float | None:
+    if not points:
+        return None
+    n = sum(pt.n for pt in points)
+    return sum(pt.negative for pt in points) / n if n else None
 
 
 # ---------------------------------------------------------------- feedback explorer
@@ -216,8 +289,7 @@ def feedback(request: Request, me: SignedIn = Depends(require("feedback"))) -> R
         more=more,
         page_no=page_no,
         options=options,
-        periods=list(dash.PERIODS),
-        period=request.query_params.get("period", dash.DEFAULT_PERIOD),
+        per=_period(request, p),
         aspects=["delivery", "product_quality", "staff", "app_website", "billing", "price"],
         text_available=dash.text_model() is not None,
     )
@@ -261,15 +333,17 @@ def feedback_xlsx(request: Request, me: SignedIn = Depends(require("export"))) -
     )
 
 
-def _audit_export(request: Request, me: SignedIn, kind: str) -> None:
+def _audit_export(
+    request: Request, me: SignedIn, kind: str, action: str = "feedback.export"
+) -> None:
     from sada.tenants.service import record_audit
 
     with services(request).db.transaction(me.workspace_id) as session:
         record_audit(
             session,
             me.actor(client_ip(request)),
-            "feedback.export",
-            "feedback",
+            action,
+            action.split(".")[0],
             "",
             {"format": kind, "query": dict(request.query_params)},
         )
@@ -278,15 +352,76 @@ def _audit_export(request: Request, me: SignedIn, kind: str) -> None:
 # ---------------------------------------------------------------- people
 
 
+def _people_query(request: Request) -> PeopleQuery:
+    qp = request.query_params
+    trait = (qp.get("trait") or "").strip() or None
+    value = (qp.get("trait_value") or "").strip() or None
+    return PeopleQuery(
+        q=qp.get("q", "")[:200],
+        audience=qp.get("audience") or None,
+        segment=qp.get("segment") or None,
+        language=qp.get("language") or None,
+        trait=trait,
+        trait_value=value if trait else None,
+        sort=qp.get("sort") or "newest",
+    )
+
+
 @pages.get("/people")
 def people(request: Request, me: SignedIn = Depends(require("people"))) -> Response:
     p = page(request, me)
-    q = request.query_params.get("q", "")[:200]
-    audience = request.query_params.get("audience") or None
+    pq = _people_query(request)
     with services(request).db.reader(me.workspace_id) as session:
-        found = search_people(session, q, limit=50, audience=audience)
+        found, next_after = browse_people(session, pq, after=request.query_params.get("after"))
         options = dash.filter_options(session, zone(p.fmt.timezone))
-    return render(p, "people.html", q=q, audience=audience, people=found, options=options)
+    return render(
+        p,
+        "people.html",
+        q=pq.q,
+        audience=pq.audience,
+        pq=pq,
+        people=[r.summary for r in found],
+        rows=found,
+        next_after=next_after,
+        sorts=PEOPLE_SORTS,
+        options=options,
+    )
+
+
+@pages.get("/people/export.{kind}")
+def people_export(
+    request: Request, kind: str, me: SignedIn = Depends(require("export"))
+) -> Response:
+    """Everyone the list's filters find, as CSV or XLSX (formulas guarded, at most 100,000)."""
+    if kind not in ("csv", "xlsx"):
+        raise NotFound("exports are CSV or XLSX")
+    pq = _people_query(request)
+    pq.check()
+    db = services(request).db
+    _audit_export(request, me, kind, "people.export")
+    name = f"sada-people.{kind}"
+    if kind == "csv":
+
+        def body() -> Iterator[bytes]:
+            with db.reader(me.workspace_id) as session:
+                header, rows = people_table(iter_people(session, pq))
+                yield from spreadsheets.csv_chunks(header, rows)
+
+        return StreamingResponse(
+            body(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    with db.reader(me.workspace_id) as session:
+        header, rows = people_table(iter_people(session, pq))
+        data = spreadsheets.xlsx_bytes(
+            header, rows, sheet="people", rtl=page(request, me).lang in ("ar", "fa")
+        )
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @pages.get("/people/{person_id}")

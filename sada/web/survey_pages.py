@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from pydantic import ValidationError
 
 from sada.core.errors import Invalid, NotFound, SadaError
 from sada.core.http import client_ip
+from sada.core.validation import field_errors
 from sada.web.charts import PALETTE, Series, line_chart
 from sada.web.core import PageRoute, checked_form, page, redirect, render, require, services
-from sada.web.i18n import LANGUAGES, N_
+from sada.web.i18n import LANGUAGES, N_, zone
+from sada.web.period import Period, parse_period
 from sada.web.service import SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False, prefix="/surveys")
@@ -289,11 +294,84 @@ def _definition(
 _FROM_LOCAL = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
-def _service_problems(exc: Exception) -> list[dict[str, Any]]:
-    details = getattr(exc, "details", None)
-    if isinstance(details, list) and details:
-        return [_problem(str(d).replace("%", "%%")) for d in details]
-    return [_problem(N_("Write the question in the default language."))]
+_PROBLEM_PATH = re.compile(
+    r"^(?:definition\.)?questions\[(\d+)\](?:\.choices\[(\d+)\])?(?:\.(\w+))?"
+)
+
+
+def _service_problems(
+    exc: Exception, questions: Sequence[Any] = (), p: Any = None
+) -> list[dict[str, Any]]:
+    """The service's problems (`questions[0].title: ...`) as sentences a builder understands,
+    naming the question as the page does ("The main question", "Additional question 2")."""
+    if isinstance(exc, ValidationError):
+        details: Any = [f"{path}: {message}" for path, message in field_errors("", exc)]
+    else:
+        details = getattr(exc, "details", None)
+    if not isinstance(details, list) or not details:
+        return [_problem(N_("Write the question in the default language."))]
+    found: list[dict[str, Any]] = []
+    for detail in details:
+        text = (
+            detail
+            if isinstance(detail, str)
+            else f"{detail.get('path', '')}: {detail.get('message', '')}"
+            if isinstance(detail, dict)
+            else str(detail)
+        )
+        problem = _human_problem(text, questions, p)
+        if problem not in found:
+            found.append(problem)
+    return found
+
+
+def _question_name(index: int, questions: Sequence[Any], p: Any) -> str:
+    keys = [q.get("key") if isinstance(q, dict) else getattr(q, "key", None) for q in questions]
+    gettext = p.gettext if p is not None else (lambda text: text)
+    if index == 0:
+        return str(gettext(N_("The main question")))
+    key = keys[index] if index < len(keys) else None
+    if key == "comment":
+        return str(gettext(N_("The comment question")))
+    extra = index - (2 if "comment" in keys[:index] else 1) + 1
+    number = p.fmt.num(extra) if p is not None else str(extra)
+    return str(gettext(N_("Additional question %(n)s")) % {"n": number})
+
+
+def _human_problem(text: str, questions: Sequence[Any], p: Any) -> dict[str, Any]:
+    path, _sep, message = text.partition(": ")
+    match = _PROBLEM_PATH.match(path)
+    if match is None:
+        if path.startswith(("intro", "definition.intro")):
+            return _problem(N_("The introduction uses a language the survey does not use."))
+        if path.startswith(("thank_you", "definition.thank_you")):
+            return _problem(N_("The thank-you text uses a language the survey does not use."))
+        return _problem(
+            N_("The survey cannot be saved: check each question's text in the default language.")
+        )
+    name = _question_name(int(match.group(1)), questions, p)
+    choice, part = match.group(2), match.group(3)
+    if "default language" in message and choice is not None:
+        option = int(choice) + 1
+        return _problem(
+            N_("%(question)s: write option %(option)s in the default language."),
+            question=name,
+            option=p.fmt.num(option) if p is not None else str(option),
+        )
+    if "default language" in message:
+        return _problem(N_("%(question)s: write its text in the default language."), question=name)
+    if "not one of the survey's languages" in message:
+        return _problem(
+            N_("%(question)s: it has text in a language the survey does not use."), question=name
+        )
+    if "duplicate key" in message:
+        return _problem(N_("%(question)s: another question has the same key."), question=name)
+    if part == "show_if":
+        return _problem(
+            N_("%(question)s: its condition must refer to a question that comes before it."),
+            question=name,
+        )
+    return _problem(N_("%(question)s: check its settings."), question=name)
 
 
 def _submitted(
@@ -312,7 +390,7 @@ def _submitted(
     try:
         definition = SurveyDefinition.model_validate(raw)
     except ValueError as exc:
-        return None, _service_problems(exc)
+        return None, _service_problems(exc, raw["questions"], p)
     return definition, []
 
 
@@ -343,7 +421,7 @@ async def survey_create(request: Request, me: SignedIn = Depends(MANAGE)) -> Res
         with services(request).db.transaction(me.workspace_id) as session:
             survey = fb.do_create_survey(session, data, actor=me.actor(client_ip(request)))
     except (Invalid, ValueError) as exc:
-        problems = _service_problems(exc)
+        problems = _service_problems(exc, definition.questions, page(request, me))
         return _builder(request, me, values=values, problems=problems, status_code=422)
     return redirect(request, f"/surveys/{survey.id}")
 
@@ -477,7 +555,7 @@ async def survey_update(
             request,
             me,
             values=values,
-            problems=_service_problems(exc),
+            problems=_service_problems(exc, new.questions, page(request, me)),
             status_code=422,
             survey=survey,
             responses=count,
@@ -485,21 +563,42 @@ async def survey_update(
     return redirect(request, f"/surveys/{survey_id}")
 
 
-def _metric(session: Any, survey: Any, p: Any) -> tuple[dict[str, Any] | None, Any]:
+def _metric(
+    session: Any, survey: Any, p: Any, per: Period, rf: Any
+) -> tuple[dict[str, Any] | None, Any, dict[str, Any] | None]:
+    """The survey's metric over the period (95% intervals per week), its chart, and the
+    comparison with the previous period when asked for."""
     if survey.kind not in KINDS:
-        return None, None
+        return None, None, None
+    dims = {k: v for k, v in (("language", rf.language), ("channel", rf.channel)) if v}
     try:
         metrics = importlib.import_module("sada.metrics.service")
-        result = metrics.summarize(
-            session, metrics.MetricFilter(metric=survey.kind, survey_ids=[survey.id]), by="week"
+        current = metrics.MetricFilter(
+            metric=survey.kind,
+            survey_ids=[survey.id],
+            since=per.first,
+            until=per.last + timedelta(days=1),
+            filters=dims,
         )
+        result = metrics.summarize(
+            session, current, by="day" if per.days <= 14 else "week" if per.days <= 120 else "month"
+        )
+        change = None
+        if per.compare:
+            prev = per.previous()
+            before = metrics.MetricFilter(
+                metric=survey.kind,
+                survey_ids=[survey.id],
+                since=prev.first,
+                until=prev.last + timedelta(days=1),
+                filters=dims,
+            )
+            change = metrics.compare_filters(session, before, current)
     except (ImportError, SadaError, ValueError):
-        return None, None
+        return None, None, None
     points = result.get("periods") or []
     chart = None
     if len(points) >= 1:
-        from datetime import date
-
         d = 2 if survey.kind == "ces" else 0
         chart = line_chart(
             survey.kind.upper(),
@@ -517,30 +616,99 @@ def _metric(session: Any, survey: Any, p: Any) -> tuple[dict[str, Any] | None, A
             rtl=p.lang in ("ar", "fa"),
             y_fmt=lambda v: p.fmt.num(v, d),
         )
-    return result, chart
+    return result, chart, change
+
+
+def _result_filter(request: Request, per: Period) -> Any:
+    from sada.feedback.results import BANDS, ResultFilter
+
+    qp = request.query_params
+    band = qp.get("band") or None
+    if band is not None and band not in BANDS:
+        raise Invalid(N_("Choose a score band: low, middle or high."), details={"field": "band"})
+    return ResultFilter(
+        start=per.start,
+        end=per.end,
+        language=(qp.get("language") or None),
+        channel=(qp.get("channel") or None),
+        band=band,
+    )
 
 
 @router.get("/{survey_id}")
 def survey_results(request: Request, survey_id: int, me: SignedIn = Depends(MANAGE)) -> Response:
+    from sada.feedback import results
+
     fb = _feedback()
     p = page(request, me)
+    per = parse_period(request.query_params, zone(p.fmt.timezone), default="90d")
+    rf = _result_filter(request, per)
+    try:
+        before = int(request.query_params.get("before", "")) or None
+    except ValueError:
+        before = None
     base_url = services(request).settings.base_url
     with services(request).db.reader(me.workspace_id) as session:
         survey = fb.access_survey(session, survey_id)
         out = fb.survey_out(session, survey, base_url)
         count = fb._response_count(session, survey.id)
-        metric, chart = _metric(session, survey, p)
+        metric, chart, change = _metric(session, survey, p, per, rf)
+        definition = fb.definition_of(session, survey)
+        counted, questions = results.question_results(session, survey, definition, rf)
+        rows, next_before = results.list_responses(session, survey, definition, rf, before=before)
+        score_q = results.score_question(definition)
     local_link = f"/s/{survey.public_key}"
     return render(
         p,
         "survey_results.html",
         survey=out,
         count=count,
+        counted=counted,
         metric=metric,
         chart=chart,
+        change=change,
+        questions=questions,
+        rows=rows,
+        next_before=next_before,
+        score_key=score_q.key if score_q else None,
+        rf=rf,
+        per=per,
+        qtext=lambda q, field="title": q.text(field, p.lang, survey.default_language),
         local_link=local_link,
         sent=request.query_params.get("sent"),
         skipped=request.query_params.get("skipped"),
+    )
+
+
+@router.get("/{survey_id}/responses/{response_id}")
+def survey_response(
+    request: Request, survey_id: int, response_id: int, me: SignedIn = Depends(MANAGE)
+) -> Response:
+    """One full response: every answer in the order of the version it answered."""
+    from sada.feedback import results
+
+    fb = _feedback()
+    p = page(request, me)
+    with services(request).db.reader(me.workspace_id) as session:
+        survey = fb.access_survey(session, survey_id)
+        response, definition, answers = results.response_detail(session, survey, response_id)
+        session.expunge_all()
+    return render(
+        p,
+        "survey_response.html",
+        survey=survey,
+        response=response,
+        answers=answers,
+        qtext=lambda q, field="title": q.text(field, p.lang, survey.default_language),
+        choice_label=lambda q, key: (
+            next(
+                (c.label.get(p.lang) or c.label.get(survey.default_language) or key)
+                for c in q.choices
+                if c.key == key
+            )
+            if q is not None and any(c.key == key for c in q.choices)
+            else key
+        ),
     )
 
 

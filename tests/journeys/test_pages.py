@@ -76,4 +76,25 @@ def test_journey_pages(client: Any, db: Database, workspace: Any, log: Log) -> N
     assert r.status_code == 200 and "بسته دیر رسید" in r.text and "on time" not in r.text
     r = client.get("/journeys/audiences/customer/retention")
     assert r.status_code == 200 and 'id="cohorts"' in r.text
+    # Every journey page takes the shared period; the map has no inline style (the CSP
+    # allows only Sada's stylesheet) and its links keep the period.
+    first = (datetime.now(UTC).date() - timedelta(days=6)).isoformat()
+    period = f"from={first}&to={datetime.now(UTC).date().isoformat()}&compare=previous_period"
+    for path in (
+        "/journeys",
+        "/journeys/maps/customer-journey",
+        "/journeys/maps/customer-journey/touchpoints/delivery",
+        "/journeys/audiences/customer/retention",
+    ):
+        r = client.get(f"{path}?{period}&lang=fa")
+        assert r.status_code == 200, (path, r.text[:300])
+        assert 'style="' not in r.text, path
+    assert (
+        f"touchpoints/delivery?from={first}"
+        in client.get(f"/journeys/maps/customer-journey?{period}").text
+    )
+    assert client.get("/journeys/maps/customer-journey?from=soon").status_code == 422
+    compared = client.get(f"/journeys/maps/customer-journey?{period}").text
+    assert "نسبت به بازهٔ پیشین" in compared and "data-compare" in compared
+    assert "data-compare" not in client.get("/journeys/maps/customer-journey").text
     close_stores()

@@ -1,7 +1,7 @@
 // Sada's only script: small conveniences; every page works without it.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+  document.querySelectorAll("select[data-autosubmit], input[type=checkbox][data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {
       if (select.form) { select.form.requestSubmit ? select.form.requestSubmit() : select.form.submit(); }
     });
