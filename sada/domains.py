@@ -137,8 +137,9 @@ DOMAINS: tuple[Domain, ...] = (
         "channels",
         models=True,
         tasks=True,
-        routers=("sada.channels.api",),
+        routers=("sada.channels.api", "sada.channels.web"),
         message_channels="sada.channels.service",
+        pages=True,
     ),
     Domain(
         "privacy",

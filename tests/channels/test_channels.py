@@ -477,3 +477,20 @@ def test_survey_channel_choice_window_and_refusals(
     with db.reader(other.id) as s:
         assert invitations.message_reach(s, layla) == []
     assert client.get("/api/v1/channels", headers=headers).json()["items"][0]["id"] == account["id"]
+
+
+def test_settings_page_in_four_languages(client, db, workspace, make_key, login, fake):  # type: ignore[no-untyped-def]
+    from sada.web.catalog import missing_translations
+
+    assert not {k: v for k, v in missing_translations().items() if "channels" in k}
+    signed = login("owner")
+    empty = signed.get("/settings/channels")
+    assert empty.status_code == 200 and 'id="no-channels"' in empty.text
+    _whatsapp(client, _admin(db, workspace, make_key), fake)
+    page = signed.get("/settings/channels")
+    assert "/api/v1/channels/whatsapp/" in page.text and "EAAG-tok" not in page.text
+    assert "app_secret" in page.text
+    for lang, words in (("ar", "قنوات المراسلة"), ("fa", "کانال‌های پیام‌رسانی"), ("zh", "消息渠道")):
+        r = login("owner", language=lang).get("/settings/channels")
+        assert words in r.text, lang
+        assert 'dir="rtl"' in r.text if lang != "zh" else 'lang="zh' in r.text
