@@ -4,7 +4,8 @@ Accounts: do_create_account / list_accounts / do_update_account / do_delete_acco
 account_by_key (crosses workspaces: the webhook URL's key says which).
 Inbound: handle_webhook(db, account, headers, body) -> verified, messages stored as
 interactions (origin customer; a replayed message id is stored once), statuses set
-`attributes.delivery_status` on the outbound interaction they are about.
+`attributes.delivery_status` on the outbound interaction they are about; a reply starting
+with a score answers the person's open survey invitation on that channel (answer_invitation).
 Outbound: send_message(db, settings, workspace_id, account_id, to, text=..., template=...)
 sends through the SSRF guard and records an outbound interaction with the provider's id.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets as pysecrets
 from collections.abc import Mapping
 from datetime import timedelta
@@ -34,11 +36,13 @@ from sada.channels.providers import (
     Provider,
     WhatsApp,
 )
-from sada.core.errors import Invalid, NotFound, Unauthorized
+from sada.core.errors import Invalid, NotFound, SadaError, Unauthorized
 from sada.core.ssrf import HostPolicy
 from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES, bound_workspace
 from sada.db.types import utcnow
+from sada.feedback.models import Invitation, Survey
+from sada.feedback.service import definition_of, do_save_response
 from sada.interactions.models import Interaction
 from sada.interactions.service import ingest_batch
 from sada.people.models import Identity
@@ -189,6 +193,9 @@ def handle_webhook(
                 rejected.append({"id": m.external_id, "reason": reason[:300]})
             stored += result.status == "stored"
             duplicates += result.status == "duplicate"
+        for m, result in zip(messages, results, strict=True):
+            if result.status == "stored" and result.person_id is not None:
+                answer_invitation(session, result.person_id, account.kind, m.text)
         for s in statuses:
             row = session.execute(
                 select(Interaction).where(
@@ -209,6 +216,64 @@ def handle_webhook(
     if rejected:
         out["rejected"] = rejected
     return out
+
+
+# ---------------------------------------------------------------- survey answers in the chat
+
+_SCORE = re.compile(r"^\s*(\d{1,2})(?!\d)")  # \d: Arabic-Indic and Persian digits too
+_RATED = ("nps", "enps", "csat", "ces", "rating")
+
+
+def answer_invitation(session: Session, person_id: int, channel: str, text: str) -> int | None:
+    """A reply that starts with a score answers the person's open invitation on this channel.
+
+    The newest invitation sent on `channel` and not yet answered, whose first question is
+    rated: "9", "٩ great" or "5 - thanks" completes it with that score (and the rest of the
+    text as the next text question's answer). Anything else stays a plain message.
+    Returns the response id.
+    """
+    match = _SCORE.match(text or "")
+    if match is None:
+        return None
+    invitation = session.execute(
+        select(Invitation)
+        .where(
+            Invitation.person_id == person_id,
+            Invitation.channel == channel,
+            Invitation.status == "sent",
+            Invitation.completed_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+        .order_by(Invitation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if invitation is None:
+        return None
+    survey = session.get(Survey, invitation.survey_id)
+    if survey is None:
+        return None
+    questions = definition_of(session, survey).questions
+    first = questions[0] if questions else None
+    if first is None or first.type not in _RATED:
+        return None
+    score = int(match.group(1))
+    low, high = first.scale_min, first.scale_max
+    if low is not None and high is not None and not low <= score <= high:
+        return None
+    answers: dict[str, object] = {first.key: score}
+    rest = text[match.end() :].strip(" -–—:,.،\n\t")
+    comment = next((q for q in questions[1:] if q.type == "text"), None)
+    if rest and comment is not None:
+        answers[comment.key] = rest
+    try:
+        with session.begin_nested():
+            response, _ = do_save_response(
+                session, survey, answers, complete=True, invitation=invitation
+            )
+    except SadaError as exc:  # the answers do not fit the survey: keep it as a message
+        log.info("reply to invitation %s not taken as an answer: %s", invitation.id, exc.code)
+        return None
+    return response.id
 
 
 # ---------------------------------------------------------------- outbound

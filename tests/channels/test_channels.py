@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from sada.feedback import invitations, service
-from sada.feedback.models import Invitation
+from sada.feedback.models import Invitation, Response
 from sada.interactions.models import Interaction
 from sada.interactions.service import ingest_batch
 from sada.jobs.models import Job
@@ -398,6 +398,22 @@ def test_whatsapp_only_person_gets_the_survey_there(client, db, workspace, make_
             select(Interaction).where(Interaction.external_id == "wamid.REPLY1")
         ).scalar_one()
         assert answer.person_id == result.person_id and answer.origin == "customer"
+        # ... and answers the CSAT: the score and the rest of the text as the comment
+        response = s.execute(select(Response).where(Response.invitation_id == inv.id)).scalar_one()
+        assert response.status == "completed"
+        assert service.answers_of(s, response.id) == {"csat": 5, "comment": "great service"}
+        done = s.get(Invitation, inv.id)
+        assert done is not None and done.completed_at is not None
+    # a second reply is only a message
+    again = _wa_message("wamid.REPLY2", "966501234567", "٤")
+    assert (
+        client.post(
+            f"/api/v1/channels/whatsapp/{key}", content=again, headers=_signed(again)
+        ).json()["stored"]
+        == 1
+    )
+    with db.reader(workspace.id) as s:
+        assert len(s.execute(select(Response)).scalars().all()) == 1
 
 
 def test_migration_matches_channel_models(db) -> None:  # type: ignore[no-untyped-def]
