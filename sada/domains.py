@@ -21,6 +21,10 @@ Each registry derives what it needs from this list:
   unmerge moves back (the people domain calls them without importing the domains above it);
 - person panels: `person_panel` = "module:function(p, session, person_id) -> Markup | None"
   adds a card to the person page (health adds the score and its reasons).
+- message channels: `message_channels` = a module with `reachable(session, person_id) ->
+  [(channel, address)]` and `send_to_person(db, settings, workspace_id, person_id, channel,
+  text, parameters) -> message id`: how lower domains (survey invitations) reach a person on
+  WhatsApp or Telegram without importing the channels domain.
 
 Nothing is imported here: modules are named, and each registry imports what it needs.
 """
@@ -44,6 +48,7 @@ class Domain:
     person_rows: str | None = None  # a module (see above)
     reply_paths: str | None = None  # "module:function" (see above)
     person_panel: str | None = None  # "module:function" (see above)
+    message_channels: str | None = None  # a module (see above)
 
 
 DOMAINS: tuple[Domain, ...] = (
@@ -148,6 +153,14 @@ DOMAINS: tuple[Domain, ...] = (
         cli_help="Connectors to other tools: list them (imports are under `sada import`).",
     ),
     Domain(
+        "channels",
+        models=True,
+        tasks=True,
+        routers=("sada.channels.api", "sada.channels.web"),
+        message_channels="sada.channels.service",
+        pages=True,
+    ),
+    Domain(
         "privacy",
         models=True,
         tasks=True,
@@ -220,6 +233,11 @@ def person_row_modules() -> list[tuple[str, str]]:
 
 def reply_path_functions() -> list[str]:
     return [d.reply_paths for d in DOMAINS if d.reply_paths]
+
+
+def message_channel_modules() -> list[str]:
+    """Modules that reach people on messaging channels (see `message_channels`)."""
+    return [d.message_channels for d in DOMAINS if d.message_channels]
 
 
 def page_domains() -> frozenset[str]:

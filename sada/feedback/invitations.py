@@ -5,6 +5,10 @@ invitation_by_token(session_unbound, token) -> Invitation | None   (crosses work
 invitation_by_unsubscribe_token / do_unsubscribe / is_suppressed
 invitation_token / unsubscribe_token (HMAC of the invitation, for links)
 check_reach / do_request_survey (rules and triggers: one person, a recorded outcome) / list_invitations
+send_on_channel (the send job for invitations on a messaging channel: WhatsApp, Telegram)
+
+Messaging channels come from the domain manifest's `message_channels` hook (modules named in
+`sada.domains`, imported by name), so this lower layer never imports the channels domain.
 """
 
 from __future__ import annotations
@@ -12,16 +16,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import importlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from sada.core.errors import Conflict, Invalid
+from sada.core.errors import Conflict, Invalid, SadaError
+from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES, bound_workspace
 from sada.db.types import utcnow
+from sada.domains import message_channel_modules
 from sada.feedback.models import Invitation, Suppression, Survey
 from sada.feedback.schemas import InvitationOut, Recipient
 from sada.feedback.service import (
@@ -29,11 +37,13 @@ from sada.feedback.service import (
     DEFAULT_INVITATION_DAYS,
     SEND_JOB,
     _hash,
+    access_survey,
     person_ref_for,
 )
 from sada.jobs.service import enqueue
 from sada.people import consent
 from sada.people.schemas import PersonRef
+from sada.settings import Settings
 
 
 def _mac(secret: str, message: str) -> str:
@@ -261,9 +271,22 @@ def _skipped(person_id: int | None, email: str | None, reason: str) -> Invitatio
 
 # ---------------------------------------------------------------- requests from rules and triggers
 
-# The channels a survey invitation can go out on today, in order of preference. The channels
-# issue adds SMS, WhatsApp, Telegram and the web chat here.
+# The channels a survey invitation can go out on, in order of preference: email first, then
+# the messaging channels the manifest's `message_channels` modules offer (WhatsApp, Telegram).
 DELIVERY_CHANNELS = ("email",)
+
+
+def channel_modules() -> list[Any]:
+    """The modules of the manifest's `message_channels` hook, imported by name."""
+    return [importlib.import_module(name) for name in message_channel_modules()]
+
+
+def message_reach(session: Session, person_id: int) -> list[tuple[str, str]]:
+    """(channel, address) the person can be reached on by a messaging channel, best first."""
+    out: list[tuple[str, str]] = []
+    for module in channel_modules():
+        out.extend(module.reachable(session, person_id))
+    return out
 
 
 @dataclass(frozen=True)
@@ -298,19 +321,32 @@ def check_reach(
     language = access_person(session, person_id).language
     if language not in survey.languages:
         language = None
-    if not email:
-        channels = ", ".join(DELIVERY_CHANNELS)
-        return Reach(
-            "unreachable",
-            f"no address on a channel this survey can be delivered on ({channels})",
-        )
-    if is_suppressed(session, email):
+    if email and is_suppressed(session, email):
         return Reach("unsubscribed", "the person unsubscribed from surveys", email=email)
-    refused = consent.refusal(session, person_id, DELIVERY_CHANNELS[0], "surveys")
-    if refused:
+    channel: str | None = None
+    refused: str | None = None
+    if email:
         # "withdrawn": the person withdrew consent to surveys by email; "no consent": the
         # workspace requires consent for surveys and none was recorded.
-        return Reach("unsubscribed", refused, email=email)
+        refused = consent.refusal(session, person_id, "email", "surveys")
+        channel = None if refused else "email"
+    if channel is None:
+        for name, _address in message_reach(session, person_id):
+            why = consent.refusal(session, person_id, name, "surveys")
+            if why is None:
+                channel = name
+                break
+            refused = refused or why
+    if channel is None:
+        if refused:
+            return Reach("unsubscribed", refused, email=email)
+        return Reach(
+            "unreachable",
+            "no address on a channel this survey can be delivered on "
+            "(email, or a WhatsApp or Telegram account the workspace has configured)",
+        )
+    if channel != "email":
+        email = None
     settings = survey.settings or {}
     days = (
         0
@@ -326,7 +362,7 @@ def check_reach(
         return Reach(
             "throttled", f"invited to this survey in the last {throttle} days", email=email
         )
-    return Reach("pending", None, channel=DELIVERY_CHANNELS[0], email=email, language=language)
+    return Reach("pending", None, channel=channel, email=email, language=language)
 
 
 def _invited_to(session: Session, survey_id: int, person_id: int, since: datetime) -> bool:
@@ -414,3 +450,50 @@ def list_invitations(
     if status:
         query = query.where(Invitation.status == status)
     return list(session.execute(query.order_by(Invitation.id.desc()).limit(limit)).scalars())
+
+
+def send_on_channel(db: Database, settings: Settings, workspace_id: int, invitation_id: int) -> str:
+    """Send a pending invitation on its messaging channel; record `sent` or `failed`.
+
+    A retryable failure (network, provider down) raises, so the job runner retries it with
+    backoff; a permanent one (the provider refused) marks the invitation `failed` with why.
+    """
+    with db.reader(workspace_id) as session:
+        invitation = session.get(Invitation, invitation_id)
+        if invitation is None or invitation.workspace_id != workspace_id:
+            return "skipped: no such invitation"
+        survey = access_survey(session, invitation.survey_id)
+        link = f"{settings.base_url.rstrip('/')}/s/i/{invitation_token(settings.secret_key, invitation)}"
+    if invitation.status != "pending" or invitation.person_id is None:
+        return f"skipped: {invitation.status}"
+    if survey.status != "active" or invitation.expires_at < utcnow():
+        return "skipped: survey not active or invitation expired"
+    module = next(
+        (m for m in channel_modules() if invitation.channel in getattr(m, "CHANNELS", ())), None
+    )
+    status, reason = "sent", None
+    if module is None:
+        status, reason = "failed", f"no {invitation.channel} channel is configured"
+    else:
+        try:
+            module.send_to_person(
+                db,
+                settings,
+                workspace_id,
+                invitation.person_id,
+                invitation.channel,
+                f"{survey.name}\n{link}",
+                [survey.name, link],
+            )
+        except SadaError as exc:
+            if getattr(exc, "retryable", True):
+                raise
+            status, reason = "failed", str(exc)[:500]
+    with db.transaction(workspace_id) as session:
+        row = session.get(Invitation, invitation_id)
+        if row is not None and row.status == "pending":
+            row.status = status
+            row.reason = reason
+            if status == "sent":
+                row.sent_at = utcnow()
+    return status

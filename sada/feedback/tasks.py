@@ -34,10 +34,19 @@ TRIGGER_SEND = "feedback.trigger_send"
 
 @handler("feedback.send_invitation", priority=Priority.FOLLOW_UP)
 def send_invitation_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    from sada.feedback.invitations import send_on_channel
     from sada.feedback.mail import send_invitation
+    from sada.feedback.models import Invitation
     from sada.settings import get_settings
 
     if workspace_id is None:
+        return
+    with db.reader(workspace_id) as session:
+        row = session.get(Invitation, int(payload["invitation_id"]))
+        channel = row.channel if row is not None else None
+    if channel not in (None, "email", "link", "none"):
+        if not int(payload.get("reminder", 0)):  # reminders go by email only
+            send_on_channel(db, get_settings(), workspace_id, int(payload["invitation_id"]))
         return
     send_invitation(
         db,

@@ -43,6 +43,8 @@ PUBLIC_ROUTES: frozenset[str] = frozenset(
         "/api/v1/connectors/chatwoot/{key}",
         "/api/v1/inbound/email/{mailbox_id}",
         "/api/v1/listening/hooks/{hook_key}",
+        "/api/v1/channels/whatsapp/{key}",
+        "/api/v1/channels/telegram/{key}",
     }
 )
 PUBLIC_PREFIXES: tuple[str, ...] = ("/api/v1/public/",)

@@ -304,7 +304,9 @@ def test_erased_identities_do_not_return_unless_allowed(
             "text": words,
             "person": person,
         }
-        r = client.post("/api/v1/interactions:batch?wait=true", json={"items": [item]}, headers=admin)
+        r = client.post(
+            "/api/v1/interactions:batch?wait=true", json={"items": [item]}, headers=admin
+        )
         assert r.status_code in (200, 207, 422), r.text
         return dict(r.json()["results"][0])
 

@@ -1,0 +1,416 @@
+"""Channel accounts, inbound webhooks, outbound sends, and the hook other domains call.
+
+Accounts: do_create_account / list_accounts / do_update_account / do_delete_account /
+account_by_key (crosses workspaces: the webhook URL's key says which).
+Inbound: handle_webhook(db, account, headers, body) -> verified, messages stored as
+interactions (origin customer; a replayed message id is stored once), statuses set
+`attributes.delivery_status` on the outbound interaction they are about; a reply starting
+with a score answers the person's open survey invitation on that channel (answer_invitation).
+Outbound: send_message(db, settings, workspace_id, account_id, to, text=..., template=...)
+sends through the SSRF guard and records an outbound interaction with the provider's id.
+
+The manifest hook (`message_channels` in `sada.domains`): `reachable(session, person_id)`
+lists (channel, address) a person can be reached on by this workspace's accounts, and
+`send_to_person(db, settings, workspace_id, person_id, channel, text, parameters)` sends
+there (a WhatsApp template outside the 24-hour window).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets as pysecrets
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sada.channels.models import ChannelAccount
+from sada.channels.providers import (
+    PREFERENCE,
+    PROVIDERS,
+    PermanentSendError,
+    Provider,
+    WhatsApp,
+)
+from sada.core.errors import Invalid, NotFound, SadaError, Unauthorized
+from sada.core.ssrf import HostPolicy
+from sada.db.engine import Database
+from sada.db.scoping import ALL_WORKSPACES, bound_workspace
+from sada.db.types import utcnow
+from sada.feedback.models import Invitation, Survey
+from sada.feedback.service import definition_of, do_save_response
+from sada.interactions.models import Interaction
+from sada.interactions.service import ingest_batch
+from sada.people.models import Identity
+from sada.settings import Settings
+
+log = logging.getLogger(__name__)
+CHANNELS = PREFERENCE  # the channels `send_to_person` serves (read by the manifest hook's users)
+WINDOW = timedelta(hours=24)
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def _strings(value: Any, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Invalid(f"{what} must be an object")
+    return value
+
+
+def _check(kind: str, config: dict[str, Any], secrets: dict[str, Any]) -> None:
+    cls = PROVIDERS[kind]
+    for name in cls.required_config:
+        if not isinstance(config.get(name), str) or not config[name].strip():
+            raise Invalid(f"config.{name} is required for a {kind} account")
+    for name in cls.required_secrets:
+        if not isinstance(secrets.get(name), str) or not secrets[name].strip():
+            raise Invalid(f"secrets.{name} is required for a {kind} account")
+    base = config.get("base_url")
+    if base is not None and (
+        not isinstance(base, str) or not base.startswith(("http://", "https://"))
+    ):
+        raise Invalid("config.base_url must be an http(s) URL")
+    template = config.get("template")
+    if template is not None and not (isinstance(template, dict) and template.get("name")):
+        raise Invalid('config.template must be {"name": ..., "language": ...}')
+
+
+def do_create_account(
+    session: Session, kind: str, *, name: str = "", config: Any = None, secrets: Any = None
+) -> ChannelAccount:
+    if kind not in PROVIDERS:
+        raise Invalid(f"kind must be one of {', '.join(PROVIDERS)}")
+    conf, secs = _strings(config, "config"), _strings(secrets, "secrets")
+    _check(kind, conf, secs)
+    account = ChannelAccount(
+        workspace_id=bound_workspace(session),
+        kind=kind,
+        key=pysecrets.token_urlsafe(24),
+        name=str(name or kind)[:200],
+        config=conf,
+        secrets=secs,
+        created_at=utcnow(),
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def list_accounts(session: Session) -> list[ChannelAccount]:
+    return list(session.execute(select(ChannelAccount).order_by(ChannelAccount.id)).scalars())
+
+
+def access_account(session: Session, account_id: int) -> ChannelAccount:
+    account = session.execute(
+        select(ChannelAccount).where(ChannelAccount.id == account_id)
+    ).scalar_one_or_none()
+    if account is None:
+        raise NotFound("no such channel account")
+    return account
+
+
+def do_update_account(
+    session: Session, account_id: int, *, name: Any = None, config: Any = None, secrets: Any = None
+) -> ChannelAccount:
+    account = access_account(session, account_id)
+    conf = {**account.config, **_strings(config, "config")}
+    secs = {**account.secrets, **_strings(secrets, "secrets")}
+    _check(account.kind, conf, secs)
+    account.config, account.secrets = conf, secs
+    if name is not None:
+        account.name = str(name)[:200]
+    return account
+
+
+def do_delete_account(session: Session, account_id: int) -> None:
+    session.delete(access_account(session, account_id))
+
+
+def account_by_key(session: Session, kind: str, key: str) -> ChannelAccount | None:
+    if not key or len(key) > 64:
+        return None
+    return session.execute(
+        select(ChannelAccount)
+        .where(ChannelAccount.key == key, ChannelAccount.kind == kind)
+        .execution_options(**{ALL_WORKSPACES: True})
+    ).scalar_one_or_none()
+
+
+def provider_for(account: ChannelAccount, settings: Settings) -> Provider:
+    policy = HostPolicy.from_setting(settings.webhook_allowed_hosts)
+    return PROVIDERS[account.kind](account.config, account.secrets, policy)
+
+
+# ---------------------------------------------------------------- inbound
+
+
+def handle_webhook(
+    db: Database,
+    settings: Settings,
+    account: ChannelAccount,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> dict[str, Any]:
+    """Verify, then store messages (once each) and apply delivery statuses."""
+    provider = provider_for(account, settings)
+    if not provider.verify(headers, body):
+        raise Unauthorized(f"missing or wrong {account.kind} webhook signature")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise Invalid(f"not a {account.kind} webhook: the body is not JSON") from None
+    messages, statuses = provider.parse(data)
+    stored = duplicates = updated = 0
+    with db.transaction(account.workspace_id) as session:
+        items = [
+            {
+                "source": account.kind,
+                "external_id": m.external_id,
+                "occurred_at": m.occurred_at.isoformat(),
+                "channel": account.kind,
+                "type": "message",
+                "direction": "inbound",
+                "origin": "customer",
+                "text": m.text or f"[{account.kind} message]",
+                "person": m.person,
+                "conversation_id": f"{account.kind}:{account.id}:{m.address}",
+                "attributes": {**m.attributes, "channel_account": account.id},
+            }
+            for m in messages
+        ]
+        results = ingest_batch(session, items) if items else []
+        rejected: list[dict[str, Any]] = []
+        for m, result in zip(messages, results, strict=True):
+            if result.status == "rejected":  # reported, not refused: the provider would resend
+                reason = "; ".join(f"{e.path}: {e.message}" for e in result.errors)
+                rejected.append({"id": m.external_id, "reason": reason[:300]})
+            stored += result.status == "stored"
+            duplicates += result.status == "duplicate"
+        for m, result in zip(messages, results, strict=True):
+            if result.status == "stored" and result.person_id is not None:
+                answer_invitation(session, result.person_id, account.kind, m.text)
+        for s in statuses:
+            row = session.execute(
+                select(Interaction).where(
+                    Interaction.source == account.kind, Interaction.external_id == s.external_id
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                continue
+            history = list((row.attributes or {}).get("delivery_history") or [])
+            history.append({"status": s.status, "at": s.occurred_at.isoformat()})
+            attributes = {**(row.attributes or {}), "delivery_status": s.status}
+            attributes["delivery_history"] = history[-10:]
+            if s.error:
+                attributes["delivery_error"] = s.error
+            row.attributes = attributes
+            updated += 1
+    out: dict[str, Any] = {"stored": stored, "duplicates": duplicates, "statuses": updated}
+    if rejected:
+        out["rejected"] = rejected
+    return out
+
+
+# ---------------------------------------------------------------- survey answers in the chat
+
+_SCORE = re.compile(r"^\s*(\d{1,2})(?!\d)")  # \d: Arabic-Indic and Persian digits too
+_RATED = ("nps", "enps", "csat", "ces", "rating")
+
+
+def answer_invitation(session: Session, person_id: int, channel: str, text: str) -> int | None:
+    """A reply that starts with a score answers the person's open invitation on this channel.
+
+    The newest invitation sent on `channel` and not yet answered, whose first question is
+    rated: "9", "٩ great" or "5 - thanks" completes it with that score (and the rest of the
+    text as the next text question's answer). Anything else stays a plain message.
+    Returns the response id.
+    """
+    match = _SCORE.match(text or "")
+    if match is None:
+        return None
+    invitation = session.execute(
+        select(Invitation)
+        .where(
+            Invitation.person_id == person_id,
+            Invitation.channel == channel,
+            Invitation.status == "sent",
+            Invitation.completed_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+        .order_by(Invitation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if invitation is None:
+        return None
+    survey = session.get(Survey, invitation.survey_id)
+    if survey is None:
+        return None
+    questions = definition_of(session, survey).questions
+    first = questions[0] if questions else None
+    if first is None or first.type not in _RATED:
+        return None
+    score = int(match.group(1))
+    low, high = first.scale_min, first.scale_max
+    if low is not None and high is not None and not low <= score <= high:
+        return None
+    answers: dict[str, object] = {first.key: score}
+    rest = text[match.end() :].strip(" -–—:,.،\n\t")
+    comment = next((q for q in questions[1:] if q.type == "text"), None)
+    if rest and comment is not None:
+        answers[comment.key] = rest
+    try:
+        with session.begin_nested():
+            response, _ = do_save_response(
+                session, survey, answers, complete=True, invitation=invitation
+            )
+    except SadaError as exc:  # the answers do not fit the survey: keep it as a message
+        log.info("reply to invitation %s not taken as an answer: %s", invitation.id, exc.code)
+        return None
+    return response.id
+
+
+# ---------------------------------------------------------------- outbound
+
+
+def _person_ref(kind: str, address: str) -> dict[str, Any]:
+    if kind == "whatsapp":
+        return {"phone": "+" + address.lstrip("+")}
+    return {"external_ids": {"telegram": address}}
+
+
+def send_message(
+    db: Database,
+    settings: Settings,
+    workspace_id: int,
+    account_id: int,
+    to: str,
+    *,
+    text: str | None = None,
+    template: Mapping[str, Any] | None = None,
+    origin: str = "agent",
+    attributes: Mapping[str, Any] | None = None,
+) -> str:
+    """Send now (raises PermanentSendError / RetryableSendError); record the interaction."""
+    with db.reader(workspace_id) as session:
+        account = access_account(session, account_id)
+        provider = provider_for(account, settings)
+        kind = account.kind
+    message_id = provider.send(to, text=text, template=template)
+    shown = text or " ".join(str(p) for p in (template or {}).get("parameters", []))
+    with db.transaction(workspace_id) as session:
+        ingest_batch(
+            session,
+            [
+                {
+                    "source": kind,
+                    "external_id": message_id,
+                    "occurred_at": utcnow().isoformat(),
+                    "channel": kind,
+                    "type": "message",
+                    "direction": "outbound",
+                    "origin": origin,
+                    "text": shown or f"[{kind} template]",
+                    "person": _person_ref(kind, to),
+                    "conversation_id": f"{kind}:{account_id}:{to.lstrip('+')}",
+                    "attributes": {
+                        **(attributes or {}),
+                        "channel_account": account_id,
+                        "delivery_status": "accepted",
+                        **({"template": str(template["name"])} if template else {}),
+                    },
+                }
+            ],
+        )
+    return message_id
+
+
+# ---------------------------------------------------------------- the manifest hook
+
+
+def _accounts_by_kind(session: Session) -> dict[str, ChannelAccount]:
+    out: dict[str, ChannelAccount] = {}
+    for account in list_accounts(session):
+        out.setdefault(account.kind, account)
+    return out
+
+
+def reachable(session: Session, person_id: int) -> list[tuple[str, str]]:
+    """(channel, address) this person can be reached on, in order of preference."""
+    accounts = _accounts_by_kind(session)
+    if not accounts:
+        return []
+    idents = session.execute(
+        select(Identity.kind, Identity.namespace, Identity.value).where(
+            Identity.person_id == person_id
+        )
+    ).all()
+    out: list[tuple[str, str]] = []
+    for kind in PREFERENCE:
+        if kind not in accounts:
+            continue
+        for ident_kind, namespace, value in idents:
+            if kind == "whatsapp" and ident_kind == "phone":
+                out.append((kind, value.lstrip("+")))
+                break
+            if kind == "telegram" and ident_kind == "external_id" and namespace == "telegram":
+                out.append((kind, value))
+                break
+    return out
+
+
+def _within_window(session: Session, person_id: int, channel: str) -> bool:
+    found = session.execute(
+        select(Interaction.id)
+        .where(
+            Interaction.person_id == person_id,
+            Interaction.channel == channel,
+            Interaction.direction == "inbound",
+            Interaction.occurred_at >= utcnow() - WINDOW,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def send_to_person(
+    db: Database,
+    settings: Settings,
+    workspace_id: int,
+    person_id: int,
+    channel: str,
+    text: str,
+    parameters: list[str],
+) -> str:
+    """Send `text` on `channel`; outside WhatsApp's 24-hour window, the account's template
+    with `parameters`. Returns the provider's message id."""
+    with db.reader(workspace_id) as session:
+        account = _accounts_by_kind(session).get(channel)
+        address = dict(reachable(session, person_id)).get(channel)
+        in_window = _within_window(session, person_id, channel)
+    if account is None or address is None:
+        raise PermanentSendError(f"the person cannot be reached on {channel}")
+    template: dict[str, Any] | None = None
+    if account.kind == WhatsApp.kind and not in_window:
+        configured = account.config.get("template")
+        if not isinstance(configured, dict):
+            raise PermanentSendError(
+                "outside WhatsApp's 24-hour window and no template is configured"
+            )
+        template = {**configured, "parameters": parameters}
+    return send_message(
+        db,
+        settings,
+        workspace_id,
+        account.id,
+        address,
+        text=None if template else text,
+        template=template,
+        origin="system",
+    )

@@ -1,0 +1,39 @@
+"""Job handlers: outbound sends, retried with backoff by the job runner.
+
+- `channels.send` {"account_id", "to", "text"?, "template"?}: send one message. A retryable
+  failure (network, 5xx, 429) raises, so the runner retries it with backoff; a permanent one
+  (the provider refused the request) is logged and not retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sada.channels.providers import PermanentSendError
+from sada.channels.service import send_message
+from sada.db.engine import Database
+from sada.jobs.registry import Priority, handler
+
+log = logging.getLogger(__name__)
+SEND_JOB = "channels.send"
+
+
+@handler(SEND_JOB, priority=Priority.FOLLOW_UP)
+def send_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    from sada.settings import get_settings
+
+    if workspace_id is None:
+        return
+    try:
+        send_message(
+            db,
+            get_settings(),
+            workspace_id,
+            int(payload["account_id"]),
+            str(payload["to"]),
+            text=payload.get("text"),
+            template=payload.get("template"),
+        )
+    except PermanentSendError as exc:
+        log.warning("channels.send to account %s refused: %s", payload.get("account_id"), exc)

@@ -1,0 +1,512 @@
+"""Messaging channels against loopback servers that speak the providers' documented APIs.
+
+WhatsApp Business Cloud API (X-Hub-Signature-256 webhooks, hub.challenge, POST
+/{version}/{phone_number_id}/messages with a bearer token) and the Telegram Bot API
+(X-Telegram-Bot-Api-Secret-Token webhooks, /bot<token>/sendMessage); a person known only
+by a WhatsApp number gets the survey invitation there and their reply lands as an interaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from sada.feedback import invitations, service
+from sada.feedback.models import Invitation, Response
+from sada.interactions.models import Interaction
+from sada.interactions.service import ingest_batch
+from sada.jobs.models import Job
+from sada.jobs.service import run_pending
+from sada.people.models import Identity
+from sada.settings import get_settings
+from tests.feedback.factories import csat_survey
+
+
+class FakeProvider:
+    """Records every request; answers as WhatsApp Cloud API and the Telegram Bot API do."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.fail_next: list[int] = []  # status codes to answer with before succeeding
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                fake.requests.append(
+                    {"path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
+                )
+                n = len(fake.requests)
+                if fake.fail_next:
+                    code = fake.fail_next.pop(0)
+                    out: dict[str, Any] = {"error": {"message": "fake failure", "code": code}}
+                elif self.path.endswith("/messages"):
+                    code = 200
+                    to = fake.requests[-1]["json"].get("to")
+                    out = {
+                        "messaging_product": "whatsapp",
+                        "contacts": [{"input": to, "wa_id": to}],
+                        "messages": [{"id": f"wamid.OUT{n}"}],
+                    }
+                elif self.path.endswith("/sendMessage"):
+                    code = 200
+                    chat = fake.requests[-1]["json"].get("chat_id")
+                    out = {"ok": True, "result": {"message_id": 500 + n, "chat": {"id": chat}}}
+                else:
+                    code, out = 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+                data = json.dumps(out).encode()
+                self.send_response(code)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
+    monkeypatch.setenv("SADA_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
+    provider = FakeProvider()
+    try:
+        yield provider
+    finally:
+        provider.server.shutdown()
+        get_settings.cache_clear()
+
+
+def _admin(db: Any, workspace: Any, make_key: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_key(db, workspace.id, 'admin')}"}
+
+
+def _whatsapp(client: Any, headers: dict[str, str], fake: FakeProvider, **config: Any) -> Any:
+    client.app.state.services.settings.webhook_allowed_hosts = "127.0.0.1"
+    r = client.post(
+        "/api/v1/channels",
+        json={
+            "kind": "whatsapp",
+            "config": {"phone_number_id": "10987", "base_url": fake.url, **config},
+            "secrets": {"access_token": "EAAG-tok", "app_secret": "app-sec", "verify_token": "vt"},
+        },
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    assert "EAAG-tok" not in r.text and r.json()["secrets"] == [
+        "access_token",
+        "app_secret",
+        "verify_token",
+    ]
+    return r.json()
+
+
+def _wa_message(wamid: str, number: str, text: str) -> bytes:
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "WABA1",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {"phone_number_id": "10987"},
+                                "contacts": [{"profile": {"name": "Layla"}, "wa_id": number}],
+                                "messages": [
+                                    {
+                                        "from": number,
+                                        "id": wamid,
+                                        "timestamp": str(int(time.time())),
+                                        "type": "text",
+                                        "text": {"body": text},
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
+
+
+def _wa_status(wamid: str, status: str, number: str) -> bytes:
+    value = {
+        "messaging_product": "whatsapp",
+        "statuses": [
+            {
+                "id": wamid,
+                "status": status,
+                "timestamp": str(int(time.time())),
+                "recipient_id": number,
+            }
+        ],
+    }
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "WABA1", "changes": [{"field": "messages", "value": value}]}],
+        }
+    ).encode()
+
+
+def _signed(body: bytes, secret: str = "app-sec") -> dict[str, str]:
+    sig = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return {"X-Hub-Signature-256": f"sha256={sig}", "content-type": "application/json"}
+
+
+def test_whatsapp_inbound_verified_and_stored_once(client, db, workspace, make_key, fake):  # type: ignore[no-untyped-def]
+    account = _whatsapp(client, _admin(db, workspace, make_key), fake)
+    url = f"/api/v1/channels/whatsapp/{account['webhook_url'].rsplit('/', 1)[-1]}"
+    ok = client.get(
+        url, params={"hub.mode": "subscribe", "hub.verify_token": "vt", "hub.challenge": "42"}
+    )
+    assert ok.status_code == 200 and ok.text == "42"
+    bad = client.get(
+        url, params={"hub.mode": "subscribe", "hub.verify_token": "no", "hub.challenge": "1"}
+    )
+    assert bad.status_code == 403
+    body = _wa_message("wamid.IN1", "16505551234", "My order is late")
+    assert client.post(url, content=body).status_code == 401
+    assert client.post(url, content=body, headers=_signed(body, "wrong")).status_code == 401
+    r = client.post(url, content=body, headers=_signed(body))
+    assert r.status_code == 200 and r.json()["stored"] == 1, r.text
+    replay = client.post(url, content=body, headers=_signed(body))
+    assert replay.json() == {"stored": 0, "duplicates": 1, "statuses": 0}
+    odd = _wa_message("wamid.BAD", "not-a-number", "hi")
+    r = client.post(url, content=odd, headers=_signed(odd))
+    assert r.status_code == 200 and r.json()["rejected"][0]["id"] == "wamid.BAD", r.text
+    for junk in (b'{"object": "page"}', b"[1, 2]", b"not json"):
+        assert client.post(url, content=junk, headers=_signed(junk)).status_code == 422
+    junk = b'{"object": "page"}'
+    assert client.post(url, content=junk, headers=_signed(junk)).status_code == 422
+    assert (
+        client.post(
+            "/api/v1/channels/whatsapp/nope", content=body, headers=_signed(body)
+        ).status_code
+        == 404
+    )
+    with db.reader(workspace.id) as s:
+        rows = s.execute(select(Interaction)).scalars().all()
+        assert len(rows) == 1
+        row = rows[0]
+        assert (row.channel, row.origin, row.direction, row.text) == (
+            "whatsapp",
+            "customer",
+            "inbound",
+            "My order is late",
+        )
+        phones = (
+            s.execute(
+                select(Identity.value).where(
+                    Identity.person_id == row.person_id, Identity.kind == "phone"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert phones == ["+16505551234"]
+
+
+def test_whatsapp_outbound_job_and_delivery_status(client, db, workspace, make_key, fake):  # type: ignore[no-untyped-def]
+    headers = _admin(db, workspace, make_key)
+    account = _whatsapp(client, headers, fake)
+    r = client.post(
+        f"/api/v1/channels/{account['id']}/messages",
+        json={"to": "+16505550000", "text": "Your order is ready"},
+        headers=headers,
+    )
+    assert r.status_code == 202, r.text
+    assert (
+        client.post(
+            f"/api/v1/channels/{account['id']}/messages", json={"to": "1"}, headers=headers
+        ).status_code
+        == 422
+    )
+    fake.fail_next = [503]  # the first try fails: the job is retried with backoff
+    run_pending(db, kinds=["channels.send"])
+    with db.reader() as s:
+        job = s.execute(select(Job).where(Job.kind == "channels.send")).scalar_one()
+        assert job.status == "queued" and job.attempts == 1 and "503" in (job.last_error or "")
+    with db.transaction() as s:
+        s.get(Job, job.id).run_at = job.created_at  # due again now
+    run_pending(db, kinds=["channels.send"])
+    sent = fake.requests[-1]
+    assert sent["path"] == "/v21.0/10987/messages"
+    assert sent["headers"]["Authorization"] == "Bearer EAAG-tok"
+    assert sent["json"] == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": "16505550000",
+        "type": "text",
+        "text": {"preview_url": True, "body": "Your order is ready"},
+    }
+    key = account["webhook_url"].rsplit("/", 1)[-1]
+    status = _wa_status(f"wamid.OUT{len(fake.requests)}", "delivered", "16505550000")
+    r = client.post(f"/api/v1/channels/whatsapp/{key}", content=status, headers=_signed(status))
+    assert r.json()["statuses"] == 1, r.text
+    with db.reader(workspace.id) as s:
+        out = s.execute(select(Interaction).where(Interaction.direction == "outbound")).scalar_one()
+        assert out.attributes["delivery_status"] == "delivered" and out.channel == "whatsapp"
+
+
+def test_telegram_both_ways(client, db, workspace, make_key, fake):  # type: ignore[no-untyped-def]
+    headers = _admin(db, workspace, make_key)
+    client.app.state.services.settings.webhook_allowed_hosts = "127.0.0.1"
+    r = client.post(
+        "/api/v1/channels",
+        json={
+            "kind": "telegram",
+            "config": {"base_url": fake.url},
+            "secrets": {"bot_token": "123:ABC"},
+        },
+        headers=headers,
+    )
+    assert r.status_code == 422 and "secret_token" in r.text
+    r = client.post(
+        "/api/v1/channels",
+        json={
+            "kind": "telegram",
+            "config": {"base_url": fake.url},
+            "secrets": {"bot_token": "123:ABC", "secret_token": "tg-secret"},
+        },
+        headers=headers,
+    )
+    account = r.json()
+    url = f"/api/v1/channels/telegram/{account['webhook_url'].rsplit('/', 1)[-1]}"
+    update = {
+        "update_id": 9001,
+        "message": {
+            "message_id": 77,
+            "from": {"id": 4242, "is_bot": False, "first_name": "Reza", "username": "reza"},
+            "chat": {"id": 4242, "type": "private"},
+            "date": int(time.time()),
+            "text": "سلام، سفارشم کجاست؟",
+        },
+    }
+    body = json.dumps(update).encode()
+    assert client.post(url, content=body).status_code == 401
+    wrong = {"X-Telegram-Bot-Api-Secret-Token": "nope"}
+    assert client.post(url, content=body, headers=wrong).status_code == 401
+    good = {"X-Telegram-Bot-Api-Secret-Token": "tg-secret"}
+    assert client.post(url, content=body, headers=good).json()["stored"] == 1
+    assert client.post(url, content=body, headers=good).json()["duplicates"] == 1
+    client.post(
+        f"/api/v1/channels/{account['id']}/messages",
+        json={"to": "4242", "text": "On its way"},
+        headers=headers,
+    )
+    run_pending(db, kinds=["channels.send"])
+    assert fake.requests[-1]["path"] == "/bot123:ABC/sendMessage"
+    assert fake.requests[-1]["json"] == {"chat_id": "4242", "text": "On its way"}
+    with db.reader(workspace.id) as s:
+        rows = s.execute(select(Interaction).order_by(Interaction.id)).scalars().all()
+        assert [(r.direction, r.channel) for r in rows] == [
+            ("inbound", "telegram"),
+            ("outbound", "telegram"),
+        ]
+        assert rows[0].person_id == rows[1].person_id
+        person_id = rows[0].person_id
+    # a person known only by Telegram gets the survey link in the chat
+    with db.transaction(workspace.id) as s:
+        survey = service.do_create_survey(s, csat_survey())
+        inv = invitations.do_request_survey(
+            s, survey, person_id, secret=get_settings().secret_key, requested_by="test"
+        )
+        assert (inv.status, inv.channel) == ("pending", "telegram")
+    run_pending(db, kinds=["feedback.send_invitation"])
+    last = fake.requests[-1]
+    assert last["path"] == "/bot123:ABC/sendMessage" and last["json"]["chat_id"] == "4242"
+    assert "/s/i/" in last["json"]["text"]
+
+
+def test_whatsapp_only_person_gets_the_survey_there(client, db, workspace, make_key, fake):  # type: ignore[no-untyped-def]
+    headers = _admin(db, workspace, make_key)
+    account = _whatsapp(client, headers, fake, template={"name": "csat_invite", "language": "en"})
+    settings = get_settings()
+    with db.transaction(workspace.id) as s:
+        survey = service.do_create_survey(s, csat_survey())
+        # known only by a WhatsApp number, never wrote to us: a template outside the window
+        result = ingest_batch(
+            s,
+            [
+                {
+                    "source": "shop",
+                    "external_id": "order-1",
+                    "occurred_at": "2026-11-01T10:00:00Z",
+                    "channel": "web",
+                    "type": "event",
+                    "direction": "inbound",
+                    "person": {"phone": "+966501234567"},
+                }
+            ],
+        )[0]
+        inv = invitations.do_request_survey(
+            s, survey, result.person_id, secret=settings.secret_key, requested_by="test"
+        )
+        assert (inv.status, inv.channel, inv.email) == ("pending", "whatsapp", None)
+        no_one = ingest_batch(
+            s,
+            [
+                {
+                    "source": "shop",
+                    "external_id": "order-2",
+                    "occurred_at": "2026-11-01T10:00:00Z",
+                    "channel": "web",
+                    "type": "event",
+                    "direction": "inbound",
+                    "person": {"external_ids": {"shop": "x"}},
+                }
+            ],
+        )[0]
+        gone = invitations.do_request_survey(
+            s, survey, no_one.person_id, secret=settings.secret_key, requested_by="test"
+        )
+        assert gone.status == "unreachable"
+    run_pending(db, kinds=["feedback.send_invitation"])
+    sent = fake.requests[-1]["json"]
+    assert sent["type"] == "template" and sent["to"] == "966501234567"
+    assert sent["template"]["name"] == "csat_invite"
+    params = [p["text"] for p in sent["template"]["components"][0]["parameters"]]
+    assert params[0] == "Support CSAT" and "/s/i/" in params[1]
+    with db.reader(workspace.id) as s:
+        row = s.get(Invitation, inv.id)
+        assert row is not None and row.status == "sent" and row.sent_at is not None
+    # the reply lands as an interaction of the same person
+    key = account["webhook_url"].rsplit("/", 1)[-1]
+    reply = _wa_message("wamid.REPLY1", "966501234567", "5 - great service")
+    r = client.post(f"/api/v1/channels/whatsapp/{key}", content=reply, headers=_signed(reply))
+    assert r.json()["stored"] == 1
+    with db.reader(workspace.id) as s:
+        answer = s.execute(
+            select(Interaction).where(Interaction.external_id == "wamid.REPLY1")
+        ).scalar_one()
+        assert answer.person_id == result.person_id and answer.origin == "customer"
+        # ... and answers the CSAT: the score and the rest of the text as the comment
+        response = s.execute(select(Response).where(Response.invitation_id == inv.id)).scalar_one()
+        assert response.status == "completed"
+        assert service.answers_of(s, response.id) == {"csat": 5, "comment": "great service"}
+        done = s.get(Invitation, inv.id)
+        assert done is not None and done.completed_at is not None
+    # a second reply is only a message
+    again = _wa_message("wamid.REPLY2", "966501234567", "٤")
+    assert (
+        client.post(
+            f"/api/v1/channels/whatsapp/{key}", content=again, headers=_signed(again)
+        ).json()["stored"]
+        == 1
+    )
+    with db.reader(workspace.id) as s:
+        assert len(s.execute(select(Response)).scalars().all()) == 1
+
+
+def test_migration_matches_channel_models(db) -> None:  # type: ignore[no-untyped-def]
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from sada.db.registry import metadata
+
+    with db.engine.connect() as conn:
+        diffs = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+        )
+    assert [d for d in diffs if "channel_accounts" in repr(d)] == []
+
+
+def test_survey_channel_choice_window_and_refusals(
+    client, db, workspace, make_key, make_workspace, fake
+):  # type: ignore[no-untyped-def]
+    headers = _admin(db, workspace, make_key)
+    account = _whatsapp(client, headers, fake)  # no template configured
+    key = account["webhook_url"].rsplit("/", 1)[-1]
+    settings = get_settings()
+    # Layla wrote on WhatsApp a minute ago: inside the 24-hour window, a plain text goes out
+    body = _wa_message("wamid.IN9", "447700900123", "hello")
+    client.post(f"/api/v1/channels/whatsapp/{key}", content=body, headers=_signed(body))
+
+    def person(ref: dict[str, Any], ext: str) -> int:
+        with db.transaction(workspace.id) as s:
+            item = {
+                "source": "shop",
+                "external_id": ext,
+                "occurred_at": "2026-11-01T10:00:00Z",
+                "channel": "web",
+                "type": "event",
+                "direction": "inbound",
+                "person": ref,
+            }
+            pid = ingest_batch(s, [item])[0].person_id
+            assert pid is not None
+            return pid
+
+    layla = person({"phone": "+447700900123"}, "o1")
+    both = person({"phone": "+447700900999", "email": "both@example.com"}, "o2")
+    silent = person({"phone": "+447700900555"}, "o3")  # outside the window, no template
+    with db.transaction(workspace.id) as s:
+        survey = service.do_create_survey(
+            s, csat_survey(settings={"ignore_contact_frequency": True})
+        )
+        invs = {
+            name: invitations.do_request_survey(
+                s, survey, pid, secret=settings.secret_key, requested_by="test"
+            )
+            for name, pid in (("layla", layla), ("both", both), ("silent", silent))
+        }
+        assert {n: i.channel for n, i in invs.items()} == {
+            "layla": "whatsapp",
+            "both": "email",
+            "silent": "whatsapp",
+        }
+        ids = {n: i.id for n, i in invs.items()}
+    run_pending(db, kinds=["feedback.send_invitation"])
+    texts = [r["json"] for r in fake.requests if r["json"].get("type") == "text"]
+    assert len(texts) == 1 and texts[0]["to"] == "447700900123"
+    assert (
+        texts[0]["text"]["body"].startswith("Support CSAT\n")
+        and "/s/i/" in texts[0]["text"]["body"]
+    )
+    with db.reader(workspace.id) as s:
+        layla_inv, silent_inv = s.get(Invitation, ids["layla"]), s.get(Invitation, ids["silent"])
+        assert layla_inv is not None and layla_inv.status == "sent"
+        assert silent_inv is not None and silent_inv.status == "failed"
+        assert "24-hour window" in (silent_inv.reason or "")
+    # another workspace sees none of this workspace's accounts and cannot reach its people
+    other = make_workspace(db)
+    r = client.get("/api/v1/channels", headers=_admin(db, other, make_key))
+    assert r.status_code == 200 and r.json()["items"] == []
+    with db.reader(other.id) as s:
+        assert invitations.message_reach(s, layla) == []
+    assert client.get("/api/v1/channels", headers=headers).json()["items"][0]["id"] == account["id"]
+
+
+def test_settings_page_in_four_languages(client, db, workspace, make_key, login, fake):  # type: ignore[no-untyped-def]
+    from sada.web.catalog import missing_translations
+
+    assert not {k: v for k, v in missing_translations().items() if "channels" in k}
+    signed = login("owner")
+    empty = signed.get("/settings/channels")
+    assert empty.status_code == 200 and 'id="no-channels"' in empty.text
+    _whatsapp(client, _admin(db, workspace, make_key), fake)
+    page = signed.get("/settings/channels")
+    assert "/api/v1/channels/whatsapp/" in page.text and "EAAG-tok" not in page.text
+    assert "app_secret" in page.text
+    for lang, words in (("ar", "قنوات المراسلة"), ("fa", "کانال‌های پیام‌رسانی"), ("zh", "消息渠道")):
+        r = login("owner", language=lang).get("/settings/channels")
+        assert words in r.text, lang
+        assert 'dir="rtl"' in r.text if lang != "zh" else 'lang="zh' in r.text
