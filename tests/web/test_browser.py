@@ -203,9 +203,9 @@ def test_every_page_in_four_languages(site: dict[str, Any], browser: Any) -> Non
             assert page.evaluate("typeof window.__xss") == "function"
             assert page.evaluate("window.__xssCalls") == [], (name, lang)
     # The autosubmit script works under the CSP (scripts only from Sada).
-    page.goto(f"{base}/overview?lang=fa")
-    page.select_option("select[name=period]", "7d")
-    page.wait_for_url("**period=7d**")
+    page.goto(f"{base}/feedback?lang=fa&period=30d")
+    page.select_option("select[name=sentiment]", "negative")
+    page.wait_for_url("**sentiment=negative**")
     assert problems == [], problems
     assert len(list(SHOTS.glob("*.png"))) >= 4 * (len(pages) + 1)
 

@@ -27,6 +27,7 @@ from sada.connectors.base import Item, PermanentError, register
 from sada.connectors.history import history, import_items, iso
 from sada.db.engine import Database
 from sada.feedback.imports import ImportSummary
+from sada.metrics.catalogue import RANGES
 
 SITES = ("play_store", "app_store", "trustpilot", "google_reviews")
 _GOOGLE_STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
@@ -61,7 +62,8 @@ def _item(
         rating = int(float(str(stars).strip()))
     except ValueError:
         return Item(where, outcome=f"rejected: star rating {str(stars)[:20]!r} is not 1-5")
-    if not 1 <= rating <= 5:
+    low, high = RANGES["stars5"]
+    if not low <= rating <= high:
         return Item(where, outcome=f"rejected: star rating {rating} is not 1-5")
     lang = str(language or "").replace("_", "-").split("-")[0].lower() or None
     item: dict[str, Any] = {
