@@ -158,6 +158,7 @@ DOMAINS: tuple[Domain, ...] = (
         tasks=True,
         routers=("sada.channels.api", "sada.channels.web"),
         message_channels="sada.channels.service",
+        reply_paths="sada.channels.service:delivers_replies",
         pages=True,
     ),
     Domain(

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sada.cases.models import Conversation, ConversationItem
 from sada.channels.models import ChannelAccount
 from sada.channels.providers import (
     PREFERENCE,
@@ -414,3 +415,62 @@ def send_to_person(
         template=template,
         origin="system",
     )
+
+
+# ---------------------------------------------------------------- agents' replies from the inbox
+
+
+def delivers_replies(session: Session, conversation_id: int, channel: str) -> bool:
+    """The inbox asks whether an agent's reply reaches the customer: yes on WhatsApp or
+    Telegram when the workspace has an account there and the person has that address."""
+    if channel not in PREFERENCE:
+        return False
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None or conversation.person_id is None:
+        return False
+    return channel in dict(reachable(session, conversation.person_id))
+
+
+def deliver_reply(
+    db: Database, settings: Settings, workspace_id: int, conversation_id: int, interaction_id: int
+) -> str | None:
+    """Send an agent's reply (already stored by the inbox) on the conversation's channel and
+    mark it sent; once per reply (the provider's message id is kept on the interaction).
+    Outside WhatsApp's 24-hour window the account's template carries the text."""
+    with db.reader(workspace_id) as session:
+        conversation = session.get(Conversation, conversation_id)
+        reply = session.get(Interaction, interaction_id)
+        if conversation is None or reply is None or conversation.person_id is None:
+            return None
+        if (reply.attributes or {}).get("provider_message_id"):
+            return None  # sent already (a retried job)
+        channel = conversation.channel
+        account = _accounts_by_kind(session).get(channel)
+        address = dict(reachable(session, conversation.person_id)).get(channel)
+        in_window = _within_window(session, conversation.person_id, channel)
+        text = reply.text or ""
+    if account is None or address is None:
+        raise PermanentSendError(f"the person cannot be reached on {channel}")
+    template: dict[str, Any] | None = None
+    if account.kind == WhatsApp.kind and not in_window:
+        configured = account.config.get("template")
+        if not isinstance(configured, dict):
+            raise PermanentSendError(
+                "outside WhatsApp's 24-hour window and no template is configured"
+            )
+        template = {**configured, "parameters": [text]}
+    provider = provider_for(account, settings)
+    message_id = provider.send(address, text=None if template else text, template=template)
+    with db.transaction(workspace_id) as session:
+        reply = session.get(Interaction, interaction_id)
+        if reply is not None:
+            reply.attributes = {
+                **(reply.attributes or {}),
+                "provider_message_id": message_id,
+                "delivery_status": "sent",
+            }
+        for item in session.execute(
+            select(ConversationItem).where(ConversationItem.interaction_id == interaction_id)
+        ).scalars():
+            item.delivery_status = "sent"
+    return message_id

@@ -510,3 +510,37 @@ def test_settings_page_in_four_languages(client, db, workspace, make_key, login,
         r = login("owner", language=lang).get("/settings/channels")
         assert words in r.text, lang
         assert 'dir="rtl"' in r.text if lang != "zh" else 'lang="zh' in r.text
+
+
+def test_agent_reply_from_the_inbox_goes_out_on_whatsapp_once(
+    client, db, workspace, make_key, fake
+):  # type: ignore[no-untyped-def]
+    from sada.cases.models import Conversation
+
+    headers = _admin(db, workspace, make_key)
+    account = _whatsapp(client, headers, fake)
+    url = f"/api/v1/channels/whatsapp/{account['webhook_url'].rsplit('/', 1)[-1]}"
+    body = _wa_message("wamid.IN9", "16505559876", "سفارشم کجاست؟")
+    assert client.post(url, content=body, headers=_signed(body)).status_code == 200
+    run_pending(db)  # the message is threaded into a conversation
+    with db.reader(workspace.id) as s:
+        conversation = s.execute(select(Conversation)).scalar_one()
+        assert conversation.channel == "whatsapp"
+    before = len(fake.requests)
+    r = client.post(
+        f"/api/v1/conversations/{conversation.id}/reply",
+        json={"text": "سفارش شما فردا می‌رسد"},
+        headers=headers,
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["delivery_status"] in ("queued", "handed_off")
+    run_pending(db)
+    run_pending(db)  # a second pass finds nothing left to send
+    sent = [q for q in fake.requests[before:] if q["path"].endswith("/messages")]
+    assert len(sent) == 1, fake.requests[before:]
+    assert sent[0]["json"]["to"] == "16505559876"
+    assert sent[0]["json"]["text"]["body"] == "سفارش شما فردا می‌رسد"
+    with db.reader(workspace.id) as s:
+        reply = s.get(Interaction, r.json()["interaction_id"])
+        assert reply.origin == "agent" and reply.attributes["delivery_status"] == "sent"
+        assert reply.attributes["provider_message_id"].startswith("wamid.OUT")
