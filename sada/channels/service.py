@@ -17,7 +17,6 @@ there (a WhatsApp template outside the 24-hour window).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets as pysecrets
@@ -81,6 +80,7 @@ def _check(kind: str, config: dict[str, Any], secrets: dict[str, Any]) -> None:
     template = config.get("template")
     if template is not None and not (isinstance(template, dict) and template.get("name")):
         raise Invalid('config.template must be {"name": ..., "language": ...}')
+    cls.check_config(config, secrets)
 
 
 def do_create_account(
@@ -144,9 +144,17 @@ def account_by_key(session: Session, kind: str, key: str) -> ChannelAccount | No
     ).scalar_one_or_none()
 
 
+def webhook_url(account: ChannelAccount, settings: Settings) -> str:
+    """The public URL of the account's webhook, from the configured base URL (not from the
+    request, so a proxy in front does not change what the provider signed)."""
+    return f"{settings.base_url.rstrip('/')}/api/v1/channels/{account.kind}/{account.key}"
+
+
 def provider_for(account: ChannelAccount, settings: Settings) -> Provider:
     policy = HostPolicy.from_setting(settings.webhook_allowed_hosts)
-    return PROVIDERS[account.kind](account.config, account.secrets, policy)
+    provider = PROVIDERS[account.kind](account.config, account.secrets, policy)
+    provider.webhook_url = webhook_url(account, settings)
+    return provider
 
 
 # ---------------------------------------------------------------- inbound
@@ -158,16 +166,17 @@ def handle_webhook(
     account: ChannelAccount,
     headers: Mapping[str, str],
     body: bytes,
+    query: str = "",
 ) -> dict[str, Any]:
-    """Verify, then store messages (once each) and apply delivery statuses."""
+    """Verify, then store messages (once each) and apply delivery statuses.
+
+    `query` is the request's query string: schemes that sign the URL sign it too."""
     provider = provider_for(account, settings)
+    if query:
+        provider.webhook_url += "?" + query
     if not provider.verify(headers, body):
         raise Unauthorized(f"missing or wrong {account.kind} webhook signature")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise Invalid(f"not a {account.kind} webhook: the body is not JSON") from None
-    messages, statuses = provider.parse(data)
+    messages, statuses = provider.parse(provider.decode(body))
     stored = duplicates = updated = 0
     with db.transaction(account.workspace_id) as session:
         items = [
@@ -181,7 +190,7 @@ def handle_webhook(
                 "origin": "customer",
                 "text": m.text or f"[{account.kind} message]",
                 "person": m.person,
-                "conversation_id": f"{account.kind}:{account.id}:{m.address}",
+                "conversation_id": f"{account.kind}:{account.id}:{m.address.lstrip('+')}",
                 "attributes": {**m.attributes, "channel_account": account.id},
             }
             for m in messages
@@ -280,12 +289,6 @@ def answer_invitation(session: Session, person_id: int, channel: str, text: str)
 # ---------------------------------------------------------------- outbound
 
 
-def _person_ref(kind: str, address: str) -> dict[str, Any]:
-    if kind == "whatsapp":
-        return {"phone": "+" + address.lstrip("+")}
-    return {"external_ids": {"telegram": address}}
-
-
 def send_message(
     db: Database,
     settings: Settings,
@@ -318,7 +321,7 @@ def send_message(
                     "direction": "outbound",
                     "origin": origin,
                     "text": shown or f"[{kind} template]",
-                    "person": _person_ref(kind, to),
+                    "person": PROVIDERS[kind].person_ref(to),
                     "conversation_id": f"{kind}:{account_id}:{to.lstrip('+')}",
                     "attributes": {
                         **(attributes or {}),
@@ -357,11 +360,9 @@ def reachable(session: Session, person_id: int) -> list[tuple[str, str]]:
         if kind not in accounts:
             continue
         for ident_kind, namespace, value in idents:
-            if kind == "whatsapp" and ident_kind == "phone":
-                out.append((kind, value.lstrip("+")))
-                break
-            if kind == "telegram" and ident_kind == "external_id" and namespace == "telegram":
-                out.append((kind, value))
+            address = PROVIDERS[kind].address_of(ident_kind, namespace, value)
+            if address is not None:
+                out.append((kind, address))
                 break
     return out
 
@@ -421,7 +422,7 @@ def send_to_person(
 
 
 def delivers_replies(session: Session, conversation_id: int, channel: str) -> bool:
-    """The inbox asks whether an agent's reply reaches the customer: yes on WhatsApp or
+    """The inbox asks whether an agent's reply reaches the customer: yes on WhatsApp, SMS or
     Telegram when the workspace has an account there and the person has that address."""
     if channel not in PREFERENCE:
         return False

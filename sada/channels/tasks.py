@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sada.channels.providers import PermanentSendError
+from sada.channels.providers import PREFERENCE, PermanentSendError
 from sada.channels.service import deliver_reply, send_message
 from sada.db.engine import Database
 from sada.jobs.registry import Priority, handler
@@ -41,12 +41,12 @@ def send_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) ->
 
 @handler("channels.agent_reply", on=("conversation.replied",), priority=Priority.INTERACTIVE)
 def agent_reply(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
-    """An agent replied in the inbox in a WhatsApp or Telegram conversation: send it there.
+    """An agent replied in the inbox in a WhatsApp, SMS or Telegram conversation: send it there.
     A retryable failure raises (the runner retries with backoff); a refusal is logged and the
     reply keeps its "handed off" status."""
     from sada.settings import get_settings
 
-    if workspace_id is None or payload.get("channel") not in ("whatsapp", "telegram"):
+    if workspace_id is None or payload.get("channel") not in PREFERENCE:
         return
     conversation = payload.get("conversation") or {}
     if conversation.get("id") is None or payload.get("interaction_id") is None:
