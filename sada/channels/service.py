@@ -42,7 +42,7 @@ from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES, bound_workspace
 from sada.db.types import utcnow
 from sada.feedback.models import Invitation, Survey
-from sada.feedback.service import definition_of, do_save_response
+from sada.feedback.service import definition_of, do_save_response, visible_questions
 from sada.interactions.models import Interaction
 from sada.interactions.service import ingest_batch
 from sada.people.models import Identity
@@ -239,7 +239,8 @@ def answer_invitation(session: Session, person_id: int, channel: str, text: str)
 
     The newest invitation sent on `channel` and not yet answered, whose first question is
     rated: "9", "٩ great" or "5 - thanks" completes it with that score (and the rest of the
-    text as the next text question's answer). Anything else stays a plain message.
+    text as the answer to the next text question display logic shows). Anything else stays
+    a plain message.
     Returns the response id.
     """
     match = _SCORE.match(text or "")
@@ -262,7 +263,8 @@ def answer_invitation(session: Session, person_id: int, channel: str, text: str)
     survey = session.get(Survey, invitation.survey_id)
     if survey is None:
         return None
-    questions = definition_of(session, survey).questions
+    definition = definition_of(session, survey)
+    questions = definition.questions
     first = questions[0] if questions else None
     if first is None or first.type not in _RATED:
         return None
@@ -272,7 +274,10 @@ def answer_invitation(session: Session, person_id: int, channel: str, text: str)
         return None
     answers: dict[str, object] = {first.key: score}
     rest = text[match.end() :].strip(" -–—:,.،\n\t")
-    comment = next((q for q in questions[1:] if q.type == "text"), None)
+    # the first text question display logic shows after this score (an NPS survey's "what
+    # went wrong?" is hidden for a 9: the words then go to the next text question, if any)
+    shown = visible_questions(definition, {first.key: score})
+    comment = next((q for q in shown[1:] if q.type == "text"), None)
     if rest and comment is not None:
         answers[comment.key] = rest
     try:

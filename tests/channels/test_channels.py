@@ -781,6 +781,21 @@ def test_sms_only_person_gets_the_survey_by_sms(client, db, workspace, make_key,
         response = s.execute(select(Response).where(Response.invitation_id == inv.id)).scalar_one()
         assert response.status == "completed"
         assert service.answers_of(s, response.id) == {"nps": 9, "comment": "great"}
+    # display logic decides where the words go: "what went wrong?" shows only for 0-6
+    with db.transaction(workspace.id) as s:
+        standard = service.do_create_survey(s, nps_survey())
+        item = {**item, "external_id": "order-10", "person": {"phone": "+966501234000"}}
+        other = ingest_batch(s, [item])[0].person_id
+        assert other is not None
+        inv2 = invitations.do_request_survey(
+            s, standard, other, secret=settings.secret_key, requested_by="test"
+        )
+    run_pending(db, kinds=["feedback.send_invitation"])
+    r = _sms_post(client, account, _sms_in("SM" + "d" * 32, "+966501234000", "3 - too slow"))
+    assert r.status_code == 200
+    with db.reader(workspace.id) as s:
+        response = s.execute(select(Response).where(Response.invitation_id == inv2.id)).scalar_one()
+        assert service.answers_of(s, response.id) == {"nps": 3, "why_low": "too slow"}
     # with a WhatsApp account too, WhatsApp comes first and SMS second
     _whatsapp(client, headers, fake)
     with db.reader(workspace.id) as s:
