@@ -24,7 +24,7 @@ Each registry derives what it needs from this list:
 - message channels: `message_channels` = a module with `reachable(session, person_id) ->
   [(channel, address)]` and `send_to_person(db, settings, workspace_id, person_id, channel,
   text, parameters) -> message id`: how lower domains (survey invitations) reach a person on
-  WhatsApp or Telegram without importing the channels domain.
+  WhatsApp, SMS or Telegram without importing the channels domain.
 
 Nothing is imported here: modules are named, and each registry imports what it needs.
 """
@@ -158,6 +158,7 @@ DOMAINS: tuple[Domain, ...] = (
         tasks=True,
         routers=("sada.channels.api", "sada.channels.web"),
         message_channels="sada.channels.service",
+        reply_paths="sada.channels.service:delivers_replies",
         pages=True,
     ),
     Domain(

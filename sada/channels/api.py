@@ -1,12 +1,14 @@
 """Channel accounts (admin API) and the providers' inbound webhooks.
 
-POST /api/v1/channels {"kind": "whatsapp"|"telegram", "name"?, "config": {...}, "secrets": {...}}
+POST /api/v1/channels {"kind": "whatsapp"|"telegram"|"sms", "name"?, "config": {...}, "secrets": {...}}
   -> the account with its `webhook_url` (admin scope; secrets are never shown back).
 GET /api/v1/channels, PATCH /api/v1/channels/{id}, DELETE /api/v1/channels/{id} (admin scope).
 POST /api/v1/channels/{id}/messages {"to", "text"? | "template"?} -> 202, sent by a job.
 GET  /api/v1/channels/whatsapp/{key}  Meta's hub.challenge subscription check (verify token).
 POST /api/v1/channels/whatsapp/{key}  X-Hub-Signature-256 required.
 POST /api/v1/channels/telegram/{key}  X-Telegram-Bot-Api-Secret-Token required.
+POST /api/v1/channels/sms/{key}       form-encoded (Twilio-style), X-Twilio-Signature required;
+  answers empty TwiML.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sada.channels import service
 from sada.channels.models import ChannelAccount
-from sada.channels.providers import WhatsApp
+from sada.channels.providers import PROVIDERS, WhatsApp
 from sada.channels.tasks import SEND_JOB
 from sada.core.errors import Forbidden, Invalid, NotFound
 from sada.core.http import read_json_body
@@ -50,7 +52,7 @@ async def create_account(
 ) -> JSONResponse:
     body = await read_json_body(request, 64 * 1024)
     if not isinstance(body, dict):
-        raise Invalid('expected {"kind": "whatsapp" | "telegram", "config", "secrets"}')
+        raise Invalid('expected {"kind": "whatsapp" | "telegram" | "sms", "config", "secrets"}')
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         account = service.do_create_account(
             session,
@@ -156,7 +158,13 @@ async def _inbound(request: Request, kind: str, key: str) -> dict[str, Any]:
     services = request.app.state.services
     headers = {k.lower(): v for k, v in request.headers.items()}
     result: dict[str, Any] = await run_in_threadpool(
-        service.handle_webhook, services.db, services.settings, account, headers, body
+        service.handle_webhook,
+        services.db,
+        services.settings,
+        account,
+        headers,
+        body,
+        request.url.query,
     )
     return result
 
@@ -169,3 +177,12 @@ async def whatsapp_webhook(request: Request, key: str) -> dict[str, Any]:
 @router.post("/channels/telegram/{key}")
 async def telegram_webhook(request: Request, key: str) -> dict[str, Any]:
     return await _inbound(request, "telegram", key)
+
+
+@router.post("/channels/sms/{key}")
+async def sms_webhook(request: Request, key: str) -> Response:
+    """Incoming SMS and delivery status callbacks; the provider expects TwiML back."""
+    await _inbound(request, "sms", key)
+    ack = PROVIDERS["sms"].ack
+    assert ack is not None
+    return Response(ack[1], media_type=ack[0])

@@ -1,4 +1,4 @@
-"""The channel accounts a workspace configures (a WhatsApp number, a Telegram bot).
+"""The channel accounts a workspace configures (a WhatsApp number, a Telegram bot, an SMS sender).
 
 `secrets` holds the provider's tokens in plaintext: main has no encryption helper yet
 (no key management in `sada.core`); they are never logged nor shown again after creation.
@@ -16,7 +16,7 @@ from sada.db.types import BigIntId, JSONType
 
 
 class ChannelAccount(Base, WorkspaceOwned, Timestamped):
-    """One provider account: `kind` whatsapp|telegram, `key` is the webhook URL's secret part."""
+    """One provider account: `kind` whatsapp|telegram|sms, `key` is the webhook URL's secret part."""
 
     __tablename__ = "channel_accounts"
     __table_args__ = (UniqueConstraint("key"),)

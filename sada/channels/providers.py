@@ -1,8 +1,11 @@
-"""One provider protocol for messaging channels, and its WhatsApp and Telegram adapters.
+"""One provider protocol for messaging channels, and its WhatsApp, Telegram and SMS adapters.
 
 A provider sends a text or a template (`send` -> the provider's message id), verifies an
-inbound webhook by the provider's documented scheme (`verify`), and reads the webhook body
-into messages and delivery statuses (`parse`). Failures say whether retrying can help, as
+inbound webhook by the provider's documented scheme (`verify`), decodes the webhook body
+(`decode`: JSON, or a form for SMS) and reads it into messages and delivery statuses
+(`parse`). What is specific to a provider stays in its class: how a person's identity maps
+to an address (`address_of`, `person_ref`), what the webhook answers (`ack`), which config
+it needs (`required_config`, `check_config`). Failures say whether retrying can help, as
 connectors do: `PermanentSendError` (the request itself is wrong: bad token, bad number,
 outside the 24-hour window) or `RetryableSendError` (network, 5xx, rate limit).
 
@@ -11,13 +14,16 @@ Outbound HTTP goes through the SSRF guard (`sada.core.ssrf.guarded_client`).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -87,6 +93,8 @@ class Provider(ABC):
     #: config keys and secret keys an account of this kind must have
     required_config: tuple[str, ...] = ()
     required_secrets: tuple[str, ...] = ()
+    #: what the webhook answers the provider: (media type, body); None: the JSON summary
+    ack: tuple[str, str] | None = None
 
     def __init__(
         self,
@@ -100,6 +108,31 @@ class Provider(ABC):
         self.secrets = dict(secrets)
         self.policy = policy
         self.timeout = timeout
+        #: the public URL of this account's webhook (from settings.base_url), for schemes
+        #: that sign the URL; the service sets it
+        self.webhook_url = ""
+
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any], secrets: Mapping[str, Any]) -> None:
+        """Raise Invalid when the account's config is unusable beyond the required keys."""
+        del config, secrets  # most providers need nothing more
+
+    @classmethod
+    @abstractmethod
+    def address_of(cls, kind: str, namespace: str | None, value: str) -> str | None:
+        """The address to send to, from one of the person's identities (None: not this one)."""
+
+    @classmethod
+    @abstractmethod
+    def person_ref(cls, address: str) -> dict[str, Any]:
+        """A PersonRef for the interactions ingest, from an address we send to."""
+
+    def decode(self, body: bytes) -> Any:
+        """The webhook body as `parse` takes it (JSON by default)."""
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise Invalid(f"not a {self.kind} webhook: the body is not JSON") from None
 
     @abstractmethod
     def send(
@@ -115,11 +148,23 @@ class Provider(ABC):
     def parse(self, body: Any) -> tuple[list[InboundMessage], list[DeliveryStatus]]:
         """Messages and delivery statuses from a webhook body (already JSON-decoded)."""
 
-    def _post(self, url: str, payload: dict[str, Any], headers: dict[str, str]) -> Any:
-        """POST JSON; classify every failure as permanent or retryable."""
+    def _post(
+        self,
+        url: str,
+        payload: dict[str, Any],
+        headers: dict[str, str],
+        *,
+        form: bool = False,
+        auth: tuple[str, str] | None = None,
+    ) -> Any:
+        """POST JSON (or a form); classify every failure as permanent or retryable."""
+        basic = httpx.BasicAuth(*auth) if auth else httpx.USE_CLIENT_DEFAULT
         try:
             with guarded_client(self.policy, timeout=self.timeout, follow_redirects=False) as c:
-                response = c.post(url, json=payload, headers=headers)
+                if form:
+                    response = c.post(url, data=payload, headers=headers, auth=basic)
+                else:
+                    response = c.post(url, json=payload, headers=headers, auth=basic)
         except BlockedDestination as exc:
             raise PermanentSendError(f"{self.kind}: destination refused: {exc}") from None
         except httpx.HTTPError as exc:
@@ -139,7 +184,12 @@ class Provider(ABC):
 
 def _reason(data: Any) -> str:
     error = _d(_d(data).get("error"))
-    text = error.get("message") or _d(data).get("description") or "no reason given"
+    text = (
+        error.get("message")
+        or _d(data).get("description")
+        or _d(data).get("message")  # Twilio: {"code", "message", "more_info", "status"}
+        or "no reason given"
+    )
     return str(text)[:300]
 
 
@@ -154,6 +204,14 @@ class WhatsApp(Provider):
     kind = "whatsapp"
     required_config = ("phone_number_id",)
     required_secrets = ("access_token", "app_secret", "verify_token")
+
+    @classmethod
+    def address_of(cls, kind: str, namespace: str | None, value: str) -> str | None:
+        return value.lstrip("+") if kind == "phone" else None
+
+    @classmethod
+    def person_ref(cls, address: str) -> dict[str, Any]:
+        return {"phone": "+" + address.lstrip("+")}
 
     def _url(self) -> str:
         base = str(self.config.get("base_url") or "https://graph.facebook.com").rstrip("/")
@@ -281,6 +339,14 @@ class Telegram(Provider):
     kind = "telegram"
     required_secrets = ("bot_token", "secret_token")
 
+    @classmethod
+    def address_of(cls, kind: str, namespace: str | None, value: str) -> str | None:
+        return value if kind == "external_id" and namespace == "telegram" else None
+
+    @classmethod
+    def person_ref(cls, address: str) -> dict[str, Any]:
+        return {"external_ids": {"telegram": address}}
+
     def send(
         self, to: str, *, text: str | None = None, template: Mapping[str, Any] | None = None
     ) -> str:
@@ -331,6 +397,132 @@ class Telegram(Provider):
         ], []
 
 
-PROVIDERS: dict[str, type[Provider]] = {"whatsapp": WhatsApp, "telegram": Telegram}
-# The order a person is reached in when they have several channels.
-PREFERENCE = ("whatsapp", "telegram")
+class Sms(Provider):
+    """SMS through a Twilio-style REST API (Twilio's Programmable Messaging documents it).
+
+    config: account_sid, and `from` (an E.164 number) or messaging_service_sid; base_url
+    (default https://api.twilio.com).
+    secrets: auth_token (HTTP Basic password for sends; the key of X-Twilio-Signature).
+
+    Send: POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json, form-encoded To, From
+    or MessagingServiceSid, Body (and StatusCallback: this account's webhook, so delivery
+    statuses come back); the answer's `sid` is the message id.
+    Webhook: form-encoded; X-Twilio-Signature is base64(HMAC-SHA1(auth_token, URL + the POST
+    parameters sorted by name, each name followed by its value)). The URL is the public one
+    (settings.base_url), never the request's own, so a proxy in front does not break it.
+    A form with MessageStatus is a status callback; one with Body is an incoming message.
+    """
+
+    kind = "sms"
+    required_config = ("account_sid",)
+    required_secrets = ("auth_token",)
+    ack = ("application/xml", '<?xml version="1.0" encoding="UTF-8"?><Response></Response>')
+    MAX_BODY = 1600  # Twilio refuses longer bodies
+
+    @classmethod
+    def check_config(cls, config: Mapping[str, Any], secrets: Mapping[str, Any]) -> None:
+        sender, service = config.get("from"), config.get("messaging_service_sid")
+        if not (isinstance(sender, str) and sender.strip()) and not (
+            isinstance(service, str) and service.strip()
+        ):
+            raise Invalid("config.from or config.messaging_service_sid is required for sms")
+
+    @classmethod
+    def address_of(cls, kind: str, namespace: str | None, value: str) -> str | None:
+        return "+" + value.lstrip("+") if kind == "phone" else None
+
+    @classmethod
+    def person_ref(cls, address: str) -> dict[str, Any]:
+        return {"phone": "+" + address.lstrip("+")}
+
+    def send(
+        self, to: str, *, text: str | None = None, template: Mapping[str, Any] | None = None
+    ) -> str:
+        if template is not None:  # SMS has no templates: the parameters become the text
+            text = "\n".join(str(p) for p in template.get("parameters", [])) or text
+        if not text:
+            raise PermanentSendError("sms: nothing to send")
+        base = str(self.config.get("base_url") or "https://api.twilio.com").rstrip("/")
+        sid = str(self.config["account_sid"])
+        form: dict[str, Any] = {"To": "+" + to.lstrip("+"), "Body": text[: self.MAX_BODY]}
+        if self.config.get("messaging_service_sid"):
+            form["MessagingServiceSid"] = str(self.config["messaging_service_sid"])
+        else:
+            form["From"] = str(self.config["from"])
+        if self.webhook_url:
+            form["StatusCallback"] = self.webhook_url
+        data = self._post(
+            f"{base}/2010-04-01/Accounts/{sid}/Messages.json",
+            form,
+            {"Accept": "application/json"},
+            form=True,
+            auth=(sid, str(self.secrets["auth_token"])),
+        )
+        if not _d(data).get("sid"):
+            raise RetryableSendError("sms: the answer carries no message sid")
+        return str(data["sid"])
+
+    def signature(self, url: str, params: list[tuple[str, str]]) -> str:
+        """Twilio's request signature of a form POST to `url`."""
+        signed = url + "".join(name + value for name, value in sorted(params))
+        token = str(self.secrets.get("auth_token") or "")
+        digest = hmac.new(token.encode(), signed.encode(), hashlib.sha1).digest()
+        return base64.b64encode(digest).decode()
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
+        given = headers.get("x-twilio-signature", "")
+        if not given or not self.secrets.get("auth_token") or not self.webhook_url:
+            return False
+        try:
+            params = parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            return False
+        expected = self.signature(self.webhook_url, params)
+        return hmac.compare_digest(given.encode(), expected.encode())
+
+    def decode(self, body: bytes) -> Any:
+        try:
+            return dict(parse_qsl(body.decode(), keep_blank_values=True))
+        except UnicodeDecodeError:
+            raise Invalid("not an sms webhook: the form is not UTF-8") from None
+
+    def parse(self, body: Any) -> tuple[list[InboundMessage], list[DeliveryStatus]]:
+        if not isinstance(body, dict) or not body.get("MessageSid"):
+            raise Invalid("not an sms webhook: no MessageSid")
+        sid = str(body["MessageSid"])[:200]
+        now = datetime.now(UTC)
+        if body.get("MessageStatus"):
+            error = body.get("ErrorMessage") or body.get("ErrorCode")
+            return [], [
+                DeliveryStatus(
+                    external_id=sid,
+                    status=str(body["MessageStatus"])[:32],
+                    occurred_at=now,
+                    error=str(error)[:300] if error else None,
+                )
+            ]
+        sender = str(body.get("From") or "")
+        if not sender:
+            raise Invalid("not an sms webhook: no From")
+        media = int(body["NumMedia"]) if str(body.get("NumMedia") or "").isdigit() else 0
+        text = str(body.get("Body") or "") or ("[media]" if media else "")
+        attributes: dict[str, Any] = {"to": str(body.get("To") or "")[:64]}
+        if media:
+            attributes["num_media"] = media
+        return [
+            InboundMessage(
+                external_id=sid,
+                address=sender,
+                text=text,
+                occurred_at=now,
+                person={"phone": sender},  # E.164 from Twilio; anything else is rejected
+                attributes=attributes,
+            )
+        ], []
+
+
+PROVIDERS: dict[str, type[Provider]] = {"whatsapp": WhatsApp, "telegram": Telegram, "sms": Sms}
+# The order a person is reached in when they have several channels (email comes before all,
+# in the feedback domain): WhatsApp first (richer, and free inside the 24-hour window), then
+# SMS (every phone has it), then Telegram.
+PREFERENCE = ("whatsapp", "sms", "telegram")

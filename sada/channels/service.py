@@ -17,7 +17,6 @@ there (a WhatsApp template outside the 24-hour window).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets as pysecrets
@@ -28,6 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sada.cases.models import Conversation, ConversationItem
 from sada.channels.models import ChannelAccount
 from sada.channels.providers import (
     PREFERENCE,
@@ -42,7 +42,7 @@ from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES, bound_workspace
 from sada.db.types import utcnow
 from sada.feedback.models import Invitation, Survey
-from sada.feedback.service import definition_of, do_save_response
+from sada.feedback.service import definition_of, do_save_response, visible_questions
 from sada.interactions.models import Interaction
 from sada.interactions.service import ingest_batch
 from sada.people.models import Identity
@@ -80,6 +80,7 @@ def _check(kind: str, config: dict[str, Any], secrets: dict[str, Any]) -> None:
     template = config.get("template")
     if template is not None and not (isinstance(template, dict) and template.get("name")):
         raise Invalid('config.template must be {"name": ..., "language": ...}')
+    cls.check_config(config, secrets)
 
 
 def do_create_account(
@@ -143,9 +144,17 @@ def account_by_key(session: Session, kind: str, key: str) -> ChannelAccount | No
     ).scalar_one_or_none()
 
 
+def webhook_url(account: ChannelAccount, settings: Settings) -> str:
+    """The public URL of the account's webhook, from the configured base URL (not from the
+    request, so a proxy in front does not change what the provider signed)."""
+    return f"{settings.base_url.rstrip('/')}/api/v1/channels/{account.kind}/{account.key}"
+
+
 def provider_for(account: ChannelAccount, settings: Settings) -> Provider:
     policy = HostPolicy.from_setting(settings.webhook_allowed_hosts)
-    return PROVIDERS[account.kind](account.config, account.secrets, policy)
+    provider = PROVIDERS[account.kind](account.config, account.secrets, policy)
+    provider.webhook_url = webhook_url(account, settings)
+    return provider
 
 
 # ---------------------------------------------------------------- inbound
@@ -157,16 +166,17 @@ def handle_webhook(
     account: ChannelAccount,
     headers: Mapping[str, str],
     body: bytes,
+    query: str = "",
 ) -> dict[str, Any]:
-    """Verify, then store messages (once each) and apply delivery statuses."""
+    """Verify, then store messages (once each) and apply delivery statuses.
+
+    `query` is the request's query string: schemes that sign the URL sign it too."""
     provider = provider_for(account, settings)
+    if query:
+        provider.webhook_url += "?" + query
     if not provider.verify(headers, body):
         raise Unauthorized(f"missing or wrong {account.kind} webhook signature")
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise Invalid(f"not a {account.kind} webhook: the body is not JSON") from None
-    messages, statuses = provider.parse(data)
+    messages, statuses = provider.parse(provider.decode(body))
     stored = duplicates = updated = 0
     with db.transaction(account.workspace_id) as session:
         items = [
@@ -180,7 +190,7 @@ def handle_webhook(
                 "origin": "customer",
                 "text": m.text or f"[{account.kind} message]",
                 "person": m.person,
-                "conversation_id": f"{account.kind}:{account.id}:{m.address}",
+                "conversation_id": f"{account.kind}:{account.id}:{m.address.lstrip('+')}",
                 "attributes": {**m.attributes, "channel_account": account.id},
             }
             for m in messages
@@ -229,7 +239,8 @@ def answer_invitation(session: Session, person_id: int, channel: str, text: str)
 
     The newest invitation sent on `channel` and not yet answered, whose first question is
     rated: "9", "٩ great" or "5 - thanks" completes it with that score (and the rest of the
-    text as the next text question's answer). Anything else stays a plain message.
+    text as the answer to the next text question display logic shows). Anything else stays
+    a plain message.
     Returns the response id.
     """
     match = _SCORE.match(text or "")
@@ -252,7 +263,8 @@ def answer_invitation(session: Session, person_id: int, channel: str, text: str)
     survey = session.get(Survey, invitation.survey_id)
     if survey is None:
         return None
-    questions = definition_of(session, survey).questions
+    definition = definition_of(session, survey)
+    questions = definition.questions
     first = questions[0] if questions else None
     if first is None or first.type not in _RATED:
         return None
@@ -262,7 +274,10 @@ def answer_invitation(session: Session, person_id: int, channel: str, text: str)
         return None
     answers: dict[str, object] = {first.key: score}
     rest = text[match.end() :].strip(" -–—:,.،\n\t")
-    comment = next((q for q in questions[1:] if q.type == "text"), None)
+    # the first text question display logic shows after this score (an NPS survey's "what
+    # went wrong?" is hidden for a 9: the words then go to the next text question, if any)
+    shown = visible_questions(definition, {first.key: score})
+    comment = next((q for q in shown[1:] if q.type == "text"), None)
     if rest and comment is not None:
         answers[comment.key] = rest
     try:
@@ -277,12 +292,6 @@ def answer_invitation(session: Session, person_id: int, channel: str, text: str)
 
 
 # ---------------------------------------------------------------- outbound
-
-
-def _person_ref(kind: str, address: str) -> dict[str, Any]:
-    if kind == "whatsapp":
-        return {"phone": "+" + address.lstrip("+")}
-    return {"external_ids": {"telegram": address}}
 
 
 def send_message(
@@ -317,7 +326,7 @@ def send_message(
                     "direction": "outbound",
                     "origin": origin,
                     "text": shown or f"[{kind} template]",
-                    "person": _person_ref(kind, to),
+                    "person": PROVIDERS[kind].person_ref(to),
                     "conversation_id": f"{kind}:{account_id}:{to.lstrip('+')}",
                     "attributes": {
                         **(attributes or {}),
@@ -356,11 +365,9 @@ def reachable(session: Session, person_id: int) -> list[tuple[str, str]]:
         if kind not in accounts:
             continue
         for ident_kind, namespace, value in idents:
-            if kind == "whatsapp" and ident_kind == "phone":
-                out.append((kind, value.lstrip("+")))
-                break
-            if kind == "telegram" and ident_kind == "external_id" and namespace == "telegram":
-                out.append((kind, value))
+            address = PROVIDERS[kind].address_of(ident_kind, namespace, value)
+            if address is not None:
+                out.append((kind, address))
                 break
     return out
 
@@ -414,3 +421,62 @@ def send_to_person(
         template=template,
         origin="system",
     )
+
+
+# ---------------------------------------------------------------- agents' replies from the inbox
+
+
+def delivers_replies(session: Session, conversation_id: int, channel: str) -> bool:
+    """The inbox asks whether an agent's reply reaches the customer: yes on WhatsApp, SMS or
+    Telegram when the workspace has an account there and the person has that address."""
+    if channel not in PREFERENCE:
+        return False
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None or conversation.person_id is None:
+        return False
+    return channel in dict(reachable(session, conversation.person_id))
+
+
+def deliver_reply(
+    db: Database, settings: Settings, workspace_id: int, conversation_id: int, interaction_id: int
+) -> str | None:
+    """Send an agent's reply (already stored by the inbox) on the conversation's channel and
+    mark it sent; once per reply (the provider's message id is kept on the interaction).
+    Outside WhatsApp's 24-hour window the account's template carries the text."""
+    with db.reader(workspace_id) as session:
+        conversation = session.get(Conversation, conversation_id)
+        reply = session.get(Interaction, interaction_id)
+        if conversation is None or reply is None or conversation.person_id is None:
+            return None
+        if (reply.attributes or {}).get("provider_message_id"):
+            return None  # sent already (a retried job)
+        channel = conversation.channel
+        account = _accounts_by_kind(session).get(channel)
+        address = dict(reachable(session, conversation.person_id)).get(channel)
+        in_window = _within_window(session, conversation.person_id, channel)
+        text = reply.text or ""
+    if account is None or address is None:
+        raise PermanentSendError(f"the person cannot be reached on {channel}")
+    template: dict[str, Any] | None = None
+    if account.kind == WhatsApp.kind and not in_window:
+        configured = account.config.get("template")
+        if not isinstance(configured, dict):
+            raise PermanentSendError(
+                "outside WhatsApp's 24-hour window and no template is configured"
+            )
+        template = {**configured, "parameters": [text]}
+    provider = provider_for(account, settings)
+    message_id = provider.send(address, text=None if template else text, template=template)
+    with db.transaction(workspace_id) as session:
+        reply = session.get(Interaction, interaction_id)
+        if reply is not None:
+            reply.attributes = {
+                **(reply.attributes or {}),
+                "provider_message_id": message_id,
+                "delivery_status": "sent",
+            }
+        for item in session.execute(
+            select(ConversationItem).where(ConversationItem.interaction_id == interaction_id)
+        ).scalars():
+            item.delivery_status = "sent"
+    return message_id

@@ -1,4 +1,4 @@
-"""The channels settings page: the workspace's WhatsApp and Telegram accounts, their webhook
+"""The channels settings page: the workspace's WhatsApp, Telegram and SMS accounts, their webhook
 addresses and which secrets are set (values are never shown). Accounts are added through the
 admin API (`POST /api/v1/channels`)."""
 

@@ -272,7 +272,8 @@ def _skipped(person_id: int | None, email: str | None, reason: str) -> Invitatio
 # ---------------------------------------------------------------- requests from rules and triggers
 
 # The channels a survey invitation can go out on, in order of preference: email first, then
-# the messaging channels the manifest's `message_channels` modules offer (WhatsApp, Telegram).
+# the messaging channels the manifest's `message_channels` modules offer (WhatsApp, SMS,
+# Telegram).
 DELIVERY_CHANNELS = ("email",)
 
 
@@ -343,7 +344,7 @@ def check_reach(
         return Reach(
             "unreachable",
             "no address on a channel this survey can be delivered on "
-            "(email, or a WhatsApp or Telegram account the workspace has configured)",
+            "(email, or a WhatsApp, SMS or Telegram account the workspace has configured)",
         )
     if channel != "email":
         email = None

@@ -45,6 +45,7 @@ PUBLIC_ROUTES: frozenset[str] = frozenset(
         "/api/v1/listening/hooks/{hook_key}",
         "/api/v1/channels/whatsapp/{key}",
         "/api/v1/channels/telegram/{key}",
+        "/api/v1/channels/sms/{key}",
     }
 )
 PUBLIC_PREFIXES: tuple[str, ...] = ("/api/v1/public/",)

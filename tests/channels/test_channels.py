@@ -8,6 +8,7 @@ by a WhatsApp number gets the survey invitation there and their reply lands as a
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -16,6 +17,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from sqlalchemy import select
@@ -28,11 +30,12 @@ from sada.jobs.models import Job
 from sada.jobs.service import run_pending
 from sada.people.models import Identity
 from sada.settings import get_settings
-from tests.feedback.factories import csat_survey
+from tests.feedback.factories import csat_survey, nps_survey
 
 
 class FakeProvider:
-    """Records every request; answers as WhatsApp Cloud API and the Telegram Bot API do."""
+    """Records every request; answers as WhatsApp Cloud API, the Telegram Bot API and
+    Twilio's Messages resource (form-encoded, 201 with the message `sid`) do."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
@@ -42,8 +45,14 @@ class FakeProvider:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                form = "x-www-form-urlencoded" in (self.headers.get("content-type") or "")
                 fake.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "json": {} if form else json.loads(body),
+                        "form": parse_qs(body.decode()) if form else {},
+                    }
                 )
                 n = len(fake.requests)
                 if fake.fail_next:
@@ -56,6 +65,15 @@ class FakeProvider:
                         "messaging_product": "whatsapp",
                         "contacts": [{"input": to, "wa_id": to}],
                         "messages": [{"id": f"wamid.OUT{n}"}],
+                    }
+                elif self.path.endswith("/Messages.json"):  # Twilio-style SMS
+                    code = 201
+                    sent = fake.requests[-1]["form"]
+                    out = {
+                        "sid": f"SM{n:032x}",
+                        "status": "queued",
+                        "to": sent.get("To", [""])[0],
+                        "body": sent.get("Body", [""])[0],
                     }
                 elif self.path.endswith("/sendMessage"):
                     code = 200
@@ -510,3 +528,308 @@ def test_settings_page_in_four_languages(client, db, workspace, make_key, login,
         r = login("owner", language=lang).get("/settings/channels")
         assert words in r.text, lang
         assert 'dir="rtl"' in r.text if lang != "zh" else 'lang="zh' in r.text
+
+
+def test_agent_reply_from_the_inbox_goes_out_on_whatsapp_once(
+    client, db, workspace, make_key, fake
+):  # type: ignore[no-untyped-def]
+    from sada.cases.models import Conversation
+
+    headers = _admin(db, workspace, make_key)
+    account = _whatsapp(client, headers, fake)
+    url = f"/api/v1/channels/whatsapp/{account['webhook_url'].rsplit('/', 1)[-1]}"
+    body = _wa_message("wamid.IN9", "16505559876", "سفارشم کجاست؟")
+    assert client.post(url, content=body, headers=_signed(body)).status_code == 200
+    run_pending(db)  # the message is threaded into a conversation
+    with db.reader(workspace.id) as s:
+        conversation = s.execute(select(Conversation)).scalar_one()
+        assert conversation.channel == "whatsapp"
+    before = len(fake.requests)
+    r = client.post(
+        f"/api/v1/conversations/{conversation.id}/reply",
+        json={"text": "سفارش شما فردا می‌رسد"},
+        headers=headers,
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["delivery_status"] in ("queued", "handed_off")
+    run_pending(db)
+    run_pending(db)  # a second pass finds nothing left to send
+    sent = [q for q in fake.requests[before:] if q["path"].endswith("/messages")]
+    assert len(sent) == 1, fake.requests[before:]
+    assert sent[0]["json"]["to"] == "16505559876"
+    assert sent[0]["json"]["text"]["body"] == "سفارش شما فردا می‌رسد"
+    with db.reader(workspace.id) as s:
+        reply = s.get(Interaction, r.json()["interaction_id"])
+        assert reply.origin == "agent" and reply.attributes["delivery_status"] == "sent"
+        assert reply.attributes["provider_message_id"].startswith("wamid.OUT")
+
+
+# ---------------------------------------------------------------- SMS (Twilio-style)
+
+
+def _sms(client: Any, headers: dict[str, str], fake: FakeProvider) -> Any:
+    client.app.state.services.settings.webhook_allowed_hosts = "127.0.0.1"
+    secrets = {"auth_token": "twilio-tok"}
+    r = client.post(
+        "/api/v1/channels",
+        json={
+            "kind": "sms",
+            "config": {"account_sid": "AC123", "base_url": fake.url},
+            "secrets": secrets,
+        },
+        headers=headers,
+    )
+    assert r.status_code == 422 and "messaging_service_sid" in r.text  # no sender
+    config = {"account_sid": "AC123", "from": "+15005550001", "base_url": fake.url}
+    r = client.post(
+        "/api/v1/channels",
+        json={"kind": "sms", "config": config, "secrets": secrets},
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    assert "twilio-tok" not in r.text and r.json()["secrets"] == ["auth_token"]
+    return r.json()
+
+
+def _twilio_signature(url: str, form: dict[str, str], token: str = "twilio-tok") -> str:
+    """Twilio's documented scheme, written out here independently of the adapter."""
+    data = url + "".join(k + form[k] for k in sorted(form))
+    return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+
+
+def _sms_post(client: Any, account: Any, form: dict[str, str], signature: str | None = "") -> Any:
+    path = account["webhook_url"].removeprefix(client.app.state.services.settings.base_url)
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    if signature is not None:
+        headers["X-Twilio-Signature"] = signature or _twilio_signature(account["webhook_url"], form)
+    return client.post(path, content=urlencode(form).encode(), headers=headers)
+
+
+def _sms_in(sid: str, sender: str, text: str) -> dict[str, str]:
+    return {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC123",
+        "From": sender,
+        "To": "+15005550001",
+        "Body": text,
+        "NumMedia": "0",
+        "SmsStatus": "received",
+    }
+
+
+def test_sms_inbound_signature_and_replay(client, db, workspace, make_key, fake):  # type: ignore[no-untyped-def]
+    account = _sms(client, _admin(db, workspace, make_key), fake)
+    base = client.app.state.services.settings.base_url.rstrip("/")
+    assert account["webhook_url"].startswith(f"{base}/api/v1/channels/sms/")
+    form = _sms_in("SM" + "a" * 32, "+14155550123", "Where is my parcel?")
+    assert _sms_post(client, account, form, signature=None).status_code == 401
+    wrong = _twilio_signature(account["webhook_url"], form, token="other")
+    assert _sms_post(client, account, form, signature=wrong).status_code == 401
+    # signed for the URL the request reached (behind a proxy: not the public one) is refused
+    own = _twilio_signature(account["webhook_url"].replace(base, "http://testserver"), form)
+    assert _sms_post(client, account, form, signature=own).status_code == 401
+    tampered = _twilio_signature(account["webhook_url"], {**form, "Body": "other"})
+    assert _sms_post(client, account, form, signature=tampered).status_code == 401
+    r = _sms_post(client, account, form)
+    assert r.status_code == 200 and "<Response>" in r.text, r.text
+    assert r.headers["content-type"].startswith("application/xml")
+    assert _sms_post(client, account, form).status_code == 200  # Twilio retries: stored once
+    junk = {"Foo": "bar"}
+    assert _sms_post(client, account, junk).status_code == 422
+    with db.reader(workspace.id) as s:
+        rows = s.execute(select(Interaction)).scalars().all()
+        assert len(rows) == 1
+        row = rows[0]
+        assert (row.channel, row.source, row.origin, row.direction, row.text) == (
+            "sms",
+            "sms",
+            "customer",
+            "inbound",
+            "Where is my parcel?",
+        )
+        phones = (
+            s.execute(
+                select(Identity.value).where(
+                    Identity.person_id == row.person_id, Identity.kind == "phone"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert phones == ["+14155550123"]
+
+
+def test_sms_outbound_form_basic_auth_retry_and_status(client, db, workspace, make_key, fake):  # type: ignore[no-untyped-def]
+    headers = _admin(db, workspace, make_key)
+    account = _sms(client, headers, fake)
+    r = client.post(
+        f"/api/v1/channels/{account['id']}/messages",
+        json={"to": "+14155550199", "text": "Your order is ready"},
+        headers=headers,
+    )
+    assert r.status_code == 202, r.text
+    fake.fail_next = [503]
+    run_pending(db, kinds=["channels.send"])
+    with db.reader() as s:
+        job = s.execute(
+            select(Job).where(Job.kind == "channels.send", Job.workspace_id == workspace.id)
+        ).scalar_one()
+        assert job.status == "queued" and job.attempts == 1 and "503" in (job.last_error or "")
+    with db.transaction() as s:
+        s.get(Job, job.id).run_at = job.created_at
+    run_pending(db, kinds=["channels.send"])
+    assert len(fake.requests) == 2
+    sent = fake.requests[-1]
+    assert sent["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
+    assert sent["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    basic = base64.b64encode(b"AC123:twilio-tok").decode()
+    assert sent["headers"]["Authorization"] == f"Basic {basic}"
+    assert sent["form"] == {
+        "To": ["+14155550199"],
+        "From": ["+15005550001"],
+        "Body": ["Your order is ready"],
+        "StatusCallback": [account["webhook_url"]],
+    }
+    sid = f"SM{2:032x}"
+    with db.reader(workspace.id) as s:
+        out = s.execute(select(Interaction).where(Interaction.direction == "outbound")).scalar_one()
+        assert (out.external_id, out.channel, out.attributes["delivery_status"]) == (
+            sid,
+            "sms",
+            "accepted",
+        )
+    for status in ("sent", "undelivered"):
+        callback = {
+            "MessageSid": sid,
+            "MessageStatus": status,
+            "AccountSid": "AC123",
+            "To": "+14155550199",
+        }
+        if status == "undelivered":
+            callback["ErrorCode"] = "30003"
+        assert _sms_post(client, account, callback).status_code == 200
+    with db.reader(workspace.id) as s:
+        out = s.execute(select(Interaction).where(Interaction.direction == "outbound")).scalar_one()
+        assert out.attributes["delivery_status"] == "undelivered"
+        assert out.attributes["delivery_error"] == "30003"
+        assert [h["status"] for h in out.attributes["delivery_history"]] == ["sent", "undelivered"]
+    # a 4xx is permanent: the job is not retried
+    client.post(
+        f"/api/v1/channels/{account['id']}/messages",
+        json={"to": "+1", "text": "x"},
+        headers=headers,
+    )
+    fake.fail_next = [400]
+    run_pending(db, kinds=["channels.send"])
+    run_pending(db, kinds=["channels.send"])
+    assert len(fake.requests) == 3
+
+
+def _nps_comment_survey() -> Any:
+    return nps_survey(
+        languages=["en"],
+        definition={
+            "questions": [
+                {"key": "nps", "type": "nps", "required": True, "title": {"en": "Recommend us?"}},
+                {"key": "comment", "type": "text", "title": {"en": "Why?"}},
+            ]
+        },
+    )
+
+
+def test_sms_only_person_gets_the_survey_by_sms(client, db, workspace, make_key, fake):  # type: ignore[no-untyped-def]
+    headers = _admin(db, workspace, make_key)
+    account = _sms(client, headers, fake)
+    settings = get_settings()
+    with db.transaction(workspace.id) as s:
+        survey = service.do_create_survey(s, _nps_comment_survey())
+        item = {
+            "source": "shop",
+            "external_id": "order-9",
+            "occurred_at": "2026-11-01T10:00:00Z",
+            "channel": "web",
+            "type": "event",
+            "direction": "inbound",
+            "person": {"phone": "+966501234567"},
+        }
+        person_id = ingest_batch(s, [item])[0].person_id
+        assert person_id is not None
+        assert invitations.message_reach(s, person_id) == [("sms", "+966501234567")]
+        inv = invitations.do_request_survey(
+            s, survey, person_id, secret=settings.secret_key, requested_by="test"
+        )
+        assert (inv.status, inv.channel, inv.email) == ("pending", "sms", None)
+    run_pending(db, kinds=["feedback.send_invitation"])
+    sent = fake.requests[-1]
+    assert sent["path"] == "/2010-04-01/Accounts/AC123/Messages.json"
+    assert sent["form"]["To"] == ["+966501234567"]
+    assert (
+        sent["form"]["Body"][0].startswith("Relationship NPS\n")
+        and "/s/i/" in sent["form"]["Body"][0]
+    )
+    with db.reader(workspace.id) as s:
+        row = s.get(Invitation, inv.id)
+        assert row is not None and row.status == "sent"
+    r = _sms_post(client, account, _sms_in("SM" + "b" * 32, "+966501234567", "9 great"))
+    assert r.status_code == 200, r.text
+    with db.reader(workspace.id) as s:
+        answer = s.execute(
+            select(Interaction).where(Interaction.external_id == "SM" + "b" * 32)
+        ).scalar_one()
+        assert answer.person_id == person_id and answer.channel == "sms"
+        response = s.execute(select(Response).where(Response.invitation_id == inv.id)).scalar_one()
+        assert response.status == "completed"
+        assert service.answers_of(s, response.id) == {"nps": 9, "comment": "great"}
+    # display logic decides where the words go: "what went wrong?" shows only for 0-6
+    with db.transaction(workspace.id) as s:
+        standard = service.do_create_survey(s, nps_survey())
+        item = {**item, "external_id": "order-10", "person": {"phone": "+966501234000"}}
+        other = ingest_batch(s, [item])[0].person_id
+        assert other is not None
+        inv2 = invitations.do_request_survey(
+            s, standard, other, secret=settings.secret_key, requested_by="test"
+        )
+    run_pending(db, kinds=["feedback.send_invitation"])
+    r = _sms_post(client, account, _sms_in("SM" + "d" * 32, "+966501234000", "3 - too slow"))
+    assert r.status_code == 200
+    with db.reader(workspace.id) as s:
+        response = s.execute(select(Response).where(Response.invitation_id == inv2.id)).scalar_one()
+        assert service.answers_of(s, response.id) == {"nps": 3, "why_low": "too slow"}
+    # with a WhatsApp account too, WhatsApp comes first and SMS second
+    _whatsapp(client, headers, fake)
+    with db.reader(workspace.id) as s:
+        assert invitations.message_reach(s, person_id) == [
+            ("whatsapp", "966501234567"),
+            ("sms", "+966501234567"),
+        ]
+
+
+def test_agent_reply_from_the_inbox_goes_out_by_sms_once(client, db, workspace, make_key, fake):  # type: ignore[no-untyped-def]
+    from sada.cases.models import Conversation
+
+    headers = _admin(db, workspace, make_key)
+    account = _sms(client, headers, fake)
+    r = _sms_post(client, account, _sms_in("SM" + "c" * 32, "+14155550142", "Refund please"))
+    assert r.status_code == 200
+    run_pending(db)
+    with db.reader(workspace.id) as s:
+        conversation = s.execute(select(Conversation)).scalar_one()
+        assert conversation.channel == "sms"
+    r = client.post(
+        f"/api/v1/conversations/{conversation.id}/reply",
+        json={"text": "Refunded today"},
+        headers=headers,
+    )
+    assert r.status_code == 202, r.text
+    run_pending(db)
+    run_pending(db)
+    sent = [q for q in fake.requests if q["path"].endswith("/Messages.json")]
+    assert len(sent) == 1, fake.requests
+    assert sent[0]["form"]["To"] == ["+14155550142"] and sent[0]["form"]["Body"] == [
+        "Refunded today"
+    ]
+    with db.reader(workspace.id) as s:
+        reply = s.get(Interaction, r.json()["interaction_id"])
+        assert reply.attributes["delivery_status"] == "sent"
+        assert reply.attributes["provider_message_id"] == f"SM{1:032x}"
