@@ -269,7 +269,11 @@ def mail_client(db: Any, smtp: tuple[Mailbox, int]) -> Iterator[Any]:
     from sada.settings import Settings
 
     settings = Settings(
-        environment="test", smtp_host="127.0.0.1", smtp_port=smtp[1], base_url="http://testserver"
+        environment="test",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp[1],
+        base_url="http://testserver",
+        webhook_allowed_hosts="127.0.0.1",  # the SSRF guard lets the loopback relay through
     )
     with TestClient(create_app(settings, db=db, migrate=False, run_jobs=False)) as client:
         yield client
