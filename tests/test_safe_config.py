@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sada.core.mail import smtp_connection
+from sada.core.mail import SmtpDestinationBlocked, smtp_connection
 from sada.settings import ConfigurationError, Settings, get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,7 +129,15 @@ def test_starttls_and_smtps_verify_the_certificate(tmp_path: Path) -> None:
     smtps = Controller(sink, hostname="127.0.0.1", port=ssl_port, ssl_context=server_tls)
     smtps.start()
     try:
-        common = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": True}
+        # Loopback is private: the SSRF guard refuses it unless the allow-list names it.
+        for host in ("127.0.0.1", "localhost"):
+            with (
+                pytest.raises(SmtpDestinationBlocked),
+                smtp_connection(Settings(smtp_host=host, smtp_port=port, smtp_tls_verify=False)),
+            ):
+                pass
+        allow = {"webhook_allowed_hosts": "127.0.0.1"}
+        common = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": True, **allow}
         # Self-signed and not trusted: refused before anything is sent.
         with (
             pytest.raises(ssl.SSLCertVerificationError),
@@ -145,7 +153,12 @@ def test_starttls_and_smtps_verify_the_certificate(tmp_path: Path) -> None:
             smtp.send_message(_message())
         assert len(sink.messages) == 2
         # SMTPS (TLS from the first byte), verified the same way.
-        implicit = {"smtp_host": "127.0.0.1", "smtp_port": ssl_port, "smtp_ssl": True}
+        implicit = {"smtp_host": "127.0.0.1", "smtp_port": ssl_port, "smtp_ssl": True, **allow}
+        with (
+            pytest.raises(SmtpDestinationBlocked),
+            smtp_connection(Settings(**{**implicit, "webhook_allowed_hosts": ""})),
+        ):
+            pass
         with pytest.raises(ssl.SSLCertVerificationError), smtp_connection(Settings(**implicit)):
             pass
         with smtp_connection(Settings(**implicit, smtp_tls_ca_file=str(cert))) as smtp:

@@ -111,10 +111,40 @@ def test_two_nodes_share_the_rate_limit_and_the_login_lockout(tmp_path: Path) ->
             ).status_code
 
         login_codes = [attempt(clients[n % 2]) for n in range(8)]
-        assert login_codes[:4] == [401] * 4, login_codes
-        assert set(login_codes[4:]) == {429}, login_codes  # locked out on both nodes
+        # Three failures spread over both nodes start the shared backoff (each node alone has
+        # seen fewer than LoginBackoff.FREE), and the shared 4-a-minute limit holds after it.
+        assert login_codes[:3] == [401] * 3, login_codes
+        assert set(login_codes[3:]) == {429}, login_codes  # slowed down on both nodes
     finally:
         for node in nodes:
             node.terminate()
         for node in nodes:
             node.wait(timeout=30)
+
+
+def test_login_backoff_counts_failures_of_every_node_together() -> None:
+    """Two app instances, one Redis: failures on one slow the next try on the other."""
+    from sada.core.errors import RateLimited
+    from sada.core.ratelimit import use_shared_storage
+    from sada.web.core import LoginBackoff
+
+    use_shared_storage(REDIS, prefix=f"sada-test-{uuid.uuid4().hex[:8]}")
+    try:
+        nodes = [LoginBackoff(), LoginBackoff()]  # each app's WebState holds its own
+        email = f"{uuid.uuid4().hex[:8]}@example.com"
+        for n in range(4):  # alternating nodes: neither alone reaches the free three
+            nodes[n % 2].failed("10.0.0.1", email)
+        for node in nodes:
+            with pytest.raises(RateLimited) as caught:
+                node.check("10.0.0.1", email)
+            assert 0 < caught.value.retry_after <= 3
+        nodes[0].check("10.0.0.2", email)  # another address: the account alone is not slowed yet
+        for n in range(20):
+            nodes[n % 2].failed(f"10.1.0.{n}", email)  # a distributed guesser
+        with pytest.raises(RateLimited) as caught:
+            nodes[1].check("10.0.0.2", email)
+        assert caught.value.retry_after <= LoginBackoff.ACCOUNT_CAP + 1
+        nodes[1].succeeded("10.0.0.1", email)  # the owner signs in on the other node
+        nodes[0].check("10.0.0.1", email)
+    finally:
+        use_shared_storage(None)

@@ -51,6 +51,15 @@ def shared_storage_ok() -> bool | None:
         return False
 
 
+def shared_counters() -> Any | None:
+    """The shared `limits` storage (incr/get/get_expiry/clear), or None when counting in-process.
+
+    For counters that are not plain rate limits, such as the sign-in failure backoff.
+    """
+    limiter = _shared.get("limiter")
+    return None if limiter is None else limiter.storage
+
+
 @dataclass
 class _Bucket:
     tokens: float

@@ -621,12 +621,16 @@ def do_save_response(
     resume: str | None = None,
     respondent: Respondent | None = None,
     now: datetime | None = None,
+    form_id: str | None = None,
 ) -> tuple[Response, str | None]:
     """Save answers as the respondent goes; complete once. Returns (response, resume secret).
 
     With an invitation there is exactly one response per token: completion flips
     the invitation with a conditional UPDATE, so of two concurrent submits one
-    wins and the other gets Conflict.
+    wins and the other gets Conflict. Without one, `form_id` (derived from the
+    public form's stamp) becomes the response's external id, so one shown form
+    yields at most one response: its autosaves continue it, and a second
+    submission of the same form, replayed or concurrent, gets Conflict.
     """
     if survey.status != "active":
         raise Conflict("this survey is not accepting responses")
@@ -653,6 +657,16 @@ def do_save_response(
         ).scalar_one_or_none()
         if response is None:
             raise Conflict("this saved response was completed already or does not exist")
+    elif form_id:
+        response = session.execute(
+            select(Response).where(
+                Response.survey_id == survey.id,
+                Response.source == "sada",
+                Response.external_id == form_id,
+            )
+        ).scalar_one_or_none()
+        if response is not None and response.status == "completed":
+            raise Conflict("this form was submitted already; reload the page to answer again")
     if response is not None and response.status == "completed":
         raise Conflict("this response is already complete")
     version = response.version if response is not None else survey.current_version
@@ -688,7 +702,7 @@ def do_save_response(
             person_id=respondent.person_id or (invitation.person_id if invitation else None),
             status="partial",
             source="sada",
-            external_id=uuid.uuid4().hex,
+            external_id=form_id or uuid.uuid4().hex,
             language=respondent.language or (invitation.language if invitation else None),
             channel=respondent.channel or (invitation.channel if invitation else "link"),
             hidden={k: str(v)[:500] for k, v in hidden.items()},
@@ -703,7 +717,7 @@ def do_save_response(
             with session.begin_nested():
                 session.flush()
         except IntegrityError:
-            raise Conflict("a response for this invitation is being saved; try again") from None
+            raise Conflict("this response is being saved by another request") from None
     else:
         if respondent.language:
             response.language = respondent.language

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -117,24 +118,41 @@ def _secret(request: Request) -> str:
 
 
 def make_stamp(secret: str, key: str, now: float | None = None) -> str:
+    """A signed form stamp: when the form was shown, plus a nonce that makes each one unique.
+
+    The stamp is single-use: the response it creates carries `form_id(stamp)` as
+    its external id, so a replayed stamp stores nothing (see `do_save_response`).
+    """
     ms = str(int((now if now is not None else time.time()) * 1000))
-    mac = hmac.new(secret.encode(), f"stamp:{key}:{ms}".encode(), hashlib.sha256).hexdigest()
-    return f"{ms}.{mac[:24]}"
+    nonce = secrets.token_hex(8)
+    mac = hmac.new(secret.encode(), f"stamp:{key}:{ms}:{nonce}".encode(), hashlib.sha256)
+    return f"{ms}.{nonce}.{mac.hexdigest()[:24]}"
 
 
-def check_stamp(secret: str, key: str, stamp: Any, min_seconds: float) -> None:
-    """The form must have been shown by us, at least `min_seconds` ago, within two days."""
-    if not isinstance(stamp, str) or "." not in stamp or len(stamp) > 64:
+def check_stamp(secret: str, key: str, stamp: Any, min_seconds: float) -> str:
+    """The form must have been shown by us, at least `min_seconds` ago, within two days.
+
+    Returns the form's id: the key under which its one response is stored.
+    """
+    if not isinstance(stamp, str) or stamp.count(".") != 2 or len(stamp) > 64:
         raise Invalid("the form is missing its time stamp; reload the page")
-    ms, _, mac = stamp.partition(".")
-    expected = make_stamp(secret, key, int(ms) / 1000 if ms.isdigit() else 0).partition(".")[2]
-    if not ms.isdigit() or not hmac.compare_digest(mac, expected):
+    ms, nonce, mac = stamp.split(".")
+    expected = hmac.new(
+        secret.encode(), f"stamp:{key}:{ms}:{nonce}".encode(), hashlib.sha256
+    ).hexdigest()[:24]
+    if not ms.isdigit() or not nonce or not hmac.compare_digest(mac.encode(), expected.encode()):
         raise Invalid("the form's time stamp is not valid; reload the page")
     age = time.time() - int(ms) / 1000
     if age < min_seconds:
         raise TooFast("sent too fast")
     if age > 2 * 86400:
         raise Invalid("the form is too old; reload the page")
+    return form_id(stamp)
+
+
+def form_id(stamp: str) -> str:
+    """The external id of the one response a form stamp may create."""
+    return "form-" + hashlib.sha256(stamp.encode()).hexdigest()[:40]
 
 
 class TooFast(Invalid):
@@ -357,6 +375,7 @@ def _submit(
     lang: str,
     hidden: dict[str, str],
     channel: str,
+    form: str | None = None,
 ) -> tuple[int, str | None]:
     db = request.app.state.services.db
     with db.transaction(survey.workspace_id) as session:
@@ -374,6 +393,7 @@ def _submit(
             respondent=service.Respondent(
                 language=lang, channel=channel, hidden=hidden, meta=_meta(request)
             ),
+            form_id=form if invitation is None else None,
         )
         response_id = response.id
     if complete:
@@ -432,7 +452,9 @@ def _handle_form(
         return _message_page(request, survey, lang, "thanks", 200)
     settings = request.app.state.services.settings
     try:
-        check_stamp(_secret(request), survey.public_key, form.get("t"), settings.survey_min_seconds)
+        fid = check_stamp(
+            _secret(request), survey.public_key, form.get("t"), settings.survey_min_seconds
+        )
         _submit(
             request,
             survey,
@@ -443,6 +465,7 @@ def _handle_form(
             lang=lang,
             hidden=hidden,
             channel=invitation.channel if invitation else "link",
+            form=fid,
         )
     except TooFast:
         return _page(
@@ -486,7 +509,7 @@ async def _save_json(
     if body.get("website"):
         return JSONResponse({"status": "ok"})
     settings = request.app.state.services.settings
-    check_stamp(_secret(request), survey.public_key, body.get("t"), 0)
+    fid = check_stamp(_secret(request), survey.public_key, body.get("t"), 0)
     lang = i18n.best_language([body.get("lang")], survey.languages, survey.default_language)
     raw_hidden = body.get("hidden")
     hidden: dict[str, Any] = raw_hidden if isinstance(raw_hidden, dict) else {}
@@ -503,6 +526,7 @@ async def _save_json(
         lang=lang,
         hidden={str(k): str(v)[:500] for k, v in hidden.items()},
         channel=invitation.channel if invitation else str(body.get("channel") or "web")[:20],
+        form=fid,
     )
     out: dict[str, Any] = {"status": "completed" if complete else "saved"}
     if resume:
@@ -708,7 +732,7 @@ async def public_submit(request: Request, key: str) -> JSONResponse:
         return JSONResponse({"status": "completed"}, headers={"Access-Control-Allow-Origin": "*"})
     settings = request.app.state.services.settings
     complete = body.get("complete", True) is not False
-    check_stamp(
+    fid = check_stamp(
         _secret(request),
         survey.public_key,
         body.get("stamp"),
@@ -727,6 +751,7 @@ async def public_submit(request: Request, key: str) -> JSONResponse:
         lang=lang,
         hidden={str(k): str(v)[:500] for k, v in hidden.items()},
         channel=str(body.get("channel") or "web")[:20],
+        form=fid,
     )
     out: dict[str, Any] = {"status": "completed" if complete else "saved"}
     if resume:

@@ -50,6 +50,10 @@ from sada.db.engine import Database
 from sada.interactions.schemas import IngestItem
 from sada.interactions.service import IngestLimits, ingest_batch
 from sada.people.schemas import PersonRef
+from sada.tenants.service import record_audit
+
+# Audit action that records a rejects file's path (read by privacy erasure).
+REJECTS_AUDIT_ACTION = "import.rejects_file"
 
 DELIMITERS = [",", ";", "\t", "|"]
 HEAD_BYTES = 1024 * 1024
@@ -486,6 +490,17 @@ def run_import(
         rejects.close()
 
     ppath.unlink(missing_ok=True)
+    if totals["rejected"]:
+        # Remember the file Sada wrote, so erasing a person also clears their rejected rows.
+        with db.transaction(workspace_id) as session:
+            record_audit(
+                session,
+                None,
+                REJECTS_AUDIT_ACTION,
+                "file",
+                rejects_path.name,
+                {"path": str(rejects_path.resolve()), "rejected": totals["rejected"]},
+            )
     return {
         "rows": rows_done,
         "stored": totals["stored"],

@@ -16,9 +16,11 @@ to people or interactions) is not covered here, so a new table is not forgotten.
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import json
 import logging
+import os
 import re
 import secrets
 import zipfile
@@ -39,6 +41,7 @@ from sada.db.engine import Database
 from sada.db.registry import metadata
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.interactions.importer import REJECTS_AUDIT_ACTION
 from sada.journeys import columnar
 from sada.people import merges
 from sada.people.models import CONSENT_PURPOSES, Person, SuppressedIdentity
@@ -424,6 +427,47 @@ def record_export(
 # ---------------------------------------------------------------- erasure
 
 
+def _scrub_rejects_files(session: Session, held: Holdings) -> int:
+    """Rewrite each rejects file of the workspace's imports without the rows naming the person
+    (a file that keeps no row is deleted). Returns the number of rows removed."""
+    needles = {n.casefold() for n in held.needles if n}
+    if not needles:
+        return 0
+    audit = table("audit_events")
+    paths = {
+        str((row["details"] or {}).get("path") or "")
+        for row in session.execute(
+            select(audit.c.details).where(
+                audit.c.workspace_id == bound_workspace(session),
+                audit.c.action == REJECTS_AUDIT_ACTION,
+            )
+        ).mappings()
+    }
+    removed = 0
+    for name in sorted(p for p in paths if p):
+        path = Path(name)
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                rows = list(csv.reader(handle))
+        except OSError:
+            continue  # gone already, or moved away by the operator
+        keep = [r for r in rows if not any(n in c.casefold() for c in r for n in needles)]
+        if len(keep) == len(rows):
+            continue
+        removed += len(rows) - len(keep)
+        try:
+            if len(keep) <= 1:  # the header alone
+                path.unlink(missing_ok=True)
+                continue
+            scratch = path.with_name(path.name + ".erasing")
+            with scratch.open("w", encoding="utf-8-sig", newline="") as handle:
+                csv.writer(handle).writerows(keep)
+            os.replace(scratch, path)
+        except OSError as exc:
+            log.warning("privacy: could not rewrite a rejects file: %s", type(exc).__name__)
+    return removed
+
+
 @dataclass
 class Erasure:
     erasure_id: str
@@ -481,6 +525,9 @@ def erase(
         session.execute(
             update(requests).where(requests.c.id == row["id"]).values(person_id=None, path=None)
         )
+
+    # Rejects files the importer wrote: the person's rejected rows are removed from them.
+    counts["rejects_rows_removed"] = _scrub_rejects_files(session, held)
 
     # Derived data found through the person's ids and texts.
     counts.update(_scrub_jobs(session, held))

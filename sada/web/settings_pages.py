@@ -225,7 +225,12 @@ async def remove(request: Request, user_id: int, me: SignedIn = Depends(ADMIN)) 
 
 
 def _keys_page(
-    request: Request, me: SignedIn, *, new_key: str | None = None, status_code: int = 200
+    request: Request,
+    me: SignedIn,
+    *,
+    new_key: str | None = None,
+    status_code: int = 200,
+    error: str | None = None,
 ) -> Response:
     with services(request).db.reader(me.workspace_id) as session:
         keys = list_api_keys(session)
@@ -238,6 +243,7 @@ def _keys_page(
         new_key=new_key,
         scopes=[s.value for s in Scope if s not in LEGACY_SCOPES or s == Scope.ADMIN],
         creators=creators,
+        error=error,
     )
 
 
@@ -251,15 +257,30 @@ async def api_key_create(request: Request, me: SignedIn = Depends(ADMIN)) -> Res
     form = await checked_form(request)
     scopes = [s for s in form.getlist("scopes") if s in {x.value for x in Scope}]
     name = str(form.get("name", "")).strip()[:200]
+    # One origin a line (commas work too); only ingest keys may be limited to origins.
+    raw_origins = str(form.get("allowed_origins", ""))[:5000].replace(",", "\n")
+    origins = [o.strip() for o in raw_origins.splitlines() if o.strip()]
     if not scopes:
-        return _keys_page(request, me, status_code=422)
+        return _keys_page(request, me, status_code=422, error=N_("Choose at least one permission."))
+    if len(origins) > 50:
+        return _keys_page(request, me, status_code=422, error=N_("At most 50 allowed origins."))
     try:
         with services(request).db.transaction(me.workspace_id) as session:
             _row, full = do_create_api_key(
-                session, name=name, scopes=scopes, actor=me.actor(client_ip(request))
+                session,
+                name=name,
+                scopes=scopes,
+                actor=me.actor(client_ip(request)),
+                allowed_origins=origins or None,
             )
-    except Invalid:  # an ingest key with other scopes
-        return _keys_page(request, me, status_code=422)
+    except Invalid as exc:
+        if str(exc).startswith("allowed_origins"):
+            error = N_(
+                "Allowed origins are for ingest keys only, one a line, like https://shop.example.com."
+            )
+        else:
+            error = N_("An ingest key is public: it cannot have other permissions.")
+        return _keys_page(request, me, status_code=422, error=error)
     # Shown once, in this answer only (no-store), never again.
     return _keys_page(request, me, new_key=full)
 

@@ -26,6 +26,8 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SMTPSink]:
     sink = SMTPSink()
     monkeypatch.setenv("SADA_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SADA_SMTP_PORT", str(sink.port))
+    # The SMTP connection goes through the SSRF guard: the loopback relay must be allowed.
+    monkeypatch.setenv("SADA_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1/32")
     get_settings.cache_clear()
     yield sink
     sink.close()

@@ -47,7 +47,12 @@ def _body(message) -> str:  # type: ignore[no-untyped-def]
 
 def test_persian_invitation_reminder_and_unsubscribe(db, workspace, smtp, client, monkeypatch):  # type: ignore[no-untyped-def]
     sink, port = smtp
-    settings = Settings(environment="test", smtp_port=port, base_url="http://testserver")
+    settings = Settings(
+        environment="test",
+        smtp_port=port,
+        base_url="http://testserver",
+        webhook_allowed_hosts="127.0.0.1",  # the SSRF guard lets the loopback relay through
+    )
     with db.transaction(workspace.id) as s:
         survey = service.do_create_survey(s, nps_survey(default_language="fa"))
         out = invitations.do_create_invitations(
@@ -110,6 +115,7 @@ def test_email_goes_out_through_the_job_runner(db, workspace, smtp, monkeypatch)
     from sada.settings import get_settings
 
     monkeypatch.setenv("SADA_SMTP_PORT", str(port))
+    monkeypatch.setenv("SADA_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
     get_settings.cache_clear()
     try:
         with db.transaction(workspace.id) as s:

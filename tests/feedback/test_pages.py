@@ -167,6 +167,42 @@ def test_honeypot_too_fast_and_forged_stamps_store_nothing(client, db, workspace
     assert js.status_code == 200 and key in js.text and "iframe" in js.text
 
 
+def test_one_form_stamp_stores_one_response(client, db, workspace):  # type: ignore[no-untyped-def]
+    """Issue 10, finding 7: one stamp used to be accepted 20 times."""
+    survey = _make(db, workspace.id)
+    key = survey.public_key
+    stamp = old_stamp(key)
+    first = client.post(f"/s/{key}", data={"q_nps": "9", "t": stamp})
+    assert first.status_code == 200, first.text
+    replays = [client.post(f"/s/{key}", data={"q_nps": "10", "t": stamp}) for _ in range(3)]
+    assert {r.status_code for r in replays} == {409}
+    assert "already been answered" in replays[0].text
+    api_replay = client.post(
+        f"/api/v1/public/surveys/{key}/responses", json={"answers": {"nps": 1}, "stamp": stamp}
+    )
+    assert api_replay.status_code == 409
+    assert _count(db, workspace.id, survey.id) == 1
+    # The JSON endpoint: one stamp, one response; autosaves continue it, then it is spent.
+    api_stamp = old_stamp(key)
+    url = f"/api/v1/public/surveys/{key}/responses"
+    partial = client.post(url, json={"answers": {"nps": 3}, "stamp": api_stamp, "complete": False})
+    assert partial.status_code == 200, partial.text
+    done = client.post(url, json={"answers": {"why_low": "slow"}, "stamp": api_stamp})
+    assert done.status_code == 200, done.text
+    again = client.post(url, json={"answers": {"nps": 3}, "stamp": api_stamp})
+    assert again.status_code == 409
+    assert _count(db, workspace.id, survey.id) == 2
+    with db.reader(workspace.id) as s:
+        row = s.execute(
+            select(Response).where(Response.survey_id == survey.id, Response.status == "completed")
+        ).scalars()
+        assert len(list(row)) == 2
+    # Stamps from two page loads in the same millisecond still differ.
+    now = time.time() - 10
+    assert web.make_stamp(SECRET, key, now) != web.make_stamp(SECRET, key, now)
+    assert client.post(f"/s/{key}", data={"q_nps": "9", "t": stamp + "é"}).status_code == 422
+
+
 def test_public_endpoint_rate_limit_per_ip(client, db, workspace, app):  # type: ignore[no-untyped-def]
     app.state.services.settings.survey_public_per_minute = 3
     app.state.__dict__.pop("survey_limiters", None)

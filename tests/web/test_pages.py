@@ -201,6 +201,51 @@ def test_api_key_is_shown_once_and_can_be_revoked(db: Any, workspace: Any, login
     assert "api_key.create" in audit and "api_key.revoke" in audit
 
 
+def test_ingest_key_with_allowed_origins_from_the_settings_page(
+    db: Any, workspace: Any, login: Any
+) -> None:
+    client = login("admin")
+    page = client.get("/settings/api-keys")
+    assert 'name="allowed_origins"' in page.text
+    created = client.post(
+        "/settings/api-keys",
+        data={
+            "name": "shop site",
+            "scopes": ["ingest"],
+            "allowed_origins": "https://shop.example\nhttps://www.shop.example/",
+            "csrf": csrf_of(page.text),
+        },
+    )
+    assert created.status_code == 200, created.text
+    key = re.search(r'<code id="new-key">(sada_[^<]+)</code>', created.text).group(1)
+    message = {"type": "track", "event": "Viewed", "anonymousId": "a1", "messageId": "m-1"}
+    evil = client.post(
+        "/v1/track", json=message, auth=(key, ""), headers={"Origin": "https://evil.example"}
+    )
+    assert evil.status_code == 403
+    shop = client.post(
+        "/v1/track", json=message, auth=(key, ""), headers={"Origin": "https://www.shop.example"}
+    )
+    assert shop.status_code == 200, shop.text
+    listing = client.get("/settings/api-keys").text
+    assert "https://shop.example" in listing and "https://www.shop.example" in listing
+    # Origins on a server key, or a malformed origin: a clear 422, no key made.
+    for scopes, origins in ((["read:analytics"], "https://shop.example"), (["ingest"], "shop")):
+        refused = client.post(
+            "/settings/api-keys",
+            data={
+                "name": "x",
+                "scopes": scopes,
+                "allowed_origins": origins,
+                "csrf": csrf_of(listing),
+            },
+        )
+        assert refused.status_code == 422
+        assert "ingest keys only" in refused.text and "new-key" not in refused.text
+    fa = client.get("/settings/api-keys", headers={"Accept-Language": "fa"})
+    assert fa.status_code == 200
+
+
 def test_workspace_settings_are_saved_and_audited(db: Any, workspace: Any, login: Any) -> None:
     client = login("owner")
     page = client.get("/settings")
@@ -269,7 +314,11 @@ def mail_client(db: Any, smtp: tuple[Mailbox, int]) -> Iterator[Any]:
     from sada.settings import Settings
 
     settings = Settings(
-        environment="test", smtp_host="127.0.0.1", smtp_port=smtp[1], base_url="http://testserver"
+        environment="test",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp[1],
+        base_url="http://testserver",
+        webhook_allowed_hosts="127.0.0.1",  # the SSRF guard lets the loopback relay through
     )
     with TestClient(create_app(settings, db=db, migrate=False, run_jobs=False)) as client:
         yield client
