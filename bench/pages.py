@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+# The script's own folder holds modules named like the standard library's (bench/queue.py).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PAGES = [
@@ -213,6 +215,10 @@ def main() -> int:
     parser.add_argument(
         "--preload", type=int, default=0, help="grow the workspace by N interactions first"
     )
+    parser.add_argument("--only", default=None, help="measure only pages whose name contains this")
+    parser.add_argument(
+        "--profile", action="store_true", help="print the top cumulative costs of the requests"
+    )
     args = parser.parse_args()
 
     import logging
@@ -313,14 +319,25 @@ def main() -> int:
         )
         assert signed.status_code == 303, signed.text[:300]
         print(f"{'page':<22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu ms':>8}")
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
         for name, path in PAGES:
+            if args.only and args.only not in name:
+                continue
             path = path.format(**fill)
             client.get(path)  # warm caches (templates, catalogs)
             times = []
             cpu0 = time.process_time()
             for _ in range(repeat):
                 t0 = time.perf_counter()
+                if profiler is not None:
+                    profiler.enable()
                 response = client.get(path)
+                if profiler is not None:
+                    profiler.disable()
                 times.append((time.perf_counter() - t0) * 1000)
                 assert response.status_code == 200, (path, response.status_code)
             cpu_ms = (time.process_time() - cpu0) * 1000 / repeat
@@ -329,6 +346,10 @@ def main() -> int:
                 f"{name:<22} {statistics.median(times):>8.1f} {percentile(times, 0.95):>8.1f} "
                 f"{max(times):>8.1f} {cpu_ms:>8.1f}"
             )
+    if profiler is not None:
+        import pstats
+
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     db.dispose()
     tmp.cleanup()
     print(f"total {time.monotonic() - started:.1f} s; {len(all_ms)} requests")
