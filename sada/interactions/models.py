@@ -158,8 +158,9 @@ class InteractionRollup(Base, WorkspaceOwned):
 class PersonDayRollup(Base, WorkspaceOwned):
     """Who spoke on a local day, per zone, channel and language (the outside party's voice).
 
-    One row per (zone, day, channel, language, person), inserted with `ON CONFLICT DO
-    NOTHING` by ingest, so concurrent and out-of-order commits give the same set; the
+    One row per (zone, span, day, channel, language, person), where `span` "d" is a local
+    day and "m" the month starting at `day`, and channel or language "*" stands for all
+    (so a year's count reads whole months); inserted with `ON CONFLICT DO NOTHING` by ingest, so concurrent and out-of-order commits give the same set; the
     overview counts distinct people over a range from these rows, never from the log.
     Merges move a person's rows with their interactions; `sada metrics rebuild` recomputes.
     """
@@ -169,6 +170,7 @@ class PersonDayRollup(Base, WorkspaceOwned):
         UniqueConstraint(
             "workspace_id",
             "zone",
+            "span",
             "day",
             "channel",
             "language",
@@ -180,6 +182,7 @@ class PersonDayRollup(Base, WorkspaceOwned):
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     zone: Mapped[str] = mapped_column(String(64), nullable=False)
+    span: Mapped[str] = mapped_column(String(1), nullable=False)
     day: Mapped[date] = mapped_column(Date, nullable=False)
     channel: Mapped[str] = mapped_column(String(50), nullable=False)
     language: Mapped[str] = mapped_column(String(16), nullable=False, default="")

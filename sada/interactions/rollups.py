@@ -195,6 +195,23 @@ def count_ingested(session: Session, rows: list[dict[str, Any]], names: list[str
 PersonKey = tuple[str, date, str, str, int]  # zone, day, channel, language, person
 
 
+ALL = "*"  # channel or language of the rows that count every channel or language
+
+
+def _person_rows(keys: set[PersonKey]) -> set[tuple[str, str, date, str, str, int]]:
+    """Each fact as rows of two grains (the day and its month, `span` "d"/"m") and four
+    dimension sets (channel and language, either, neither), so a range's distinct count
+    reads whole months' rows plus the edge days, and unfiltered counts one row per person."""
+    rows: set[tuple[str, str, date, str, str, int]] = set()
+    for zone, day, channel, language, person in keys:
+        month = day.replace(day=1)
+        for ch in (channel, ALL):
+            for lang in (language, ALL):
+                rows.add((zone, "d", day, ch, lang, person))
+                rows.add((zone, "m", month, ch, lang, person))
+    return rows
+
+
 def _add_people(session: Session, keys: set[PersonKey]) -> None:
     """Insert who-spoke rows, ignoring those already there (sorted: one lock order)."""
     if not keys:
@@ -203,13 +220,14 @@ def _add_people(session: Session, keys: set[PersonKey]) -> None:
     dialect = dialect_name(session)
     marker = "?" if dialect == "sqlite" else "%s"
     sql = (
-        "INSERT INTO person_day_rollups (workspace_id, zone, day, channel, language, person_id) "
-        f"VALUES ({', '.join([marker] * 6)}) "
-        "ON CONFLICT (workspace_id, zone, day, channel, language, person_id) DO NOTHING"
+        "INSERT INTO person_day_rollups "
+        "(workspace_id, zone, span, day, channel, language, person_id) "
+        f"VALUES ({', '.join([marker] * 7)}) "
+        "ON CONFLICT (workspace_id, zone, span, day, channel, language, person_id) DO NOTHING"
     )
     rows = [
-        (workspace_id, z, d.isoformat() if dialect == "sqlite" else d, c, lang, p)
-        for z, d, c, lang, p in sorted(keys)
+        (workspace_id, z, g, d.isoformat() if dialect == "sqlite" else d, c, lang, p)
+        for z, g, d, c, lang, p in sorted(_person_rows(keys))
     ]
     dbapi = session.connection().connection.dbapi_connection
     assert dbapi is not None
@@ -582,6 +600,10 @@ def _range_where(
     return where, params
 
 
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 def distinct_people(
     session: Session,
     zone: str,
@@ -592,14 +614,32 @@ def distinct_people(
     language: str | None = None,
 ) -> int:
     """People who spoke on local days first <= day < last in `zone` (optionally on one
-    channel, in one language), from the who-spoke rows."""
-    where, params = _range_where(session, zone, first, last, channel, language)
-    return int(
-        session.execute(
-            text(f"SELECT count(DISTINCT person_id) FROM person_day_rollups WHERE {where}"),
-            params,
-        ).scalar_one()
+    channel, in one language), from the who-spoke rows: the whole months inside the range
+    from month rows, the edge days from day rows (at most ~2 months of day rows)."""
+    months_from = first if first.day == 1 else _next_month(first)
+    months_to = months_from
+    while _next_month(months_to) <= last:
+        months_to = _next_month(months_to)
+    params: dict[str, Any] = {
+        "ws": bound_workspace(session),
+        "zone": zone,
+        "channel": channel if channel is not None else ALL,
+        "language": language if language is not None else ALL,
+    }
+    bounds = {"first": first, "last": last, "m0": months_from, "m1": months_to}
+    if months_from > last:  # no month boundary inside the range: days only
+        bounds["m0"] = bounds["m1"] = last
+    sqlite = dialect_name(session) == "sqlite"
+    params.update({k: v.isoformat() if sqlite else v for k, v in bounds.items()})
+    sql = (
+        "SELECT count(DISTINCT person_id) FROM person_day_rollups "
+        "WHERE workspace_id = :ws AND zone = :zone AND channel = :channel "
+        "AND language = :language AND ("
+        "(span = 'd' AND day >= :first AND day < :m0) "
+        "OR (span = 'm' AND day >= :m0 AND day < :m1) "
+        "OR (span = 'd' AND day >= :m1 AND day < :last))"
     )
+    return int(session.execute(text(sql), params).scalar_one())
 
 
 def topic_sums(

@@ -141,8 +141,15 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
 
     for zone in ("UTC", "Asia/Tehran"):
         tz = ZoneInfo(zone)
-        for dims in ({}, {"channel": "chat"}, {"language": "fa"}):
-            f = dash.period_filters("30d", tz, now=NOW, **dims)
+        for period, dims in (
+            ("30d", {}),
+            ("30d", {"channel": "chat"}),
+            ("30d", {"language": "fa"}),
+            ("90d", {}),  # whole months of who-spoke rows plus edge days
+            ("90d", {"channel": "sms", "language": "en"}),
+            ("7d", {}),
+        ):
+            f = dash.period_filters(period, tz, now=NOW, **dims)
             volume, texts, channels, sentiment, people, topics = _direct(db, workspace.id, tz, f)
             with db.reader(workspace.id) as s:
                 assert dash._use_rollups(s, f)
@@ -184,8 +191,8 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
             else:
                 do_unmerge(s, merge_id)
         tz = ZoneInfo("Asia/Tehran")
-        for dims in ({}, {"channel": "chat"}):
-            f = dash.period_filters("30d", tz, now=NOW, **dims)
+        for period, dims in (("30d", {}), ("90d", {"channel": "chat"})):
+            f = dash.period_filters(period, tz, now=NOW, **dims)
             people = _direct(db, workspace.id, tz, f)[4]
             with db.reader(workspace.id) as s:
                 assert dash.totals(s, f).people == people, (step, dims)

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("id", _id(), autoincrement=True, nullable=False),
         sa.Column("workspace_id", _id(), nullable=False),
         sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("span", sa.String(length=1), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("channel", sa.String(length=50), nullable=False),
         sa.Column("language", sa.String(length=16), nullable=False),
@@ -46,6 +47,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "workspace_id",
             "zone",
+            "span",
             "day",
             "channel",
             "language",
