@@ -672,18 +672,23 @@ def topic_examples(
     channel: str | None = None,
     language: str | None = None,
     per: int = 2,
+    scan: int = 500,
 ) -> dict[tuple[str, str], list[int]]:
-    """(name, "positive"|"negative") -> up to `per` example interaction ids, latest days first."""
+    """(name, "positive"|"negative") -> up to `per` example interaction ids, latest days first
+    (from the latest `scan` rows of those names: a bounded read whatever the range)."""
     if not names:
         return {}
     where, params = _range_where(session, zone, first, last, channel, language)
     marks = ", ".join(f":n{i}" for i in range(len(names)))
     params.update({f"n{i}": name for i, name in enumerate(names)})
+    params["scan"] = scan
     out: dict[tuple[str, str], list[int]] = {}
     for name, pos, neg in session.execute(
         text(
             "SELECT name, example_positive, example_negative FROM topic_rollups "
-            f"WHERE {where} AND name IN ({marks}) ORDER BY day DESC, id DESC"
+            f"WHERE {where} AND name IN ({marks}) "
+            "AND (example_positive IS NOT NULL OR example_negative IS NOT NULL) "
+            "ORDER BY day DESC LIMIT :scan"
         ),
         params,
     ).all():
