@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+# The script's own folder holds modules named like the standard library's (bench/queue.py).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PAGES = [
@@ -196,6 +198,42 @@ def preload(db: Any, workspace_id: int, n: int, rng: random.Random) -> None:
             session.execute(insert(Interaction), batch)
 
 
+def profile_overview(db: Any, workspace_id: int) -> None:
+    """cProfile the overview's read model calls (as `sada.web.pages.overview` makes them) for
+    the last 365 days against the period before, in the workspace's zone; prints the top 25
+    functions by cumulative time. The test client serves requests on another thread, which a
+    profiler enabled here would not see, hence the direct calls."""
+    import cProfile
+    import pstats
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from sada.dashboards import service as dash
+    from sada.tenants.models import Workspace
+
+    with db.reader() as session:
+        zone = session.execute(
+            select(Workspace.timezone).where(Workspace.id == workspace_id)
+        ).scalar_one()
+    f = dash.period_filters("365d", ZoneInfo(zone or "UTC"))
+    profiler = cProfile.Profile()
+    for _ in range(3):
+        with db.reader(workspace_id) as session:
+            profiler.enable()
+            dash.totals(session, f)
+            channels = dash.volume_by_channel(session, f)
+            dash.volume_over_time(session, f)
+            dash.sentiment_over_time(session, f)
+            dash.sentiment_over_time(session, f.previous())
+            dash.top_topics(session, f)
+            dash.significant_changes(session, f, current=channels)
+            dash.metric_trends(session, f)
+            dash.background_work(session, workspace_id)
+            profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"sada/|execute|fetch", 25)
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
@@ -212,6 +250,12 @@ def main() -> int:
     parser.add_argument("--pg", default=None, help="PostgreSQL URL (default: SQLite)")
     parser.add_argument(
         "--preload", type=int, default=0, help="grow the workspace by N interactions first"
+    )
+    parser.add_argument("--only", default=None, help="measure only pages whose name contains this")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print the top costs of the overview's data calls (12 months, compared)",
     )
     args = parser.parse_args()
 
@@ -314,6 +358,8 @@ def main() -> int:
         assert signed.status_code == 303, signed.text[:300]
         print(f"{'page':<22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu ms':>8}")
         for name, path in PAGES:
+            if args.only and args.only not in name:
+                continue
             path = path.format(**fill)
             client.get(path)  # warm caches (templates, catalogs)
             times = []
@@ -329,6 +375,8 @@ def main() -> int:
                 f"{name:<22} {statistics.median(times):>8.1f} {percentile(times, 0.95):>8.1f} "
                 f"{max(times):>8.1f} {cpu_ms:>8.1f}"
             )
+    if args.profile:
+        profile_overview(db, workspace_id)
     db.dispose()
     tmp.cleanup()
     print(f"total {time.monotonic() - started:.1f} s; {len(all_ms)} requests")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sada.dashboards.service import text_model
 from sada.db.scoping import bound_workspace
 from sada.interactions import rollups
-from sada.interactions.models import Interaction
+from sada.interactions.models import VOICE_ORIGINS, Interaction
 from sada.tenants.models import Membership, User, Workspace
 
 
@@ -62,6 +62,44 @@ def _facts(session: Session) -> Iterator[tuple[datetime, str, str | None, str, b
         yield row[0], row[1], row[2], row[3], bool(row[4]), sentiment
 
 
+def _people(session: Session) -> Iterator[tuple[datetime, str, str | None, int]]:
+    query = select(
+        Interaction.occurred_at, Interaction.channel, Interaction.language, Interaction.person_id
+    ).where(Interaction.person_id.is_not(None), Interaction.origin.in_(VOICE_ORIGINS))
+    for at, channel, language, pid in session.execute(query.execution_options(yield_per=20_000)):
+        if pid is not None:
+            yield at, channel, language, pid
+
+
+def _topics(
+    session: Session, analysis: Any
+) -> Iterator[tuple[int, datetime, str, str | None, list[tuple[str, str]]]]:
+    query = (
+        select(
+            Interaction.id,
+            Interaction.occurred_at,
+            Interaction.channel,
+            Interaction.language,
+            analysis.aspects,
+            analysis.topics,
+            analysis.sentiment,
+        )
+        .join(analysis, analysis.interaction_id == Interaction.id)
+        .where(Interaction.origin.in_(VOICE_ORIGINS))
+    )
+    for iid, at, channel, language, aspects, topics, sentiment in session.execute(
+        query.execution_options(yield_per=5_000)
+    ):
+        yield iid, at, channel, language, rollups.topic_items(aspects, topics, sentiment)
+
+
 def rebuild(session: Session) -> int:
-    """Recompute the workspace's interaction rollups in the caller's transaction."""
-    return rollups.replace_all(session, zones_to_keep(session), _facts(session))
+    """Recompute the workspace's interaction, who-spoke and topic rollups in the caller's
+    transaction; returns the number of interaction rollup rows."""
+    count = rollups.replace_all(session, zones_to_keep(session), _facts(session))
+    names = rollups.zones(session)
+    rollups.replace_people(session, names, _people(session))
+    analysis: Any = text_model()
+    if analysis is not None:
+        rollups.replace_topics(session, names, _topics(session, analysis))
+    return count

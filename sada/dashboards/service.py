@@ -32,6 +32,7 @@ from sada.people.models import Person
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 DEFAULT_PERIOD = "30d"
 SENTIMENTS = ("positive", "neutral", "negative")
+TOPIC_KINDS = rollups.TOPIC_POLARITIES
 # (highest "low" rating, lowest "high" rating) per scale, from the metric catalogue.
 SCORE_BANDS: dict[str, tuple[float, float]] = catalogue.BANDS
 EXPORT_LIMIT = 100_000
@@ -213,7 +214,13 @@ def totals(session: Session, f: Filters) -> Totals:
 
 
 def _distinct_people(session: Session, f: Filters) -> int:
-    # Distinct people do not add up across days: counted from the log (index on the period).
+    # Distinct people do not add up across days: counted over the per-day who-spoke rows.
+    zone = _rollup_zone(session, f)
+    if zone is not None:
+        first, last = _local_days(f)
+        return rollups.distinct_people(
+            session, zone, first, last, channel=f.channel, language=f.language
+        )
     return int(
         session.execute(
             _where(select(func.count(func.distinct(Interaction.person_id))), f)
@@ -305,40 +312,46 @@ class TopicStat:
         return self.positive + self.neutral + self.negative + self.mixed
 
 
-def top_topics(
-    session: Session, f: Filters, *, limit: int = 6, scan: int = 3000
-) -> list[TopicStat] | None:
-    """Aspects and workspace topics of the most recent analyses in the period, with examples."""
+def top_topics(session: Session, f: Filters, *, limit: int = 6) -> list[TopicStat] | None:
+    """Aspects and workspace topics mentioned in the period's analyses, with examples."""
     analysis = text_model()
     if analysis is None:
         return None
-    query = (
-        select(Interaction.id, analysis.aspects, analysis.topics, analysis.sentiment)
-        .join(analysis, analysis.interaction_id == Interaction.id)
-        .order_by(Interaction.occurred_at.desc())
-        .limit(scan)
-    )
+    zone = _rollup_zone(session, f)
     stats: dict[str, TopicStat] = {}
     candidates: dict[tuple[str, str], list[int]] = {}
-    for iid, aspects, topics, sentiment in session.execute(_where(query, f)):
-        for aspect in aspects or []:
-            name = str(aspect.get("aspect", ""))
-            polarity = str(aspect.get("polarity", "neutral"))
-            if not name:
-                continue
-            stat = stats.setdefault(name, TopicStat(name))
-            if polarity in ("positive", "neutral", "negative", "mixed"):
+    if zone is not None:
+        first, last = _local_days(f)
+        for name, values in rollups.topic_sums(
+            session, zone, first, last, channel=f.channel, language=f.language
+        ).items():
+            positive, neutral, negative, mixed = values
+            stats[name] = TopicStat(name, positive, neutral, negative, mixed)
+    else:  # audience or segment filters, or a zone without rollups: read the analyses
+        query = select(Interaction.id, analysis.aspects, analysis.topics, analysis.sentiment).join(
+            analysis, analysis.interaction_id == Interaction.id
+        )
+        rows = session.execute(_where(query, f).order_by(Interaction.occurred_at.desc()))
+        for iid, aspects, topics, sentiment in rows:
+            for name, polarity in rollups.topic_items(aspects, topics, sentiment):
+                stat = stats.setdefault(name, TopicStat(name))
                 setattr(stat, polarity, getattr(stat, polarity) + 1)
-            if polarity in ("positive", "negative"):
-                ids = candidates.setdefault((name, polarity), [])
-                if len(ids) < 2:
-                    ids.append(iid)
-        for topic in topics or []:
-            name = "#" + str(topic.get("name", ""))
-            stat = stats.setdefault(name, TopicStat(name))
-            label = sentiment if sentiment in SENTIMENTS else "neutral"
-            setattr(stat, label, getattr(stat, label) + 1)
-    ranked = sorted(stats.values(), key=lambda s: -s.n)[:limit]
+                if polarity in ("positive", "negative"):
+                    ids = candidates.setdefault((name, polarity), [])
+                    if len(ids) < 2:
+                        ids.append(iid)
+    ranked = sorted((s for s in stats.values() if s.n), key=lambda s: (-s.n, s.name))[:limit]
+    if zone is not None:
+        first, last = _local_days(f)
+        candidates = rollups.topic_examples(
+            session,
+            zone,
+            first,
+            last,
+            [s.name for s in ranked],
+            channel=f.channel,
+            language=f.language,
+        )
     wanted = {
         iid: key
         for stat in ranked
@@ -347,13 +360,13 @@ def top_topics(
         for iid in candidates.get(key, [])
     }
     if wanted:
-        rows = session.execute(
+        found = session.execute(
             select(analysis.interaction_id, analysis.sentences).where(
                 analysis.interaction_id.in_(list(wanted))
             )
         ).all()
         by_name = {stat.name: stat for stat in ranked}
-        for iid, sentences in rows:
+        for iid, sentences in found:
             name, polarity = wanted[iid]
             clause = _aspect_clause(sentences, name, polarity)
             if clause:

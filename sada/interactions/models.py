@@ -155,6 +155,76 @@ class InteractionRollup(Base, WorkspaceOwned):
     negative: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
+class PersonDayRollup(Base, WorkspaceOwned):
+    """Who spoke on a local day, per zone, channel and language (the outside party's voice).
+
+    One row per (zone, span, day, channel, language, person), where `span` "d" is a local
+    day and "m" the month starting at `day`, and channel or language "*" stands for all
+    (so a year's count reads whole months); inserted with `ON CONFLICT DO NOTHING` by ingest, so concurrent and out-of-order commits give the same set; the
+    overview counts distinct people over a range from these rows, never from the log.
+    Merges move a person's rows with their interactions; `sada metrics rebuild` recomputes.
+    """
+
+    __tablename__ = "person_day_rollups"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id",
+            "zone",
+            "span",
+            "day",
+            "channel",
+            "language",
+            "person_id",
+            name="uq_person_day_rollups_key",
+        ),
+        Index("ix_person_day_rollups_person", "workspace_id", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    zone: Mapped[str] = mapped_column(String(64), nullable=False)
+    span: Mapped[str] = mapped_column(String(1), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    channel: Mapped[str] = mapped_column(String(50), nullable=False)
+    language: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    person_id: Mapped[int] = mapped_column(BigIntId, nullable=False)
+
+
+class TopicRollup(Base, WorkspaceOwned):
+    """Aspect and topic mentions per local day, zone, channel and language, by polarity.
+
+    Kept by text analysis in the transaction that stores the analyses (a re-analysed text's
+    previous mentions are subtracted), with increments that commute; `name` is an aspect or
+    `#topic`. The example columns hold a recent interaction with that polarity (a hint for
+    the overview's quotes, not a figure). `sada metrics rebuild` recomputes.
+    """
+
+    __tablename__ = "topic_rollups"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id",
+            "zone",
+            "day",
+            "channel",
+            "language",
+            "name",
+            name="uq_topic_rollups_key",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    zone: Mapped[str] = mapped_column(String(64), nullable=False)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    channel: Mapped[str] = mapped_column(String(50), nullable=False)
+    language: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    positive: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    negative: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    mixed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    example_positive: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
+    example_negative: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
+
+
 class RollupZone(Base, WorkspaceOwned):
     """A time zone whose daily rollups a workspace keeps (complete since it was added)."""
 

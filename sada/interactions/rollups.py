@@ -3,7 +3,11 @@
 - `count_ingested(session, rows)`: in the ingest transaction, add the stored rows.
 - `count_analyses(session, changes)`: in the analysis transaction, add analyses and move
   re-analysed texts from their old sentiment to the new one.
-- `replace_all(session, zones, facts)`: a rebuild's write side (the read side, which needs
+- `count_topics(session, changes)`: in the analysis transaction, move a text's aspect and
+  topic mentions (`topic_items`) into `topic_rollups`.
+- `move_people(session, person_ids)`: after a merge or unmerge, recompute the who-spoke rows
+  (`person_day_rollups`, added by `count_ingested`) of the people involved.
+- `replace_all(session, zones, facts)`, `replace_people`, `replace_topics`: a rebuild's write side (the read side, which needs
   the text domain's analyses, lives in `sada.dashboards.rollups`).
 
 Every write is `INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x` with the keys in
@@ -26,7 +30,14 @@ from sqlalchemy.orm import Session
 
 from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
-from sada.interactions.models import VOICE_ORIGINS, Interaction, InteractionRollup, RollupZone
+from sada.interactions.models import (
+    VOICE_ORIGINS,
+    Interaction,
+    InteractionRollup,
+    PersonDayRollup,
+    RollupZone,
+    TopicRollup,
+)
 
 MEASURES = ("n", "texts", "analysed", "positive", "neutral", "negative")
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -166,6 +177,261 @@ def count_ingested(session: Session, rows: list[dict[str, Any]], names: list[str
             if row.get("text") is not None:
                 vec[1] += 1
     _upsert(session, deltas)
+    _add_people(
+        session,
+        {
+            (name, day, channel, language, int(row["person_id"]))
+            for name in names
+            for row in rows
+            if row.get("person_id") is not None
+            for at, channel, language, voice in [_key_parts(row)]
+            if voice
+            for day in [_local_day(at, zone_info(name))]
+            if day is not None
+        },
+    )
+
+
+PersonKey = tuple[str, date, str, str, int]  # zone, day, channel, language, person
+
+
+ALL = "*"  # channel or language of the rows that count every channel or language
+
+
+def _person_rows(keys: set[PersonKey]) -> set[tuple[str, str, date, str, str, int]]:
+    """Each fact as rows of two grains (the day and its month, `span` "d"/"m") and four
+    dimension sets (channel and language, either, neither), so a range's distinct count
+    reads whole months' rows plus the edge days, and unfiltered counts one row per person."""
+    rows: set[tuple[str, str, date, str, str, int]] = set()
+    for zone, day, channel, language, person in keys:
+        month = day.replace(day=1)
+        for ch in (channel, ALL):
+            for lang in (language, ALL):
+                rows.add((zone, "d", day, ch, lang, person))
+                rows.add((zone, "m", month, ch, lang, person))
+    return rows
+
+
+def _add_people(session: Session, keys: set[PersonKey]) -> None:
+    """Insert who-spoke rows, ignoring those already there (sorted: one lock order)."""
+    if not keys:
+        return
+    workspace_id = bound_workspace(session)
+    dialect = dialect_name(session)
+    marker = "?" if dialect == "sqlite" else "%s"
+    sql = (
+        "INSERT INTO person_day_rollups "
+        "(workspace_id, zone, span, day, channel, language, person_id) "
+        f"VALUES ({', '.join([marker] * 7)}) "
+        "ON CONFLICT (workspace_id, zone, span, day, channel, language, person_id) DO NOTHING"
+    )
+    rows = [
+        (workspace_id, z, g, d.isoformat() if dialect == "sqlite" else d, c, lang, p)
+        for z, g, d, c, lang, p in sorted(_person_rows(keys))
+    ]
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+def move_people(session: Session, person_ids: Iterable[int]) -> None:
+    """Recompute the who-spoke rows of these people from their interactions (merges)."""
+    ids = sorted(set(person_ids))
+    names = zones(session)
+    if not ids or not names:
+        return
+    session.execute(delete(PersonDayRollup).where(PersonDayRollup.person_id.in_(ids)))
+    keys: set[PersonKey] = set()
+    for pid, at, channel, language in session.execute(
+        select(
+            Interaction.person_id,
+            Interaction.occurred_at,
+            Interaction.channel,
+            Interaction.language,
+        ).where(Interaction.person_id.in_(ids), Interaction.origin.in_(VOICE_ORIGINS))
+    ):
+        for name in names:
+            day = _local_day(at, zone_info(name))
+            if day is not None and pid is not None:
+                keys.add((name, day, channel, (language or "")[:16], pid))
+    _add_people(session, keys)
+
+
+def replace_people(
+    session: Session,
+    names: list[str],
+    facts: Iterable[tuple[datetime, str, str | None, int]],
+) -> None:
+    """Recompute the who-spoke rows from (occurred_at, channel, language, person id) of every
+    voice interaction with a person, in chunks (memory bounded by the chunk)."""
+    if dialect_name(session) == "postgresql":
+        session.execute(text("LOCK TABLE person_day_rollups IN EXCLUSIVE MODE"))
+    session.execute(
+        delete(PersonDayRollup).where(PersonDayRollup.workspace_id == bound_workspace(session))
+    )
+    tzs = [(name, zone_info(name)) for name in names]
+    keys: set[PersonKey] = set()
+    for at, channel, language, pid in facts:
+        lang = (language or "")[:16]
+        for name, tz in tzs:
+            day = _local_day(at, tz)
+            if day is not None:
+                keys.add((name, day, channel, lang, pid))
+        if len(keys) >= 50_000:
+            _add_people(session, keys)
+            keys = set()
+    _add_people(session, keys)
+
+
+TOPIC_POLARITIES = ("positive", "neutral", "negative", "mixed")
+TopicKey = tuple[str, date, str, str, str]  # zone, day, channel, language, name
+
+
+def topic_items(aspects: Any, topics: Any, sentiment: str | None) -> list[tuple[str, str]]:
+    """(name, polarity) mentions of one analysis, as the overview's topics panel counts them:
+    each aspect with its polarity, each workspace topic as `#name` with the text's sentiment."""
+    items: list[tuple[str, str]] = []
+    for aspect in aspects or []:
+        name = str(aspect.get("aspect", ""))[:200]
+        polarity = str(aspect.get("polarity", "neutral"))
+        if name and polarity in TOPIC_POLARITIES:
+            items.append((name, polarity))
+    for topic in topics or []:
+        label = sentiment if sentiment in SENTIMENTS else "neutral"
+        items.append((("#" + str(topic.get("name", "")))[:200], str(label)))
+    return items
+
+
+def _upsert_topics(
+    session: Session, deltas: dict[TopicKey, list[int]], examples: dict[TopicKey, list[int | None]]
+) -> None:
+    keys = sorted(k for k in set(deltas) | set(examples) if any(deltas.get(k, ())) or k in examples)
+    if not keys:
+        return
+    workspace_id = bound_workspace(session)
+    dialect = dialect_name(session)
+    marker = "?" if dialect == "sqlite" else "%s"
+    measures = [*TOPIC_POLARITIES, "example_positive", "example_negative"]
+    columns = ["workspace_id", "zone", "day", "channel", "language", "name", *measures]
+    sets = ", ".join(
+        [f"{m} = topic_rollups.{m} + excluded.{m}" for m in TOPIC_POLARITIES]
+        + [
+            f"{m} = coalesce(excluded.{m}, topic_rollups.{m})"
+            for m in ("example_positive", "example_negative")
+        ]
+    )
+    sql = (
+        f"INSERT INTO topic_rollups ({', '.join(columns)}) "
+        f"VALUES ({', '.join(marker for _ in columns)}) "
+        f"ON CONFLICT (workspace_id, zone, day, channel, language, name) DO UPDATE SET {sets}"
+    )
+    rows = []
+    for key in keys:  # one lock order for every writer
+        zone, day, channel, language, name = key
+        rows.append(
+            (
+                workspace_id,
+                zone,
+                day.isoformat() if dialect == "sqlite" else day,
+                channel,
+                language,
+                name,
+                *deltas.get(key, [0, 0, 0, 0]),
+                *examples.get(key, [None, None]),
+            )
+        )
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor()
+    try:
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+def _add_topic_mentions(
+    deltas: dict[TopicKey, list[int]],
+    examples: dict[TopicKey, list[int | None]],
+    key: tuple[str, date, str, str],
+    iid: int,
+    items: list[tuple[str, str]],
+    sign: int,
+) -> None:
+    for name, polarity in items:
+        full = (*key, name)
+        deltas[full][TOPIC_POLARITIES.index(polarity)] += sign
+        if sign > 0 and polarity in ("positive", "negative"):
+            pair = examples.setdefault(full, [None, None])
+            slot = 0 if polarity == "positive" else 1
+            pair[slot] = max(pair[slot] or 0, iid)
+
+
+def count_topics(
+    session: Session,
+    changes: list[tuple[int, list[tuple[str, str]] | None, list[tuple[str, str]]]],
+) -> None:
+    """Analyses stored: (interaction id, previous `topic_items` or None if new, new items)."""
+    changes = [c for c in changes if c[1] != c[2]]
+    names = zones(session)
+    if not changes or not names:
+        return
+    facts = _voice_facts(session, sorted({c[0] for c in changes}))
+    deltas: dict[TopicKey, list[int]] = defaultdict(lambda: [0] * len(TOPIC_POLARITIES))
+    examples: dict[TopicKey, list[int | None]] = {}
+    for name in names:
+        tz = zone_info(name)
+        for iid, old, new in changes:
+            if iid not in facts:
+                continue
+            at, channel, language = facts[iid]
+            day = _local_day(at, tz)
+            if day is None:
+                continue
+            key = (name, day, channel, language)
+            _add_topic_mentions(deltas, examples, key, iid, old or [], -1)
+            _add_topic_mentions(deltas, examples, key, iid, new, 1)
+    _upsert_topics(session, deltas, examples)
+
+
+def _voice_facts(session: Session, ids: list[int]) -> dict[int, tuple[datetime, str, str]]:
+    facts: dict[int, tuple[datetime, str, str]] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        for iid, at, channel, language in session.execute(
+            select(
+                Interaction.id, Interaction.occurred_at, Interaction.channel, Interaction.language
+            ).where(Interaction.id.in_(part), Interaction.origin.in_(VOICE_ORIGINS))
+        ).all():
+            facts[iid] = (at, channel, (language or "")[:16])
+    return facts
+
+
+def replace_topics(
+    session: Session,
+    names: list[str],
+    facts: Iterable[tuple[int, datetime, str, str | None, list[tuple[str, str]]]],
+) -> None:
+    """Recompute the topic rollups from (id, occurred_at, channel, language, topic_items) of
+    every analysed voice interaction."""
+    if dialect_name(session) == "postgresql":
+        session.execute(text("LOCK TABLE topic_rollups IN EXCLUSIVE MODE"))
+    session.execute(delete(TopicRollup).where(TopicRollup.workspace_id == bound_workspace(session)))
+    tzs = [(name, zone_info(name)) for name in names]
+    deltas: dict[TopicKey, list[int]] = defaultdict(lambda: [0] * len(TOPIC_POLARITIES))
+    examples: dict[TopicKey, list[int | None]] = {}
+    for iid, at, channel, language, items in facts:
+        if not items:
+            continue
+        lang = (language or "")[:16]
+        for name, tz in tzs:
+            day = _local_day(at, tz)
+            if day is not None:
+                _add_topic_mentions(deltas, examples, (name, day, channel, lang), iid, items, 1)
+    _upsert_topics(session, deltas, examples)
 
 
 def count_analyses(session: Session, changes: list[tuple[int, str | None, str]]) -> None:
@@ -306,3 +572,128 @@ def totals(session: Session, zone: str) -> list[int]:
         select(*[func.coalesce(func.sum(getattr(r, m)), 0) for m in MEASURES]).where(r.zone == zone)
     ).one()
     return [int(v) for v in row]
+
+
+def _range_where(
+    session: Session,
+    zone: str,
+    first: date,
+    last: date,
+    channel: str | None,
+    language: str | None,
+) -> tuple[str, dict[str, Any]]:
+    where = "workspace_id = :ws AND zone = :zone AND day >= :first AND day < :last"
+    params: dict[str, Any] = {
+        "ws": bound_workspace(session),
+        "zone": zone,
+        "first": first,
+        "last": last,
+    }
+    if dialect_name(session) == "sqlite":
+        params["first"], params["last"] = first.isoformat(), last.isoformat()
+    if channel is not None:
+        where += " AND channel = :channel"
+        params["channel"] = channel
+    if language is not None:
+        where += " AND language = :language"
+        params["language"] = language
+    return where, params
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def distinct_people(
+    session: Session,
+    zone: str,
+    first: date,
+    last: date,
+    *,
+    channel: str | None = None,
+    language: str | None = None,
+) -> int:
+    """People who spoke on local days first <= day < last in `zone` (optionally on one
+    channel, in one language), from the who-spoke rows: the whole months inside the range
+    from month rows, the edge days from day rows (at most ~2 months of day rows)."""
+    months_from = first if first.day == 1 else _next_month(first)
+    months_to = months_from
+    while _next_month(months_to) <= last:
+        months_to = _next_month(months_to)
+    params: dict[str, Any] = {
+        "ws": bound_workspace(session),
+        "zone": zone,
+        "channel": channel if channel is not None else ALL,
+        "language": language if language is not None else ALL,
+    }
+    bounds = {"first": first, "last": last, "m0": months_from, "m1": months_to}
+    if months_from > last:  # no month boundary inside the range: days only
+        bounds["m0"] = bounds["m1"] = last
+    sqlite = dialect_name(session) == "sqlite"
+    params.update({k: v.isoformat() if sqlite else v for k, v in bounds.items()})
+    sql = (
+        "SELECT count(DISTINCT person_id) FROM person_day_rollups "
+        "WHERE workspace_id = :ws AND zone = :zone AND channel = :channel "
+        "AND language = :language AND ("
+        "(span = 'd' AND day >= :first AND day < :m0) "
+        "OR (span = 'm' AND day >= :m0 AND day < :m1) "
+        "OR (span = 'd' AND day >= :m1 AND day < :last))"
+    )
+    return int(session.execute(text(sql), params).scalar_one())
+
+
+def topic_sums(
+    session: Session,
+    zone: str,
+    first: date,
+    last: date,
+    *,
+    channel: str | None = None,
+    language: str | None = None,
+) -> dict[str, list[int]]:
+    """name -> [positive, neutral, negative, mixed] mentions over the local days."""
+    where, params = _range_where(session, zone, first, last, channel, language)
+    sums = ", ".join(f"sum({m})" for m in TOPIC_POLARITIES)
+    return {
+        str(name): [int(v or 0) for v in values]
+        for name, *values in session.execute(
+            text(f"SELECT name, {sums} FROM topic_rollups WHERE {where} GROUP BY name"), params
+        ).all()
+    }
+
+
+def topic_examples(
+    session: Session,
+    zone: str,
+    first: date,
+    last: date,
+    names: list[str],
+    *,
+    channel: str | None = None,
+    language: str | None = None,
+    per: int = 2,
+    scan: int = 500,
+) -> dict[tuple[str, str], list[int]]:
+    """(name, "positive"|"negative") -> up to `per` example interaction ids, latest days first
+    (from the latest `scan` rows of those names: a bounded read whatever the range)."""
+    if not names:
+        return {}
+    where, params = _range_where(session, zone, first, last, channel, language)
+    marks = ", ".join(f":n{i}" for i in range(len(names)))
+    params.update({f"n{i}": name for i, name in enumerate(names)})
+    params["scan"] = scan
+    out: dict[tuple[str, str], list[int]] = {}
+    for name, pos, neg in session.execute(
+        text(
+            "SELECT name, example_positive, example_negative FROM topic_rollups "
+            f"WHERE {where} AND name IN ({marks}) "
+            "AND (example_positive IS NOT NULL OR example_negative IS NOT NULL) "
+            "ORDER BY day DESC LIMIT :scan"
+        ),
+        params,
+    ).all():
+        for polarity, iid in (("positive", pos), ("negative", neg)):
+            ids = out.setdefault((str(name), polarity), [])
+            if iid is not None and len(ids) < per and int(iid) not in ids:
+                ids.append(int(iid))
+    return out

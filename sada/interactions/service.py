@@ -385,7 +385,9 @@ class _AgentLookup:
 
 def move_person_rows(session: Session, from_person: int, to_person: int) -> list[int]:
     """A merge: the person's interactions go to the survivor (the manifest's person_rows)."""
-    return reassign_interactions_of(session, from_person, to_person)
+    moved = reassign_interactions_of(session, from_person, to_person)
+    rollups.move_people(session, [from_person, to_person])
+    return moved
 
 
 def restore_person_rows(
@@ -393,6 +395,7 @@ def restore_person_rows(
 ) -> None:
     """An unmerge: the moved interactions go back, wherever later merges took them."""
     reassign_interactions(session, ids, holders, to_person)
+    rollups.move_people(session, [*holders, to_person])
 
 
 def reassign_interactions_of(session: Session, from_person: int, to_person: int) -> list[int]:

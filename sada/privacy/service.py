@@ -76,6 +76,7 @@ LINKS: tuple[Link, ...] = (
     Link("health_scores", "person_id", "people"),
     Link("account_members", "person_id", "people"),
     Link("interactions", "person_id", "people"),
+    Link("person_day_rollups", "person_id", "people"),  # the overview's who-spoke rows
     Link("interactions", "id", "conversation_items", "interaction_id"),
     Link("interactions", "anonymous_id", "identities", "value"),  # visits before they said who
     Link("text_analyses", "interaction_id", "interactions"),
@@ -139,6 +140,7 @@ ERASE_ORDER: tuple[str, ...] = (
     "text_analyses",
     "text_corrections",
     "listening_mentions",
+    "person_day_rollups",
     "consents",
     "health_scores",
     "account_members",

@@ -208,6 +208,7 @@ def analyze_interactions(
             new_vectors: dict[str, np.ndarray] = {}
             # Sentiment rollups move with the analyses, in the same transaction.
             labels: list[tuple[int, str | None, str]] = []
+            mentions: list[tuple[int, list[tuple[str, str]] | None, list[tuple[str, str]]]] = []
             for (iid, _text, _lang), h, result in zip(items, hashes, results, strict=True):
                 if iid not in present:
                     continue  # deleted while the models ran
@@ -216,12 +217,21 @@ def analyze_interactions(
                     new_vectors[h] = vec
                 row = existing.get(iid) or TextAnalysis(interaction_id=iid)
                 before = (existing[iid].sentiment or "") if iid in existing else None
+                old_items = (
+                    rollups.topic_items(row.aspects, row.topics, row.sentiment)
+                    if iid in existing
+                    else None
+                )
                 _fill(row, public(result), h)
                 labels.append((iid, before, row.sentiment))
+                mentions.append(
+                    (iid, old_items, rollups.topic_items(row.aspects, row.topics, row.sentiment))
+                )
                 if iid not in existing:
                     session.add(row)
                 stored += 1
             rollups.count_analyses(session, labels)
+            rollups.count_topics(session, mentions)
             if emb is not None and new_vectors:
                 already = set(_cached_vectors(session, emb.name, list(new_vectors)))
                 for h, vec in new_vectors.items():

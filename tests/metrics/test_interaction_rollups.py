@@ -3,7 +3,8 @@
 Random interactions (channels, languages, origins, with and without text, times around
 local midnight) go through the real ingest path and the real text analysis; the
 dashboard functions then answer from rollups, and each answer is compared with the same
-figure computed here from the raw rows. A rebuild gives the same rollup rows.
+figure computed here from the raw rows (distinct people and the topics panel included,
+also after a merge and an unmerge). A rebuild gives the same rollup rows.
 """
 
 from __future__ import annotations
@@ -18,8 +19,15 @@ from sqlalchemy import select, update
 from sada.dashboards import rollups as dash_rollups
 from sada.dashboards import service as dash
 from sada.interactions import rollups
-from sada.interactions.models import VOICE_ORIGINS, Interaction, InteractionRollup
+from sada.interactions.models import (
+    VOICE_ORIGINS,
+    Interaction,
+    InteractionRollup,
+    PersonDayRollup,
+    TopicRollup,
+)
 from sada.interactions.service import ingest_batch
+from sada.people.merges import do_merge, do_unmerge
 from sada.tenants.models import Workspace
 from sada.text.models import TextAnalysis
 from sada.text.service import analyze_interactions
@@ -51,7 +59,8 @@ def _items(rng: random.Random, n: int, offset: int) -> list[dict]:
 
 
 def _direct(db, workspace_id, tz, f):  # type: ignore[no-untyped-def]
-    """Per local day: volume, texts, sentiment counts; per channel volume (voice only)."""
+    """Per local day: volume, texts, sentiment counts; per channel volume; distinct people;
+    topic mentions by polarity (voice only)."""
     with db.reader(workspace_id) as s:
         rows = s.execute(
             select(
@@ -61,13 +70,18 @@ def _direct(db, workspace_id, tz, f):  # type: ignore[no-untyped-def]
                 Interaction.origin,
                 Interaction.text,
                 TextAnalysis.sentiment,
+                Interaction.person_id,
+                TextAnalysis.aspects,
+                TextAnalysis.topics,
             ).outerjoin(TextAnalysis, TextAnalysis.interaction_id == Interaction.id)
         ).all()
     volume: Counter[str] = Counter()
     texts = 0
     channels: Counter[str] = Counter()
     sentiment: Counter[tuple[str, str]] = Counter()
-    for at, channel, language, origin, text, label in rows:
+    people: set[int] = set()
+    topics: Counter[tuple[str, str]] = Counter()
+    for at, channel, language, origin, text, label, person, aspects, tags in rows:
         if origin not in VOICE_ORIGINS or not (f.start <= at < f.end):
             continue
         if f.channel and channel != f.channel:
@@ -80,7 +94,33 @@ def _direct(db, workspace_id, tz, f):  # type: ignore[no-untyped-def]
         texts += text is not None
         if label in dash.SENTIMENTS:
             sentiment[(day, label)] += 1
-    return volume, texts, channels, sentiment
+        if person is not None:
+            people.add(person)
+        for aspect in aspects or []:
+            if aspect.get("aspect") and aspect.get("polarity", "neutral") in dash.TOPIC_KINDS:
+                topics[(aspect["aspect"], aspect.get("polarity", "neutral"))] += 1
+        for tag in tags or []:
+            topics[
+                ("#" + tag.get("name", ""), label if label in dash.SENTIMENTS else "neutral")
+            ] += 1
+    return volume, texts, channels, sentiment, len(people), topics
+
+
+def _topics(stats) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+    return {
+        (t.name, kind): getattr(t, kind)
+        for t in stats
+        for kind in dash.TOPIC_KINDS
+        if getattr(t, kind)
+    }
+
+
+def _ranked(topics: Counter[tuple[str, str]], limit: int = 6) -> dict[tuple[str, str], int]:
+    totals: Counter[str] = Counter()
+    for (name, _kind), n in topics.items():
+        totals[name] += n
+    top = sorted(totals, key=lambda name: (-totals[name], name))[:limit]
+    return {key: n for key, n in topics.items() if key[0] in top and n}
 
 
 def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: ignore[no-untyped-def]
@@ -101,11 +141,20 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
 
     for zone in ("UTC", "Asia/Tehran"):
         tz = ZoneInfo(zone)
-        for dims in ({}, {"channel": "chat"}, {"language": "fa"}):
-            f = dash.period_filters("30d", tz, now=NOW, **dims)
-            volume, texts, channels, sentiment = _direct(db, workspace.id, tz, f)
+        for period, dims in (
+            ("30d", {}),
+            ("30d", {"channel": "chat"}),
+            ("30d", {"language": "fa"}),
+            ("90d", {}),  # whole months of who-spoke rows plus edge days
+            ("90d", {"channel": "sms", "language": "en"}),
+            ("7d", {}),
+        ):
+            f = dash.period_filters(period, tz, now=NOW, **dims)
+            volume, texts, channels, sentiment, people, topics = _direct(db, workspace.id, tz, f)
             with db.reader(workspace.id) as s:
+                assert dash._use_rollups(s, f)
                 totals = dash.totals(s, f)
+                top = dash.top_topics(s, f)
                 over_time = dash.volume_over_time(s, f)
                 by_channel = dash.volume_by_channel(s, f)
                 feeling = dash.sentiment_over_time(s, f)
@@ -121,6 +170,32 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
                 if getattr(p, label)
             }
             assert got == dict(sentiment), (zone, dims)
+            assert totals.people == people, (zone, dims)
+            assert top is not None
+            assert _topics(top) == _ranked(topics), (zone, dims)
+    assert any(topics), "the analyses found no aspects: the topics comparison tested nothing"
+
+    # A merge moves who spoke; an unmerge moves them back: still the direct count.
+    with db.reader(workspace.id) as s:
+        a, b = s.execute(
+            select(Interaction.person_id)
+            .where(Interaction.origin.in_(VOICE_ORIGINS))
+            .group_by(Interaction.person_id)
+            .order_by(Interaction.person_id)
+            .limit(2)
+        ).scalars()
+    for step in ("merge", "unmerge"):
+        with db.transaction(workspace.id) as s:
+            if step == "merge":
+                merge_id = do_merge(s, a, b, reason="same person").id
+            else:
+                do_unmerge(s, merge_id)
+        tz = ZoneInfo("Asia/Tehran")
+        for period, dims in (("30d", {}), ("90d", {"channel": "chat"})):
+            f = dash.period_filters(period, tz, now=NOW, **dims)
+            people = _direct(db, workspace.id, tz, f)[4]
+            with db.reader(workspace.id) as s:
+                assert dash.totals(s, f).people == people, (step, dims)
 
     with db.reader(workspace.id) as s:
         work = dash.background_work(s, workspace.id)
@@ -150,7 +225,35 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
                 ).all()
             }
 
+    def who_and_what() -> tuple[set[tuple], set[tuple]]:
+        with db.reader(workspace.id) as s:
+            p, t = PersonDayRollup, TopicRollup
+            spoke = set(
+                tuple(r)
+                for r in s.execute(select(p.zone, p.day, p.channel, p.language, p.person_id))
+            )
+            mentions = {
+                tuple(row)
+                for row in s.execute(
+                    select(
+                        t.zone,
+                        t.day,
+                        t.channel,
+                        t.language,
+                        t.name,
+                        t.positive,
+                        t.neutral,
+                        t.negative,
+                        t.mixed,
+                    )
+                ).all()
+                if any(row[5:])
+            }
+            return spoke, mentions
+
     incremental = stored()
+    incremental_more = who_and_what()
     with db.transaction(workspace.id) as s:
         dash_rollups.rebuild(s)
     assert stored() == incremental
+    assert who_and_what() == incremental_more
