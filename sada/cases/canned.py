@@ -25,7 +25,7 @@ from sada.tenants.models import Workspace
 CANNED_LANGUAGES = ("ar", "fa", "zh", "en")
 PLACEHOLDERS = ("first_name", "name", "agent_name", "case_id", "conversation_id")
 KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,79}$")
-_PLACEHOLDER = re.compile(r"\{\{\s*([a-zA-Z_]+)\s*\}\}")
+PLACEHOLDER_RE = re.compile(r"\{\{\s*([a-zA-Z_]+)\s*\}\}")
 MAX_BODY = 10_000
 
 
@@ -58,7 +58,7 @@ def check_canned(key: Any, bodies: Any) -> tuple[str, dict[str, str]]:
                 f"bodies.{lang}: text of at most {MAX_BODY} characters",
                 details={"field": f"bodies.{lang}"},
             )
-        unknown = sorted(set(_PLACEHOLDER.findall(text)) - set(PLACEHOLDERS))
+        unknown = sorted(set(PLACEHOLDER_RE.findall(text)) - set(PLACEHOLDERS))
         if unknown:
             raise Invalid(
                 f"bodies.{lang}: unknown placeholder {{{{{unknown[0]}}}}}; "
@@ -137,5 +137,5 @@ def fill_canned(
         "case_id": str(case_id) if case_id is not None else "",
         "conversation_id": str(conv.id),
     }
-    text = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), row.bodies[lang])
+    text = PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), ""), row.bodies[lang])
     return {"key": key, "language": lang, "text": text}

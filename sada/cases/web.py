@@ -32,6 +32,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sada.cases.assignment import list_teams
+from sada.cases.canned import (
+    CANNED_LANGUAGES,
+    PLACEHOLDER_RE,
+    PLACEHOLDERS,
+    do_save_canned,
+    fill_canned,
+    list_canned,
+)
 from sada.cases.context import context_for, shown_text
 from sada.cases.conversations import (
     DUE_SOON,
@@ -616,6 +624,13 @@ def _person_panels(p: Page, session: Session, person_id: int | None) -> list[Any
     return panels
 
 
+def _canned_preview(bodies: dict[str, str], lang: str) -> str:
+    """A canned response in the picker: its start in the agent's language when it has one."""
+    text = bodies.get(lang) or next(iter(bodies.values()), "")
+    text = " ".join(PLACEHOLDER_RE.sub("…", text).split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def _show_conversation(
     request: Request,
     me: SignedIn,
@@ -626,9 +641,22 @@ def _show_conversation(
     status_code: int = 200,
 ) -> Response:
     p = page(request, me)
+    work = can(me, "inbox.work")
+    picked = request.query_params.get("canned") if work else None
     with services(request).db.reader(me.workspace_id) as session:
         data = _conversation_context(session, me, conversation_id)
         data["panels"] = _person_panels(p, session, data["conv"].person_id)
+        data["canned"] = [
+            {**c, "preview": _canned_preview(c["bodies"], p.lang)}
+            for c in (list_canned(session) if work else [])
+        ]
+        if picked and not draft:
+            try:
+                draft = fill_canned(
+                    session, picked, conversation_id, agent_name=me.name or me.email
+                )["text"]
+            except NotFound:
+                error = p.gettext("That canned response does not exist.")
     return render(
         p,
         "cases/conversation.html",
@@ -640,7 +668,7 @@ def _show_conversation(
         priorities=PRIORITIES,
         title_of=lambda c: case_title(p, c, pii=data["pii"]),
         shortcuts=asset_url("inbox.js"),
-        work=can(me, "inbox.work"),
+        work=work,
         **data,
     )
 
@@ -1086,3 +1114,65 @@ async def conversation_typing(
         board.pop(key, None)
     board.setdefault((me.workspace_id, conversation_id), {})[me.label] = now
     return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- canned responses
+
+
+def _canned_page(
+    request: Request,
+    me: SignedIn,
+    *,
+    current: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    p = page(request, me)
+    with services(request).db.reader(me.workspace_id) as session:
+        items = list_canned(session)
+    if current is None:
+        wanted = request.query_params.get("key")
+        found = [c for c in items if c["key"] == wanted]
+        current = found[0] if found else {"key": "", "bodies": {}}
+    return render(
+        p,
+        "cases/canned.html",
+        status_code=status_code,
+        items=items,
+        current=current,
+        canned_languages=CANNED_LANGUAGES,
+        placeholders=Markup(", ").join(
+            Markup('<code dir="ltr">{}</code>').format("{{" + name + "}}") for name in PLACEHOLDERS
+        ),
+        error=error,
+        done=request.query_params.get("done"),
+    )
+
+
+@router.get("/settings/canned-responses")
+def canned_settings(request: Request, me: SignedIn = Depends(require("surveys"))) -> Response:
+    """Saved replies in four languages, managed by managers and admins."""
+    return _canned_page(request, me)
+
+
+@router.post("/settings/canned-responses")
+async def save_canned(request: Request, me: SignedIn = Depends(require("surveys"))) -> Response:
+    form = await checked_form(request)
+    key = str(form.get("key", "")).strip()
+    bodies = {lang: str(form.get(f"body_{lang}", "")) for lang in CANNED_LANGUAGES}
+    try:
+        with services(request).db.transaction(me.workspace_id) as session:
+            do_save_canned(session, key, bodies)
+    except Invalid:
+        p = page(request, me)
+        return _canned_page(
+            request,
+            me,
+            current={"key": key, "bodies": bodies},
+            error=p.gettext(
+                "Give a key of lowercase letters, digits or dashes, at least one text, and "
+                "only the placeholders listed."
+            ),
+            status_code=422,
+        )
+    return redirect(request, "/settings/canned-responses?done=1")

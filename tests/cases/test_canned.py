@@ -103,3 +103,36 @@ def test_canned_responses_refuse_bad_input_and_keys_without_reply(
     assert r.status_code == 404
     read_only = {"Authorization": f"Bearer {make_key(db, workspace.id, 'read')}"}
     assert client.get("/api/v1/canned-responses", headers=read_only).status_code == 403
+
+
+def test_manager_saves_on_the_settings_page_and_agent_inserts_it_in_persian(db, workspace, client):
+    from tests.cases.test_workspace import _member
+    from tests.web.conftest import csrf_of, sign_in
+
+    _manager, email = _member(db, workspace.id, role="manager", language="fa")
+    sign_in(client, email)
+    form = client.get("/settings/canned-responses")
+    assert form.status_code == 200 and 'name="csrf"' in form.text
+    data = {"key": "delay", **{f"body_{lang}": text for lang, text in BODIES.items()}}
+    assert client.post("/settings/canned-responses", data=data).status_code == 403  # no csrf
+    r = client.post(
+        "/settings/canned-responses",
+        data={**data, "csrf": csrf_of(form.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code in (302, 303), r.text
+    bad = client.post(
+        "/settings/canned-responses",
+        data={**data, "body_fa": "{{secret}}", "csrf": csrf_of(form.text)},
+    )
+    assert bad.status_code == 422 and "جای‌نگهدار" in bad.text
+
+    agent, agent_email = _member(db, workspace.id, role="agent", name="علی رضایی", language="fa")
+    sign_in(client, agent_email)
+    conv_id, case_id = _conversation(db, workspace.id, "fa", "مریم احمدی")
+    page = client.get(f"/inbox/{conv_id}")
+    assert 'id="canned-picker"' in page.text
+    filled = client.get(f"/inbox/{conv_id}?canned=delay").text
+    expected = f"سلام مریم، من علی رضایی هستم. پرونده {case_id} را پیگیری می‌کنم."
+    assert f">{expected}</textarea>" in filled
+    assert client.get(f"/inbox/{conv_id}?canned=nothing").status_code == 200

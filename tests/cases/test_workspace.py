@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from sada.automation.models import Notification
 from sada.cases import conversations
+from sada.cases.canned import do_save_canned
 from sada.cases.models import Case, Conversation, NoteMention
 from sada.cases.service import Origin
 from sada.db.types import utcnow
@@ -513,6 +514,7 @@ def test_pages_have_no_english_left(db, workspace, client, smtp, lang):
     conv_id, _ = _conversation(db, workspace.id, text="٤٥ ١٢٣", person=sami)
     with db.transaction(workspace.id) as session:
         ingest_batch(session, [_rating(sami, 4)])
+        do_save_canned(session, "delay", {"ar": "مرحباً {{first_name}}", "fa": "سلام", "zh": "您好"})
         conversations.do_reply(session, conv_id, "٤٥", label="ali")
         conversations.do_assign(session, conv_id, user_id=me, label="علی")
         from sada.cases.service import do_add_note, do_create_case, do_update_case
@@ -542,6 +544,7 @@ def test_pages_have_no_english_left(db, workspace, client, smtp, lang):
         f"/inbox/{conv_id}?lang={lang}",
         f"/cases?lang={lang}",
         f"/cases/{case_id}?lang={lang}",
+        f"/settings/canned-responses?lang={lang}",
         f"/performance?lang={lang}&compare=previous_period",
         f"/performance?lang={lang}&by=team&period=7d&compare=previous_period",
     ):
