@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from sada.cases import assignment, conversations, inbound, performance, sla
+from sada.cases import assignment, canned, conversations, inbound, performance, sla
 from sada.cases import service as cases
 from sada.cases.schemas import (
     AssignIn,
@@ -538,3 +538,60 @@ def team_performance(
         raise Invalid("since and until need a UTC offset")
     with request.app.state.services.db.reader(key.workspace_id) as session:
         return performance.report(session, since=since, until=until, by=by, compare=compare)
+
+
+# ---------------------------------------------------------------- canned responses
+
+
+class CannedIn(BaseModel):
+    """A canned response: its key and one body per language (ar, fa, zh, en)."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(min_length=1, max_length=80)
+    bodies: dict[str, str]
+
+
+class CannedFillIn(BaseModel):
+    """Fill a canned response for one conversation, in its customer's language."""
+
+    model_config = ConfigDict(extra="forbid")
+    conversation_id: int
+    agent_name: str = Field(default="", max_length=200)
+    case_id: int | None = None
+
+
+@router.get("/canned-responses")
+def list_canned_responses(
+    request: Request, key: AuthenticatedKey = scoped(Scope.REPLY)
+) -> dict[str, Any]:
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        return {"items": canned.list_canned(session)}
+
+
+@router.post("/canned-responses", status_code=201)
+def save_canned_response(
+    request: Request, body: CannedIn, key: AuthenticatedKey = scoped(Scope.REPLY)
+) -> dict[str, Any]:
+    """Create a canned response, or replace the bodies of the one with this key."""
+    with request.app.state.services.db.transaction(key.workspace_id) as session:
+        return canned.canned_out(canned.do_save_canned(session, body.key, body.bodies))
+
+
+@router.post("/canned-responses/{canned_key}/fill")
+def fill_canned_response(
+    request: Request,
+    canned_key: str,
+    body: CannedFillIn,
+    key: AuthenticatedKey = scoped(Scope.REPLY),
+) -> dict[str, Any]:
+    """The response's text for a conversation: the customer's language (else the
+    workspace default) with its placeholders filled."""
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        conversations.access_conversation(session, body.conversation_id)
+        return canned.fill_canned(
+            session,
+            canned_key,
+            body.conversation_id,
+            agent_name=body.agent_name,
+            case_id=body.case_id,
+        )

@@ -656,6 +656,9 @@ class InboxFilter:
     assignee_id: int | None = None
     team_id: int | None = None
     person_id: int | None = None
+    opened_since: datetime | None = None  # a drill-down from the performance page
+    opened_until: datetime | None = None
+    ids: list[int] | None = None  # the conversations behind a figure (CSAT, NPS)
 
     def check(self) -> InboxFilter:
         if self.view not in VIEWS:
@@ -701,6 +704,12 @@ def _filtered(session: Session, f: InboxFilter, user_id: int | None, view: str) 
     ):
         if value is not None and value != "":
             query = query.where(column == value)
+    if f.opened_since is not None:
+        query = query.where(Conversation.opened_at >= f.opened_since)
+    if f.opened_until is not None:
+        query = query.where(Conversation.opened_at < f.opened_until)
+    if f.ids is not None:
+        query = query.where(Conversation.id.in_(f.ids or [-1]))
     if f.audience:
         query = query.where(
             Conversation.person_id.in_(select(Person.id).where(Person.audience == f.audience))

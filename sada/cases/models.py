@@ -334,3 +334,15 @@ class Mailbox(Base, WorkspaceOwned, Timestamped):
     last_uid: Mapped[int] = mapped_column(BigIntId, nullable=False, default=0)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CannedResponse(Base, WorkspaceOwned, Timestamped):
+    """A saved reply kept in several languages (`bodies`: language -> text), with
+    placeholders such as `{{first_name}}`, `{{agent_name}}` and `{{case_id}}` filled when used."""
+
+    __tablename__ = "canned_responses"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(80), nullable=False)
+    bodies: Mapped[dict[str, str]] = mapped_column(JSONType, nullable=False, default=dict)

@@ -276,3 +276,30 @@ def report(
 
 def _compact(result: dict[str, Any]) -> dict[str, Any]:
     return {k: result.get(k) for k in ("difference", "p_value", "verdict", "test", "note")}
+
+
+def rated_conversations(
+    session: Session,
+    *,
+    since: datetime,
+    until: datetime,
+    metric: str,
+    assignee_id: int | None = None,
+    team_id: int | None = None,
+    unassigned: bool = False,
+) -> list[int]:
+    """The conversations behind a CSAT or NPS figure of `report`: opened in the period, of
+    the agent (or team, or nobody), with a rating on the metric's scales in their window."""
+    query = select(Conversation).where(
+        Conversation.opened_at >= since, Conversation.opened_at < until
+    )
+    if unassigned:
+        query = query.where(Conversation.assignee_id.is_(None))
+    elif assignee_id is not None:
+        query = query.where(Conversation.assignee_id == assignee_id)
+    if team_id is not None:
+        query = query.where(Conversation.team_id == team_id)
+    convs = list(session.execute(query).scalars())
+    scales = set(catalogue.scales_of(metric))
+    ratings = _ratings(session, convs)
+    return [c.id for c in convs if any(sc in scales for sc, _r in ratings.get(c.id, []))]

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -31,6 +32,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sada.cases.assignment import list_teams
+from sada.cases.canned import (
+    CANNED_LANGUAGES,
+    PLACEHOLDER_RE,
+    PLACEHOLDERS,
+    do_save_canned,
+    fill_canned,
+    list_canned,
+)
 from sada.cases.context import context_for, shown_text
 from sada.cases.conversations import (
     DUE_SOON,
@@ -57,7 +66,7 @@ from sada.cases.models import (
     ConversationItem,
     InternalNote,
 )
-from sada.cases.performance import report
+from sada.cases.performance import rated_conversations, report
 from sada.cases.schemas import CaseOut, ConversationOut
 from sada.cases.service import (
     Origin,
@@ -91,8 +100,9 @@ from sada.web.core import (
     safe_next,
     services,
 )
-from sada.web.i18n import N_
+from sada.web.i18n import N_, zone
 from sada.web.labels import labeler, register
+from sada.web.period import Period, parse_period
 from sada.web.service import SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -104,49 +114,80 @@ def _render(p: Page, name: str, **context: Any) -> HTMLResponse:
     return render_source(p, _TEMPLATES[name], **context)
 
 
-def _minutes(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value < 90:
-        return f"{value:.0f} min"
-    return f"{value / 60:.1f} h"
-
+register(
+    "verdict",
+    {
+        "significant": N_("significant change"),
+        "not significant": N_("no significant change"),
+    },
+)
+register(
+    "perf_metric",
+    {
+        "first_response_minutes": N_("First response"),
+        "resolution_minutes": N_("Resolution"),
+        "sla_attainment": N_("SLA attainment"),
+        "reopen_rate": N_("Reopen rate"),
+        "csat": N_("CSAT"),
+        "nps": N_("NPS"),
+    },
+)
+PERF_METRICS = (
+    "first_response_minutes",
+    "resolution_minutes",
+    "sla_attainment",
+    "reopen_rate",
+    "csat",
+    "nps",
+)
 
 _TEMPLATES["performance"] = """{% extends "base.html" %}
+{% from "_macros.html" import period_form with context %}
 {% block title %}{{ _("Team performance") }}{% endblock %}
 {% block content %}
 <h1>{{ _("Team performance") }}</h1>
-<p>{{ _("Conversations opened in the last %(days)s days, compared with the %(days)s days before.", days=days) }}</p>
+{{ period_form(per) }}
 <form method="get" class="filters">
+  {% for key, value in request.query_params.multi_items() %}{% if key != 'by' %}<input type="hidden" name="{{ key }}" value="{{ value }}">{% endif %}{% endfor %}
   <label>{{ _("By") }}
     <select name="by" data-autosubmit>
       <option value="agent"{% if by == 'agent' %} selected{% endif %}>{{ _("Agent") }}</option>
       <option value="team"{% if by == 'team' %} selected{% endif %}>{{ _("Team") }}</option>
     </select>
   </label>
-  <label>{{ _("Days") }}<input type="number" name="days" min="1" max="366" value="{{ days }}"></label>
   <button type="submit">{{ _("Show") }}</button>
 </form>
+<p>{{ _("Conversations opened in this period. Each figure links to the conversations behind it; CSAT and NPS show the number of responses and the 95%% interval.") }}</p>
 <table class="list" id="performance">
   <thead><tr>
     <th>{{ _("Name") }}</th><th>{{ _("Volume") }}</th>
     <th>{{ _("First response (median / p90)") }}</th><th>{{ _("Resolution (median / p90)") }}</th>
     <th>{{ _("SLA attainment") }}</th><th>{{ _("CSAT") }}</th><th>{{ _("NPS") }}</th>
-    <th>{{ _("Reopen rate") }}</th><th>{{ _("Cases closed") }}</th><th>{{ _("vs previous period") }}</th>
+    <th>{{ _("Reopen rate") }}</th><th>{{ _("Cases closed") }}</th>
+    {% if per.compare %}<th>{{ _("vs previous period") }}</th>{% endif %}
   </tr></thead>
   <tbody>
   {% for row in rows %}
-  <tr>
-    <td><bdi>{{ row.name }}</bdi></td>
-    <td>{{ row.volume }}</td>
-    <td>{{ minutes(row.first_response_minutes.median) }} / {{ minutes(row.first_response_minutes.p90) }}</td>
-    <td>{{ minutes(row.resolution_minutes.median) }} / {{ minutes(row.resolution_minutes.p90) }}</td>
-    <td>{% if row.sla.attainment is not none %}{{ '%.0f' % (100 * row.sla.attainment) }}%{% else %}–{% endif %}</td>
-    <td>{% if row.csat.n %}{{ row.csat.csat if row.csat.csat is defined else '–' }}{% else %}–{% endif %}</td>
-    <td>{% if row.nps.n %}{{ row.nps.nps }}{% else %}–{% endif %}</td>
-    <td>{% if row.reopen_rate is not none %}{{ '%.0f' % (100 * row.reopen_rate) }}%{% else %}–{% endif %}</td>
-    <td>{{ row.cases_closed }}</td>
-    <td>{% if row.comparison %}{{ _("first response") }}: {{ row.comparison.first_response_minutes.verdict }}{% else %}–{% endif %}</td>
+  {% set links = drill(row) %}
+  <tr data-row="{{ row.id if row.id is not none else '' }}">
+    <td><bdi>{% if row.id is none %}{{ _("Unassigned") if by == 'agent' else _("No team") }}{% else %}{{ row.name }}{% endif %}</bdi></td>
+    <td>{% if links %}<a href="{{ links.all }}" data-drill="volume">{{ fmt.num(row.volume) }}</a>{% else %}{{ fmt.num(row.volume) }}{% endif %}</td>
+    <td>{% if links %}<a href="{{ links.all }}" data-drill="first_response">{% endif %}{{ fmt.duration(row.first_response_minutes.median) }} / {{ fmt.duration(row.first_response_minutes.p90) }}{% if links %}</a>{% endif %}
+      <small>{{ _("n = %(n)s", n=fmt.num(row.first_response_minutes.n)) }}</small></td>
+    <td>{% if links %}<a href="{{ links.solved }}" data-drill="resolution">{% endif %}{{ fmt.duration(row.resolution_minutes.median) }} / {{ fmt.duration(row.resolution_minutes.p90) }}{% if links %}</a>{% endif %}
+      <small>{{ _("n = %(n)s", n=fmt.num(row.resolution_minutes.n)) }}</small></td>
+    <td>{{ fmt.pct(row.sla.attainment) }}{% if row.sla.with_policy %} <small>{{ _("n = %(n)s", n=fmt.num(row.sla.with_policy)) }}</small>{% endif %}</td>
+    <td>{% if row.csat.n %}{% if links %}<a href="{{ links.csat }}" data-drill="csat">{% endif %}{{ fmt.num(row.csat.csat) }}{{ '٪' if fmt.digits != 'latin' else '%' }}{% if links %}</a>{% endif %}
+      <small>{{ fmt.ltr(fmt.num(row.csat.ci_low) ~ '–' ~ fmt.num(row.csat.ci_high)) }}, {{ _("n = %(n)s", n=fmt.num(row.csat.n)) }}{% if row.csat.low_sample %}, {{ _("few responses") }}{% endif %}</small>
+      {% else %}–{% endif %}</td>
+    <td>{% if row.nps.n %}{% if links %}<a href="{{ links.nps }}" data-drill="nps">{% endif %}{{ fmt.ltr(fmt.signed(row.nps.nps)) }}{% if links %}</a>{% endif %}
+      <small>{% if row.nps.ci_low is defined and row.nps.ci_low is not none %}{{ fmt.ltr(fmt.signed(row.nps.ci_low) ~ ' … ' ~ fmt.signed(row.nps.ci_high)) }}, {% endif %}{{ _("n = %(n)s", n=fmt.num(row.nps.n)) }}{% if row.nps.low_sample %}, {{ _("few responses") }}{% endif %}</small>
+      {% else %}–{% endif %}</td>
+    <td>{{ fmt.pct(row.reopen_rate) }}</td>
+    <td>{{ fmt.num(row.cases_closed) }}</td>
+    {% if per.compare %}<td>{% if row.comparison %}<ul class="verdicts">{% for key in metrics %}{% set c = row.comparison[key] %}
+      <li data-verdict="{{ key }}">{{ label('perf_metric', key) }}: {{ label('verdict', c.verdict) }}{% if c.p_value is not none %} <small>{{ fmt.ltr('p = ' ~ fmt.num(c.p_value, 3)) }}</small>{% endif %}</li>
+    {% endfor %}</ul>{% else %}{{ _("Nothing in the previous period.") }}{% endif %}</td>{% endif %}
   </tr>
   {% else %}
   <tr><td colspan="10" class="empty">{{ _("No conversations in this period.") }}</td></tr>
@@ -156,19 +197,42 @@ _TEMPLATES["performance"] = """{% extends "base.html" %}
 {% endblock %}"""
 
 
+def _perf_drill(per: Period, by: str, row: dict[str, Any]) -> dict[str, str] | None:
+    """Links from a row's figures to the inbox list of the conversations behind them."""
+    params: dict[str, str] = {"status": "", **per.query(compare=False)}
+    if row["id"] is None:
+        if by != "agent":
+            return None
+        params["view"] = "unassigned"
+    else:
+        params["assignee" if by == "agent" else "team"] = str(row["id"])
+    base = "/inbox?" + urlencode(params)
+    return {
+        "all": base,
+        "solved": "/inbox?" + urlencode({**params, "status": "solved"}),
+        "csat": base + "&rated=csat",
+        "nps": base + "&rated=nps",
+    }
+
+
 @router.get("/performance")
 def performance_page(request: Request, me: SignedIn = Depends(require("dashboards"))) -> Response:
+    """Per agent or team, for the period asked (`from`/`to`/`period`, `compare=previous_period`)."""
     p = page(request, me)
     by = request.query_params.get("by", "agent")
     by = by if by in ("agent", "team") else "agent"
-    try:
-        days = min(366, max(1, int(request.query_params.get("days", "30"))))
-    except ValueError:
-        days = 30
-    until = utcnow()
+    per = parse_period(request.query_params, zone(p.fmt.timezone))
     with services(request).db.reader(me.workspace_id) as session:
-        data = report(session, since=until - timedelta(days=days), until=until, by=by)
-    return _render(p, "performance", rows=data["rows"], by=by, days=days, minutes=_minutes)
+        data = report(session, since=per.start, until=per.end, by=by, compare=per.compare)
+    return _render(
+        p,
+        "performance",
+        rows=data["rows"],
+        by=by,
+        per=per,
+        metrics=PERF_METRICS,
+        drill=lambda row: _perf_drill(per, by, row),
+    )
 
 
 # ---------------------------------------------------------------- words
@@ -400,7 +464,31 @@ def _inbox_filter(request: Request) -> InboxFilter:
         tag=(q.get("tag") or "").strip()[:60] or None,
         sla=q.get("sla") if q.get("sla") in SLA_STATES else None,
         sort=str(q.get("sort")) if q.get("sort") in SORTS else "last_activity",
+        assignee_id=_int(q.get("assignee")),
+        team_id=_int(q.get("team")),
     )
+
+
+def _drill_filter(request: Request, p: Page, session: Session, f: InboxFilter) -> InboxFilter:
+    """A drill-down from the performance page: conversations opened in the period asked
+    (`from`/`to`/`period`), and with `rated=csat|nps` only those behind that figure."""
+    q = request.query_params
+    if not any(q.get(k) for k in ("from", "to", "period")):
+        return f
+    per = parse_period(q, zone(p.fmt.timezone))
+    f.opened_since, f.opened_until = per.start, per.end
+    rated = q.get("rated")
+    if rated in ("csat", "nps"):
+        f.ids = rated_conversations(
+            session,
+            since=per.start,
+            until=per.end,
+            metric=rated,
+            assignee_id=f.assignee_id,
+            team_id=f.team_id,
+            unassigned=f.view == "unassigned",
+        )
+    return f
 
 
 @router.get("/inbox")
@@ -409,6 +497,7 @@ def inbox_page(request: Request, me: SignedIn = Depends(require("inbox"))) -> Re
     f = _inbox_filter(request)
     pii = can(me, "people")
     with services(request).db.reader(me.workspace_id) as session:
+        f = _drill_filter(request, p, session, f)
         rows = inbox(session, f, user_id=me.user_id, limit=200)
         counts = view_counts(session, f, user_id=me.user_id)
         users = _user_labels(session, {c.assignee_id for c in rows})
@@ -440,6 +529,7 @@ def inbox_page(request: Request, me: SignedIn = Depends(require("inbox"))) -> Re
         clock=lambda c: sla_clock_of(c),
         shortcuts=asset_url("inbox.js"),
         done=request.query_params.get("done"),
+        timedelta_day=timedelta(days=1),
     )
 
 
@@ -534,6 +624,13 @@ def _person_panels(p: Page, session: Session, person_id: int | None) -> list[Any
     return panels
 
 
+def _canned_preview(bodies: dict[str, str], lang: str) -> str:
+    """A canned response in the picker: its start in the agent's language when it has one."""
+    text = bodies.get(lang) or next(iter(bodies.values()), "")
+    text = " ".join(PLACEHOLDER_RE.sub("…", text).split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def _show_conversation(
     request: Request,
     me: SignedIn,
@@ -544,9 +641,22 @@ def _show_conversation(
     status_code: int = 200,
 ) -> Response:
     p = page(request, me)
+    work = can(me, "inbox.work")
+    picked = request.query_params.get("canned") if work else None
     with services(request).db.reader(me.workspace_id) as session:
         data = _conversation_context(session, me, conversation_id)
         data["panels"] = _person_panels(p, session, data["conv"].person_id)
+        data["canned"] = [
+            {**c, "preview": _canned_preview(c["bodies"], p.lang)}
+            for c in (list_canned(session) if work else [])
+        ]
+        if picked and not draft:
+            try:
+                draft = fill_canned(
+                    session, picked, conversation_id, agent_name=me.name or me.email
+                )["text"]
+            except NotFound:
+                error = p.gettext("That canned response does not exist.")
     return render(
         p,
         "cases/conversation.html",
@@ -558,7 +668,7 @@ def _show_conversation(
         priorities=PRIORITIES,
         title_of=lambda c: case_title(p, c, pii=data["pii"]),
         shortcuts=asset_url("inbox.js"),
-        work=can(me, "inbox.work"),
+        work=work,
         **data,
     )
 
@@ -1004,3 +1114,65 @@ async def conversation_typing(
         board.pop(key, None)
     board.setdefault((me.workspace_id, conversation_id), {})[me.label] = now
     return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- canned responses
+
+
+def _canned_page(
+    request: Request,
+    me: SignedIn,
+    *,
+    current: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    p = page(request, me)
+    with services(request).db.reader(me.workspace_id) as session:
+        items = list_canned(session)
+    if current is None:
+        wanted = request.query_params.get("key")
+        found = [c for c in items if c["key"] == wanted]
+        current = found[0] if found else {"key": "", "bodies": {}}
+    return render(
+        p,
+        "cases/canned.html",
+        status_code=status_code,
+        items=items,
+        current=current,
+        canned_languages=CANNED_LANGUAGES,
+        placeholders=Markup(", ").join(
+            Markup('<code dir="ltr">{}</code>').format("{{" + name + "}}") for name in PLACEHOLDERS
+        ),
+        error=error,
+        done=request.query_params.get("done"),
+    )
+
+
+@router.get("/settings/canned-responses")
+def canned_settings(request: Request, me: SignedIn = Depends(require("surveys"))) -> Response:
+    """Saved replies in four languages, managed by managers and admins."""
+    return _canned_page(request, me)
+
+
+@router.post("/settings/canned-responses")
+async def save_canned(request: Request, me: SignedIn = Depends(require("surveys"))) -> Response:
+    form = await checked_form(request)
+    key = str(form.get("key", "")).strip()
+    bodies = {lang: str(form.get(f"body_{lang}", "")) for lang in CANNED_LANGUAGES}
+    try:
+        with services(request).db.transaction(me.workspace_id) as session:
+            do_save_canned(session, key, bodies)
+    except Invalid:
+        p = page(request, me)
+        return _canned_page(
+            request,
+            me,
+            current={"key": key, "bodies": bodies},
+            error=p.gettext(
+                "Give a key of lowercase letters, digits or dashes, at least one text, and "
+                "only the placeholders listed."
+            ),
+            status_code=422,
+        )
+    return redirect(request, "/settings/canned-responses?done=1")

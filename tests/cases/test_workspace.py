@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from sada.automation.models import Notification
 from sada.cases import conversations
+from sada.cases.canned import do_save_canned
 from sada.cases.models import Case, Conversation, NoteMention
 from sada.cases.service import Origin
 from sada.db.types import utcnow
@@ -65,6 +66,20 @@ def _conversation(db, ws_id, *, channel="email", text=ARABIC_MAIL, **extra):
             select(Conversation.id).order_by(Conversation.id.desc()).limit(1)
         ).scalar_one()
     return conv_id, root
+
+
+def _rating(person, rating, scale="csat5"):
+    return {
+        "source": "test",
+        "external_id": uuid.uuid4().hex,
+        "occurred_at": utcnow().isoformat(),
+        "channel": "survey",
+        "type": "survey_response",
+        "direction": "inbound",
+        "rating": rating,
+        "rating_scale": scale,
+        "person": person,
+    }
 
 
 def _post(client, path, data):
@@ -479,17 +494,27 @@ ENUMS = {
     "assigned",
     "status",
     "reply",
+    "significant",
+    "agent",
+    "team",
+    "first_response_minutes",
+    "resolution_minutes",
+    "sla_attainment",
+    "reopen_rate",
 }
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
-ALLOWED = {"Sada", "SLA", "WhatsApp", "SMS"}  # brand names and acronyms kept in every language
+ALLOWED = {"Sada", "SLA", "WhatsApp", "SMS", "CSAT", "NPS"}  # brands and acronyms
 
 
 @pytest.mark.parametrize("lang", ["ar", "fa", "zh"])
 def test_pages_have_no_english_left(db, workspace, client, smtp, lang):
-    me, email = _member(db, workspace.id, language=lang)
+    me, email = _member(db, workspace.id, role="manager", language=lang)  # works and reads reports
     sign_in(client, email)
-    conv_id, _ = _conversation(db, workspace.id, text="٤٥ ١٢٣")
+    sami = {"email": f"sami-{uuid.uuid4().hex[:6]}@example.com", "name": "سامي"}
+    conv_id, _ = _conversation(db, workspace.id, text="٤٥ ١٢٣", person=sami)
     with db.transaction(workspace.id) as session:
+        ingest_batch(session, [_rating(sami, 4)])
+        do_save_canned(session, "delay", {"ar": "مرحباً {{first_name}}", "fa": "سلام", "zh": "您好"})
         conversations.do_reply(session, conv_id, "٤٥", label="ali")
         conversations.do_assign(session, conv_id, user_id=me, label="علی")
         from sada.cases.service import do_add_note, do_create_case, do_update_case
@@ -519,6 +544,9 @@ def test_pages_have_no_english_left(db, workspace, client, smtp, lang):
         f"/inbox/{conv_id}?lang={lang}",
         f"/cases?lang={lang}",
         f"/cases/{case_id}?lang={lang}",
+        f"/settings/canned-responses?lang={lang}",
+        f"/performance?lang={lang}&compare=previous_period",
+        f"/performance?lang={lang}&by=team&period=7d&compare=previous_period",
     ):
         r = client.get(path)
         assert r.status_code == 200, path
@@ -672,3 +700,41 @@ def test_typing_signal_needs_csrf_and_a_working_role(db, workspace, client):
     sign_in(client, viewer)
     page = client.get(f"/inbox/{conv_id}").text
     assert client.post(f"/inbox/{conv_id}/typing", data={"csrf": csrf_of(page)}).status_code == 403
+
+
+def test_performance_page_period_csat_with_n_and_drill_down(db, workspace, client):
+    from sada.tenants.models import User
+
+    me, email = _member(db, workspace.id, role="admin", language="fa")
+    with db.transaction(workspace.id) as session:
+        user = session.get(User, me)
+        user.calendar, user.digits = "jalali", "persian"  # what a Persian reader chooses
+    sign_in(client, email)
+    rated = {"email": f"rated-{uuid.uuid4().hex[:6]}@example.com", "name": "سارا"}
+    rated_id, _ = _conversation(db, workspace.id, person=rated)
+    other_id, _ = _conversation(db, workspace.id)
+    with db.transaction(workspace.id) as session:
+        ingest_batch(session, [_rating(rated, 5)])
+        for cid in (rated_id, other_id):
+            conversations.do_assign(session, cid, user_id=me, label="علی")
+    r = client.get("/performance?lang=fa&compare=previous_period")
+    assert r.status_code == 200
+    row = re.search(rf'<tr data-row="{me}">(.*?)</tr>', r.text, re.S)
+    assert row, r.text
+    cells = row.group(1)
+    shown = re.sub(r"<[^>]+>", "", cells)
+    assert "تعداد = ۱" in shown  # CSAT n, in Persian digits
+    assert "۱۰۰٪" in shown  # CSAT 100%, one response of five stars
+    assert not re.search(r"\b(min|h)\b", shown)
+    csat_link = re.search(r'href="([^"]+)" data-drill="csat"', cells).group(1).replace("&amp;", "&")
+    volume_link = re.search(r'href="([^"]+)" data-drill="volume"', cells).group(1)
+    volume_link = volume_link.replace("&amp;", "&")
+    behind = client.get(csat_link)
+    assert behind.status_code == 200
+    assert f"/inbox/{rated_id}" in behind.text and f"/inbox/{other_id}" not in behind.text
+    everything = client.get(volume_link)
+    assert f"/inbox/{rated_id}" in everything.text and f"/inbox/{other_id}" in everything.text
+    # The shared period parser: Solar Hijri dates accepted, bad ones a clear 422.
+    assert client.get("/performance?from=1405/09/01&to=1405/09/08").status_code == 200
+    assert client.get("/performance?from=2026-13-40").status_code == 422
+    assert client.get("/performance?compare=yesterday").status_code == 422

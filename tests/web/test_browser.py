@@ -185,6 +185,7 @@ def test_every_page_in_four_languages(site: dict[str, Any], browser: Any) -> Non
         pages["journeys"] = "/journeys"
     if "cases" in domain_pages():
         pages.update(inbox="/inbox", cases="/cases", performance="/performance", rules="/rules")
+        pages["canned"] = "/settings/canned-responses"
     for lang in LANGS:
         for name, path in pages.items():
             sep = "&" if "?" in path else "?"
