@@ -4,7 +4,10 @@ Customers browse, sign up, buy, get deliveries (late far more often for Persian
 speakers in the second region), call onboarding, write to support on their own
 channels (agents answer, sometimes past the SLA), review, renew or cancel; fans
 post on social media; a few dozen repeat complainers write again and again.
-A hidden mood in [-1, 1] per person drives sentiment, stars and renewals.
+A hidden mood in [-1, 1] per person drives sentiment, stars and renewals; who will
+cancel shows it in the months before (stops buying, complains, rates low, opens the app
+less), so churn can be predicted from what is observable. Each language team answers at
+its own pace (`TEAM_PACE`), and within a team each agent at theirs.
 """
 
 from __future__ import annotations
