@@ -1,21 +1,30 @@
 """Demo data for the closed loop: teams, SLA policies, alerts, conversations and cases.
 
-Called by `sada demo` after interactions are written. Conversations are built
-from the last weeks of support messages through the same `attach_interactions`
-that ingest uses, so first-response times and SLA breaches are the real ones of
-the demo's replies; cases are opened from recent complaints and moved through
-every state, with each language team performing differently.
-"""
+Called by `sada demo` after interactions are written. Conversations are built in bulk
+from the last month of support messages (each demo thread is one customer message and
+at most the agent's reply, so threading needs no lookups): the agent who replied owns
+it, each team and agent solves at its own pace, and solved ones get CSAT answers rated
+by the customer's mood, the team and the wait, so per-agent figures have samples. Every
+state shows (open, pending, solved, closed, reopened); SLA breaches come from the real
+due times. Cases are opened from recent complaints through the case service (titles by
+key and parameters, so they render in the viewer's language) and moved through every
+state, with each language team performing differently."""
 
 from __future__ import annotations
 
+import math
 import random
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
+from sada.cases.models import CaseEvent, Conversation, ConversationItem, TeamMember
 from sada.db.engine import Database
+from sada.db.scoping import bound_workspace
+from sada.db.types import utcnow
 from sada.interactions.models import Interaction
 from sada.tenants.models import Membership, User
 
@@ -52,7 +61,6 @@ def seed_demo_cases(ctx: DemoContext) -> dict[str, int]:
     from sada.automation.defaults import ensure_default_rules
     from sada.cases import sla
     from sada.cases.assignment import do_add_member, do_create_team
-    from sada.cases.conversations import attach_interactions
     from sada.cases.service import do_create_case, do_update_case
 
     db: Database = ctx.db
@@ -112,17 +120,13 @@ def seed_demo_cases(ctx: DemoContext) -> dict[str, int]:
         ]
         for policy in policies:
             sla.do_create_policy(session, policy)
-    # Conversations from the last week of support messages (threading and assignment
-    # cost a few milliseconds per conversation; older history stays plain interactions).
-    since = now - timedelta(days=7)
+    # Conversations from the last month of support messages, written in bulk: each demo
+    # thread is one customer message and at most one agent reply, so threading is known
+    # without the per-message lookups of `attach_interactions` (which ingest uses).
+    with db.transaction(ctx.workspace_id) as session:
+        conversations = _bulk_conversations(session, ctx, rng, team_ids)
+        sla.check(session, now)
     with db.reader(ctx.workspace_id) as session:
-        ids = list(
-            session.execute(
-                select(Interaction.id)
-                .where(Interaction.conversation_id.is_not(None), Interaction.occurred_at >= since)
-                .order_by(Interaction.occurred_at)
-            ).scalars()
-        )
         complaints = session.execute(
             select(
                 Interaction.id, Interaction.person_id, Interaction.channel, Interaction.attributes
@@ -132,22 +136,18 @@ def seed_demo_cases(ctx: DemoContext) -> dict[str, int]:
             )
             .order_by(Interaction.occurred_at)
         ).all()
-    conversations = 0
-    for start in range(0, len(ids), 500):
-        with db.transaction(ctx.workspace_id) as session:
-            conversations += len(attach_interactions(session, ids[start : start + 500]))
-    with db.transaction(ctx.workspace_id) as session:
-        sla.check(session, now)
     language_of = {p.id: p.language for p in ctx.people}
     # Teams differ: the Persian team closes fast, the Arabic one lags.
     close_rate = {"fa": 0.75, "ar": 0.45, "zh": 0.65, "en": 0.6}
     cases = 0
-    for interaction_id, person_id, channel, attributes in rng.sample(
-        complaints, min(240, len(complaints))
-    ):
-        lang = language_of.get(person_id or 0, "en")
-        topic = (attributes or {}).get("topic_hint", "delivery")
-        with db.transaction(ctx.workspace_id) as session:
+    # One transaction for all cases: the service calls (SLA, links, history, events) stay,
+    # the per-case commit goes.
+    with db.transaction(ctx.workspace_id) as session:
+        for interaction_id, person_id, channel, attributes in rng.sample(
+            complaints, min(240, len(complaints))
+        ):
+            lang = language_of.get(person_id or 0, "en")
+            topic = (attributes or {}).get("topic_hint", "delivery")
             case = do_create_case(
                 session,
                 title=f"{topic.replace('_', ' ').title()} complaint",
@@ -185,3 +185,229 @@ def seed_demo_cases(ctx: DemoContext) -> dict[str, int]:
                 )
             cases += 1
     return {"conversations": conversations, "cases": cases}
+
+
+# How each team works: median hours from the first reply to solved, and how customers
+# rate it (added to the person's mood). Each agent is a little faster or warmer than
+# the team (a fixed draw per agent), so per-agent figures differ too.
+TEAM_RESOLUTION_HOURS = {"fa": 3.0, "ar": 16.0, "zh": 6.0, "en": 9.0}
+TEAM_CSAT_BONUS = {"fa": 0.35, "ar": -0.35, "zh": 0.15, "en": 0.0}
+CONVERSATION_DAYS = 30
+CSAT_RESPONSE_RATE = 0.6
+
+
+def _bulk_conversations(
+    session: Session, ctx: DemoContext, rng: random.Random, team_ids: dict[str, int]
+) -> int:
+    """Conversations, their items, history and CSAT answers, in executemany batches."""
+    from sada.cases import sla
+
+    now: datetime = ctx.now
+    workspace_id = bound_workspace(session)
+    members: dict[int, list[int]] = defaultdict(list)
+    for member_team, user_id in session.execute(
+        select(TeamMember.team_id, TeamMember.user_id).order_by(TeamMember.user_id)
+    ).all():
+        members[member_team].append(user_id)
+    style = {
+        user_id: (rng.uniform(0.7, 1.5), rng.uniform(-0.4, 0.4))  # speed factor, warmth
+        for ids in members.values()
+        for user_id in ids
+    }
+    policy_of: dict[str, Any] = {}
+    rows = session.execute(
+        select(
+            Interaction.id,
+            Interaction.person_id,
+            Interaction.channel,
+            Interaction.conversation_id,
+            Interaction.direction,
+            Interaction.occurred_at,
+            Interaction.subject,
+            Interaction.language,
+            Interaction.agent_id,
+        )
+        .where(
+            Interaction.conversation_id.is_not(None),
+            Interaction.origin != "system",
+            Interaction.occurred_at >= now - timedelta(days=CONVERSATION_DAYS),
+        )
+        .order_by(Interaction.occurred_at, Interaction.id)
+    ).all()
+    threads: dict[str, list[Any]] = {}
+    for row in rows:
+        threads.setdefault(f"{row.channel}:{row.conversation_id}", []).append(row)
+    conversations: list[dict[str, Any]] = []
+    items: list[list[Any]] = []
+    csat: list[dict[str, Any]] = []
+    cursor: dict[int, int] = defaultdict(int)
+    stamp = utcnow()
+    for key, thread in threads.items():
+        first = thread[0]
+        if first.direction != "inbound":
+            continue  # the customer's message is older than the window
+        reply = next((r for r in thread if r.direction == "outbound"), None)
+        lang = (first.language or "en").split("-")[0]
+        team_id = team_ids.get(lang)
+        assignee: int | None = reply.agent_id if reply is not None else None
+        if assignee is None and team_id is not None and members[team_id] and rng.random() < 0.6:
+            team_members = members[team_id]
+            assignee = team_members[cursor[team_id] % len(team_members)]
+            cursor[team_id] += 1
+        if first.channel not in policy_of:
+            policy_of[first.channel] = sla.match_policy(
+                session, channel=first.channel, priority="normal", audience=None, segment=None
+            )
+        policy = policy_of[first.channel]
+        opened: datetime = first.occurred_at
+        conv: dict[str, Any] = {
+            "workspace_id": workspace_id,
+            "thread_key": key[:400],
+            "person_id": first.person_id,
+            "channel": first.channel,
+            "subject": first.subject,
+            "language": first.language,
+            "status": "open",
+            "priority": rng.choices(["normal", "high", "urgent", "low"], [70, 15, 5, 10])[0],
+            "tags": [],
+            "assignee_id": assignee,
+            "team_id": team_id,
+            "opened_at": opened,
+            "last_message_at": thread[-1].occurred_at,
+            "first_response_at": reply.occurred_at if reply is not None else None,
+            "solved_at": None,
+            "closed_at": None,
+            "reopen_count": 0,
+            "sla_policy_id": policy.id if policy is not None else None,
+            "first_response_due_at": (
+                opened + timedelta(minutes=policy.first_response_minutes)
+                if policy is not None and policy.first_response_minutes is not None
+                else None
+            ),
+            "resolution_due_at": (
+                opened + timedelta(minutes=policy.resolution_minutes)
+                if policy is not None and policy.resolution_minutes is not None
+                else None
+            ),
+            "paused_at": None,
+            "paused_minutes": 0.0,
+            "snoozed_until": None,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        events: list[tuple[datetime, str, str, dict[str, Any]]] = [
+            (opened, "ingest", "created", {"interaction_id": first.id})
+        ]
+        if assignee is not None:
+            events.append((opened, "routing", "assigned", {"user_id": assignee}))
+        if reply is not None:
+            speed, warmth = style.get(assignee or 0, (1.0, 0.0))
+            hours = TEAM_RESOLUTION_HOURS.get(lang, 8.0) * speed * rng.lognormvariate(0, 0.8)
+            solved = reply.occurred_at + timedelta(hours=hours)
+            recent = reply.occurred_at > now - timedelta(days=2)
+            if solved <= now and not (recent and rng.random() < 0.5):
+                conv["solved_at"] = solved
+                conv["status"] = "solved"
+                events.append((solved, "agent", "status", {"from": "open", "to": "solved"}))
+                if rng.random() < 0.05:  # the customer wrote again: reopened
+                    conv.update(status="open", solved_at=None, reopen_count=1)
+                    events.append((solved, "customer", "reopened", {}))
+                elif solved + timedelta(days=3) <= now:
+                    conv["status"] = "closed"
+                    conv["closed_at"] = solved + timedelta(days=3)
+                    events.append(
+                        (conv["closed_at"], "system", "status", {"from": "solved", "to": "closed"})
+                    )
+                if conv["solved_at"] is not None and rng.random() < CSAT_RESPONSE_RATE:
+                    answered = solved + timedelta(hours=rng.uniform(0.1, 30))
+                    if answered <= now:
+                        mood = ctx.moods.get(first.person_id or 0, 0.0)
+                        slow = math.log2(max(hours, 0.25) / 4)
+                        stars = 3.8 + mood + warmth + TEAM_CSAT_BONUS.get(lang, 0.0) - 0.2 * slow
+                        csat.append(
+                            _csat_row(
+                                workspace_id,
+                                first,
+                                answered,
+                                max(1, min(5, round(stars + rng.gauss(0, 0.6)))),
+                            )
+                        )
+            elif rng.random() < 0.6:  # waiting for the customer's answer
+                conv["status"] = "pending"
+                conv["paused_at"] = reply.occurred_at
+                events.append(
+                    (reply.occurred_at, "agent", "status", {"from": "open", "to": "pending"})
+                )
+        conversations.append(conv)
+        items.append([(r.id, r.direction, r.occurred_at) for r in thread])
+        items[-1].append(events)
+    if not conversations:
+        return 0
+    ids = list(
+        session.execute(
+            insert(Conversation).returning(Conversation.id, sort_by_parameter_order=True),
+            conversations,
+        ).scalars()
+    )
+    item_rows: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    for conversation_id, parts in zip(ids, items, strict=True):
+        *messages, events = parts
+        for interaction_id, direction, at in messages:
+            item_rows.append(
+                {
+                    "workspace_id": workspace_id,
+                    "conversation_id": conversation_id,
+                    "interaction_id": interaction_id,
+                    "message_id": None,
+                    "direction": direction,
+                    "at": at,
+                }
+            )
+        for at, label, kind, details in events:
+            event_rows.append(
+                {
+                    "workspace_id": workspace_id,
+                    "conversation_id": conversation_id,
+                    "case_id": None,
+                    "at": at,
+                    "actor_label": label,
+                    "kind": kind,
+                    "details": details,
+                }
+            )
+    for table, batch in (
+        (ConversationItem, item_rows),
+        (CaseEvent, event_rows),
+        (Interaction, csat),
+    ):
+        for start in range(0, len(batch), 5000):
+            session.execute(insert(table), batch[start : start + 5000])
+    return len(ids)
+
+
+def _csat_row(workspace_id: int, first: Any, at: datetime, stars: int) -> dict[str, Any]:
+    """The customer's CSAT answer after a solved conversation (a survey response)."""
+    return {
+        "workspace_id": workspace_id,
+        "person_id": first.person_id,
+        "anonymous_id": None,
+        "occurred_at": at,
+        "received_at": at + timedelta(seconds=2),
+        "channel": first.channel,
+        "touchpoint_id": None,
+        "direction": "inbound",
+        "type": "survey_response",
+        "subject": None,
+        "text": None,
+        "language": first.language,
+        "rating": float(stars),
+        "rating_scale": "csat5",
+        "agent_id": None,
+        "conversation_id": None,
+        "attributes": {"asked_after": "conversation", "thread": first.conversation_id},
+        "source": "demo",
+        "external_id": f"csat-{first.id}",
+        "origin": "customer",
+        "backfill": True,
+    }

@@ -12,7 +12,8 @@ Planted patterns (so that analysis has something true to find):
   far more often, and those customers complain about it;
 - a few dozen repeat complainers write 4-8 complaints within a month;
 - a person's mood (hidden, in [-1, 1]) drives the sentiment of what they write,
-  their review stars, survey scores and whether they renew or cancel.
+  their review stars, survey scores and whether they renew or cancel; those who cancel
+  buy less, complain more and rate lower in the months before (churn is learnable).
 """
 
 from __future__ import annotations

@@ -4,7 +4,10 @@ Customers browse, sign up, buy, get deliveries (late far more often for Persian
 speakers in the second region), call onboarding, write to support on their own
 channels (agents answer, sometimes past the SLA), review, renew or cancel; fans
 post on social media; a few dozen repeat complainers write again and again.
-A hidden mood in [-1, 1] per person drives sentiment, stars and renewals.
+A hidden mood in [-1, 1] per person drives sentiment, stars and renewals; who will
+cancel shows it in the months before (stops buying, complains, rates low, opens the app
+less), so churn can be predicted from what is observable. Each language team answers at
+its own pace (`TEAM_PACE`), and within a team each agent at theirs.
 """
 
 from __future__ import annotations
@@ -124,6 +127,7 @@ def generate_interactions(state: SeedState, target: int) -> None:
     rng = state.rng
     topics = list(TOPIC_WEIGHTS)
     topic_weights = list(TOPIC_WEIGHTS.values())
+    leaving: dict[int, datetime] = {}  # who cancels, and when
     for person in state.people:
         if person.audience == "employee":
             continue
@@ -178,11 +182,23 @@ def generate_interactions(state: SeedState, target: int) -> None:
         _add(state, person, t, rng.choice(["web", "app"]), "signup", touchpoint="website_visit")
         if rng.random() > 0.8:
             continue  # signed up, never bought: a funnel drop-off
+        # Renew or cancel at the end of the first year: decided by the hidden mood, and
+        # visible before it happens (fewer purchases, complaints, low stars, less use).
+        renewal_at = person.created + timedelta(days=rng.uniform(150, 365))
+        outcome = None
+        if renewal_at < state.now:
+            if person.mood > -0.25 and rng.random() < 0.85:
+                outcome = "renewal"
+            elif rng.random() < 0.7:
+                outcome = "cancel"
+                leaving[person.id] = renewal_at
         orders = max(1, int(rng.expovariate(1 / 2.5)))
         for _ in range(min(orders, 8)):
             t += timedelta(days=rng.uniform(0.2, 40))
             if t > state.now:
                 break
+            if outcome == "cancel" and t > renewal_at - timedelta(days=rng.uniform(90, 180)):
+                break  # a customer on the way out stops buying
             item = content.make_order_item(rng, lang)
             amount = round(rng.lognormvariate(3.8, 0.7), 2)
             checkout_channel = rng.choice(["web", "app", "app"])
@@ -292,28 +308,42 @@ def generate_interactions(state: SeedState, target: int) -> None:
                 rating=float(stars),
                 rating_scale="stars5",
             )
-        renewal_at = person.created + timedelta(days=rng.uniform(150, 365))
-        if renewal_at < state.now:
-            if person.mood > -0.25 and rng.random() < 0.85:
+        if outcome == "cancel":
+            for _ in range(rng.randint(1, 3)):
+                _support(
+                    state,
+                    person,
+                    renewal_at - timedelta(days=rng.uniform(5, 110)),
+                    rng.choices(topics, topic_weights)[0],
+                    pain=1.2,
+                )
+            if rng.random() < 0.5:
+                msg = content.make_message(
+                    rng, lang, rng.choices(topics, topic_weights)[0], "negative", channel="review"
+                )
                 _add(
                     state,
                     person,
-                    renewal_at,
-                    "web",
-                    "renewal",
-                    touchpoint="renewal",
-                    attributes={"plan": "annual"},
+                    renewal_at - timedelta(days=rng.uniform(5, 100)),
+                    rng.choice(["app_store", "play_store", "google_reviews"]),
+                    "review",
+                    text=msg.text,
+                    language=lang,
+                    rating=float(rng.choice([1, 1, 2])),
+                    rating_scale="stars5",
                 )
-            elif rng.random() < 0.7:
-                _add(
-                    state,
-                    person,
-                    renewal_at,
-                    "web",
-                    "cancel",
-                    touchpoint="renewal",
-                    attributes={"reason": rng.choice(["price", "service", "moved"])},
-                )
+        if outcome is not None:
+            _add(
+                state,
+                person,
+                renewal_at,
+                "web",
+                outcome,
+                touchpoint="renewal",
+                attributes={"plan": "annual"}
+                if outcome == "renewal"
+                else {"reason": rng.choice(["price", "service", "moved"])},
+            )
     # Fill up to the target with app usage, spread over active customers.
     active = [p for p in state.people if p.audience == "customer"]
     while active and len(state.interactions) < target:
@@ -321,6 +351,9 @@ def generate_interactions(state: SeedState, target: int) -> None:
         when = person.created + timedelta(days=rng.uniform(1, 365))
         if when > state.now:
             when = state.now - timedelta(hours=rng.uniform(1, 500))
+        quits = leaving.get(person.id)
+        if quits is not None and when > quits - timedelta(days=120) and rng.random() < 0.85:
+            continue  # who is about to leave has mostly stopped opening the app
         _add(
             state,
             person,
@@ -331,6 +364,16 @@ def generate_interactions(state: SeedState, target: int) -> None:
             attributes={"screen": rng.choice(["home", "cart", "orders", "offers", "profile"])},
         )
     del state.interactions[target:]
+
+
+# How fast each language team answers, relative to the others; within a team the first
+# agent is a little quicker than the second.
+TEAM_PACE = {"fa": 0.6, "ar": 1.7, "zh": 0.9, "en": 1.1}
+
+
+def _agent_pace(state: SeedState, lang: str, agent: int | None) -> float:
+    ids = state.agent_ids.get(lang) or []
+    return 0.8 + 0.4 * ids.index(agent) if agent in ids else 1.0
 
 
 def _agent(state: SeedState, lang: str) -> int | None:
@@ -377,12 +420,15 @@ def _support(
     )
     when = inbound["occurred_at"]  # moved to the person's day by _add
     if rng.random() < 0.8:
+        agent = _agent(state, lang)
         social = channel in ("twitter", "instagram", "weibo", "wechat", "telegram", "whatsapp")
-        slow = rng.random() < (0.35 if social else 0.15)
+        # Teams and agents answer at their own pace (the Persian team fast, the Arabic slow).
+        pace = TEAM_PACE.get(lang, 1.0) * _agent_pace(state, lang, agent)
+        slow = rng.random() < min(0.9, (0.35 if social else 0.15) * pace)
         delay = (
-            timedelta(minutes=rng.uniform(35, 600) if slow else rng.uniform(2, 28))
+            timedelta(minutes=rng.uniform(35, 600) if slow else rng.uniform(2, 28) * pace)
             if social
-            else timedelta(hours=rng.uniform(4.5, 30) if slow else rng.uniform(0.2, 3.5))
+            else timedelta(hours=rng.uniform(4.5, 30) if slow else rng.uniform(0.2, 3.5) * pace)
         )
         # Agents answer in their working hours: a message at night waits for the morning.
         answered = rhythm.agent_time(when + delay, _country(person), rng)
@@ -401,5 +447,5 @@ def _support(
             text=content.make_agent_reply(rng, lang, topic),
             language=lang,
             conversation_id=conversation,
-            agent_id=_agent(state, lang),
+            agent_id=agent,
         )
