@@ -426,3 +426,34 @@ def test_content_disposition_is_ascii_with_an_rfc5987_name(name):
     value.encode("ascii")
     assert value.startswith('attachment; filename="')
     assert "filename*=UTF-8''" in value
+
+
+def test_reply_api_carries_base64_files_and_validates_them(
+    db, workspace, client, api_headers, smtp
+):
+    raw = _mail(sender=f"lin-{uuid.uuid4().hex[:6]}@example.cn")
+    _i, conv_id = _inbound(db, workspace.id, client, api_headers, raw)
+    url = f"/api/v1/conversations/{conv_id}/reply"
+    bad = client.post(
+        url,
+        json={"text": "您好", "attachments": [{"filename": "a.pdf", "data": "%%%"}]},
+        headers=api_headers,
+    )
+    assert bad.status_code == 422, bad.text
+    assert "attachments" in bad.text and "data" in bad.text
+    data = base64.b64encode(PDF).decode()
+    r = client.post(
+        url,
+        json={
+            "text": "发票已更正。",
+            "attachments": [
+                {"filename": "发票.pdf", "content_type": "application/pdf", "data": data}
+            ],
+        },
+        headers=api_headers,
+    )
+    assert r.status_code == 202, r.text
+    drain_jobs(db, workspace.id, kinds=["inbox.send_reply"])
+    (mail,) = smtp.wait(1)
+    (part,) = list(mail.iter_attachments())
+    assert part.get_filename() == "发票.pdf" and part.get_content() == PDF
