@@ -101,7 +101,12 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "cases",
         models=True,
-        routers=("sada.cases.api", "sada.cases.web", "sada.cases.web_performance"),
+        routers=(
+            "sada.cases.api",
+            "sada.cases.web_attachments",
+            "sada.cases.web",
+            "sada.cases.web_performance",
+        ),
         demo="sada.demo.seed:demo_cases",
         pages=True,
         person_panel="sada.cases.web:person_panel",

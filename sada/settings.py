@@ -116,6 +116,12 @@ class Settings(BaseSettings):
     webhook_disable_after_hours: float = 72.0
     # Inbound email (issue 6): largest raw MIME message accepted by the inbound endpoint.
     inbound_email_max_bytes: int = 25 * 1024 * 1024
+    # Attachments of conversation messages (inbound mail, API, agents' replies): largest file,
+    # largest total per message, most files per message. Over-limit files are refused with a
+    # reason; the message itself is still stored.
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    attachment_max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    attachment_max_count: int = Field(default=20, ge=0, le=500)
 
     # Web app (issue 5): hours a sign-in lasts without activity; sign-in attempts allowed per
     # minute per client address and per account; lifetime of reset links and invitations.

@@ -26,8 +26,10 @@ def send_mail(
     *,
     headers: dict[str, str] | None = None,
     message_id: str | None = None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> str:
-    """Send one plain-text UTF-8 message; return its Message-ID."""
+    """Send one plain-text UTF-8 message, with (file name, MIME type, bytes) attachments;
+    return its Message-ID."""
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = ", ".join(to)
@@ -38,6 +40,14 @@ def send_mail(
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body, charset="utf-8")
+    for filename, mime, data in attachments or []:
+        maintype, _, subtype = mime.partition("/")
+        message.add_attachment(
+            data,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=filename,
+        )
     with smtp_connection(settings, timeout=30) as smtp:
         smtp.send_message(message)
     return str(message["Message-ID"])

@@ -255,7 +255,10 @@ def reply(
     body: ReplyIn,
     key: AuthenticatedKey = scoped(Scope.REPLY),
 ) -> dict[str, Any]:
+    from sada.cases.attachments import Incoming, Limits
+
     services = request.app.state.services
+    files = [Incoming(a.filename, a.content_type, a.content()) for a in body.attachments]
     with services.db.transaction(key.workspace_id) as session:
         item = conversations.do_reply(
             session,
@@ -264,6 +267,8 @@ def reply(
             agent_email=body.agent_email,
             status=body.status,
             label=_origin(key).label,
+            files=files,
+            limits=Limits.from_settings(services.settings),
         )
         out = {"interaction_id": item.interaction_id, "delivery_status": item.delivery_status}
     services.wake_jobs()

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from sada.cases import assignment, sla
+from sada.cases import attachments as files_store
 from sada.cases.models import (
     CONVERSATION_STATUSES,
     PRIORITIES,
@@ -464,13 +465,27 @@ def do_reply(
     agent_email: str | None = None,
     status: str | None = None,
     label: str = "api",
+    files: list[files_store.Incoming] | None = None,
+    limits: files_store.Limits | None = None,
 ) -> ConversationItem:
-    """Record the reply as an outbound interaction and queue its sending (after commit)."""
+    """Record the reply as an outbound interaction and queue its sending (after commit).
+
+    `files` go out as MIME attachments of the email; other channels refuse them (Conflict)
+    rather than drop them, and a file over `limits` refuses the whole reply (Invalid)."""
     from sada.interactions.service import ingest_batch
 
     conv = access_conversation(session, conversation_id)
     if conv.status == "closed":
         raise Invalid("this conversation is closed; the customer's next message opens a new one")
+    if files and conv.channel != "email":
+        raise Conflict(
+            f"attachments cannot be sent in the {conv.channel} channel from Sada (only by "
+            "email): nothing was sent"
+        )
+    if files:
+        refused = [o for o in files_store.judge(files, limits or files_store.Limits()) if o.reason]
+        if refused:
+            raise Invalid(f"{refused[0].filename}: {refused[0].describe()}; nothing was sent")
     ref = _person_ref(session, conv.person_id)
     if ref is None:
         raise Invalid("this conversation has no known person to reply to")
@@ -521,6 +536,8 @@ def do_reply(
     results = ingest_batch(session, [item])
     if results[0].status != "stored" or results[0].id is None:
         raise Invalid(f"reply not stored: {[e.message for e in results[0].errors]}")
+    if files:
+        files_store.store(session, results[0].id, files, limits or files_store.Limits())
     row = ConversationItem(
         workspace_id=bound_workspace(session),
         conversation_id=conv.id,
@@ -613,6 +630,7 @@ def send_reply(session: Session, item_id: int, settings: Any) -> str:
             interaction.text or "",
             headers=headers,
             message_id=row.message_id,
+            attachments=files_store.files_for_mail(session, interaction.id),
         )
         row.delivery_status = "sent"
     else:
@@ -813,11 +831,13 @@ def messages_of(session: Session, conversation_id: int) -> list[dict[str, Any]]:
         ).scalars()
     }
     outs = {o.id: o for o in interactions_out(session, list(by_id.values()))}
+    files = files_store.attachments_of(session, list(by_id))
     return [
         {
             **outs[i.interaction_id].model_dump(mode="json"),
             "message_id": i.message_id,
             "delivery_status": i.delivery_status,
+            "files": [f.as_json() for f in files.get(i.interaction_id, [])],
         }
         for i in items
         if i.interaction_id in outs

@@ -29,6 +29,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sada.cases import attachments as files_store
+from sada.cases.attachments import Incoming
 from sada.cases.models import Mailbox
 from sada.core.errors import Invalid, NotFound
 from sada.core.ssrf import BlockedDestination, HostPolicy, open_connection
@@ -66,6 +68,8 @@ class ParsedMail:
     text: str
     html_only: bool
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    # The attachments' bytes, in the order of `attachments` (kept by `ingest_mime`).
+    files: list[Incoming] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     auto_submitted: str | None = None
 
@@ -205,6 +209,7 @@ def parse_mime(raw: bytes) -> ParsedMail:
     plain: list[str] = []
     htmls: list[str] = []
     attachments: list[dict[str, Any]] = []
+    files: list[Incoming] = []
     for part in msg.walk():
         if part.is_multipart():
             continue
@@ -225,6 +230,9 @@ def parse_mime(raw: bytes) -> ParsedMail:
                     "size": len(payload),
                     "sha256": hashlib.sha256(payload).hexdigest(),
                 }
+            )
+            files.append(
+                Incoming(filename, content_type, payload, inline=disposition != "attachment")
             )
             continue
         text = _decode_bytes(payload, part.get_content_charset(), repairs, content_type)
@@ -248,6 +256,7 @@ def parse_mime(raw: bytes) -> ParsedMail:
         text=body,
         html_only=html_only,
         attachments=attachments,
+        files=files,
         repairs=repairs,
         auto_submitted=_header(msg, "Auto-Submitted", repairs),
     )
@@ -292,8 +301,17 @@ def ingest_mime(session: Session, raw: bytes, *, mailbox: Mailbox | None = None)
         attributes["in_reply_to"] = mail.in_reply_to
     if mail.references:
         attributes["references"] = mail.references[-50:]
+    limits = files_store.Limits.from_settings(get_settings())
+    judged = files_store.judge(mail.files, limits)
     if mail.attachments:
-        attributes["attachments"] = mail.attachments[:50]
+        listed = []
+        for meta, verdict in zip(mail.attachments[:50], judged, strict=False):
+            meta = {**meta, "filename": verdict.filename}
+            if verdict.status == "refused":
+                meta["refused"] = verdict.reason
+                meta["limit"] = verdict.limit
+            listed.append(meta)
+        attributes["attachments"] = listed
     if mail.html_only:
         attributes["html_only"] = True
     if mail.repairs:
@@ -324,6 +342,10 @@ def ingest_mime(session: Session, raw: bytes, *, mailbox: Mailbox | None = None)
         raise Invalid(
             "message rejected: " + "; ".join(f"{e.path}: {e.message}" for e in result.errors)
         )
+    if result.status == "stored" and result.id is not None:
+        # Within the limits: the files are kept with the message, in the same transaction.
+        kept = [f for f, v in zip(mail.files, judged, strict=True) if v.status == "stored"]
+        files_store.store(session, result.id, kept, limits)
     return InboundResult(result.status, result.id)
 
 

@@ -346,3 +346,8 @@ class CannedResponse(Base, WorkspaceOwned, Timestamped):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(80), nullable=False)
     bodies: Mapped[dict[str, str]] = mapped_column(JSONType, nullable=False, default=dict)
+
+
+# Attachments' tables live with their logic (sada/cases/attachments.py); imported here so the
+# table registry and Alembic see them.
+from sada.cases import attachments as _attachments  # noqa: E402, F401

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 Priority = Literal["low", "normal", "high", "urgent"]
 CaseStatus = Literal["open", "in_progress", "resolved", "closed"]
@@ -144,12 +146,40 @@ class AssignIn(BaseModel):
     strategy: Literal["manual", "round_robin", "least_loaded"] | None = None
 
 
+class AttachmentIn(BaseModel):
+    """A file given in JSON: its name, declared type and bytes in base64."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(min_length=1, max_length=1000)
+    content_type: str = Field(
+        default="application/octet-stream",
+        max_length=200,
+        pattern=r"^[A-Za-z0-9!#$&^_.+-]{1,100}/[A-Za-z0-9!#$&^_.+-]{1,100}(;.*)?$",
+    )
+    data: str = Field(min_length=1, description="the file's bytes in base64")
+
+    @field_validator("data")
+    @classmethod
+    def _base64(cls, value: str) -> str:
+        try:
+            base64.b64decode("".join(value.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("not valid base64") from None
+        return value
+
+    def content(self) -> bytes:
+        return base64.b64decode("".join(self.data.split()))
+
+
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=64_000)
     agent_email: str | None = Field(default=None, max_length=320)
     status: ConversationStatus | None = None
+    # Sent as MIME attachments of the email (other channels refuse them: 409).
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=500)
 
 
 class TeamIn(BaseModel):

@@ -30,7 +30,9 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sada.cases import web_attachments
 from sada.cases.assignment import list_teams
+from sada.cases.attachments import Limits
 from sada.cases.canned import (
     CANNED_LANGUAGES,
     PLACEHOLDER_RE,
@@ -524,6 +526,10 @@ def _show_conversation(
     with services(request).db.reader(me.workspace_id) as session:
         data = _conversation_context(session, me, conversation_id)
         data["panels"] = _person_panels(p, session, data["conv"].person_id)
+        web_attachments.decorate_messages(p, data["messages"])
+        data["attachment_limit"] = web_attachments.human_size(
+            p, Limits.from_settings(services(request).settings).per_file
+        )
         data["canned"] = [
             {**c, "preview": _canned_preview(c["bodies"], p.lang)}
             for c in (list_canned(session) if work else [])
@@ -576,6 +582,9 @@ async def conversation_action(
                     raise Invalid(p.gettext("Write a reply first."))
                 if len(body) > 64_000:
                     raise Invalid(p.gettext("The reply is too long."))
+                limits = Limits.from_settings(services(request).settings)
+                files = web_attachments.form_files(form, limits)
+                web_attachments.check_reply_files(p, conv.channel, files, limits)
                 if not can_reply(session, conv):
                     channel = labeler(p.gettext)("channel", conv.channel)
                     raise Conflict(
@@ -594,6 +603,8 @@ async def conversation_action(
                     agent_email=me.email,
                     status=then if then in CONVERSATION_STATUSES else None,
                     label=me.label,
+                    files=files,
+                    limits=limits,
                 )
             elif action == "note":
                 body = str(form.get("note", "")).strip()

@@ -80,6 +80,7 @@ LINKS: tuple[Link, ...] = (
     Link("interactions", "id", "conversation_items", "interaction_id"),
     Link("interactions", "anonymous_id", "identities", "value"),  # visits before they said who
     Link("text_analyses", "interaction_id", "interactions"),
+    Link("attachments", "interaction_id", "interactions"),  # listed in exports (not the bytes)
     Link("text_corrections", "interaction_id", "interactions"),
     Link("conversations", "person_id", "people"),
     Link("conversation_items", "conversation_id", "conversations"),
@@ -139,6 +140,7 @@ ERASE_ORDER: tuple[str, ...] = (
     "conversations",
     "text_analyses",
     "text_corrections",
+    "attachments",
     "listening_mentions",
     "person_day_rollups",
     "consents",
@@ -162,6 +164,7 @@ SCRUBBED = {
     "privacy_requests": "files of earlier exports are deleted; the person id is cleared",
     "suppressed_identities": "keyed digests only (HMAC), added by erasure",
     "metric_rollups": "counts without identities (aggregates keep them)",
+    "attachment_blobs": "a file's bytes go with the person's last attachment that uses them",
 }
 
 # Columns whose values are texts or identifiers of the person (the "needles").
@@ -555,6 +558,12 @@ def erase(
         for part in chunks(sorted(ids), 400):
             session.execute(delete(t).where(t.c.workspace_id == ws, t.c.id.in_(part)))
         counts[name] = len(ids)
+    # Attachments' bytes: kept only where another person's message holds the same file.
+    blob_ids = {int(r["blob_id"]) for r in held.rows.get("attachments", [])}
+    if blob_ids:
+        from sada.cases.attachments import drop_unreferenced_blobs
+
+        counts["attachment_blobs"] = drop_unreferenced_blobs(session, blob_ids)
 
     session.add(
         PrivacyRequest(
