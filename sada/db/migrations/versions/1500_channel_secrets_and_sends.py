@@ -11,6 +11,7 @@ Revises: 1100_channels
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -29,16 +30,22 @@ _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgre
 _accounts = sa.table("channel_accounts", sa.column("id", _ID), sa.column("secrets", sa.Text()))
 
 
-def upgrade() -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
+def _retype(old: Any, new: Any, using: str) -> None:
     with op.batch_alter_table("channel_accounts") as batch:
-        batch.alter_column(
-            "secrets",
-            existing_type=_JSON,
-            type_=sa.Text(),
-            existing_nullable=False,
-            **({"postgresql_using": "secrets::text"} if postgres else {}),
-        )
+        if op.get_bind().dialect.name == "postgresql":
+            batch.alter_column(
+                "secrets",
+                existing_type=old,
+                type_=new,
+                existing_nullable=False,
+                postgresql_using=using,
+            )
+        else:
+            batch.alter_column("secrets", existing_type=old, type_=new, existing_nullable=False)
+
+
+def upgrade() -> None:
+    _retype(_JSON, sa.Text(), "secrets::text")
     bind = op.get_bind()
     for row_id, stored in bind.execute(sa.select(_accounts.c.id, _accounts.c.secrets)).all():
         if stored is None or is_encrypted(stored):
@@ -83,12 +90,4 @@ def downgrade() -> None:
         if stored is not None and is_encrypted(stored):
             plain = json.dumps(json.loads(decrypt_secret(stored)))
             bind.execute(sa.update(_accounts).where(_accounts.c.id == row_id).values(secrets=plain))
-    postgres = bind.dialect.name == "postgresql"
-    with op.batch_alter_table("channel_accounts") as batch:
-        batch.alter_column(
-            "secrets",
-            existing_type=sa.Text(),
-            type_=_JSON,
-            existing_nullable=False,
-            **({"postgresql_using": "secrets::jsonb"} if postgres else {}),
-        )
+    _retype(sa.Text(), _JSON, "secrets::jsonb")
