@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sada.automation.engine import dry_run, rule_from_data
 from sada.automation.models import RuleFiring
 from sada.automation.rules import TRIGGERS, access_rule, do_create_rule, do_update_rule, list_rules
+from sada.automation.rules import firings as R_firings
 from sada.core.errors import Invalid
 from sada.db.types import utcnow
 from sada.web.core import PageRoute, checked_form, page, redirect, render, require, services
@@ -110,6 +111,17 @@ register(
     },
 )
 register(
+    "notify_status",
+    {
+        "queued": N_("queued"),
+        "deferred": N_("waiting for the end of quiet hours"),
+        "sending": N_("sending"),
+        "sent": N_("sent"),
+        "failed": N_("failed"),
+        "would_send": N_("would be sent"),
+    },
+)
+register(
     "notify_purpose",
     {"notifications": N_("service notifications"), "marketing": N_("marketing")},
 )
@@ -177,6 +189,7 @@ def _form_page(
     error: str | None = None,
     raw: dict[str, str] | None = None,
     status_code: int = 200,
+    history: list[Any] | None = None,
 ) -> Response:
     p = page(request, me)
     actions = draft.get("actions") if isinstance(draft.get("actions"), list) else []
@@ -197,6 +210,7 @@ def _form_page(
         if notify is not None or not raw
         else raw.get("actions") or "[]",
         report=report,
+        history=history or [],
         digest=_digest(draft) if report is not None else "",
         error=error,
     )
@@ -227,7 +241,13 @@ def edit_rule_page(
             "actions": list(rule.actions or []),
             "cooldown_minutes": rule.cooldown_minutes,
         }
-    return _form_page(request, me, rule_id=rule_id, draft=draft)
+        # the rule's firing history: what each firing did, a customer notification's outcome
+        # (sent, deferred, skipped with its reason) included
+        history = [
+            {"at": f.at, "person_id": f.person_id, "outcome": f.outcome, "results": f.results}
+            for f in R_firings(session, rule_id=rule_id, limit=20)
+        ]
+    return _form_page(request, me, rule_id=rule_id, draft=draft, history=history)
 
 
 async def _submit(request: Request, me: SignedIn, rule_id: int | None) -> Response:

@@ -21,7 +21,9 @@ from sada.people import consent
 from sada.people.models import Identity, Person
 from sada.settings import get_settings
 from tests.automation.sada_test_servers import SMTPSink, drain_jobs
+from tests.automation.test_rules_web import _owner
 from tests.channels.test_channels import _admin, _sms, _whatsapp
+from tests.web.conftest import sign_in
 
 MESSAGES = {
     "en": "Hello {person.name}, order {interaction.attributes.order} is ready",
@@ -183,6 +185,12 @@ def test_consent_and_opt_out_are_skipped_with_their_reason(client, db, workspace
     with db.reader(workspace.id) as s:
         statuses = s.execute(select(CustomerNotification.status)).scalars().all()
         assert "sent" in statuses and statuses.count("sent") == 1
+    # the reasons on the rule's page, in the reader's language
+    sign_in(client, _owner(db, workspace.id))
+    page = client.get(f"/rules/{rule['id']}/edit?lang=fa")
+    assert page.status_code == 200 and 'id="firings"' in page.text
+    assert "فرستاده نشد: whatsapp: opted out; sms: opted out" in page.text
+    assert page.text.count('class="notify-skipped"') == 2
 
 
 def test_quiet_hours_defer_to_their_end_then_send(client, db, workspace, make_key, fake):  # type: ignore[no-untyped-def]
