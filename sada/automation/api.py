@@ -420,3 +420,32 @@ def mark_read(
 ) -> None:
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         notify.do_mark_read(session, body.user_id, body.ids)
+
+
+# ---------------------------------------------------------------- settings
+
+
+@router.get("/automation/settings", summary="Quiet hours, throttle, webhook contact fields")
+def read_automation_settings(
+    request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> dict[str, Any]:
+    from sada.automation.customer import settings_of
+
+    with request.app.state.services.db.reader(key.workspace_id) as session:
+        return settings_of(session)
+
+
+@router.patch("/automation/settings")
+async def update_automation_settings(
+    request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> dict[str, Any]:
+    """`quiet_hours` {"start": "HH:MM", "end": "HH:MM"} | null, `throttle_max`,
+    `throttle_hours`, `webhook_contact_fields` (bool)."""
+    from sada.automation.customer import set_settings
+    from sada.core.http import read_json_body
+
+    body = await read_json_body(request, 16 * 1024)
+    if not isinstance(body, dict):
+        raise Invalid("expected an object of settings")
+    with request.app.state.services.db.transaction(key.workspace_id) as session:
+        return set_settings(session, body)

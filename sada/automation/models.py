@@ -153,3 +153,35 @@ class Notification(Base, WorkspaceOwned, Timestamped):
     rule_id: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
     person_id: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CustomerNotification(Base, WorkspaceOwned, Timestamped):
+    """A message a rule's `notify_customer` action sends to a person (once per
+    `idempotency_key`): queued, deferred (quiet hours: `run_at` is their end), sending, sent
+    (with the provider's message id), skipped (no consent, opted out, throttled, unreachable:
+    `reason`; never sent) or failed (the provider refused)."""
+
+    __tablename__ = "customer_notifications"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "idempotency_key"),
+        Index("ix_customer_notifications_person", "workspace_id", "person_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    rule_id: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
+    firing_id: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
+    person_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("people.id", ondelete="CASCADE"), nullable=True
+    )
+    channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    purpose: Mapped[str] = mapped_column(String(16), nullable=False)
+    language: Mapped[str] = mapped_column(String(16), nullable=False)
+    subject: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    body: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    template: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(200), nullable=True)

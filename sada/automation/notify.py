@@ -36,8 +36,11 @@ def send_mail(
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id or make_msgid(domain="sada.local")
-    message["Auto-Submitted"] = "auto-generated" if headers is None else "no"
-    for name, value in (headers or {}).items():
+    extra = dict(headers or {})
+    message["Auto-Submitted"] = extra.pop(
+        "Auto-Submitted", "auto-generated" if headers is None else "no"
+    )
+    for name, value in extra.items():
         message[name] = value
     message.set_content(body, charset="utf-8")
     for filename, mime, data in attachments or []:

@@ -22,7 +22,9 @@ Conditions (all must hold; {"any": [...]} for "or", {"all": [...]} to group):
 - {"type": "topic_rise", "days": 7, "baseline_days": 28, "factor": 2, "min_count": 5}:
   a negative topic mentioned much more than usual (workspace-level, needs text analyses)
 
-Actions: create_case, assign, tag, notify (email and in-app), send_survey, webhook.
+Actions: create_case, assign, tag, notify (email and in-app), send_survey, webhook,
+notify_customer (a templated, multilingual message to the person on their best channel or a
+chosen one, with consent, opt-outs, quiet hours and a throttle: `sada.automation.customer`).
 
 Loop protection: an event caused by a rule carries the chain of rules that led
 to it; a rule never fires on an event its own action caused, chains stop at
@@ -72,7 +74,7 @@ TRIGGERS = (
     ),
 )
 OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "exists", "not_exists")
-ACTIONS = ("create_case", "assign", "tag", "notify", "send_survey", "webhook")
+ACTIONS = ("create_case", "assign", "tag", "notify", "send_survey", "webhook", "notify_customer")
 MAX_DEPTH = 3
 OWNER_TRAITS = ("account_owner", "csm", "owner", "account_manager")
 
@@ -140,6 +142,10 @@ def validate_rule(data: dict[str, Any]) -> dict[str, Any]:
             raise Invalid(f"actions[{i}].type: use one of {', '.join(ACTIONS)}")
         if action["type"] == "send_survey" and _survey_id(action) is None:
             raise Invalid(f"actions[{i}].survey_id: the survey to send (an id)")
+        if action["type"] == "notify_customer":
+            from sada.automation.customer import validate_action
+
+            validate_action(action, f"actions[{i}]")
         if action["type"] == "webhook" and not catalogue.known(action.get("event", "alert.raised")):
             raise Invalid(
                 f"actions[{i}].event: {action.get('event')!r} is not in the event catalogue "
@@ -647,6 +653,22 @@ def _run_action(
             status=invitation.status,
             reason=invitation.reason,
         )
+    elif kind == "notify_customer":
+        from sada.automation import customer
+
+        plan.add(
+            **customer.plan(
+                session,
+                action,
+                person_id=ctx.person_id,
+                came_from=(ctx.interaction or {}).get("channel"),
+                render=lambda text: render(text, ctx, rule),
+                key=f"{firing_key}:{len(plan.results)}",
+                rule_id=rule.id,
+                dry_run=plan.dry_run,
+                now=ctx.now,
+            )
+        )
     elif kind == "webhook":
         event = action.get("event", "alert.raised")
         if plan.dry_run:
@@ -763,6 +785,10 @@ def evaluate(session: Session, rule: Rule, ctx: Context, *, dry_run: bool = Fals
     firing = session.get(RuleFiring, firing_id)
     assert firing is not None
     firing.results = plan.results
+    if any(r.get("action") == "notify_customer" for r in plan.results):
+        from sada.automation.customer import attach_firing
+
+        attach_firing(session, firing_id, plan.results)
     if firing.case_id is None and ctx.case:
         firing.case_id = ctx.case.get("id")
     _write_timeline(session, rule, ctx, firing_id, plan.results)

@@ -255,3 +255,13 @@ def on_mention(db: Database, workspace_id: int | None, payload: dict[str, Any]) 
                 f"{note.body[:2000]}\n\n{_settings().base_url.rstrip('/')}{link}",
                 dedupe_key=f"mention:{note_id}",
             )
+
+
+@handler("automation.notify_customer", priority=Priority.FOLLOW_UP)
+def notify_customer(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """Send one customer notification a rule queued (or deferred past quiet hours)."""
+    from sada.automation.customer import deliver
+
+    if workspace_id is None or payload.get("notification_id") is None:
+        return
+    deliver(db, _settings(), workspace_id, int(payload["notification_id"]))

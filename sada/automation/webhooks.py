@@ -7,6 +7,10 @@ one transaction; a replayed fan-out (same `event_id`) records nothing twice. The
 and, on a retryable failure, schedules the next attempt with exponential
 backoff (or the receiver's `Retry-After`). Every attempt is logged. An endpoint
 that keeps failing is disabled automatically.
+
+An event's `person` carries the contact fields (email, phone, name, language) only when the
+workspace's `webhook_contact_fields` setting allows it (off by default; `PATCH
+/api/v1/automation/settings`, docs/webhooks.md); otherwise they are left out.
 """
 
 from __future__ import annotations
@@ -232,6 +236,45 @@ def _redacted(value: Any) -> Any:
     return value
 
 
+CONTACT_FIELDS = ("email", "phone", "name", "language")
+
+
+def contact_fields(session: Session, person_id: int) -> dict[str, Any]:
+    """The person's name, language, and first email and phone identity (None when unknown)."""
+    from sada.people.models import Identity, Person
+
+    person = session.get(Person, person_id)
+    if person is None:
+        return {}
+    out: dict[str, Any] = {"email": None, "phone": None}
+    for kind, value in session.execute(
+        select(Identity.kind, Identity.value)
+        .where(Identity.person_id == person_id, Identity.kind.in_(("email", "phone")))
+        .order_by(Identity.id)
+    ).all():
+        if out.get(kind) is None:
+            out[kind] = value
+    out.update(name=person.name, language=person.language)
+    return out
+
+
+def with_contact_fields(session: Session, data: dict[str, Any], allowed: bool) -> dict[str, Any]:
+    """The event's `person` (or its `person_id`) with the contact fields when the workspace
+    allows them (`settings.automation.webhook_contact_fields`, off by default), without
+    them otherwise."""
+    person = data.get("person")
+    person_id = person.get("id") if isinstance(person, dict) else data.get("person_id")
+    if isinstance(person, dict):
+        person = {k: v for k, v in person.items() if k not in CONTACT_FIELDS}
+        data = {**data, "person": person}
+    if allowed and isinstance(person_id, int):
+        data = {
+            **data,
+            "person": {**(person or {"id": person_id}), **contact_fields(session, person_id)},
+        }
+    return data
+
+
 def delivers_replies(session: Session, conversation_id: int, channel: str) -> bool:
     """The inbox asks whether an agent's reply reaches the customer: yes when an enabled
     endpoint (a channel connector) subscribes to `conversation.replied`."""
@@ -258,6 +301,9 @@ def emit_event(
     workspace_id = bound_workspace(session)
     event_type = catalogue.canonical(event_type)
     workspace = session.get(Workspace, workspace_id)
+    automation = (workspace.settings or {}).get("automation") if workspace else None
+    allowed = isinstance(automation, dict) and automation.get("webhook_contact_fields") is True
+    data = with_contact_fields(session, data, allowed)
     if not sees_raw_pii(
         Surface.WEBHOOK, workspace_settings=workspace.settings if workspace else None
     ):

@@ -3,7 +3,9 @@
 POST /api/v1/channels {"kind": "whatsapp"|"telegram"|"sms", "name"?, "config": {...}, "secrets": {...}}
   -> the account with its `webhook_url` (admin scope; secrets are never shown back).
 GET /api/v1/channels, PATCH /api/v1/channels/{id}, DELETE /api/v1/channels/{id} (admin scope).
-POST /api/v1/channels/{id}/messages {"to", "text"? | "template"?} -> 202, sent by a job.
+POST /api/v1/channels/{id}/messages {"to", "text"? | "template"?, "idempotency_key"?} -> 202,
+  sent by a job once per idempotency key (the body's, or the Idempotency-Key header, else a
+  fresh one, returned).
 GET  /api/v1/channels/whatsapp/{key}  Meta's hub.challenge subscription check (verify token).
 POST /api/v1/channels/whatsapp/{key}  X-Hub-Signature-256 required.
 POST /api/v1/channels/telegram/{key}  X-Telegram-Bot-Api-Secret-Token required.
@@ -13,6 +15,7 @@ POST /api/v1/channels/sms/{key}       form-encoded (Twilio-style), X-Twilio-Sign
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -110,15 +113,29 @@ async def send_message(
         raise Invalid("a message needs a text or a template")
     if isinstance(template, dict) and not template.get("name"):
         raise Invalid("template.name is required")
+    given = body.get("idempotency_key", request.headers.get("idempotency-key"))
+    if given is not None and (not isinstance(given, str) or not 0 < len(given) <= 150):
+        raise Invalid("idempotency_key must be a text of 1 to 150 characters")
+    idempotency_key = f"api:{given}" if given else f"api:{secrets.token_urlsafe(18)}"
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         account = service.access_account(session, account_id)
         enqueue(
             session,
             SEND_JOB,
-            {"account_id": account.id, "to": body["to"], "text": text, "template": template},
+            {
+                "account_id": account.id,
+                "to": body["to"],
+                "text": text,
+                "template": template,
+                "idempotency_key": idempotency_key,
+            },
             workspace_id=key.workspace_id,
+            dedupe_key=f"chsend:{key.workspace_id}:{idempotency_key}",
         )
-    return JSONResponse({"status": "queued"}, status_code=202)
+    return JSONResponse(
+        {"status": "queued", "idempotency_key": idempotency_key.removeprefix("api:")},
+        status_code=202,
+    )
 
 
 async def _body(request: Request) -> bytes:

@@ -18,10 +18,13 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -140,6 +143,14 @@ class Provider(ABC):
     ) -> str:
         """Send a text or a template message; return the provider's message id."""
 
+    def find_sent(self, to: str, text: str | None, since: datetime) -> str | None:
+        """The id of a message already sent to `to` with this text since `since`, when the
+        provider lets us look (a retry after a crash between the send and its commit asks
+        first). None: not found, or the provider has no such lookup (WhatsApp Cloud API and
+        the Telegram Bot API have none: their retries are at least once)."""
+        del to, text, since
+        return None
+
     @abstractmethod
     def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
         """True when the webhook request carries the provider's valid signature."""
@@ -180,6 +191,27 @@ class Provider(ABC):
                 f"{self.kind}: provider refused ({response.status_code}): {_reason(data)}"
             )
         return data
+
+
+_BOT_TOKEN = re.compile(r"/bot[^/\s]+/")
+
+
+class _NoBotTokens(logging.Filter):
+    """httpx logs every request's URL at INFO; a Telegram URL carries the bot token, so it
+    is masked before any handler sees it (secrets are never logged)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.msg = record.getMessage()
+            record.args = None
+        record.msg = _BOT_TOKEN.sub("/bot***/", str(record.msg))
+        return True
+
+
+def _mask_tokens_in_http_logs() -> None:
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _NoBotTokens) for f in logger.filters):
+        logger.addFilter(_NoBotTokens())
 
 
 def _reason(data: Any) -> str:
@@ -355,6 +387,7 @@ class Telegram(Provider):
         if not text:
             raise PermanentSendError("telegram: nothing to send")
         base = str(self.config.get("base_url") or "https://api.telegram.org").rstrip("/")
+        _mask_tokens_in_http_logs()
         data = self._post(
             f"{base}/bot{self.secrets['bot_token']}/sendMessage",
             {"chat_id": to, "text": text[:4096]},
@@ -461,6 +494,41 @@ class Sms(Provider):
         if not _d(data).get("sid"):
             raise RetryableSendError("sms: the answer carries no message sid")
         return str(data["sid"])
+
+    def find_sent(self, to: str, text: str | None, since: datetime) -> str | None:
+        """Twilio's Message list (GET .../Messages.json?To=&DateSent>=): a message to `to`
+        with the same body, created since `since` (a minute of clock skew allowed). A failed
+        lookup answers None: the caller then sends again (at least once)."""
+        if not text:
+            return None
+        base = str(self.config.get("base_url") or "https://api.twilio.com").rstrip("/")
+        sid = str(self.config["account_sid"])
+        params = {
+            "To": "+" + to.lstrip("+"),
+            "DateSent>": since.astimezone(UTC).date().isoformat(),
+            "PageSize": "50",
+        }
+        try:
+            with guarded_client(self.policy, timeout=self.timeout, follow_redirects=False) as c:
+                response = c.get(
+                    f"{base}/2010-04-01/Accounts/{sid}/Messages.json",
+                    params=params,
+                    headers={"Accept": "application/json"},
+                    auth=httpx.BasicAuth(sid, str(self.secrets["auth_token"])),
+                )
+            data = response.json() if response.status_code == 200 else None
+        except (BlockedDestination, httpx.HTTPError, ValueError):
+            return None
+        body = text[: self.MAX_BODY]
+        for m in _l(_d(data).get("messages")):
+            m = _d(m)
+            try:
+                created = parsedate_to_datetime(str(m.get("date_created") or ""))
+            except (TypeError, ValueError):
+                continue
+            if m.get("body") == body and m.get("sid") and created >= since - timedelta(minutes=1):
+                return str(m["sid"])
+        return None
 
     def signature(self, url: str, params: list[tuple[str, str]]) -> str:
         """Twilio's request signature of a form POST to `url`."""

@@ -5,9 +5,12 @@ account_by_key (crosses workspaces: the webhook URL's key says which).
 Inbound: handle_webhook(db, account, headers, body) -> verified, messages stored as
 interactions (origin customer; a replayed message id is stored once), statuses set
 `attributes.delivery_status` on the outbound interaction they are about; a reply starting
-with a score answers the person's open survey invitation on that channel (answer_invitation).
-Outbound: send_message(db, settings, workspace_id, account_id, to, text=..., template=...)
-sends through the SSRF guard and records an outbound interaction with the provider's id.
+with a score answers the person's open survey invitation on that channel (answer_invitation);
+a reply that is only an opt-out keyword (STOP, لغو, إلغاء, 退订...) withdraws the person's
+consent on that channel for every purpose (`sada.people.consent.opt_out`), START gives it back.
+Outbound: send_message(db, settings, workspace_id, account_id, to, text=..., template=...,
+idempotency_key=...) sends through the SSRF guard and records an outbound interaction with
+the provider's id, once per idempotency key (the `channel_sends` ledger, see `_send_once`).
 
 The manifest hook (`message_channels` in `sada.domains`): `reachable(session, person_id)`
 lists (channel, address) a person can be reached on by this workspace's accounts, and
@@ -20,15 +23,16 @@ from __future__ import annotations
 import logging
 import re
 import secrets as pysecrets
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sada.cases.models import Conversation, ConversationItem
-from sada.channels.models import ChannelAccount
+from sada.channels.models import ChannelAccount, ChannelSend
 from sada.channels.providers import (
     PREFERENCE,
     PROVIDERS,
@@ -38,6 +42,7 @@ from sada.channels.providers import (
 )
 from sada.core.errors import Invalid, NotFound, SadaError, Unauthorized
 from sada.core.ssrf import HostPolicy
+from sada.db.dialect import insert_ignoring_conflicts
 from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES, bound_workspace
 from sada.db.types import utcnow
@@ -45,6 +50,7 @@ from sada.feedback.models import Invitation, Survey
 from sada.feedback.service import definition_of, do_save_response, visible_questions
 from sada.interactions.models import Interaction
 from sada.interactions.service import ingest_batch
+from sada.people import consent
 from sada.people.models import Identity
 from sada.settings import Settings
 
@@ -177,7 +183,7 @@ def handle_webhook(
     if not provider.verify(headers, body):
         raise Unauthorized(f"missing or wrong {account.kind} webhook signature")
     messages, statuses = provider.parse(provider.decode(body))
-    stored = duplicates = updated = 0
+    stored = duplicates = updated = opted = 0
     with db.transaction(account.workspace_id) as session:
         items = [
             {
@@ -204,7 +210,15 @@ def handle_webhook(
             stored += result.status == "stored"
             duplicates += result.status == "duplicate"
         for m, result in zip(messages, results, strict=True):
-            if result.status == "stored" and result.person_id is not None:
+            if result.status != "stored" or result.person_id is None:
+                continue
+            keyword = consent.keyword_of(m.text)
+            if keyword == "out":  # "STOP", "لغو", "إلغاء", "退订": no more messages here
+                consent.opt_out(session, result.person_id, account.kind, f"{account.kind} reply")
+                opted += 1
+            elif keyword == "in":
+                consent.opt_in(session, result.person_id, account.kind, f"{account.kind} reply")
+            else:
                 answer_invitation(session, result.person_id, account.kind, m.text)
         for s in statuses:
             row = session.execute(
@@ -225,6 +239,8 @@ def handle_webhook(
     out: dict[str, Any] = {"stored": stored, "duplicates": duplicates, "statuses": updated}
     if rejected:
         out["rejected"] = rejected
+    if opted:
+        out["opted_out"] = opted
     return out
 
 
@@ -294,6 +310,93 @@ def answer_invitation(session: Session, person_id: int, channel: str, text: str)
 # ---------------------------------------------------------------- outbound
 
 
+@dataclass(frozen=True)
+class _Claim:
+    status: str  # sending | sent | failed
+    message_id: str | None
+    error: str | None
+    previous_start: datetime | None  # an earlier attempt started then (it may have sent)
+
+
+def _claim(db: Database, workspace_id: int, key: str, channel: str, account_id: int) -> _Claim:
+    """Claim `key` in the send ledger (or read what an earlier attempt left there)."""
+    now = utcnow()
+    with db.transaction(workspace_id) as session:
+        session.execute(
+            insert_ignoring_conflicts(
+                session, ChannelSend.__table__, ["workspace_id", "idempotency_key"]
+            ).values(
+                workspace_id=workspace_id,
+                idempotency_key=key[:200],
+                channel=channel,
+                account_id=account_id,
+                status="sending",
+                attempts=0,
+                started_at=now,
+            )
+        )
+        row = session.execute(
+            select(ChannelSend).where(ChannelSend.idempotency_key == key[:200])
+        ).scalar_one()
+        if row.status != "sending":
+            return _Claim(row.status, row.provider_message_id, row.error, None)
+        previous = row.started_at if row.attempts else None
+        row.attempts += 1
+        row.started_at = now
+        return _Claim("sending", None, None, previous)
+
+
+def _send_once(
+    db: Database,
+    workspace_id: int,
+    provider: Provider,
+    account_id: int,
+    key: str | None,
+    to: str,
+    text: str | None,
+    template: Mapping[str, Any] | None,
+    record: Callable[[Session, str], None],
+) -> str:
+    """Send through `provider` once per idempotency `key`; `record(session, message_id)`
+    commits with the ledger's `sent`, so the message id and its trace land together.
+
+    A retry finds `sent` and sends nothing. A retry after a crash between the send and that
+    commit (the ledger still says `sending` from an earlier attempt) asks the provider first
+    where it can (`find_sent`: SMS); elsewhere it sends again: at least once, never lost.
+    A refusal is recorded `failed` and raised again to any later retry without sending.
+    """
+    if key is None:
+        message_id = provider.send(to, text=text, template=template)
+        with db.transaction(workspace_id) as session:
+            record(session, message_id)
+        return message_id
+    claim = _claim(db, workspace_id, key, provider.kind, account_id)
+    if claim.status == "sent" and claim.message_id:
+        return claim.message_id
+    if claim.status == "failed":
+        raise PermanentSendError(claim.error or f"{provider.kind}: refused earlier")
+    found = None
+    if claim.previous_start is not None:
+        shown = text or "\n".join(str(p) for p in (template or {}).get("parameters", []))
+        found = provider.find_sent(to, shown, claim.previous_start)
+    try:
+        message_id = found or provider.send(to, text=text, template=template)
+    except PermanentSendError as exc:
+        with db.transaction(workspace_id) as session:
+            row = session.execute(
+                select(ChannelSend).where(ChannelSend.idempotency_key == key[:200])
+            ).scalar_one()
+            row.status, row.error = "failed", str(exc)[:500]
+        raise
+    with db.transaction(workspace_id) as session:
+        record(session, message_id)
+        row = session.execute(
+            select(ChannelSend).where(ChannelSend.idempotency_key == key[:200])
+        ).scalar_one()
+        row.status, row.provider_message_id, row.sent_at = "sent", message_id[:200], utcnow()
+    return message_id
+
+
 def send_message(
     db: Database,
     settings: Settings,
@@ -305,15 +408,19 @@ def send_message(
     template: Mapping[str, Any] | None = None,
     origin: str = "agent",
     attributes: Mapping[str, Any] | None = None,
+    idempotency_key: str | None = None,
 ) -> str:
-    """Send now (raises PermanentSendError / RetryableSendError); record the interaction."""
+    """Send now (raises PermanentSendError / RetryableSendError); record the interaction.
+
+    With `idempotency_key`, once per key (see `_send_once`): a retried job returns the
+    provider's message id of the first send."""
     with db.reader(workspace_id) as session:
         account = access_account(session, account_id)
         provider = provider_for(account, settings)
         kind = account.kind
-    message_id = provider.send(to, text=text, template=template)
     shown = text or " ".join(str(p) for p in (template or {}).get("parameters", []))
-    with db.transaction(workspace_id) as session:
+
+    def record(session: Session, message_id: str) -> None:
         ingest_batch(
             session,
             [
@@ -333,11 +440,15 @@ def send_message(
                         "channel_account": account_id,
                         "delivery_status": "accepted",
                         **({"template": str(template["name"])} if template else {}),
+                        **({"idempotency_key": idempotency_key} if idempotency_key else {}),
                     },
                 }
             ],
         )
-    return message_id
+
+    return _send_once(
+        db, workspace_id, provider, account_id, idempotency_key, to, text, template, record
+    )
 
 
 # ---------------------------------------------------------------- the manifest hook
@@ -394,32 +505,40 @@ def send_to_person(
     channel: str,
     text: str,
     parameters: list[str],
+    *,
+    idempotency_key: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    template: Mapping[str, Any] | None = None,
 ) -> str:
-    """Send `text` on `channel`; outside WhatsApp's 24-hour window, the account's template
-    with `parameters`. Returns the provider's message id."""
+    """Send `text` on `channel`; outside WhatsApp's 24-hour window, `template` ({"name",
+    "language"}) or else the account's, with `parameters`. Returns the provider's message
+    id; once per `idempotency_key`."""
+    chosen_template = template
     with db.reader(workspace_id) as session:
         account = _accounts_by_kind(session).get(channel)
         address = dict(reachable(session, person_id)).get(channel)
         in_window = _within_window(session, person_id, channel)
     if account is None or address is None:
         raise PermanentSendError(f"the person cannot be reached on {channel}")
-    template: dict[str, Any] | None = None
+    sent_template: dict[str, Any] | None = None
     if account.kind == WhatsApp.kind and not in_window:
-        configured = account.config.get("template")
-        if not isinstance(configured, dict):
+        configured = chosen_template or account.config.get("template")
+        if not isinstance(configured, Mapping):
             raise PermanentSendError(
                 "outside WhatsApp's 24-hour window and no template is configured"
             )
-        template = {**configured, "parameters": parameters}
+        sent_template = {**configured, "parameters": parameters}
     return send_message(
         db,
         settings,
         workspace_id,
         account.id,
         address,
-        text=None if template else text,
-        template=template,
+        text=None if sent_template else text,
+        template=sent_template,
         origin="system",
+        attributes=attributes,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -466,8 +585,8 @@ def deliver_reply(
             )
         template = {**configured, "parameters": [text]}
     provider = provider_for(account, settings)
-    message_id = provider.send(address, text=None if template else text, template=template)
-    with db.transaction(workspace_id) as session:
+
+    def record(session: Session, message_id: str) -> None:
         reply = session.get(Interaction, interaction_id)
         if reply is not None:
             reply.attributes = {
@@ -479,4 +598,15 @@ def deliver_reply(
             select(ConversationItem).where(ConversationItem.interaction_id == interaction_id)
         ).scalars():
             item.delivery_status = "sent"
-    return message_id
+
+    return _send_once(
+        db,
+        workspace_id,
+        provider,
+        account.id,
+        f"reply:{interaction_id}",
+        address,
+        None if template else text,
+        template,
+        record,
+    )

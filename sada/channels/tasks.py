@@ -1,6 +1,7 @@
 """Job handlers: outbound sends, retried with backoff by the job runner.
 
-- `channels.send` {"account_id", "to", "text"?, "template"?}: send one message. A retryable
+- `channels.send` {"account_id", "to", "text"?, "template"?, "idempotency_key"?}: send one
+  message, once per idempotency key (the send ledger, `sada.channels.models.ChannelSend`). A retryable
   failure (network, 5xx, 429) raises, so the runner retries it with backoff; a permanent one
   (the provider refused the request) is logged and not retried.
 """
@@ -34,6 +35,7 @@ def send_job(db: Database, workspace_id: int | None, payload: dict[str, Any]) ->
             str(payload["to"]),
             text=payload.get("text"),
             template=payload.get("template"),
+            idempotency_key=payload.get("idempotency_key"),
         )
     except PermanentSendError as exc:
         log.warning("channels.send to account %s refused: %s", payload.get("account_id"), exc)

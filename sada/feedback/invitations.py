@@ -485,6 +485,7 @@ def send_on_channel(db: Database, settings: Settings, workspace_id: int, invitat
                 invitation.channel,
                 f"{survey.name}\n{link}",
                 [survey.name, link],
+                idempotency_key=f"invitation:{invitation_id}",
             )
         except SadaError as exc:
             if getattr(exc, "retryable", True):

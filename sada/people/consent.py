@@ -4,6 +4,12 @@ Surveys and notifications ask `allowed(session, person_id, channel, purpose)` be
 reach a person: a withdrawn consent always stops them; a workspace that sets
 `settings.privacy.require_consent` (a list of purposes) also stops them when no consent was
 recorded for that purpose.
+
+Opt-out per channel: `opt_out(session, person_id, channel, source)` withdraws every purpose
+on that channel at once (an SMS/WhatsApp "STOP", a Telegram "/stop", an email's unsubscribe
+link); `opt_in` grants them again ("START"). `keyword_of(text)` reads a reply that is only an
+opt-out or opt-in keyword, in the four languages (STOP, لغو, إلغاء, 退订...). A refusal that
+came from an opt-out reads `opted out`.
 """
 
 from __future__ import annotations
@@ -110,6 +116,61 @@ def decision(session: Session, person_id: int, channel: str, purpose: str) -> bo
     ).scalar_one_or_none()
 
 
+# Whole-message keywords (case and surrounding punctuation ignored). English: the carriers'
+# and Twilio's standard list; Persian لغو ("cancel"), Arabic إلغاء / الغاء / ايقاف ("cancel",
+# "stop"), Chinese 退订 ("unsubscribe") and TD (the carriers' code in China).
+OPT_OUT_WORDS = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
+    | {"لغو", "توقف", "إلغاء", "الغاء", "ايقاف", "إيقاف", "退订", "td", "取消订阅"}
+)
+OPT_IN_WORDS = frozenset({"start", "unstop", "subscribe", "شروع", "اشتراك", "订阅"})
+OPT_OUT_SOURCE = "opt-out"
+
+
+def keyword_of(text: str | None) -> str | None:
+    """`out` or `in` when the whole message is an opt-out or opt-in keyword, else None."""
+    word = (text or "").strip().strip(".!。！؟?،,").lstrip("/").strip().casefold()
+    if word in OPT_OUT_WORDS:
+        return "out"
+    if word in OPT_IN_WORDS:
+        return "in"
+    return None
+
+
+def opt_out(
+    session: Session, person_id: int, channel: str, source: str, actor: Actor | None = None
+) -> None:
+    """Withdraw every purpose on `channel` (the person asked for no more messages there)."""
+    for purpose in Purpose:
+        record(
+            session,
+            person_id,
+            channel,
+            purpose,
+            granted=False,
+            source=f"{OPT_OUT_SOURCE}: {source}",
+            actor=actor,
+        )
+
+
+def opt_in(
+    session: Session, person_id: int, channel: str, source: str, actor: Actor | None = None
+) -> None:
+    """Grant again what an opt-out on `channel` withdrew (other withdrawals stay)."""
+    rows = session.execute(
+        select(Consent).where(
+            Consent.person_id == live_person_id(session, person_id),
+            Consent.channel == channel,
+            Consent.granted.is_(False),
+        )
+    ).scalars()
+    for row in list(rows):
+        if row.source.startswith(OPT_OUT_SOURCE):
+            record(
+                session, person_id, channel, row.purpose, granted=True, source=source, actor=actor
+            )
+
+
 def required_purposes(session: Session) -> set[str]:
     workspace = session.get(Workspace, bound_workspace(session))
     privacy = (workspace.settings or {}).get("privacy") if workspace is not None else None
@@ -118,12 +179,18 @@ def required_purposes(session: Session) -> set[str]:
 
 
 def refusal(session: Session, person_id: int | None, channel: str, purpose: str) -> str | None:
-    """`withdrawn` or `no consent` when the person may not be reached this way, else None."""
+    """`opted out`, `withdrawn` or `no consent` when the person may not be reached this way,
+    else None."""
     if person_id is None:
         return None
-    granted = decision(session, person_id, channel, purpose)
+    row = session.execute(
+        select(Consent.granted, Consent.source).where(
+            Consent.person_id == person_id, Consent.channel == channel, Consent.purpose == purpose
+        )
+    ).first()
+    granted, source = (None, "") if row is None else (row[0], str(row[1]))
     if granted is False:
-        return "withdrawn"
+        return "opted out" if source.startswith(OPT_OUT_SOURCE) else "withdrawn"
     if granted is None and purpose in required_purposes(session):
         return "no consent"
     return None

@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -40,9 +41,26 @@ class FakeProvider:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.fail_next: list[int] = []  # status codes to answer with before succeeding
+        self.sms_sent: list[dict[str, Any]] = []  # Twilio's Message list (GET Messages.json)
+        self.lookups: list[str] = []  # the GETs made
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                fake.lookups.append(self.path)
+                path, _, query = self.path.partition("?")
+                if path.endswith("/Messages.json"):
+                    to = parse_qs(query).get("To", [""])[0]
+                    code, out = 200, {"messages": [m for m in fake.sms_sent if m["to"] == to]}
+                else:
+                    code, out = 404, {"message": "Not Found"}
+                data = json.dumps(out).encode()
+                self.send_response(code)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 form = "x-www-form-urlencoded" in (self.headers.get("content-type") or "")
@@ -74,7 +92,9 @@ class FakeProvider:
                         "status": "queued",
                         "to": sent.get("To", [""])[0],
                         "body": sent.get("Body", [""])[0],
+                        "date_created": formatdate(usegmt=True),
                     }
+                    fake.sms_sent.append(out)
                 elif self.path.endswith("/sendMessage"):
                     code = 200
                     chat = fake.requests[-1]["json"].get("chat_id")
