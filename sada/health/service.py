@@ -26,7 +26,7 @@ from sada.core.errors import Invalid, NotFound
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import publish
-from sada.health import accounts, actions, money, training
+from sada.health import accounts, actions, money, training, worth
 from sada.health.features import Snapshot, churned_between, snapshot
 from sada.health.models import (
     DEFAULT_REPORTING,
@@ -276,6 +276,12 @@ def refresh(session: Session, now: datetime | None = None, progress: Any = None)
         actions.learn(session, now, settings.churn_types, lambda s: _score(session, s)),
         now,
     )
+    save_report(
+        session,
+        "value_of_experience",
+        worth.value_of_experience(session, now, settings.horizon_days, settings.churn_types),
+        now,
+    )
     before = dict(session.execute(select(HealthScore.person_id, HealthScore.band)).all())
     session.execute(delete(HealthScore))
     batch: list[dict[str, Any]] = []
@@ -309,6 +315,8 @@ def refresh(session: Session, now: datetime | None = None, progress: Any = None)
         session.execute(insert(HealthScore), batch)
         if progress is not None:
             progress(len(batch))
+    session.flush()
+    save_report(session, "revenue_at_risk", worth.revenue_at_risk(session, now), now)
     return len(rows)
 
 

@@ -202,10 +202,11 @@ def journeys_section(p: Page, session: Session) -> Markup | None:
     audience, and promoters against detractors."""
     if not can(p.user, "people"):
         return None
-    now = utcnow()
-    risk = worth.revenue_at_risk(session, now, top=8)
-    if not risk["people"]:
+    tile = worth.overview_tile(session, utcnow())  # what the last scoring stored
+    if tile is None or not tile["risk"]["people"]:
         return None
-    settings = service.settings_of(session)
-    value = worth.value_of_experience(session, now, settings.horizon_days, settings.churn_types)
-    return render_fragment(p, "health/revenue_at_risk.html", risk=risk, value=value)
+    risk = {
+        **tile["risk"],
+        **(service.report(session, "revenue_at_risk") or {}),
+    }
+    return render_fragment(p, "health/revenue_at_risk.html", risk=risk, value=tile["value"])

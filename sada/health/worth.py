@@ -6,6 +6,11 @@ catalogue). For each group: the share still a customer a horizon later (Wilson 9
 the mean spend in that horizon (normal 95% interval), and the promoter - detractor differences
 with their intervals. This is an association on the workspace's own history, not a proof of
 cause; the page says so.
+
+`revenue_at_risk(session, now)`: the value at stake of the at-risk customers broken down by
+the pain points of their negative feedback, the touchpoints where it happened and their
+audience; `overview_tile` is its summary for the overview. Money is in the reporting
+currency (`money.py`); amounts without a rate are counted in `unconverted`, never summed.
 """
 
 from __future__ import annotations
@@ -289,15 +294,20 @@ def revenue_at_risk(session: Session, now: datetime, top: int = 15) -> dict[str,
 
 
 def overview_tile(session: Session, now: datetime) -> dict[str, Any] | None:
-    """The overview's tile: value at stake, its top pain points, promoters against detractors.
-    None when nothing has been scored yet."""
-    from sada.health.models import HealthScore, HealthSettings
+    """The overview's tile, from what the last scoring stored (so the overview stays fast):
+    value at stake, its top pain points, promoters against detractors. None before any
+    scoring."""
+    from sada.health.models import HealthReport
 
-    if session.scalar(select(HealthScore.id).limit(1)) is None:
+    reports = dict(
+        session.execute(
+            select(HealthReport.kind, HealthReport.data).where(
+                HealthReport.kind.in_(("revenue_at_risk", "value_of_experience"))
+            )
+        ).all()
+    )
+    risk = reports.get("revenue_at_risk")
+    if not risk:
         return None
-    settings = session.scalars(select(HealthSettings)).first()
-    horizon = settings.horizon_days if settings is not None else 90
-    churn = settings.churn_types if settings is not None else ["cancel", "churn"]
-    risk = revenue_at_risk(session, now, top=3)
-    value = value_of_experience(session, now, horizon, churn)
-    return {"risk": risk, "value": value}
+    risk = {**risk, "by_pain_point": [r for r in risk["by_pain_point"] if r["pain_point"]][:3]}
+    return {"risk": risk, "value": reports.get("value_of_experience") or {}}
