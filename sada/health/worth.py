@@ -299,7 +299,7 @@ def overview_tile(session: Session, now: datetime) -> dict[str, Any] | None:
     scoring."""
     from sada.health.models import HealthReport
 
-    reports = dict(
+    reports: dict[str, Any] = dict(
         session.execute(
             select(HealthReport.kind, HealthReport.data).where(
                 HealthReport.kind.in_(("revenue_at_risk", "value_of_experience"))
