@@ -30,6 +30,7 @@ from sada.health import accounts, actions, money, training, worth
 from sada.health.features import Snapshot, churned_between, snapshot
 from sada.health.models import (
     DEFAULT_REPORTING,
+    CurrencyRate,
     HealthModel,
     HealthReport,
     HealthScore,
@@ -91,6 +92,9 @@ def update_settings(session: Session, data: dict[str, Any]) -> HealthSettings:
         found = settings_of(session)
         found.workspace_id = bound_workspace(session)
         session.add(found)
+    if values.get("reporting_currency", found.reporting_currency) != found.reporting_currency:
+        # Rates are in the reporting currency: the old ones would convert into the wrong one.
+        session.execute(delete(CurrencyRate))
     for key, value in values.items():
         setattr(found, key, value)
     found.updated_at = utcnow()

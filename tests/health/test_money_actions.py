@@ -157,8 +157,12 @@ def test_bad_rates_are_refused_row_by_row_and_need_admin(
     assert denied.status_code == 403
     r = client.put("/api/v1/health/settings", json={"reporting_currency": "dollars"}, headers=admin)
     assert r.status_code == 422
+    assert client.put("/api/v1/health/currency-rates", json=ok, headers=admin).status_code == 200
     r = client.put("/api/v1/health/settings", json={"reporting_currency": "sar"}, headers=admin)
     assert r.status_code == 200 and r.json()["reporting_currency"] == "SAR"
+    # The rates were in dollars: changing the reporting currency removes them.
+    listed = client.get("/api/v1/health/currency-rates", headers=admin).json()
+    assert listed == {"reporting_currency": "SAR", "rates": []}
 
 
 def test_currency_page_uploads_a_csv_in_arabic(
