@@ -22,7 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+# Run as a script, Python puts bench/ first on the path, where bench/queue.py would shadow the
+# standard library's queue (which scikit-learn needs): take bench/ off the path.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -57,7 +62,7 @@ def main() -> None:
         card = model.card
         print(f"train_s={time.perf_counter() - t0:.1f} status={model.status}")
         for key in ("n_train", "n_holdout", "churners_train", "churners_holdout",
-                    "auc", "transparent_auc", "top_decile_lift", "base_rate"):  # fmt: skip
+                    "auc", "transparent_auc", "top_decile_lift", "base_rate", "reason"):  # fmt: skip
             print(f"{key}={card.get(key)}")
         t0 = time.perf_counter()
         with db.transaction(ws) as session:

@@ -21,6 +21,8 @@ Each registry derives what it needs from this list:
   unmerge moves back (the people domain calls them without importing the domains above it);
 - person panels: `person_panel` = "module:function(p, session, person_id) -> Markup | None"
   adds a card to the person page (health adds the score and its reasons).
+- journey sections: `journey_section` = "module:function(p, session) -> Markup | None" adds a
+  section to the journeys scorecard (health adds revenue at risk by touchpoint).
 - message channels: `message_channels` = a module with `reachable(session, person_id) ->
   [(channel, address)]` and `send_to_person(db, settings, workspace_id, person_id, channel,
   text, parameters) -> message id`: how lower domains (survey invitations) reach a person on
@@ -49,6 +51,7 @@ class Domain:
     reply_paths: str | None = None  # "module:function" (see above)
     person_panel: str | None = None  # "module:function" (see above)
     message_channels: str | None = None  # a module (see above)
+    journey_section: str | None = None  # "module:function" (see above)
 
 
 DOMAINS: tuple[Domain, ...] = (
@@ -185,6 +188,7 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.health.demo:demo_health",
         pages=True,
         person_panel="sada.health.web:person_panel",
+        journey_section="sada.health.web:journeys_section",
     ),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     # The page shell last: its routes include the catch-all pages.
@@ -230,6 +234,10 @@ def interaction_view_functions() -> list[str]:
 
 def person_panel_functions() -> list[str]:
     return [d.person_panel for d in DOMAINS if d.person_panel]
+
+
+def journey_section_functions() -> list[str]:
+    return [d.journey_section for d in DOMAINS if d.journey_section]
 
 
 def person_row_modules() -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sada.cases.models import Case
+from sada.health.money import Rates, Unconverted, amount_of, currency_of, rates_of
 from sada.interactions.models import VOICE_ORIGINS, Interaction
 from sada.metrics.catalogue import SCALES
 from sada.people.models import Person
@@ -47,21 +48,11 @@ class Snapshot:
     person_ids: list[int] = field(default_factory=list)
     rows: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES))))
     churned_before: set[int] = field(default_factory=set)
-
-
-def _amount(attributes: dict[str, Any] | None) -> float:
-    if not attributes:
-        return 0.0
-    for key in ("amount", "revenue", "value", "total"):
-        value = attributes.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                continue
-    return 0.0
+    # Lifetime value per person (same order as `person_ids`), net of refunds, converted.
+    ltv: list[float] = field(default_factory=list)
+    # Amounts left out for want of a rate: the whole snapshot's, and each person's.
+    unconverted: Unconverted = field(default_factory=Unconverted)
+    unconverted_by_person: dict[int, Unconverted] = field(default_factory=dict)
 
 
 def _normalised(rating: float, scale: str | None) -> float | None:
@@ -114,9 +105,12 @@ def snapshot(
     *,
     churn_types: Iterable[str] = ("cancel", "churn"),
     person_ids: Sequence[int] | None = None,
+    rates: Rates | None = None,
 ) -> Snapshot:
-    """Feature rows of every person with history before `at` who had not churned by then."""
+    """Feature rows of every person with history before `at` who had not churned by then;
+    money in the reporting currency (`rates`, the workspace's when not given)."""
     churn = set(churn_types)
+    rates = rates if rates is not None else rates_of(session)
     cases = _open_cases(session, at, person_ids)
     out = Snapshot(at=at)
     rows: list[list[float]] = []
@@ -128,7 +122,7 @@ def snapshot(
                 _flush(out, rows, current, acc, cases)
             current, acc = row.person_id, _Acc()
         assert acc is not None
-        acc.add(row, at, churn)
+        acc.add(row, at, churn, rates)
     if acc is not None and current is not None:
         _flush(out, rows, current, acc, cases)
     out.rows = np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
@@ -146,6 +140,8 @@ class _Acc:
         "analysed",
         "negative",
         "churned",
+        "ltv",
+        "unconverted",
     )
 
     def __init__(self) -> None:
@@ -158,8 +154,10 @@ class _Acc:
         self.analysed = 0
         self.negative = 0
         self.churned = False
+        self.ltv = 0.0
+        self.unconverted: Unconverted | None = None
 
-    def add(self, row: Any, at: datetime, churn: set[str]) -> None:
+    def add(self, row: Any, at: datetime, churn: set[str], rates: Rates) -> None:
         when: datetime = row.occurred_at
         if row.type in churn:
             self.churned = True
@@ -171,7 +169,17 @@ class _Acc:
         if age <= 90:
             self.activity += 1
         if row.type in MONEY_TYPES or row.type in REFUND_TYPES:
-            amount = _amount(row.attributes) * (-1 if row.type in REFUND_TYPES else 1)
+            raw = amount_of(row.attributes) * (-1 if row.type in REFUND_TYPES else 1)
+            currency = currency_of(row.attributes)
+            converted = rates.convert(raw, currency, when)
+            if converted is None:
+                assert currency is not None
+                self.unconverted = self.unconverted or Unconverted()
+                self.unconverted.add(currency, raw)
+                amount = 0.0
+            else:
+                amount = converted
+            self.ltv += amount
             if age <= 180:
                 self.spend_now += amount
             elif age <= 360:
@@ -193,6 +201,9 @@ def _flush(
     if acc.churned:
         out.churned_before.add(person_id)
         return
+    if acc.unconverted is not None:
+        out.unconverted.merge(acc.unconverted)
+        out.unconverted_by_person[person_id] = acc.unconverted
     if acc.first is None or acc.last is None:
         return
     at = out.at
@@ -216,6 +227,7 @@ def _flush(
         ]
     )
     out.person_ids.append(person_id)
+    out.ltv.append(acc.ltv)
 
 
 def churned_between(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sada.db.base import Base, WorkspaceOwned
 from sada.db.types import BigIntId, JSONType, UTCDateTime, utcnow
+
+DEFAULT_REPORTING = "USD"
 
 
 class HealthSettings(Base, WorkspaceOwned):
@@ -29,6 +31,10 @@ class HealthSettings(Base, WorkspaceOwned):
     )
     inactivity_days: Mapped[int] = mapped_column(Integer, nullable=False, default=90)
     horizon_days: Mapped[int] = mapped_column(Integer, nullable=False, default=90)
+    # Every money figure of health is in this currency (see `money.py`).
+    reporting_currency: Mapped[str] = mapped_column(
+        String(3), nullable=False, default=DEFAULT_REPORTING, server_default=DEFAULT_REPORTING
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
@@ -63,4 +69,31 @@ class HealthScore(Base, WorkspaceOwned):
     value: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     model: Mapped[str] = mapped_column(String(16), nullable=False)
     factors: Mapped[list[Any]] = mapped_column(JSONType, nullable=False, default=list)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class CurrencyRate(Base, WorkspaceOwned):
+    """One rate the admin loaded: 1 `currency` = `rate` reporting currency from `valid_from`
+    (until the next rate of the same currency)."""
+
+    __tablename__ = "health_currency_rates"
+    __table_args__ = (UniqueConstraint("workspace_id", "currency", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    currency: Mapped[str] = mapped_column(String(8), nullable=False)
+    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
+    rate: Mapped[float] = mapped_column(Float, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class HealthReport(Base, WorkspaceOwned):
+    """What the refresh job worked out for the whole workspace, kept for the pages: `actions`
+    (the evidence behind next-best-action suggestions) and `revenue_at_risk`."""
+
+    __tablename__ = "health_reports"
+    __table_args__ = (UniqueConstraint("workspace_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -6,7 +6,12 @@
 - `train_model(session, now)`: a training run (see `training.py`), recorded with its card;
 - `person_health(session, person_id, now)`: one person's score, computed from their log now;
 - `refresh(session, now)`: every person's score into `health_scores` (the at-risk list);
-- `at_risk(session, limit, ...)`: the people most at risk, with the value at stake.
+- `at_risk(session, limit, ...)`: the people most at risk, with the value at stake and the
+  next-best actions (`actions.py`) with their evidence;
+- `account_health(session, account_id)`: an account's health from its people (`accounts.py`).
+
+Money figures are in the workspace's reporting currency (`money.py`); amounts without a rate
+are left out and counted (`unconverted`).
 """
 
 from __future__ import annotations
@@ -21,9 +26,16 @@ from sada.core.errors import Invalid, NotFound
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import publish
-from sada.health import training
+from sada.health import accounts, actions, money, training, worth
 from sada.health.features import Snapshot, churned_between, snapshot
-from sada.health.models import HealthModel, HealthScore, HealthSettings
+from sada.health.models import (
+    DEFAULT_REPORTING,
+    CurrencyRate,
+    HealthModel,
+    HealthReport,
+    HealthScore,
+    HealthSettings,
+)
 from sada.health.scoring import Scored, results, score_trained, score_transparent
 from sada.interactions.models import Interaction
 from sada.people.models import Person
@@ -36,11 +48,15 @@ def settings_of(session: Session) -> HealthSettings:
     if found is not None:
         return found
     return HealthSettings(
-        churn_kind="contract", churn_types=["cancel", "churn"], inactivity_days=90, horizon_days=90
+        churn_kind="contract",
+        churn_types=["cancel", "churn"],
+        inactivity_days=90,
+        horizon_days=90,
+        reporting_currency=DEFAULT_REPORTING,
     )
 
 
-def _validated(data: dict[str, Any]) -> dict[str, Any]:
+def validated_settings(data: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "churn_kind" in data:
         if data["churn_kind"] not in CHURN_KINDS:
@@ -55,6 +71,11 @@ def _validated(data: dict[str, Any]) -> dict[str, Any]:
         ):
             raise Invalid("churn_types must be a non-empty list of interaction types")
         out["churn_types"] = types
+    if "reporting_currency" in data:
+        value = data["reporting_currency"]
+        if not isinstance(value, str) or not money.CURRENCY.match(value.strip().upper()):
+            raise Invalid("reporting_currency must be three letters (ISO 4217), like USD")
+        out["reporting_currency"] = value.strip().upper()
     for key, low, high in (("inactivity_days", 7, 730), ("horizon_days", 14, 365)):
         if key in data:
             value = data[key]
@@ -65,12 +86,15 @@ def _validated(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_settings(session: Session, data: dict[str, Any]) -> HealthSettings:
-    values = _validated(data)
+    values = validated_settings(data)
     found = session.scalars(select(HealthSettings)).first()
     if found is None:
         found = settings_of(session)
         found.workspace_id = bound_workspace(session)
         session.add(found)
+    if values.get("reporting_currency", found.reporting_currency) != found.reporting_currency:
+        # Rates are in the reporting currency: the old ones would convert into the wrong one.
+        session.execute(delete(CurrencyRate))
     for key, value in values.items():
         setattr(found, key, value)
     found.updated_at = utcnow()
@@ -82,11 +106,12 @@ def preview_churn(session: Session, data: dict[str, Any], now: datetime) -> dict
     """What a churn definition would count, per month of the last year, before saving it."""
     current = settings_of(session)
     values = {
+        "reporting_currency": current.reporting_currency,
         "churn_kind": current.churn_kind,
         "churn_types": list(current.churn_types),
         "inactivity_days": current.inactivity_days,
         "horizon_days": current.horizon_days,
-        **_validated(data),
+        **validated_settings(data),
     }
     months = []
     start = (now - timedelta(days=365)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -150,32 +175,87 @@ def _score(session: Session, snap: Snapshot) -> Scored:
     return score_transparent(snap.rows)
 
 
+def _money_out(snap: Snapshot, person_id: int, rates: money.Rates) -> dict[str, Any]:
+    index = snap.person_ids.index(person_id) if person_id in snap.person_ids else None
+    left = snap.unconverted_by_person.get(person_id)
+    return {
+        "currency": rates.reporting,
+        "lifetime_value": round(snap.ltv[index], 2) if index is not None else 0.0,
+        "unconverted": left.out() if left is not None else [],
+    }
+
+
 def person_health(session: Session, person_id: int, now: datetime | None = None) -> dict[str, Any]:
     now = now or utcnow()
-    if session.get(Person, person_id) is None:
+    person = session.get(Person, person_id)
+    if person is None:
         raise NotFound("no such person")
     settings = settings_of(session)
-    snap = snapshot(session, now, churn_types=settings.churn_types, person_ids=[person_id])
+    rates = money.rates_of(session)
+    snap = snapshot(
+        session, now, churn_types=settings.churn_types, person_ids=[person_id], rates=rates
+    )
+    base = {"factors": [], "model": "transparent", "value": 0.0, "actions": []}
     if person_id in snap.churned_before:
         return {
             "score": 0.0,
             "risk": 1.0,
             "band": "churned",
-            "factors": [],
-            "model": "transparent",
-            "value": 0.0,
+            **base,
+            **_money_out(snap, person_id, rates),
         }
     if not snap.person_ids:
         return {
             "score": None,
             "risk": None,
             "band": "unknown",
-            "factors": [],
-            "model": "transparent",
-            "value": 0.0,
+            **base,
+            **_money_out(snap, person_id, rates),
         }
     scored = _score(session, snap)
-    return results(scored, snap.rows)[0]
+    out = results(scored, snap.rows)[0]
+    out.update(_money_out(snap, person_id, rates))
+    out["actions"] = (
+        actions.suggest(report(session, "actions"), out["band"], person.segment, out["factors"])
+        if out["band"] in ("at_risk", "watch")
+        else []
+    )
+    return out
+
+
+def people_scores(
+    session: Session, person_ids: list[int], now: datetime | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """These people's health now (for an account): scored rows, and how many churned."""
+    now = now or utcnow()
+    settings = settings_of(session)
+    snap = snapshot(session, now, churn_types=settings.churn_types, person_ids=person_ids)
+    if not snap.person_ids:
+        return [], len(snap.churned_before)
+    return results(_score(session, snap), snap.rows), len(snap.churned_before)
+
+
+def account_health(
+    session: Session, account_id: int, now: datetime | None = None
+) -> dict[str, Any]:
+    return accounts.account_health(
+        session, account_id, lambda ids: people_scores(session, ids, now)
+    )
+
+
+def report(session: Session, kind: str) -> dict[str, Any] | None:
+    row = session.scalars(select(HealthReport).where(HealthReport.kind == kind)).first()
+    return None if row is None else dict(row.data)
+
+
+def save_report(session: Session, kind: str, data: dict[str, Any], now: datetime) -> None:
+    row = session.scalars(select(HealthReport).where(HealthReport.kind == kind)).first()
+    if row is None:
+        row = HealthReport(workspace_id=bound_workspace(session), kind=kind)
+        session.add(row)
+    row.data = data
+    row.computed_at = now
+    session.flush()
 
 
 def refresh(session: Session, now: datetime | None = None, progress: Any = None) -> int:
@@ -183,10 +263,29 @@ def refresh(session: Session, now: datetime | None = None, progress: Any = None)
     publishes `health.band_changed` for each person whose band moved since the last scoring."""
     now = now or utcnow()
     settings = settings_of(session)
-    snap = snapshot(session, now, churn_types=settings.churn_types)
+    rates = money.rates_of(session)
+    snap = snapshot(session, now, churn_types=settings.churn_types, rates=rates)
     scored = _score(session, snap)
     rows = results(scored, snap.rows)
     workspace_id = bound_workspace(session)
+    save_report(
+        session,
+        "money",
+        {"currency": rates.reporting, "unconverted": snap.unconverted.out()},
+        now,
+    )
+    save_report(
+        session,
+        "actions",
+        actions.learn(session, now, settings.churn_types, lambda s: _score(session, s)),
+        now,
+    )
+    save_report(
+        session,
+        "value_of_experience",
+        worth.value_of_experience(session, now, settings.horizon_days, settings.churn_types),
+        now,
+    )
     before = dict(session.execute(select(HealthScore.person_id, HealthScore.band)).all())
     session.execute(delete(HealthScore))
     batch: list[dict[str, Any]] = []
@@ -220,6 +319,8 @@ def refresh(session: Session, now: datetime | None = None, progress: Any = None)
         session.execute(insert(HealthScore), batch)
         if progress is not None:
             progress(len(batch))
+    session.flush()
+    save_report(session, "revenue_at_risk", worth.revenue_at_risk(session, now), now)
     return len(rows)
 
 
@@ -239,6 +340,7 @@ def at_risk(
         stmt = stmt.where(Person.segment == segment)
     if audience:
         stmt = stmt.where(Person.audience == audience)
+    evidence = report(session, "actions")
     out = []
     for score, person in session.execute(stmt):
         out.append(
@@ -256,9 +358,14 @@ def at_risk(
                 "factors": score.factors,
                 "model": score.model,
                 "computed_at": score.computed_at.isoformat(),
+                "actions": actions.suggest(evidence, score.band, person.segment, score.factors),
             }
         )
     return out
+
+
+def at_risk_accounts(session: Session, limit: int = 50) -> list[dict[str, Any]]:
+    return accounts.at_risk_accounts(session, limit)
 
 
 def summary(session: Session) -> dict[str, Any]:
@@ -269,7 +376,10 @@ def summary(session: Session) -> dict[str, Any]:
         select(func.sum(HealthScore.value * HealthScore.risk)).where(HealthScore.band == "at_risk")
     )
     model = latest_model(session)
+    money_report = report(session, "money") or {}
     return {
+        "currency": money.reporting_currency(session),
+        "unconverted": money_report.get("unconverted", []),
         "bands": {b: int(counts.get(b, 0)) for b in ("healthy", "watch", "at_risk")},
         "value_at_stake": round(float(stake or 0.0), 2),
         "model": None

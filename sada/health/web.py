@@ -1,4 +1,6 @@
-"""Pages of customer health: the at-risk list with each person's reasons in words, and training."""
+"""Pages of customer health: the at-risk list (people or accounts) with each one's reasons in
+words and, for people, the next-best actions with their evidence; training; currency rates
+(`/health/currency`: the reporting currency and a CSV upload of rates)."""
 
 from __future__ import annotations
 
@@ -8,16 +10,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from sada.core.errors import Invalid
 from sada.db.types import utcnow
-from sada.health import service, worth
-from sada.jobs.service import enqueue
+from sada.health import money, service, worth
 from sada.web.core import (
     Page,
     PageRoute,
     can,
     checked_form,
     page,
-    redirect,
     render,
     render_fragment,
     require,
@@ -61,6 +62,19 @@ STATUS_WORDS = {
 }
 
 
+ACTION_WORDS = {
+    "resurvey": N_("Ask again for feedback"),
+    "contacted": N_("Call or contact them"),
+    "credit": N_("Offer a credit or refund"),
+    "case_resolved": N_("Resolve their open case"),
+}
+SIMILAR_WORDS = {
+    "band_segment_reason": N_("same band, segment and main reason"),
+    "band_reason": N_("same band and main reason"),
+    "band": N_("same band"),
+}
+
+
 def factor_words(factors: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(untranslated words, direction) per factor, for the template to translate."""
     return [
@@ -73,36 +87,96 @@ def factor_words(factors: list[dict[str, Any]]) -> list[tuple[str, str]]:
 @router.get("/health")
 def health_page(request: Request, me: SignedIn = Depends(require("people"))) -> Response:
     p = page(request, me)
+    level = "account" if request.query_params.get("level") == "account" else "person"
+    now = utcnow()
     with services(request).db.reader(me.workspace_id) as session:
-        rows = service.at_risk(session, 100)
+        if level == "account":
+            rows = service.at_risk_accounts(session, 100)
+        else:
+            rows = service.at_risk(session, 100)
         summary = service.summary(session)
         settings = service.settings_of(session)
-        value = worth.value_of_experience(
-            session, utcnow(), settings.horizon_days, settings.churn_types
-        )
+        value = worth.value_of_experience(session, now, settings.horizon_days, settings.churn_types)
+        risk = worth.revenue_at_risk(session, now, top=10)
     for row in rows:
         row["reasons"] = factor_words(row["factors"])
     return render(
         p,
         "health/at_risk.html",
+        level=level,
         rows=rows,
         summary=summary,
         settings=settings,
         value=value,
+        risk=risk,
         band_words=BAND_WORDS,
         status_words=STATUS_WORDS,
+        action_words=ACTION_WORDS,
+        similar_words=SIMILAR_WORDS,
         can_train=can(me, "settings"),
         queued=request.query_params.get("queued") == "1",
     )
 
 
-@router.post("/health/train")
-async def train_page(request: Request, me: SignedIn = Depends(require("settings"))) -> Response:
-    """Queue a training run (it rescores everyone when done); the page shows its result."""
-    await checked_form(request)
+def _currency_page(
+    p: Page, session: Session, error: str | None = None, loaded: int | None = None
+) -> Response:
+    return render(
+        p,
+        "health/currency.html",
+        status_code=422 if error else 200,
+        reporting=money.reporting_currency(session),
+        rates=money.list_rates(session),
+        unconverted=service.summary(session)["unconverted"],
+        error=error,
+        loaded=loaded,
+    )
+
+
+@router.get("/health/currency")
+def currency_page(request: Request, me: SignedIn = Depends(require("settings"))) -> Response:
+    """The reporting currency and the rates loaded, with the CSV upload."""
+    p = page(request, me)
+    with services(request).db.reader(me.workspace_id) as session:
+        return _currency_page(p, session)
+
+
+@router.post("/health/currency")
+async def currency_upload(
+    request: Request, me: SignedIn = Depends(require("settings"))
+) -> Response:
+    """Set the reporting currency and/or replace the rates from a CSV (currency,rate,valid_from)."""
+    form = await checked_form(request)
+    p = page(request, me)
+    upload = form.get("file")
+    reporting = str(form.get("reporting_currency", "")).strip()
+    raw = b""
+    if upload is not None and not isinstance(upload, str):
+        raw = await upload.read(2_000_001)
     with services(request).db.transaction(me.workspace_id) as session:
-        enqueue(session, "health.train", {}, workspace_id=me.workspace_id, dedupe_key=None)
-    return redirect(request, "/health?queued=1")
+        try:
+            # Everything is checked before anything is written (all or nothing).
+            target = money.reporting_currency(session)
+            if reporting:
+                target = service.validated_settings({"reporting_currency": reporting})[
+                    "reporting_currency"
+                ]
+            items = None
+            if raw:
+                if len(raw) > 2_000_000:
+                    raise Invalid("the file is over 2 MB")
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise Invalid("the CSV must be UTF-8") from exc
+                items = money.parse_csv(text)
+                money.validated_rates(items, target)
+        except Invalid as exc:
+            return _currency_page(p, session, error=exc.message)
+        if reporting:
+            service.update_settings(session, {"reporting_currency": target})
+        loaded = money.replace_rates(session, items) if items is not None else None
+        return _currency_page(p, session, loaded=loaded)
 
 
 def person_panel(p: Page, session: Session, person_id: int) -> Markup | None:
@@ -118,4 +192,21 @@ def person_panel(p: Page, session: Session, person_id: int) -> Markup | None:
         health=health,
         reasons=factor_words(health["factors"]),
         band_words=BAND_WORDS,
+        action_words=ACTION_WORDS,
+        similar_words=SIMILAR_WORDS,
     )
+
+
+def journeys_section(p: Page, session: Session) -> Markup | None:
+    """The journeys scorecard's section: revenue at risk by touchpoint, pain point and
+    audience, and promoters against detractors."""
+    if not can(p.user, "people"):
+        return None
+    tile = worth.overview_tile(session, utcnow())  # what the last scoring stored
+    if tile is None or not tile["risk"]["people"]:
+        return None
+    risk = {
+        **tile["risk"],
+        **(service.report(session, "revenue_at_risk") or {}),
+    }
+    return render_fragment(p, "health/revenue_at_risk.html", risk=risk, value=tile["value"])

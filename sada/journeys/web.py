@@ -9,6 +9,7 @@ quadrant; the base template sets dir="rtl" for Arabic and Persian.
 from __future__ import annotations
 
 import copy
+import importlib
 import threading
 import time
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from fastapi.responses import HTMLResponse
 
 from sada.core.errors import Invalid
 from sada.core.privacy import Surface, sees_raw_pii
+from sada.domains import journey_section_functions
 from sada.journeys import analytics, drivers, experience, retention, scorecard, service
 from sada.journeys.analytics import EngineChoice
 from sada.journeys.query import to_epoch
@@ -117,6 +119,7 @@ _TEMPLATES["scorecard"] = """{% extends "base.html" %}
 <h2>{{ _("Journey maps") }}</h2>
 <ul>{% for m in maps %}<li><a href="/journeys/maps/{{ m.key }}"><bdi>{{ m.name }}</bdi></a> ({{ m.audience }}, v{{ m.version }}) ·
 <a href="/journeys/audiences/{{ m.audience }}/retention">{{ _("Retention and churn") }}</a></li>{% endfor %}</ul>
+{% for section in sections %}{{ section }}{% endfor %}
 {% endblock %}"""
 
 
@@ -128,7 +131,19 @@ def scorecard_page(request: Request, me: SignedIn = Depends(require("dashboards"
     with services(request).db.reader(me.workspace_id) as s:
         rows = scorecard.scorecard(s, now=min(until, to_epoch(datetime.now(UTC))), days=per.days)
         maps = [service.map_out(s, m) for m in service.list_maps(s)]
-    return _render(p, "scorecard", rows=rows, maps=maps, days=per.days, per=per)
+        sections = _sections(p, s)
+    return _render(p, "scorecard", rows=rows, maps=maps, days=per.days, per=per, sections=sections)
+
+
+def _sections(p: Page, s: Any) -> list[Any]:
+    """Other domains' sections of the scorecard (health: revenue at risk by touchpoint)."""
+    out = []
+    for target in journey_section_functions():
+        module_name, _, function = target.partition(":")
+        html = getattr(importlib.import_module(module_name), function)(p, s)
+        if html is not None:
+            out.append(html)
+    return out
 
 
 _TEMPLATES["map"] = """{% extends "base.html" %}

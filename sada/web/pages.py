@@ -18,7 +18,9 @@ from sada.core.http import client_ip
 from sada.core.privacy import Surface, sees_raw_pii
 from sada.dashboards import explorer
 from sada.dashboards import service as dash
+from sada.db.types import utcnow
 from sada.domains import person_panel_functions
+from sada.health.worth import overview_tile as health_overview_tile
 from sada.interactions.service import timeline
 from sada.people.browse import SORTS as PEOPLE_SORTS
 from sada.people.browse import PeopleQuery, iter_people
@@ -125,6 +127,11 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         loop = dash.open_loop(session, me.user_id)
         work = dash.background_work(session, me.workspace_id)
         help_centre = overview_tile(session, f.start) if "selfservice" in domain_pages() else None
+        health_tile = (
+            health_overview_tile(session, utcnow())
+            if "health" in domain_pages() and can(me, "people")
+            else None
+        )
     labels = [_bucket_label(p, b) for b, _n in volume]
     size = dash.bucket_size(f)
     charts: dict[str, Any] = {}
@@ -225,6 +232,7 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         loop=loop,
         work=work,
         help_centre=help_centre,
+        health_tile=health_tile,
         charts=charts,
         per=per,
         previous_negative=_negative_share(previous_sentiment),
