@@ -241,3 +241,39 @@ def test_hubspot_api_pull(sqlite_db, make_workspace, monkeypatch):  # type: igno
     finally:
         server.shutdown()
         get_settings.cache_clear()
+
+
+def test_hubspot_odd_shapes_are_reported_not_crashes() -> None:
+    import pytest
+
+    from sada.connectors.base import PermanentError
+
+    tickets = {
+        "results": [
+            {"id": "1", "properties": "x", "associations": ["contacts"]},
+            {"properties": {"subject": "no id"}},
+            "not an object",
+        ]
+    }
+    items = list(hubspot.ticket_items(tickets))
+    assert items[0].record["person"] is None and items[1].outcome == "rejected: ticket without id"
+    messages = [
+        {"type": "MESSAGE", "id": "a", "conversationsThreadId": "t", "senders": "V-1"},
+        {"type": "MESSAGE", "id": "b", "conversationsThreadId": "t", "senders": [None]},
+        {"type": "MESSAGE", "id": "c", "direction": "INCOMING", "senders": [{"x": 1}]},
+    ]
+    got = list(hubspot.message_items(messages))
+    assert got[0].record["attributes"]["thread_id"] == "t" and got[1].record["agent"] == "agent"
+    assert got[2].outcome == "rejected: message without id or thread"
+    feedback = {
+        "results": [
+            {"id": "f", "properties": {"hs_survey_type": "CSAT", "hs_response_value": "1.5"}}
+        ]
+    }
+    assert "not 0, 1 or 2" in (list(hubspot.feedback_items(feedback))[0].outcome or "")
+    with pytest.raises(PermanentError):
+        list(hubspot.ticket_items({"tickets": []}))
+    with pytest.raises(PermanentError):
+        list(hubspot.csv_ticket_items("Name,Email\n"))
+    with pytest.raises(PermanentError):
+        list(hubspot.csv_ticket_items("Ticket ID\n1\n", "Mars/Olympus"))

@@ -59,9 +59,13 @@ def _results(data: Any, what: str) -> list[dict[str, Any]]:
     raise PermanentError(f"not a HubSpot {what} export: expected a JSON object or list")
 
 
+def _d(value: Any) -> dict[str, Any]:
+    """An object of the export, or an empty one where the file has something else."""
+    return value if isinstance(value, dict) else {}
+
+
 def _props(row: dict[str, Any]) -> dict[str, Any]:
-    props = row.get("properties")
-    return props if isinstance(props, dict) else {}
+    return _d(row.get("properties"))
 
 
 def _text(value: Any, limit: int | None = None) -> str | None:
@@ -70,9 +74,10 @@ def _text(value: Any, limit: int | None = None) -> str | None:
 
 
 def _associated(row: dict[str, Any], kind: str) -> list[str]:
-    block = (row.get("associations") or {}).get(kind) or {}
-    results = block.get("results") if isinstance(block, dict) else None
-    return [str(r["id"]) for r in results or [] if isinstance(r, dict) and r.get("id")]
+    results = _d(_d(row.get("associations")).get(kind)).get("results")
+    if not isinstance(results, list):
+        return []
+    return [str(r["id"]) for r in results if isinstance(r, dict) and r.get("id")]
 
 
 def contacts_of(data: Any) -> dict[str, dict[str, Any]]:
@@ -258,8 +263,10 @@ def _messages(data: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _sender_person(message: dict[str, Any]) -> dict[str, Any] | None:
-    for sender in message.get("senders") or []:
-        ident = (sender or {}).get("deliveryIdentifier") or {}
+    senders = message.get("senders")
+    for sender in senders if isinstance(senders, list) else []:
+        sender = _d(sender)
+        ident = _d(sender.get("deliveryIdentifier"))
         kind, value = str(ident.get("type") or ""), _text(ident.get("value"), 320)
         if value and kind == "HS_EMAIL_ADDRESS":
             return {"email": value, **({"name": sender["name"]} if sender.get("name") else {})}
@@ -307,8 +314,9 @@ def message_items(
             )
             yield Item(where, history(item))
             continue
-        senders = m.get("senders") or [{}]
-        item["agent"] = str((senders[0] or {}).get("name") or m.get("createdBy") or "agent")[:320]
+        senders = m.get("senders")
+        first = _d(senders[0]) if isinstance(senders, list) and senders else {}
+        item["agent"] = str(first.get("name") or m.get("createdBy") or "agent")[:320]
         yield Item(where, history(item, "agent" if kind == "MESSAGE" else "system"))
 
 
