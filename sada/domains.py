@@ -26,7 +26,7 @@ Each registry derives what it needs from this list:
 - message channels: `message_channels` = a module with `reachable(session, person_id) ->
   [(channel, address)]` and `send_to_person(db, settings, workspace_id, person_id, channel,
   text, parameters) -> message id`: how lower domains (survey invitations) reach a person on
-  WhatsApp, SMS or Telegram without importing the channels domain.
+  WhatsApp, SMS, Telegram or an open web chat without importing the domains that send.
 
 Nothing is imported here: modules are named, and each registry imports what it needs.
 """
@@ -136,6 +136,7 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.selfservice.demo:demo_help_centre",
         pages=True,
         reply_paths="sada.selfservice.chat:delivers_replies",
+        message_channels="sada.selfservice.chat",
     ),
     Domain(
         "listening",

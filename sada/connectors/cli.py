@@ -1,4 +1,4 @@
-"""`sada connectors list` and the history imports `sada import zendesk|reviews|googleforms|...`.
+"""`sada connectors list` and the history imports `sada import zendesk|hubspot|reviews|...`.
 
 Every import prints skipped and rejected counts by reason, then the counts
 (`stored=… duplicate=… skipped=… rejected=…`), and exits 1 when nothing was stored
@@ -28,6 +28,7 @@ TOOLS = (
     "chatwoot",
     "intercom",
     "freshdesk",
+    "hubspot",
 )
 
 
@@ -123,6 +124,83 @@ def _register() -> None:
             with guarded_client(policy, timeout=30, follow_redirects=False) as client:
                 pulled = pull(client, api, email, token, refused=(BlockedDestination,))
             return import_data(db, ws, *pulled)
+
+        run_import(workspace, work)
+
+    @import_app.command("hubspot")
+    def import_hubspot(
+        workspace: str = typer.Option(..., help="Workspace name."),
+        tickets: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="Tickets: CRM v3 JSON or the CSV export."
+        ),
+        contacts: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="Contacts JSON (email, phone, language)."
+        ),
+        threads: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="Conversation threads JSON."
+        ),
+        messages: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="Thread messages JSON."
+        ),
+        feedback: Path | None = typer.Option(
+            None, exists=True, dir_okay=False, help="Feedback submissions JSON (NPS/CSAT/CES)."
+        ),
+        timezone: str | None = typer.Option(
+            None, help="Time zone of the CSV export's times (the portal's; default UTC)."
+        ),
+        api: bool = typer.Option(False, "--api", help="Pull from the HubSpot API instead."),
+        base_url: str = typer.Option(
+            "https://api.hubapi.com", help="The API's address (with --api)."
+        ),
+        token_env: str = typer.Option(
+            "HUBSPOT_ACCESS_TOKEN",
+            help="Environment variable holding the private app's access token (with --api).",
+        ),
+    ) -> None:
+        """Import HubSpot tickets, conversations and feedback submissions (NPS/CSAT/CES) as
+        history, from saved API files, the tickets CSV export, or pulled from the API."""
+        import os
+
+        from sada.connectors.hubspot.pull import pull
+        from sada.connectors.hubspot.service import import_data, import_files
+        from sada.core.ssrf import BlockedDestination, HostPolicy, guarded_client
+        from sada.settings import get_settings
+
+        if not api:
+            run_import(
+                workspace,
+                lambda db, ws: import_files(
+                    db,
+                    ws,
+                    tickets=tickets,
+                    contacts=contacts,
+                    threads=threads,
+                    messages=messages,
+                    feedback=feedback,
+                    timezone=timezone,
+                ),
+            )
+            return
+        token = os.environ.get(token_env, "")
+        if not token:
+            typer.echo(f"error: --api needs the access token in ${token_env}", err=True)
+            raise typer.Exit(1)
+        policy = HostPolicy.from_setting(get_settings().webhook_allowed_hosts)
+
+        def work(db: Any, ws: int) -> Any:
+            with guarded_client(policy, timeout=30, follow_redirects=False) as client:
+                got = pull(client, token, base_url=base_url, refused=(BlockedDestination,))
+            for note in got.notes:
+                typer.echo(note, err=True)
+            return import_data(
+                db,
+                ws,
+                tickets=got.tickets,
+                contacts=got.contacts,
+                threads=got.threads,
+                messages=got.messages,
+                feedback=got.feedback,
+            )
 
         run_import(workspace, work)
 

@@ -23,6 +23,7 @@ CHANNELS = (
         {
             "email",
             "chat",
+            "web_chat",
             "phone",
             "voice",
             "sms",

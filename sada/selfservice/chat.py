@@ -1,6 +1,6 @@
 """Web chat sessions: the assistant first, a person on request or handoff, offline contact.
 
-Every line the customer types is an interaction (`origin="customer"`, channel `chat`), and
+Every line the customer types is an interaction (`origin="customer"`, channel `web_chat`), and
 so is every assistant answer (`origin="system"`). While the assistant handles the chat the
 interactions carry no thread, so self-served chats never fill the inbox. On handoff the
 customer's message is stored with the chat's thread id, which opens an ordinary inbox
@@ -9,6 +9,11 @@ language, the intent and the reason go on it as an internal note, and `assistant
 is published. Agents' replies come back through `conversation.replied` (see `tasks`).
 With nobody online the widget asks for an email or phone number instead, and the
 conversation is opened on the channel the answer can travel by (email, or phone).
+
+The web chat is also a messaging channel of the domain manifest (`message_channels`):
+`reachable(session, person_id)` offers `web_chat` while the person has a chat open (active in
+the last day), and `send_to_person(...)` puts a survey invitation into that chat as a line with
+the survey's link, so a visitor known only by the widget still gets the CSAT.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,6 +44,11 @@ from sada.selfservice.schemas import LANGS
 
 SOURCE = "sada.chat"
 TOUCHPOINT = "web_chat"
+CHANNEL = "web_chat"  # the interaction channel of the widget's lines
+# Channels of conversations the widget delivers replies in (`chat`: opened before `web_chat`).
+REPLY_CHANNELS = (CHANNEL, "chat", "phone")
+CHANNELS = (CHANNEL,)  # what `send_to_person` serves (read by survey invitations)
+OPEN_WINDOW = timedelta(days=1)  # a chat quiet for longer is not a way to reach anyone
 MAX_MESSAGE_CHARS = 4000
 
 # What the widget says in each case, per language (shown in the chat as Sada's lines).
@@ -64,6 +76,12 @@ SYSTEM_LINES: dict[str, dict[str, str]] = {
         "fa": "می‌خواهم با یک همکار صحبت کنم.",
         "ar": "أريد التحدث إلى أحد الموظفين.",
         "zh": "我想和人工客服交谈。",
+    },
+    "survey": {
+        "en": "Could you tell us how we did? It takes a minute:",
+        "fa": "لطفاً بگویید کارمان چطور بود؛ فقط یک دقیقه وقت می‌گیرد:",
+        "ar": "هل تخبرنا كيف كانت خدمتنا؟ لن يستغرق ذلك سوى دقيقة:",
+        "zh": "能告诉我们这次服务如何吗？只需一分钟：",
     },
     "closed": {
         "en": "This chat has ended. Thank you!",
@@ -210,7 +228,7 @@ def _ingest(
     *,
     direction: str,
     origin: str,
-    channel: str = "chat",
+    channel: str = CHANNEL,
     threaded: bool = False,
     subject: str | None = None,
     extra: dict[str, Any] | None = None,
@@ -270,7 +288,7 @@ def _open_conversation(
     message: ChatMessage,
     reason: str,
     intent: str | None,
-    channel: str = "chat",
+    channel: str = CHANNEL,
 ) -> int:
     """Store the customer's message in a thread, open the conversation, note the transcript."""
     subject = _first_question(session, chat) or message.text[:120]
@@ -419,7 +437,7 @@ def rate(session: Session, chat: ChatSession, score: int, comment: str = "") -> 
         "source": SOURCE,
         "external_id": f"chat-{chat.id}-csat",
         "occurred_at": utcnow().isoformat(),
-        "channel": "chat",
+        "channel": CHANNEL,
         "type": "survey_response",
         "direction": "inbound",
         "rating": score,
@@ -448,9 +466,7 @@ def end(session: Session, chat: ChatSession) -> ChatMessage | None:
 
 def delivers_replies(session: Session, conversation_id: int, channel: str) -> bool:
     """The inbox asks whether an agent's reply reaches the customer: yes in a widget chat."""
-    return (
-        channel in ("chat", "phone") and chat_of_conversation(session, conversation_id) is not None
-    )
+    return channel in REPLY_CHANNELS and chat_of_conversation(session, conversation_id) is not None
 
 
 def on_agent_reply(
@@ -472,3 +488,61 @@ def on_agent_reply(
     if chat.status in ("waiting", "offline", "bot"):
         chat.status = "human"
     return True
+
+
+# ---------------------------------------------------------------- a messaging channel for surveys
+
+
+class Unreachable(Invalid):
+    """No open chat to deliver in: retrying will not help."""
+
+    retryable = False
+
+
+def _open_chat(session: Session, person_id: int) -> ChatSession | None:
+    return session.execute(
+        select(ChatSession)
+        .where(
+            ChatSession.person_id == person_id,
+            ChatSession.status.in_(("bot", "waiting", "human")),
+            ChatSession.last_at >= utcnow() - OPEN_WINDOW,
+        )
+        .order_by(ChatSession.last_at.desc(), ChatSession.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def reachable(session: Session, person_id: int) -> list[tuple[str, str]]:
+    """`web_chat` while the person has a chat open (its address names the chat, not its token)."""
+    chat = _open_chat(session, person_id)
+    return [(CHANNEL, f"chat-{chat.id}")] if chat is not None else []
+
+
+def send_to_person(
+    db: Any,
+    settings: Any,
+    workspace_id: int,
+    person_id: int,
+    channel: str,
+    text: str,
+    parameters: list[str],
+) -> str:
+    """A survey invitation as a line of the person's open chat, with the survey's link (a path
+    on Sada, which serves the chat frame); the chat's id of the line is returned."""
+    if channel != CHANNEL:
+        raise Unreachable(f"the web chat does not send on {channel}")
+    name, link = (parameters + ["", ""])[:2] if len(parameters) >= 2 else ("", "")
+    if not link:
+        lines = text.strip().splitlines()
+        name, link = (lines[0] if len(lines) > 1 else ""), (lines[-1] if lines else "")
+    parts = urlsplit(link)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if not path.startswith("/"):
+        raise Unreachable("the survey link is not a link on Sada")
+    with db.transaction(workspace_id) as session:
+        chat = _open_chat(session, person_id)
+        if chat is None:
+            raise Unreachable("the person has no web chat open")
+        survey = {"key": "survey", "url": path, "title": (name or path)[:200]}
+        message = _add(session, chat, "system", line("survey", chat.lang), [survey])
+        return f"chat-{chat.id}-{message.id}"

@@ -28,7 +28,7 @@ def agent_reply(db: Database, workspace_id: int | None, payload: dict[str, Any])
     """An agent replied in a web-chat conversation: the widget shows it (SSE polls the rows)."""
     assert workspace_id is not None
     conversation = payload.get("conversation") or {}
-    if payload.get("channel") not in ("chat", "phone"):
+    if payload.get("channel") not in chat.REPLY_CHANNELS:
         return
     conversation_id = conversation.get("id")
     if conversation_id is None:

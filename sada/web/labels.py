@@ -14,6 +14,7 @@ LABELS: dict[str, dict[str, str]] = {
     "channel": {
         "email": N_("Email"),
         "chat": N_("Chat"),
+        "web_chat": N_("Web chat"),
         "phone": N_("Phone"),
         "sms": N_("SMS"),
         "whatsapp": N_("WhatsApp"),

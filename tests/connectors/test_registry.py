@@ -48,6 +48,8 @@ def test_errors_say_permanent_or_retryable() -> None:
         ("chatwoot", "chatwoot/conversations_export.json"),
         ("intercom", "intercom/conversations.json"),
         ("freshdesk", "freshdesk/tickets.json"),
+        ("hubspot", "hubspot/tickets.json"),
+        ("hubspot", "hubspot/tickets.csv"),
         ("typeform", "typeform/form_response_all_types.json"),
         ("formbricks", "formbricks/response_finished.json"),
         ("segment", "segment/track.json"),

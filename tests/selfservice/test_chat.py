@@ -38,7 +38,7 @@ def test_answer_then_handoff_then_agent_reply(db: Any, help_centre: Any) -> None
         assert conversation_id is not None
     with db.transaction(ws) as session:
         conv = access_conversation(session, conversation_id)
-        assert conv.channel == "chat" and conv.status == "open"
+        assert conv.channel == "web_chat" and conv.status == "open"
         note = notes_of(session, conversation_id=conversation_id)[0].body
         assert "Language: fa" in note and "human_requested" in note
         assert "زمان ارسال سفارش" in note and "delivery-times" in note

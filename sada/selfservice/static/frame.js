@@ -56,11 +56,12 @@
     (m.citations || []).forEach(function (c) {
       if (!c.url || c.url.charAt(0) !== "/") { return; }
       var a = document.createElement("a");
-      a.className = "cite";
+      var survey = c.key === "survey" && m.role === "system";  // a survey invitation's link
+      a.className = survey ? "cite survey" : "cite";
       a.href = c.url;
       a.target = "_blank";
       a.rel = "noopener";
-      a.textContent = T.source + " " + (c.title || c.key);
+      a.textContent = survey ? c.title : T.source + " " + (c.title || c.key);
       div.appendChild(a);
     });
     log.appendChild(div);

@@ -1,0 +1,1 @@
+"""HubSpot tickets, conversations, contacts and feedback submissions as history."""
