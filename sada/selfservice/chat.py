@@ -526,9 +526,15 @@ def send_to_person(
     channel: str,
     text: str,
     parameters: list[str],
+    *,
+    idempotency_key: str | None = None,
 ) -> str:
     """A survey invitation as a line of the person's open chat, with the survey's link (a path
-    on Sada, which serves the chat frame); the chat's id of the line is returned."""
+    on Sada, which serves the chat frame); the chat's id of the line is returned.
+
+    Sent once per `idempotency_key`: a retried job finds the line it already added to the chat
+    (the same survey link among the chat's system lines) and returns its id instead of adding
+    a second one."""
     if channel != CHANNEL:
         raise Unreachable(f"the web chat does not send on {channel}")
     name, link = (parameters + ["", ""])[:2] if len(parameters) >= 2 else ("", "")
@@ -544,5 +550,14 @@ def send_to_person(
         if chat is None:
             raise Unreachable("the person has no web chat open")
         survey = {"key": "survey", "url": path, "title": (name or path)[:200]}
+        if idempotency_key:
+            earlier = session.scalars(
+                select(ChatMessage).where(
+                    ChatMessage.session_id == chat.id, ChatMessage.role == "system"
+                )
+            ).all()
+            for line_ in earlier:
+                if any(c.get("url") == path for c in line_.citations or []):
+                    return f"chat-{chat.id}-{line_.id}"
         message = _add(session, chat, "system", line("survey", chat.lang), [survey])
         return f"chat-{chat.id}-{message.id}"

@@ -119,3 +119,24 @@ def test_survey_invitation_in_the_open_chat(client: Any, db: Any, help_centre: A
             session, survey, person_id, secret=get_settings().secret_key, requested_by="test"
         )
         assert later.status == "unreachable"
+
+
+def test_invitation_line_added_once_per_idempotency_key(
+    client: Any, db: Any, help_centre: Any
+) -> None:
+    """A retried send (same idempotency key, same survey link) adds no second line to the chat."""
+    from sada.selfservice import chat as chat_channel
+
+    ws = help_centre
+    base = f"/help/{ws.name}"
+    token = _chat(client, base, "", {"lang": "fa"})["chat"]["token"]
+    _chat(client, base, f"/{token}/person", {})
+    with db.reader(ws.id) as session:
+        person_id = chat_channel.access_chat(session, token).person_id
+    assert person_id is not None
+    args = (db, get_settings(), ws.id, person_id, "web_chat", "x", ["Survey", "/s/i/retry-token-1"])
+    first = chat_channel.send_to_person(*args, idempotency_key="invitation:retry-1")
+    second = chat_channel.send_to_person(*args, idempotency_key="invitation:retry-1")
+    assert first == second
+    lines = client.get(f"{base}/chat/{token}/messages?after=0").json()["messages"]
+    assert sum(1 for m in lines if m["role"] == "system" and m["citations"]) == 1
