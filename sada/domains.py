@@ -182,6 +182,13 @@ DOMAINS: tuple[Domain, ...] = (
         person_panel="sada.health.web:person_panel",
     ),
     Domain("dashboards", routers=("sada.dashboards.api",)),
+    Domain(
+        "reports",
+        models=True,
+        tasks=True,
+        routers=("sada.reports.api", "sada.reports.web"),
+        pages=True,
+    ),
     # The page shell last: its routes include the catch-all pages.
     Domain("web", models=True, routers=("sada.web.api_docs", "sada.web.home", "sada.web.pages")),
 )
