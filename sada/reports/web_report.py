@@ -116,7 +116,7 @@ def build(
         [_("Text feedback"), totals.text_feedback],
     ]
     if per.compare:
-        header += [_("Previous period"), _("Change")]
+        header += [_("Previous period"), _("Change from the previous period")]
         change = (
             fmt.signed_pct(
                 (totals.interactions - totals.previous_interactions) / totals.previous_interactions

@@ -21,7 +21,12 @@ def test_save_and_schedule_a_view_in_persian(
     db = _sqlite_database
     with db.transaction() as session:
         owner = session.query(User).filter(User.email == site["email"]).one()
-        ws_id = session.query(Membership).filter(Membership.user_id == owner.id).one().workspace_id
+        ws_id = (
+            session.query(Membership.workspace_id)
+            .filter(Membership.user_id == owner.id)
+            .execution_options(all_workspaces=True)
+            .scalar()
+        )
     colleague_email = "colleague-" + site["email"]
     with db.transaction(ws_id) as session:
         colleague = do_create_user(session, colleague_email, PASSWORD, name="مریم", language="fa")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
@@ -19,6 +20,9 @@ from sada.reports import service, tasks
 from sada.reports.models import ReportDelivery, ReportSchedule
 from tests.reports.conftest import member
 from tests.web.conftest import ingest, item
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
 
 
 def _attachments(message: Any) -> dict[str, bytes]:
@@ -89,10 +93,12 @@ def test_send_now_mails_each_recipient_in_their_language(db, workspace, smtp) ->
     assert fa["Subject"] == "گزارش: نمای هفتگی"
     assert fa["Content-Language"] == "fa" and zh["Content-Language"] == "zh"
     assert zh["Subject"].startswith("报告") and ar["Subject"].startswith("تقرير")
-    for message in (fa, zh, ar):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for lang, message in (("fa", fa), ("zh", zh), ("ar", ar)):
         files = _attachments(message)
         assert set(files) == {"xlsx", "pdf"}, message.get_body().get_content()
         assert files["pdf"].startswith(b"%PDF")
+        (ARTIFACTS / f"report-{lang}.pdf").write_bytes(files["pdf"])  # for a look (pdftoppm)
     book = load_workbook(io.BytesIO(_attachments(fa)["xlsx"]))
     assert book.worksheets[0].sheet_view.rightToLeft
     figures = book.worksheets[1]
