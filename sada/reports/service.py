@@ -5,8 +5,9 @@ team when shared with a team. Who changes or deletes it: its owner or an admin (
 the workspace. Every query runs in a session bound to one workspace, so a view of another
 workspace is simply not found.
 
-API keys act as the workspace: they see the views shared with the workspace or a team; a key
-with the admin scope sees and changes every view.
+API keys act as the workspace: they see the views shared with the workspace or a team, and a
+key with the write scope schedules them and manages their schedules; a key with the admin scope
+sees and changes every view.
 """
 
 from __future__ import annotations
@@ -418,6 +419,8 @@ def get_schedule(session: Session, viewer: Viewer, schedule_id: int) -> ReportSc
     if sched is None or sched.workspace_id != bound_workspace(session):
         raise NotFound("no such schedule")
     view = get_view(session, viewer, sched.view_id)
+    if viewer.user_id is None:  # a key with the write scope manages the schedules it sees
+        return sched
     if not (viewer.is_admin or sched.owner_id == viewer.user_id or can_edit(viewer, view)):
         raise NotFound("no such schedule")
     return sched

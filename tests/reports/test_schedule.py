@@ -76,3 +76,21 @@ def test_monthly_and_period_keys() -> None:
 def test_bad_times_and_zones_are_refused(at_time: str, zone: str) -> None:
     with pytest.raises(Invalid):
         next_run(_utc(2026, 1, 1), frequency="daily", at_time=at_time, timezone=zone)
+
+
+def test_migration_matches_reports_models(db) -> None:  # type: ignore[no-untyped-def]
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from sada.db.registry import metadata
+
+    with db.engine.connect() as conn:
+        diffs = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+        )
+    mine = [
+        d
+        for d in diffs
+        if any(t in repr(d) for t in ("saved_views", "report_schedules", "report_deliveries"))
+    ]
+    assert mine == []

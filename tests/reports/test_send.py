@@ -21,7 +21,6 @@ from sada.reports.models import ReportDelivery, ReportSchedule
 from tests.reports.conftest import member
 from tests.web.conftest import ingest, item
 
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "reports"
 
 

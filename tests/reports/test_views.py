@@ -207,3 +207,48 @@ def test_save_control_and_views_page(login) -> None:  # type: ignore[no-untyped-
     assert bad.status_code == 422
     fa = client.get("/views?lang=fa")
     assert "نماهای ذخیره‌شده" in fa.text
+
+
+def test_api_schedules_validate_and_run(db, workspace, make_key, client) -> None:  # type: ignore[no-untyped-def]
+    owner = member(db, workspace.id, "manager", language="fa")
+    write = {"Authorization": f"Bearer {make_key(db, workspace.id, 'read', 'write')}"}
+    view = client.post(
+        "/api/v1/views",
+        json={
+            "name": "Daily",
+            "url": "/feedback?period=7d",
+            "share": "workspace",
+            "owner_email": owner.email,
+        },
+        headers=write,
+    ).json()
+    url = f"/api/v1/views/{view['id']}/schedules"
+    bad = client.post(url, json={"recipients": [{"email": "nobody"}]}, headers=write)
+    assert bad.status_code == 422 and "recipients[0]" in bad.text
+    bad = client.post(
+        url,
+        json={"frequency": "weekly", "weekday": 9, "recipients": [{"user_id": owner.id}]},
+        headers=write,
+    )
+    assert bad.status_code == 422
+    r = client.post(
+        url,
+        json={
+            "frequency": "daily",
+            "at_time": "07:30",
+            "timezone": "Asia/Tehran",
+            "recipients": [{"user_id": owner.id}, {"email": "Board@Example.org", "language": "zh"}],
+        },
+        headers=write,
+    )
+    assert r.status_code == 201, r.text
+    sched = r.json()
+    assert sched["next_run_at"] and sched["recipients"][1] == {
+        "email": "board@example.org",
+        "language": "zh",
+    }
+    assert client.get(url, headers=write).json()[0]["id"] == sched["id"]
+    run = client.post(f"{url}/{sched['id']}/run", headers=write)
+    assert run.status_code == 202 and run.json()["queued"].startswith("now@")
+    assert client.delete(f"{url}/{sched['id']}", headers=write).status_code == 204
+    assert client.get(url, headers=write).json() == []
