@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from sada.core.errors import Invalid, NotFound
 from sada.core.http import read_json_body
 from sada.reports import service
+from sada.reports.web_report import check_period
 from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
 from sada.tenants.service import AuthenticatedKey
@@ -58,6 +59,7 @@ async def create_view(
 ) -> JSONResponse:
     body = await _object(request)
     viewer = _viewer(key)
+    check_period(str(body.get("path") or body.get("url") or ""), str(body.get("query") or ""))
 
     def work() -> dict[str, Any]:
         with _db(request).transaction(key.workspace_id) as s:
@@ -87,6 +89,8 @@ async def update_view(
 ) -> dict[str, Any]:
     body = await _object(request)
     viewer = _viewer(key)
+    if body.get("path") or body.get("url"):
+        check_period(str(body.get("path") or body.get("url")), str(body.get("query") or ""))
 
     def work() -> dict[str, Any]:
         with _db(request).transaction(key.workspace_id) as s:

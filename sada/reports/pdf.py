@@ -11,6 +11,7 @@ disconnected letters.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -53,7 +54,11 @@ def _isolate(text: str) -> str:
 @dataclass(frozen=True)
 class Support:
     ok: bool
-    reason: str = ""  # English; translated where shown
+    reason: str = ""  # an English message id (translated where shown), with `package` in it
+    package: str = ""
+
+    def text(self, gettext: Callable[[str], str] = str) -> str:
+        return gettext(self.reason) % {"package": self.package} if self.reason else ""
 
 
 def font_path(name: str) -> Path | None:
@@ -71,20 +76,25 @@ def support(lang: str) -> Support:
     try:
         import_module("fpdf")
     except ImportError:
-        return Support(False, "The PDF writer (fpdf2) is not installed on this server.")
+        return Support(
+            False, "The PDF writer (%(package)s) is not installed on this server.", "fpdf2"
+        )
     if lang in SHAPING:
         try:
             import_module("uharfbuzz")
         except ImportError:
             return Support(
                 False,
-                "The text shaping engine (uharfbuzz) is not installed on this server, "
+                "The text shaping engine (%(package)s) is not installed on this server, "
                 "so Arabic script cannot be joined correctly in a PDF.",
+                "uharfbuzz",
             )
     for name in NEEDS.get(lang, ("latin",)):
         if font_path(name) is None:
             return Support(
-                False, f"The font package {FONTS[name][0]} is not installed on this server."
+                False,
+                "The font package %(package)s is not installed on this server.",
+                FONTS[name][0],
             )
     return Support(True)
 

@@ -155,7 +155,7 @@ def send_report(db: Database, workspace_id: int | None, payload: dict[str, Any])
         sched_id, name, names = sched.id, view.name, dict(view.names)
         path, query = view.path, view.query
     now = utcnow()
-    built: dict[Reader, tuple[bytes, bytes | None, str | None, str]] = {}
+    built: dict[Reader, tuple[bytes, bytes | None, pdf.Support | None]] = {}
     failures: list[str] = []
     sent = 0
     for r in recipients:
@@ -171,10 +171,9 @@ def send_report(db: Database, workspace_id: int | None, payload: dict[str, Any])
                 built[r.reader] = (
                     xlsx(report),
                     pdf.render(report) if can.ok else None,
-                    None if can.ok else can.reason,
-                    "",
+                    None if can.ok else can,
                 )
-            sheet, document, reason, _unused = built[r.reader]
+            sheet, document, reason = built[r.reader]
             stem = f"{_slug(name)}-{now.date().isoformat()}-{r.reader.lang}"
             files = [f"{stem}.xlsx"] + ([f"{stem}.pdf"] if document else [])
             link = settings.base_url.rstrip("/") + paths.target_url(
@@ -211,7 +210,8 @@ def send_report(db: Database, workspace_id: int | None, payload: dict[str, Any])
             _finish(db, workspace_id, sched_id, key, r.address, "failed", files, str(exc)[:500])
             continue
         sent += 1
-        _finish(db, workspace_id, sched_id, key, r.address, "sent", files, reason)
+        note = reason.text() if reason else None  # why no PDF went, in English
+        _finish(db, workspace_id, sched_id, key, r.address, "sent", files, note)
     with db.transaction(workspace_id) as s:
         sched = s.get(ReportSchedule, sched_id)
         if sched is not None:

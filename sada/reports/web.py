@@ -11,6 +11,7 @@ Every member who reads dashboards saves and opens views; analysts and up schedul
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from sada.cases.models import Team
 from sada.core.errors import Invalid
 from sada.reports import paths, pdf, service
-from sada.reports.web_report import frequency_text
+from sada.reports.web_report import check_period, frequency_text
 from sada.tenants.models import Membership, User
 from sada.web.core import PageRoute, checked_form, page, redirect, render, require, services
 from sada.web.i18n import LANGUAGES, N_
@@ -114,6 +115,7 @@ async def save_view(request: Request, me: SignedIn = Depends(require("dashboards
         "share": form.get("share", "private"),
         "team_id": form.get("team_id") or None,
     }
+    check_period(str(data["url"]))
     lang_name = str(form.get("name_local") or "").strip()
     with services(request).db.transaction(me.workspace_id) as session:
         viewer = _viewer(session, me)
@@ -165,12 +167,13 @@ async def change_view(
     return redirect(request, f"/views?done={action}")
 
 
-def _languages_without_pdf() -> list[tuple[str, str]]:
+def _languages_without_pdf(gettext: Callable[[str], str]) -> list[tuple[str, str]]:
+    """(language, why) for each language no correct PDF can be made in here."""
     out = []
     for code in LANGUAGES:
         check = pdf.support(code)
         if not check.ok:
-            out.append((code, check.reason))
+            out.append((code, check.text(gettext)))
     return out
 
 
@@ -193,7 +196,7 @@ def schedule_form(
         members=members,
         me_id=me.user_id,
         timezone=me.workspace_timezone,
-        no_pdf=_languages_without_pdf(),
+        no_pdf=_languages_without_pdf(p.gettext),
         zone_labels=ZONE_LABELS,
     )
 

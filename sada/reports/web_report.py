@@ -20,6 +20,7 @@ from sada.dashboards import explorer
 from sada.dashboards import service as dash
 from sada.reports import paths
 from sada.reports.document import Report, Table
+from sada.reports.pdf import Support
 from sada.web.i18n import LANGUAGES, N_, Formatter, translations
 from sada.web.labels import labeler
 from sada.web.period import Period, parse_period
@@ -36,13 +37,14 @@ WEEKDAY_LABELS = (
     N_("Saturday"),
     N_("Sunday"),
 )
-# Why a PDF could not be made, as `sada.reports.pdf.support` says it (translated in mails).
+# Why a PDF could not be made, as `sada.reports.pdf.support` says it (translated where shown).
 PDF_REASONS = (
-    N_("The PDF writer (fpdf2) is not installed on this server."),
+    N_("The PDF writer (%(package)s) is not installed on this server."),
     N_(
-        "The text shaping engine (uharfbuzz) is not installed on this server, "
+        "The text shaping engine (%(package)s) is not installed on this server, "
         "so Arabic script cannot be joined correctly in a PDF."
     ),
+    N_("The font package %(package)s is not installed on this server."),
 )
 
 
@@ -60,6 +62,12 @@ class Reader:
         return Formatter(
             lang=self.lang, timezone=self.timezone, calendar=self.calendar, digits=self.digits
         )
+
+
+def check_period(path: str, query: str = "") -> None:
+    """Refuse (422) a view whose period no page could read: bad dates, from after to."""
+    _path, clean = paths.clean_target(path, query)
+    parse_period(dict(parse_qsl(clean)))
 
 
 def build(
@@ -223,7 +231,7 @@ def mail_text(
     view_name: str,
     link: str,
     attachments: list[str],
-    pdf_reason: str | None,
+    pdf_reason: Support | None,
     period_text: str = "",
 ) -> tuple[str, str]:
     """(subject, plain-text body) of a report mail in `lang`."""
@@ -238,7 +246,7 @@ def mail_text(
     if pdf_reason:
         lines += [
             "",
-            _("No PDF is attached in this language: %(reason)s") % {"reason": _(pdf_reason)},
+            _("No PDF is attached in this language: %(reason)s") % {"reason": pdf_reason.text(_)},
         ]
     lines += ["", _("You receive this report because a member of your workspace scheduled it.")]
     return subject, "\n".join(lines) + "\n"

@@ -39,7 +39,7 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sink]:
     monkeypatch.setenv("SADA_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SADA_SMTP_PORT", str(port))
     monkeypatch.setenv("SADA_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1/32")
-    monkeypatch.setenv("SADA_BASE_URL", "https://sada.example.com")
+    monkeypatch.setenv("SADA_BASE_URL", "http://sada.example.com")
     get_settings.cache_clear()
     yield sink
     controller.stop()

@@ -107,7 +107,7 @@ def test_send_now_mails_each_recipient_in_their_language(db, workspace, smtp) ->
     zh_book = load_workbook(io.BytesIO(_attachments(zh)["xlsx"]))
     assert not zh_book.worksheets[0].sheet_view.rightToLeft
     body = fa.get_body(preferencelist=("plain",)).get_content()
-    assert "https://sada.example.com/overview?period=30d&compare=previous_period&lang=fa" in body
+    assert "http://sada.example.com/overview?period=30d&compare=previous_period&lang=fa" in body
     with db.reader(workspace.id) as s:
         sched = s.get(ReportSchedule, sched_id)
         assert sched.last_status == "sent" and sched.last_run_at is not None
@@ -228,3 +228,34 @@ def test_recipients_are_validated(db, workspace, make_workspace) -> None:  # typ
                 view.id,
                 {"recipients": [{"user_id": alice.id}]},
             )
+
+
+def test_a_language_without_a_correct_pdf_gets_the_spreadsheet_and_the_reason(  # type: ignore[no-untyped-def]
+    db, workspace, smtp, login, monkeypatch
+) -> None:
+    from sada.reports import pdf
+
+    # As on a server without the Chinese font package: no PDF in Chinese, never boxes.
+    monkeypatch.setitem(pdf.FONTS, "cjk", ("no_such_font_package", "fonts/x.ttf"))
+    assert not pdf.support("zh").ok and pdf.support("fa").ok
+    alice, bob, outside, view_id, sched_id = _setup(db, workspace)
+    client = login("manager", language="zh")
+    form = client.get(f"/views/{view_id}/schedule?lang=zh")
+    assert form.status_code == 200
+    assert "data-no-pdf" in form.text and "no_such_font_package" in form.text
+    assert "此服务器未安装字体包" in form.text
+    with db.transaction(workspace.id) as s:
+        service.queue_now(s, service.member_viewer(s, alice.id, "manager"), sched_id)
+    run_pending(db, kinds=[service.SEND_JOB])
+    mine = {m["To"].addresses[0].addr_spec: m for m in smtp.messages}
+    zh, fa = mine[bob.email], mine[alice.email]
+    assert set(_attachments(zh)) == {"xlsx"}
+    assert "此语言未附 PDF" in zh.get_body(preferencelist=("plain",)).get_content()
+    assert set(_attachments(fa)) == {"xlsx", "pdf"}
+    with db.reader(workspace.id) as s:
+        row = s.execute(
+            select(ReportDelivery).where(
+                ReportDelivery.schedule_id == sched_id, ReportDelivery.recipient == bob.email
+            )
+        ).scalar_one()
+        assert row.status == "sent" and "no_such_font_package" in (row.note or "")

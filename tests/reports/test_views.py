@@ -137,6 +137,13 @@ def test_api_crud_scopes_and_isolation(db, workspace, make_workspace, make_key, 
             headers=write,
         )
         assert r.status_code == 422, (bad, r.text)
+    for period in ("from=2026-13-45", "from=2026-05-01&to=2026-01-01", "compare=yesterday"):
+        r = client.post(
+            "/api/v1/views",
+            json={"name": "x", "url": f"/overview?{period}", "owner_email": owner.email},
+            headers=write,
+        )
+        assert r.status_code == 422, (period, r.text)
     r = client.post("/api/v1/views", json={"name": "x", "url": "/overview"}, headers=write)
     assert r.status_code == 422  # no owner
     body = {
