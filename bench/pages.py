@@ -78,6 +78,7 @@ PAGES = [
     ("touchpoints", "/settings/touchpoints"),
     ("audit", "/settings/audit"),
     ("account", "/account"),
+    ("saved views", "/views"),
     ("inbox", "/inbox"),
     ("inbox all fa", "/inbox?status=all&lang=fa"),
     ("inbox sla sort", "/inbox?sort=sla_due&status=all"),

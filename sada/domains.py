@@ -192,6 +192,13 @@ DOMAINS: tuple[Domain, ...] = (
         journey_section="sada.health.web:journeys_section",
     ),
     Domain("dashboards", routers=("sada.dashboards.api",)),
+    Domain(
+        "reports",
+        models=True,
+        tasks=True,
+        routers=("sada.reports.api", "sada.reports.web"),
+        pages=True,
+    ),
     # The page shell last: its routes include the catch-all pages.
     Domain("web", models=True, routers=("sada.web.api_docs", "sada.web.home", "sada.web.pages")),
 )

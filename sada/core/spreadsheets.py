@@ -62,3 +62,24 @@ def _xlsx_cell(value: Any) -> Any:
     if isinstance(value, str):
         return "".join(ch for ch in value if ord(ch) not in _ILLEGAL_XLSX)
     return value
+
+
+def xlsx_sheets(
+    sheets: Iterable[tuple[str, list[Any], Iterable[list[Any]]]], *, rtl: bool = False
+) -> bytes:
+    """A workbook of several sheets, `(name, header, rows)` each (an empty header writes no
+    header row), every cell guarded like `xlsx_bytes`."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for name, header, rows in sheets:
+        worksheet = workbook.create_sheet(name)
+        if rtl:
+            worksheet.sheet_view.rightToLeft = True
+        if header:
+            worksheet.append([_xlsx_cell(guard_cell(h)) for h in header])
+        for row in rows:
+            worksheet.append([_xlsx_cell(guard_cell(v)) for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

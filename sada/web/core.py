@@ -222,6 +222,7 @@ def make_state(settings: Any) -> WebState:
     env.policies["ext.i18n.trimmed"] = True
     env.globals["domain_pages"] = domain_pages()
     env.globals["period_presets_list"] = list(PRESETS)
+    env.globals["saveable_view"] = saveable_view_check()
     versions = {}
     for path in STATIC_DIR.rglob("*"):
         if path.is_file():
@@ -452,6 +453,16 @@ def domain_pages() -> frozenset[str]:
     from sada.domains import page_domains
 
     return page_domains()
+
+
+def saveable_view_check() -> Callable[[str], bool]:
+    """Whether a page path can be saved as a view (the analytic pages the reports domain
+    lists), for the "Save this view" control of the page header."""
+    if "reports" not in domain_pages():
+        return lambda path: False
+    from sada.reports.paths import is_analytic
+
+    return is_analytic
 
 
 def static_url(request: Request, path: str) -> str:
