@@ -101,7 +101,13 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "cases",
         models=True,
-        routers=("sada.cases.api", "sada.cases.web", "sada.cases.web_performance"),
+        tasks=True,
+        routers=(
+            "sada.cases.api",
+            "sada.cases.web",
+            "sada.cases.web_performance",
+            "sada.cases.web_settings",
+        ),
         demo="sada.demo.seed:demo_cases",
         pages=True,
         person_panel="sada.cases.web:person_panel",

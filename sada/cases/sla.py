@@ -26,6 +26,7 @@ from sada.db.types import utcnow
 DEFAULT_HOURS = ("09:00", "17:00")
 SOCIAL = "social"
 DAY_MINUTES = 24 * 60
+HOLIDAY_YEARS = (1970, 2200)
 
 Shift = tuple[int, int]  # (open minute, close minute) of a local day; close may be 24:00
 
@@ -187,10 +188,15 @@ class BusinessCalendar:
         parsed: set[date] = set()
         for index, item in enumerate(holidays or []):
             try:
-                parsed.add(date.fromisoformat(str(item)))
+                day = date.fromisoformat(str(item))
+                # A Solar Hijri date typed as such (1405-01-01) parses as a Gregorian year 1405.
+                if strict and not HOLIDAY_YEARS[0] <= day.year <= HOLIDAY_YEARS[1]:
+                    raise ValueError(item)
+                parsed.add(day)
             except ValueError as exc:
                 raise Invalid(
-                    f"holidays[{index}]: invalid date {item!r}; use YYYY-MM-DD",
+                    f"holidays[{index}]: invalid date {item!r}; use YYYY-MM-DD "
+                    f"(Gregorian, {HOLIDAY_YEARS[0]}-{HOLIDAY_YEARS[1]})",
                     details={"field": f"holidays[{index}]"},
                 ) from exc
         return cls(tz, windows, frozenset(parsed))

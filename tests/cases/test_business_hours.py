@@ -102,6 +102,7 @@ def test_old_single_interval_rows_read_as_before():
         ({"hours": {"4": ["9h", "17h"]}}, "hours.4"),
         ({"hours": {"monday": ["09:00", "17:00"]}}, "hours.monday"),
         ({"holidays": ["2026-02-30"]}, "holidays[0]"),
+        ({"holidays": ["2026-03-08", "1405-01-01"]}, "holidays[1]"),  # a Solar Hijri date
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"weekend_days": [7]}, "weekend_days"),
     ],
