@@ -7,9 +7,6 @@ SLA policies on business hours count time on these calendars (`sada.cases.sla`).
 with no shifts is closed; a calendar the reader could not read as meant (overlapping shifts,
 an interval ending before it starts, an unknown time zone or date) is refused with the field
 named, in the reader's language, and nothing is saved.
-
-The follow-up survey after resolution (`sada.cases.followup`): on or off (off by default) and
-its delay, set by managers next to the other surveys sent after service.
 """
 
 from __future__ import annotations
@@ -20,7 +17,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from sada.cases import followup
 from sada.cases.assignment import do_create_team, do_update_team, list_teams
 from sada.cases.models import ASSIGNMENT_STRATEGIES, Team
 from sada.cases.sla import BusinessCalendar, format_shifts, parse_shifts, shifts_json
@@ -207,58 +203,3 @@ async def save_team(request: Request, me: SignedIn = Depends(ADMIN)) -> Response
             status_code=409,
         )
     return redirect(request, f"/settings/teams?team={saved}&done=1")
-
-
-# ---------------------------------------------------------------- the follow-up survey
-
-
-def _followup_page(
-    request: Request,
-    me: SignedIn,
-    *,
-    current: dict[str, Any] | None = None,
-    error: str | None = None,
-    status_code: int = 200,
-) -> Response:
-    p = page(request, me)
-    if current is None:
-        with services(request).db.reader(me.workspace_id) as session:
-            setting = followup.read_setting(session)
-        current = {"enabled": setting.enabled, "delay_hours": setting.delay_hours}
-    return render(
-        p,
-        "cases/followup_setting.html",
-        status_code=status_code,
-        current=current,
-        max_delay=followup.MAX_DELAY_HOURS,
-        error=error,
-        done=request.query_params.get("done"),
-    )
-
-
-@router.get("/settings/case-followup")
-def followup_settings(request: Request, me: SignedIn = Depends(require("surveys"))) -> Response:
-    """The follow-up survey after a case opened from a low score is resolved."""
-    return _followup_page(request, me)
-
-
-@router.post("/settings/case-followup")
-async def save_followup(request: Request, me: SignedIn = Depends(require("surveys"))) -> Response:
-    form = await checked_form(request)
-    p = page(request, me)
-    enabled = form.get("enabled") == "1"
-    raw = str(form.get("delay_hours", "0") or "0").strip()
-    try:
-        delay = int(raw)
-        with services(request).db.transaction(me.workspace_id) as session:
-            followup.do_set_setting(session, enabled=enabled, delay_hours=delay)
-    except (ValueError, Invalid):
-        return _followup_page(
-            request,
-            me,
-            current={"enabled": enabled, "delay_hours": raw},
-            error=p.gettext("Delay: a whole number of hours from 0 to %(max)s.")
-            % {"max": followup.MAX_DELAY_HOURS},
-            status_code=422,
-        )
-    return redirect(request, "/settings/case-followup?done=1")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sada.cases.assignment import do_add_member, do_create_team
 from sada.cases.models import Conversation, Team
 from sada.db.types import utcnow
-from tests.cases.test_workspace import _member
+from tests.cases.test_workspace import ALLOWED, ENGLISH, _member, _visible
 from tests.web.conftest import csrf_of, sign_in
 
 
@@ -36,11 +36,16 @@ def test_admin_edits_split_shifts_and_holidays_in_four_languages(db, workspace, 
                 "hours": {"3": ["08:00", "12:00"], "default": ["08:00", "16:00"]},
             },
         )
-        legacy_id = legacy.id
+        legacy_id, legacy_name = legacy.id, legacy.name
     for lang, word in (("ar", "الاثنين"), ("fa", "دوشنبه"), ("zh", "星期一"), ("en", "Monday")):
         page = client.get(f"/settings/teams?lang={lang}")
         assert page.status_code == 200, lang
         assert word in page.text and 'id="team-form"' in page.text
+        if lang != "en":
+            # No English UI word left (time zone names and team names are data).
+            text = _visible(page.text).replace(legacy_name, "")
+            words = {w for w in ENGLISH.findall(text) if w not in ALLOWED}
+            assert words <= {"UTC", "Asia", "Tehran", "YYYY", "API"}, (lang, words)
     # The old single-interval team shows as shifts per weekday; Friday (its weekend) closed.
     page = client.get(f"/settings/teams?team={legacy_id}")
     assert 'name="shifts_3" dir="ltr"' in page.text
