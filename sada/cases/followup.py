@@ -72,7 +72,7 @@ def do_record_request(session: Session, payload: dict[str, Any]) -> Case | None:
         "followup_requested",
         invitation_id=case.followup_invitation_id,
         survey_id=payload.get("survey_id"),
-        status=payload.get("status"),
+        invitation_status=payload.get("status"),
         reason=payload.get("reason"),
     )
     session.flush()

@@ -188,11 +188,11 @@ class BusinessCalendar:
         parsed: set[date] = set()
         for index, item in enumerate(holidays or []):
             try:
-                day = date.fromisoformat(str(item))
+                holiday = date.fromisoformat(str(item))
                 # A Solar Hijri date typed as such (1405-01-01) parses as a Gregorian year 1405.
-                if strict and not HOLIDAY_YEARS[0] <= day.year <= HOLIDAY_YEARS[1]:
+                if strict and not HOLIDAY_YEARS[0] <= holiday.year <= HOLIDAY_YEARS[1]:
                     raise ValueError(item)
-                parsed.add(day)
+                parsed.add(holiday)
             except ValueError as exc:
                 raise Invalid(
                     f"holidays[{index}]: invalid date {item!r}; use YYYY-MM-DD "

@@ -161,6 +161,8 @@ register(
         "reopened": N_("reopened by the customer"),
         "snoozed": N_("snoozed"),
         "updated": N_("updated"),
+        "followup_requested": N_("follow-up survey requested"),
+        "followup_answered": N_("follow-up survey answered"),
     },
 )
 register(
@@ -171,6 +173,7 @@ register(
         "customer": N_("the customer"),
         "snooze": N_("snooze ended"),
         "api": N_("API"),
+        "followup": N_("follow-up survey"),
     },
 )
 register(

@@ -88,9 +88,9 @@ def low_score(session: Session, interaction_ids: list[int]) -> LowScore | None:
         metric = metric_of(scale)
         if metric is None or rating is None or not is_low(str(scale), float(rating)):
             continue
-        survey_id = (attributes or {}).get("survey_id")
+        survey_id = str((attributes or {}).get("survey_id"))
         return LowScore(
-            int(interaction_id), metric, int(survey_id) if str(survey_id).isdigit() else None
+            int(interaction_id), metric, int(survey_id) if survey_id.isdigit() else None
         )
     return None
 

@@ -219,6 +219,12 @@ def test_recovered_rate_on_cases_and_performance_pages_with_drill_down(db, works
         )
         drain_jobs(db, workspace.id)
         ids.append(case_id)
+    case_page = client.get(f"/cases/{ids[0]}?lang=ar")
+    assert case_page.status_code == 200
+    shown = case_page.text[case_page.text.index('id="followup"') :]
+    assert "9" in shown[: shown.index("</dd>")]
+    history = case_page.text[case_page.text.index('id="history"') :]
+    assert "followup_" not in history and "follow-up" not in history
     r = client.get("/cases?lang=en")
     assert r.status_code == 200
     table = r.text[r.text.index('id="recovery-by-owner"') :]
