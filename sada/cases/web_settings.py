@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from sada.cases.assignment import do_create_team, do_update_team, list_teams
@@ -103,15 +104,22 @@ def changes_from_form(form: Any) -> dict[str, Any]:
     }
 
 
+# Times stay left-to-right inside Arabic and Persian sentences.
+EXAMPLE = Markup('<bdi dir="ltr">09:00-13:00, 14:00-18:00</bdi>')
+
+
 def _field_error(p: Any, field: str) -> str:
     """The refusal in the reader's language, naming the field."""
     label = labeler(p.gettext)
     if field.startswith("hours."):
         day = field.split(".", 1)[1]
-        return p.gettext(
-            "%(day)s: write the shifts as 09:00-13:00, 14:00-18:00; each must end after it "
-            "starts, and shifts must not overlap."
-        ) % {"day": label("weekday", day)}
+        # escape() makes the text Markup: % escapes the day's name and keeps the example.
+        return escape(
+            p.gettext(
+                "%(day)s: write the shifts as %(example)s; each must end after it starts, "
+                "and shifts must not overlap."
+            )
+        ) % {"day": label("weekday", day), "example": EXAMPLE}
     if field.startswith("holidays"):
         return p.gettext("Holidays: write dates as YYYY-MM-DD, one per line.")
     if field == "timezone":
@@ -147,6 +155,7 @@ def _teams_page(
         strategies=ASSIGNMENT_STRATEGIES,
         error=error,
         error_field=error_field,
+        example=EXAMPLE,
         done=request.query_params.get("done"),
     )
 
