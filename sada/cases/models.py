@@ -181,6 +181,7 @@ class Case(Base, WorkspaceOwned, Timestamped):
         Index("ix_cases_ws_status", "workspace_id", "status", "due_at"),
         Index("ix_cases_ws_owner", "workspace_id", "owner_id", "status"),
         Index("ix_cases_ws_person", "workspace_id", "person_id"),
+        Index("ix_cases_ws_followup", "workspace_id", "followup_invitation_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

@@ -26,9 +26,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("followup_score", sa.Float(), nullable=True))
         batch.add_column(sa.Column("followup_at", sada.db.types.UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("recovered", sa.Boolean(), nullable=True))
+    # A follow-up answer finds its case by the invitation it answers.
+    op.create_index(
+        "ix_cases_ws_followup", "cases", ["workspace_id", "followup_invitation_id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_ws_followup", table_name="cases")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("recovered")
         batch.drop_column("followup_at")
