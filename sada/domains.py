@@ -104,11 +104,13 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "cases",
         models=True,
+        tasks=True,
         routers=(
             "sada.cases.api",
             "sada.cases.web_attachments",
             "sada.cases.web",
             "sada.cases.web_performance",
+            "sada.cases.web_settings",
         ),
         demo="sada.demo.seed:demo_cases",
         pages=True,

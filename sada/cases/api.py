@@ -29,6 +29,7 @@ from sada.cases.schemas import (
     SlaPolicyOut,
     TeamIn,
     TeamOut,
+    TeamPatch,
 )
 from sada.core.errors import Invalid, NotFound, TooLarge, Unauthorized
 from sada.db.types import utcnow
@@ -333,6 +334,17 @@ def create_team(
     with request.app.state.services.db.transaction(key.workspace_id) as session:
         team = assignment.do_create_team(session, body.model_dump())
         return JSONResponse(_team_out(session, team).model_dump(mode="json"), status_code=201)
+
+
+@router.patch("/teams/{team_id}", response_model=TeamOut)
+def update_team(
+    request: Request, team_id: int, body: TeamPatch, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> TeamOut:
+    """Change a team: its business calendar (split shifts per weekday, holidays, time zone),
+    assignment strategy or routing. Invalid calendars answer 422 naming the field."""
+    with request.app.state.services.db.transaction(key.workspace_id) as session:
+        team = assignment.do_update_team(session, team_id, body.model_dump(exclude_unset=True))
+        return _team_out(session, team)
 
 
 @router.get("/teams")

@@ -22,8 +22,6 @@ from sada.tenants.models import Membership, User
 
 
 def do_create_team(session: Session, data: dict[str, Any]) -> Team:
-    from sada.cases.sla import BusinessCalendar
-
     name = (data.get("name") or "").strip()
     if not name:
         raise Invalid("a team needs a name")
@@ -41,8 +39,47 @@ def do_create_team(session: Session, data: dict[str, Any]) -> Team:
         "channels": [],
     }
     team = Team(workspace_id=bound_workspace(session), **{**defaults, **data, "name": name})
-    BusinessCalendar.for_team(team)  # validates time zone, hours and holidays
+    check_calendar(team)
     session.add(team)
+    session.flush()
+    return team
+
+
+def check_calendar(team: Team) -> None:
+    """Refuse a team calendar that cannot be read as meant (422 naming the field): unknown
+    time zone, weekday or date; an interval that ends before it starts; overlapping shifts."""
+    from sada.cases.sla import BusinessCalendar
+
+    BusinessCalendar.build(team.timezone, team.weekend_days, team.hours, team.holidays, strict=True)
+
+
+CALENDAR_FIELDS = ("timezone", "weekend_days", "hours", "holidays")
+TEAM_FIELDS = (*CALENDAR_FIELDS, "name", "assignment", "languages", "channels")
+
+
+def do_update_team(session: Session, team_id: int, changes: dict[str, Any]) -> Team:
+    """Change a team's name, calendar (split shifts, holidays), assignment or routing."""
+    team = access_team(session, team_id)
+    unknown = sorted(set(changes) - set(TEAM_FIELDS))
+    if unknown:
+        raise Invalid(f"{unknown[0]}: not a team field", details={"field": unknown[0]})
+    if "name" in changes:
+        name = (changes["name"] or "").strip()
+        if not name:
+            raise Invalid("name: a team needs a name", details={"field": "name"})
+        other = session.execute(select(Team.id).where(Team.name == name)).scalar_one_or_none()
+        if other is not None and other != team.id:
+            raise Conflict(f"team {name!r} already exists")
+        team.name = name
+    if "assignment" in changes and changes["assignment"] not in ASSIGNMENT_STRATEGIES:
+        raise Invalid(
+            f"assignment must be one of {', '.join(ASSIGNMENT_STRATEGIES)}",
+            details={"field": "assignment"},
+        )
+    for field in TEAM_FIELDS:
+        if field != "name" and field in changes and changes[field] is not None:
+            setattr(team, field, changes[field])
+    check_calendar(team)
     session.flush()
     return team
 

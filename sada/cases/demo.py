@@ -47,6 +47,84 @@ AGENT_LANGUAGE = {
     "wang.fang": "zh",
     "emma.clark": "en",
 }
+# The Persian team works split shifts (a lunch break) and a half day on Thursday, with the
+# Nowruz holidays off: the team settings page shows them, business-hour SLAs count them.
+TEAM_HOURS = {
+    "fa": {
+        "default": [["08:00", "12:00"], ["13:00", "17:00"]],
+        "3": [["08:00", "12:00"]],
+    },
+}
+TEAM_HOLIDAYS = {"fa": ["2027-03-21", "2027-03-22", "2027-03-23", "2027-03-24"]}
+
+# Saved replies in the four languages, with the placeholders the inbox fills.
+CANNED: dict[str, dict[str, str]] = {
+    "greeting": {
+        "en": "Hello {{first_name}}, thank you for contacting us. I am {{agent_name}} and I will "
+        "look into this for you right away.",
+        "ar": "مرحبًا {{first_name}}، شكرًا لتواصلك معنا. أنا {{agent_name}} وسأتابع طلبك على الفور.",
+        "fa": "سلام {{first_name}}، از تماس شما سپاسگزاریم. من {{agent_name}} هستم و همین حالا "
+        "موضوع را بررسی می‌کنم.",
+        "zh": "{{first_name}}您好，感谢您联系我们。我是{{agent_name}}，马上为您处理这个问题。",
+    },
+    "delivery-delay": {
+        "en": "Hi {{first_name}}, I am sorry your order is late. I have asked the courier for an "
+        "update and will write again within 24 hours. Your reference is case {{case_id}}.",
+        "ar": "مرحبًا {{first_name}}، نعتذر عن تأخر طلبك. طلبت من شركة الشحن تحديثًا وسأكتب لك "
+        "خلال 24 ساعة. رقم المتابعة: {{case_id}}.",
+        "fa": "سلام {{first_name}}، بابت تأخیر سفارشتان عذر می‌خواهیم. از شرکت پست پیگیری کردم و "
+        "ظرف ۲۴ ساعت دوباره خبر می‌دهم. شماره پیگیری شما: {{case_id}}.",
+        "zh": "{{first_name}}您好，很抱歉您的订单延误了。我已联系快递公司核实进度，会在24小时内回复您。"
+        "您的工单号是{{case_id}}。",
+    },
+    "refund-issued": {
+        "en": "Dear {{name}}, your refund has been issued today. Depending on your bank it can take "
+        "3 to 5 working days to appear. — {{agent_name}}",
+        "ar": "عزيزي {{name}}، تم إصدار المبلغ المسترد اليوم. قد يستغرق ظهوره في حسابك من 3 إلى 5 "
+        "أيام عمل حسب البنك. — {{agent_name}}",
+        "fa": "{{name}} گرامی، مبلغ شما امروز بازگردانده شد. بسته به بانک، ۳ تا ۵ روز کاری طول "
+        "می‌کشد تا در حسابتان دیده شود. — {{agent_name}}",
+        "zh": "{{name}}您好，您的退款已于今天办理。根据银行不同，到账需要3至5个工作日。——{{agent_name}}",
+    },
+    "need-order-number": {
+        "en": "Thanks {{first_name}}. Could you send me your order number (it starts with SO-) so "
+        "I can find it quickly?",
+        "ar": "شكرًا {{first_name}}. هل يمكنك إرسال رقم الطلب (يبدأ بـ SO-) حتى أجده بسرعة؟",
+        "fa": "ممنون {{first_name}}. لطفاً شماره سفارش را بفرستید (با SO- شروع می‌شود) تا سریع "
+        "پیدایش کنم.",
+        "zh": "谢谢{{first_name}}。请把您的订单号（以SO-开头）发给我，方便我尽快查到。",
+    },
+    "billing-correction": {
+        "en": "Hello {{first_name}}, you were right: the invoice had a wrong charge. I have "
+        "corrected it and sent you the new invoice. I am sorry for the trouble.",
+        "ar": "مرحبًا {{first_name}}، معك حق: كانت في الفاتورة رسوم خاطئة. صحّحتها وأرسلت لك "
+        "الفاتورة الجديدة. نعتذر عن الإزعاج.",
+        "fa": "سلام {{first_name}}، حق با شماست: در صورتحساب مبلغ اشتباهی ثبت شده بود. آن را "
+        "اصلاح کردم و صورتحساب جدید را برایتان فرستادم. بابت زحمت پیش‌آمده عذر می‌خواهیم.",
+        "zh": "{{first_name}}您好，您说得对：发票上有一笔错误的费用。我已更正并把新发票发给您，"
+        "给您带来不便，非常抱歉。",
+    },
+    "follow-up-closed": {
+        "en": "Hi {{first_name}}, I am closing case {{case_id}} now that it is solved. If anything "
+        "is still not right, just reply to this message and it reopens.",
+        "ar": "مرحبًا {{first_name}}، سأغلق الحالة {{case_id}} بعد حلّها. إذا بقي أي شيء غير "
+        "صحيح، فقط ردّ على هذه الرسالة وستُفتح من جديد.",
+        "fa": "سلام {{first_name}}، پرونده {{case_id}} حل شد و آن را می‌بندم. اگر هنوز مشکلی "
+        "هست، کافی است به همین پیام پاسخ دهید تا دوباره باز شود.",
+        "zh": "{{first_name}}您好，工单{{case_id}}已解决，我现在将其关闭。如果还有任何问题，"
+        "直接回复这条消息即可重新打开。",
+    },
+    "app-troubleshooting": {
+        "en": "Sorry about the app trouble, {{first_name}}. Please update to the latest version, "
+        "sign out and sign in again. If it still fails, send me a screenshot here.",
+        "ar": "نأسف لمشكلة التطبيق يا {{first_name}}. يُرجى التحديث إلى أحدث إصدار ثم تسجيل الخروج "
+        "والدخول مجددًا. إن استمرت المشكلة، أرسل لي لقطة شاشة هنا.",
+        "fa": "{{first_name}} عزیز، بابت مشکل برنامه متأسفیم. لطفاً برنامه را به آخرین نسخه به‌روز "
+        "کنید، یک بار خارج و دوباره وارد شوید. اگر باز هم مشکل بود، همین‌جا تصویر صفحه را بفرستید.",
+        "zh": "{{first_name}}，很抱歉应用出现问题。请更新到最新版本，退出后重新登录。"
+        "如果仍然不行，请在这里发一张截图给我。",
+    },
+}
 ROOT_CAUSES = {
     "delivery": "logistics",
     "billing": "billing_error",
@@ -61,6 +139,7 @@ def seed_demo_cases(ctx: DemoContext) -> dict[str, int]:
     from sada.automation.defaults import ensure_default_rules
     from sada.cases import sla
     from sada.cases.assignment import do_add_member, do_create_team
+    from sada.cases.canned import do_save_canned
     from sada.cases.service import do_create_case, do_update_case
 
     db: Database = ctx.db
@@ -83,8 +162,8 @@ def seed_demo_cases(ctx: DemoContext) -> dict[str, int]:
                     "weekend_days": weekend,
                     "assignment": "round_robin",
                     "languages": [lang],
-                    "holidays": [],
-                    "hours": {},
+                    "holidays": TEAM_HOLIDAYS.get(lang, []),
+                    "hours": TEAM_HOURS.get(lang, {}),
                     "channels": [],
                 },
             )
@@ -120,6 +199,8 @@ def seed_demo_cases(ctx: DemoContext) -> dict[str, int]:
         ]
         for policy in policies:
             sla.do_create_policy(session, policy)
+        for key, bodies in CANNED.items():
+            do_save_canned(session, key, bodies)
     # Conversations from the last month of support messages, written in bulk: each demo
     # thread is one customer message and at most one agent reply, so threading is known
     # without the per-message lookups of `attach_interactions` (which ingest uses).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sada.db.base import Base, Timestamped, WorkspaceOwned
@@ -181,6 +181,7 @@ class Case(Base, WorkspaceOwned, Timestamped):
         Index("ix_cases_ws_status", "workspace_id", "status", "due_at"),
         Index("ix_cases_ws_owner", "workspace_id", "owner_id", "status"),
         Index("ix_cases_ws_person", "workspace_id", "person_id"),
+        Index("ix_cases_ws_followup", "workspace_id", "followup_invitation_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
@@ -219,6 +220,14 @@ class Case(Base, WorkspaceOwned, Timestamped):
     reopen_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The follow-up survey after resolution (a case opened from a low score, loop closed, the
+    # workspace setting on): its invitation, then the answer's score and whether the customer
+    # moved out of the low band ("recovered": NPS 7+, CSAT top-2-box).
+    followup_invitation_id: Mapped[int | None] = mapped_column(BigIntId, nullable=True)
+    followup_scale: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    followup_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    recovered: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 class CaseLink(Base, WorkspaceOwned):

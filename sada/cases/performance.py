@@ -225,11 +225,18 @@ def _period(
 def report(
     session: Session, *, since: datetime, until: datetime, by: str = "agent", compare: bool = True
 ) -> dict[str, Any]:
+    from sada.cases import followup
     from sada.metrics.stats import compare as compare_scores
     from sada.tenants.models import User
 
     current = _period(session, since, until, by)
     previous = _period(session, since - (until - since), since, by) if compare else {}
+    recovery = followup.recovery(
+        session, since=since, until=until, by="owner" if by == "agent" else "team"
+    )
+    for key in recovery:  # an owner with follow-up answers has a row, even without volume
+        if key not in current:
+            current[key] = _figures(session, [], [], set(), {}, utcnow())
     if by == "agent":
         ids = [k for k in current if k is not None]
         names = {
@@ -248,6 +255,8 @@ def report(
             "id": key,
             "name": names.get(key, "(unassigned)" if key is None else str(key)),
             **now_fig,
+            # Cases owned whose follow-up survey was answered in the period: how many recovered.
+            "recovered": recovery.get(key) or followup.rate(0, 0),
         }
         if compare:
             before = previous.get(key)

@@ -80,6 +80,13 @@ class CaseOut(BaseModel):
     created_at: datetime
     updated_at: datetime | None
     interaction_ids: list[int] = Field(default_factory=list)
+    # The follow-up survey after resolution (when the workspace sends one): its invitation,
+    # the answer's score and scale, and whether the customer left the low band.
+    followup_invitation_id: int | None = None
+    followup_scale: str | None = None
+    followup_score: float | None = None
+    followup_at: datetime | None = None
+    recovered: bool | None = None
 
 
 class NoteIn(BaseModel):
@@ -193,6 +200,22 @@ class TeamIn(BaseModel):
     assignment: Literal["manual", "round_robin", "least_loaded"] = "round_robin"
     languages: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
+
+
+class TeamPatch(BaseModel):
+    """A partial change of a team; `hours` maps weekday ("0" Monday ... "6" Sunday, or
+    "default") to its shifts: `[["09:00", "13:00"], ["14:00", "18:00"]]`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    timezone: str | None = None
+    weekend_days: list[int] | None = None
+    hours: dict[str, Any] | None = None
+    holidays: list[str] | None = None
+    assignment: Literal["manual", "round_robin", "least_loaded"] | None = None
+    languages: list[str] | None = None
+    channels: list[str] | None = None
 
 
 class TeamOut(TeamIn):

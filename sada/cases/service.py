@@ -104,6 +104,11 @@ def case_out(session: Session, case: Case, links: list[int] | None = None) -> Ca
         created_at=case.created_at,
         updated_at=case.updated_at,
         interaction_ids=links,
+        followup_invitation_id=case.followup_invitation_id,
+        followup_scale=case.followup_scale,
+        followup_score=case.followup_score,
+        followup_at=case.followup_at,
+        recovered=case.recovered,
     )
 
 
@@ -463,10 +468,26 @@ def list_cases(
     priority: str | None = None,
     root_cause: str | None = None,
     loop_closed: bool | None = None,
+    followup: str | None = None,
+    followup_since: datetime | None = None,
+    followup_until: datetime | None = None,
+    team_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[CaseOut]:
+    """Cases, newest first. `followup`: `answered` (a follow-up score came back), `recovered`
+    or `not_recovered`, answered within `followup_since`..`followup_until` when given."""
     query = select(Case)
+    if followup in ("answered", "recovered", "not_recovered"):
+        query = query.where(Case.followup_at.is_not(None))
+        if followup != "answered":
+            query = query.where(Case.recovered.is_(followup == "recovered"))
+        if followup_since is not None:
+            query = query.where(Case.followup_at >= followup_since)
+        if followup_until is not None:
+            query = query.where(Case.followup_at < followup_until)
+    if team_id is not None:
+        query = query.where(Case.team_id == team_id)
     if status:
         query = query.where(Case.status.in_(status))
     if owner_id is not None:

@@ -8,6 +8,7 @@ count against the resolution target.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -24,29 +25,110 @@ from sada.db.types import utcnow
 
 DEFAULT_HOURS = ("09:00", "17:00")
 SOCIAL = "social"
+DAY_MINUTES = 24 * 60
+HOLIDAY_YEARS = (1970, 2200)
+
+Shift = tuple[int, int]  # (open minute, close minute) of a local day; close may be 24:00
 
 
-def _parse_hhmm(value: str) -> int:
+def _parse_hhmm(value: object, field: str = "hours") -> int:
+    text = str(value).strip() if isinstance(value, str) else None
     try:
-        hh, mm = value.split(":")
-        minutes = int(hh) * 60 + int(mm)
+        if text is None:
+            raise ValueError(value)
+        hh, mm = text.split(":")
+        hours, minutes = int(hh), int(mm)
     except (ValueError, AttributeError) as exc:
-        raise Invalid(f"invalid time {value!r}; use HH:MM") from exc
-    if not 0 <= minutes <= 24 * 60:
-        raise Invalid(f"invalid time {value!r}")
-    return minutes
+        raise Invalid(
+            f"{field}: invalid time {value!r}; use HH:MM", details={"field": field}
+        ) from exc
+    if not (0 <= hours <= 24 and 0 <= minutes < 60) or hours * 60 + minutes > DAY_MINUTES:
+        raise Invalid(f"{field}: invalid time {value!r}", details={"field": field})
+    return hours * 60 + minutes
+
+
+def _is_time(value: object) -> bool:
+    return isinstance(value, str) and ":" in value and "-" not in value
+
+
+def parse_shifts(value: object, field: str = "hours", *, strict: bool = True) -> tuple[Shift, ...]:
+    """The working intervals of one day, sorted.
+
+    Accepted forms: `["09:00", "17:00"]` (one interval: how teams were stored before split
+    shifts), `[["09:00", "13:00"], ["14:00", "18:00"]]`, `["09:00-13:00", "14:00-18:00"]` or
+    the text `"09:00-13:00, 14:00-18:00"`; empty means closed. With `strict`, an interval that
+    ends before it starts or overlaps another is refused (`Invalid` naming `field`); without it
+    (reading stored rows) such intervals are skipped, as the single-interval reader did.
+    """
+    if value is None or value == "" or value == []:
+        return ()
+    items: list[object]
+    if isinstance(value, str):
+        items = [part for part in re.split(r"[,،，;]+", value.strip()) if part]
+    elif isinstance(value, list | tuple):
+        items = (
+            [list(value)] if len(value) == 2 and all(_is_time(v) for v in value) else list(value)
+        )
+    else:
+        raise Invalid(f"{field}: give a list of intervals", details={"field": field})
+    shifts: list[Shift] = []
+    for item in items:
+        if isinstance(item, str):
+            pair: object = [part.strip() for part in item.split("-")]
+        else:
+            pair = item
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise Invalid(
+                f"{field}: each interval is a start and an end (HH:MM-HH:MM), not {item!r}",
+                details={"field": field},
+            )
+        start, end = _parse_hhmm(pair[0], field), _parse_hhmm(pair[1], field)
+        if end <= start:
+            if strict:
+                raise Invalid(
+                    f"{field}: the interval {pair[0]}-{pair[1]} ends before it starts",
+                    details={"field": field},
+                )
+            continue
+        shifts.append((start, end))
+    shifts.sort()
+    kept: list[Shift] = []
+    for shift in shifts:
+        if kept and shift[0] < kept[-1][1]:
+            if strict:
+                raise Invalid(
+                    f"{field}: the intervals {_hhmm(kept[-1])} and {_hhmm(shift)} overlap",
+                    details={"field": field},
+                )
+            continue
+        kept.append(shift)
+    return tuple(kept)
+
+
+def _hhmm(shift: Shift) -> str:
+    return "-".join(f"{m // 60:02d}:{m % 60:02d}" for m in shift)
+
+
+def format_shifts(shifts: tuple[Shift, ...]) -> str:
+    """`09:00-13:00, 14:00-18:00` (what the team form shows)."""
+    return ", ".join(_hhmm(s) for s in shifts)
+
+
+def shifts_json(shifts: tuple[Shift, ...]) -> list[list[str]]:
+    return [_hhmm(s).split("-") for s in shifts]
 
 
 @dataclass(frozen=True)
 class BusinessCalendar:
     tz: ZoneInfo
-    # weekday -> (open minute, close minute); missing weekdays are closed.
-    windows: dict[int, tuple[int, int]]
+    # weekday -> working intervals (open minute, close minute), sorted and disjoint;
+    # missing weekdays are closed.
+    windows: dict[int, tuple[Shift, ...]]
     holidays: frozenset[date]
 
     @classmethod
     def always(cls) -> BusinessCalendar:
-        return cls(ZoneInfo("UTC"), {d: (0, 24 * 60) for d in range(7)}, frozenset())
+        return cls(ZoneInfo("UTC"), {d: ((0, DAY_MINUTES),) for d in range(7)}, frozenset())
 
     @classmethod
     def build(
@@ -55,30 +137,68 @@ class BusinessCalendar:
         weekend_days: list[int] | None = None,
         hours: dict[str, Any] | None = None,
         holidays: list[str] | None = None,
+        *,
+        strict: bool = False,
     ) -> BusinessCalendar:
+        """A calendar from a team's columns; `strict` (saving a team) refuses what reading
+        tolerates: unknown weekdays, intervals that end before they start or overlap."""
         try:
-            tz = ZoneInfo(timezone)
+            tz = ZoneInfo(str(timezone))
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise Invalid(f"unknown time zone {timezone!r}") from exc
-        weekend = set(weekend_days if weekend_days is not None else [5, 6])
+            raise Invalid(
+                f"timezone: unknown time zone {timezone!r}", details={"field": "timezone"}
+            ) from exc
+        weekend_list = weekend_days if weekend_days is not None else [5, 6]
+        if strict and (
+            not isinstance(weekend_list, list)
+            or any(
+                not isinstance(d, int) or isinstance(d, bool) or not 0 <= d <= 6
+                for d in weekend_list
+            )
+        ):
+            raise Invalid(
+                "weekend_days: weekday numbers from 0 (Monday) to 6 (Sunday)",
+                details={"field": "weekend_days"},
+            )
+        weekend = set(weekend_list)
         hours = hours or {}
-        default = hours.get("default", DEFAULT_HOURS)
-        windows: dict[int, tuple[int, int]] = {}
+        if not isinstance(hours, dict):
+            raise Invalid("hours: an object of weekday -> intervals", details={"field": "hours"})
+        if strict:
+            for key in hours:
+                if key != "default" and key not in {str(d) for d in range(7)}:
+                    raise Invalid(
+                        f"hours.{key}: use the weekday numbers 0 (Monday) to 6 (Sunday) "
+                        'or "default"',
+                        details={"field": f"hours.{key}"},
+                    )
+        default = parse_shifts(hours.get("default", DEFAULT_HOURS), "hours.default", strict=strict)
+        windows: dict[int, tuple[Shift, ...]] = {}
         for day in range(7):
             if day in weekend:
                 continue
-            pair = hours.get(str(day), default)
-            if not pair:
-                continue
-            start, end = _parse_hhmm(pair[0]), _parse_hhmm(pair[1])
-            if end > start:
-                windows[day] = (start, end)
+            if str(day) in hours:
+                shifts = parse_shifts(hours[str(day)], f"hours.{day}", strict=strict)
+            else:
+                shifts = default
+            if shifts:
+                windows[day] = shifts
+        if strict and not isinstance(holidays or [], list):
+            raise Invalid("holidays: a list of dates (YYYY-MM-DD)", details={"field": "holidays"})
         parsed: set[date] = set()
-        for item in holidays or []:
+        for index, item in enumerate(holidays or []):
             try:
-                parsed.add(date.fromisoformat(str(item)))
+                holiday = date.fromisoformat(str(item))
+                # A Solar Hijri date typed as such (1405-01-01) parses as a Gregorian year 1405.
+                if strict and not HOLIDAY_YEARS[0] <= holiday.year <= HOLIDAY_YEARS[1]:
+                    raise ValueError(item)
+                parsed.add(holiday)
             except ValueError as exc:
-                raise Invalid(f"invalid holiday {item!r}; use YYYY-MM-DD") from exc
+                raise Invalid(
+                    f"holidays[{index}]: invalid date {item!r}; use YYYY-MM-DD "
+                    f"(Gregorian, {HOLIDAY_YEARS[0]}-{HOLIDAY_YEARS[1]})",
+                    details={"field": f"holidays[{index}]"},
+                ) from exc
         return cls(tz, windows, frozenset(parsed))
 
     @classmethod
@@ -87,16 +207,20 @@ class BusinessCalendar:
             return cls.build()
         return cls.build(team.timezone, team.weekend_days, team.hours, team.holidays)
 
-    def _window(self, day: date) -> tuple[datetime, datetime] | None:
+    def _windows(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The day's working intervals as UTC instants (DST days get their real offsets)."""
         if day in self.holidays or day.weekday() not in self.windows:
-            return None
-        start, end = self.windows[day.weekday()]
-        opens = datetime.combine(day, time(0), tzinfo=self.tz) + timedelta(minutes=start)
-        closes = datetime.combine(day, time(0), tzinfo=self.tz) + timedelta(minutes=end)
-        # Re-localize so DST days get their real offsets; compare in UTC.
-        opens = opens.replace(tzinfo=None).replace(tzinfo=self.tz).astimezone(UTC)
-        closes = closes.replace(tzinfo=None).replace(tzinfo=self.tz).astimezone(UTC)
-        return opens, closes
+            return []
+        out = []
+        for start, end in self.windows[day.weekday()]:
+            out.append((self._instant(day, start), self._instant(day, end)))
+        return out
+
+    def _instant(self, day: date, minute: int) -> datetime:
+        if minute >= DAY_MINUTES:
+            day, minute = day + timedelta(days=1), minute - DAY_MINUTES
+        local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=self.tz)
+        return local.astimezone(UTC)
 
     def add(self, start: datetime, minutes: float) -> datetime:
         """The moment `minutes` of business time after `start`."""
@@ -106,9 +230,7 @@ class BusinessCalendar:
         current = start.astimezone(UTC)
         day = current.astimezone(self.tz).date()
         for _ in range(3700):
-            window = self._window(day)
-            if window is not None:
-                opens, closes = window
+            for opens, closes in self._windows(day):
                 if current < opens:
                     current = opens
                 if current < closes:
@@ -128,9 +250,8 @@ class BusinessCalendar:
         day = start.astimezone(self.tz).date() - timedelta(days=1)
         last = end.astimezone(self.tz).date() + timedelta(days=1)
         while day <= last:
-            window = self._window(day)
-            if window is not None:
-                lo, hi = max(window[0], start), min(window[1], end)
+            for opens, closes in self._windows(day):
+                lo, hi = max(opens, start), min(closes, end)
                 if hi > lo:
                     total += hi - lo
             day += timedelta(days=1)

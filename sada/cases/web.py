@@ -30,7 +30,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sada.cases import web_attachments
+from sada.cases import followup, web_attachments
 from sada.cases.assignment import list_teams
 from sada.cases.attachments import Limits
 from sada.cases.canned import (
@@ -162,6 +162,8 @@ register(
         "reopened": N_("reopened by the customer"),
         "snoozed": N_("snoozed"),
         "updated": N_("updated"),
+        "followup_requested": N_("follow-up survey requested"),
+        "followup_answered": N_("follow-up survey answered"),
     },
 )
 register(
@@ -172,6 +174,7 @@ register(
         "customer": N_("the customer"),
         "snooze": N_("snooze ended"),
         "api": N_("API"),
+        "followup": N_("follow-up survey"),
     },
 )
 register(
@@ -672,9 +675,14 @@ async def conversation_action(
 
 def _case_filter(request: Request, me: SignedIn) -> dict[str, Any]:
     q = request.query_params
+    owner = q.get("owner")
     return {
         "status": q.get("status") if q.get("status") in CASE_STATUSES else None,
-        "owner": q.get("owner") if q.get("owner") in ("me", "none") else None,
+        "owner": owner if owner in ("me", "none") or (owner or "").isdigit() else None,
+        "team": _int(q.get("team")),
+        "followup": q.get("followup")
+        if q.get("followup") in ("answered", "recovered", "not_recovered")
+        else None,
         "priority": q.get("priority") if q.get("priority") in PRIORITIES else None,
         "root_cause": q.get("root_cause") or None,
         "overdue": q.get("overdue") == "1",
@@ -687,26 +695,44 @@ def cases_page(request: Request, me: SignedIn = Depends(require("inbox"))) -> Re
     p = page(request, me)
     f = _case_filter(request, me)
     pii = can(me, "people")
+    q = request.query_params
+    recovery_start = utcnow() - timedelta(days=90)
+    per = None
+    if any(q.get(k) for k in ("from", "to", "period")):
+        per = parse_period(q, zone(p.fmt.timezone))
+    owner = f["owner"]
     with services(request).db.reader(me.workspace_id) as session:
         rows = list_cases(
             session,
             status=[f["status"]] if f["status"] else None,
-            owner_id=me.user_id if f["owner"] == "me" else None,
-            unowned=f["owner"] == "none",
+            owner_id=me.user_id
+            if owner == "me"
+            else (int(owner) if owner and owner.isdigit() else None),
+            unowned=owner == "none",
             overdue=f["overdue"] or None,
             priority=f["priority"],
             root_cause=f["root_cause"],
             loop_closed=None if f["loop"] is None else f["loop"] == "closed",
+            followup=f["followup"],
+            followup_since=per.start if per else (recovery_start if f["followup"] else None),
+            followup_until=per.end if per else None,
+            team_id=f["team"],
             limit=200,
         )
         report = closure_report(session, since=utcnow() - timedelta(days=90))
-        users = _user_labels(session, {c.owner_id for c in rows})
+        by_owner = followup.recovery(session, since=recovery_start)
+        users = _user_labels(session, {c.owner_id for c in rows} | set(by_owner))
     return render(
         p,
         "cases/cases.html",
         f=f,
         cases=rows,
         report=report,
+        recovery=sorted(
+            by_owner.items(), key=lambda kv: (kv[0] is None, users.get(kv[0] or 0, ""))
+        ),
+        recovery_all=followup.overall(by_owner),
+        drilled=per is not None or bool(f["followup"]) or (owner or "").isdigit(),
         users=users,
         statuses=CASE_STATUSES,
         priorities=PRIORITIES,

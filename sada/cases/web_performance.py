@@ -1,5 +1,10 @@
 """The team performance page: response and resolution times, SLA attainment, CSAT and NPS per agent
-or team for a period (with comparison), every figure linking to the conversations behind it."""
+or team for a period (with comparison), every figure linking to the conversations behind it, and
+the recovered rate of follow-up surveys per owner, linking to the cases behind it.
+
+Roles that read dashboards see every agent and team. Agents see their own teams: by agent, the
+members of the teams they belong to (themselves included); by team, those teams.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,19 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from sada.cases.models import TeamMember
 from sada.cases.performance import report
+from sada.core.errors import Forbidden
 from sada.web.core import (
     Page,
     PageRoute,
+    can,
+    current_user,
     page,
     render_source,
-    require,
     services,
 )
 from sada.web.i18n import N_, zone
@@ -24,6 +34,7 @@ from sada.web.period import Period, parse_period
 from sada.web.service import SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+AGENT = "agent"
 
 _TEMPLATES: dict[str, str] = {}
 
@@ -76,12 +87,14 @@ _TEMPLATES["performance"] = """{% extends "base.html" %}
   <button type="submit">{{ _("Show") }}</button>
 </form>
 <p>{{ _("Conversations opened in this period. Each figure links to the conversations behind it; CSAT and NPS show the number of responses and the 95%% interval.") }}</p>
+<p class="hint">{{ _("Recovered after follow-up: cases owned whose follow-up survey, answered in this period, left the low band (NPS 7 or more, CSAT in the top two points), with the number of answers and the 95%% interval; it links to the cases behind it.") }}</p>
+{% if own_teams %}<p class="note" id="own-teams">{{ _("You see your own teams.") }}</p>{% endif %}
 <table class="list" id="performance">
   <thead><tr>
     <th>{{ _("Name") }}</th><th>{{ _("Volume") }}</th>
     <th>{{ _("First response (median / p90)") }}</th><th>{{ _("Resolution (median / p90)") }}</th>
     <th>{{ _("SLA attainment") }}</th><th>{{ _("CSAT") }}</th><th>{{ _("NPS") }}</th>
-    <th>{{ _("Reopen rate") }}</th><th>{{ _("Cases closed") }}</th>
+    <th>{{ _("Reopen rate") }}</th><th>{{ _("Cases closed") }}</th><th>{{ _("Recovered after follow-up") }}</th>
     {% if per.compare %}<th>{{ _("vs previous period") }}</th>{% endif %}
   </tr></thead>
   <tbody>
@@ -103,12 +116,15 @@ _TEMPLATES["performance"] = """{% extends "base.html" %}
       {% else %}–{% endif %}</td>
     <td>{{ fmt.pct(row.reopen_rate) }}</td>
     <td>{{ fmt.num(row.cases_closed) }}</td>
+    <td data-recovered="{{ row.id if row.id is not none else '' }}">{% set rec = row.recovered %}{% if rec.n %}{% set link = recovery_drill(row) %}{% if link %}<a href="{{ link }}" data-drill="recovered">{% endif %}{{ fmt.pct(rec.rate / 100) }}{% if link %}</a>{% endif %}
+      <small>{{ fmt.ltr(fmt.num(rec.ci_low, 1) ~ '–' ~ fmt.num(rec.ci_high, 1)) }}, {{ _("n = %(n)s", n=fmt.num(rec.n)) }}{% if rec.low_sample %}, {{ _("few responses") }}{% endif %}</small>
+      {% else %}–{% endif %}</td>
     {% if per.compare %}<td>{% if row.comparison %}<ul class="verdicts">{% for key in metrics %}{% set c = row.comparison[key] %}
       <li data-verdict="{{ key }}">{{ label('perf_metric', key) }}: {{ label('verdict', c.verdict) }}{% if c.p_value is not none %} <small>{{ fmt.ltr('p = ' ~ fmt.num(c.p_value, 3)) }}</small>{% endif %}</li>
     {% endfor %}</ul>{% else %}{{ _("Nothing in the previous period.") }}{% endif %}</td>{% endif %}
   </tr>
   {% else %}
-  <tr><td colspan="10" class="empty">{{ _("No conversations in this period.") }}</td></tr>
+  <tr><td colspan="11" class="empty">{{ _("No conversations in this period.") }}</td></tr>
   {% endfor %}
   </tbody>
 </table>
@@ -133,8 +149,42 @@ def _perf_drill(per: Period, by: str, row: dict[str, Any]) -> dict[str, str] | N
     }
 
 
+def performance_reader(request: Request) -> SignedIn:
+    """Dashboard roles, and agents (who see their own teams only)."""
+    user = current_user(request)
+    if not (can(user, "dashboards") or user.role == AGENT):
+        raise Forbidden("your role does not allow this page")
+    return user
+
+
+def visible_ids(session: Session, me: SignedIn, by: str) -> set[int] | None:
+    """What an agent may see: their teams, or the members of their teams (None: everything)."""
+    if can(me, "dashboards"):
+        return None
+    teams = set(
+        session.execute(select(TeamMember.team_id).where(TeamMember.user_id == me.user_id))
+        .scalars()
+        .all()
+    )
+    if by == "team":
+        return teams
+    members = set(
+        session.execute(select(TeamMember.user_id).where(TeamMember.team_id.in_(teams or {-1})))
+        .scalars()
+        .all()
+    )
+    return members | {me.user_id}
+
+
+def _recovery_drill(per: Period, by: str, row: dict[str, Any]) -> str | None:
+    if row["id"] is None:
+        return None
+    params = {"owner" if by == "agent" else "team": str(row["id"]), "followup": "answered"}
+    return "/cases?" + urlencode({**params, **per.query(compare=False)})
+
+
 @router.get("/performance")
-def performance_page(request: Request, me: SignedIn = Depends(require("dashboards"))) -> Response:
+def performance_page(request: Request, me: SignedIn = Depends(performance_reader)) -> Response:
     """Per agent or team, for the period asked (`from`/`to`/`period`, `compare=previous_period`)."""
     p = page(request, me)
     by = request.query_params.get("by", "agent")
@@ -142,12 +192,18 @@ def performance_page(request: Request, me: SignedIn = Depends(require("dashboard
     per = parse_period(request.query_params, zone(p.fmt.timezone))
     with services(request).db.reader(me.workspace_id) as session:
         data = report(session, since=per.start, until=per.end, by=by, compare=per.compare)
+        allowed = visible_ids(session, me, by)
+    rows = data["rows"]
+    if allowed is not None:
+        rows = [row for row in rows if row["id"] in allowed]
     return _render(
         p,
         "performance",
-        rows=data["rows"],
+        rows=rows,
         by=by,
         per=per,
         metrics=PERF_METRICS,
+        own_teams=allowed is not None,
         drill=lambda row: _perf_drill(per, by, row),
+        recovery_drill=lambda row: _recovery_drill(per, by, row),
     )

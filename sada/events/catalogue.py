@@ -74,6 +74,18 @@ EVENTS: tuple[Event, ...] = (
     Event("case.closed", "a case was closed", _CASE),
     Event("case.reopened", "a resolved or closed case was reopened", _CASE),
     Event(
+        "survey.followup_requested",
+        "the follow-up survey after a case opened from a low score was resolved was requested "
+        "(sent, or recorded as throttled / unreachable / unsubscribed with the reason)",
+        {"case_id": "the case", "invitation_id": "the invitation row", "survey_id": "the survey", "person_id": "the customer", "status": "pending | throttled | unreachable | unsubscribed | inactive", "reason": "why it was not sent (or null)"},
+    ),
+    Event(
+        "case.followup_received",
+        "the follow-up survey sent after a case was resolved was answered: the case carries "
+        "`followup_score`, `followup_scale` and `recovered` (out of the low band: NPS 7+, CSAT top-2-box)",
+        _CASE,
+    ),
+    Event(
         "note.mentioned",
         "an internal note on a conversation or a case mentioned colleagues with @",
         {"note_id": "the note", "conversation_id": "its conversation (or null)", "case_id": "its case (or null)", "user_ids": "the colleagues mentioned", "author_id": "who wrote it (or null)", "author_label": "their name"},

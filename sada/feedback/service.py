@@ -531,6 +531,9 @@ def _interaction_item(
             "distribution": response.channel,
         },
     }
+    if response.invitation_id is not None:
+        # Which invitation it answers: a follow-up survey's case finds its answer by it.
+        item["attributes"]["invitation_id"] = response.invitation_id
     if response.touchpoint:
         item["touchpoint"] = response.touchpoint
     if response.language:

@@ -9,6 +9,9 @@
   for the person (`invitations.do_request_survey`): an invitation on a channel they can be
   reached on, or a recorded `unreachable` / `throttled` / `unsubscribed` entry with the reason;
   at most one per trigger and subject (one CSAT per solved conversation).
+- `feedback.case_followup` (on `case.changed`, live events only): the follow-up survey after a
+  case opened from a low score is resolved with the customer contacted, when the workspace
+  sends them (`followup.do_request_case_followup`; once per case).
 
 Trigger conditions on new interactions: {"type": "message"|[...], "channel", "touchpoint",
 "audience", "language", "attributes": {"status": "closed"}}; on conversation and case events:
@@ -225,5 +228,22 @@ def trigger_send(db: Database, workspace_id: int | None, payload: dict[str, Any]
             requested_by=f"trigger:{trigger.id}",
             dedupe_key=f"trigger:{trigger.id}:{subject}",
             hidden={k: str(v) for k, v in (payload.get("hidden") or {}).items()},
+            contact_days_default=settings.survey_contact_days,
+        )
+
+
+@handler("feedback.case_followup", on=("case.changed",), priority=Priority.FOLLOW_UP)
+def case_followup(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    from sada.feedback import followup
+    from sada.settings import get_settings
+
+    if workspace_id is None or not payload.get("loop_closed") or not payload.get("person_id"):
+        return
+    settings = get_settings()
+    with db.transaction(workspace_id) as session:
+        followup.do_request_case_followup(
+            session,
+            payload,
+            secret=settings.secret_key,
             contact_days_default=settings.survey_contact_days,
         )

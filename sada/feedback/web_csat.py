@@ -1,4 +1,6 @@
-"""The workspace setting "CSAT after a solved conversation" (a page in the web shell).
+"""Surveys after service, as workspace settings (pages in the web shell): "CSAT after a solved
+conversation", and the follow-up survey after a case opened from a low score is resolved
+(`sada.feedback.followup`, off by default).
 
 It is one survey trigger on `conversation.solved` (`SurveyTrigger`, the same rows the
 triggers API writes), marked by its name: the survey is requested once per conversation
@@ -13,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid
+from sada.feedback import followup
 from sada.feedback.models import Survey, SurveyTrigger
 from sada.web.core import PageRoute, checked_form, page, redirect, render, require, services
 from sada.web.service import SignedIn
@@ -122,3 +125,25 @@ async def save_csat(request: Request, me: SignedIn = Depends(require("surveys"))
             done=None,
         )
     return redirect(request, "/settings/csat?done=1")
+
+
+@router.get("/settings/case-followup")
+def case_followup_page(request: Request, me: SignedIn = Depends(require("surveys"))) -> Response:
+    with services(request).db.reader(me.workspace_id) as session:
+        enabled = followup.read_setting(session)
+    return render(
+        page(request, me),
+        "feedback/followup_setting.html",
+        enabled=enabled,
+        done=request.query_params.get("done"),
+    )
+
+
+@router.post("/settings/case-followup")
+async def save_case_followup(
+    request: Request, me: SignedIn = Depends(require("surveys"))
+) -> Response:
+    form = await checked_form(request)
+    with services(request).db.transaction(me.workspace_id) as session:
+        followup.do_set_setting(session, enabled=form.get("enabled") == "1")
+    return redirect(request, "/settings/case-followup?done=1")

@@ -545,6 +545,7 @@ def test_pages_have_no_english_left(db, workspace, client, smtp, lang):
         f"/cases?lang={lang}",
         f"/cases/{case_id}?lang={lang}",
         f"/settings/canned-responses?lang={lang}",
+        f"/settings/case-followup?lang={lang}",
         f"/performance?lang={lang}&compare=previous_period",
         f"/performance?lang={lang}&by=team&period=7d&compare=previous_period",
     ):

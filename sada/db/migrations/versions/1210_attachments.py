@@ -1,7 +1,7 @@
 """cases: attachments of conversation messages and their content (deduplicated per workspace)
 
 Revision ID: 1210_attachments
-Revises: 0750_canned_responses
+Revises: 1200_case_followup
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import sada.db.types
 
 revision = "1210_attachments"
-down_revision = "0750_canned_responses"
+down_revision = "1200_case_followup"
 branch_labels = None
 depends_on = None
 
