@@ -19,6 +19,7 @@ import jdatetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import get_currency_name
 from markupsafe import Markup
 
 _Date = date  # the Formatter has methods named date and datetime
@@ -178,6 +179,18 @@ class Formatter:
         if self.digits != "latin":
             text = text.replace(",", "\u066c").replace(".", "\u066b")
         return self._d(text)
+
+    def currency(self, code: str | None) -> str:
+        """A currency's name in the reader's language (CLDR, through Babel): "دلار امریکا",
+        "美元"; the ISO code itself for English readers and for codes CLDR does not know."""
+        if not code:
+            return ""
+        if self.lang == "en":
+            return code
+        try:
+            return get_currency_name(code.upper(), locale=self.lang)
+        except (ValueError, LookupError):
+            return code
 
     def pct(self, share: float | None, decimals: int = 0) -> str:
         if share is None:

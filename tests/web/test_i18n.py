@@ -116,3 +116,14 @@ def test_each_catalog_holds_its_own_language() -> None:
             if message.id and any(wrong[lang].search(s or "") for s in strings):
                 found.append(f"{path.parts[-5]}/{lang}: {message.id!r} -> {message.string!r}")
     assert not found, "\n".join(found[:50])
+
+
+def test_currency_names_in_the_readers_language() -> None:
+    """Money figures name their currency in the reader's language, not by its ISO code."""
+    from sada.web.i18n import Formatter
+
+    assert Formatter(lang="fa").currency("USD") == "دلار آمریکا"
+    assert Formatter(lang="ar").currency("sar") == "ريال سعودي"
+    assert Formatter(lang="zh").currency("CNY") == "人民币"
+    assert Formatter(lang="en").currency("IRR") == "IRR"
+    assert Formatter(lang="fa").currency("QQQ") == "QQQ"  # unknown codes stay as given
