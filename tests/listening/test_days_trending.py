@@ -198,3 +198,34 @@ def test_rising_terms_per_language_with_counts_tests_and_drill_down(
     assert d.status_code == 200, d.text
     assert len(d.json()["posts"]) == 20
     assert all("تأخیر" in p["text"] for p in d.json()["posts"])
+
+
+def test_overview_shows_rising_terms_and_opens_their_posts(
+    db: Database, workspace: Any, client: Any
+) -> None:
+    from sada.tenants.service import do_add_member, do_create_user
+    from tests.web.conftest import sign_in
+
+    _set_zone(db, workspace.id, "Asia/Tehran")
+    now = datetime.now(UTC)
+    posts = [
+        _post(now - timedelta(days=10, hours=i), "اسنپ فود غذا خوب بود", "fa") for i in range(40)
+    ]
+    posts += [
+        _post(now - timedelta(hours=i), "پیک اسنپ فود تأخیر داشت" if i % 2 else "اسنپ فود غذا خوب بود", "fa")
+        for i in range(40)
+    ]  # fmt: skip
+    _store(db, workspace.id, posts)
+    email = f"manager-{uuid.uuid4().hex[:8]}@example.com"
+    with db.transaction(workspace.id) as session:
+        user = do_create_user(session, email, "correct horse battery", name="M", language="fa")
+        do_add_member(session, user, "manager")
+    assert sign_in(client, email, "correct horse battery").status_code == 303
+    html = client.get("/listening?days=7").text
+    assert 'id="trending-fa"' in html and "واژه‌های رو به رشد" in html and "معنادار" in html
+    assert "Asia/Tehran" in html
+    link = html.split('id="trending-fa"')[1].split('href="')[1].split('"')[0].replace("&amp;", "&")
+    assert link.startswith("/listening/posts?") and "term=" in link
+    drill = client.get(link).text
+    assert 'id="term"' in drill and drill.count('class="post"') >= 1
+    assert "تأخیر داشت" in drill and "غذا خوب بود" not in drill

@@ -333,3 +333,29 @@ def test_every_refusal_reason_is_translated_on_the_pages() -> None:
 
     reasons = {v for k, v in vars(replies).items() if k.startswith("NO_REPLY_")}
     assert reasons == set(web.REPLY_REFUSALS)
+
+
+@pytest.mark.parametrize("lang", ["fa", "zh"])
+def test_reply_box_gives_the_reason_in_the_readers_language(
+    db: Database, workspace: Any, client: Any, admin: dict[str, str], lang: str
+) -> None:
+    from sada.tenants.service import do_add_member, do_create_user
+    from tests.web.conftest import csrf_of, sign_in
+
+    [review] = _store(db, workspace.id, [sources.post_item(
+        network="play_store", post_id=f"r-{uuid.uuid4().hex}", text="اپ اسنپ فود کرش می‌کند",
+        at=datetime.now(UTC), handle=f"rev{uuid.uuid4().hex[:6]}",
+    )])  # fmt: skip
+    conv = _conversation(client, admin, review)
+    email = f"agent-{uuid.uuid4().hex[:8]}@example.com"
+    with db.transaction(workspace.id) as session:
+        user = do_create_user(session, email, "correct horse battery", name="A", language=lang)
+        do_add_member(session, user, "agent")
+    assert sign_in(client, email, "correct horse battery").status_code == 303
+    page = client.get(f"/inbox/{conv}").text
+    reason = {"fa": "پنل خود کسب‌وکار", "zh": "点评后台"}[lang]
+    assert 'id="reply-refused"' in page and reason in page
+    r = client.post(
+        f"/inbox/{conv}", data={"body": "سلام", "csrf": csrf_of(page)}, follow_redirects=False
+    )
+    assert r.status_code == 409 and reason in r.text
