@@ -201,7 +201,7 @@ def add_terms(
     make = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
     stmt = make(table)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["workspace_id", "day", "language", "term"],
+        index_elements=["workspace_id", "language", "day", "term"],
         set_={"posts": table.c.posts + stmt.excluded.posts},
     )
     for i in range(0, len(values), 5000):

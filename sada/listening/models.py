@@ -168,7 +168,8 @@ class ListeningTerm(Base, WorkspaceOwned):
     first spelling seen, as written). The term "" counts every post of the day and language."""
 
     __tablename__ = "listening_terms"
-    __table_args__ = (UniqueConstraint("workspace_id", "day", "language", "term"),)
+    # Language before day: a period's terms of one language are one range of the index.
+    __table_args__ = (UniqueConstraint("workspace_id", "language", "day", "term"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     day: Mapped[date] = mapped_column(Date, nullable=False)

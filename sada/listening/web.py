@@ -46,6 +46,7 @@ REPLY_REFUSALS = (
 )
 PERIODS = (7, 30, 90, 365)
 LANGS = ("ar", "fa", "zh", "en")
+TRENDING_DAYS = 90
 
 
 def _period(request: Request, tz: tzinfo) -> tuple[date, date, int, str | None]:
@@ -75,7 +76,16 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         _rezone_if_needed(request, session, me.workspace_id)
         start, end, days, language = _period(request, local.rollup_zone(session))
         data = service.summary(session, start, end, language=language)
-        rising = trending.trending(session, start, end, language=language, limit=8)
+        # One language's rising terms at a time (the language filter, else the reader's),
+        # for periods up to TRENDING_DAYS: the page stays a bounded read of the term rollup.
+        terms_lang = request.query_params.get("terms")
+        if terms_lang not in LANGS:
+            terms_lang = language or (p.lang if p.lang in LANGS else "en")
+        rising = (
+            trending.trending(session, start, end, language=terms_lang, limit=8)
+            if days <= TRENDING_DAYS
+            else None
+        )
     rtl = p.lang in ("ar", "fa")
     for s in data["spikes"]:
         s["day_label"] = p.fmt.date(date.fromisoformat(s["day"]))
@@ -99,6 +109,8 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         "listening/overview.html",
         data=data,
         rising=rising,
+        terms_lang=terms_lang,
+        trending_days=TRENDING_DAYS,
         chart=chart,
         days=days,
         periods=PERIODS,

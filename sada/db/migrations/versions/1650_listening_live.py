@@ -56,10 +56,10 @@ def upgrade() -> None:
         sa.Column("posts", sa.Integer(), nullable=False),
         sa.UniqueConstraint(
             "workspace_id",
-            "day",
             "language",
+            "day",
             "term",
-            name=op.f("uq_listening_terms_workspace_id_day_language_term"),
+            name=op.f("uq_listening_terms_workspace_id_language_day_term"),
         ),
     )
     op.create_table(
