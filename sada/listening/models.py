@@ -169,7 +169,11 @@ class ListeningTerm(Base, WorkspaceOwned):
 
     __tablename__ = "listening_terms"
     # Language before day: a period's terms of one language are one range of the index.
-    __table_args__ = (UniqueConstraint("workspace_id", "language", "day", "term"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "language", "day", "term"),
+        # Covering the period sums (no table lookups): rising terms read only this index.
+        Index("ix_listening_terms_cover", "workspace_id", "language", "day", "term", "posts"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     day: Mapped[date] = mapped_column(Date, nullable=False)

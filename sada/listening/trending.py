@@ -22,7 +22,7 @@ import math
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sada.listening.days import ALL_POSTS, LANGUAGES, post_terms
@@ -66,11 +66,31 @@ def bh_adjust(pvalues: list[float]) -> list[float]:
     return adjusted
 
 
+def _labels(
+    session: Session, language: str, start: date, end: date, terms: list[str]
+) -> dict[str, str]:
+    """The spelling kept for each term (as written in the posts)."""
+    if not terms:
+        return {}
+    rows = session.execute(
+        select(ListeningTerm.term, func.max(ListeningTerm.label))
+        .where(
+            ListeningTerm.language == language,
+            ListeningTerm.day >= start,
+            ListeningTerm.day <= end,
+            ListeningTerm.term.in_(terms),
+        )
+        .group_by(ListeningTerm.term)
+    ).all()
+    return {t: str(label or t) for t, label in rows}
+
+
 def _counts(
     session: Session, language: str, start: date, end: date, terms: list[str] | None = None
 ) -> dict[str, tuple[int, str]]:
+    """Posts per term in the period (read from the covering index alone)."""
     query = (
-        select(ListeningTerm.term, func.sum(ListeningTerm.posts), func.max(ListeningTerm.label))
+        select(ListeningTerm.term, func.sum(ListeningTerm.posts))
         .where(
             ListeningTerm.language == language,
             ListeningTerm.day >= start,
@@ -82,24 +102,13 @@ def _counts(
         query = query.where(ListeningTerm.term.in_(terms))
     else:
         query = (
-            query.having(func.sum(ListeningTerm.posts) >= MIN_COUNT)
+            query.having(
+                or_(func.sum(ListeningTerm.posts) >= MIN_COUNT, ListeningTerm.term == ALL_POSTS)
+            )
             .order_by(func.sum(ListeningTerm.posts).desc())
             .limit(CANDIDATES + 1)
         )
-    return {t: (int(n or 0), str(label or t)) for t, n, label in session.execute(query)}
-
-
-def _posts(session: Session, language: str, start: date, end: date) -> int:
-    return int(
-        session.execute(
-            select(func.coalesce(func.sum(ListeningTerm.posts), 0)).where(
-                ListeningTerm.language == language,
-                ListeningTerm.term == ALL_POSTS,
-                ListeningTerm.day >= start,
-                ListeningTerm.day <= end,
-            )
-        ).scalar_one()
-    )
+    return {t: (int(n or 0), t) for t, n in session.execute(query)}
 
 
 def trending_language(
@@ -109,8 +118,12 @@ def trending_language(
     days = (end - start).days + 1
     prev_end = start - timedelta(days=1)
     prev_start = prev_end - timedelta(days=days - 1)
-    n1 = _posts(session, language, start, end)
-    n0 = _posts(session, language, prev_start, prev_end)
+    # The term "" counts every post: the most frequent "term", so the candidates carry the
+    # period's total, and the previous period's comes with the candidates' counts.
+    current = _counts(session, language, start, end)
+    n1 = current.pop(ALL_POSTS, (0, ""))[0]
+    before = _counts(session, language, prev_start, prev_end, [ALL_POSTS, *current]) if n1 else {}
+    n0 = before.pop(ALL_POSTS, (0, ""))[0]
     out: dict[str, Any] = {
         "language": language,
         "posts": n1,
@@ -124,9 +137,6 @@ def trending_language(
     if n1 == 0:
         out["note"] = "no_posts"
         return out
-    current = _counts(session, language, start, end)
-    current.pop(ALL_POSTS, None)
-    before = _counts(session, language, prev_start, prev_end, list(current)) if current else {}
     rows: list[dict[str, Any]] = []
     for term, (c1, label) in current.items():
         c0 = before.get(term, (0, label))[0]
@@ -150,7 +160,7 @@ def trending_language(
         for r in rows:
             r["p"] = r["q"] = None
             r["significant"] = False
-        out["terms"] = rows[:limit]
+        out["terms"] = _labelled(session, language, start, end, rows[:limit])
         return out
     adjusted = bh_adjust([r["p"] for r in rows])
     for r, q in zip(rows, adjusted, strict=True):
@@ -161,8 +171,17 @@ def trending_language(
         out["note"] = "few_posts"
     rising = [r for r in rows if (r["change"] or 0) > 0]
     rising.sort(key=lambda r: (not r["significant"], -(r["change"] or 0), r["term"]))
-    out["terms"] = rising[:limit]
+    out["terms"] = _labelled(session, language, start, end, rising[:limit])
     return out
+
+
+def _labelled(
+    session: Session, language: str, start: date, end: date, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    labels = _labels(session, language, start, end, [r["term"] for r in rows])
+    for r in rows:
+        r["label"] = labels.get(r["term"], r["term"])
+    return rows
 
 
 def trending(

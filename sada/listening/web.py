@@ -46,7 +46,7 @@ REPLY_REFUSALS = (
 )
 PERIODS = (7, 30, 90, 365)
 LANGS = ("ar", "fa", "zh", "en")
-TRENDING_DAYS = 90
+TRENDING_DAYS = 30
 
 
 def _period(request: Request, tz: tzinfo) -> tuple[date, date, int, str | None]:

@@ -311,7 +311,7 @@ def test_live_x_search_keeps_since_id_and_honours_rate_limits(
     assert reach["reach"] == 52000
 
     # Next run: since_id is sent; the API says 429 until the reset it announces.
-    reset = int(time.time()) + 900
+    reset = int(time.time()) + 3600  # later than the search's next run (15 minutes)
     _Api.rate_limit_reset = reset
     limited = client.post(f"/api/v1/listening/x/searches/{search_id}/pull", headers=admin).json()
     assert limited["stored"] == 0 and "rate limited" in limited["status"]

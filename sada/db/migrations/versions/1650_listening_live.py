@@ -62,6 +62,12 @@ def upgrade() -> None:
             name=op.f("uq_listening_terms_workspace_id_language_day_term"),
         ),
     )
+    op.create_index(
+        "ix_listening_terms_cover",
+        "listening_terms",
+        ["workspace_id", "language", "day", "term", "posts"],
+        unique=False,
+    )
     op.create_table(
         "listening_accounts",
         *_common("listening_accounts", created=True),
@@ -92,5 +98,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("listening_x_searches")
     op.drop_table("listening_accounts")
+    op.drop_index("ix_listening_terms_cover", table_name="listening_terms")
     op.drop_table("listening_terms")
     op.drop_table("listening_state")
