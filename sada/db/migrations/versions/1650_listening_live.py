@@ -6,6 +6,8 @@ Revises: 0901_listening_indexes
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,8 +21,8 @@ depends_on = None
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def _common(table: str, *, created: bool = False) -> list[sa.SchemaItem]:
-    items: list[sa.SchemaItem] = [
+def _common(table: str, *, created: bool = False) -> list[Any]:
+    items: list[Any] = [
         sa.Column("id", _ID, autoincrement=True, nullable=False),
         sa.Column("workspace_id", _ID, nullable=False),
         sa.ForeignKeyConstraint(
