@@ -173,10 +173,11 @@ def spikes(
     from sada.cli.main import _db, _workspace_id
     from sada.db.types import utcnow
     from sada.listening import service
+    from sada.listening.days import local_day, rollup_zone
 
     db = _db()
-    end = utcnow().date()
     with db.reader(_workspace_id(db, workspace)) as session:
+        end = local_day(utcnow(), rollup_zone(session))  # the workspace's today
         for s in service.spikes_between(session, end - timedelta(days=days), end):
             typer.echo(
                 f"{s['day']}\t{s['brand']}\t{s['metric']}\tvalue={s['value']}\t"
