@@ -28,6 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+# bench/ holds modules named like the standard library's (queue.py): not on the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 BRANDS = [
@@ -78,11 +80,16 @@ def scale_up(db: Any, workspace_id: int, extra: int, rng: random.Random, now: da
     """Bulk posts, mentions and rollup counts (the read side's data at --total posts)."""
     from sada.db.dialect import insert_many_ignoring_conflicts, reserve_ids
     from sada.interactions.models import Interaction
+    from sada.listening.days import add_terms, keep_zone
     from sada.listening.models import ListeningMention
     from sada.listening.service import _add_to_days, list_brands
 
     with db.reader(workspace_id) as session:
         brand_ids = [b.id for b in list_brands(session)]
+    # Terms of the bulk posts: ~8 per post from a Zipf vocabulary of 20,000 words per language
+    # (a rollup as wide as real text makes it, without tokenising 900k texts here).
+    weights = [1 / (k + 1) for k in range(20_000)]
+    vocab = {lang: [f"{lang}w{k}" for k in range(20_000)] for lang in ("fa", "ar", "zh", "en")}
     done = 0
     while done < extra:
         size = min(20_000, extra - done)
@@ -120,7 +127,20 @@ def scale_up(db: Any, workspace_id: int, extra: int, rng: random.Random, now: da
             insert_many_ignoring_conflicts(
                 session, table, mentions, ["workspace_id", "interaction_id", "brand_id"]
             )
-            _add_to_days(session, mentions)
+            tz = keep_zone(session)
+            _add_to_days(session, mentions, tz)
+            add_terms(
+                session,
+                (
+                    (
+                        m["at"],
+                        m["language"],
+                        {w: w for w in rng.choices(vocab[m["language"]], weights, k=8)},
+                    )
+                    for m in mentions
+                ),
+                tz,
+            )
         done += size
 
 

@@ -149,6 +149,7 @@ DOMAINS: tuple[Domain, ...] = (
         cli_help="Social listening: brands, spikes; adds `sada import x|telegram|youtube|graph|posts`.",
         demo="sada.listening.demo:demo_listening",
         pages=True,
+        reply_paths="sada.listening.replies:delivers_replies",
     ),
     Domain(
         "connectors",

@@ -493,7 +493,8 @@ def do_reply(
         raise Conflict("this customer has no email address: the reply cannot be sent")
     if not can_reply(session, conv):
         raise Conflict(
-            f"replies in the {conv.channel} channel cannot be sent from Sada: no connector "
+            reply_refusal(session, conv)
+            or f"replies in the {conv.channel} channel cannot be sent from Sada: no connector "
             "delivers them (connect the channel, or answer the customer there)"
         )
     now = utcnow()
@@ -587,6 +588,18 @@ def can_reply(session: Session, conv: Conversation) -> bool:
         if check(session, conv.id, conv.channel):
             return True
     return False
+
+
+def reply_refusal(session: Session, conv: Conversation) -> str | None:
+    """Why no reply can be sent here, when a reply-path domain says (`reply_refusal` beside its
+    `delivers_replies`: a review site, a feed, a missing token); None when none does."""
+    for target in reply_path_functions():
+        module_name, _, _function = target.partition(":")
+        explain = getattr(importlib.import_module(module_name), "reply_refusal", None)
+        reason = explain(session, conv.id, conv.channel) if explain is not None else None
+        if reason:
+            return str(reason)
+    return None
 
 
 def send_reply(session: Session, item_id: int, settings: Any) -> str:

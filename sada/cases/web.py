@@ -56,6 +56,7 @@ from sada.cases.conversations import (
     do_update,
     inbox,
     messages_of,
+    reply_refusal,
     view_counts,
 )
 from sada.cases.models import (
@@ -488,6 +489,7 @@ def _conversation_context(session: Session, me: SignedIn, conversation_id: int) 
         "context": context_for(session, conv_row, pii=pii),
         "cases": list_cases(session, person_id=conv.person_id, limit=20) if conv.person_id else [],
         "can_reply": can_reply(session, conv_row),
+        "reply_refusal": reply_refusal(session, conv_row),
         "pii": pii,
     }
 
@@ -590,8 +592,11 @@ async def conversation_action(
                 web_attachments.check_reply_files(p, conv.channel, files, limits)
                 if not can_reply(session, conv):
                     channel = labeler(p.gettext)("channel", conv.channel)
+                    reason = reply_refusal(session, conv)
                     raise Conflict(
-                        p.gettext(
+                        p.gettext(reason)
+                        if reason
+                        else p.gettext(
                             "Replies in %(channel)s cannot be sent from Sada: no connector "
                             "delivers them. Nothing was sent; answer the customer in "
                             "%(channel)s itself."

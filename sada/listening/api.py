@@ -3,24 +3,30 @@
 Brands: GET/POST /api/v1/listening/brands, GET/PATCH/DELETE /api/v1/listening/brands/{id}.
 Posts in: POST /api/v1/listening/posts {"posts": [...]} (generic shape), POST
 /api/v1/listening/import/{x|telegram} (the network's own JSON), feeds and signed hooks.
-Reading: GET /api/v1/listening/summary?from=&to=, /posts, /spikes.
+Reading: GET /api/v1/listening/summary?from=&to=, /posts, /spikes, /trending?from=&to=&lang=,
+/trending/posts?term=&lang= (from/to: local dates, or instants with an offset).
 Acting: POST /api/v1/listening/posts/{id}/conversation, POST /api/v1/listening/posts/{id}/case.
+Networks: PUT /api/v1/listening/accounts/{x|telegram} (tokens, for replies and live X),
+/api/v1/listening/x/searches (live X recent search on a schedule).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from sada.cases.conversations import conversation_out
 from sada.cases.service import case_out
 from sada.core.errors import Invalid
 from sada.core.http import read_json_body
-from sada.listening import feeds, hooks, service, sources
+from sada.listening import days as local
+from sada.listening import feeds, hooks, network, service, sources, trending, xsearch
+from sada.listening.models import ListeningAccount
 from sada.listening.tasks import feed_policy, queue_poll
 from sada.tenants.auth import scoped
 from sada.tenants.models import Scope
@@ -220,39 +226,154 @@ async def receive_hook(request: Request, hook_key: str) -> JSONResponse:
     return JSONResponse(out, status_code=200 if not out["rejected"] else 207)
 
 
+# ---------------------------------------------------------------- network accounts, live X
+
+
+@router.get("/accounts", summary="The workspace's network tokens (never shown back)")
+def list_accounts(
+    request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> list[dict[str, Any]]:
+    with _db(request).reader(key.workspace_id) as s:
+        return [network.account_out(a) for a in s.execute(select(ListeningAccount)).scalars()]
+
+
+@router.put("/accounts/{name}", summary="Set the X token or the Telegram bot token")
+async def set_account(
+    request: Request, name: Literal["x", "telegram"], key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> dict[str, Any]:
+    body = await read_json_body(request, 64 * 1024)
+    if not isinstance(body, dict):
+        raise Invalid('expected {"token", "api_base"}')
+
+    def work() -> dict[str, Any]:
+        with _db(request).transaction(key.workspace_id) as s:
+            return network.account_out(network.do_set_account(s, name, body, feed_policy()))
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/x/searches", summary="Live X searches and where each stands")
+def list_x_searches(
+    request: Request, key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS)
+) -> list[dict[str, Any]]:
+    with _db(request).reader(key.workspace_id) as s:
+        return [xsearch.search_out(r) for r in xsearch.list_searches(s)]
+
+
+@router.post("/x/searches", status_code=201, summary="Poll an X recent search on a schedule")
+async def add_x_search(
+    request: Request, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> JSONResponse:
+    body = await read_json_body(request, 64 * 1024)
+    if not isinstance(body, dict):
+        raise Invalid('expected {"query", "interval_minutes"}')
+
+    def work() -> dict[str, Any]:
+        with _db(request).transaction(key.workspace_id) as s:
+            return xsearch.search_out(xsearch.do_add_search(s, body))
+
+    out = await run_in_threadpool(work)
+    request.app.state.services.wake_jobs()
+    return JSONResponse(out, status_code=201)
+
+
+@router.post("/x/searches/{search_id}/pull", summary="Run one X search now")
+def pull_x_search(
+    request: Request, search_id: int, key: AuthenticatedKey = scoped(Scope.WRITE_DATA)
+) -> dict[str, Any]:
+    with _db(request).reader(key.workspace_id) as s:
+        xsearch.access_search(s, search_id)
+    result = xsearch.pull(_db(request), key.workspace_id, feed_policy(), search_ids=[search_id])
+    request.app.state.services.wake_jobs()
+    return result[0]
+
+
+@router.delete("/x/searches/{search_id}", status_code=204)
+def delete_x_search(
+    request: Request, search_id: int, key: AuthenticatedKey = scoped(Scope.ADMIN)
+) -> None:
+    with _db(request).transaction(key.workspace_id) as s:
+        s.delete(xsearch.access_search(s, search_id))
+
+
 # ---------------------------------------------------------------- reading
+
+
+def _range(
+    request: Request, session: Any, workspace_id: int, since: str | None, until: str | None
+) -> tuple[date, date]:
+    """Local days of `from`/`to` in the zone the rollups are kept in (the workspace's; after
+    a change of time zone, the old one until the rebuild it queues here has run)."""
+    if local.needs_rezone(session):
+        with _db(request).transaction(workspace_id) as w:
+            service.queue_rezone(w)
+        request.app.state.services.wake_jobs()
+    return service.parse_range(since, until, local.rollup_zone(session))
 
 
 @router.get("/summary", summary="Mentions, share of voice, net sentiment and reach per brand")
 def get_summary(
     request: Request,
-    since: datetime | None = Query(None, alias="from"),
-    until: datetime | None = Query(None, alias="to"),
+    since: str | None = Query(None, alias="from", max_length=40),
+    until: str | None = Query(None, alias="to", max_length=40),
     language: str | None = Query(None, pattern="^(ar|fa|zh|en)$"),
     key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> dict[str, Any]:
-    start, end = service.parse_range(since, until)
     with _db(request).reader(key.workspace_id) as s:
+        start, end = _range(request, s, key.workspace_id, since, until)
         return service.summary(s, start, end, language=language)
 
 
 @router.get("/spikes", summary="Days whose volume or negative share was unusual for the weekday")
 def get_spikes(
     request: Request,
-    since: datetime | None = Query(None, alias="from"),
-    until: datetime | None = Query(None, alias="to"),
+    since: str | None = Query(None, alias="from", max_length=40),
+    until: str | None = Query(None, alias="to", max_length=40),
     key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
 ) -> list[dict[str, Any]]:
-    start, end = service.parse_range(since, until)
     with _db(request).reader(key.workspace_id) as s:
+        start, end = _range(request, s, key.workspace_id, since, until)
         return service.spikes_between(s, start, end)
+
+
+@router.get("/trending", summary="Per language, the terms whose share of posts rose most")
+def get_trending(
+    request: Request,
+    since: str | None = Query(None, alias="from", max_length=40),
+    until: str | None = Query(None, alias="to", max_length=40),
+    lang: str | None = Query(None, pattern="^(ar|fa|zh|en)$"),
+    limit: int = Query(10, ge=1, le=50),
+    key: AuthenticatedKey = scoped(Scope.READ_ANALYTICS),
+) -> dict[str, Any]:
+    with _db(request).reader(key.workspace_id) as s:
+        start, end = _range(request, s, key.workspace_id, since, until)
+        out = trending.trending(s, start, end, language=lang, limit=limit)
+        out["zone"] = local.zone_name(local.rollup_zone(s))
+        return out
+
+
+@router.get("/trending/posts", summary="The posts behind a trending term (drill-down)")
+def get_trending_posts(
+    request: Request,
+    term: str = Query(..., min_length=1, max_length=100),
+    lang: str = Query(..., pattern="^(ar|fa|zh|en)$"),
+    since: str | None = Query(None, alias="from", max_length=40),
+    until: str | None = Query(None, alias="to", max_length=40),
+    limit: int = Query(50, ge=1, le=200),
+    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
+) -> dict[str, Any]:
+    with _db(request).reader(key.workspace_id) as s:
+        start, end = _range(request, s, key.workspace_id, since, until)
+        lo, hi = local.bounds(start, end, local.rollup_zone(s))
+        rows, partial = trending.term_posts(s, lo, hi, language=lang, term=term, limit=limit)
+        return {"term": term, "language": lang, "posts": rows, "partial": partial}
 
 
 @router.get("/posts", summary="The posts behind a number (drill-down)")
 def get_posts(
     request: Request,
-    since: datetime | None = Query(None, alias="from"),
-    until: datetime | None = Query(None, alias="to"),
+    since: str | None = Query(None, alias="from", max_length=40),
+    until: str | None = Query(None, alias="to", max_length=40),
     brand_id: int | None = None,
     sentiment: Sentiment | None = None,
     aspect: str | None = Query(None, max_length=40),
@@ -261,8 +382,8 @@ def get_posts(
     offset: int = Query(0, ge=0, le=100_000),
     key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> list[dict[str, Any]]:
-    start, end = service.parse_range(since, until)
     with _db(request).reader(key.workspace_id) as s:
+        start, end = _range(request, s, key.workspace_id, since, until)
         return service.posts(
             s,
             start=start,

@@ -21,7 +21,7 @@ def _import(kind: str, file: Path, workspace: str, workers: int = 0, network: st
     from sada.cli.main import _db, _fail, _workspace_id
     from sada.db.migrate import upgrade
     from sada.listening import service, sources
-    from sada.listening.matching import find_mentions
+    from sada.listening.days import analyse
 
     db = _db()
     upgrade(db)
@@ -48,14 +48,14 @@ def _import(kind: str, file: Path, workspace: str, workers: int = 0, network: st
     parts = [parsed.items[i : i + PART] for i in range(0, len(parsed.items), PART)]
     workers = workers if workers > 0 else min(4, os.cpu_count() or 1)
     pool = None
-    if workers > 1 and len(parts) > 1 and matcher.brands:
-        # Matching and clause sentiment run in worker processes while the main process stores
-        # the previous part (ingest, people, mentions): the two halves of the work overlap.
+    if workers > 1 and len(parts) > 1:
+        # Matching, clause sentiment and terms run in worker processes while the main process
+        # stores the previous part (ingest, people, mentions): the two halves of the work overlap.
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
     try:
         futures = [
             pool.submit(
-                find_mentions,
+                analyse,
                 matcher,
                 [str(i.get("text") or "") for i in part],
                 [i.get("language") for i in part],
@@ -65,9 +65,11 @@ def _import(kind: str, file: Path, workspace: str, workers: int = 0, network: st
             for part in parts
         ]
         for n, (part, future) in enumerate(zip(parts, futures, strict=True)):
-            found = future.result() if future is not None else None
+            found, terms = future.result() if future is not None else (None, None)
             with db.transaction(ws_id) as session:
-                results = service.ingest_posts(session, part, matcher=matcher, found=found)
+                results = service.ingest_posts(
+                    session, part, matcher=matcher, found=found, terms=terms
+                )
             for r in results:
                 if r.status == "stored":
                     stored += 1
@@ -171,10 +173,11 @@ def spikes(
     from sada.cli.main import _db, _workspace_id
     from sada.db.types import utcnow
     from sada.listening import service
+    from sada.listening.days import local_day, rollup_zone
 
     db = _db()
-    end = utcnow().date()
     with db.reader(_workspace_id(db, workspace)) as session:
+        end = local_day(utcnow(), rollup_zone(session))  # the workspace's today
         for s in service.spikes_between(session, end - timedelta(days=days), end):
             typer.echo(
                 f"{s['day']}\t{s['brand']}\t{s['metric']}\tvalue={s['value']}\t"

@@ -1,6 +1,7 @@
 """Tables of social listening: brands, mentions, daily rollups, feeds and detected spikes.
 
-A post is an ordinary interaction (channel = the network); what listening adds is which brands
+Days are the workspace's local days (`ListeningState.zone`, its time zone when the rollups
+were built; a change of time zone rebuilds them). A post is an ordinary interaction (channel = the network); what listening adds is which brands
 it mentions (`listening_mentions`, one row per post and brand, with the sentiment of the clause
 about that brand), a daily rollup per brand, language and aspect that the overview reads
 (`listening_days`), the RSS/Atom feeds it polls, and the spikes it has announced.
@@ -26,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sada.db.base import Base, Timestamped, WorkspaceOwned
-from sada.db.types import BigIntId, JSONType, UTCDateTime, utcnow
+from sada.db.types import BigIntId, EncryptedText, JSONType, UTCDateTime, utcnow
 
 BRAND_KINDS = ("own", "competitor")
 ALL_ASPECTS = ""  # the rollup row of a brand, day and language over every aspect
@@ -147,4 +148,68 @@ class ListeningHook(Base, WorkspaceOwned, Timestamped):
     name: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     network: Mapped[str] = mapped_column(String(40), nullable=False, default="other")
     secret: Mapped[str] = mapped_column(String(200), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class ListeningState(Base, WorkspaceOwned):
+    """The time zone whose local days the workspace's rollups (`listening_days`,
+    `listening_terms`) are kept in: the workspace's zone, rebuilt when that changes."""
+
+    __tablename__ = "listening_state"
+    __table_args__ = (UniqueConstraint("workspace_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    zone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ListeningTerm(Base, WorkspaceOwned):
+    """Posts of one local day and language that contain a term (folded key; `label` is the
+    first spelling seen, as written). The term "" counts every post of the day and language."""
+
+    __tablename__ = "listening_terms"
+    # Language before day: a period's terms of one language are one range of the index.
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "language", "day", "term"),
+        # Covering the period sums (no table lookups): rising terms read only this index.
+        Index("ix_listening_terms_cover", "workspace_id", "language", "day", "term", "posts"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date, nullable=False)
+    language: Mapped[str] = mapped_column(String(8), nullable=False, default="")
+    term: Mapped[str] = mapped_column(String(100), nullable=False)
+    label: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    posts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class ListeningAccount(Base, WorkspaceOwned, Timestamped):
+    """The workspace's credentials on a network (`x`: a bearer or user-context token;
+    `telegram`: a bot token), encrypted at rest, and the API's address (the public one unless
+    the admin points it elsewhere, e.g. a proxy the SSRF allow-list admits)."""
+
+    __tablename__ = "listening_accounts"
+    __table_args__ = (UniqueConstraint("workspace_id", "network"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    network: Mapped[str] = mapped_column(String(40), nullable=False)
+    token: Mapped[str] = mapped_column(EncryptedText, nullable=False)
+    api_base: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ListeningXSearch(Base, WorkspaceOwned, Timestamped):
+    """A live X source: recent search for `query`, polled on a schedule from `since_id` on;
+    after a 429 it waits until the reset the API announced (`resume_at`)."""
+
+    __tablename__ = "listening_x_searches"
+    __table_args__ = (UniqueConstraint("workspace_id", "query"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    query: Mapped[str] = mapped_column(String(1024), nullable=False)
+    interval_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=15)
+    since_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    resume_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_status: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

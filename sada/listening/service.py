@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select, update
@@ -31,6 +31,7 @@ from sada.interactions.models import Interaction
 from sada.interactions.schemas import ItemResult
 from sada.interactions.service import IngestLimits, ingest_batch
 from sada.jobs.service import enqueue
+from sada.listening import days as local
 from sada.listening import spikes as spike_math
 from sada.listening.matching import BrandSpec, Matcher, Mention
 from sada.listening.models import (
@@ -189,11 +190,12 @@ def ingest_posts(
     *,
     matcher: Matcher | None = None,
     found: Sequence[list[Mention]] | None = None,
+    terms: Sequence[tuple[str, dict[str, str]]] | None = None,
 ) -> list[ItemResult]:
-    """Store posts (any number, in batches) and their mentions; per-item results.
+    """Store posts (any number, in batches), their mentions and terms; per-item results.
 
-    `found`: the items' mentions when they were matched already (aligned with `items`; the
-    import matches in worker processes while the previous part is stored).
+    `found`, `terms`: the items' mentions and terms when they were found already (aligned
+    with `items`; the import finds them in worker processes while the previous part is stored).
     """
     matcher = matcher or matcher_for(session)
     out: list[ItemResult] = []
@@ -209,6 +211,23 @@ def ingest_posts(
                 if r.status == "stored" and r.id is not None
             }
         record_mentions(session, stored, matcher, pre=pre)
+        new = [r for r in results if r.status == "stored" and r.id is not None]
+        local.add_terms(
+            session,
+            (
+                (
+                    _when(part[r.index].get("occurred_at")),
+                    *(
+                        terms[start + r.index]
+                        if terms is not None
+                        else local.post_terms(
+                            str(part[r.index].get("text") or ""), part[r.index].get("language")
+                        )
+                    ),
+                )
+                for r in new
+            ),
+        )
         for r in results:
             out.append(r.model_copy(update={"index": r.index + start}))
     return out
@@ -227,6 +246,7 @@ def record_mentions(
     if not interaction_ids or not matcher.brands:
         return 0
     workspace_id = bound_workspace(session)
+    tz = local.keep_zone(session)
     stored = 0
     live = False
     for part in chunks(interaction_ids, BATCH):
@@ -280,7 +300,7 @@ def record_mentions(
             session, table, mention_rows, ["workspace_id", "interaction_id", "brand_id"]
         )
         new = [r for r in mention_rows if r["id"] in inserted]
-        _add_to_days(session, new)
+        _add_to_days(session, new, tz)
         stored += len(new)
         live = live or any(not r["backfill"] for r in new)
     if live:
@@ -295,12 +315,15 @@ def _count(value: Any) -> int:
         return 0
 
 
-def _day(at: datetime) -> date:
-    return at.astimezone(UTC).date()
+def _when(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _add_to_days(session: Session, mentions: list[dict[str, Any]]) -> None:
-    """Add mentions to the daily rollup (upsert: counts add up)."""
+def _add_to_days(session: Session, mentions: list[dict[str, Any]], tz: tzinfo) -> None:
+    """Add mentions to the daily rollup of local days (upsert: counts add up)."""
     if not mentions:
         return
     sums: dict[tuple[int, date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
@@ -308,7 +331,7 @@ def _add_to_days(session: Session, mentions: list[dict[str, Any]]) -> None:
         pos = 1 if m["sentiment"] == "positive" else 0
         neg = 1 if m["sentiment"] == "negative" else 0
         for aspect in (ALL_ASPECTS, *m["aspects"]):
-            s = sums[(m["brand_id"], _day(m["at"]), m["language"], aspect)]
+            s = sums[(m["brand_id"], local.local_day(m["at"], tz), m["language"], aspect)]
             s[0] += 1
             s[1] += pos
             s[2] += neg
@@ -367,6 +390,69 @@ def rematch_brand(session: Session, brand_id: int) -> int:
         last = ids[-1]
         total += record_mentions(session, ids, matcher)
     return total
+
+
+def queue_rezone(session: Session) -> bool:
+    """Queue a rebuild in the workspace's zone when the rollups are kept in another one."""
+    if not local.needs_rezone(session):
+        return False
+    enqueue(
+        session,
+        local.REZONE_JOB,
+        {},
+        workspace_id=bound_workspace(session),
+        dedupe_key=f"{local.REZONE_JOB}:{bound_workspace(session)}:{local.workspace_zone(session)}",
+    )
+    return True
+
+
+def rezone(session: Session) -> bool:
+    """Rebuild the daily rollups (brands and terms) in the workspace's current time zone, from
+    the stored mentions and posts; then keep that zone. Returns whether anything changed."""
+    if not local.needs_rezone(session):
+        return False
+    name = local.workspace_zone(session)
+    tz = local.zone_info(name)
+    session.execute(delete(ListeningDay))
+    local.clear_terms(session)
+    last = 0
+    while True:
+        rows = session.execute(
+            select(
+                ListeningMention.id,
+                ListeningMention.brand_id,
+                ListeningMention.at,
+                ListeningMention.language,
+                ListeningMention.sentiment,
+                ListeningMention.aspects,
+                ListeningMention.reach,
+            )
+            .where(ListeningMention.id > last)
+            .order_by(ListeningMention.id)
+            .limit(5000)
+        ).all()
+        if not rows:
+            break
+        last = rows[-1].id
+        _add_to_days(session, [r._asdict() for r in rows], tz)
+    last = 0
+    while True:
+        posts = session.execute(
+            select(Interaction.id, Interaction.occurred_at, Interaction.text, Interaction.language)
+            .where(Interaction.source.startswith(SOURCE_PREFIX), Interaction.id > last)
+            .order_by(Interaction.id)
+            .limit(5000)
+        ).all()
+        if not posts:
+            break
+        last = posts[-1].id
+        local.add_terms(
+            session,
+            ((p.occurred_at, *local.post_terms(p.text or "", p.language)) for p in posts),
+            tz,
+        )
+    local.set_kept_zone(session, name)
+    return True
 
 
 # ---------------------------------------------------------------- spikes
@@ -440,7 +526,7 @@ def spikes_between(session: Session, start: date, end: date) -> list[dict[str, A
 def detect_recent(session: Session, now: datetime | None = None) -> list[ListeningSpike]:
     """Record and announce (`listening.spike`) spikes of today and yesterday, once each."""
     now = now or utcnow()
-    today = _day(now)
+    today = local.local_day(now, local.rollup_zone(session))
     found = spikes_between(session, today - timedelta(days=1), today)
     new: list[ListeningSpike] = []
     for s in found:
@@ -498,16 +584,47 @@ def _net(pos: int, neg: int, n: int) -> dict[str, Any]:
     }
 
 
-def parse_range(since: datetime | None, until: datetime | None) -> tuple[date, date]:
-    for value in (since, until):
-        if value is not None and value.tzinfo is None:
-            raise Invalid("from/to need a time zone offset, e.g. 2026-01-01T00:00:00Z")
-    end = _day(until) if until else _day(utcnow())
-    start = _day(since) if since else end - timedelta(days=29)
+def _moment_or_day(value: str | datetime, field: str, tz: tzinfo) -> date:
+    """A local day from a date (`2026-03-10`, a day of the rollups' zone) or an instant with
+    an offset (`2026-03-10T21:00:00Z`: the local day it falls on)."""
+    if isinstance(value, datetime):
+        at = value
+    else:
+        text = value.strip()
+        if len(text) == 10:
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                raise Invalid(
+                    f"{field}: a date like 2026-01-31 or an instant with an offset",
+                    details={"field": field},
+                ) from None
+        try:
+            at = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
+        except ValueError:
+            raise Invalid(
+                f"{field}: a date like 2026-01-31 or an instant with an offset",
+                details={"field": field},
+            ) from None
+    if at.tzinfo is None:
+        raise Invalid(
+            "from/to need a time zone offset, e.g. 2026-01-01T00:00:00Z (or a plain date)",
+            details={"field": field},
+        )
+    return local.local_day(at, tz)
+
+
+def parse_range(
+    since: str | datetime | None, until: str | datetime | None, tz: tzinfo = UTC
+) -> tuple[date, date]:
+    """First and last local day (in the rollups' zone `tz`) of `from`/`to`: 30 days to today
+    by default."""
+    end = _moment_or_day(until, "to", tz) if until else local.local_day(utcnow(), tz)
+    start = _moment_or_day(since, "from", tz) if since else end - timedelta(days=29)
     if start > end:
-        raise Invalid("from must not be after to")
+        raise Invalid("from must not be after to", details={"field": "from"})
     if (end - start).days > 3660:
-        raise Invalid("at most ten years at once")
+        raise Invalid("at most ten years at once", details={"field": "from"})
     return start, end
 
 
@@ -582,6 +699,7 @@ def summary(
     return {
         "from": start.isoformat(),
         "to": end.isoformat(),
+        "zone": local.zone_name(local.rollup_zone(session)),
         "language": language,
         "mentions": all_mentions,
         "days": [d.isoformat() for d in days],
@@ -592,10 +710,8 @@ def summary(
     }
 
 
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    lo = datetime(start.year, start.month, start.day, tzinfo=UTC)
-    hi = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
-    return lo, hi
+def _bounds(session: Session, start: date, end: date) -> tuple[datetime, datetime]:
+    return local.bounds(start, end, local.rollup_zone(session))
 
 
 def top_authors(
@@ -606,7 +722,7 @@ def top_authors(
     Walks the period's mentions from the largest reach down (an index on reach) until
     `limit` authors are found, then counts those authors' posts: never a scan of the period.
     """
-    lo, hi = _bounds(start, end)
+    lo, hi = _bounds(session, start, end)
     # Long periods: walk the reach index (the time condition wrapped so that no planner
     # prefers the time index and sorts the whole period); short ones: the time index.
     at: Any = ListeningMention.at
@@ -683,7 +799,7 @@ def posts(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """The posts behind a number: newest first, with the clause about the brand."""
-    lo, hi = _bounds(start, end)
+    lo, hi = _bounds(session, start, end)
     query = (
         select(ListeningMention, Interaction.text, Interaction.attributes)
         .join(Interaction, Interaction.id == ListeningMention.interaction_id)

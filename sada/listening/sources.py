@@ -236,7 +236,15 @@ def parse_telegram(payload: Any) -> Parsed:
                         name=name,
                         followers=views,
                         engagement=reactions + _int(msg.get("forwards")),
-                        extra={"chat": chat_name} if chat_name else None,
+                        extra={
+                            **({"chat": chat_name} if chat_name else {}),
+                            "chat_id": chat_id,
+                            **(
+                                {"chat_type": chat["type"]}
+                                if isinstance(chat.get("type"), str)
+                                else {}
+                            ),
+                        },
                     )
                 )
             except (ValueError, TypeError) as exc:

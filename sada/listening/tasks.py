@@ -1,4 +1,5 @@
-"""Listening jobs: re-match after a brand changes, spike checks, feed polling.
+"""Listening jobs: re-match after a brand changes, spike checks, feed polling, rebuilding
+the rollups in a new time zone.
 
 Posts from listening's own sources (imports, feeds, the signed webhook, the posts API) are
 matched in the transaction that stores them, so no job subscribes to every ingest."""
@@ -13,11 +14,13 @@ from sqlalchemy import select
 from sada.core.ssrf import HostPolicy
 from sada.db.engine import Database
 from sada.db.types import utcnow
-from sada.jobs.registry import handler
+from sada.jobs.registry import Priority, handler
 from sada.jobs.service import enqueue
-from sada.listening import feeds, service
+from sada.listening import days, feeds, replies, service, xsearch
 from sada.listening.models import ListeningFeed
 from sada.settings import get_settings
+
+__all__ = ["replies", "xsearch"]  # their job handlers register on import
 
 POLL_JOB = "listening.poll"
 POLL_SECONDS = 300
@@ -38,7 +41,16 @@ def rematch(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> 
 def detect(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     assert workspace_id is not None
     with db.transaction(workspace_id) as session:
+        service.queue_rezone(session)
         service.detect_recent(session)
+
+
+@handler(days.REZONE_JOB, priority=Priority.BULK)
+def rezone(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """The workspace's time zone changed: rebuild the daily rollups in the new one."""
+    assert workspace_id is not None
+    with db.transaction(workspace_id) as session:
+        service.rezone(session)
 
 
 def queue_poll(session: Any, workspace_id: int, at: datetime | None = None) -> None:

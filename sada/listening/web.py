@@ -7,7 +7,7 @@ Viewers read; opening a conversation or a case needs the "people" permission (ag
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,17 +15,42 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from sada.core.errors import Invalid
 from sada.db.types import utcnow
-from sada.listening import service
+from sada.listening import days as local
+from sada.listening import service, trending
 from sada.web.charts import PALETTE, Series, line_chart
 from sada.web.core import PageRoute, can, checked_form, page, redirect, render, require, services
+from sada.web.i18n import N_
 from sada.web.service import SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+# The reasons the inbox's reply box gives for a post that cannot be answered on its network
+# (`sada.listening.replies`), listed here so that the catalogs translate them.
+REPLY_REFUSALS = (
+    N_(
+        "Review sites take answers only from the business's own review console: answer this "
+        "review there."
+    ),
+    N_("This post comes from a feed (RSS or Atom), which cannot be answered."),
+    N_("This is a Telegram channel post: a bot can answer only in the channel's discussion group."),
+    N_("Sada cannot post replies on this network: answer the author there."),
+    N_(
+        "Replies on X need the workspace's X token (an admin sets it: "
+        "PUT /api/v1/listening/accounts/x)."
+    ),
+    N_(
+        "Replies on Telegram need the workspace's bot token (an admin sets it: "
+        "PUT /api/v1/listening/accounts/telegram)."
+    ),
+    N_("This post was imported without the ids the network needs to answer it."),
+)
 PERIODS = (7, 30, 90, 365)
 LANGS = ("ar", "fa", "zh", "en")
+TRENDING_DAYS = 30
 
 
-def _period(request: Request) -> tuple[date, date, int, str | None]:
+def _period(request: Request, tz: tzinfo) -> tuple[date, date, int, str | None]:
+    """The last `days` local days (in the zone of the rollups: the workspace's)."""
     try:
         days = int(request.query_params.get("days", "30"))
     except ValueError:
@@ -33,7 +58,7 @@ def _period(request: Request) -> tuple[date, date, int, str | None]:
     days = days if days in PERIODS else 30
     language = request.query_params.get("language") or None
     language = language if language in LANGS else None
-    end = utcnow().date()
+    end = local.local_day(utcnow(), tz)
     return end - timedelta(days=days - 1), end, days, language
 
 
@@ -47,9 +72,20 @@ def _query(**params: Any) -> str:
 @router.get("/listening")
 def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) -> Response:
     p = page(request, me)
-    start, end, days, language = _period(request)
     with services(request).db.reader(me.workspace_id) as session:
+        _rezone_if_needed(request, session, me.workspace_id)
+        start, end, days, language = _period(request, local.rollup_zone(session))
         data = service.summary(session, start, end, language=language)
+        # One language's rising terms at a time (the language filter, else the reader's),
+        # for periods up to TRENDING_DAYS: the page stays a bounded read of the term rollup.
+        terms_lang = request.query_params.get("terms")
+        if terms_lang not in LANGS:
+            terms_lang = language or (p.lang if p.lang in LANGS else "en")
+        rising = (
+            trending.trending(session, start, end, language=terms_lang, limit=8)
+            if days <= TRENDING_DAYS
+            else None
+        )
     rtl = p.lang in ("ar", "fa")
     for s in data["spikes"]:
         s["day_label"] = p.fmt.date(date.fromisoformat(s["day"]))
@@ -72,6 +108,9 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         p,
         "listening/overview.html",
         data=data,
+        rising=rising,
+        terms_lang=terms_lang,
+        trending_days=TRENDING_DAYS,
         chart=chart,
         days=days,
         periods=PERIODS,
@@ -86,8 +125,8 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
 @router.get("/listening/compare")
 def compare(request: Request, me: SignedIn = Depends(require("dashboards"))) -> Response:
     p = page(request, me)
-    start, end, days, language = _period(request)
     with services(request).db.reader(me.workspace_id) as session:
+        start, end, days, language = _period(request, local.rollup_zone(session))
         data = service.summary(session, start, end, language=language)
     return render(
         p,
@@ -103,6 +142,15 @@ def compare(request: Request, me: SignedIn = Depends(require("dashboards"))) -> 
     )
 
 
+def _rezone_if_needed(request: Request, session: Any, workspace_id: int) -> None:
+    """The workspace's time zone changed since the rollups were built: queue their rebuild
+    (the page answers in the kept zone meanwhile)."""
+    if local.needs_rezone(session):
+        with services(request).db.transaction(workspace_id) as w:
+            service.queue_rezone(w)
+        services(request).wake_jobs()
+
+
 def _day(value: str | None, default: date) -> date:
     if not value:
         return default
@@ -116,23 +164,33 @@ def _day(value: str | None, default: date) -> date:
 def posts_page(request: Request, me: SignedIn = Depends(require("dashboards"))) -> Response:
     p = page(request, me)
     q = request.query_params
-    end = _day(q.get("to"), utcnow().date())
-    start = _day(q.get("from"), end - timedelta(days=29))
     brand_id = int(q["brand"]) if q.get("brand", "").isdigit() else None
     sentiment = q.get("sentiment") if q.get("sentiment") in service.SENTIMENTS else None
     aspect = (q.get("aspect") or None) if len(q.get("aspect", "")) <= 40 else None
     language = q.get("language") if q.get("language") in LANGS else None
+    term = (q.get("term") or "").strip()[:100] or None
+    partial = False
     with services(request).db.reader(me.workspace_id) as session:
-        rows = service.posts(
-            session,
-            start=start,
-            end=end,
-            brand_id=brand_id,
-            sentiment=sentiment,
-            aspect=aspect,
-            language=language,
-            limit=100,
-        )
+        tz = local.rollup_zone(session)
+        end = _day(q.get("to"), local.local_day(utcnow(), tz))
+        start = _day(q.get("from"), end - timedelta(days=29))
+        if term and language:
+            lo, hi = local.bounds(start, end, tz)
+            rows, partial = trending.term_posts(
+                session, lo, hi, language=language, term=term, limit=100
+            )
+        else:
+            term = None
+            rows = service.posts(
+                session,
+                start=start,
+                end=end,
+                brand_id=brand_id,
+                sentiment=sentiment,
+                aspect=aspect,
+                language=language,
+                limit=100,
+            )
         brands = service.list_brands(session)
     for r in rows:
         r["when"] = p.fmt.datetime(datetime.fromisoformat(r["at"]))
@@ -145,6 +203,9 @@ def posts_page(request: Request, me: SignedIn = Depends(require("dashboards"))) 
         sentiment=sentiment,
         aspect=aspect,
         language=language,
+        term=term,
+        partial=partial,
+        scan=trending.SCAN,
         langs=LANGS,
         start=start.isoformat(),
         end=end.isoformat(),
