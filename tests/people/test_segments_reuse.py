@@ -13,7 +13,7 @@ from sada.people import membership
 from sada.tenants.models import Workspace
 from tests.automation.sada_test_servers import drain_jobs
 from tests.people.test_segments import _ingest, _item
-from tests.web.conftest import csrf_of, login, make_user  # noqa: F401 - fixtures
+from tests.web.conftest import csrf_of
 
 
 def _vip_segment(db: Database, ws: int) -> tuple[list[int], int]:
