@@ -174,7 +174,7 @@ def _sync(
     if entered:
         table = SegmentMember.__table__
         session.execute(
-            insert_ignoring_conflicts(session, table, ["segment_id", "person_id"]),  # type: ignore[arg-type]
+            insert_ignoring_conflicts(session, table, ["segment_id", "person_id"]),
             [
                 {"workspace_id": ws, "segment_id": segment.id, "person_id": pid, "since": now}
                 for pid in entered

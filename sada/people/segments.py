@@ -294,7 +294,7 @@ def _check_sentiment(item: dict[str, Any], path: str, errors: _Errors) -> None:
     if item.get("op", "gte") not in COUNT_OPS:
         errors.add(f"{path}.op", f"use one of {', '.join(COUNT_OPS)}")
     share = item.get("share")
-    if not _is_number(share) or not 0 <= share <= 1:
+    if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
         errors.add(f"{path}.share", "expected a share from 0 to 1")
     _days(item, path, errors, required=True)
 
@@ -575,14 +575,14 @@ class Compiler:
 
 def _compare(left: Any, op: str, value: Any) -> ColumnElement[bool]:
     if op == "gt":
-        return left > value  # type: ignore[no-any-return]
+        return left > value
     if op == "gte":
-        return left >= value  # type: ignore[no-any-return]
+        return left >= value
     if op == "lt":
-        return left < value  # type: ignore[no-any-return]
+        return left < value
     if op == "lte":
-        return left <= value  # type: ignore[no-any-return]
-    return left == value  # type: ignore[no-any-return]
+        return left <= value
+    return left == value
 
 
 def _escape_like(text: str) -> str:
@@ -591,11 +591,11 @@ def _escape_like(text: str) -> str:
 
 def _text_compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
     if op == "exists":
-        return column.is_not(None)  # type: ignore[no-any-return]
+        return column.is_not(None)
     if op == "not_exists":
-        return column.is_(None)  # type: ignore[no-any-return]
+        return column.is_(None)
     if op == "in":
-        return column.in_([str(v) for v in value])  # type: ignore[no-any-return]
+        return column.in_([str(v) for v in value])
     if op == "not_in":
         return or_(column.is_(None), column.not_in([str(v) for v in value]))
     if op == "contains":
@@ -603,7 +603,7 @@ def _text_compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
         return func.lower(column).like(pattern, escape="\\")
     if op == "ne":
         return or_(column.is_(None), column != str(value))
-    return column == str(value)  # type: ignore[no-any-return]
+    return column == str(value)
 
 
 def compile_definition(
