@@ -60,6 +60,7 @@ DOMAINS: tuple[Domain, ...] = (
         tasks=True,
         routers=("sada.people.api", "sada.people.api_segments", "sada.people.web"),
         pages=True,
+        person_panel="sada.people.web:person_panel",
     ),
     Domain(
         "interactions",

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from sada.core.errors import Forbidden, Invalid, NotFound
@@ -39,6 +41,7 @@ from sada.web.core import (
     page,
     redirect,
     render,
+    render_fragment,
     require,
     services,
 )
@@ -509,3 +512,13 @@ async def delete_page(
     with services(request).db.transaction(me.workspace_id) as session:
         membership.delete_segment(session, key)
     return redirect(request, "/segments?deleted=1")
+
+
+def person_panel(p: Page, session: Session, person_id: int) -> Markup | None:
+    """The person page's card of the segments the person is in (as membership was last kept)."""
+    if not can(p.user, "people"):
+        return None
+    segments = membership.segments_of(session, person_id)
+    if not segments:
+        return None
+    return render_fragment(p, "people/person_segments.html", segments=segments, name_in=name_in)

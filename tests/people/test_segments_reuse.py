@@ -67,6 +67,9 @@ def test_people_list_filters_by_segment_with_pages_and_export(
         assert f'/people/{pid}"' in page.text
     assert f'/people/{silver}"' not in page.text
     assert 'id="in-segment"' in page.text
+    card = client.get(f"/people/{gold[0]}")
+    assert 'id="person-segments"' in card.text and 'href="/segments/gold"' in card.text
+    assert 'id="person-segments"' not in client.get(f"/people/{silver}").text
     # Keyset pages keep the filter.
     from sada.people.browse import PeopleQuery, browse
 
