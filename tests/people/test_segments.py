@@ -471,3 +471,27 @@ def test_workspaces_do_not_see_each_others_people(
     assert _members(db, other.id, "buyers") != {mine["ava"]}
     with db.reader(workspace.id) as session:
         assert membership.preview(session, definition).count == 1
+
+
+def test_the_compiled_query_searches_indexes_and_scans_nothing(sqlite_db: Database) -> None:
+    """Every condition type at once: each subquery starts from the workspace and the person."""
+    from sqlalchemy import func, text
+
+    from sada.people.segments import matching
+
+    definition = _all(
+        {"type": "trait", "field": "traits.age", "op": "gte", "value": 3},
+        {"type": "channel", "in": ["email"], "days": 30},
+        {"type": "activity", "event": "purchase", "count": 2, "days": 30, "touchpoint": "x"},
+        {"type": "score", "metric": "nps", "band": "detractor"},
+        {"type": "sentiment", "sentiment": "negative", "op": "gte", "share": 0.5, "days": 30},
+        {"type": "purchases", "days": 30, "count": 0, "op": "eq"},
+        {"type": "health", "in": ["at_risk"]},
+    )
+    query = matching(definition, workspace_id=1, now=datetime.now(UTC), dialect="sqlite")
+    counted = select(func.count()).select_from(query.subquery())
+    sql = counted.compile(dialect=sqlite_db.engine.dialect, compile_kwargs={"literal_binds": True})
+    with sqlite_db.engine.connect() as connection:
+        plan = [row[-1] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}"))]
+    assert not [step for step in plan if step.startswith("SCAN")], plan
+    assert sum("ix_interactions_ws_person_at" in step for step in plan) >= 5, plan
