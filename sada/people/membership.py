@@ -69,11 +69,13 @@ def preview(session: Session, definition: Any, sample: int = PREVIEW_SAMPLE) -> 
     definition = validate_definition(definition)
     ids = query_of(session, definition)
     count = session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
-    people = list(
-        session.execute(
-            select(Person).where(Person.id.in_(ids)).order_by(Person.id.desc()).limit(sample)
-        ).scalars()
-    )
+    # The newest matches: walk people by id, newest first, and stop at `sample` (no second
+    # pass over everyone).
+    newest = list(session.execute(ids.order_by(Person.id.desc()).limit(sample)).scalars())
+    found = {
+        p.id: p for p in session.execute(select(Person).where(Person.id.in_(newest))).scalars()
+    }
+    people = [found[i] for i in newest if i in found]
     return Preview(count=int(count), sample=people)
 
 
