@@ -57,7 +57,14 @@ class Domain:
 DOMAINS: tuple[Domain, ...] = (
     Domain("tenants", models=True, routers=("sada.tenants.api",)),
     Domain("jobs", models=True),
-    Domain("people", models=True, routers=("sada.people.api",)),
+    Domain(
+        "people",
+        models=True,
+        tasks=True,
+        routers=("sada.people.api", "sada.people.api_segments", "sada.people.web"),
+        pages=True,
+        person_panel="sada.people.web:person_panel",
+    ),
     Domain(
         "interactions",
         models=True,

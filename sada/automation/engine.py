@@ -108,7 +108,8 @@ def on_person_event(
             return out
         ctx = R.Context(
             trigger=event,
-            key=f"person:{person_id}:{event}:{data.get('band')}:{utcnow().date().isoformat()}",
+            key=f"person:{person_id}:{event}:{data.get('band') or data.get('segment')}:"
+            f"{utcnow().date().isoformat()}",
             person=R.person_dict(session, person_id),
             health=data,
             depth=depth,

@@ -14,7 +14,10 @@ Conditions (all must hold; {"any": [...]} for "or", {"all": [...]} to group):
   topic.* (for `listening.spike`: brand, metric, value, expected, score, ratio, day)
   (interaction.band is low / mid / high as the metric catalogue bands its rating)
   (ops: eq ne lt lte gt gte in not_in contains exists not_exists)
-- {"type": "audience", "in": [...]}, {"type": "segment", "in": [...]}
+- {"type": "audience", "in": [...]}, {"type": "segment", "in": [...]} (the legacy label)
+- {"type": "in_segment", "in": ["<segment key>", ...]} / {"type": "not_in_segment", ...}: the
+  person is (not) a member of a defined segment (`sada.people.segments`); rules can also
+  trigger on `segment.entered` / `segment.left`
 - {"type": "count", "where": {"type": "complaint"}, "days": 30, "op": "gte", "value": 3}
   (the person's interactions in a window; where-keys: type, channel, direction,
   rating_scale, rating_lte, rating_gte, sentiment)
@@ -51,6 +54,7 @@ from sada.events import catalogue, publish
 from sada.feedback import invitations
 from sada.feedback import service as feedback_service
 from sada.metrics import catalogue as catalogue_bands
+from sada.people.membership import in_segments
 from sada.settings import get_settings
 from sada.tenants.models import Membership, Role
 
@@ -69,7 +73,7 @@ TRIGGERS = (
     *(
         e.name
         for e in catalogue.EVENTS
-        if e.name.split(".")[0] in ("case", "conversation", "sla", "health")
+        if e.name.split(".")[0] in ("case", "conversation", "sla", "health", "segment")
         and e.name not in ("case.changed", "conversation.changed", "conversation.replied")
     ),
 )
@@ -174,6 +178,10 @@ def _validate_condition(cond: Any, path: str) -> None:
     elif kind in ("audience", "segment"):
         if not isinstance(cond.get("in"), list):
             raise Invalid(f"{path}.in: expected a list")
+    elif kind in ("in_segment", "not_in_segment"):
+        keys = cond.get("in")
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+            raise Invalid(f"{path}.in: expected a non-empty list of segment keys")
     elif kind == "count":
         if not isinstance(cond.get("where", {}), dict):
             raise Invalid(f"{path}.where: expected an object")
@@ -187,7 +195,10 @@ def _validate_condition(cond: Any, path: str) -> None:
     elif kind == "topic_rise":
         pass
     else:
-        raise Invalid(f"{path}.type: use field, audience, segment, count, silence or topic_rise")
+        raise Invalid(
+            f"{path}.type: use field, audience, segment, in_segment, not_in_segment, count, "
+            "silence or topic_rise"
+        )
 
 
 # ---------------------------------------------------------------- conditions
@@ -327,6 +338,11 @@ def check_condition(session: Session, cond: dict[str, Any], ctx: Context) -> boo
         return _compare(cond.get("op", "eq"), ctx.lookup(cond["field"]), cond.get("value"))
     if kind in ("audience", "segment"):
         return ctx.person is not None and ctx.person.get(kind) in cond["in"]
+    if kind in ("in_segment", "not_in_segment"):
+        if ctx.person_id is None:
+            return False
+        member = in_segments(session, ctx.person_id, [str(k) for k in cond["in"]])
+        return member if kind == "in_segment" else not member
     if kind == "count":
         if ctx.person_id is None:
             return False

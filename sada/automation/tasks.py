@@ -83,7 +83,7 @@ def on_history(db: Database, workspace_id: int | None, payload: dict[str, Any]) 
 
 @handler(
     "automation.evaluate",
-    on=("case.*", "conversation.*", "sla.*", "health.*"),
+    on=("case.*", "conversation.*", "sla.*", "health.*", "segment.*"),
     priority=Priority.FOLLOW_UP,
 )
 def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
@@ -98,13 +98,14 @@ def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) ->
     if event == "conversation.replied":
         return
     kind = event.split(".")[0]
-    if kind == "health":
+    if kind in ("health", "segment"):
+        keys = ("band", "previous_band", "score", "risk", "model", "segment", "segment_id")
         engine.on_person_event(
             db,
             workspace_id,
             event=event,
             person_id=int(payload["person_id"]),
-            data={k: payload.get(k) for k in ("band", "previous_band", "score", "risk", "model")},
+            data={k: payload[k] for k in keys if k in payload},
             depth=int(payload.get("depth", 0)),
             chain=[int(i) for i in payload.get("chain", [])],
         )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sada.db.dialect import dialect_name
@@ -27,6 +27,7 @@ from sada.db.scoping import bound_workspace
 from sada.interactions import rollups
 from sada.interactions.models import VOICE_ORIGINS, Interaction
 from sada.metrics import catalogue
+from sada.people.membership import known_keys, member_condition
 from sada.people.models import Person
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
@@ -99,7 +100,8 @@ def _where(query: Any, f: Filters) -> Any:
         if f.audience:
             person = person.where(Person.audience == f.audience)
         if f.segment:
-            person = person.where(Person.segment == f.segment)
+            # The legacy label, or a defined segment's kept membership (sada.people.segments).
+            person = person.where(or_(Person.segment == f.segment, member_condition([f.segment])))
         query = query.where(Interaction.person_id.in_(person))
     return query
 
@@ -560,7 +562,8 @@ def _filter_options(session: Session, tz: tzinfo) -> dict[str, list[str]]:
     channels = sorted({c for c, _l in pairs if c})
     languages = sorted({lang for _c, lang in pairs if lang})
     audiences = sorted(a for (a,) in session.execute(select(Person.audience).distinct()).all() if a)
-    segments = sorted(s for (s,) in session.execute(select(Person.segment).distinct()).all() if s)
+    labels = {s for (s,) in session.execute(select(Person.segment).distinct()).all() if s}
+    segments = sorted(labels | known_keys(session))
     return {
         "channels": channels,
         "languages": languages[:50],

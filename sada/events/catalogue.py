@@ -98,6 +98,21 @@ EVENTS: tuple[Event, ...] = (
         {"merge_id": "the merge record (undo with it)", "survivor_id": "the person kept", "merged_ids": "people merged into it"},
     ),
     Event(
+        "person.changed",
+        "a person was identified or their profile (name, audience, traits) was set through the API",
+        {"person_ids": "the people identified or changed"},
+    ),
+    Event(
+        "segment.entered",
+        "a person started to match a segment (its membership was refreshed or an event changed it)",
+        {"segment": "the segment's key", "segment_id": "its id", "person_id": "the person"},
+    ),
+    Event(
+        "segment.left",
+        "a person stopped matching a segment",
+        {"segment": "the segment's key", "segment_id": "its id", "person_id": "the person"},
+    ),
+    Event(
         "person.unmerged",
         "a merge was undone",
         {"merge_id": "the merge record", "survivor_id": "the person kept", "restored_ids": "people restored"},

@@ -10,6 +10,7 @@ from sada.core.errors import Invalid
 from sada.core.http import read_json_body
 from sada.core.validation import field_errors, unsafe_json
 from sada.db.retry import retrying
+from sada.events import publish
 from sada.people import merges, service
 from sada.people.models import PersonMerge
 from sada.people.schemas import (
@@ -75,6 +76,8 @@ async def identify(
             if resolution.created is False:
                 person = service.access_person(session, resolution.person_id)
                 service.apply_profile(person, person_ref)
+            # Segments follow people's profiles (sada.people.tasks).
+            publish(session, "person.changed", {"person_ids": [resolution.person_id]})
         return IdentifyResult(
             person_id=resolution.person_id,
             created=resolution.created,

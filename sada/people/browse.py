@@ -1,5 +1,8 @@
 """The people list: sort, filter by trait, audience, segment and language, keyset pages, export.
 
+`segment` filters the legacy label; `in_segment` a defined segment (`sada.people.segments`)
+by its kept membership (`segment_members`, indexed by segment and person).
+
 Pages are keyset pages (`after` is an opaque cursor of the last row's sort value and id), so
 the hundredth page costs what the first costs and nobody is skipped or shown twice while
 people are added. Sorts: newest / oldest (id), name (folded, A→Z) and recently updated;
@@ -22,6 +25,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid
+from sada.people.membership import member_condition
 from sada.people.models import Person
 from sada.people.schemas import PersonSummary
 from sada.people.service import identities_of, search_condition
@@ -35,7 +39,8 @@ _TRAIT_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 class PeopleQuery:
     q: str = ""
     audience: str | None = None
-    segment: str | None = None
+    segment: str | None = None  # the legacy label
+    in_segment: str | None = None  # a defined segment's key (its kept membership)
     language: str | None = None
     trait: str | None = None  # a trait's key ...
     trait_value: str | None = None  # ... and the value it must have (text comparison)
@@ -81,6 +86,8 @@ def _query(pq: PeopleQuery) -> Any:
         query = query.where(Person.audience == pq.audience)
     if pq.segment:
         query = query.where(Person.segment == pq.segment)
+    if pq.in_segment:
+        query = query.where(member_condition([pq.in_segment]))
     if pq.language:
         query = query.where(Person.language == pq.language)
     if pq.trait:

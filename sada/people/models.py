@@ -1,4 +1,4 @@
-"""People (one profile per person), their identities and reversible merges."""
+"""People (one profile per person), their identities, reversible merges and segments."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sada.db.base import Base, Timestamped, WorkspaceOwned
@@ -154,3 +154,47 @@ class Consent(Base, WorkspaceOwned):
     granted: Mapped[bool] = mapped_column(nullable=False)
     source: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Segment(Base, WorkspaceOwned, Timestamped):
+    """A named group of people defined by conditions (see `sada.people.segments`).
+
+    `names` holds the name per UI language ({"en": ..., "fa": ...}; English, then any, is the
+    fallback). Members are kept in `segment_members` by jobs; the refresh fields say how far
+    the latest full refresh got, for the progress shown on the segment's page.
+    """
+
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64), nullable=False)
+    names: Mapped[dict[str, str]] = mapped_column(JSONType, nullable=False, default=dict)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    member_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # idle | queued | running | done
+    refresh_state: Mapped[str] = mapped_column(String(16), nullable=False, default="idle")
+    refresh_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    refresh_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SegmentMember(Base, WorkspaceOwned):
+    """One person in one segment, since when (kept by `sada.people.membership`)."""
+
+    __tablename__ = "segment_members"
+    __table_args__ = (
+        UniqueConstraint("segment_id", "person_id"),
+        Index("ix_segment_members_ws_person", "workspace_id", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    segment_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("segments.id", ondelete="CASCADE"), nullable=False
+    )
+    person_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("people.id", ondelete="CASCADE"), nullable=False
+    )
+    since: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -26,7 +26,9 @@ from sada.people.browse import SORTS as PEOPLE_SORTS
 from sada.people.browse import PeopleQuery, iter_people
 from sada.people.browse import browse as browse_people
 from sada.people.browse import export_table as people_table
+from sada.people.membership import list_segments
 from sada.people.merges import do_merge, do_unmerge, list_merges
+from sada.people.segments import name_in
 from sada.people.service import access_person, person_out
 from sada.selfservice.measures import overview_tile
 from sada.web import auth_pages, settings_pages, survey_pages
@@ -368,6 +370,7 @@ def _people_query(request: Request) -> PeopleQuery:
         q=qp.get("q", "")[:200],
         audience=qp.get("audience") or None,
         segment=qp.get("segment") or None,
+        in_segment=(qp.get("in_segment") or "").strip()[:64] or None,
         language=qp.get("language") or None,
         trait=trait,
         trait_value=value if trait else None,
@@ -382,9 +385,11 @@ def people(request: Request, me: SignedIn = Depends(require("people"))) -> Respo
     with services(request).db.reader(me.workspace_id) as session:
         found, next_after = browse_people(session, pq, after=request.query_params.get("after"))
         options = dash.filter_options(session, zone(p.fmt.timezone))
+        defined = [(s.key, name_in(s.names, p.lang, s.key)) for s in list_segments(session)]
     return render(
         p,
         "people.html",
+        defined_segments=defined,
         q=pq.q,
         audience=pq.audience,
         pq=pq,

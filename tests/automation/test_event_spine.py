@@ -130,7 +130,8 @@ def test_history_feeds_analysis_but_fires_nothing_live(db, workspace) -> None:  
     )
     kinds = [job.kind for job in _jobs(db, workspace.id)]
     history = [s.kind for s in subscriptions("interaction.ingested") if s.history]
-    assert sorted(kinds) == sorted(history) == ["automation.history_rules", "text.analyze"]
+    assert sorted(kinds) == sorted(history)
+    assert sorted(history) == ["automation.history_rules", "segments.update", "text.analyze"]
     ran = drain_jobs(db, workspace.id)
     assert not {"automation.ingested", "automation.text_analyzed", "webhooks.fanout"} & set(ran)
     with db.reader(workspace.id) as session:
