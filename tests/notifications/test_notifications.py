@@ -177,3 +177,16 @@ def test_a_member_reads_and_marks_only_their_own(db, workspace, make_workspace, 
     client.cookies.clear()
     sign_in(client, alice_email)
     assert client.get("/notifications").status_code == 200
+
+
+def test_migration_matches_the_model(db) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from sada.db.registry import metadata
+
+    with db.engine.connect() as conn:
+        diffs = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+        )
+    assert [d for d in diffs if "member_notifications" in repr(d)] == []
