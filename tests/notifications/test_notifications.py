@@ -190,3 +190,31 @@ def test_migration_matches_the_model(db) -> None:
             MigrationContext.configure(conn, opts={"compare_type": True}), metadata
         )
     assert [d for d in diffs if "member_notifications" in repr(d)] == []
+
+
+def test_every_message_renders_in_every_language(db, workspace) -> None:
+    from sada.notifications.web import FALLBACK, MESSAGES, text
+    from sada.web.i18n import translations
+
+    user, _ = _member(db, workspace.id)
+    with db.transaction(workspace.id) as session:
+        rows = [
+            *service.alerted(session, [user], "NPS < 30", "body", 5),
+            *service.sla_hit(session, [user], True, "conversation:9", "first_response"),
+            *service.sla_hit(session, [user], False, "case:4", "resolution"),
+            *service.notify(session, [user], "report", {"name": "Weekly"}),
+        ]
+    assert [(r.kind, r.message, r.link) for r in rows] == [
+        ("alert", "alert", "/people/5"),
+        ("sla_breach", "sla_breach_conversation", "/inbox/9"),
+        ("sla_warning", "sla_warning_case", "/cases/4"),
+        ("report", "report", None),
+    ]
+    for lang in ("en", "ar", "fa", "zh"):
+        gettext = translations(lang).gettext
+        for row in rows:
+            shown = text(gettext, row)
+            assert shown != gettext(FALLBACK) and "%(" not in shown, (lang, row.message)
+        assert all(lang == "en" or gettext(m) != m for m in MESSAGES.values())
+    rows[0].params = {}  # a missing parameter never breaks the page
+    assert text(translations("fa").gettext, rows[0]) == translations("fa").gettext(FALLBACK)
