@@ -56,6 +56,12 @@ class Domain:
 
 DOMAINS: tuple[Domain, ...] = (
     Domain("tenants", models=True, routers=("sada.tenants.api",)),
+    Domain(
+        "notifications",
+        models=True,
+        routers=("sada.notifications.api", "sada.notifications.web"),
+        pages=True,
+    ),
     Domain("jobs", models=True),
     Domain(
         "people",

@@ -5,6 +5,7 @@ Layers, lowest first; a module may import its own domain and any lower layer:
 
     foundations   core, settings, domains (pure definitions), then db, then jobs, then events
     tenants       tenants
+    notify        notifications (written by the loop and orchestration layers above it)
     people        people
     interactions  interactions
     analysis      text, metrics
@@ -39,6 +40,7 @@ LAYERS: list[set[str]] = [
     {"jobs"},
     {"events"},
     {"tenants"},
+    {"notifications"},
     {"people"},
     {"interactions"},
     {"text", "metrics"},
@@ -50,7 +52,7 @@ LAYERS: list[set[str]] = [
     {"cli", "app"},
     {"asgi"},
 ]
-PRODUCTS = 10
+PRODUCTS = 11
 SHARED = ("sada.metrics.catalogue", "sada.text.normalize")
 
 

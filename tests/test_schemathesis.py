@@ -16,7 +16,7 @@ OPERATIONS = (
     r"^/api/v1/(interactions:batch|interactions/\{interaction_id\}|people:identify|people"
     r"|people/\{person_id\}|people/\{person_id\}/timeline|rules|rules:dry-run|cases"
     r"|cases/\{case_id\}|api-keys|metrics/\{metric\}|feedback|webhooks|performance"
-    r"|notifications:read)$"
+    r"|notifications:read|notifications|notifications/\{notification_id\}:read)$"
 )
 EXAMPLES = 15
 # SADA_SCHEMATHESIS_ALL=1: every operation of the document (minutes; for a one-off audit).

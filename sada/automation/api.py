@@ -382,33 +382,6 @@ def person_firings(
 # ---------------------------------------------------------------- notifications
 
 
-@router.get("/notifications")
-def list_notifications(
-    request: Request,
-    user_id: int,
-    unread: bool = False,
-    limit: int = Query(100, ge=1, le=500),
-    key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
-) -> dict[str, Any]:
-    with request.app.state.services.db.reader(key.workspace_id) as session:
-        rows = notify.list_notifications(session, user_id, unread_only=unread, limit=limit)
-        return {
-            "items": [
-                {
-                    "id": n.id,
-                    "title": n.title,
-                    "body": n.body,
-                    "link": n.link,
-                    "rule_id": n.rule_id,
-                    "person_id": n.person_id,
-                    "read_at": n.read_at.isoformat() if n.read_at else None,
-                    "created_at": n.created_at.isoformat(),
-                }
-                for n in rows
-            ]
-        }
-
-
 class ReadIn(BaseModel):
     user_id: int
     ids: list[int] = Field(min_length=1, max_length=1000)

@@ -245,6 +245,7 @@ def check_sla(db: Database, workspace_id: int, now: datetime | None = None) -> l
     """Record SLA warnings and breaches; notify the assignee and publish events."""
     from sada.automation.notify import notify_in_app
     from sada.cases import sla
+    from sada.notifications import service as notifications
 
     with db.transaction(workspace_id) as session:
         hits = sla.check(session, now)
@@ -270,6 +271,7 @@ def check_sla(db: Database, workspace_id: int, now: datetime | None = None) -> l
                     f"Due {hit.due_at.isoformat()}",
                     link=f"/inbox/{ident}" if kind == "conversation" else f"/cases/{ident}",
                 )
+                notifications.sla_hit(session, users, hit.kind == "breach", hit.subject, hit.metric)
     return hits
 
 

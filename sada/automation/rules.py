@@ -623,9 +623,11 @@ def _run_action(
             plan.add(action=kind, user_ids=users, emails=emails, subject=subject)
             return
         from sada.automation.notify import notify_in_app, queue_email
+        from sada.notifications import service as notifications
 
         if "in_app" in channels and users:
             notify_in_app(session, users, subject, body, rule_id=rule.id, person_id=ctx.person_id)
+            notifications.alerted(session, users, subject, body, ctx.person_id)
         if emails:
             queue_email(
                 session, emails, subject, body, dedupe_key=f"{firing_key}:{len(plan.results)}"

@@ -40,6 +40,7 @@ from sada.domains import reply_path_functions
 from sada.events import publish
 from sada.interactions.models import Interaction
 from sada.jobs.service import enqueue
+from sada.notifications import service as notifications
 from sada.people.models import Person
 
 SEND_REPLY_JOB = "inbox.send_reply"
@@ -410,9 +411,11 @@ def do_assign(
     label: str = "api",
     depth: int = 0,
     chain: tuple[int, ...] = (),
+    actor_id: int | None = None,
 ) -> Conversation:
     """Assign to a user, or let the team's strategy (or the given one) pick an agent."""
     conv = access_conversation(session, conversation_id)
+    before = conv.assignee_id
     if team_id is not None:
         assignment.access_team(session, team_id)
         conv.team_id = team_id
@@ -429,6 +432,10 @@ def do_assign(
     _log(session, conv, "assigned", label, user_id=conv.assignee_id, team_id=conv.team_id)
     session.flush()
     publish(session, "conversation.assigned", _payload(conv), depth=depth, chain=chain)
+    if conv.assignee_id != before:
+        notifications.assigned(
+            session, conv.assignee_id, actor=label, conversation_id=conv.id, actor_id=actor_id
+        )
     return conv
 
 

@@ -31,6 +31,7 @@ from sada.db.dialect import insert_ignoring_conflicts
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import publish
+from sada.notifications import service as notifications
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,9 @@ def do_create_case(
     if interaction_ids:
         do_link(session, case, interaction_ids, "trigger")
     _event(session, case, "created", origin, owner_id=case.owner_id, due_at=str(case.due_at))
+    notifications.assigned(
+        session, case.owner_id, actor=origin.label, case_id=case.id, actor_id=origin.user_id
+    )
     session.flush()
     publish(
         session, "case.created", _payload(session, case), depth=origin.depth, chain=origin.chain
@@ -279,6 +283,9 @@ def do_update_case(
         case.owner_id = changes["owner_id"]
         changed["owner_id"] = case.owner_id
         events.append("case.assigned")
+        notifications.assigned(
+            session, case.owner_id, actor=origin.label, case_id=case.id, actor_id=origin.user_id
+        )
     if changes.get("contacted") and case.contacted_at is None:
         case.contacted_at = now
         changed["contacted_at"] = now.isoformat()
@@ -358,6 +365,16 @@ def do_add_note(
         )
     if mentioned:
         session.flush()
+        notifications.mentioned(
+            session,
+            mentioned,
+            note_id=note.id,
+            author=author_label,
+            body=body,
+            conversation_id=conversation_id,
+            case_id=case_id,
+            author_id=author_id,
+        )
         publish(
             session,
             "note.mentioned",

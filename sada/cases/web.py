@@ -442,7 +442,9 @@ async def inbox_bulk(request: Request, me: SignedIn = Depends(require("inbox.wor
                 target = me.user_id if assignee == "me" else _int(assignee)
                 if target is None:
                     raise Invalid(p.gettext("Choose a colleague."))
-                do_assign(session, conversation_id, user_id=target, label=me.label)
+                do_assign(
+                    session, conversation_id, user_id=target, label=me.label, actor_id=me.user_id
+                )
             if status in CONVERSATION_STATUSES:
                 do_update(session, conversation_id, {"status": status}, label=me.label)
     services(request).wake_jobs()
@@ -637,7 +639,12 @@ async def conversation_action(
                     if target is None and team_id is None:
                         raise Invalid(p.gettext("Choose a colleague or a team."))
                     do_assign(
-                        session, conversation_id, user_id=target, team_id=team_id, label=me.label
+                        session,
+                        conversation_id,
+                        user_id=target,
+                        team_id=team_id,
+                        label=me.label,
+                        actor_id=me.user_id,
                     )
             elif action == "status":
                 status = str(form.get("status", ""))

@@ -9,6 +9,7 @@ Where embeddings are unavailable the discovery button is replaced by the reason.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
@@ -25,6 +26,8 @@ from sada.text.theme_store import (
     unmerge_theme,
 )
 from sada.web.core import PageRoute, checked_form, page, redirect, render, require, services
+from sada.web.i18n import zone
+from sada.web.period import Period, parse_period
 from sada.web.service import SignedIn
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -47,9 +50,12 @@ def _running(request: Request, workspace_id: int) -> bool:
 @router.get("/themes")
 def themes_page(request: Request, me: SignedIn = Depends(require("dashboards"))) -> Response:
     p = page(request, me)
+    per = parse_period(request.query_params, zone(p.fmt.timezone), default="90d")
     db = services(request).db
     with db.reader(me.workspace_id) as session:
         themes = list_themes(session)
+        asked = any(request.query_params.get(k) for k in ("from", "to", "period", "compare"))
+        themes = _in_period(session, themes, per) if asked else _all_time(themes)
     notice = {
         "queued": p.gettext("Theme discovery was started."),
         "renamed": p.gettext("The theme was renamed."),
@@ -60,10 +66,47 @@ def themes_page(request: Request, me: SignedIn = Depends(require("dashboards")))
         p,
         "text/themes.html",
         themes=themes,
+        per=per,
         notice=notice,
         running=_running(request, me.workspace_id),
         can_discover=embeddings_available(db, me.workspace_id),
     )
+
+
+def _in_period(session: Any, themes: list[dict[str, Any]], per: Period) -> list[dict[str, Any]]:
+    """A period asked (`from`/`to`, `period`, `compare`): each theme's texts counted in it
+    (and in the previous period when compared), largest first; themes with no text in the
+    period are left out."""
+    from sada.interactions.models import Interaction
+
+    ids = sorted({int(i) for t in themes for i in t["interaction_ids"]})
+    since = per.previous().start if per.compare else per.start
+    when: dict[int, Any] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        rows = session.execute(
+            select(Interaction.id, Interaction.occurred_at).where(
+                Interaction.id.in_(chunk),
+                Interaction.occurred_at >= since,
+                Interaction.occurred_at < per.end,
+            )
+        )
+        when.update({int(i): at for i, at in rows})
+    out = []
+    for t in themes:
+        times = [when[i] for i in t["interaction_ids"] if i in when]
+        t["in_period"] = sum(1 for at in times if at >= per.start)
+        t["before"] = len(times) - t["in_period"] if per.compare else None
+        if t["in_period"]:
+            out.append(t)
+    return sorted(out, key=lambda t: -t["in_period"])
+
+
+def _all_time(themes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """No period asked: every kept theme with the size of its last discovery run."""
+    for t in themes:
+        t["in_period"], t["before"] = t["size"], None
+    return themes
 
 
 def _theme_id(raw: object, field: str) -> int:

@@ -501,7 +501,25 @@ def _globals(p: Page) -> dict[str, Any]:
         static=lambda path: static_url(request, path),
         role_label=lambda role: trans.gettext(ROLE_LABELS.get(role) or str(role)),
         label=labeler(trans.gettext),
+        unread_notifications=lambda: unread_notifications(p),
     )
+
+
+def unread_notifications(p: Page) -> int:
+    """The bell's count: the signed-in member's unread notifications (one indexed count; 0
+    when the database cannot answer, so an error page still renders its header)."""
+    if p.user is None or "notifications" not in domain_pages():
+        return 0
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sada.notifications.service import unread_count
+
+    try:
+        with services(p.request).db.reader(p.user.workspace_id) as session:
+            return unread_count(session, p.user.user_id)
+    except SQLAlchemyError:
+        log.warning("unread notifications: the database did not answer", exc_info=True)
+        return 0
 
 
 def _render_with(p: Page, template: Any, status_code: int, context: dict[str, Any]) -> HTMLResponse:
