@@ -22,13 +22,13 @@ from sada.interactions import rollups as interaction_rollups
 from sada.metrics import rollups as metric_rollups
 
 
-def _by_interaction(analyses: Iterable[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
+def _by_interaction(analyses: Iterable[Mapping[Any, Any]]) -> dict[int, Mapping[Any, Any]]:
     return {int(a["interaction_id"]): a for a in analyses if a.get("interaction_id") is not None}
 
 
 def _removals(
-    interactions: Iterable[Mapping[str, Any]],
-    analyses: Iterable[Mapping[str, Any]],
+    interactions: Iterable[Mapping[Any, Any]],
+    analyses: Iterable[Mapping[Any, Any]],
     *,
     row: bool,
 ) -> list[interaction_rollups.Removal]:
@@ -62,9 +62,9 @@ def _removals(
 
 def lower_for_rows(
     session: Session,
-    interactions: Iterable[Mapping[str, Any]],
-    analyses: Iterable[Mapping[str, Any]],
-    responses: Iterable[Mapping[str, Any]],
+    interactions: Iterable[Mapping[Any, Any]],
+    analyses: Iterable[Mapping[Any, Any]],
+    responses: Iterable[Mapping[Any, Any]],
 ) -> None:
     interaction_rollups.count_removed(session, _removals(interactions, analyses, row=True))
     facts = [metric_rollups.facts_of_row(r) for r in responses]
@@ -73,7 +73,7 @@ def lower_for_rows(
 
 def lower_for_texts(
     session: Session,
-    interactions: Iterable[Mapping[str, Any]],
-    analyses: Iterable[Mapping[str, Any]],
+    interactions: Iterable[Mapping[Any, Any]],
+    analyses: Iterable[Mapping[Any, Any]],
 ) -> None:
     interaction_rollups.count_removed(session, _removals(interactions, analyses, row=False))
