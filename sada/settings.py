@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # Interactions older than this many days when they arrive are history (backfill): they feed
     # metrics and analytics but fire no cases, alerts, emails, surveys or webhooks.
     live_window_days: float = Field(default=7, ge=0)
+    # Applied ingest batches keep their items and per-item results this many days (for
+    # `GET /api/v1/batches/{id}`); then the `interactions.prune` job empties them (410 after).
+    ingest_batch_retention_days: float = Field(default=7, ge=0)
 
     # Upgrade an outdated database schema when the app starts. Unset: on for SQLite (the
     # embedded default), off otherwise: run `sada db upgrade` as a deployment step, and nodes

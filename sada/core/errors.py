@@ -25,6 +25,13 @@ class Invalid(SadaError):
     code = "invalid"
 
 
+class Gone(SadaError):
+    """It existed, and is no longer kept (e.g. results past their retention window)."""
+
+    status_code = 410
+    code = "gone"
+
+
 class Conflict(SadaError):
     status_code = 409
     code = "conflict"

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES
+from sada.events import coalesced
 from sada.feedback import service
 from sada.feedback.models import Survey, SurveySource, WebhookReceipt
 from sada.feedback.schemas import (
@@ -180,14 +181,15 @@ def import_records(
     pending: list[tuple[str, service.ExternalRecord | str]] = []
 
     def flush() -> None:
-        with db.transaction(workspace_id) as session:
+        # One `interaction.ingested` and one `response.received` per flush, not per response.
+        with db.transaction(workspace_id) as session, coalesced(session) as events:
             current = service.access_survey(session, summary.survey_id or 0)
             for where, record in pending:
                 if isinstance(record, str):
                     summary.count(record, where)
                     continue
                 try:
-                    with session.begin_nested():
+                    with events.savepoint(), session.begin_nested():
                         outcome = service.do_import_response(session, current, record)
                 except service.Invalid as exc:
                     outcome = f"rejected: {exc.message}"

@@ -9,19 +9,24 @@ workspace in id order, resolves people and stores interactions set-based through
 same transaction: a crash before the commit applies nothing, a crash after it
 leaves nothing to redo, and a second run finds the batch applied. So every
 accepted item is applied exactly once, whatever dies when.
+
+Applied batches keep their items and results for `ingest_batch_retention_days`; the
+`interactions.prune` job (`prune_applied`, enqueued by the applier for the next day and
+re-enqueued while anything is left) then empties them in bounded steps (`pruned`: the row
+keeps its count and times, `batch_status` answers 410). Pending batches are never touched.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from sada.core.errors import Invalid, NotFound
+from sada.core.errors import Gone, Invalid, NotFound
 from sada.db.engine import Database
 from sada.db.retry import retrying
 from sada.db.scoping import bound_workspace
@@ -35,6 +40,12 @@ from sada.people.service import Resolver, parse_person
 from sada.tenants.service import Actor
 
 APPLY_JOB = "interactions.apply"
+PRUNE_JOB = "interactions.prune"
+PRUNED = "pruned"
+# Batches emptied per transaction, and transactions per prune run (short locks, bounded runs).
+PRUNE_BATCH = 500
+PRUNE_STEPS = 20
+DAY = timedelta(days=1)
 # Items applied in one transaction at most (large transactions: fewer commits, same safety).
 APPLY_ITEMS_PER_TRANSACTION = 5000
 
@@ -203,7 +214,65 @@ def _apply_some(db: Database, workspace_id: int, limits: IngestLimits) -> int:
             apply_batch(session, batch, limits=limits)
             taken += 1
             items += batch.item_count
+        if taken:
+            ensure_prune_job(session)
         return taken
+
+
+def ensure_prune_job(session: Session, at: datetime | None = None) -> None:
+    """One prune run per workspace and day, the day after (idempotent by day)."""
+    workspace_id = bound_workspace(session)
+    at = at or utcnow()
+    day = int(at.timestamp() // DAY.total_seconds()) + 1
+    enqueue(
+        session,
+        PRUNE_JOB,
+        {},
+        workspace_id=workspace_id,
+        run_at=datetime.fromtimestamp(day * DAY.total_seconds(), tz=at.tzinfo),
+        dedupe_key=f"inbox-prune:{workspace_id}:{day}",
+    )
+
+
+def _prune_step(db: Database, workspace_id: int, cutoff: datetime) -> int:
+    """Empty up to PRUNE_BATCH applied batches older than `cutoff` in one short transaction."""
+    with db.transaction(workspace_id) as session:
+        ids = list(
+            session.execute(
+                select(IngestBatch.id)
+                .where(IngestBatch.status == "applied", IngestBatch.applied_at < cutoff)
+                .order_by(IngestBatch.id)
+                .limit(PRUNE_BATCH)
+            ).scalars()
+        )
+        if ids:
+            session.execute(
+                update(IngestBatch)
+                .where(IngestBatch.id.in_(ids), IngestBatch.status == "applied")
+                .values(status=PRUNED, payload="", results=None)
+                .execution_options(synchronize_session=False)
+            )
+        return len(ids)
+
+
+def prune_applied(
+    db: Database,
+    workspace_id: int,
+    *,
+    keep_days: float,
+    now: datetime | None = None,
+    steps: int = PRUNE_STEPS,
+) -> tuple[int, bool]:
+    """Empty the workspace's batches applied more than `keep_days` ago, at most `steps`
+    transactions of PRUNE_BATCH; returns (how many, whether some are left)."""
+    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+    total = 0
+    for _ in range(steps):
+        done = retrying(lambda: _prune_step(db, workspace_id, cutoff))
+        total += done
+        if done < PRUNE_BATCH:
+            return total, False
+    return total, True
 
 
 def apply_pending(db: Database, workspace_id: int, limits: IngestLimits) -> int:
@@ -217,12 +286,19 @@ def apply_pending(db: Database, workspace_id: int, limits: IngestLimits) -> int:
 
 
 def batch_status(session: Session, batch_id: int) -> dict[str, Any]:
-    """A batch's state: `pending` (items `accepted`) or `applied` (items `applied`/`duplicate`)."""
+    """A batch's state: `pending` (items `accepted`) or `applied` (items `applied`/`duplicate`);
+    410 once pruned after the retention window."""
     batch = session.execute(
         select(IngestBatch).where(IngestBatch.id == batch_id)
     ).scalar_one_or_none()
     if batch is None:
         raise NotFound(f"no batch {batch_id}")
+    if batch.status == PRUNED:
+        raise Gone(
+            f"batch {batch_id} was applied at {_iso(batch.applied_at)}; its items and results "
+            "are kept only for the retention window (ingest_batch_retention_days)",
+            details={"id": batch.id, "status": PRUNED, "applied_at": _iso(batch.applied_at)},
+        )
     if batch.status == "applied" and batch.results is not None:
         results = batch.results
     else:

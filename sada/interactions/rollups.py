@@ -7,6 +7,8 @@
   topic mentions (`topic_items`) into `topic_rollups`.
 - `move_people(session, person_ids)`: after a merge or unmerge, recompute the who-spoke rows
   (`person_day_rollups`, added by `count_ingested`) of the people involved.
+- `count_removed(session, removals)`: in a deleting transaction (erasure, retention), lower
+  the interaction and topic rollups by the interactions, texts and analyses that go.
 - `replace_all(session, zones, facts)`, `replace_people`, `replace_topics`: a rebuild's write side (the read side, which needs
   the text domain's analyses, lives in `sada.dashboards.rollups`).
 
@@ -21,11 +23,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, exists, select, text
+from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.orm import Session
 
 from sada.db.dialect import dialect_name
@@ -697,3 +700,87 @@ def topic_examples(
             if iid is not None and len(ids) < per and int(iid) not in ids:
                 ids.append(int(iid))
     return out
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What a deletion takes out of the rollups for one interaction: the row itself (`row`),
+    its text (`text`), its analysis (`analysed`, with that analysis's `sentiment` and
+    `topic_items`)."""
+
+    id: int
+    occurred_at: datetime
+    channel: str
+    language: str | None
+    origin: str
+    row: bool = True
+    text: bool = False
+    analysed: bool = False
+    sentiment: str | None = None
+    topics: tuple[tuple[str, str], ...] = ()
+
+
+def count_removed(session: Session, removals: Iterable[Removal]) -> None:
+    """Lower the interaction and topic rollups by what is being deleted, in the caller's
+    transaction (erasure, retention). Aggregated by rollup key first, so one upsert per key
+    with negative deltas; rows left empty are deleted, and topic examples that point at a
+    removed interaction are cleared. The who-spoke rows go with the person (`person_id`)."""
+    removals = list(removals)
+    names = zones(session)
+    if not removals or not names:
+        return
+    deltas: dict[Key, list[int]] = defaultdict(lambda: [0] * len(MEASURES))
+    topic_deltas: dict[TopicKey, list[int]] = defaultdict(lambda: [0] * len(TOPIC_POLARITIES))
+    days: set[date] = set()
+    for name in names:
+        tz = zone_info(name)
+        for r in removals:
+            day = _local_day(r.occurred_at, tz)
+            if day is None:
+                continue
+            language = (r.language or "")[:16]
+            voice = r.origin in VOICE_ORIGINS
+            vec = deltas[(name, day, r.channel, language, voice)]
+            vec[0] -= int(r.row)
+            vec[1] -= int(r.text)
+            if r.analysed:
+                vec[2] -= 1
+                if r.sentiment in SENTIMENTS:
+                    vec[MEASURES.index(r.sentiment)] -= 1
+                if voice and r.topics:
+                    key = (name, day, r.channel, language)
+                    _add_topic_mentions(topic_deltas, {}, key, r.id, list(r.topics), -1)
+            days.add(day)
+    _upsert(session, deltas)
+    _upsert_topics(session, topic_deltas, {})
+    ws = bound_workspace(session)
+    ordered = sorted(days)
+    sqlite = dialect_name(session) == "sqlite"
+    for start in range(0, len(ordered), 300):
+        part = [d.isoformat() if sqlite else d for d in ordered[start : start + 300]]
+        marks = ", ".join(f":d{i}" for i in range(len(part)))
+        params: dict[str, Any] = {"ws": ws, **{f"d{i}": d for i, d in enumerate(part)}}
+        session.execute(
+            text(
+                "DELETE FROM interaction_rollups WHERE workspace_id = :ws "
+                f"AND day IN ({marks}) AND n <= 0"
+            ),
+            params,
+        )
+        empty = " AND ".join(f"{m} <= 0" for m in TOPIC_POLARITIES)
+        session.execute(
+            text(
+                f"DELETE FROM topic_rollups WHERE workspace_id = :ws AND day IN ({marks}) AND {empty}"
+            ),
+            params,
+        )
+    ids = sorted({r.id for r in removals if r.analysed or r.row})
+    for start in range(0, len(ids), 400):
+        part_ids = ids[start : start + 400]
+        for column in ("example_positive", "example_negative"):
+            session.execute(
+                update(TopicRollup)
+                .where(TopicRollup.workspace_id == ws, getattr(TopicRollup, column).in_(part_ids))
+                .values({column: None})
+                .execution_options(synchronize_session=False)
+            )

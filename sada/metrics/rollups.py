@@ -6,6 +6,7 @@ Service functions (all take a Session bound to a workspace):
 - `record_change(session, before, after)`: subtract `before`'s contribution, add `after`'s,
   in the caller's transaction (create: before=None; delete: after=None).
 - `record_many(session, facts_list)`: add many new completed responses in one upsert pass.
+- `record_removed(session, facts_list)`: take many deleted responses out (erasure, retention).
 - `rebuild(session, survey_id=None) -> int`: delete and recompute rollups from raw responses.
 - `recompute(session) -> dict`, `stored(session) -> dict`: both views as {key: sums}, for checks.
 
@@ -188,6 +189,23 @@ def record_many(session: Session, facts_list: Iterable[Facts]) -> None:
     for facts in facts_list:
         add_into(acc, facts, tz, 1)
     _apply(session, acc)
+
+
+def record_removed(session: Session, facts_list: Iterable[Facts]) -> None:
+    """Take many deleted responses out in one upsert pass (erasure, retention); rows whose
+    count falls to zero are deleted."""
+    tz = workspace_tz(session)
+    acc: dict[Key, Vec] = {}
+    for facts in facts_list:
+        add_into(acc, facts, tz, -1)
+    _apply(session, acc)
+
+
+def facts_of_row(row: Any) -> Facts | None:
+    """`facts_of` for a mapping (a Core row of `survey_responses`)."""
+    from types import SimpleNamespace
+
+    return facts_of(SimpleNamespace(**dict(row)))
 
 
 def _raw_facts(session: Session, survey_id: int | None = None) -> Iterable[Facts]:

@@ -9,6 +9,8 @@
   `anonymise` empties payloads and response excerpts.
 - `chat_transcripts`: assistant chat messages; `delete` removes them, `anonymise` redacts.
 
+Deletions lower the overview's rollups in the same transaction (`sada.privacy.rollups`).
+
 `apply_policies` runs them all for a workspace; the `privacy.retention` job does that once a
 day (it re-enqueues itself while the workspace has a policy).
 """
@@ -29,6 +31,7 @@ from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.jobs.service import enqueue
 from sada.privacy.models import RetentionAction, RetentionKind, RetentionPolicy
+from sada.privacy.rollups import lower_for_rows, lower_for_texts
 from sada.tenants.service import Actor, record_audit
 from sada.text.pii import redact
 
@@ -110,6 +113,24 @@ def _ids(session: Session, stmt: Any) -> list[int]:
     return [int(i) for i in session.execute(stmt).scalars()]
 
 
+def _lower_for_texts(session: Session, ids: list[int]) -> None:
+    """The rollups lose the texts and analyses about to be cleared."""
+    t, analyses = _t("interactions"), _t("text_analyses")
+    for part in chunks(ids, 400):
+        found = session.execute(
+            select(t.c.id, t.c.occurred_at, t.c.channel, t.c.language, t.c.origin, t.c.text).where(
+                t.c.id.in_(part)
+            )
+        ).mappings()
+        rows = list(found)
+        held = session.execute(
+            select(analyses.c.interaction_id, analyses.c.sentiment, analyses.c.aspects)
+            .add_columns(analyses.c.topics)
+            .where(analyses.c.interaction_id.in_(part))
+        ).mappings()
+        lower_for_texts(session, rows, list(held))
+
+
 def _interaction_texts(session: Session, cutoff: datetime, action: str) -> int:
     ws = bound_workspace(session)
     t = _t("interactions")
@@ -121,6 +142,8 @@ def _interaction_texts(session: Session, cutoff: datetime, action: str) -> int:
         )
     ).all()
     analyses = _t("text_analyses")
+    if action == RetentionAction.DELETE:
+        _lower_for_texts(session, [r[0] for r in rows])
     changed = 0
     for iid, text, subject in rows:
         if action == RetentionAction.ANONYMISE:
@@ -150,6 +173,8 @@ def _survey_responses(session: Session, cutoff: datetime, action: str) -> int:
     )
     for part in chunks(ids, 400):
         if action == RetentionAction.DELETE:
+            found = session.execute(select(responses).where(responses.c.id.in_(part))).mappings()
+            lower_for_rows(session, [], [], list(found))
             session.execute(delete(answers).where(answers.c.response_id.in_(part)))
             session.execute(delete(responses).where(responses.c.id.in_(part)))
         else:

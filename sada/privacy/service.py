@@ -46,6 +46,7 @@ from sada.journeys import columnar
 from sada.people import merges
 from sada.people.models import CONSENT_PURPOSES, Person, SuppressedIdentity
 from sada.privacy.models import PrivacyRequest, RequestKind
+from sada.privacy.rollups import lower_for_rows
 from sada.settings import get_settings
 from sada.tenants.models import Workspace
 from sada.tenants.service import Actor, record_audit
@@ -163,7 +164,7 @@ SCRUBBED = {
     "audit_events": "entries about the person keep the action and time, nothing else",
     "privacy_requests": "files of earlier exports are deleted; the person id is cleared",
     "suppressed_identities": "keyed digests only (HMAC), added by erasure",
-    "metric_rollups": "counts without identities (aggregates keep them)",
+    "metric_rollups": "counts without identities, lowered by the erased responses",
     "attachment_blobs": "a file's bytes go with the person's last attachment that uses them",
 }
 
@@ -542,8 +543,14 @@ def erase(
     counts["notifications_scrubbed"] = _scrub_notifications(session, held)
     counts["quotes_redacted"] = _redact_quotes(session, held)
 
-    # The rows themselves, children first.
+    # The rows themselves, children first; the overview's rollups are lowered first.
     session.flush()
+    lower_for_rows(
+        session,
+        held.rows.get("interactions", []),
+        held.rows.get("text_analyses", []),
+        held.rows.get("survey_responses", []),
+    )
     people = table("people")
     session.execute(
         update(people)
