@@ -110,6 +110,8 @@ LINKS: tuple[Link, ...] = (
     Link("rule_firings", "interaction_id", "interactions"),
     Link("rule_firings", "case_id", "cases"),
     Link("notifications", "person_id", "people"),
+    Link("customer_notifications", "person_id", "people"),  # rule messages sent to them
+    Link("segment_members", "person_id", "people"),
     Link("chat_sessions", "person_id", "people"),
     Link("chat_sessions", "conversation_id", "conversations"),
     Link("chat_sessions", "email", "identities", "value"),
@@ -131,6 +133,8 @@ ERASE_ORDER: tuple[str, ...] = (
     "survey_suppressions",
     "rule_firings",
     "notifications",
+    "customer_notifications",
+    "segment_members",
     "case_links",
     "case_events",
     "note_mentions",
