@@ -46,7 +46,19 @@ from sada.web.core import (
     services,
 )
 from sada.web.i18n import LANGUAGES, N_
+from sada.web.labels import register
 from sada.web.service import SignedIn
+
+# The health bands a segment condition names, as the builder's hint shows them.
+register(
+    "health_band",
+    {
+        "healthy": N_("Healthy"),
+        "watch": N_("Watch"),
+        "at_risk": N_("At risk"),
+        "churned": N_("Churned"),
+    },
+)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 ASSETS = Path(__file__).parent / "static"

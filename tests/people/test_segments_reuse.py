@@ -161,6 +161,8 @@ def test_builder_pages_add_remove_preview_and_save(
     )
     new = client.get("/segments/new")
     assert new.status_code == 200
+    # The hint names each value in the reader's language beside the key to type.
+    assert "مشتری (<bdi" in new.text and "در معرض خطر (<bdi" in new.text, new.text
     form = {
         "csrf": csrf_of(new.text),
         "key": "gold-again",
