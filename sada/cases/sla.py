@@ -152,7 +152,7 @@ class BusinessCalendar:
         if strict and (
             not isinstance(weekend_list, list)
             or any(
-                not isinstance(d, int) or isinstance(d, bool) or not 0 <= d <= 6
+                not isinstance(d, int) or isinstance(d, bool) or d not in range(7)
                 for d in weekend_list
             )
         ):

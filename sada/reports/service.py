@@ -302,7 +302,7 @@ def _schedule_fields(
             weekday = int(get("weekday", 0))
         except (TypeError, ValueError):
             weekday = -1
-        if not 0 <= weekday <= 6:
+        if weekday not in range(7):
             raise Invalid("weekday is 0 (Monday) to 6 (Sunday)", details={"field": "weekday"})
     if frequency == "monthly":
         try:

@@ -276,7 +276,9 @@ def test_sigterm_hands_back_a_long_job_and_it_reruns_promptly(db, workspace, tmp
         enqueue(session, kind, {"seconds": 120, "n": 1}, workspace_id=workspace.id)
     worker = _start_worker(db, tmp_path, kind, SADA_JOB_SHUTDOWN_GRACE_SECONDS="1")
     try:
-        assert _wait_for((tmp_path / "started").exists), "the worker never started the job"
+        assert _wait_for((tmp_path / "started").exists, timeout=180), (
+            "the worker never started the job"  # startup under a loaded CI machine is slow
+        )
         (row,) = _rows(db, kind)
         assert row.status == "running" and row.attempts == 1
         sent = time.monotonic()
@@ -312,7 +314,7 @@ def test_sigterm_lets_a_short_job_finish(db, workspace, tmp_path):  # type: igno
         enqueue(session, kind, {"seconds": 1.5, "n": 7}, workspace_id=workspace.id)
     worker = _start_worker(db, tmp_path, kind, SADA_JOB_SHUTDOWN_GRACE_SECONDS="30")
     try:
-        assert _wait_for((tmp_path / "started").exists)
+        assert _wait_for((tmp_path / "started").exists, timeout=180)
         worker.send_signal(signal.SIGTERM)
         output, _ = worker.communicate(timeout=60)
     finally:
@@ -340,7 +342,7 @@ def test_worker_survives_a_database_outage_and_drains_the_queue(pg_db, make_work
         name = session.execute(text("SELECT current_database()")).scalar_one()
     worker = _start_worker(db, tmp_path, kind, SADA_JOB_SHUTDOWN_GRACE_SECONDS="5")
     try:
-        assert _wait_for((tmp_path / "started").exists), "the worker never started"
+        assert _wait_for((tmp_path / "started").exists, timeout=180), "the worker never started"
         assert _wait_for(lambda: sum(r.status == "done" for r in _rows(db, kind)) >= 3)
         killed = 0
         with psycopg.connect(

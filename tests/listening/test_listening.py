@@ -497,7 +497,9 @@ def test_spike_is_recorded_once_and_published(db: Database, workspace: Any) -> N
     for k in range(60):
         items.append(sources.post_item(
             network="x", post_id=f"s{k}", text="snappfood delivery is late, terrible",
-            at=now - timedelta(minutes=k), handle=f"c{k}", language="en",
+            # all on today's date, even in the first hour after midnight (else yesterday spikes too)
+            at=max(now - timedelta(minutes=k), datetime(today.year, today.month, today.day, tzinfo=UTC)),
+            handle=f"c{k}", language="en",
         ))  # fmt: skip
     with db.transaction(workspace.id) as session:
         service.do_create_brand(session, SNAPP)
