@@ -113,3 +113,51 @@ def load_json(data: bytes | str) -> Any:
         return json.loads(decode_text(data))
     except ValueError as exc:
         raise PermanentError(f"not valid JSON: {exc}") from None
+
+
+def get_json(
+    client: Any,
+    url: str,
+    *,
+    tool: str,
+    attempts: int,
+    sleep: Any,
+    refused: tuple[type[BaseException], ...],
+    denied: Any,
+) -> dict[str, Any]:
+    """One JSON object from a tool's REST API (an `httpx.Client` behind the outbound guard):
+    transport errors, 429 and 5xx are retried with backoff (honouring `Retry-After`, at most 60 s)
+    and end as `RetryableError`; a guard refusal, another 4xx or a body that is not a JSON object
+    is a `PermanentError`. `denied(response)` raises the tool's own error for 401 and 403 (a bad
+    token, a missing scope)."""
+    import httpx  # the connectors' HTTP client; imported here so parsing files needs no network code
+
+    shown = url.split("?")[0]
+    for attempt in range(attempts):
+        try:
+            response = client.get(url)
+        except refused as exc:
+            raise PermanentError(f"refused by the outbound guard: {exc}") from None
+        except httpx.HTTPError as exc:
+            if attempt + 1 == attempts:
+                raise RetryableError(f"{tool} did not answer: {type(exc).__name__}") from None
+            sleep(min(2**attempt, 30))
+            continue
+        if response.status_code == 429 or response.status_code >= 500:
+            if attempt + 1 == attempts:
+                raise RetryableError(f"{tool} answered {response.status_code}; try later")
+            wait = response.headers.get("retry-after", "")
+            sleep(min(float(wait) if wait.replace(".", "", 1).isdigit() else 2**attempt, 60))
+            continue
+        if response.status_code in (401, 403):
+            denied(response)
+        if response.status_code >= 400:
+            raise PermanentError(f"{tool} answered {response.status_code} for {shown}")
+        try:
+            body = response.json()
+        except ValueError:
+            raise PermanentError(f"{tool} answered something that is not JSON") from None
+        if not isinstance(body, dict):
+            raise PermanentError(f"{tool} answered an unexpected shape")
+        return body
+    raise RetryableError(f"{tool} did not answer")

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from sada.connectors.base import PermanentError, RetryableError
+from sada.connectors.base import PermanentError, get_json
 
 BASE_URL = "https://api.hubapi.com"
 MAX_PAGES = 10_000
@@ -52,6 +52,12 @@ class Pulled:
     notes: list[str] = field(default_factory=list)
 
 
+def _denied(response: Any) -> None:
+    if response.status_code == 401:
+        raise PermanentError("HubSpot refused the access token (check the private app token)")
+    raise NoAccess(f"HubSpot answered 403 for {str(response.url).split('?')[0]} (missing scope)")
+
+
 def _get(
     client: httpx.Client,
     url: str,
@@ -59,36 +65,9 @@ def _get(
     sleep: Any,
     refused: tuple[type[BaseException], ...],
 ) -> dict[str, Any]:
-    for attempt in range(attempts):
-        try:
-            response = client.get(url)
-        except refused as exc:
-            raise PermanentError(f"refused by the outbound guard: {exc}") from None
-        except httpx.HTTPError as exc:
-            if attempt + 1 == attempts:
-                raise RetryableError(f"HubSpot did not answer: {type(exc).__name__}") from None
-            sleep(min(2**attempt, 30))
-            continue
-        if response.status_code == 429 or response.status_code >= 500:
-            if attempt + 1 == attempts:
-                raise RetryableError(f"HubSpot answered {response.status_code}; try later")
-            wait = response.headers.get("retry-after", "")
-            sleep(min(float(wait) if wait.replace(".", "", 1).isdigit() else 2**attempt, 60))
-            continue
-        if response.status_code == 401:
-            raise PermanentError("HubSpot refused the access token (check the private app token)")
-        if response.status_code == 403:
-            raise NoAccess(f"HubSpot answered 403 for {url.split('?')[0]} (missing scope)")
-        if response.status_code >= 400:
-            raise PermanentError(f"HubSpot answered {response.status_code} for {url.split('?')[0]}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise PermanentError("HubSpot answered something that is not JSON") from None
-        if not isinstance(body, dict):
-            raise PermanentError("HubSpot answered an unexpected shape")
-        return body
-    raise RetryableError("HubSpot did not answer")
+    return get_json(
+        client, url, tool="HubSpot", attempts=attempts, sleep=sleep, refused=refused, denied=_denied
+    )
 
 
 def _pages(

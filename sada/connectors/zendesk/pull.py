@@ -17,9 +17,13 @@ from typing import Any
 
 import httpx
 
-from sada.connectors.base import PermanentError, RetryableError
+from sada.connectors.base import PermanentError, get_json
 
 MAX_PAGES = 10_000
+
+
+def _denied(response: Any) -> None:
+    raise PermanentError("Zendesk refused the credentials (check the email and token)")
 
 
 def _get(
@@ -29,34 +33,9 @@ def _get(
     sleep: Any,
     refused: tuple[type[BaseException], ...],
 ) -> dict[str, Any]:
-    for attempt in range(attempts):
-        try:
-            response = client.get(url)
-        except refused as exc:
-            raise PermanentError(f"refused by the outbound guard: {exc}") from None
-        except httpx.HTTPError as exc:
-            if attempt + 1 == attempts:
-                raise RetryableError(f"Zendesk did not answer: {type(exc).__name__}") from None
-            sleep(min(2**attempt, 30))
-            continue
-        if response.status_code == 429 or response.status_code >= 500:
-            if attempt + 1 == attempts:
-                raise RetryableError(f"Zendesk answered {response.status_code}; try later")
-            wait = response.headers.get("retry-after", "")
-            sleep(min(float(wait) if wait.replace(".", "", 1).isdigit() else 2**attempt, 60))
-            continue
-        if response.status_code in (401, 403):
-            raise PermanentError("Zendesk refused the credentials (check the email and token)")
-        if response.status_code >= 400:
-            raise PermanentError(f"Zendesk answered {response.status_code} for {url}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise PermanentError("Zendesk answered something that is not JSON") from None
-        if not isinstance(body, dict):
-            raise PermanentError("Zendesk answered an unexpected shape")
-        return body
-    raise RetryableError("Zendesk did not answer")
+    return get_json(
+        client, url, tool="Zendesk", attempts=attempts, sleep=sleep, refused=refused, denied=_denied
+    )
 
 
 def _pages(
