@@ -16,8 +16,9 @@ Each registry derives what it needs from this list:
   whether the domain delivers an agent's reply in that conversation (selfservice: its web
   chat; automation: an outbound webhook subscribed to `conversation.replied`), so the inbox
   refuses a reply nobody would deliver instead of storing it silently;
-- person rows: `person_rows` = a module with `move_person_rows(session, from_id, to_id) -> ids`
-  and `restore_person_rows(session, ids, holders, to_id)`: the rows a person merge moves and an
+- person rows: `person_rows` = a module with `move_person_rows(session, from_id, to_id) -> moved`
+  and `restore_person_rows(session, moved, holders, to_id)` (`moved`: the ids it moved, JSON;
+  `sada.db.person_rows` does it for a list of tables): the rows a person merge moves and an
   unmerge moves back (the people domain calls them without importing the domains above it);
 - person panels: `person_panel` = "module:function(p, session, person_id) -> Markup | None"
   adds a card to the person page (health adds the score and its reasons).
@@ -104,6 +105,7 @@ DOMAINS: tuple[Domain, ...] = (
         cli_help="Rules, alerts, SLA checks, webhooks and inbound mail.",
         pages=True,
         reply_paths="sada.automation.webhooks:delivers_replies",
+        person_rows="sada.automation.person_rows",
     ),
     Domain(
         "feedback",
@@ -113,6 +115,7 @@ DOMAINS: tuple[Domain, ...] = (
         cli="surveys",
         cli_help="Surveys: list, send, reminders; also adds `sada import qualtrics|surveymonkey`.",
         demo="sada.demo.seed:demo_surveys",
+        person_rows="sada.feedback.person_rows",
     ),
     Domain(
         "cases",
@@ -128,6 +131,7 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.demo.seed:demo_cases",
         pages=True,
         person_panel="sada.cases.web:person_panel",
+        person_rows="sada.cases.person_rows",
     ),
     Domain(
         "journeys",
@@ -152,6 +156,7 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
         reply_paths="sada.selfservice.chat:delivers_replies",
         message_channels="sada.selfservice.chat",
+        person_rows="sada.selfservice.person_rows",
     ),
     Domain(
         "listening",
@@ -163,6 +168,7 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.listening.demo:demo_listening",
         pages=True,
         reply_paths="sada.listening.replies:delivers_replies",
+        person_rows="sada.listening.person_rows",
     ),
     Domain(
         "connectors",
