@@ -100,7 +100,7 @@ DOMAINS: tuple[Domain, ...] = (
         "automation",
         models=True,
         tasks=True,
-        routers=("sada.automation.api", "sada.automation.web"),
+        routers=("sada.automation.api", "sada.automation.web", "sada.automation.web_settings"),
         cli="automation",
         cli_help="Rules, alerts, SLA checks, webhooks and inbound mail.",
         pages=True,
