@@ -14,6 +14,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def test_keywords_match_whole_words_only() -> None:
     assert "app_website" not in keyword_aspects(aspect_text("I am happy, not disappointed"))
+    assert "app_website" not in keyword_aspects(aspect_text("a disappointing, unhappy visit"))
     assert "app_website" in keyword_aspects(aspect_text("the apps keep crashing"))
     assert "delivery" not in keyword_aspects(aspect_text("دیروز خریدم"))  # دیر inside دیروز
     assert "delivery" in keyword_aspects(aspect_text("ارسالش دیر بود"))
@@ -34,13 +35,36 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     dev = score_aspects(_fixture("aspects_contrastive.jsonl"), analyze)
     assert dev["accuracy"]["all"] >= 0.9, dev["misses"]
     assert dev["mixed_texts"]["flagged_mixed"] >= 0.8 * dev["mixed_texts"]["n"]
-    # Written after the rules were settled, never tuned on: a floor, not the target.
+    # The first fresh set became the development set of the second round of rules.
     fresh = score_aspects(_fixture("aspects_contrastive_fresh.jsonl"), analyze)
-    assert fresh["accuracy"]["all"] >= 0.75, fresh["misses"]
+    assert fresh["accuracy"]["all"] >= 0.9, fresh["misses"]
+    # Written before that round and never tuned on: a floor, not the target.
+    fresh2 = score_aspects(_fixture("aspects_contrastive_fresh2.jsonl"), analyze)
+    assert fresh2["accuracy"]["all"] >= 0.85, fresh2["misses"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
     result = TextPipeline(embedder=False).analyze("the food was great but delivery was late")
     polarity = {a["aspect"]: a["polarity"] for a in result["aspects"]}
     assert polarity == {"product_quality": "positive", "delivery": "negative"}
+    assert result["sentiment"]["mixed"] is True
+
+
+def test_polar_clause_without_keyword_speaks_of_the_clause_before() -> None:
+    pipeline = TextPipeline(embedder=False)
+    result = pipeline.analyze("تم استرداد المبلغ لكن بعد شهر", language="ar")
+    assert {a["aspect"]: a["polarity"] for a in result["aspects"]} == {"billing": "negative"}
+    sources = [a["source"] for s in result["sentences"] for a in s["aspects"]]
+    assert "previous_clause" in sources
+    # a neutral clause naming nothing is left alone
+    result = pipeline.analyze("the delivery was late but I ordered on Monday", language="en")
+    assert [a["aspect"] for a in result["aspects"]] == ["delivery"]
+    counts = result["aspects"][0]["counts"]
+    assert counts["negative"] == 1 and counts["positive"] == 0
+
+
+def test_chinese_jiushi_after_a_comma_is_a_contrast() -> None:
+    result = TextPipeline(embedder=False).analyze("這家店的服務很好，就是價格偏高", language="zh")
+    polarity = {a["aspect"]: a["polarity"] for a in result["aspects"]}
+    assert polarity == {"staff": "positive", "price": "negative"}
     assert result["sentiment"]["mixed"] is True
