@@ -24,7 +24,8 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
                "driver", "arrived", "arrive", "late", "delay", "delayed", "package", "parcel",
                "tracking", "dispatch", "on time", "took hours", "never came"],
         "ar": ["توصيل", "التوصيل", "الشحن", "شحن", "المندوب", "مندوب", "السائق", "تأخر", "تاخير",
-               "متأخر", "وصل", "وصول", "الطلب وصل", "الطرد", "الديليفري", "دليفري", "تأخير"],
+               "متأخر", "وصل", "وصول", "الطلب وصل", "الطرد", "الديليفري", "دليفري", "تأخير",
+               "اتأخر"],
         "fa": ["ارسال", "پیک", "تحویل", "دیر", "تاخیر", "تأخیر", "رسید", "نرسید",
                "پست", "بسته", "زمان ارسال", "موقع", "دیررس", "ارسالش", "پیکتون"],
         "zh": ["快递", "物流", "送货", "配送", "发货", "到货", "送餐", "外卖员", "骑手", "运输",
@@ -34,7 +35,8 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
         "en": ["quality", "product", "food", "taste", "tasty", "fresh", "broken", "defective",
                "works", "worked", "stopped working", "battery", "screen", "sound", "durable",
                "material", "size", "fit", "flavor", "delicious", "cheap quality", "item", "color",
-               "colour"],
+               "colour", "meal", "dish", "burger", "pizza", "sandwich", "coffee", "drink",
+               "fries", "chicken", "rice", "dessert", "cake"],
         "ar": ["الجودة", "جودة", "جوده", "المنتج", "منتج", "الاكل", "الأكل", "اكل", "الطعم",
                "طعم", "لذيذ", "طازج", "خربان", "البطارية", "الشاشة", "الصوت", "المقاس", "النوعية",
                "الخامة", "نظيف", "الوجبة", "الطبق", "اللون", "لون"],
@@ -42,7 +44,8 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
                "صدا", "جنس", "سایز", "اندازه", "کالا", "پیتزا", "برگر", "کباب", "ساندویچ", "مزه",
                "رنگ", "رنگش"],
         "zh": ["质量", "品质", "产品", "东西", "味道", "口感", "好吃", "新鲜", "坏了", "电池",
-               "屏幕", "音质", "做工", "材质", "尺码", "效果", "性能", "正品", "商品", "颜色"],
+               "屏幕", "音质", "做工", "材质", "尺码", "效果", "性能", "正品", "商品", "颜色",
+               "菜"],
     },
     "staff": {
         "en": ["staff", "employee", "agent", "waiter", "waitress", "rude", "polite", "friendly",
@@ -106,8 +109,8 @@ DESCRIPTIONS: dict[str, list[str]] = {
 # Arabic clitics that may stand before a word: و ف ب ك ل and the article.
 _AR_PREFIX = r"(?:و|ف|ب|ل|ك|ک)?(?:ال|ا?ل)?"
 # Suffixes an Arabic or Persian keyword may carry (plural, possessive, enclitics).
-_AR_FA_SUFFIX = r"(?:ها|های|هایی|ش|اش|تون|شون|مون|م|ت|ه|ی|ات|ين|ون|هم|نا|ك|ک|ي|یش)?"
-_EN_SUFFIX = r"(?:s|es|ed|d|ing|er|ers)?"
+_AR_FA_SUFFIX = r"(?:ترین|تره|تر|ها|های|هایی|ش|اش|تون|شون|مون|م|ت|ه|ی|ات|ين|ون|هم|نا|ك|ک|ي|یش)?"
+_EN_SUFFIX = r"(?:s|es|ed|d|ing|er|ers|est|ier|iest)?"
 
 
 def aspect_text(text: str) -> str:

@@ -82,6 +82,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         r"(?:[\u4e00-\u9fff]{2,6}(?:省|自治区))?(?:[\u4e00-\u9fff]{1,6}市)?"
         r"(?:[\u4e00-\u9fff]{1,6}(?:区|县|旗))?(?:[\u4e00-\u9fff]{1,6}(?:镇|乡|街道))?"
         r"[\u4e00-\u9fff0-9]{1,10}(?:路|街|大道|巷|弄|胡同|道)"
+        r"(?:[0-9一二三四五六七八九十]+段)?"
         r"(?:[0-9一二三四五六七八九十百]+(?:号|弄))"
         r"(?:[\u4e00-\u9fff0-9]{0,8}?(?:[0-9一二三四五六七八九十]+(?:栋|幢|号楼|座)))?"
         r"(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|号房|楼))?"
@@ -95,12 +96,19 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         r"|[0-9]+(?:栋|幢|号楼)(?:[0-9]+单元)?(?:[0-9]+室)?)"
     )
     en = re.compile(
+        r"(?:(?<![\w#])(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?\s*#?\s*[\w-]+,?\s+)?"
         r"(?<![\w#])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,3}(?:" + _EN_STREET + r")\.?"
         r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor)\.?\s*#?\s*[\w-]+)?"
         r"(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})?"
-        r"(?:,?\s*(?:(?:" + _US_STATES + r")\s+\d{5}(?:-\d{4})?|" + _UK_POSTCODE + r"))?"
+        r"(?:,?\s*(?:(?:" + _US_STATES + r")\s+\d{5}(?:-\d{4})?|" + _UK_POSTCODE + r"|"
+        r"(?:ON|QC|BC|AB|MB|SK|NS|NB|NL|PE)\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d))?"
         r"(?![\w])"
     )
+    # Egyptian and Levantine order: the number before the street («12 شارع عباس العقاد»).
+    ar_num_street = re.compile(
+        r"(?<![\w])" + _NUM + r"\s+(?:شارع|ش\.|طريق)\s+" + _WORD_AR + r"(?:\s+(?!(?:"
+        + _STOP_WORDS + r")(?!\w))" + _WORD_AR + r"){0,2}"
+    )  # fmt: skip
     po_box = re.compile(r"(?i)(?<!\w)P\.?\s?O\.?\s+Box\s+\d{1,7}(?!\w)")
     saudi_short = re.compile(r"(?<![A-Za-z0-9])[A-Z]{4}\d{4}(?![A-Za-z0-9])")
     return {
@@ -109,6 +117,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "zh_admin": zh_admin,
         "en": en,
         "po_box": po_box,
+        "ar_num_street": ar_num_street,
         "saudi_short": saudi_short,
     }
 
@@ -150,7 +159,7 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
         for m in pats[key].finditer(text):
             lead = _ZH_LEAD.match(m.group())
             add(m.start() + (lead.end() if lead else 0), m.end())
-    for key in ("en", "po_box", "saudi_short"):
+    for key in ("en", "po_box", "saudi_short", "ar_num_street"):
         for m in pats[key].finditer(text):
             add(m.start(), m.end())
     return sorted(spans)

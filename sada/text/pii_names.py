@@ -253,7 +253,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     arfa_weak = re.compile(
         r"(?<!\w)(?:"
         + _WEAK_CUES_ARFA
-        + r")\s*[:：]?\s*(?P<name>"
+        + r")\s*[:：,،]?\s*(?P<name>"
         + _AR_WORD
         + r"(?:\s+"
         + _AR_WORD
@@ -409,7 +409,12 @@ def _name_words(words: list[str], known: set[str], *, first_free: bool) -> list[
         elif word in ("بن", "ابن", "بنت") and i + 1 < len(words):
             kept.extend(words[i : i + 2])
             i += 1
-        elif _name_like(word, known):
+        elif _name_like(word, known) or (
+            fold_for_search(kept[-1]) in known
+            and (_FA_FAMILY.match(word) or _AR_FAMILY.match(word))
+            and len(word) >= 3
+        ):
+            # after a known given name a family-name form of any length («فاطمه نوری»)
             kept.append(word)
         else:
             break

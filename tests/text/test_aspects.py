@@ -40,7 +40,11 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     assert fresh["accuracy"]["all"] >= 0.9, fresh["misses"]
     # Written before that round and never tuned on: a floor, not the target.
     fresh2 = score_aspects(_fixture("aspects_contrastive_fresh2.jsonl"), analyze)
-    assert fresh2["accuracy"]["all"] >= 0.85, fresh2["misses"]
+    assert fresh2["accuracy"]["all"] >= 0.9, fresh2["misses"]
+    # Written before the third round and measured once after it (0.783: below the
+    # issue's 0.90 — see docs/text/model-card.md): a floor, not the target.
+    fresh3 = score_aspects(_fixture("aspects_contrastive_fresh3.jsonl"), analyze)
+    assert fresh3["accuracy"]["all"] >= 0.75, fresh3["misses"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
@@ -68,3 +72,19 @@ def test_chinese_jiushi_after_a_comma_is_a_contrast() -> None:
     polarity = {a["aspect"]: a["polarity"] for a in result["aspects"]}
     assert polarity == {"staff": "positive", "price": "negative"}
     assert result["sentiment"]["mixed"] is True
+
+
+def test_dialect_verbs_comparatives_and_kexi() -> None:
+    pipeline = TextPipeline(embedder=False)
+
+    def polarity(text: str, lang: str) -> dict[str, str]:
+        result = pipeline.analyze(text, language=lang)
+        return {a["aspect"]: a["polarity"] for a in result["aspects"]}
+
+    assert polarity("الأكل طعمه حلو بس التوصيل اتأخر ساعتين", "ar")["delivery"] == "negative"
+    assert polarity("قیمتا نسبت به بقیه ارزونتره", "fa") == {"price": "positive"}
+    assert polarity("服务员很热情，可惜菜有点咸", "zh") == {
+        "staff": "positive",
+        "product_quality": "negative",
+    }
+    assert "price" in keyword_aspects(aspect_text("not the cheapest place"))
