@@ -393,7 +393,7 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
             width = 1
             pol = words.get(tok)
             if pol is None and "\u0600" <= tok[0] <= "\u06ff":
-                pol = _stem_lookup(tok, words)
+                pol = _stem_lookup(tok, words, rules)
         prefixed = False
         if pol is None and i + 1 < n:  # "دوست نداشتم": the second word negated by prefix
             pm = _FA_NEG_PREFIX.match(tokens[i + 1])
@@ -441,17 +441,19 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
     return out
 
 
-_SUFFIXES = ("ترین", "تره", "تر", "هایی", "های", "ها", "یی", "ی", "ش", "ه", "ت", "م", "ات", "ين")
+_SUFFIXES = ("هایی", "های", "ها", "یی", "ی", "ش", "ه", "ت", "م", "ات", "ين")
+# Persian comparatives («ارزونتره», «بدتر»): rule-only, the models' features never had them.
+_RULE_SUFFIXES = ("ترین", "تره", "تر", *_SUFFIXES)
 
 
-def _stem_lookup(tok: str, words: dict[str, int]) -> int | None:
+def _stem_lookup(tok: str, words: dict[str, int], rules: bool = False) -> int | None:
     """An Arabic or Persian word found without its article or a suffix ("مشکلی", "الممتاز")."""
     for cand in (tok[2:] if tok.startswith("ال") and len(tok) > 4 else "", tok):
         if not cand:
             continue
         if cand != tok and cand in words:
             return words[cand]
-        for suf in _SUFFIXES:
+        for suf in _RULE_SUFFIXES if rules else _SUFFIXES:
             if cand.endswith(suf) and len(cand) - len(suf) >= 2 and cand[: -len(suf)] in words:
                 return words[cand[: -len(suf)]]
     return None

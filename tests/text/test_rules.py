@@ -81,7 +81,7 @@ def test_rule_only_words_are_not_model_features() -> None:
 
     # "froze" and 瑕疵 are rule-only: clause polarity reads them, the shipped models'
     # features stay exactly as they were trained.
-    for text in ("the page froze", "商品有瑕疵", "پرداخت انجام نشد"):
+    for text in ("the page froze", "商品有瑕疵", "پرداخت انجام نشد", "قیمتا ارزونتره"):
         assert polar_items(model_text(text), rules=True), text
         assert polarity_features(model_text(text)) == [], text
     assert polarity_features(model_text("terrible")) != []
