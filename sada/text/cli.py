@@ -108,7 +108,10 @@ def analyze(
 @app.command("evaluate")
 def evaluate(
     file: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, help="JSONL in the shared data format."
+        ...,
+        exists=True,
+        dir_okay=False,
+        help="JSONL or CSV of labelled texts (shared data format or common variants).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print scores as JSON."),
     model_dir: Path | None = typer.Option(None, help="Directory with workspace models."),
@@ -131,16 +134,21 @@ def evaluate(
     (Arabizi/Finglish), traditional Chinese.
     """
     import numpy as np
+    from rich.markup import escape
 
     from sada.text.embeddings import get_embedder
     from sada.text.evaluate import evaluate_examples, evaluate_slices
     from sada.text.langid import detect_language, model_language
     from sada.text.sentiment import combine, load_head, load_model
-    from sada.text.training import read_jsonl
+    from sada.text.training import read_labelled
 
     if by not in ("lang", "source", "domain"):
         raise typer.BadParameter("--by must be lang, source or domain")
-    examples = read_jsonl(file)
+    try:
+        examples, skipped = read_labelled(file)
+    except (ValueError, UnicodeDecodeError) as exc:
+        console.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(code=1) from exc
     if not examples:
         console.print("[red]error:[/red] no labelled example (label negative/neutral/positive)")
         raise typer.Exit(code=1)
@@ -181,9 +189,10 @@ def evaluate(
     report: dict[str, Any] = dict(evaluate_examples(examples, proba_for, group=group))
     sliced = evaluate_slices(examples, proba_for) if slices else {}
     if as_json:
-        _print_json({"groups": report, "slices": sliced})
+        _print_json({"groups": report, "slices": sliced, "n": len(examples), "skipped": skipped})
         return
     out = Console()
+    out.print(f"{len(examples)} labelled texts" + (f", {skipped} rows skipped" if skipped else ""))
     for name, r in report.items():
         _print_scores(out, name, r)
     if sliced:

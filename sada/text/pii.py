@@ -63,7 +63,10 @@ _EMAIL = re.compile(
 )
 _IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?=[ -]?[A-Za-z0-9])")
 _IBAN_CHAR = re.compile(r"[ -]?([A-Za-z0-9])")
-_DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z.,/+-])\d(?:[ \-.]?\d){9,}(?![0-9A-Za-z])")
+# Letters may follow a run ("4111111111111111thanks"); before it only after "card".
+_DIGIT_RUN = re.compile(r"(?:(?<![0-9A-Za-z.,/+-])|(?<=[Cc]ard))\d(?:[ \-.]?\d){9,}(?![0-9])")
+# A card named within the 30 characters before a number ("my card is", «کارتم», «بطاقتي»).
+_CARD_CUE = re.compile(r"(?i)card|visa|mastercard|amex|کارت|بطاق|卡")
 # Words that introduce a number that is not a phone: order, tracking, invoice,
 # reference, barcode / SKU numbers (four languages).
 _NOT_PHONE_CUE = re.compile(
@@ -229,6 +232,8 @@ def find_pii(
             if not _free(claimed, start, end):
                 continue
             kind = _classify_digits(ascii_text[start:end])
+            if kind is not None and kind[0] == "card" and _barcode_or_order(ascii_text, start, end):
+                continue
             if kind is not None:
                 claim(kind[0], start, end, kind[1], keep=4 if kind[0] == "card" else 2)
     if phones and _PHONE_HINT.search(ascii_text):
@@ -261,9 +266,22 @@ def _find_ibans(text: str) -> list[tuple[int, int]]:
     return found
 
 
+def _barcode_or_order(text: str, start: int, end: int) -> bool:
+    """A Luhn-valid run that is an order number or a barcode rather than a card: introduced
+    as one (and not as a card), or an EAN/UPC length that passes the EAN check."""
+    before = text[max(0, start - 30) : start]
+    if _CARD_CUE.search(before):
+        return False
+    if _NOT_PHONE_CUE.search(before):
+        return True
+    digits = re.sub(r"\D", "", text[start:end])
+    return len(digits) in (12, 13, 14) and ean.is_valid(digits)
+
+
 def _not_a_phone(text: str, start: int, end: int) -> bool:
     """Introduced as an order / tracking / reference number, or a bare EAN/UPC barcode."""
-    before = text[max(0, start - 30) : start]
+    # "invoice 2023-000123456": the cue stands before the whole token, not the digits found
+    before = re.sub(r"[0-9A-Za-z]+[-/]$", "", text[max(0, start - 30) : start])
     if _PHONE_CUE.search(before):
         return False
     if _NOT_PHONE_CUE.search(before):

@@ -31,6 +31,10 @@ _AR_PARTS = (
     r"جاده|الطابق|طابق|ص\.\s?ب|صندوق بريد|الرمز البريدي|رمز بريدي|مدينة|محافظة|ولاية|برج"
 )
 _NUM = r"[0-9\u0660-\u0669\u06f0-\u06f9]+(?:[/\-][0-9\u0660-\u0669\u06f0-\u06f9]+)?"
+_STOP_WORDS = (
+    r"رو|را|به|از|و|که|ارسال|تحویل|لطفا|کنید|شود|بفرستید|داده|اشتباه|ثبت|میخوام|هست|است|"
+    r"الى|إلى|من|في|على|لو|سمحت|ارسل|ارسلوا|التوصيل|الطلب"
+)
 _WORD_AR = r"[\u0621-\u064a\u0671-\u06d3\u06cc\u06a9\u06af\u067e\u0686\u0698\u200c]+"
 
 _EN_STREET = (
@@ -47,24 +51,28 @@ _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
     # A component: a cue word followed by a name or number (1-3 words), commas between.
+    # A number ends its component («پلاک ۸», «ص.ب 2211»): the words after it are the
+    # sentence going on («ارسال کنید», «جدة»), not the address.
     arfa_component = (
         r"(?:(?:"
         + _FA_PARTS
         + "|"
         + _AR_PARTS
-        + r")\s*[:：]?\s*(?:"
+        + r")\s*[:：]?\s*(?:رقم\s*|شماره\s*)?(?:"
         + _NUM
         + r"|"
         + _WORD_AR
-        + r")(?:\s+(?:"
+        + r"(?:\s+(?:"
         + _NUM
         + r"|(?!(?:"
         + _FA_PARTS
         + "|"
         + _AR_PARTS
-        + r")\b)"
+        + r"|"
+        + _STOP_WORDS
+        + r")(?!\w))"
         + _WORD_AR
-        + r")){0,2})"
+        + r")){0,2}))"
     )
     arfa = re.compile(
         r"(?<!\w)" + arfa_component + r"(?:\s*[,،\-]?\s*" + arfa_component + r")*"
@@ -74,22 +82,33 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         r"(?:[\u4e00-\u9fff]{2,6}(?:省|自治区))?(?:[\u4e00-\u9fff]{1,6}市)?"
         r"(?:[\u4e00-\u9fff]{1,6}(?:区|县|旗))?(?:[\u4e00-\u9fff]{1,6}(?:镇|乡|街道))?"
         r"[\u4e00-\u9fff0-9]{1,10}(?:路|街|大道|巷|弄|胡同|道)"
+        r"(?:[0-9一二三四五六七八九十]+段)?"
         r"(?:[0-9一二三四五六七八九十百]+(?:号|弄))"
         r"(?:[\u4e00-\u9fff0-9]{0,8}?(?:[0-9一二三四五六七八九十]+(?:栋|幢|号楼|座)))?"
         r"(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|号房|楼))?"
     )
+    # City and district alone («成都市武侯区») are not an address: a community,
+    # building or flat must follow.
     zh_admin = re.compile(
         r"[\u4e00-\u9fff]{2,6}(?:省|自治区)?[\u4e00-\u9fff]{1,6}市[\u4e00-\u9fff]{1,6}(?:区|县)"
-        r"(?:[\u4e00-\u9fff0-9]{1,12}(?:小区|花园|大厦|公寓|苑|村))?"
+        r"(?:[\u4e00-\u9fff0-9]{1,12}(?:小区|花园|大厦|公寓|苑|村)"
         r"(?:[0-9]+(?:栋|幢|号楼)(?:[0-9]+单元)?(?:[0-9]+室)?)?"
+        r"|[0-9]+(?:栋|幢|号楼)(?:[0-9]+单元)?(?:[0-9]+室)?)"
     )
     en = re.compile(
+        r"(?:(?<![\w#])(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?\s*#?\s*[\w-]+,?\s+)?"
         r"(?<![\w#])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,3}(?:" + _EN_STREET + r")\.?"
         r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor)\.?\s*#?\s*[\w-]+)?"
         r"(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})?"
-        r"(?:,?\s*(?:(?:" + _US_STATES + r")\s+\d{5}(?:-\d{4})?|" + _UK_POSTCODE + r"))?"
+        r"(?:,?\s*(?:(?:" + _US_STATES + r")\s+\d{5}(?:-\d{4})?|" + _UK_POSTCODE + r"|"
+        r"(?:ON|QC|BC|AB|MB|SK|NS|NB|NL|PE)\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d))?"
         r"(?![\w])"
     )
+    # Egyptian and Levantine order: the number before the street («12 شارع عباس العقاد»).
+    ar_num_street = re.compile(
+        r"(?<![\w])" + _NUM + r"\s+(?:شارع|ش\.|طريق)\s+" + _WORD_AR + r"(?:\s+(?!(?:"
+        + _STOP_WORDS + r")(?!\w))" + _WORD_AR + r"){0,2}"
+    )  # fmt: skip
     po_box = re.compile(r"(?i)(?<!\w)P\.?\s?O\.?\s+Box\s+\d{1,7}(?!\w)")
     saudi_short = re.compile(r"(?<![A-Za-z0-9])[A-Z]{4}\d{4}(?![A-Za-z0-9])")
     return {
@@ -98,10 +117,16 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "zh_admin": zh_admin,
         "en": en,
         "po_box": po_box,
+        "ar_num_street": ar_num_street,
         "saudi_short": saudi_short,
     }
 
 
+# Words that end an address written inside a sentence.
+_ZH_LEAD = re.compile(
+    r"^(?:我|我们|我家)?(?:住在|送到|寄到|发到|寄往|送往|配送到|改到|改成|改为)|"
+    r"^(?:新|收货|我的|详细|送货|邮寄)?地址(?:是|为|改为|改成)?[:：]?"
+)
 _PART_RE = re.compile(r"(?:" + _FA_PARTS + "|" + _AR_PARTS + r")")
 # Components that make an address on their own with a number ("پلاک ۱۲", "شارع 15");
 # others ("شهر" is a month in Arabic, "واحد" is "one") need a second component.
@@ -130,7 +155,11 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
         parts = len(_PART_RE.findall(chunk))
         if parts >= 2 or (parts == 1 and _STRONG.search(chunk) and _HAS_NUM.search(chunk)):
             add(m.start(), m.end())
-    for key in ("zh", "zh_admin", "en", "po_box", "saudi_short"):
+    for key in ("zh", "zh_admin"):
+        for m in pats[key].finditer(text):
+            lead = _ZH_LEAD.match(m.group())
+            add(m.start() + (lead.end() if lead else 0), m.end())
+    for key in ("en", "po_box", "saudi_short", "ar_num_street"):
         for m in pats[key].finditer(text):
             add(m.start(), m.end())
     return sorted(spans)

@@ -38,12 +38,23 @@ joyce victoria ruth virginia lauren kelly christina joan evelyn judith andrea ha
 jacqueline martha madison teresa gloria sara janice ann kathryn abigail sophia frances jean alice
 judy isabella julia beverly denise marilyn amber danielle brittany diana natalie sophie charlotte
 ava mia chloe ella lily zoe lucy
+tom mike dave chris steve matt tony nick dan sam ben alex kate liz jen meg jess tim greg jeff
+ahmed ahmad mohammed mohamed muhammad mohammad ali omar umar khalid yusuf youssef ibrahim hassan
+hussein hussain tariq faisal fahad sultan nasser majid abdullah abdul mustafa mahmoud yasser walid
+karim reza hossein mehdi amir hamid javad saeed arash babak dariush farhad kamran nima sina
+fatima fatemeh aisha ayesha maryam mariam zainab zahra noura nora layla leila sara yasmin huda
+mona reem hind salma amira niloufar negar shirin parisa mina nazanin
+wei li ming jun hui yan lei jing xin hao yu chen lin tao
+priya raj rahul amit anil sunil deepak arjun ravi vijay anita sunita pooja neha kavya
+carlos miguel luis jorge diego pedro pablo javier sofia lucia carmen elena ana
 """
 _EN_AMBIGUOUS = """will bill mark hope grace joy faith rose may june april summer dawn sky rich
 frank art penny ruby pearl jade crystal amber ray gene bob pat sue jack grant chase hunter
 victoria jordan austin paris florence lincoln cash angel honey rain river stone king"""
 
 _AR_GIVEN = """
+نوال سعاد وفاء نجلاء ابتسام عبير سمر رشا أميرة اميرة لطيفة جواهر ملاك شهد نادية ناديه
+طلال مشعل عبدالرحمن عبدالاله عبدالإله نواف متعب سعد صالح حمود حمدان جاسم يعقوب
 محمد أحمد احمد علي عمر خالد يوسف إبراهيم ابراهيم عبدالله عبد_الله عبدالرحمن عبد_الرحمن عبدالعزيز
 حسن حسين مصطفى محمود طارق سلمان فيصل فهد سلطان ناصر ماجد بدر تركي عادل هشام وليد زياد رامي سامي
 ياسر عماد أيمن ايمن معاذ بلال حمزة أنس انس عثمان مروان باسل نايف منصور راشد حمد خليفة زايد مبارك
@@ -56,6 +67,8 @@ _FA_GIVEN = """
 علی رضا محمد حسین حسن مهدی امیر سعید مرتضی مصطفی حمید مجید جواد کاظم عباس ابراهیم اسماعیل یوسف
 مسعود محمود بهزاد بهروز فرهاد فرزاد کامران کیوان آرش سیاوش داریوش کوروش بابک پویا پیمان پرویز
 میلاد سینا نیما پارسا آرمین بردیا سهیل شهاب عرفان فرشید احسان ایمان محسن هادی وحید یاسر
+نگار بهاره سپیده سحر آیدا پگاه مهشید فریبا شبنم رویا ژیلا نیلوفر آتنا
+رامین شهرام شاهین بیژن هومن مازیار ماهان امیرحسین محمدرضا علیرضا حمیدرضا
 زهرا فاطمه مریم سارا نرگس زینب مینا لیلا نازنین شیما پریسا الناز الهام مهسا سمیرا ساناز
 نسرین فرزانه مهناز شیرین پروین آزاده اعظم معصومه طاهره ندا هانیه هستی ترانه یاسمن کیمیا مهتاب
 """
@@ -72,22 +85,52 @@ _ZH_SURNAMES = """
 _CUES_BEFORE = {
     "en": r"my name is|my name's|name\s*:|this is|i am|i'm|signed|regards,|thanks,|"
     r"mr\.?|mrs\.?|ms\.?|miss|dr\.?|prof\.?|sir|madam|agent|ask for|talked to|spoke to|"
-    r"spoke with|speak to|contact person\s*:?|customer\s*:|attn\.?:?|dear",
+    r"spoke with|speak to|contact person\s*:?|customer\s*:|attn\.?:?|attention\s*:?|dear|"
+    r"on behalf of|recipient\s*:|addressee\s*:|cheers,|best,|best regards,|kind regards,|"
+    r"sincerely,|many thanks,|thank you,",
     "ar": r"اسمي|إسمي|انا اسمي|أنا اسمي|الاسم\s*:|اسم العميل\s*:?|السيد|السيدة|الأستاذ|الاستاذ|"
-    r"الأستاذة|الاستاذة|مع تحيات|تحياتي|أخوكم|اخوكم|شكرا للأستاذ|شكرا للاستاذ|شكرا للأستاذة",
-    "fa": r"اسمم|اسم من|نام من|اینجانب|نام\s*:|آقای|اقای|خانم|جناب|سرکار خانم|با تشکر|ارادتمند",
+    r"الأستاذة|الاستاذة|مع تحيات|تحياتي|أخوكم|اخوكم|شكرا للأستاذ|شكرا للاستاذ|شكرا للأستاذة|"
+    r"معك|معاك|معكم|المستلم\s*:|اسم المستلم\s*:?|المرسل\s*:|الاستلام\s*:|مقدم الطلب\s*:?",
+    "fa": r"اسمم|اسم من|نام من|اینجانب|نام\s*:|آقای|اقای|خانم|جناب|سرکار خانم|با تشکر|ارادتمند|"
+    r"تحویل[\s\u200c]?گیرنده\s*:|گیرنده\s*:|نام گیرنده\s*:?|فرستنده\s*:|ارادتمند شما",
     "zh": r"我叫|我的名字是|我是|本人|姓名[:：]?|联系人[:：]?|收件人[:：]?|收货人[:：]?|客服|"
     r"快递员|师傅|经理",
 }
 # Cues that also stand before ordinary words ("the employee was polite", "the doctor
 # said"): the next word must be a known given name or have a family-name form.
 _WEAK_CUES_ARFA = (
-    r"الأخ|الاخ|الأخت|الاخت|المهندس|المهندسة|الدكتور|الدكتورة|د\.|الموظف|الموظفة|المندوب|"
-    r"الكابتن|دکتر|مهندس|اپراتور|همکارتون|همکار شما|پشتیبان|کارشناس|پیک"
+    r"(?:و|ل|ب)?(?:الأخ|الاخ|الأخت|الاخت|المهندس|المهندسة|الدكتور|الدكتورة|الموظف|الموظفة|"
+    r"المندوب|الكابتن|السائق|الفني|المشرف|المدير|المديرة)|"
+    r"(?:و)?لل(?:أخ|اخ|أخت|اخت|مهندس|مهندسة|دكتور|دكتورة|موظف|موظفة|مندوب|كابتن|سائق|مشرف|مدير)|"
+    r"د\.|والدي|والدتي|زوجي|زوجتي|أخي|اخي|اخوي|أختي|اختي|ابني|بنتي|"
+    r"دکتر|مهندس|اپراتور|همکارتون|همکار شما|پشتیبان|کارشناس|پیک|راننده|همسرم|پدرم|مادرم|"
+    r"برادرم|خواهرم|دوستم|پسرم|دخترم"
 )
+# Titles that may stand between a cue and the name ("جناب دکتر کامرانی", "spoke to Mr. Daniels").
+_TITLES_ARFA = frozenset(
+    ["دکتر", "مهندس", "استاد", "سید", "حاج", "حاجی", "الدكتور", "المهندس", "الأستاذ", "الاستاذ",
+     "الشيخ", "د"]
+)  # fmt: skip
+# English roles: the word after them is a name when it is capitalized and not a common
+# capitalized word ("the driver, James", "your rep Kevin", "my wife, Aisha Bello").
+_EN_ROLES = (
+    r"driver|courier|rep|representative|waiter|waitress|cashier|technician|manager|engineer|"
+    r"officer|supervisor|operator|advisor|adviser|consultant|receptionist|delivery guy|"
+    r"wife|husband|father|mother|dad|mom|mum|son|daughter|brother|sister|friend|colleague|"
+    r"boss|neighbor|neighbour|partner"
+)
+_EN_NOT_NAMES_TEXT = """i the a an and but or it this that he she they we you my your his her our their
+    monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december today tomorrow yesterday please
+    thanks thank hello hi yes no ok okay sorry also again still just was is never
+then there when after before so because however what who how why where did does do had has
+have will would can could should not nothing someone everyone one all some another who's
+apparently anyway finally later now here"""
+_EN_NOT_NAMES = frozenset(_EN_NOT_NAMES_TEXT.split())
 _ZH_TITLES_AFTER = "先生|女士|小姐|经理|老师|师傅|医生|总|主任|同学"
 
 _EN_NAME = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
+_EN_TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir)\.?\s+)"
 _AR_WORD = r"[\u0621-\u064a\u0671-\u06d3\u06cc\u06a9\u06af\u067e\u0686\u0698]{2,}(?:\u200c[\u0621-\u064a\u0671-\u06d3\u06cc\u06a9\u06af\u067e\u0686\u0698]+)*"
 # Persian family-name forms and Arabic patronymic / family forms after a given name.
 _FA_FAMILY = re.compile(r"^[\u0600-\u06ff]{2,}(?:ی|زاده|پور|یان|ان|نژاد|فر|نیا|لو)$")
@@ -188,7 +231,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     en = re.compile(
         r"(?i:(?<![\w])(?:"
         + _CUES_BEFORE["en"]
-        + r"))\s+(?P<name>"
+        + r"))\s+"
+        + _EN_TITLE
+        + r"?(?P<name>"
         + _EN_NAME
         + r"(?:\s+(?:[A-Z]\.\s*)?"
         + _EN_NAME
@@ -198,19 +243,27 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         r"(?<!\w)(?:" + _CUES_BEFORE["ar"] + "|" + _CUES_BEFORE["fa"] + r")\s*[:：]?\s*"
         r"(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,2})"
     )
+    en_role = re.compile(
+        r"(?i:(?<![\w])(?:" + _EN_ROLES + r"))\s*,?\s+(?P<name>" + _EN_NAME
+        + r"(?:\s+" + _EN_NAME + r")?)"
+    )  # fmt: skip
+    fa_self = re.compile(
+        r"(?<!\w)(?:من\s+)(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r")?)\s+هستم(?!\w)"
+    )
     arfa_weak = re.compile(
         r"(?<!\w)(?:"
         + _WEAK_CUES_ARFA
-        + r")\s*[:：]?\s*(?P<name>"
+        + r")\s*[:：,،]?\s*(?P<name>"
         + _AR_WORD
         + r"(?:\s+"
         + _AR_WORD
-        + r")?)"
+        + r"){0,3})"
     )
     surnames = "|".join(gazetteer()[3])
     zh_after_cue = re.compile(
-        r"(?:" + _CUES_BEFORE["zh"] + r")\s*(?P<name>(?:" + surnames + r")[\u4e00-\u9fff]{1,2})"
-    )
+        r"(?:" + _CUES_BEFORE["zh"] + r")\s*(?P<name>(?:小|老|阿)(?:" + surnames + r")|(?:"
+        + surnames + r")[\u4e00-\u9fff]{1,2})"
+    )  # fmt: skip
     zh_before_title = re.compile(
         r"(?P<name>(?:" + surnames + r")[\u4e00-\u9fff]{0,2}?)(?:" + _ZH_TITLES_AFTER + r")"
     )
@@ -223,27 +276,15 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "zh_cue": zh_after_cue,
         "zh_title": zh_before_title,
         "en_pair": en_pair,
+        "en_role": en_role,
+        "fa_self": fa_self,
         "arfa_pair": arfa_pair,
     }
 
 
-def _trim_arfa(name: str) -> str:
-    """Keep the name words, dropping function words that follow it."""
-    _unambiguous, _ambiguous, known, _surnames = gazetteer()
-    kept: list[str] = []
-    for word in name.split():
-        folded = fold_for_search(word)
-        if folded in _STOP_AFTER_CUE:
-            break
-        # "وعنواني", "ورقمي": a word joined by the conjunction و starts a new phrase
-        if kept and word.startswith("و") and folded not in known:
-            break
-        kept.append(word)
-    return " ".join(kept)
-
-
 def _name_like(word: str, known: set[str]) -> bool:
     """A known given name, or a Persian / Arabic family-name form."""
+    word = word.replace("\u200c", "")
     return fold_for_search(word) in known or bool(
         _FA_FAMILY.match(word)
         and len(word) >= 5
@@ -273,22 +314,31 @@ def find_names(text: str) -> list[tuple[int, int]]:
         if weak and first not in _all and len(name.split()) < 2:
             continue
         add(m.start("name"), m.end("name"))
+    for m in pats["en_role"].finditer(text):
+        words = m.group("name").split()
+        if fold_for_search(words[0]) in _EN_NOT_NAMES:
+            continue
+        add(m.start("name"), m.end("name"))
     for m in pats["en_pair"].finditer(text):
         words = m.group("name").split()
         if fold_for_search(words[0]) in unambiguous:
             add(m.start("name"), m.end("name"))
     for m in pats["arfa"].finditer(text):
-        name = _trim_arfa(m.group("name"))
-        if name:
-            add(m.start("name"), m.start("name") + len(name))
+        offset, words = _skip_titles(m.group("name"))
+        words = _name_words(words, _all, first_free=True)
+        if words:
+            start = m.start("name") + offset
+            add(start, start + len(" ".join(words)))
+    for m in pats["fa_self"].finditer(text):
+        words = _name_words(m.group("name").split(), _all, first_free=False)
+        if words:
+            add(m.start("name"), m.start("name") + len(" ".join(words)))
     for m in pats["arfa_weak"].finditer(text):
-        words = _trim_arfa(m.group("name")).split()
-        if not words or not _name_like(words[0], _all):
-            continue
-        keep = words[:1]
-        if len(words) > 1 and _name_like(words[1], _all):
-            keep = words[:2]
-        add(m.start("name"), m.start("name") + len(" ".join(keep)))
+        offset, words = _skip_titles(m.group("name"))
+        keep = _name_words(words, _all, first_free=False)
+        if keep:
+            start = m.start("name") + offset
+            add(start, start + len(" ".join(keep)))
     for m in pats["arfa_pair"].finditer(text):
         words = m.group("name").split()
         if fold_for_search(words[0]) not in unambiguous:
@@ -302,7 +352,71 @@ def find_names(text: str) -> list[tuple[int, int]]:
             or (fold_for_search(second) in unambiguous)
         ):
             add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(second))
-    for key in ("zh_cue", "zh_title"):
-        for m in pats[key].finditer(text):
-            add(m.start("name"), m.end("name"))
+    for m in pats["zh_cue"].finditer(text):
+        name = m.group("name")
+        cut = _ZH_TITLE_IN.search(name, 1)
+        add(m.start("name"), m.start("name") + (cut.start() if cut else len(name)))
+    for start, end in _zh_before_titles(text, _surnames):
+        add(start, end)
     return sorted(spans)
+
+
+_ZH_TITLE_IN = re.compile(_ZH_TITLES_AFTER)
+_ZH_TITLE_RE = re.compile(r"(?:" + _ZH_TITLES_AFTER + r")")
+
+
+def _zh_before_titles(text: str, surnames: tuple[str, ...]) -> list[tuple[int, int]]:
+    """「林小姐」「陈静女士」「王小明先生」: the shortest surname-led name right before a title."""
+    out = []
+    for m in _ZH_TITLE_RE.finditer(text):
+        p = m.start()
+        for size in (1, 2, 3):
+            start = p - size
+            if start < 0 or not all("\u4e00" <= ch <= "\u9fff" for ch in text[start:p]):
+                break
+            if any(text.startswith(sn, start) for sn in surnames):
+                out.append((start, p))
+                break
+    return out
+
+
+def _skip_titles(name: str) -> tuple[int, list[str]]:
+    """(characters skipped, words) with leading titles dropped: «دکتر کامرانی» -> «کامرانی»."""
+    words = name.split()
+    offset = 0
+    while len(words) > 1 and fold_for_search(words[0]) in {
+        fold_for_search(t) for t in _TITLES_ARFA
+    }:
+        offset = name.index(words[1], offset + len(words[0]))
+        words = words[1:]
+    return offset, words
+
+
+def _name_words(words: list[str], known: set[str], *, first_free: bool) -> list[str]:
+    """The name words at the start of `words`: the first (any word after a strong cue,
+    else a name-like one), then name-like words or «بن/بنت X» chains."""
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        folded = fold_for_search(word)
+        if folded in _STOP_AFTER_CUE or (kept and word.startswith("و") and folded not in known):
+            break
+        if not kept:
+            if not (first_free or _name_like(word, known)):
+                break
+            kept.append(word)
+        elif word in ("بن", "ابن", "بنت") and i + 1 < len(words):
+            kept.extend(words[i : i + 2])
+            i += 1
+        elif _name_like(word, known) or (
+            fold_for_search(kept[-1]) in known
+            and (_FA_FAMILY.match(word) or _AR_FAMILY.match(word))
+            and len(word) >= 3
+        ):
+            # after a known given name a family-name form of any length («فاطمه نوری»)
+            kept.append(word)
+        else:
+            break
+        i += 1
+    return kept

@@ -37,7 +37,7 @@ from sada.text.lexicons import (
 )
 from sada.text.normalize import clean, normalize
 from sada.text.pii import find_pii, redact
-from sada.text.rules import clause_result, symbols_result
+from sada.text.rules import clause_result, has_polar_words, symbols_result
 from sada.text.sentences import split_clauses, split_sentences
 from sada.text.sentiment import (
     LABELS,
@@ -328,6 +328,7 @@ class TextPipeline:
         for sent in doc["sentences"]:
             aspects = []
             sent_res: SentimentResult = sent["sentiment"]
+            before: list[str] = []  # aspects of the last clause that named one
             for ci, clause in enumerate(sent["clauses"]):
                 # Each clause has its own polarity: the model's, corrected by the
                 # clause's polar words (negation, intensifiers, idioms, emoji).
@@ -342,6 +343,13 @@ class TextPipeline:
                     best, second = float(sims[order[0]]), float(sims[order[1]])
                     if best >= ASPECT_MIN_SIM and best - second >= ASPECT_MARGIN:
                         found = [(names[int(order[0])], "embedding", round(best, 3))]
+                if found:
+                    before = [a for a, _source, _score in found]
+                elif before and res.label != "neutral" and has_polar_words(clause):
+                    # A clause with polar words that names nothing speaks of the clause
+                    # before it: "the courier was late but apologised politely",
+                    # «تم استرداد المبلغ لكن بعد شهر».
+                    found = [(a, "previous_clause", 1.0) for a in before]
                 for aspect, source, score in found:
                     aspects.append(
                         {

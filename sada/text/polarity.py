@@ -53,6 +53,24 @@ _NEG = {
     "zh": """差 很差 太差 不好 失望 垃圾 慢 太慢 贵 难吃 脏 坏 破 假货 退货 投诉 后悔 糟糕
         烂 差劲 恶心 态度差 不满意 问题 毛病 坑 骗 没用 不值 一般 发霉 异味 卡顿 闪退 不行 不太行""",
 }
+# Rule-only additions: used by clause polarity (`sada.text.rules`) and clause
+# splitting, never as model features — the shipped models were trained with the
+# lexicons above, so their features (and every figure measured with them) stay as
+# they were. Complaint and praise words of customer messages the lexicons lacked.
+_RULE_POS = {
+    "en": """quickly promptly fixed resolved solved sturdy accurate responsive patient""",
+    "ar": """بأدب بادب باحترام بسرعه بسرعة معقول معقوله مناسب مناسبه""",
+    "fa": """منصفانه سالم خوش_برخورد""",
+    "zh": """及时 迅速 专业 好用 顺畅""",
+}
+_RULE_NEG = {
+    "en": """froze freezes freezing frozen laggy glitchy buggy unresponsive flimsy leaking leaked
+        stuck declined""",
+    "ar": """وقح وقحه مرتفع مرتفعه معيوب ناقص تأخر تاخر اتأخر اتاخر تأخرت تاخرت اتأخرت
+        اتاخرت""",
+    "fa": """بی_حوصله بیحوصله هنگ ناقص معیوب شکسته پاره""",
+    "zh": """瑕疵 偏高 偏贵 报错 掉色 破损 漏发 错发 少发 敷衍 不耐烦""",
+}
 _NEGATORS = {
     "en": "not no never don't dont doesn't doesnt didn't didnt isn't isnt wasn't wasnt won't "
     "wont can't cant cannot nothing hardly without",
@@ -173,11 +191,36 @@ def _idiom_key(phrase: str) -> str:
     return " ".join(_fold(phrase.strip()).split())
 
 
-@lru_cache(maxsize=1)
-def idioms() -> tuple[re.Pattern[str], dict[str, int]]:
-    """One regex over every idiom (as `model_text` spells them) and each one's polarity."""
+# Rule-only idioms (see _RULE_POS): time taken, things that do not open or work,
+# money not returned, "not as pictured", "not bad at all" forms.
+_RULE_IDIOMS_NEG = """
+took forever|took ages|took weeks|took a week|took a month|not as described|not as pictured|
+doesn't work|does not work|didn't work|stopped working|won't load|wouldn't load|
+اخذ اسبوع|اخذ اسبوعين|اخذ شهر|اخذ وقت طويل|بعد شهر|بعد اسبوعين|بعد اسبوع|ما يفتح|مايفتح|لا يفتح|
+مش بيفتح|ما يعمل|لا يعمل|مايعمل|ما ينجح|مش شغال|مو شغال|مب شغال|ما يحمل|غير مطابق|مو مطابق|
+مختلف عن الصوره|
+انجام نشد|انجام نشده|برنگشت|برنگشته|پس ندادن|واریز نشد|واریز نشده|هنگ میکنه|هنگ کرد|هنگ میکند|
+با عکس فرق|با عکسش فرق|مثل عکس نبود|مثل عکسش نبود|قیمتش زیاد|قیمت زیاد|قیمتا زیاد|قیمتها زیاد|
+قیمت ها زیاد|هزینه زیاد|
+与图片不符|和图片不一样|跟图片不一样|与描述不符|和描述不符|没到账|未到账|登录不了|打不开|用不了|
+没有想象中|没想象中|不如想象|不如预期|没有预期
+"""
+_RULE_IDIOMS_POS = """
+بدک نیست|بدک نبود|بد نیست|بد نبود|ما قصروا|ماقصروا|ما قصرتوا|ما قصر|ماقصر|ما قصرت|ماقصرت
+"""
+
+
+@lru_cache(maxsize=2)
+def idioms(rules: bool = False) -> tuple[re.Pattern[str], dict[str, int]]:
+    """One regex over every idiom (as `model_text` spells them) and each one's polarity.
+
+    `rules`: with the rule-only idioms (clause polarity), else the model features' set.
+    """
     table: dict[str, int] = {}
-    for sign, block in ((1, _IDIOMS_POS), (-1, _IDIOMS_NEG)):
+    blocks = [(1, _IDIOMS_POS), (-1, _IDIOMS_NEG)]
+    if rules:
+        blocks += [(1, _RULE_IDIOMS_POS), (-1, _RULE_IDIOMS_NEG)]
+    for sign, block in blocks:
         for phrase in block.replace("\n", "").split("|"):
             key = _idiom_key(phrase)
             if key:
@@ -194,11 +237,11 @@ def idioms() -> tuple[re.Pattern[str], dict[str, int]]:
     return re.compile(alts), table
 
 
-@lru_cache(maxsize=1)
-def _idiom_starts() -> tuple[frozenset[str], frozenset[str]]:
+@lru_cache(maxsize=2)
+def _idiom_starts(rules: bool = False) -> tuple[frozenset[str], frozenset[str]]:
     """First words of the word idioms (also with و attached) and first characters of
     the Chinese ones: a text holding none of them holds no idiom."""
-    _pattern, table = idioms()
+    _pattern, table = idioms(rules)
     words: set[str] = set()
     han: set[str] = set()
     for phrase in table:
@@ -210,8 +253,8 @@ def _idiom_starts() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(words), frozenset(han)
 
 
-def _may_hold_idiom(text: str, tokens: list[str]) -> bool:
-    words, han = _idiom_starts()
+def _may_hold_idiom(text: str, tokens: list[str], rules: bool = False) -> bool:
+    words, han = _idiom_starts(rules)
     if any(w in words for w in tokens):
         return True
     return any(ch in han for ch in text if "\u4e00" <= ch <= "\u9fff")
@@ -255,21 +298,28 @@ def vader_words() -> dict[str, int]:
     return words
 
 
-@lru_cache(maxsize=1)
-def lexicon() -> tuple[dict[str, int], frozenset[str], list[tuple[str, int]]]:
+@lru_cache(maxsize=2)
+def lexicon(rules: bool = False) -> tuple[dict[str, int], frozenset[str], list[tuple[str, int]]]:
     """(word -> ±1/±2 for alphabetic languages, negators, Chinese terms longest first).
 
     English adds the VADER lexicon (MIT, C.J. Hutto), read from the installed
-    `vaderSentiment` package rather than copied into Sada.
+    `vaderSentiment` package rather than copied into Sada. `rules`: with the
+    rule-only words (clause polarity), else exactly the model features' lexicon.
     """
     words: dict[str, int] = dict(vader_words())
+    pos = [_POS] + ([_RULE_POS] if rules else [])
+    neg = [_NEG] + ([_RULE_NEG] if rules else [])
     for lang in ("en", "ar", "fa"):
-        for w in _POS[lang].split():
-            words.setdefault(_fold(w.replace("_", " ")), 1)
-        for w in _NEG[lang].split():
-            words.setdefault(_fold(w.replace("_", " ")), -1)
+        for block in pos:
+            for w in block[lang].split():
+                words.setdefault(_fold(w.replace("_", " ")), 1)
+        for block in neg:
+            for w in block[lang].split():
+                words.setdefault(_fold(w.replace("_", " ")), -1)
     negators = frozenset(_fold(w) for lang in ("en", "ar", "fa") for w in _NEGATORS[lang].split())
-    zh = [(w, 1) for w in _POS["zh"].split()] + [(w, -1) for w in _NEG["zh"].split()]
+    zh = [(w, 1) for b in pos for w in b["zh"].split()] + [
+        (w, -1) for b in neg for w in b["zh"].split()
+    ]
     zh.sort(key=lambda kv: -len(kv[0]))
     return words, negators, zh
 
@@ -296,14 +346,18 @@ class Polar:
         return v
 
 
-def polar_items(text: str) -> list[Polar]:
-    """The polar words, idioms, emoji and emoticons of a `model_text` string."""
-    words, negators, zh_terms = lexicon()
+def polar_items(text: str, rules: bool = False) -> list[Polar]:
+    """The polar words, idioms, emoji and emoticons of a `model_text` string.
+
+    `rules`: also the rule-only words and idioms (clause polarity); the model
+    features (`polarity_features`) use the lexicons the models were trained with.
+    """
+    words, negators, zh_terms = lexicon(rules)
     out: list[Polar] = []
-    pattern, table = idioms()
+    pattern, table = idioms(rules)
     covered: list[tuple[int, int]] = []
     tokens = _WORD.findall(text)
-    matches = pattern.finditer(text) if _may_hold_idiom(text, tokens) else ()
+    matches = pattern.finditer(text) if _may_hold_idiom(text, tokens, rules) else ()
     for m in matches:
         phrase = m.group()
         sign = table.get(phrase) or table.get(phrase[1:], 0)  # "ومحد يرد": with the conjunction
@@ -339,7 +393,7 @@ def polar_items(text: str) -> list[Polar]:
             width = 1
             pol = words.get(tok)
             if pol is None and "\u0600" <= tok[0] <= "\u06ff":
-                pol = _stem_lookup(tok, words)
+                pol = _stem_lookup(tok, words, rules)
         prefixed = False
         if pol is None and i + 1 < n:  # "دوست نداشتم": the second word negated by prefix
             pm = _FA_NEG_PREFIX.match(tokens[i + 1])
@@ -388,16 +442,18 @@ def polar_items(text: str) -> list[Polar]:
 
 
 _SUFFIXES = ("هایی", "های", "ها", "یی", "ی", "ش", "ه", "ت", "م", "ات", "ين")
+# Persian comparatives («ارزونتره», «بدتر»): rule-only, the models' features never had them.
+_RULE_SUFFIXES = ("ترین", "تره", "تر", *_SUFFIXES)
 
 
-def _stem_lookup(tok: str, words: dict[str, int]) -> int | None:
+def _stem_lookup(tok: str, words: dict[str, int], rules: bool = False) -> int | None:
     """An Arabic or Persian word found without its article or a suffix ("مشکلی", "الممتاز")."""
     for cand in (tok[2:] if tok.startswith("ال") and len(tok) > 4 else "", tok):
         if not cand:
             continue
         if cand != tok and cand in words:
             return words[cand]
-        for suf in _SUFFIXES:
+        for suf in _RULE_SUFFIXES if rules else _SUFFIXES:
             if cand.endswith(suf) and len(cand) - len(suf) >= 2 and cand[: -len(suf)] in words:
                 return words[cand[: -len(suf)]]
     return None
@@ -421,7 +477,7 @@ def polarity_features(text: str) -> list[str]:
 
 def rule_score(text: str) -> tuple[float, int]:
     """(sum of polar values, number of polar items) of a `model_text` string."""
-    items = polar_items(text)
+    items = polar_items(text, rules=True)
     return sum(p.value for p in items), len(items)
 
 

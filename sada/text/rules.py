@@ -27,11 +27,12 @@ from sada.text.sentiment import SentimentResult
 RULE_WEIGHT = 0.8
 MARGIN = 0.1
 NEGATION_MIN = 0.4
+AGREE_MIN = 1.5
 
 
 def clause_result(result: SentimentResult, text: str) -> SentimentResult:
     """The clause's sentiment: `result` (the model's) corrected by its polar words."""
-    items = polar_items(model_text(text))
+    items = polar_items(model_text(text), rules=True)
     if not items:
         return result
     score = sum(p.value for p in items)
@@ -41,6 +42,10 @@ def clause_result(result: SentimentResult, text: str) -> SentimentResult:
         # An n-gram model reads "بد نبود" / "not bad" / "不好吃" as its polar word;
         # within a clause the scope of the negation (or the idiom) decides.
         margin = 0.0
+    elif abs(score) >= AGREE_MIN and len({p.value > 0 for p in items}) == 1:
+        # Several polar words, all one way ("the agent fixed it quickly"): the
+        # model's margin counts half (short clauses give it little to read).
+        margin *= 0.5
     combined = margin + RULE_WEIGHT * math.tanh(score)
     if combined > MARGIN:
         label = "positive"
@@ -54,6 +59,11 @@ def clause_result(result: SentimentResult, text: str) -> SentimentResult:
         uncertain=abs(combined) < 2 * MARGIN,
         model=result.model + "+rules",
     )
+
+
+def has_polar_words(text: str) -> bool:
+    """Whether a clause holds polar words, idioms, emoji or emoticons (rule lexicons)."""
+    return bool(polar_items(model_text(text), rules=True))
 
 
 def symbols_result(text: str, model: str = "rules") -> SentimentResult:

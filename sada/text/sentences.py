@@ -30,13 +30,15 @@ _CONTRAST = {
     "en": r"but|however|although|though|whereas|yet|except",
     "ar": r"لكن|ولكن|لكنه|لكنها|بس|إلا أن|الا ان|غير أن|بينما|مع أن|رغم أن|ولاكن",
     "fa": r"ولی|اما|ولي|ولیکن|در حالی که|درحالیکه|با اینکه|با این حال|هرچند|ولی‌",
-    "zh": r"但是|但|可是|不过|然而|却|只是",
+    "zh": r"但是|但|可是|不过|然而|却|只是|可惜",
 }
+# "就是" ("only that...") is a contrast only right after a comma: 「服务很好，就是价格偏高」.
+_ZH_COMMA_CONTRAST = r"|(?<=[，,；;])就是|(?<=[，,；;] )就是"
 _CLAUSE_SPLIT = {
     lang: re.compile(
         (r"\s*[,،;؛]?\s*(?<!\w)(?:" + words + r")(?!\w)\s*")
         if lang != "zh"
-        else (r"[，,；;]?(?:" + words + r")")
+        else (r"[，,；;]?(?:" + words + r")" + _ZH_COMMA_CONTRAST)
     )
     for lang, words in _CONTRAST.items()
 }
@@ -133,7 +135,7 @@ def split_units(clause: str, lang: str) -> list[str]:
     pieces = [p.strip() for p in pattern.split(clause) if p and p.strip()]
     if len(pieces) < 2:
         return [clause]
-    polar = [bool(polar_items(model_text(p))) for p in pieces]
+    polar = [bool(polar_items(model_text(p), rules=True)) for p in pieces]
     if sum(polar) < 2:
         return [clause]
     joiner = "，" if lang == "zh" else ", "

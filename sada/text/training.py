@@ -64,6 +64,69 @@ def read_jsonl(path: str | Path) -> list[Example]:
     return out
 
 
+# Label spellings found in other people's files, mapped to the three classes.
+LABEL_SYNONYMS = {
+    **{k: "positive" for k in ("positive", "pos", "p", "+", "+1", "good")},
+    **{k: "negative" for k in ("negative", "neg", "n", "-", "-1", "bad")},
+    **{k: "neutral" for k in ("neutral", "neu", "neut", "obj", "objective", "none", "0")},
+}
+_TEXT_KEYS = ("text", "content", "sentence", "review", "tweet", "comment")
+_LABEL_KEYS = ("label", "sentiment", "polarity", "class")
+
+
+def read_labelled(path: str | Path) -> tuple[list[Example], int]:
+    """(examples, rows skipped) from a JSONL or CSV file of labelled texts.
+
+    Accepts the shared data format and common variants: the text under `text`,
+    `content`, `sentence`, `review`, `tweet` or `comment`; the label under `label`,
+    `sentiment`, `polarity` or `class`, spelled positive/pos/+1, negative/neg/-1,
+    neutral/neu/objective/0 (any case). "0" counts as neutral only beside -1 and 1:
+    a file whose labels are just 0 and 1 is ambiguous and skipped row by row.
+    Rows without text or with another label are counted as skipped.
+    """
+    import csv
+
+    path = Path(path)
+    rows: list[dict[str, Any]] = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        if path.suffix.lower() in (".csv", ".tsv"):
+            reader = csv.DictReader(fh, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+            rows = [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
+        else:
+            rows = [json.loads(line) for line in fh if line.strip()]
+    raw_labels = {str(_first(r, _LABEL_KEYS)).strip().lower() for r in rows}
+    zero_one = "0" in raw_labels and "-1" not in raw_labels
+    out: list[Example] = []
+    skipped = 0
+    for row in rows:
+        text = str(_first(row, _TEXT_KEYS) or "")
+        raw = str(_first(row, _LABEL_KEYS)).strip().lower()
+        label = LABEL_SYNONYMS.get(raw, "")
+        if raw == "0" and zero_one:
+            label = ""
+        if not text.strip() or not label:
+            skipped += 1
+            continue
+        out.append(
+            Example(
+                text=text,
+                label=label,
+                lang=str(row.get("lang") or row.get("language") or ""),
+                source=str(row.get("source") or path.stem),
+                domain=str(row.get("domain") or ""),
+                dialect=str(row.get("dialect") or ""),
+            )
+        )
+    return out, skipped
+
+
+def _first(row: dict[str, Any], keys: Sequence[str]) -> Any:
+    for key in keys:
+        if row.get(key) not in (None, ""):
+            return row[key]
+    return ""
+
+
 def _tfidf(docs: Sequence[list[str]], vocab: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
     indptr = [0]
     indices: list[int] = []

@@ -14,6 +14,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def test_keywords_match_whole_words_only() -> None:
     assert "app_website" not in keyword_aspects(aspect_text("I am happy, not disappointed"))
+    assert "app_website" not in keyword_aspects(aspect_text("a disappointing, unhappy visit"))
     assert "app_website" in keyword_aspects(aspect_text("the apps keep crashing"))
     assert "delivery" not in keyword_aspects(aspect_text("دیروز خریدم"))  # دیر inside دیروز
     assert "delivery" in keyword_aspects(aspect_text("ارسالش دیر بود"))
@@ -34,9 +35,16 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     dev = score_aspects(_fixture("aspects_contrastive.jsonl"), analyze)
     assert dev["accuracy"]["all"] >= 0.9, dev["misses"]
     assert dev["mixed_texts"]["flagged_mixed"] >= 0.8 * dev["mixed_texts"]["n"]
-    # Written after the rules were settled, never tuned on: a floor, not the target.
+    # The first fresh set became the development set of the second round of rules.
     fresh = score_aspects(_fixture("aspects_contrastive_fresh.jsonl"), analyze)
-    assert fresh["accuracy"]["all"] >= 0.75, fresh["misses"]
+    assert fresh["accuracy"]["all"] >= 0.9, fresh["misses"]
+    # Written before that round and never tuned on: a floor, not the target.
+    fresh2 = score_aspects(_fixture("aspects_contrastive_fresh2.jsonl"), analyze)
+    assert fresh2["accuracy"]["all"] >= 0.9, fresh2["misses"]
+    # Written before the third round and measured once after it (0.783: below the
+    # issue's 0.90 — see docs/text/model-card.md): a floor, not the target.
+    fresh3 = score_aspects(_fixture("aspects_contrastive_fresh3.jsonl"), analyze)
+    assert fresh3["accuracy"]["all"] >= 0.75, fresh3["misses"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
@@ -44,3 +52,39 @@ def test_delivery_takes_its_own_clause_polarity() -> None:
     polarity = {a["aspect"]: a["polarity"] for a in result["aspects"]}
     assert polarity == {"product_quality": "positive", "delivery": "negative"}
     assert result["sentiment"]["mixed"] is True
+
+
+def test_polar_clause_without_keyword_speaks_of_the_clause_before() -> None:
+    pipeline = TextPipeline(embedder=False)
+    result = pipeline.analyze("تم استرداد المبلغ لكن بعد شهر", language="ar")
+    assert {a["aspect"]: a["polarity"] for a in result["aspects"]} == {"billing": "negative"}
+    sources = [a["source"] for s in result["sentences"] for a in s["aspects"]]
+    assert "previous_clause" in sources
+    # a neutral clause naming nothing is left alone
+    result = pipeline.analyze("the delivery was late but I ordered on Monday", language="en")
+    assert [a["aspect"] for a in result["aspects"]] == ["delivery"]
+    counts = result["aspects"][0]["counts"]
+    assert counts["negative"] == 1 and counts["positive"] == 0
+
+
+def test_chinese_jiushi_after_a_comma_is_a_contrast() -> None:
+    result = TextPipeline(embedder=False).analyze("這家店的服務很好，就是價格偏高", language="zh")
+    polarity = {a["aspect"]: a["polarity"] for a in result["aspects"]}
+    assert polarity == {"staff": "positive", "price": "negative"}
+    assert result["sentiment"]["mixed"] is True
+
+
+def test_dialect_verbs_comparatives_and_kexi() -> None:
+    pipeline = TextPipeline(embedder=False)
+
+    def polarity(text: str, lang: str) -> dict[str, str]:
+        result = pipeline.analyze(text, language=lang)
+        return {a["aspect"]: a["polarity"] for a in result["aspects"]}
+
+    assert polarity("الأكل طعمه حلو بس التوصيل اتأخر ساعتين", "ar")["delivery"] == "negative"
+    assert polarity("قیمتا نسبت به بقیه ارزونتره", "fa") == {"price": "positive"}
+    assert polarity("服务员很热情，可惜菜有点咸", "zh") == {
+        "staff": "positive",
+        "product_quality": "negative",
+    }
+    assert "price" in keyword_aspects(aspect_text("not the cheapest place"))

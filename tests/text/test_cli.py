@@ -78,6 +78,37 @@ def test_evaluate_binary_and_three_class(tmp_path: Path) -> None:
     assert "confusion" in human.stdout and "macro-F1" in human.stdout
 
 
+def test_evaluate_any_labelled_file_csv_and_label_spellings(tmp_path: Path) -> None:
+    csv_path = tmp_path / "reviews.csv"
+    csv_path.write_text(
+        "review,sentiment\n"
+        '"great product, love it",POS\n'
+        '"terrible, broken after a day",neg\n'
+        '"not good at all",Negative\n'
+        '"the store opens at 9",neu\n'
+        '"no label here",\n'
+        '"great, but it broke",mixed\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["evaluate", str(csv_path), "--json", "--no-embeddings"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 4 and report["skipped"] == 2
+    en = report["groups"]["en"]
+    assert set(en["per_class_f1"]) == {"negative", "neutral", "positive"}
+    assert sum(sum(row.values()) for row in en["confusion"].values()) == 4
+    assert report["slices"]["negation"]["n"] == 1 and "contrast" not in report["slices"]
+    # 0/1 labels are ambiguous (0 = negative or neutral?): skipped, not guessed
+    zero_one = write_jsonl(
+        tmp_path / "zero_one.jsonl",
+        [{"text": "fine", "label": 1}, {"text": "bad", "label": 0}, {"text": "ok", "label": "pos"}],
+    )
+    report = json.loads(runner.invoke(app, ["evaluate", str(zero_one), "--json"]).stdout)
+    assert report["n"] == 1 and report["skipped"] == 2
+    human = runner.invoke(app, ["evaluate", str(csv_path), "--no-embeddings"])
+    assert "2 rows skipped" in human.stdout and "negation" in human.stdout
+
+
 def test_train_adapts_and_writes_loadable_models(tmp_path: Path) -> None:
     rows = [{"text": f"this is sick {w}", "label": "positive", "lang": "en"} for w in "abcdefghij"]
     rows += [{"text": f"meh whatever {w}", "label": "negative", "lang": "en"} for w in "abcdefghij"]

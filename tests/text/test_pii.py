@@ -219,6 +219,62 @@ def test_names_and_addresses_on_our_fixture_in_four_languages() -> None:
         assert report[kind]["precision"] >= 0.9, report
 
 
+def test_names_and_addresses_on_the_fresh_fixture() -> None:
+    """Written before the second round of cues; never tuned on: floors, not targets."""
+    import json
+    from pathlib import Path
+
+    from sada.text.evaluate import score_spans
+
+    path = Path(__file__).parent / "fixtures" / "pii_fresh.jsonl"
+    items = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+    report = score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
+    assert report["name"]["recall"] >= 0.85 and report["name"]["precision"] >= 0.9, report
+    assert report["address"]["recall"] >= 0.8 and report["address"]["precision"] >= 0.9, report
+    # the third set was written before the third round and measured once after it
+    path = Path(__file__).parent / "fixtures" / "pii_fresh3.jsonl"
+    items = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+    report = score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
+    for kind in ("name", "address"):
+        assert report[kind]["recall"] >= 0.85 and report[kind]["precision"] >= 0.9, report
+
+
+def _spans(text: str, kind: str) -> list[str]:
+    return [text[p.start : p.end] for p in find_pii(text) if p.type == kind]
+
+
+def test_name_cues_titles_roles_and_extent() -> None:
+    assert _spans("I spoke to Mr. Daniels yesterday", "name") == ["Daniels"]
+    assert _spans("the driver, James, apologised", "name") == ["James"]
+    assert _spans("the driver, Then it rained", "name") == []
+    assert _spans("السيدة فاطمة الزهراني تطلب استرجاع المبلغ", "name") == ["فاطمة الزهراني"]
+    assert _spans("تواصلت مع المندوب محمد بن سالم ولم يرد", "name") == ["محمد بن سالم"]
+    assert _spans("جناب دکتر کامرانی لطفا پیگیری کنید", "name") == ["کامرانی"]
+    assert _spans("مهندس علی\u200cپور قول داده بود", "name") == ["علی\u200cپور"]
+    assert _spans("快递员李师傅态度很好", "name") == ["李"]
+    assert _spans("謝謝林小姐的耐心解答", "name") == ["林"]
+    assert _spans("客服小郑很耐心", "name") == ["小郑"]
+
+
+def test_address_extent_inside_sentences() -> None:
+    assert _spans("لطفا به اصفهان، بلوار کشاورز، کوچه ۵، پلاک ۸ ارسال کنید", "address") == [
+        "بلوار کشاورز، کوچه ۵، پلاک ۸"
+    ]
+    assert _spans("ص.ب 2211 جدة", "address") == ["ص.ب 2211"]
+    assert _spans("送到北京市朝阳区建国路88号3栋2单元501室", "address") == [
+        "北京市朝阳区建国路88号3栋2单元501室"
+    ]
+    assert _spans("我住在成都市武侯区", "address") == []
+    assert _spans("我住在成都市武侯区阳光小区3栋", "address") == ["成都市武侯区阳光小区3栋"]
+    assert _spans("القاهرة، مدينة نصر، 12 شارع عباس العقاد", "address") == ["12 شارع عباس العقاد"]
+    assert _spans("Ship to Unit 7, 88 Queen St, Toronto ON M5H 2N2, thanks", "address") == [
+        "Unit 7, 88 Queen St, Toronto ON M5H 2N2"
+    ]
+    assert _spans("寄到成都市武侯区人民南路四段12号5栋", "address") == [
+        "成都市武侯区人民南路四段12号5栋"
+    ]
+
+
 def test_redaction_of_names_and_addresses() -> None:
     text, items = redact("My name is Sarah Johnson, 221B Baker Street, London NW1 6XE")
     assert text == "My name is [NAME], [ADDRESS]"
@@ -244,3 +300,16 @@ def test_order_numbers_and_barcodes_are_not_phones() -> None:
     ):
         assert [i.type for i in find_pii(text)] == [], text
     assert [i.type for i in find_pii("call me on 966501234568")] == ["phone"]
+    # EAN-13 barcodes that also pass Luhn are not cards; a number after an invoice
+    # prefix is not a phone
+    for text in ("EAN 5901234123457", "5901234123457", "invoice 2023-000123456"):
+        assert [i.type for i in find_pii(text)] == [], text
+    assert [i.type for i in find_pii("card number 5901234123457")] == ["card"]
+
+
+def test_cards_robust_to_surrounding_words() -> None:
+    assert redact("my card4111111111111111thanks")[0] == "my card[CARD]thanks"
+    assert redact("کارت ۶۰۳۷۹۹۱۲۳۴۵۶۷۸۹۳ لطفا")[0] == "کارت [CARD] لطفا"
+    assert (
+        redact("my visa 4111 1111 1111 1111, expires 05/29")[0] == "my visa [CARD], expires 05/29"
+    )

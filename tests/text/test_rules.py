@@ -73,3 +73,15 @@ def test_emoji_only_texts_take_the_emoji_polarity_on_both_paths() -> None:
     for text, label in cases.items():
         assert pipeline.analyze(text)["sentiment"]["label"] == label, text
         assert pipeline.language_and_sentiment([text])[0]["sentiment"]["label"] == label, text
+
+
+def test_rule_only_words_are_not_model_features() -> None:
+    from sada.text.normalize import model_text
+    from sada.text.polarity import polar_items, polarity_features
+
+    # "froze" and 瑕疵 are rule-only: clause polarity reads them, the shipped models'
+    # features stay exactly as they were trained.
+    for text in ("the page froze", "商品有瑕疵", "پرداخت انجام نشد", "قیمتا ارزونتره"):
+        assert polar_items(model_text(text), rules=True), text
+        assert polarity_features(model_text(text)) == [], text
+    assert polarity_features(model_text("terrible")) != []
