@@ -63,6 +63,10 @@ def create_app(
     use_shared_storage(settings.redis_url, prefix=settings.redis_prefix)
     database = db or open_database(settings.database_url, application_name="sada-api")
     watch_queue(database)
+    if settings.analytics_dir:  # where the journeys' columnar snapshots are (and erased)
+        from sada.journeys.columnar import use_directory
+
+        use_directory(settings.analytics_dir)
     jobs_in_process = settings.run_jobs_in_process if run_jobs is None else run_jobs
     services = Services(
         settings=settings,

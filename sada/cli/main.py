@@ -523,6 +523,10 @@ def worker(
     load_all_handlers()
     gctune.tune()  # start-up objects out of the collector's way (see sada.core.gctune)
     runner.start()
+    if settings.analytics_dir:  # an erasure run by this worker finds the snapshots there
+        from sada.journeys.columnar import use_directory
+
+        use_directory(settings.analytics_dir)
     if analytics_owner:
         from sada.journeys.columnar import default_path, refresh_loop
 

@@ -63,7 +63,7 @@ def choice_for(settings: Any, db: Database, engine: str = "auto") -> EngineChoic
     return EngineChoice(
         engine=engine,
         db=db,
-        store_path=default_path(db, settings.analytics_dir) if settings.analytics_dir else None,
+        store_path=default_path(db, settings.analytics_dir),
         max_staleness_seconds=MAX_STALENESS_SECONDS,
         snapshot=snapshot,
         snapshot_max_age_seconds=max(60.0, 10 * settings.analytics_refresh_seconds),

@@ -63,12 +63,28 @@ _P_COLS = [
 ]  # fmt: skip
 
 
+_DIRECTORY: dict[str, Path] = {}
+
+
+def use_directory(directory: Path | str | None) -> None:
+    """Keep this process's copies and snapshots in `directory` (SADA_ANALYTICS_DIR).
+
+    Set once at start (app, worker), so every caller of `default_path` (queries, the owner,
+    an erasure's `reset_copies`) finds the same files.
+    """
+    if directory:
+        _DIRECTORY["path"] = Path(directory)
+    else:
+        _DIRECTORY.pop("path", None)
+
+
 def default_path(db: Database, directory: Path | str | None = None) -> Path:
     """Next to a SQLite file; in the temp folder for PostgreSQL (it is derived data).
 
-    `directory` (SADA_ANALYTICS_DIR) puts it there instead: a volume the owner and the
-    readers share when they run on different machines.
+    `directory` (default: SADA_ANALYTICS_DIR through `use_directory`) puts it there instead:
+    a volume the owner and the readers share when they run on different machines.
     """
+    directory = directory or _DIRECTORY.get("path")
     if directory:
         digest = hashlib.sha256(db.url.encode()).hexdigest()[:12]
         return Path(directory) / f"sada-analytics-{digest}.duckdb"

@@ -152,3 +152,25 @@ def test_the_reader_drops_a_snapshot_that_disappears(db: Database, store_path: P
         reader.close()
     finally:
         close_stores()
+
+
+def test_the_configured_folder_is_where_an_erasure_removes_the_snapshot(
+    db: Database, tmp_path: Path
+) -> None:
+    """SADA_ANALYTICS_DIR (set once at start) reaches every caller, reset_copies included."""
+    from sada.journeys.columnar import default_path, reset_copies, use_directory
+
+    use_directory(tmp_path / "shared")
+    try:
+        path = default_path(db)
+        assert path.parent == tmp_path / "shared"
+        owner = store_for(db)
+        assert owner is not None and owner.path == path
+        owner.sync(db)
+        snapshot = owner.publish()
+        assert snapshot.parent == tmp_path / "shared"
+        reset_copies(db)  # what an erasure calls, without knowing the folder
+        assert not snapshot.exists()
+    finally:
+        use_directory(None)
+        close_stores()
