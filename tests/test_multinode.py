@@ -57,7 +57,7 @@ pytestmark = [
         reason="multi-node test runs on PostgreSQL only: set SADA_TEST_DATABASE_URL=postgresql://...",
     ),
     pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379 for shared limits"),
-    pytest.mark.timeout(420),
+    pytest.mark.timeout(600),
 ]
 
 WORKER = """
@@ -386,7 +386,7 @@ def test_two_api_nodes_and_two_workers_survive_a_killed_worker_and_cut_connectio
             ][0]
             return left == 0 and pending == 0
 
-        assert _wait(drained, 120, step=0.5), (
+        assert _wait(drained, 180, step=0.5), (
             _query(url, "SELECT kind, status, count(*) FROM jobs GROUP BY 1, 2"),
             tails(),
         )
