@@ -17,7 +17,8 @@ FROM python:3.11-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --user-group --home-dir /var/lib/sada --create-home sada
+    && useradd --system --uid 10001 --user-group --home-dir /var/lib/sada --create-home sada \
+    && install -d -o sada -g sada /var/lib/sada/analytics
 COPY --from=build /opt/sada /opt/sada
 ENV PATH=/opt/sada/bin:$PATH \
     PYTHONUNBUFFERED=1 \

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DataError
 
 from sada import __version__
+from sada.core import tracing
 from sada.core.errors import Invalid, SadaError
 from sada.core.http import error_response
 from sada.core.ratelimit import RateLimiter, shared_storage_ok, use_shared_storage
@@ -24,6 +26,7 @@ from sada.db.engine import Database, open_database
 from sada.db.migrate import SchemaOutOfDate, check_schema, pending_revisions
 from sada.domains import router_modules
 from sada.interactions.service import IngestLimits
+from sada.jobs.metrics import queue_collector
 from sada.jobs.metrics import watch as watch_queue
 from sada.jobs.runner import InProcessRunner, JobRunner, NoRunner
 from sada.settings import Settings
@@ -60,6 +63,10 @@ def create_app(
     use_shared_storage(settings.redis_url, prefix=settings.redis_prefix)
     database = db or open_database(settings.database_url, application_name="sada-api")
     watch_queue(database)
+    if settings.analytics_dir:  # where the journeys' columnar snapshots are (and erased)
+        from sada.journeys.columnar import use_directory
+
+        use_directory(settings.analytics_dir)
     jobs_in_process = settings.run_jobs_in_process if run_jobs is None else run_jobs
     services = Services(
         settings=settings,
@@ -104,6 +111,12 @@ def create_app(
     )
     app.state.services = services
     app.add_middleware(RequestTelemetry)
+    if settings.otel_endpoint:
+        # Outside RequestTelemetry: the request's span is current when it records the id.
+        provider = tracing.enable(settings.otel_endpoint, service_name=settings.otel_service_name)
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+        app.add_middleware(OpenTelemetryMiddleware, tracer_provider=provider)
 
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> JSONResponse:
@@ -131,7 +144,18 @@ def create_app(
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
-        """Prometheus metrics of this process (requests, jobs, webhooks) and the queue."""
+        """Prometheus metrics of this process (requests, jobs, webhooks) and the queue.
+
+        Under `sada serve --workers N` (PROMETHEUS_MULTIPROC_DIR set), the counters and
+        histograms of all N server processes, added up, whichever process answers.
+        """
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import CollectorRegistry, multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            registry.register(queue_collector())
+            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     @app.exception_handler(SadaError)

@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     job_poll_interval: float = Field(default=0.5, gt=0, le=60)
     job_lease_seconds: int = Field(default=300, ge=3, le=86_400)
     job_shutdown_grace_seconds: float = Field(default=20, ge=0, le=3600)
+    # Journey analytics' columnar (DuckDB) copy: the folder of the copy and its snapshots
+    # (unset: beside a SQLite file, or the temp folder), and how often the owner worker
+    # (`sada worker --analytics-owner`) publishes a new snapshot for the API nodes.
+    analytics_dir: str | None = None
+    analytics_refresh_seconds: float = Field(default=30, ge=1, le=86_400)
+    # OpenTelemetry tracing (the `otel` extra): spans of requests and jobs exported over
+    # OTLP/HTTP to this collector (e.g. http://collector:4318); unset: no tracing.
+    otel_endpoint: str | None = None
+    otel_service_name: str = "sada"
 
     # Mail
     smtp_host: str = "127.0.0.1"

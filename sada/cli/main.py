@@ -470,6 +470,12 @@ def worker(
         0, help="Serve /healthz, /readyz and /metrics on this port (0: none)."
     ),
     health_host: str = typer.Option("127.0.0.1", help="Interface of the health endpoint."),
+    analytics_owner: bool = typer.Option(
+        False,
+        "--analytics-owner",
+        help="Also maintain the journeys' columnar copy and publish its read-only snapshot "
+        "every SADA_ANALYTICS_REFRESH_SECONDS (run exactly one such worker).",
+    ),
 ) -> None:
     """Run jobs until SIGTERM or Ctrl-C (use with `SADA_RUN_JOBS_IN_PROCESS=false` on API processes).
 
@@ -487,6 +493,15 @@ def worker(
 
     settings = _settings()
     configure_logging(settings.log_format, settings.log_level)
+    if settings.otel_endpoint:
+        from sada.core import tracing
+
+        try:
+            tracing.enable(
+                settings.otel_endpoint, service_name=f"{settings.otel_service_name}-worker"
+            )
+        except tracing.TracingUnavailable as exc:
+            _fail(str(exc))
     db = _db("worker")
     watch(db)
     runner = InProcessRunner(
@@ -508,6 +523,24 @@ def worker(
     load_all_handlers()
     gctune.tune()  # start-up objects out of the collector's way (see sada.core.gctune)
     runner.start()
+    if settings.analytics_dir:  # an erasure run by this worker finds the snapshots there
+        from sada.journeys.columnar import use_directory
+
+        use_directory(settings.analytics_dir)
+    if analytics_owner:
+        from sada.journeys.columnar import default_path, refresh_loop
+
+        owner = threading.Thread(
+            target=refresh_loop,
+            args=(db, stopping),
+            kwargs={
+                "path": default_path(db, settings.analytics_dir),
+                "every_seconds": settings.analytics_refresh_seconds,
+            },
+            name="sada-analytics-owner",
+            daemon=True,
+        )
+        owner.start()
     if health_port:
         serve_health(runner, health_host, health_port)
     console.print(
@@ -518,6 +551,10 @@ def worker(
         pass
     console.print("stopping: finishing or handing back the running job")
     runner.stop(grace=settings.job_shutdown_grace_seconds)
+    if settings.otel_endpoint:
+        from sada.core import tracing
+
+        tracing.disable()  # the last spans out before the process ends
     console.print(f"worker stopped after {runner.jobs_done} job(s)")
 
 
@@ -546,6 +583,8 @@ def serve(
     finally:
         db.dispose()
     configure_logging(settings.log_format, settings.log_level)
+    if workers > 1:
+        use_metrics_dir()
     console.print(f"Sada {__version__} on {base_url}  (API docs: /api/docs)")
     # Ctrl+C: requests still running get a few seconds, then the server stops anyway.
     uvicorn.run(
@@ -562,6 +601,24 @@ def serve(
 
 
 SHUTDOWN_GRACE_SECONDS = 3
+
+
+def use_metrics_dir() -> Path:
+    """Several server processes: their metrics go to files that `/metrics` adds up.
+
+    prometheus_client's multiprocess mode reads PROMETHEUS_MULTIPROC_DIR when the server
+    processes import it; set here, before uvicorn starts them. An operator's own directory is
+    used (emptied first: counts of a previous run would be added); else a new temp folder.
+    """
+    import tempfile
+
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    folder = Path(configured) if configured else Path(tempfile.mkdtemp(prefix="sada-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
 
 
 def use_base_url(host: str, port: int) -> str:

@@ -26,6 +26,8 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sada.core import tracing
+
 request_id: ContextVar[str | None] = ContextVar("sada_request_id", default=None)
 job_id: ContextVar[int | None] = ContextVar("sada_job_id", default=None)
 
@@ -128,6 +130,7 @@ class RequestTelemetry:
         offered = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         rid = new_request_id(offered)
         token = request_id.set(rid)
+        tracing.annotate_request(rid)
         started = time.perf_counter()
         status = 500
 

@@ -55,6 +55,11 @@ _COLLECTOR = QueueCollector()
 REGISTRY.register(_COLLECTOR)
 
 
+def queue_collector() -> QueueCollector:
+    """The collector itself, for a scrape that gathers several processes' metrics."""
+    return _COLLECTOR
+
+
 def watch(db: Database) -> None:
     """Report the queue of `db` in this process's metrics."""
     _COLLECTOR.db = db

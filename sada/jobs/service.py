@@ -22,6 +22,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from sada.core import tracing
 from sada.core.errors import Invalid, NotFound
 from sada.core.telemetry import JOB_DURATION, JOB_FAILURES, job_id, request_id
 from sada.db.dialect import insert_ignoring_conflicts
@@ -176,7 +177,8 @@ def run_job(db: Database, job: Job, *, worker_id: str = WORKER_ID) -> bool:
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
-            handler(db, job.workspace_id, dict(job.payload))
+            with tracing.job_span(job.kind, job.id, job.request_id):
+                handler(db, job.workspace_id, dict(job.payload))
         except Exception as exc:  # noqa: BLE001 - a failing job must not kill the runner
             if _connection_lost(db, exc):
                 outcome = "handed_back"

@@ -3,6 +3,9 @@
 Funnels and paths run through the query layer (`query.py`) on the DuckDB copy
 (`engine="duckdb"`), on the main database (`engine="sql"`), or on whichever is
 available (`"auto"`: DuckDB when it can be opened). Results are the same.
+
+A process that runs no jobs (an API node beside `sada worker`s) never writes the DuckDB
+copy: it reads the snapshot the owner worker publishes (`EngineChoice.snapshot`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from sada.core.errors import Invalid
 from sada.db.engine import Database
 from sada.interactions.models import Interaction, Touchpoint
 from sada.journeys import service
-from sada.journeys.columnar import DuckEngine, store_for
+from sada.journeys.columnar import DuckEngine, default_path, reader_for, store_for
 from sada.journeys.query import (
     Compiled,
     Engine,
@@ -32,6 +35,8 @@ from sada.journeys.schemas import Rule
 from sada.journeys.stats import wilson
 
 ENGINES = ("auto", "duckdb", "sql")
+# The columnar copy may lag the log by this much before a query syncs it again.
+MAX_STALENESS_SECONDS = 10.0
 
 
 @dataclass
@@ -42,6 +47,27 @@ class EngineChoice:
     db: Database | None = None
     store_path: Path | str | None = None
     max_staleness_seconds: float = 0.0
+    # Read the owner's published snapshot instead of syncing a copy in this process.
+    snapshot: bool = False
+    snapshot_max_age_seconds: float = 600.0
+
+
+def choice_for(settings: Any, db: Database, engine: str = "auto") -> EngineChoice:
+    """How a request in this process reaches the data, from the settings.
+
+    Jobs in this process (the embedded default): it owns the copy and syncs it when a
+    query finds it older than 10 s. Jobs in `sada worker`s: it reads the snapshot that the
+    worker started with `--analytics-owner` publishes under SADA_ANALYTICS_DIR.
+    """
+    snapshot = not settings.run_jobs_in_process
+    return EngineChoice(
+        engine=engine,
+        db=db,
+        store_path=default_path(db, settings.analytics_dir),
+        max_staleness_seconds=MAX_STALENESS_SECONDS,
+        snapshot=snapshot,
+        snapshot_max_age_seconds=max(60.0, 10 * settings.analytics_refresh_seconds),
+    )
 
 
 def engine_for(session: Session, choice: EngineChoice | None) -> Engine:
@@ -52,6 +78,15 @@ def engine_for(session: Session, choice: EngineChoice | None) -> Engine:
         if choice.engine == "duckdb":
             raise Invalid("the DuckDB engine needs the database handle")
         return SqlEngine(session)
+    if choice.snapshot:
+        reader = reader_for(
+            choice.db, choice.store_path, max_age_seconds=choice.snapshot_max_age_seconds
+        )
+        if reader is None:
+            if choice.engine == "duckdb":
+                raise Invalid("no current columnar snapshot (DuckDB) yet; try engine=sql")
+            return SqlEngine(session)
+        return reader
     store = store_for(choice.db, choice.store_path)
     if store is None:
         if choice.engine == "duckdb":

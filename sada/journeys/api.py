@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from sada.core.errors import Invalid
 from sada.core.privacy import Surface, sees_raw_pii
 from sada.journeys import analytics, digital, drivers, experience, retention, scorecard, service
-from sada.journeys.analytics import EngineChoice
+from sada.journeys.analytics import EngineChoice, choice_for
 from sada.journeys.query import default_range, to_epoch
 from sada.journeys.schemas import (
     AudienceIn,
@@ -28,9 +28,6 @@ from sada.tenants.service import AuthenticatedKey
 
 router = APIRouter(prefix="/api/v1/journeys", tags=["journeys"])
 
-# The columnar copy may lag the log by this much before a query syncs it again.
-MAX_STALENESS_SECONDS = 10.0
-
 
 def _db(request: Request) -> Any:
     return request.app.state.services.db
@@ -44,7 +41,8 @@ def _range(since: datetime | None, until: datetime | None, days: int = 90) -> tu
 
 
 def _choice(request: Request, engine: str) -> EngineChoice:
-    return EngineChoice(engine=engine, db=_db(request), max_staleness_seconds=MAX_STALENESS_SECONDS)
+    services = request.app.state.services
+    return choice_for(services.settings, services.db, engine)
 
 
 # -- audiences ------------------------------------------------------------------------

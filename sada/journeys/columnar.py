@@ -10,14 +10,20 @@ deleted at any time (the next sync rebuilds it). Sync is incremental:
 - person merges and unmerges recorded since the last sync move the interactions
   they list, exactly as the main database did.
 
-One process owns the file (DuckDB's own lock); another process that cannot open
-it falls back to SQL on the main database.
+One process owns the working file (DuckDB's own lock). With several nodes, one worker
+role is that owner (`sada worker --analytics-owner`, `refresh_loop`): after each sync it
+publishes a read-only snapshot beside the working file (written under a temporary name,
+then renamed over the previous one, so a reader sees the old snapshot or the new one,
+never a half-written file). Every other process reads the newest snapshot through
+`SnapshotReader` (DuckDB read-only connections, any number of processes at once), and
+falls back to SQL on the main database while there is none or it is too old.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import tempfile
 import threading
 import time
@@ -57,8 +63,31 @@ _P_COLS = [
 ]  # fmt: skip
 
 
-def default_path(db: Database) -> Path:
-    """Next to a SQLite file; in the temp folder for PostgreSQL (it is derived data)."""
+_DIRECTORY: dict[str, Path] = {}
+
+
+def use_directory(directory: Path | str | None) -> None:
+    """Keep this process's copies and snapshots in `directory` (SADA_ANALYTICS_DIR).
+
+    Set once at start (app, worker), so every caller of `default_path` (queries, the owner,
+    an erasure's `reset_copies`) finds the same files.
+    """
+    if directory:
+        _DIRECTORY["path"] = Path(directory)
+    else:
+        _DIRECTORY.pop("path", None)
+
+
+def default_path(db: Database, directory: Path | str | None = None) -> Path:
+    """Next to a SQLite file; in the temp folder for PostgreSQL (it is derived data).
+
+    `directory` (default: SADA_ANALYTICS_DIR through `use_directory`) puts it there instead:
+    a volume the owner and the readers share when they run on different machines.
+    """
+    directory = directory or _DIRECTORY.get("path")
+    if directory:
+        digest = hashlib.sha256(db.url.encode()).hexdigest()[:12]
+        return Path(directory) / f"sada-analytics-{digest}.duckdb"
     if db.is_sqlite:
         name = db.url.split("///", 1)[-1]
         return Path(name + ".analytics.duckdb")
@@ -286,6 +315,27 @@ class ColumnarStore:
         self._set("merges_max_undone", undone_ts)
         return len(rows)
 
+    def publish(self) -> Path:
+        """Write a read-only snapshot of the copy and swap it in atomically; returns its path.
+
+        The snapshot is built in a new file under a temporary name (readers never see it
+        half-written), then renamed over the previous snapshot: a reader that still has the
+        previous one open keeps reading it until it reopens.
+        """
+        target = snapshot_path(self.path)
+        temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        with self.lock:
+            _remove_files(temporary)
+            self._run(f"ATTACH '{_sql_path(temporary)}' AS snapshot")
+            try:
+                for table in ("interactions", "people", "sync_state"):
+                    self._run(f"CREATE TABLE snapshot.{table} AS SELECT * FROM main.{table}")
+            finally:
+                self._run("DETACH snapshot")
+            os.replace(temporary, target)
+            _remove_files(temporary)  # a stray WAL of the temporary name, if any
+        return target
+
     def counts(self) -> dict[str, int]:
         with self.lock:
             return {
@@ -302,6 +352,122 @@ class DuckEngine:
 
     def fetch(self, sql: str) -> list[tuple[Any, ...]]:
         return self.store.fetch(sql)
+
+
+def snapshot_path(path: Path) -> Path:
+    """Where the owner of the working file `path` publishes its read-only snapshots."""
+    return path.with_name(path.name.removesuffix(".duckdb") + ".snapshot.duckdb")
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+class SnapshotReader:
+    """Queries on the newest published snapshot, through a read-only DuckDB connection.
+
+    Each query checks (one `stat`) whether a newer snapshot was renamed into place and then
+    reopens; a snapshot older than `max_age_seconds` counts as missing (its owner stopped),
+    so callers fall back to SQL rather than answer from old data.
+    """
+
+    def __init__(self, path: Path | str, *, max_age_seconds: float = 600.0) -> None:
+        self.path = Path(path)
+        self.max_age_seconds = max_age_seconds
+        self.lock = threading.RLock()
+        self.con: Any = None
+        self.opened: tuple[int, int, int] | None = None
+        self.dialect = Dialect("duckdb")
+        self.reopened = 0
+
+    def _identity(self) -> tuple[int, int, int] | None:
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        if time.time() - found.st_mtime > self.max_age_seconds:
+            return None
+        return (found.st_ino, found.st_mtime_ns, found.st_size)
+
+    def _close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+        self.con = None
+        self.opened = None
+
+    def available(self) -> bool:
+        with self.lock:
+            return self._connection() is not None
+
+    def _connection(self) -> Any:
+        identity = self._identity()
+        if identity is None:
+            self._close()
+            return None
+        if identity != self.opened:
+            import duckdb
+
+            # Closed first: DuckDB hands a new connection to a path it still has open the
+            # same (old) database instead of reading the file again.
+            self._close()
+            self.con = duckdb.connect(str(self.path), read_only=True)
+            self.opened = identity
+            self.reopened += 1
+        return self.con
+
+    def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        with self.lock:
+            con = self._connection()
+            if con is None:
+                raise FileNotFoundError(f"no current snapshot at {self.path}")
+            return [tuple(r) for r in con.execute(sql).fetchall()]
+
+    def close(self) -> None:
+        with self.lock:
+            self._close()
+
+
+_READERS: dict[str, SnapshotReader] = {}
+
+
+def reader_for(
+    db: Database, path: Path | str | None = None, *, max_age_seconds: float = 600.0
+) -> SnapshotReader | None:
+    """This process's reader of the published snapshot, or None while there is none."""
+    target = str(snapshot_path(Path(path) if path else default_path(db)))
+    with _STORES_LOCK:
+        reader = _READERS.get(target)
+        if reader is None:
+            reader = _READERS[target] = SnapshotReader(target, max_age_seconds=max_age_seconds)
+    try:
+        return reader if reader.available() else None
+    except Exception as exc:  # noqa: BLE001 - a broken snapshot: answer from SQL
+        log.warning("journey analytics: snapshot unavailable (%s); using SQL", exc)
+        return None
+
+
+def refresh_loop(
+    db: Database,
+    stop: threading.Event,
+    *,
+    path: Path | str | None = None,
+    every_seconds: float = 30.0,
+) -> None:
+    """The owner's loop: sync the working copy and publish a snapshot, every `every_seconds`.
+
+    Run by exactly one worker role (`sada worker --analytics-owner`); a second owner started
+    by mistake cannot open the working file (DuckDB's lock) and keeps retrying harmlessly.
+    """
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            store = store_for(db, path)
+            if store is not None:
+                store.sync(db)
+                store.publish()
+        except Exception:  # noqa: BLE001 - the next round tries again
+            log.exception("journey analytics: refreshing the snapshot failed")
+        stop.wait(max(0.5, every_seconds - (time.monotonic() - started)))
 
 
 _STORES: dict[str, ColumnarStore] = {}
@@ -339,6 +505,7 @@ def reset_copies(db: Database, path: Path | str | None = None) -> None:
     marker file that its next sync obeys before reading anything.
     """
     target = Path(path) if path else default_path(db)
+    snapshot_path(target).unlink(missing_ok=True)  # readers answer from SQL until the next one
     with _STORES_LOCK:
         store = _STORES.get(str(target))
     if store is not None:
@@ -361,3 +528,6 @@ def close_stores() -> None:
         for store in _STORES.values():
             store.close()
         _STORES.clear()
+        for reader in _READERS.values():
+            reader.close()
+        _READERS.clear()

@@ -22,7 +22,7 @@ from sada.core.errors import Invalid
 from sada.core.privacy import Surface, sees_raw_pii
 from sada.domains import journey_section_functions
 from sada.journeys import analytics, drivers, experience, retention, scorecard, service
-from sada.journeys.analytics import EngineChoice
+from sada.journeys.analytics import choice_for
 from sada.journeys.query import to_epoch
 from sada.web.core import (
     Page,
@@ -227,7 +227,7 @@ def map_page(
         if per.compare:
             prev_since, prev_until = per.previous().epoch_range()
             before = experience.experience(s, map_key, since=prev_since, until=prev_until)
-        choice = EngineChoice(engine="auto", db=db, max_staleness_seconds=10)
+        choice = choice_for(services(request).settings, db)
         fun = analytics.funnel(
             s, map_key, steps=None, since=since, until=now, window_seconds=30 * 86400, choice=choice
         )

@@ -211,6 +211,8 @@ def test_export_then_erase_leaves_no_residue(
     assert store is not None
     store.sync(db)
     assert residue(dump_columnar(store), p), "the columnar copy should hold the person first"
+    snapshot = store.publish()  # what API nodes read beside separate workers
+    assert snapshot.exists()
     before = dump_database(db)
     assert set(residue(before, p)) >= {p.email, p.text, p.answer, p.note, p.case_title}
 
@@ -267,6 +269,7 @@ def test_export_then_erase_leaves_no_residue(
         files = b"".join(f.read_bytes() for f in path.parent.glob(path.name + "*") if f.is_file())
         raw_db = files.decode("latin-1")
         assert not [n for n in p.needles if n.isascii() and n in raw_db]
+    assert not snapshot.exists(), "the published snapshot still holds the person"
     store.sync(db)
     assert not residue(dump_columnar(store), p)
     raw = store.path.read_bytes().decode("latin-1")
