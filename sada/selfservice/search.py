@@ -5,7 +5,10 @@ three times); query terms missing from the vocabulary are matched to vocabulary 
 one or two edits (rapidfuzz), and workspace synonyms widen the query. Where the `embeddings`
 extra is installed, every published version also has a multilingual e5 vector (computed by
 the `selfservice.embed` job when it is published), so a question finds articles in other
-languages too — such hits are flagged `cross_lingual`.
+languages too — such hits are flagged `cross_lingual`. Articles without a version in the
+asker's language are ranked with the language's own share taken out of their cosines
+(`_language_neutral`), so the fallback is not buried under unrelated articles in the asker's
+script.
 
 Scores are on one 0..1 scale so a threshold means the same in every language: the lexical
 score is the BM25 score over what a perfect match of the query's terms would score, the
