@@ -13,6 +13,7 @@ without `lang`) over 7, 30 and 90 days, --repeat times each.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -21,6 +22,7 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,32 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 LANGS = ("fa", "ar", "zh", "en")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--posts", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--pg", default=None)
-    args = parser.parse_args()
-
-    from sqlalchemy import func, select
-
+def fill(db: Any, ws: int, posts: int, today: date) -> None:
+    """The term rollup of `posts` posts over 365 days, written straight into the table."""
     from sada.db.dialect import reserve_ids
-    from sada.db.engine import open_database
-    from sada.db.migrate import upgrade
-    from sada.listening import trending
     from sada.listening.models import ListeningTerm
-    from sada.tenants.service import do_create_workspace
 
-    url = args.pg or f"sqlite:///{Path(tempfile.mkdtemp()) / 'trending.db'}"
-    db = open_database(url)
-    upgrade(db)
-    with db.transaction() as session:
-        ws = do_create_workspace(session, f"trending-bench-{int(time.time())}").id
     rng = random.Random(18)
     weights = [1 / (k + 1) for k in range(20_000)]
     cum = list(__import__("itertools").accumulate(weights))
-    today = date(2026, 11, 29)
-    per_day = args.posts // (365 * len(LANGS))
+    per_day = posts // (365 * len(LANGS))
     t0 = time.perf_counter()
     rows_written = 0
     for back in range(365):
@@ -83,24 +68,67 @@ def main() -> None:
         f"term rollup: {rows_written:,} rows for {per_day * 365 * len(LANGS):,} posts "
         f"in {time.perf_counter() - t0:.0f} s"
     )
+
+
+def measure(db: Any, ws: int, today: date, repeat: int) -> None:
+    from sqlalchemy import func, select
+
+    from sada.listening import trending
+    from sada.listening.models import ListeningTerm
+
     with db.reader(ws) as session:
         assert session.execute(select(func.count()).select_from(ListeningTerm)).scalar_one()
+    print(f"load average {os.getloadavg()}")
+    cpu0 = time.process_time()
     for days in (7, 30, 90):
         start = today - timedelta(days=days - 1)
         for label, lang in (("one language", "fa"), ("all four", None)):
             times = []
-            for _ in range(args.repeat):
+            cpu = []
+            for _ in range(repeat):
                 t = time.perf_counter()
+                c = time.process_time()
                 with db.reader(ws) as session:
                     out = trending.trending(session, start, today, language=lang)
                 times.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
             times.sort()
             p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
             top = out["languages"][0]["terms"][:1]
             print(
                 f"{days:>3} days, {label:<12} p50 {statistics.median(times):7.1f} ms  "
-                f"p95 {p95:7.1f} ms  top: {top[0]['label'] if top else '-'}"
+                f"p95 {p95:7.1f} ms  CPU median {statistics.median(cpu):7.1f} ms  "
+                f"top: {top[0]['label'] if top else '-'}"
             )
+    print(f"CPU {time.process_time() - cpu0:.1f} s, load average {os.getloadavg()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--pg", default=None)
+    parser.add_argument(
+        "--reuse", default=None, help="database URL of an earlier run: skip the fill, time only"
+    )
+    args = parser.parse_args()
+
+    from sada.db.engine import open_database
+    from sada.db.migrate import upgrade
+    from sada.tenants.service import do_create_workspace
+
+    url = args.reuse or args.pg or f"sqlite:///{Path(tempfile.mkdtemp()) / 'trending.db'}"
+    print(f"database: {url}")
+    db = open_database(url)
+    upgrade(db)
+    today = date(2026, 11, 29)
+    if args.reuse:
+        ws = 1
+    else:
+        with db.transaction() as session:
+            ws = do_create_workspace(session, f"trending-bench-{int(time.time())}").id
+        fill(db, ws, args.posts, today)
+    measure(db, ws, today, args.repeat)
 
 
 if __name__ == "__main__":

@@ -173,6 +173,9 @@ class ListeningTerm(Base, WorkspaceOwned):
         UniqueConstraint("workspace_id", "language", "day", "term"),
         # Covering the period sums (no table lookups): rising terms read only this index.
         Index("ix_listening_terms_cover", "workspace_id", "language", "day", "term", "posts"),
+        # Covering one term's days: the previous period's counts and the labels of the rising
+        # terms are index seeks per term, not another pass over the period's rows.
+        Index("ix_listening_terms_term", "workspace_id", "language", "term", "day", "posts"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

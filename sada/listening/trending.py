@@ -88,24 +88,38 @@ def _labels(
 def _counts(
     session: Session, language: str, start: date, end: date, terms: list[str] | None = None
 ) -> dict[str, tuple[int, str]]:
-    """Posts per term in the period (read from the covering index alone)."""
-    query = (
-        select(ListeningTerm.term, func.sum(ListeningTerm.posts))
-        .where(
-            ListeningTerm.language == language,
-            ListeningTerm.day >= start,
-            ListeningTerm.day <= end,
-        )
-        .group_by(ListeningTerm.term)
-    )
+    """Posts per term in the period (read from covering indexes alone).
+
+    Given terms: index seeks per term on `ix_listening_terms_term` (language, term, day), a
+    few rows each rather than the period's rows. Without: the period's candidates, one range
+    of `ix_listening_terms_cover` (language, day); grouped by `coalesce(term, '')` (the same
+    value: terms are never null) so that SQLite does not prefer walking the language's whole
+    history on the term index just to group without sorting.
+    """
     if terms is not None:
-        query = query.where(ListeningTerm.term.in_(terms))
-    else:
         query = (
-            query.having(
-                or_(func.sum(ListeningTerm.posts) >= MIN_COUNT, ListeningTerm.term == ALL_POSTS)
+            select(ListeningTerm.term, func.sum(ListeningTerm.posts))
+            .where(
+                ListeningTerm.language == language,
+                ListeningTerm.term.in_(terms),
+                ListeningTerm.day >= start,
+                ListeningTerm.day <= end,
             )
-            .order_by(func.sum(ListeningTerm.posts).desc())
+            .group_by(ListeningTerm.term)
+        )
+    else:
+        key = func.coalesce(ListeningTerm.term, "")
+        total = func.sum(ListeningTerm.posts)
+        query = (
+            select(key, total)
+            .where(
+                ListeningTerm.language == language,
+                ListeningTerm.day >= start,
+                ListeningTerm.day <= end,
+            )
+            .group_by(key)
+            .having(or_(total >= MIN_COUNT, key == ALL_POSTS))
+            .order_by(total.desc())
             .limit(CANDIDATES + 1)
         )
     return {t: (int(n or 0), t) for t, n in session.execute(query)}

@@ -5,7 +5,10 @@ three times); query terms missing from the vocabulary are matched to vocabulary 
 one or two edits (rapidfuzz), and workspace synonyms widen the query. Where the `embeddings`
 extra is installed, every published version also has a multilingual e5 vector (computed by
 the `selfservice.embed` job when it is published), so a question finds articles in other
-languages too — such hits are flagged `cross_lingual`.
+languages too — such hits are flagged `cross_lingual`. Articles without a version in the
+asker's language are ranked with the language's own share taken out of their cosines
+(`_language_neutral`), so the fallback is not buried under unrelated articles in the asker's
+script.
 
 Scores are on one 0..1 scale so a threshold means the same in every language: the lexical
 score is the BM25 score over what a perfect match of the query's terms would score, the
@@ -155,6 +158,11 @@ class WorkspaceIndex:
     has_vector: np.ndarray | None
     by_article: dict[int, list[int]] = field(default_factory=dict)
     positions_by_lang: dict[str, np.ndarray] = field(default_factory=dict)
+    # Mean unit vector of each language's versions (the language's own direction in e5).
+    lang_means: dict[str, np.ndarray] = field(default_factory=dict)
+    # Per asker's language, per other language: positions of that language's versions of
+    # articles without a version in the asker's language (the cross-lingual fallback).
+    elsewhere: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 @dataclass
@@ -186,17 +194,23 @@ _LOCK = threading.Lock()
 
 
 def _stamp(session: Session) -> tuple[Any, ...]:
-    """What the index was built from: answered from `ix_kb_versions_ws_stamp` alone."""
-    versions = session.execute(
-        select(func.count(KbVersion.id), func.max(KbVersion.changed_at)).where(
-            KbVersion.published_at.is_not(None)
+    """What the index was built from, in one round trip: the version counts come from the
+    covering index `ix_kb_versions_ws_stamp` alone (every search asks this first)."""
+    ws = bound_workspace(session)
+    published = KbVersion.published_at.is_not(None)
+    mine = KbVersion.workspace_id == ws
+    row = session.execute(
+        select(
+            select(func.count(KbVersion.id)).where(mine, published).scalar_subquery(),
+            select(func.max(KbVersion.changed_at)).where(mine, published).scalar_subquery(),
+            select(func.count(KbVersion.id))
+            .where(mine, KbVersion.embedding_model.is_not(None))
+            .scalar_subquery(),
+            select(func.count(KbSynonym.id)).where(KbSynonym.workspace_id == ws).scalar_subquery(),
+            select(func.max(KbSynonym.id)).where(KbSynonym.workspace_id == ws).scalar_subquery(),
         )
     ).one()
-    embedded = session.execute(
-        select(func.count(KbVersion.id)).where(KbVersion.embedding_model.is_not(None))
-    ).scalar_one()
-    synonyms = session.execute(select(func.count(KbSynonym.id), func.max(KbSynonym.id))).one()
-    return (*versions, embedded, *synonyms)
+    return tuple(row)
 
 
 def _vector_of(blob: bytes | None) -> np.ndarray | None:
@@ -259,7 +273,34 @@ def _build(session: Session, ws: tuple[str, int], stamp: tuple[Any, ...]) -> Wor
     for i, doc in enumerate(docs):
         by_article.setdefault(doc.article_id, []).append(i)
     positions = {lang: np.array(pos, dtype=np.int64) for lang, (pos, _terms) in analysed.items()}
-    return WorkspaceIndex(stamp, docs, by_lang, synonyms, matrix, has, by_article, positions)
+    means: dict[str, np.ndarray] = {}
+    elsewhere: dict[str, dict[str, np.ndarray]] = {}
+    if matrix is not None and has is not None:
+        for lang, pos in positions.items():
+            present = pos[has[pos]]
+            if len(present):
+                means[lang] = matrix[present].mean(axis=0)
+            written = {docs[i].article_id for i in pos.tolist()}
+            elsewhere[lang] = {
+                other: np.array(
+                    [i for i in where.tolist() if docs[i].article_id not in written],
+                    dtype=np.int64,
+                )
+                for other, where in positions.items()
+                if other != lang
+            }
+    return WorkspaceIndex(
+        stamp,
+        docs,
+        by_lang,
+        synonyms,
+        matrix,
+        has,
+        by_article,
+        positions,
+        means,
+        elsewhere,
+    )
 
 
 def workspace_index(session: Session) -> WorkspaceIndex:
@@ -338,15 +379,39 @@ def confidence(
     return 0.5 * (lexical + semantic)
 
 
-def _combine(lexical: float, semantic: float) -> float:
-    high, low = max(lexical, semantic), min(lexical, semantic)
-    return 0.8 * high + 0.2 * low
-
-
 @lru_cache(maxsize=50_000)
 def _snippet(body: str) -> str:
     """The lead of an article's Markdown as plain text (cached: parsing costs a millisecond)."""
     return lead(body, 200)
+
+
+def _language_neutral(
+    index: WorkspaceIndex, cos: np.ndarray, vector: np.ndarray, lang: str
+) -> np.ndarray:
+    """Cosines of the cross-lingual fallback with the language's own share taken out.
+
+    A multilingual e5 vector carries its language: a question is closer to any article in its
+    own language than to the right article in another. For articles without a version in the
+    asker's language (the fallback: a Chinese question, an article only in English), each
+    version's cosine is moved by how much closer the question is to the mean of its own
+    language's versions than to the mean of that version's language (the language-mean
+    correction of Libovický et al., 2020, measured on the question), so they compete with the
+    asker's-language articles on meaning rather than on script. Articles that have a version in
+    the asker's language are left as they are (that version speaks for them); without versions
+    in the asker's language there is nothing to compare with and nothing moves. Used to rank;
+    confidence keeps the plain cosine (`confidence`).
+    """
+    own = index.lang_means.get(lang)
+    fallback = index.elsewhere.get(lang, {})
+    if own is None or not any(len(where) for where in fallback.values()):
+        return cos
+    base = float(own @ vector)
+    out = cos.copy()
+    for other, where in fallback.items():
+        mean = index.lang_means.get(other)
+        if mean is not None and len(where):
+            out[where] += base - float(mean @ vector)
+    return out
 
 
 def rank(
@@ -373,7 +438,8 @@ def rank(
         if ids and perfect > 0:
             raw = lang_index.score(ids)
             lexical[np.array(lang_index.docs, dtype=np.int64)] = np.minimum(1.0, raw / perfect)
-    semantic = np.zeros(len(index.docs))
+    semantic = np.zeros(len(index.docs))  # as the question is worded (confidence)
+    ranking = semantic  # with the language's own share out of cross-lingual cosines
     scored = np.zeros(len(index.docs), dtype=bool)
     if use_vectors and index.vectors is not None and index.has_vector is not None:
         if vector is None:
@@ -382,19 +448,34 @@ def rank(
             vector = vector / (np.linalg.norm(vector) or 1.0)
             cos = index.vectors @ vector
             semantic = np.where(index.has_vector, rescale_cosine(cos), 0.0)
+            neutral = _language_neutral(index, cos, vector, lang)
+            ranking = (
+                semantic
+                if neutral is cos
+                else np.where(index.has_vector, rescale_cosine(neutral), 0.0)
+            )
             scored = index.has_vector
     hits: list[Hit] = []
-    candidates = np.nonzero((lexical > 0) | (semantic > 0))[0]
-    best_per_article: dict[int, tuple[float, int]] = {}
-    for i in candidates.tolist():
-        doc = index.docs[i]
-        score = _combine(float(lexical[i]), float(semantic[i]))
-        if doc.lang != lang:
-            score *= 0.95  # the asker's own language wins a tie
-        held = best_per_article.get(doc.article_id)
-        if held is None or score > held[0]:
-            best_per_article[doc.article_id] = (score, i)
-    ranked = sorted(best_per_article.items(), key=lambda kv: -kv[1][0])[:limit]
+    # Scores of every document at once (numpy); then the best document of each article.
+    high, low = np.maximum(lexical, ranking), np.minimum(lexical, ranking)
+    scores = 0.8 * high + 0.2 * low
+    own = index.positions_by_lang.get(lang)
+    foreign = np.ones(len(index.docs), dtype=bool)
+    if own is not None:
+        foreign[own] = False
+    scores[foreign] *= 0.95  # the asker's own language wins a tie
+    candidates = np.nonzero(scores > 0)[0]
+    order = candidates[np.argsort(-scores[candidates], kind="stable")]
+    ranked: list[tuple[int, tuple[float, int]]] = []
+    seen: set[int] = set()
+    for i in order.tolist():
+        article_id = index.docs[i].article_id
+        if article_id in seen:
+            continue
+        seen.add(article_id)
+        ranked.append((article_id, (float(scores[i]), i)))
+        if len(ranked) >= limit:
+            break
     for article_id, (score, i) in ranked:
         shown = i
         for j in index.by_article.get(article_id, []):

@@ -229,3 +229,63 @@ def test_overview_shows_rising_terms_and_opens_their_posts(
     drill = client.get(link).text
     assert 'id="term"' in drill and drill.count('class="post"') >= 1
     assert "تأخیر داشت" in drill and "غذا خوب بود" not in drill
+
+
+def test_rising_terms_read_index_ranges_and_match_a_plain_count(
+    db: Database, workspace: Any
+) -> None:
+    """The period's candidates come from one range of the (language, day) index and each
+    term's other days from seeks on the (language, term, day) index (SQLite plans checked;
+    a regression walked the language's whole history); counts equal a plain count."""
+    from sqlalchemy import event
+
+    end = date(2026, 5, 31)
+    rows = []
+    for back in range(120):  # four months of one language, a term rising in the last week
+        day = end - timedelta(days=back)
+        counts = {"": 50, "steady": 10 + back % 3, f"once{back}": 5}
+        if back < 7:
+            counts["rising"] = 20
+        for term, n in counts.items():
+            rows.append({"workspace_id": workspace.id, "day": day, "language": "fa",
+                         "term": term, "label": term.upper(), "posts": n})  # fmt: skip
+    with db.transaction(workspace.id) as session:
+        session.execute(ListeningTerm.__table__.insert(), rows)
+
+    seen: list[tuple[str, Any]] = []
+
+    def keep(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
+        if "listening_terms" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, params))
+
+    engines = {id(e): e for e in (db.engine, getattr(db, "read_engine", db.engine))}
+    for engine in engines.values():
+        event.listen(engine, "before_cursor_execute", keep)
+    try:
+        with db.reader(workspace.id) as session:
+            out = trending.trending(session, end - timedelta(days=6), end, language="fa")
+    finally:
+        for engine in engines.values():
+            event.remove(engine, "before_cursor_execute", keep)
+    fa = out["languages"][0]
+    assert fa["posts"] == 350 and fa["previous_posts"] == 350
+    top = fa["terms"][0]
+    assert (top["term"], top["label"], top["count"], top["previous_count"]) == (
+        "rising", "RISING", 140, 0
+    )  # fmt: skip
+    steady = 10 * 7 + sum(b % 3 for b in range(7))
+    assert "steady" not in [t["term"] for t in fa["terms"] if t["significant"]]
+    assert steady == sum(
+        r["posts"] for r in rows if r["term"] == "steady" and r["day"] > end - timedelta(days=7)
+    )
+
+    assert len(seen) == 3  # candidates with the totals, previous counts, labels
+    if db.is_sqlite:
+        with db.engine.connect() as c:
+            plans = [
+                " ".join(str(r[-1]) for r in c.exec_driver_sql("EXPLAIN QUERY PLAN " + s, p))
+                for s, p in seen
+            ]
+        assert "ix_listening_terms_cover" in plans[0] and "day>?" in plans[0], plans[0]
+        for plan in plans[1:]:
+            assert "ix_listening_terms_term" in plan and "term=?" in plan, plan
