@@ -20,6 +20,8 @@ from sada.feedback.schemas import (
     DistributeIn,
     InvitationOut,
     ResponseOut,
+    SegmentInviteIn,
+    SegmentInviteOut,
     SurveyOut,
     SurveyPatch,
     TriggerIn,
@@ -137,6 +139,41 @@ async def distribute(
         )
     services.wake_jobs()
     return out
+
+
+@router.post("/surveys/{survey_id}/segment-invitations", response_model=SegmentInviteOut)
+async def distribute_to_segment(
+    request: Request, survey_id: int, key: AuthenticatedKey = scoped(Scope.REPLY)
+) -> SegmentInviteOut:
+    """Invite the members of a segment on one channel (email by default).
+
+    Only members who may be reached on that channel are invited (consent, opt-outs, the
+    contact-frequency rule and the survey's throttle apply), each in their language; members
+    with a live invitation to this survey are not invited again, so re-sending is safe.
+    """
+    body = _parse(SegmentInviteIn, await read_json_body(request, 64 * 1024))
+    services = _services(request)
+    settings = services.settings
+    with services.db.transaction(key.workspace_id) as session:
+        survey = service.access_survey(session, survey_id)
+        sent = invitations.do_invite_segment(
+            session,
+            survey,
+            body.segment,
+            channel=body.channel,
+            secret=settings.secret_key,
+            requested_by=f"segment:{body.segment}",
+            contact_days_default=settings.survey_contact_days,
+        )
+    services.wake_jobs()
+    return SegmentInviteOut(
+        segment=sent.segment,
+        channel=body.channel,
+        members=sent.members,
+        invited=sent.invited,
+        already_invited=sent.already,
+        skipped=sent.skipped,
+    )
 
 
 @router.get("/surveys/{survey_id}/invitations", response_model=list[InvitationOut])

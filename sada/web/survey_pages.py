@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
@@ -19,6 +20,8 @@ from pydantic import ValidationError
 from sada.core.errors import Invalid, NotFound, SadaError
 from sada.core.http import client_ip
 from sada.core.validation import field_errors
+from sada.people.membership import list_segments
+from sada.people.segments import name_in
 from sada.web.charts import PALETTE, Series, line_chart
 from sada.web.core import PageRoute, checked_form, page, redirect, render, require, services
 from sada.web.i18n import LANGUAGES, N_, zone
@@ -657,7 +660,13 @@ def survey_results(request: Request, survey_id: int, me: SignedIn = Depends(MANA
         counted, questions = results.question_results(session, survey, definition, rf)
         rows, next_before = results.list_responses(session, survey, definition, rf, before=before)
         score_q = results.score_question(definition)
+        segments = [
+            (seg.key, name_in(seg.names, p.lang, seg.key), seg.member_count)
+            for seg in list_segments(session)
+        ]
+    channels = importlib.import_module("sada.feedback.invitations").delivery_channels()
     local_link = f"/s/{survey.public_key}"
+    q = request.query_params
     return render(
         p,
         "survey_results.html",
@@ -677,7 +686,25 @@ def survey_results(request: Request, survey_id: int, me: SignedIn = Depends(MANA
         local_link=local_link,
         sent=request.query_params.get("sent"),
         skipped=request.query_params.get("skipped"),
+        segments=segments,
+        channels=channels,
+        segment_sent=(
+            {k: _int(q.get(k)) for k in ("members", "invited", "already", "refused")}
+            if q.get("to_segment")
+            else None
+        ),
+        to_segment=next(
+            (name for key, name, _n in segments if key == q.get("to_segment")),
+            q.get("to_segment"),
+        ),
     )
+
+
+def _int(value: str | None) -> int:
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
 
 
 @router.get("/{survey_id}/responses/{response_id}")
@@ -739,3 +766,38 @@ async def survey_invite(
     return redirect(
         request, f"/surveys/{survey_id}?sent={len(results) - skipped}&skipped={skipped}"
     )
+
+
+@router.post("/{survey_id}/invite-segment")
+async def survey_invite_segment(
+    request: Request, survey_id: int, me: SignedIn = Depends(MANAGE)
+) -> Response:
+    """Send the survey to a segment's members on one channel (see `do_invite_segment`)."""
+    form = await checked_form(request)
+    fb = _feedback()
+    invitations = importlib.import_module("sada.feedback.invitations")
+    key = str(form.get("segment", ""))[:64]
+    channel = str(form.get("channel", "email"))[:20]
+    settings = services(request).settings
+    with services(request).db.transaction(me.workspace_id) as session:
+        survey = fb.access_survey(session, survey_id)
+        sent = invitations.do_invite_segment(
+            session,
+            survey,
+            key,
+            channel=channel,
+            secret=settings.secret_key,
+            requested_by=f"segment:{key}",
+            contact_days_default=settings.survey_contact_days,
+        )
+    services(request).wake_jobs()
+    query = urlencode(
+        {
+            "to_segment": sent.segment,
+            "members": sent.members,
+            "invited": sent.invited,
+            "already": sent.already,
+            "refused": sum(sent.skipped.values()),
+        }
+    )
+    return redirect(request, f"/surveys/{survey_id}?{query}#distribution")
