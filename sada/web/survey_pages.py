@@ -566,13 +566,14 @@ async def survey_update(
     return redirect(request, f"/surveys/{survey_id}")
 
 
-def _metric(
-    session: Any, survey: Any, p: Any, per: Period, rf: Any
-) -> tuple[dict[str, Any] | None, Any, dict[str, Any] | None]:
-    """The survey's metric over the period (95% intervals per week), its chart, and the
-    comparison with the previous period when asked for."""
+def survey_metric(
+    session: Any, survey: Any, per: Period, rf: Any
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The survey's metric over the period (95% intervals per day, week or month) and the
+    comparison with the previous period when asked for: the figures of the results page (and
+    of a scheduled report of it)."""
     if survey.kind not in KINDS:
-        return None, None, None
+        return None, None
     dims = {k: v for k, v in (("language", rf.language), ("channel", rf.channel)) if v}
     try:
         metrics = importlib.import_module("sada.metrics.service")
@@ -598,6 +599,16 @@ def _metric(
             )
             change = metrics.compare_filters(session, before, current)
     except (ImportError, SadaError, ValueError):
+        return None, None
+    return result, change
+
+
+def _metric(
+    session: Any, survey: Any, p: Any, per: Period, rf: Any
+) -> tuple[dict[str, Any] | None, Any, dict[str, Any] | None]:
+    """The survey's metric, its chart, and the comparison with the previous period."""
+    result, change = survey_metric(session, survey, per, rf)
+    if result is None:
         return None, None, None
     points = result.get("periods") or []
     chart = None
@@ -623,9 +634,13 @@ def _metric(
 
 
 def _result_filter(request: Request, per: Period) -> Any:
+    return result_filter(request.query_params, per)
+
+
+def result_filter(qp: Any, per: Period) -> Any:
+    """The responses the results page counts: the period, language, channel and score band."""
     from sada.feedback.results import BANDS, ResultFilter
 
-    qp = request.query_params
     band = qp.get("band") or None
     if band is not None and band not in BANDS:
         raise Invalid(N_("Choose a score band: low, middle or high."), details={"field": "band"})
