@@ -327,6 +327,7 @@ class SegmentInviteOut(BaseModel):
     invited: int
     already_invited: int
     skipped: dict[str, int]
+    queued: bool = False  # a large segment: sent by a job (members as last counted)
 
 
 class InvitationOut(BaseModel):

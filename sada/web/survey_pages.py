@@ -704,7 +704,7 @@ def survey_results(request: Request, survey_id: int, me: SignedIn = Depends(MANA
         segments=segments,
         channels=channels,
         segment_sent=(
-            {k: _int(q.get(k)) for k in ("members", "invited", "already", "refused")}
+            {k: _int(q.get(k)) for k in ("members", "invited", "already", "refused", "queued")}
             if q.get("to_segment")
             else None
         ),
@@ -796,7 +796,7 @@ async def survey_invite_segment(
     settings = services(request).settings
     with services(request).db.transaction(me.workspace_id) as session:
         survey = fb.access_survey(session, survey_id)
-        sent = invitations.do_invite_segment(
+        sent, queued = invitations.send_to_segment(
             session,
             survey,
             key,
@@ -808,6 +808,7 @@ async def survey_invite_segment(
     services(request).wake_jobs()
     query = urlencode(
         {
+            "queued": int(queued),
             "to_segment": sent.segment,
             "members": sent.members,
             "invited": sent.invited,

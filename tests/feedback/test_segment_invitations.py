@@ -173,3 +173,46 @@ def test_distribution_page_picks_a_segment_and_sends(
     assert 'id="segment-sent"' in sent.text
     assert "invited=3" in str(sent.url) and "refused=2" in str(sent.url)
     assert len(_invitations(db, workspace.id, survey_id)) == 5
+
+
+def test_a_large_segment_is_sent_by_a_job(
+    db: Database,
+    workspace: Workspace,
+    client: Any,
+    api_headers: dict[str, str],
+    monkeypatch: Any,
+    login: Any,
+) -> None:
+    from sada.feedback import invitations
+
+    ids = _people(db, workspace.id)
+    survey_id = _survey(db, workspace.id)
+    monkeypatch.setattr(invitations, "SYNC_LIMIT", 2)  # five members: over the limit
+    monkeypatch.setattr(invitations, "SEGMENT_PAGE", 2)  # and several pages for the job
+    queued = client.post(
+        f"/api/v1/surveys/{survey_id}/segment-invitations",
+        json={"segment": "gold"},
+        headers=api_headers,
+    )
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["queued"] is True and queued.json()["members"] == 5
+    assert _invitations(db, workspace.id, survey_id) == []
+    drain_jobs(db, workspace.id, kinds=["feedback.invite_segment"])
+    rows = _invitations(db, workspace.id, survey_id)
+    assert {r.person_id for r in rows if r.status == "pending"} == {
+        ids["fa"],
+        ids["zh"],
+        ids["de"],
+    }
+    assert len(rows) == 5
+    # The page says it is under way; a second job run invites nobody twice.
+    page_client = login("manager")
+    page = page_client.get(f"/surveys/{survey_id}")
+    sent = page_client.post(
+        f"/surveys/{survey_id}/invite-segment",
+        data={"csrf": csrf_of(page.text), "segment": "gold", "channel": "email"},
+        follow_redirects=True,
+    )
+    assert "queued=1" in str(sent.url) and 'id="segment-sent"' in sent.text
+    drain_jobs(db, workspace.id, kinds=["feedback.invite_segment"])
+    assert len([r for r in _invitations(db, workspace.id, survey_id) if r.status == "pending"]) == 3
