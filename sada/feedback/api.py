@@ -20,6 +20,8 @@ from sada.feedback.schemas import (
     DistributeIn,
     InvitationOut,
     ResponseOut,
+    SegmentInviteIn,
+    SegmentInviteOut,
     SurveyOut,
     SurveyPatch,
     TriggerIn,
@@ -136,6 +138,47 @@ async def distribute(
             contact_days_default=settings.survey_contact_days,
         )
     services.wake_jobs()
+    return out
+
+
+@router.post("/surveys/{survey_id}/segment-invitations", response_model=SegmentInviteOut)
+async def distribute_to_segment(
+    request: Request, survey_id: int, key: AuthenticatedKey = scoped(Scope.REPLY)
+) -> Any:
+    """Invite the members of a segment on one channel (email by default).
+
+    Only members who may be reached on that channel are invited (consent, opt-outs, the
+    contact-frequency rule and the survey's throttle apply), each in their language; members
+    with a live invitation to this survey are not invited again, so re-sending is safe.
+    A segment of more than 300 members is sent by a job: the answer is 202 with
+    `queued: true`, and the invitations list fills as it goes.
+    """
+    body = _parse(SegmentInviteIn, await read_json_body(request, 64 * 1024))
+    services = _services(request)
+    settings = services.settings
+    with services.db.transaction(key.workspace_id) as session:
+        survey = service.access_survey(session, survey_id)
+        sent, queued = invitations.send_to_segment(
+            session,
+            survey,
+            body.segment,
+            channel=body.channel,
+            secret=settings.secret_key,
+            requested_by=f"segment:{body.segment}",
+            contact_days_default=settings.survey_contact_days,
+        )
+    services.wake_jobs()
+    out = SegmentInviteOut(
+        segment=sent.segment,
+        channel=body.channel,
+        members=sent.members,
+        invited=sent.invited,
+        already_invited=sent.already,
+        skipped=sent.skipped,
+        queued=queued,
+    )
+    if queued:
+        return JSONResponse(out.model_dump(), status_code=202)
     return out
 
 

@@ -308,6 +308,28 @@ class DistributeIn(BaseModel):
     expires_in_days: int | None = Field(default=None, ge=1, le=365)
 
 
+class SegmentInviteIn(BaseModel):
+    """Send a survey to the members of a segment on one channel."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    segment: str = Field(min_length=1, max_length=64)
+    channel: str = Field(default="email", min_length=1, max_length=20)
+
+
+class SegmentInviteOut(BaseModel):
+    """Members seen; invited now; already invited to this survey (not sent again); the rest
+    by reason (no consent, opted out, surveyed recently, no address on the channel)."""
+
+    segment: str
+    channel: str
+    members: int
+    invited: int
+    already_invited: int
+    skipped: dict[str, int]
+    queued: bool = False  # a large segment: sent by a job (members as last counted)
+
+
 class InvitationOut(BaseModel):
     id: int
     person_id: int | None

@@ -9,6 +9,9 @@
   for the person (`invitations.do_request_survey`): an invitation on a channel they can be
   reached on, or a recorded `unreachable` / `throttled` / `unsubscribed` entry with the reason;
   at most one per trigger and subject (one CSAT per solved conversation).
+- `feedback.invite_segment` {"survey_id", "segment", "channel", "requested_by"}: a survey sent to
+  a segment too large to send in the request, one page of members per transaction
+  (`invitations.invite_segment_page`).
 - `feedback.case_followup` (on `case.changed`, live events only): the follow-up survey after a
   case opened from a low score is resolved with the customer contacted, when the workspace
   sends them (`followup.do_request_case_followup`; once per case).
@@ -230,6 +233,42 @@ def trigger_send(db: Database, workspace_id: int | None, payload: dict[str, Any]
             hidden={k: str(v) for k, v in (payload.get("hidden") or {}).items()},
             contact_days_default=settings.survey_contact_days,
         )
+
+
+@handler("feedback.invite_segment", priority=Priority.FOLLOW_UP)
+def invite_segment(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
+    """Send a survey to a large segment: one keyset page of members per transaction, so a
+    retried job goes on where it stopped (members already invited are skipped)."""
+    from sada.core.errors import NotFound
+    from sada.feedback import invitations, service
+    from sada.settings import get_settings
+
+    if workspace_id is None:
+        return
+    settings = get_settings()
+    out = invitations.SegmentSend(segment=str(payload["segment"]))
+    after: int | None = None
+    while True:
+        with db.transaction(workspace_id) as session:
+            try:
+                survey = service.access_survey(session, int(payload["survey_id"]))
+                if survey.status != "active":
+                    return
+                after = invitations.invite_segment_page(
+                    session,
+                    survey,
+                    out.segment,
+                    out,
+                    channel=str(payload.get("channel") or "email"),
+                    secret=settings.secret_key,
+                    requested_by=str(payload.get("requested_by") or "segment")[:100],
+                    after=after,
+                    contact_days_default=settings.survey_contact_days,
+                )
+            except NotFound:  # the survey or the segment is gone: nothing left to send
+                return
+        if after is None:
+            return
 
 
 @handler("feedback.case_followup", on=("case.changed",), priority=Priority.FOLLOW_UP)

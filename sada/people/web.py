@@ -141,7 +141,9 @@ ROW_FIELDS = (
     "max",
     "sentiment",
     "share",
+    "group",  # "" in the main list, or "1".."MAX_GROUPS": a nested group of the main list
 )
+MAX_GROUPS = 5
 
 
 def _editor(me: SignedIn) -> bool:
@@ -227,6 +229,77 @@ def condition_to_row(c: dict[str, Any]) -> dict[str, str]:
     return row
 
 
+def _group_of(row: dict[str, str]) -> int | None:
+    text = row.get("group", "").strip()
+    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_GROUPS else None
+
+
+def _group_matches(form: FormData) -> dict[int, str]:
+    """Each nested group's own "match all / any" (any by default: "this, or that")."""
+    out = {}
+    for n in range(1, MAX_GROUPS + 1):
+        value = str(form.get(f"g{n}-match", "any"))
+        out[n] = value if value in ("all", "any") else "any"
+    return out
+
+
+def _layout(
+    match: str, rows: list[dict[str, str]], groups: dict[int, str] | None = None
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """(definition, path of each condition -> builder row) for the builder's rows.
+
+    Rows of the main list come first, then one nested group per group number used (in
+    number order), each `{"all": [...]}` or `{"any": [...]}` as `groups` says."""
+    root = match if match in ("all", "any") else "all"
+    groups = groups or {}
+    items: list[Any] = []
+    paths: dict[str, int] = {}
+    by_group: dict[int, list[int]] = {}
+    for index, row in enumerate(rows):
+        group = _group_of(row)
+        if group is None:
+            paths[f"definition.{root}[{len(items)}]"] = index
+            items.append(row_to_condition(row))
+        else:
+            by_group.setdefault(group, []).append(index)
+    for group in sorted(by_group):
+        inner = groups.get(group, "any")
+        position = len(items)
+        conditions = []
+        for sub, index in enumerate(by_group[group]):
+            paths[f"definition.{root}[{position}].{inner}[{sub}]"] = index
+            conditions.append(row_to_condition(rows[index]))
+        items.append({inner: conditions})
+    return {root: items}, paths
+
+
+def rows_of_definition(
+    definition: dict[str, Any],
+) -> tuple[str, list[dict[str, str]], dict[int, str]] | None:
+    """(match, rows, group matches) of a stored definition, or None when it nests deeper
+    than the builder shows (groups inside groups: edited through the API)."""
+    match = "any" if "any" in definition else "all"
+    items = definition.get(match, [])
+    rows = [
+        {**condition_to_row(c), "group": ""} for c in items if isinstance(c, dict) and "type" in c
+    ]
+    groups: dict[int, str] = {}
+    for c in items:
+        if isinstance(c, dict) and "type" in c:
+            continue
+        inner = "any" if isinstance(c, dict) and "any" in c else "all"
+        conditions = c.get(inner) if isinstance(c, dict) else None
+        if (
+            not isinstance(conditions, list)
+            or len(groups) >= MAX_GROUPS
+            or not all(isinstance(x, dict) and "type" in x for x in conditions)
+        ):
+            return None
+        groups[len(groups) + 1] = inner
+        rows += [{**condition_to_row(x), "group": str(len(groups))} for x in conditions]
+    return match, rows, groups
+
+
 def _empty_row() -> dict[str, str]:
     row = {name: "" for name in ROW_FIELDS}
     row.update(type="trait", op="eq")
@@ -242,27 +315,28 @@ def _rows_of(form: FormData) -> list[dict[str, str]]:
     return rows
 
 
-def _definition(match: str, rows: list[dict[str, str]]) -> dict[str, Any]:
-    return {match if match in ("all", "any") else "all": [row_to_condition(r) for r in rows]}
+def _definition(
+    match: str, rows: list[dict[str, str]], groups: dict[int, str] | None = None
+) -> dict[str, Any]:
+    return _layout(match, rows, groups)[0]
 
 
-def _flat(definition: dict[str, Any]) -> bool:
-    group = definition.get("all", definition.get("any", []))
-    return all(isinstance(c, dict) and "type" in c for c in group)
-
-
-def _row_errors(details: Any) -> tuple[dict[int, list[str]], list[str]]:
-    """Errors of a definition by builder row (`definition.all[2].value` -> row 2)."""
+def _row_errors(
+    details: Any, paths: dict[str, int] | None = None
+) -> tuple[dict[int, list[str]], list[str]]:
+    """Errors of a definition by builder row (`definition.all[2].value` -> the row whose
+    condition is at `definition.all[2]`, nested groups included)."""
     by_row: dict[int, list[str]] = {}
     general: list[str] = []
+    known = sorted((paths or {}).items(), key=lambda kv: -len(kv[0]))
     for d in details if isinstance(details, list) else []:
         path = str(d.get("path", ""))
         message = str(d.get("message", ""))
-        parts = path.split("[", 1)
-        if len(parts) == 2 and parts[0] in ("definition.all", "definition.any"):
-            index = int(parts[1].split("]", 1)[0])
-            field = parts[1].split("]", 1)[1].lstrip(".")
-            by_row.setdefault(index, []).append(f"{field}: {message}" if field else message)
+        for prefix, index in known:
+            if path == prefix or path.startswith(prefix + "."):
+                field = path[len(prefix) :].lstrip(".")
+                by_row.setdefault(index, []).append(f"{field}: {message}" if field else message)
+                break
         else:
             general.append(f"{path}: {message}" if path else message)
     return by_row, general
@@ -344,8 +418,11 @@ def _builder(
     saved: bool = False,
     status_code: int = 200,
     nested: bool = False,
+    groups: dict[int, str] | None = None,
 ) -> Response:
-    by_row, general = _row_errors(errors)
+    groups = groups or {}
+    by_row, general = _row_errors(errors, _layout(match, rows, groups)[1])
+    used = sorted({g for g in (_group_of(r) for r in rows) if g is not None})
     return render(
         p,
         "people/segment_builder.html",
@@ -361,6 +438,8 @@ def _builder(
         errors=general,
         saved=saved,
         nested=nested,
+        groups={n: groups.get(n, "any") for n in used},
+        group_numbers=range(1, MAX_GROUPS + 1),
         **_context(p, me),
     )
 
@@ -400,9 +479,9 @@ def edit_segment(request: Request, key: str, me: SignedIn = Depends(require("peo
         segment = membership.get_segment(session, key)
         definition = dict(segment.definition)
         preview, _ = _safe_preview(session, definition)
-    match = "any" if "any" in definition else "all"
-    nested = not _flat(definition)
-    rows = [] if nested else [condition_to_row(c) for c in definition[match]]
+    shown = rows_of_definition(definition)
+    nested = shown is None
+    match, rows, groups = shown or ("any" if "any" in definition else "all", [], {})
     return _builder(
         p,
         me,
@@ -415,6 +494,7 @@ def edit_segment(request: Request, key: str, me: SignedIn = Depends(require("peo
         preview=preview,
         saved=request.query_params.get("saved") == "1",
         nested=nested,
+        groups=groups,
     )
 
 
@@ -423,10 +503,10 @@ async def preview_fragment(request: Request, me: SignedIn = Depends(require("peo
     """The count and sample for the builder's current rows (HTML fragment for segments.js)."""
     form = await checked_form(request)
     p = page(request, me)
-    definition = _definition(str(form.get("match", "all")), _rows_of(form))
+    definition, paths = _layout(str(form.get("match", "all")), _rows_of(form), _group_matches(form))
     with services(request).db.reader(me.workspace_id) as session:
         preview, errors = _safe_preview(session, definition)
-    by_row, general = _row_errors(errors)
+    by_row, general = _row_errors(errors, paths)
     return render(
         p,
         "people/segment_preview.html",
@@ -442,6 +522,7 @@ async def _post_builder(request: Request, me: SignedIn, existing_key: str | None
     action = str(form.get("action", "preview"))
     rows = _rows_of(form)
     match = str(form.get("match", "all"))
+    groups = _group_matches(form)
     key = existing_key or str(form.get("key", "")).strip()
     names = {lang: str(form.get(f"name_{lang}", "")).strip() for lang in LANGUAGES}
     names = {lang: n for lang, n in names.items() if n}
@@ -451,7 +532,7 @@ async def _post_builder(request: Request, me: SignedIn, existing_key: str | None
     elif action.startswith("remove-"):
         index = int(action[7:]) if action[7:].isdigit() else -1
         rows = [r for i, r in enumerate(rows) if i != index]
-    definition = _definition(match, rows)
+    definition = _definition(match, rows, groups)
     with services(request).db.reader(me.workspace_id) as session:
         segment = membership.get_segment(session, existing_key) if existing_key else None
         preview, errors = _safe_preview(session, definition)
@@ -487,6 +568,7 @@ async def _post_builder(request: Request, me: SignedIn, existing_key: str | None
         preview=preview,
         errors=errors,
         status_code=422 if errors and action == "save" else 200,
+        groups=groups,
     )
 
 

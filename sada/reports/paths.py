@@ -17,18 +17,18 @@ _SEGMENT = r"[A-Za-z0-9_\-.%]{1,120}"
 ANALYTIC_PAGES: tuple[tuple[str, str], ...] = (
     (r"/overview", "overview"),
     (r"/feedback", "feedback"),
-    (r"/themes", "overview"),
-    (r"/journeys", "overview"),
+    (r"/themes", "themes"),
+    (r"/journeys", "journeys"),
     (rf"/journeys/maps/{_SEGMENT}", "overview"),
     (rf"/journeys/maps/{_SEGMENT}/touchpoints/{_SEGMENT}", "overview"),
     (rf"/journeys/audiences/{_SEGMENT}/retention", "overview"),
-    (r"/performance", "overview"),
+    (r"/performance", "performance"),
     (r"/cases", "overview"),
     (r"/listening", "overview"),
     (r"/listening/compare", "overview"),
     (r"/listening/posts", "overview"),
     (r"/health", "overview"),
-    (r"/surveys/\d{1,18}", "overview"),
+    (r"/surveys/\d{1,18}", "survey"),
 )
 _COMPILED = tuple((re.compile(f"^{p}$"), kind) for p, kind in ANALYTIC_PAGES)
 # Query keys that never belong to a view (language, paging, forms).

@@ -9,8 +9,9 @@ view's period and filters; the feedback view adds the verbatims behind them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -26,6 +27,8 @@ from sada.web.labels import labeler
 from sada.web.period import Period, parse_period
 
 FEEDBACK_ROWS = 200
+# Pages whose own default period is 90 days (the others default as the overview does).
+LONG_DEFAULT = ("journeys", "themes", "survey")
 RTL = ("ar", "fa")
 FREQUENCY_LABELS = {"daily": N_("Daily"), "weekly": N_("Weekly"), "monthly": N_("Monthly")}
 WEEKDAY_LABELS = (
@@ -86,7 +89,11 @@ def build(
     fmt = reader.fmt
     params = dict(parse_qsl(query))
     today = (now.astimezone(fmt.tz).date()) if now else None
-    per: Period = parse_period(params, fmt.tz, today=today)
+    kind = paths.page_kind(path) or "overview"
+    if kind in LONG_DEFAULT:
+        per: Period = parse_period(params, fmt.tz, today=today, default="90d")
+    else:
+        per = parse_period(params, fmt.tz, today=today)
     f = dash.Filters(
         start=per.start,
         end=per.end,
@@ -115,7 +122,31 @@ def build(
     report.lines.append(_("Page: %(path)s") % {"path": paths.target_url(path, query)})
     if now is not None:
         report.lines.append(_("Made on %(when)s") % {"when": fmt.datetime(now)})
+    page = Page(session, path, params, per, f, fmt, _, label, now)
+    report.tables.extend(PAGE_TABLES.get(kind, _overview_tables)(page))
+    return report
 
+
+@dataclass(frozen=True)
+class Page:
+    """What a page's tables are made from: the view's page, filters and period, and the reader."""
+
+    session: Session
+    path: str
+    params: dict[str, str]
+    per: Period
+    f: dash.Filters
+    fmt: Formatter
+    _: Callable[[str], str]
+    label: Callable[[str, str | None], str]
+    now: datetime | None
+
+
+def _overview_tables(page: Page) -> list[Table]:
+    """The overview's figures (also the fallback for pages without their own tables)."""
+    session, f, per, fmt, _, label = page.session, page.f, page.per, page.fmt, page._, page.label
+    params, path = page.params, page.path
+    tables: list[Table] = []
     totals = dash.totals(session, f)
     header = [_("Figure"), _("Value")]
     rows: list[list[Any]] = [
@@ -147,10 +178,10 @@ def build(
             diff = (m.get("change") or {}).get("difference")
             row += ["", fmt.signed(diff, decimals or 1) if diff is not None else "–"]
         rows.append(row)
-    report.tables.append(Table(_("Key figures"), header, rows))
+    tables.append(Table(_("Key figures"), header, rows))
 
     channels = dash.volume_by_channel(session, f)
-    report.tables.append(
+    tables.append(
         Table(
             _("Volume by channel"),
             [_("Channel"), _("Interactions")],
@@ -170,7 +201,7 @@ def build(
                 fmt.pct(pt.share("negative")) if pt and pt.n else "–",
             ]
         )
-    report.tables.append(
+    tables.append(
         Table(
             _("Interactions over time"),
             [
@@ -184,7 +215,7 @@ def build(
     )
     topics = dash.top_topics(session, f) or []
     if topics:
-        report.tables.append(
+        tables.append(
             Table(
                 _("Top topics"),
                 [
@@ -215,14 +246,196 @@ def build(
                     item.text,
                 ]
             )
-        report.tables.append(
+        tables.append(
             Table(
                 _("Feedback"),
                 [_("When"), _("Channel"), _("Score"), _("Sentiment"), _("Text")],
                 rows_out,
             )
         )
-    return report
+    return tables
+
+
+def _minutes(value: Any) -> Any:
+    return round(float(value), 1) if value is not None else "–"
+
+
+def _performance_tables(page: Page) -> list[Table]:
+    """The team performance page's table, from its own data function (`cases.performance`)."""
+    from sada.cases.performance import report as performance
+
+    _, fmt, per = page._, page.fmt, page.per
+    by = page.params.get("by", "agent")
+    by = by if by in ("agent", "team") else "agent"
+    data = performance(page.session, since=per.start, until=per.end, by=by, compare=per.compare)
+    header = [
+        _("Agent") if by == "agent" else _("Team"),
+        _("Volume"),
+        _("First response (median, minutes)"),
+        _("Resolution (median, minutes)"),
+        _("SLA attainment"),
+        _("Reopen rate"),
+        "CSAT",
+        "NPS",
+        _("Cases closed"),
+    ]
+    if per.compare:
+        header.append(_("Previous period") + " · " + _("Volume"))
+    rows: list[list[Any]] = []
+    for row in data["rows"]:
+        name = row["name"]
+        if row["id"] is None:
+            name = _("Unassigned") if by == "agent" else _("No team")
+        csat, nps = row.get("csat") or {}, row.get("nps") or {}
+        line: list[Any] = [
+            name,
+            row["volume"],
+            _minutes(row["first_response_minutes"]["median"]),
+            _minutes(row["resolution_minutes"]["median"]),
+            fmt.pct(row["sla"]["attainment"]) if row["sla"]["attainment"] is not None else "–",
+            fmt.pct(row["reopen_rate"]) if row.get("reopen_rate") is not None else "–",
+            round(csat["csat"], 1) if csat.get("csat") is not None else "–",
+            round(nps["nps"]) if nps.get("nps") is not None else "–",
+            row.get("cases_closed", 0),
+        ]
+        if per.compare:
+            before = row.get("previous")
+            line.append(before["volume"] if before else "–")
+        rows.append(line)
+    return [Table(_("Team performance"), header, rows)]
+
+
+def _survey_tables(page: Page) -> list[Table]:
+    """The survey results page's figures: the metric with its interval (per period, and
+    against the previous period when compared) and every question's answers."""
+    from sada.feedback import results
+    from sada.feedback import service as surveys
+    from sada.web.survey_pages import result_filter, survey_metric
+
+    _, fmt, per, lang = page._, page.fmt, page.per, page.fmt.lang
+    survey_id = int(page.path.rsplit("/", 1)[1])
+    survey = surveys.access_survey(page.session, survey_id)
+    definition = surveys.definition_of(page.session, survey)
+    rf = result_filter(page.params, per)
+    counted, questions = results.question_results(page.session, survey, definition, rf)
+    metric, change = survey_metric(page.session, survey, per, rf)
+    kind = survey.kind
+    d = 2 if kind == "ces" else 0
+    rows: list[list[Any]] = [[_("Survey"), survey.name], [_("Responses"), counted]]
+    if metric and metric.get("n"):
+        rows.append([kind.upper(), round(metric[kind], d)])
+        rows.append(
+            [_("95%% interval"), f"{round(metric['ci_low'], d)} – {round(metric['ci_high'], d)}"]
+        )
+        rows.append(["n", metric["n"]])
+    if change and change.get("difference") is not None:
+        rows.append(
+            [_("Change from the previous period"), fmt.signed(change["difference"], d or 1)]
+        )
+    tables = [Table(_("Results"), [_("Figure"), _("Value")], rows)]
+    if metric and metric.get("periods"):
+        tables.append(
+            Table(
+                kind.upper(),
+                [_("Period"), _("Score"), _("95%% interval"), "n"],
+                [
+                    [
+                        fmt.date(pt["start"]),
+                        round(pt[kind], d) if pt.get(kind) is not None else "–",
+                        f"{round(pt['ci_low'], d)} – {round(pt['ci_high'], d)}"
+                        if pt.get("ci_low") is not None
+                        else "–",
+                        pt.get("n") or 0,
+                    ]
+                    for pt in metric["periods"]
+                ],
+            )
+        )
+    answers: list[list[Any]] = []
+    for r in questions:
+        title = r.question.text("title", lang, survey.default_language) or r.question.key
+        for value, n in r.distribution:
+            answers.append([title, value, n])
+        if not r.distribution:
+            answers.append([title, _("Answered: %(n)s") % {"n": r.answered}, ""])
+    tables.append(
+        Table(_("Answers per question"), [_("Question"), _("Answer"), _("Count")], answers)
+    )
+    return tables
+
+
+def _scorecard_tables(page: Page) -> list[Table]:
+    """The audience scorecard (`journeys.scorecard`) over the view's period."""
+    from sada.journeys.query import to_epoch
+    from sada.journeys.scorecard import scorecard
+
+    _, per = page._, page.per
+    _since, until = per.epoch_range()
+    now = page.now or datetime.now(UTC)
+    rows = scorecard(page.session, now=min(until, to_epoch(now)), days=per.days)
+    out: list[list[Any]] = []
+    for a in rows:
+        current = a.get("current") or {}
+        trend = a.get("trend") or {}
+        out.append(
+            [
+                a["rank"],
+                a["label"],
+                a.get("owner") or _("No owner"),
+                (a.get("measure") or "–").upper(),
+                round(current["value"], 1) if current.get("value") is not None else "–",
+                current.get("n") or 0,
+                round(trend["change"], 1) if trend.get("change") is not None else "–",
+                a["target"] if a.get("target") is not None else "–",
+                a["people"],
+            ]
+        )
+    return [
+        Table(
+            _("Audience scorecard"),
+            [
+                "#",
+                _("Audience"),
+                _("Owner"),
+                _("Measure"),
+                _("Current"),
+                "n",
+                _("Trend"),
+                _("Target"),
+                _("People"),
+            ],
+            out,
+        )
+    ]
+
+
+def _themes_tables(page: Page) -> list[Table]:
+    """The themes page's list (`text.web.page_themes`), counted in the view's period."""
+    from sada.text.web import page_themes
+
+    _, per = page._, page.per
+    themes = page_themes(page.session, page.params, per)
+    header = [_("Theme"), _("Texts in the period"), _("Negative")]
+    if per.compare:
+        header.append(_("Previous period"))
+    rows = []
+    for t in themes:
+        row: list[Any] = [t["label"], t["in_period"], page.fmt.pct(t["negative_share"])]
+        if per.compare:
+            row.append(t["before"] if t.get("before") is not None else "–")
+        rows.append(row)
+    return [Table(_("Themes"), header, rows)]
+
+
+# The tables of each kind of page (`paths.ANALYTIC_PAGES`); any other page: the overview's.
+PAGE_TABLES: dict[str, Callable[[Page], list[Table]]] = {
+    "overview": _overview_tables,
+    "feedback": _overview_tables,
+    "performance": _performance_tables,
+    "survey": _survey_tables,
+    "journeys": _scorecard_tables,
+    "themes": _themes_tables,
+}
 
 
 def mail_text(

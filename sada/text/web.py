@@ -53,9 +53,7 @@ def themes_page(request: Request, me: SignedIn = Depends(require("dashboards")))
     per = parse_period(request.query_params, zone(p.fmt.timezone), default="90d")
     db = services(request).db
     with db.reader(me.workspace_id) as session:
-        themes = list_themes(session)
-        asked = any(request.query_params.get(k) for k in ("from", "to", "period", "compare"))
-        themes = _in_period(session, themes, per) if asked else _all_time(themes)
+        themes = page_themes(session, request.query_params, per)
     notice = {
         "queued": p.gettext("Theme discovery was started."),
         "renamed": p.gettext("The theme was renamed."),
@@ -71,6 +69,14 @@ def themes_page(request: Request, me: SignedIn = Depends(require("dashboards")))
         running=_running(request, me.workspace_id),
         can_discover=embeddings_available(db, me.workspace_id),
     )
+
+
+def page_themes(session: Any, params: Any, per: Period) -> list[dict[str, Any]]:
+    """The themes the page lists: counted in the period when one is asked in `params`
+    (`from`/`to`, `period`, `compare`), else every kept theme at its discovery size."""
+    themes = list_themes(session)
+    asked = any(params.get(k) for k in ("from", "to", "period", "compare"))
+    return _in_period(session, themes, per) if asked else _all_time(themes)
 
 
 def _in_period(session: Any, themes: list[dict[str, Any]], per: Period) -> list[dict[str, Any]]:

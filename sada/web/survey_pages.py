@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
@@ -19,6 +20,8 @@ from pydantic import ValidationError
 from sada.core.errors import Invalid, NotFound, SadaError
 from sada.core.http import client_ip
 from sada.core.validation import field_errors
+from sada.people.membership import list_segments
+from sada.people.segments import name_in
 from sada.web.charts import PALETTE, Series, line_chart
 from sada.web.core import PageRoute, checked_form, page, redirect, render, require, services
 from sada.web.i18n import LANGUAGES, N_, zone
@@ -563,13 +566,14 @@ async def survey_update(
     return redirect(request, f"/surveys/{survey_id}")
 
 
-def _metric(
-    session: Any, survey: Any, p: Any, per: Period, rf: Any
-) -> tuple[dict[str, Any] | None, Any, dict[str, Any] | None]:
-    """The survey's metric over the period (95% intervals per week), its chart, and the
-    comparison with the previous period when asked for."""
+def survey_metric(
+    session: Any, survey: Any, per: Period, rf: Any
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The survey's metric over the period (95% intervals per day, week or month) and the
+    comparison with the previous period when asked for: the figures of the results page (and
+    of a scheduled report of it)."""
     if survey.kind not in KINDS:
-        return None, None, None
+        return None, None
     dims = {k: v for k, v in (("language", rf.language), ("channel", rf.channel)) if v}
     try:
         metrics = importlib.import_module("sada.metrics.service")
@@ -595,6 +599,16 @@ def _metric(
             )
             change = metrics.compare_filters(session, before, current)
     except (ImportError, SadaError, ValueError):
+        return None, None
+    return result, change
+
+
+def _metric(
+    session: Any, survey: Any, p: Any, per: Period, rf: Any
+) -> tuple[dict[str, Any] | None, Any, dict[str, Any] | None]:
+    """The survey's metric, its chart, and the comparison with the previous period."""
+    result, change = survey_metric(session, survey, per, rf)
+    if result is None:
         return None, None, None
     points = result.get("periods") or []
     chart = None
@@ -620,9 +634,13 @@ def _metric(
 
 
 def _result_filter(request: Request, per: Period) -> Any:
+    return result_filter(request.query_params, per)
+
+
+def result_filter(qp: Any, per: Period) -> Any:
+    """The responses the results page counts: the period, language, channel and score band."""
     from sada.feedback.results import BANDS, ResultFilter
 
-    qp = request.query_params
     band = qp.get("band") or None
     if band is not None and band not in BANDS:
         raise Invalid(N_("Choose a score band: low, middle or high."), details={"field": "band"})
@@ -657,7 +675,13 @@ def survey_results(request: Request, survey_id: int, me: SignedIn = Depends(MANA
         counted, questions = results.question_results(session, survey, definition, rf)
         rows, next_before = results.list_responses(session, survey, definition, rf, before=before)
         score_q = results.score_question(definition)
+        segments = [
+            (seg.key, name_in(seg.names, p.lang, seg.key), seg.member_count)
+            for seg in list_segments(session)
+        ]
+    channels = importlib.import_module("sada.feedback.invitations").delivery_channels()
     local_link = f"/s/{survey.public_key}"
+    q = request.query_params
     return render(
         p,
         "survey_results.html",
@@ -677,7 +701,25 @@ def survey_results(request: Request, survey_id: int, me: SignedIn = Depends(MANA
         local_link=local_link,
         sent=request.query_params.get("sent"),
         skipped=request.query_params.get("skipped"),
+        segments=segments,
+        channels=channels,
+        segment_sent=(
+            {k: _int(q.get(k)) for k in ("members", "invited", "already", "refused", "queued")}
+            if q.get("to_segment")
+            else None
+        ),
+        to_segment=next(
+            (name for key, name, _n in segments if key == q.get("to_segment")),
+            q.get("to_segment"),
+        ),
     )
+
+
+def _int(value: str | None) -> int:
+    try:
+        return max(0, int(value or 0))
+    except ValueError:
+        return 0
 
 
 @router.get("/{survey_id}/responses/{response_id}")
@@ -739,3 +781,39 @@ async def survey_invite(
     return redirect(
         request, f"/surveys/{survey_id}?sent={len(results) - skipped}&skipped={skipped}"
     )
+
+
+@router.post("/{survey_id}/invite-segment")
+async def survey_invite_segment(
+    request: Request, survey_id: int, me: SignedIn = Depends(MANAGE)
+) -> Response:
+    """Send the survey to a segment's members on one channel (see `do_invite_segment`)."""
+    form = await checked_form(request)
+    fb = _feedback()
+    invitations = importlib.import_module("sada.feedback.invitations")
+    key = str(form.get("segment", ""))[:64]
+    channel = str(form.get("channel", "email"))[:20]
+    settings = services(request).settings
+    with services(request).db.transaction(me.workspace_id) as session:
+        survey = fb.access_survey(session, survey_id)
+        sent, queued = invitations.send_to_segment(
+            session,
+            survey,
+            key,
+            channel=channel,
+            secret=settings.secret_key,
+            requested_by=f"segment:{key}",
+            contact_days_default=settings.survey_contact_days,
+        )
+    services(request).wake_jobs()
+    query = urlencode(
+        {
+            "queued": int(queued),
+            "to_segment": sent.segment,
+            "members": sent.members,
+            "invited": sent.invited,
+            "already": sent.already,
+            "refused": sum(sent.skipped.values()),
+        }
+    )
+    return redirect(request, f"/surveys/{survey_id}?{query}#distribution")
