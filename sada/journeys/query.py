@@ -229,9 +229,15 @@ def events_cte(
     upto: int,
     codes: list[int] | None = None,
     extra_cols: str = "",
+    extra_where: str = "",
 ) -> str:
-    """SELECT of mapped events: pid, iid, ts, tp, grp (+extra) for people in scope."""
+    """SELECT of mapped events: pid, iid, ts, tp, grp (+extra) for people in scope.
+
+    `extra_where` (SQL over the interaction alias `i`) narrows the rows before the
+    touchpoint rules are evaluated: cheaper than filtering the CTE's output."""
     where = [f"i.workspace_id = {int(scope.workspace_id)}", "i.person_id IS NOT NULL"]
+    if extra_where:
+        where.append(f"({extra_where})")
     where.append(d.time_ge(scope.since))
     where.append(d.time_lt(upto))
     if scope.audience is not None:
