@@ -121,3 +121,19 @@ def test_string_templates_compiled_once(db: Database, workspace: Any) -> None:
     assert _from_source(env, "<p>{{ x }}</p>") is one
     assert one.render(x="<b>") == "<p>&lt;b&gt;</p>"
     assert _from_source(Environment(autoescape=True), "<p>{{ x }}</p>") is not one
+
+
+def test_app_start_freezes_the_startup_heap_once(db: Database) -> None:
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from sada.app import create_app, freeze_startup_heap
+    from sada.settings import Settings
+
+    settings = Settings(environment="test", database_url="sqlite:///unused.db")
+    with TestClient(create_app(settings, db=db, migrate=False, run_jobs=False)):
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        freeze_startup_heap()  # once per process: later starts leave the count alone
+        assert gc.get_freeze_count() <= frozen  # frozen objects can still die by refcount
