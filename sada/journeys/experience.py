@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from sada.core.errors import Invalid
 from sada.interactions.models import Interaction
 from sada.journeys import service
-from sada.journeys.analytics import session_ws
-from sada.journeys.query import Compiled, Scope, SqlEngine, events_cte, q
+from sada.journeys.analytics import EngineChoice, engine_for, session_ws
+from sada.journeys.query import Compiled, Engine, Scope, SqlEngine, events_cte, q
 from sada.journeys.stats import Z95, mean_ci, nps_ci, quantile, wilson
 from sada.metrics import catalogue
 from sada.text.pii import redact
@@ -157,8 +157,13 @@ def experience(
     language: str | None = None,
     min_n: int = 30,
     version: int | None = None,
+    choice: EngineChoice | None = None,
 ) -> dict[str, Any]:
-    """Metrics per touchpoint and per stage (optionally per group), and the ranked pain points."""
+    """Metrics per touchpoint and per stage (optionally per group), and the ranked pain points.
+
+    The metrics join text analyses and run on the main database; first-response times
+    need only the interaction log and run on `choice`'s engine (the columnar copy when the
+    caller reads funnels and paths from it too; the main database by default)."""
     if min_n < 5:
         raise Invalid("min_n must be at least 5")
     row, c = service.compile_map(session, map_key, version)
@@ -179,7 +184,7 @@ def experience(
         cells[(int(r[0]), str(r[1]))] = {
             k: float(v or 0) for k, v in zip(METRIC_COLS, r[2:], strict=True)
         }
-    frt = first_response_times(session, c, engine, scope)
+    frt = first_response_times(session, c, engine_for(session, choice), scope)
 
     def total(keys: list[tuple[int, str]]) -> dict[str, float]:
         out = dict.fromkeys(METRIC_COLS, 0.0)
@@ -240,26 +245,31 @@ def experience(
 
 
 def first_response_times(
-    session: Session, c: Compiled, engine: SqlEngine, scope: Scope
+    session: Session, c: Compiled, engine: Engine, scope: Scope
 ) -> dict[tuple[int, str], list[float]]:
     """Seconds from a conversation's first inbound mapped interaction to the first reply."""
     d = engine.dialect
+    # Only inbound rows of conversations can start one: narrowed before the touchpoint rules run.
     ev = events_cte(
-        c, d, scope, upto=scope.until, extra_cols=", i.conversation_id AS conv, i.direction AS dir"
+        c,
+        d,
+        scope,
+        upto=scope.until,
+        extra_cols=", i.conversation_id AS conv",
+        extra_where="i.conversation_id IS NOT NULL AND i.direction = 'inbound'",
     )
-    firsts = engine.fetch(
-        f"WITH ev AS ({ev}) SELECT conv, tp, grp, ts FROM ev WHERE dir = 'inbound' AND conv IS NOT NULL"
-    )
+    firsts = engine.fetch(f"WITH ev AS ({ev}) SELECT conv, tp, grp, ts FROM ev")
     if not firsts:
         return {}
     first: dict[str, tuple[int, int, str]] = {}
     for conv, tp, grp, ts in firsts:
         if conv not in first or ts < first[conv][0]:
             first[conv] = (int(ts), int(tp), str(grp))
+    # Every reply of the workspace (few rows); those of other conversations are skipped below.
     replies = engine.fetch(
-        f"WITH ev AS ({ev}) SELECT i.conversation_id, {d.epoch()} FROM interactions i "
+        f"SELECT i.conversation_id, {d.epoch()} FROM interactions i "
         f"WHERE i.workspace_id = {int(scope.workspace_id)} AND i.direction = 'outbound' "
-        "AND i.conversation_id IN (SELECT conv FROM ev WHERE conv IS NOT NULL)"
+        f"AND i.conversation_id IS NOT NULL AND {d.time_ge(min(t[0] for t in first.values()))}"
     )
     reply: dict[str, int] = {}
     for conv, ts in replies:

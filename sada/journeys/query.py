@@ -96,6 +96,20 @@ class Dialect:
             return f"strftime(make_timestamp(CAST({ts} AS BIGINT) * 1000000), '%Y-%m')"
         return f"to_char(to_timestamp({ts}) AT TIME ZONE 'UTC', 'YYYY-MM')"
 
+    def month_of_row(self, alias: str = "i") -> str:
+        """The UTC month ('YYYY-MM') of a row's occurred_at; on SQLite read straight from the
+        stored UTC text (no date functions per row)."""
+        if self.name == "sqlite":
+            return f"substr({alias}.occurred_at, 1, 7)"
+        return self.month_of(self.epoch(alias))
+
+    def last_epoch(self, alias: str = "i") -> str:
+        """MAX of the epoch seconds of a group's rows; on SQLite the latest stored UTC text is
+        converted once per group instead of every row (text order is time order there)."""
+        if self.name == "sqlite":
+            return f"unixepoch(substr(MAX({alias}.occurred_at), 1, 19))"
+        return f"MAX({self.epoch(alias)})"
+
     def materialized(self) -> str:
         return "MATERIALIZED "
 
@@ -229,9 +243,15 @@ def events_cte(
     upto: int,
     codes: list[int] | None = None,
     extra_cols: str = "",
+    extra_where: str = "",
 ) -> str:
-    """SELECT of mapped events: pid, iid, ts, tp, grp (+extra) for people in scope."""
+    """SELECT of mapped events: pid, iid, ts, tp, grp (+extra) for people in scope.
+
+    `extra_where` (SQL over the interaction alias `i`) narrows the rows before the
+    touchpoint rules are evaluated: cheaper than filtering the CTE's output."""
     where = [f"i.workspace_id = {int(scope.workspace_id)}", "i.person_id IS NOT NULL"]
+    if extra_where:
+        where.append(f"({extra_where})")
     where.append(d.time_ge(scope.since))
     where.append(d.time_lt(upto))
     if scope.audience is not None:

@@ -51,7 +51,7 @@ def cohorts(
     where = f"i.workspace_id = {ws} AND p.audience = {q(audience)} AND {d.time_lt(until)}"
     if segment is not None:
         where += f" AND p.segment = {q(segment)}"
-    month = d.month_of(d.epoch())
+    month = d.month_of_row()
     rows = engine.fetch(
         f"SELECT i.person_id, {month} AS m, MAX(CASE WHEN i.type IN ({types}) THEN 1 ELSE 0 END) "
         f"FROM interactions i JOIN people p ON p.id = i.person_id WHERE {where} GROUP BY i.person_id, {month}"
@@ -107,12 +107,11 @@ def churn(
 
     if group_by is not None and not GROUP_RE.match(group_by):
         raise Invalid("group by 'segment', 'language' or 'trait:<name>'")
-    ts = d.epoch()
     sla = d.json_text("i.attributes", "sla_breached")
     churn_types = ", ".join(q(t) for t in CHURN_TYPES)
     rows = engine.fetch(
         f"SELECT i.person_id, MIN({group_expr(d, group_by)}), "
-        f"MAX(CASE WHEN i.type IN ({churn_types}) THEN 1 ELSE 0 END), MAX({ts}), "
+        f"MAX(CASE WHEN i.type IN ({churn_types}) THEN 1 ELSE 0 END), {d.last_epoch()}, "
         f"SUM(CASE WHEN {DETRACTOR} THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN i.type = 'complaint' THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {sla} IN ('true', '1') THEN 1 ELSE 0 END) "

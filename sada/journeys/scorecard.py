@@ -26,36 +26,54 @@ from sada.people.models import Person
 SCALES = {m: catalogue.scales_of(m) for m in ("nps", "enps", "csat", "ces")}
 
 
-def measure_value(
-    session: Session, audience: Audience, since: int, until: int
-) -> dict[str, Any] | None:
-    """{value, ci, n} of the audience's measure in [since, until), or None without a measure."""
+def _scales(audience: Audience) -> tuple[str, ...]:
     if audience.measure is None:
-        return None
-    scales = SCALES.get(audience.measure) or (
+        return ()
+    return SCALES.get(audience.measure) or (
         (audience.measure_scale,) if audience.measure_scale else ()
     )
-    if not scales:
-        return None
+
+
+def _rating_counts(
+    session: Session, audiences: list[Audience], since: int, split: int, until: int
+) -> dict[tuple[str, bool, str, float], int]:
+    """Ratings of the audiences' measures in [since, until), counted per (audience, at or
+    after `split`, scale, rating): one pass over the period for every audience and both
+    halves (the scorecard compares the last days with the days before)."""
+    scales = sorted({s for a in audiences for s in _scales(a)})
+    keys = sorted({a.key for a in audiences if _scales(a)})
+    if not scales or not keys:
+        return {}
     engine = SqlEngine(session)
     d = engine.dialect
     rows = engine.fetch(
-        "SELECT i.rating_scale, i.rating FROM interactions i JOIN people p ON p.id = i.person_id "
-        f"WHERE i.workspace_id = {session_ws(session)} AND p.audience = {q(audience.key)} "
+        f"SELECT p.audience, CASE WHEN {d.time_ge(split)} THEN 1 ELSE 0 END, i.rating_scale, "
+        "i.rating, COUNT(*) FROM interactions i JOIN people p ON p.id = i.person_id "
+        f"WHERE i.workspace_id = {session_ws(session)} "
+        f"AND p.audience IN ({', '.join(q(k) for k in keys)}) "
         f"AND i.rating IS NOT NULL AND i.rating_scale IN ({', '.join(q(s) for s in scales)}) "
-        f"AND {d.time_ge(since)} AND {d.time_lt(until)}"
+        f"AND {d.time_ge(since)} AND {d.time_lt(until)} GROUP BY 1, 2, 3, 4"
     )
-    n = len(rows)
+    return {(str(a), bool(h), str(s), float(r)): int(n) for a, h, s, r, n in rows}
+
+
+def _measure(audience: Audience, counts: dict[tuple[str, float], int]) -> dict[str, Any] | None:
+    """{value, ci, n, se} of the audience's measure from counts per (scale, rating)."""
+    scales = _scales(audience)
+    if not scales:
+        return None
+    mine = [(s, r, k) for (s, r), k in counts.items() if s in scales]
+    n = sum(k for _, _, k in mine)
     if audience.measure in ("nps", "enps"):
-        prom = sum(1 for sc, r in rows if catalogue.SCALES[sc].band(r) == "high")
-        det = sum(1 for sc, r in rows if catalogue.SCALES[sc].band(r) == "low")
+        prom = sum(k for sc, r, k in mine if catalogue.SCALES[sc].band(r) == "high")
+        det = sum(k for sc, r, k in mine if catalogue.SCALES[sc].band(r) == "low")
         v = nps_ci(prom, det, n)
         if v is None:
             return {"value": None, "ci": None, "n": 0}
         se = (v[2] - v[1]) / (2 * 1.959963984540054)
         return {"value": v[0], "ci": [v[1], v[2]], "n": n, "se": se}
     if audience.measure == "csat":
-        sat = sum(1 for s, r in rows if catalogue.SCALES[s].band(r) == "high")
+        sat = sum(k for s, r, k in mine if catalogue.SCALES[s].band(r) == "high")
         ci = wilson(sat, n)
         if not n or ci is None:
             return {"value": None, "ci": None, "n": 0}
@@ -66,11 +84,21 @@ def measure_value(
             "n": n,
             "se": 100 * math.sqrt(p * (1 - p) / n),
         }
-    m = mean_ci(sum(r for _, r in rows), sum(r * r for _, r in rows), n)
+    m = mean_ci(sum(r * k for _, r, k in mine), sum(r * r * k for _, r, k in mine), n)
     if m is None:
         return {"value": None, "ci": None, "n": 0}
     mean_se: float | None = (m[2] - m[1]) / (2 * 1.96) if n > 1 else None
     return {"value": m[0], "ci": [m[1], m[2]], "n": n, "se": mean_se}
+
+
+def measure_value(
+    session: Session, audience: Audience, since: int, until: int
+) -> dict[str, Any] | None:
+    """{value, ci, n} of the audience's measure in [since, until), or None without a measure."""
+    if not _scales(audience):
+        return None
+    counts = _rating_counts(session, [audience], since, since, until)
+    return _measure(audience, {(s, r): k for (_, _, s, r), k in counts.items()})
 
 
 def coverage(
@@ -84,13 +112,11 @@ def coverage(
         engine.dialect,
         scope,
         upto=until,
-        extra_cols=", i.rating AS rating, i.text AS txt, i.direction AS dir",
+        # Feedback rows only, narrowed before the touchpoint rules are evaluated.
+        extra_where="i.direction = 'inbound' AND (i.rating IS NOT NULL OR i.text IS NOT NULL)",
     )
     with_feedback = {
-        int(r[0])
-        for r in engine.fetch(
-            f"WITH ev AS ({ev}) SELECT DISTINCT tp FROM ev WHERE dir = 'inbound' AND (rating IS NOT NULL OR txt IS NOT NULL)"
-        )
+        int(r[0]) for r in engine.fetch(f"WITH ev AS ({ev}) SELECT DISTINCT tp FROM ev")
     }
     total = len(c.tp_keys)
     return {
@@ -116,10 +142,17 @@ def scorecard(session: Session, *, now: int, days: int = 90) -> list[dict[str, A
     maps: dict[int, list[JourneyMap]] = {}
     for m in session.execute(select(JourneyMap).order_by(JourneyMap.key)).scalars():
         maps.setdefault(m.audience_id, []).append(m)
+    ratings = _rating_counts(session, audiences, prev, since, now)
+
+    def period(a: Audience, recent: bool) -> dict[str, Any] | None:
+        return _measure(
+            a, {(s, r): k for (ak, h, s, r), k in ratings.items() if ak == a.key and h == recent}
+        )
+
     out = []
     for a in audiences:
-        current = measure_value(session, a, since, now)
-        before = measure_value(session, a, prev, since)
+        current = period(a, True)
+        before = period(a, False)
         trend = None
         if (
             current

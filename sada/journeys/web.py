@@ -218,16 +218,23 @@ def map_page(
     db = services(request).db
     with db.reader(me.workspace_id) as s:
         m = service.map_out(s, service.access_map(s, map_key))
+        # Funnel, paths and first-response times read the columnar copy (this process's own,
+        # synced at most 10 seconds ago, or the analytics owner's snapshot); the metrics with
+        # text analyses read the database.
+        choice = choice_for(services(request).settings, db)
         try:
-            exp = experience.experience(s, map_key, since=since, until=now, group_by=group_by)
+            exp = experience.experience(
+                s, map_key, since=since, until=now, group_by=group_by, choice=choice
+            )
         except Invalid:
             group_by = None
-            exp = experience.experience(s, map_key, since=since, until=now)
+            exp = experience.experience(s, map_key, since=since, until=now, choice=choice)
         before = None
         if per.compare:
             prev_since, prev_until = per.previous().epoch_range()
-            before = experience.experience(s, map_key, since=prev_since, until=prev_until)
-        choice = choice_for(services(request).settings, db)
+            before = experience.experience(
+                s, map_key, since=prev_since, until=prev_until, choice=choice
+            )
         fun = analytics.funnel(
             s, map_key, steps=None, since=since, until=now, window_seconds=30 * 86400, choice=choice
         )

@@ -382,13 +382,30 @@ def _table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
-class Compiler:
-    """Compiles valid definitions for one workspace, at one moment, for one SQL dialect."""
+PLANS = ("per_person", "set")
 
-    def __init__(self, workspace_id: int, now: datetime, dialect: str) -> None:
+
+class Compiler:
+    """Compiles valid definitions for one workspace, at one moment, for one SQL dialect.
+
+    `plan` says how behaviour and feedback conditions read the log (the same people either way):
+
+    - `per_person`: correlated subqueries probing `ix_interactions_ws_person_at` for each
+      person: cheap when few people are evaluated (membership updates after events, a chunk);
+    - `set`: `people.id IN (one pass over the period's rows, grouped by person)`: cheap when
+      everyone is evaluated (previews and counts: a correlated probe per person cost seconds
+      at 20k people).
+    """
+
+    def __init__(
+        self, workspace_id: int, now: datetime, dialect: str, plan: str = "per_person"
+    ) -> None:
+        if plan not in PLANS:
+            raise ValueError(f"plan is one of {PLANS}")
         self.ws = workspace_id
         self.now = now
         self.pg = dialect == "postgresql"
+        self.set_based = plan == "set"
 
     def compile(self, definition: dict[str, Any]) -> ColumnElement[bool]:
         return self._node(definition)
@@ -461,6 +478,8 @@ class Compiler:
         return self.now - timedelta(days=days)
 
     def _own(self, i: Any) -> list[Any]:
+        if self.set_based:  # every person's rows at once (NULL ids never match anyone)
+            return [i.c.workspace_id == self.ws, i.c.person_id.is_not(None)]
         return [i.c.workspace_id == self.ws, i.c.person_id == Person.id]
 
     def _channel(self, c: dict[str, Any]) -> ColumnElement[bool]:
@@ -468,10 +487,21 @@ class Compiler:
         where = [*self._own(i), i.c.channel.in_(c["in"])]
         if c.get("days"):
             where.append(i.c.occurred_at >= self._since(c["days"]))
+        if self.set_based:
+            return Person.id.in_(select(i.c.person_id).where(*where))
         return exists(select(literal(1)).select_from(i).where(*where))
 
     def _counted(self, i: Any, where: list[Any], op: str, count: int) -> ColumnElement[bool]:
         """`op count` on how many rows of `i` match, as EXISTS where that says the same."""
+        if self.set_based:
+            # People with at least one row, grouped once; people without any have 0, so
+            # when 0 satisfies the condition the answer is "not among those who fail it".
+            rows = func.count()
+            holds_at_zero = _holds(0, op, count)
+            having = _compare(rows, op, count)
+            having = not_(having) if holds_at_zero else having
+            people = select(i.c.person_id).where(*where).group_by(i.c.person_id).having(having)
+            return Person.id.not_in(people) if holds_at_zero else Person.id.in_(people)
         probe = exists(select(literal(1)).select_from(i).where(*where))
         if (op == "gte" and count <= 1) or (op == "gt" and count == 0):
             return probe if count > 0 or op == "gt" else true()
@@ -514,6 +544,8 @@ class Compiler:
     def _score(self, c: dict[str, Any]) -> ColumnElement[bool]:
         scales = [s for s in SCALES.values() if s.metric == c["metric"]]
         i = self._interactions()
+        if self.set_based:
+            return self._score_set(c, scales)
         latest = (
             select(i.c.id)
             .where(
@@ -531,28 +563,51 @@ class Compiler:
         where: list[Any] = [last.c.id == latest]
         band = BANDS.get(c.get("band") or "")
         if band:
-            options = []
-            for s in scales:
-                r = last.c.rating
-                if band == "high":
-                    cond = r >= s.high_band_min
-                elif band == "low":
-                    cond = r <= s.low_band_max
-                else:
-                    cond = and_(r > s.low_band_max, r < s.high_band_min)
-                options.append(and_(last.c.rating_scale == s.key, cond))
-            where.append(or_(*options))
+            where.append(
+                or_(*[_in_band(last.c.rating, last.c.rating_scale, s, band) for s in scales])
+            )
         if "min" in c:
             where.append(last.c.rating >= c["min"])
         if "max" in c:
             where.append(last.c.rating <= c["max"])
         return exists(select(literal(1)).select_from(last).where(*where))
 
+    def _score_set(self, c: dict[str, Any], scales: list[Any]) -> ColumnElement[bool]:
+        """The latest rating per person in one pass: ranked by time (then id), newest first."""
+        i = self._interactions()
+        ranked = (
+            select(
+                i.c.person_id.label("pid"),
+                i.c.rating.label("rating"),
+                i.c.rating_scale.label("scale"),
+                func.row_number()
+                .over(partition_by=i.c.person_id, order_by=(i.c.occurred_at.desc(), i.c.id.desc()))
+                .label("rn"),
+            )
+            .where(
+                *self._own(i),
+                i.c.rating_scale.in_([s.key for s in scales]),
+                i.c.rating.is_not(None),
+                i.c.origin.in_(VOICE_ORIGINS),
+            )
+            .subquery()
+        )
+        where: list[Any] = [ranked.c.rn == 1]
+        band = BANDS.get(c.get("band") or "")
+        if band:
+            where.append(or_(*[_in_band(ranked.c.rating, ranked.c.scale, s, band) for s in scales]))
+        if "min" in c:
+            where.append(ranked.c.rating >= c["min"])
+        if "max" in c:
+            where.append(ranked.c.rating <= c["max"])
+        return Person.id.in_(select(ranked.c.pid).where(*where))
+
     def _sentiment(self, c: dict[str, Any]) -> ColumnElement[bool]:
         i = self._interactions()
         ta = _table("text_analyses").alias()
-        share = (
-            select(func.avg(case((ta.c.sentiment == c["sentiment"], 1.0), else_=0.0)))
+        share_of = func.avg(case((ta.c.sentiment == c["sentiment"], 1.0), else_=0.0))
+        rows = (
+            select(share_of if not self.set_based else i.c.person_id)
             .select_from(i.join(ta, and_(ta.c.interaction_id == i.c.id)))
             .where(
                 *self._own(i),
@@ -560,9 +615,12 @@ class Compiler:
                 i.c.occurred_at >= self._since(c["days"]),
                 i.c.origin.in_(VOICE_ORIGINS),
             )
-            .scalar_subquery()
         )
-        return _compare(share, c.get("op", "gte"), float(c["share"]))
+        if self.set_based:
+            # People without analysed texts have no share (NULL): never matched, as below.
+            having = _compare(share_of, c.get("op", "gte"), float(c["share"]))
+            return Person.id.in_(rows.group_by(i.c.person_id).having(having))
+        return _compare(rows.scalar_subquery(), c.get("op", "gte"), float(c["share"]))
 
     def _health(self, c: dict[str, Any]) -> ColumnElement[bool]:
         h = _table("health_scores").alias()
@@ -571,6 +629,26 @@ class Compiler:
             .select_from(h)
             .where(h.c.workspace_id == self.ws, h.c.person_id == Person.id, h.c.band.in_(c["in"]))
         )
+
+
+def _in_band(rating: Any, scale: Any, s: Any, band: str) -> ColumnElement[bool]:
+    if band == "high":
+        cond = rating >= s.high_band_min
+    elif band == "low":
+        cond = rating <= s.low_band_max
+    else:
+        cond = and_(rating > s.low_band_max, rating < s.high_band_min)
+    return and_(scale == s.key, cond)
+
+
+def _holds(left: float, op: str, value: float) -> bool:
+    """`_compare` on plain numbers."""
+    return {
+        "gt": left > value,
+        "gte": left >= value,
+        "lt": left < value,
+        "lte": left <= value,
+    }.get(op, left == value)
 
 
 def _compare(left: Any, op: str, value: Any) -> ColumnElement[bool]:
@@ -607,15 +685,30 @@ def _text_compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
 
 
 def compile_definition(
-    definition: dict[str, Any], *, workspace_id: int, now: datetime, dialect: str
+    definition: dict[str, Any],
+    *,
+    workspace_id: int,
+    now: datetime,
+    dialect: str,
+    plan: str = "per_person",
 ) -> ColumnElement[bool]:
-    """The condition on `people` that a valid definition means (see the module docstring)."""
-    return Compiler(workspace_id, now, dialect).compile(definition)
+    """The condition on `people` that a valid definition means (see the module docstring;
+    `plan`: see `Compiler`)."""
+    return Compiler(workspace_id, now, dialect, plan).compile(definition)
 
 
-def matching(definition: dict[str, Any], *, workspace_id: int, now: datetime, dialect: str) -> Any:
+def matching(
+    definition: dict[str, Any],
+    *,
+    workspace_id: int,
+    now: datetime,
+    dialect: str,
+    plan: str = "per_person",
+) -> Any:
     """SELECT people.id of the live (unmerged) people of the workspace the definition matches."""
-    condition = compile_definition(definition, workspace_id=workspace_id, now=now, dialect=dialect)
+    condition = compile_definition(
+        definition, workspace_id=workspace_id, now=now, dialect=dialect, plan=plan
+    )
     return select(Person.id).where(
         Person.workspace_id == workspace_id, Person.merged_into_id.is_(None), condition
     )

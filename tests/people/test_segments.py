@@ -133,9 +133,15 @@ def planted(db: Database, workspace: Workspace) -> dict[str, int]:
     return people
 
 
-def _match(db: Database, ws: int, definition: dict[str, Any], within: dict[str, int]) -> set[str]:
+def _match(
+    db: Database,
+    ws: int,
+    definition: dict[str, Any],
+    within: dict[str, int],
+    plan: str = "set",
+) -> set[str]:
     with db.reader(ws) as session:
-        found = membership.preview(session, definition, sample=100)
+        found = membership.preview(session, definition, sample=100, plan=plan)
         ids = {p.id for p in found.sample}
         assert found.count == len(ids)
     return {name for name, pid in within.items() if pid in ids}
@@ -263,6 +269,7 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
 ]
 
 
+@pytest.mark.parametrize("plan", ["per_person", "set"])
 @pytest.mark.parametrize(("label", "definition", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_each_condition_type_compiles_to_one_query(
     db: Database,
@@ -271,14 +278,16 @@ def test_each_condition_type_compiles_to_one_query(
     label: str,
     definition: dict[str, Any],
     expected: set[str],
+    plan: str,
 ) -> None:
+    """Both plans (per-person probes for membership updates, one pass for previews)."""
     from sada.interactions.models import Touchpoint
 
     if label == "touchpoint":
         with db.reader(workspace.id) as session:
             key = session.execute(select(Touchpoint.key)).scalars().first()
         definition = {"all": [{**definition["all"][0], "touchpoint": key}]}
-    assert _match(db, workspace.id, definition, planted) == expected
+    assert _match(db, workspace.id, definition, planted, plan) == expected
 
 
 @pytest.mark.parametrize(
