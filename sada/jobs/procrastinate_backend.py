@@ -44,8 +44,10 @@ from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job as ProcrastinateJob
 from procrastinate.retry import RetryDecision, RetryStrategy
 from procrastinate.schema import SchemaManager
+from procrastinate.worker import Worker as ProcrastinateWorker
 from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from sada.core.telemetry import JOB_DURATION, JOB_FAILURES, request_id
@@ -66,6 +68,13 @@ MAX_RECONNECT_BACKOFF = 5.0
 SCHEMA_LOCK_KEY = 0x7361_6461_7071
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """The database went away under the job (terminated connection, server down)."""
+    return isinstance(exc, DBAPIError) and (
+        exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
+    )
+
+
 class SadaRetry(RetryStrategy):
     """procrastinate's exponential backoff, with the attempts each Sada job was given."""
 
@@ -84,6 +93,8 @@ class SadaRetry(RetryStrategy):
     ) -> RetryDecision | None:
         if isinstance(exception, (asyncio.CancelledError, JobAborted)):
             return RetryDecision(retry_in={"seconds": 0})  # handed back on shutdown
+        if connection_lost(exception):  # not the job's fault: soon, and never dead for it
+            return RetryDecision(retry_in={"seconds": min(30, 1 + job.attempts)})
         attempt = job.attempts + 1  # procrastinate counts the attempts before this one
         if isinstance(exception, LookupError) or attempt >= self.attempts_allowed(job):
             return None
@@ -246,16 +257,19 @@ def _run(context: JobContext, job_id: int, max_attempts: int = 5) -> None:
                 raise LookupError(f"no handler for job kind {job.kind!r}")
             handler(db, job.workspace_id, dict(job.payload))
         except Exception as exc:
-            JOB_FAILURES.labels(kind=job.kind).inc()
-            final = isinstance(exc, LookupError) or attempt >= max_attempts
-            outcome = "dead" if final else "retry"
+            lost = connection_lost(exc)
+            final = not lost and (isinstance(exc, LookupError) or attempt >= max_attempts)
+            outcome = "handed_back" if lost else "dead" if final else "retry"
+            if not lost:
+                JOB_FAILURES.labels(kind=job.kind).inc()
             log.warning("job %s (%s) failed (attempt %d): %s", job.id, job.kind, attempt, exc)
             error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:4000]
             _finish(
                 db,
                 job.id,
                 status=DEAD if final else DEFERRED,
-                run_at=utcnow() + timedelta(seconds=0 if final else RETRY.wait_seconds(attempt)),
+                run_at=utcnow()
+                + timedelta(seconds=0 if final or lost else RETRY.wait_seconds(attempt)),
                 last_error=error,
             )
             raise
@@ -307,8 +321,23 @@ def queue_figures(
 URGENT_QUEUES = [queue_of(Priority.INTERACTIVE), queue_of(Priority.FOLLOW_UP)]
 
 
-async def _recover_stalled(app: procrastinate.App, lease: float, stop: asyncio.Event) -> None:
-    """Give back the jobs of workers whose heartbeat stopped (killed, frozen, cut off)."""
+OWN_DOING = """
+SELECT id FROM procrastinate_jobs WHERE status = 'doing' AND worker_id = %(worker_id)s
+"""
+
+
+async def _recover_stalled(
+    app: procrastinate.App, worker: ProcrastinateWorker, lease: float, stop: asyncio.Event
+) -> None:
+    """Give back jobs nobody is running.
+
+    - the jobs of workers whose heartbeat stopped (killed, frozen, cut off);
+    - this worker's own jobs left `doing` while it runs nothing: a database outage broke
+      the write of their outcome, and a live worker keeps beating, so they would never
+      look stalled. A job must look orphaned at two checks in a row (a job just fetched
+      has not reached its thread yet).
+    """
+    suspects: set[int] = set()
     while not stop.is_set():
         try:
             stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=lease)
@@ -319,6 +348,15 @@ async def _recover_stalled(app: procrastinate.App, lease: float, stop: asyncio.E
                     job.id,
                 )
                 await app.job_manager.retry_job(job)
+            if worker.worker_id is not None:
+                rows = await app.connector.execute_query_all_async(
+                    query=OWN_DOING, worker_id=worker.worker_id
+                )
+                orphans = {int(row["id"]) for row in rows} - {_WORKER.current_pq or 0}
+                for pq_id in orphans & suspects:
+                    log.warning("procrastinate job %s: its outcome was lost; queued again", pq_id)
+                    await app.job_manager.retry_job_by_id_async(pq_id, retry_at=utcnow())
+                suspects = orphans - suspects
         except Exception as exc:  # noqa: BLE001 - retried at the next beat
             log.warning("looking for stalled jobs failed: %s", exc)
         with contextlib.suppress(TimeoutError):
@@ -374,18 +412,18 @@ async def _serve(
         loop.add_signal_handler(signum, stop_requested.set)
     async with app.open_async():
         stop = asyncio.Event()
-        recovery = asyncio.create_task(_recover_stalled(app, lease, stop))
-        worker = asyncio.create_task(
-            app.run_worker_async(
-                **options,
-                name=_WORKER.name,
-                concurrency=1,
-                update_heartbeat_interval=max(1.0, lease / 3),
-                stalled_worker_timeout=lease,
-                fetch_job_polling_interval=max(0.1, poll),
-                install_signal_handlers=False,
-            )
+        runner = ProcrastinateWorker(
+            app,
+            **options,
+            name=_WORKER.name,
+            concurrency=1,
+            update_heartbeat_interval=max(1.0, lease / 3),
+            stalled_worker_timeout=lease,
+            fetch_job_polling_interval=max(0.1, poll),
+            install_signal_handlers=False,
         )
+        recovery = asyncio.create_task(_recover_stalled(app, runner, lease, stop))
+        worker = asyncio.create_task(runner.run())
         waiter = asyncio.create_task(stop_requested.wait())
         beat = asyncio.create_task(_beat(stop))
         _WORKER.running = True

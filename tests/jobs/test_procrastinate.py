@@ -343,7 +343,14 @@ def test_the_worker_reconnects_after_a_database_outage(pq_db, make_workspace, tm
             except Exception:  # noqa: BLE001 - our own pool reconnects too
                 return False
 
-        assert _wait_for(drained, timeout=120), [r.status for r in _rows(pq_db, kind)]
+        if not _wait_for(drained, timeout=120):
+            (tmp_path / "worker.log").write_text(_stop(worker))
+            stuck = [
+                (r.id, r.status, r.attempts, _pq_jobs(pq_db, r.id))
+                for r in _rows(pq_db, kind)
+                if r.status != "done"
+            ]
+            raise AssertionError(f"not drained: {stuck}; worker log in {tmp_path}")
     finally:
         output = _stop(worker)
     assert worker.returncode == 0, output
