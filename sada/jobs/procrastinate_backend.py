@@ -75,6 +75,10 @@ def connection_lost(exc: BaseException) -> bool:
     )
 
 
+class WorkerStopped(RuntimeError):
+    """procrastinate's worker ended although nobody asked it to stop."""
+
+
 class SadaRetry(RetryStrategy):
     """procrastinate's exponential backoff, with the attempts each Sada job was given."""
 
@@ -431,7 +435,9 @@ async def _serve(
             await asyncio.wait({worker, waiter}, return_when=asyncio.FIRST_COMPLETED)
             if worker.done():
                 worker.result()  # a lost database raises here: the caller reconnects
-                return
+                # procrastinate also stops by itself, without an error, when a side task
+                # (heartbeat, LISTEN) failed: that is an outage too, not a stop request.
+                raise WorkerStopped("the procrastinate worker stopped (a side task failed)")
             stopping.set()
             log.info("stopping: finishing the running job within %.0f s or handing it back", grace)
             worker.cancel()  # procrastinate stops fetching and waits for the running job

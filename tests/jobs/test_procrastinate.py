@@ -351,6 +351,7 @@ def test_the_worker_reconnects_after_a_database_outage(pq_db, make_workspace, tm
                 if r.status != "done"
             ]
             raise AssertionError(f"not drained: {stuck}; worker log in {tmp_path}")
+        assert worker.poll() is None, "the worker stopped after the outage"
     finally:
         output = _stop(worker)
     assert worker.returncode == 0, output
