@@ -346,6 +346,8 @@ async def _recover_stalled(
         try:
             stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=lease)
             for job in stalled:
+                if job.worker_id is not None and job.worker_id == worker.worker_id:
+                    continue  # our own heartbeat was late (an outage): we still run it
                 log.warning(
                     "job %s (procrastinate %s): its worker stopped beating; queued again",
                     job.task_kwargs.get("job_id"),
