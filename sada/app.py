@@ -28,10 +28,11 @@ from sada.db.engine import Database, open_database
 from sada.db.migrate import SchemaOutOfDate, check_schema, pending_revisions
 from sada.domains import router_modules
 from sada.interactions.service import IngestLimits
+from sada.jobs.backend import BackendUnavailable, prepare_queue, select_backend
 from sada.jobs.metrics import queue_collector
 from sada.jobs.metrics import watch as watch_queue
 from sada.jobs.runner import InProcessRunner, JobRunner, NoRunner
-from sada.settings import Settings
+from sada.settings import ConfigurationError, Settings
 from sada.tenants.auth import route_guard
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,13 @@ def create_app(
         from sada.journeys.columnar import use_directory
 
         use_directory(settings.analytics_dir)
+    try:
+        backend = select_backend(database, settings.job_backend)
+    except BackendUnavailable as exc:
+        raise ConfigurationError(str(exc)) from exc
     jobs_in_process = settings.run_jobs_in_process if run_jobs is None else run_jobs
+    # On procrastinate, jobs run in `sada worker`s only.
+    jobs_in_process = jobs_in_process and backend == "table"
     services = Services(
         settings=settings,
         db=database,
@@ -109,6 +116,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if migrate:
             check_schema(database, auto_upgrade=settings.upgrades_on_start)
+            prepare_queue(database, create=settings.upgrades_on_start)
         services.runner.start()
         freeze_startup_heap()
         try:
@@ -149,6 +157,14 @@ def create_app(
         except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
             log.warning("readiness: database unreachable: %s", exc)
             checks["database"] = "unreachable"
+        if backend == "procrastinate" and checks.get("database") == "ok":
+            from sada.jobs.procrastinate_backend import schema_present
+
+            try:
+                present = schema_present(database)
+            except Exception:  # noqa: BLE001 - any failure means "not ready"
+                present = False
+            checks["queue"] = "ok" if present else "procrastinate schema missing"
         redis = shared_storage_ok()
         if redis is not None:
             checks["redis"] = "ok" if redis else "unreachable"

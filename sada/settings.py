@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # every third of it while the job runs; a dead worker's job is free after one lease);
     # seconds a stopping worker (SIGTERM) lets its job finish before handing it back.
     run_jobs_in_process: bool = True
+    # Which queue runs the jobs: "table" (Sada's jobs table; the default, and always on
+    # SQLite) or "procrastinate" (PostgreSQL only, the `postgres-queue` extra): enqueue also
+    # defers a procrastinate job in the same transaction and `sada worker` runs procrastinate's
+    # worker; API processes then run no jobs themselves.
+    job_backend: Literal["table", "procrastinate"] = "table"
     job_poll_interval: float = Field(default=0.5, gt=0, le=60)
     job_lease_seconds: int = Field(default=300, ge=3, le=86_400)
     job_shutdown_grace_seconds: float = Field(default=20, ge=0, le=3600)

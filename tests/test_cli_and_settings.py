@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from sada.cli.main import app as cli_app
-from sada.db.registry import metadata
+from sada.db.registry import metadata, owned_by_sada
 from sada.settings import ConfigurationError, Settings
 
 
@@ -100,7 +100,9 @@ def test_settings_are_read_at_creation_not_import(monkeypatch: pytest.MonkeyPatc
 
 def test_migrations_match_models(db) -> None:  # type: ignore[no-untyped-def]
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": False, "include_name": owned_by_sada}
+        )
         diff = compare_metadata(context, metadata)
     assert diff == [], f"models and migrations differ: {diff}"
 

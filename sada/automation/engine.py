@@ -24,7 +24,7 @@ from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import publish
 from sada.jobs.models import Job
-from sada.jobs.service import advance_cursor, enqueue, read_cursor
+from sada.jobs.service import PENDING, advance_cursor, enqueue, read_cursor
 from sada.tenants.models import Membership
 
 log = logging.getLogger(__name__)
@@ -323,7 +323,7 @@ def ensure_tick(session: Session, at: datetime | None = None) -> None:
     at = at or utcnow()
     pending = session.execute(
         select(Job.id)
-        .where(Job.kind == TICK_JOB, Job.workspace_id == workspace_id, Job.status == "queued")
+        .where(Job.kind == TICK_JOB, Job.workspace_id == workspace_id, Job.status.in_(PENDING))
         .limit(1)
     ).first()
     if pending is not None:

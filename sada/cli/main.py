@@ -59,9 +59,15 @@ def main(
 def _db(role: str = "cli") -> Database:
     import sada.db.registry  # noqa: F401 - every table known before any query
     from sada.db.engine import open_database
+    from sada.jobs.backend import BackendUnavailable, select_backend
 
     settings = _settings()
-    return open_database(settings.database_url, application_name=f"sada-{role}")
+    db = open_database(settings.database_url, application_name=f"sada-{role}")
+    try:
+        select_backend(db, settings.job_backend)
+    except BackendUnavailable as exc:
+        _fail(str(exc))
+    return db
 
 
 def _settings() -> Settings:
@@ -102,9 +108,11 @@ def db_upgrade(
 ) -> None:
     """Apply migrations up to REVISION (default: the latest); safe from several nodes at once."""
     from sada.db.migrate import current_revision, upgrade
+    from sada.jobs.backend import prepare_queue
 
     db = _db()
     upgrade(db, revision)
+    prepare_queue(db, create=True)
     console.print(f"database at revision {current_revision(db)}")
 
 
@@ -504,6 +512,13 @@ def worker(
             _fail(str(exc))
     db = _db("worker")
     watch(db)
+    from sada.jobs.backend import uses_procrastinate
+
+    if uses_procrastinate(db):
+        _procrastinate_worker(
+            db, settings, urgent_only=urgent_only, poll=poll, health=(health_host, health_port)
+        )
+        return
     runner = InProcessRunner(
         db,
         poll_interval=poll if poll is not None else settings.job_poll_interval,
@@ -556,6 +571,52 @@ def worker(
 
         tracing.disable()  # the last spans out before the process ends
     console.print(f"worker stopped after {runner.jobs_done} job(s)")
+
+
+def _procrastinate_worker(
+    db: Database,
+    settings: Settings,
+    *,
+    urgent_only: bool,
+    poll: float | None,
+    health: tuple[str, int],
+) -> None:
+    """`sada worker` on SADA_JOB_BACKEND=procrastinate (see sada.jobs.procrastinate_backend)."""
+    import logging
+
+    from sada.core import gctune
+    from sada.jobs import procrastinate_backend
+    from sada.jobs.registry import load_all_handlers
+    from sada.jobs.service import WORKER_ID
+
+    load_all_handlers()
+    gctune.tune()
+    poll_interval = poll if poll is not None else max(settings.job_poll_interval, 1.0)
+    if health[1]:
+        from sada.jobs.health import serve_health
+
+        serve_health(procrastinate_backend.WorkerHealth(db, poll_interval), *health)
+    console.print(
+        f"procrastinate worker running (heartbeat timeout {settings.job_lease_seconds} s); "
+        "SIGTERM or Ctrl-C to stop"
+    )
+    done = procrastinate_backend.run_worker(
+        db,
+        urgent_only=urgent_only,
+        lease_seconds=settings.job_lease_seconds,
+        grace=settings.job_shutdown_grace_seconds,
+        poll=poll_interval,
+        name=WORKER_ID,
+    )
+    abandoned = procrastinate_backend.abandoned_job()
+    console.print(f"worker stopped after {done} job(s)")
+    if abandoned is not None:
+        # Its thread still runs the handler; procrastinate has queued the job again.
+        console.print(f"job {abandoned} did not finish in time: handed back to the queue")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 # ---------------------------------------------------------------- serve and demo

@@ -12,14 +12,32 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from sada.jobs.runner import InProcessRunner
+from sada.db.engine import Database
 
 
-def serve_health(runner: InProcessRunner, host: str, port: int) -> ThreadingHTTPServer:
+class Beating(Protocol):
+    """What the endpoint reads: the in-process runner, or the procrastinate worker's state."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def alive(self) -> bool: ...
+    @property
+    def last_beat(self) -> float: ...
+    @property
+    def current(self) -> object | None: ...
+    @property
+    def jobs_done(self) -> int: ...
+    @property
+    def poll_interval(self) -> float: ...
+
+
+def serve_health(runner: Beating, host: str, port: int) -> ThreadingHTTPServer:
     """Start the endpoint in a daemon thread; returns the server (`.shutdown()` stops it)."""
 
     class Handler(BaseHTTPRequestHandler):

@@ -28,6 +28,7 @@ from sada.core.telemetry import JOB_DURATION, JOB_FAILURES, job_id, request_id
 from sada.db.dialect import insert_ignoring_conflicts
 from sada.db.engine import Database
 from sada.db.types import utcnow
+from sada.jobs.backend import uses_procrastinate
 from sada.jobs.models import Job, JobCursor
 from sada.jobs.registry import Priority, get_handler, priority_name, priority_of
 
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 DEAD = "failed"
+DEFERRED = "deferred"  # held by procrastinate (SADA_JOB_BACKEND=procrastinate), not claimable
+# Statuses of a job that has not run yet, whatever the backend.
+PENDING = ("queued", DEFERRED)
 
 
 def enqueue(
@@ -58,21 +62,32 @@ def enqueue(
         if dedupe_key
         else insert(Job)
     )
-    session.execute(
-        statement.values(
-            dedupe_key=dedupe_key,
-            workspace_id=workspace_id,
-            kind=kind,
-            payload=payload,
-            status="queued",
-            priority=priority_of(kind) if priority is None else int(priority),
-            run_at=run_at or now,
-            attempts=0,
-            max_attempts=max_attempts,
-            created_at=now,
-            request_id=request_id.get(),
-        )
+    level = priority_of(kind) if priority is None else int(priority)
+    on_procrastinate = uses_procrastinate(session)
+    insert_row = statement.values(
+        dedupe_key=dedupe_key,
+        workspace_id=workspace_id,
+        kind=kind,
+        payload=payload,
+        status=DEFERRED if on_procrastinate else "queued",
+        priority=level,
+        run_at=run_at or now,
+        attempts=0,
+        max_attempts=max_attempts,
+        created_at=now,
+        request_id=request_id.get(),
     )
+    if not on_procrastinate:
+        session.execute(insert_row)
+        return
+    # procrastinate: its job is deferred on this connection, in this transaction.
+    new_id = session.execute(insert_row.returning(Job.id)).scalar_one_or_none()
+    if new_id is not None:  # None: the dedupe key exists, its job was deferred then
+        from sada.jobs import procrastinate_backend
+
+        procrastinate_backend.defer(
+            session, new_id, priority=level, max_attempts=max_attempts, run_at=run_at
+        )
 
 
 def claim_next(
@@ -255,6 +270,19 @@ def queue_levels(db: Database, *, workspace_id: int | None = None) -> list[Queue
 
     All jobs by default (operators, metrics); one workspace's with `workspace_id` (its admins).
     """
+    if uses_procrastinate(db):
+        from sada.jobs import procrastinate_backend
+
+        figures = procrastinate_backend.queue_figures(db, workspace_id=workspace_id)
+        return [
+            QueueLevel(
+                level.name.lower(),
+                figures.get(level.name.lower(), (0, 0, 0.0))[0],
+                figures.get(level.name.lower(), (0, 0, 0.0))[1],
+                round(figures.get(level.name.lower(), (0, 0, 0.0))[2], 1),
+            )
+            for level in Priority
+        ]
     now = utcnow()
     mine = [Job.workspace_id == workspace_id] if workspace_id is not None else []
     with db.reader() as session:
@@ -326,12 +354,19 @@ def retry_dead(db: Database, job_id: int, *, workspace_id: int | None = None) ->
     """Queue a dead job again now, with a fresh set of attempts."""
     with db.transaction() as session:
         job = _dead(session, job_id, workspace_id)
-        job.status = "queued"
+        on_procrastinate = uses_procrastinate(db)
+        job.status = DEFERRED if on_procrastinate else "queued"
         job.attempts = 0
         job.run_at = utcnow()
         job.locked_until = None
         job.locked_by = None
         session.flush()
+        if on_procrastinate:  # a fresh procrastinate job, in this transaction
+            from sada.jobs import procrastinate_backend
+
+            procrastinate_backend.defer(
+                session, job.id, priority=job.priority, max_attempts=job.max_attempts
+            )
         session.expunge(job)
         return job
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sada.core.errors import Invalid
 from sada.db.types import utcnow
 from sada.jobs.models import Job
-from sada.jobs.service import enqueue
+from sada.jobs.service import PENDING, enqueue
 from sada.text.theme_store import (
     embeddings_available,
     list_themes,
@@ -41,7 +41,7 @@ def _running(request: Request, workspace_id: int) -> bool:
             select(Job.id).where(
                 Job.kind == THEMES_JOB,
                 Job.workspace_id == workspace_id,
-                Job.status.in_(("queued", "running")),
+                Job.status.in_((*PENDING, "running")),
             )
         ).first()
     return found is not None

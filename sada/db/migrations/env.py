@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from sada.db.registry import metadata
+from sada.db.registry import metadata, owned_by_sada
 
 config = context.config
 
@@ -27,6 +27,7 @@ def _run(connection: object) -> None:
         target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=owned_by_sada,
     )
     with context.begin_transaction():
         context.run_migrations()
