@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,14 +29,15 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Unauthorized
-from sada.dashboards.rollups import rebuild as rebuild_interaction_rollups
 from sada.db.engine import Database
 from sada.db.types import utcnow
 from sada.demo import content
+from sada.demo import rollups as demo_rollups
+from sada.demo.bulk import insert_rows
 from sada.demo.names import make_person_name
 from sada.demo.rhythm import signup_time
 from sada.demo.timelines import SOCIAL, DemoPerson, SeedState, generate_interactions
@@ -113,8 +114,10 @@ def seed_demo(
     seed: int = 7,
     console: Console | None = None,
     key_file: Path | None = None,
+    only: Collection[str] | None = None,
 ) -> dict[str, Any]:
-    """Seed the demo workspace (or find it); `key_file` keeps its API key across restarts."""
+    """Seed the demo workspace (or find it); `key_file` keeps its API key across restarts;
+    `only` limits the other domains' demo data to those named (tests)."""
     console = console or Console(stderr=True)
     target = interactions if interactions is not None else people * 15
     with db.transaction() as session:
@@ -167,7 +170,9 @@ def seed_demo(
         generate_interactions(state, target)
         _write_interactions(db, state, lambda n: progress.advance(task, n))
 
-        extras = _domain_demos()
+        extras = [
+            (name, fn) for name, fn in _domain_demos() if only is None or name.split(".")[1] in only
+        ]
         if extras:
             task = progress.add_task("surveys, journeys, cases", total=len(extras))
             moods = {p.id: p.mood for p in state.people}
@@ -190,7 +195,7 @@ def seed_demo(
         # The demo writes rows in bulk, past the write-time rollups: build them once.
         task = progress.add_task("dashboard rollups", total=1)
         with db.transaction(workspace_id) as session:
-            rebuild_interaction_rollups(session)
+            demo_rollups.build(session)
         progress.update(task, completed=1)
     return _info(len(state.people), len(state.interactions), api_key)
 
@@ -479,7 +484,7 @@ def _identity(
 
 def _flush(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(model.__table__), rows)
+        insert_rows(session, model.__table__, rows)
         rows.clear()
 
 
@@ -498,29 +503,30 @@ def _fix_sequences(session: Session, tables: list[str]) -> None:
 
 
 def _write_interactions(db: Database, state: SeedState, advance: Callable[[int], None]) -> None:
+    """All interactions in one transaction, through the demo's bulk writer (driver
+    `executemany`, values encoded once per column: no per-row ORM work)."""
     rows = state.interactions
     rows.sort(key=lambda r: r["occurred_at"])
+    table = Interaction.__table__
     with db.transaction(state.workspace_id) as session:
         base = _next_id(session, Interaction) - 1
-    for index, row in enumerate(rows, start=1):
-        row["id"] = base + index
-    text_ids = [r["id"] for r in rows if r["text"]]
-    chunk = 10_000
-    for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
-        with db.transaction(state.workspace_id) as session:
-            session.execute(insert(Interaction), part)
-            if start + chunk >= len(rows):
-                _fix_sequences(session, ["interactions"])
-                for j in range(0, len(text_ids), 500):
-                    # History: analysis and read models follow it; no rule, trigger or webhook.
-                    publish(
-                        session,
-                        "interaction.ingested",
-                        {"interaction_ids": text_ids[j : j + 500]},
-                        live=False,
-                    )
-        advance(len(part))
+        for index, row in enumerate(rows, start=1):
+            row["id"] = base + index
+        chunk = 20_000
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            insert_rows(session, table, part)  # type: ignore[arg-type]
+            advance(len(part))
+        _fix_sequences(session, ["interactions"])
+        text_ids = [r["id"] for r in rows if r["text"]]
+        for j in range(0, len(text_ids), 500):
+            # History: analysis and read models follow it; no rule, trigger or webhook.
+            publish(
+                session,
+                "interaction.ingested",
+                {"interaction_ids": text_ids[j : j + 500]},
+                live=False,
+            )
 
 
 __all__ = ["seed_demo", "DemoContext", "DemoPerson", "Membership"]
