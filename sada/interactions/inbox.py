@@ -174,7 +174,12 @@ def apply_batch(session: Session, batch: IngestBatch, *, limits: IngestLimits) -
             )
     positions: list[int] = data["positions"]
     for result in ingest_batch(
-        session, data["items"], limits=limits, actor=actor, received_at=batch.created_at
+        session,
+        data["items"],
+        limits=limits,
+        actor=actor,
+        received_at=batch.created_at,
+        checked=True,
     ):
         entry: dict[str, Any] = {
             "index": positions[result.index],
