@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -74,8 +75,21 @@ def _driver_converters(dialect: str, table: Table) -> dict[str, Callable[[Any], 
     return converters
 
 
-def _same(value: Any) -> Any:
-    return value
+def _driver_rows(
+    rows: list[dict[str, Any]], columns: list[str], convert: dict[str, Callable[[Any], Any]]
+) -> list[list[Any]]:
+    """Rows as value lists in `columns` order, converted only where a column needs it."""
+    from operator import itemgetter
+
+    getter = itemgetter(*columns)
+    fixes = [(i, convert[c]) for i, c in enumerate(columns) if c in convert]
+    out = []
+    for row in rows:
+        values = list(getter(row)) if len(columns) > 1 else [getter(row)]
+        for i, fn in fixes:
+            values[i] = fn(values[i])
+        out.append(values)
+    return out
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:
@@ -105,6 +119,60 @@ def _pg_json(value: Any) -> Any:
     return None if value is None else Jsonb(value, dumps=lambda v: orjson.dumps(v).decode())
 
 
+# From this many rows on, PostgreSQL writes go through COPY into a staging table.
+COPY_FROM_ROWS = 50
+
+
+def bulk_insert(
+    session: Session,
+    table: str,
+    columns: list[str],
+    rows: list[tuple[Any, ...]] | list[list[Any]],
+    conflict: str,
+    *,
+    returning: str | None = None,
+) -> list[Any] | None:
+    """Insert driver-ready tuples in one set-based write, inside the session's transaction.
+
+    PostgreSQL (from COPY_FROM_ROWS rows, or when `returning` is asked): `COPY` into a
+    temporary staging table of the same columns (one per connection, emptied at commit) and
+    one `INSERT ... SELECT ... {conflict}` in the rows' order (callers sort them: one lock
+    order for every writer); returns the `returning` column of the rows inserted. Otherwise
+    (SQLite, few rows): `executemany` of `INSERT ... VALUES ... {conflict}`; returns None.
+    """
+    if not rows:
+        return [] if returning else None
+    dialect = dialect_name(session)
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    cursor = dbapi.cursor()
+    try:
+        if dialect == "postgresql" and (returning or len(rows) >= COPY_FROM_ROWS):
+            stage = f"_stage_{table}_{zlib.crc32(quoted.encode()):08x}"
+            cursor.execute(
+                f'CREATE TEMP TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS AS '
+                f'SELECT {quoted} FROM "{table}" WITH NO DATA'
+            )
+            cursor.execute(f'DELETE FROM "{stage}"')  # an earlier write of this transaction
+            with cursor.copy(f'COPY "{stage}" ({quoted}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+            tail = f" RETURNING {returning}" if returning else ""
+            cursor.execute(
+                f'INSERT INTO "{table}" ({quoted}) SELECT {quoted} FROM "{stage}" {conflict}{tail}'
+            )
+            return [r[0] for r in cursor.fetchall()] if returning else None
+        if returning:
+            raise NotImplementedError("bulk_insert(returning=...) is for PostgreSQL")
+        marker = "?" if dialect == "sqlite" else "%s"
+        sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join([marker] * len(columns))}) '
+        cursor.executemany(sql + conflict, rows)
+        return None
+    finally:
+        cursor.close()
+
+
 def insert_many_ignoring_conflicts(
     session: Session,
     table: Table | FromClause,
@@ -113,9 +181,10 @@ def insert_many_ignoring_conflicts(
 ) -> set[int]:
     """Insert rows that carry their own `id`; return the ids actually inserted.
 
-    The hot path of ingest: rows go straight to the driver's executemany (the
-    per-row work SQLAlchemy would do is done once here), inside the session's
-    transaction. Rows whose unique key already exists are skipped.
+    The hot path of ingest: rows go straight to the driver (the per-row work SQLAlchemy
+    would do is done once here), inside the session's transaction, through `bulk_insert`
+    (COPY + INSERT ... SELECT on PostgreSQL, executemany on SQLite). Rows whose unique key
+    already exists are skipped.
     """
     if not rows:
         return set()
@@ -123,23 +192,22 @@ def insert_many_ignoring_conflicts(
     dialect = dialect_name(session)
     columns = list(rows[0])
     convert = _driver_converters(dialect, table)
-    marker = "?" if dialect == "sqlite" else "%s"
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    sql = (
-        f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join(marker for _ in columns)}) '
-        f"ON CONFLICT ({', '.join(index_elements)}) DO NOTHING"
-    )
-    fns = [convert.get(c, _same) for c in columns]
-    values = [tuple(fn(row[c]) for c, fn in zip(columns, fns, strict=True)) for row in rows]
+    values = _driver_rows(rows, columns, convert)
+    conflict = f"ON CONFLICT ({', '.join(index_elements)}) DO NOTHING"
+    ids = [row["id"] for row in rows]
+    if dialect == "postgresql":
+        inserted = bulk_insert(session, table.name, columns, values, conflict, returning="id")
+        return {int(i) for i in inserted or []}
     dbapi = session.connection().connection.dbapi_connection
     assert dbapi is not None
     cursor = dbapi.cursor()
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join(["?"] * len(columns))}) '
     try:
-        cursor.executemany(sql, values)
+        cursor.executemany(sql + conflict, values)
         count = cursor.rowcount
     finally:
         cursor.close()
-    ids = [row["id"] for row in rows]
     if count == len(rows):
         return set(ids)
     from sqlalchemy import select

@@ -4,8 +4,11 @@
 `ingest_batches` row plus the job that applies it, in the caller's short
 transaction, and reports `accepted`/`rejected` per item. The applier
 (`apply_pending`, run by the `interactions.apply` job) takes pending batches of a
-workspace in id order, resolves people and stores interactions set-based through
-`ingest_batch`, and marks each batch `applied` with its per-item results in the
+workspace in id order (up to APPLY_ITEMS_PER_TRANSACTION items per transaction),
+resolves people and stores interactions set-based through `ingest_batch` (COPY into a
+staging table and one INSERT ... SELECT ... ON CONFLICT per table on PostgreSQL,
+executemany on SQLite; `interaction.ingested` published once per EVENT_IDS_PER_PUBLISH
+items), and marks each batch `applied` with its per-item results in the
 same transaction: a crash before the commit applies nothing, a crash after it
 leaves nothing to redo, and a second run finds the batch applied. So every
 accepted item is applied exactly once, whatever dies when.
@@ -31,6 +34,7 @@ from sada.db.engine import Database
 from sada.db.retry import retrying
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.events import coalesced
 from sada.interactions.models import IngestBatch
 from sada.interactions.schemas import ItemError
 from sada.interactions.service import IngestLimits, ingest_batch, validate_item
@@ -48,6 +52,8 @@ PRUNE_STEPS = 20
 DAY = timedelta(days=1)
 # Items applied in one transaction at most (large transactions: fewer commits, same safety).
 APPLY_ITEMS_PER_TRANSACTION = 5000
+# Ids per `interaction.ingested` event when the applier merges small batches' events.
+EVENT_IDS_PER_PUBLISH = 1000
 
 
 def _actor_data(actor: Actor | None) -> dict[str, Any]:
@@ -174,7 +180,12 @@ def apply_batch(session: Session, batch: IngestBatch, *, limits: IngestLimits) -
             )
     positions: list[int] = data["positions"]
     for result in ingest_batch(
-        session, data["items"], limits=limits, actor=actor, received_at=batch.created_at
+        session,
+        data["items"],
+        limits=limits,
+        actor=actor,
+        received_at=batch.created_at,
+        checked=True,
     ):
         entry: dict[str, Any] = {
             "index": positions[result.index],
@@ -205,18 +216,30 @@ def _apply_some(db: Database, workspace_id: int, limits: IngestLimits) -> int:
         if not db.is_sqlite:
             # Two appliers never take the same batch; each skips what the other holds.
             query = query.with_for_update(skip_locked=True)
-        batches = list(session.execute(query).scalars())
-        taken = 0
+        taken: list[IngestBatch] = []
         items = 0
-        for batch in batches:
+        for batch in session.execute(query).scalars():
             if taken and items + batch.item_count > APPLY_ITEMS_PER_TRANSACTION:
                 break
-            apply_batch(session, batch, limits=limits)
-            taken += 1
+            taken.append(batch)
             items += batch.item_count
+        # Small batches publish one `interaction.ingested` per group of up to
+        # EVENT_IDS_PER_PUBLISH items instead of one per batch (fewer, fuller jobs).
+        groups: list[list[IngestBatch]] = []
+        size = 0
+        for batch in taken:
+            if not groups or size + batch.item_count > EVENT_IDS_PER_PUBLISH:
+                groups.append([])
+                size = 0
+            groups[-1].append(batch)
+            size += batch.item_count
+        for group in groups:
+            with coalesced(session):
+                for batch in group:
+                    apply_batch(session, batch, limits=limits)
         if taken:
             ensure_prune_job(session)
-        return taken
+        return len(taken)
 
 
 def ensure_prune_job(session: Session, at: datetime | None = None) -> None:

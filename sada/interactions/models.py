@@ -178,6 +178,17 @@ class PersonDayRollup(Base, WorkspaceOwned):
             name="uq_person_day_rollups_key",
         ),
         Index("ix_person_day_rollups_person", "workspace_id", "person_id"),
+        # Distinct-people counts ask for one channel and language over day ranges.
+        Index(
+            "ix_person_day_rollups_dims",
+            "workspace_id",
+            "zone",
+            "channel",
+            "language",
+            "span",
+            "day",
+            "person_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

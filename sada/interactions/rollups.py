@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.orm import Session
 
-from sada.db.dialect import dialect_name
+from sada.db.dialect import bulk_insert, dialect_name
 from sada.db.scoping import bound_workspace
 from sada.interactions.models import (
     VOICE_ORIGINS,
@@ -114,14 +114,10 @@ def _upsert(session: Session, deltas: dict[Key, list[int]]) -> None:
         return
     workspace_id = bound_workspace(session)
     dialect = dialect_name(session)
-    marker = "?" if dialect == "sqlite" else "%s"
     columns = ["workspace_id", "zone", "day", "channel", "language", "voice", *MEASURES]
     sets = ", ".join(f"{m} = interaction_rollups.{m} + excluded.{m}" for m in MEASURES)
-    sql = (
-        f"INSERT INTO interaction_rollups ({', '.join(columns)}) "
-        f"VALUES ({', '.join(marker for _ in columns)}) "
-        "ON CONFLICT (workspace_id, zone, day, channel, language, voice) "
-        f"DO UPDATE SET {sets}"
+    conflict = (
+        f"ON CONFLICT (workspace_id, zone, day, channel, language, voice) DO UPDATE SET {sets}"
     )
     rows = []
     for key in sorted(deltas):  # one lock order for every writer
@@ -140,15 +136,7 @@ def _upsert(session: Session, deltas: dict[Key, list[int]]) -> None:
                 *values,
             )
         )
-    if not rows:
-        return
-    dbapi = session.connection().connection.dbapi_connection
-    assert dbapi is not None
-    cursor = dbapi.cursor()
-    try:
-        cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
+    bulk_insert(session, "interaction_rollups", columns, rows, conflict)
 
 
 def _key_parts(row: Any) -> tuple[datetime, str, str, bool]:
@@ -165,6 +153,7 @@ def count_ingested(session: Session, rows: list[dict[str, Any]], names: list[str
     if not rows or not names:
         return
     deltas: dict[Key, list[int]] = defaultdict(lambda: [0] * len(MEASURES))
+    people: set[PersonKey] = set()
     for name in names:
         tz = zone_info(name)
         days: dict[datetime, date | None] = {}
@@ -179,20 +168,10 @@ def count_ingested(session: Session, rows: list[dict[str, Any]], names: list[str
             vec[0] += 1
             if row.get("text") is not None:
                 vec[1] += 1
+            if voice and row.get("person_id") is not None:
+                people.add((name, day, channel, language, int(row["person_id"])))
     _upsert(session, deltas)
-    _add_people(
-        session,
-        {
-            (name, day, channel, language, int(row["person_id"]))
-            for name in names
-            for row in rows
-            if row.get("person_id") is not None
-            for at, channel, language, voice in [_key_parts(row)]
-            if voice
-            for day in [_local_day(at, zone_info(name))]
-            if day is not None
-        },
-    )
+    _add_people(session, people)
 
 
 PersonKey = tuple[str, date, str, str, int]  # zone, day, channel, language, person
@@ -221,24 +200,17 @@ def _add_people(session: Session, keys: set[PersonKey]) -> None:
         return
     workspace_id = bound_workspace(session)
     dialect = dialect_name(session)
-    marker = "?" if dialect == "sqlite" else "%s"
-    sql = (
-        "INSERT INTO person_day_rollups "
-        "(workspace_id, zone, span, day, channel, language, person_id) "
-        f"VALUES ({', '.join([marker] * 7)}) "
-        "ON CONFLICT (workspace_id, zone, span, day, channel, language, person_id) DO NOTHING"
-    )
     rows = [
         (workspace_id, z, g, d.isoformat() if dialect == "sqlite" else d, c, lang, p)
         for z, g, d, c, lang, p in sorted(_person_rows(keys))
     ]
-    dbapi = session.connection().connection.dbapi_connection
-    assert dbapi is not None
-    cursor = dbapi.cursor()
-    try:
-        cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
+    bulk_insert(
+        session,
+        "person_day_rollups",
+        ["workspace_id", "zone", "span", "day", "channel", "language", "person_id"],
+        rows,
+        "ON CONFLICT (workspace_id, zone, span, day, channel, language, person_id) DO NOTHING",
+    )
 
 
 def move_people(session: Session, person_ids: Iterable[int]) -> None:

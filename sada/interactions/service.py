@@ -78,18 +78,22 @@ def _pydantic_errors(prefix: str, exc: ValidationError) -> list[ItemError]:
 
 
 def validate_item(
-    raw: Any, index: int, limits: IngestLimits
+    raw: Any, index: int, limits: IngestLimits, *, checked: bool = False
 ) -> tuple[_Valid | None, list[ItemError]]:
+    """Validate one raw item. `checked`: the raw JSON already passed this function (the
+    inbox accepted it), so the checks that depend on the raw bytes alone (unsafe JSON, text
+    and attribute sizes) are skipped; the model is still built."""
     prefix = f"items[{index}]"
     if not isinstance(raw, dict):
         return None, [
             ItemError(path=prefix, message=f"expected an object, got {type(raw).__name__}")
         ]
-    unsafe = unsafe_json(raw, prefix)
-    if unsafe is not None:
-        return None, [ItemError(path=unsafe[0], message=unsafe[1])]
+    if not checked:
+        unsafe = unsafe_json(raw, prefix)
+        if unsafe is not None:
+            return None, [ItemError(path=unsafe[0], message=unsafe[1])]
     text = raw.get("text")
-    if isinstance(text, str):
+    if not checked and isinstance(text, str):
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > limits.max_text_bytes:
             return None, [
@@ -119,7 +123,7 @@ def validate_item(
                         message=f"{item.rating:g} is outside {scale} range {low:g}-{high:g}",
                     )
                 )
-    if item.attributes is not None:
+    if not checked and item.attributes is not None:
         size = len(orjson.dumps(item.attributes, option=orjson.OPT_NON_STR_KEYS))
         if size > limits.max_attributes_bytes:
             errors.append(
@@ -188,11 +192,13 @@ def ingest_batch(
     limits: IngestLimits | None = None,
     actor: Actor | None = None,
     received_at: datetime | None = None,
+    checked: bool = False,
 ) -> list[ItemResult]:
     """Store the good items of a batch; report each item's outcome.
 
     The caller owns the transaction (commit after this returns). `received_at` is when
     the batch arrived (the inbox's accept time; now by default): it decides `backfill`.
+    `checked`: the items were accepted by `validate_item` before (the inbox applier).
     """
     limits = limits or IngestLimits()
     workspace_id = bound_workspace(session)
@@ -201,11 +207,11 @@ def ingest_batch(
     results: list[ItemResult | None] = [None] * len(raw_items)
     valid: list[_Valid] = []
     for index, raw in enumerate(raw_items):
-        checked, errors = validate_item(raw, index, limits)
-        if checked is None:
+        good, errors = validate_item(raw, index, limits, checked=checked)
+        if good is None:
             results[index] = ItemResult(index=index, status="rejected", errors=errors)
         else:
-            valid.append(checked)
+            valid.append(good)
 
     # Duplicates: already stored, or repeated within this batch.
     keys = [(v.item.source, v.item.external_id) for v in valid]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 
@@ -19,8 +19,10 @@ class IdentityError(ValueError):
     """An identity value that cannot be normalized; the message says why."""
 
 
-@dataclass(frozen=True, order=True)
-class IdentityKey:
+class IdentityKey(NamedTuple):
+    """One normalized identity. A named tuple: hashed and compared in C (ingest hashes and
+    sorts several per item)."""
+
     kind: str
     namespace: str
     value: str

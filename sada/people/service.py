@@ -149,6 +149,9 @@ class Resolver:
         self._audiences: set[str] | None = None
         self._attach_statement: Any = None
         self._profiles: dict[int, Person] = {}
+        # (name, audience, traits) read with Core: most events change nothing, and only a
+        # person whose profile does change is loaded as an ORM object.
+        self._profile_rows: dict[int, tuple[str | None, str, Any]] = {}
         self._suppressed: set[str] | None = None  # digests; None until first needed
 
     # -- lookups
@@ -229,6 +232,7 @@ class Resolver:
                     actor=self.actor,
                 )
                 merged.append(other)
+                self._profile_rows.pop(survivor, None)  # the merge may have changed it
                 for key, pid in list(self._cache.items()):
                     if pid == other:
                         self._cache[key] = survivor
@@ -254,12 +258,15 @@ class Resolver:
         known = {self._cache[k] for p in items for k in p.keys if k in self._cache}
         wants_update = any(p.ref.name or p.ref.traits or p.ref.audience for p in items)
         if known and wants_update:
-            # Load profiles once (kept referenced: the identity map only holds weak refs).
-            for part in chunks(sorted(known - set(self._profiles)), 500):
-                for person in self.session.execute(
-                    select(Person).where(Person.id.in_(part))
-                ).scalars():
-                    self._profiles[person.id] = person
+            # Read profiles once (only a person that changes is loaded as an ORM object).
+            wanted = known - set(self._profiles) - set(self._profile_rows)
+            for part in chunks(sorted(wanted), 500):
+                for pid, name, audience, traits in self.session.execute(
+                    select(Person.id, Person.name, Person.audience, Person.traits).where(
+                        Person.id.in_(part)
+                    )
+                ):
+                    self._profile_rows[pid] = (name, audience, traits)
         groups = self._new_person_groups(items)
         results: dict[int, Resolution] = {}
         if groups:
@@ -273,10 +280,28 @@ class Resolver:
                         for key in items[index].keys:
                             self._cache.pop(key, None)
                             self._absent.discard(key)
+        # Known people (every identity already points at one person) need no statement but
+        # their profile update, unless another item of the batch is about to merge that
+        # person away: those, and the rest, go one by one.
+        rest = [i for i in range(len(items)) if i not in results]
+        single: dict[int, int] = {}
+        involved: set[int] = set()
+        for index in rest:
+            keys = items[index].keys
+            owners = {self._cache.get(k) for k in keys}
+            owner = next(iter(owners)) if len(owners) == 1 else None
+            if keys and owner is not None:
+                single[index] = owner
+            else:
+                involved.update(o for o in owners if o is not None)
+        for index, owner in single.items():
+            if owner not in involved:
+                self._update_profile(owner, items[index].ref)
+                results[index] = Resolution(person_id=owner)
         # The rest one by one, in key order: concurrent batches then claim shared new
         # identities in the same order (fewer deadlocks; the caller retries the others).
         order = sorted(
-            (i for i in range(len(items)) if i not in results),
+            (i for i in rest if i not in results),
             key=lambda i: min(items[i].keys, default=IdentityKey("", "", "")),
         )
         for index in order:
@@ -440,10 +465,27 @@ class Resolver:
     def _update_profile(self, person_id: int, ref: PersonRef) -> None:
         if ref.name is None and ref.traits is None and ref.audience is None:
             return
-        person = self._profiles.get(person_id) or self.session.get(Person, person_id)
-        if person is None:  # pragma: no cover - identities point at live people
-            raise NotFound(f"person {person_id} vanished")
+        person = self._profiles.get(person_id)
+        if person is None:
+            row = self._profile_rows.get(person_id)
+            if row is not None and not _changes(row, ref):
+                return
+            person = self.session.get(Person, person_id)
+            if person is None:  # pragma: no cover - identities point at live people
+                raise NotFound(f"person {person_id} vanished")
+            self._profiles[person_id] = person
+            self._profile_rows.pop(person_id, None)
         apply_profile(person, ref)
+
+
+def _changes(row: tuple[str | None, str, Any], ref: PersonRef) -> bool:
+    """Whether `apply_profile` would change a profile read as (name, audience, traits)."""
+    name, audience, traits = row
+    if ref.name and ref.name != name:
+        return True
+    if ref.audience and ref.audience != audience:
+        return True
+    return bool(ref.traits) and {**(traits or {}), **(ref.traits or {})} != traits
 
 
 def apply_profile(person: Person, ref: PersonRef) -> None:
