@@ -17,9 +17,12 @@ Each registry derives what it needs from this list:
   chat; automation: an outbound webhook subscribed to `conversation.replied`), so the inbox
   refuses a reply nobody would deliver instead of storing it silently;
 - person rows: `person_rows` = a module with `move_person_rows(session, from_id, to_id) -> moved`
-  and `restore_person_rows(session, moved, holders, to_id)` (`moved`: the ids it moved, JSON;
-  `sada.db.person_rows` does it for a list of tables): the rows a person merge moves and an
-  unmerge moves back (the people domain calls them without importing the domains above it);
+  and `restore_person_rows(session, moved, holders, to_id)`: the rows a person merge moves and an
+  unmerge moves back, for domains with their own rules (interactions keep rollups right,
+  account memberships skip an account the survivor already has); `person_tables` =
+  ("module:Model", ...) for plain tables whose `person_id` simply follows the person
+  (`sada.db.person_rows` moves them). The people domain calls both without importing the
+  domains above it;
 - person panels: `person_panel` = "module:function(p, session, person_id) -> Markup | None"
   adds a card to the person page (health adds the score and its reasons).
 - journey sections: `journey_section` = "module:function(p, session) -> Markup | None" adds a
@@ -49,6 +52,7 @@ class Domain:
     pages: bool = False
     interaction_views: str | None = None  # "module:function"
     person_rows: str | None = None  # a module (see above)
+    person_tables: tuple[str, ...] = ()  # "module:Model" (see above)
     reply_paths: str | None = None  # "module:function" (see above)
     person_panel: str | None = None  # "module:function" (see above)
     message_channels: str | None = None  # a module (see above)
@@ -105,7 +109,10 @@ DOMAINS: tuple[Domain, ...] = (
         cli_help="Rules, alerts, SLA checks, webhooks and inbound mail.",
         pages=True,
         reply_paths="sada.automation.webhooks:delivers_replies",
-        person_rows="sada.automation.person_rows",
+        person_tables=(
+            "sada.automation.models:RuleFiring",
+            "sada.automation.models:CustomerNotification",
+        ),
     ),
     Domain(
         "feedback",
@@ -115,7 +122,7 @@ DOMAINS: tuple[Domain, ...] = (
         cli="surveys",
         cli_help="Surveys: list, send, reminders; also adds `sada import qualtrics|surveymonkey`.",
         demo="sada.demo.seed:demo_surveys",
-        person_rows="sada.feedback.person_rows",
+        person_tables=("sada.feedback.models:Invitation", "sada.feedback.models:Response"),
     ),
     Domain(
         "cases",
@@ -131,7 +138,7 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.demo.seed:demo_cases",
         pages=True,
         person_panel="sada.cases.web:person_panel",
-        person_rows="sada.cases.person_rows",
+        person_tables=("sada.cases.models:Conversation", "sada.cases.models:Case"),
     ),
     Domain(
         "journeys",
@@ -156,7 +163,7 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
         reply_paths="sada.selfservice.chat:delivers_replies",
         message_channels="sada.selfservice.chat",
-        person_rows="sada.selfservice.person_rows",
+        person_tables=("sada.selfservice.models:ChatSession",),
     ),
     Domain(
         "listening",
@@ -168,7 +175,7 @@ DOMAINS: tuple[Domain, ...] = (
         demo="sada.listening.demo:demo_listening",
         pages=True,
         reply_paths="sada.listening.replies:delivers_replies",
-        person_rows="sada.listening.person_rows",
+        person_tables=("sada.listening.models:ListeningMention",),
     ),
     Domain(
         "connectors",
@@ -273,6 +280,11 @@ def journey_section_functions() -> list[str]:
 def person_row_modules() -> list[tuple[str, str]]:
     """(domain, module) of every domain whose rows follow a person through merges."""
     return [(d.name, d.person_rows) for d in DOMAINS if d.person_rows]
+
+
+def person_table_models() -> list[str]:
+    """ "module:Model" of every plain table whose `person_id` follows a person through merges."""
+    return [t for d in DOMAINS for t in d.person_tables]
 
 
 def reply_path_functions() -> list[str]:

@@ -1,10 +1,11 @@
 """Moving a domain's person-owned rows through a person merge, and back on an unmerge.
 
-A domain whose tables carry a `person_id` lists them in its `person_rows` module (see
-`sada.domains`); these two functions do the work for every listed table: a merge moves
-the merged person's rows to the survivor and returns their ids per table, an unmerge
-moves exactly those rows back, wherever later merges took them (`holders`). Queries
-are scoped to the workspace by the session, like every other query.
+A domain whose tables carry a `person_id` that simply follows the person lists them as
+`person_tables` in `sada.domains`; the people domain's merges call these two functions
+for all of them: a merge moves the merged person's rows to the survivor and returns
+their ids per table, an unmerge moves exactly those rows back, wherever later merges
+took them (`holders`). Queries are scoped to the workspace by the session, like every
+other query.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Merging two profiles into one, and undoing it.
 
-A merge moves the merged person's identities and interactions to the survivor and
-records exactly what moved (`PersonMerge`), so `do_unmerge` can put everything
+A merge moves the merged person's identities, interactions and the other domains' rows
+about them (the manifest's `person_rows` and `person_tables`) to the survivor and records
+exactly what moved (`PersonMerge`), so `do_unmerge` can put everything
 back. Merges are audited. Profiles merged away keep answering through
 `live_person_id`, which follows the chain to the profile that holds the data now.
 """
@@ -15,9 +16,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid, NotFound
+from sada.db.person_rows import move_person_column, restore_person_column
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
-from sada.domains import person_row_modules
+from sada.domains import person_row_modules, person_table_models
 from sada.events import publish
 from sada.people.models import Identity, Person, PersonMerge
 from sada.people.service import _str_or_none, access_person
@@ -42,6 +44,7 @@ def do_merge(
         for domain, module in person_row_modules()
     }
     interaction_ids = moved.pop("interactions", [])
+    moved_tables = move_person_column(session, _person_tables(), merged.id, survivor.id)
     copied = [k for k in (merged.traits or {}) if k not in (survivor.traits or {})]
     snapshot = {
         "name": merged.name,
@@ -51,6 +54,7 @@ def do_merge(
         "survivor_name": survivor.name,
         "copied_trait_keys": copied,
         "moved_rows": moved,  # other domains' rows (interactions have their own column)
+        "moved_tables": moved_tables,  # {table: ids} of the manifest's person_tables
     }
     if copied:
         survivor.traits = {**(survivor.traits or {}), **{k: merged.traits[k] for k in copied}}
@@ -117,6 +121,9 @@ def do_unmerge(session: Session, merge_id: int, *, actor: Actor | None = None) -
     moved = {"interactions": record.moved_interaction_ids, **snapshot.get("moved_rows", {})}
     for domain, module in person_row_modules():
         _rows_module(module).restore_person_rows(session, moved.get(domain, []), holders, merged.id)
+    restore_person_column(
+        session, _person_tables(), snapshot.get("moved_tables", {}), holders, merged.id
+    )
     for key in snapshot.get("copied_trait_keys", []):
         if survivor.traits and key in survivor.traits:
             survivor.traits = {k: v for k, v in survivor.traits.items() if k != key}
@@ -147,6 +154,15 @@ def do_unmerge(session: Session, merge_id: int, *, actor: Actor | None = None) -
 
 def _rows_module(name: str) -> Any:
     return importlib.import_module(name)
+
+
+def _person_tables() -> list[Any]:
+    """The mapped classes of the manifest's `person_tables` ("module:Model")."""
+    out = []
+    for ref in person_table_models():
+        module, name = ref.split(":", 1)
+        out.append(getattr(importlib.import_module(module), name))
+    return out
 
 
 def _merge_chain(session: Session, person_id: int) -> list[int]:
