@@ -4,8 +4,6 @@ and the thread lists it with a download link. Screenshot in test-artifacts/scree
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,18 +17,15 @@ from sada.cases import conversations
 from sada.cases.models import Conversation
 from sada.db.types import utcnow
 from sada.interactions.service import ingest_batch
-from tests.cases.test_workspace_browser import CHROMIUM, _free_port, _shot, _signed_in, _user
+from tests.browser import chromium, needs_chromium, served
+from tests.cases.test_workspace_browser import _shot, _signed_in, _user
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"
-)
+pytestmark = needs_chromium
 PERSIAN_NAME = "فاکتور اصلاحی.pdf"
 
 
 @pytest.fixture(scope="module")
 def site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
     from sada.app import create_app
     from sada.settings import Settings
     from sada.tenants.service import do_create_workspace
@@ -68,38 +63,22 @@ def site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
         environment="test", database_url="sqlite:///unused.db", base_url="http://127.0.0.1"
     )
     app = create_app(settings, db=db, migrate=False, run_jobs=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield {
-        "db": db,
-        "ws": ws.id,
-        "base": f"http://127.0.0.1:{port}",
-        "agent": agent,
-        "conversation": conv_id,
-        "root": root,
-        "customer": customer,
-    }
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as base:
+        yield {
+            "db": db,
+            "ws": ws.id,
+            "base": base,
+            "agent": agent,
+            "conversation": conv_id,
+            "root": root,
+            "customer": customer,
+        }
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_persian_agent_attaches_a_file_to_a_reply(

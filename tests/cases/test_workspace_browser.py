@@ -6,13 +6,8 @@ no console errors, no request leaving the site. Screenshots in test-artifacts/sc
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,20 +18,11 @@ from sada.cases import conversations
 from sada.cases.models import Case, Conversation
 from sada.db.types import utcnow
 from sada.interactions.service import ingest_batch
+from tests.browser import SHOTS, chromium, needs_chromium, served
 
-CHROMIUM = os.environ.get("SADA_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "correct horse battery"
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+pytestmark = needs_chromium
 
 
 def _user(db: Any, ws_id: int, role: str, name: str, language: str) -> tuple[int, str]:
@@ -51,8 +37,6 @@ def _user(db: Any, ws_id: int, role: str, name: str, language: str) -> tuple[int
 
 @pytest.fixture(scope="module")
 def site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
     from sada.app import create_app
     from sada.settings import Settings
     from sada.tenants.service import do_create_workspace
@@ -100,49 +84,26 @@ def site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
         environment="test", database_url="sqlite:///unused.db", base_url="http://127.0.0.1"
     )
     app = create_app(settings, db=db, migrate=False, run_jobs=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield {
-        "db": db,
-        "ws": ws.id,
-        "base": f"http://127.0.0.1:{port}",
-        "agent": agent,
-        "agent_id": agent_id,
-        "colleague": colleague,
-        "colleague_id": colleague_id,
-        "csm": csm,
-        "conversation": conv_id,
-        "case": case_id,
-        "root": root,
-    }
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as base:
+        yield {
+            "db": db,
+            "ws": ws.id,
+            "base": base,
+            "agent": agent,
+            "agent_id": agent_id,
+            "colleague": colleague,
+            "colleague_id": colleague_id,
+            "csm": csm,
+            "conversation": conv_id,
+            "case": case_id,
+            "root": root,
+        }
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _signed_in(browser: Any, site: dict[str, Any], email: str, problems: list[str]) -> Any:

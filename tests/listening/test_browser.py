@@ -3,7 +3,6 @@ console errors, no request leaving the site), and from a post to an inbox conver
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,19 +10,16 @@ from typing import Any
 
 import pytest
 
+from tests.browser import SHOTS, needs_chromium, served
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import CHROMIUM, SHOTS, _free_port, _page, browser  # noqa: F401
+from tests.web.test_browser import _page, browser  # noqa: F401 - the shared browser fixture
 
-pytestmark = pytest.mark.skipif(
-    not __import__("pathlib").Path(CHROMIUM).exists(), reason="chromium is missing"
-)
+pytestmark = needs_chromium
 LANGS = ["en", "ar", "fa", "zh"]
 
 
 @pytest.fixture(scope="module")
 def listening_site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
     from sada.app import create_app
     from sada.listening import service, sources
     from sada.settings import Settings
@@ -59,17 +55,8 @@ def listening_site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
     settings = Settings(environment="test", database_url="sqlite:///unused.db",
                         base_url="http://127.0.0.1")  # fmt: skip
     app = create_app(settings, db=db, migrate=False, run_jobs=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield {"base": f"http://127.0.0.1:{port}", "email": email}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as base:
+        yield {"base": base, "email": email}
 
 
 def test_listening_pages_in_four_languages_and_reply_path(

@@ -3,25 +3,21 @@ opens the notification centre (right to left), and marking all read empties the 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.browser import SHOTS, needs_chromium, served
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import CHROMIUM, SHOTS, _free_port, _page, browser  # noqa: F401
+from tests.web.test_browser import _page, browser  # noqa: F401 - the shared browser fixture
 
-pytestmark = pytest.mark.skipif(
-    not __import__("pathlib").Path(CHROMIUM).exists(), reason="chromium is missing"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def bell_site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
     from sada.app import create_app
     from sada.notifications import service
     from sada.settings import Settings
@@ -41,17 +37,8 @@ def bell_site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
     settings = Settings(environment="test", database_url="sqlite:///unused.db",
                         base_url="http://127.0.0.1")  # fmt: skip
     app = create_app(settings, db=db, migrate=False, run_jobs=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    yield {"base": f"http://127.0.0.1:{port}", "email": email}
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as base:
+        yield {"base": base, "email": email}
 
 
 def test_bell_in_arabic(bell_site: dict[str, Any], browser: Any) -> None:  # noqa: F811

@@ -6,39 +6,24 @@ Uses Debian's /usr/bin/chromium through Playwright (no browser download).
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser import SHOTS, chromium, needs_chromium, served
 from tests.web.conftest import PASSWORD, ingest, item
 from tests.web.xss import PAYLOADS, WRAPPERS
 
-CHROMIUM = os.environ.get("SADA_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 LANGS = ["en", "ar", "fa", "zh"]
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium"
-)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
 def site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
     """The app over the test SQLite database, served by uvicorn in a thread."""
-    import uvicorn
-
     from sada.app import create_app
     from sada.settings import Settings
     from sada.tenants.service import do_add_member, do_create_user, do_create_workspace
@@ -78,42 +63,19 @@ def site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
         survey_min_seconds=0,
     )
     app = create_app(settings, db=db, migrate=False, run_jobs=False)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield {
-        "base": f"http://127.0.0.1:{port}",
-        "email": email,
-        "person_id": results[0].person_id,
-        "other_id": results[1].person_id,
-    }
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as base:
+        yield {
+            "base": base,
+            "email": email,
+            "person_id": results[0].person_id,
+            "other_id": results[1].person_id,
+        }
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _page(browser: Any, problems: list[str], base: str) -> Any:

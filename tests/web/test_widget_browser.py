@@ -8,23 +8,17 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.test_browser import CHROMIUM, SHOTS, _free_port
+from tests.browser import SHOTS, chromium, free_port, needs_chromium, served
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is missing"),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(scope="module")
 def shop(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
     from sada.app import create_app
     from sada.selfservice.demo import seed_help_centre
     from sada.settings import Settings
@@ -39,7 +33,7 @@ def shop(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
     from sada.jobs.service import run_pending
 
     run_pending(db)  # vectors of the published articles (when the embeddings extra is installed)
-    port = _free_port()
+    port = free_port()
     settings = Settings(
         environment="test",
         database_url="sqlite:///unused.db",
@@ -47,55 +41,41 @@ def shop(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
         job_poll_interval=0.1,
     )
     app = create_app(settings, db=db, migrate=False, run_jobs=True)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    sada = f"http://127.0.0.1:{port}"
+    with served(app, port=port) as sada:
 
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            lang = "zh" if "zh" in self.path else "fa"
-            direction = "rtl" if lang == "fa" else "ltr"
-            html = (
-                f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
-                "<title>Nakhl</title></head><body><h1>Nakhl</h1>"
-                f'<script src="{sada}/widget.js" data-workspace="{name}" async></script></body></html>'
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Security-Policy", f"script-src {sada}; frame-src {sada}")
-            self.end_headers()
-            self.wfile.write(html)
+        class Page(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                lang = "zh" if "zh" in self.path else "fa"
+                direction = "rtl" if lang == "fa" else "ltr"
+                html = (
+                    f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
+                    "<title>Nakhl</title></head><body><h1>Nakhl</h1>"
+                    f'<script src="{sada}/widget.js" data-workspace="{name}" async></script></body></html>'
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Security-Policy", f"script-src {sada}; frame-src {sada}")
+                self.end_headers()
+                self.wfile.write(html)
 
-        def log_message(self, *args: Any) -> None:
-            return None
+            def log_message(self, *args: Any) -> None:
+                return None
 
-    site = HTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=site.serve_forever, daemon=True).start()
-    yield {
-        "db": db,
-        "ws": ws.id,
-        "sada": sada,
-        "site": f"http://127.0.0.1:{site.server_address[1]}",
-    }
-    site.shutdown()
-    server.should_exit = True
-    thread.join(timeout=10)
+        site = HTTPServer(("127.0.0.1", 0), Page)
+        threading.Thread(target=site.serve_forever, daemon=True).start()
+        yield {
+            "db": db,
+            "ws": ws.id,
+            "sada": sada,
+            "site": f"http://127.0.0.1:{site.server_address[1]}",
+        }
+        site.shutdown()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.mark.parametrize(
