@@ -464,7 +464,7 @@ def rank(
     if own is not None:
         foreign[own] = False
     scores[foreign] *= 0.95  # the asker's own language wins a tie
-    candidates = np.nonzero(scores > 0)[0]
+    candidates = np.flatnonzero(np.greater(scores, 0.0))  # documents that match at all
     order = candidates[np.argsort(-scores[candidates], kind="stable")]
     ranked: list[tuple[int, tuple[float, int]]] = []
     seen: set[int] = set()
