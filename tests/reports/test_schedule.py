@@ -82,11 +82,14 @@ def test_migration_matches_reports_models(db) -> None:  # type: ignore[no-untype
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from sada.db.registry import metadata
+    from sada.db.registry import metadata, owned_by_sada
 
     with db.engine.connect() as conn:
         diffs = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+            MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": owned_by_sada}
+            ),
+            metadata,
         )
     mine = [
         d
