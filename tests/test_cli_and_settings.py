@@ -75,7 +75,7 @@ def test_cli_workspace_and_key_flow(tmp_path: Path) -> None:
     assert last.startswith("sada_") and len(last) > 40
     listed = _sada(tmp_path, "apikey", "list", "--workspace", "Acme Co")
     assert (
-        "write" in listed.stdout and last.split("_")[2] not in listed.stdout
+        "write" in listed.stdout and last.split("_", 2)[2] not in listed.stdout
     )  # the secret is never shown again
     missing = _sada(tmp_path, "apikey", "create", "--workspace", "Nope", "--scope", "write")
     assert missing.returncode == 1 and "no workspace named" in missing.stderr
