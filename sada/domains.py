@@ -31,6 +31,10 @@ Each registry derives what it needs from this list:
   [(channel, address)]` and `send_to_person(db, settings, workspace_id, person_id, channel,
   text, parameters) -> message id`: how lower domains (survey invitations) reach a person on
   WhatsApp, SMS, Telegram or an open web chat without importing the domains that send.
+- report tables: `report_tables` = "module:function(session, *, first, last, params, fmt,
+  gettext) -> [(title, header, rows)]": the figures of the domain's analytic pages in a
+  scheduled report (listening's brands and spikes, health's at-risk list), so the reports domain
+  mails them without importing the domains beside it.
 
 Nothing is imported here: modules are named, and each registry imports what it needs.
 """
@@ -57,6 +61,7 @@ class Domain:
     person_panel: str | None = None  # "module:function" (see above)
     message_channels: str | None = None  # a module (see above)
     journey_section: str | None = None  # "module:function" (see above)
+    report_tables: str | None = None  # "module:function" (see above)
 
 
 DOMAINS: tuple[Domain, ...] = (
@@ -176,6 +181,7 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
         reply_paths="sada.listening.replies:delivers_replies",
         person_tables=("sada.listening.models:ListeningMention",),
+        report_tables="sada.listening.web_report:report_tables",
     ),
     Domain(
         "connectors",
@@ -219,6 +225,7 @@ DOMAINS: tuple[Domain, ...] = (
         pages=True,
         person_panel="sada.health.web:person_panel",
         journey_section="sada.health.web:journeys_section",
+        report_tables="sada.health.web_report:report_tables",
     ),
     Domain("dashboards", routers=("sada.dashboards.api",)),
     Domain(
@@ -294,6 +301,11 @@ def reply_path_functions() -> list[str]:
 def message_channel_modules() -> list[str]:
     """Modules that reach people on messaging channels (see `message_channels`)."""
     return [d.message_channels for d in DOMAINS if d.message_channels]
+
+
+def report_table_functions() -> dict[str, str]:
+    """Page kind (the domain's name) -> "module:function" of its report tables."""
+    return {d.name: d.report_tables for d in DOMAINS if d.report_tables}
 
 
 def page_domains() -> frozenset[str]:

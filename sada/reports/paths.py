@@ -24,10 +24,10 @@ ANALYTIC_PAGES: tuple[tuple[str, str], ...] = (
     (rf"/journeys/audiences/{_SEGMENT}/retention", "overview"),
     (r"/performance", "performance"),
     (r"/cases", "overview"),
-    (r"/listening", "overview"),
-    (r"/listening/compare", "overview"),
-    (r"/listening/posts", "overview"),
-    (r"/health", "overview"),
+    (r"/listening", "listening"),
+    (r"/listening/compare", "listening"),
+    (r"/listening/posts", "listening"),
+    (r"/health", "health"),
     (r"/surveys/\d{1,18}", "survey"),
 )
 _COMPILED = tuple((re.compile(f"^{p}$"), kind) for p, kind in ANALYTIC_PAGES)

@@ -9,6 +9,7 @@ view's period and filters; the feedback view adds the verbatims behind them.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy.orm import Session
 
+from sada import domains
 from sada.dashboards import explorer
 from sada.dashboards import service as dash
 from sada.reports import paths
@@ -123,8 +125,33 @@ def build(
     if now is not None:
         report.lines.append(_("Made on %(when)s") % {"when": fmt.datetime(now)})
     page = Page(session, path, params, per, f, fmt, _, label, now)
-    report.tables.extend(PAGE_TABLES.get(kind, _overview_tables)(page))
+    report.tables.extend(_tables_of(kind)(page))
     return report
+
+
+def _tables_of(kind: str) -> Callable[[Page], list[Table]]:
+    """The tables of a page kind: the reports domain's own, a domain's registered ones
+    (`report_tables` in `sada.domains`), else the overview's."""
+    if kind in PAGE_TABLES:
+        return PAGE_TABLES[kind]
+    hook = domains.report_table_functions().get(kind)
+    if hook is None:
+        return _overview_tables
+    module, _sep, name = hook.partition(":")
+    function = getattr(importlib.import_module(module), name)
+
+    def tables(page: Page) -> list[Table]:
+        made = function(
+            page.session,
+            first=page.per.first,
+            last=page.per.last,
+            params=page.params,
+            fmt=page.fmt,
+            gettext=page._,
+        )
+        return [Table(title, list(header), [list(r) for r in rows]) for title, header, rows in made]
+
+    return tables
 
 
 @dataclass(frozen=True)
