@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sada.automation import rule_context as C
 from sada.automation import rules as R
 from sada.automation.models import Rule, RuleFiring
 from sada.cases.models import Case, Conversation, TeamMember
@@ -34,7 +35,7 @@ TICK_SECONDS = 60
 AUTOMATION_SOURCE = "sada.automation"
 
 
-def _safe_evaluate(session: Session, rule: Rule, ctx: R.Context) -> R.Evaluation:
+def _safe_evaluate(session: Session, rule: Rule, ctx: C.Context) -> R.Evaluation:
     try:
         with session.begin_nested():
             return R.evaluate(session, rule, ctx)
@@ -83,7 +84,7 @@ def on_interactions(
             ).scalar_one_or_none()
             if row is None or row.origin not in VOICE_ORIGINS:
                 continue
-            ctx = R.interaction_context(session, row, trigger)
+            ctx = C.interaction_context(session, row, trigger)
             for rule in R.rules_for(session, trigger, history=row.backfill):
                 out.append(_safe_evaluate(session, rule, ctx))
     return out
@@ -106,11 +107,11 @@ def on_person_event(
         rules = R.rules_for(session, event)
         if not rules:
             return out
-        ctx = R.Context(
+        ctx = C.Context(
             trigger=event,
             key=f"person:{person_id}:{event}:{data.get('band') or data.get('segment')}:"
             f"{utcnow().date().isoformat()}",
-            person=R.person_dict(session, person_id),
+            person=C.person_dict(session, person_id),
             health=data,
             depth=depth,
             chain=tuple(chain),
@@ -154,10 +155,10 @@ def on_case_event(
             }
         person_id = (case or {}).get("person_id") or (conv or {}).get("person_id")
         stamp = (case or conv or {}).get("updated_at") or utcnow().isoformat()
-        ctx = R.Context(
+        ctx = C.Context(
             trigger=trigger,
             key=f"{'case' if case else 'conversation'}:{case_id or conversation_id}:{event}:{stamp}",
-            person=R.person_dict(session, person_id),
+            person=C.person_dict(session, person_id),
             case=case,
             conversation=conv,
             depth=depth,
@@ -183,7 +184,7 @@ def on_topic_event(
     out: list[R.Evaluation] = []
     with db.transaction(workspace_id) as session:
         for rule in R.rules_for(session, trigger):
-            ctx = R.Context(
+            ctx = C.Context(
                 trigger=trigger, key=key, topic=topic, depth=depth, chain=tuple(chain or ())
             )
             out.append(_safe_evaluate(session, rule, ctx))
@@ -231,10 +232,10 @@ def run_schedule(
             rule.last_scheduled_at = now
             bucket = int(now.timestamp() // (60 * (rule.schedule_minutes or 1440)))
             for person_id in _schedule_candidates(session, rule, now):
-                ctx = R.Context(
+                ctx = C.Context(
                     trigger="schedule",
                     key=f"schedule:{bucket}:{person_id or 'ws'}",
-                    person=R.person_dict(session, person_id),
+                    person=C.person_dict(session, person_id),
                     now=now,
                 )
                 out.append(_safe_evaluate(session, rule, ctx))
@@ -381,7 +382,7 @@ def dry_run(session: Session, rule: Rule, *, days: int = 30, limit: int = 5000) 
     last_fire: dict[str, datetime] = {}
     cooldown = timedelta(minutes=rule.cooldown_minutes or 0)
 
-    def consider(ctx: R.Context) -> None:
+    def consider(ctx: C.Context) -> None:
         nonlocal examined
         examined += 1
         ev = R.evaluate(session, rule, ctx, dry_run=True)
@@ -407,7 +408,7 @@ def dry_run(session: Session, rule: Rule, *, days: int = 30, limit: int = 5000) 
             query = query.where(Interaction.type == "survey_response")
         trigger = sorted(triggers & {"interaction.ingested", "response.received"} or triggers)[0]
         for row in _iter(session, query):
-            consider(R.interaction_context(session, row, trigger, now=row.occurred_at))
+            consider(C.interaction_context(session, row, trigger, now=row.occurred_at))
     if "case.changed" in triggers:
         from sada.cases.models import Case
         from sada.cases.service import case_out
@@ -417,10 +418,10 @@ def dry_run(session: Session, rule: Rule, *, days: int = 30, limit: int = 5000) 
             select(Case).where(Case.created_at >= since).order_by(Case.id).limit(limit),
         ):
             consider(
-                R.Context(
+                C.Context(
                     trigger="case.changed",
                     key=f"case:{case.id}:created",
-                    person=R.person_dict(session, case.person_id),
+                    person=C.person_dict(session, case.person_id),
                     case={
                         **case_out(session, case).model_dump(mode="json"),
                         "event": "case.created",
@@ -434,10 +435,10 @@ def dry_run(session: Session, rule: Rule, *, days: int = 30, limit: int = 5000) 
         while at <= now:
             for person_id in _schedule_candidates(session, rule, at):
                 consider(
-                    R.Context(
+                    C.Context(
                         trigger="schedule",
                         key=f"schedule:{at.isoformat()}:{person_id or 'ws'}",
-                        person=R.person_dict(session, person_id),
+                        person=C.person_dict(session, person_id),
                         now=at,
                     )
                 )

@@ -33,29 +33,32 @@ Loop protection: an event caused by a rule carries the chain of rules that led
 to it; a rule never fires on an event its own action caused, chains stop at
 MAX_DEPTH, each (rule, event) fires at most once (unique dedupe key), rules can
 have a cooldown per person, and interactions Sada writes itself do not trigger.
+
+Read top-down: this module validates a rule, evaluates it (conditions, then a plan of actions
+carried out in order, each firing recorded once) and keeps the rules; what a rule sees is
+`rule_context`, its conditions `rule_conditions`, its actions and their recipients
+`rule_actions`; `engine` finds the rules an event triggers.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sada.automation.models import Rule, RuleFiring
+from sada.automation.rule_actions import Plan, action_survey_id, alert_data, run_action
+from sada.automation.rule_conditions import check_condition
+from sada.automation.rule_context import ROOTS, Context
 from sada.core.errors import Invalid, NotFound
 from sada.db.dialect import insert_ignoring_conflicts
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import catalogue, publish
-from sada.feedback import invitations
 from sada.feedback import service as feedback_service
-from sada.metrics import catalogue as catalogue_bands
-from sada.people.membership import in_segments
-from sada.settings import get_settings
 from sada.tenants.models import Membership, Role
 
 # "case.changed" and "conversation.changed" match every event of a case or conversation;
@@ -80,44 +83,6 @@ TRIGGERS = (
 OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "contains", "exists", "not_exists")
 ACTIONS = ("create_case", "assign", "tag", "notify", "send_survey", "webhook", "notify_customer")
 MAX_DEPTH = 3
-OWNER_TRAITS = ("account_owner", "csm", "owner", "account_manager")
-
-
-@dataclass
-class Context:
-    """What a rule sees: the trigger, its subject, and loop-protection data."""
-
-    trigger: str
-    key: str  # what this evaluation is about, for dedupe ("interaction:5", "case:3:updated")
-    person: dict[str, Any] | None = None
-    interaction: dict[str, Any] | None = None
-    case: dict[str, Any] | None = None
-    conversation: dict[str, Any] | None = None
-    sentiment: dict[str, Any] | None = None
-    topic: dict[str, Any] | None = None
-    health: dict[str, Any] | None = None
-    depth: int = 0
-    chain: tuple[int, ...] = ()
-    now: datetime = field(default_factory=utcnow)
-
-    @property
-    def person_id(self) -> int | None:
-        return self.person["id"] if self.person else None
-
-    def lookup(self, path: str) -> Any:
-        head, _, rest = path.partition(".")
-        value: Any = getattr(self, head, None) if head in _ROOTS else None
-        for part in rest.split(".") if rest else []:
-            if isinstance(value, dict):
-                value = value.get(part)
-            else:
-                return None
-        return value
-
-
-_ROOTS = frozenset(
-    {"person", "interaction", "case", "conversation", "sentiment", "topic", "health"}
-)
 
 
 # ---------------------------------------------------------------- validation
@@ -144,7 +109,7 @@ def validate_rule(data: dict[str, Any]) -> dict[str, Any]:
     for i, action in enumerate(actions):
         if not isinstance(action, dict) or action.get("type") not in ACTIONS:
             raise Invalid(f"actions[{i}].type: use one of {', '.join(ACTIONS)}")
-        if action["type"] == "send_survey" and _survey_id(action) is None:
+        if action["type"] == "send_survey" and action_survey_id(action) is None:
             raise Invalid(f"actions[{i}].survey_id: the survey to send (an id)")
         if action["type"] == "notify_customer":
             from sada.automation.customer import validate_action
@@ -171,8 +136,8 @@ def _validate_condition(cond: Any, path: str) -> None:
     kind = cond.get("type", "field" if "field" in cond else None)
     if kind == "field":
         root = str(cond.get("field", "")).split(".")[0]
-        if root not in _ROOTS:
-            raise Invalid(f"{path}.field: start with one of {', '.join(sorted(_ROOTS))}")
+        if root not in ROOTS:
+            raise Invalid(f"{path}.field: start with one of {', '.join(sorted(ROOTS))}")
         if cond.get("op", "eq") not in OPS:
             raise Invalid(f"{path}.op: use one of {', '.join(OPS)}")
     elif kind in ("audience", "segment"):
@@ -199,515 +164,6 @@ def _validate_condition(cond: Any, path: str) -> None:
             f"{path}.type: use field, audience, segment, in_segment, not_in_segment, count, "
             "silence or topic_rise"
         )
-
-
-# ---------------------------------------------------------------- conditions
-
-
-def _compare(op: str, left: Any, right: Any) -> bool:
-    if op == "exists":
-        return left is not None
-    if op == "not_exists":
-        return left is None
-    if op == "in":
-        return left in (right or [])
-    if op == "not_in":
-        return left not in (right or [])
-    if op == "contains":
-        if isinstance(left, list):
-            return right in left
-        return isinstance(left, str) and str(right).lower() in left.lower()
-    if left is None:
-        return False
-    if op == "eq":
-        return left == right
-    if op == "ne":
-        return left != right
-    try:
-        if op == "lt":
-            return left < right
-        if op == "lte":
-            return left <= right
-        if op == "gt":
-            return left > right
-        if op == "gte":
-            return left >= right
-    except TypeError:
-        return False
-    return False
-
-
-def _sentiment_ids(session: Session, ids: list[int], label: str) -> set[int]:
-    try:
-        from sada.text.models import TextAnalysis
-    except ImportError:
-        return set()
-    return set(
-        session.execute(
-            select(TextAnalysis.interaction_id).where(
-                TextAnalysis.interaction_id.in_(ids), TextAnalysis.sentiment == label
-            )
-        ).scalars()
-    )
-
-
-def count_interactions(
-    session: Session, person_id: int, where: dict[str, Any], since: datetime, until: datetime
-) -> int:
-    from sada.interactions.models import Interaction
-
-    query = select(Interaction.id).where(
-        Interaction.person_id == person_id,
-        Interaction.occurred_at >= since,
-        Interaction.occurred_at <= until,
-        Interaction.source != "sada.automation",
-    )
-    for key in ("type", "channel", "direction", "rating_scale"):
-        if key in where:
-            value = where[key]
-            column = getattr(Interaction, key)
-            query = query.where(column.in_(value) if isinstance(value, list) else column == value)
-    if "rating_lte" in where:
-        query = query.where(Interaction.rating <= where["rating_lte"])
-    if "rating_gte" in where:
-        query = query.where(Interaction.rating >= where["rating_gte"])
-    ids = list(session.execute(query.limit(10_000)).scalars())
-    if "sentiment" in where and ids:
-        return len(_sentiment_ids(session, ids, where["sentiment"]))
-    return len(ids)
-
-
-def last_inbound_at(session: Session, person_id: int) -> datetime | None:
-    from sada.interactions.models import Interaction
-
-    return session.execute(
-        select(func.max(Interaction.occurred_at)).where(
-            Interaction.person_id == person_id, Interaction.direction == "inbound"
-        )
-    ).scalar_one_or_none()
-
-
-def topic_rises(
-    session: Session,
-    now: datetime,
-    *,
-    days: int = 7,
-    baseline_days: int = 28,
-    factor: float = 2.0,
-    min_count: int = 5,
-) -> list[dict[str, Any]]:
-    """Topics in negative texts, recent window vs the baseline rate before it."""
-    try:
-        from sada.text.models import TextAnalysis
-    except ImportError:
-        return []
-    from sada.interactions.models import Interaction
-
-    start = now - timedelta(days=days + baseline_days)
-    rows = session.execute(
-        select(Interaction.occurred_at, TextAnalysis.topics)
-        .join(Interaction, Interaction.id == TextAnalysis.interaction_id)
-        .where(Interaction.occurred_at >= start, TextAnalysis.sentiment == "negative")
-    ).all()
-    recent: dict[str, int] = {}
-    base: dict[str, int] = {}
-    cut = now - timedelta(days=days)
-    for at, topics in rows:
-        names = cast(
-            set[str],
-            {t.get("name") for t in topics or [] if isinstance(t, dict) and t.get("name")},
-        )
-        target = recent if at >= cut else base
-        for name in names:
-            target[name] = target.get(name, 0) + 1
-    out = []
-    for name, n in recent.items():
-        expected = base.get(name, 0) * days / baseline_days
-        if n >= min_count and n >= factor * max(expected, 1.0):
-            out.append({"name": name, "recent": n, "expected": round(expected, 2)})
-    return sorted(out, key=lambda t: -t["recent"])
-
-
-def check_condition(session: Session, cond: dict[str, Any], ctx: Context) -> bool:
-    if "any" in cond:
-        return any(check_condition(session, sub, ctx) for sub in cond["any"])
-    if "all" in cond:
-        return all(check_condition(session, sub, ctx) for sub in cond["all"])
-    kind = cond.get("type", "field" if "field" in cond else None)
-    if kind == "field":
-        return _compare(cond.get("op", "eq"), ctx.lookup(cond["field"]), cond.get("value"))
-    if kind in ("audience", "segment"):
-        return ctx.person is not None and ctx.person.get(kind) in cond["in"]
-    if kind in ("in_segment", "not_in_segment"):
-        if ctx.person_id is None:
-            return False
-        member = in_segments(session, ctx.person_id, [str(k) for k in cond["in"]])
-        return member if kind == "in_segment" else not member
-    if kind == "count":
-        if ctx.person_id is None:
-            return False
-        since = ctx.now - timedelta(days=float(cond.get("days", 30)))
-        n = count_interactions(session, ctx.person_id, cond.get("where", {}), since, ctx.now)
-        return _compare(cond.get("op", "gte"), n, cond["value"])
-    if kind == "silence":
-        if ctx.person_id is None:
-            return False
-        last = last_inbound_at(session, ctx.person_id)
-        return last is None or last <= ctx.now - timedelta(days=float(cond["days"]))
-    if kind == "topic_rise":
-        if ctx.topic is not None:
-            return True
-        rises = topic_rises(
-            session,
-            ctx.now,
-            days=int(cond.get("days", 7)),
-            baseline_days=int(cond.get("baseline_days", 28)),
-            factor=float(cond.get("factor", 2.0)),
-            min_count=int(cond.get("min_count", 5)),
-        )
-        if rises:
-            ctx.topic = rises[0]
-        return bool(rises)
-    return False
-
-
-# ---------------------------------------------------------------- templates
-
-
-_PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-zA-Z0-9_]+)*)\}")
-
-
-def render(template: str, ctx: Context, rule: Rule) -> str:
-    def value(match: re.Match[str]) -> str:
-        path = match.group(1)
-        if path == "rule.name":
-            return rule.name
-        found = ctx.lookup(path)
-        return "" if found is None else str(found)
-
-    return _PLACEHOLDER.sub(value, template or "")
-
-
-# ---------------------------------------------------------------- recipients
-
-
-def account_owner_id(session: Session, ctx: Context) -> int | None:
-    from sada.cases.assignment import user_id_for_email
-
-    traits = (ctx.person or {}).get("traits") or {}
-    for name in OWNER_TRAITS:
-        uid = user_id_for_email(session, traits.get(name))
-        if uid is not None:
-            return uid
-    return None
-
-
-def _resolve_users(session: Session, spec: Any, ctx: Context) -> list[int]:
-    from sada.cases.assignment import team_by_name, user_id_for_email
-    from sada.cases.models import TeamMember
-
-    specs = spec if isinstance(spec, list) else [spec]
-    users: list[int] = []
-    for item in specs:
-        uid: int | None = None
-        if item == "account_owner":
-            uid = account_owner_id(session, ctx)
-        elif item in ("assignee", "case_owner"):
-            uid = (ctx.case or {}).get("owner_id") or (ctx.conversation or {}).get("assignee_id")
-        elif isinstance(item, str) and item.startswith("team:"):
-            team = team_by_name(session, item[5:])
-            if team is not None:
-                users.extend(
-                    session.execute(
-                        select(TeamMember.user_id).where(TeamMember.team_id == team.id)
-                    ).scalars()
-                )
-        elif isinstance(item, str) and item.startswith("role:"):
-            users.extend(
-                session.execute(
-                    select(Membership.user_id).where(Membership.role == item[5:])
-                ).scalars()
-            )
-        elif isinstance(item, str):
-            uid = user_id_for_email(session, item)
-        elif isinstance(item, int):
-            uid = item
-        if uid is not None:
-            users.append(uid)
-    return _members_only(session, users)
-
-
-def _members_only(session: Session, user_ids: list[int]) -> list[int]:
-    """Keep the ids of this workspace's members: a stored rule never reaches anyone else."""
-    wanted = sorted({u for u in user_ids if isinstance(u, int) and not isinstance(u, bool)})
-    if not wanted:
-        return []
-    members = set(
-        session.execute(select(Membership.user_id).where(Membership.user_id.in_(wanted))).scalars()
-    )
-    return [u for u in wanted if u in members]
-
-
-def _emails(session: Session, user_ids: list[int]) -> list[str]:
-    from sada.tenants.models import User
-
-    if not user_ids:
-        return []
-    return list(session.execute(select(User.email).where(User.id.in_(user_ids))).scalars())
-
-
-# ---------------------------------------------------------------- actions
-
-
-class _Plan:
-    """Collects what actions did (or, in a dry run, would do)."""
-
-    def __init__(self, dry_run: bool) -> None:
-        self.dry_run = dry_run
-        self.results: list[dict[str, Any]] = []
-
-    def add(self, **result: Any) -> None:
-        self.results.append(result)
-
-
-def _assignee_for(session: Session, spec: Any, ctx: Context) -> tuple[int | None, int | None, str]:
-    """(user_id, team_id, how) for an `assign` spec."""
-    from sada.cases.assignment import team_by_name
-
-    specs = spec if isinstance(spec, list) else [spec]
-    for item in specs:
-        if item == "account_owner":
-            uid = account_owner_id(session, ctx)
-            if uid is not None:
-                return uid, None, "account owner"
-        elif isinstance(item, dict) and "team" in item:
-            team = team_by_name(session, item["team"])
-            if team is not None:
-                return None, team.id, f"team {team.name}"
-        elif isinstance(item, str) and item.startswith("team:"):
-            team = team_by_name(session, item[5:])
-            if team is not None:
-                return None, team.id, f"team {team.name}"
-        elif isinstance(item, str) and "@" in item:
-            users = _resolve_users(session, item, ctx)
-            if users:
-                return users[0], None, item
-        elif item == "language_team":
-            from sada.cases.assignment import route_team
-
-            language = (ctx.interaction or {}).get("language") or (ctx.person or {}).get("language")
-            team = route_team(session, channel=None, language=language)
-            if team is not None:
-                return None, team.id, f"team {team.name} ({language})"
-    return None, None, "unassigned"
-
-
-def _run_action(
-    session: Session, rule: Rule, action: dict[str, Any], ctx: Context, plan: _Plan, firing_key: str
-) -> None:
-    kind = action["type"]
-    from sada.cases.service import Origin
-
-    origin = Origin(
-        label=f"rule {rule.name}", rule_id=rule.id, depth=ctx.depth + 1, chain=(*ctx.chain, rule.id)
-    )
-    if kind == "create_case":
-        uid, team_id, how = _assignee_for(session, action.get("assign", "account_owner"), ctx)
-        title = render(action.get("title", "Follow up: {rule.name}"), ctx, rule)
-        if plan.dry_run:
-            plan.add(
-                action=kind,
-                title=title,
-                owner_id=uid,
-                team_id=team_id,
-                assign=how,
-                due_hours=action.get("due_hours"),
-            )
-            return
-        from sada.cases.service import do_create_case
-
-        interaction_ids = [ctx.interaction["id"]] if ctx.interaction else []
-        case = do_create_case(
-            session,
-            title=title,
-            description=render(action.get("description", ""), ctx, rule),
-            person_id=ctx.person_id,
-            conversation_id=(ctx.conversation or {}).get("id"),
-            priority=action.get("priority", "normal"),
-            owner_id=uid,
-            team_id=team_id,
-            due_hours=action.get("due_hours"),
-            root_cause=action.get("root_cause"),
-            tags=action.get("tags") or [],
-            interaction_ids=interaction_ids,
-            channel=(ctx.interaction or {}).get("channel"),
-            # A title template the pages render in each reader's language (`title` stays
-            # the English text for the API): {"title_key": ..., "title_params": {...}}.
-            title_key=action.get("title_key"),
-            title_params={
-                str(k): render(str(v), ctx, rule)
-                for k, v in (action.get("title_params") or {}).items()
-            }
-            or None,
-            source="rule",
-            dedupe_key=f"rule:{firing_key}",
-            origin=origin,
-        )
-        ctx.case = ctx.case or {"id": case.id, "owner_id": case.owner_id}
-        plan.add(
-            action=kind,
-            case_id=case.id,
-            owner_id=case.owner_id,
-            due_at=str(case.due_at),
-            assign=how,
-        )
-    elif kind == "assign":
-        conv_id = (ctx.conversation or {}).get("id")
-        uid, team_id, how = _assignee_for(session, action.get("to", "account_owner"), ctx)
-        if conv_id is None:
-            plan.add(action=kind, skipped="no conversation in this event")
-            return
-        if plan.dry_run:
-            plan.add(action=kind, conversation_id=conv_id, user_id=uid, team_id=team_id, assign=how)
-            return
-        from sada.cases.conversations import do_assign
-
-        if uid is None and team_id is None:
-            plan.add(action=kind, skipped="nobody to assign to")
-            return
-        conv = do_assign(
-            session,
-            conv_id,
-            user_id=uid,
-            team_id=team_id,
-            label=origin.label,
-            depth=origin.depth,
-            chain=origin.chain,
-        )
-        plan.add(action=kind, conversation_id=conv_id, user_id=conv.assignee_id, assign=how)
-    elif kind == "tag":
-        tags = [render(t, ctx, rule) for t in action.get("tags", [])]
-        target = "case" if ctx.case and ctx.case.get("id") else "conversation"
-        if plan.dry_run:
-            plan.add(action=kind, tags=tags, target=target)
-            return
-        if target == "case":
-            from sada.cases.service import access_case, do_update_case
-
-            case = access_case(session, ctx.case["id"])  # type: ignore[index]
-            do_update_case(session, case.id, {"tags": [*case.tags, *tags]}, origin=origin)
-        elif ctx.conversation:
-            from sada.cases.conversations import do_update
-
-            do_update(
-                session,
-                ctx.conversation["id"],
-                {"add_tags": tags},
-                label=origin.label,
-                depth=origin.depth,
-                chain=origin.chain,
-            )
-        else:
-            plan.add(action=kind, skipped="no case or conversation to tag")
-            return
-        plan.add(action=kind, tags=tags, target=target)
-    elif kind == "notify":
-        users = _resolve_users(session, action.get("to", "account_owner"), ctx)
-        if not users and action.get("fallback"):
-            users = _resolve_users(session, action["fallback"], ctx)
-        channels = action.get("channels") or ["in_app", "email"]
-        subject = render(action.get("subject", "Sada alert: {rule.name}"), ctx, rule)
-        body = render(action.get("body", "{rule.name} fired for {person.name}."), ctx, rule)
-        emails = _emails(session, users) if "email" in channels else []
-        if plan.dry_run:
-            plan.add(action=kind, user_ids=users, emails=emails, subject=subject)
-            return
-        from sada.automation.notify import notify_in_app, queue_email
-        from sada.notifications import service as notifications
-
-        if "in_app" in channels and users:
-            notify_in_app(session, users, subject, body, rule_id=rule.id, person_id=ctx.person_id)
-            notifications.alerted(session, users, subject, body, ctx.person_id)
-        if emails:
-            queue_email(
-                session, emails, subject, body, dedupe_key=f"{firing_key}:{len(plan.results)}"
-            )
-        plan.add(action=kind, user_ids=users, emails=emails, subject=subject)
-    elif kind == "send_survey":
-        survey_id = _survey_id(action) or 0
-        try:
-            survey = feedback_service.access_survey(session, survey_id)
-        except NotFound:
-            plan.add(action=kind, survey_id=survey_id, skipped="the survey no longer exists")
-            return
-        settings = get_settings()
-        if plan.dry_run:
-            reach = invitations.check_reach(
-                session, survey, ctx.person_id, contact_days_default=settings.survey_contact_days
-            )
-            plan.add(
-                action=kind,
-                survey_id=survey_id,
-                person_id=ctx.person_id,
-                status=reach.status,
-                reason=reach.reason,
-            )
-            return
-        invitation = invitations.do_request_survey(
-            session,
-            survey,
-            ctx.person_id,
-            secret=settings.secret_key,
-            requested_by=f"rule:{rule.id}",
-            dedupe_key=f"rule:{firing_key}",
-            hidden={"rule_id": str(rule.id), "trigger": ctx.trigger},
-            contact_days_default=settings.survey_contact_days,
-        )
-        plan.add(
-            action=kind,
-            survey_id=survey_id,
-            person_id=ctx.person_id,
-            invitation_id=invitation.id,
-            status=invitation.status,
-            reason=invitation.reason,
-        )
-    elif kind == "notify_customer":
-        from sada.automation import customer
-
-        plan.add(
-            **customer.plan(
-                session,
-                action,
-                person_id=ctx.person_id,
-                came_from=(ctx.interaction or {}).get("channel"),
-                render=lambda text: render(text, ctx, rule),
-                key=f"{firing_key}:{len(plan.results)}",
-                rule_id=rule.id,
-                dry_run=plan.dry_run,
-                now=ctx.now,
-            )
-        )
-    elif kind == "webhook":
-        event = action.get("event", "alert.raised")
-        if plan.dry_run:
-            plan.add(action=kind, event=event)
-            return
-        publish(
-            session, event, alert_data(rule, ctx), depth=ctx.depth + 1, chain=(*ctx.chain, rule.id)
-        )
-        plan.add(action=kind, event=catalogue.canonical(event))
-
-
-def alert_data(rule: Rule, ctx: Context) -> dict[str, Any]:
-    """The payload of `alert.raised` (and of a webhook action's event)."""
-    return {
-        "rule": {"id": rule.id, "name": rule.name},
-        "trigger": ctx.trigger,
-        "person": ctx.person,
-        "interaction": ctx.interaction,
-        "case": ctx.case,
-        "topic": ctx.topic,
-    }
 
 
 # ---------------------------------------------------------------- evaluation
@@ -759,11 +215,11 @@ def evaluate(session: Session, rule: Rule, ctx: Context, *, dry_run: bool = Fals
     if _in_cooldown(session, rule, subject, ctx.now):
         ev.outcome, ev.reason = "skipped", f"cooldown of {rule.cooldown_minutes} min"
         return ev
-    plan = _Plan(dry_run)
+    plan = Plan(dry_run)
     firing_key = f"{rule.id}:{ctx.key}"
     if dry_run:
         for action in rule.actions:
-            _run_action(session, rule, action, ctx, plan, firing_key)
+            run_action(session, rule, action, ctx, plan, firing_key)
         ev.outcome, ev.results = "would_fire", plan.results
         return ev
     # Claim the firing first: a replayed job or a concurrent worker inserts nothing.
@@ -790,7 +246,7 @@ def evaluate(session: Session, rule: Rule, ctx: Context, *, dry_run: bool = Fals
         ev.outcome, ev.reason = "skipped", "already fired for this event"
         return ev
     for action in rule.actions:
-        _run_action(session, rule, action, ctx, plan, firing_key)
+        run_action(session, rule, action, ctx, plan, firing_key)
     notified = any(r.get("action") == "notify" and "skipped" not in r for r in plan.results)
     if notified and not any(a.get("type") == "webhook" for a in rule.actions):
         publish(
@@ -852,95 +308,6 @@ def _write_timeline(
     )
 
 
-# ---------------------------------------------------------------- contexts
-
-
-def person_dict(session: Session, person_id: int | None) -> dict[str, Any] | None:
-    if person_id is None:
-        return None
-    from sada.people.models import Person
-
-    p = session.execute(select(Person).where(Person.id == person_id)).scalar_one_or_none()
-    if p is None:
-        return None
-    return {
-        "id": p.id,
-        "name": p.name,
-        "audience": p.audience,
-        "segment": p.segment,
-        "language": p.language,
-        "traits": dict(p.traits or {}),
-    }
-
-
-def interaction_dict(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "person_id": row.person_id,
-        "occurred_at": row.occurred_at.isoformat(),
-        "channel": row.channel,
-        "direction": row.direction,
-        "type": row.type,
-        "subject": row.subject,
-        "text": row.text,
-        "language": row.language,
-        "rating": row.rating,
-        "rating_scale": row.rating_scale,
-        # low / mid / high as the metric catalogue bands the rating (detractor = low on NPS)
-        "band": (
-            catalogue_bands.SCALES[row.rating_scale].band(row.rating)
-            if row.rating is not None and row.rating_scale in catalogue_bands.SCALES
-            else None
-        ),
-        "origin": getattr(row, "origin", None),
-        "source": row.source,
-        "conversation_id": row.conversation_id,
-        "attributes": dict(row.attributes or {}),
-    }
-
-
-def sentiment_of(session: Session, interaction_id: int) -> dict[str, Any] | None:
-    try:
-        from sada.text.models import TextAnalysis
-    except ImportError:
-        return None
-    row = session.execute(
-        select(TextAnalysis).where(TextAnalysis.interaction_id == interaction_id)
-    ).scalar_one_or_none()
-    if row is None:
-        return None
-    return {
-        "label": row.sentiment,
-        "score": row.sentiment_score,
-        "language": row.language,
-        "topics": [t.get("name") for t in row.topics or [] if isinstance(t, dict)],
-    }
-
-
-def interaction_context(
-    session: Session, row: Any, trigger: str, *, now: datetime | None = None
-) -> Context:
-    conv = None
-    from sada.cases.models import ConversationItem
-
-    conv_id = session.execute(
-        select(ConversationItem.conversation_id).where(ConversationItem.interaction_id == row.id)
-    ).scalar_one_or_none()
-    if conv_id is not None:
-        from sada.cases.conversations import access_conversation, conversation_out
-
-        conv = conversation_out(access_conversation(session, conv_id)).model_dump(mode="json")
-    return Context(
-        trigger=trigger,
-        key=f"interaction:{row.id}",
-        person=person_dict(session, row.person_id),
-        interaction=interaction_dict(row),
-        conversation=conv,
-        sentiment=sentiment_of(session, row.id),
-        now=now or utcnow(),
-    )
-
-
 def rules_for(session: Session, *triggers: str, history: bool = False) -> list[Rule]:
     """Enabled rules with any of `triggers` (a generic trigger and the event's own name);
     for history, only the rules that opted in."""
@@ -955,14 +322,6 @@ def rules_for(session: Session, *triggers: str, history: bool = False) -> list[R
 
 
 # ---------------------------------------------------------------- CRUD
-
-
-def _survey_id(action: dict[str, Any]) -> int | None:
-    value = action.get("survey_id", action.get("survey"))
-    try:
-        return int(value) if value is not None and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        return None
 
 
 _SYMBOLIC = frozenset({"account_owner", "assignee", "case_owner"})
@@ -1027,9 +386,9 @@ def check_references(session: Session, data: dict[str, Any]) -> None:
         if action.get("type") != "send_survey":
             continue
         try:
-            survey = feedback_service.access_survey(session, _survey_id(action) or 0)
+            survey = feedback_service.access_survey(session, action_survey_id(action) or 0)
         except NotFound:
-            raise Invalid(f"actions[{i}].survey_id: no survey {_survey_id(action)}") from None
+            raise Invalid(f"actions[{i}].survey_id: no survey {action_survey_id(action)}") from None
         if survey.status != "active":
             raise Invalid(
                 f"actions[{i}].survey_id: survey {survey.id} is {survey.status}; activate it first"

@@ -13,6 +13,8 @@ from standardwebhooks import Webhook
 from sada.automation import engine
 from sada.automation import rules as R
 from sada.automation.models import Notification, Rule, RuleFiring, WebhookDelivery
+from sada.automation.rule_conditions import check_condition
+from sada.automation.rule_context import Context
 from sada.cases.models import Case
 from sada.db.types import utcnow
 from sada.interactions.service import ingest_batch
@@ -428,13 +430,13 @@ def test_rule_validation_and_builtin_protection(client, api_headers):
 
 
 def test_conditions_unit():
-    ctx = R.Context(
+    ctx = Context(
         trigger="interaction.ingested",
         key="k",
         person={"id": None, "audience": "customer", "segment": "vip", "traits": {"ltv": 5}},
         interaction={"rating": 4, "type": "complaint", "text": "Late DELIVERY"},
     )
-    check = lambda c: R.check_condition(None, c, ctx)  # noqa: E731
+    check = lambda c: check_condition(None, c, ctx)  # noqa: E731
     assert check({"field": "interaction.rating", "op": "lte", "value": 6})
     assert not check({"field": "interaction.rating", "op": "gt", "value": 6})
     assert check({"field": "interaction.text", "op": "contains", "value": "delivery"})

@@ -89,22 +89,28 @@ def test_people_list_filters_by_segment_with_pages_and_export(
 def test_rules_use_segments_as_condition_and_trigger(
     db: Database, workspace: Workspace, client: Any, make_key: Any
 ) -> None:
-    from sada.automation import rules
+    from sada.automation import rule_conditions, rule_context, rules
     from sada.automation.models import RuleFiring
     from sada.core.errors import Invalid
 
     gold, silver = _vip_segment(db, workspace.id)
     with db.reader(workspace.id) as session:
         for pid, expected in ((gold[0], True), (silver, False)):
-            ctx = rules.Context(
-                trigger="interaction.ingested", key="t", person=rules.person_dict(session, pid)
+            ctx = rule_context.Context(
+                trigger="interaction.ingested",
+                key="t",
+                person=rule_context.person_dict(session, pid),
             )
             assert (
-                rules.check_condition(session, {"type": "in_segment", "in": ["gold"]}, ctx)
+                rule_conditions.check_condition(
+                    session, {"type": "in_segment", "in": ["gold"]}, ctx
+                )
                 is expected
             )
             assert (
-                rules.check_condition(session, {"type": "not_in_segment", "in": ["gold"]}, ctx)
+                rule_conditions.check_condition(
+                    session, {"type": "not_in_segment", "in": ["gold"]}, ctx
+                )
                 is not expected
             )
     try:
