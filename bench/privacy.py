@@ -25,7 +25,7 @@ import sada.db.registry  # noqa: E402,F401
 from sada.db.engine import open_database  # noqa: E402
 from sada.db.migrate import upgrade  # noqa: E402
 from sada.interactions.service import ingest_batch  # noqa: E402
-from sada.privacy import service  # noqa: E402
+from sada.privacy import erase, export  # noqa: E402
 from sada.tenants.service import do_create_workspace  # noqa: E402
 
 
@@ -79,14 +79,14 @@ def main() -> None:
 
     t0 = time.perf_counter()
     with db.transaction(ws) as session:
-        document = service.export_data(session, person)
+        document = export.export_data(session, person)
     print(f"export_seconds={time.perf_counter() - t0:.3f} rows={sum(document['counts'].values())}")
     t0 = time.perf_counter()
     with db.transaction(ws) as session:
-        erasure = service.erase(session, person)
+        erasure = erase.erase(session, person)
     print(f"erase_seconds={time.perf_counter() - t0:.3f} counts={erasure.counts}")
     t0 = time.perf_counter()
-    service.after_erasure(db)
+    erase.after_erasure(db)
     print(f"after_erasure_seconds={time.perf_counter() - t0:.3f}")
     db.dispose()
     if tmp is not None:

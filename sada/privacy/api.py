@@ -13,7 +13,7 @@ from sada.core.errors import Invalid
 from sada.core.http import read_json_body
 from sada.core.validation import field_errors
 from sada.people import consent
-from sada.privacy import retention, service
+from sada.privacy import erase, export, retention, service
 from sada.tenants.auth import actor_for_key, scoped
 from sada.tenants.models import Scope
 from sada.tenants.service import AuthenticatedKey
@@ -102,11 +102,11 @@ def export_person(
 ) -> Response:
     actor = actor_for_key(request, key)
     with request.app.state.services.db.transaction(key.workspace_id) as session:
-        document = service.export_data(session, person_id)
-        service.record_export(session, person_id, path=None, actor=actor, counts=document["counts"])
+        document = export.export_data(session, person_id)
+        export.record_export(session, person_id, path=None, actor=actor, counts=document["counts"])
     if format == "zip":
         return Response(
-            service.export_bytes(document, as_zip=True),
+            export.export_bytes(document, as_zip=True),
             media_type="application/zip",
             headers={"Content-Disposition": f'attachment; filename="person-{person_id}.zip"'},
         )
@@ -127,9 +127,9 @@ async def erase_person(
 
     def work() -> ErasureOut:
         with db.transaction(key.workspace_id) as session:
-            erasure = service.erase(session, person_id, actor=actor, allow_return=body.allow_return)
-        service.after_erasure(db)
-        return ErasureOut(**service.erasure_summary(erasure))
+            erasure = erase.erase(session, person_id, actor=actor, allow_return=body.allow_return)
+        erase.after_erasure(db)
+        return ErasureOut(**erase.erasure_summary(erasure))
 
     return await run_in_threadpool(work)
 

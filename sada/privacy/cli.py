@@ -41,14 +41,14 @@ def export_cmd(
 ) -> None:
     """Write everything held about a person to a file (JSON, or a zip of JSON)."""
     from sada.cli.main import _db, _workspace_id
-    from sada.privacy import service
+    from sada.privacy import export
 
     db = _db()
     with _errors(), db.transaction(_workspace_id(db, workspace)) as session:
-        document = service.export_data(session, person)
-        data = service.export_bytes(document, as_zip=out.suffix.lower() == ".zip")
+        document = export.export_data(session, person)
+        data = export.export_bytes(document, as_zip=out.suffix.lower() == ".zip")
         out.write_bytes(data)
-        service.record_export(
+        export.record_export(
             session, person, path=str(out.resolve()), actor=None, counts=document["counts"]
         )
     typer.echo(f"wrote {out} ({len(data):,} bytes; {sum(document['counts'].values())} rows)")
@@ -67,16 +67,16 @@ def erase_cmd(
 ) -> None:
     """Erase a person everywhere (rows, derived data, job payloads, webhook logs, export files)."""
     from sada.cli.main import _db, _workspace_id
-    from sada.privacy import service
+    from sada.privacy import erase
 
     if not yes:
         typer.echo("error: erasure cannot be undone; add --yes to confirm", err=True)
         raise typer.Exit(2)
     db = _db()
     with _errors(), db.transaction(_workspace_id(db, workspace)) as session:
-        erasure = service.erase(session, person, actor=None, allow_return=allow_return)
-    service.after_erasure(db)
-    typer.echo(json.dumps(service.erasure_summary(erasure), indent=1))
+        erasure = erase.erase(session, person, actor=None, allow_return=allow_return)
+    erase.after_erasure(db)
+    typer.echo(json.dumps(erase.erasure_summary(erasure), indent=1))
 
 
 @app.command("allow-return")
@@ -89,7 +89,7 @@ def allow_return_cmd(
     """Let one erased identity create a person again with its next event."""
     from sada.cli.main import _db, _workspace_id
     from sada.people.identities import normalize_email, normalize_external_id, normalize_phone
-    from sada.privacy import service
+    from sada.privacy import erase
 
     keys = []
     with _errors():
@@ -106,7 +106,7 @@ def allow_return_cmd(
         raise typer.Exit(2)
     db = _db()
     with db.transaction(_workspace_id(db, workspace)) as session:
-        found = sum(service.allow_return(session, *k) for k in keys)
+        found = sum(erase.allow_return(session, *k) for k in keys)
     typer.echo(f"allowed {found} of {len(keys)} identities to return")
 
 

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from sada.core.errors import Invalid
 from sada.core.http import client_ip
 from sada.people.service import access_person, person_out
-from sada.privacy import retention, service
+from sada.privacy import erase, export, holdings, retention, service
 from sada.web.core import PageRoute, checked_form, page, redirect, render, require, services
 from sada.web.service import SignedIn
 
@@ -32,8 +32,8 @@ def export_page(
     request: Request, person_id: int, me: SignedIn = Depends(require("settings"))
 ) -> Response:
     with services(request).db.transaction(me.workspace_id) as session:
-        document = service.export_data(session, person_id)
-        service.record_export(
+        document = export.export_data(session, person_id)
+        export.record_export(
             session,
             person_id,
             path=None,
@@ -54,7 +54,7 @@ def erase_confirm(
     p = page(request, me)
     with services(request).db.reader(me.workspace_id) as session:
         person = person_out(session, access_person(session, person_id))
-        held = service.collect(session, person_id)
+        held = holdings.collect(session, person_id)
     counts = {name: len(held.of(name)) for name in SHOWN}
     return render(p, "privacy/erase.html", person=person, counts=counts)
 
@@ -70,10 +70,10 @@ async def erase_do(
     db = services(request).db
     actor = me.actor(client_ip(request))
 
-    def work() -> service.Erasure:
+    def work() -> erase.Erasure:
         with db.transaction(me.workspace_id) as session:
-            erasure = service.erase(session, person_id, actor=actor, allow_return=allow_return)
-        service.after_erasure(db)
+            erasure = erase.erase(session, person_id, actor=actor, allow_return=allow_return)
+        erase.after_erasure(db)
         return erasure
 
     erasure = await run_in_threadpool(work)

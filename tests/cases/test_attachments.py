@@ -381,7 +381,8 @@ def test_reply_files_over_the_limit_or_on_a_text_channel_are_refused(db, workspa
 def test_erasing_a_person_deletes_their_files_and_exports_list_them(
     db, workspace, client, api_headers
 ):
-    from sada.privacy import service as privacy
+    from sada.privacy import erase as privacy_erase
+    from sada.privacy import export as privacy_export
 
     shared = PDF + uuid.uuid4().hex.encode()
     mine = PDF + uuid.uuid4().hex.encode()
@@ -400,13 +401,13 @@ def test_erasing_a_person_deletes_their_files_and_exports_list_them(
     _inbound(db, workspace.id, client, api_headers, _mail(("other.pdf", "application/pdf", shared)))
     with db.reader(workspace.id) as session:
         person_id = session.get(Interaction, interaction_id).person_id
-        exported = privacy.export_data(session, person_id)
+        exported = privacy_export.export_data(session, person_id)
     assert sorted(a["filename"] for a in exported["tables"]["attachments"]) == [
         "mine.pdf",
         "shared.pdf",
     ]
     with db.transaction(workspace.id) as session:
-        privacy.erase(session, person_id)
+        privacy_erase.erase(session, person_id)
     import hashlib
 
     with db.reader(workspace.id) as session:

@@ -688,7 +688,7 @@ def test_youtube_and_instagram_comments(
 
 
 def test_erasing_an_author_removes_their_mentions(db: Database, workspace: Any) -> None:
-    from sada.privacy.service import erase
+    from sada.privacy.erase import erase
 
     item = sources.post_item(
         network="x", post_id="er-1", text="Snappfood was late", handle="erased_author",

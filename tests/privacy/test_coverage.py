@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sada.db.registry import metadata
-from sada.privacy import service
+from sada.privacy import holdings
 
 # Tables whose rows belong to a person (directly or through one of their rows).
 PERSON_TABLES = {"people", "interactions", "cases", "conversations", "survey_responses"}
@@ -23,17 +23,17 @@ def holding_tables() -> set[str]:
 
 
 def test_every_table_with_a_person_link_is_covered() -> None:
-    covered = service.linked_tables() | set(service.SCRUBBED)
+    covered = holdings.linked_tables() | set(holdings.SCRUBBED)
     missing = sorted(holding_tables() - covered)
     assert not missing, (
         "tables with person data that export and erasure do not cover (add a Link in "
-        f"sada/privacy/service.py, or a SCRUBBED step): {missing}"
+        f"sada/privacy/holdings.py, or a SCRUBBED step): {missing}"
     )
 
 
 def test_every_linked_table_is_erased_in_order() -> None:
-    assert service.linked_tables() <= set(service.ERASE_ORDER)
-    assert set(service.ERASE_ORDER) <= set(metadata.tables)
-    for link in service.LINKS:
+    assert holdings.linked_tables() <= set(holdings.ERASE_ORDER)
+    assert set(holdings.ERASE_ORDER) <= set(metadata.tables)
+    for link in holdings.LINKS:
         assert link.column in metadata.tables[link.table].c, link
         assert link.source_column in metadata.tables[link.source].c, link

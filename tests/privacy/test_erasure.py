@@ -242,13 +242,13 @@ def test_export_then_erase_leaves_no_residue(
     names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
     assert "person.json" in names and "tables/interactions.json" in names
 
-    from sada.privacy import service
+    from sada.privacy import export
 
     out = tmp_path / "export.zip"
     with db.transaction(workspace.id) as s:
-        doc = service.export_data(s, person_id)
-        out.write_bytes(service.export_bytes(doc, as_zip=True))
-        service.record_export(s, person_id, path=str(out), actor=None, counts=doc["counts"])
+        doc = export.export_data(s, person_id)
+        out.write_bytes(export.export_bytes(doc, as_zip=True))
+        export.record_export(s, person_id, path=str(out), actor=None, counts=doc["counts"])
     assert out.exists()
 
     # Erasure needs an admin key.
@@ -342,10 +342,10 @@ def test_erased_identities_do_not_return_unless_allowed(
 
     # The admin allows the person back: the next event creates a new person.
     from sada.people.identities import normalize_email
-    from sada.privacy import service
+    from sada.privacy import erase
 
     with db.transaction(workspace.id) as s:
-        assert service.allow_return(s, "email", "", normalize_email(p.email))
+        assert erase.allow_return(s, "email", "", normalize_email(p.email))
     back = send("a5", email=p.email)
     assert back["status"] == "stored" and back["person_id"] != first["person_id"]
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from sada.interactions.importer import run_import
 from sada.people.models import Identity
-from sada.privacy import service
+from sada.privacy import erase
 
 HEADER = ["external_id", "occurred_at", "channel", "text", "person.email"]
 
@@ -49,7 +49,7 @@ def test_erasure_removes_the_persons_rows_from_rejects_files(
             select(Identity.person_id).where(Identity.value == erased)
         ).scalar_one()
     with db.transaction(workspace.id) as session:
-        result = service.erase(session, person_id)
+        result = erase.erase(session, person_id)
     assert result.counts["rejects_rows_removed"] == 1
     left = rejects.read_text(encoding="utf-8-sig")
     assert erased not in left and f"Quokka{tag}" not in left

@@ -16,7 +16,7 @@ from sada.interactions.service import ingest_batch
 from sada.metrics import rollups as metric_rollups
 from sada.people.schemas import PersonRef
 from sada.privacy import retention
-from sada.privacy.service import erase
+from sada.privacy.erase import erase
 from sada.text.service import analyze_interactions
 from tests.feedback.factories import nps_survey
 
