@@ -2,9 +2,7 @@
 
     python bench/channels.py                 # 1,000 webhooks of 1 message each, SQLite
     python bench/channels.py --webhooks 3000
-    SADA_TEST_DATABASE_URL=postgresql://... python -P bench/channels.py --postgres
-
-(`-P`: bench/queue.py would shadow the standard library `queue` that psycopg imports.)
+    SADA_TEST_DATABASE_URL=postgresql://... python bench/channels.py --postgres
 
 Prints `key=value` lines: webhooks per second for new messages, and for the same
 deliveries replayed (each message stored once: replays are duplicates).

@@ -22,12 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-# Run as a script, Python puts bench/ first on the path, where bench/queue.py would shadow the
-# standard library's queue (which scikit-learn needs): take bench/ off the path.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
