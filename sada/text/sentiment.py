@@ -24,6 +24,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -139,19 +140,22 @@ class LinearSentimentModel:
         one pass and each row is divided by its own norm (the float32 operations a row at a
         time would do, so the values are the same to the bit)."""
         get = self.vocab.get
-        indptr = [0]
-        indices: list[int] = []
+        bounds = [0]
+        found: list[int] = []  # column of each distinct n-gram, -1 outside the vocabulary
         tfs: list[int] = []
         for text in texts:
             feats = analyze_prepared(text, self.config) if prepared else analyze(text, self.config)
-            for feat, n in Counter(feats).items():
-                i = get(feat)
-                if i is not None:
-                    indices.append(i)
-                    tfs.append(n)
-            indptr.append(len(indices))
-        cols = np.asarray(indices, dtype=np.int32)
-        data = (1.0 + np.log(np.asarray(tfs, dtype=np.float32))) * self.idf[cols]
+            counts = Counter(feats)
+            found.extend(map(get, counts, repeat(-1)))
+            tfs.extend(counts.values())
+            bounds.append(len(found))
+        col_all = np.asarray(found, dtype=np.int64)
+        known = col_all >= 0
+        kept = np.concatenate(([0], np.cumsum(known)))
+        indptr = kept[bounds].tolist()
+        cols = col_all[known].astype(np.int32)
+        tf = np.asarray(tfs, dtype=np.float32)[known]
+        data = (1.0 + np.log(tf)) * self.idf[cols]
         for a, b in zip(indptr, indptr[1:], strict=False):
             if b > a:
                 row = data[a:b]

@@ -183,3 +183,17 @@ def test_fast_path_outputs_equal_the_full_path_labels(texts: list[str]) -> None:
     for text, out in zip(texts, fast, strict=True):
         lr = langid.detect_language(clean(text)[: 64 * 1024])
         assert (out["language"], out["script"]) == (lr.language, lr.script)
+
+
+def test_aspect_search_finds_what_the_keyword_patterns_find(texts: list[str]) -> None:
+    from sada.text.lexicons import ASPECTS, aspect_patterns, aspect_text, keyword_aspects
+
+    probes = [aspect_text(t) for t in texts]
+    for by_lang in ASPECTS.values():
+        for words in by_lang.values():
+            for k in words:
+                f = aspect_text(k)
+                probes += [f, f"x{f}", f"{f}x", f"و{f}ها", f"ال{f}", f"بال{f}ش", f"{f}s", f"a {f}."]
+    patterns = aspect_patterns()
+    for text in probes:
+        assert keyword_aspects(text) == [a for a, p in patterns.items() if p.search(text)], text
