@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -169,13 +170,19 @@ def _import(
     get_settings.cache_clear()
     start = time.perf_counter()
     cpu = time.process_time()
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = CliRunner().invoke(cli, ["import", "x", str(file), "--workspace", name])
     import_s = time.perf_counter() - start
     cpu_s = time.process_time() - cpu
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)  # the import's worker processes, ended
+    workers_s = done.ru_utime + done.ru_stime - kids.ru_utime - kids.ru_stime
     print(out.stdout.strip().splitlines()[-1] if out.stdout else out.output[-500:])
     print(
         f"import of {posts:,} posts: {import_s:.1f} s wall ({posts / import_s:,.0f} posts/s), "
-        f"{cpu_s:.1f} s CPU ({1000 * cpu_s / posts:.2f} ms per post)"
+        f"{cpu_s:.1f} s CPU in the main process ({1000 * cpu_s / posts:.2f} ms per post), "
+        f"{workers_s:.1f} s CPU in worker processes; all CPU {cpu_s + workers_s:.1f} s "
+        f"({1000 * (cpu_s + workers_s) / posts:.2f} ms per post); load average "
+        f"{os.getloadavg()[0]:.1f}"
     )
     return ws_id, name, import_s, cpu_s
 

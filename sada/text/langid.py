@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -497,11 +498,12 @@ def _script_of(ch: str) -> str | None:
 
 
 def script_counts(text: str) -> dict[str, int]:
+    """Letters per script (in the order each script first occurs); Han weighs 3."""
     counts: dict[str, int] = {}
-    for ch in text:
+    for ch, k in Counter(text).items():  # each distinct character once, in text order
         s = _script_of(ch)
         if s is not None:
-            counts[s] = counts.get(s, 0) + 1
+            counts[s] = counts.get(s, 0) + k
     if "Hani" in counts:  # one Han character carries about a word: weigh it like 3 letters
         counts["Hani"] *= 3
     return counts
@@ -525,7 +527,31 @@ def _lingua(text: str, codes: tuple[str, ...], *, low_accuracy: bool = False) ->
     return {reverse[v.language.name]: float(v.value) for v in values}
 
 
-def _arabic_script_language(text: str, allowed: tuple[str, ...]) -> tuple[str, float]:
+class _KeepScripts(dict[int, str]):
+    """A `str.translate` table: characters of `scripts` (or of none) kept, others a space."""
+
+    def __init__(self, *scripts: str | None) -> None:
+        super().__init__()
+        self.scripts = scripts
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        out = ch if _script_of(ch) in self.scripts else " "
+        if len(self) < 20_000:
+            self[code] = out
+        return out
+
+
+_KEEP_ARABIC = _KeepScripts("Arab", None)
+_KEEP_LATIN = _KeepScripts("Latn", None)
+# Lingua's confidence values sum to 1 and weigh 3: spelling evidence ahead by more than
+# that decides the language whatever lingua says (a margin for rounding).
+_LINGUA_SWAY = 3.01
+
+
+def _arabic_script_language(
+    text: str, allowed: tuple[str, ...], confidence: bool = True
+) -> tuple[str, float]:
     text = _LONG_RUN.sub(r"\1", strip_arabic_marks(text))
     words = re.findall(r"[\u0600-\u06ff\u0750-\u077f]+", text)
     if not words:
@@ -551,6 +577,14 @@ def _arabic_script_language(text: str, allowed: tuple[str, ...]) -> tuple[str, f
             fa += 0.75
         if f.endswith(("ها", "های", "هایی")) and len(f) > 3:
             fa += 0.5
+    if not confidence and (fa >= 1.0 or ar >= 1.0 or len(letters) <= 25):
+        # Without the confidence figure, lingua is asked only when it could change the
+        # answer (the Urdu check needs fa and ar both below 1 and more than 25 letters).
+        both = [c for c in ("fa", "ar") if c in allowed] or ["ar", "fa"]
+        if len(both) == 1:
+            return both[0], 1.0
+        if abs(fa - ar) > _LINGUA_SWAY:
+            return ("fa" if fa > ar else "ar"), max(fa, ar) / (fa + ar)
     probs = _lingua(text, ("ar", "fa", "ur"))
     # Lingua sees the text as typed; evidence above is spelling-independent.
     fa += 3.0 * probs.get("fa", 0.0)
@@ -567,7 +601,9 @@ def _arabic_script_language(text: str, allowed: tuple[str, ...]) -> tuple[str, f
     return "ar", (ar / total) if total else 0.5
 
 
-def _latin_language(text: str, allowed: tuple[str, ...]) -> tuple[str, float, bool]:
+def _latin_language(
+    text: str, allowed: tuple[str, ...], confidence: bool = True
+) -> tuple[str, float, bool]:
     tokens = re.findall(r"[a-z0-9']+", text.lower())
     tokens = [t for t in tokens if not t.isdigit()]
     if not tokens:
@@ -582,6 +618,10 @@ def _latin_language(text: str, allowed: tuple[str, ...]) -> tuple[str, float, bo
         return "ar", min(0.95, 0.5 + arabizi / (2 * n)), True
     if "fa" in allowed and finglish >= max(2.5, 0.5 * n) and finglish > 1.5 * english + arabizi:
         return "fa", min(0.95, 0.5 + finglish / (3 * n)), True
+    short = len(text.strip()) < 30 or n <= 4
+    if not confidence and "en" in allowed and english and (short or english >= 0.3 * n):
+        # English whatever lingua says (see below): without the confidence, not asked.
+        return "en", 0.5, False
     codes = tuple(dict.fromkeys(("en", *_LATIN_GUARDS)))
     probs = _lingua(text, codes, low_accuracy=True)
     if not probs:
@@ -591,7 +631,6 @@ def _latin_language(text: str, allowed: tuple[str, ...]) -> tuple[str, float, bo
     if best != "en":
         # Short texts, and texts with common English words, stay English unless
         # the other language is far ahead (trigram models are jumpy on few words).
-        short = len(text.strip()) < 30 or n <= 4
         if short:
             clearly = probs[best] >= 0.95 and english == 0 and n >= 3
         else:
@@ -603,9 +642,14 @@ def _latin_language(text: str, allowed: tuple[str, ...]) -> tuple[str, float, bo
 
 
 def detect_language(
-    text: str, allowed: tuple[str, ...] | list[str] | None = None
+    text: str, allowed: tuple[str, ...] | list[str] | None = None, *, confidence: bool = True
 ) -> LanguageResult:
-    """Language and script of `text`, restricted to `allowed` (default: ar, fa, zh, en)."""
+    """Language and script of `text`, restricted to `allowed` (default: ar, fa, zh, en).
+
+    `confidence=False` (the bulk fast path, which keeps language and script only): the
+    same language and script, but lingua is consulted only where its answer could change
+    them, and `confidence` is then the spelling evidence's share, not lingua's.
+    """
     allowed_t = tuple(allowed) if allowed else SUPPORTED
     allowed_t = tuple(a for a in allowed_t if a in SUPPORTED) or SUPPORTED
     text = clean(text)
@@ -638,13 +682,12 @@ def detect_language(
     if dominant == "Hebr":
         return LanguageResult("he", "Hebr", 0.9, mixed, shares)
     if dominant == "Arab":
-        arabic_part = "".join(ch if (_script_of(ch) in ("Arab", None)) else " " for ch in sample)
-        lang, conf = _arabic_script_language(arabic_part, allowed_t)
+        arabic_part = sample.translate(_KEEP_ARABIC)
+        lang, conf = _arabic_script_language(arabic_part, allowed_t, confidence)
         return LanguageResult(lang, "Arab", round(conf, 3), mixed, shares)
     if dominant == "Latn":
-        latin_part = "".join(ch if _script_of(ch) in ("Latn", None) else " " for ch in sample)
-        latin_part = unicodedata.normalize("NFKC", latin_part)
-        lang, conf, roman = _latin_language(latin_part, allowed_t)
+        latin_part = unicodedata.normalize("NFKC", sample.translate(_KEEP_LATIN))
+        lang, conf, roman = _latin_language(latin_part, allowed_t, confidence)
         return LanguageResult(lang, "Latn", round(conf, 3), mixed, shares, romanized=roman)
     return LanguageResult("und", dominant, 0.0, mixed, shares)
 

@@ -157,6 +157,61 @@ def guess_lang(keyword: str) -> str:
     return "en"
 
 
+_WORD_START = r"(?<!\w)"
+
+
+def search_pattern(keywords: tuple[tuple[str, str], ...]) -> re.Pattern[str] | None:
+    """A regex that finds a match in exactly the texts where `compile_keywords` does.
+
+    For `search` only (whether a keyword occurs, not which or where): the keywords that
+    must start a word share one word-start check, tried only at characters that can begin
+    one of them (a clitic, an article or the keyword's first letter); the others (Chinese
+    substrings) follow. The plain alternation tries every keyword at every character.
+    """
+    bounded: list[str] = []
+    plain: list[str] = []
+    firsts: set[str] = set()
+    plain_firsts: set[str] = set()
+    for k, lang in keywords:
+        if not k.strip():
+            continue
+        pattern, folded = _pattern_for(k, lang), aspect_text(k)
+        if not folded:
+            return compile_keywords(keywords)
+        if not pattern.startswith(_WORD_START):  # a literal (Chinese): starts with its letter
+            plain.append(pattern)
+            plain_firsts.add(folded[0])
+            continue
+        bounded.append(pattern[len(_WORD_START) :])
+        firsts.add(folded[0])
+        if pattern.startswith(_WORD_START + _AR_PREFIX):
+            firsts.update("وفبلكکا")  # a clitic or the article before the keyword
+    if not bounded and not plain:
+        return None
+    alts = []
+    if bounded:
+        group = "|".join(sorted(set(bounded), key=len, reverse=True))
+        alts.append(_WORD_START + "(?=[" + _chars(firsts) + "])(?:" + group + ")")
+    if plain:
+        group = "|".join(sorted(set(plain), key=len, reverse=True))
+        alts.append("(?=[" + _chars(plain_firsts) + "])(?:" + group + ")")
+    return re.compile("|".join(alts))
+
+
+def _chars(chars: set[str]) -> str:
+    return "".join(re.escape(c) for c in sorted(chars))
+
+
+@lru_cache(maxsize=1)
+def _aspect_searchers() -> dict[str, re.Pattern[str]]:
+    out = {}
+    for aspect, by_lang in ASPECTS.items():
+        pattern = search_pattern(tuple((k, lang) for lang, words in by_lang.items() for k in words))
+        assert pattern is not None
+        out[aspect] = pattern
+    return out
+
+
 def keyword_aspects(folded_text: str) -> list[str]:
     """Aspects whose keywords occur in an `aspect_text` (folded) text."""
-    return [aspect for aspect, pattern in aspect_patterns().items() if pattern.search(folded_text)]
+    return [a for a, pattern in _aspect_searchers().items() if pattern.search(folded_text)]

@@ -155,7 +155,7 @@ class TextPipeline:
     def language_and_sentiment(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         """Language and whole-text sentiment only (the high-throughput path)."""
         cleaned = [clean(t)[:MAX_CHARS] for t in texts]
-        langs = [detect_language(t, self.languages) for t in cleaned]
+        langs = [detect_language(t, self.languages, confidence=False) for t in cleaned]
         out: list[dict[str, Any]] = [{} for _ in texts]
         by_lang: dict[str, list[int]] = {}
         for i, lr in enumerate(langs):

@@ -24,6 +24,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -134,23 +135,33 @@ class LinearSentimentModel:
 
     # ------------------------------------------------------------- scoring
     def transform(self, texts: list[str], *, prepared: bool = False) -> sparse.csr_matrix:
-        vocab = self.vocab
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
+        """Sublinear TF-IDF rows, L2-normalised, as a CSR matrix (columns of a row in the
+        order their n-grams first occur). The weights are computed for the whole batch in
+        one pass and each row is divided by its own norm (the float32 operations a row at a
+        time would do, so the values are the same to the bit)."""
+        get = self.vocab.get
+        bounds = [0]
+        found: list[int] = []  # column of each distinct n-gram, -1 outside the vocabulary
+        tfs: list[int] = []
         for text in texts:
             feats = analyze_prepared(text, self.config) if prepared else analyze(text, self.config)
-            counts = Counter(i for i in map(vocab.get, feats) if i is not None)
-            if counts:
-                cols = list(counts)
-                tf = np.fromiter(counts.values(), dtype=np.float32, count=len(cols))
-                vals = (1.0 + np.log(tf)) * self.idf[cols]
-                vals /= float(np.sqrt(vals @ vals)) or 1.0
-                indices.extend(cols)
-                data.extend(vals.tolist())
-            indptr.append(len(indices))
+            counts = Counter(feats)
+            found.extend(map(get, counts, repeat(-1)))
+            tfs.extend(counts.values())
+            bounds.append(len(found))
+        col_all = np.asarray(found, dtype=np.int64)
+        known = col_all >= 0
+        kept = np.concatenate(([0], np.cumsum(known)))
+        indptr = kept[bounds].tolist()
+        cols = col_all[known].astype(np.int32)
+        tf = np.asarray(tfs, dtype=np.float32)[known]
+        data = (1.0 + np.log(tf)) * self.idf[cols]
+        for a, b in zip(indptr, indptr[1:], strict=False):
+            if b > a:
+                row = data[a:b]
+                row /= float(np.sqrt(row @ row)) or 1.0
         return sparse.csr_matrix(
-            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
+            (data.astype(np.float32, copy=False), cols, indptr),
             shape=(len(texts), len(self.vocab_list)),
         )
 
