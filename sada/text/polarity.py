@@ -427,7 +427,12 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
                     prefixed = pol is not None
         if pol is None:
             continue
-        if rules and width == 1 and tok in negators and any(t in words for t in tokens[i + 1 : i + 4]):
+        if (
+            rules
+            and width == 1
+            and tok in negators
+            and any(t in words for t in tokens[i + 1 : i + 4])
+        ):
             # "never had an issue": the negator says its word's polarity, not its own.
             continue
         skip = width - 1

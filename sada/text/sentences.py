@@ -119,7 +119,7 @@ def split_clauses(sentence: str, lang: str) -> list[str]:
     pattern = _CLAUSE_SPLIT.get(lang)
     if pattern is None:
         return [sentence]
-    parts = []
+    parts: list[str] = []
     for piece in _SEMICOLON.split(sentence):
         if lang == "en":
             piece = _EN_INSIDE.sub(" ", piece)
