@@ -58,19 +58,23 @@ _NEG = {
 # lexicons above, so their features (and every figure measured with them) stay as
 # they were. Complaint and praise words of customer messages the lexicons lacked.
 _RULE_POS = {
-    "en": """quickly promptly fixed resolved solved sturdy accurate responsive patient""",
+    "en": """quickly promptly fixed resolved solved sturdy accurate responsive patient slick""",
     "ar": """بأدب بادب باحترام بسرعه بسرعة معقول معقوله مناسب مناسبه""",
     "fa": """منصفانه سالم خوش_برخورد""",
     "zh": """及时 迅速 专业 好用 顺畅""",
 }
 _RULE_NEG = {
     "en": """froze freezes freezing frozen laggy glitchy buggy unresponsive flimsy leaking leaked
-        stuck declined""",
-    "ar": """وقح وقحه مرتفع مرتفعه معيوب ناقص تأخر تاخر اتأخر اتاخر تأخرت تاخرت اتأخرت
+        stuck declined scratched""",
+    "ar": """متوسط متوسطه وقح وقحه مرتفع مرتفعه معيوب ناقص تأخر تاخر اتأخر اتاخر تأخرت تاخرت اتأخرت
         اتاخرت""",
-    "fa": """بی_حوصله بیحوصله هنگ ناقص معیوب شکسته پاره""",
+    "fa": """بی_حوصله بیحوصله هنگ ناقص معیوب شکسته پاره متوسط""",
     "zh": """瑕疵 偏高 偏贵 报错 掉色 破损 漏发 错发 少发 敷衍 不耐烦""",
 }
+# Aspect nouns that the model lexicons count as polar ("refund" negative, "quality"
+# positive): in a clause they name what is spoken of, not how it went ("the refund
+# came through fine", "poor quality"), so clause polarity leaves them out.
+_RULE_NEUTRAL = {"en": "refund quality"}
 _NEGATORS = {
     "en": "not no never don't dont doesn't doesnt didn't didnt isn't isnt wasn't wasnt won't "
     "wont can't cant cannot nothing hardly without",
@@ -195,6 +199,9 @@ def _idiom_key(phrase: str) -> str:
 # money not returned, "not as pictured", "not bad at all" forms.
 _RULE_IDIOMS_NEG = """
 took forever|took ages|took weeks|took a week|took a month|not as described|not as pictured|
+scratches easily|scratch easily|scratched easily|breaks easily|broke easily|tears easily|
+fell apart|falls apart|extra charge|extra charges|charged extra|hidden fee|hidden fees|
+hidden charges|extra items|
 doesn't work|does not work|didn't work|stopped working|won't load|wouldn't load|
 اخذ اسبوع|اخذ اسبوعين|اخذ شهر|اخذ وقت طويل|بعد شهر|بعد اسبوعين|بعد اسبوع|ما يفتح|مايفتح|لا يفتح|
 مش بيفتح|ما يعمل|لا يعمل|مايعمل|ما ينجح|مش شغال|مو شغال|مب شغال|ما يحمل|غير مطابق|مو مطابق|
@@ -338,6 +345,10 @@ def lexicon(rules: bool = False) -> tuple[dict[str, int], frozenset[str], list[t
         for block in neg:
             for w in block[lang].split():
                 words.setdefault(_fold(w.replace("_", " ")), -1)
+    if rules:
+        for block_words in _RULE_NEUTRAL.values():
+            for w in block_words.split():
+                words.pop(_fold(w), None)
     negators = frozenset(_fold(w) for lang in ("en", "ar", "fa") for w in _NEGATORS[lang].split())
     zh = [(w, 1) for b in pos for w in b["zh"].split()] + [
         (w, -1) for b in neg for w in b["zh"].split()
@@ -457,6 +468,14 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
                     pol = words.get(c.group(1))
                     prefixed = pol is not None
         if pol is None:
+            continue
+        if (
+            rules
+            and width == 1
+            and tok in negators
+            and any(t in words for t in tokens[i + 1 : i + 4])
+        ):
+            # "never had an issue": the negator says its word's polarity, not its own.
             continue
         skip = width - 1
         before = tokens[max(0, i - 3) : i]

@@ -43,6 +43,11 @@ _CLAUSE_SPLIT = {
     for lang, words in _CONTRAST.items()
 }
 _ZH_COMMA = re.compile(r"[，,；;]")
+# A semicolon between words ends a clause in every language (not ";)" or ";-)").
+_SEMICOLON = re.compile(r"(?<=[^\W_])\s*[;؛]\s+|；")
+# A contrast word set off by commas inside a clause ("the bill, however, was wrong")
+# marks the clause as contrasting with the one before; it does not split it.
+_EN_INSIDE = re.compile(r"\s*,\s*(?:however|though|nevertheless|on the other hand)\s*,\s*", re.I)
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,11 @@ def split_clauses(sentence: str, lang: str) -> list[str]:
     pattern = _CLAUSE_SPLIT.get(lang)
     if pattern is None:
         return [sentence]
-    parts = [p.strip(" ,،;؛，") for p in pattern.split(sentence)]
+    parts: list[str] = []
+    for piece in _SEMICOLON.split(sentence):
+        if lang == "en":
+            piece = _EN_INSIDE.sub(" ", piece)
+        parts.extend(p.strip(" ,،;؛，") for p in pattern.split(piece))
     parts = [p for p in parts if p]
     out: list[str] = []
     for part in parts or [sentence]:

@@ -41,10 +41,14 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     # Written before that round and never tuned on: a floor, not the target.
     fresh2 = score_aspects(_fixture("aspects_contrastive_fresh2.jsonl"), analyze)
     assert fresh2["accuracy"]["all"] >= 0.9, fresh2["misses"]
-    # Written before the third round and measured once after it (0.783: below the
-    # issue's 0.90 — see docs/text/model-card.md): a floor, not the target.
+    # Written before the third round and measured once after it (0.783), then the
+    # development set of the fourth round.
     fresh3 = score_aspects(_fixture("aspects_contrastive_fresh3.jsonl"), analyze)
-    assert fresh3["accuracy"]["all"] >= 0.75, fresh3["misses"]
+    assert fresh3["accuracy"]["all"] >= 0.9, fresh3["misses"]
+    # Written before the fourth round and measured once after it (see
+    # docs/text/model-card.md): a floor, not the target.
+    fresh4 = score_aspects(_fixture("aspects_contrastive_fresh4.jsonl"), analyze)
+    assert fresh4["accuracy"]["all"] >= 0.85, fresh4["misses"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
@@ -88,3 +92,31 @@ def test_dialect_verbs_comparatives_and_kexi() -> None:
         "product_quality": "negative",
     }
     assert "price" in keyword_aspects(aspect_text("not the cheapest place"))
+
+
+def test_weak_keywords_count_only_where_no_other_aspect_is_named() -> None:
+    # a verb of arrival names delivery unless the clause speaks of something else
+    assert keyword_aspects(aspect_text("the order arrived late")) == ["delivery"]
+    assert keyword_aspects(aspect_text("the soup arrived cold")) == ["product_quality"]
+    assert keyword_aspects(aspect_text("غذا داغ رسید")) == ["product_quality"]
+    assert keyword_aspects(aspect_text("سفارش دیر رسید")) == ["delivery"]
+    assert keyword_aspects(aspect_text("الدفع يعلق")) == ["billing"]
+    assert keyword_aspects(aspect_text("التطبيق يعلق")) == ["app_website"]
+    assert keyword_aspects(aspect_text("外卖送得很快")) == ["delivery"]
+    # packaging written with a ZWNJ, and the clause after a contrast keeps its own aspect
+    result = TextPipeline(embedder=False).analyze(
+        "غذا خوشمزه بود اما بسته\u200cبندیش افتضاح بود", language="fa"
+    )
+    polarity = {a["aspect"]: a["polarity"] for a in result["aspects"]}
+    assert polarity == {"product_quality": "positive", "delivery": "negative"}
+
+
+def test_semicolons_and_however_between_commas() -> None:
+    from sada.text.sentences import split_clauses
+
+    assert split_clauses("Loved the pasta; the bill, however, was wrong.", "en") == [
+        "Loved the pasta",
+        "the bill was wrong.",
+    ]
+    assert split_clauses("great ;) but slow", "en") == ["great ;)", "slow"]  # not an emoticon
+    assert split_clauses("服务很好；价格偏高", "zh") == ["服务很好", "价格偏高"]

@@ -85,3 +85,16 @@ def test_rule_only_words_are_not_model_features() -> None:
         assert polar_items(model_text(text), rules=True), text
         assert polarity_features(model_text(text)) == [], text
     assert polarity_features(model_text("terrible")) != []
+
+
+def test_aspect_nouns_and_negators_are_not_polar_in_clauses() -> None:
+    from sada.text.polarity import polar_items
+
+    def score(text: str) -> float:
+        return sum(p.value for p in polar_items(model_text(text), rules=True))
+
+    assert score("the refund came through fine") > 0  # "refund" names the aspect
+    assert score("not impressed with the quality at all") < 0  # so does "quality"
+    assert score("never had an issue with it") > 0  # "never" negates, it is not a complaint
+    assert score("the screen scratches easily") < 0
+    assert score("کیفیتش متوسطه") < 0
