@@ -254,6 +254,17 @@ def main() -> int:
     )
     parser.add_argument("--only", default=None, help="measure only pages whose name contains this")
     parser.add_argument(
+        "--db-file",
+        default=None,
+        help="SQLite file to seed once and reuse: seeded (and kept) when missing, "
+        "measured as it is when it already holds the demo",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --pg: measure the demo already seeded there instead of seeding again",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="print the top costs of the overview's data calls (12 months, compared)",
@@ -280,23 +291,48 @@ def main() -> int:
     tmp = tempfile.TemporaryDirectory(prefix="sada-bench-pages-")
     url = args.pg or (None if args.quick else os.environ.get("SADA_TEST_DATABASE_URL"))
     url = Settings(database_url=url).database_url if url else f"sqlite:///{tmp.name}/pages.db"
+    reuse = args.reuse and bool(args.pg)
+    if args.db_file:
+        url = f"sqlite:///{Path(args.db_file).resolve()}"
+        reuse = Path(args.db_file).exists()
     db = open_database(url)
     upgrade(db)
-    info = seed_demo(db, people=people, reset=True, console=Console(file=open(os.devnull, "w")))  # noqa: SIM115
+    from sada.demo.seed import DEMO_WORKSPACE
     from sada.tenants.models import Workspace
 
-    with db.reader() as session:
-        workspace_id = session.execute(
-            select(Workspace.id).where(Workspace.name == info["workspace"])
-        ).scalar_one()
-    if args.preload:
-        preload(db, workspace_id, args.preload, random.Random(9))
-    analyses = add_analyses(db, workspace_id, random.Random(5))
-    from sada.dashboards.rollups import rebuild
+    if reuse:
+        # A demo seeded by an earlier run (--db-file / --reuse): measured as it stands.
+        from sada.people.models import Person
+        from sada.text.models import TextAnalysis
 
-    with db.transaction(workspace_id) as session:
-        rebuild(session)
-    if db.dialect == "postgresql":
+        with db.reader() as session:
+            workspace_id = session.execute(
+                select(Workspace.id).where(Workspace.name == DEMO_WORKSPACE)
+            ).scalar_one()
+        with db.reader(workspace_id) as session:
+            info = {
+                "workspace": DEMO_WORKSPACE,
+                "people": session.execute(select(func.count()).select_from(Person)).scalar_one(),
+                "interactions": session.execute(
+                    select(func.count()).select_from(Interaction)
+                ).scalar_one(),
+            }
+            analyses = session.execute(select(func.count()).select_from(TextAnalysis)).scalar_one()
+        args.preload = 0
+    else:
+        info = seed_demo(db, people=people, reset=True, console=Console(file=open(os.devnull, "w")))  # noqa: SIM115
+        with db.reader() as session:
+            workspace_id = session.execute(
+                select(Workspace.id).where(Workspace.name == info["workspace"])
+            ).scalar_one()
+        if args.preload:
+            preload(db, workspace_id, args.preload, random.Random(9))
+        analyses = add_analyses(db, workspace_id, random.Random(5))
+        from sada.dashboards.rollups import rebuild
+
+        with db.transaction(workspace_id) as session:
+            rebuild(session)
+    if db.dialect == "postgresql" and not reuse:
         # A live database has planner statistics; a freshly bulk-loaded one does not yet.
         from sqlalchemy import text
 

@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sada.db.base import Base, Timestamped, WorkspaceOwned
@@ -86,3 +95,19 @@ class JourneyTask(Base, WorkspaceOwned, Timestamped):
     end_rule: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     error_rule: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     timeout_minutes: Mapped[int] = mapped_column(Integer, nullable=False, default=30)
+
+
+class JourneyDataVersion(Base):
+    """A per-workspace counter of changes to what the journey pages read.
+
+    Database triggers (migration 1850) raise it in the same transaction as every insert,
+    delete or relevant update of interactions, people and text analyses, whoever writes them
+    (ingest, analysis, merges, erasure, bulk loads), so a commit that changes the figures
+    also changes the counter. `sada.journeys.pagecache` keys computed page data on it. No
+    foreign key: the triggers still write while a workspace's rows are cascade-deleted.
+    """
+
+    __tablename__ = "journey_data_versions"
+
+    workspace_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)

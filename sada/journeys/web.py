@@ -18,10 +18,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from sada.core.errors import Invalid
 from sada.core.privacy import Surface, sees_raw_pii
 from sada.domains import journey_section_functions
-from sada.journeys import analytics, drivers, experience, retention, scorecard, service
+from sada.journeys import (
+    drivers,
+    pagecache,
+    retention,
+    scorecard,
+    service,
+)
 from sada.journeys.analytics import choice_for
 from sada.journeys.query import to_epoch
 from sada.web.core import (
@@ -219,26 +224,20 @@ def map_page(
     with db.reader(me.workspace_id) as s:
         m = service.map_out(s, service.access_map(s, map_key))
         # Funnel, paths and first-response times read the columnar copy (this process's own,
-        # synced at most 10 seconds ago, or the analytics owner's snapshot); the metrics with
-        # text analyses read the database.
-        choice = choice_for(services(request).settings, db)
-        try:
-            exp = experience.experience(
-                s, map_key, since=since, until=now, group_by=group_by, choice=choice
-            )
-        except Invalid:
-            group_by = None
-            exp = experience.experience(s, map_key, since=since, until=now, choice=choice)
-        before = None
-        if per.compare:
-            prev_since, prev_until = per.previous().epoch_range()
-            before = experience.experience(
-                s, map_key, since=prev_since, until=prev_until, choice=choice
-            )
-        fun = analytics.funnel(
-            s, map_key, steps=None, since=since, until=now, window_seconds=30 * 86400, choice=choice
+        # synced before a result is computed, or the analytics owner's snapshot); the metrics
+        # with text analyses read the database. Each result is kept while the workspace's
+        # data, the map, the copy and the question are unchanged (`pagecache`).
+        figures = pagecache.map_figures(
+            s,
+            map_key,
+            since=since,
+            until=now,
+            group_by=group_by,
+            previous=per.previous().epoch_range() if per.compare else None,
+            choice=choice_for(services(request).settings, db),
         )
-        pth = analytics.paths(s, map_key, since=since, until=now, choice=choice)
+        exp, before, group_by = figures["experience"], figures["before"], figures["group_by"]
+        fun, pth = figures["funnel"], figures["paths"]
         audience = service.access_audience(s, m.audience)
         measure = audience.measure if audience.measure in ("nps", "enps", "csat", "ces") else "nps"
         drv = _drivers(s, me.workspace_id, map_key, measure, now)
@@ -290,8 +289,9 @@ def verbatims_page(
     since, now = per.epoch_range()
     group_by = request.query_params.get("group_by") or None
     group = request.query_params.get("group")
+    raw_pii = sees_raw_pii(Surface.PAGE, role=me.role)
     with services(request).db.reader(me.workspace_id) as s:
-        items = experience.verbatims(
+        items = pagecache.verbatims(
             s,
             map_key,
             touchpoint,
@@ -300,7 +300,7 @@ def verbatims_page(
             group_by=group_by,
             group=group,
             limit=50,
-            raw_pii=sees_raw_pii(Surface.PAGE, role=me.role),
+            raw_pii=raw_pii,
         )
     return _render(
         p, "verbatims", items=items, touchpoint=touchpoint, map_key=map_key, group=group, per=per
