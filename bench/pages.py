@@ -235,6 +235,36 @@ def profile_overview(db: Any, workspace_id: int) -> None:
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"sada/|execute|fetch", 25)
 
 
+def reused_workspace(db: Any) -> tuple[int | None, dict[str, Any]]:
+    """The demo workspace already seeded in `db` (`--db` file present, or `--reuse`), with
+    the counts the report prints; (None, {}) when there is none yet."""
+    from sqlalchemy import func, select
+
+    from sada.demo.seed import DEMO_EMAIL
+    from sada.interactions.models import Interaction
+    from sada.people.models import Person
+    from sada.tenants.models import Membership, User, Workspace
+    from sada.text.models import TextAnalysis
+
+    with db.reader() as session:
+        row = session.execute(
+            select(Workspace.id, Workspace.name)
+            .join(Membership, Membership.workspace_id == Workspace.id)
+            .join(User, User.id == Membership.user_id)
+            .where(User.email == DEMO_EMAIL)
+        ).first()
+    if row is None:
+        return None, {}
+    with db.reader(row[0]) as session:
+        info = {
+            "workspace": row[1],
+            "people": session.execute(select(func.count(Person.id))).scalar_one(),
+            "interactions": session.execute(select(func.count(Interaction.id))).scalar_one(),
+            "analyses": session.execute(select(func.count(TextAnalysis.id))).scalar_one(),
+        }
+    return int(row[0]), info
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
@@ -249,6 +279,16 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=None, help="people to seed")
     parser.add_argument("--repeat", type=int, default=None, help="requests per page")
     parser.add_argument("--pg", default=None, help="PostgreSQL URL (default: SQLite)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="SQLite file to keep: seeded when missing, reused as it is when present",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --pg: reuse the demo workspace already seeded there instead of reseeding",
+    )
     parser.add_argument(
         "--preload", type=int, default=0, help="grow the workspace by N interactions first"
     )
@@ -279,23 +319,36 @@ def main() -> int:
     started = time.monotonic()
     tmp = tempfile.TemporaryDirectory(prefix="sada-bench-pages-")
     url = args.pg or (None if args.quick else os.environ.get("SADA_TEST_DATABASE_URL"))
+    if args.db:
+        url = f"sqlite:///{Path(args.db).resolve()}"
+    reuse = bool(args.reuse or (args.db and Path(args.db).exists()))
     url = Settings(database_url=url).database_url if url else f"sqlite:///{tmp.name}/pages.db"
     db = open_database(url)
     upgrade(db)
-    info = seed_demo(db, people=people, reset=True, console=Console(file=open(os.devnull, "w")))  # noqa: SIM115
     from sada.tenants.models import Workspace
 
-    with db.reader() as session:
-        workspace_id = session.execute(
-            select(Workspace.id).where(Workspace.name == info["workspace"])
-        ).scalar_one()
-    if args.preload:
-        preload(db, workspace_id, args.preload, random.Random(9))
-    analyses = add_analyses(db, workspace_id, random.Random(5))
-    from sada.dashboards.rollups import rebuild
+    workspace_id = None
+    if reuse:
+        workspace_id, info = reused_workspace(db)
+    if workspace_id is None:
+        info = seed_demo(
+            db,
+            people=people,
+            reset=True,
+            console=Console(file=open(os.devnull, "w")),  # noqa: SIM115
+        )
+        with db.reader() as session:
+            workspace_id = session.execute(
+                select(Workspace.id).where(Workspace.name == info["workspace"])
+            ).scalar_one()
+        if args.preload:
+            preload(db, workspace_id, args.preload, random.Random(9))
+        info["analyses"] = add_analyses(db, workspace_id, random.Random(5))
+        from sada.dashboards.rollups import rebuild
 
-    with db.transaction(workspace_id) as session:
-        rebuild(session)
+        with db.transaction(workspace_id) as session:
+            rebuild(session)
+    analyses = info["analyses"]
     if db.dialect == "postgresql":
         # A live database has planner statistics; a freshly bulk-loaded one does not yet.
         from sqlalchemy import text
@@ -339,7 +392,7 @@ def main() -> int:
     fill.update(conversation=conversation_id, case=case_id)
     seeded = time.monotonic() - started
     print(
-        f"database: {db.dialect}; {info['people']:,} people, {info['interactions'] + args.preload:,} interactions, "
+        f"database: {db.dialect}; {info['people']:,} people, {info['interactions'] + (0 if reuse else args.preload):,} interactions, "
         f"{analyses:,} analyses; seeded in {seeded:.1f} s"
     )
 
