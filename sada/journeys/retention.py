@@ -221,6 +221,30 @@ def compute_churn(
     }
 
 
+def cohorts_and_churn(
+    session: Session,
+    audience: str,
+    *,
+    since: int,
+    until: int,
+    max_months: int = 12,
+    inactive_days: int | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`cohorts` over [since, until) and `churn` as of `until` (the retention page), kept
+    together under one fingerprint read."""
+    if inactive_days is not None and inactive_days < 1:
+        raise Invalid("inactive_days must be positive")
+    return readcache.cached(
+        session,
+        "retention.page",
+        (audience, int(since), int(until), int(max_months), inactive_days),
+        lambda: (
+            compute_cohorts(session, audience, since=since, until=until, max_months=max_months),
+            compute_churn(session, audience, as_of=until, inactive_days=inactive_days),
+        ),
+    )
+
+
 def _sla_breached_people(session: Session, engine: SqlEngine, ws: int) -> set[int]:
     """People with an SLA breach recorded by the cases domain, when it is installed."""
     if not (_has_table(session, "sla_events") and _has_table(session, "cases")):
@@ -234,4 +258,4 @@ def _sla_breached_people(session: Session, engine: SqlEngine, ws: int) -> set[in
     return {int(r[0]) for r in rows}
 
 
-__all__ = ["churn", "cohorts", "compute_churn", "compute_cohorts", "to_epoch"]
+__all__ = ["churn", "cohorts", "cohorts_and_churn", "compute_churn", "compute_cohorts", "to_epoch"]

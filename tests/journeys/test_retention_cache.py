@@ -79,6 +79,12 @@ def _check(db: Database, ws: int, before: Any | None = None) -> Any:
         kept, full, churn_kept, churn_full = _both(db, ws, inactive_days=90, group_by="segment")
         assert kept == full
         assert churn_kept == churn_full
+        with db.reader(ws) as s:
+            page = retention.cohorts_and_churn(
+                s, "customer", since=SINCE, until=UNTIL, max_months=12, inactive_days=90
+            )
+            plain = retention.compute_churn(s, "customer", as_of=UNTIL, inactive_days=90)
+        assert page == (full, plain)
     if before is not None:
         assert (kept, churn_kept) != before
     return kept, churn_kept
