@@ -266,7 +266,11 @@ def reused_workspace(db: Any) -> tuple[int | None, dict[str, Any]]:
 
 
 def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank); 0 when nothing was measured (an `--only` that
+    matches no page, e.g. to seed a `--db` file once)."""
     ordered = sorted(values)
+    if not ordered:
+        return 0.0
     index = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
     return ordered[index]
 
