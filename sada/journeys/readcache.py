@@ -78,7 +78,7 @@ def cached(session: Session, name: str, args: Hashable, compute: Callable[[], T]
         hit = _entries.get(key)
         if hit is not None:
             _entries.move_to_end(key)
-            return copy.deepcopy(hit)  # type: ignore[no-any-return]
+            return copy.deepcopy(hit)
     value = compute()
     with _lock:
         _entries[key] = copy.deepcopy(value)
