@@ -236,7 +236,11 @@ def profile_overview(db: Any, workspace_id: int) -> None:
 
 
 def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank); 0 when nothing was measured (an `--only` that
+    matches no page, e.g. to seed a `--db-file` once)."""
     ordered = sorted(values)
+    if not ordered:
+        return 0.0
     index = max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))
     return ordered[index]
 
@@ -375,7 +379,7 @@ def main() -> int:
     fill.update(conversation=conversation_id, case=case_id)
     seeded = time.monotonic() - started
     print(
-        f"database: {db.dialect}; {info['people']:,} people, {info['interactions'] + args.preload:,} interactions, "
+        f"database: {db.dialect}; {info['people']:,} people, {info['interactions'] + (0 if reuse else args.preload):,} interactions, "
         f"{analyses:,} analyses; seeded in {seeded:.1f} s"
     )
 

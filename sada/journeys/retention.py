@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid
+from sada.journeys import readcache
 from sada.journeys.analytics import session_ws
 from sada.journeys.experience import _has_table
-from sada.journeys.query import Dialect, SqlEngine, group_expr, q, to_epoch
+from sada.journeys.query import GROUP_RE, Dialect, SqlEngine, group_expr, q, to_epoch
 from sada.journeys.stats import two_proportions, wilson
 from sada.metrics import catalogue
 
@@ -44,6 +45,36 @@ def cohorts(
     segment: str | None = None,
     max_months: int = 12,
 ) -> dict[str, Any]:
+    """Monthly cohorts of the audience's people who started in [since, until): people, and
+    active people and retention k months on (kept while the data is unchanged, readcache)."""
+    args = (audience, int(since), int(until), tuple(start_types), segment, int(max_months))
+    return readcache.cached(
+        session,
+        "retention.cohorts",
+        args,
+        lambda: compute_cohorts(
+            session,
+            audience,
+            since=since,
+            until=until,
+            start_types=start_types,
+            segment=segment,
+            max_months=max_months,
+        ),
+    )
+
+
+def compute_cohorts(
+    session: Session,
+    audience: str,
+    *,
+    since: int,
+    until: int,
+    start_types: tuple[str, ...] = START_TYPES,
+    segment: str | None = None,
+    max_months: int = 12,
+) -> dict[str, Any]:
+    """`cohorts` computed from the interaction log, every time."""
     engine = SqlEngine(session)
     d = engine.dialect
     ws = session_ws(session)
@@ -95,18 +126,36 @@ def churn(
     inactive_days: int | None = None,
     group_by: str | None = None,
 ) -> dict[str, Any]:
-    """Churn rate overall and per group; churn of risk groups vs the rest (with p-values)."""
+    """Churn rate overall and per group; churn of risk groups vs the rest (with p-values),
+    kept while the data is unchanged (readcache)."""
     if inactive_days is not None and inactive_days < 1:
         raise Invalid("inactive_days must be positive")
+    if group_by is not None and group_by.startswith("attr:"):
+        raise Invalid("churn groups are person fields: segment, language or trait:<name>")
+    if group_by is not None and not GROUP_RE.match(group_by):
+        raise Invalid("group by 'segment', 'language' or 'trait:<name>'")
+    return readcache.cached(
+        session,
+        "retention.churn",
+        (audience, int(as_of), inactive_days, group_by),
+        lambda: compute_churn(
+            session, audience, as_of=as_of, inactive_days=inactive_days, group_by=group_by
+        ),
+    )
+
+
+def compute_churn(
+    session: Session,
+    audience: str,
+    *,
+    as_of: int,
+    inactive_days: int | None = None,
+    group_by: str | None = None,
+) -> dict[str, Any]:
+    """`churn` computed from the interaction log, every time (arguments already checked)."""
     engine = SqlEngine(session)
     d: Dialect = engine.dialect
     ws = session_ws(session)
-    if group_by is not None and group_by.startswith("attr:"):
-        raise Invalid("churn groups are person fields: segment, language or trait:<name>")
-    from sada.journeys.query import GROUP_RE
-
-    if group_by is not None and not GROUP_RE.match(group_by):
-        raise Invalid("group by 'segment', 'language' or 'trait:<name>'")
     sla = d.json_text("i.attributes", "sla_breached")
     churn_types = ", ".join(q(t) for t in CHURN_TYPES)
     rows = engine.fetch(
@@ -172,6 +221,30 @@ def churn(
     }
 
 
+def cohorts_and_churn(
+    session: Session,
+    audience: str,
+    *,
+    since: int,
+    until: int,
+    max_months: int = 12,
+    inactive_days: int | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`cohorts` over [since, until) and `churn` as of `until` (the retention page), kept
+    together under one fingerprint read."""
+    if inactive_days is not None and inactive_days < 1:
+        raise Invalid("inactive_days must be positive")
+    return readcache.cached(
+        session,
+        "retention.page",
+        (audience, int(since), int(until), int(max_months), inactive_days),
+        lambda: (
+            compute_cohorts(session, audience, since=since, until=until, max_months=max_months),
+            compute_churn(session, audience, as_of=until, inactive_days=inactive_days),
+        ),
+    )
+
+
 def _sla_breached_people(session: Session, engine: SqlEngine, ws: int) -> set[int]:
     """People with an SLA breach recorded by the cases domain, when it is installed."""
     if not (_has_table(session, "sla_events") and _has_table(session, "cases")):
@@ -185,4 +258,4 @@ def _sla_breached_people(session: Session, engine: SqlEngine, ws: int) -> set[in
     return {int(r[0]) for r in rows}
 
 
-__all__ = ["cohorts", "churn", "to_epoch"]
+__all__ = ["churn", "cohorts", "cohorts_and_churn", "compute_churn", "compute_cohorts", "to_epoch"]

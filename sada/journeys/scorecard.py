@@ -128,6 +128,82 @@ def coverage(
     }
 
 
+# What coverage counts as feedback: an inbound rating or text.
+_FEEDBACK = "i.direction = 'inbound' AND (i.rating IS NOT NULL OR i.text IS NOT NULL)"
+
+
+def _one_pass(
+    session: Session,
+    audiences: list[Audience],
+    maps: dict[str, JourneyMap],
+    prev: int,
+    since: int,
+    until: int,
+) -> tuple[dict[tuple[str, bool, str, float], int], dict[str, dict[str, Any]]]:
+    """The scorecard's reads of the log in one scan: the ratings of `_rating_counts` over
+    [prev, until) split at `since`, and `coverage` over [since, until) of each audience's
+    map in `maps` (audience key -> its first map). The map's touchpoint rules run only on
+    its audience's feedback rows (a CASE per map, as `coverage` evaluates them), and rows
+    are counted per (audience, half, scale, rating, touchpoint of each map)."""
+    scales = sorted({s for a in audiences for s in _scales(a)})
+    keys = sorted({a.key for a in audiences if _scales(a)})
+    engine = SqlEngine(session)
+    d = engine.dialect
+    compiled = {k: service.compile_map(session, m.key)[1] for k, m in sorted(maps.items())}
+    rated = (
+        f"(p.audience IN ({', '.join(q(k) for k in keys)}) AND i.rating IS NOT NULL "
+        f"AND i.rating_scale IN ({', '.join(q(s) for s in scales)}))"
+        if scales and keys
+        else "1 = 0"
+    )
+    recent = d.time_ge(since)
+    tp_cols = [
+        f"CASE WHEN p.audience = {q(k)} AND {recent} AND {_FEEDBACK} THEN {c.tp_case(d)} END"
+        for k, c in compiled.items()
+    ]
+    audience_keys = sorted(set(keys) | set(compiled))
+    if not audience_keys:
+        return {}, {}
+    where = " OR ".join(
+        [rated] + [f"(p.audience = {q(k)} AND {recent} AND {_FEEDBACK})" for k in compiled]
+    )
+    cols = [
+        "p.audience",
+        f"CASE WHEN {rated} AND {recent} THEN 1 WHEN {rated} THEN 0 END",
+        f"CASE WHEN {rated} THEN i.rating_scale END",
+        f"CASE WHEN {rated} THEN i.rating END",
+        *tp_cols,
+    ]
+    rows = engine.fetch(
+        f"SELECT {', '.join(cols)}, COUNT(*) FROM interactions i JOIN people p ON p.id = i.person_id "
+        f"WHERE i.workspace_id = {session_ws(session)} AND i.person_id IS NOT NULL "
+        f"AND p.audience IN ({', '.join(q(k) for k in audience_keys)}) "
+        f"AND {d.time_ge(min(prev, since))} AND {d.time_lt(until)} AND ({where}) "
+        f"GROUP BY {', '.join(str(n + 1) for n in range(len(cols)))}"
+    )
+    ratings: dict[tuple[str, bool, str, float], int] = {}
+    hit: dict[str, set[int]] = {k: set() for k in compiled}
+    for row in rows:
+        audience, half, scale, rating = row[0], row[1], row[2], row[3]
+        if half is not None and rating is not None:
+            key = (str(audience), bool(half), str(scale), float(rating))
+            ratings[key] = ratings.get(key, 0) + int(row[-1])
+        for k, tp in zip(compiled, row[4:-1], strict=True):
+            if tp is not None:
+                hit[k].add(int(tp))
+    cover = {}
+    for k, c in compiled.items():
+        total = len(c.tp_keys)
+        cover[k] = {
+            "map": maps[k].key,
+            "touchpoints": total,
+            "with_feedback": len(hit[k]),
+            "share": (len(hit[k]) / total) if total else None,
+            "missing": [t for i, t in enumerate(c.tp_keys) if i not in hit[k]],
+        }
+    return ratings, cover
+
+
 def scorecard(session: Session, *, now: int, days: int = 90) -> list[dict[str, Any]]:
     since, prev = now - days * 86400, now - 2 * days * 86400
     audiences = service.list_audiences(session)
@@ -142,7 +218,8 @@ def scorecard(session: Session, *, now: int, days: int = 90) -> list[dict[str, A
     maps: dict[int, list[JourneyMap]] = {}
     for m in session.execute(select(JourneyMap).order_by(JourneyMap.key)).scalars():
         maps.setdefault(m.audience_id, []).append(m)
-    ratings = _rating_counts(session, audiences, prev, since, now)
+    first_maps = {a.key: maps[a.id][0] for a in audiences if maps.get(a.id)}
+    ratings, covers = _one_pass(session, audiences, first_maps, prev, since, now)
 
     def period(a: Audience, recent: bool) -> dict[str, Any] | None:
         return _measure(
@@ -170,7 +247,7 @@ def scorecard(session: Session, *, now: int, days: int = 90) -> list[dict[str, A
                 "significant": z is not None and abs(z) > 1.96,
             }
         journeys = maps.get(a.id, [])
-        cov = coverage(session, journeys[0], a.key, since, now) if journeys else None
+        cov = covers.get(a.key) if journeys else None
         flags = []
         if a.owner_user_id is None:
             flags.append("no_owner")

@@ -337,9 +337,13 @@ def retention_page(
     months = 12
     with services(request).db.reader(me.workspace_id) as s:
         service.access_audience(s, audience)
-        coh = retention.cohorts(s, audience, since=now - 365 * 86400, until=now, max_months=months)
-        ch = retention.churn(
-            s, audience, as_of=now, inactive_days=_int(request, "inactive_days", 90, 1, 3650)
+        coh, ch = retention.cohorts_and_churn(
+            s,
+            audience,
+            since=now - 365 * 86400,
+            until=now,
+            max_months=months,
+            inactive_days=_int(request, "inactive_days", 90, 1, 3650),
         )
     return _render(
         p, "retention", audience=audience, cohorts=coh["cohorts"], months=months, churn=ch, per=per
