@@ -23,6 +23,7 @@ finishes within a minute; the default seeds 20,000 people (~300k interactions).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -252,6 +253,18 @@ def main() -> int:
     parser.add_argument(
         "--preload", type=int, default=0, help="grow the workspace by N interactions first"
     )
+    parser.add_argument(
+        "--keep",
+        default=None,
+        metavar="DIR",
+        help="SQLite only: seed into DIR/pages.db once and reuse it on later runs (migrated, "
+        "rollups rebuilt with --rebuild)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="with --keep: rebuild the dashboard rollups of a reused database",
+    )
     parser.add_argument("--only", default=None, help="measure only pages whose name contains this")
     parser.add_argument(
         "--profile",
@@ -278,24 +291,46 @@ def main() -> int:
     repeat = args.repeat or (5 if args.quick else 20)
     started = time.monotonic()
     tmp = tempfile.TemporaryDirectory(prefix="sada-bench-pages-")
+    if args.keep and args.pg:
+        parser.error("--keep is for SQLite only")
+    folder = Path(args.keep) if args.keep else Path(tmp.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = folder / "pages.json"
     url = args.pg or (None if args.quick else os.environ.get("SADA_TEST_DATABASE_URL"))
-    url = Settings(database_url=url).database_url if url else f"sqlite:///{tmp.name}/pages.db"
+    url = Settings(database_url=url).database_url if url else f"sqlite:///{folder}/pages.db"
     db = open_database(url)
     upgrade(db)
-    info = seed_demo(db, people=people, reset=True, console=Console(file=open(os.devnull, "w")))  # noqa: SIM115
+    from sada.dashboards.rollups import rebuild
     from sada.tenants.models import Workspace
 
-    with db.reader() as session:
-        workspace_id = session.execute(
-            select(Workspace.id).where(Workspace.name == info["workspace"])
-        ).scalar_one()
-    if args.preload:
-        preload(db, workspace_id, args.preload, random.Random(9))
-    analyses = add_analyses(db, workspace_id, random.Random(5))
-    from sada.dashboards.rollups import rebuild
-
-    with db.transaction(workspace_id) as session:
-        rebuild(session)
+    if args.keep and kept.exists():
+        # A database seeded by an earlier run with the same options: reuse it (migrated above).
+        info = json.loads(kept.read_text())
+        analyses = info["analyses"]
+        workspace_id = info["workspace_id"]
+        if args.rebuild:
+            with db.transaction(workspace_id) as session:
+                rebuild(session)
+    else:
+        info = seed_demo(db, people=people, reset=True, console=Console(file=open(os.devnull, "w")))  # noqa: SIM115
+        with db.reader() as session:
+            workspace_id = session.execute(
+                select(Workspace.id).where(Workspace.name == info["workspace"])
+            ).scalar_one()
+        if args.preload:
+            preload(db, workspace_id, args.preload, random.Random(9))
+        analyses = add_analyses(db, workspace_id, random.Random(5))
+        with db.transaction(workspace_id) as session:
+            rebuild(session)
+        info = {
+            "workspace": info["workspace"],
+            "people": info["people"],
+            "interactions": info["interactions"] + args.preload,
+            "analyses": analyses,
+            "workspace_id": workspace_id,
+        }
+        if args.keep:
+            kept.write_text(json.dumps(info))
     if db.dialect == "postgresql":
         # A live database has planner statistics; a freshly bulk-loaded one does not yet.
         from sqlalchemy import text
@@ -339,7 +374,7 @@ def main() -> int:
     fill.update(conversation=conversation_id, case=case_id)
     seeded = time.monotonic() - started
     print(
-        f"database: {db.dialect}; {info['people']:,} people, {info['interactions'] + args.preload:,} interactions, "
+        f"database: {db.dialect}; {info['people']:,} people, {info['interactions']:,} interactions, "
         f"{analyses:,} analyses; seeded in {seeded:.1f} s"
     )
 
