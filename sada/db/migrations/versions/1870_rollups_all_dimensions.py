@@ -25,14 +25,16 @@ MEASURES = "n, texts, analysed, positive, neutral, negative"
 POLARITIES = ("positive", "neutral", "negative", "mixed")
 
 
-def upgrade() -> None:
+def summed_rows(workspace: str = "") -> list[str]:
+    """The statements that add the "*" rows from the kept ones (`workspace`: an extra
+    condition such as "AND workspace_id = 7", for tests on a shared database)."""
     sums = ", ".join(f"sum({m})" for m in MEASURES.split(", "))
-    op.execute(
+    statements = [
         f"INSERT INTO interaction_rollups (workspace_id, zone, day, channel, language, voice, "
         f"{MEASURES}) SELECT workspace_id, zone, day, channel, '*', voice, {sums} "
-        "FROM interaction_rollups WHERE language <> '*' "
+        f"FROM interaction_rollups WHERE language <> '*' {workspace} "
         "GROUP BY workspace_id, zone, day, channel, voice"
-    )
+    ]
     polarities = ", ".join(POLARITIES)
     topic_sums = ", ".join(f"sum({m})" for m in POLARITIES)
     for channel, language in (("channel", "'*'"), ("'*'", "language"), ("'*'", "'*'")):
@@ -41,13 +43,19 @@ def upgrade() -> None:
             + [c for c in (channel, language) if not c.startswith("'")]
             + ["name"]
         )
-        op.execute(
+        statements.append(
             "INSERT INTO topic_rollups (workspace_id, zone, day, channel, language, name, "
             f"{polarities}, example_positive, example_negative) "
             f"SELECT workspace_id, zone, day, {channel}, {language}, name, {topic_sums}, "
             "max(example_positive), max(example_negative) FROM topic_rollups "
-            f"WHERE channel <> '*' AND language <> '*' GROUP BY {groups}"
+            f"WHERE channel <> '*' AND language <> '*' {workspace} GROUP BY {groups}"
         )
+    return statements
+
+
+def upgrade() -> None:
+    for statement in summed_rows():
+        op.execute(statement)
     op.create_index(
         "ix_interaction_rollups_dims",
         "interaction_rollups",
