@@ -15,6 +15,10 @@ rest), so the pages are measured on a grown workspace too. The dashboard rollups
 rebuilt once after the bulk writes (as `sada metrics rebuild` does), since bulk inserts
 bypass the write-time counting.
 
+`--keep DIR` (SQLite) seeds into DIR/pages.db once and reuses it on later runs (migrated to
+the current schema first; `--rebuild` also rebuilds the dashboard rollups), so a grown
+workspace is seeded once and measured many times, e.g. before and after a change.
+
 Prints per page p50/p95 in milliseconds and the mean CPU milliseconds per request. The LAST line is `p95_ms=<n>`: the 95th
 percentile over all page requests. `--quick` seeds 1,500 people (~22k interactions) and
 finishes within a minute; the default seeds 20,000 people (~300k interactions).
