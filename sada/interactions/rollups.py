@@ -649,13 +649,16 @@ def distinct_people(
         bounds["m0"] = bounds["m1"] = last
     sqlite = dialect_name(session) == "sqlite"
     params.update({k: v.isoformat() if sqlite else v for k, v in bounds.items()})
+    # Three index ranges as UNION ALL: written as one OR, SQLite walked every row of the
+    # channel and language (all days and months: 191 ms vs 23 ms for a year at 1M).
+    dims = (
+        "SELECT person_id FROM person_day_rollups WHERE workspace_id = :ws AND zone = :zone "
+        "AND channel = :channel AND language = :language AND "
+    )
     sql = (
-        "SELECT count(DISTINCT person_id) FROM person_day_rollups "
-        "WHERE workspace_id = :ws AND zone = :zone AND channel = :channel "
-        "AND language = :language AND ("
-        "(span = 'd' AND day >= :first AND day < :m0) "
-        "OR (span = 'm' AND day >= :m0 AND day < :m1) "
-        "OR (span = 'd' AND day >= :m1 AND day < :last))"
+        f"SELECT count(DISTINCT person_id) FROM ({dims}span = 'd' AND day >= :first AND day < :m0 "
+        f"UNION ALL {dims}span = 'm' AND day >= :m0 AND day < :m1 "
+        f"UNION ALL {dims}span = 'd' AND day >= :m1 AND day < :last) AS spoke"
     )
     return int(session.execute(text(sql), params).scalar_one())
 
