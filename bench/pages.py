@@ -15,6 +15,11 @@ rest), so the pages are measured on a grown workspace too. The dashboard rollups
 rebuilt once after the bulk writes (as `sada metrics rebuild` does), since bulk inserts
 bypass the write-time counting.
 
+`--db-file FILE` (SQLite) seeds into FILE once and reuses it on later runs (`--reuse` does
+the same with `--pg`; migrated to the current schema first; `--rebuild` also rebuilds the
+dashboard rollups), so a grown workspace is seeded once and measured many times, e.g.
+before and after a change.
+
 Prints per page p50/p95 in milliseconds and the mean CPU milliseconds per request. The LAST line is `p95_ms=<n>`: the 95th
 percentile over all page requests. `--quick` seeds 1,500 people (~22k interactions) and
 finishes within a minute; the default seeds 20,000 people (~300k interactions).
@@ -33,8 +38,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-# The script's own folder holds modules named like the standard library's (bench/queue.py).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PAGES = [
@@ -256,6 +259,11 @@ def main() -> int:
     parser.add_argument(
         "--preload", type=int, default=0, help="grow the workspace by N interactions first"
     )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="with --db-file/--reuse: rebuild the dashboard rollups of the reused database",
+    )
     parser.add_argument("--only", default=None, help="measure only pages whose name contains this")
     parser.add_argument(
         "--db-file",
@@ -323,6 +331,11 @@ def main() -> int:
             }
             analyses = session.execute(select(func.count()).select_from(TextAnalysis)).scalar_one()
         args.preload = 0
+        if args.rebuild:
+            from sada.dashboards.rollups import rebuild
+
+            with db.transaction(workspace_id) as session:
+                rebuild(session)
     else:
         info = seed_demo(db, people=people, reset=True, console=Console(file=open(os.devnull, "w")))  # noqa: SIM115
         with db.reader() as session:

@@ -553,7 +553,9 @@ def _filter_options(session: Session, tz: tzinfo) -> dict[str, list[str]]:
         from sada.interactions.models import InteractionRollup as R
 
         pairs = session.execute(
-            select(R.channel, R.language).where(R.zone == zone, R.n > 0).distinct()
+            select(R.channel, R.language)
+            .where(R.zone == zone, R.n > 0, R.language != rollups.ALL)
+            .distinct()
         ).all()
     else:
         pairs = session.execute(

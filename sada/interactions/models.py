@@ -126,6 +126,8 @@ class InteractionRollup(Base, WorkspaceOwned):
     are right whatever order concurrent transactions commit in. `voice` separates the
     outside party's voice (`VOICE_ORIGINS`, what the overview counts) from the rest.
     Only the zones listed in `rollup_zones` are kept; `sada metrics rebuild` recomputes all.
+    Every row is also counted in the row of its day and channel whose language is "*" (all
+    languages), so a read without a language filter takes one row per day and channel.
     """
 
     __tablename__ = "interaction_rollups"
@@ -138,6 +140,16 @@ class InteractionRollup(Base, WorkspaceOwned):
             "language",
             "voice",
             name="uq_interaction_rollups_key",
+        ),
+        # Reads ask for one language (or "*") and the voice over a day range.
+        Index(
+            "ix_interaction_rollups_dims",
+            "workspace_id",
+            "zone",
+            "language",
+            "voice",
+            "day",
+            "channel",
         ),
     )
 
@@ -206,7 +218,9 @@ class TopicRollup(Base, WorkspaceOwned):
     Kept by text analysis in the transaction that stores the analyses (a re-analysed text's
     previous mentions are subtracted), with increments that commute; `name` is an aspect or
     `#topic`. The example columns hold a recent interaction with that polarity (a hint for
-    the overview's quotes, not a figure). `sada metrics rebuild` recomputes.
+    the overview's quotes, not a figure). `sada metrics rebuild` recomputes. Every mention
+    is also counted with channel "*", language "*" and both (all channels / languages), so
+    the topics panel reads one row per day and name whatever its filters.
     """
 
     __tablename__ = "topic_rollups"
@@ -219,6 +233,16 @@ class TopicRollup(Base, WorkspaceOwned):
             "language",
             "name",
             name="uq_topic_rollups_key",
+        ),
+        # Reads ask for one channel and one language (or "*") over a day range.
+        Index(
+            "ix_topic_rollups_dims",
+            "workspace_id",
+            "zone",
+            "channel",
+            "language",
+            "day",
+            "name",
         ),
     )
 

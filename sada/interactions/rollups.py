@@ -109,9 +109,23 @@ def _local_day(at: datetime, tz: tzinfo) -> date | None:
         return None
 
 
+def _with_all_languages(deltas: dict[Key, list[int]]) -> dict[Key, list[int]]:
+    """The deltas plus the same deltas summed over languages (language `ALL`), so a read
+    without a language filter takes one row per day and channel, not one per language."""
+    out: dict[Key, list[int]] = {key: list(values) for key, values in deltas.items()}
+    for (zone, day, channel, language, voice), values in deltas.items():
+        if language == ALL:  # never from a writer; a caller passing expanded deltas again
+            continue
+        vec = out.setdefault((zone, day, channel, ALL, voice), [0] * len(MEASURES))
+        for i, v in enumerate(values):
+            vec[i] += v
+    return out
+
+
 def _upsert(session: Session, deltas: dict[Key, list[int]]) -> None:
     if not deltas:
         return
+    deltas = _with_all_languages(deltas)
     workspace_id = bound_workspace(session)
     dialect = dialect_name(session)
     columns = ["workspace_id", "zone", "day", "channel", "language", "voice", *MEASURES]
@@ -281,9 +295,38 @@ def topic_items(aspects: Any, topics: Any, sentiment: str | None) -> list[tuple[
     return items
 
 
+def _with_all_dimensions(
+    deltas: dict[TopicKey, list[int]], examples: dict[TopicKey, list[int | None]]
+) -> tuple[dict[TopicKey, list[int]], dict[TopicKey, list[int | None]]]:
+    """The mentions plus the same summed over languages, channels and both (`ALL`), so the
+    topics panel reads one row per day and name whatever the filters; each summed row's
+    examples are the latest of its parts."""
+    out: dict[TopicKey, list[int]] = {}
+    out_examples: dict[TopicKey, list[int | None]] = {}
+    for (zone, day, channel, language, name), values in deltas.items():
+        for ch, lang in _variants(channel, language):
+            vec = out.setdefault((zone, day, ch, lang, name), [0] * len(TOPIC_POLARITIES))
+            for i, v in enumerate(values):
+                vec[i] += v
+    for (zone, day, channel, language, name), pair in examples.items():
+        for ch, lang in _variants(channel, language):
+            got = out_examples.setdefault((zone, day, ch, lang, name), [None, None])
+            for slot in (0, 1):
+                if pair[slot] is not None:
+                    got[slot] = max(got[slot] or 0, pair[slot] or 0)
+    return out, out_examples
+
+
+def _variants(channel: str, language: str) -> list[tuple[str, str]]:
+    if channel == ALL or language == ALL:  # already a summed row
+        return [(channel, language)]
+    return [(channel, language), (channel, ALL), (ALL, language), (ALL, ALL)]
+
+
 def _upsert_topics(
     session: Session, deltas: dict[TopicKey, list[int]], examples: dict[TopicKey, list[int | None]]
 ) -> None:
+    deltas, examples = _with_all_dimensions(deltas, examples)
     keys = sorted(k for k in set(deltas) | set(examples) if any(deltas.get(k, ())) or k in examples)
     if not keys:
         return
@@ -521,9 +564,9 @@ def read(
     if channel is not None:
         where += " AND channel = :channel"
         params["channel"] = channel
-    if language is not None:
-        where += " AND language = :language"
-        params["language"] = language
+    # One language's rows, or the rows summed over languages (`ALL`).
+    where += " AND language = :language"
+    params["language"] = language if language is not None else ALL
     rows = [
         (str(day), str(ch), [int(v or 0) for v in values])
         for day, ch, *values in session.execute(
@@ -544,7 +587,9 @@ def totals(session: Session, zone: str) -> list[int]:
 
     r = InteractionRollup
     row = session.execute(
-        select(*[func.coalesce(func.sum(getattr(r, m)), 0) for m in MEASURES]).where(r.zone == zone)
+        select(*[func.coalesce(func.sum(getattr(r, m)), 0) for m in MEASURES]).where(
+            r.zone == zone, r.language == ALL
+        )
     ).one()
     return [int(v) for v in row]
 
@@ -566,12 +611,10 @@ def _range_where(
     }
     if dialect_name(session) == "sqlite":
         params["first"], params["last"] = first.isoformat(), last.isoformat()
-    if channel is not None:
-        where += " AND channel = :channel"
-        params["channel"] = channel
-    if language is not None:
-        where += " AND language = :language"
-        params["language"] = language
+    # One channel's or language's rows, or those summed over it (`ALL`).
+    where += " AND channel = :channel AND language = :language"
+    params["channel"] = channel if channel is not None else ALL
+    params["language"] = language if language is not None else ALL
     return where, params
 
 
@@ -606,13 +649,16 @@ def distinct_people(
         bounds["m0"] = bounds["m1"] = last
     sqlite = dialect_name(session) == "sqlite"
     params.update({k: v.isoformat() if sqlite else v for k, v in bounds.items()})
+    # Three index ranges as UNION ALL: written as one OR, SQLite walked every row of the
+    # channel and language (all days and months: 191 ms vs 23 ms for a year at 1M).
+    dims = (
+        "SELECT person_id FROM person_day_rollups WHERE workspace_id = :ws AND zone = :zone "
+        "AND channel = :channel AND language = :language AND "
+    )
     sql = (
-        "SELECT count(DISTINCT person_id) FROM person_day_rollups "
-        "WHERE workspace_id = :ws AND zone = :zone AND channel = :channel "
-        "AND language = :language AND ("
-        "(span = 'd' AND day >= :first AND day < :m0) "
-        "OR (span = 'm' AND day >= :m0 AND day < :m1) "
-        "OR (span = 'd' AND day >= :m1 AND day < :last))"
+        f"SELECT count(DISTINCT person_id) FROM ({dims}span = 'd' AND day >= :first AND day < :m0 "
+        f"UNION ALL {dims}span = 'm' AND day >= :m0 AND day < :m1 "
+        f"UNION ALL {dims}span = 'd' AND day >= :m1 AND day < :last) AS spoke"
     )
     return int(session.execute(text(sql), params).scalar_one())
 

@@ -257,3 +257,78 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
         dash_rollups.rebuild(s)
     assert stored() == incremental
     assert who_and_what() == incremental_more
+
+
+def _summed_rows_migration():  # type: ignore[no-untyped-def]
+    import importlib.util
+    from pathlib import Path
+
+    import sada.db.migrations.versions as versions
+
+    path = Path(versions.__file__).parent / "1870_rollups_all_dimensions.py"
+    spec = importlib.util.spec_from_file_location("migration_1870", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.summed_rows
+
+
+def test_rows_summed_over_dimensions_equal_the_migration_and_a_filter(db, make_workspace):  # type: ignore[no-untyped-def]
+    """The "*" rows the writers keep equal the sums of the detailed rows (what migration 1870
+    adds to rollups kept before it), and the overview reads them for unfiltered panels."""
+    from sqlalchemy import delete, text
+
+    workspace = make_workspace(db)
+    rng = random.Random(7)
+    with db.transaction(workspace.id) as s:
+        ingest_batch(s, _items(rng, 120, 0), received_at=NOW)
+    with db.reader(workspace.id) as s:
+        ids = list(s.execute(select(Interaction.id).order_by(Interaction.id)).scalars())
+    analyze_interactions(db, workspace.id, ids, embedder=False)
+
+    def rows() -> tuple[set[tuple], set[tuple]]:
+        with db.reader(workspace.id) as s:
+            r, t = InteractionRollup, TopicRollup
+            counts = {
+                tuple(row)
+                for row in s.execute(
+                    select(r.zone, r.day, r.channel, r.language, r.voice, r.n, r.texts).add_columns(
+                        r.analysed, r.positive, r.neutral, r.negative
+                    )
+                )
+            }
+            mentions = {
+                tuple(row)
+                for row in s.execute(
+                    select(t.zone, t.day, t.channel, t.language, t.name).add_columns(
+                        t.positive, t.neutral, t.negative, t.mixed
+                    )
+                )
+            }
+        return counts, mentions
+
+    written = rows()
+    assert any(row[3] == rollups.ALL for row in written[0])
+    assert {(row[2], row[3]) for row in written[1] if rollups.ALL in row[2:4]} >= {
+        (rollups.ALL, rollups.ALL)
+    }
+    with db.transaction(workspace.id) as s:
+        s.execute(delete(InteractionRollup).where(InteractionRollup.language == rollups.ALL))
+        s.execute(
+            delete(TopicRollup).where(
+                (TopicRollup.channel == rollups.ALL) | (TopicRollup.language == rollups.ALL)
+            )
+        )
+        for statement in _summed_rows_migration()(f"AND workspace_id = {int(workspace.id)}"):
+            s.execute(text(statement))
+    assert rows() == written
+
+    # Unfiltered, one channel, one language: the same figures as the direct computation.
+    for dims in ({}, {"channel": "chat"}, {"language": "fa"}):
+        f = dash.period_filters("30d", UTC, now=NOW, **dims)
+        volume, texts, channels, _sentiment, _people, topics = _direct(db, workspace.id, UTC, f)
+        with db.reader(workspace.id) as s:
+            assert dash.totals(s, f).interactions == sum(volume.values())
+            assert dict(dash.volume_by_channel(s, f)) == dict(channels)
+            assert _topics(dash.top_topics(s, f)) == _ranked(topics), dims
+            assert rollups.ALL not in dash._filter_options(s, UTC)["languages"]
