@@ -83,13 +83,24 @@ def _driver_rows(
 
     getter = itemgetter(*columns)
     fixes = [(i, convert[c]) for i, c in enumerate(columns) if c in convert]
+    # The same value object in consecutive rows (a batch's received_at, created_at) is
+    # converted once.
+    last: list[tuple[Any, Any]] = [(_UNSET, None)] * len(fixes)
     out = []
     for row in rows:
         values = list(getter(row)) if len(columns) > 1 else [getter(row)]
-        for i, fn in fixes:
-            values[i] = fn(values[i])
+        for n, (i, fn) in enumerate(fixes):
+            value = values[i]
+            seen, converted = last[n]
+            if value is not seen:
+                converted = fn(value)
+                last[n] = (value, converted)
+            values[i] = converted
         out.append(values)
     return out
+
+
+_UNSET = object()
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:

@@ -224,7 +224,9 @@ def ingest_batch(
         key = (v.item.source, v.item.external_id)
         if key in existing:
             iid, pid = existing[key]
-            results[v.index] = ItemResult(index=v.index, status="duplicate", id=iid, person_id=pid)
+            results[v.index] = ItemResult.model_construct(
+                index=v.index, status="duplicate", id=iid, person_id=pid, errors=[]
+            )
         elif key in seen:
             results[v.index] = ItemResult(
                 index=v.index,
@@ -327,8 +329,9 @@ def ingest_batch(
             )
         else:
             (history_ids if row["backfill"] else new_ids).append(stored_id)
-            results[index] = ItemResult(
-                index=index, status="stored", id=stored_id, person_id=row["person_id"]
+            # Built without validation: every field is ours (one model per item, not two).
+            results[index] = ItemResult.model_construct(
+                index=index, status="stored", id=stored_id, person_id=row["person_id"], errors=[]
             )
     notify_ingested(session, new_ids)
     notify_ingested(session, history_ids, live=False)
