@@ -5,10 +5,10 @@
 transaction, and reports `accepted`/`rejected` per item. The applier
 (`apply_pending`, run by the `interactions.apply` job) takes pending batches of a
 workspace in id order (up to APPLY_ITEMS_PER_TRANSACTION items per transaction),
-resolves people and stores interactions set-based through `ingest_batch` (COPY into a
-staging table and one INSERT ... SELECT ... ON CONFLICT per table on PostgreSQL,
-executemany on SQLite; `interaction.ingested` published once per EVENT_IDS_PER_PUBLISH
-items), and marks each batch `applied` with its per-item results in the
+resolves people and stores interactions set-based through `ingest_batch`, one call for
+consecutive batches that can share it (`apply_batches`; COPY into a staging table and one
+INSERT ... SELECT ... ON CONFLICT per table on PostgreSQL, executemany on SQLite;
+`interaction.ingested` published once per EVENT_IDS_PER_PUBLISH items), and marks each batch `applied` with its per-item results in the
 same transaction: a crash before the commit applies nothing, a crash after it
 leaves nothing to redo, and a second run finds the batch applied. So every
 accepted item is applied exactly once, whatever dies when.
@@ -21,7 +21,8 @@ keeps its count and times, `batch_status` answers 410). Pending batches are neve
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import re
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -163,45 +164,134 @@ def _errors(errors: list[ItemError]) -> list[dict[str, str]]:
 
 def apply_batch(session: Session, batch: IngestBatch, *, limits: IngestLimits) -> None:
     """Apply one pending batch in the caller's transaction and record its results."""
-    data = orjson.loads(batch.payload)
-    actor = _actor_of(batch.workspace_id, batch.actor or {})
-    results: list[dict[str, Any]] = list(data.get("rejected", []))
-    if data.get("identify"):
+    apply_batches(session, [batch], limits=limits)
+
+
+Loaded = tuple[IngestBatch, dict[str, Any]]
+
+
+def _keys(data: dict[str, Any]) -> set[tuple[Any, str]]:
+    # As `IngestItem` reads them (an integer external_id is its text).
+    return {
+        (raw.get("source"), str(raw.get("external_id")))
+        for raw in data["items"]
+        if isinstance(raw, dict)
+    }
+
+
+def apply_batches(session: Session, batches: list[IngestBatch], *, limits: IngestLimits) -> None:
+    """Apply pending batches, in id order, in the caller's transaction; record each one's results.
+
+    Consecutive batches of the same actor, without identify calls and with no
+    (source, external_id) in common, go through one `ingest_batch` call: one duplicate
+    check, one identity pass and one write per table for all of them (the answer per item is
+    what applying them one by one gives). Others are applied on their own.
+    """
+    runs: list[list[Loaded]] = []
+    keys: set[tuple[Any, str]] = set()
+    for batch in batches:
+        data = orjson.loads(batch.payload)
+        own = _keys(data)
+        run = runs[-1] if runs else None
+        if (
+            run is None
+            or data.get("identify")
+            or run[0][1].get("identify")
+            or (run[0][0].actor or {}) != (batch.actor or {})
+            or not own.isdisjoint(keys)
+        ):
+            runs.append([])
+            keys = set()
+        runs[-1].append((batch, data))
+        keys |= own
+    # Runs of small batches publish one `interaction.ingested` per group of up to
+    # EVENT_IDS_PER_PUBLISH items instead of one per run (fewer, fuller jobs); a larger run
+    # publishes its own, EVENT_IDS_PER_PUBLISH ids per event.
+    groups: list[list[list[Loaded]]] = []
+    size = EVENT_IDS_PER_PUBLISH + 1
+    for run in runs:
+        count = sum(batch.item_count for batch, _data in run)
+        if size + count > EVENT_IDS_PER_PUBLISH:
+            groups.append([])
+            size = 0
+        groups[-1].append(run)
+        size += count
+    for group in groups:
+        if len(group) == 1:
+            _apply_run(session, group[0], limits)
+            continue
+        with coalesced(session):
+            for run in group:
+                _apply_run(session, run, limits)
+
+
+def _apply_run(session: Session, run: list[Loaded], limits: IngestLimits) -> None:
+    first, first_data = run[0]
+    actor = _actor_of(first.workspace_id, first.actor or {})
+    identified: list[dict[str, Any]] = []
+    if first_data.get("identify"):  # then the run is this batch alone
         resolver = Resolver(session, actor=actor)
-        for position, ref_data in data["identify"]:
+        for position, ref_data in first_data["identify"]:
             parsed = parse_person(
                 PersonRef.model_validate(ref_data),
                 path=f"batch[{position}]",
-                source=data.get("source", ""),
+                source=first_data.get("source", ""),
             )
             resolution = resolver.resolve(parsed)
-            results.append(
+            identified.append(
                 {"index": position, "status": "applied", "person_id": resolution.person_id}
             )
-    positions: list[int] = data["positions"]
-    for result in ingest_batch(
+    items: list[Any] = []
+    arrived: list[datetime] = []
+    offsets: list[int] = []
+    for batch, data in run:
+        offsets.append(len(items))
+        items.extend(data["items"])
+        arrived.extend([batch.created_at] * len(data["items"]))
+    merged = ingest_batch(
         session,
-        data["items"],
-        limits=limits,
+        items,
+        limits=replace(limits, max_items=max(limits.max_items, len(items))),
         actor=actor,
-        received_at=batch.created_at,
+        received_at=first.created_at,
+        arrived=arrived if len(run) > 1 else None,
         checked=True,
-    ):
-        entry: dict[str, Any] = {
-            "index": positions[result.index],
-            "status": "applied" if result.status == "stored" else result.status,
-        }
-        if result.id is not None:
-            entry["id"] = result.id
-        if result.person_id is not None:
-            entry["person_id"] = result.person_id
-        if result.errors:
-            entry["errors"] = [e.model_dump() for e in result.errors]
-        results.append(entry)
-    results.sort(key=lambda r: r["index"])
-    batch.results = results
-    batch.status = "applied"
-    batch.applied_at = utcnow()
+    )
+    assert [r.index for r in merged] == list(range(len(items)))
+    now = utcnow()
+    for (batch, data), offset in zip(run, offsets, strict=True):
+        results: list[dict[str, Any]] = list(data.get("rejected", []))
+        if batch is first:
+            results += identified
+        positions: list[int] = data["positions"]
+        for result in merged[offset : offset + len(positions)]:
+            local = result.index - offset
+            entry: dict[str, Any] = {
+                "index": positions[local],
+                "status": "applied" if result.status == "stored" else result.status,
+            }
+            if result.id is not None:
+                entry["id"] = result.id
+            if result.person_id is not None:
+                entry["person_id"] = result.person_id
+            if result.errors:
+                entry["errors"] = [_local(e.model_dump(), offset) for e in result.errors]
+            results.append(entry)
+        results.sort(key=lambda r: r["index"])
+        batch.results = results
+        batch.status = "applied"
+        batch.applied_at = now
+
+
+_ITEM_REF = re.compile(r"items\[(\d+)\]")
+
+
+def _local(error: dict[str, str], offset: int) -> dict[str, str]:
+    """An error of a merged run with `items[i]` counted from its own batch's first item."""
+    if not offset:
+        return error
+    shift = lambda m: f"items[{int(m.group(1)) - offset}]"  # noqa: E731
+    return {k: _ITEM_REF.sub(shift, v) if isinstance(v, str) else v for k, v in error.items()}
 
 
 def _apply_some(db: Database, workspace_id: int, limits: IngestLimits) -> int:
@@ -223,20 +313,7 @@ def _apply_some(db: Database, workspace_id: int, limits: IngestLimits) -> int:
                 break
             taken.append(batch)
             items += batch.item_count
-        # Small batches publish one `interaction.ingested` per group of up to
-        # EVENT_IDS_PER_PUBLISH items instead of one per batch (fewer, fuller jobs).
-        groups: list[list[IngestBatch]] = []
-        size = 0
-        for batch in taken:
-            if not groups or size + batch.item_count > EVENT_IDS_PER_PUBLISH:
-                groups.append([])
-                size = 0
-            groups[-1].append(batch)
-            size += batch.item_count
-        for group in groups:
-            with coalesced(session):
-                for batch in group:
-                    apply_batch(session, batch, limits=limits)
+        apply_batches(session, taken, limits=limits)
         if taken:
             ensure_prune_job(session)
         return len(taken)

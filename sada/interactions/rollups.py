@@ -214,10 +214,13 @@ def _add_people(session: Session, keys: set[PersonKey]) -> None:
         return
     workspace_id = bound_workspace(session)
     dialect = dialect_name(session)
-    rows = [
-        (workspace_id, z, g, d.isoformat() if dialect == "sqlite" else d, c, lang, p)
-        for z, g, d, c, lang, p in sorted(_person_rows(keys))
-    ]
+    ordered = sorted(_person_rows(keys))
+    rows: list[tuple[Any, ...]]
+    if dialect == "sqlite":  # the day as text, formatted once per distinct day
+        iso = {d: d.isoformat() for d in {row[2] for row in ordered}}
+        rows = [(workspace_id, z, g, iso[d], c, lang, p) for z, g, d, c, lang, p in ordered]
+    else:
+        rows = [(workspace_id, *row) for row in ordered]
     bulk_insert(
         session,
         "person_day_rollups",

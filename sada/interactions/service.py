@@ -192,12 +192,14 @@ def ingest_batch(
     limits: IngestLimits | None = None,
     actor: Actor | None = None,
     received_at: datetime | None = None,
+    arrived: list[datetime] | None = None,
     checked: bool = False,
 ) -> list[ItemResult]:
     """Store the good items of a batch; report each item's outcome.
 
     The caller owns the transaction (commit after this returns). `received_at` is when
-    the batch arrived (the inbox's accept time; now by default): it decides `backfill`.
+    the batch arrived (the inbox's accept time; now by default): it decides `backfill`;
+    `arrived` gives each item its own (the applier's merged batches).
     `checked`: the items were accepted by `validate_item` before (the inbox applier).
     """
     limits = limits or IngestLimits()
@@ -222,7 +224,9 @@ def ingest_batch(
         key = (v.item.source, v.item.external_id)
         if key in existing:
             iid, pid = existing[key]
-            results[v.index] = ItemResult(index=v.index, status="duplicate", id=iid, person_id=pid)
+            results[v.index] = ItemResult.model_construct(
+                index=v.index, status="duplicate", id=iid, person_id=pid, errors=[]
+            )
         elif key in seen:
             results[v.index] = ItemResult(
                 index=v.index,
@@ -275,6 +279,8 @@ def ingest_batch(
             agent_id = agents.id_for(item.agent)
             attributes.setdefault("agent", item.agent)
         origin = origin_of(item)
+        if arrived is not None:
+            now = arrived[v.index]
         rows.append(
             {
                 "workspace_id": workspace_id,
@@ -323,8 +329,9 @@ def ingest_batch(
             )
         else:
             (history_ids if row["backfill"] else new_ids).append(stored_id)
-            results[index] = ItemResult(
-                index=index, status="stored", id=stored_id, person_id=row["person_id"]
+            # Built without validation: every field is ours (one model per item, not two).
+            results[index] = ItemResult.model_construct(
+                index=index, status="stored", id=stored_id, person_id=row["person_id"], errors=[]
             )
     notify_ingested(session, new_ids)
     notify_ingested(session, history_ids, live=False)
@@ -348,10 +355,16 @@ def stored_keys(
     return existing
 
 
+# Ids per `interaction.ingested` event at most (the applier's merged batches: fuller jobs,
+# still bounded).
+IDS_PER_EVENT = 1000
+
+
 def notify_ingested(session: Session, interaction_ids: list[int], *, live: bool = True) -> None:
-    """Publish `interaction.ingested` in the caller's transaction (history: `live=False`)."""
-    if interaction_ids:
-        publish(session, "interaction.ingested", {"interaction_ids": interaction_ids}, live=live)
+    """Publish `interaction.ingested` in the caller's transaction (history: `live=False`),
+    once per IDS_PER_EVENT ids."""
+    for part in chunks(interaction_ids, IDS_PER_EVENT):
+        publish(session, "interaction.ingested", {"interaction_ids": part}, live=live)
 
 
 def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:

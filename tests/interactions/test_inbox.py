@@ -138,3 +138,42 @@ def test_wait_keeps_the_synchronous_answer(client, api_headers, db, workspace): 
     assert r.status_code == 200 and r.json()["results"][0]["status"] == "stored"
     assert r.json()["results"][0]["id"]
     assert count(db, workspace) == 1
+
+
+def test_batches_applied_together_answer_as_if_applied_one_by_one(  # type: ignore[no-untyped-def]
+    client, api_headers, db, workspace
+):
+    """Pending batches go through one ingest call where they can (same actor, no identify,
+    no key in common); each batch still gets its own per-item answer, with paths counted
+    from its own items, and its own arrival time."""
+    first = [item(0), item(1), item(1, text="twice in one batch")]
+    second = [item(2), item(3, channel="nope"), item(4), item(4, text="again")]
+    third = [item(0, text="a replay of the first batch's item"), item(5)]
+    ids = [
+        client.post(URL, json={"items": b}, headers=api_headers).json()["batch_id"]
+        for b in (first, second, third)
+    ]
+    with db.reader(workspace.id) as session:
+        created = {
+            b.id: b.created_at
+            for b in session.execute(select(IngestBatch).where(IngestBatch.id.in_(ids))).scalars()
+        }
+    run_pending(db, kinds=[APPLY_JOB])
+    done = [client.get(f"/api/v1/batches/{i}", headers=api_headers).json() for i in ids]
+    assert [[r["status"] for r in d["results"]] for d in done] == [
+        ["applied", "applied", "duplicate"],
+        ["applied", "rejected", "applied", "duplicate"],
+        ["duplicate", "applied"],
+    ]
+    # Counted among each batch's accepted items, as one batch applied alone reports them.
+    for dup in (done[0]["results"][2], done[1]["results"][3]):
+        assert dup["errors"][0]["path"] == "items[2].external_id", dup
+        assert "as items[1]" in dup["errors"][0]["message"], dup
+    # Across batches the replay names the stored interaction, as a later apply would.
+    assert done[2]["results"][0]["id"] == done[0]["results"][0]["id"]
+    assert count(db, workspace) == 5
+    with db.reader(workspace.id) as session:
+        received = dict(
+            session.execute(select(Interaction.external_id, Interaction.received_at)).all()
+        )
+    assert received["e2"] == created[ids[1]] and received["e5"] == created[ids[2]]

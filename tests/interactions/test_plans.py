@@ -86,3 +86,44 @@ def test_duplicate_check_and_identity_lookup_use_the_unique_indexes(db, workspac
                 if "uq_identities_workspace_id_kind_namespace_value" in plan:
                     probes["identities"] = True
     assert probes == {"interactions": True, "identities": True}, plans
+
+
+def test_a_table_without_statistics_gets_them_before_the_first_probe(pg_db):  # type: ignore[no-untyped-def]
+    """A new database has no planner statistics until autovacuum's first analyze: the planner
+    then sees every `(workspace_id, ...)` index as one row and may probe through the wrong one
+    (each key walking the whole workspace). The probe analyzes such a table first."""
+    from sada.db.dialect import _WITH_STATISTICS, ensure_statistics
+
+    table = "probe_stats_scratch"
+    with pg_db.transaction() as session:
+        session.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        session.execute(
+            text(
+                f"CREATE TABLE {table} (id bigserial PRIMARY KEY, workspace_id bigint, v text) "
+                "WITH (autovacuum_enabled = false)"
+            )
+        )
+        session.execute(
+            text(
+                f"INSERT INTO {table} (workspace_id, v) SELECT 1, g::text FROM generate_series(1, 500) g"
+            )
+        )
+    stats = text("SELECT count(*) FROM pg_stats WHERE tablename = :t AND attname = 'workspace_id'")
+    try:
+        with pg_db.transaction() as session:
+            assert session.execute(stats, {"t": table}).scalar_one() == 0
+            ensure_statistics(session, table)
+            assert session.execute(stats, {"t": table}).scalar_one() == 1
+        assert any(t == table for _db, t in _WITH_STATISTICS)
+        # The analyze's lock timeout ended with its transaction: no pooled connection keeps it
+        # (a leaked 2 s timeout turned lock waits of concurrent requests into 500s).
+        engine = pg_db.engine
+        conns = [engine.connect() for _ in range(engine.pool.size())]
+        try:
+            assert {c.execute(text("SHOW lock_timeout")).scalar_one() for c in conns} == {"0"}
+        finally:
+            for c in conns:
+                c.close()
+    finally:
+        with pg_db.transaction() as session:
+            session.execute(text(f"DROP TABLE IF EXISTS {table}"))
