@@ -301,6 +301,7 @@ def test_sigterm_hands_back_a_long_job_and_lets_a_short_one_finish(pq_db, make_w
     assert _pq_jobs(pq_db, row.id)[0][0] == "succeeded"
 
 
+@pytest.mark.timeout(600)  # a loaded machine: start (up to 180 s) + 30 s outage + drain
 def test_the_worker_reconnects_after_a_database_outage(pq_db, make_workspace, tmp_path):  # type: ignore[no-untyped-def]
     """A 30 s outage (through a loopback proxy): the worker lives on and drains the queue."""
     ws = make_workspace(pq_db)

@@ -11,6 +11,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from sada.automation import engine
@@ -333,6 +334,7 @@ def test_sigterm_lets_a_short_job_finish(db, workspace, tmp_path):  # type: igno
     assert (tmp_path / "done").read_text() == "7\n"
 
 
+@pytest.mark.timeout(600)  # a loaded machine: start (up to 180 s) + 30 s outage + drain
 def test_worker_survives_a_database_outage_and_drains_the_queue(pg_db, make_workspace, tmp_path):  # type: ignore[no-untyped-def]
     """A 30 s outage (through a loopback proxy): the worker lives on and drains the queue."""
     db = pg_db
