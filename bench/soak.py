@@ -130,12 +130,16 @@ def prepare(url: str, backend: str) -> tuple[Any, int, str]:
 
 
 def figures(db: Any, workspace_id: int) -> tuple[int, int, int]:
-    """(interactions stored, ingest batches pending, jobs due and not done)."""
+    """(soak interactions stored, ingest batches pending, jobs due and not done).
+
+    Only the soak's own items count as stored: automation may add interactions of its own.
+    """
     from sqlalchemy import text
 
     with db.reader() as session:
         stored = session.execute(
-            text("SELECT count(*) FROM interactions WHERE workspace_id = :ws"), {"ws": workspace_id}
+            text("SELECT count(*) FROM interactions WHERE workspace_id = :ws AND source = 'soak'"),
+            {"ws": workspace_id},
         ).scalar_one()
         pending = session.execute(
             text("SELECT count(*) FROM ingest_batches WHERE status = 'pending'")
