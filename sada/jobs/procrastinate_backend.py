@@ -330,8 +330,30 @@ SELECT id FROM procrastinate_jobs WHERE status = 'doing' AND worker_id = %(worke
 """
 
 
+class SadaWorker(ProcrastinateWorker):
+    """procrastinate's worker, with its side tasks watched even without periodic tasks.
+
+    procrastinate stops its worker when a side task (heartbeat, LISTEN, periodic deferrer)
+    fails, by waiting for the FIRST side task to finish. With no periodic task registered,
+    the deferrer returns at once, that wait ends at start-up, and nothing watches the others:
+    a database outage then killed the heartbeat and the LISTEN connection silently, and the
+    worker ran on without them (its jobs looked stalled to every other worker, which queued
+    them again while it still ran them). Here the deferrer stays pending, so a failed side
+    task stops the run and `run_worker` starts a fresh one.
+    """
+
+    async def _periodic_deferrer(self) -> None:
+        await super()._periodic_deferrer()
+        await asyncio.Event().wait()  # until cancelled with the other side tasks
+
+    def running_job_ids(self) -> set[int]:
+        """procrastinate jobs this worker still handles, the write of their outcome included."""
+        contexts = getattr(self, "_running_jobs", {})
+        return {int(c.job.id) for c in list(contexts.values()) if c.job.id is not None}
+
+
 async def _recover_stalled(
-    app: procrastinate.App, worker: ProcrastinateWorker, lease: float, stop: asyncio.Event
+    app: procrastinate.App, worker: SadaWorker, lease: float, stop: asyncio.Event
 ) -> None:
     """Give back jobs nobody is running.
 
@@ -358,7 +380,9 @@ async def _recover_stalled(
                 rows = await app.connector.execute_query_all_async(
                     query=OWN_DOING, worker_id=worker.worker_id
                 )
-                orphans = {int(row["id"]) for row in rows} - {_WORKER.current_pq or 0}
+                # A job whose task ended is still ours until procrastinate has written its
+                # outcome (that write may wait for the pool): not an orphan while it does.
+                orphans = {int(row["id"]) for row in rows} - worker.running_job_ids()
                 for pq_id in orphans & suspects:
                     log.warning("procrastinate job %s: its outcome was lost; queued again", pq_id)
                     await app.job_manager.retry_job_by_id_async(pq_id, retry_at=utcnow())
@@ -418,7 +442,7 @@ async def _serve(
         loop.add_signal_handler(signum, stop_requested.set)
     async with app.open_async():
         stop = asyncio.Event()
-        runner = ProcrastinateWorker(
+        runner = SadaWorker(
             app,
             **options,
             name=_WORKER.name,

@@ -1,0 +1,417 @@
+"""Soak: batch ingest at a fixed rate for N minutes, RSS of every process sampled over time.
+
+Starts real processes on a fresh database and drives them over loopback:
+
+- PostgreSQL (`--db pg`, the server of `--pg URL` or SADA_TEST_DATABASE_URL; a new database is
+  made there and dropped after): one `sada serve` (`SADA_RUN_JOBS_IN_PROCESS=false`) and
+  `--workers` `sada worker` processes, jobs on `--backend` (`table` or `procrastinate`);
+- SQLite embedded mode (`--db sqlite`): one `sada serve` on a new file, jobs in process
+  (the embedded default).
+
+This process posts `POST /api/v1/interactions:batch` (the accept path, 202) with `--batch`
+items every `--batch / --rate` seconds on one keep-alive connection: multilingual text, people
+from a pool of `--people` whose identities repeat, every item a new external id. A request
+that answers late delays the next (never a burst to catch up), so `sent/s` below `--rate`
+means the server did not keep the rate.
+
+Every `--sample` seconds: each process's resident memory (VmRSS from /proc) and CPU seconds,
+and from the database the interactions stored, ingest batches still pending and jobs due. At
+the end the drive stops, the queue gets `--drain` seconds to empty, and the script prints the
+table, whether the rate was kept, whether everything accepted was stored, and per process a
+flat-memory verdict: the least-squares slope of RSS over the last 2/3 of the run (the first
+third is warm-up), flat when the growth it implies over that window is at most
+max(5 MiB, 5% of the mean RSS). The LAST line is `verdict=flat|growing`.
+
+    .venv/bin/python bench/soak.py --db pg --minutes 10 --rate 100
+    .venv/bin/python bench/soak.py --db sqlite --minutes 10 --rate 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+# The script's own folder holds modules named like the standard library's (bench/queue.py).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(ROOT))
+
+from bench.ingest import CHANNELS, TEXTS, TYPES, free_port, make_people  # noqa: E402
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process in MiB (VmRSS); 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of y over x."""
+    n = len(points)
+    if n < 2:
+        return 0.0
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    var = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / var if var else 0.0
+
+
+# ---------------------------------------------------------------- the database
+
+
+def pg_database(server_url: str) -> tuple[str, Any]:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from sada.settings import Settings
+
+    url = make_url(Settings(database_url=server_url).database_url)
+    name = f"sada_soak_{uuid.uuid4().hex[:6]}"
+    plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def prepare(url: str, backend: str) -> tuple[Any, int, str]:
+    """Migrate; a workspace and a write key. (db, workspace id, key)"""
+    from sada.db.engine import open_database
+    from sada.db.migrate import upgrade
+    from sada.jobs.backend import select_backend
+    from sada.tenants.service import do_create_api_key, do_create_workspace
+
+    db = open_database(url)
+    upgrade(db)
+    if backend == "procrastinate":
+        from sada.jobs.procrastinate_backend import ensure_schema
+
+        select_backend(db, backend)
+        ensure_schema(db)
+    with db.transaction() as session:
+        ws = do_create_workspace(session, f"soak-{uuid.uuid4().hex[:6]}").id
+    with db.transaction(ws) as session:
+        _row, key = do_create_api_key(session, name="soak", scopes=["write"])
+    return db, ws, key
+
+
+def figures(db: Any, workspace_id: int) -> tuple[int, int, int]:
+    """(soak interactions stored, ingest batches pending, jobs due and not done).
+
+    Only the soak's own items count as stored: automation may add interactions of its own.
+    """
+    from sqlalchemy import text
+
+    with db.reader() as session:
+        stored = session.execute(
+            text("SELECT count(*) FROM interactions WHERE workspace_id = :ws AND source = 'soak'"),
+            {"ws": workspace_id},
+        ).scalar_one()
+        pending = session.execute(
+            text("SELECT count(*) FROM ingest_batches WHERE status = 'pending'")
+        ).scalar_one()
+        due = session.execute(
+            text(
+                "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running', 'deferred') "
+                "AND run_at <= CURRENT_TIMESTAMP"
+            )
+        ).scalar_one()
+    return int(stored), int(pending), int(due)
+
+
+# ---------------------------------------------------------------- processes
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sada.cli.main", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 300  # a loaded machine starts it slowly
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited:\n{log.read_text()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/readyz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("server not ready in 300 s")
+
+
+# ---------------------------------------------------------------- the drive
+
+
+@dataclass
+class Drive:
+    """What the posting thread did."""
+
+    sent: int = 0  # items in batches answered 202
+    requests: int = 0
+    codes: dict[int, int] = field(default_factory=dict)
+    worst_seconds: float = 0.0
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def item(n: int, people: list[dict[str, Any]], rng: random.Random, now: datetime) -> dict:
+    person = rng.choice(people)
+    lang = person["traits"]["language"]
+    return {
+        "source": "soak",
+        "external_id": f"soak-{n}",
+        "occurred_at": (now - timedelta(seconds=rng.randrange(3600))).isoformat(),
+        "channel": rng.choice(CHANNELS),
+        "type": rng.choice(TYPES),
+        "direction": "inbound" if rng.random() < 0.8 else "outbound",
+        "text": f"{rng.choice(TEXTS[lang])} #{n}",
+        "language": lang,
+        "person": person,
+    }
+
+
+def drive(port: int, key: str, rate: float, batch: int, people: list, state: Drive) -> None:
+    rng = random.Random(7)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    interval = batch / rate
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    n = 0
+    next_at = time.monotonic()
+    while not state.stop.is_set():
+        now = datetime.now(UTC)
+        body = orjson.dumps({"items": [item(n + i, people, rng, now) for i in range(batch)]})
+        began = time.monotonic()
+        try:
+            conn.request("POST", "/api/v1/interactions:batch", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            status = 0
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        state.worst_seconds = max(state.worst_seconds, time.monotonic() - began)
+        state.requests += 1
+        state.codes[status] = state.codes.get(status, 0) + 1
+        if status == 202:
+            state.sent += batch
+            n += batch
+        next_at = max(next_at + interval, time.monotonic())  # late: no burst to catch up
+        state.stop.wait(max(0.0, next_at - time.monotonic()))
+    conn.close()
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["pg", "sqlite"], default="pg")
+    parser.add_argument("--pg", default=os.environ.get("SADA_TEST_DATABASE_URL", ""))
+    parser.add_argument("--backend", choices=["table", "procrastinate"], default="table")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--minutes", type=float, default=30)
+    parser.add_argument("--rate", type=float, default=100, help="events per second")
+    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--sample", type=float, default=10, help="seconds between samples")
+    parser.add_argument("--drain", type=float, default=300, help="seconds to empty the queue")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="sada-soak-"))
+    drop = None
+    if args.db == "pg":
+        if not args.pg:
+            raise SystemExit("--db pg needs --pg URL or SADA_TEST_DATABASE_URL")
+        url, drop = pg_database(args.pg)
+    else:
+        url = f"sqlite:///{tmp / 'soak.db'}"
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        db, ws, key = prepare(url, args.backend if args.db == "pg" else "table")
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("SADA_")},
+            "SADA_DATABASE_URL": url,
+            "SADA_ENVIRONMENT": "test",
+            "SADA_API_RATE_PER_SECOND": "1000000",
+            "SADA_API_RATE_BURST": "1000000",
+            "SADA_LOG_LEVEL": "WARNING",
+            "SADA_JOB_BACKEND": args.backend,
+            "SADA_ANALYTICS_DIR": str(tmp / "analytics"),
+        }
+        port = free_port()
+        if args.db == "pg":
+            env["SADA_RUN_JOBS_IN_PROCESS"] = "false"
+        procs["serve"] = start(["serve", "--port", str(port)], env, tmp / "serve.log")
+        if args.db == "pg":
+            for n in range(args.workers):
+                procs[f"worker{n}"] = start(["worker"], env, tmp / f"worker{n}.log")
+        wait_ready(port, procs["serve"], tmp / "serve.log")
+
+        people = make_people(args.people)
+        state = Drive()
+        driver = threading.Thread(
+            target=drive, args=(port, key, args.rate, args.batch, people, state), daemon=True
+        )
+        names = list(procs)
+        rows: list[tuple[float, list[float], list[float], int, int, int, int]] = []
+        began = time.monotonic()
+        cpu0 = {name: cpu_seconds(p.pid) for name, p in procs.items()}
+        driver.start()
+        load0 = os.getloadavg()[0]
+        loads = [load0]
+        duration = args.minutes * 60
+        while True:
+            elapsed = time.monotonic() - began
+            rows.append(
+                (
+                    elapsed,
+                    [rss_mib(procs[name].pid) for name in names],
+                    [cpu_seconds(procs[name].pid) - cpu0[name] for name in names],
+                    state.sent,
+                    *figures(db, ws),
+                )
+            )
+            loads.append(os.getloadavg()[0])
+            t, rss, _cpu, sent, stored, pending, due = rows[-1]
+            print(
+                f"{t:7.0f} s  sent {sent:8,}  stored {stored:8,}  pending {pending:4}  due {due:5}  "
+                + "  ".join(f"{name} {mib:6.1f} MiB" for name, mib in zip(names, rss, strict=True)),
+                flush=True,
+            )
+            dead = [name for name, p in procs.items() if p.poll() is not None]
+            if dead:
+                raise SystemExit(f"{dead} exited; logs in {tmp}")
+            if elapsed >= duration:
+                break
+            time.sleep(max(0.0, min(args.sample, duration - elapsed)))
+        state.stop.set()
+        driver.join(timeout=130)
+        drove = time.monotonic() - began
+        drain_began = time.monotonic()
+        while time.monotonic() - drain_began < args.drain:
+            stored, pending, due = figures(db, ws)
+            if stored >= state.sent and pending == 0 and due == 0:
+                break
+            time.sleep(2)
+        drained = time.monotonic() - drain_began
+        stored, pending, due = figures(db, ws)
+
+        report(args, names, rows, state, drove, drained, (stored, pending, due), loads, url)
+        db.dispose()
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if drop is not None:
+            drop()
+
+
+def report(
+    args: argparse.Namespace,
+    names: list[str],
+    rows: list[tuple[float, list[float], list[float], int, int, int, int]],
+    state: Drive,
+    drove: float,
+    drained: float,
+    end: tuple[int, int, int],
+    loads: list[float],
+    url: str,
+) -> None:
+    stored, pending, due = end
+    where = "PostgreSQL" if args.db == "pg" else "SQLite (embedded, jobs in process)"
+    backend = f", jobs on {args.backend}, {args.workers} worker(s)" if args.db == "pg" else ""
+    print(f"\n{where}{backend}; {args.batch} items per request, target {args.rate:g} events/s")
+    print(f"load average {min(loads):.1f}-{max(loads):.1f} (mean {sum(loads) / len(loads):.1f})")
+    header = "| t (min) | sent | stored | pending batches | jobs due | " + " | ".join(
+        f"{name} RSS MiB (CPU s)" for name in names
+    )
+    print(header + " |")
+    print("|" + "---:|" * (5 + len(names)))
+    step = max(1, len(rows) // 30)  # about 30 rows of the table; the verdict uses all
+    for t, rss, cpu, sent, stored_, pending_, due_ in rows[::step] + (
+        [rows[-1]] if (len(rows) - 1) % step else []
+    ):
+        cells = " | ".join(f"{m:.1f} ({c:.0f})" for m, c in zip(rss, cpu, strict=True))
+        print(f"| {t / 60:.1f} | {sent:,} | {stored_:,} | {pending_} | {due_} | {cells} |")
+    rate = state.sent / drove if drove else 0.0
+    kept = rate >= 0.95 * args.rate
+    print(
+        f"\nsent {state.sent:,} items in {drove:.0f} s = {rate:.1f} events/s "
+        f"({'rate kept' if kept else 'rate NOT kept'}; slowest request {state.worst_seconds:.2f} s); "
+        f"answers {dict(sorted(state.codes.items()))}"
+    )
+    print(
+        f"after the drive: stored {stored:,} of {state.sent:,} accepted, {pending} batches "
+        f"pending, {due} jobs due ({'drained' if pending == due == 0 else 'NOT drained'} "
+        f"{drained:.0f} s after the drive)"
+    )
+    window = [r for r in rows if r[0] >= rows[-1][0] / 3]
+    verdicts = []
+    for i, name in enumerate(names):
+        points = [(r[0] / 60, r[1][i]) for r in window]
+        per_min = slope(points)
+        span = points[-1][0] - points[0][0] if points else 0.0
+        mean = sum(p[1] for p in points) / len(points) if points else 0.0
+        growth = per_min * span
+        flat = growth <= max(5.0, 0.05 * mean)
+        verdicts.append(flat)
+        print(
+            f"{name}: RSS {window[0][1][i]:.1f} -> {window[-1][1][i]:.1f} MiB over the last 2/3, "
+            f"slope {per_min * 60:+.1f} MiB/h (growth {growth:+.1f} MiB over {span:.1f} min, "
+            f"mean {mean:.1f}): {'flat' if flat else 'GROWING'}"
+        )
+    ok = all(verdicts)
+    print(f"verdict={'flat' if ok else 'growing'}")
+
+
+if __name__ == "__main__":
+    main()
