@@ -77,8 +77,9 @@ def test_small_demo_rollups_equal_a_rebuild(db: Database) -> None:
         analysed = session.execute(
             text(
                 "SELECT i.occurred_at, a.model_version FROM text_analyses a "
-                "JOIN interactions i ON i.id = a.interaction_id"
-            )
+                "JOIN interactions i ON i.id = a.interaction_id WHERE a.workspace_id = :ws"
+            ),
+            {"ws": workspace_id},
         ).all()
         assert len(analysed) == info["analysed"]
         assert all(
