@@ -752,6 +752,11 @@ def demo(
         f"Sign in at {base_url}/login as [bold]{info['email']}[/bold] / [bold]{info['password']}[/bold]\n"
         f"API key (write): {info['api_key']}"
     )
+    if info.get("analysed_days"):
+        console.print(
+            f"Text analysis: {info['analysed']:,} texts of the last {info['analysed_days']} days "
+            "done; older texts are analysed in the background after start."
+        )
     if serve_after:
         serve(host=host, port=port, workers=1)
 

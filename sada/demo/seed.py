@@ -35,9 +35,9 @@ from sqlalchemy.orm import Session
 from sada.core.errors import Unauthorized
 from sada.db.engine import Database
 from sada.db.types import utcnow
-from sada.demo import content
+from sada.demo import analyses, content
 from sada.demo import rollups as demo_rollups
-from sada.demo.bulk import insert_rows
+from sada.demo.bulk import bulk_cache, insert_rows
 from sada.demo.names import make_person_name
 from sada.demo.rhythm import signup_time
 from sada.demo.timelines import SOCIAL, DemoPerson, SeedState, generate_interactions
@@ -115,9 +115,11 @@ def seed_demo(
     console: Console | None = None,
     key_file: Path | None = None,
     only: Collection[str] | None = None,
+    analysis_days: int = analyses.DAYS,
 ) -> dict[str, Any]:
     """Seed the demo workspace (or find it); `key_file` keeps its API key across restarts;
-    `only` limits the other domains' demo data to those named (tests)."""
+    `only` limits the other domains' demo data to those named (tests); the texts of the
+    last `analysis_days` days are analysed during seeding (0: all by the background jobs)."""
     console = console or Console(stderr=True)
     target = interactions if interactions is not None else people * 15
     with db.transaction() as session:
@@ -151,6 +153,22 @@ def seed_demo(
     state = SeedState(
         workspace_id=workspace_id, rng=random.Random(seed), now=utcnow().replace(microsecond=0)
     )
+    with bulk_cache(db):
+        info = _seed(db, state, people, target, console, only, analysis_days)
+    return {**info, "api_key": api_key}
+
+
+def _seed(
+    db: Database,
+    state: SeedState,
+    people: int,
+    target: int,
+    console: Console,
+    only: Collection[str] | None,
+    analysis_days: int,
+) -> dict[str, Any]:
+    workspace_id = state.workspace_id
+    analysed: analyses.SeededAnalysis | None = None
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -192,12 +210,31 @@ def seed_demo(
                     f"{name.split('.')[1]} demo data in {time.perf_counter() - started:.1f} s"
                 )
                 progress.advance(task, 1)
+        if analysis_days > 0:
+            # Before the rollups: they count sentiment and topics from these analyses.
+            task = progress.add_task(f"text analysis, last {analysis_days} days", total=None)
+            analysed = analyses.analyse_recent(
+                db,
+                workspace_id,
+                state.now,
+                analysis_days,
+                total=lambda n: progress.update(task, total=n),
+                advance=lambda n: progress.advance(task, n),
+            )
+            progress.console.log(
+                f"text analysis: {analysed.analysed:,} texts of the last {analysis_days} days "
+                f"({analysed.distinct:,} distinct) in {analysed.cpu_s:.1f} s CPU; older texts "
+                "are analysed in the background after start, and these refined with embeddings"
+            )
         # The demo writes rows in bulk, past the write-time rollups: build them once.
         task = progress.add_task("dashboard rollups", total=1)
         with db.transaction(workspace_id) as session:
             demo_rollups.build(session)
         progress.update(task, completed=1)
-    return _info(len(state.people), len(state.interactions), api_key)
+    info = _info(len(state.people), len(state.interactions), "")
+    info["analysed_days"] = analysis_days if analysed is not None else 0
+    info["analysed"] = analysed.analysed if analysed is not None else 0
+    return info
 
 
 def demo_api_key(db: Database, workspace_id: int, known: Path | None, store: Path | None) -> str:

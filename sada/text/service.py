@@ -156,12 +156,16 @@ def analyze_interactions(
     *,
     embedder: Embedder | None | bool = None,
     model_dir: str | None = None,
+    skip_current: bool = False,
 ) -> int:
     """Analyse the given interactions and upsert their analyses; returns how many were stored.
 
     Idempotent: running it twice leaves one analysis per interaction, the latest.
     Interactions without text, or gone since the job was queued, are skipped, and so are
     those that are not the outside party's voice (agents' replies, Sada's own notes).
+    `skip_current`: an interaction whose analysis is of the same text by the same pipeline
+    version (e.g. written in bulk at demo seeding, `sada.text.bulk`) is not analysed again,
+    and counts as stored.
     """
     ids = sorted({int(i) for i in interaction_ids})
     stored = 0
@@ -180,6 +184,12 @@ def analyze_interactions(
             if not items:
                 continue
             pipeline = pipeline_for(session, workspace_id, embedder=embedder, model_dir=model_dir)
+            if skip_current:
+                current = current_analyses(session, items, pipeline.version)
+                stored += len(current)
+                items = [it for it in items if it[0] not in current]
+                if not items:
+                    continue
             emb = pipeline.embedder
             hashes = [text_hash(t) for _, t, _ in items]
             if emb is not None and hasattr(emb, "prime"):
@@ -242,6 +252,26 @@ def analyze_interactions(
                             )
                         )
     return stored
+
+
+def current_analyses(
+    session: Session, items: Sequence[tuple[int, str, str | None]], version: str
+) -> set[int]:
+    """Which of the (id, text, language) items already have an analysis of that very text
+    by pipeline `version`."""
+    if not items:
+        return set()
+    hashes = {iid: text_hash(body) for iid, body, _lang in items}
+    rows = session.execute(
+        select(
+            TextAnalysis.interaction_id, TextAnalysis.text_hash, TextAnalysis.model_version
+        ).where(TextAnalysis.interaction_id.in_(list(hashes)))
+    ).all()
+    return {
+        int(iid)
+        for iid, digest, model in rows
+        if digest == hashes.get(int(iid)) and model == version[:200]
+    }
 
 
 def _fill(row: TextAnalysis, result: dict[str, Any], digest: str) -> None:

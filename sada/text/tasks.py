@@ -37,14 +37,16 @@ def analyze_job(db: Database, workspace_id: int | None, payload: dict[str, Any])
         return
     from sada.text.service import analyze_interactions
 
-    if analyze_interactions(db, workspace_id, ids):
+    live = bool(payload.get("live", True))
+    # History may have been analysed in bulk already (demo seeding): not twice.
+    if analyze_interactions(db, workspace_id, ids, skip_current=not live):
         # Rules on sentiment follow this event (live only; history feeds the read models).
         with db.transaction(workspace_id) as session:
             publish(
                 session,
                 "text.analyzed",
                 {"interaction_ids": ids},
-                live=bool(payload.get("live", True)),
+                live=live,
             )
 
 

@@ -44,6 +44,7 @@ def test_small_demo_rollups_equal_a_rebuild(db: Database) -> None:
         only=("journeys", "feedback", "cases"),
     )
     assert info["people"] == 150 and info["interactions"] > 1000
+    assert info["analysed_days"] == 90 and info["analysed"] > 50
     with db.reader() as session:
         workspace_id = session.execute(
             select(Workspace.id).where(Workspace.name == "demo")
@@ -71,6 +72,21 @@ def test_small_demo_rollups_equal_a_rebuild(db: Database) -> None:
         assert texts > 100
         cases = session.execute(text("SELECT count(*) FROM cases")).scalar_one()
         assert cases > 0
+        # The last 90 days' texts were analysed during seeding by the real pipeline (no
+        # embeddings), older ones are left to the background jobs.
+        analysed = session.execute(
+            text(
+                "SELECT i.occurred_at, a.model_version FROM text_analyses a "
+                "JOIN interactions i ON i.id = a.interaction_id WHERE a.workspace_id = :ws"
+            ),
+            {"ws": workspace_id},
+        ).all()
+        assert len(analysed) == info["analysed"]
+        assert all(
+            v.startswith("sada-text-1;") and v.endswith(";no-embeddings") for _, v in analysed
+        )
+        topics = session.execute(select(func.count()).select_from(TopicRollup)).scalar_one()
+        assert topics > 0
 
 
 def test_bulk_writer_stores_what_the_orm_stores(db: Database, workspace: Workspace) -> None:
