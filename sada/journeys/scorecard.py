@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sada.journeys import service
+from sada.journeys import pagecache, service
 from sada.journeys.analytics import session_ws
 from sada.journeys.models import Audience, JourneyMap
 from sada.journeys.query import Scope, SqlEngine, events_cte, q
@@ -219,7 +219,19 @@ def scorecard(session: Session, *, now: int, days: int = 90) -> list[dict[str, A
     for m in session.execute(select(JourneyMap).order_by(JourneyMap.key)).scalars():
         maps.setdefault(m.audience_id, []).append(m)
     first_maps = {a.key: maps[a.id][0] for a in audiences if maps.get(a.id)}
-    ratings, covers = _one_pass(session, audiences, first_maps, prev, since, now)
+    # The one scan of the log, kept per process while the data (the workspace's change
+    # counter), the period and the audiences' measures and maps are unchanged.
+    key = (
+        "scorecard",
+        prev,
+        since,
+        now,
+        tuple((a.key, a.measure, a.measure_scale) for a in audiences),
+        tuple((k, pagecache.map_token(session, m.key)) for k, m in sorted(first_maps.items())),
+    )
+    ratings, covers = pagecache.cached(
+        session, key, lambda: _one_pass(session, audiences, first_maps, prev, since, now)
+    )
 
     def period(a: Audience, recent: bool) -> dict[str, Any] | None:
         return _measure(

@@ -12,7 +12,6 @@ import copy
 import importlib
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -28,7 +27,6 @@ from sada.journeys import (
     service,
 )
 from sada.journeys.analytics import choice_for
-from sada.journeys.query import to_epoch
 from sada.web.core import (
     Page,
     PageRoute,
@@ -134,7 +132,9 @@ def scorecard_page(request: Request, me: SignedIn = Depends(require("dashboards"
     per = _period(request, p)
     _since, until = per.epoch_range()
     with services(request).db.reader(me.workspace_id) as s:
-        rows = scorecard.scorecard(s, now=min(until, to_epoch(datetime.now(UTC))), days=per.days)
+        # The period's whole local days (as its label says), so the figures of a period are
+        # the same all day and the scan behind them is kept (`pagecache`) until data changes.
+        rows = scorecard.scorecard(s, now=until, days=per.days)
         maps = [service.map_out(s, m) for m in service.list_maps(s)]
         sections = _sections(p, s)
     return _render(p, "scorecard", rows=rows, maps=maps, days=per.days, per=per, sections=sections)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -393,13 +393,11 @@ def _survey_tables(page: Page) -> list[Table]:
 
 def _scorecard_tables(page: Page) -> list[Table]:
     """The audience scorecard (`journeys.scorecard`) over the view's period."""
-    from sada.journeys.query import to_epoch
     from sada.journeys.scorecard import scorecard
 
     _, per = page._, page.per
     _since, until = per.epoch_range()
-    now = page.now or datetime.now(UTC)
-    rows = scorecard(page.session, now=min(until, to_epoch(now)), days=per.days)
+    rows = scorecard(page.session, now=until, days=per.days)  # the period's whole days
     out: list[list[Any]] = []
     for a in rows:
         current = a.get("current") or {}

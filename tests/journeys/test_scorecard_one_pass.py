@@ -116,3 +116,44 @@ def test_one_pass_equals_each_read(db: Database, workspace: Any, log: Log) -> No
     assert by_key["fan"]["coverage"] == expected["fan"]
     assert by_key["employee"]["coverage"] is None and by_key["buyer"]["coverage"] is None
     assert by_key["customer"]["journeys"] == ["customer-j", "customer-z"]
+
+
+def test_kept_scan_follows_new_feedback_and_map_changes(
+    db: Database, workspace: Any, log: Log
+) -> None:
+    """The scan is kept per process (`pagecache`) while the data, period, measures and maps
+    are unchanged: a new rating, a new map version and a changed measure each show at once."""
+    from sada.journeys import pagecache
+
+    _maps(db, workspace.id)
+    _log(log)
+    now = to_epoch(NOW)
+
+    def customer() -> dict[str, Any]:
+        with db.reader(workspace.id) as s:
+            rows = {r["audience"]: r for r in scorecard.scorecard(s, now=now, days=DAYS)}
+            audiences = service.list_audiences(s)
+            first = {k: service.access_map(s, f"{k}-j") for k in ("customer", "fan")}
+            fresh = scorecard._one_pass(s, audiences, first, now - 2 * DAYS * 86400,
+                                        now - DAYS * 86400, now)  # fmt: skip
+        assert rows["customer"]["coverage"] == fresh[1]["customer"]
+        return rows["customer"]
+
+    first = customer()
+    hits = pagecache.stats()["hits"]
+    assert customer() == first and pagecache.stats()["hits"] > hits  # kept
+    pid = log.person(audience="customer")
+    log.events(pid, {"at": NOW - timedelta(hours=1), "tp": "billing", "direction": "inbound",
+                     "rating": 0, "scale": "nps", "text": "billing is wrong"})  # fmt: skip
+    after = customer()
+    assert after["current"]["n"] == first["current"]["n"] + 1
+    assert "billing" not in after["coverage"]["missing"]
+    with db.transaction(workspace.id) as s:
+        service.do_new_version(
+            s,
+            "customer-j",
+            JourneyDefinition.model_validate(
+                {"stages": [{"key": "x", "touchpoints": [{"key": "billing"}]}]}
+            ),
+        )
+    assert customer()["coverage"]["touchpoints"] == 1
