@@ -46,8 +46,6 @@ from typing import Any
 import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
-# The script's own folder holds modules named like the standard library's (bench/queue.py).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import CHANNELS, TEXTS, TYPES, free_port, make_people  # noqa: E402
