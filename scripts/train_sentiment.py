@@ -59,7 +59,8 @@ XD_CACHE = Path(tempfile.gettempdir()) / "sada_text_xd_{lang}.npz"
 
 CONFIGS = {
     "ar": (FeatureConfig(2, 5, 2), 200_000, 4.0),
-    "fa": (FeatureConfig(2, 5, 2), 120_000, 4.0),  # round 4 chose C = 1 on the dev split; not shipped (model card)
+    # Round 4 chose C = 1 on the dev split; that model was not shipped (see the model card).
+    "fa": (FeatureConfig(2, 5, 2), 120_000, 4.0),
     "en": (FeatureConfig(2, 5, 2), 80_000, 4.0),
     "zh": (FeatureConfig(1, 3, 1), 200_000, 4.0),
 }
