@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
 from sada.db.engine import Database, open_database
@@ -43,12 +44,38 @@ def _pg_admin_url() -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+_OPEN_DATABASES: list[Database] = []  # the session's databases opened so far
+
+
+@pytest.fixture(autouse=True)
+def _no_jobs_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test's jobs that never ran end with it.
+
+    The session shares one database per engine. Jobs a test queued and did not run would
+    otherwise be run by the next test that calls `run_pending`, so a test's time and outcome
+    depended on the tests before it (one WhatsApp test spent 150 s running others' jobs).
+    Tests that share module-scoped fixtures (the browser modules' servers and data) keep
+    theirs until their module is done.
+    """
+    yield
+    fixture_defs = request.node._fixtureinfo.name2fixturedefs.values()  # type: ignore[attr-defined]
+    if any(d.scope in ("module", "class", "package") for defs in fixture_defs for d in defs):
+        return
+    from sada.jobs.models import Job
+
+    for database in _OPEN_DATABASES:
+        with database.transaction() as session:
+            session.execute(delete(Job).where(Job.status.in_(("queued", "running"))))
+
+
 @pytest.fixture(scope="session")
 def _sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     path = tmp_path_factory.mktemp("sqlite") / "sada-test.db"
     db = open_database(f"sqlite:///{path}")
     upgrade(db)
+    _OPEN_DATABASES.append(db)
     yield db
+    _OPEN_DATABASES.remove(db)
     db.dispose()
 
 
@@ -64,7 +91,9 @@ def _pg_database() -> Iterator[Database]:
     url = make_url(Settings(database_url=PG_URL).database_url).set(database=name)
     db = open_database(url.render_as_string(hide_password=False))
     upgrade(db)
+    _OPEN_DATABASES.append(db)
     yield db
+    _OPEN_DATABASES.remove(db)
     db.dispose()
     with psycopg.connect(_pg_admin_url(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

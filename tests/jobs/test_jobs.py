@@ -121,9 +121,9 @@ def effect(db, workspace_id, payload):
         time.sleep(60)
 
 db = open_database(URL)
-deadline = time.monotonic() + 30
+deadline = time.monotonic() + 45
 while time.monotonic() < deadline:
-    job = claim_next(db, kinds=[KIND], lease_seconds=6)
+    job = claim_next(db, kinds=[KIND], lease_seconds=10)
     if job is not None:
         print("ran", job.id, job.attempts, run_job(db, job), flush=True)
         break
@@ -157,8 +157,9 @@ def test_worker_killed_mid_job_reruns_it_once_after_lease(db, workspace, tmp_pat
     (job,) = jobs_of(db, kind)
     assert job.status == "running" and job.attempts == 1  # the crash lost nothing
     assert effect_count(db, workspace.id, external_id) == 1
-    # Within the lease nobody else takes it.
-    assert claim_next(db, kinds=[kind]) is None
+    # Within the lease nobody else takes it (on a loaded machine the lease may already be over).
+    if job.locked_until is not None and job.locked_until > utcnow() + timedelta(seconds=1):
+        assert claim_next(db, kinds=[kind]) is None
 
     mark.unlink()
     rerun = subprocess.run(
@@ -167,7 +168,7 @@ def test_worker_killed_mid_job_reruns_it_once_after_lease(db, workspace, tmp_pat
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=90,
     )
     assert rerun.returncode == 0, rerun.stderr
     assert rerun.stdout.split() == ["ran", str(job.id), "2", "True"]
