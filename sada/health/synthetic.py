@@ -24,6 +24,7 @@ def seed_history(db: Database, workspace_id: int, people: int = 600, seed: int =
     rng = random.Random(seed)
     now = utcnow()
     rows: list[dict[str, Any]] = []
+    owners: list[Person] = []  # rows[i] belongs to owners[i]; ids are known after one flush
     with db.transaction(workspace_id) as session:
         for i in range(people):
             mood = rng.uniform(-1, 1)
@@ -32,7 +33,6 @@ def seed_history(db: Database, workspace_id: int, people: int = 600, seed: int =
                 segment=rng.choice(["gold", "silver"]), updated_at=now,
             )  # fmt: skip
             session.add(person)
-            session.flush()
             start = now - timedelta(days=rng.uniform(200, 420))
             cancel_at = None
             # Unhappy people leave far more often, at a random moment of their life.
@@ -43,9 +43,9 @@ def seed_history(db: Database, workspace_id: int, people: int = 600, seed: int =
             while t < (cancel_at or now):
                 kind = rng.random()
                 base = {
-                    "workspace_id": workspace_id, "person_id": person.id, "occurred_at": t,
+                    "workspace_id": workspace_id, "person_id": None, "occurred_at": t,
                     "received_at": t, "direction": "inbound", "source": "test",
-                    "external_id": f"{person.id}-{n}", "origin": "import", "backfill": True,
+                    "external_id": f"-{n}", "origin": "import", "backfill": True,
                     "attributes": {}, "rating": None, "rating_scale": None, "channel": "web",
                 }  # fmt: skip
                 if kind < 0.4:
@@ -58,18 +58,24 @@ def seed_history(db: Database, workspace_id: int, people: int = 600, seed: int =
                 else:
                     base.update(type="page_view", channel="app")
                 rows.append(base)
+                owners.append(person)
                 n += 1
                 # Unhappy people also come back less often.
                 t += timedelta(days=rng.expovariate(1 / (12 - 5 * mood)))
             if cancel_at is not None:
                 rows.append(
                     {
-                        "workspace_id": workspace_id, "person_id": person.id,
+                        "workspace_id": workspace_id, "person_id": None,
                         "occurred_at": cancel_at, "received_at": cancel_at, "direction": "inbound",
-                        "source": "test", "external_id": f"{person.id}-cancel", "origin": "import",
+                        "source": "test", "external_id": "-cancel", "origin": "import",
                         "backfill": True, "attributes": {}, "rating": None, "rating_scale": None,
                         "channel": "web", "type": "cancel",
                     }
                 )  # fmt: skip
-        session.execute(insert(Interaction), rows)
+                owners.append(person)
+        session.flush()  # the people in one batched insert
+        for row, owner in zip(rows, owners, strict=True):
+            row["person_id"] = owner.id
+            row["external_id"] = f"{owner.id}{row['external_id']}"  # "<person id>-<n>"
+        session.execute(insert(Interaction.__table__), rows)
     return now
