@@ -86,7 +86,7 @@ def _sqlite_people(session: Session, names: list[str]) -> None:
             "INSERT INTO person_day_rollups "
             "(workspace_id, zone, span, day, channel, language, person_id) "
             "SELECT ?, zone, span, day, channel, language, person_id "
-            f"FROM ({' UNION '.join(parts)}) ORDER BY 1, 2, 3, 4, 5, 6, 7",
+            f"FROM ({' UNION '.join(parts)}) ORDER BY 1, 2, 5, 6, 3, 4, 7",  # the key's order
             [workspace_id],
         )
         cursor.execute("DROP TABLE temp.demo_voice")

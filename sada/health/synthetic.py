@@ -42,7 +42,7 @@ def seed_history(db: Database, workspace_id: int, people: int = 600, seed: int =
             n = 0
             while t < (cancel_at or now):
                 kind = rng.random()
-                base = {
+                base: dict[str, Any] = {
                     "workspace_id": workspace_id, "person_id": None, "occurred_at": t,
                     "received_at": t, "direction": "inbound", "source": "test",
                     "external_id": f"-{n}", "origin": "import", "backfill": True,

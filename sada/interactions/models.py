@@ -179,28 +179,19 @@ class PersonDayRollup(Base, WorkspaceOwned):
 
     __tablename__ = "person_day_rollups"
     __table_args__ = (
+        # Led by the dimensions: distinct-people counts ask for one channel and language
+        # over day ranges, and the same index serves ingest's `ON CONFLICT DO NOTHING`.
         UniqueConstraint(
             "workspace_id",
             "zone",
-            "span",
-            "day",
             "channel",
             "language",
+            "span",
+            "day",
             "person_id",
             name="uq_person_day_rollups_key",
         ),
         Index("ix_person_day_rollups_person", "workspace_id", "person_id"),
-        # Distinct-people counts ask for one channel and language over day ranges.
-        Index(
-            "ix_person_day_rollups_dims",
-            "workspace_id",
-            "zone",
-            "channel",
-            "language",
-            "span",
-            "day",
-            "person_id",
-        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)

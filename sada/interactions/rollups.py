@@ -194,18 +194,30 @@ PersonKey = tuple[str, date, str, str, int]  # zone, day, channel, language, per
 ALL = "*"  # channel or language of the rows that count every channel or language
 
 
-def _person_rows(keys: set[PersonKey]) -> set[tuple[str, str, date, str, str, int]]:
+def _person_rows(keys: set[PersonKey], sqlite: bool) -> list[tuple[Any, ...]]:
     """Each fact as rows of two grains (the day and its month, `span` "d"/"m") and four
     dimension sets (channel and language, either, neither), so a range's distinct count
-    reads whole months' rows plus the edge days, and unfiltered counts one row per person."""
-    rows: set[tuple[str, str, date, str, str, int]] = set()
+    reads whole months' rows plus the edge days, and unfiltered counts one row per person.
+
+    (zone, channel, language, span, day, person) tuples in the unique key's order, sorted
+    (one lock order for every writer, and each index page visited once), without
+    duplicates; the day as text on SQLite (formatted once per distinct day)."""
+    rows: set[tuple[Any, ...]] = set()
+    add = rows.add
+    formatted: dict[date, tuple[Any, Any]] = {}
     for zone, day, channel, language, person in keys:
-        month = day.replace(day=1)
+        pair = formatted.get(day)
+        if pair is None:
+            month = day.replace(day=1)
+            pair = (day.isoformat(), month.isoformat()) if sqlite else (day, month)
+            formatted[day] = pair
+        d, m = pair
         for ch in (channel, ALL):
-            for lang in (language, ALL):
-                rows.add((zone, "d", day, ch, lang, person))
-                rows.add((zone, "m", month, ch, lang, person))
-    return rows
+            add((zone, ch, language, "d", d, person))
+            add((zone, ch, language, "m", m, person))
+            add((zone, ch, ALL, "d", d, person))
+            add((zone, ch, ALL, "m", m, person))
+    return sorted(rows)
 
 
 def _add_people(session: Session, keys: set[PersonKey]) -> None:
@@ -213,20 +225,13 @@ def _add_people(session: Session, keys: set[PersonKey]) -> None:
     if not keys:
         return
     workspace_id = bound_workspace(session)
-    dialect = dialect_name(session)
-    ordered = sorted(_person_rows(keys))
-    rows: list[tuple[Any, ...]]
-    if dialect == "sqlite":  # the day as text, formatted once per distinct day
-        iso = {d: d.isoformat() for d in {row[2] for row in ordered}}
-        rows = [(workspace_id, z, g, iso[d], c, lang, p) for z, g, d, c, lang, p in ordered]
-    else:
-        rows = [(workspace_id, *row) for row in ordered]
+    rows = [(workspace_id, *row) for row in _person_rows(keys, dialect_name(session) == "sqlite")]
     bulk_insert(
         session,
         "person_day_rollups",
-        ["workspace_id", "zone", "span", "day", "channel", "language", "person_id"],
+        ["workspace_id", "zone", "channel", "language", "span", "day", "person_id"],
         rows,
-        "ON CONFLICT (workspace_id, zone, span, day, channel, language, person_id) DO NOTHING",
+        "ON CONFLICT (workspace_id, zone, channel, language, span, day, person_id) DO NOTHING",
     )
 
 

@@ -127,3 +127,73 @@ def test_a_table_without_statistics_gets_them_before_the_first_probe(pg_db):  # 
     finally:
         with pg_db.transaction() as session:
             session.execute(text(f"DROP TABLE IF EXISTS {table}"))
+
+
+def test_who_spoke_rows_have_one_key_index_that_serves_the_distinct_count(db, workspace):  # type: ignore[no-untyped-def]
+    """Ingest writes up to 16 who-spoke rows per interaction: each goes into one index led by
+    the dimensions (the unique key that `ON CONFLICT` needs), not two over the same columns,
+    and the overview's distinct-people count seeks that index by channel, language, span and
+    day range instead of walking the range."""
+    from datetime import date
+
+    from sada.interactions import rollups
+
+    with db.transaction(workspace.id) as session:
+        ingest_batch(session, [_item(i) for i in range(50)])
+    if not db.is_sqlite:
+        with db.transaction() as session:
+            session.execute(text("ANALYZE person_day_rollups"))
+    with db.engine.connect() as connection:
+        if db.is_sqlite:
+            indexes = {
+                row[1]
+                for row in connection.exec_driver_sql("PRAGMA index_list(person_day_rollups)")
+            }
+        else:
+            indexes = set(
+                connection.exec_driver_sql(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = 'person_day_rollups'"
+                ).scalars()
+            )
+    named = {i for i in indexes if not i.startswith(("sqlite_autoindex", "pk_"))}
+    assert named == {"ix_person_day_rollups_person"} | (
+        set() if db.is_sqlite else {"uq_person_day_rollups_key"}
+    ), indexes
+
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        if "person_day_rollups" in statement:
+            captured.append((statement, parameters))
+
+    event.listen(db.read_engine, "before_cursor_execute", capture)
+    try:
+        with db.reader(workspace.id) as session:
+            for dims in ({}, {"channel": "email"}, {"language": "en"}):
+                rollups.distinct_people(
+                    session, "UTC", date(2026, 1, 10), date(2026, 12, 20), **dims
+                )
+    finally:
+        event.remove(db.read_engine, "before_cursor_execute", capture)
+    assert len(captured) == 3
+    with db.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        if not db.is_sqlite:
+            raw.execute("SET enable_seqscan = off")
+        for statement, parameters in captured:
+            cursor = raw.cursor()
+            prefix = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN "
+            cursor.execute(prefix + statement, parameters)
+            plan = "\n".join(str(row[-1] if db.is_sqlite else row[0]) for row in cursor.fetchall())
+            cursor.close()
+            if db.is_sqlite:
+                seeks = [line for line in plan.splitlines() if "person_day_rollups" in line]
+                assert len(seeks) == 3, plan
+                for line in seeks:
+                    assert "SEARCH" in line and "sqlite_autoindex_person_day_rollups" in line, plan
+                    assert "channel=? AND language=? AND span=? AND day>? AND day<?" in line, plan
+            else:
+                assert "Seq Scan" not in plan, plan
+                assert plan.count("uq_person_day_rollups_key") == 3, plan
+                assert "Index Cond" in plan and "channel" in plan and "day" in plan, plan
