@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table
 
 from sada.db.engine import Database
 from sada.db.types import utcnow
@@ -77,5 +77,5 @@ def seed_history(db: Database, workspace_id: int, people: int = 600, seed: int =
         for row, owner in zip(rows, owners, strict=True):
             row["person_id"] = owner.id
             row["external_id"] = f"{owner.id}{row['external_id']}"  # "<person id>-<n>"
-        session.execute(insert(Interaction.__table__), rows)
+        session.execute(cast(Table, Interaction.__table__).insert(), rows)
     return now
