@@ -280,15 +280,19 @@ def drive(port: int, key: str, rate: float, batch: int, people: list, state: Dri
         now = datetime.now(UTC)
         body = orjson.dumps({"items": [item(n + i, people, rng, now) for i in range(batch)]})
         began = time.monotonic()
-        try:
-            conn.request("POST", "/api/v1/interactions:batch", body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException):
-            status = 0
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        status = 0
+        # Twice at most: a server closes a keep-alive connection idle for longer than its
+        # timeout (uvicorn: 5 s), so at low rates the first try may find it gone.
+        for _attempt in range(2):
+            try:
+                conn.request("POST", "/api/v1/interactions:batch", body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+                break
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         state.worst_seconds = max(state.worst_seconds, time.monotonic() - began)
         state.requests += 1
         state.codes[status] = state.codes.get(status, 0) + 1
