@@ -127,6 +127,15 @@ def prepare(url: str, backend: str) -> tuple[Any, int, str]:
     return db, ws, key
 
 
+def jobs_done(db: Any) -> int:
+    from sqlalchemy import text
+
+    with db.reader() as session:
+        return int(
+            session.execute(text("SELECT count(*) FROM jobs WHERE status = 'done'")).scalar_one()
+        )
+
+
 def figures(db: Any, workspace_id: int) -> tuple[int, int, int]:
     """(soak interactions stored, ingest batches pending, jobs due and not done).
 
@@ -149,6 +158,55 @@ def figures(db: Any, workspace_id: int) -> tuple[int, int, int]:
             )
         ).scalar_one()
     return int(stored), int(pending), int(due)
+
+
+def job_stats(db: Any) -> list[tuple[str, int, int, int, float, float, float]]:
+    """Per job kind: (kind, priority, jobs, done, mean run ms, mean wait s, total run s).
+
+    Run time is finished_at - started_at of done jobs (claim to done, the handler and its
+    transactions); wait is started_at - run_at (due to claimed). The sum of run time over
+    a worker's wall time says whether it was busy (latency or CPU bound) or idle (nothing
+    it could claim).
+    """
+    from sqlalchemy import text
+
+    with db.reader() as session:
+        rows = session.execute(
+            text(
+                "SELECT kind, min(priority), count(*), "
+                "count(*) FILTER (WHERE status = 'done'), "
+                "avg(extract(epoch FROM finished_at - started_at)) "
+                "FILTER (WHERE status = 'done'), "
+                "avg(extract(epoch FROM started_at - run_at)) FILTER (WHERE status = 'done'), "
+                "sum(extract(epoch FROM finished_at - started_at)) "
+                "FILTER (WHERE status = 'done') "
+                "FROM jobs GROUP BY kind ORDER BY min(priority), kind"
+            )
+            if not db.is_sqlite
+            else text(
+                "SELECT kind, min(priority), count(*), "
+                "sum(status = 'done'), "
+                "avg(CASE WHEN status = 'done' THEN "
+                "(julianday(finished_at) - julianday(started_at)) * 86400 END), "
+                "avg(CASE WHEN status = 'done' THEN "
+                "(julianday(started_at) - julianday(run_at)) * 86400 END), "
+                "sum(CASE WHEN status = 'done' THEN "
+                "(julianday(finished_at) - julianday(started_at)) * 86400 END) "
+                "FROM jobs GROUP BY kind ORDER BY min(priority), kind"
+            )
+        ).all()
+    return [
+        (
+            str(kind),
+            int(priority),
+            int(n),
+            int(done or 0),
+            float(run or 0) * 1000,
+            float(wait or 0),
+            float(total or 0),
+        )
+        for kind, priority, n, done, run, wait, total in rows
+    ]
 
 
 # ---------------------------------------------------------------- processes
@@ -222,15 +280,19 @@ def drive(port: int, key: str, rate: float, batch: int, people: list, state: Dri
         now = datetime.now(UTC)
         body = orjson.dumps({"items": [item(n + i, people, rng, now) for i in range(batch)]})
         began = time.monotonic()
-        try:
-            conn.request("POST", "/api/v1/interactions:batch", body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException):
-            status = 0
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        status = 0
+        # Twice at most: a server closes a keep-alive connection idle for longer than its
+        # timeout (uvicorn: 5 s), so at low rates the first try may find it gone.
+        for _attempt in range(2):
+            try:
+                conn.request("POST", "/api/v1/interactions:batch", body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+                break
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         state.worst_seconds = max(state.worst_seconds, time.monotonic() - began)
         state.requests += 1
         state.codes[status] = state.codes.get(status, 0) + 1
@@ -301,6 +363,7 @@ def main() -> None:
         driver.start()
         load0 = os.getloadavg()[0]
         loads = [load0]
+        done: list[int] = []
         duration = args.minutes * 60
         while True:
             elapsed = time.monotonic() - began
@@ -314,9 +377,11 @@ def main() -> None:
                 )
             )
             loads.append(os.getloadavg()[0])
+            done.append(jobs_done(db))
             t, rss, _cpu, sent, stored, pending, due = rows[-1]
             print(
                 f"{t:7.0f} s  sent {sent:8,}  stored {stored:8,}  pending {pending:4}  due {due:5}  "
+                f"done {done[-1]:6,}  load {loads[-1]:4.1f}  "
                 + "  ".join(f"{name} {mib:6.1f} MiB" for name, mib in zip(names, rss, strict=True)),
                 flush=True,
             )
@@ -338,7 +403,11 @@ def main() -> None:
         drained = time.monotonic() - drain_began
         stored, pending, due = figures(db, ws)
 
-        report(args, names, rows, state, drove, drained, (stored, pending, due), loads, url)
+        runners = [n for n in names if n != "serve"] or ["serve"]
+        print_job_stats(
+            db, drove + drained, sum(cpu_seconds(procs[n].pid) - cpu0[n] for n in runners)
+        )
+        report(args, names, rows, done, state, drove, drained, (stored, pending, due), loads)
         db.dispose()
     finally:
         for proc in procs.values():
@@ -357,29 +426,34 @@ def report(
     args: argparse.Namespace,
     names: list[str],
     rows: list[tuple[float, list[float], list[float], int, int, int, int]],
+    done: list[int],
     state: Drive,
     drove: float,
     drained: float,
     end: tuple[int, int, int],
     loads: list[float],
-    url: str,
 ) -> None:
     stored, pending, due = end
     where = "PostgreSQL" if args.db == "pg" else "SQLite (embedded, jobs in process)"
     backend = f", jobs on {args.backend}, {args.workers} worker(s)" if args.db == "pg" else ""
     print(f"\n{where}{backend}; {args.batch} items per request, target {args.rate:g} events/s")
     print(f"load average {min(loads):.1f}-{max(loads):.1f} (mean {sum(loads) / len(loads):.1f})")
-    header = "| t (min) | sent | stored | pending batches | jobs due | " + " | ".join(
+    header = "| t (min) | sent | stored | pending batches | jobs due | jobs done | " + " | ".join(
         f"{name} RSS MiB (CPU s)" for name in names
     )
     print(header + " |")
-    print("|" + "---:|" * (5 + len(names)))
+    print("|" + "---:|" * (6 + len(names)))
     step = max(1, len(rows) // 30)  # about 30 rows of the table; the verdict uses all
-    for t, rss, cpu, sent, stored_, pending_, due_ in rows[::step] + (
-        [rows[-1]] if (len(rows) - 1) % step else []
-    ):
+    picked = list(range(0, len(rows), step))
+    if picked[-1] != len(rows) - 1:
+        picked.append(len(rows) - 1)
+    for i in picked:
+        t, rss, cpu, sent, stored_, pending_, due_ = rows[i]
         cells = " | ".join(f"{m:.1f} ({c:.0f})" for m, c in zip(rss, cpu, strict=True))
-        print(f"| {t / 60:.1f} | {sent:,} | {stored_:,} | {pending_} | {due_} | {cells} |")
+        print(
+            f"| {t / 60:.1f} | {sent:,} | {stored_:,} | {pending_} | {due_} | {done[i]:,} "
+            f"| {cells} |"
+        )
     rate = state.sent / drove if drove else 0.0
     kept = rate >= 0.95 * args.rate
     print(
@@ -409,6 +483,23 @@ def report(
         )
     ok = all(verdicts)
     print(f"verdict={'flat' if ok else 'growing'}")
+
+
+def print_job_stats(db: Any, wall: float, runner_cpu: float) -> None:
+    """Jobs per kind, and how much of the wall time the job runners spent in jobs."""
+    stats = job_stats(db)
+    print("\n| job kind | priority | jobs | done | mean run ms | mean wait s | run s in all |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for kind, priority, n, done, run_ms, wait_s, total in stats:
+        print(
+            f"| {kind} | {priority} | {n:,} | {done:,} | {run_ms:.0f} | {wait_s:.1f} | {total:.0f} |"
+        )
+    busy = sum(row[6] for row in stats)
+    print(
+        f"jobs: {sum(r[2] for r in stats):,} recorded, {sum(r[3] for r in stats):,} done; "
+        f"{busy:.0f} s spent running them in {wall:.0f} s of wall time ({busy / wall:.0%})"
+        + f"; CPU of the process(es) running them {runner_cpu:.0f} s"
+    )
 
 
 if __name__ == "__main__":

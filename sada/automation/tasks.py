@@ -65,11 +65,16 @@ INTERACTION_TRIGGERS = {
 
 
 @handler(
-    "automation.history_rules", on=tuple(INTERACTION_TRIGGERS), history=True, priority=Priority.BULK
+    "automation.history_rules",
+    on=tuple(INTERACTION_TRIGGERS),
+    history=True,
+    live=False,
+    priority=Priority.BULK,
 )
 def on_history(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """History reaches only the rules that opted in (include_history); it opens no
-    conversation. Live events are the other handlers' (this one returns at once)."""
+    conversation. Live events are the other handlers' (they enqueue no job of this kind;
+    one queued before that returns at once)."""
     assert workspace_id is not None
     if payload.get("live", True):
         return

@@ -131,7 +131,7 @@ def publish(
     }
     count = 0
     for subscription in subscriptions(name):
-        if not live and not subscription.history:
+        if not (subscription.live if live else subscription.history):
             continue
         # Work about history waits behind live work (backfill is bulk).
         priority = None if live else max(priority_of(subscription.kind), Priority.BULK)

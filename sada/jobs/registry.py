@@ -6,7 +6,9 @@ twice must have the effect of running it once (upsert results, check before act)
 
 `@handler(kind, on=("case.*",), history=False)` subscribes the handler to events of
 the catalogue (`sada.events.catalogue`); `sada.events.publish` records one job per
-subscriber. `history=True` also delivers events about history (`live: false`).
+subscriber. `history=True` also delivers events about history (`live: false`);
+`live=False` (with `history=True`) delivers only those: a handler with nothing to do for
+live events gets no job for them (each job costs a claim and two writes).
 
 `priority=Priority.FOLLOW_UP` declares how urgent the kind's jobs are: the queue hands
 out lower numbers first (then the earliest `run_at`), so a detractor's follow-up never
@@ -51,6 +53,7 @@ class Subscription:
     pattern: str  # an event name, "<domain>.*" or "*"
     kind: str  # the job kind to enqueue
     history: bool  # also for events about history (live: false)
+    live: bool = True  # False: events about history only
 
 
 _HANDLERS: dict[str, Handler] = {}
@@ -63,9 +66,12 @@ def handler(
     *,
     on: tuple[str, ...] = (),
     history: bool = False,
+    live: bool = True,
     priority: int = Priority.NORMAL,
 ) -> Callable[[Handler], Handler]:
     """Register a job handler; `on` lists the events (or patterns) that enqueue it."""
+    if not live and not history:
+        raise ValueError(f"job kind {kind!r} subscribes to neither live events nor history")
 
     def register(fn: Handler) -> Handler:
         if kind in _HANDLERS and _HANDLERS[kind] is not fn:
@@ -73,7 +79,7 @@ def handler(
         _HANDLERS[kind] = fn
         _PRIORITIES[kind] = int(priority)
         for pattern in on:
-            entry = Subscription(pattern, kind, history)
+            entry = Subscription(pattern, kind, history, live)
             if entry not in _SUBSCRIPTIONS:
                 _SUBSCRIPTIONS.append(entry)
         return fn

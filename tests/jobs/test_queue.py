@@ -122,6 +122,30 @@ def test_history_events_queue_at_bulk_priority(db, workspace):  # type: ignore[n
     assert by_id == {marker: Priority.ANALYSIS, marker + 1: Priority.BULK}
 
 
+def test_a_history_only_subscriber_gets_no_job_for_live_events(db, workspace):  # type: ignore[no-untyped-def]
+    """Rules on history (`automation.history_rules`) have nothing to do for live events: no
+    job is queued for them (the 2026-11-30 soak: a no-op bulk job per live event)."""
+    marker = uuid.uuid4().int % 10**9
+    with db.transaction(workspace.id) as session:
+        for trigger in ("interaction.ingested", "text.analyzed"):
+            publish(session, trigger, {"interaction_ids": [marker]}, live=True)
+            publish(session, trigger, {"interaction_ids": [marker + 1]}, live=False)
+    with db.reader() as session:
+        rows = session.execute(
+            select(Job.kind, Job.payload).where(Job.workspace_id == workspace.id)
+        ).all()
+    history_rules = sorted(
+        (p["event"], p["interaction_ids"][0])
+        for kind, p in rows
+        if kind == "automation.history_rules"
+    )
+    assert history_rules == [("interaction.ingested", marker + 1), ("text.analyzed", marker + 1)]
+    # Live subscribers still get theirs.
+    assert ("text.analyze", [marker]) in [(k, p["interaction_ids"]) for k, p in rows]
+    with pytest.raises(ValueError, match="neither"):
+        handler("test.nothing", on=("interaction.ingested",), live=False)(lambda *_: None)
+
+
 def test_tick_windows_continue_from_the_cursor_and_never_overlap(db, workspace):  # type: ignore[no-untyped-def]
     t0 = utcnow().replace(microsecond=0)
     first = engine.tick(db, workspace.id, t0 - timedelta(minutes=1), now=t0)
