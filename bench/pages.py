@@ -434,6 +434,7 @@ def main() -> int:
             f"{'page':<22} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'cpu ms':>8} {'first ms':>8}"
         )
         written = 0
+        run_id = f"{time.time_ns():x}"
 
         def write_one() -> None:
             """One inbound message through the ingest service (`--live`)."""
@@ -442,7 +443,9 @@ def main() -> int:
             from sada.interactions.service import ingest_batch
 
             when = datetime.now(UTC).isoformat()
-            item = {"source": "bench-live", "external_id": f"live-{written}",
+            # Unique per run: a reused --db-file keeps earlier runs' messages (a repeated
+            # external id is a duplicate, stored once: nothing would change).
+            item = {"source": "bench-live", "external_id": f"live-{run_id}-{written}",
                     "occurred_at": when, "channel": "chat", "type": "message",
                     "direction": "inbound", "text": "live message",
                     "person": {"email": f"live-{written % 50}@example.com"}}  # fmt: skip

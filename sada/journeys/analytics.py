@@ -10,7 +10,8 @@ copy: it reads the snapshot the owner worker publishes (`EngineChoice.snapshot`)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,9 @@ from sada.journeys.query import (
     Engine,
     Scope,
     SqlEngine,
+    funnel_rows,
     funnel_sql,
+    paths_rows,
     paths_sql,
 )
 from sada.journeys.schemas import Rule
@@ -233,8 +236,13 @@ def funnel(
     language: str | None = None,
     version: int | None = None,
     choice: EngineChoice | None = None,
+    incremental: bool = False,
 ) -> dict[str, Any]:
-    """Conversion, drop-off and time between steps; overall and per (group, period)."""
+    """Conversion, drop-off and time between steps; overall and per (group, period).
+
+    `incremental`: each person's step times are kept in the process and only the people
+    changed by later writes are read again (`sada.journeys.incremental`, main database;
+    `choice` is not used); the answer is the same."""
     row, c = service.compile_map(session, map_key, version)
     steps = steps or c.stage_keys
     if not 2 <= len(steps) <= 12:
@@ -247,13 +255,24 @@ def funnel(
         seen |= set(s)
     if window_seconds <= 0:
         raise Invalid("the conversion window must be positive")
-    engine = engine_for(session, choice)
+    engine = SqlEngine(session) if incremental else engine_for(session, choice)
     audience = service.map_audience_key(session, row)
     k = len(steps)
 
     def run(group: str | None, per: str | None) -> list[tuple[Any, ...]]:
         scope = Scope(session_ws(session), audience, since, until, segment, language, group)
-        return engine.fetch(funnel_sql(c, engine.dialect, scope, codes, window_seconds, per))
+        if not incremental:
+            return engine.fetch(funnel_sql(c, engine.dialect, scope, codes, window_seconds, per))
+        from sada.journeys import incremental as inc
+
+        def fetch(people: Sequence[int] | None) -> list[tuple[Any, ...]]:
+            only = replace(scope, people=None if people is None else tuple(people))
+            return engine.fetch(
+                funnel_sql(c, engine.dialect, only, codes, window_seconds, per, per_person=True)
+            )
+
+        sql = funnel_sql(c, engine.dialect, scope, codes, window_seconds, per, per_person=True)
+        return funnel_rows(inc.person_rows(session, ("funnel", sql), fetch), k)
 
     overall = run(None, None)
     counts = list(overall[0][2 : 2 + k]) if overall else [0] * k
@@ -300,24 +319,51 @@ def paths(
     language: str | None = None,
     version: int | None = None,
     choice: EngineChoice | None = None,
+    incremental: bool = False,
 ) -> dict[str, Any]:
     """Top paths through touchpoints, Sankey links by position, and abandonment points.
 
     Abandonment: the last touchpoint of people who never reached `goal` (a stage
     or touchpoint; default the map's last stage) in the period.
+
+    `incremental`: each person's path is kept in the process and only the people changed
+    by later writes are read again (`sada.journeys.incremental`, main database; `choice` is
+    not used); the answer is the same.
     """
     if not 2 <= depth <= 10:
         raise Invalid("depth is 2 to 10")
     row, c = service.compile_map(session, map_key, version)
     goal = goal or c.stage_keys[-1]
     goal_codes = c.step_codes(goal)
-    engine = engine_for(session, choice)
+    engine = SqlEngine(session) if incremental else engine_for(session, choice)
     scope = Scope(
         session_ws(session), service.map_audience_key(session, row), since, until, segment, language
     )
-    rows = engine.fetch(
-        paths_sql(c, engine.dialect, scope, depth=depth, goal_codes=goal_codes, top=top)
-    )
+    if incremental:
+        from sada.journeys import incremental as inc
+
+        def fetch(people: Sequence[int] | None) -> list[tuple[Any, ...]]:
+            only = replace(scope, people=None if people is None else tuple(people))
+            return engine.fetch(
+                paths_sql(
+                    c,
+                    engine.dialect,
+                    only,
+                    depth=depth,
+                    goal_codes=goal_codes,
+                    top=top,
+                    per_person=True,
+                )
+            )
+
+        sql = paths_sql(
+            c, engine.dialect, scope, depth=depth, goal_codes=goal_codes, top=top, per_person=True
+        )
+        rows = paths_rows(inc.person_rows(session, ("paths", sql), fetch), depth, top)
+    else:
+        rows = engine.fetch(
+            paths_sql(c, engine.dialect, scope, depth=depth, goal_codes=goal_codes, top=top)
+        )
     key = c.tp_keys
     people = next((int(r[4]) for r in rows if r[0] == "people"), 0)
     links: list[dict[str, Any]] = []

@@ -14,6 +14,8 @@ Cells without enough data are listed apart, never ranked.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -40,7 +42,11 @@ def _has_table(session: Session, name: str) -> bool:
     return inspect(session.connection()).has_table(name)
 
 
-def experience_sql(c: Compiled, engine: SqlEngine, scope: Scope, with_text: bool) -> str:
+def experience_sql(
+    c: Compiled, engine: SqlEngine, scope: Scope, with_text: bool, per_person: bool = False
+) -> str:
+    """Metric sums per (touchpoint, group); `per_person`: per (person, touchpoint, group), the
+    person first (`sada.journeys.incremental` sums them per touchpoint and group)."""
     d = engine.dialect
     extra = ", i.type AS itype, i.rating AS rating, i.rating_scale AS scale"
     ev = events_cte(c, d, scope, upto=scope.until, extra_cols=extra)
@@ -67,12 +73,13 @@ def experience_sql(c: Compiled, engine: SqlEngine, scope: Scope, with_text: bool
         if with_text
         else ""
     )
+    pid = "ev.pid, " if per_person else ""
     return (
-        f"WITH ev AS ({ev}) SELECT ev.tp, ev.grp, COUNT(*), {complaint}, "
+        f"WITH ev AS ({ev}) SELECT {pid}ev.tp, ev.grp, COUNT(*), {complaint}, "
         f"{cnt(nps)}, {cnt(promoter)}, {cnt(detractor)}, "
         f"{cnt(csat)}, {cnt(sat)}, {cnt(ces)}, "
         f"SUM(CASE WHEN {ces} THEN rating END), SUM(CASE WHEN {ces} THEN rating * rating END), "
-        f"{text_cols} FROM ev {join} GROUP BY ev.tp, ev.grp"
+        f"{text_cols} FROM ev {join} GROUP BY {pid}ev.tp, ev.grp"
     )
 
 
@@ -158,12 +165,17 @@ def experience(
     min_n: int = 30,
     version: int | None = None,
     choice: EngineChoice | None = None,
+    incremental: bool = False,
 ) -> dict[str, Any]:
     """Metrics per touchpoint and per stage (optionally per group), and the ranked pain points.
 
     The metrics join text analyses and run on the main database; first-response times
     need only the interaction log and run on `choice`'s engine (the columnar copy when the
-    caller reads funnels and paths from it too; the main database by default)."""
+    caller reads funnels and paths from it too; the main database by default).
+
+    `incremental`: every row is read per person and kept in the process, and after a write
+    only the people it changed are read again (`sada.journeys.incremental`; main database
+    only, `choice` is not used); the answer is the same."""
     if min_n < 5:
         raise Invalid("min_n must be at least 5")
     row, c = service.compile_map(session, map_key, version)
@@ -178,13 +190,24 @@ def experience(
         group_by,
     )
     with_text = _has_table(session, "text_analyses")
-    rows = engine.fetch(experience_sql(c, engine, scope, with_text))
+    if incremental:
+        from sada.journeys import incremental as inc
+
+        def fetch(people: Sequence[int] | None) -> list[tuple[Any, ...]]:
+            only = replace(scope, people=None if people is None else tuple(people))
+            return engine.fetch(experience_sql(c, engine, only, with_text, per_person=True))
+
+        sql = experience_sql(c, engine, scope, with_text, per_person=True)
+        rows = inc.summed_rows(session, ("experience", sql), fetch, nkey=2)
+        frt = first_response_times(session, c, engine, scope, incremental=True)
+    else:
+        rows = engine.fetch(experience_sql(c, engine, scope, with_text))
+        frt = first_response_times(session, c, engine_for(session, choice), scope)
     cells: dict[tuple[int, str], dict[str, float]] = {}
     for r in rows:
         cells[(int(r[0]), str(r[1]))] = {
             k: float(v or 0) for k, v in zip(METRIC_COLS, r[2:], strict=True)
         }
-    frt = first_response_times(session, c, engine_for(session, choice), scope)
 
     def total(keys: list[tuple[int, str]]) -> dict[str, float]:
         out = dict.fromkeys(METRIC_COLS, 0.0)
@@ -231,7 +254,8 @@ def experience(
         )
         ranked.append(entry)
     ranked.sort(key=lambda e: (-e["pain_score"], e["touchpoint"], e["group"] or ""))
-    thin.sort(key=lambda e: (-e["volume"], e["touchpoint"]))
+    # Ties in a fixed order (the rows of a GROUP BY come in no particular order).
+    thin.sort(key=lambda e: (-e["volume"], e["touchpoint"], e["group"] or ""))
     return {
         "map": map_key,
         "group_by": group_by,
@@ -245,24 +269,42 @@ def experience(
 
 
 def first_response_times(
-    session: Session, c: Compiled, engine: Engine, scope: Scope
+    session: Session, c: Compiled, engine: Engine, scope: Scope, *, incremental: bool = False
 ) -> dict[tuple[int, str], list[float]]:
-    """Seconds from a conversation's first inbound mapped interaction to the first reply."""
+    """Seconds from a conversation's first inbound mapped interaction to the first reply.
+
+    `incremental`: the inbound events are kept per person (`sada.journeys.incremental`);
+    the replies are read every time."""
     d = engine.dialect
-    # Only inbound rows of conversations can start one: narrowed before the touchpoint rules run.
-    ev = events_cte(
-        c,
-        d,
-        scope,
-        upto=scope.until,
-        extra_cols=", i.conversation_id AS conv",
-        extra_where="i.conversation_id IS NOT NULL AND i.direction = 'inbound'",
-    )
-    firsts = engine.fetch(f"WITH ev AS ({ev}) SELECT conv, tp, grp, ts FROM ev")
+
+    def sql(only: Scope) -> str:
+        # Only inbound rows of conversations can start one: narrowed before the touchpoint
+        # rules run.
+        ev = events_cte(
+            c,
+            d,
+            only,
+            upto=scope.until,
+            extra_cols=", i.conversation_id AS conv",
+            extra_where="i.conversation_id IS NOT NULL AND i.direction = 'inbound'",
+        )
+        return f"WITH ev AS ({ev}) SELECT pid, conv, tp, grp, ts FROM ev"
+
+    if incremental:
+        from sada.journeys import incremental as inc
+
+        def fetch(people: Sequence[int] | None) -> list[tuple[Any, ...]]:
+            return engine.fetch(
+                sql(replace(scope, people=None if people is None else tuple(people)))
+            )
+
+        firsts = inc.person_rows(session, ("first_inbound", sql(scope)), fetch)
+    else:
+        firsts = engine.fetch(sql(scope))
     if not firsts:
         return {}
     first: dict[str, tuple[int, int, str]] = {}
-    for conv, tp, grp, ts in firsts:
+    for _pid, conv, tp, grp, ts in firsts:
         if conv not in first or ts < first[conv][0]:
             first[conv] = (int(ts), int(tp), str(grp))
     # Every reply of the workspace (few rows); those of other conversations are skipped below.

@@ -111,3 +111,18 @@ class JourneyDataVersion(Base):
 
     workspace_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class JourneyPersonChange(Base):
+    """The people a change of `journey_data_versions` touched, under the version it raised.
+
+    Written by the same triggers (migration 1940): an interaction's person (before and after
+    an update, so a merge names both), a person row, a text analysis's interaction's person.
+    `sada.journeys.incremental` recomputes only these people's share of a page. Pruned by the
+    triggers to the last 20,000 versions of each workspace."""
+
+    __tablename__ = "journey_person_changes"
+
+    workspace_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)

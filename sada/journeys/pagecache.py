@@ -13,9 +13,9 @@ while all of these are unchanged:
   a reader that still sees that version sees no newer commit (an uncommitted write holds
   the counter row, so commits that land out of id order still each raise it);
 - the definition: the map's id, current version, definition, audience and touchpoint ids;
-- the engine: the columnar copy is synced before a result is stored (the in-process copy
-  is brought up to date; a published snapshot is named by its file identity), so a result
-  never carries the copy's lag under a newer version;
+- the engine: the map figures are read from the main database, per person, and brought up
+  to date after a write by reading only the people it changed (`sada.journeys.incremental`),
+  so a new version costs work in proportion to the new data, not the whole history;
 - the question: every argument of the call.
 
 Results are copied in and out (callers may annotate them). Entries are per process and
@@ -29,7 +29,6 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import replace
 from typing import Any, TypeVar
 
 import orjson
@@ -39,7 +38,6 @@ from sqlalchemy.orm import Session
 from sada.core.errors import Invalid
 from sada.journeys import analytics, experience, service
 from sada.journeys.analytics import EngineChoice, session_ws
-from sada.journeys.columnar import reader_for
 
 T = TypeVar("T")
 
@@ -70,23 +68,6 @@ def map_token(session: Session, map_key: str, version: int | None = None) -> tup
         hashlib.sha256(definition).hexdigest(),
         tuple(sorted(c.touchpoint_ids.items())),
     )
-
-
-def fresh_choice(choice: EngineChoice | None) -> tuple[EngineChoice | None, Hashable]:
-    """The engine choice to compute a stored result with, and what names its data.
-
-    The in-process columnar copy is synced before the query (no staleness allowed); a
-    published snapshot is named by its file identity, so a newer snapshot is a new key.
-    """
-    if choice is None or choice.engine == "sql" or choice.db is None:
-        return choice, "sql"
-    if choice.snapshot:
-        reader = reader_for(
-            choice.db, choice.store_path, max_age_seconds=choice.snapshot_max_age_seconds
-        )
-        identity = None if reader is None else reader.opened
-        return choice, ("snapshot", identity)
-    return replace(choice, max_staleness_seconds=0.0), "copy"
 
 
 def cached(session: Session, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
@@ -128,16 +109,20 @@ def map_figures(
     """What the journey map page shows, each part computed once per data version: the
     experience per touchpoint (grouped by `group_by`; without grouping when it is not a
     valid one, `group_by` None in the answer), the previous period's (`previous`), the
-    funnel through the stages (30-day window) and the paths."""
-    fresh, engine_key = fresh_choice(choice)
-    token = ("map", map_token(session, map_key), engine_key)
+    funnel through the stages (30-day window) and the paths.
+
+    Each part is computed from rows kept per person (`sada.journeys.incremental`): after a
+    write only the people it changed are read again, on the main database (`choice`, kept for
+    callers, is not used: a delta must come from the same state as the rows it joins)."""
+    del choice
+    token = ("map", map_token(session, map_key), "incremental")
 
     def exp_of(start: int, end: int, grouped: str | None) -> dict[str, Any]:
         return cached(
             session,
             (*token, "experience", start, end, grouped),
             lambda: experience.experience(
-                session, map_key, since=start, until=end, group_by=grouped, choice=fresh
+                session, map_key, since=start, until=end, group_by=grouped, incremental=True
             ),
         )
 
@@ -158,13 +143,13 @@ def map_figures(
             since=since,
             until=until,
             window_seconds=window,
-            choice=fresh,
+            incremental=True,
         ),
     )
     pth = cached(
         session,
         (*token, "paths", since, until),
-        lambda: analytics.paths(session, map_key, since=since, until=until, choice=fresh),
+        lambda: analytics.paths(session, map_key, since=since, until=until, incremental=True),
     )
     return {
         "experience": exp,

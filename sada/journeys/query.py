@@ -22,6 +22,7 @@ Conventions:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -217,12 +218,23 @@ class Scope:
     segment: str | None = None
     language: str | None = None
     group_by: str | None = None
+    # Only these people (`sada.journeys.incremental`: the people changed since a kept result).
+    people: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.group_by is not None and not GROUP_RE.match(self.group_by):
             raise Invalid("group by 'segment', 'language', 'trait:<name>' or 'attr:<name>'")
         if self.until <= self.since:
             raise Invalid("'until' must be after 'since'")
+
+
+def people_in(people: Sequence[int] | None, column: str = "i.person_id") -> str:
+    """SQL restricting rows to `people` ('1 = 1' for None: everyone)."""
+    if people is None:
+        return "1 = 1"
+    if not people:
+        return "1 = 0"
+    return f"{column} IN ({', '.join(str(int(p)) for p in people)})"
 
 
 def group_expr(d: Dialect, group_by: str | None) -> str:
@@ -260,6 +272,8 @@ def events_cte(
         where.append(f"p.segment = {q(scope.segment)}")
     if scope.language is not None:
         where.append(f"p.language = {q(scope.language)}")
+    if scope.people is not None:
+        where.append(people_in(scope.people))
     inner = (
         f"SELECT i.person_id AS pid, i.id AS iid, {d.epoch()} AS ts, {c.tp_case(d, codes=codes)} AS tp, "
         f"{group_expr(d, scope.group_by)} AS grp{extra_cols} "
@@ -292,8 +306,12 @@ def funnel_sql(
     window: int,
     period: str | None = None,
     style: str | None = None,
+    per_person: bool = False,
 ) -> str:
     """One row per (group, period): n1..nk, then q50/q90 of the k-1 step durations.
+
+    `per_person`: one row per person who entered instead: pid, grp, per, t1..tk (NULL for
+    a step not reached), for `funnel_rows` to count (`sada.journeys.incremental`).
 
     `style` "join" (default on DuckDB) or "window" (default on SQLite and PostgreSQL):
     the same answer, spelled for each planner.
@@ -349,6 +367,9 @@ def funnel_sql(
         per = period_expr(d, period, "g.t1")
         tlist = ", ".join(f"t{i}" for i in range(1, k + 1))
         parts.append(f"f AS (SELECT pid, grp, {per} AS per, {tlist} FROM g)")
+    if per_person:
+        tlist = ", ".join(f"t{i}" for i in range(1, k + 1))
+        return "WITH " + ", ".join(parts) + f" SELECT pid, grp, per, {tlist} FROM f"
     counts = ", ".join(["COUNT(*)"] + [f"COUNT(t{i})" for i in range(2, k + 1)])
     if d.name == "sqlite":
         durs = " UNION ALL ".join(
@@ -399,12 +420,22 @@ def funnel_sql(
 
 
 def paths_sql(
-    c: Compiled, d: Dialect, scope: Scope, *, depth: int, goal_codes: list[int], top: int
+    c: Compiled,
+    d: Dialect,
+    scope: Scope,
+    *,
+    depth: int,
+    goal_codes: list[int],
+    top: int,
+    per_person: bool = False,
 ) -> str:
     """One statement; rows (kind, pos, tp, nxt, people, reached, longer, p1..p<depth>).
 
     kind: 'path' (top paths), 'link' (pos -> pos+1), 'end' (path ends at pos),
     'abandon' (last touchpoint of people who never reached the goal), 'people'.
+
+    `per_person`: one row per person instead: pid, p1..p<depth>, n (path length), reached
+    (0/1), last touchpoint, for `paths_rows` to count (`sada.journeys.incremental`).
     """
     ev = events_cte(c, d, scope, upto=scope.until)
     goal = ", ".join(str(x) for x in goal_codes) or "-99"
@@ -413,6 +444,16 @@ def paths_sql(
     pcols = ", ".join(f"MAX(CASE WHEN pos = {i} THEN tp END) AS p{i}" for i in range(1, depth + 1))
     porder = ", ".join(f"COALESCE(p{i}, -1)" for i in range(1, depth + 1))
     m = d.materialized()
+    if per_person:
+        return (
+            f"WITH ev AS {m}({ev}), "
+            "dd AS (SELECT pid, ts, iid, tp, LAG(tp) OVER (PARTITION BY pid ORDER BY ts, iid) AS prev FROM ev), "
+            "qp AS (SELECT pid, tp, ROW_NUMBER() OVER (PARTITION BY pid ORDER BY ts, iid) AS pos "
+            "FROM dd WHERE prev IS NULL OR prev <> tp), "
+            "q2 AS (SELECT pid, tp, pos, MAX(pos) OVER (PARTITION BY pid) AS n FROM qp) "
+            f"SELECT pid, {pcols}, MAX(n), MAX(CASE WHEN tp IN ({goal}) THEN 1 ELSE 0 END), "
+            "MAX(CASE WHEN pos = n THEN tp END) FROM q2 GROUP BY pid"
+        )
     return (
         f"WITH ev AS {m}({ev}), "
         "dd AS (SELECT pid, ts, iid, tp, LAG(tp) OVER (PARTITION BY pid ORDER BY ts, iid) AS prev FROM ev), "
@@ -433,6 +474,69 @@ def paths_sql(
         "WHERE nxt IS NULL AND reached = 0 GROUP BY tp "
         f"UNION ALL SELECT 'people', NULL, NULL, NULL, COUNT(*), NULL, NULL, {nulls} FROM w"
     )
+
+
+def quantile_cont(ordered: list[float] | list[int], p: float) -> float | None:
+    """The p-quantile of sorted values with linear interpolation (as PostgreSQL's
+    percentile_cont, DuckDB's quantile_cont and the SQLite spelling in `funnel_sql`)."""
+    if not ordered:
+        return None
+    pos = (len(ordered) - 1) * p
+    lo = int(pos)
+    nxt = ordered[lo + 1] if lo + 1 < len(ordered) else ordered[lo]
+    return ordered[lo] + (pos - lo) * (nxt - ordered[lo])
+
+
+def funnel_rows(person_rows: list[tuple[Any, ...]], k: int) -> list[tuple[Any, ...]]:
+    """`funnel_sql`'s rows from its `per_person` rows (pid, grp, per, t1..tk): per (grp, per),
+    the people reaching each step and the q50/q90 of each step's duration."""
+    groups: dict[tuple[Any, Any], list[tuple[Any, ...]]] = {}
+    for row in person_rows:
+        groups.setdefault((row[1], row[2]), []).append(row[3:])
+    out = []
+    for (grp, per), times in sorted(groups.items()):
+        counts = [len(times)] + [sum(1 for t in times if t[i] is not None) for i in range(1, k)]
+        quants: list[float | None] = []
+        for i in range(1, k):
+            durs = sorted(int(t[i]) - int(t[i - 1]) for t in times if t[i] is not None)
+            quants += [quantile_cont(durs, 0.5), quantile_cont(durs, 0.9)]
+        out.append((grp, per, *counts, *quants))
+    return out
+
+
+def paths_rows(person_rows: list[tuple[Any, ...]], depth: int, top: int) -> list[tuple[Any, ...]]:
+    """`paths_sql`'s rows from its `per_person` rows (pid, p1..p<depth>, n, reached, last)."""
+    nulls = (None,) * depth
+    tops: dict[tuple[Any, ...], list[int]] = {}
+    links: dict[tuple[Any, ...], int] = {}
+    ends: dict[tuple[Any, ...], int] = {}
+    abandon: dict[int, int] = {}
+    for row in person_rows:
+        ps = tuple(None if x is None else int(x) for x in row[1 : 1 + depth])
+        n, reached, last = int(row[1 + depth]), int(row[2 + depth] or 0), row[3 + depth]
+        acc = tops.setdefault(ps, [0, 0, 0])
+        acc[0] += 1
+        acc[1] += reached
+        acc[2] += 1 if n > depth else 0
+        for pos in range(1, min(n, depth)):
+            key = (pos, ps[pos - 1], ps[pos])
+            links[key] = links.get(key, 0) + 1
+        if n <= depth:
+            end = (n, ps[n - 1])
+            ends[end] = ends.get(end, 0) + 1
+        if not reached:
+            abandon[int(last)] = abandon.get(int(last), 0) + 1
+    ranked = sorted(
+        tops.items(), key=lambda kv: (-kv[1][0], [-1 if x is None else x for x in kv[0]])
+    )[:top]
+    out: list[tuple[Any, ...]] = [
+        ("path", None, None, None, n, r, longer, *ps) for ps, (n, r, longer) in ranked
+    ]
+    out += [("link", pos, tp, nxt, n, None, None, *nulls) for (pos, tp, nxt), n in links.items()]
+    out += [("end", pos, tp, None, n, None, None, *nulls) for (pos, tp), n in ends.items()]
+    out += [("abandon", None, tp, None, n, None, None, *nulls) for tp, n in abandon.items()]
+    out.append(("people", None, None, None, len(person_rows), None, None, *nulls))
+    return out
 
 
 def to_epoch(value: datetime) -> int:

@@ -11,15 +11,25 @@ attribute `sla_breached` of true, or an SLA breach recorded by cases).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid
+from sada.journeys import incremental as inc
 from sada.journeys import readcache
 from sada.journeys.analytics import session_ws
 from sada.journeys.experience import _has_table
-from sada.journeys.query import GROUP_RE, Dialect, SqlEngine, group_expr, q, to_epoch
+from sada.journeys.query import (
+    GROUP_RE,
+    Dialect,
+    SqlEngine,
+    group_expr,
+    people_in,
+    q,
+    to_epoch,
+)
 from sada.journeys.stats import two_proportions, wilson
 from sada.metrics import catalogue
 
@@ -73,8 +83,10 @@ def compute_cohorts(
     start_types: tuple[str, ...] = START_TYPES,
     segment: str | None = None,
     max_months: int = 12,
+    incremental: bool = False,
 ) -> dict[str, Any]:
-    """`cohorts` computed from the interaction log, every time."""
+    """`cohorts` computed from the interaction log, every time (`incremental`: from rows kept
+    per person, read again only for the people changed since, `sada.journeys.incremental`)."""
     engine = SqlEngine(session)
     d = engine.dialect
     ws = session_ws(session)
@@ -83,10 +95,15 @@ def compute_cohorts(
     if segment is not None:
         where += f" AND p.segment = {q(segment)}"
     month = d.month_of_row()
-    rows = engine.fetch(
-        f"SELECT i.person_id, {month} AS m, MAX(CASE WHEN i.type IN ({types}) THEN 1 ELSE 0 END) "
-        f"FROM interactions i JOIN people p ON p.id = i.person_id WHERE {where} GROUP BY i.person_id, {month}"
-    )
+
+    def sql(people: Sequence[int] | None) -> str:
+        return (
+            f"SELECT i.person_id, {month} AS m, MAX(CASE WHEN i.type IN ({types}) THEN 1 ELSE 0 END) "
+            f"FROM interactions i JOIN people p ON p.id = i.person_id WHERE {where} "
+            f"AND {people_in(people)} GROUP BY i.person_id, {month}"
+        )
+
+    rows = _rows(session, engine, "cohorts", sql, incremental)
     first: dict[int, str] = {}
     active: dict[int, set[str]] = {}
     for pid, m, is_start in rows:
@@ -151,22 +168,30 @@ def compute_churn(
     as_of: int,
     inactive_days: int | None = None,
     group_by: str | None = None,
+    incremental: bool = False,
 ) -> dict[str, Any]:
-    """`churn` computed from the interaction log, every time (arguments already checked)."""
+    """`churn` computed from the interaction log, every time (arguments already checked;
+    `incremental`: from rows kept per person, read again only for the people changed since,
+    `sada.journeys.incremental`)."""
     engine = SqlEngine(session)
     d: Dialect = engine.dialect
     ws = session_ws(session)
     sla = d.json_text("i.attributes", "sla_breached")
     churn_types = ", ".join(q(t) for t in CHURN_TYPES)
-    rows = engine.fetch(
-        f"SELECT i.person_id, MIN({group_expr(d, group_by)}), "
-        f"MAX(CASE WHEN i.type IN ({churn_types}) THEN 1 ELSE 0 END), {d.last_epoch()}, "
-        f"SUM(CASE WHEN {DETRACTOR} THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN i.type = 'complaint' THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {sla} IN ('true', '1') THEN 1 ELSE 0 END) "
-        f"FROM interactions i JOIN people p ON p.id = i.person_id WHERE i.workspace_id = {ws} "
-        f"AND p.audience = {q(audience)} AND {d.time_lt(as_of)} GROUP BY i.person_id"
-    )
+
+    def sql(people: Sequence[int] | None) -> str:
+        return (
+            f"SELECT i.person_id, MIN({group_expr(d, group_by)}), "
+            f"MAX(CASE WHEN i.type IN ({churn_types}) THEN 1 ELSE 0 END), {d.last_epoch()}, "
+            f"SUM(CASE WHEN {DETRACTOR} THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN i.type = 'complaint' THEN 1 ELSE 0 END), "
+            f"SUM(CASE WHEN {sla} IN ('true', '1') THEN 1 ELSE 0 END) "
+            f"FROM interactions i JOIN people p ON p.id = i.person_id WHERE i.workspace_id = {ws} "
+            f"AND p.audience = {q(audience)} AND {d.time_lt(as_of)} AND {people_in(people)} "
+            "GROUP BY i.person_id"
+        )
+
+    rows = _rows(session, engine, "churn", sql, incremental)
     breached = _sla_breached_people(session, engine, ws)
     people = []
     for pid, grp, explicit, last, detr, complaints, sla_n in rows:
@@ -239,10 +264,33 @@ def cohorts_and_churn(
         "retention.page",
         (audience, int(since), int(until), int(max_months), inactive_days),
         lambda: (
-            compute_cohorts(session, audience, since=since, until=until, max_months=max_months),
-            compute_churn(session, audience, as_of=until, inactive_days=inactive_days),
+            compute_cohorts(
+                session,
+                audience,
+                since=since,
+                until=until,
+                max_months=max_months,
+                incremental=True,
+            ),
+            compute_churn(
+                session, audience, as_of=until, inactive_days=inactive_days, incremental=True
+            ),
         ),
     )
+
+
+def _rows(
+    session: Session,
+    engine: SqlEngine,
+    name: str,
+    sql: Callable[[Sequence[int] | None], str],
+    incremental: bool,
+) -> list[tuple[Any, ...]]:
+    """The rows of `sql(None)` (person first): read now, or kept per person and read again
+    for the people changed since (`incremental`)."""
+    if not incremental:
+        return engine.fetch(sql(None))
+    return inc.person_rows(session, (name, sql(None)), lambda people: engine.fetch(sql(people)))
 
 
 def _sla_breached_people(session: Session, engine: SqlEngine, ws: int) -> set[int]:

@@ -10,15 +10,16 @@ Flags: no owner, no measure, no journey (and no people, below target).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sada.journeys import pagecache, service
+from sada.journeys import incremental, pagecache, service
 from sada.journeys.analytics import session_ws
 from sada.journeys.models import Audience, JourneyMap
-from sada.journeys.query import Scope, SqlEngine, events_cte, q
+from sada.journeys.query import Scope, SqlEngine, events_cte, people_in, q
 from sada.journeys.stats import mean_ci, nps_ci, wilson
 from sada.metrics import catalogue
 from sada.people.models import Person
@@ -144,7 +145,8 @@ def _one_pass(
     [prev, until) split at `since`, and `coverage` over [since, until) of each audience's
     map in `maps` (audience key -> its first map). The map's touchpoint rules run only on
     its audience's feedback rows (a CASE per map, as `coverage` evaluates them), and rows
-    are counted per (audience, half, scale, rating, touchpoint of each map)."""
+    are counted per (audience, half, scale, rating, touchpoint of each map), kept per person
+    and read again only for the people changed since (`sada.journeys.incremental`)."""
     scales = sorted({s for a in audiences for s in _scales(a)})
     keys = sorted({a.key for a in audiences if _scales(a)})
     engine = SqlEngine(session)
@@ -174,12 +176,23 @@ def _one_pass(
         f"CASE WHEN {rated} THEN i.rating END",
         *tp_cols,
     ]
-    rows = engine.fetch(
-        f"SELECT {', '.join(cols)}, COUNT(*) FROM interactions i JOIN people p ON p.id = i.person_id "
-        f"WHERE i.workspace_id = {session_ws(session)} AND i.person_id IS NOT NULL "
-        f"AND p.audience IN ({', '.join(q(k) for k in audience_keys)}) "
-        f"AND {d.time_ge(min(prev, since))} AND {d.time_lt(until)} AND ({where}) "
-        f"GROUP BY {', '.join(str(n + 1) for n in range(len(cols)))}"
+
+    def sql(people: Sequence[int] | None) -> str:
+        # Per person as well: kept per person and summed (`sada.journeys.incremental`).
+        return (
+            f"SELECT i.person_id, {', '.join(cols)}, COUNT(*) "
+            "FROM interactions i JOIN people p ON p.id = i.person_id "
+            f"WHERE i.workspace_id = {session_ws(session)} AND i.person_id IS NOT NULL "
+            f"AND p.audience IN ({', '.join(q(k) for k in audience_keys)}) "
+            f"AND {d.time_ge(min(prev, since))} AND {d.time_lt(until)} AND ({where}) "
+            f"AND {people_in(people)} GROUP BY {', '.join(str(n + 1) for n in range(len(cols) + 1))}"
+        )
+
+    rows = incremental.summed_rows(
+        session,
+        ("scorecard", sql(None)),
+        lambda people: engine.fetch(sql(people)),
+        nkey=len(cols),
     )
     ratings: dict[tuple[str, bool, str, float], int] = {}
     hit: dict[str, set[int]] = {k: set() for k in compiled}

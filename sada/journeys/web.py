@@ -223,10 +223,9 @@ def map_page(
     db = services(request).db
     with db.reader(me.workspace_id) as s:
         m = service.map_out(s, service.access_map(s, map_key))
-        # Funnel, paths and first-response times read the columnar copy (this process's own,
-        # synced before a result is computed, or the analytics owner's snapshot); the metrics
-        # with text analyses read the database. Each result is kept while the workspace's
-        # data, the map, the copy and the question are unchanged (`pagecache`).
+        # Each result is kept while the workspace's data, the map and the question are
+        # unchanged (`pagecache`); after a write only the people it changed are read again
+        # (`sada.journeys.incremental`).
         figures = pagecache.map_figures(
             s,
             map_key,
