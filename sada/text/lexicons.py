@@ -237,6 +237,13 @@ def _aspect_searchers(weak: bool = False) -> dict[str, re.Pattern[str]]:
     return out
 
 
+def keyword_starts(folded_text: str, aspect: str) -> list[int]:
+    """Where an aspect's keywords occur in an `aspect_text` (folded) text (match starts;
+    a clitic before an Arabic or Persian keyword may be counted in)."""
+    pattern = _aspect_searchers().get(aspect)
+    return [m.start() for m in pattern.finditer(folded_text)] if pattern is not None else []
+
+
 def keyword_aspects(folded_text: str) -> list[str]:
     """Aspects whose keywords occur in an `aspect_text` (folded) text.
 

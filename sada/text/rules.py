@@ -22,7 +22,7 @@ import math
 import re
 from functools import lru_cache
 
-from sada.text.lexicons import _WORD_END, _WORD_START, aspect_patterns, aspect_text
+from sada.text.lexicons import _WORD_END, _WORD_START, aspect_text, keyword_starts
 from sada.text.normalize import model_text
 from sada.text.polarity import _NEGATORS, Polar, polar_items
 from sada.text.sentiment import SentimentResult
@@ -154,9 +154,7 @@ def level_items(clause: str) -> dict[str, list[Polar]]:
             found.append((aspect, m.start(), m.end(), -1 if m.group("neg") else 1))
     if not found:
         return {}
-    keyword_at: dict[str, list[int]] = {}
-    for aspect, pattern in aspect_patterns().items():
-        keyword_at[aspect] = [m.start() for m in pattern.finditer(folded)]
+    keyword_at = {aspect: keyword_starts(folded, aspect) for aspect in _LEVELS}
     out: dict[str, list[Polar]] = {}
     for aspect, start, end, sign in found:
         # the level word belongs to the aspect named nearest to it (price or quality)
