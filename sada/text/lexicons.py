@@ -133,10 +133,12 @@ _AR_PREFIX = r"(?:و|ف|ب|ل|ك|ک)?(?:ال|ا?ل)?"
 # («کیفیتشم», «ارسالشم»).
 _AR_FA_SUFFIX = r"(?:ترین|تره|تر|هاشم|ها|های|هایی|شونم|شم|اشم|ش|اش|تون|شون|مون|م|ت|ه|ی|ات|ين|ون|هم|نا|ك|ک|ي|یش|ا)?"
 _EN_SUFFIX = r"(?:s|es|ed|d|ing|er|ers|est|ier|iest)?"
-# A keyword in Latin or Arabic script starts and ends a word; a Chinese character
-# next to it is a word boundary too (「APP老是闪退」, 「用了app以后」).
-_WORD_START = r"(?<![^\W\u4e00-\u9fff])"
-_WORD_END = r"(?![^\W\u4e00-\u9fff])"
+_WORD_START = r"(?<!\w)"
+_WORD_END = r"(?!\w)"
+# A Latin keyword of the Chinese list ("app") also starts or ends a word next to a
+# Chinese character: 「APP老是闪退」, 「用了app以后」.
+_HAN_START = r"(?:(?<!\w)|(?<=[\u4e00-\u9fff]))"
+_HAN_END = r"(?:(?!\w)|(?=[\u4e00-\u9fff]))"
 
 
 def aspect_text(text: str) -> str:
@@ -150,6 +152,8 @@ def _pattern_for(keyword: str, lang: str) -> str:
         return folded
     if lang in ("ar", "fa") or any("\u0600" <= ch <= "\u06ff" for ch in keyword):
         return _WORD_START + _AR_PREFIX + folded + _AR_FA_SUFFIX + _WORD_END
+    if lang == "zh":
+        return _HAN_START + folded + _EN_SUFFIX + _HAN_END
     return _WORD_START + folded + _EN_SUFFIX + _WORD_END
 
 
