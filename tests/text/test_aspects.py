@@ -52,6 +52,10 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     assert fresh4["accuracy"]["all"] >= 0.95, fresh4["misses"]
     dev5 = score_aspects(_fixture("aspects_contrastive_dev5.jsonl"), analyze)
     assert dev5["accuracy"]["all"] >= 0.9, dev5["misses"]
+    # Written before the fifth round, measured once after it (0.738, base rules 0.721):
+    # a floor against regressions, not the target (0.90) and not a development set.
+    fresh5 = score_aspects(_fixture("aspects_contrastive_fresh5.jsonl"), analyze)
+    assert fresh5["accuracy"]["all"] >= 0.72, fresh5["accuracy"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
