@@ -38,16 +38,16 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
                "material", "size", "fit", "flavor", "delicious", "cheap quality", "item", "color",
                "colour", "meal", "dish", "burger", "pizza", "sandwich", "coffee", "drink",
                "fries", "chicken", "rice", "dessert", "cake", "pasta", "soup", "salad", "steak",
-               "noodles", "bread", "fabric"],
+               "noodles", "bread", "fabric", "portion", "portions"],
         "ar": ["الجودة", "جودة", "جوده", "المنتج", "منتج", "الاكل", "الأكل", "اكل", "الطعم",
                "طعم", "لذيذ", "طازج", "خربان", "البطارية", "الشاشة", "الصوت", "المقاس", "النوعية",
-               "الخامة", "نظيف", "الوجبة", "الطبق", "اللون", "لون"],
+               "الخامة", "نظيف", "الوجبة", "الطبق", "اللون", "لون", "الكمية", "كمية"],
         "fa": ["کیفیت", "محصول", "غذا", "طعم", "خوشمزه", "تازه", "خراب", "باتری", "صفحه",
                "صدا", "جنس", "سایز", "اندازه", "کالا", "پیتزا", "برگر", "کباب", "ساندویچ", "مزه",
-               "رنگ", "رنگش"],
+               "رنگ", "رنگش", "حجم"],
         "zh": ["质量", "品质", "产品", "东西", "味道", "口感", "好吃", "新鲜", "坏了", "电池",
                "屏幕", "音质", "做工", "材质", "尺码", "效果", "性能", "正品", "商品", "颜色",
-               "菜"],
+               "菜", "分量", "份量"],
     },
     "staff": {
         "en": ["staff", "employee", "agent", "waiter", "waitress", "rude", "polite", "friendly",
@@ -129,8 +129,16 @@ DESCRIPTIONS: dict[str, list[str]] = {
 # Arabic clitics that may stand before a word: و ف ب ك ل and the article.
 _AR_PREFIX = r"(?:و|ف|ب|ل|ك|ک)?(?:ال|ا?ل)?"
 # Suffixes an Arabic or Persian keyword may carry (plural, possessive, enclitics).
-_AR_FA_SUFFIX = r"(?:ترین|تره|تر|ها|های|هایی|ش|اش|تون|شون|مون|م|ت|ه|ی|ات|ين|ون|هم|نا|ك|ک|ي|یش)?"
+# Persian colloquial forms: the plural ـا («قیمتا») and "too" ـم after a possessive
+# («کیفیتشم», «ارسالشم»).
+_AR_FA_SUFFIX = r"(?:ترین|تره|تر|هاشم|ها|های|هایی|شونم|شم|اشم|ش|اش|تون|شون|مون|م|ت|ه|ی|ات|ين|ون|هم|نا|ك|ک|ي|یش|ا)?"
 _EN_SUFFIX = r"(?:s|es|ed|d|ing|er|ers|est|ier|iest)?"
+_WORD_START = r"(?<!\w)"
+_WORD_END = r"(?!\w)"
+# A Latin keyword of the Chinese list ("app") also starts or ends a word next to a
+# Chinese character: 「APP老是闪退」, 「用了app以后」.
+_HAN_START = r"(?:(?<!\w)|(?<=[\u4e00-\u9fff]))"
+_HAN_END = r"(?:(?!\w)|(?=[\u4e00-\u9fff]))"
 
 
 def aspect_text(text: str) -> str:
@@ -143,8 +151,10 @@ def _pattern_for(keyword: str, lang: str) -> str:
     if any("\u4e00" <= ch <= "\u9fff" for ch in keyword):
         return folded
     if lang in ("ar", "fa") or any("\u0600" <= ch <= "\u06ff" for ch in keyword):
-        return r"(?<!\w)" + _AR_PREFIX + folded + _AR_FA_SUFFIX + r"(?!\w)"
-    return r"(?<!\w)" + folded + _EN_SUFFIX + r"(?!\w)"
+        return _WORD_START + _AR_PREFIX + folded + _AR_FA_SUFFIX + _WORD_END
+    if lang == "zh":
+        return _HAN_START + folded + _EN_SUFFIX + _HAN_END
+    return _WORD_START + folded + _EN_SUFFIX + _WORD_END
 
 
 @lru_cache(maxsize=64)
@@ -176,9 +186,6 @@ def guess_lang(keyword: str) -> str:
     if any("\u0600" <= ch <= "\u06ff" for ch in keyword):
         return "ar"
     return "en"
-
-
-_WORD_START = r"(?<!\w)"
 
 
 def search_pattern(keywords: tuple[tuple[str, str], ...]) -> re.Pattern[str] | None:
@@ -232,6 +239,13 @@ def _aspect_searchers(weak: bool = False) -> dict[str, re.Pattern[str]]:
         assert pattern is not None
         out[aspect] = pattern
     return out
+
+
+def keyword_starts(folded_text: str, aspect: str) -> list[int]:
+    """Where an aspect's keywords occur in an `aspect_text` (folded) text (match starts;
+    a clitic before an Arabic or Persian keyword may be counted in)."""
+    pattern = _aspect_searchers().get(aspect)
+    return [m.start() for m in pattern.finditer(folded_text)] if pattern is not None else []
 
 
 def keyword_aspects(folded_text: str) -> list[str]:

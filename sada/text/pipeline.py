@@ -37,7 +37,7 @@ from sada.text.lexicons import (
 )
 from sada.text.normalize import clean, normalize
 from sada.text.pii import find_pii, redact
-from sada.text.rules import clause_result, has_polar_words, symbols_result
+from sada.text.rules import clause_result, has_polar_words, level_items, symbols_result
 from sada.text.sentences import split_clauses, split_sentences
 from sada.text.sentiment import (
     LABELS,
@@ -114,6 +114,21 @@ class SentimentBackend:
             if m is not None:
                 versions.append(m.version)
         return ",".join(versions) or "none"
+
+
+# A clause that opens with its own subject ("…, but the shoes are lovely", «…بس
+# المنتج…») speaks of that subject, not of the aspect of the clause before it.
+_EN_DETERMINERS = frozenset(
+    ["the", "my", "our", "their", "his", "her", "its", "this", "that", "these", "those", "your"]
+)
+
+
+def _new_subject(clause: str) -> bool:
+    """Whether a clause starts with a determiner (English) or a definite noun (Arabic)."""
+    first = clause.split(maxsplit=1)[0].lower() if clause.strip() else ""
+    if first in _EN_DETERMINERS:
+        return True
+    return first.startswith(("ال", "وال")) and len(first) > 4
 
 
 class TextPipeline:
@@ -332,8 +347,10 @@ class TextPipeline:
             for ci, clause in enumerate(sent["clauses"]):
                 # Each clause has its own polarity: the model's, corrected by the
                 # clause's polar words (negation, intensifiers, idioms, emoji).
-                res = clause_result(sent.get("clause_sentiment", {}).get(ci, sent_res), clause)
+                base = sent.get("clause_sentiment", {}).get(ci, sent_res)
+                res = clause_result(base, clause)
                 doc.setdefault("clause_labels", []).append(res.label)
+                levels = level_items(clause)  # "high" price, "high" quality, "smaller" portions
                 found = [(a, "keyword", 1.0) for a in keyword_aspects(aspect_text(clause))]
                 vec = sent.get("clause_vecs", {}).get(ci)
                 if not found and protos is not None and vec is not None:
@@ -345,17 +362,23 @@ class TextPipeline:
                         found = [(names[int(order[0])], "embedding", round(best, 3))]
                 if found:
                     before = [a for a, _source, _score in found]
-                elif before and res.label != "neutral" and has_polar_words(clause):
+                elif (
+                    before
+                    and res.label != "neutral"
+                    and has_polar_words(clause)
+                    and not _new_subject(clause)
+                ):
                     # A clause with polar words that names nothing speaks of the clause
                     # before it: "the courier was late but apologised politely",
                     # «تم استرداد المبلغ لكن بعد شهر».
                     found = [(a, "previous_clause", 1.0) for a in before]
                 for aspect, source, score in found:
+                    a_res = clause_result(base, clause, levels[aspect]) if aspect in levels else res
                     aspects.append(
                         {
                             "aspect": aspect,
-                            "polarity": res.label,
-                            "confidence": round(max(res.scores.values()), 3),
+                            "polarity": a_res.label,
+                            "confidence": round(max(a_res.scores.values()), 3),
                             "text": clause,
                             "source": source,
                             "score": score,

@@ -59,17 +59,17 @@ _NEG = {
 # they were. Complaint and praise words of customer messages the lexicons lacked.
 _RULE_POS = {
     "en": """quickly promptly fixed resolved solved sturdy accurate responsive patient slick""",
-    "ar": """بأدب بادب باحترام بسرعه بسرعة معقول معقوله مناسب مناسبه""",
-    "fa": """منصفانه سالم خوش_برخورد""",
-    "zh": """及时 迅速 专业 好用 顺畅""",
+    "ar": """بأدب بادب باحترام بسرعه بسرعة معقول معقوله مناسب مناسبه حلوا حلت اتحلت انحلت""",
+    "fa": """منصفانه سالم خوش_برخورد حل""",
+    "zh": """及时 迅速 专业 好用 顺畅 解决""",
 }
 _RULE_NEG = {
     "en": """froze freezes freezing frozen laggy glitchy buggy unresponsive flimsy leaking leaked
-        stuck declined scratched""",
+        stuck declined scratched error errors""",
     "ar": """متوسط متوسطه وقح وقحه مرتفع مرتفعه معيوب ناقص تأخر تاخر اتأخر اتاخر تأخرت تاخرت اتأخرت
-        اتاخرت""",
-    "fa": """بی_حوصله بیحوصله هنگ ناقص معیوب شکسته پاره متوسط""",
-    "zh": """瑕疵 偏高 偏贵 报错 掉色 破损 漏发 错发 少发 敷衍 不耐烦""",
+        اتاخرت يهنج هنج يعلق يفصل عيب عيوب""",
+    "fa": """بی_حوصله بیحوصله هنگ ناقص معیوب شکسته پاره متوسط ارور""",
+    "zh": """瑕疵 偏高 偏贵 报错 掉色 破损 漏发 错发 少发 敷衍 不耐烦 卡死 崩溃 登不上 转圈""",
 }
 # Aspect nouns that the model lexicons count as polar ("refund" negative, "quality"
 # positive): in a clause they name what is spoken of, not how it went ("the refund
@@ -202,13 +202,17 @@ took forever|took ages|took weeks|took a week|took a month|not as described|not 
 scratches easily|scratch easily|scratched easily|breaks easily|broke easily|tears easily|
 fell apart|falls apart|extra charge|extra charges|charged extra|hidden fee|hidden fees|
 hidden charges|extra items|
+logs me out|logged me out|logging me out|log me out|kicks me out|kicked me out|kicking me out|
+signs me out|signed me out|won't open|wont open|won't let me|can't log in|cannot log in|
+couldn't log in|
 doesn't work|does not work|didn't work|stopped working|won't load|wouldn't load|
 اخذ اسبوع|اخذ اسبوعين|اخذ شهر|اخذ وقت طويل|بعد شهر|بعد اسبوعين|بعد اسبوع|ما يفتح|مايفتح|لا يفتح|
 مش بيفتح|ما يعمل|لا يعمل|مايعمل|ما ينجح|مش شغال|مو شغال|مب شغال|ما يحمل|غير مطابق|مو مطابق|
-مختلف عن الصوره|
+مختلف عن الصوره|يطلعني|بيطلعني|يطلعنی|ما بيفتح|ما بيشتغل|مش بيشتغل|
 انجام نشد|انجام نشده|برنگشت|برنگشته|پس ندادن|واریز نشد|واریز نشده|هنگ میکنه|هنگ کرد|هنگ میکند|
 با عکس فرق|با عکسش فرق|مثل عکس نبود|مثل عکسش نبود|قیمتش زیاد|قیمت زیاد|قیمتا زیاد|قیمتها زیاد|
-قیمت ها زیاد|هزینه زیاد|
+قیمت ها زیاد|هزینه زیاد|ارور میده|ارور داد|ارور میداد|خطا میده|خطا داد|خطا میداد|باگ داره|
+باز نمیشه|باز نشد|بالا نمیاد|بالا نیومد|قطع میشه|
 与图片不符|和图片不一样|跟图片不一样|与描述不符|和描述不符|没到账|未到账|登录不了|打不开|用不了|
 没有想象中|没想象中|不如想象|不如预期|没有预期
 """
@@ -431,7 +435,7 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
             skip -= 1
             continue
         if "\u4e00" <= tok[0] <= "\u9fff":
-            out.extend(_zh_items(tok, zh_terms))
+            out.extend(_zh_items(tok, zh_terms, rules))
             continue
         pol = None
         width = 1
@@ -469,6 +473,14 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
                     prefixed = pol is not None
         if pol is None:
             continue
+        if rules and pol < 0 and width == 1 and _is_solved_problem(tok, tokens, i):
+            # "solved the problem", «حلوا المشكلة», «مشکلمو حل کرد»: the problem is gone,
+            # which says more than the words one by one (an idiom: the rules decide);
+            # negated with its verb ("didn't solve the problem", «مشکلم حل نشد»).
+            window = tokens[max(0, i - 4) : i + 5]
+            negated = any(t in negators or t in _FA_POST_NEGATORS or t in _NOBODY for t in window)
+            out.append(Polar(1, negated, True, "idiom"))
+            continue
         if (
             rules
             and width == 1
@@ -499,6 +511,52 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
     return out
 
 
+_PROBLEMS = frozenset(_fold(w) for w in ["problem", "problems", "issue", "issues"])
+_PROBLEM_STEMS = (_fold("مشكل"), _fold("مشاكل"), _fold("مشکل"))
+_SOLVERS = frozenset(
+    _fold(w)
+    for w in [
+        "fixed",
+        "solved",
+        "resolved",
+        "sorted",
+        "fix",
+        "solve",
+        "resolve",
+        "حل",
+        "حلوا",
+        "حلت",
+        "حلها",
+        "حلولي",
+        "اتحلت",
+        "انحلت",
+        "اتحل",
+        "انحل",
+    ]
+)
+_ZH_PROBLEMS = ("问题", "毛病")
+# "nobody fixed the problem", «محد حل المشكلة», «کسی مشکلو حل نکرد» (the verb negated too)
+_NOBODY = frozenset(_fold(w) for w in ["nobody", "noone", "محد", "محدش", "ماحد", "حدا"])
+
+
+def _is_solved_problem(tok: str, tokens: list[str], i: int) -> bool:
+    """Whether `tok` is a problem noun with a verb of solving within three words."""
+    stem = _strip_clitics(tok)
+    if stem not in _PROBLEMS and not stem.startswith(_PROBLEM_STEMS):
+        return False
+    near = tokens[max(0, i - 3) : i] + tokens[i + 1 : i + 4]
+    return any(t in _SOLVERS or (t[:1] == "و" and t[1:] in _SOLVERS) for t in near)
+
+
+def _strip_clitics(tok: str) -> str:
+    """An Arabic word without a leading و and article («والمشكلة» -> «مشكلة»)."""
+    if tok.startswith("و") and len(tok) > 3:
+        tok = tok[1:]
+    if tok.startswith("ال") and len(tok) > 4:
+        tok = tok[2:]
+    return tok
+
+
 _SUFFIXES = ("هایی", "های", "ها", "یی", "ی", "ش", "ه", "ت", "م", "ات", "ين")
 # Persian comparatives («ارزونتره», «بدتر»): rule-only, the models' features never had them.
 _RULE_SUFFIXES = ("ترین", "تره", "تر", *_SUFFIXES)
@@ -514,6 +572,9 @@ def _stem_lookup(tok: str, words: dict[str, int], rules: bool = False) -> int | 
         for suf in _RULE_SUFFIXES if rules else _SUFFIXES:
             if cand.endswith(suf) and len(cand) - len(suf) >= 2 and cand[: -len(suf)] in words:
                 return words[cand[: -len(suf)]]
+    if rules and tok.startswith("بی") and len(tok) >= 5 and "ی" + tok[2:] in words:
+        # Egyptian / Levantine progressive بـ + present verb: «بيهنج» is «يهنج».
+        return words["ی" + tok[2:]]
     return None
 
 
@@ -539,9 +600,10 @@ def rule_score(text: str) -> tuple[float, int]:
     return sum(p.value for p in items), len(items)
 
 
-def _zh_items(run: str, terms: list[tuple[str, int]]) -> list[Polar]:
+def _zh_items(run: str, terms: list[tuple[str, int]], rules: bool = False) -> list[Polar]:
     out = []
     taken = [False] * len(run)
+    solved = rules and "解决" in run
     for term, pol in terms:
         start = run.find(term)
         while start >= 0:
@@ -549,6 +611,9 @@ def _zh_items(run: str, terms: list[tuple[str, int]]) -> list[Polar]:
             if not any(taken[start:end]):
                 for k in range(start, end):
                     taken[k] = True
+                if solved and term in _ZH_PROBLEMS:  # 「解决了问题」: the problem is gone
+                    start = run.find(term, end)
+                    continue
                 before = run[max(0, start - 3) : start]
                 negated = any(n in before for n in _ZH_NEG) and not term.startswith(_ZH_NEG)
                 strong = abs(pol) > 1 or any(before.endswith(x) for x in _ZH_INTENSIFIERS)

@@ -19,9 +19,12 @@ the polarity of the clause they are found in (`sada.text.pipeline`).
 from __future__ import annotations
 
 import math
+import re
+from functools import lru_cache
 
+from sada.text.lexicons import _WORD_END, _WORD_START, aspect_text, keyword_starts
 from sada.text.normalize import model_text
-from sada.text.polarity import polar_items
+from sada.text.polarity import _NEGATORS, Polar, polar_items
 from sada.text.sentiment import SentimentResult
 
 RULE_WEIGHT = 0.8
@@ -30,9 +33,12 @@ NEGATION_MIN = 0.4
 AGREE_MIN = 1.5
 
 
-def clause_result(result: SentimentResult, text: str) -> SentimentResult:
-    """The clause's sentiment: `result` (the model's) corrected by its polar words."""
-    items = polar_items(model_text(text), rules=True)
+def clause_result(
+    result: SentimentResult, text: str, extra: list[Polar] | None = None
+) -> SentimentResult:
+    """The clause's sentiment: `result` (the model's) corrected by its polar words
+    (and by `extra` items, e.g. an aspect's `level_items`)."""
+    items = polar_items(model_text(text), rules=True) + (extra or [])
     if not items:
         return result
     score = sum(p.value for p in items)
@@ -78,3 +84,91 @@ def symbols_result(text: str, model: str = "rules") -> SentimentResult:
     label = "positive" if score > 0 else "negative"
     other = "negative" if score > 0 else "positive"
     return SentimentResult(label, {label: strength, "neutral": rest, other: rest}, False, model)
+
+
+# Words of level and quantity take their polarity from the aspect they describe:
+# "high" is bad for a price and good for quality («قیمتش خیلی بالاست», 「质量很高，就是
+# 价格也高」), "went up" is bad for a price, "smaller" bad for portions. Per aspect:
+# (words that make it negative, words that make it positive). Rule-only, like `_RULE_*`.
+_LEVELS: dict[str, tuple[str, str]] = {
+    "price": (
+        """high|higher|highest|went up|gone up|go up|goes up|going up|increased|increase|
+        increases|rose|risen|raised|hike|hiked|hikes|عالي|عاليه|مرتفع|مرتفعه|ارتفع|ارتفعت|زاد|
+        زادت|زادو|غلي|غليت|غلت|بالا|بالاست|بالایی|بالاتر|بالاتره|زیاد|زیاده|زیادی|زیادن|
+        رفته بالا|رفتن بالا|گرون شده|گرونتر شده|高|涨|涨价|变贵|贵了""",
+        """low|lower|lowest|dropped|reduced|منخفض|منخفضه|نزل|نزلت|نازل|پایین|پایینه|پایینی|
+        پایینتر|کمه|低|降价|降了""",
+    ),
+    "product_quality": (
+        """low|lower|lowest|dropped|worse|smaller|less|fewer|tiny|small|shrunk|shrank|منخفض|
+        منخفضه|قليل|قليله|صغير|صغيره|اقل|پایین|پایینه|پایینی|اومده پایین|کمه|کمتر|کوچیک|
+        کوچک|کوچیکه|低|少|变少|小|下降""",
+        """high|higher|highest|top|عالي|عاليه|بالا|بالایی|بالاست|بالاتر|高""",
+    ),
+}
+# A Chinese level word stands at the end of its phrase: 「价格也高」, 「分量变少了」, not
+# 「小哥」 or 「高兴」.
+_ZH_LEVEL_END = r"(?=[了的啊呀啦点些，。！？、,.!?\s]|$)"
+
+
+@lru_cache(maxsize=1)
+def _level_patterns() -> dict[str, re.Pattern[str]]:
+    out = {}
+    for aspect, (neg, pos) in _LEVELS.items():
+        alts = []
+        for sign, block in (("neg", neg), ("pos", pos)):
+            words = sorted(
+                {aspect_text(w.strip()) for w in block.replace("\n", "").split("|") if w.strip()},
+                key=len,
+                reverse=True,
+            )
+            han = [re.escape(w) for w in words if "\u4e00" <= w[0] <= "\u9fff"]
+            other = [re.escape(w) for w in words if not "\u4e00" <= w[0] <= "\u9fff"]
+            parts = []
+            if other:
+                parts.append(_WORD_START + "(?:" + "|".join(other) + ")" + _WORD_END)
+            if han:
+                parts.append("(?:" + "|".join(han) + ")" + _ZH_LEVEL_END)
+            alts.append(f"(?P<{sign}>" + "|".join(parts) + ")")
+        out[aspect] = re.compile("|".join(alts))
+    return out
+
+
+_LEVEL_NEGATORS = frozenset(
+    aspect_text(w) for w in _NEGATORS["en"].split() + ["مش", "مو", "مب", "ما", "لا", "ليس", "غير"]
+)
+_FA_LEVEL_POST = frozenset(aspect_text(w) for w in ("نیست", "نبود", "نیستش", "نشده", "نشد"))
+
+
+def level_items(clause: str) -> dict[str, list[Polar]]:
+    """Level words of a clause as polar items of the aspect named nearest to each one.
+
+    "Prices went up and the portions got smaller": "went up" speaks of the prices
+    (negative), "smaller" of the portions (negative). A negator just before ("not
+    high", 「不高」) or a Persian negated copula after («بالا نیست») flips the item.
+    """
+    folded = aspect_text(clause)
+    found: list[tuple[str, int, int, int]] = []  # aspect, start, end, sign
+    for aspect, pattern in _level_patterns().items():
+        for m in pattern.finditer(folded):
+            found.append((aspect, m.start(), m.end(), -1 if m.group("neg") else 1))
+    if not found:
+        return {}
+    keyword_at = {aspect: keyword_starts(folded, aspect) for aspect in _LEVELS}
+    out: dict[str, list[Polar]] = {}
+    for aspect, start, end, sign in found:
+        # the level word belongs to the aspect named nearest to it (price or quality)
+        nearest = min(
+            ((abs(pos - start), a) for a in _LEVELS for pos in keyword_at.get(a, [])),
+            default=None,
+        )
+        if nearest is None or nearest[1] != aspect:
+            continue
+        before = folded[max(0, start - 12) : start].split()[-2:]
+        negated = any(w in _LEVEL_NEGATORS for w in before) or folded[
+            max(0, start - 2) : start
+        ].endswith(("不", "没"))
+        after = folded[end : end + 12].split()[:1]
+        negated = negated or any(w in _FA_LEVEL_POST for w in after)
+        out.setdefault(aspect, []).append(Polar(sign, negated, True, "idiom"))
+    return out

@@ -8,6 +8,7 @@ from pathlib import Path
 from sada.text.evaluate import score_aspects
 from sada.text.lexicons import aspect_text, keyword_aspects
 from sada.text.pipeline import TextPipeline
+from sada.text.rules import level_items
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -45,10 +46,16 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     # development set of the fourth round.
     fresh3 = score_aspects(_fixture("aspects_contrastive_fresh3.jsonl"), analyze)
     assert fresh3["accuracy"]["all"] >= 0.9, fresh3["misses"]
-    # Written before the fourth round and measured once after it (see
-    # docs/text/model-card.md): a floor, not the target.
+    # Written before the fourth round and measured once after it (0.887), then a
+    # development set of the fifth round with `aspects_contrastive_dev5.jsonl`.
     fresh4 = score_aspects(_fixture("aspects_contrastive_fresh4.jsonl"), analyze)
-    assert fresh4["accuracy"]["all"] >= 0.85, fresh4["misses"]
+    assert fresh4["accuracy"]["all"] >= 0.95, fresh4["misses"]
+    dev5 = score_aspects(_fixture("aspects_contrastive_dev5.jsonl"), analyze)
+    assert dev5["accuracy"]["all"] >= 0.9, dev5["misses"]
+    # Written before the fifth round, measured once after it (0.738, base rules 0.721):
+    # a floor against regressions, not the target (0.90) and not a development set.
+    fresh5 = score_aspects(_fixture("aspects_contrastive_fresh5.jsonl"), analyze)
+    assert fresh5["accuracy"]["all"] >= 0.72, fresh5["accuracy"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
@@ -120,3 +127,55 @@ def test_semicolons_and_however_between_commas() -> None:
     ]
     assert split_clauses("great ;) but slow", "en") == ["great ;)", "slow"]  # not an emoticon
     assert split_clauses("服务很好；价格偏高", "zh") == ["服务很好", "价格偏高"]
+
+
+def _polarity(text: str, lang: str) -> dict[str, str]:
+    result = TextPipeline(embedder=False).analyze(text, language=lang)
+    return {a["aspect"]: a["polarity"] for a in result["aspects"]}
+
+
+def test_level_words_take_their_polarity_from_the_aspect() -> None:
+    # "high" is bad for a price and good for quality; "smaller" is bad for portions.
+    assert _polarity("قیمتش خیلی بالاست", "fa") == {"price": "negative"}
+    assert _polarity("质量很高，就是价格也高", "zh") == {
+        "product_quality": "positive",
+        "price": "negative",
+    }
+    got = _polarity("Prices went up again and the portions got smaller.", "en")
+    assert got == {"price": "negative", "product_quality": "negative"}
+    assert _polarity("價格不高，品質也不錯", "zh")["price"] == "positive"  # negated level
+    assert _polarity("قیمتا رفته بالا و کیفیتم اومده پایین", "fa") == {
+        "price": "negative",
+        "product_quality": "negative",
+    }
+    # 小 inside 小哥 (the courier), 高 inside 高兴 are no level words
+    assert level_items("菜很小哥很高兴") == {}
+    assert level_items("菜的分量很小") != {}
+
+
+def test_a_solved_problem_is_good_news() -> None:
+    assert _polarity("The agent solved the problem in one call.", "en") == {"staff": "positive"}
+    assert _polarity("خدمة العملاء ردوا بسرعة وحلوا المشكلة", "ar") == {"staff": "positive"}
+    assert _polarity("پشتیبانی سریع مشکلمو حل کرد", "fa") == {"staff": "positive"}
+    assert _polarity("客服很快帮我解决了问题", "zh") == {"staff": "positive"}
+    # ... unless nobody solved it
+    assert _polarity("پشتیبانی مشکلمو حل نکرد", "fa") == {"staff": "negative"}
+    assert _polarity("Support never solved the problem.", "en") == {"staff": "negative"}
+
+
+def test_app_complaints_and_latin_keywords_next_to_chinese() -> None:
+    assert _polarity("The app logs me out every time I open it.", "en") == {
+        "app_website": "negative"
+    }
+    assert _polarity("التطبيق بيهنج كل شوية", "ar") == {"app_website": "negative"}
+    assert _polarity("اپلیکیشن همش خطا میده", "fa") == {"app_website": "negative"}
+    assert _polarity("APP老是卡死，登不上去", "zh") == {"app_website": "negative"}
+    assert "app_website" in keyword_aspects(aspect_text("用了app以后"))
+
+
+def test_persian_colloquial_suffixes_and_a_clause_with_its_own_subject() -> None:
+    assert "product_quality" in keyword_aspects(aspect_text("کیفیتشم خوبه"))
+    assert "price" in keyword_aspects(aspect_text("قیمتا خوبه"))
+    # "the shoes" opens a clause of its own: it does not take the app's aspect
+    got = _polarity("Checkout throws an error every single time, but the shoes are lovely.", "en")
+    assert got == {"app_website": "negative"}
