@@ -5,7 +5,8 @@ employee_ids=None, now=None, days=365) -> dict` creates four surveys in en/fa/ar
 (relationship NPS, CSAT after support with a CES question, CES after onboarding,
 eNPS for employees) and bulk-creates completed responses whose scores follow each
 person's `mood` in [-1, 1] (missing: 0). Every response is also an interaction on the
-person's timeline (through `ingest_batch`), and the rollups are filled in one pass.
+person's timeline (stored as `ingest_batch` stores it, in bulk: the person is known), and
+the rollups are filled in one pass.
 Returns {"surveys": {kind: id}, "responses": n}.
 """
 
@@ -17,14 +18,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
 
-from sada.db.dialect import chunks
+from sada.db.dialect import chunks, reserve_ids
 from sada.db.engine import Database
+from sada.db.scoping import bound_workspace
+from sada.db.types import utcnow
+from sada.demo.bulk import insert_rows
 from sada.feedback import service
 from sada.feedback.models import Answer, Response
 from sada.feedback.schemas import SurveyIn
+from sada.interactions import rollups as interaction_rollups
+from sada.interactions.models import Interaction
+from sada.interactions.service import TouchpointRegistry, notify_ingested
 from sada.metrics import rollups
+from sada.people.models import Person
 
 LANGS = ["en", "fa", "ar", "zh"]
 
@@ -203,11 +212,10 @@ def seed_demo_surveys(
     employee_ids: list[int] | None = None,
     now: datetime | None = None,
     days: int = 365,
+    count_interaction_rollups: bool = True,
 ) -> dict[str, Any]:
-    from sada.interactions.service import ingest_batch
-    from sada.people.models import Person
-    from sada.people.service import identities_of
-
+    """`count_interaction_rollups=False`: leave the interaction rollups to the caller (the
+    full demo builds them all once at the end)."""
     now = now or datetime.now(UTC)
     specs = _surveys()
     survey_ids: dict[str, int] = {}
@@ -242,20 +250,25 @@ def seed_demo_surveys(
     with db.reader(workspace_id) as session:
         for kind, sid in survey_ids.items():
             definitions[kind] = service.definition_of(session, service.access_survey(session, sid))
-    for part in chunks(plan, 1000):
-        with db.transaction(workspace_id) as session:
-            pids = sorted({pid for _k, _l, pid in part})
-            people = {
-                p.id: p
-                for p in session.execute(
-                    service.select(Person).where(Person.id.in_(pids))
-                ).scalars()
-            }
-            idents = identities_of(session, pids)
+        profile: dict[int, tuple[str | None, str | None]] = {}
+        for part in chunks(sorted({pid for _k, _l, pid in plan}), 900):
+            for pid, segment, audience in session.execute(
+                select(Person.id, Person.segment, Person.audience).where(Person.id.in_(part))
+            ):
+                profile[pid] = (segment, audience)
+    kind_of = {sid: kind for kind, sid in survey_ids.items()}
+    # One transaction; each part's rows are written in bulk with reserved ids: the
+    # responses, their answers, and their interactions as `ingest_batch` would store them
+    # (same columns and values; the person is known, so no identity lookup), with the
+    # history events that queue their analysis.
+    with db.transaction(workspace_id) as session:
+        touchpoints = TouchpointRegistry(session)
+        facts: list[rollups.Facts] = []
+        for part in chunks(plan, 2000):
             rows: list[dict[str, Any]] = []
             answers_by_row: list[dict[str, Any]] = []
             for kind, lang, pid in part:
-                person = people.get(pid)
+                person = profile.get(pid)
                 m = float(mood.get(pid, 0.0))
                 scored, score10 = _scores(kind, rng, m)
                 answers: dict[str, Any] = dict(scored)
@@ -281,8 +294,8 @@ def seed_demo_surveys(
                         "language": lang,
                         "channel": channels[kind],
                         "touchpoint": specs[kind]["touchpoint"],
-                        "segment": person.segment if person else None,
-                        "audience": person.audience if person else None,
+                        "segment": person[0] if person else None,
+                        "audience": person[1] if person else None,
                         "agent": hidden.get("agent"),
                         "scores": service._scores(definition, answers),
                         "hidden": hidden,
@@ -293,93 +306,98 @@ def seed_demo_surveys(
                     }
                 )
                 answers_by_row.append(answers)
-            table = cast(Table, Response.__table__)
-            ids = [
-                rid
-                for (rid,) in session.execute(
-                    table.insert().returning(table.c.id, sort_by_parameter_order=True), rows
+            stored = _write_part(
+                session, rows, answers_by_row, kind_of, definitions, specs, touchpoints
+            )
+            if count_interaction_rollups:
+                interaction_rollups.count_ingested(
+                    session, stored, interaction_rollups.kept_zones(session)
                 )
-            ]
-            answer_rows = []
-            for rid, row, answers in zip(ids, rows, answers_by_row, strict=True):
-                kind = next(k for k, v in survey_ids.items() if v == row["survey_id"])
-                d = definitions[kind]
-                for key, value in answers.items():
-                    q = d.question(key)
-                    if q is not None:
-                        answer_rows.append(service._answer_row(workspace_id, rid, q, value))
-            session.execute(cast(Table, Answer.__table__).insert(), answer_rows)
-            items = []
-            for rid, row, answers in zip(ids, rows, answers_by_row, strict=True):
-                kind = next(k for k, v in survey_ids.items() if v == row["survey_id"])
-                ref = _ref(idents.get(row["person_id"], []))
-                rating, scale = _rating(kind, row["scores"])
-                item: dict[str, Any] = {
-                    "source": "survey:sada",
-                    "external_id": f"{row['survey_id']}:{row['external_id']}",
-                    "occurred_at": row["completed_at"].isoformat(),
-                    "channel": "survey",
-                    "type": "survey_response",
-                    "direction": "inbound",
-                    # Demo history: it feeds metrics but opens no case and sends nothing.
-                    "backfill": True,
-                    "subject": specs[kind]["name"],
-                    "text": answers.get("comment"),
-                    "rating": rating,
-                    "rating_scale": scale,
-                    "touchpoint": row["touchpoint"],
-                    "language": row["language"],
-                    "attributes": {
-                        "survey_id": row["survey_id"],
-                        "survey_kind": kind,
-                        "response_id": rid,
-                        "scores": row["scores"],
-                    },
-                }
-                if ref:
-                    item["person"] = ref
-                items.append(item)
-            results = ingest_batch(session, items)
-            session.execute(
-                update(Response),
-                [
-                    {"id": rid, "interaction_id": res.id}
-                    for rid, res in zip(ids, results, strict=True)
-                    if res.id is not None
-                ],
+            facts.extend(
+                rollups.Facts(
+                    survey_id=row["survey_id"],
+                    completed_at=row["completed_at"],
+                    scores=row["scores"],
+                    segment=row["segment"],
+                    audience=row["audience"],
+                    channel=row["channel"],
+                    touchpoint=row["touchpoint"],
+                    language=row["language"],
+                    agent=row["agent"],
+                )
+                for row in rows
             )
-            rollups.record_many(
-                session,
-                [
-                    rollups.Facts(
-                        survey_id=row["survey_id"],
-                        completed_at=row["completed_at"],
-                        scores=row["scores"],
-                        segment=row["segment"],
-                        audience=row["audience"],
-                        channel=row["channel"],
-                        touchpoint=row["touchpoint"],
-                        language=row["language"],
-                        agent=row["agent"],
-                    )
-                    for row in rows
-                ],
-            )
+        rollups.record_many(session, facts)  # once: every part adds to the same months
     return {"surveys": survey_ids, "responses": len(plan)}
 
 
-def _ref(idents: list[Any]) -> dict[str, Any] | None:
-    for kind in ("email", "phone", "external_id", "handle"):
-        for i in idents:
-            if i.kind == kind:
-                if kind == "email":
-                    return {"email": i.value}
-                if kind == "phone":
-                    return {"phone": i.value}
-                if kind == "external_id":
-                    return {"external_ids": {i.namespace: i.value}}
-                return {"handles": {i.namespace: i.value}}
-    return None
+def _write_part(
+    session: Session,
+    rows: list[dict[str, Any]],
+    answers_by_row: list[dict[str, Any]],
+    kind_of: dict[int, str],
+    definitions: dict[str, Any],
+    specs: dict[str, dict[str, Any]],
+    touchpoints: TouchpointRegistry,
+) -> list[dict[str, Any]]:
+    """Responses, answers and interactions of one part, in bulk with reserved ids; returns
+    the interaction rows (for the write-time rollups)."""
+    workspace_id = bound_workspace(session)
+    response_ids = reserve_ids(session, cast(Table, Response.__table__), len(rows))
+    interaction_ids = reserve_ids(session, cast(Table, Interaction.__table__), len(rows))
+    received = utcnow()
+    interactions: list[dict[str, Any]] = []
+    answer_rows: list[dict[str, Any]] = []
+    for rid, iid, row, answers in zip(
+        response_ids, interaction_ids, rows, answers_by_row, strict=True
+    ):
+        kind = kind_of[row["survey_id"]]
+        row["id"] = rid
+        row["interaction_id"] = iid
+        d = definitions[kind]
+        for key, value in answers.items():
+            q = d.question(key)
+            if q is not None:
+                answer_rows.append(service._answer_row(workspace_id, rid, q, value))
+        rating, scale = _rating(kind, row["scores"])
+        interactions.append(
+            {
+                "id": iid,
+                "workspace_id": workspace_id,
+                "person_id": row["person_id"],
+                "anonymous_id": None,
+                "occurred_at": row["completed_at"],
+                "received_at": received,
+                "channel": "survey",
+                "touchpoint_id": touchpoints.id_for(row["touchpoint"]),
+                "direction": "inbound",
+                "type": "survey_response",
+                "subject": specs[kind]["name"],
+                "text": answers.get("comment"),
+                "language": row["language"],
+                "rating": rating,
+                "rating_scale": scale,
+                "agent_id": None,
+                "conversation_id": None,
+                "attributes": {
+                    "survey_id": row["survey_id"],
+                    "survey_kind": kind,
+                    "response_id": rid,
+                    "scores": row["scores"],
+                },
+                "source": "survey:sada",
+                "external_id": f"{row['survey_id']}:{row['external_id']}",
+                "origin": "customer",
+                # Demo history: it feeds metrics but opens no case and sends nothing.
+                "backfill": True,
+            }
+        )
+    # The interactions first: each response points at its own.
+    insert_rows(session, cast(Table, Interaction.__table__), interactions)
+    insert_rows(session, cast(Table, Response.__table__), rows)
+    insert_rows(session, cast(Table, Answer.__table__), answer_rows)
+    notify_ingested(session, interaction_ids, live=False)
+    return interactions
 
 
 def _rating(kind: str, scores: dict[str, Any]) -> tuple[float | None, str | None]:

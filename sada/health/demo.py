@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from sada.demo.seed import DemoContext
 from sada.health import service
+from sada.health.features import log_read_once
 
 
 def demo_health(ctx: DemoContext) -> None:
-    with ctx.db.transaction(ctx.workspace_id) as session:
+    with ctx.db.transaction(ctx.workspace_id) as session, log_read_once(session, ctx.now):
         service.train_model(session, ctx.now)
         service.refresh(session, ctx.now)

@@ -8,7 +8,9 @@ and the churn that followed it make honest training data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -62,8 +64,32 @@ def _normalised(rating: float, scale: str | None) -> float | None:
     return min(1.0, max(0.0, (rating - spec.low) / (spec.high - spec.low)))
 
 
+# The whole log read once, kept while a block scores several snapshots (`log_read_once`).
+_READ_ONCE: ContextVar[tuple[datetime, list[Any]] | None] = ContextVar(
+    "sada_health_log", default=None
+)
+
+
+@contextmanager
+def log_read_once(session: Session, until: datetime) -> Iterator[None]:
+    """Within the block, every snapshot of all people up to `until` reads the log from
+    memory: one read instead of one per snapshot (training takes two, scoring one, the
+    actions' report one). The rows are those `load_log` returns, kept in its order, so each
+    snapshot is the same as reading again; for a block that writes no interactions or
+    analyses (training and scoring write neither)."""
+    rows = list(load_log(session, until))
+    token = _READ_ONCE.set((until, rows))
+    try:
+        yield
+    finally:
+        _READ_ONCE.reset(token)
+
+
 def load_log(session: Session, until: datetime, person_ids: Sequence[int] | None = None) -> Any:
     """Every person's interactions before `until`, ordered by person then time."""
+    kept = _READ_ONCE.get()
+    if kept is not None and person_ids is None and until <= kept[0]:
+        return [row for row in kept[1] if row.occurred_at < until]
     stmt = (
         select(
             Interaction.person_id,

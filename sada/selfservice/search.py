@@ -349,8 +349,7 @@ def embed_query(text: str) -> np.ndarray | None:
     model = embedder()
     if model is None:
         return None
-    inner = getattr(model, "inner", model)
-    queries = getattr(inner, "embed_queries", None)
+    queries = getattr(model, "embed_queries", None)  # the cached embedder keeps them
     vector = queries([text])[0] if queries is not None else model.embed([text])[0]
     return np.asarray(vector, dtype=np.float32)
 

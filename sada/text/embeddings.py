@@ -76,6 +76,7 @@ class CachedEmbedder:
         self.dim = inner.dim
         self.max_items = max_items
         self._cache: dict[str, np.ndarray] = {}
+        self._queries: dict[str, np.ndarray] = {}  # the "query:" side, apart from passages
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         hashes = [text_hash(t) for t in texts]
@@ -94,6 +95,26 @@ class CachedEmbedder:
     def prime(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
         for h, v in zip(hashes, vectors, strict=True):
             self._cache[h] = np.asarray(v, dtype=np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Questions for retrieval (the inner embedder's `embed_queries`, else `embed`),
+        cached by text hash apart from passages."""
+        hashes = [text_hash(t) for t in texts]
+        unique = {h: t for h, t in zip(hashes, texts, strict=True) if h not in self._queries}
+        if unique:
+            queries = getattr(self.inner, "embed_queries", None)
+            asked = list(unique.values())
+            vecs = queries(asked) if queries is not None else self.inner.embed(asked)
+            if len(self._queries) + len(unique) > self.max_items:
+                self._queries.clear()
+            self.prime_queries(list(unique), vecs)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._queries[h] for h in hashes])
+
+    def prime_queries(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        for h, v in zip(hashes, vectors, strict=True):
+            self._queries[h] = np.asarray(v, dtype=np.float32)
 
 
 @lru_cache(maxsize=1)
