@@ -36,7 +36,12 @@ def unsafe_json(
 ) -> tuple[str, str] | None:
     """The first (path, problem) in a decoded JSON value that no database stores faithfully:
     a NUL character or an unpaired surrogate in any string (keys too), or nesting deeper than
-    `max_depth`. Walks without recursion, so any depth is safe to check."""
+    `max_depth`. Walks without recursion, so any depth is safe to check.
+
+    Most values are clean: a first walk collects every string without building paths and
+    searches them at once; only a value with a problem is walked again to say where."""
+    if _clean(value, max_depth):
+        return None
     stack: list[tuple[object, str, int]] = [(value, path, 0)]
     while stack:
         node, where, depth = stack.pop()
@@ -59,6 +64,38 @@ def unsafe_json(
 
 
 _UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _clean(value: object, max_depth: int) -> bool:
+    """No NUL, no surrogate in any string or key, no nesting deeper than `max_depth`.
+
+    One regex search over the strings joined: a surrogate or a NUL is found in the whole
+    exactly when it is in one of the parts (Python never pairs surrogates when joining)."""
+    texts: list[str] = []
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            texts.append(node)
+        elif isinstance(node, dict):
+            if depth >= max_depth:
+                return False
+            for key, child in node.items():
+                if isinstance(key, str):
+                    texts.append(key)
+                if isinstance(child, str):
+                    texts.append(child)
+                elif isinstance(child, dict | list):
+                    stack.append((child, depth + 1))
+        elif isinstance(node, list):
+            if depth >= max_depth:
+                return False
+            for child in node:
+                if isinstance(child, str):
+                    texts.append(child)
+                elif isinstance(child, dict | list):
+                    stack.append((child, depth + 1))
+    return _UNSAFE_TEXT.search("".join(texts)) is None
 
 
 def unsafe_text(value: str) -> str | None:

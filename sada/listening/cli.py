@@ -9,12 +9,23 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import orjson
 import typer
 
 app = typer.Typer(help="Social listening: brands, feeds, spikes.", no_args_is_help=True)
 
 
 PART = 5000
+
+
+def _loads(raw: bytes) -> Any:
+    """orjson (several times faster), or the standard library where orjson is stricter (an
+    escaped lone surrogate, integers past 64 bits, NaN): the file then loads as before and its
+    posts are judged one by one."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
 
 
 def _import(kind: str, file: Path, workspace: str, workers: int = 0, network: str = "") -> None:
@@ -31,7 +42,7 @@ def _import(kind: str, file: Path, workspace: str, workers: int = 0, network: st
         if kind == "csv":
             parsed = sources.parse_csv(raw.decode("utf-8-sig"))
         else:
-            payload: Any = json.loads(raw)
+            payload: Any = _loads(raw)
             parsed = {
                 "x": sources.parse_x,
                 "telegram": sources.parse_telegram,

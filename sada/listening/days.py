@@ -20,11 +20,10 @@ from functools import lru_cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sada.db.dialect import dialect_name
+from sada.db.dialect import bulk_insert, dialect_name
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.listening.models import ListeningState, ListeningTerm
@@ -185,27 +184,51 @@ def add_terms(
                 entry[1] += 1
     if not sums:
         return
-    workspace_id = bound_workspace(session)
-    values = [
-        {
-            "workspace_id": workspace_id,
-            "day": d,
-            "language": lang,
-            "term": key,
-            "label": v[0],
-            "posts": v[1],
-        }
-        for (d, lang, key), v in sorted(sums.items())  # one lock order for every writer
-    ]
-    table = cast(Table, ListeningTerm.__table__)
-    make = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    stmt = make(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["workspace_id", "language", "day", "term"],
-        set_={"posts": table.c.posts + stmt.excluded.posts},
+    upsert_counts(
+        session,
+        ListeningTerm.__tablename__,
+        ["language", "day", "term", "label"],
+        ["posts"],
+        # one lock order for every writer
+        [(lang, d, key, v[0], v[1]) for (d, lang, key), v in sorted(sums.items())],
+        key_columns=3,
     )
-    for i in range(0, len(values), 5000):
-        session.execute(stmt, values[i : i + 5000])
+
+
+def upsert_counts(
+    session: Session,
+    table: str,
+    keys: list[str],
+    counts: list[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    key_columns: int | None = None,
+) -> None:
+    """Add `counts` to a rollup's rows (the workspace's, keyed by the first `key_columns` of
+    `keys`: all by default; the other keys are written only by the insert); insert missing.
+
+    Driver-ready tuples through `bulk_insert` (executemany on SQLite, COPY on PostgreSQL):
+    the rollups of an import are tens of thousands of rows. Rows must have distinct keys."""
+    if not rows:
+        return
+    workspace_id = bound_workspace(session)
+    sqlite_days = dialect_name(session) == "sqlite"
+    day = keys.index("day") if "day" in keys else -1
+    values = [
+        (workspace_id, *(r[:day]), r[day].isoformat(), *(r[day + 1 :]))
+        if sqlite_days and day >= 0
+        else (workspace_id, *r)
+        for r in rows
+    ]
+    unique = ", ".join(keys[: key_columns or len(keys)])
+    add = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts)
+    bulk_insert(
+        session,
+        table,
+        ["workspace_id", *keys, *counts],
+        values,
+        f"ON CONFLICT (workspace_id, {unique}) DO UPDATE SET {add}",
+    )
 
 
 def clear_terms(session: Session) -> None:

@@ -12,10 +12,9 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from sada.cases import sla
@@ -23,7 +22,7 @@ from sada.cases.conversations import access_conversation, attach_interactions
 from sada.cases.models import Conversation, ConversationItem
 from sada.cases.service import do_create_case
 from sada.core.errors import Conflict, Invalid, NotFound
-from sada.db.dialect import chunks, dialect_name, insert_many_ignoring_conflicts, reserve_ids
+from sada.db.dialect import chunks, insert_many_ignoring_conflicts, reserve_ids
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import publish
@@ -199,37 +198,33 @@ def ingest_posts(
     """
     matcher = matcher or matcher_for(session)
     out: list[ItemResult] = []
+    stored: list[int] = []
+    pre: dict[int, list[Mention]] | None = {} if found is not None else None
+    new_terms: list[tuple[datetime, str | None, dict[str, str]]] = []
     for start in range(0, len(items), BATCH):
         part = items[start : start + BATCH]
-        results = ingest_batch(session, part, limits=IngestLimits(max_items=BATCH))
-        stored = [r.id for r in results if r.status == "stored" and r.id is not None]
-        pre = None
-        if found is not None:
-            pre = {
-                r.id: found[start + r.index]
-                for r in results
-                if r.status == "stored" and r.id is not None
-            }
-        record_mentions(session, stored, matcher, pre=pre)
-        new = [r for r in results if r.status == "stored" and r.id is not None]
-        local.add_terms(
-            session,
-            (
-                (
-                    _when(part[r.index].get("occurred_at")),
-                    *(
-                        terms[start + r.index]
-                        if terms is not None
-                        else local.post_terms(
-                            str(part[r.index].get("text") or ""), part[r.index].get("language")
-                        )
-                    ),
+        for r in ingest_batch(session, part, limits=IngestLimits(max_items=BATCH)):
+            if r.status == "stored" and r.id is not None:
+                stored.append(r.id)
+                item = part[r.index]
+                if pre is not None and found is not None:
+                    pre[r.id] = found[start + r.index]
+                new_terms.append(
+                    (
+                        _when(item.get("occurred_at")),
+                        *(
+                            terms[start + r.index]
+                            if terms is not None
+                            else local.post_terms(str(item.get("text") or ""), item.get("language"))
+                        ),
+                    )
                 )
-                for r in new
-            ),
-        )
-        for r in results:
-            out.append(r.model_copy(update={"index": r.index + start}))
+            r.index += start
+            out.append(r)
+    # Mentions and both rollups once for all the batches: counts of the same day add up
+    # before they are written (fewer rows to upsert than one write per batch).
+    record_mentions(session, stored, matcher, pre=pre)
+    local.add_terms(session, new_terms)
     return out
 
 
@@ -247,8 +242,10 @@ def record_mentions(
         return 0
     workspace_id = bound_workspace(session)
     tz = local.keep_zone(session)
-    stored = 0
-    live = False
+    new: list[dict[str, Any]] = []
+    if pre is not None:  # only the posts that mention a brand are read back, without text
+        interaction_ids = [i for i in interaction_ids if pre.get(i)]
+    text = Interaction.text if pre is None else literal(None).label("text")
     for part in chunks(interaction_ids, BATCH):
         rows = session.execute(
             select(
@@ -256,7 +253,7 @@ def record_mentions(
                 Interaction.person_id,
                 Interaction.occurred_at,
                 Interaction.channel,
-                Interaction.text,
+                text,
                 Interaction.language,
                 Interaction.attributes,
                 Interaction.backfill,
@@ -299,10 +296,11 @@ def record_mentions(
         inserted = insert_many_ignoring_conflicts(
             session, table, mention_rows, ["workspace_id", "interaction_id", "brand_id"]
         )
-        new = [r for r in mention_rows if r["id"] in inserted]
-        _add_to_days(session, new, tz)
-        stored += len(new)
-        live = live or any(not r["backfill"] for r in new)
+        new.extend(r for r in mention_rows if r["id"] in inserted)
+    # One rollup write for every part: a day's counts add up before they are written.
+    _add_to_days(session, new, tz)
+    stored = len(new)
+    live = any(not r["backfill"] for r in new)
     if live:
         queue_detection(session)
     return stored
@@ -336,32 +334,13 @@ def _add_to_days(session: Session, mentions: list[dict[str, Any]], tz: tzinfo) -
             s[1] += pos
             s[2] += neg
             s[3] += m["reach"]
-    workspace_id = bound_workspace(session)
-    values = [
-        {
-            "workspace_id": workspace_id,
-            "brand_id": b,
-            "day": d,
-            "language": lang,
-            "aspect": a,
-            "mentions": s[0],
-            "positive": s[1],
-            "negative": s[2],
-            "reach": s[3],
-        }
-        for (b, d, lang, a), s in sums.items()
-    ]
-    table = cast(Table, ListeningDay.__table__)
-    make = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
-    stmt = make(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["workspace_id", "brand_id", "day", "language", "aspect"],
-        set_={
-            c: table.c[c] + stmt.excluded[c] for c in ("mentions", "positive", "negative", "reach")
-        },
+    local.upsert_counts(
+        session,
+        ListeningDay.__tablename__,
+        ["brand_id", "day", "language", "aspect"],
+        ["mentions", "positive", "negative", "reach"],
+        [(b, d, lang, a, *s) for (b, d, lang, a), s in sorted(sums.items())],
     )
-    # One statement, many parameter sets: the driver's executemany, compiled once.
-    session.execute(stmt, values)
 
 
 def rematch_brand(session: Session, brand_id: int) -> int:

@@ -253,7 +253,7 @@ def test_jobs_enqueued_in_same_transaction(client, api_headers, db, workspace): 
     from sada.jobs.models import Job
     from sada.jobs.registry import subscriptions
 
-    kinds = [s.kind for s in subscriptions("interaction.ingested")]
+    kinds = [s.kind for s in subscriptions("interaction.ingested") if s.live]
     recent = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     client.post(
         URL,
