@@ -543,15 +543,14 @@ def worker(
 
         use_directory(settings.analytics_dir)
     if analytics_owner:
-        from sada.journeys.columnar import default_path, refresh_loop
+        from sada.journeys.columnar import refresh_loop
 
         owner = threading.Thread(
             target=refresh_loop,
             args=(db, stopping),
-            kwargs={
-                "path": default_path(db, settings.analytics_dir),
-                "every_seconds": settings.analytics_refresh_seconds,
-            },
+            # The copy's path is found by the loop (under SADA_ANALYTICS_DIR, set above): it
+            # asks the database which one it is, which a worker started in an outage cannot.
+            kwargs={"every_seconds": settings.analytics_refresh_seconds},
             name="sada-analytics-owner",
             daemon=True,
         )

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import orjson
+from sqlalchemy.exc import OperationalError
 
 from sada.db.engine import Database
 from sada.journeys.query import Dialect
@@ -86,13 +87,46 @@ def default_path(db: Database, directory: Path | str | None = None) -> Path:
     """
     directory = directory or _DIRECTORY.get("path")
     if directory:
-        digest = hashlib.sha256(db.url.encode()).hexdigest()[:12]
+        digest = hashlib.sha256(database_identity(db).encode()).hexdigest()[:12]
         return Path(directory) / f"sada-analytics-{digest}.duckdb"
     if db.is_sqlite:
         name = db.url.split("///", 1)[-1]
         return Path(name + ".analytics.duckdb")
-    digest = hashlib.sha256(db.url.encode()).hexdigest()[:12]
+    digest = hashlib.sha256(database_identity(db).encode()).hexdigest()[:12]
     return Path(tempfile.gettempdir()) / f"sada-analytics-{digest}.duckdb"
+
+
+_IDENTITIES: dict[str, str] = {}
+
+
+def database_identity(db: Database) -> str:
+    """What names this database whichever way a node reaches it.
+
+    Nodes may reach one PostgreSQL by different routes (the workers through a pooler or a
+    proxy, the API nodes directly): their URLs differ, yet the owner and every reader must
+    name the same snapshot. PostgreSQL: the cluster's system identifier and the database's
+    name (two servers never share it, so no node reads another server's copy). SQLite: the
+    URL. While the database cannot be reached the URL stands in, uncached; where the role may
+    not read pg_control_system() the URL is kept (nodes must then use one URL, as before).
+    """
+    if db.is_sqlite:
+        return db.url
+    known = _IDENTITIES.get(db.url)
+    if known is None:
+        try:
+            with db.read_engine.connect() as connection:
+                system_id, name = connection.exec_driver_sql(
+                    "SELECT system_identifier::text, current_database() FROM pg_control_system()"
+                ).one()
+        except OperationalError as exc:  # unreachable now: the URL, and ask again later
+            log.warning("journey analytics: the database's identity is unknown (%s)", exc)
+            return db.url
+        except Exception as exc:  # noqa: BLE001 - not allowed to ask (a managed service)
+            log.warning("journey analytics: naming the copy by its URL (%s)", exc)
+            known = _IDENTITIES[db.url] = db.url
+            return known
+        known = _IDENTITIES[db.url] = f"postgresql:{system_id}:{name}"
+    return known
 
 
 def _epoch(d: Dialect, column: str) -> str:

@@ -174,3 +174,31 @@ def test_the_configured_folder_is_where_an_erasure_removes_the_snapshot(
     finally:
         use_directory(None)
         close_stores()
+
+
+def test_nodes_reaching_postgresql_by_two_routes_name_one_copy(
+    pg_db: Database, tmp_path: Path
+) -> None:
+    """The owner behind a pooler or proxy and the API nodes connected directly share the copy
+    (its name came from the URL: each route named its own file and no reader found the owner's)."""
+    from sada.db.engine import open_database
+    from sada.journeys.columnar import database_identity, default_path
+    from tests.pgproxy import proxied
+
+    with proxied(pg_db.url) as proxy:
+        routed = open_database(proxy.url(pg_db.url))
+        try:
+            assert routed.url != pg_db.url
+            assert database_identity(routed) == database_identity(pg_db)
+            assert database_identity(pg_db).startswith("postgresql:")
+            assert default_path(routed, tmp_path) == default_path(pg_db, tmp_path)
+            assert default_path(routed) == default_path(pg_db)
+        finally:
+            routed.dispose()
+
+
+def test_sqlite_copies_stay_beside_their_file(sqlite_db: Database, tmp_path: Path) -> None:
+    from sada.journeys.columnar import default_path
+
+    assert str(default_path(sqlite_db)).endswith(".analytics.duckdb")
+    assert default_path(sqlite_db, tmp_path).parent == tmp_path
