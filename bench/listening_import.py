@@ -338,7 +338,7 @@ def main() -> None:
     pages = [
         ("overview 30d", "/listening?days=30"),
         ("overview 90d", "/listening?days=90"),
-        ("overview 365d fa", "/listening?days=365&lang=fa"),
+        ("overview 365d fa", "/listening?days=365&language=fa"),
         ("compare 90d", "/listening/compare?days=90"),
         ("posts negative", "/listening/posts?sentiment=negative"),
     ]
