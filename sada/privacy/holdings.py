@@ -141,6 +141,10 @@ SCRUBBED = {
     "suppressed_identities": "keyed digests only (HMAC), added by erasure",
     "metric_rollups": "counts without identities, lowered by the erased responses",
     "attachment_blobs": "a file's bytes go with the person's last attachment that uses them",
+    "journey_person_changes": (
+        "ids only (which people a journey-data version touched); erasing the person's rows adds"
+        " one more, so pages kept per process drop their share; pruned after 20,000 versions"
+    ),
 }
 
 # Columns whose values are texts or identifiers of the person (the "needles").
