@@ -2,9 +2,11 @@
 
 `accept` validates a batch (no database reads), writes the accepted items as one
 `ingest_batches` row plus the job that applies it, in the caller's short
-transaction, and reports `accepted`/`rejected` per item. The applier
-(`apply_pending`, run by the `interactions.apply` job; the inbox keeps each accepted item's
-validated form too, so the applier neither validates nor normalizes identities again) takes pending batches of a
+transaction, and reports `accepted`/`rejected` per item. With the raw items the row keeps
+their validated forms (`checked_form`: values, person reference, normalized identity keys),
+so the applier neither validates nor normalizes identities again (a batch accepted before
+the forms existed is validated as it always was). The applier
+(`apply_pending`, run by the `interactions.apply` job) takes pending batches of a
 workspace in id order (up to APPLY_ITEMS_PER_TRANSACTION items per transaction),
 resolves people and stores interactions set-based through `ingest_batch`, one call for
 consecutive batches that can share it (`apply_batches`; COPY into a staging table and one
