@@ -3,8 +3,8 @@
 The demo writes its history in bulk, past the write-time rollups, so it builds them once at
 the end. The interaction and topic rollups come from the same rebuild functions as
 `sada metrics rebuild`. The who-spoke rows (`person_day_rollups`: each voice fact as day and
-month rows, by channel and language, either or neither) are the bulk of it: about 2.8 million
-rows for the full demo. The rebuild makes them in Python, 50,000 facts at a time, and sends
+month rows, by channel and language and by neither) are the bulk of it (about 2.8 million rows
+for the full demo when channel-only and language-only rows were kept too, before 1950). The rebuild makes them in Python, 50,000 facts at a time, and sends
 every chunk's rows, month rows again and again, through `INSERT ... ON CONFLICT`. On SQLite
 the demo instead has the database make them in one `INSERT ... SELECT DISTINCT` from a
 temporary table of the distinct facts (the local day from a registered function, the same
@@ -75,13 +75,13 @@ def _sqlite_people(session: Session, names: list[str]) -> None:
             [*names, workspace_id, *VOICE_ORIGINS],
         )
         parts = []
+        every = f"'{rollups.ALL}'"
         for span, day in (("d", "day"), ("m", "substr(day, 1, 8) || '01'")):
-            for channel in ("channel", f"'{rollups.ALL}'"):
-                for language in ("language", f"'{rollups.ALL}'"):
-                    parts.append(
-                        f"SELECT zone, '{span}' AS span, {day} AS day, {channel} AS channel, "
-                        f"{language} AS language, person_id FROM demo_voice WHERE day IS NOT NULL"
-                    )
+            for channel, language in (("channel", "language"), (every, every)):
+                parts.append(
+                    f"SELECT zone, '{span}' AS span, {day} AS day, {channel} AS channel, "
+                    f"{language} AS language, person_id FROM demo_voice WHERE day IS NOT NULL"
+                )
         cursor.execute(
             "INSERT INTO person_day_rollups "
             "(workspace_id, zone, span, day, channel, language, person_id) "

@@ -2,7 +2,10 @@
 
 `accept` validates a batch (no database reads), writes the accepted items as one
 `ingest_batches` row plus the job that applies it, in the caller's short
-transaction, and reports `accepted`/`rejected` per item. The applier
+transaction, and reports `accepted`/`rejected` per item. With the raw items the row keeps
+their validated forms (`checked_form`: values, person reference, normalized identity keys),
+so the applier neither validates nor normalizes identities again (a batch accepted before
+the forms existed is validated as it always was). The applier
 (`apply_pending`, run by the `interactions.apply` job) takes pending batches of a
 workspace in id order (up to APPLY_ITEMS_PER_TRANSACTION items per transaction),
 resolves people and stores interactions set-based through `ingest_batch`, one call for
@@ -38,7 +41,7 @@ from sada.db.types import utcnow
 from sada.events import coalesced
 from sada.interactions.models import IngestBatch
 from sada.interactions.schemas import ItemError
-from sada.interactions.service import IngestLimits, ingest_batch, validate_item
+from sada.interactions.service import IngestLimits, checked_form, ingest_batch, validate_item
 from sada.jobs.service import enqueue
 from sada.people.schemas import PersonRef
 from sada.people.service import Resolver, parse_person
@@ -97,6 +100,7 @@ def accept(
     results: list[dict[str, Any]] = []
     accepted: list[Any] = []
     accepted_at: list[int] = []
+    forms: list[dict[str, Any]] = []
     for index, raw in enumerate(raw_items):
         checked, errors = validate_item(raw, index, limits)
         position = where[index]
@@ -105,6 +109,7 @@ def accept(
         else:
             accepted.append(raw)
             accepted_at.append(position)
+            forms.append(checked_form(checked))
             results.append({"index": position, "status": "accepted", "errors": []})
     people: list[tuple[int, dict[str, Any]]] = []
     for position, ref_data in identify or []:
@@ -135,6 +140,8 @@ def accept(
     payload = orjson.dumps(
         {
             "items": accepted,
+            # The validated items (`checked_form`): the applier does not validate again.
+            "checked": forms,
             "positions": accepted_at,
             "identify": people,
             "source": source,
@@ -242,11 +249,17 @@ def _apply_run(session: Session, run: list[Loaded], limits: IngestLimits) -> Non
                 {"index": position, "status": "applied", "person_id": resolution.person_id}
             )
     items: list[Any] = []
+    forms: list[dict[str, Any]] | None = []
     arrived: list[datetime] = []
     offsets: list[int] = []
     for batch, data in run:
         offsets.append(len(items))
         items.extend(data["items"])
+        # Batches accepted before the inbox kept validated items are validated again.
+        if forms is not None and "checked" in data:
+            forms.extend(data["checked"])
+        else:
+            forms = None
         arrived.extend([batch.created_at] * len(data["items"]))
     merged = ingest_batch(
         session,
@@ -256,6 +269,7 @@ def _apply_run(session: Session, run: list[Loaded], limits: IngestLimits) -> Non
         received_at=first.created_at,
         arrived=arrived if len(run) > 1 else None,
         checked=True,
+        forms=forms,
     )
     assert [r.index for r in merged] == list(range(len(items)))
     now = utcnow()

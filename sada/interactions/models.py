@@ -171,8 +171,10 @@ class PersonDayRollup(Base, WorkspaceOwned):
     """Who spoke on a local day, per zone, channel and language (the outside party's voice).
 
     One row per (zone, span, day, channel, language, person), where `span` "d" is a local
-    day and "m" the month starting at `day`, and channel or language "*" stands for all
-    (so a year's count reads whole months); inserted with `ON CONFLICT DO NOTHING` by ingest, so concurrent and out-of-order commits give the same set; the
+    day and "m" the month starting at `day`, and channel and language "*" (both) stands for
+    all (so a year's count reads whole months; one channel's count reads its languages' rows,
+    one language's its channels' rows); inserted with `ON CONFLICT DO NOTHING` by ingest, so
+    concurrent and out-of-order commits give the same set; the
     overview counts distinct people over a range from these rows, never from the log.
     Merges move a person's rows with their interactions; `sada metrics rebuild` recomputes.
     """

@@ -195,9 +195,12 @@ ALL = "*"  # channel or language of the rows that count every channel or languag
 
 
 def _person_rows(keys: set[PersonKey], sqlite: bool) -> list[tuple[Any, ...]]:
-    """Each fact as rows of two grains (the day and its month, `span` "d"/"m") and four
-    dimension sets (channel and language, either, neither), so a range's distinct count
+    """Each fact as rows of two grains (the day and its month, `span` "d"/"m") and two
+    dimension sets (its channel and language; neither, "*"), so a range's distinct count
     reads whole months' rows plus the edge days, and unfiltered counts one row per person.
+    A count of one channel (or one language) reads that channel's rows of each language
+    (each channel's rows of that language): see `distinct_people`. (Up to 1950 the
+    channel-only and language-only rows were written too: 8 rows per fact, not 4.)
 
     (zone, channel, language, span, day, person) tuples in the unique key's order, sorted
     (one lock order for every writer, and each index page visited once), without
@@ -212,11 +215,10 @@ def _person_rows(keys: set[PersonKey], sqlite: bool) -> list[tuple[Any, ...]]:
             pair = (day.isoformat(), month.isoformat()) if sqlite else (day, month)
             formatted[day] = pair
         d, m = pair
-        for ch in (channel, ALL):
-            add((zone, ch, language, "d", d, person))
-            add((zone, ch, language, "m", m, person))
-            add((zone, ch, ALL, "d", d, person))
-            add((zone, ch, ALL, "m", m, person))
+        add((zone, channel, language, "d", d, person))
+        add((zone, channel, language, "m", m, person))
+        add((zone, ALL, ALL, "d", d, person))
+        add((zone, ALL, ALL, "m", m, person))
     return sorted(rows)
 
 
@@ -630,6 +632,44 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
+def _dimension_values(
+    session: Session, zone: str, column: str, channel: str | None = None
+) -> list[str]:
+    """The channels (or, with `channel`, that channel's languages) of the zone's who-spoke rows,
+    "*" left out: one seek of the unique key per value (a skip scan: a handful of values,
+    however many rows), memoized for the session (one request)."""
+    memo_key = ("sada.interactions.rollups.values", zone, column, channel)
+    cached = session.info.get(memo_key)
+    if cached is not None:
+        return list(cached)
+    where = "workspace_id = :ws AND zone = :zone"
+    params: dict[str, Any] = {"ws": bound_workspace(session), "zone": zone}
+    if channel is not None:
+        where += " AND channel = :channel"
+        params["channel"] = channel
+    values: list[str] = []
+    after: str | None = None
+    while True:
+        more = ""
+        if after is not None:
+            more = f" AND {column} > :after"
+            params["after"] = after
+        found = session.execute(
+            text(
+                f"SELECT {column} FROM person_day_rollups WHERE {where}{more} "
+                f"ORDER BY {column} LIMIT 1"
+            ),
+            params,
+        ).scalar_one_or_none()
+        if found is None:
+            break
+        after = str(found)
+        if after != ALL:
+            values.append(after)
+    session.info[memo_key] = values
+    return list(values)
+
+
 def distinct_people(
     session: Session,
     zone: str,
@@ -641,27 +681,45 @@ def distinct_people(
 ) -> int:
     """People who spoke on local days first <= day < last in `zone` (optionally on one
     channel, in one language), from the who-spoke rows: the whole months inside the range
-    from month rows, the edge days from day rows (at most ~2 months of day rows)."""
+    from month rows, the edge days from day rows (at most ~2 months of day rows).
+
+    Unfiltered, the "*" rows (one per person and day or month); with both filters, that
+    channel and language's rows; with one, that channel's rows of each of its languages (or
+    each channel's rows of that language), as `IN` lists on the unique key (one seek each)."""
     months_from = first if first.day == 1 else _next_month(first)
     months_to = months_from
     while _next_month(months_to) <= last:
         months_to = _next_month(months_to)
-    params: dict[str, Any] = {
-        "ws": bound_workspace(session),
-        "zone": zone,
-        "channel": channel if channel is not None else ALL,
-        "language": language if language is not None else ALL,
-    }
+    if channel is None and language is None:
+        channels, languages = [ALL], [ALL]
+    elif channel is None:
+        channels, languages = _dimension_values(session, zone, "channel"), [str(language)]
+    elif language is None:
+        channels = [channel]
+        languages = _dimension_values(session, zone, "language", channel)
+    else:
+        channels, languages = [channel], [language]
+    if not channels or not languages:
+        return 0
+    params: dict[str, Any] = {"ws": bound_workspace(session), "zone": zone}
+    params.update({f"c{i}": c for i, c in enumerate(channels)})
+    params.update({f"l{i}": v for i, v in enumerate(languages)})
     bounds = {"first": first, "last": last, "m0": months_from, "m1": months_to}
     if months_from > last:  # no month boundary inside the range: days only
         bounds["m0"] = bounds["m1"] = last
     sqlite = dialect_name(session) == "sqlite"
     params.update({k: v.isoformat() if sqlite else v for k, v in bounds.items()})
+
+    def among(column: str, prefix: str, values: list[str]) -> str:
+        if len(values) == 1:
+            return f"{column} = :{prefix}0"
+        return f"{column} IN ({', '.join(f':{prefix}{i}' for i in range(len(values)))})"
+
     # Three index ranges as UNION ALL: written as one OR, SQLite walked every row of the
     # channel and language (all days and months: 191 ms vs 23 ms for a year at 1M).
     dims = (
         "SELECT person_id FROM person_day_rollups WHERE workspace_id = :ws AND zone = :zone "
-        "AND channel = :channel AND language = :language AND "
+        f"AND {among('channel', 'c', channels)} AND {among('language', 'l', languages)} AND "
     )
     sql = (
         f"SELECT count(DISTINCT person_id) FROM ({dims}span = 'd' AND day >= :first AND day < :m0 "

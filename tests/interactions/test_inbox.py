@@ -177,3 +177,63 @@ def test_batches_applied_together_answer_as_if_applied_one_by_one(  # type: igno
             session.execute(select(Interaction.external_id, Interaction.received_at)).all()
         )
     assert received["e2"] == created[ids[1]] and received["e5"] == created[ids[2]]
+
+
+def test_applier_stores_the_validated_form_as_the_raw_items_would_be(  # type: ignore[no-untyped-def]
+    client, api_headers, db, workspace
+):
+    """The inbox keeps each accepted item's validated form (`checked_form`): the applier builds
+    its items from it, without validating or normalizing identities again, and stores what
+    validating the raw items gives (a batch accepted before the forms existed)."""
+    import orjson
+
+    from sada.interactions.schemas import IngestItem
+    from sada.interactions.service import CheckedItem
+
+    assert list(CheckedItem.__dataclass_fields__) == list(IngestItem.model_fields)
+    items = [
+        item(0, person={"email": " Mixed@Example.COM ", "phone": "+98 912 123 4567"}),
+        item(1, channel="Voice", rating=9, rating_scale="nps", attributes={"k": [1, "x"]}),
+        item(2, person=None, anonymous_id="anon-2", touchpoint="Checkout"),
+        item(3, agent="nobody@example.com", direction="outbound", subject="Re: order"),
+        item(4, origin="import", language="fa", text="سلام 🙏", external_id=4),
+        item(5, occurred_at="2026-05-01T10:00:00.123456+03:30", backfill=False),
+    ]
+    for i in (2,):
+        items[i].pop("person")
+    new_style = client.post(URL, json={"items": items}, headers=api_headers).json()["batch_id"]
+    with db.transaction(workspace.id) as session:
+        new_batch = session.get(IngestBatch, new_style)
+        assert new_batch is not None
+        data = orjson.loads(new_batch.payload)
+        assert len(data["checked"]) == len(items)
+        # The raw items are not read again: spoiled here, the forms still apply.
+        data["items"] = [{"source": "shop", "external_id": f"e{i}"} for i in range(len(items))]
+        new_batch.payload = orjson.dumps(data).decode()
+    assert apply_pending(db, workspace.id, IngestLimits()) == 1
+    old_items = [{**it, "source": "shop-old"} for it in items]
+    old_style = client.post(URL, json={"items": old_items}, headers=api_headers).json()["batch_id"]
+    with db.transaction(workspace.id) as session:
+        old_batch = session.get(IngestBatch, old_style)
+        assert old_batch is not None
+        old_data = orjson.loads(old_batch.payload)
+        del old_data["checked"]  # as the inbox stored batches before
+        old_batch.payload = orjson.dumps(old_data).decode()
+    assert apply_pending(db, workspace.id, IngestLimits()) == 1
+    skip = ("id", "source", "received_at")
+    columns = [c for c in Interaction.__table__.columns if c.name not in skip]
+    with db.reader(workspace.id) as session:
+        rows = {
+            (source, external_id): tuple(rest)
+            for source, external_id, *rest in session.execute(
+                select(Interaction.source, Interaction.external_id, *columns)
+            ).all()
+        }
+    assert len(rows) == 2 * len(items)
+    for i in range(len(items)):
+        key = f"e{i}" if i != 4 else "4"
+        new, old = rows[("shop", key)], rows[("shop-old", key)]
+        if i == 2:  # an anonymous id names a person per source: a new one, like the old one
+            assert new[0] is not None and old[0] is not None
+            new, old = new[1:], old[1:]
+        assert new == old, i

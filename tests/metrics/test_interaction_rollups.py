@@ -146,6 +146,8 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
             ("30d", {"channel": "chat"}),
             ("30d", {"language": "fa"}),
             ("90d", {}),  # whole months of who-spoke rows plus edge days
+            ("90d", {"channel": "chat"}),  # its languages' rows
+            ("90d", {"language": "en"}),  # its channels' rows
             ("90d", {"channel": "sms", "language": "en"}),
             ("7d", {}),
         ):
@@ -332,3 +334,75 @@ def test_rows_summed_over_dimensions_equal_the_migration_and_a_filter(db, make_w
             assert dict(dash.volume_by_channel(s, f)) == dict(channels)
             assert _topics(dash.top_topics(s, f)) == _ranked(topics), dims
             assert rollups.ALL not in dash._filter_options(s, UTC)["languages"]
+
+
+def test_who_spoke_rows_by_one_dimension_are_neither_written_nor_read(db, make_workspace):  # type: ignore[no-untyped-def]
+    """Ingest writes each voice fact's who-spoke rows by channel and language and by neither
+    ("*", "*"): 4 per zone, not 8. Rows by one dimension alone (kept before migration 1950)
+    are not read: one planted for a person who never spoke changes no count, and the
+    migration's statement deletes them."""
+    from datetime import date
+
+    from sqlalchemy import func, insert
+    from sqlalchemy import text as sql
+
+    workspace = make_workspace(db)
+    rng = random.Random(7)
+    with db.transaction(workspace.id) as s:
+        ingest_batch(s, _items(rng, 60, 0), received_at=NOW)
+    with db.reader(workspace.id) as s:
+        p = PersonDayRollup
+        kinds = set(s.execute(select(p.channel == rollups.ALL, p.language == rollups.ALL)).tuples())
+        assert kinds == {(False, False), (True, True)}
+        voice = s.execute(
+            select(Interaction.person_id, Interaction.channel, Interaction.language).where(
+                Interaction.origin.in_(VOICE_ORIGINS), Interaction.person_id.is_not(None)
+            )
+        ).all()
+        zones = rollups.zones(s)
+        first, last = date(2026, 1, 1), date(2026, 4, 1)
+        dims = [{}, {"channel": "chat"}, {"language": "en"}, {"channel": "sms", "language": ""}]
+        before = [rollups.distinct_people(s, "UTC", first, last, **d) for d in dims]
+        rows = s.execute(select(func.count()).select_from(p)).scalar_one()
+    # Two spans x two dimension sets per zone and distinct (day, channel, language, person).
+    assert rows <= 4 * len(zones) * len(voice)
+    assert before[0] == len({v[0] for v in voice})
+    assert before[1] == len({v[0] for v in voice if v[1] == "chat"})
+    assert before[2] == len({v[0] for v in voice if v[2] == "en"})
+    stranger = 10**9
+    with db.transaction(workspace.id) as s:
+        for channel, language in (("chat", rollups.ALL), (rollups.ALL, "en")):
+            for span, day in (("d", date(2026, 3, 1)), ("m", date(2026, 2, 1))):
+                s.execute(
+                    insert(p).values(
+                        workspace_id=workspace.id,
+                        zone="UTC",
+                        channel=channel,
+                        language=language,
+                        span=span,
+                        day=day,
+                        person_id=stranger,
+                    )
+                )
+    with db.reader(workspace.id) as s:
+        after = [rollups.distinct_people(s, "UTC", first, last, **d) for d in dims]
+    assert after == before
+    with db.transaction(workspace.id) as s:
+        s.execute(sql(_migration("1950_who_spoke_fewer_rows").DELETE_ONE_DIMENSION_ROWS))
+    with db.reader(workspace.id) as s:
+        assert not s.execute(select(p.id).where(p.person_id == stranger)).first()
+        assert s.execute(select(func.count()).select_from(p)).scalar_one() == rows
+
+
+def _migration(name: str):  # type: ignore[no-untyped-def]
+    import importlib.util
+    from pathlib import Path
+
+    import sada.db.migrations.versions as versions
+
+    path = Path(versions.__file__).parent / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name[:4]}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
