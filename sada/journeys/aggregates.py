@@ -8,7 +8,10 @@ people, so both directions are exact:
 - `Funnel`: per (group, period), the people reaching each step and each step's durations as
   a sorted list (a duration is inserted or removed by bisection), from which the quantiles are
   read as `funnel_rows` reads them;
-- `Paths`: counts per top path, link, end and abandonment point, and the number of people.
+- `Paths`: counts per top path, link, end and abandonment point, and the number of people;
+- `FirstResponse`: per conversation, its first inbound mapped event and its replies (sorted),
+  from which the first reply at or after that event is read; only the conversations a change
+  touched are looked at again.
 
 `value()` gives the rows `query.funnel_rows` / `query.paths_rows` give for the same
 per-person rows (tests compare them with the engines' own SQL).
@@ -135,4 +138,64 @@ class Paths:
         return out
 
 
-__all__ = ["Funnel", "Paths"]
+INBOUND, REPLY = 0, 1
+
+
+class FirstResponse:
+    """Rows (pid, kind, conversation, tp, grp, ts): kind `INBOUND`, a mapped inbound event of
+    a conversation (touchpoint code, group); kind `REPLY`, an outbound message of one. Per
+    conversation: the first inbound event (the earliest; ties go to the lowest (tp, grp)) and
+    the earliest reply at or after it, as (t0, tp, grp, reply or None)."""
+
+    def __init__(self) -> None:
+        # conversation -> person -> that person's first inbound event in it (ts, tp, grp)
+        self.inbound: dict[Any, dict[int, tuple[int, int, str]]] = {}
+        # conversation -> reply times (sorted, repeated as often as they occur)
+        self.replies: dict[Any, list[int]] = {}
+        self.first: dict[Any, tuple[int, int, str, int | None]] = {}
+        self.dirty: set[Any] = set()
+
+    def add(self, rows: list[Row], sign: int) -> None:
+        mine: dict[Any, tuple[int, int, str]] = {}
+        pid = int(rows[0][0]) if rows else 0  # one person's rows
+        for _pid, kind, conv, tp, grp, ts in rows:
+            self.dirty.add(conv)
+            if kind == REPLY:
+                ordered = self.replies.setdefault(conv, [])
+                if sign > 0:
+                    insort(ordered, int(ts))
+                else:
+                    at = bisect_left(ordered, int(ts))
+                    if at == len(ordered) or ordered[at] != int(ts):
+                        raise ValueError("a reply taken out that was never put in")
+                    del ordered[at]
+                    if not ordered:
+                        del self.replies[conv]
+                continue
+            event = (int(ts), int(tp), str(grp))
+            if conv not in mine or event < mine[conv]:
+                mine[conv] = event
+        for conv, event in mine.items():
+            people = self.inbound.setdefault(conv, {})
+            if sign > 0:
+                people[pid] = event
+            else:
+                del people[pid]
+                if not people:
+                    del self.inbound[conv]
+
+    def value(self) -> dict[Any, tuple[int, int, str, int | None]]:
+        for conv in self.dirty:
+            people = self.inbound.get(conv)
+            if not people:
+                self.first.pop(conv, None)
+                continue
+            t0, tp, grp = min(people.values())
+            ordered = self.replies.get(conv, [])
+            at = bisect_left(ordered, t0)
+            self.first[conv] = (t0, tp, grp, ordered[at] if at < len(ordered) else None)
+        self.dirty.clear()
+        return dict(self.first)
+
+
+__all__ = ["INBOUND", "REPLY", "FirstResponse", "Funnel", "Paths"]

@@ -13,7 +13,17 @@ from sqlalchemy import func, select, text, update
 
 from sada.db.engine import Database
 from sada.interactions.models import Interaction
-from sada.journeys import analytics, experience, incremental, pagecache, retention, scorecard
+from sada.journeys import (
+    analytics,
+    experience,
+    incremental,
+    pagecache,
+    retention,
+    scorecard,
+    service,
+)
+from sada.journeys.analytics import session_ws
+from sada.journeys.query import Scope, SqlEngine
 from sada.people.models import Person
 
 from .conftest import T0, Log
@@ -75,6 +85,15 @@ def _figures(s: Any, inc: bool) -> dict[str, Any]:
     out["paths before"] = analytics.paths(
         s, MAP_KEY, since=PREVIOUS[0], until=PREVIOUS[1], incremental=inc
     )
+    _row, compiled = service.compile_map(s, MAP_KEY)
+    times = experience.first_response_times(
+        s,
+        compiled,
+        SqlEngine(s),
+        Scope(session_ws(s), "customer", SINCE, UNTIL, group_by="language"),
+        incremental=inc,
+    )
+    out["first responses"] = {k: sorted(v) for k, v in times.items()}
     if inc:
         out["map page"] = pagecache.map_figures(
             s, MAP_KEY, since=SINCE, until=UNTIL, group_by="language", previous=PREVIOUS
@@ -225,6 +244,20 @@ def test_incremental_figures_equal_full_after_every_write(
     log.events(people["en"][4], {"at": 300, "tp": "support_chat", "type": "message"})
     sooner = _same(db, ws)
     assert sooner["funnel"]["steps"] != kept["funnel"]["steps"]
+
+    # A new conversation answered, and a reply without a person, sooner than the one before.
+    log.events(
+        people["en"][6],
+        {"at": 400, "tp": "delivery", "type": "complaint", "conversation": f"c{ws}-new"},
+        {"at": 470, "direction": "outbound", "conversation": f"c{ws}-new"},
+    )
+    answered = _same(db, ws)
+    log.events(None, {"at": 425, "direction": "outbound", "conversation": f"c{ws}-en-7"})
+    loose = _same(db, ws)
+    assert sorted(answered["first responses"][(0, "en")]) == [30.0] * 11 + [
+        70.0
+    ]  # en[0] speaks zh now
+    assert loose["first responses"][(0, "en")] == [5.0] + [30.0] * 10 + [70.0]
 
     # A merge moves one person's interactions to another.
     from sada.people.merges import do_merge
