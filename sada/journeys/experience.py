@@ -25,7 +25,7 @@ from sada.core.errors import Invalid
 from sada.interactions.models import Interaction
 from sada.journeys import service
 from sada.journeys.analytics import EngineChoice, engine_for, session_ws
-from sada.journeys.query import Compiled, Engine, Scope, SqlEngine, events_cte, people_in, q
+from sada.journeys.query import Compiled, Engine, Scope, SqlEngine, events_cte, people_in
 from sada.journeys.stats import Z95, mean_ci, nps_ci, quantile, wilson
 from sada.metrics import catalogue
 from sada.text.pii import redact
@@ -353,8 +353,13 @@ def verbatims(
     group: str | None = None,
     limit: int = 20,
     raw_pii: bool = True,
+    incremental: bool = False,
 ) -> list[dict[str, Any]]:
     """The texts behind a touchpoint (complaints and lowest ratings first).
+
+    The touchpoint's texts are ranked from one row each (type, rating, time, sentiment) and
+    only the ones shown are loaded. `incremental`: those rows are kept per person and read
+    again only for the people changed since (`sada.journeys.incremental`).
 
     `raw_pii=False` (the personal-data policy, `sada.core.privacy`) gives the texts with
     emails, phones, names and the like replaced by placeholders."""
@@ -364,34 +369,57 @@ def verbatims(
     scope = Scope(
         session_ws(session), service.map_audience_key(session, row), since, until, group_by=group_by
     )
-    ev = events_cte(c, engine.dialect, scope, upto=until, codes=[code])
-    cond = "" if group is None or group_by is None else f" AND grp = {q(group)}"
-    ids = [
-        int(r[0]) for r in engine.fetch(f"WITH ev AS ({ev}) SELECT iid FROM ev WHERE 1 = 1{cond}")
-    ]
-    if not ids:
+    with_text = _has_table(session, "text_analyses")
+
+    def sql(people: Sequence[int] | None) -> str:
+        only = replace(scope, people=None if people is None else tuple(people))
+        ev = events_cte(
+            c,
+            engine.dialect,
+            only,
+            upto=until,
+            codes=[code],
+            extra_cols=", i.type AS typ, i.rating AS rating",
+            extra_where="i.text IS NOT NULL",
+        )
+        if not with_text:
+            return f"WITH ev AS ({ev}) SELECT pid, iid, grp, typ, rating, ts, NULL FROM ev"
+        return (
+            f"WITH ev AS ({ev}) SELECT ev.pid, ev.iid, ev.grp, ev.typ, ev.rating, ev.ts, "
+            "t.sentiment FROM ev LEFT JOIN text_analyses t ON t.interaction_id = ev.iid"
+        )
+
+    def fetch(people: Sequence[int] | None) -> list[tuple[Any, ...]]:
+        return engine.fetch(sql(people))
+
+    if incremental:
+        from sada.journeys import incremental as inc
+
+        rows = inc.person_rows(session, ("verbatims", sql(None)), fetch)
+    else:
+        rows = fetch(None)
+    if group is not None and group_by is not None:
+        rows = [r for r in rows if r[2] == group]
+
+    def rank(r: tuple[Any, ...]) -> tuple[Any, ...]:
+        # As `badness` below, to the second (a time's fraction only breaks ties there).
+        return (r[3] != "complaint", r[6] != "negative", r[4] if r[4] is not None else 99, -r[5])
+
+    rows.sort(key=rank)
+    if len(rows) > limit:
+        last = rank(rows[limit - 1])
+        rows = [r for r in rows if rank(r) <= last]
+    if not rows:
         return []
+    sentiment: dict[int, str] = {int(r[1]): r[6] for r in rows if r[6] is not None}
     items: list[Interaction] = []
+    ids = [int(r[1]) for r in rows]
     for part in range(0, len(ids), 500):
         items.extend(
             session.execute(
-                select(Interaction).where(
-                    Interaction.id.in_(ids[part : part + 500]), Interaction.text.is_not(None)
-                )
+                select(Interaction).where(Interaction.id.in_(ids[part : part + 500]))
             ).scalars()
         )
-    sentiment: dict[int, str] = {}
-    if _has_table(session, "text_analyses"):
-        from sada.text.models import TextAnalysis
-
-        for part in range(0, len(items), 500):
-            chunk = [i.id for i in items[part : part + 500]]
-            for iid, label in session.execute(
-                select(TextAnalysis.interaction_id, TextAnalysis.sentiment).where(
-                    TextAnalysis.interaction_id.in_(chunk)
-                )
-            ):
-                sentiment[iid] = label
 
     def badness(i: Interaction) -> tuple[Any, ...]:
         return (

@@ -85,6 +85,20 @@ def _figures(s: Any, inc: bool) -> dict[str, Any]:
     out["paths before"] = analytics.paths(
         s, MAP_KEY, since=PREVIOUS[0], until=PREVIOUS[1], incremental=inc
     )
+    out["verbatims"] = experience.verbatims(
+        s, MAP_KEY, "delivery", since=SINCE, until=UNTIL, limit=5, incremental=inc
+    )
+    out["verbatims fa"] = experience.verbatims(
+        s,
+        MAP_KEY,
+        "delivery",
+        since=SINCE,
+        until=UNTIL,
+        group_by="language",
+        group="fa",
+        limit=50,
+        incremental=inc,
+    )
     _row, compiled = service.compile_map(s, MAP_KEY)
     times = experience.first_response_times(
         s,
