@@ -386,7 +386,8 @@ def verbatims(
             return f"WITH ev AS ({ev}) SELECT pid, iid, grp, typ, rating, ts, NULL FROM ev"
         return (
             f"WITH ev AS ({ev}) SELECT ev.pid, ev.iid, ev.grp, ev.typ, ev.rating, ev.ts, "
-            "t.sentiment FROM ev LEFT JOIN text_analyses t ON t.interaction_id = ev.iid"
+            "t.sentiment FROM ev LEFT JOIN text_analyses t "
+            f"ON t.workspace_id = {int(scope.workspace_id)} AND t.interaction_id = ev.iid"
         )
 
     def fetch(people: Sequence[int] | None) -> list[tuple[Any, ...]]:
