@@ -200,7 +200,8 @@ def kept(
     """`make(rows)`'s value over every row `fetch(None)` would return now (person first),
     kept per person with the aggregate and brought up to date with `fetch(changed people)`.
     `key` must name everything the rows and the aggregate depend on besides the data (the
-    SQL text and the aggregate's parameters)."""
+    SQL text and the aggregate's parameters). The value is shared with later callers while
+    the data is unchanged: read it, never change it."""
     full_key = (
         session.get_bind().engine.url.render_as_string(hide_password=True),
         session_ws(session),
