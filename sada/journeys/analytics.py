@@ -29,9 +29,7 @@ from sada.journeys.query import (
     Engine,
     Scope,
     SqlEngine,
-    funnel_rows,
     funnel_sql,
-    paths_rows,
     paths_sql,
 )
 from sada.journeys.schemas import Rule
@@ -271,8 +269,13 @@ def funnel(
                 funnel_sql(c, engine.dialect, only, codes, window_seconds, per, per_person=True)
             )
 
+        from sada.journeys.aggregates import Funnel
+
         sql = funnel_sql(c, engine.dialect, scope, codes, window_seconds, per, per_person=True)
-        return funnel_rows(inc.person_rows(session, ("funnel", sql), fetch), k)
+        rows: list[tuple[Any, ...]] = inc.kept(
+            session, ("funnel", k, sql), fetch, lambda _rows: Funnel(k)
+        )
+        return rows
 
     overall = run(None, None)
     counts = list(overall[0][2 : 2 + k]) if overall else [0] * k
@@ -359,7 +362,9 @@ def paths(
         sql = paths_sql(
             c, engine.dialect, scope, depth=depth, goal_codes=goal_codes, top=top, per_person=True
         )
-        rows = paths_rows(inc.person_rows(session, ("paths", sql), fetch), depth, top)
+        from sada.journeys.aggregates import Paths
+
+        rows = inc.kept(session, ("paths", depth, top, sql), fetch, lambda _rows: Paths(depth, top))
     else:
         rows = engine.fetch(
             paths_sql(c, engine.dialect, scope, depth=depth, goal_codes=goal_codes, top=top)

@@ -6,7 +6,10 @@ deleted at any time (the next sync rebuilds it). Sync is incremental:
 - interactions are append-only: rows with an id above the watermark are copied,
   re-reading a margin of `LOOKBACK_IDS` ids below it and skipping ids already
   present, because on PostgreSQL a lower id can commit after a higher one;
-- people whose `updated_at` moved (or that are new) are replaced;
+- people whose `updated_at` moved (or that are new) are replaced, and so are the people the
+  journey change log (`journey_person_changes`, migration 1940) names since the last sync: a
+  writer that changes a person's language, audience, segment or traits without moving
+  `updated_at` is seen too (a person is replaced when any copied column differs);
 - person merges and unmerges recorded since the last sync move the interactions
   they list, exactly as the main database did.
 
@@ -42,6 +45,9 @@ log = logging.getLogger(__name__)
 
 LOOKBACK_IDS = 10_000
 LOOKBACK_SECONDS = 120
+# As migration 1940 prunes the journey change log; beyond this many names, all people.
+KEEP_LOGGED_VERSIONS = 20_000
+MAX_LOGGED_PEOPLE = 5_000
 BATCH_ROWS = 200_000
 
 _DDL = [
@@ -283,25 +289,64 @@ class ColumnarStore:
         self._set("interactions_max_id", high)
         return added
 
+    def _logged_people(self, raw: Any, copied: bool) -> tuple[str, dict[int, int]]:
+        """SQL naming the people the journey change log lists since the last sync (each
+        workspace's version and its log read in one statement), and the versions reached.
+        A workspace whose log may have been pruned since (or that names very many people),
+        or that a copy made before this log (`copied`) never followed, has all its people
+        read again."""
+        cursor = raw.cursor()
+        cursor.execute("SELECT workspace_id FROM journey_data_versions ORDER BY 1")
+        workspaces = [int(r[0]) for r in cursor.fetchall()]
+        parts: list[str] = []
+        reached: dict[int, int] = {}
+        for ws in workspaces:
+            seen = self._get(f"people_log_version:{ws}")
+            cursor.execute(
+                "SELECT v.version, c.person_id FROM journey_data_versions v "
+                "LEFT JOIN journey_person_changes c ON c.workspace_id = v.workspace_id "
+                f"AND c.version > {seen} AND c.version <= v.version WHERE v.workspace_id = {ws}"
+            )
+            rows = cursor.fetchall()
+            if not rows or int(rows[0][0]) <= seen:
+                continue
+            version = int(rows[0][0])
+            named = sorted({int(r[1]) for r in rows if r[1] is not None})
+            if seen and version - seen <= KEEP_LOGGED_VERSIONS and len(named) <= MAX_LOGGED_PEOPLE:
+                if named:
+                    parts.append(f"p.id IN ({', '.join(map(str, named))})")
+            elif seen or copied:  # the log may not reach back: everyone of the workspace
+                parts.append(f"p.workspace_id = {ws}")
+            # An empty copy: every person is new to it anyway.
+            reached[ws] = version
+        cursor.close()
+        return (" OR ".join(parts) or "1 = 0"), reached
+
     def _sync_people(self, raw: Any, d: Dialect) -> int:
-        """New people, and people updated since the watermark (minus a margin for late commits)."""
+        """New people, people updated since the watermark (minus a margin for late commits)
+        and people the journey change log names since the last sync."""
         high_id = self._get("people_max_id")
+        # Read before the people (a person changed after it is named again next time).
+        logged, reached = self._logged_people(raw, copied=high_id > 0)
         # Rows updated since the previous sync began, less a margin for slow transactions.
         since = _literal(d, self._get("last_sync_started") - LOOKBACK_SECONDS)
         upd = _epoch(d, "p.updated_at")
         sql = (
             f"SELECT p.id, p.workspace_id, p.audience, p.segment, p.language, "
             f"{_json_text(d, 'p.traits')}, p.merged_into_id, {_epoch(d, 'p.created_at')}, {upd} "
-            f"FROM people p WHERE p.id > {int(high_id)} OR p.updated_at >= {since} ORDER BY p.id"
+            f"FROM people p WHERE p.id > {int(high_id)} OR p.updated_at >= {since} "
+            f"OR {logged} ORDER BY p.id"
         )
         cursor = raw.cursor()
         cursor.execute(sql)
         changed = 0
+        # A person is replaced when any copied column differs.
+        same = " AND ".join(f"q.{c} IS NOT DISTINCT FROM b.{c}" for c in _P_COLS[1:])
         while True:
             rows = [tuple(r) for r in cursor.fetchmany(BATCH_ROWS)]
             if not rows:
                 break
-            fresh = "NOT EXISTS (SELECT 1 FROM people q WHERE q.id = b.id AND q.updated_ts = b.updated_ts)"
+            fresh = f"NOT EXISTS (SELECT 1 FROM people q WHERE q.id = b.id AND {same})"
             self._register(_P_COLS, rows)
             try:
                 self._run(f"DELETE FROM people WHERE id IN (SELECT id FROM _batch b WHERE {fresh})")
@@ -314,6 +359,8 @@ class ColumnarStore:
             high_id = max(high_id, max(int(r[0]) for r in rows))
         cursor.close()
         self._set("people_max_id", high_id)
+        for ws, version in reached.items():
+            self._set(f"people_log_version:{ws}", version)
         return changed
 
     def _sync_merges(self, raw: Any, d: Dialect) -> int:

@@ -25,7 +25,7 @@ from sada.core.errors import Invalid
 from sada.interactions.models import Interaction
 from sada.journeys import service
 from sada.journeys.analytics import EngineChoice, engine_for, session_ws
-from sada.journeys.query import Compiled, Engine, Scope, SqlEngine, events_cte, q
+from sada.journeys.query import Compiled, Engine, Scope, SqlEngine, events_cte, people_in
 from sada.journeys.stats import Z95, mean_ci, nps_ci, quantile, wilson
 from sada.metrics import catalogue
 from sada.text.pii import redact
@@ -271,15 +271,27 @@ def experience(
 def first_response_times(
     session: Session, c: Compiled, engine: Engine, scope: Scope, *, incremental: bool = False
 ) -> dict[tuple[int, str], list[float]]:
-    """Seconds from a conversation's first inbound mapped interaction to the first reply.
+    """Seconds from a conversation's first inbound mapped interaction to the first reply
+    (an outbound message of the conversation at or after it, whenever it came).
 
-    `incremental`: the inbound events are kept per person (`sada.journeys.incremental`);
-    the replies are read every time."""
+    The rows are read per person: the inbound events of people in scope and the replies of
+    every person since the period began (`FirstResponse` pairs them per conversation), and
+    the replies without a person (indexed, few) every time. `incremental`: the per-person
+    rows and the pairing are kept and brought up to date for the people changed since
+    (`sada.journeys.incremental`)."""
+    from sada.journeys.aggregates import INBOUND, REPLY, FirstResponse
+
     d = engine.dialect
+    ws = int(scope.workspace_id)
+    replies = (
+        f"i.workspace_id = {ws} AND i.direction = 'outbound' "
+        f"AND i.conversation_id IS NOT NULL AND {d.time_ge(scope.since)}"
+    )
 
-    def sql(only: Scope) -> str:
+    def sql(people: Sequence[int] | None) -> str:
         # Only inbound rows of conversations can start one: narrowed before the touchpoint
         # rules run.
+        only = replace(scope, people=None if people is None else tuple(people))
         ev = events_cte(
             c,
             d,
@@ -288,39 +300,45 @@ def first_response_times(
             extra_cols=", i.conversation_id AS conv",
             extra_where="i.conversation_id IS NOT NULL AND i.direction = 'inbound'",
         )
-        return f"WITH ev AS ({ev}) SELECT pid, conv, tp, grp, ts FROM ev"
+        return (
+            f"WITH ev AS ({ev}) SELECT pid, {INBOUND}, conv, tp, grp, ts FROM ev UNION ALL "
+            f"SELECT i.person_id, {REPLY}, i.conversation_id, NULL, NULL, {d.epoch()} "
+            f"FROM interactions i WHERE {replies} AND i.person_id IS NOT NULL "
+            f"AND {people_in(people)}"
+        )
 
+    def fetch(people: Sequence[int] | None) -> list[tuple[Any, ...]]:
+        return engine.fetch(sql(people))
+
+    first: dict[Any, tuple[int, int, str, int | None]]
     if incremental:
         from sada.journeys import incremental as inc
 
-        def fetch(people: Sequence[int] | None) -> list[tuple[Any, ...]]:
-            return engine.fetch(
-                sql(replace(scope, people=None if people is None else tuple(people)))
-            )
-
-        firsts = inc.person_rows(session, ("first_inbound", sql(scope)), fetch)
+        first = inc.kept(session, ("first_response", sql(None)), fetch, lambda _r: FirstResponse())
     else:
-        firsts = engine.fetch(sql(scope))
-    if not firsts:
+        agg = FirstResponse()
+        by_person: dict[int, list[tuple[Any, ...]]] = {}
+        for row in fetch(None):
+            by_person.setdefault(int(row[0]), []).append(tuple(row))
+        for rows in by_person.values():
+            agg.add(rows, 1)
+        first = agg.value()
+    if not first:
         return {}
-    first: dict[str, tuple[int, int, str]] = {}
-    for _pid, conv, tp, grp, ts in firsts:
-        if conv not in first or ts < first[conv][0]:
-            first[conv] = (int(ts), int(tp), str(grp))
-    # Every reply of the workspace (few rows); those of other conversations are skipped below.
-    replies = engine.fetch(
+    # Replies without a person (no change log names them): read every time.
+    loose: dict[Any, list[int]] = {}
+    for conv, ts in engine.fetch(
         f"SELECT i.conversation_id, {d.epoch()} FROM interactions i "
-        f"WHERE i.workspace_id = {int(scope.workspace_id)} AND i.direction = 'outbound' "
-        f"AND i.conversation_id IS NOT NULL AND {d.time_ge(min(t[0] for t in first.values()))}"
-    )
-    reply: dict[str, int] = {}
-    for conv, ts in replies:
-        if conv in first and ts >= first[conv][0] and (conv not in reply or ts < reply[conv]):
-            reply[conv] = int(ts)
+        f"WHERE {replies} AND i.person_id IS NULL"
+    ):
+        loose.setdefault(conv, []).append(int(ts))
     out: dict[tuple[int, str], list[float]] = {}
-    for conv, (t0, tp, grp) in first.items():
-        if conv in reply:
-            out.setdefault((tp, grp), []).append(float(reply[conv] - t0))
+    for conv, (t0, tp, grp, reply) in first.items():
+        for ts in loose.get(conv, ()):
+            if ts >= t0 and (reply is None or ts < reply):
+                reply = ts
+        if reply is not None:
+            out.setdefault((tp, grp), []).append(float(reply - t0))
     return out
 
 
@@ -335,8 +353,13 @@ def verbatims(
     group: str | None = None,
     limit: int = 20,
     raw_pii: bool = True,
+    incremental: bool = False,
 ) -> list[dict[str, Any]]:
     """The texts behind a touchpoint (complaints and lowest ratings first).
+
+    The touchpoint's texts are ranked from one row each (type, rating, time, sentiment) and
+    only the ones shown are loaded. `incremental`: those rows are kept per person and read
+    again only for the people changed since (`sada.journeys.incremental`).
 
     `raw_pii=False` (the personal-data policy, `sada.core.privacy`) gives the texts with
     emails, phones, names and the like replaced by placeholders."""
@@ -346,34 +369,58 @@ def verbatims(
     scope = Scope(
         session_ws(session), service.map_audience_key(session, row), since, until, group_by=group_by
     )
-    ev = events_cte(c, engine.dialect, scope, upto=until, codes=[code])
-    cond = "" if group is None or group_by is None else f" AND grp = {q(group)}"
-    ids = [
-        int(r[0]) for r in engine.fetch(f"WITH ev AS ({ev}) SELECT iid FROM ev WHERE 1 = 1{cond}")
-    ]
-    if not ids:
+    with_text = _has_table(session, "text_analyses")
+
+    def sql(people: Sequence[int] | None) -> str:
+        only = replace(scope, people=None if people is None else tuple(people))
+        ev = events_cte(
+            c,
+            engine.dialect,
+            only,
+            upto=until,
+            codes=[code],
+            extra_cols=", i.type AS typ, i.rating AS rating",
+            extra_where="i.text IS NOT NULL",
+        )
+        if not with_text:
+            return f"WITH ev AS ({ev}) SELECT pid, iid, grp, typ, rating, ts, NULL FROM ev"
+        return (
+            f"WITH ev AS ({ev}) SELECT ev.pid, ev.iid, ev.grp, ev.typ, ev.rating, ev.ts, "
+            "t.sentiment FROM ev LEFT JOIN text_analyses t "
+            f"ON t.workspace_id = {int(scope.workspace_id)} AND t.interaction_id = ev.iid"
+        )
+
+    def fetch(people: Sequence[int] | None) -> list[tuple[Any, ...]]:
+        return engine.fetch(sql(people))
+
+    if incremental:
+        from sada.journeys import incremental as inc
+
+        rows = inc.person_rows(session, ("verbatims", sql(None)), fetch)
+    else:
+        rows = fetch(None)
+    if group is not None and group_by is not None:
+        rows = [r for r in rows if r[2] == group]
+
+    def rank(r: tuple[Any, ...]) -> tuple[Any, ...]:
+        # As `badness` below, to the second (a time's fraction only breaks ties there).
+        return (r[3] != "complaint", r[6] != "negative", r[4] if r[4] is not None else 99, -r[5])
+
+    rows.sort(key=rank)
+    if len(rows) > limit:
+        last = rank(rows[limit - 1])
+        rows = [r for r in rows if rank(r) <= last]
+    if not rows:
         return []
+    sentiment: dict[int, str] = {int(r[1]): r[6] for r in rows if r[6] is not None}
     items: list[Interaction] = []
+    ids = [int(r[1]) for r in rows]
     for part in range(0, len(ids), 500):
         items.extend(
             session.execute(
-                select(Interaction).where(
-                    Interaction.id.in_(ids[part : part + 500]), Interaction.text.is_not(None)
-                )
+                select(Interaction).where(Interaction.id.in_(ids[part : part + 500]))
             ).scalars()
         )
-    sentiment: dict[int, str] = {}
-    if _has_table(session, "text_analyses"):
-        from sada.text.models import TextAnalysis
-
-        for part in range(0, len(items), 500):
-            chunk = [i.id for i in items[part : part + 500]]
-            for iid, label in session.execute(
-                select(TextAnalysis.interaction_id, TextAnalysis.sentiment).where(
-                    TextAnalysis.interaction_id.in_(chunk)
-                )
-            ):
-                sentiment[iid] = label
 
     def badness(i: Interaction) -> tuple[Any, ...]:
         return (

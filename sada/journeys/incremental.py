@@ -23,6 +23,13 @@ Why this is exact:
 - rows fetched after the version was read can only be newer than it; their people are named
   again by the log under a later version, so they are fetched again next time.
 
+What is kept per query is its rows per person and an *aggregate* of them (`Aggregate`:
+sums per key, funnel counts and sorted step durations, path counts; see
+`sada.journeys.aggregates`): a changed person's old rows are taken out of it and the new ones
+put in, so a request after a write costs in proportion to the people it changed, not to all
+people kept; a person whose rows came back unchanged (a write outside the query's period)
+changes nothing, and the answer derived from the aggregate is reused.
+
 A full computation is done when nothing is kept yet, when the kept version is more than
 `KEEP_VERSIONS` behind (the log may have been pruned) or when more than
 `MAX_CHANGED_PEOPLE` people changed (a bulk load: one scan is cheaper). Everything runs on
@@ -32,16 +39,19 @@ same state as the rows it is merged into.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sada.journeys.analytics import session_ws
+
+log = logging.getLogger(__name__)
 
 # As in migration 1940: the triggers keep this many versions of the log.
 KEEP_VERSIONS = 20_000
@@ -52,20 +62,77 @@ Row = tuple[Any, ...]
 Fetch = Callable[[Sequence[int] | None], Iterable[Row]]
 
 
+class Aggregate(Protocol):
+    """What a query's rows add up to: one person's rows go in (`sign` 1) or out (-1), in any
+    order; `value()` is the answer for the rows in it now."""
+
+    def add(self, rows: list[Row], sign: int) -> None: ...
+
+    def value(self) -> Any: ...
+
+
+class AllRows:
+    """The rows themselves (`person_rows`): no aggregate, every row listed."""
+
+    def __init__(self, kept: dict[int, list[Row]]) -> None:
+        self.kept = kept
+
+    def add(self, rows: list[Row], sign: int) -> None:
+        del rows, sign  # the value is read from the kept rows
+
+    def value(self) -> list[Row]:
+        return [row for rows in self.kept.values() for row in rows]
+
+
+class Sums:
+    """Rows grouped by their `nkey` columns after the person, each value column summed (NULLs
+    count as nothing); a key whose rows all left is dropped (`summed_rows`)."""
+
+    def __init__(self, nkey: int) -> None:
+        self.nkey = nkey
+        self.sums: dict[Row, list[Any]] = {}
+
+    def add(self, rows: list[Row], sign: int) -> None:
+        nkey = self.nkey
+        for row in rows:
+            key = tuple(row[1 : 1 + nkey])
+            acc = self.sums.get(key)
+            if acc is None:
+                acc = self.sums[key] = [0] * (len(row) - nkey)
+            acc[0] += sign
+            for n, v in enumerate(row[1 + nkey :], start=1):
+                if v is not None:
+                    acc[n] += sign * v
+            if acc[0] == 0:
+                del self.sums[key]
+
+    def value(self) -> list[Row]:
+        return [(*k, *v[1:]) for k, v in self.sums.items()]
+
+
 @dataclass
 class _Entry:
     version: int
     # person -> that person's rows (the full rows, person first).
     rows: dict[int, list[Row]]
-    # Additive entries: key columns -> [number of rows, value sums...].
-    sums: dict[Row, list[Any]] | None = None
-    nkey: int = 0
+    agg: Aggregate
+    # agg.value() while nothing changed since it was computed.
+    answer: Any = None
+    fresh: bool = False
+    # An update failed half-way: read everything again.
+    broken: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def value(self) -> Any:
+        if not self.fresh:
+            self.answer = self.agg.value()
+            self.fresh = True
+        return self.answer
 
 
 _entries: OrderedDict[Hashable, _Entry] = OrderedDict()
 _lock = threading.Lock()
-_stats = {"full": 0, "delta": 0, "same": 0}
+_stats = {"full": 0, "delta": 0, "same": 0, "people": 0}
 
 
 def changes_since(session: Session, version: int) -> tuple[int, set[int]]:
@@ -88,37 +155,56 @@ def current_version(session: Session) -> int:
     return changes_since(session, 1 << 62)[0]
 
 
-def _add(entry: _Entry, row: Row, sign: int) -> None:
-    assert entry.sums is not None
-    key = tuple(row[1 : 1 + entry.nkey])
-    acc = entry.sums.get(key)
-    if acc is None:
-        acc = entry.sums[key] = [0] * (len(row) - entry.nkey)
-    acc[0] += sign
-    for n, v in enumerate(row[1 + entry.nkey :], start=1):
-        if v is not None:
-            acc[n] += sign * v
-    if acc[0] == 0:
-        del entry.sums[key]
+def _by_person(rows: Iterable[Row]) -> dict[int, list[Row]]:
+    out: dict[int, list[Row]] = {}
+    for row in rows:
+        out.setdefault(int(row[0]), []).append(tuple(row))
+    return out
 
 
-def _full(fetch: Fetch, version: int, nkey: int | None) -> _Entry:
-    rows: dict[int, list[Row]] = {}
-    for row in fetch(None):
-        rows.setdefault(int(row[0]), []).append(tuple(row))
-    entry = _Entry(version, rows, {} if nkey is not None else None, nkey or 0)
-    if nkey is not None:
-        for person_rows in rows.values():
-            for row in person_rows:
-                _add(entry, row, 1)
-    return entry
+def _full(fetch: Fetch, version: int, make: Callable[[dict[int, list[Row]]], Aggregate]) -> _Entry:
+    rows = _by_person(fetch(None))
+    agg = make(rows)
+    for person_rows in rows.values():
+        agg.add(person_rows, 1)
+    return _Entry(version, rows, agg)
 
 
-def _entry(session: Session, key: Hashable, fetch: Fetch, nkey: int | None) -> _Entry:
+def _apply(entry: _Entry, version: int, changed: set[int], fetch: Fetch) -> None:
+    """Bring `entry` to `version` in place (its lock held): the rows of `changed` people
+    fetched again; where they differ from the kept ones, the old rows leave the aggregate and
+    the new ones join it."""
+    fresh = _by_person(fetch(sorted(changed))) if changed else {}
+    rows = entry.rows
+    for person in changed:
+        before = rows.get(person)
+        now = fresh.get(person)
+        if before == now:
+            continue
+        entry.fresh = False
+        if before:
+            entry.agg.add(before, -1)
+            del rows[person]
+        if now:
+            rows[person] = now
+            entry.agg.add(now, 1)
+    entry.version = version
+
+
+def kept(
+    session: Session,
+    key: Hashable,
+    fetch: Fetch,
+    make: Callable[[dict[int, list[Row]]], Aggregate],
+) -> Any:
+    """`make(rows)`'s value over every row `fetch(None)` would return now (person first),
+    kept per person with the aggregate and brought up to date with `fetch(changed people)`.
+    `key` must name everything the rows and the aggregate depend on besides the data (the
+    SQL text and the aggregate's parameters). The value is shared with later callers while
+    the data is unchanged: read it, never change it."""
     full_key = (
         session.get_bind().engine.url.render_as_string(hide_password=True),
         session_ws(session),
-        nkey,
         key,
     )
     with _lock:
@@ -126,60 +212,57 @@ def _entry(session: Session, key: Hashable, fetch: Fetch, nkey: int | None) -> _
         if entry is not None:
             _entries.move_to_end(full_key)
     if entry is None:
-        version = current_version(session)
-        entry = _full(fetch, version, nkey)
+        entry = _full(fetch, current_version(session), make)
         _stats["full"] += 1
-    else:
+        _keep(full_key, entry)
         with entry.lock:
-            version, changed = changes_since(session, entry.version)
-            if version <= entry.version:
-                # Unchanged (or this session's snapshot is older than the kept rows).
-                _stats["same"] += 1
-                return entry
-            if version - entry.version > KEEP_VERSIONS or len(changed) > MAX_CHANGED_PEOPLE:
-                entry = _full(fetch, version, nkey)
-                _stats["full"] += 1
-            else:
-                entry = _apply(entry, version, changed, fetch)
-                _stats["delta"] += 1
+            return entry.value()
+    with entry.lock:
+        version, changed = changes_since(session, entry.version)
+        if version <= entry.version and not entry.broken:
+            # Unchanged (or this session's snapshot is older than the kept rows).
+            _stats["same"] += 1
+            return entry.value()
+        if (
+            entry.broken
+            or version - entry.version > KEEP_VERSIONS
+            or len(changed) > MAX_CHANGED_PEOPLE
+        ):
+            renewed = _full(fetch, version, make)
+            _stats["full"] += 1
+            _keep(full_key, renewed)
+            with renewed.lock:
+                return renewed.value()
+        try:
+            _apply(entry, version, changed, fetch)
+        except Exception:
+            # Possibly half applied: never used again; everything read again.
+            log.exception("journey figures: a delta failed; reading everything again")
+            entry.broken = True
+            renewed = _full(fetch, version, make)
+            _stats["full"] += 1
+            _keep(full_key, renewed)
+            with renewed.lock:
+                return renewed.value()
+        _stats["delta"] += 1
+        _stats["people"] += len(changed)
+        return entry.value()
+
+
+def _keep(full_key: Hashable, entry: _Entry) -> None:
     with _lock:
         _entries[full_key] = entry
         _entries.move_to_end(full_key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
-    return entry
-
-
-def _apply(old: _Entry, version: int, changed: set[int], fetch: Fetch) -> _Entry:
-    """A new entry: `old` with the rows of `changed` people fetched again (old is left as it
-    is for readers still holding it)."""
-    rows = dict(old.rows)
-    sums = None if old.sums is None else {k: list(v) for k, v in old.sums.items()}
-    entry = _Entry(version, rows, sums, old.nkey)
-    fresh: dict[int, list[Row]] = {}
-    if changed:
-        for row in fetch(sorted(changed)):
-            fresh.setdefault(int(row[0]), []).append(tuple(row))
-    for person in changed:
-        before = rows.pop(person, None)
-        if sums is not None:
-            for row in before or ():
-                _add(entry, row, -1)
-        now = fresh.get(person)
-        if now:
-            rows[person] = now
-            if sums is not None:
-                for row in now:
-                    _add(entry, row, 1)
-    return entry
 
 
 def person_rows(session: Session, key: Hashable, fetch: Fetch) -> list[Row]:
     """Every row `fetch(None)` would return now (person first; in no particular order), kept
     per person and brought up to date with `fetch(changed people)`. `key` must name
     everything the rows depend on besides the data (the SQL text does)."""
-    entry = _entry(session, key, fetch, None)
-    return [row for rows in entry.rows.values() for row in rows]
+    rows: list[Row] = kept(session, ("rows", key), fetch, AllRows)
+    return list(rows)
 
 
 def summed_rows(session: Session, key: Hashable, fetch: Fetch, nkey: int) -> list[Row]:
@@ -187,9 +270,8 @@ def summed_rows(session: Session, key: Hashable, fetch: Fetch, nkey: int) -> lis
     (the key first, then each value column summed; NULLs count as nothing, a sum of only
     NULLs is 0): a GROUP BY of the same query without the person, kept up to date by
     subtracting a changed person's old rows and adding the new ones."""
-    entry = _entry(session, key, fetch, nkey)
-    assert entry.sums is not None
-    return [(*k, *v[1:]) for k, v in entry.sums.items()]
+    rows: list[Row] = kept(session, ("sums", nkey, key), fetch, lambda _rows: Sums(nkey))
+    return list(rows)
 
 
 def stats() -> dict[str, int]:
@@ -203,9 +285,13 @@ def clear() -> None:
 
 
 __all__ = [
+    "AllRows",
+    "Aggregate",
+    "Sums",
     "changes_since",
     "clear",
     "current_version",
+    "kept",
     "person_rows",
     "stats",
     "summed_rows",

@@ -172,7 +172,8 @@ def verbatims(
     limit: int = 50,
     raw_pii: bool = True,
 ) -> list[dict[str, Any]]:
-    """`experience.verbatims`, computed once per data version."""
+    """`experience.verbatims`, computed once per data version from rows kept per person
+    (`sada.journeys.incremental`)."""
     return cached(
         session,
         (
@@ -196,6 +197,7 @@ def verbatims(
             group=group,
             limit=limit,
             raw_pii=raw_pii,
+            incremental=True,
         ),
     )
 

@@ -13,7 +13,17 @@ from sqlalchemy import func, select, text, update
 
 from sada.db.engine import Database
 from sada.interactions.models import Interaction
-from sada.journeys import analytics, experience, incremental, pagecache, retention, scorecard
+from sada.journeys import (
+    analytics,
+    experience,
+    incremental,
+    pagecache,
+    retention,
+    scorecard,
+    service,
+)
+from sada.journeys.analytics import session_ws
+from sada.journeys.query import Scope, SqlEngine
 from sada.people.models import Person
 
 from .conftest import T0, Log
@@ -46,6 +56,62 @@ def _figures(s: Any, inc: bool) -> dict[str, Any]:
         incremental=inc,
     )
     out["paths"] = analytics.paths(s, MAP_KEY, since=SINCE, until=UNTIL, incremental=inc)
+    # The by-language and compare pages: grouped and per week, another depth, a language, a
+    # past period (writes now leave its rows as they were).
+    out["funnel by language and week"] = analytics.funnel(
+        s,
+        MAP_KEY,
+        steps=None,
+        since=SINCE,
+        until=UNTIL,
+        window_seconds=pagecache.FUNNEL_WINDOW_SECONDS,
+        group_by="language",
+        period="week",
+        incremental=inc,
+    )
+    out["funnel before"] = analytics.funnel(
+        s,
+        MAP_KEY,
+        steps=None,
+        since=PREVIOUS[0],
+        until=UNTIL,
+        window_seconds=3600,
+        group_by="segment",
+        incremental=inc,
+    )
+    out["paths fa"] = analytics.paths(
+        s, MAP_KEY, since=SINCE, until=UNTIL, language="fa", depth=2, top=2, incremental=inc
+    )
+    out["paths before"] = analytics.paths(
+        s, MAP_KEY, since=PREVIOUS[0], until=PREVIOUS[1], incremental=inc
+    )
+    out["verbatims"] = experience.verbatims(
+        s, MAP_KEY, "delivery", since=SINCE, until=UNTIL, limit=5, incremental=inc
+    )
+    out["verbatims fa"] = experience.verbatims(
+        s,
+        MAP_KEY,
+        "delivery",
+        since=SINCE,
+        until=UNTIL,
+        group_by="language",
+        group="fa",
+        limit=50,
+        incremental=inc,
+    )
+    _row, compiled = service.compile_map(s, MAP_KEY)
+    times = experience.first_response_times(
+        s,
+        compiled,
+        SqlEngine(s),
+        Scope(session_ws(s), "customer", SINCE, UNTIL, group_by="language"),
+        incremental=inc,
+    )
+    out["first responses"] = {k: sorted(v) for k, v in times.items()}
+    if inc:
+        out["map page"] = pagecache.map_figures(
+            s, MAP_KEY, since=SINCE, until=UNTIL, group_by="language", previous=PREVIOUS
+        )
     out["cohorts"] = retention.compute_cohorts(
         s, "customer", since=YEAR_AGO, until=UNTIL, incremental=inc
     )
@@ -67,29 +133,42 @@ def _same(db: Database, ws: int, *, delta: bool = True) -> dict[str, Any]:
             assert after["full"] == before["full"]
             assert after["delta"] > before["delta"]
         fresh = _figures(s, False)
+        page = kept.pop("map page")
         assert kept == fresh
+        # The page's parts are the figures above.
+        assert page["funnel"] == fresh["funnel"]
+        assert page["paths"] == fresh["paths"]
+        assert page["experience"] == fresh["experience language"]
+        assert page["before"] == fresh["before"]
         # The same rows as the engines' own SQL (not the per-person spelling).
         for group_by in (None, "language"):
             assert kept[f"experience {group_by}"] == experience.experience(
                 s, MAP_KEY, since=SINCE, until=UNTIL, group_by=group_by
             )
-        assert (
-            kept["funnel"]["steps"]
-            == (
-                analytics.funnel(
-                    s,
-                    MAP_KEY,
-                    steps=None,
-                    since=SINCE,
-                    until=UNTIL,
-                    window_seconds=pagecache.FUNNEL_WINDOW_SECONDS,
-                )["steps"]
+        for name, kw in (
+            ("funnel", {}),
+            ("funnel by language and week", {"group_by": "language", "period": "week"}),
+        ):
+            plain_funnel = analytics.funnel(
+                s,
+                MAP_KEY,
+                steps=None,
+                since=SINCE,
+                until=UNTIL,
+                window_seconds=pagecache.FUNNEL_WINDOW_SECONDS,
+                **kw,
             )
-        )
-        plain = analytics.paths(s, MAP_KEY, since=SINCE, until=UNTIL)
-        assert {k: v for k, v in kept["paths"].items() if k != "engine"} == {
-            k: v for k, v in plain.items() if k != "engine"
-        }
+            assert {k: v for k, v in kept[name].items() if k != "engine"} == {
+                k: v for k, v in plain_funnel.items() if k != "engine"
+            }
+        for name, kw in (
+            ("paths", {}),
+            ("paths fa", {"language": "fa", "depth": 2, "top": 2}),
+        ):
+            plain = analytics.paths(s, MAP_KEY, since=SINCE, until=UNTIL, **kw)
+            assert {k: v for k, v in kept[name].items() if k != "engine"} == {
+                k: v for k, v in plain.items() if k != "engine"
+            }
     # Warm again for the next write's delta.
     with db.reader(ws) as s:
         _figures(s, True)
@@ -174,6 +253,25 @@ def test_incremental_figures_equal_full_after_every_write(
         + kept["experience language"]["insufficient_data"]
     )
     assert "zh" in {c["group"] for c in cells}
+
+    # A person reaches the second step sooner (a funnel duration changes, the path too).
+    log.events(people["en"][4], {"at": 300, "tp": "support_chat", "type": "message"})
+    sooner = _same(db, ws)
+    assert sooner["funnel"]["steps"] != kept["funnel"]["steps"]
+
+    # A new conversation answered, and a reply without a person, sooner than the one before.
+    log.events(
+        people["en"][6],
+        {"at": 400, "tp": "delivery", "type": "complaint", "conversation": f"c{ws}-new"},
+        {"at": 470, "direction": "outbound", "conversation": f"c{ws}-new"},
+    )
+    answered = _same(db, ws)
+    log.events(None, {"at": 425, "direction": "outbound", "conversation": f"c{ws}-en-7"})
+    loose = _same(db, ws)
+    assert sorted(answered["first responses"][(0, "en")]) == [30.0] * 11 + [
+        70.0
+    ]  # en[0] speaks zh now
+    assert loose["first responses"][(0, "en")] == [5.0] + [30.0] * 10 + [70.0]
 
     # A merge moves one person's interactions to another.
     from sada.people.merges import do_merge

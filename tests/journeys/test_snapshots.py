@@ -202,3 +202,27 @@ def test_sqlite_copies_stay_beside_their_file(sqlite_db: Database, tmp_path: Pat
 
     assert str(default_path(sqlite_db)).endswith(".analytics.duckdb")
     assert default_path(sqlite_db, tmp_path).parent == tmp_path
+
+
+def test_the_copy_sees_a_person_changed_without_updated_at(
+    db: Database, workspace: Any, log: Log, store_path: Path
+) -> None:
+    """A writer that changes a person's language but leaves `updated_at` as it was: the
+    journey change log names the person, and the next sync copies the row again."""
+    from sqlalchemy import text
+
+    build(db, workspace.id, log)
+    person = log.person(language="fa")
+    log.events(person, {"at": 10, "tp": "delivery", "type": "review"})
+    try:
+        store = store_for(db, store_path)
+        assert store is not None
+        store.sync(db)
+        with db.transaction(workspace.id) as s:
+            s.execute(text(f"UPDATE people SET language = 'zh' WHERE id = {person}"))
+        store.sync(db)
+        assert store.fetch(f"SELECT language FROM people WHERE id = {person}") == [("zh",)]
+        # A later sync with nothing new changes nothing.
+        assert store.sync(db)["people"] == 0
+    finally:
+        close_stores()
