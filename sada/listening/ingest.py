@@ -113,47 +113,58 @@ def record_mentions(
             found = [pre.get(r.id, []) for r in rows]
         else:
             found = matcher.find([r.text or "" for r in rows], [r.language for r in rows])
-        mention_rows: list[dict[str, Any]] = []
-        for row, mentions in zip(rows, found, strict=True):
-            attrs = row.attributes or {}
-            for m in mentions:
-                mention_rows.append(
-                    {
-                        "workspace_id": workspace_id,
-                        "interaction_id": row.id,
-                        "brand_id": m.brand_id,
-                        "person_id": row.person_id,
-                        "author": str(attrs.get("author") or "")[:200] or None,
-                        "at": row.occurred_at,
-                        "network": row.channel,
-                        "language": m.language,
-                        "sentiment": m.sentiment,
-                        "aspects": m.aspects,
-                        "clause": m.clause,
-                        "reach": _count(attrs.get("reach")),
-                        "engagement": _count(attrs.get("engagement")),
-                        "needs_answer": m.needs_answer,
-                        "backfill": bool(row.backfill),
-                    }
-                )
-        if not mention_rows:
-            continue
-        table = ListeningMention.__table__
-        for r, mid in zip(
-            mention_rows, reserve_ids(session, table, len(mention_rows)), strict=True
-        ):
-            r["id"] = mid
-        inserted = insert_many_ignoring_conflicts(
-            session, table, mention_rows, ["workspace_id", "interaction_id", "brand_id"]
-        )
-        new.extend(r for r in mention_rows if r["id"] in inserted)
-    # One rollup write for every part: a day's counts add up before they are written.
+        mention_rows = [
+            mention_row(workspace_id, row._asdict(), m)
+            for row, mentions in zip(rows, found, strict=True)
+            for m in mentions
+        ]
+        new.extend(insert_mentions(session, mention_rows))
+    return finish_mentions(session, new, tz)
+
+
+def mention_row(workspace_id: int, post: dict[str, Any], m: Mention) -> dict[str, Any]:
+    """A mention's row from its post (`id`, `person_id`, `occurred_at`, `channel`,
+    `attributes`, `backfill` of the stored interaction)."""
+    attrs = post["attributes"] or {}
+    return {
+        "workspace_id": workspace_id,
+        "interaction_id": post["id"],
+        "brand_id": m.brand_id,
+        "person_id": post["person_id"],
+        "author": str(attrs.get("author") or "")[:200] or None,
+        "at": post["occurred_at"],
+        "network": post["channel"],
+        "language": m.language,
+        "sentiment": m.sentiment,
+        "aspects": m.aspects,
+        "clause": m.clause,
+        "reach": _count(attrs.get("reach")),
+        "engagement": _count(attrs.get("engagement")),
+        "needs_answer": m.needs_answer,
+        "backfill": bool(post["backfill"]),
+    }
+
+
+def insert_mentions(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert mention rows (a post already matched to a brand is skipped); the rows stored."""
+    if not rows:
+        return []
+    table = ListeningMention.__table__
+    for r, mid in zip(rows, reserve_ids(session, table, len(rows)), strict=True):
+        r["id"] = mid
+    inserted = insert_many_ignoring_conflicts(
+        session, table, rows, ["workspace_id", "interaction_id", "brand_id"]
+    )
+    return [r for r in rows if r["id"] in inserted]
+
+
+def finish_mentions(session: Session, new: list[dict[str, Any]], tz: tzinfo) -> int:
+    """Add stored mentions to the daily rollup (once for every part: a day's counts add up
+    before they are written); queue a spike check after live ones. Returns their number."""
     _add_to_days(session, new, tz)
-    stored = len(new)
-    live = any(not r["backfill"] for r in new)
-    if live:
+    if any(not r["backfill"] for r in new):
         queue_detection(session)
-    return stored
+    return len(new)
 
 
 def _count(value: Any) -> int:
