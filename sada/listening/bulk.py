@@ -234,13 +234,14 @@ def store_posts(
             }
         )
         by_row.append(p)
+    zones = rollups.kept_zones(session) if rows else []  # before the insert: see there
     stored = _insert(session, rows)
     out.duplicates += len(rows) - len(stored)  # a concurrent import stored them first
     kept = [(r, p) for r, p in zip(rows, by_row, strict=True) if r["id"] in stored]
     out.stored += len(kept)
     if not kept:
         return out
-    rollups.count_ingested(session, [r for r, _p in kept], rollups.kept_zones(session))
+    rollups.count_ingested(session, [r for r, _p in kept], zones)
     notify_ingested(session, [r["id"] for r, _p in kept if not r["backfill"]])
     notify_ingested(session, [r["id"] for r, _p in kept if r["backfill"]], live=False)
 

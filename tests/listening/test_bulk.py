@@ -168,3 +168,19 @@ def test_fast_path_twice_stores_nothing_twice(db: Database, make_workspace: Any)
     after = _snapshot(db, ws)
     for table in before:
         assert before[table] == after[table], table
+
+
+def test_fast_path_alone_counts_a_new_workspace_in_the_rollups(
+    db: Database, make_workspace: Any
+) -> None:
+    """Only plain posts (none for the generic path): the workspace's first rows register the
+    rollup zones and are counted there, as the generic path counts them."""
+    items = sources.parse_x(json.loads((FIXTURES / "x_search.json").read_text())).items
+    generic, fast = _workspace(db, make_workspace), _workspace(db, make_workspace)
+    with db.transaction(generic) as session:
+        service.ingest_posts(session, items)
+    with db.transaction(fast) as session:
+        assert bulk.store_posts(session, items).stored == len(items)
+    a, b = _snapshot(db, generic), _snapshot(db, fast)
+    assert a["rollups"] and a["person_days"]
+    assert (a["rollups"], a["person_days"]) == (b["rollups"], b["person_days"])
