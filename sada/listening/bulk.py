@@ -102,7 +102,10 @@ def _plain(item: Any, limits: IngestLimits) -> _Post | None:
         and isinstance(attributes, dict)
     ):
         return None
-    if len(text) * 4 > limits.max_text_bytes and len(text.encode()) > limits.max_text_bytes:
+    if (
+        len(text) * 4 > limits.max_text_bytes
+        and len(text.encode("utf-8", "surrogatepass")) > limits.max_text_bytes
+    ):
         return None
     strings = [source, external_id, text]
     key: IdentityKey | None = None

@@ -61,7 +61,8 @@ def _items() -> list[dict[str, Any]]:
     nested["attributes"] = {**items[2]["attributes"], "extra": {"a": [1, 2]}}  # generic path
     anonymous = {k: v for k, v in items[3].items() if k != "person"}  # no author
     anonymous["external_id"] = "odd-anonymous"
-    items += [odd, nested, anonymous]
+    long = dict(items[4], external_id="odd-long", text="x" * 70_000 + "\ud800")  # rejected
+    items += [odd, nested, anonymous, long]
     return items
 
 
@@ -146,7 +147,7 @@ def test_fast_path_stores_what_the_generic_path_stores(db: Database, make_worksp
         statuses["duplicate"],
         statuses["rejected"],
     )
-    assert [i for i, _why in done.rejected] == [len(items) - 3]  # the NUL, named
+    assert [i for i, _why in done.rejected] == [len(items) - 4, len(items) - 1]  # named
     a, b = _snapshot(db, generic), _snapshot(db, fast)
     assert a["mentions"] and a["terms"] and a["people"] and a["rollups"]
     assert any(not row[8] for row in a["interactions"])  # some live posts, some history
