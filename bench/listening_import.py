@@ -79,9 +79,10 @@ def scale_up(db: Any, workspace_id: int, extra: int, rng: random.Random, now: da
     """Bulk posts, mentions and rollup counts (the read side's data at --total posts)."""
     from sada.db.dialect import insert_many_ignoring_conflicts, reserve_ids
     from sada.interactions.models import Interaction
+    from sada.listening.brands import list_brands
     from sada.listening.days import add_terms, keep_zone
+    from sada.listening.ingest import _add_to_days
     from sada.listening.models import ListeningMention
-    from sada.listening.service import _add_to_days, list_brands
 
     with db.reader(workspace_id) as session:
         brand_ids = [b.id for b in list_brands(session)]
@@ -144,7 +145,7 @@ def scale_up(db: Any, workspace_id: int, extra: int, rng: random.Random, now: da
 
 
 def fast_fill(url: str, workspace_id: int, extra: int, rng: random.Random, now: datetime) -> None:
-    """`scale_up` for SQLite through the driver alone (one transaction, tuples, no upserts).
+    """`scale_up` through the driver alone (one transaction, tuples; COPY on PostgreSQL).
 
     The same distributions as `scale_up` (posts over 365 days, four languages, one brand
     mention each, ~8 terms per post from a Zipf vocabulary of 20,000 words per language), but
@@ -160,24 +161,41 @@ def fast_fill(url: str, workspace_id: int, extra: int, rng: random.Random, now: 
     from sada.listening.days import ALL_POSTS, keep_zone, local_day
     from sada.listening.models import ALL_ASPECTS
 
-    path = url.removeprefix("sqlite:///")
-    con = sqlite3.connect(path, isolation_level=None)
-    con.execute("PRAGMA synchronous=OFF")
-    brand_ids = [r[0] for r in con.execute(
-        "SELECT id FROM listening_brands WHERE workspace_id = ?", (workspace_id,))]  # fmt: skip
+    pg = not url.startswith("sqlite")
     from sada.db.engine import open_database
 
     with open_database(url).reader(workspace_id) as session:
         tz = keep_zone(session)
+    if pg:
+        import psycopg
+
+        # autocommit: the reads below open no transaction, so `con.transaction()` is the
+        # outermost one and commits (nested in an implicit one it would be a savepoint).
+        con: Any = psycopg.connect(
+            url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+        )
+    else:
+        con = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        con.execute("PRAGMA synchronous=OFF")
+
+    def one(sql: str, *params: Any) -> Any:
+        return con.execute(sql.replace("?", "%s") if pg else sql, params).fetchone()[0]
+
+    brand_ids = [r[0] for r in con.execute(
+        "SELECT id FROM listening_brands WHERE workspace_id = " + str(int(workspace_id)))]  # fmt: skip
     cum = list(accumulate(1 / (k + 1) for k in range(20_000)))
     total_w = cum[-1]
 
-    def iso(at: datetime) -> str:
+    def iso(at: datetime) -> Any:
+        if pg:
+            return at.astimezone(UTC)
         return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
-    first_i = con.execute("SELECT coalesce(max(id), 0) + 1 FROM interactions").fetchone()[0]
-    first_m = con.execute("SELECT coalesce(max(id), 0) + 1 FROM listening_mentions").fetchone()[0]
+    first_i = one("SELECT coalesce(max(id), 0) + 1 FROM interactions")
+    first_m = one("SELECT coalesce(max(id), 0) + 1 FROM listening_mentions")
     received = iso(now)
+    truth: Any = True if pg else 1
+    false: Any = False if pg else 0
     interactions, mentions = [], []
     days: dict[tuple[int, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     terms: Counter[tuple[str, str, str]] = Counter()
@@ -188,12 +206,12 @@ def fast_fill(url: str, workspace_id: int, extra: int, rng: random.Random, now: 
         iid, at_text, day = first_i + k, iso(at), local_day(at, tz).isoformat()
         interactions.append((iid, workspace_id, at_text, received, "x", "inbound", "message",
                              "bulk post", lang, '{"listening":true,"reach":100}', "listening.x",
-                             f"fill-{k}", "customer", 1))  # fmt: skip
+                             f"fill-{k}", "customer", truth))  # fmt: skip
         sentiment = rng.choice(("positive", "negative", "neutral", "neutral"))
         brand, aspect, reach = rng.choice(brand_ids), rng.choice(aspects), rng.randint(0, 100_000)
         mentions.append((first_m + k, workspace_id, iid, brand, f"bulk{rng.randrange(50_000)}",
                          at_text, "x", lang, sentiment, f'["{aspect}"]', "bulk post", reach, 0,
-                         0, 1))  # fmt: skip
+                         false, truth))  # fmt: skip
         for a in (ALL_ASPECTS, aspect):
             d = days[(brand, day, lang, a)]
             d[0] += 1
@@ -204,33 +222,50 @@ def fast_fill(url: str, workspace_id: int, extra: int, rng: random.Random, now: 
         terms[(lang, day, ALL_POSTS)] += 1
         for w in words:
             terms[(lang, day, f"{lang}w{min(w, 19_999)}")] += 1
+    tables = [
+        ("interactions", "id, workspace_id, occurred_at, received_at, channel, direction, type, "
+         "text, language, attributes, source, external_id, origin, backfill", interactions, ""),
+        ("listening_mentions", "id, workspace_id, interaction_id, brand_id, author, at, network, "
+         "language, sentiment, aspects, clause, reach, engagement, needs_answer, backfill",
+         mentions, ""),
+        ("listening_days", "workspace_id, brand_id, day, language, aspect, mentions, positive, "
+         "negative, reach", [(workspace_id, *key, *v) for key, v in sorted(days.items())],
+         "ON CONFLICT (workspace_id, brand_id, day, language, aspect) DO UPDATE SET "
+         "mentions = t.mentions + excluded.mentions, positive = t.positive + excluded.positive, "
+         "negative = t.negative + excluded.negative, reach = t.reach + excluded.reach"),
+        ("listening_terms", "workspace_id, language, day, term, label, posts",
+         [(workspace_id, lang, day, t, t, n) for (lang, day, t), n in sorted(terms.items())],
+         "ON CONFLICT (workspace_id, language, day, term) DO UPDATE SET "
+         "posts = t.posts + excluded.posts"),
+    ]  # fmt: skip
+    if pg:  # COPY, through a staging table where rows may exist already
+        with con.transaction(), con.cursor() as cur:
+            for table, cols, rows, conflict in tables:
+                target = table
+                if conflict:
+                    target = f"_fill_{table}"
+                    cur.execute(f"CREATE TEMP TABLE {target} AS SELECT {cols} FROM {table} "
+                                "WITH NO DATA")  # fmt: skip
+                with cur.copy(f"COPY {target} ({cols}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                if conflict:
+                    cur.execute(f"INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {target} "
+                                + conflict)  # fmt: skip
+            for table in ("interactions", "listening_mentions"):
+                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT max(id) FROM {table}))")  # fmt: skip
+        # The state autovacuum reaches soon after a bulk insert: statistics, and the visibility
+        # map that index-only scans need.
+        con.execute(
+            "VACUUM ANALYZE interactions, listening_mentions, listening_days, listening_terms"
+        )
+        con.close()
+        return
     con.execute("BEGIN")
-    con.executemany(
-        "INSERT INTO interactions (id, workspace_id, occurred_at, received_at, channel, "
-        "direction, type, text, language, attributes, source, external_id, origin, backfill) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        interactions,
-    )
-    con.executemany(
-        "INSERT INTO listening_mentions (id, workspace_id, interaction_id, brand_id, author, at, "
-        "network, language, sentiment, aspects, clause, reach, engagement, needs_answer, "
-        "backfill) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        mentions,
-    )
-    con.executemany(
-        "INSERT INTO listening_days (workspace_id, brand_id, day, language, aspect, mentions, "
-        "positive, negative, reach) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
-        "(workspace_id, brand_id, day, language, aspect) DO UPDATE SET "
-        "mentions = mentions + excluded.mentions, positive = positive + excluded.positive, "
-        "negative = negative + excluded.negative, reach = reach + excluded.reach",
-        [(workspace_id, *key, *v) for key, v in sorted(days.items())],
-    )
-    con.executemany(
-        "INSERT INTO listening_terms (workspace_id, language, day, term, label, posts) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, language, day, term) "
-        "DO UPDATE SET posts = posts + excluded.posts",
-        [(workspace_id, lang, day, t, t, n) for (lang, day, t), n in sorted(terms.items())],
-    )
+    for table, cols, rows, conflict in tables:
+        marks = ", ".join("?" * len(cols.split(", ")))
+        con.executemany(f"INSERT INTO {table} AS t ({cols}) VALUES ({marks}) {conflict}", rows)
     con.execute("COMMIT")
     con.close()
 
@@ -291,7 +326,7 @@ def main() -> None:
     parser.add_argument(
         "--fast-fill",
         action="store_true",
-        help="SQLite: scale up through the driver alone (fast_fill), not the service's upserts",
+        help="scale up through the driver alone (fast_fill: COPY on PostgreSQL), not the service's upserts",
     )
     args = parser.parse_args()
 

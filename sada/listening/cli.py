@@ -31,7 +31,7 @@ def _loads(raw: bytes) -> Any:
 def _import(kind: str, file: Path, workspace: str, workers: int = 0, network: str = "") -> None:
     from sada.cli.main import _db, _fail, _workspace_id
     from sada.db.migrate import upgrade
-    from sada.listening import service, sources
+    from sada.listening import bulk, service, sources
     from sada.listening.days import analyse
 
     db = _db()
@@ -78,19 +78,11 @@ def _import(kind: str, file: Path, workspace: str, workers: int = 0, network: st
         for n, (part, future) in enumerate(zip(parts, futures, strict=True)):
             found, terms = future.result() if future is not None else (None, None)
             with db.transaction(ws_id) as session:
-                results = service.ingest_posts(
-                    session, part, matcher=matcher, found=found, terms=terms
-                )
-            for r in results:
-                if r.status == "stored":
-                    stored += 1
-                elif r.status == "duplicate":
-                    duplicates += 1
-                else:
-                    rejected += 1
-                    messages.append(
-                        f"post {n * PART + r.index}: " + "; ".join(e.message for e in r.errors)
-                    )
+                done = bulk.store_posts(session, part, matcher=matcher, found=found, terms=terms)
+            stored += done.stored
+            duplicates += done.duplicates
+            rejected += len(done.rejected)
+            messages.extend(f"post {n * PART + index}: {why}" for index, why in done.rejected)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

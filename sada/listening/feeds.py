@@ -23,8 +23,8 @@ from sada.core.ssrf import BlockedDestination, HostPolicy, guarded_client
 from sada.db.engine import Database
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.listening.ingest import ingest_posts
 from sada.listening.models import ListeningFeed
-from sada.listening.service import ingest_posts
 from sada.listening.sources import NETWORKS, feed_items
 
 MAX_BYTES = 5 * 1024 * 1024

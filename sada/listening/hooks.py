@@ -16,8 +16,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from sada.core.errors import Invalid, NotFound, Unauthorized
 from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES, bound_workspace
+from sada.listening.ingest import ingest_posts
 from sada.listening.models import ListeningHook
-from sada.listening.service import ingest_posts
 from sada.listening.sources import NETWORKS, parse_generic
 
 MAX_POSTS = 1000
