@@ -6,9 +6,10 @@ at most the agent's reply, so threading needs no lookups): the agent who replied
 it, each team and agent solves at its own pace, and solved ones get CSAT answers rated
 by the customer's mood, the team and the wait, so per-agent figures have samples. Every
 state shows (open, pending, solved, closed, reopened); SLA breaches come from the real
-due times. Cases are opened from recent complaints through the case service (titles by
-key and parameters, so they render in the viewer's language) and moved through every
-state, with each language team performing differently."""
+due times. Cases are opened from recent complaints (titles by key and parameters, so they
+render in the viewer's language) and moved through every state, with each language team
+performing differently; `sada.demo.cases` writes them in bulk with what the case service
+writes for each (SLA, owner, link, history, notifications, the `case.*` events' jobs)."""
 
 from __future__ import annotations
 
