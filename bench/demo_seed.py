@@ -6,6 +6,7 @@ Wraps the seed's phase functions (users, people, the generator, the interactions
 each domain's demo, the text analysis, the rollup build) with `time.process_time` and
 `time.perf_counter`, then runs the CLI command exactly as `sada demo --no-serve [args]`.
 `PROFILE=path` also writes a cProfile of the whole run (wall-clock timer) to `path`.
+`COUNTS=1` prints the rows of every table at the end (`COUNT table n`), to compare two legs.
 Use a fresh database file: an existing demo workspace is not seeded again.
 """
 
@@ -76,6 +77,25 @@ def main() -> None:
         )
         for name, phase_cpu, phase_wall in PHASES:
             print(f"  {name:24s} cpu {phase_cpu:7.1f} wall {phase_wall:7.1f}", file=sys.stderr)
+        if os.environ.get("COUNTS"):
+            print_counts()
+
+
+def print_counts() -> None:
+    """Rows of every table of the seeded database (all workspaces)."""
+    from sqlalchemy import func, select
+
+    import sada.db.registry  # noqa: F401 - every table known
+    from sada.db.base import Base
+    from sada.db.engine import open_database
+    from sada.settings import get_settings
+
+    db = open_database(get_settings().database_url)
+    with db.reader() as session:
+        for table in sorted(Base.metadata.tables.values(), key=lambda t: t.name):
+            query = select(func.count()).select_from(table)
+            count = session.execute(query.execution_options(all_workspaces=True)).scalar_one()
+            print(f"COUNT {table.name} {count}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ at most the agent's reply, so threading needs no lookups): the agent who replied
 it, each team and agent solves at its own pace, and solved ones get CSAT answers rated
 by the customer's mood, the team and the wait, so per-agent figures have samples. Every
 state shows (open, pending, solved, closed, reopened); SLA breaches come from the real
-due times. Cases are opened from recent complaints through the case service (titles by
-key and parameters, so they render in the viewer's language) and moved through every
-state, with each language team performing differently."""
+due times. Cases are opened from recent complaints (titles by key and parameters, so they
+render in the viewer's language) and moved through every state, with each language team
+performing differently; `sada.demo.cases` writes them in bulk with what the case service
+writes for each (SLA, owner, link, history, notifications, the `case.*` events' jobs)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sada.cases.models import CaseEvent, Conversation, ConversationItem, TeamMember
 from sada.db.engine import Database
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.demo.bulk import fix_sequences, insert_rows, next_id
 from sada.interactions.models import Interaction
 from sada.tenants.models import Membership, User
 
@@ -140,7 +142,7 @@ def seed_demo_cases(ctx: DemoContext) -> dict[str, int]:
     from sada.cases import sla
     from sada.cases.assignment import do_add_member, do_create_team
     from sada.cases.canned import do_save_canned
-    from sada.cases.service import do_create_case, do_update_case
+    from sada.demo.cases import CaseSpec, write_cases
 
     db: Database = ctx.db
     rng = random.Random(ctx.rng.random())
@@ -220,51 +222,49 @@ def seed_demo_cases(ctx: DemoContext) -> dict[str, int]:
     language_of = {p.id: p.language for p in ctx.people}
     # Teams differ: the Persian team closes fast, the Arabic one lags.
     close_rate = {"fa": 0.75, "ar": 0.45, "zh": 0.65, "en": 0.6}
-    cases = 0
-    # One transaction for all cases: the service calls (SLA, links, history, events) stay,
-    # the per-case commit goes.
-    with db.transaction(ctx.workspace_id) as session:
-        for interaction_id, person_id, channel, attributes in rng.sample(
-            complaints, min(240, len(complaints))
-        ):
-            lang = language_of.get(person_id or 0, "en")
-            topic = (attributes or {}).get("topic_hint", "delivery")
-            case = do_create_case(
-                session,
-                title=f"{topic.replace('_', ' ').title()} complaint",
-                title_key="complaint",
-                title_params={"topic": topic},
-                person_id=person_id,
-                priority=rng.choice(["normal", "normal", "high", "urgent", "low"]),
-                team_id=team_ids.get(lang),
-                due_hours=48,
-                root_cause=ROOT_CAUSES.get(topic),
-                tags=[topic, lang],
-                interaction_ids=[interaction_id],
-                channel=channel,
-                source="demo",
-                dedupe_key=f"demo-case-{interaction_id}",
+    specs: list[CaseSpec] = []
+    for interaction_id, person_id, channel, attributes in rng.sample(
+        complaints, min(240, len(complaints))
+    ):
+        lang = language_of.get(person_id or 0, "en")
+        topic = (attributes or {}).get("topic_hint", "delivery")
+        spec = CaseSpec(
+            create={
+                "title": f"{topic.replace('_', ' ').title()} complaint",
+                "title_key": "complaint",
+                "title_params": {"topic": topic},
+                "person_id": person_id,
+                "priority": rng.choice(["normal", "normal", "high", "urgent", "low"]),
+                "team_id": team_ids.get(lang),
+                "due_hours": 48,
+                "root_cause": ROOT_CAUSES.get(topic),
+                "tags": [topic, lang],
+                "interaction_ids": [interaction_id],
+                "channel": channel,
+                "source": "demo",
+                "dedupe_key": f"demo-case-{interaction_id}",
+            }
+        )
+        roll = rng.random()
+        if roll < close_rate[lang]:
+            spec.updates.append({"status": "in_progress", "contacted": True})
+            spec.updates.append(
+                {
+                    "status": "resolved",
+                    "resolution": "Customer contacted; refund or re-delivery arranged.",
+                }
             )
-            roll = rng.random()
-            if roll < close_rate[lang]:
-                do_update_case(session, case.id, {"status": "in_progress", "contacted": True})
-                do_update_case(
-                    session,
-                    case.id,
-                    {
-                        "status": "resolved",
-                        "resolution": "Customer contacted; refund or re-delivery arranged.",
-                    },
-                )
-                if rng.random() < 0.5:
-                    do_update_case(session, case.id, {"status": "closed"})
-                elif rng.random() < 0.15:
-                    do_update_case(session, case.id, {"status": "open"})  # reopened
-            elif roll < close_rate[lang] + 0.15:
-                do_update_case(
-                    session, case.id, {"status": "in_progress", "contacted": rng.random() < 0.5}
-                )
-            cases += 1
+            if rng.random() < 0.5:
+                spec.updates.append({"status": "closed"})
+            elif rng.random() < 0.15:
+                spec.updates.append({"status": "open"})  # reopened
+        elif roll < close_rate[lang] + 0.15:
+            spec.updates.append({"status": "in_progress", "contacted": rng.random() < 0.5})
+        specs.append(spec)
+    # One transaction, set-based: what the case service writes for each case (SLA, owner,
+    # link, history, notifications, the `case.*` events' jobs), without its per-call queries.
+    with db.transaction(ctx.workspace_id) as session:
+        cases = write_cases(session, specs)
     return {"conversations": conversations, "cases": cases}
 
 
@@ -424,12 +424,13 @@ def _bulk_conversations(
         items[-1].append(events)
     if not conversations:
         return 0
-    ids = list(
-        session.execute(
-            insert(Conversation).returning(Conversation.id, sort_by_parameter_order=True),
-            conversations,
-        ).scalars()
-    )
+    # Explicit ids, rows straight to the driver (`sada.demo.bulk`): no per-row ORM work.
+    first_id = next_id(session, Conversation)
+    ids = list(range(first_id, first_id + len(conversations)))
+    for conversation_id, conv in zip(ids, conversations, strict=True):
+        conv["id"] = conversation_id
+    insert_rows(session, Conversation.__table__, conversations)  # type: ignore[arg-type]
+    fix_sequences(session, ["conversations"])
     item_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     for conversation_id, parts in zip(ids, items, strict=True):
@@ -462,8 +463,7 @@ def _bulk_conversations(
         (CaseEvent, event_rows),
         (Interaction, csat),
     ):
-        for start in range(0, len(batch), 5000):
-            session.execute(insert(table), batch[start : start + 5000])
+        insert_rows(session, table.__table__, batch)  # type: ignore[arg-type]
     return len(ids)
 
 

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, date
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Table, event
+from sqlalchemy import JSON, Boolean, Date, DateTime, Table, event, func, select, text
 from sqlalchemy.orm import Session
 
 from sada.db.dialect import dialect_name
@@ -97,6 +97,26 @@ def insert_rows(
             )
     finally:
         cursor.close()
+
+
+def next_id(session: Session, model: Any) -> int:
+    """The first id after every row of `model`'s table (all workspaces): ids the caller
+    reserves for rows it writes with `insert_rows` (then `fix_sequences` on PostgreSQL)."""
+    query = select(func.coalesce(func.max(model.id), 0)).execution_options(all_workspaces=True)
+    return int(session.execute(query).scalar_one()) + 1
+
+
+def fix_sequences(session: Session, tables: list[str]) -> None:
+    """PostgreSQL: move each table's id sequence past the explicit ids written."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
+        )
 
 
 def _same_keys(rows: Sequence[dict[str, Any]], width: int) -> Sequence[dict[str, Any]]:

@@ -29,7 +29,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Unauthorized
@@ -38,7 +38,7 @@ from sada.db.engine import Database
 from sada.db.types import utcnow
 from sada.demo import analyses, content
 from sada.demo import rollups as demo_rollups
-from sada.demo.bulk import bulk_cache, insert_rows
+from sada.demo.bulk import bulk_cache, fix_sequences, insert_rows, next_id
 from sada.demo.names import make_person_name
 from sada.demo.rhythm import signup_time
 from sada.demo.timelines import SOCIAL, DemoPerson, SeedState, generate_interactions
@@ -359,17 +359,6 @@ def _user(session: Session, email: str, name: str, language: str, password_hash:
 # ---------------------------------------------------------------- people
 
 
-def _next_id(session: Session, model: Any) -> int:
-    return (
-        int(
-            session.execute(
-                select(func.coalesce(func.max(model.id), 0)).execution_options(all_workspaces=True)
-            ).scalar_one()
-        )
-        + 1
-    )
-
-
 def _seed_people(
     db: Database, state: SeedState, count: int, advance: Callable[[int], None]
 ) -> None:
@@ -377,8 +366,8 @@ def _seed_people(
     langs = list(LANG_WEIGHTS)
     weights = list(LANG_WEIGHTS.values())
     with db.transaction(state.workspace_id) as session:
-        person_id = _next_id(session, Person)
-        identity_id = _next_id(session, Identity)
+        person_id = next_id(session, Person)
+        identity_id = next_id(session, Identity)
         people_rows: list[dict[str, Any]] = []
         identity_rows: list[dict[str, Any]] = []
         used_emails: set[str] = set()
@@ -506,7 +495,7 @@ def _seed_people(
         for p in rng.sample(customers, min(40, len(customers) // 20)):
             p.repeat_complainer = True
             p.mood = -0.9
-        _fix_sequences(session, ["people", "identities"])
+        fix_sequences(session, ["people", "identities"])
 
 
 def _identity(
@@ -531,17 +520,6 @@ def _flush(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
         rows.clear()
 
 
-def _fix_sequences(session: Session, tables: list[str]) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for table in tables:
-        session.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
-            )
-        )
-
-
 # ---------------------------------------------------------------- interactions
 
 
@@ -552,7 +530,7 @@ def _write_interactions(db: Database, state: SeedState, advance: Callable[[int],
     rows.sort(key=lambda r: r["occurred_at"])
     table = Interaction.__table__
     with db.transaction(state.workspace_id) as session:
-        base = _next_id(session, Interaction) - 1
+        base = next_id(session, Interaction) - 1
         for index, row in enumerate(rows, start=1):
             row["id"] = base + index
         chunk = 20_000
@@ -560,7 +538,7 @@ def _write_interactions(db: Database, state: SeedState, advance: Callable[[int],
             part = rows[start : start + chunk]
             insert_rows(session, table, part)  # type: ignore[arg-type]
             advance(len(part))
-        _fix_sequences(session, ["interactions"])
+        fix_sequences(session, ["interactions"])
         text_ids = [r["id"] for r in rows if r["text"]]
         for j in range(0, len(text_ids), 500):
             # History: analysis and read models follow it; no rule, trigger or webhook.

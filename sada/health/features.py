@@ -8,15 +8,16 @@ and the churn that followed it make honest training data.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import String, Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from sada.cases.models import Case
@@ -77,7 +78,7 @@ def log_read_once(session: Session, until: datetime) -> Iterator[None]:
     actions' report one). The rows are those `load_log` returns, kept in its order, so each
     snapshot is the same as reading again; for a block that writes no interactions or
     analyses (training and scoring write neither)."""
-    rows = list(load_log(session, until))
+    rows = _read_log(session, until)
     token = _READ_ONCE.set((until, rows))
     try:
         yield
@@ -85,12 +86,89 @@ def log_read_once(session: Session, until: datetime) -> Iterator[None]:
         _READ_ONCE.reset(token)
 
 
+class _LogRow:
+    """A row of `load_log` with the same fields and values, decoded here: the timestamp
+    from SQLite's naive UTC text, the attributes' JSON text when first read (health reads
+    them for money rows only)."""
+
+    __slots__ = (
+        "person_id",
+        "id",
+        "occurred_at",
+        "type",
+        "rating",
+        "rating_scale",
+        "origin",
+        "_attributes",
+        "_decoded",
+        "sentiment",
+    )
+
+    def __init__(self, values: tuple[Any, ...], json_text: bool) -> None:
+        (
+            self.person_id,
+            self.id,
+            occurred_at,
+            self.type,
+            self.rating,
+            self.rating_scale,
+            self.origin,
+            self._attributes,
+            self.sentiment,
+        ) = values
+        if isinstance(occurred_at, str):  # SQLite: naive UTC text
+            occurred_at = datetime.fromisoformat(occurred_at)
+        self.occurred_at: datetime = (
+            occurred_at.replace(tzinfo=UTC)
+            if occurred_at.tzinfo is None
+            else occurred_at.astimezone(UTC)
+        )
+        self._decoded = not json_text
+
+    @property
+    def attributes(self) -> Any:
+        if not self._decoded:
+            self._attributes = json.loads(self._attributes)
+            self._decoded = True
+        return self._attributes
+
+
+def _read_log(session: Session, until: datetime) -> list[Any]:
+    """`load_log(session, until)` for every person, without SQLAlchemy's per-value result
+    processing: the timestamps (and on SQLite the attributes) come back as the driver gives
+    them and `_LogRow` decodes them as the column types do, the attributes only when read.
+    The ORM's datetime parsing and JSON decoding of 300,000 rows were most of the demo's
+    health step."""
+    json_text = session.get_bind().dialect.name == "sqlite"
+    statement = select(
+        Interaction.person_id,
+        Interaction.id,
+        type_coerce(Interaction.occurred_at, String),
+        Interaction.type,
+        Interaction.rating,
+        Interaction.rating_scale,
+        Interaction.origin,
+        type_coerce(Interaction.attributes, Text) if json_text else Interaction.attributes,
+        TextAnalysis.sentiment,
+    )
+    rows = session.execute(_log_query(statement, until))
+    return [_LogRow(tuple(row), json_text) for row in rows]
+
+
+def _log_query(statement: Any, until: datetime) -> Any:
+    return (
+        statement.outerjoin(TextAnalysis, TextAnalysis.interaction_id == Interaction.id)
+        .where(Interaction.person_id.is_not(None), Interaction.occurred_at < until)
+        .order_by(Interaction.person_id, Interaction.occurred_at)
+    )
+
+
 def load_log(session: Session, until: datetime, person_ids: Sequence[int] | None = None) -> Any:
     """Every person's interactions before `until`, ordered by person then time."""
     kept = _READ_ONCE.get()
     if kept is not None and person_ids is None and until <= kept[0]:
         return [row for row in kept[1] if row.occurred_at < until]
-    stmt = (
+    stmt = _log_query(
         select(
             Interaction.person_id,
             Interaction.id,
@@ -101,10 +179,8 @@ def load_log(session: Session, until: datetime, person_ids: Sequence[int] | None
             Interaction.origin,
             Interaction.attributes,
             TextAnalysis.sentiment,
-        )
-        .outerjoin(TextAnalysis, TextAnalysis.interaction_id == Interaction.id)
-        .where(Interaction.person_id.is_not(None), Interaction.occurred_at < until)
-        .order_by(Interaction.person_id, Interaction.occurred_at)
+        ),
+        until,
     )
     if person_ids is not None:
         stmt = stmt.where(Interaction.person_id.in_(list(person_ids)))
