@@ -59,8 +59,9 @@ XD_CACHE = Path(tempfile.gettempdir()) / "sada_text_xd_{lang}.npz"
 
 CONFIGS = {
     "ar": (FeatureConfig(2, 5, 2), 200_000, 4.0),
-    # Round 4 chose C = 1 on the dev split; that model was not shipped (see the model card).
-    "fa": (FeatureConfig(2, 5, 2), 120_000, 4.0),
+    # Round 6 chose C = 2 on the dev split (tied with C = 1 on macro-F1, ahead on the
+    # mean over sources and on accuracy; see the model card).
+    "fa": (FeatureConfig(2, 5, 2), 120_000, 2.0),
     "en": (FeatureConfig(2, 5, 2), 80_000, 4.0),
     "zh": (FeatureConfig(1, 3, 1), 200_000, 4.0),
 }
@@ -91,12 +92,24 @@ def licences(data: Path) -> dict[str, str]:
     return {s["name"]: f"{s['licence']} ({s['source']})" for s in json.loads(summary.read_text())}
 
 
+# Classes balanced over the language's mix ("mix") or within each source first ("source").
+BALANCE = {"ar": "mix", "fa": "mix", "en": "mix", "zh": "mix"}
+
+
 def fit(
-    lang: str, train: list[Example], dev: list[Example] | None, meta: dict, c: float | None = None
+    lang: str,
+    train: list[Example],
+    dev: list[Example] | None,
+    meta: dict,
+    c: float | None = None,
+    balance: str | None = None,
 ):
     cfg, max_features, default_c = CONFIGS[lang]
     c = default_c if c is None else c
-    weights = balanced_weights([e.label for e in train], [e.source for e in train])
+    balance = balance or BALANCE[lang]
+    weights = balanced_weights(
+        [e.label for e in train], [e.source for e in train], per_source=balance == "source"
+    )
     return train_linear(
         [e.text for e in train],
         [e.label for e in train],
@@ -136,6 +149,12 @@ def main() -> None:
         "--c", type=float, default=None, help="L2 inverse strength (default per language)"
     )
     ap.add_argument(
+        "--balance",
+        choices=("mix", "source"),
+        default=None,
+        help="class balance over the mix or within each source first (default per language)",
+    )
+    ap.add_argument(
         "--dev-only",
         action="store_true",
         help="score on the 15%% only (no held-out set is read), metrics to OUT/metrics.json",
@@ -165,7 +184,9 @@ def main() -> None:
         }
         if args.c is not None:
             meta["c"] = args.c
-        model = fit(lang, train, dev, meta, args.c)
+        if args.balance is not None:
+            meta["balance"] = args.balance
+        model = fit(lang, train, dev, meta, args.c, args.balance)
         per_source = evaluate_examples(dev, proba_fn(model), group=lambda e: e.source)
         overall = evaluate_examples(dev, proba_fn(model))
         proba = model.predict_proba([e.text for e in dev])
@@ -189,7 +210,7 @@ def main() -> None:
                 te = [e for e in dev if e.source == left]
                 if len({e.label for e in tr}) < 2:
                     continue
-                m = fit(lang, tr, None, {}, args.c)
+                m = fit(lang, tr, None, {}, args.c, args.balance)
                 m.neutral_below = tune_neutral_band(
                     m, [e.text for e in dev if e.source != left],
                     [e.label for e in dev if e.source != left],
@@ -207,7 +228,7 @@ def main() -> None:
                 print(f"  {lang} without {left}: {result['cross_domain'][left]}", flush=True)
         final = model
         if not args.no_refit:
-            final = fit(lang, examples, None, meta, args.c)
+            final = fit(lang, examples, None, meta, args.c, args.balance)
             final.temperature = model.temperature
             final.neutral_below = model.neutral_below
         final.threshold = model.threshold

@@ -196,7 +196,8 @@ def _idiom_key(phrase: str) -> str:
 
 
 # Rule-only idioms (see _RULE_POS): time taken, things that do not open or work,
-# money not returned, "not as pictured", "not bad at all" forms.
+# money not returned, "not as pictured", "not bad at all" forms, colloquial Persian
+# "(is/was/arrives) on time" («به موقعه»: the idiom with the spoken copula).
 _RULE_IDIOMS_NEG = """
 took forever|took ages|took weeks|took a week|took a month|not as described|not as pictured|
 scratches easily|scratch easily|scratched easily|breaks easily|broke easily|tears easily|
@@ -217,7 +218,8 @@ doesn't work|does not work|didn't work|stopped working|won't load|wouldn't load|
 没有想象中|没想象中|不如想象|不如预期|没有预期
 """
 _RULE_IDIOMS_POS = """
-بدک نیست|بدک نبود|بد نیست|بد نبود|ما قصروا|ماقصروا|ما قصرتوا|ما قصر|ماقصر|ما قصرت|ماقصرت
+بدک نیست|بدک نبود|بد نیست|بد نبود|ما قصروا|ماقصروا|ما قصرتوا|ما قصر|ماقصر|ما قصرت|ماقصرت|
+به موقعه|سر وقته|به موقع بود|سر وقت بود|به موقع رسید|سر وقت رسید|به موقع میرسه|سر وقت میرسه
 """
 
 

@@ -235,13 +235,27 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def balanced_weights(
-    labels: Sequence[str], sources: Sequence[str], *, cap: float = 3.0
+    labels: Sequence[str], sources: Sequence[str], *, cap: float = 3.0, per_source: bool = False
 ) -> np.ndarray:
-    """Each source weighs about the same in total; classes balanced within the mix."""
+    """Each source weighs about the same in total; classes balanced within the mix.
+
+    With `per_source`, classes are first balanced within each source (capped the same
+    way), so that a class a source rarely holds (neutral reviews) is not learned from the
+    other sources' texts alone; then the mix is balanced as before.
+    """
     src_count = Counter(sources)
     n = len(labels)
-    per_source = n / max(1, len(src_count))
-    w = np.array([min(cap, max(1 / cap, per_source / src_count[s])) for s in sources])
+    share = n / max(1, len(src_count))
+    w = np.array([min(cap, max(1 / cap, share / src_count[s])) for s in sources])
+    if per_source:
+        pair_count = Counter(zip(sources, labels, strict=True))
+        k_of = Counter(s for s, _ in pair_count)
+        w = w * np.array(
+            [
+                min(cap, src_count[s] / (k_of[s] * pair_count[(s, label)]))
+                for s, label in zip(sources, labels, strict=True)
+            ]
+        )
     class_mass: dict[str, float] = {}
     for label, wi in zip(labels, w, strict=True):
         class_mass[label] = class_mass.get(label, 0.0) + float(wi)

@@ -9,7 +9,7 @@ import pytest
 
 from sada.text.features import FeatureConfig
 from sada.text.sentiment import SHIPPED_DIR, LinearSentimentModel, available_languages, load_model
-from sada.text.training import fine_tune, scores_for, train_linear
+from sada.text.training import balanced_weights, fine_tune, scores_for, train_linear
 
 OBVIOUS = {
     "en": [("I love it, great product, works perfectly", "positive"),
@@ -105,3 +105,18 @@ def test_scores_for() -> None:
     assert r["n"] == 3 and r["accuracy"] == pytest.approx(0.6667, abs=1e-4)
     assert r["confusion"]["negative"]["positive"] == 1
     assert r["per_class_f1"]["negative"] == pytest.approx(0.6667, abs=1e-4)
+
+
+def test_balanced_weights_per_source_lifts_a_class_rare_in_its_source() -> None:
+    # Reviews: 2 neutral of 20; tweets: 10 neutral of 20. Balanced over the mix only, a
+    # neutral review weighs like a neutral tweet; balanced within each source first, the
+    # rare neutral reviews weigh more than the plentiful neutral tweets.
+    labels = ["positive"] * 14 + ["negative"] * 4 + ["neutral"] * 2
+    labels += ["neutral"] * 10 + ["positive"] * 5 + ["negative"] * 5
+    sources = ["reviews"] * 20 + ["tweets"] * 20
+    mix = balanced_weights(labels, sources)
+    per = balanced_weights(labels, sources, per_source=True)
+    assert mix[18] == pytest.approx(mix[20])
+    assert per[18] > 2 * per[20]
+    # within reviews, a positive review now weighs less than a negative one
+    assert per[0] < per[14]
