@@ -14,7 +14,6 @@ import math
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -180,30 +179,63 @@ def _local_days(f: Filters) -> tuple[date, date]:
     return first, max(last, first + timedelta(days=1))
 
 
-def _rollup_rows(session: Session, f: Filters, table: str) -> Iterator[tuple[tuple[Any, ...], int]]:
-    """Rollup rows of the period as (day, channel, language[, sentiment]) -> count."""
+@dataclass
+class _Folded:
+    """One period's rollup rows folded once into what every overview panel reads."""
+
+    volume: int = 0
+    texts: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
+    by_day: dict[str, int] = field(default_factory=dict)
+    sentiment_by_day: dict[tuple[str, str], int] = field(default_factory=dict)
+    negative_by_channel: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _folded(session: Session, f: Filters) -> _Folded:
+    """The period's rollup rows (days x channels, summed over languages or of one) folded
+    into totals, per channel, per day and per (day, sentiment): one pass per period and
+    session (request), however many panels read them."""
     zone = _rollup_zone(session, f)
     assert zone is not None
     first, last = _local_days(f)
-    rows = rollups.read(session, zone, first, last, channel=f.channel, language=f.language)
-    for day, channel, values in rows:
-        key = (day[:10], channel, f.language or "")
-        if table == "volume":
-            yield key, values[0]
-        elif table == "texts":
-            yield key, values[1]
-        else:
-            for label, n in zip(SENTIMENTS, values[3:], strict=True):
-                if n:
-                    yield (*key, label), n
+    memo_key = ("sada.dashboards.folded", zone, first, last, f.channel, f.language)
+    cached = session.info.get(memo_key)
+    if isinstance(cached, _Folded):
+        return cached
+    out = _Folded()
+    by_channel: dict[str, int] = defaultdict(int)
+    by_day: dict[str, int] = defaultdict(int)
+    sentiment: dict[tuple[str, str], int] = defaultdict(int)
+    for day, channel, values in rollups.read(
+        session, zone, first, last, channel=f.channel, language=f.language
+    ):
+        day = day[:10]
+        n = values[0]
+        out.volume += n
+        out.texts += values[1]
+        by_channel[channel] += n
+        by_day[day] += n
+        analysed = 0
+        for label, k in zip(SENTIMENTS, values[3:], strict=True):
+            if k:
+                sentiment[(day, label)] += k
+                analysed += k
+        if analysed:
+            pair = out.negative_by_channel.setdefault(channel, [0, 0])
+            pair[0] += values[3 + SENTIMENTS.index("negative")]
+            pair[1] += analysed
+    out.by_channel = dict(by_channel)
+    out.by_day = dict(by_day)
+    out.sentiment_by_day = dict(sentiment)
+    session.info[memo_key] = out
+    return out
 
 
 def totals(session: Session, f: Filters) -> Totals:
     def count(filters: Filters) -> tuple[int, int]:
         if _use_rollups(session, filters):
-            n = sum(v for _k, v in _rollup_rows(session, filters, "volume"))
-            texts = sum(v for _k, v in _rollup_rows(session, filters, "texts"))
-            return n, texts
+            folded = _folded(session, filters)
+            return folded.volume, folded.texts
         row = session.execute(
             _where(select(func.count(), func.count(Interaction.text)), filters)
         ).one()
@@ -232,10 +264,7 @@ def _distinct_people(session: Session, f: Filters) -> int:
 
 def volume_by_channel(session: Session, f: Filters) -> list[tuple[str, int]]:
     if _use_rollups(session, f):
-        counts: dict[str, int] = defaultdict(int)
-        for key, n in _rollup_rows(session, f, "volume"):
-            counts[key[1]] += n
-        rows: Any = [(c, n) for c, n in counts.items() if n]
+        rows: Any = [(c, n) for c, n in _folded(session, f).by_channel.items() if n]
     else:
         rows = session.execute(
             _where(select(Interaction.channel, func.count()), f).group_by(Interaction.channel)
@@ -245,10 +274,7 @@ def volume_by_channel(session: Session, f: Filters) -> list[tuple[str, int]]:
 
 def volume_over_time(session: Session, f: Filters) -> list[tuple[date, int]]:
     if _use_rollups(session, f):
-        per_day: dict[str, int] = defaultdict(int)
-        for key, n in _rollup_rows(session, f, "volume"):
-            per_day[key[0]] += n
-        rows: Any = list(per_day.items())
+        rows: Any = list(_folded(session, f).by_day.items())
     else:
         day = _local_day(session, f).label("day")
         rows = session.execute(_where(select(day, func.count()), f).group_by(day)).all()
@@ -279,9 +305,7 @@ def sentiment_over_time(session: Session, f: Filters) -> list[SentimentPoint] | 
     if analysis is None:
         return None
     if _use_rollups(session, f):
-        per: dict[tuple[str, str], int] = defaultdict(int)
-        for key, n in _rollup_rows(session, f, "sentiment"):
-            per[(key[0], key[3])] += n
+        per = _folded(session, f).sentiment_by_day
         rows: Any = [(d, label, n) for (d, label), n in per.items()]
     else:
         day = _local_day(session, f).label("day")
@@ -433,12 +457,7 @@ def significant_changes(
 
 def _negative_by_channel(session: Session, f: Filters, analysis: Any) -> dict[str, tuple[int, int]]:
     if _use_rollups(session, f):
-        out: dict[str, list[int]] = {}
-        for key, n in _rollup_rows(session, f, "sentiment"):
-            pair = out.setdefault(key[1], [0, 0])
-            pair[1] += n
-            if key[3] == "negative":
-                pair[0] += n
+        out = _folded(session, f).negative_by_channel
         return {c: (k, n) for c, (k, n) in out.items()}
     query = (
         select(
