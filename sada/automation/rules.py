@@ -321,6 +321,19 @@ def rules_for(session: Session, *triggers: str, history: bool = False) -> list[R
     ]
 
 
+def has_rules(session: Session, *triggers: str, history: bool = False) -> bool:
+    """Whether `rules_for` would find a rule: the `wanted` predicate of the rule jobs (no rule
+    follows the event, no job). Reads only the enabled rules' triggers (the workspace's rules
+    are few, found by the index of its unique key)."""
+    wanted = set(triggers)
+    return any(
+        wanted & set(rule_triggers or []) and (include_history or not history)
+        for rule_triggers, include_history in session.execute(
+            select(Rule.triggers, Rule.include_history).where(Rule.enabled.is_(True))
+        )
+    )
+
+
 # ---------------------------------------------------------------- CRUD
 
 

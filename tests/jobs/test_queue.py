@@ -125,7 +125,20 @@ def test_history_events_queue_at_bulk_priority(db, workspace):  # type: ignore[n
 def test_a_history_only_subscriber_gets_no_job_for_live_events(db, workspace):  # type: ignore[no-untyped-def]
     """Rules on history (`automation.history_rules`) have nothing to do for live events: no
     job is queued for them (the 2026-11-30 soak: a no-op bulk job per live event)."""
+    from sada.automation.models import Rule
+
     marker = uuid.uuid4().int % 10**9
+    with db.transaction(workspace.id) as session:
+        # Rules that opted in to history (without one, history records no such job either).
+        session.add(
+            Rule(
+                name="history too",
+                triggers=["interaction.ingested", "sentiment.computed"],
+                include_history=True,
+                conditions=[],
+                actions=[{"type": "tag", "tags": ["x"]}],
+            )
+        )
     with db.transaction(workspace.id) as session:
         for trigger in ("interaction.ingested", "text.analyzed"):
             publish(session, trigger, {"interaction_ids": [marker]}, live=True)
