@@ -4,7 +4,8 @@ Starts real processes on a fresh database and drives them over loopback:
 
 - PostgreSQL (`--db pg`, the server of `--pg URL` or SADA_TEST_DATABASE_URL; a new database is
   made there and dropped after): one `sada serve` (`SADA_RUN_JOBS_IN_PROCESS=false`) and
-  `--workers` `sada worker` processes, jobs on `--backend` (`table` or `procrastinate`);
+  `--workers` `sada worker` processes (plus `--urgent-workers` `sada worker --urgent-only`),
+  jobs on `--backend` (`table` or `procrastinate`);
 - SQLite embedded mode (`--db sqlite`): one `sada serve` on a new file, jobs in process
   (the embedded default).
 
@@ -313,6 +314,13 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("SADA_TEST_DATABASE_URL", ""))
     parser.add_argument("--backend", choices=["table", "procrastinate"], default="table")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--urgent-workers",
+        type=int,
+        default=0,
+        help="more `sada worker --urgent-only` processes (PostgreSQL): ingest applies, rules "
+        "and webhooks never wait behind a long analysis job",
+    )
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--rate", type=float, default=100, help="events per second")
     parser.add_argument("--batch", type=int, default=50)
@@ -349,6 +357,10 @@ def main() -> None:
         if args.db == "pg":
             for n in range(args.workers):
                 procs[f"worker{n}"] = start(["worker"], env, tmp / f"worker{n}.log")
+            for n in range(args.urgent_workers):
+                procs[f"urgent{n}"] = start(
+                    ["worker", "--urgent-only"], env, tmp / f"urgent{n}.log"
+                )
         wait_ready(port, procs["serve"], tmp / "serve.log")
 
         people = make_people(args.people)
@@ -435,7 +447,12 @@ def report(
 ) -> None:
     stored, pending, due = end
     where = "PostgreSQL" if args.db == "pg" else "SQLite (embedded, jobs in process)"
-    backend = f", jobs on {args.backend}, {args.workers} worker(s)" if args.db == "pg" else ""
+    backend = (
+        f", jobs on {args.backend}, {args.workers} worker(s)"
+        + (f" + {args.urgent_workers} --urgent-only" if args.urgent_workers else "")
+        if args.db == "pg"
+        else ""
+    )
     print(f"\n{where}{backend}; {args.batch} items per request, target {args.rate:g} events/s")
     print(f"load average {min(loads):.1f}-{max(loads):.1f} (mean {sum(loads) / len(loads):.1f})")
     header = "| t (min) | sent | stored | pending batches | jobs due | jobs done | " + " | ".join(

@@ -19,7 +19,7 @@ from sada.automation import rules as R
 from sada.automation.models import Rule, RuleFiring
 from sada.cases.models import Case, Conversation, TeamMember
 from sada.core.errors import Invalid
-from sada.db.dialect import insert_ignoring_conflicts
+from sada.db.dialect import chunks, insert_ignoring_conflicts
 from sada.db.engine import Database
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
@@ -36,6 +36,10 @@ AUTOMATION_SOURCE = "sada.automation"
 
 
 def _safe_evaluate(session: Session, rule: Rule, ctx: C.Context) -> R.Evaluation:
+    if R.surely_unmatched(session, rule, ctx):  # no savepoint for a rule that cannot match
+        return R.Evaluation(
+            rule.id, rule.name, ctx.key, ctx.person_id, False, "not_matched", at=ctx.now
+        )
     try:
         with session.begin_nested():
             return R.evaluate(session, rule, ctx)
@@ -64,29 +68,47 @@ def _safe_evaluate(session: Session, rule: Rule, ctx: C.Context) -> R.Evaluation
         return R.Evaluation(rule.id, rule.name, ctx.key, ctx.person_id, True, "error", message)
 
 
+# Interactions evaluated per transaction (one applied batch is usually one chunk).
+CONTEXT_CHUNK = 200
+
+
 def on_interactions(
     db: Database, workspace_id: int, interaction_ids: list[int], trigger: str
 ) -> list[R.Evaluation]:
     """Run the trigger's rules on the customers' interactions; history only reaches the rules
-    that opted in (`include_history`)."""
+    that opted in (`include_history`).
+
+    One transaction per CONTEXT_CHUNK interactions, their contexts read with one query per
+    kind of fact (`interaction_contexts`), each (rule, interaction) in its own savepoint as
+    before; a rule whose leading plain conditions fail is passed over without one."""
     from sada.interactions.models import VOICE_ORIGINS, Interaction
 
     out: list[R.Evaluation] = []
     with db.reader(workspace_id) as session:
-        if not R.rules_for(session, trigger, history=False) and not R.rules_for(
-            session, trigger, history=True
-        ):
+        if not R.has_rules(session, trigger):
             return out
-    for iid in interaction_ids:
+    for chunk in chunks(interaction_ids, CONTEXT_CHUNK):
         with db.transaction(workspace_id) as session:
-            row = session.execute(
-                select(Interaction).where(Interaction.id == iid)
-            ).scalar_one_or_none()
-            if row is None or row.origin not in VOICE_ORIGINS:
+            found = {
+                row.id: row
+                for row in session.execute(
+                    select(Interaction).where(Interaction.id.in_(chunk))
+                ).scalars()
+            }
+            rows = [
+                found[iid]
+                for iid in dict.fromkeys(chunk)
+                if iid in found and found[iid].origin in VOICE_ORIGINS
+            ]
+            if not rows:
                 continue
-            ctx = C.interaction_context(session, row, trigger)
-            for rule in R.rules_for(session, trigger, history=row.backfill):
-                out.append(_safe_evaluate(session, rule, ctx))
+            rules = {
+                history: R.rules_for(session, trigger, history=history)
+                for history in {bool(row.backfill) for row in rows}
+            }
+            for row, ctx in zip(rows, C.interaction_contexts(session, rows, trigger), strict=True):
+                for rule in rules[bool(row.backfill)]:
+                    out.append(_safe_evaluate(session, rule, ctx))
     return out
 
 

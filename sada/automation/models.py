@@ -20,6 +20,8 @@ class WebhookEndpoint(Base, WorkspaceOwned, Timestamped):
     """
 
     __tablename__ = "webhook_endpoints"
+    # Every live event asks whether an enabled endpoint listens (`webhooks.listened`).
+    __table_args__ = (Index("ix_webhook_endpoints_ws_enabled", "workspace_id", "enabled"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     url: Mapped[str] = mapped_column(String(2000), nullable=False)

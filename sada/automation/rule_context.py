@@ -3,6 +3,7 @@ loop-protection data) and the functions that build it from stored rows."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -52,14 +53,7 @@ ROOTS = frozenset({"person", "interaction", "case", "conversation", "sentiment",
 # ---------------------------------------------------------------- contexts
 
 
-def person_dict(session: Session, person_id: int | None) -> dict[str, Any] | None:
-    if person_id is None:
-        return None
-    from sada.people.models import Person
-
-    p = session.execute(select(Person).where(Person.id == person_id)).scalar_one_or_none()
-    if p is None:
-        return None
+def _person_out(p: Any) -> dict[str, Any]:
     return {
         "id": p.id,
         "name": p.name,
@@ -68,6 +62,15 @@ def person_dict(session: Session, person_id: int | None) -> dict[str, Any] | Non
         "language": p.language,
         "traits": dict(p.traits or {}),
     }
+
+
+def person_dict(session: Session, person_id: int | None) -> dict[str, Any] | None:
+    if person_id is None:
+        return None
+    from sada.people.models import Person
+
+    p = session.execute(select(Person).where(Person.id == person_id)).scalar_one_or_none()
+    return None if p is None else _person_out(p)
 
 
 def interaction_dict(row: Any) -> dict[str, Any]:
@@ -96,16 +99,7 @@ def interaction_dict(row: Any) -> dict[str, Any]:
     }
 
 
-def sentiment_of(session: Session, interaction_id: int) -> dict[str, Any] | None:
-    try:
-        from sada.text.models import TextAnalysis
-    except ImportError:
-        return None
-    row = session.execute(
-        select(TextAnalysis).where(TextAnalysis.interaction_id == interaction_id)
-    ).scalar_one_or_none()
-    if row is None:
-        return None
+def _sentiment_out(row: Any) -> dict[str, Any]:
     return {
         "label": row.sentiment,
         "score": row.sentiment_score,
@@ -114,25 +108,79 @@ def sentiment_of(session: Session, interaction_id: int) -> dict[str, Any] | None
     }
 
 
+def sentiment_of(session: Session, interaction_id: int) -> dict[str, Any] | None:
+    return _sentiments(session, [interaction_id]).get(interaction_id)
+
+
+def _sentiments(session: Session, interaction_ids: list[int]) -> dict[int, dict[str, Any]]:
+    try:
+        from sada.text.models import TextAnalysis
+    except ImportError:
+        return {}
+    return {
+        row.interaction_id: _sentiment_out(row)
+        for row in session.execute(
+            select(TextAnalysis).where(TextAnalysis.interaction_id.in_(interaction_ids))
+        ).scalars()
+    }
+
+
 def interaction_context(
     session: Session, row: Any, trigger: str, *, now: datetime | None = None
 ) -> Context:
-    conv = None
-    from sada.cases.models import ConversationItem
+    return interaction_contexts(session, [row], trigger, now=now)[0]
 
-    conv_id = session.execute(
-        select(ConversationItem.conversation_id).where(ConversationItem.interaction_id == row.id)
-    ).scalar_one_or_none()
-    if conv_id is not None:
+
+def interaction_contexts(
+    session: Session, rows: list[Any], trigger: str, *, now: datetime | None = None
+) -> list[Context]:
+    """The contexts of many interactions (one per row, in order), read with one query per
+    kind of fact (conversation items, people, analyses) instead of one per row."""
+    from sada.cases.models import ConversationItem
+    from sada.people.models import Person
+
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    conv_of: dict[int, int] = {
+        iid: conv_id
+        for iid, conv_id in session.execute(
+            select(ConversationItem.interaction_id, ConversationItem.conversation_id).where(
+                ConversationItem.interaction_id.in_(ids)
+            )
+        )
+    }
+    conversations: dict[int, dict[str, Any]] = {}
+    if conv_of:
         from sada.cases.conversations import access_conversation, conversation_out
 
-        conv = conversation_out(access_conversation(session, conv_id)).model_dump(mode="json")
-    return Context(
-        trigger=trigger,
-        key=f"interaction:{row.id}",
-        person=person_dict(session, row.person_id),
-        interaction=interaction_dict(row),
-        conversation=conv,
-        sentiment=sentiment_of(session, row.id),
-        now=now or utcnow(),
+        for conv_id in sorted(set(conv_of.values())):
+            conversations[conv_id] = conversation_out(
+                access_conversation(session, conv_id)
+            ).model_dump(mode="json")
+    person_ids = sorted({row.person_id for row in rows if row.person_id is not None})
+    people = (
+        {
+            p.id: p
+            for p in session.execute(select(Person).where(Person.id.in_(person_ids))).scalars()
+        }
+        if person_ids
+        else {}
     )
+    sentiments = _sentiments(session, ids)
+    at = now or utcnow()
+    return [
+        Context(
+            trigger=trigger,
+            key=f"interaction:{row.id}",
+            # each context its own dicts, as when they were read one interaction at a time
+            person=_person_out(people[row.person_id]) if row.person_id in people else None,
+            interaction=interaction_dict(row),
+            conversation=copy.deepcopy(conversations[conv_of[row.id]])
+            if row.id in conv_of
+            else None,
+            sentiment=sentiments.get(row.id),
+            now=at,
+        )
+        for row in rows
+    ]

@@ -201,6 +201,35 @@ def _in_cooldown(session: Session, rule: Rule, subject: str, now: datetime) -> b
     )
 
 
+# Conditions answered from the context alone (no query, no side effect on the context).
+_PLAIN = frozenset({"field", "audience", "segment"})
+
+
+def _plain(cond: dict[str, Any]) -> bool:
+    for group in ("any", "all"):
+        if group in cond:
+            return all(_plain(sub) for sub in cond[group])
+    return cond.get("type", "field" if "field" in cond else None) in _PLAIN
+
+
+def surely_unmatched(session: Session, rule: Rule, ctx: Context) -> bool:
+    """Whether `evaluate` would answer not_matched at one of the rule's leading plain
+    conditions (those before the first that queries or changes the context): then it would
+    write nothing, and the caller needs no savepoint. False when unsure (a condition raised,
+    or loop protection decides first)."""
+    if rule.id in ctx.chain or ctx.depth >= MAX_DEPTH:
+        return False
+    for cond in rule.conditions or []:
+        if not isinstance(cond, dict) or not _plain(cond):
+            return False
+        try:
+            if not check_condition(session, cond, ctx):
+                return True
+        except Exception:  # noqa: BLE001 - evaluate will meet it again, in a savepoint
+            return False
+    return False
+
+
 def evaluate(session: Session, rule: Rule, ctx: Context, *, dry_run: bool = False) -> Evaluation:
     """Check one rule against one context; fire it (in this transaction) unless dry_run."""
     subject = f"person:{ctx.person_id}" if ctx.person_id else "workspace"
@@ -319,6 +348,19 @@ def rules_for(session: Session, *triggers: str, history: bool = False) -> list[R
         ).scalars()
         if wanted & set(r.triggers or []) and (r.include_history or not history)
     ]
+
+
+def has_rules(session: Session, *triggers: str, history: bool = False) -> bool:
+    """Whether `rules_for` would find a rule: the `wanted` predicate of the rule jobs (no rule
+    follows the event, no job). Reads only the enabled rules' triggers (the workspace's rules
+    are few, found by the index of its unique key)."""
+    wanted = set(triggers)
+    return any(
+        wanted & set(rule_triggers or []) and (include_history or not history)
+        for rule_triggers, include_history in session.execute(
+            select(Rule.triggers, Rule.include_history).where(Rule.enabled.is_(True))
+        )
+    )
 
 
 # ---------------------------------------------------------------- CRUD

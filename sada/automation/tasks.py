@@ -6,6 +6,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from sada.automation import engine, notify, webhooks
 from sada.automation import rules as R
 from sada.core.ssrf import HostPolicy
@@ -41,14 +43,33 @@ def on_ingested(db: Database, workspace_id: int | None, payload: dict[str, Any])
     engine.on_interactions(db, workspace_id, ids, "interaction.ingested")
 
 
-@handler("automation.response_received", on=("response.received",), priority=Priority.FOLLOW_UP)
+def _rules_follow(trigger: str) -> Any:
+    """A `wanted` predicate: a job only when an enabled rule has `trigger`."""
+
+    def wanted(session: Session, event: str, live: bool) -> bool:
+        return R.has_rules(session, trigger)
+
+    return wanted
+
+
+@handler(
+    "automation.response_received",
+    on=("response.received",),
+    priority=Priority.FOLLOW_UP,
+    wanted=_rules_follow("response.received"),
+)
 def on_response(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     assert workspace_id is not None
     ids = [int(i) for i in payload.get("interaction_ids", [])]
     engine.on_interactions(db, workspace_id, ids, "response.received")
 
 
-@handler("automation.text_analyzed", on=("text.analyzed",), priority=Priority.FOLLOW_UP)
+@handler(
+    "automation.text_analyzed",
+    on=("text.analyzed",),
+    priority=Priority.FOLLOW_UP,
+    wanted=_rules_follow("sentiment.computed"),
+)
 def on_text_analyzed(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Sentiment rules follow text analysis directly (no timer)."""
     assert workspace_id is not None
@@ -70,6 +91,9 @@ INTERACTION_TRIGGERS = {
     history=True,
     live=False,
     priority=Priority.BULK,
+    wanted=lambda session, event, live: R.has_rules(
+        session, INTERACTION_TRIGGERS[event], history=True
+    ),
 )
 def on_history(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """History reaches only the rules that opted in (include_history); it opens no
@@ -86,10 +110,24 @@ def on_history(db: Database, workspace_id: int | None, payload: dict[str, Any]) 
     engine.on_interactions(db, workspace_id, ids, trigger)
 
 
+def rule_triggers_of(event: str) -> tuple[str, ...]:
+    """The rule triggers a case, conversation, SLA, health or segment event reaches (none for
+    an agent's reply, which is not a change of the conversation)."""
+    kind = event.split(".")[0]
+    if event == "conversation.replied":
+        return ()
+    if kind == "case":
+        return ("case.changed", event)
+    if kind == "conversation":
+        return ("conversation.changed", event)
+    return (event,)
+
+
 @handler(
     "automation.evaluate",
     on=("case.*", "conversation.*", "sla.*", "health.*", "segment.*"),
     priority=Priority.FOLLOW_UP,
+    wanted=lambda session, event, live: R.has_rules(session, *rule_triggers_of(event)),
 )
 def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Case, conversation, SLA and person-health rules; an agent's reply is not a change of
@@ -134,7 +172,11 @@ def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) ->
     )
 
 
-@handler("automation.listening_spike", on=("listening.spike",))
+@handler(
+    "automation.listening_spike",
+    on=("listening.spike",),
+    wanted=_rules_follow("listening.spike"),
+)
 def on_listening_spike(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Rules with the `listening.spike` trigger (notify the brand's owners, open a case)."""
     assert workspace_id is not None
@@ -150,9 +192,14 @@ def on_listening_spike(db: Database, workspace_id: int | None, payload: dict[str
     )
 
 
-@handler("webhooks.fanout", on=("*",))
+@handler(
+    "webhooks.fanout",
+    on=("*",),
+    wanted=lambda session, event, live: webhooks.listened(session, event),
+)
 def on_any_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
-    """Outbound webhooks subscribe to every live event of the catalogue."""
+    """Outbound webhooks subscribe to every live event of the catalogue; a job is recorded
+    only when an enabled endpoint listens to the event (`webhooks.listened`)."""
     assert workspace_id is not None
     data = {k: v for k, v in payload.items() if k not in META_KEYS}
     published = payload.get("published_at")

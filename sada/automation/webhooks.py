@@ -1,12 +1,13 @@
 """Outbound webhooks following Standard Webhooks (https://www.standardwebhooks.com).
 
 Endpoints subscribe to events of the catalogue (`sada.events.catalogue`), `<domain>.*`
-or `*`. The `webhooks.fanout` job follows every live event (see `sada.automation.tasks`)
-and `emit_event` records one delivery per subscribed endpoint and a job for it, in
-one transaction; a replayed fan-out (same `event_id`) records nothing twice. The job makes one HTTP attempt through the SSRF guard
-and, on a retryable failure, schedules the next attempt with exponential
-backoff (or the receiver's `Retry-After`). Every attempt is logged. An endpoint
-that keeps failing is disabled automatically.
+or `*`. The `webhooks.fanout` job follows every live event that an enabled endpoint
+subscribes to (`listened`, checked when the event is published; see `sada.automation.tasks`)
+and `emit_event` records one delivery per subscribed endpoint and a job for it, in one
+transaction; a replayed fan-out (same `event_id`) records nothing twice. The job makes one
+HTTP attempt through the SSRF guard and, on a retryable failure, schedules the next attempt
+with exponential backoff (or the receiver's `Retry-After`). Every attempt is logged. An
+endpoint that keeps failing is disabled automatically.
 
 An event's `person` carries the contact fields (email, phone, name, language) only when the
 workspace's `webhook_contact_fields` setting allows it (off by default; `PATCH
@@ -223,6 +224,20 @@ def do_delete_endpoint(session: Session, endpoint_id: int) -> None:
 
 def _subscribed(endpoint: WebhookEndpoint, event_type: str) -> bool:
     return any(catalogue.matches(pattern, event_type) for pattern in endpoint.events)
+
+
+def listened(session: Session, event_type: str) -> bool:
+    """Whether an enabled endpoint of the session's workspace subscribes to the event: the
+    fan-out job's `wanted` predicate (no endpoint listening, no job). One indexed read of the
+    enabled endpoints' subscriptions (`ix_webhook_endpoints_ws_enabled`)."""
+    event_type = catalogue.canonical(event_type)
+    return any(
+        catalogue.matches(pattern, event_type)
+        for events in session.execute(
+            select(WebhookEndpoint.events).where(WebhookEndpoint.enabled.is_(True))
+        ).scalars()
+        for pattern in events or []
+    )
 
 
 def _redacted(value: Any) -> Any:

@@ -9,6 +9,9 @@ inside the transaction of the change. Every job handler subscribed to the event
 `"case.*"` or `"*"`) gets one job, recorded in that same transaction: the subscribers run
 if and only if the change committed, and a crash loses none of them.
 
+A subscriber may declare when it has something to do (`handler(..., wanted=...)`): the
+predicate runs here, in the publishing transaction, and a False answer records no job.
+
 History is not live: events about imports and old interactions carry `live=False`. Only
 subscribers registered with `history=True` (analysis, read models) receive those; live
 actions (rules, survey triggers, webhooks, cases, emails) never see them. Their jobs run
@@ -131,7 +134,9 @@ def publish(
     }
     count = 0
     for subscription in subscriptions(name):
-        if not (subscription.live if live else subscription.history):
+        # Live events go to live subscribers, history to history ones; a subscriber with a
+        # `wanted` predicate gets a job only when it has something to do (no webhook, no job).
+        if not subscription.wants(session, name, live):
             continue
         # Work about history waits behind live work (backfill is bulk).
         priority = None if live else max(priority_of(subscription.kind), Priority.BULK)

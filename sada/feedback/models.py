@@ -176,6 +176,8 @@ class SurveyTrigger(Base, WorkspaceOwned, Timestamped):
     resolved case...) matches `conditions`, after a delay."""
 
     __tablename__ = "survey_triggers"
+    # Events ask whether an active trigger follows them (`feedback.tasks.any_trigger`).
+    __table_args__ = (Index("ix_survey_triggers_ws_event", "workspace_id", "event", "active"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     survey_id: Mapped[int] = mapped_column(

@@ -1,10 +1,10 @@
 """Job handlers: email sending, and survey triggers on catalogued events.
 
 - `feedback.send_invitation` {"invitation_id", "reminder"?}: send one email (mail.send_invitation).
-- `feedback.match_triggers` (on interaction.ingested, conversation.*, case.*; live events only):
-  for every active trigger on that event whose conditions match, schedule
-  `feedback.trigger_send` after the trigger's delay (dedupe key: trigger + subject, so replays
-  schedule once).
+- `feedback.match_triggers` (on interaction.ingested, conversation.*, case.*; live events only;
+  recorded only when an active trigger follows the event, `any_trigger`): for every active
+  trigger on that event whose conditions match, schedule `feedback.trigger_send` after the
+  trigger's delay (dedupe key: trigger + subject, so replays schedule once).
 - `feedback.trigger_send` {"trigger_id", "subject", "person_id", "hidden"}: request the survey
   for the person (`invitations.do_request_survey`): an invitation on a channel they can be
   reached on, or a recorded `unreachable` / `throttled` / `unsubscribed` entry with the reason;
@@ -158,10 +158,27 @@ def _event_subject(session: Session, payload: dict[str, Any]) -> _Subject | None
     return _Subject(f"{kind}:{payload.get('id')}", int(person_id), utcnow(), facts, hidden)
 
 
+def any_trigger(session: Session, event: str) -> bool:
+    """Whether an active survey trigger of the session's workspace follows `event`: the
+    `wanted` predicate of `feedback.match_triggers` (no trigger, no job). One probe of
+    `ix_survey_triggers_ws_event`."""
+    from sada.feedback.models import SurveyTrigger
+
+    return (
+        session.execute(
+            select(SurveyTrigger.id)
+            .where(SurveyTrigger.event == event, SurveyTrigger.active.is_(True))
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
 @handler(
     "feedback.match_triggers",
     on=("interaction.ingested", "conversation.*", "case.*"),
     priority=Priority.FOLLOW_UP,
+    wanted=lambda session, event, live: any_trigger(session, event),
 )
 def match_triggers(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     from sada.feedback.models import SurveyTrigger

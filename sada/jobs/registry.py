@@ -10,6 +10,16 @@ subscriber. `history=True` also delivers events about history (`live: false`);
 `live=False` (with `history=True`) delivers only those: a handler with nothing to do for
 live events gets no job for them (each job costs a claim and two writes).
 
+`wanted=fn` declares when the handler has something to do: `fn(session, event, live)` runs in
+the publishing transaction (the session is bound to the event's workspace) and returns False
+when a job would find nothing to do (no webhook endpoint listens, no segment exists, no
+survey trigger or rule follows the event); then no job is recorded. It must be a cheap,
+indexed query of what the job itself reads, and it reads the database every time: no
+process-local cache, so a webhook or segment created through any node counts from its commit
+on. What the job reads at run time must be a subset of what the predicate looked for, so a
+False answer never loses work; something created while the event's transaction is open may
+miss that event (as if it were created just after it).
+
 `priority=Priority.FOLLOW_UP` declares how urgent the kind's jobs are: the queue hands
 out lower numbers first (then the earliest `run_at`), so a detractor's follow-up never
 waits behind a backfill. `enqueue(..., priority=...)` overrides it for one job.
@@ -24,9 +34,13 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from sada.db.engine import Database
 
 Handler = Callable[["Database", "int | None", dict[str, Any]], None]
+# wanted(session bound to the event's workspace, event name, live) -> whether to record a job
+Wanted = Callable[["Session", str, bool], bool]
 
 
 class Priority(IntEnum):
@@ -54,6 +68,13 @@ class Subscription:
     kind: str  # the job kind to enqueue
     history: bool  # also for events about history (live: false)
     live: bool = True  # False: events about history only
+    wanted: Wanted | None = None  # None: a job for every event it follows
+
+    def wants(self, session: Session, event: str, live: bool) -> bool:
+        """Whether `event` gives this subscriber a job (in the publishing transaction)."""
+        if not (self.live if live else self.history):
+            return False
+        return self.wanted is None or self.wanted(session, event, live)
 
 
 _HANDLERS: dict[str, Handler] = {}
@@ -68,10 +89,14 @@ def handler(
     history: bool = False,
     live: bool = True,
     priority: int = Priority.NORMAL,
+    wanted: Wanted | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register a job handler; `on` lists the events (or patterns) that enqueue it."""
+    """Register a job handler; `on` lists the events (or patterns) that enqueue it, `wanted`
+    says for which of them it has something to do (see the module's docstring)."""
     if not live and not history:
         raise ValueError(f"job kind {kind!r} subscribes to neither live events nor history")
+    if wanted is not None and not on:
+        raise ValueError(f"job kind {kind!r} has a `wanted` predicate but follows no event")
 
     def register(fn: Handler) -> Handler:
         if kind in _HANDLERS and _HANDLERS[kind] is not fn:
@@ -79,7 +104,7 @@ def handler(
         _HANDLERS[kind] = fn
         _PRIORITIES[kind] = int(priority)
         for pattern in on:
-            entry = Subscription(pattern, kind, history, live)
+            entry = Subscription(pattern, kind, history, live, wanted)
             if entry not in _SUBSCRIPTIONS:
                 _SUBSCRIPTIONS.append(entry)
         return fn

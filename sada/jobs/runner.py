@@ -5,7 +5,8 @@ the source of truth, so a broker-backed runner (an existing queue library) can r
 this one without touching producers.
 
 The in-process runner:
-- claims the most urgent due job (priority, then run_at) and runs it;
+- claims the most urgent due job (priority, then run_at) and runs it; with `max_priority`
+  (`sada worker --urgent-only`) only jobs at that priority or more urgent;
 - renews the job's lease every third of the lease while it runs, so a long job is never
   taken over by another worker, and a dead worker's job is free again after one lease;
 - on `stop(grace)`, stops claiming, lets the running job finish within `grace` seconds,
@@ -131,7 +132,10 @@ class InProcessRunner:
             self.last_beat = time.monotonic()
             try:
                 job = claim_next(
-                    self.db, lease_seconds=self.lease_seconds, worker_id=self.worker_id
+                    self.db,
+                    lease_seconds=self.lease_seconds,
+                    worker_id=self.worker_id,
+                    max_priority=self.max_priority,
                 )
                 if failures:
                     log.info("database reachable again after %d failed claim(s)", failures)

@@ -8,7 +8,8 @@ Membership lives in `segment_members` (one row per person in a segment). Two pat
   move with the clock), and a first build publishes its entries as history (no rule floods);
 - `update_people` (job `segments.update`, subscribed to the events that can change who
   matches: people identified or changed, interactions stored, responses, text analyses,
-  merges): every segment of the workspace, re-evaluated for just those people.
+  merges; no job is recorded while the workspace has no segment, `any_segment`): every
+  segment of the workspace, re-evaluated for just those people.
 
 Both compare the compiled definition (one SQL query, `sada.people.segments`) with the stored
 rows and publish `segment.entered` / `segment.left` for each difference, in the same
@@ -95,6 +96,12 @@ def preview(
     }
     people = [found[i] for i in newest if i in found]
     return Preview(count=int(count), sample=people)
+
+
+def any_segment(session: Session) -> bool:
+    """Whether the session's workspace has a segment: the `wanted` predicate of
+    `segments.update` (no segment, no job). One probe of the unique key's index."""
+    return session.execute(select(Segment.id).limit(1)).first() is not None
 
 
 # ---------------------------------------------------------------- definitions

@@ -3,8 +3,10 @@
 `segments.update` follows every event that can change who matches a segment (people
 identified or changed, interactions stored, survey responses, text analyses, merges), history
 included (an imported purchase can put someone in a segment), and re-evaluates just the
-people the event names. `segments.refresh` recomputes one whole segment with progress, then
-schedules its next daily run (time windows move with the clock).
+people the event names; while the workspace has no segment, events record no such job
+(`membership.any_segment`, the handler's `wanted` predicate). `segments.refresh` recomputes
+one whole segment with progress, then schedules its next daily run (time windows move with
+the clock).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from sada.db.types import utcnow
 from sada.jobs.registry import Priority, handler
 from sada.jobs.service import enqueue
 from sada.people import membership
-from sada.people.models import Segment
 
 UPDATE_ON = (
     "interaction.ingested",
@@ -58,12 +59,19 @@ def _person_ids(session: Any, payload: dict[str, Any]) -> list[int]:
     return sorted(ids)
 
 
-@handler(membership.UPDATE_JOB, on=UPDATE_ON, history=True, priority=Priority.ANALYSIS)
+@handler(
+    membership.UPDATE_JOB,
+    on=UPDATE_ON,
+    history=True,
+    priority=Priority.ANALYSIS,
+    wanted=lambda session, event, live: membership.any_segment(session),
+)
 def on_event(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
-    """Re-evaluate the segments of the people an event names (nothing when no segment exists)."""
+    """Re-evaluate the segments of the people an event names (no job is recorded while the
+    workspace has no segment; a job recorded before the last one went does nothing)."""
     assert workspace_id is not None
     with db.transaction(workspace_id) as session:
-        if session.execute(select(Segment.id).limit(1)).first() is None:
+        if not membership.any_segment(session):
             return
         ids = _person_ids(session, {**payload, "_workspace_id": workspace_id})
         membership.update_people(session, ids, live=bool(payload.get("live", True)))

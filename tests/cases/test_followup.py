@@ -71,11 +71,23 @@ def _case(db, ws_id, case_id):
 
 
 def test_followup_survey_once_per_resolved_low_score_case(db, workspace, smtp):
+    from sada.automation.models import Rule
+
     owner, _ = _member(db, workspace.id)
     with db.transaction(workspace.id) as session:
         survey_id = surveys.do_create_survey(
             session, nps_survey(settings={"ignore_contact_frequency": True})
         ).id
+        # A rule on case changes (never matching), so that each case event published records
+        # a job to count below (subscribers with nothing to do get none).
+        session.add(
+            Rule(
+                name="watch cases",
+                triggers=["case.changed"],
+                conditions=[{"field": "case.priority", "op": "eq", "value": "none"}],
+                actions=[{"type": "tag", "tags": ["x"]}],
+            )
+        )
     # Off by default: resolving sends nothing.
     assert not _setting(db, workspace.id)
     quiet = _low_score_case(db, workspace.id, survey_id, owner, {"nps": 2})

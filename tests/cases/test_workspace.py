@@ -87,6 +87,23 @@ def _post(client, path, data):
     return client.post(path, data={**data, "csrf": csrf_of(form)}, follow_redirects=False)
 
 
+def _watch(db, ws_id):
+    """A rule on every change of a case or conversation (never matching): each such event
+    published then records a job that `_events` sees (subscribers with nothing to do get
+    none)."""
+    from sada.automation.models import Rule
+
+    with db.transaction(ws_id) as session:
+        session.add(
+            Rule(
+                name="watch",
+                triggers=["case.changed", "conversation.changed"],
+                conditions=[{"field": "case.priority", "op": "eq", "value": "none"}],
+                actions=[{"type": "tag", "tags": ["x"]}],
+            )
+        )
+
+
 def _events(db, ws_id):
     with db.reader(ws_id) as session:
         return [
@@ -198,6 +215,7 @@ def test_assign_status_snooze_priority_tags_publish_events(db, workspace, client
         session.get(User, me).timezone = "Asia/Tehran"  # the snooze time is read in hers
     other, _ = _member(db, workspace.id)
     sign_in(client, email)
+    _watch(db, workspace.id)
     conv_id, _ = _conversation(db, workspace.id)
     assert (
         _post(client, f"/inbox/{conv_id}", {"action": "assign", "assignee": str(other)}).status_code
@@ -377,6 +395,7 @@ def test_context_panel_shows_scores_cases_sla_and_history(db, workspace, client)
 def test_case_from_a_conversation_contacted_resolved_reopened(db, workspace, client):
     me, email = _member(db, workspace.id, role="manager")
     sign_in(client, email)
+    _watch(db, workspace.id)
     conv_id, _ = _conversation(db, workspace.id)
     form = client.get(f"/cases/new?conversation_id={conv_id}")
     assert form.status_code == 200

@@ -253,7 +253,15 @@ def test_jobs_enqueued_in_same_transaction(client, api_headers, db, workspace): 
     from sada.jobs.models import Job
     from sada.jobs.registry import subscriptions
 
-    kinds = [s.kind for s in subscriptions("interaction.ingested") if s.live]
+    # Live subscribers with something to do in this workspace (`handler(..., wanted=...)`:
+    # no fan-out without a webhook, no segment update without a segment...).
+    with db.reader(workspace.id) as s:
+        kinds = [
+            sub.kind
+            for sub in subscriptions("interaction.ingested")
+            if sub.wants(s, "interaction.ingested", True)
+        ]
+    assert "text.analyze" in kinds and "webhooks.fanout" not in kinds
     recent = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     client.post(
         URL,

@@ -125,7 +125,20 @@ def test_history_events_queue_at_bulk_priority(db, workspace):  # type: ignore[n
 def test_a_history_only_subscriber_gets_no_job_for_live_events(db, workspace):  # type: ignore[no-untyped-def]
     """Rules on history (`automation.history_rules`) have nothing to do for live events: no
     job is queued for them (the 2026-11-30 soak: a no-op bulk job per live event)."""
+    from sada.automation.models import Rule
+
     marker = uuid.uuid4().int % 10**9
+    with db.transaction(workspace.id) as session:
+        # Rules that opted in to history (without one, history records no such job either).
+        session.add(
+            Rule(
+                name="history too",
+                triggers=["interaction.ingested", "sentiment.computed"],
+                include_history=True,
+                conditions=[],
+                actions=[{"type": "tag", "tags": ["x"]}],
+            )
+        )
     with db.transaction(workspace.id) as session:
         for trigger in ("interaction.ingested", "text.analyzed"):
             publish(session, trigger, {"interaction_ids": [marker]}, live=True)
@@ -239,6 +252,33 @@ def test_runner_renews_the_lease_of_a_long_job(db, workspace):  # type: ignore[n
     assert row.status == "done" and row.attempts == 1  # nobody took it over mid-run
     started, ending = SLOW_SEEN
     assert ending > started  # renewed while it ran (every lease / 3 = 1 s)
+
+
+def test_an_urgent_only_runner_leaves_analysis_and_bulk_alone(db, workspace):  # type: ignore[no-untyped-def]
+    """`sada worker --urgent-only` (max_priority) must not claim a long analysis or bulk job:
+    the table runner ignored it until 2026-11-30 (only `claim_next` was tested)."""
+    marker = uuid.uuid4().hex
+    with db.transaction(workspace.id) as session:
+        enqueue(session, BULK_KIND, {"n": marker}, workspace_id=workspace.id)
+        enqueue(session, FOLLOW_KIND, {"n": marker}, workspace_id=workspace.id)
+    runner = InProcessRunner(
+        db, poll_interval=0.05, worker_id=f"u-{TAG}", max_priority=Priority.NORMAL - 1
+    )
+
+    def mine(kind: str) -> Job:
+        (row,) = [r for r in _rows(db, kind) if r.payload.get("n") == marker]
+        return row
+
+    runner.start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and mine(FOLLOW_KIND).status != "done":
+            time.sleep(0.1)
+        time.sleep(1.0)  # time enough to claim the bulk job too, were it allowed to
+    finally:
+        runner.stop(grace=10)
+    assert mine(FOLLOW_KIND).status == "done"
+    assert mine(BULK_KIND).status == "queued"
 
 
 WORKER = """

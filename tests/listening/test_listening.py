@@ -502,6 +502,13 @@ def test_spike_is_recorded_once_and_published(db: Database, workspace: Any) -> N
             handle=f"c{k}", language="en",
         ))  # fmt: skip
     with db.transaction(workspace.id) as session:
+        from sada.automation.webhooks import do_create_endpoint
+        from sada.core.ssrf import HostPolicy
+
+        # Fan-out jobs are recorded only for events an endpoint listens to.
+        do_create_endpoint(
+            session, url="https://93.184.216.34/hook", events=["listening.*"], policy=HostPolicy()
+        )
         service.do_create_brand(session, SNAPP)
         service.ingest_posts(session, items)
         first = service.detect_recent(session, now)

@@ -343,6 +343,15 @@ def test_api_preview_equals_membership_after_refresh_and_events_update_it(
     client: Any,
     api_headers: dict[str, str],
 ) -> None:
+    from sada.automation.webhooks import do_create_endpoint
+    from sada.core.ssrf import HostPolicy
+
+    # A webhook on segment events, so that each one published records a job to look at
+    # (subscribers with nothing to do get none); no delivery runs here.
+    with db.transaction(workspace.id) as session:
+        do_create_endpoint(
+            session, url="https://93.184.216.34/hook", events=["segment.*"], policy=HostPolicy()
+        )
     definition = _all(
         {"type": "audience", "in": ["customer"]},
         {"type": "activity", "event": "complaint", "days": 30, "op": "gte", "count": 1},
@@ -441,7 +450,8 @@ def _tag_of(db: Database, ws: int, person_id: int) -> str:
 
 
 def _published(db: Database, ws: int, event: str, person_id: int) -> bool:
-    """Whether a job of some subscriber of `event` names the person (or no subscriber exists)."""
+    """Whether a job of some subscriber of `event` names the person (or no subscriber exists;
+    a subscriber with nothing to do records none, so the test gives it something)."""
     from sada.events.catalogue import BY_NAME
     from sada.jobs.models import Job
     from sada.jobs.registry import subscriptions
