@@ -12,8 +12,8 @@ renders it at that moment).
 Kept from the service: SLA due times (the first matching policy, on its business calendar,
 the stricter of policy and `due_hours`), round-robin owners with the team's cursor moved,
 merged people followed, the history entries with their details in the same order, one job
-per live subscriber of each event. What differs: one `now` for the whole batch instead of
-one per call. Anything the fast path does not reproduce (an existing dedupe key, a team that
+per live subscriber that wants each event. What differs: one `now` for the whole batch
+instead of one per call. Anything the fast path does not reproduce (an existing dedupe key, a team that
 assigns by load or caps members, the procrastinate job backend) goes through the service.
 `tests/demo/test_bulk_cases.py` compares both paths row for row.
 """
@@ -348,11 +348,15 @@ def publish_many(
     session: Session, events: list[tuple[str, dict[str, Any]]], workspace_id: int
 ) -> int:
     """`publish(session, name, data)` for each (name, data), live, in order: one job per
-    live subscriber, the rows written at once. Returns how many jobs were recorded."""
+    live subscriber that wants it (`Subscription.wants`), the rows written at once.
+    Returns how many jobs were recorded."""
     if uses_procrastinate(session):
         return sum(publish(session, name, data) for name, data in events)
     now = utcnow()
     rows: list[dict[str, Any]] = []
+    # Whether a subscriber wants an event (`Subscription.wants`: e.g. no webhook, no job) is
+    # asked once per (subscriber, event) for the batch: nothing it reads changes in between.
+    wanted: dict[tuple[str, str], bool] = {}
     for raw_name, data in events:
         name = canonical(raw_name)
         if name not in BY_NAME:
@@ -367,7 +371,10 @@ def publish_many(
             "chain": [],
         }
         for subscription in subscriptions(name):
-            if not subscription.live:
+            key = (subscription.kind, name)
+            if key not in wanted:
+                wanted[key] = subscription.wants(session, name, True)
+            if not wanted[key]:
                 continue
             rows.append(
                 {
