@@ -104,8 +104,11 @@ def _axes(
     for i, label in enumerate(labels):
         if i != n - 1 and (i % every or n - 1 - i < every):
             continue
+        # The last label sits at the far edge: it ends there instead of overflowing the frame
+        # ("end" is the text's end in the chart's direction: its right in LTR, left in RTL).
+        anchor = "end" if i == n - 1 and n > 1 else "middle"
         out.append(
-            f'<text x="{frame.x(i):.1f}" y="{H - 10}" text-anchor="middle" font-size="11" fill="#444">{escape(iso(label))}</text>'
+            f'<text x="{frame.x(i):.1f}" y="{H - 10}" text-anchor="{anchor}" font-size="11" fill="#444">{escape(iso(label))}</text>'
         )
     return out
 
