@@ -43,14 +43,22 @@ def iso(text: str) -> str:
     return f"{LRI}{text}{PDI}"
 
 
-def _nice_max(value: float) -> float:
+def _nice_scale(value: float, fmt: Callable[[float], str] = str) -> tuple[float, int]:
+    """The top of a value axis from zero and its number of steps: each step 1, 2 or 5 times a
+    power of ten, at most five of them, so ticks read 0, 2, 4, 6, 8, 10 — never 2.5 and 7.5
+    shown rounded to "2" and "8" by a whole-number format. A step the format cannot tell apart
+    (0.2 with whole numbers: "0, 0, 0, 1") gives way to the next larger one."""
     if value <= 0:
-        return 1.0
-    exp = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * exp >= value:
-            return step * exp
-    return 10 * exp
+        return 1.0, 4
+    magnitude = 10 ** math.floor(math.log10(value / 5))
+    candidates = [m * magnitude * 10**k for k in (0, 1, 2) for m in (1, 2, 5)]
+    fitting = [step for step in candidates if step * 5 >= value]
+    for step in fitting:
+        steps = max(1, math.ceil(round(value / step, 9)))
+        ticks = [fmt(round(k * step, 12)) for k in range(steps + 1)]
+        if len(set(ticks)) == len(ticks) or step == fitting[-1]:
+            return round(steps * step, 12), steps
+    return value, 1  # not reached: the last fitting step returns
 
 
 class _Frame:
@@ -128,10 +136,16 @@ def line_chart(
         v for s in series for v in [*s.values, *(s.high or []), *(s.low or [])] if v is not None
     ]
     lo = y_min if y_min is not None else min(0.0, min(values, default=0.0))
-    hi = y_max if y_max is not None else _nice_max(max(values, default=1.0))
+    ticks = 4
+    if y_max is not None:
+        hi = y_max
+    elif lo == 0:
+        hi, ticks = _nice_scale(max(values, default=1.0), y_fmt)
+    else:
+        hi = _nice_scale(max(values, default=1.0))[0]
     frame = _Frame(rtl, len(labels), lo, hi)
     out = _open(title, rtl, ", ".join(s.name for s in series))
-    out += _axes(frame, 4, y_fmt, labels)
+    out += _axes(frame, ticks, y_fmt, labels)
     for s in series:
         if s.low is not None and s.high is not None:
             top = [(frame.x(i), frame.y(h)) for i, h in enumerate(s.high) if h is not None]

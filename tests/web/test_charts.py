@@ -30,3 +30,29 @@ def test_the_last_time_label_ends_at_the_far_edge(rtl: bool) -> None:
     assert all(anchor == "middle" for _x, anchor in inner)
     far = float(last_x)
     assert (far < W / 4) if rtl else (far > 3 * W / 4)
+
+
+@pytest.mark.parametrize(
+    ("top", "expected"),
+    [
+        (8.2, ["0", "2", "4", "6", "8", "10"]),  # not 0, 2.5, 5, 7.5, 10 shown as "2" and "8"
+        (37.0, ["0", "10", "20", "30", "40"]),
+        (1.0, ["0", "1"]),  # whole numbers cannot show 0.2 steps: one step
+    ],
+)
+def test_value_ticks_are_round_numbers_the_format_can_show(top: float, expected: list[str]) -> None:
+    svg = str(
+        line_chart(
+            "t",
+            LABELS[:3],
+            [Series(name="A", values=[0.0, top / 2, top], colour="#06c")],
+            rtl=False,
+            y_fmt=lambda v: f"{v:.0f}",
+        )
+    )
+    ticks = re.findall(
+        r'text-anchor="end" font-size="11" fill="#444">\u2066([^\u2069]*)\u2069', svg
+    )
+    # The value ticks come first; the time axis's last label (also "end") follows them.
+    assert ticks[: len(expected)] == expected
+    assert len(ticks) == len(expected) + 1
