@@ -255,6 +255,36 @@ def access_case(session: Session, case_id: int, *, for_update: bool = False) -> 
     return case
 
 
+def apply_status(
+    case: Case, status: str, now: datetime, events: list[str], changed: dict[str, Any]
+) -> None:
+    """Move `case` to another `status`: a resolution note required to resolve or close, the
+    resolved/closed times set or cleared, reopenings counted; appends the `case.*` events the
+    move publishes to `events` and the move itself to `changed` (the history's details)."""
+    if status not in CASE_STATUSES:
+        raise Invalid(f"status must be one of {', '.join(CASE_STATUSES)}")
+    previous = case.status
+    if previous in ("resolved", "closed") and status in ("open", "in_progress"):
+        case.reopen_count += 1
+        case.resolved_at = None
+        case.closed_at = None
+        events.append("case.reopened")
+    if status == "resolved":
+        if not (case.resolution or "").strip():
+            raise Invalid("a resolution note is required to resolve a case")
+        case.resolved_at = now
+        events.append("case.resolved")
+    if status == "closed":
+        if case.resolved_at is None:
+            if not (case.resolution or "").strip():
+                raise Invalid("a resolution note is required to close a case")
+            case.resolved_at = now
+        case.closed_at = now
+        events.append("case.closed")
+    case.status = status
+    changed["status"] = {"from": previous, "to": status}
+
+
 def do_update_case(
     session: Session, case_id: int, changes: dict[str, Any], *, origin: Origin | None = None
 ) -> Case:
@@ -294,28 +324,7 @@ def do_update_case(
             changed["contact_channel"] = case.contact_channel
     status = changes.get("status")
     if status is not None and status != case.status:
-        if status not in CASE_STATUSES:
-            raise Invalid(f"status must be one of {', '.join(CASE_STATUSES)}")
-        previous = case.status
-        if previous in ("resolved", "closed") and status in ("open", "in_progress"):
-            case.reopen_count += 1
-            case.resolved_at = None
-            case.closed_at = None
-            events.append("case.reopened")
-        if status == "resolved":
-            if not (case.resolution or "").strip():
-                raise Invalid("a resolution note is required to resolve a case")
-            case.resolved_at = now
-            events.append("case.resolved")
-        if status == "closed":
-            if case.resolved_at is None:
-                if not (case.resolution or "").strip():
-                    raise Invalid("a resolution note is required to close a case")
-                case.resolved_at = now
-            case.closed_at = now
-            events.append("case.closed")
-        case.status = status
-        changed["status"] = {"from": previous, "to": status}
+        apply_status(case, str(status), now, events, changed)
     if not changed:
         return case
     case.updated_at = now

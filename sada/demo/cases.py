@@ -29,8 +29,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sada.cases import sla
-from sada.cases.models import CASE_STATUSES, PRIORITIES, Case, CaseEvent, CaseLink, Team, TeamMember
-from sada.cases.service import _clean_tags, case_out, do_create_case, do_update_case
+from sada.cases.models import PRIORITIES, Case, CaseEvent, CaseLink, Team, TeamMember
+from sada.cases.service import (
+    _clean_tags,
+    apply_status,
+    case_out,
+    do_create_case,
+    do_update_case,
+)
 from sada.core.errors import Invalid, NotFound
 from sada.core.telemetry import request_id
 from sada.db.dialect import chunks
@@ -301,28 +307,7 @@ def _update(case: Case, changes: dict[str, Any], now: datetime) -> tuple[dict[st
         changed["contacted_at"] = now.isoformat()
     status = changes.get("status")
     if status is not None and status != case.status:
-        if status not in CASE_STATUSES:
-            raise Invalid(f"status must be one of {', '.join(CASE_STATUSES)}")
-        previous = case.status
-        if previous in ("resolved", "closed") and status in ("open", "in_progress"):
-            case.reopen_count += 1
-            case.resolved_at = None
-            case.closed_at = None
-            events.append("case.reopened")
-        if status == "resolved":
-            if not (case.resolution or "").strip():
-                raise Invalid("a resolution note is required to resolve a case")
-            case.resolved_at = now
-            events.append("case.resolved")
-        if status == "closed":
-            if case.resolved_at is None:
-                if not (case.resolution or "").strip():
-                    raise Invalid("a resolution note is required to close a case")
-                case.resolved_at = now
-            case.closed_at = now
-            events.append("case.closed")
-        case.status = status
-        changed["status"] = {"from": previous, "to": status}
+        apply_status(case, str(status), now, events, changed)
     if changed:
         case.updated_at = now
     return changed, events
