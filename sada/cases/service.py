@@ -117,7 +117,8 @@ def _payload(session: Session, case: Case) -> dict[str, Any]:
     return case_out(session, case).model_dump(mode="json")
 
 
-def _clean_tags(tags: list[str]) -> list[str]:
+def clean_tags(tags: list[str]) -> list[str]:
+    """Tags trimmed to 60 characters, blanks dropped, each once, sorted."""
     return sorted({t.strip()[:60] for t in tags if t and t.strip()})
 
 
@@ -222,7 +223,7 @@ def do_create_case(
         team_id=team_id,
         source=source,
         rule_id=origin.rule_id,
-        tags=_clean_tags(tags or []),
+        tags=clean_tags(tags or []),
         due_at=due_at,
         root_cause=root_cause,
         created_at=now,
@@ -301,7 +302,7 @@ def do_update_case(
     if changes.get("priority") is not None and changes["priority"] not in PRIORITIES:
         raise Invalid(f"priority must be one of {', '.join(PRIORITIES)}")
     if changes.get("tags") is not None:
-        case.tags = _clean_tags(changes["tags"])
+        case.tags = clean_tags(changes["tags"])
         changed["tags"] = case.tags
     if changes.get("team_id") is not None and changes["team_id"] != case.team_id:
         assignment.access_team(session, changes["team_id"])

@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 from sada.cases import sla
 from sada.cases.models import PRIORITIES, Case, CaseEvent, CaseLink, Team, TeamMember
 from sada.cases.service import (
-    _clean_tags,
     apply_status,
     case_out,
+    clean_tags,
     do_create_case,
     do_update_case,
 )
@@ -193,7 +193,7 @@ def _write(session: Session, specs: list[CaseSpec], rotation: _Rotation) -> None
             team_id=team_id,
             source=c.get("source", "manual"),
             rule_id=None,
-            tags=_clean_tags(c.get("tags") or []),
+            tags=clean_tags(c.get("tags") or []),
             due_at=now + timedelta(hours=due_hours) if due_hours is not None else None,
             root_cause=c.get("root_cause"),
             created_at=now,
