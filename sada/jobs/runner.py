@@ -146,15 +146,28 @@ class InProcessRunner:
         while not self._stop.wait(interval):
             with self._lock:
                 job = self._current
-            if job is None:
-                continue
-            try:
-                if not renew_lease(
-                    self.db, job, lease_seconds=self.lease_seconds, worker_id=self.worker_id
-                ):
-                    log.warning("job %s: lease lost (another worker took it over)", job.id)
-            except Exception as exc:  # noqa: BLE001 - retried at the next beat
-                log.warning("renewing the lease of job %s failed: %s", job.id, exc)
+            if job is not None:
+                self.renew(job)
+
+    def renew(self, job: Job) -> None:
+        """Extend the lease of `job`, which this runner ran when the beat began.
+
+        A renewal that finds no lease is a loss only while the job still runs here: a job
+        that ended in between (its status written while the renewal waited for the write
+        lock, which on SQLite the other lane may hold) gave its lease up itself.
+        """
+        try:
+            if renew_lease(
+                self.db, job, lease_seconds=self.lease_seconds, worker_id=self.worker_id
+            ):
+                return
+        except Exception as exc:  # noqa: BLE001 - retried at the next beat
+            log.warning("renewing the lease of job %s failed: %s", job.id, exc)
+            return
+        with self._lock:
+            running = self._current is job
+        if running:
+            log.warning("job %s: lease lost (another worker took it over)", job.id)
 
     def _loop(self) -> None:
         failures = 0
