@@ -31,7 +31,7 @@ from sada.interactions.service import IngestLimits
 from sada.jobs.backend import BackendUnavailable, prepare_queue, select_backend
 from sada.jobs.metrics import queue_collector
 from sada.jobs.metrics import watch as watch_queue
-from sada.jobs.runner import InProcessRunner, JobRunner, NoRunner
+from sada.jobs.runner import JobRunner, LanedRunner, NoRunner
 from sada.settings import ConfigurationError, Settings
 from sada.tenants.auth import route_guard
 
@@ -103,7 +103,9 @@ def create_app(
             max_text_bytes=settings.max_text_bytes,
             live_window=timedelta(days=settings.live_window_days),
         ),
-        runner=InProcessRunner(
+        # Two lanes (sada.jobs.runner): urgent jobs (ingest applies, rules) never wait
+        # behind a long analysis or bulk job running in the other.
+        runner=LanedRunner(
             database,
             poll_interval=settings.job_poll_interval,
             lease_seconds=settings.job_lease_seconds,
@@ -169,12 +171,12 @@ def create_app(
         if redis is not None:
             checks["redis"] = "ok" if redis else "unreachable"
         ready = all(value == "ok" for value in checks.values())
-        if isinstance(services.runner, InProcessRunner):
+        body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": checks}
+        if isinstance(services.runner, LanedRunner):
             checks["jobs"] = "running" if services.runner.alive else "stopped"
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
-            status_code=200 if ready else 503,
-        )
+            # What each in-process lane is doing: "idle", a job kind, or "stopped".
+            body["job_lanes"] = services.runner.status()
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

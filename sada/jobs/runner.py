@@ -1,4 +1,4 @@
-"""Job runners. The in-process runner serves the embedded default and `sada worker`.
+"""Job runners. The in-process runner serves `sada worker`; two of them, in lanes, the embedded default.
 
 A runner only decides *when* to call `claim_next` + `run_job`; the job rows are
 the source of truth, so a broker-backed runner (an existing queue library) can replace
@@ -14,6 +14,22 @@ The in-process runner:
 - survives database outages: failed claims back off (up to 5 s) and retry, a job whose
   connection broke is handed back, and the final status write retries until the
   database answers again.
+
+The embedded default (`sada serve` with jobs in process) runs a `LanedRunner`: two
+in-process runners over the same database, each its own thread (`EMBEDDED_LANES`):
+
+- lane "urgent" claims INTERACTIVE and FOLLOW_UP jobs only (`max_priority=NORMAL - 1`, what
+  `sada worker --urgent-only` takes): ingest applies, replies, rules, cases;
+- lane "all" claims every job, the most urgent first.
+
+So an ingest apply never waits behind a 30-60 s text analysis or a bulk rebuild: at worst
+it waits for the urgent job the urgent lane is running (urgent jobs are short). Two lanes, not
+N: on SQLite there is one writer, and analysis is CPU work under one GIL, so more threads
+for the same work add lock waits and no throughput; the split that matters is urgent vs not.
+On SQLite the two lanes (and the request threads) queue for the write lock through BEGIN
+IMMEDIATE and the busy timeout (`sada.db.engine`), and every handler writes in short
+transactions (analysis computes outside them), so they wait milliseconds, not fail.
+Stopping stops both: neither claims again, and both share one grace period.
 """
 
 from __future__ import annotations
@@ -21,10 +37,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
 from sada.db.engine import Database
 from sada.jobs.models import Job
+from sada.jobs.registry import Priority
 from sada.jobs.service import WORKER_ID, claim_next, hand_back, renew_lease, run_job
 
 log = logging.getLogger(__name__)
@@ -49,8 +67,10 @@ class InProcessRunner:
         lease_seconds: int = 300,
         worker_id: str = WORKER_ID,
         max_priority: int | None = None,
+        name: str = "jobs",
     ) -> None:
         self.db = db
+        self.name = name  # of its threads: "sada-<name>", "sada-<name>-lease"
         self.max_priority = max_priority
         self.poll_interval = poll_interval
         self.lease_seconds = max(3, int(lease_seconds))
@@ -77,15 +97,25 @@ class InProcessRunner:
         if self._thread is not None:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="sada-jobs", daemon=True)
-        self._heart = threading.Thread(target=self._renew, name="sada-jobs-lease", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=f"sada-{self.name}", daemon=True)
+        self._heart = threading.Thread(
+            target=self._renew, name=f"sada-{self.name}-lease", daemon=True
+        )
         self._thread.start()
         self._heart.start()
 
     def stop(self, grace: float = 30) -> None:
         """Stop claiming; wait up to `grace` s for the running job, else hand it back."""
+        self.request_stop()
+        self.join(grace)
+
+    def request_stop(self) -> None:
+        """Claim nothing more (the running job goes on); `join` waits for it."""
         self._stop.set()
         self._wake.set()
+
+    def join(self, grace: float) -> None:
+        """After `request_stop`: wait up to `grace` s for the running job, else hand it back."""
         if self._thread is not None:
             self._thread.join(timeout=max(0.0, grace))
             if self._thread.is_alive():
@@ -116,15 +146,28 @@ class InProcessRunner:
         while not self._stop.wait(interval):
             with self._lock:
                 job = self._current
-            if job is None:
-                continue
-            try:
-                if not renew_lease(
-                    self.db, job, lease_seconds=self.lease_seconds, worker_id=self.worker_id
-                ):
-                    log.warning("job %s: lease lost (another worker took it over)", job.id)
-            except Exception as exc:  # noqa: BLE001 - retried at the next beat
-                log.warning("renewing the lease of job %s failed: %s", job.id, exc)
+            if job is not None:
+                self.renew(job)
+
+    def renew(self, job: Job) -> None:
+        """Extend the lease of `job`, which this runner ran when the beat began.
+
+        A renewal that finds no lease is a loss only while the job still runs here: a job
+        that ended in between (its status written while the renewal waited for the write
+        lock, which on SQLite the other lane may hold) gave its lease up itself.
+        """
+        try:
+            if renew_lease(
+                self.db, job, lease_seconds=self.lease_seconds, worker_id=self.worker_id
+            ):
+                return
+        except Exception as exc:  # noqa: BLE001 - retried at the next beat
+            log.warning("renewing the lease of job %s failed: %s", job.id, exc)
+            return
+        with self._lock:
+            running = self._current is job
+        if running:
+            log.warning("job %s: lease lost (another worker took it over)", job.id)
 
     def _loop(self) -> None:
         failures = 0
@@ -171,6 +214,81 @@ class InProcessRunner:
                 if self._stop.wait(delay):
                     return  # shutting down: the lease runs out and the job runs again
                 delay = min(MAX_IDLE_BACKOFF, delay * 2)
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One thread of a `LanedRunner`: the jobs it may claim."""
+
+    name: str
+    max_priority: int | None  # claims jobs at this priority or more urgent; None: every job
+
+
+# The embedded default: urgent work never waits behind analysis or bulk work (module docstring).
+EMBEDDED_LANES = (Lane("urgent", Priority.NORMAL - 1), Lane("all", None))
+
+
+class LanedRunner:
+    """In-process runners over one database, one per lane, started and stopped together."""
+
+    def __init__(
+        self,
+        db: Database,
+        lanes: tuple[Lane, ...] = EMBEDDED_LANES,
+        *,
+        poll_interval: float = 0.5,
+        lease_seconds: int = 300,
+        worker_id: str = WORKER_ID,
+    ) -> None:
+        if not lanes or len({lane.name for lane in lanes}) != len(lanes):
+            raise ValueError("lanes need distinct names")
+        self.db = db
+        # Each lane locks its jobs under its own id ("host:pid/urgent"), so the jobs table
+        # says which lane runs what; leases are renewed and handed back per lane.
+        self.lanes = {
+            lane.name: InProcessRunner(
+                db,
+                poll_interval=poll_interval,
+                lease_seconds=lease_seconds,
+                worker_id=f"{worker_id}/{lane.name}"[-100:],
+                max_priority=lane.max_priority,
+                name=f"jobs-{lane.name}",
+            )
+            for lane in lanes
+        }
+
+    @property
+    def alive(self) -> bool:
+        return all(runner.alive for runner in self.lanes.values())
+
+    @property
+    def jobs_done(self) -> int:
+        return sum(runner.jobs_done for runner in self.lanes.values())
+
+    def status(self) -> dict[str, str]:
+        """Per lane: "stopped", "idle" or the kind of the job it runs (for `/readyz`)."""
+        states = {}
+        for name, runner in self.lanes.items():
+            job = runner.current
+            states[name] = "stopped" if not runner.alive else job.kind if job else "idle"
+        return states
+
+    def start(self) -> None:
+        for runner in self.lanes.values():
+            runner.start()
+
+    def stop(self, grace: float = 30) -> None:
+        """Stop every lane claiming at once, then give their running jobs one shared `grace`
+        (not one each): what does not finish by then is handed back to the queue."""
+        for runner in self.lanes.values():
+            runner.request_stop()
+        deadline = time.monotonic() + max(0.0, grace)
+        for runner in self.lanes.values():
+            runner.join(max(0.0, deadline - time.monotonic()))
+
+    def wake(self) -> None:
+        for runner in self.lanes.values():
+            runner.wake()
 
 
 class NoRunner:
