@@ -176,6 +176,39 @@ def test_app_complaints_and_latin_keywords_next_to_chinese() -> None:
 def test_persian_colloquial_suffixes_and_a_clause_with_its_own_subject() -> None:
     assert "product_quality" in keyword_aspects(aspect_text("کیفیتشم خوبه"))
     assert "price" in keyword_aspects(aspect_text("قیمتا خوبه"))
-    # "the shoes" opens a clause of its own: it does not take the app's aspect
+    # "the shoes" opens a clause of its own: it does not take the app's aspect, and
+    # (a thing no aspect names) it speaks of the product
     got = _polarity("Checkout throws an error every single time, but the shoes are lovely.", "en")
-    assert got == {"app_website": "negative"}
+    assert got == {"app_website": "negative", "product_quality": "positive"}
+
+
+def test_an_aspect_in_two_clauses_takes_the_surer_one() -> None:
+    # the first clause names the price and the sandwich, and "expensive" speaks of the
+    # price; the second speaks of the food alone
+    got = _polarity("Expensive for a sandwich, but I have to admit it was delicious.", "en")
+    assert got == {"price": "negative", "product_quality": "positive"}
+    # two clauses that each name only the aspect, one each way: mixed
+    assert _polarity("I love the app, but the app crashes every day.", "en") == {
+        "app_website": "mixed"
+    }
+
+
+def test_a_clause_about_an_unnamed_thing_speaks_of_the_product() -> None:
+    got = _polarity("Got my package a day early, but the mug inside was chipped.", "en")
+    assert got["product_quality"] == "negative"
+    assert _polarity("الطلب وصل بسرعة بس البيتزا كانت باردة", "ar")["product_quality"] == (
+        "negative"
+    )
+    # a clause without a subject of its own is not given one
+    assert _polarity("The delivery was late but I ordered on Monday", "en") == {
+        "delivery": "negative"
+    }
+
+
+def test_traditional_chinese_and_dialect_clitics() -> None:
+    assert "app_website" in keyword_aspects(aspect_text("帳號一直登入不了"))
+    assert "billing" in keyword_aspects(aspect_text("帳單金額不對"))
+    assert "delivery" in keyword_aspects(aspect_text("這家外送超快"))
+    assert "product_quality" in keyword_aspects(aspect_text("螢幕很清楚"))
+    assert "price" in keyword_aspects(aspect_text("الجودة حلوة بهالسعر"))  # ب + ها + السعر
+    assert "price" not in keyword_aspects(aspect_text("هالة"))
