@@ -33,29 +33,28 @@ def _fixture(name: str) -> list[dict]:
 def test_aspect_polarity_on_contrastive_sentences() -> None:
     pipeline = TextPipeline(embedder=False)
     analyze = lambda text, lang: pipeline.analyze(text, language=lang)  # noqa: E731
+    # Every fixture below is a development set now (round 6 was tuned on all of them,
+    # `fresh5` included); the floors are a little under what round 6 measures (fast
+    # path), so they catch regressions, not prove generalisation. The held-out figure
+    # is the lead's (`aspects_contrastive_fresh6.jsonl`, not in the repository).
     dev = score_aspects(_fixture("aspects_contrastive.jsonl"), analyze)
-    assert dev["accuracy"]["all"] >= 0.9, dev["misses"]
+    assert dev["accuracy"]["all"] >= 0.95, dev["misses"]  # 1.00
     assert dev["mixed_texts"]["flagged_mixed"] >= 0.8 * dev["mixed_texts"]["n"]
-    # The first fresh set became the development set of the second round of rules.
     fresh = score_aspects(_fixture("aspects_contrastive_fresh.jsonl"), analyze)
-    assert fresh["accuracy"]["all"] >= 0.9, fresh["misses"]
-    # Written before that round and never tuned on: a floor, not the target.
+    assert fresh["accuracy"]["all"] >= 0.95, fresh["misses"]  # 0.983
     fresh2 = score_aspects(_fixture("aspects_contrastive_fresh2.jsonl"), analyze)
-    assert fresh2["accuracy"]["all"] >= 0.9, fresh2["misses"]
-    # Written before the third round and measured once after it (0.783), then the
-    # development set of the fourth round.
+    assert fresh2["accuracy"]["all"] >= 0.95, fresh2["misses"]  # 1.00
     fresh3 = score_aspects(_fixture("aspects_contrastive_fresh3.jsonl"), analyze)
-    assert fresh3["accuracy"]["all"] >= 0.9, fresh3["misses"]
-    # Written before the fourth round and measured once after it (0.887), then a
-    # development set of the fifth round with `aspects_contrastive_dev5.jsonl`.
+    assert fresh3["accuracy"]["all"] >= 0.95, fresh3["misses"]  # 0.967
     fresh4 = score_aspects(_fixture("aspects_contrastive_fresh4.jsonl"), analyze)
-    assert fresh4["accuracy"]["all"] >= 0.95, fresh4["misses"]
+    assert fresh4["accuracy"]["all"] >= 0.95, fresh4["misses"]  # 1.00
     dev5 = score_aspects(_fixture("aspects_contrastive_dev5.jsonl"), analyze)
-    assert dev5["accuracy"]["all"] >= 0.9, dev5["misses"]
-    # Written before the fifth round, measured once after it (0.738, base rules 0.721):
-    # a floor against regressions, not the target (0.90) and not a development set.
+    assert dev5["accuracy"]["all"] >= 0.95, dev5["misses"]  # 1.00 (0.973 before round 6)
+    # Held out in round 5 (0.738 then; 0.754 on main before round 6), a development
+    # set of round 6 (0.817): still under the 0.90 target.
     fresh5 = score_aspects(_fixture("aspects_contrastive_fresh5.jsonl"), analyze)
-    assert fresh5["accuracy"]["all"] >= 0.72, fresh5["accuracy"]
+    assert fresh5["accuracy"]["all"] >= 0.81, fresh5["accuracy"]
+    assert fresh5["mixed_texts"]["flagged_mixed"] >= 34, fresh5["mixed_texts"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
