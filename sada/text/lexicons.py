@@ -46,8 +46,8 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
                "صدا", "جنس", "سایز", "اندازه", "کالا", "پیتزا", "برگر", "کباب", "ساندویچ", "مزه",
                "رنگ", "رنگش", "حجم"],
         "zh": ["质量", "品质", "产品", "东西", "味道", "口感", "好吃", "新鲜", "坏了", "电池",
-               "屏幕", "音质", "做工", "材质", "尺码", "效果", "性能", "正品", "商品", "颜色",
-               "菜", "分量", "份量"],
+               "屏幕", "萤幕", "音质", "做工", "材质", "尺码", "效果", "性能", "正品", "商品", "颜色",
+               "菜", "分量", "份量", "餐点"],
     },
     "staff": {
         "en": ["staff", "employee", "agent", "waiter", "waitress", "rude", "polite", "friendly",
@@ -68,7 +68,9 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
         "fa": ["اپلیکیشن", "اپ", "برنامه", "سایت", "وبسایت", "ورود", "رمز", "آپدیت",
                "به روزرسانی", "صفحه اصلی", "حساب کاربری", "باگ", "کرش", "نرم افزار"],
         "zh": ["app", "应用", "软件", "网站", "网页", "登录", "密码", "闪退", "更新", "界面",
-               "系统", "账号", "页面", "客户端"],
+               "系统", "账号", "页面", "客户端",
+               # traditional (Taiwan, Hong Kong) forms: 帳號 maps to 帐号, not 账号
+               "帐号", "软体", "介面", "登入"],
     },
     "billing": {
         "en": ["bill", "billing", "invoice", "charged", "charge", "refund", "payment", "paid",
@@ -78,7 +80,7 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
         "fa": ["فاکتور", "صورتحساب", "پرداخت", "پول", "برگشت پول", "بازگشت وجه", "کسر",
                "کارت", "اشتراک", "هزینه ارسال", "تراکنش", "مبلغ", "کیف پول"],
         "zh": ["发票", "付款", "支付", "退款", "扣款", "账单", "收费", "扣费", "退钱", "订阅",
-               "银行卡", "信用卡"],
+               "银行卡", "信用卡", "帐单"],
     },
     "price": {
         "en": ["price", "prices", "expensive", "cheap", "overpriced", "cost", "costs", "value",
@@ -95,13 +97,13 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
 # Keywords that name an aspect only when the clause names no other one: a verb of
 # arrival says "delivery" in «سفارش دیر رسید» but not in "the soup arrived cold" or
 # «غذا داغ رسید» (the food is spoken of); "freezes" says "app" in «يعلق كثير» but not
-# in «الدفع يعلق» (payment is). 外卖 ("the takeout") is the order as a whole.
+# in «الدفع يعلق» (payment is). 外卖 ("the takeout"; 外送 in Taiwan) is the order as a whole.
 WEAK_ASPECTS: dict[str, dict[str, list[str]]] = {
     "delivery": {
         "en": ["arrived", "arrive", "came"],
         "ar": ["وصل", "وصول"],
         "fa": ["رسید"],
-        "zh": ["送到", "外卖"],
+        "zh": ["送到", "外卖", "外送"],
     },
     "app_website": {
         "en": ["crash", "crashes", "crashing"],
@@ -127,7 +129,8 @@ DESCRIPTIONS: dict[str, list[str]] = {
 }  # fmt: skip
 
 # Arabic clitics that may stand before a word: و ف ب ك ل and the article.
-_AR_PREFIX = r"(?:و|ف|ب|ل|ك|ک)?(?:ال|ا?ل)?"
+# Levantine / Gulf demonstrative ها before the article: «بهالسعر» ("at this price").
+_AR_PREFIX = r"(?:و|ف|ب|ل|ك|ک)?(?:هال|ال|ا?ل)?"
 # Suffixes an Arabic or Persian keyword may carry (plural, possessive, enclitics).
 # Persian colloquial forms: the plural ـا («قیمتا») and "too" ـم after a possessive
 # («کیفیتشم», «ارسالشم»).
@@ -213,7 +216,7 @@ def search_pattern(keywords: tuple[tuple[str, str], ...]) -> re.Pattern[str] | N
         bounded.append(pattern[len(_WORD_START) :])
         firsts.add(folded[0])
         if pattern.startswith(_WORD_START + _AR_PREFIX):
-            firsts.update("وفبلكکا")  # a clitic or the article before the keyword
+            firsts.update("وفبلكکاه")  # a clitic or the article before the keyword
     if not bounded and not plain:
         return None
     alts = []

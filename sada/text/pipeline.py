@@ -310,10 +310,25 @@ class TextPipeline:
                 if head is not None:
                     doc["sentiment"] = self.sentiment.refine(doc["mlang"], doc["sentiment"], vec)
             else:
-                doc["sentences"][si].setdefault("clause_vecs", {})[ci] = self._centred(vec)
+                sent = doc["sentences"][si]
+                sent.setdefault("clause_vecs", {})[ci] = self._centred(vec)
+                if head is not None:
+                    self._refine_clause(doc, sent, ci, vec)
         for doc in docs:  # single-clause texts: the clause is the text
             if "embedding" in doc and len(doc["sentences"]) == 1:
-                doc["sentences"][0].setdefault("clause_vecs", {0: self._centred(doc["embedding"])})
+                sent = doc["sentences"][0]
+                sent.setdefault("clause_vecs", {0: self._centred(doc["embedding"])})
+                if head is not None and len(sent["clauses"]) == 1:
+                    self._refine_clause(doc, sent, 0, doc["embedding"])
+
+    def _refine_clause(
+        self, doc: dict[str, Any], sent: dict[str, Any], ci: int, vec: np.ndarray
+    ) -> None:
+        """A clause's sentiment (what its aspects start from) with the embedding head
+        mixed in, as for the whole text; the sentence's own sentiment is left as is."""
+        base = sent.get("clause_sentiment", {}).get(ci, sent["sentiment"])
+        refined = self.sentiment.refine(sent["language"], base, vec)
+        sent.setdefault("clause_sentiment", {})[ci] = refined
 
     def _centred(self, vecs: np.ndarray) -> np.ndarray:
         if self._center is None:
@@ -372,6 +387,10 @@ class TextPipeline:
                     # before it: "the courier was late but apologised politely",
                     # «تم استرداد المبلغ لكن بعد شهر».
                     found = [(a, "previous_clause", 1.0) for a in before]
+                elif res.label != "neutral" and _new_subject(clause):
+                    # "…, but the mug inside was chipped", «البيتزا كانت باردة»: a polar
+                    # clause about a thing no aspect names speaks of the product.
+                    found = [("product_quality", "subject", 1.0)]
                 for aspect, source, score in found:
                     a_res = clause_result(base, clause, levels[aspect]) if aspect in levels else res
                     aspects.append(
@@ -438,6 +457,7 @@ class TextPipeline:
         lr: LanguageResult = doc["lang"]
         sentences = []
         summary: dict[str, dict[str, int]] = {}
+        weights: dict[str, dict[str, float]] = {}
         for sent in doc["sentences"]:
             sentences.append(
                 {
@@ -448,11 +468,16 @@ class TextPipeline:
                     "aspects": sent["aspects"],
                 }
             )
+            per_clause: dict[str, int] = {}
+            for a in sent["aspects"]:
+                per_clause[a["text"]] = per_clause.get(a["text"], 0) + 1
             for a in sent["aspects"]:
                 counts = summary.setdefault(a["aspect"], {label: 0 for label in LABELS})
                 counts[a["polarity"]] += 1
+                w = weights.setdefault(a["aspect"], {label: 0.0 for label in LABELS})
+                w[a["polarity"]] += _attribution(a["source"], per_clause[a["text"]])
         aspects = [
-            {"aspect": name, "polarity": _overall(counts), "counts": counts}
+            {"aspect": name, "polarity": _overall(counts, weights[name]), "counts": counts}
             for name, counts in summary.items()
         ]
         sentiment: SentimentResult = doc["sentiment"]
@@ -479,9 +504,26 @@ class TextPipeline:
         }
 
 
-def _overall(counts: dict[str, int]) -> str:
+def _attribution(source: str, aspects_in_clause: int) -> float:
+    """How surely a clause's polarity speaks of an aspect found in it: a keyword in a
+    clause naming only that aspect (2), a keyword shared with other aspects or an
+    embedding match (1), an aspect carried over from the clause before (0.5)."""
+    if source == "previous_clause":
+        return 0.5
+    if source == "keyword" and aspects_in_clause == 1:
+        return 2.0
+    return 1.0
+
+
+def _overall(counts: dict[str, int], weights: dict[str, float] | None = None) -> str:
+    """An aspect's polarity over its mentions: positive and negative mentions give
+    "mixed" unless one side is attributed more surely (`_attribution`): in "Expensive
+    for a sandwich, but it was delicious" the food is positive (the first clause also
+    names the price, which its polar word speaks of)."""
     pos, neg = counts.get("positive", 0), counts.get("negative", 0)
     if pos and neg:
+        if weights is not None and weights["positive"] != weights["negative"]:
+            return "positive" if weights["positive"] > weights["negative"] else "negative"
         return "mixed"
     if pos:
         return "positive"

@@ -74,7 +74,7 @@ _RULE_NEG = {
 # Aspect nouns that the model lexicons count as polar ("refund" negative, "quality"
 # positive): in a clause they name what is spoken of, not how it went ("the refund
 # came through fine", "poor quality"), so clause polarity leaves them out.
-_RULE_NEUTRAL = {"en": "refund quality"}
+_RULE_NEUTRAL = {"en": "refund quality support"}
 _NEGATORS = {
     "en": "not no never don't dont doesn't doesnt didn't didnt isn't isnt wasn't wasnt won't "
     "wont can't cant cannot nothing hardly without",
@@ -427,6 +427,13 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
         )
         out.append(Polar(sign, negated, True, "idiom"))
         covered.append(m.span())
+    if rules:
+        for m in _durations().finditer(text):
+            # "took two hours to get here", «ياخذ أسبوع», «ده روز منتظر بودم», 「等了两天」:
+            # how long something took is a complaint ("only took a day" is not).
+            near = text[max(0, m.start() - 12) : m.end()].split()
+            if not _QUICK.intersection(near):
+                out.append(Polar(-1, False, True, "idiom"))
     if covered:
         text = blank_spans(text, covered)
         tokens = _WORD.findall(text)
@@ -473,6 +480,13 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
                 if c is not None:
                     pol = words.get(c.group(1))
                     prefixed = pol is not None
+        if pol is None and rules and tok.isascii() and len(tok) > 4:
+            pol = _en_stem_lookup(tok, words)
+        if pol is None and rules and tok in _NOBODY and not _negates_next(tokens, i, words):
+            # "nobody got back to me", «محد رد»: no one did what was asked (a cue of
+            # its own only where the clause has no other polar word, see below).
+            out.append(Polar(-1, False, False, "negator"))
+            continue
         if pol is None:
             continue
         if rules and pol < 0 and width == 1 and _is_solved_problem(tok, tokens, i):
@@ -483,24 +497,28 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
             negated = any(t in negators or t in _FA_POST_NEGATORS or t in _NOBODY for t in window)
             out.append(Polar(1, negated, True, "idiom"))
             continue
-        if (
-            rules
-            and width == 1
-            and tok in negators
-            and any(t in words for t in tokens[i + 1 : i + 4])
-        ):
-            # "never had an issue": the negator says its word's polarity, not its own.
+        if rules and width == 1 and (tok in negators or tok in _NOBODY):
+            if _negates_next(tokens, i, words):
+                # "never had an issue": the negator says its word's polarity, not its own.
+                continue
+            # "no" / "never" on its own is a cue only where nothing else in the clause is
+            # ("they never answered"); dropped below otherwise ("no hidden fees").
+            out.append(Polar(1 if pol > 0 else -1, False, False, "negator"))
             continue
         skip = width - 1
         before = tokens[max(0, i - 3) : i]
         after = tokens[i + width : i + width + 2]
-        negated = prefixed or any(t in negators for t in before)
+        if rules:
+            negated = prefixed or _negated_in_scope(tokens, i, negators)
+        else:
+            negated = prefixed or any(t in negators for t in before)
         if (
             not negated
             and after
             and (
                 after[0] in _FA_POST_NEGATORS
                 or (len(after) > 1 and after[1] in _FA_POST_NEGATORS and after[0] not in words)
+                or (rules and after[0] in _FA_SPLIT_NEG)
             )
         ):
             negated = True
@@ -510,7 +528,173 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
         out.append(Polar(1 if ch in _EMOJI_POS else -1, False, False, "emoji"))
     for m in _EMOTICONS.finditer(text):
         out.append(Polar(1 if m.group("pos") else -1, False, False, "emoji"))
+    if rules and any(p.kind == "negator" for p in out) and any(p.kind != "negator" for p in out):
+        out = [p for p in out if p.kind != "negator"]
     return out
+
+
+_QUICK = frozenset(["only", "just", "under", "less", "within", "فقط"])
+
+
+@lru_cache(maxsize=1)
+def _durations() -> re.Pattern[str]:
+    """Waiting times (rule mode): a verb of taking or waiting and a unit of time within
+    a few words, in the four languages, as `model_text` spells them ("took two hours",
+    not "took an hour": an hour may be what was expected)."""
+
+    def alt(words: str) -> str:
+        return "|".join(re.escape(_fold(w)) for w in words.split())
+
+    en = (
+        r"(?<!\w)(?:took|takes|taking|waited)(?:\s+\w+){0,3}?\s+"
+        r"(?:hours|days|weeks|months)(?!\w)"
+    )
+    ar = (
+        "(?<!\\w)(?:" + alt("اخذ ياخذ تاخذ اخذت استنيت استنينا انتظرت انتظرنا نطرت") + ")"
+        r"(?:\s+\w+){0,2}?\s+(?:"
+        + alt("ساعتين ساعات يوم يومين ايام اسبوع اسبوعين اسابيع شهر")
+        + r")(?!\w)"
+    )
+    fa = (
+        r"(?<!\w)(?:"
+        + alt("ساعت روز هفته ماه")
+        + r")(?:\s+\w+){0,2}?\s+(?:"
+        + alt("طول_کشید طول_میکشه طول_کشیده منتظر معطل").replace("_", r"\s+")
+        + ")"
+    )
+    zh = r"等了[^，。！？,.!?\s]{0,4}?(?:小时|天|周|星期|个月)"
+    return re.compile("|".join([en, ar, fa, zh]))
+
+
+# Words that may stand between an English negator and the word it negates ("not very
+# good", "never had an issue", "wasn't rude or anything"); any other word ends the scope
+# ("they never refunded my cancelled order": "cancelled" is not negated).
+_EN_SCOPE = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "any",
+        "at",
+        "all",
+        "be",
+        "been",
+        "being",
+        "is",
+        "was",
+        "are",
+        "were",
+        "am",
+        "it",
+        "it's",
+        "its",
+        "this",
+        "that",
+        "that's",
+        "very",
+        "so",
+        "too",
+        "really",
+        "quite",
+        "overly",
+        "particularly",
+        "even",
+        "exactly",
+        "remotely",
+        "terribly",
+        "that",
+        "much",
+        "have",
+        "has",
+        "had",
+        "having",
+        "get",
+        "got",
+        "getting",
+        "feel",
+        "felt",
+        "seem",
+        "seemed",
+        "seems",
+        "look",
+        "looked",
+        "looks",
+        "think",
+        "thought",
+        "find",
+        "found",
+        "i",
+        "me",
+        "my",
+        "you",
+        "your",
+        "we",
+        "our",
+        "they",
+        "them",
+        "he",
+        "she",
+        "one",
+        "single",
+        "bit",
+        "as",
+        "entirely",
+        "completely",
+        "always",
+        "ever",
+    ]
+)
+# "not only … but", «نه تنها … بلکه», «ليس فقط»: the negator does not negate.
+_NOT_ONLY = frozenset(_fold(w) for w in ["only", "just", "تنها", "فقط"])
+# A Persian negated verb written apart from its prefix (ZWNJ → space in `model_text`):
+# «هنگ نمی‌کنه», «کار نمی‌کنه».
+_FA_SPLIT_NEG = frozenset(_fold(w) for w in ["نمی", "نمي"])
+
+
+def _negated_in_scope(tokens: list[str], i: int, negators: frozenset[str]) -> bool:
+    """Whether a negator within three words before `tokens[i]` negates it (rule mode).
+
+    English words between the two must be of `_EN_SCOPE`; "not only" is no negation.
+    """
+    for j in range(i - 1, max(0, i - 3) - 1, -1):
+        t = tokens[j]
+        if t in negators or t in _NOBODY:
+            return not (j + 1 < len(tokens) and tokens[j + 1] in _NOT_ONLY)
+        if t.isascii() and t not in _EN_SCOPE:
+            return False
+    return False
+
+
+def _negates_next(tokens: list[str], i: int, words: dict[str, int]) -> bool:
+    """Whether the negator `tokens[i]` has a polar word in its scope after it."""
+    for t in tokens[i + 1 : i + 4]:
+        if t in words or _en_stem_lookup(t, words) is not None:
+            return True
+        if t.isascii() and t not in _EN_SCOPE:
+            return False
+    return False
+
+
+_EN_STEM = re.compile(r"^(\w+?)(?:ies|es|s|ied|ed|d|ing)$")
+
+
+def _en_stem_lookup(tok: str, words: dict[str, int]) -> int | None:
+    """An English inflected form found by its stem ("crashes", "refunded", "chipped")."""
+    if not tok.isascii() or len(tok) <= 4:
+        return None
+    m = _EN_STEM.match(tok)
+    if m is None:
+        return None
+    stem = m.group(1)
+    for cand in (
+        stem,
+        stem + "e",
+        stem + "y",
+        stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else "",
+    ):
+        if cand and cand in words:
+            return words[cand]
+    return None
 
 
 _PROBLEMS = frozenset(_fold(w) for w in ["problem", "problems", "issue", "issues"])
@@ -537,6 +721,8 @@ _SOLVERS = frozenset(
     ]
 )
 _ZH_PROBLEMS = ("问题", "毛病")
+_ZH_DOUBLE_NEG = ("没有", "没", "不是", "并不", "从不", "从没", "毫不", "并没有")
+_ZH_NOT_ONLY = ("不仅", "不但", "不只")
 # "nobody fixed the problem", «محد حل المشكلة», «کسی مشکلو حل نکرد» (the verb negated too)
 _NOBODY = frozenset(_fold(w) for w in ["nobody", "noone", "محد", "محدش", "ماحد", "حدا"])
 
@@ -618,6 +804,12 @@ def _zh_items(run: str, terms: list[tuple[str, int]], rules: bool = False) -> li
                     continue
                 before = run[max(0, start - 3) : start]
                 negated = any(n in before for n in _ZH_NEG) and not term.startswith(_ZH_NEG)
+                if rules:
+                    if term.startswith(_ZH_NEG):
+                        # 「没有不耐烦」「并不差」: a negator before a negated term
+                        negated = before.endswith(_ZH_DOUBLE_NEG)
+                    elif negated and any(x in before for x in _ZH_NOT_ONLY):
+                        negated = False  # 「不仅慢，而且…」: "not only"
                 strong = abs(pol) > 1 or any(before.endswith(x) for x in _ZH_INTENSIFIERS)
                 out.append(Polar(1 if pol > 0 else -1, negated, strong))
             start = run.find(term, end)

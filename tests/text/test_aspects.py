@@ -33,29 +33,28 @@ def _fixture(name: str) -> list[dict]:
 def test_aspect_polarity_on_contrastive_sentences() -> None:
     pipeline = TextPipeline(embedder=False)
     analyze = lambda text, lang: pipeline.analyze(text, language=lang)  # noqa: E731
+    # Every fixture below is a development set now (round 6 was tuned on all of them,
+    # `fresh5` included); the floors are a little under what round 6 measures (fast
+    # path), so they catch regressions, not prove generalisation. The held-out figure
+    # is the lead's (`aspects_contrastive_fresh6.jsonl`, not in the repository).
     dev = score_aspects(_fixture("aspects_contrastive.jsonl"), analyze)
-    assert dev["accuracy"]["all"] >= 0.9, dev["misses"]
+    assert dev["accuracy"]["all"] >= 0.95, dev["misses"]  # 1.00
     assert dev["mixed_texts"]["flagged_mixed"] >= 0.8 * dev["mixed_texts"]["n"]
-    # The first fresh set became the development set of the second round of rules.
     fresh = score_aspects(_fixture("aspects_contrastive_fresh.jsonl"), analyze)
-    assert fresh["accuracy"]["all"] >= 0.9, fresh["misses"]
-    # Written before that round and never tuned on: a floor, not the target.
+    assert fresh["accuracy"]["all"] >= 0.95, fresh["misses"]  # 0.983
     fresh2 = score_aspects(_fixture("aspects_contrastive_fresh2.jsonl"), analyze)
-    assert fresh2["accuracy"]["all"] >= 0.9, fresh2["misses"]
-    # Written before the third round and measured once after it (0.783), then the
-    # development set of the fourth round.
+    assert fresh2["accuracy"]["all"] >= 0.95, fresh2["misses"]  # 1.00
     fresh3 = score_aspects(_fixture("aspects_contrastive_fresh3.jsonl"), analyze)
-    assert fresh3["accuracy"]["all"] >= 0.9, fresh3["misses"]
-    # Written before the fourth round and measured once after it (0.887), then a
-    # development set of the fifth round with `aspects_contrastive_dev5.jsonl`.
+    assert fresh3["accuracy"]["all"] >= 0.95, fresh3["misses"]  # 0.967
     fresh4 = score_aspects(_fixture("aspects_contrastive_fresh4.jsonl"), analyze)
-    assert fresh4["accuracy"]["all"] >= 0.95, fresh4["misses"]
+    assert fresh4["accuracy"]["all"] >= 0.95, fresh4["misses"]  # 1.00
     dev5 = score_aspects(_fixture("aspects_contrastive_dev5.jsonl"), analyze)
-    assert dev5["accuracy"]["all"] >= 0.9, dev5["misses"]
-    # Written before the fifth round, measured once after it (0.738, base rules 0.721):
-    # a floor against regressions, not the target (0.90) and not a development set.
+    assert dev5["accuracy"]["all"] >= 0.95, dev5["misses"]  # 1.00 (0.973 before round 6)
+    # Held out in round 5 (0.738 then; 0.754 on main before round 6), a development
+    # set of round 6 (0.817): still under the 0.90 target.
     fresh5 = score_aspects(_fixture("aspects_contrastive_fresh5.jsonl"), analyze)
-    assert fresh5["accuracy"]["all"] >= 0.72, fresh5["accuracy"]
+    assert fresh5["accuracy"]["all"] >= 0.81, fresh5["accuracy"]
+    assert fresh5["mixed_texts"]["flagged_mixed"] >= 34, fresh5["mixed_texts"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
@@ -176,6 +175,39 @@ def test_app_complaints_and_latin_keywords_next_to_chinese() -> None:
 def test_persian_colloquial_suffixes_and_a_clause_with_its_own_subject() -> None:
     assert "product_quality" in keyword_aspects(aspect_text("کیفیتشم خوبه"))
     assert "price" in keyword_aspects(aspect_text("قیمتا خوبه"))
-    # "the shoes" opens a clause of its own: it does not take the app's aspect
+    # "the shoes" opens a clause of its own: it does not take the app's aspect, and
+    # (a thing no aspect names) it speaks of the product
     got = _polarity("Checkout throws an error every single time, but the shoes are lovely.", "en")
-    assert got == {"app_website": "negative"}
+    assert got == {"app_website": "negative", "product_quality": "positive"}
+
+
+def test_an_aspect_in_two_clauses_takes_the_surer_one() -> None:
+    # the first clause names the price and the sandwich, and "expensive" speaks of the
+    # price; the second speaks of the food alone
+    got = _polarity("Expensive for a sandwich, but I have to admit it was delicious.", "en")
+    assert got == {"price": "negative", "product_quality": "positive"}
+    # two clauses that each name only the aspect, one each way: mixed
+    assert _polarity("I love the app, but the app crashes every day.", "en") == {
+        "app_website": "mixed"
+    }
+
+
+def test_a_clause_about_an_unnamed_thing_speaks_of_the_product() -> None:
+    got = _polarity("Got my package a day early, but the mug inside was chipped.", "en")
+    assert got["product_quality"] == "negative"
+    assert _polarity("الطلب وصل بسرعة بس البيتزا كانت باردة", "ar")["product_quality"] == (
+        "negative"
+    )
+    # a clause without a subject of its own is not given one
+    assert _polarity("The delivery was late but I ordered on Monday", "en") == {
+        "delivery": "negative"
+    }
+
+
+def test_traditional_chinese_and_dialect_clitics() -> None:
+    assert "app_website" in keyword_aspects(aspect_text("帳號一直登入不了"))
+    assert "billing" in keyword_aspects(aspect_text("帳單金額不對"))
+    assert "delivery" in keyword_aspects(aspect_text("這家外送超快"))
+    assert "product_quality" in keyword_aspects(aspect_text("螢幕很清楚"))
+    assert "price" in keyword_aspects(aspect_text("الجودة حلوة بهالسعر"))  # ب + ها + السعر
+    assert "price" not in keyword_aspects(aspect_text("هالة"))

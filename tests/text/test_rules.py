@@ -98,3 +98,36 @@ def test_aspect_nouns_and_negators_are_not_polar_in_clauses() -> None:
     assert score("never had an issue with it") > 0  # "never" negates, it is not a complaint
     assert score("the screen scratches easily") < 0
     assert score("کیفیتش متوسطه") < 0
+
+
+@pytest.mark.parametrize(
+    ("text", "sign"),
+    [
+        # English negation reaches its word only across determiners, auxiliaries and
+        # adverbs: "cancelled" is not negated by "never" three words before it.
+        ("they never refunded my cancelled order", -1),
+        ("the app never crashes anymore", 1),  # an inflected form found by its stem
+        ("no hidden fees at all", 1),  # "no" negates the idiom, it is no cue of its own
+        ("nobody picked up the phone", -1),  # nobody did what was asked
+        ("nobody was rude to me", 1),
+        ("店员没有不耐烦", 1),  # a negator before a negated term
+        ("اپلیکیشن دیگه هنگ نمی‌کنه", 1),  # a Persian negated verb written apart
+        ("نه تنها دیر رسید", -1),  # "not only": no negation
+        ("not only slow but rude", -1),
+        ("不仅慢", -1),
+        # waiting times are complaints, however they are counted
+        ("the delivery took ten days", -1),
+        ("التوصيل ياخذ أسبوع", -1),
+        ("ده روز منتظر بودم", -1),
+        ("等了两天才到", -1),
+    ],
+)
+def test_negation_scope_and_waiting_times(text: str, sign: int) -> None:
+    assert score(text) * sign > 0, (text, score(text))
+
+
+def test_short_waits_and_time_off_are_not_complaints() -> None:
+    from sada.text.polarity import polar_items
+
+    for text in ("it only took two days", "take a few days off", "not a big deal"):
+        assert not [p for p in polar_items(model_text(text), rules=True) if p.value < 0], text
