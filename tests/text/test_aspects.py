@@ -55,6 +55,10 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     fresh5 = score_aspects(_fixture("aspects_contrastive_fresh5.jsonl"), analyze)
     assert fresh5["accuracy"]["all"] >= 0.81, fresh5["accuracy"]
     assert fresh5["mixed_texts"]["flagged_mixed"] >= 34, fresh5["mixed_texts"]
+    # Written blind (no rule or lexicon read) and measured once, after round 6 (0.522, 0.474
+    # before): a floor against regressions, far from the target (0.90).
+    fresh6 = score_aspects(_fixture("aspects_contrastive_fresh6.jsonl"), analyze)
+    assert fresh6["accuracy"]["all"] >= 0.51, fresh6["accuracy"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
