@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from sada.dashboards import spoke
@@ -207,29 +207,66 @@ def _folded(session: Session, f: Filters) -> _Folded:
     by_channel: dict[str, int] = defaultdict(int)
     by_day: dict[str, int] = defaultdict(int)
     sentiment: dict[tuple[str, str], int] = defaultdict(int)
-    for day, channel, values in rollups.read(
-        session, zone, first, last, channel=f.channel, language=f.language
-    ):
-        day = day[:10]
-        n = values[0]
-        out.volume += n
-        out.texts += values[1]
+    negative = out.negative_by_channel
+    volume = texts = 0
+    days: dict[Any, str] = {}
+    for day, channel, n, t, pos, neu, neg in _rollup_rows(session, zone, first, last, f):
+        key = days.get(day)
+        if key is None:
+            key = days[day] = day.isoformat() if isinstance(day, date) else str(day)[:10]
+        volume += n
+        texts += t
         by_channel[channel] += n
-        by_day[day] += n
-        analysed = 0
-        for label, k in zip(SENTIMENTS, values[3:], strict=True):
-            if k:
-                sentiment[(day, label)] += k
-                analysed += k
+        by_day[key] += n
+        analysed = pos + neu + neg
         if analysed:
-            pair = out.negative_by_channel.setdefault(channel, [0, 0])
-            pair[0] += values[3 + SENTIMENTS.index("negative")]
-            pair[1] += analysed
+            if pos:
+                sentiment[(key, "positive")] += pos
+            if neu:
+                sentiment[(key, "neutral")] += neu
+            if neg:
+                sentiment[(key, "negative")] += neg
+            pair = negative.get(channel)
+            if pair is None:
+                negative[channel] = [neg, analysed]
+            else:
+                pair[0] += neg
+                pair[1] += analysed
+    out.volume, out.texts = volume, texts
     out.by_channel = dict(by_channel)
     out.by_day = dict(by_day)
     out.sentiment_by_day = dict(sentiment)
     session.info[memo_key] = out
     return out
+
+
+def _rollup_rows(session: Session, zone: str, first: date, last: date, f: Filters) -> list[Any]:
+    """(day, channel, n, texts, positive, neutral, negative) of the outside party's voice for
+    local days first <= day < last: the rows of the language (or of all languages, "*"),
+    one per day and channel by the rollup's unique key, so nothing to group; read as they
+    are stored (no per-value conversion), for `_folded` only."""
+    where = "workspace_id = :ws AND zone = :zone AND language = :language AND voice "
+    where += "AND day >= :first AND day < :last"
+    sqlite = dialect_name(session) == "sqlite"
+    params: dict[str, Any] = {
+        "ws": bound_workspace(session),
+        "zone": zone,
+        "language": f.language if f.language is not None else rollups.ALL,
+        "first": first.isoformat() if sqlite else first,
+        "last": last.isoformat() if sqlite else last,
+    }
+    if f.channel is not None:
+        where += " AND channel = :channel"
+        params["channel"] = f.channel
+    return list(
+        session.execute(
+            text(
+                "SELECT day, channel, n, texts, positive, neutral, negative "
+                f"FROM interaction_rollups WHERE {where}"
+            ),
+            params,
+        ).all()
+    )
 
 
 def totals(session: Session, f: Filters) -> Totals:
@@ -729,26 +766,34 @@ def open_loop(session: Session, user_id: int) -> OpenLoop | None:
         return None
     now = datetime.now(UTC)
     is_open = case_model.status.in_(["open", "in_progress"])
-    open_cases, overdue, urgent = session.execute(
+    unread_filter = (notification.user_id == user_id, notification.read_at.is_(None))
+    # The counts in one statement, the latest rows as the columns shown (three round trips).
+    unread_count = select(func.count()).select_from(notification).where(*unread_filter)
+    open_cases, overdue, urgent, unread = session.execute(
         select(
             func.count(),
             func.count().filter(case_model.due_at < now),
             func.count().filter(case_model.priority == "urgent"),
+            unread_count.scalar_subquery(),
         ).where(is_open)
     ).one()
     latest = [
-        OpenCase(c.id, c.title, c.priority, c.due_at, bool(c.due_at and c.due_at < now))
-        for c in session.execute(
-            select(case_model).where(is_open).order_by(case_model.id.desc()).limit(5)
-        ).scalars()
+        OpenCase(cid, title, priority, due_at, bool(due_at and due_at < now))
+        for cid, title, priority, due_at in session.execute(
+            select(case_model.id, case_model.title, case_model.priority, case_model.due_at)
+            .where(is_open)
+            .order_by(case_model.id.desc())
+            .limit(5)
+        ).all()
     ]
-    unread_filter = (notification.user_id == user_id, notification.read_at.is_(None))
-    unread = session.execute(select(func.count()).where(*unread_filter)).scalar_one()
     alerts = [
-        (n.title, n.link)
-        for n in session.execute(
-            select(notification).where(*unread_filter).order_by(notification.id.desc()).limit(5)
-        ).scalars()
+        (title, link)
+        for title, link in session.execute(
+            select(notification.title, notification.link)
+            .where(*unread_filter)
+            .order_by(notification.id.desc())
+            .limit(5)
+        ).all()
     ]
     return OpenLoop(int(open_cases), int(overdue), int(urgent), latest, int(unread), alerts)
 
