@@ -182,7 +182,9 @@ def _local_days(f: Filters) -> tuple[date, date]:
 
 @dataclass
 class _Folded:
-    """One period's rollup rows folded once into what every overview panel reads."""
+    """One period's rollup rows folded once into what every overview panel reads; `by_day`
+    and `sentiment_by_day` are keyed by the chart's bucket ("YYYY-MM-DD" of the day, or of
+    the Monday of its week for ranges charted by week)."""
 
     volume: int = 0
     texts: int = 0
@@ -241,10 +243,11 @@ def _folded(session: Session, f: Filters) -> _Folded:
 
 
 def _rollup_rows(session: Session, zone: str, first: date, last: date, f: Filters) -> list[Any]:
-    """(day, channel, n, texts, positive, neutral, negative) of the outside party's voice for
-    local days first <= day < last: the rows of the language (or of all languages, "*"),
-    one per day and channel by the rollup's unique key, so nothing to group; read as they
-    are stored (no per-value conversion), for `_folded` only."""
+    """(bucket, channel, n, texts, positive, neutral, negative) of the outside party's voice
+    for local days first <= day < last: the rows of the language (or of all languages, "*"),
+    one per day and channel by the rollup's unique key, so nothing to group by day; ranges
+    charted by week (`bucket_size`) are summed per week (Monday) and channel in the database
+    (a year: ~640 rows, not ~4,400). Read as stored (no per-value conversion); `_folded` only."""
     where = "workspace_id = :ws AND zone = :zone AND language = :language AND voice "
     where += "AND day >= :first AND day < :last"
     sqlite = dialect_name(session) == "sqlite"
@@ -258,15 +261,22 @@ def _rollup_rows(session: Session, zone: str, first: date, last: date, f: Filter
     if f.channel is not None:
         where += " AND channel = :channel"
         params["channel"] = f.channel
-    return list(
-        session.execute(
-            text(
-                "SELECT day, channel, n, texts, positive, neutral, negative "
-                f"FROM interaction_rollups WHERE {where}"
-            ),
-            params,
-        ).all()
-    )
+    if bucket_size(f) == "day":
+        sql = (
+            "SELECT day, channel, n, texts, positive, neutral, negative "
+            f"FROM interaction_rollups WHERE {where}"
+        )
+    else:
+        if sqlite:  # the Monday of the day's week (%w: Sunday 0)
+            week = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+        else:
+            week = "(day - CAST(EXTRACT(ISODOW FROM day) AS integer) + 1)"
+        sql = (
+            f"SELECT {week} AS bucket, channel, sum(n), sum(texts), sum(positive), "
+            f"sum(neutral), sum(negative) FROM interaction_rollups WHERE {where} "
+            "GROUP BY bucket, channel"
+        )
+    return list(session.execute(text(sql), params).all())
 
 
 def totals(session: Session, f: Filters) -> Totals:

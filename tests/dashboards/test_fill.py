@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from zoneinfo import ZoneInfo
@@ -164,3 +165,29 @@ def test_sql_fill_shows_the_overview_of_the_same_rows_ingested(db, make_workspac
             assert a["totals"].interactions > 0 and a["topics"], (zone, period, dims)
             compared += 1
     assert compared == 12
+
+    # A year is charted by week: the weekly sums (grouped in the database) equal the log's.
+    for zone in ("UTC", ZONE):
+        tz = ZoneInfo(zone)
+        f = dash.period_filters("365d", tz, now=NOW)
+        volume: Counter[date] = Counter()
+        feeling: Counter[tuple[date, str]] = Counter()
+        for r in rows:
+            if f.start <= r.occurred_at < f.end:
+                day = r.occurred_at.astimezone(tz).date()
+                week = day - timedelta(days=day.weekday())
+                volume[week] += 1
+                if r.id in analyses:
+                    feeling[(week, analyses[r.id].sentiment)] += 1
+        with db.reader(filled) as s:
+            over_time = dict(dash.volume_over_time(s, f))
+            points = dash.sentiment_over_time(s, f)
+        assert points is not None and len(over_time) > 50
+        assert {b: n for b, n in over_time.items() if n} == dict(volume), zone
+        got = {
+            (p.bucket, label): getattr(p, label)
+            for p in points
+            for label in dash.SENTIMENTS
+            if getattr(p, label)
+        }
+        assert got == dict(feeling), zone
