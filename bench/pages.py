@@ -13,7 +13,10 @@ without socket overhead).
 the last year for the demo's people, 80% with text, with synthetic analyses like the
 rest), so the pages are measured on a grown workspace too. The dashboard rollups are
 rebuilt once after the bulk writes (as `sada metrics rebuild` does), since bulk inserts
-bypass the write-time counting.
+bypass the write-time counting. `--fill sql` writes them set-based instead (`bench/fill.py`:
+`INSERT ... SELECT` over a series, same spread, analyses included, then the product's
+rebuild), about a minute per million rows instead of most of an hour; `--fill-people K` adds
+K synthetic people first, so a 10M workspace is not 1,500 people speaking 6,000 times each.
 
 `--db-file FILE` (SQLite) seeds into FILE once and reuses it on later runs (`--reuse` does
 the same with `--pg`; migrated to the current schema first; `--rebuild` also rebuilds the
@@ -269,6 +272,18 @@ def main() -> int:
         "--preload", type=int, default=0, help="grow the workspace by N interactions first"
     )
     parser.add_argument(
+        "--fill",
+        choices=["rows", "sql"],
+        default="rows",
+        help="how --preload writes: ORM row batches (rows) or set-based SQL (bench/fill.py)",
+    )
+    parser.add_argument(
+        "--fill-people",
+        type=int,
+        default=0,
+        help="with --fill sql: synthetic people to add before the interactions",
+    )
+    parser.add_argument(
         "--rebuild",
         action="store_true",
         help="with --db-file/--reuse: rebuild the dashboard rollups of the reused database",
@@ -358,7 +373,20 @@ def main() -> int:
             workspace_id = session.execute(
                 select(Workspace.id).where(Workspace.name == info["workspace"])
             ).scalar_one()
-        if args.preload:
+        if args.preload and args.fill == "sql":
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from fill import fill
+
+            times = fill(
+                db,
+                workspace_id,
+                args.preload,
+                people=args.fill_people,
+                rebuild=False,  # rebuilt below, after the demo's own analyses
+                progress=lambda line: print(f"fill: {line}", flush=True),
+            )
+            print("fill: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()), flush=True)
+        elif args.preload:
             preload(db, workspace_id, args.preload, random.Random(9))
         add_analyses(db, workspace_id, random.Random(5))
         from sada.text.models import TextAnalysis as _Analysis
@@ -367,15 +395,20 @@ def main() -> int:
             analyses = session.execute(select(func.count()).select_from(_Analysis)).scalar_one()
         from sada.dashboards.rollups import rebuild
 
+        t0 = time.monotonic()
         with db.transaction(workspace_id) as session:
             rebuild(session)
+        print(f"rollups rebuilt in {time.monotonic() - t0:.1f} s", flush=True)
     if db.dialect == "postgresql" and not reuse:
         # A live database has planner statistics; a freshly bulk-loaded one does not yet.
         from sqlalchemy import text
 
         with db.engine.connect() as connection:
-            connection.execute(text("ANALYZE"))
-            connection.commit()
+            # A live database is vacuumed by autovacuum too (visibility map: index-only
+            # scans); after a bulk fill it has not run yet.
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("VACUUM ANALYZE" if args.fill == "sql" else "ANALYZE")
+            )
     with db.reader(workspace_id) as session:
         busiest = session.execute(
             select(Interaction.person_id, func.count())

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
+from sada.dashboards import spoke
 from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
 from sada.interactions import rollups
@@ -181,7 +182,9 @@ def _local_days(f: Filters) -> tuple[date, date]:
 
 @dataclass
 class _Folded:
-    """One period's rollup rows folded once into what every overview panel reads."""
+    """One period's rollup rows folded once into what every overview panel reads; `by_day`
+    and `sentiment_by_day` are keyed by the chart's bucket ("YYYY-MM-DD" of the day, or of
+    the Monday of its week for ranges charted by week)."""
 
     volume: int = 0
     texts: int = 0
@@ -206,29 +209,74 @@ def _folded(session: Session, f: Filters) -> _Folded:
     by_channel: dict[str, int] = defaultdict(int)
     by_day: dict[str, int] = defaultdict(int)
     sentiment: dict[tuple[str, str], int] = defaultdict(int)
-    for day, channel, values in rollups.read(
-        session, zone, first, last, channel=f.channel, language=f.language
-    ):
-        day = day[:10]
-        n = values[0]
-        out.volume += n
-        out.texts += values[1]
+    negative = out.negative_by_channel
+    volume = texts = 0
+    days: dict[Any, str] = {}
+    for day, channel, n, t, pos, neu, neg in _rollup_rows(session, zone, first, last, f):
+        key = days.get(day)
+        if key is None:
+            key = days[day] = day.isoformat() if isinstance(day, date) else str(day)[:10]
+        volume += n
+        texts += t
         by_channel[channel] += n
-        by_day[day] += n
-        analysed = 0
-        for label, k in zip(SENTIMENTS, values[3:], strict=True):
-            if k:
-                sentiment[(day, label)] += k
-                analysed += k
+        by_day[key] += n
+        analysed = pos + neu + neg
         if analysed:
-            pair = out.negative_by_channel.setdefault(channel, [0, 0])
-            pair[0] += values[3 + SENTIMENTS.index("negative")]
-            pair[1] += analysed
+            if pos:
+                sentiment[(key, "positive")] += pos
+            if neu:
+                sentiment[(key, "neutral")] += neu
+            if neg:
+                sentiment[(key, "negative")] += neg
+            pair = negative.get(channel)
+            if pair is None:
+                negative[channel] = [neg, analysed]
+            else:
+                pair[0] += neg
+                pair[1] += analysed
+    out.volume, out.texts = volume, texts
     out.by_channel = dict(by_channel)
     out.by_day = dict(by_day)
     out.sentiment_by_day = dict(sentiment)
     session.info[memo_key] = out
     return out
+
+
+def _rollup_rows(session: Session, zone: str, first: date, last: date, f: Filters) -> list[Any]:
+    """(bucket, channel, n, texts, positive, neutral, negative) of the outside party's voice
+    for local days first <= day < last: the rows of the language (or of all languages, "*"),
+    one per day and channel by the rollup's unique key, so nothing to group by day; ranges
+    charted by week (`bucket_size`) are summed per week (Monday) and channel in the database
+    (a year: ~640 rows, not ~4,400). Read as stored (no per-value conversion); `_folded` only."""
+    where = "workspace_id = :ws AND zone = :zone AND language = :language AND voice "
+    where += "AND day >= :first AND day < :last"
+    sqlite = dialect_name(session) == "sqlite"
+    params: dict[str, Any] = {
+        "ws": bound_workspace(session),
+        "zone": zone,
+        "language": f.language if f.language is not None else rollups.ALL,
+        "first": first.isoformat() if sqlite else first,
+        "last": last.isoformat() if sqlite else last,
+    }
+    if f.channel is not None:
+        where += " AND channel = :channel"
+        params["channel"] = f.channel
+    if bucket_size(f) == "day":
+        sql = (
+            "SELECT day, channel, n, texts, positive, neutral, negative "
+            f"FROM interaction_rollups WHERE {where}"
+        )
+    else:
+        if sqlite:  # the Monday of the day's week (%w: Sunday 0)
+            week = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+        else:
+            week = "(day - CAST(EXTRACT(ISODOW FROM day) AS integer) + 1)"
+        sql = (
+            f"SELECT {week} AS bucket, channel, sum(n), sum(texts), sum(positive), "
+            f"sum(neutral), sum(negative) FROM interaction_rollups WHERE {where} "
+            "GROUP BY bucket, channel"
+        )
+    return list(session.execute(text(sql), params).all())
 
 
 def totals(session: Session, f: Filters) -> Totals:
@@ -252,7 +300,7 @@ def _distinct_people(session: Session, f: Filters) -> int:
     zone = _rollup_zone(session, f)
     if zone is not None:
         first, last = _local_days(f)
-        return rollups.distinct_people(
+        return spoke.distinct_people(
             session, zone, first, last, channel=f.channel, language=f.language
         )
     return int(
@@ -505,20 +553,29 @@ def metric_trends(session: Session, f: Filters) -> list[dict[str, Any]] | None:
         if v
     }
     by = "day" if f.days <= 14 else "week" if f.days <= 120 else "month"
+    prev_since = prev.start.astimezone(f.tz).date()
+    batched = _metric_rows(session, svc, dims, prev_since, until)
     out: list[dict[str, Any]] = []
-    for metric in ("nps", "csat", "ces"):
+    for metric in METRIC_TRENDS:
         try:
             mf = svc.MetricFilter(metric=metric, since=since, until=until, filters=dict(dims))
-            result = svc.summarize(session, mf, by=by)
-            if not result.get("n"):
-                continue
             before = svc.MetricFilter(
-                metric=metric,
-                since=prev.start.astimezone(f.tz).date(),
-                until=since,
-                filters=dict(dims),
+                metric=metric, since=prev_since, until=since, filters=dict(dims)
             )
-            change = svc.compare_filters(session, before, mf)
+            if batched is not None:
+                mf.check()
+                before.check()
+                rows = batched.get(metric, [])
+                now_rows = [r for r in rows if since <= r[2] < until]
+                result = svc._assemble(metric, now_rows, by=by, group=None, source="rollup")
+                if not result.get("n"):
+                    continue
+                change = _compare(svc, metric, before, mf, rows, prev_since, since, now_rows)
+            else:
+                result = svc.summarize(session, mf, by=by)
+                if not result.get("n"):
+                    continue
+                change = svc.compare_filters(session, before, mf)
         except (SadaError, ValueError, KeyError):
             continue
         points = [
@@ -543,6 +600,64 @@ def metric_trends(session: Session, f: Filters) -> list[dict[str, Any]] | None:
             }
         )
     return out
+
+
+METRIC_TRENDS = ("nps", "csat", "ces")
+
+
+def _metric_rows(
+    session: Session, svc: Any, dims: dict[str, str], since: date, until: date
+) -> dict[str, list[tuple[Any, ...]]] | None:
+    """Every trend metric's rollup records of both periods (previous and current) in one
+    read, per metric, as `summarize` and `compare_filters` read them one metric and one
+    period at a time (nine reads); None when the filters need the raw responses (then
+    the metrics service answers, as before) or the service has no such rollups."""
+    needed = ("_rollup_dim", "_assemble", "sums_for", "MetricFilter")
+    if not all(hasattr(svc, name) for name in needed):
+        return None
+    try:
+        from sada.metrics.models import MetricRollup as R
+    except ImportError:
+        return None
+    probe = svc.MetricFilter(metric=METRIC_TRENDS[0], since=since, until=until, filters=dict(dims))
+    plan = svc._rollup_dim(probe, None)
+    if plan is None:
+        return None
+    dim, value = plan
+    query = select(
+        R.metric, R.survey_id, R.value, R.day, R.n, R.hi, R.mid, R.lo, R.total, R.total_sq
+    ).where(R.metric.in_(METRIC_TRENDS), R.dim == dim, R.day >= since, R.day < until)
+    if value is not None:
+        query = query.where(R.value == ("" if value == getattr(svc, "NONE_LABEL", "") else value))
+    out: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for metric, survey_id, val, day, *sums in session.execute(query):
+        out[metric].append((survey_id, val, day, *sums))
+    return out
+
+
+def _compare(
+    svc: Any,
+    metric: str,
+    before: Any,
+    now: Any,
+    rows: list[tuple[Any, ...]],
+    prev_since: date,
+    since: date,
+    now_rows: list[tuple[Any, ...]],
+) -> dict[str, Any]:
+    """`compare_filters(before, now)` from records already read."""
+    from sada.metrics.stats import Sums, compare
+
+    a, b = Sums(), Sums()
+    for row in rows:
+        if prev_since <= row[2] < since:
+            a.add(tuple(row[3:]))
+    for row in now_rows:
+        b.add(tuple(row[3:]))
+    result = compare(metric, a, b)
+    result["a"]["filter"] = svc._describe(before)
+    result["b"]["filter"] = svc._describe(now)
+    return result
 
 
 _OPTIONS_TTL = 120.0
@@ -661,26 +776,34 @@ def open_loop(session: Session, user_id: int) -> OpenLoop | None:
         return None
     now = datetime.now(UTC)
     is_open = case_model.status.in_(["open", "in_progress"])
-    open_cases, overdue, urgent = session.execute(
+    unread_filter = (notification.user_id == user_id, notification.read_at.is_(None))
+    # The counts in one statement, the latest rows as the columns shown (three round trips).
+    unread_count = select(func.count()).select_from(notification).where(*unread_filter)
+    open_cases, overdue, urgent, unread = session.execute(
         select(
             func.count(),
             func.count().filter(case_model.due_at < now),
             func.count().filter(case_model.priority == "urgent"),
+            unread_count.scalar_subquery(),
         ).where(is_open)
     ).one()
     latest = [
-        OpenCase(c.id, c.title, c.priority, c.due_at, bool(c.due_at and c.due_at < now))
-        for c in session.execute(
-            select(case_model).where(is_open).order_by(case_model.id.desc()).limit(5)
-        ).scalars()
+        OpenCase(cid, title, priority, due_at, bool(due_at and due_at < now))
+        for cid, title, priority, due_at in session.execute(
+            select(case_model.id, case_model.title, case_model.priority, case_model.due_at)
+            .where(is_open)
+            .order_by(case_model.id.desc())
+            .limit(5)
+        ).all()
     ]
-    unread_filter = (notification.user_id == user_id, notification.read_at.is_(None))
-    unread = session.execute(select(func.count()).where(*unread_filter)).scalar_one()
     alerts = [
-        (n.title, n.link)
-        for n in session.execute(
-            select(notification).where(*unread_filter).order_by(notification.id.desc()).limit(5)
-        ).scalars()
+        (title, link)
+        for title, link in session.execute(
+            select(notification.title, notification.link)
+            .where(*unread_filter)
+            .order_by(notification.id.desc())
+            .limit(5)
+        ).all()
     ]
     return OpenLoop(int(open_cases), int(overdue), int(urgent), latest, int(unread), alerts)
 
