@@ -244,14 +244,20 @@ def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
 
 
+_APPLIERS: dict[str, Any] = {}
+
+
 def apply_all(url: str, plain: str | None = None) -> tuple[float, float]:
     """Run the applier jobs until none is due; (wall seconds, CPU seconds: this process plus,
-    on PostgreSQL, the backends that served it)."""
+    on PostgreSQL, the backends that served it). One database handle per URL for the whole
+    run, as a `sada worker` keeps its engine (warm statement caches and connections)."""
     from sada.db.engine import open_database
     from sada.interactions.inbox import APPLY_JOB
     from sada.jobs.service import run_pending
 
-    db = open_database(url)
+    db = _APPLIERS.get(url)
+    if db is None:
+        db = _APPLIERS[url] = open_database(url)
     if not getattr(apply_all, "tuned", False):  # as `sada worker` does after start-up
         from sada.core import gctune
         from sada.jobs.registry import load_all_handlers
@@ -264,9 +270,13 @@ def apply_all(url: str, plain: str | None = None) -> tuple[float, float]:
     while run_pending(db, kinds=[APPLY_JOB]):
         pass
     elapsed, used = time.perf_counter() - started, time.process_time() - cpu
-    used += cpu_since(backends, backend_cpu(plain))  # before dispose: its backends still live
-    db.dispose()
-    return elapsed, used
+    return elapsed, used + cpu_since(backends, backend_cpu(plain))
+
+
+def close_appliers() -> None:
+    for db in _APPLIERS.values():
+        db.dispose()
+    _APPLIERS.clear()
 
 
 # ---------------------------------------------------------------- raw rows
@@ -536,6 +546,7 @@ def run_backend(
                 flush=True,
             )
     finally:
+        close_appliers()
         server.terminate()
         try:
             server.wait(10)

@@ -11,6 +11,7 @@ import base64
 import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -135,7 +136,7 @@ def from_checked_form(index: int, form: dict[str, Any]) -> _Valid:
     person: ParsedPerson | None = None
     if ref_data is not None:
         ref = PersonRef.model_validate(ref_data)
-        person = ParsedPerson(keys=[IdentityKey(*key) for key in keys or []], ref=ref)
+        person = ParsedPerson(keys=[IdentityKey._make(key) for key in keys or []], ref=ref)
         if has_person:
             values["person"] = ref
     return _Valid(index, CheckedItem(**values), person)
@@ -461,6 +462,9 @@ def notify_ingested(session: Session, interaction_ids: list[int], *, live: bool 
         publish(session, "interaction.ingested", {"interaction_ids": part}, live=live)
 
 
+_SOURCE_KEY = itemgetter("source", "external_id")
+
+
 def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
     """Insert with reserved ids; rows that lost a race for source+external_id are left out."""
     if not rows:
@@ -468,7 +472,7 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str
     table = Interaction.__table__
     # One order for every writer: concurrent batches with overlapping keys then wait on
     # each other instead of deadlocking on the unique index.
-    rows = sorted(rows, key=lambda r: (r["source"], r["external_id"]))
+    rows = sorted(rows, key=_SOURCE_KEY)
     for row, iid in zip(rows, reserve_ids(session, table, len(rows)), strict=True):
         row["id"] = iid
     inserted = insert_many_ignoring_conflicts(

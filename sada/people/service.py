@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, cast
 
 import orjson
@@ -254,7 +255,7 @@ class Resolver:
         bulk step is rolled back to its savepoint and every item takes the
         one-by-one path, which handles races and merges.
         """
-        if any(self.is_suppressed(p) for p in items):
+        if self._load_suppressed() and any(self.is_suppressed(p) for p in items):
             raise Suppressed(SUPPRESSED_MESSAGE)  # callers leave such items out first
         self.prefetch([k for p in items for k in p.keys])
         known = {self._cache[k] for p in items for k in p.keys if k in self._cache}
@@ -399,7 +400,7 @@ class Resolver:
                 )
         # Every writer inserts identities in key order, so two batches that create the
         # same new people wait for each other instead of deadlocking on the unique index.
-        identity_rows.sort(key=lambda r: (r["kind"], r["namespace"], r["value"]))
+        identity_rows.sort(key=itemgetter("kind", "namespace", "value"))
         inserted = insert_many_ignoring_conflicts(
             self.session, identities, identity_rows, ["workspace_id", "kind", "namespace", "value"]
         )
