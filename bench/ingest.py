@@ -20,7 +20,12 @@ given) and each batch size (100 and 1,000):
   Rows are prepared before the clock starts: this is the ceiling for writing them.
 
 Server CPU per event (user+system of the server process, from /proc) is printed next to the
-accept and sync rates; applier CPU per event next to the applied rate.
+accept and sync rates; applier CPU per event next to the applied rate; raw's CPU per event next
+to raw's rate. On PostgreSQL each figure also counts the database backends doing that work (the
+server's, the applier's, raw's own connection: /proc of a local server; `+db`), since COPY and
+INSERT ... SELECT move work from the client into the backend. `cpu_ratio=` is applied/raw by
+CPU: raw's CPU per event over accept's plus the applier's (the figure to read on a loaded
+machine, where wall-clock rates measure the scheduler); `wall_ratio=` is the same by wall time.
 
 `--preload N` first grows both the API and the raw workspace by N interactions (N/15 people
 with an email identity each; written with the raw method, untimed) so the figures are measured
@@ -210,13 +215,49 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def apply_all(url: str) -> tuple[float, float]:
-    """Run the applier jobs until none is due; (wall seconds, CPU seconds) in this process."""
+def backend_cpu(plain_url: str | None) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the bench database (a local server:
+    /proc); {} for SQLite or when /proc does not show them."""
+    if not plain_url:
+        return {}
+    import psycopg
+
+    with psycopg.connect(plain_url) as conn:
+        pids = [
+            int(r[0])
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        ]
+    cpu = {}
+    for pid in pids:
+        try:
+            cpu[pid] = process_cpu(pid)
+        except OSError:  # gone meanwhile, or not on this machine
+            continue
+    return cpu
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """Backend CPU used between two `backend_cpu` samples (new backends from zero)."""
+    return sum(max(0.0, cpu - before.get(pid, 0.0)) for pid, cpu in after.items())
+
+
+_APPLIERS: dict[str, Any] = {}
+
+
+def apply_all(url: str, plain: str | None = None) -> tuple[float, float]:
+    """Run the applier jobs until none is due; (wall seconds, CPU seconds: this process plus,
+    on PostgreSQL, the backends that served it). One database handle per URL for the whole
+    run, as a `sada worker` keeps its engine (warm statement caches and connections)."""
     from sada.db.engine import open_database
     from sada.interactions.inbox import APPLY_JOB
     from sada.jobs.service import run_pending
 
-    db = open_database(url)
+    db = _APPLIERS.get(url)
+    if db is None:
+        db = _APPLIERS[url] = open_database(url)
     if not getattr(apply_all, "tuned", False):  # as `sada worker` does after start-up
         from sada.core import gctune
         from sada.jobs.registry import load_all_handlers
@@ -224,12 +265,18 @@ def apply_all(url: str) -> tuple[float, float]:
         load_all_handlers()
         gctune.tune()
         apply_all.tuned = True  # type: ignore[attr-defined]
+    backends = backend_cpu(plain)
     started, cpu = time.perf_counter(), time.process_time()
     while run_pending(db, kinds=[APPLY_JOB]):
         pass
     elapsed, used = time.perf_counter() - started, time.process_time() - cpu
-    db.dispose()
-    return elapsed, used
+    return elapsed, used + cpu_since(backends, backend_cpu(plain))
+
+
+def close_appliers() -> None:
+    for db in _APPLIERS.values():
+        db.dispose()
+    _APPLIERS.clear()
 
 
 # ---------------------------------------------------------------- raw rows
@@ -316,7 +363,8 @@ def _sqlite_ts(rows: list[tuple], positions: tuple[int, ...]) -> list[tuple]:
     return [tuple(conv(v) if i in positions else v for i, v in enumerate(r)) for r in rows]
 
 
-def raw_sqlite(path: str, rows: RawRows, items: list[dict], batch: int) -> float:
+def raw_sqlite(path: str, rows: RawRows, items: list[dict], batch: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of the timed inserts."""
     conn = sqlite3.connect(path, isolation_level=None)
     for pragma in (
         "journal_mode=WAL",
@@ -335,25 +383,32 @@ def raw_sqlite(path: str, rows: RawRows, items: list[dict], batch: int) -> float
         p, idn, it = rows.batch(items[i : i + batch], now)
         prepared.append((_sqlite_ts(p, (8, 9)), _sqlite_ts(idn, (7,)), _sqlite_ts(it, (3, 4))))
     q = lambda t, cols: f"INSERT INTO {t} ({cols}) VALUES ({', '.join('?' * len(cols.split(',')))})"  # noqa: E731
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for p, idn, it in prepared:
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(q("people", PEOPLE_COLS), p)
         conn.executemany(q("identities", IDENT_COLS), idn)
         conn.executemany(q("interactions", INTER_COLS), it)
         conn.execute("COMMIT")
-    elapsed = time.perf_counter() - started
+    elapsed, used = time.perf_counter() - started, time.process_time() - cpu
     conn.close()
-    return elapsed
+    return elapsed, used
 
 
-def raw_postgres(url: str, rows: RawRows, items: list[dict], batch: int) -> float:
+def raw_postgres(url: str, rows: RawRows, items: list[dict], batch: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: this process plus its backend) of the timed COPYs."""
     import psycopg
 
     with psycopg.connect(url) as conn:
         now = datetime.now(UTC)
         prepared = [rows.batch(items[i : i + batch], now) for i in range(0, len(items), batch)]
-        started = time.perf_counter()
+        backend = int(conn.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
+        conn.commit()
+        try:
+            backend_cpu0 = process_cpu(backend)
+        except OSError:  # not a local server
+            backend_cpu0 = None
+        started, cpu = time.perf_counter(), time.process_time()
         for p, idn, it in prepared:
             with conn.cursor() as cur:
                 for table, cols, data in (
@@ -365,13 +420,16 @@ def raw_postgres(url: str, rows: RawRows, items: list[dict], batch: int) -> floa
                         for row in data:
                             copy.write_row(row)
             conn.commit()
-        return time.perf_counter() - started
+        elapsed, used = time.perf_counter() - started, time.process_time() - cpu
+        if backend_cpu0 is not None:
+            used += process_cpu(backend) - backend_cpu0
+        return elapsed, used
 
 
 # ---------------------------------------------------------------- main
 
 
-def pg_database(admin_url: str) -> tuple[str, str, Any]:
+def pg_database(admin_url: str, prefix: str = "sada_bench") -> tuple[str, str, Any]:
     import psycopg
     from sqlalchemy.engine import make_url
 
@@ -379,7 +437,7 @@ def pg_database(admin_url: str) -> tuple[str, str, Any]:
 
     url = make_url(Settings(database_url=admin_url).database_url)
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"sada_bench_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -420,6 +478,7 @@ def run_backend(
     name: str, url: str, raw_target: str, sizes: dict[int, int], tmp: Path, preload_n: int
 ) -> dict:
     db, api_ws, raw_ws, key = setup_database(url)
+    plain = raw_target if name == "postgresql" else None
     if preload_n > 0:
         # The zones its first ingest would have registered: a workspace that has rows but
         # no zones predates rollups, and the applier would skip the rollup writes it pays
@@ -445,23 +504,26 @@ def run_backend(
     try:
         post_all(port, key, make_items(200, people, "warmup", 1), 100, wait=True)
         post_all(port, key, make_items(200, people, "warmup-a", 1), 100, wait=False)
-        apply_all(url)
+        apply_all(url, plain)
         for batch, n in sizes.items():
-            cpu0 = process_cpu(server.pid)
+            cpu0, db0 = process_cpu(server.pid), backend_cpu(plain)
             accept_s = post_all(
                 port, key, make_items(n, people, f"acc{batch}", batch), batch, wait=False
             )
-            cpu1 = process_cpu(server.pid)
-            apply_s, apply_cpu = apply_all(url)
+            cpu1, db1 = process_cpu(server.pid), backend_cpu(plain)
+            apply_s, apply_cpu = apply_all(url, plain)
+            db1b = backend_cpu(plain)
             sync_s = post_all(
                 port, key, make_items(n, people, f"sync{batch}", batch), batch, wait=True
             )
-            cpu2 = process_cpu(server.pid)
+            cpu2, db2 = process_cpu(server.pid), backend_cpu(plain)
+            accept_cpu = cpu1 - cpu0 + cpu_since(db0, db1)
+            sync_cpu = cpu2 - cpu1 + cpu_since(db1b, db2)
             raw_items = make_items(n, people, f"raw{batch}", seed=batch)
             if name == "sqlite":
-                raw_s = raw_sqlite(raw_target, raw_rows, raw_items, batch)
+                raw_s, raw_cpu = raw_sqlite(raw_target, raw_rows, raw_items, batch)
             else:
-                raw_s = raw_postgres(raw_target, raw_rows, raw_items, batch)
+                raw_s, raw_cpu = raw_postgres(raw_target, raw_rows, raw_items, batch)
             raw_eps = n / raw_s
             rates = {
                 "accept": n / accept_s,
@@ -470,17 +532,21 @@ def run_backend(
                 "raw": raw_eps,
             }
             results[batch] = rates
+            db = "+db" if plain else ""
             print(
                 f"{name:<10} preload={preload_n:<8} batch={batch:<5} events={n:<6} "
-                f"accept={rates['accept']:7.0f} ev/s ({(cpu1 - cpu0) / n * 1e6:5.0f} us cpu/ev, "
+                f"accept={rates['accept']:7.0f} ev/s ({accept_cpu / n * 1e6:5.0f} us cpu{db}/ev, "
                 f"ratio={rates['accept'] / raw_eps:.3f})  "
                 f"applied={rates['applied']:7.0f} ev/s (applier {apply_cpu / n * 1e6:5.0f} us "
-                f"cpu/ev, ratio={rates['applied'] / raw_eps:.3f})  "
-                f"sync={rates['sync']:7.0f} ev/s ({(cpu2 - cpu1) / n * 1e6:5.0f} us cpu/ev, "
-                f"ratio={rates['sync'] / raw_eps:.3f})  raw={raw_eps:7.0f} ev/s",
+                f"cpu{db}/ev, wall_ratio={rates['applied'] / raw_eps:.3f}, "
+                f"cpu_ratio={raw_cpu / (accept_cpu + apply_cpu):.3f})  "
+                f"sync={rates['sync']:7.0f} ev/s ({sync_cpu / n * 1e6:5.0f} us cpu{db}/ev, "
+                f"ratio={rates['sync'] / raw_eps:.3f})  raw={raw_eps:7.0f} ev/s "
+                f"({raw_cpu / n * 1e6:5.0f} us cpu{db}/ev)",
                 flush=True,
             )
     finally:
+        close_appliers()
         server.terminate()
         try:
             server.wait(10)
@@ -499,6 +565,9 @@ def main() -> None:
         help="PostgreSQL server URL (a fresh database is created on it)",
     )
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--pg-prefix", default="sada_bench", help="name prefix of the fresh PostgreSQL database"
+    )
     parser.add_argument(
         "--preload",
         type=int,
@@ -524,7 +593,7 @@ def main() -> None:
         }
         if args.pg and not args.no_pg:
             pg_sizes = {b: n // 2 for b, n in sizes.items()} if args.quick else sizes
-            sa_url, plain, drop = pg_database(args.pg)
+            sa_url, plain, drop = pg_database(args.pg, args.pg_prefix)
             try:
                 results["postgresql"] = run_backend(
                     "postgresql", sa_url, plain, pg_sizes, tmp, args.preload

@@ -8,7 +8,8 @@ so the applier neither validates nor normalizes identities again (a batch accept
 the forms existed is validated as it always was). The applier
 (`apply_pending`, run by the `interactions.apply` job) takes pending batches of a
 workspace in id order (up to APPLY_ITEMS_PER_TRANSACTION items per transaction),
-resolves people and stores interactions set-based through `ingest_batch`, one call for
+resolves people and stores interactions set-based through `ingest_results` (`ingest_batch`
+with plain tuples for results), one call for
 consecutive batches that can share it (`apply_batches`; COPY into a staging table and one
 INSERT ... SELECT ... ON CONFLICT per table on PostgreSQL, executemany on SQLite;
 `interaction.ingested` published once per EVENT_IDS_PER_PUBLISH items), and marks each batch `applied` with its per-item results in the
@@ -27,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -41,7 +43,7 @@ from sada.db.types import utcnow
 from sada.events import coalesced
 from sada.interactions.models import IngestBatch
 from sada.interactions.schemas import ItemError
-from sada.interactions.service import IngestLimits, checked_form, ingest_batch, validate_item
+from sada.interactions.service import IngestLimits, checked_form, ingest_results, validate_item
 from sada.jobs.service import enqueue
 from sada.people.schemas import PersonRef
 from sada.people.service import Resolver, parse_person
@@ -190,7 +192,7 @@ def apply_batches(session: Session, batches: list[IngestBatch], *, limits: Inges
     """Apply pending batches, in id order, in the caller's transaction; record each one's results.
 
     Consecutive batches of the same actor, without identify calls and with no
-    (source, external_id) in common, go through one `ingest_batch` call: one duplicate
+    (source, external_id) in common, go through one `ingest_results` call: one duplicate
     check, one identity pass and one write per table for all of them (the answer per item is
     what applying them one by one gives). Others are applied on their own.
     """
@@ -261,7 +263,7 @@ def _apply_run(session: Session, run: list[Loaded], limits: IngestLimits) -> Non
         else:
             forms = None
         arrived.extend([batch.created_at] * len(data["items"]))
-    merged = ingest_batch(
+    merged = ingest_results(
         session,
         items,
         limits=replace(limits, max_items=max(limits.max_items, len(items))),
@@ -271,30 +273,32 @@ def _apply_run(session: Session, run: list[Loaded], limits: IngestLimits) -> Non
         checked=True,
         forms=forms,
     )
-    assert [r.index for r in merged] == list(range(len(items)))
+    assert len(merged) == len(items)
     now = utcnow()
     for (batch, data), offset in zip(run, offsets, strict=True):
         results: list[dict[str, Any]] = list(data.get("rejected", []))
         if batch is first:
             results += identified
         positions: list[int] = data["positions"]
-        for result in merged[offset : offset + len(positions)]:
-            local = result.index - offset
+        for index, status, iid, pid, errors in merged[offset : offset + len(positions)]:
             entry: dict[str, Any] = {
-                "index": positions[local],
-                "status": "applied" if result.status == "stored" else result.status,
+                "index": positions[index - offset],
+                "status": "applied" if status == "stored" else status,
             }
-            if result.id is not None:
-                entry["id"] = result.id
-            if result.person_id is not None:
-                entry["person_id"] = result.person_id
-            if result.errors:
-                entry["errors"] = [_local(e.model_dump(), offset) for e in result.errors]
+            if iid is not None:
+                entry["id"] = iid
+            if pid is not None:
+                entry["person_id"] = pid
+            if errors:
+                entry["errors"] = [_local(e.model_dump(), offset) for e in errors]
             results.append(entry)
-        results.sort(key=lambda r: r["index"])
+        results.sort(key=_by_index)
         batch.results = results
         batch.status = "applied"
         batch.applied_at = now
+
+
+_by_index = itemgetter("index")
 
 
 _ITEM_REF = re.compile(r"items\[(\d+)\]")

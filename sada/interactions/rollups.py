@@ -153,39 +153,53 @@ def _upsert(session: Session, deltas: dict[Key, list[int]]) -> None:
     bulk_insert(session, "interaction_rollups", columns, rows, conflict)
 
 
-def _key_parts(row: Any) -> tuple[datetime, str, str, bool]:
-    return (
-        row["occurred_at"],
-        row["channel"],
-        (row.get("language") or "")[:16],
-        row.get("origin", "customer") in VOICE_ORIGINS,
-    )
-
-
 def count_ingested(session: Session, rows: list[dict[str, Any]], names: list[str]) -> None:
-    """Add stored interaction rows (dicts as ingest writes them) to the zones `names`."""
+    """Add stored interaction rows (dicts as ingest writes them) to the zones `names`.
+
+    The batch is aggregated in memory first (one delta per zone, day, channel, language and
+    voice; one who-spoke fact per person and day), then written with one statement per table.
+    """
     if not rows or not names:
         return
-    deltas: dict[Key, list[int]] = defaultdict(lambda: [0] * len(MEASURES))
+    width = len(MEASURES)
+    deltas: dict[Key, list[int]] = {}
     people: set[PersonKey] = set()
+    add_person = people.add
+    # Each row's parts once, whatever the number of zones.
+    facts = [
+        (
+            row["occurred_at"],
+            row["channel"],
+            (row.get("language") or "")[:16],
+            row.get("origin", "customer") in VOICE_ORIGINS,
+            row.get("text") is not None,
+            row.get("person_id"),
+        )
+        for row in rows
+    ]
     for name in names:
         tz = zone_info(name)
         days: dict[datetime, date | None] = {}
-        for row in rows:
-            at, channel, language, voice = _key_parts(row)
-            if at not in days:
-                days[at] = _local_day(at, tz)
-            day = days[at]
+        for at, channel, language, voice, has_text, person_id in facts:
+            day = days.get(at, _UNSEEN)
+            if day is _UNSEEN:
+                day = days[at] = _local_day(at, tz)
             if day is None:
                 continue
-            vec = deltas[(name, day, channel, language, voice)]
+            key = (name, day, channel, language, voice)
+            vec = deltas.get(key)
+            if vec is None:
+                vec = deltas[key] = [0] * width
             vec[0] += 1
-            if row.get("text") is not None:
+            if has_text:
                 vec[1] += 1
-            if voice and row.get("person_id") is not None:
-                people.add((name, day, channel, language, int(row["person_id"])))
+            if voice and person_id is not None:
+                add_person((name, day, channel, language, int(person_id)))
     _upsert(session, deltas)
     _add_people(session, people)
+
+
+_UNSEEN: Any = object()
 
 
 PersonKey = tuple[str, date, str, str, int]  # zone, day, channel, language, person
@@ -222,19 +236,77 @@ def _person_rows(keys: set[PersonKey], sqlite: bool) -> list[tuple[Any, ...]]:
     return sorted(rows)
 
 
+# The four rows of each who-spoke fact (see `_person_rows`): (own dimensions?, span).
+_PERSON_VARIANTS = (
+    "SELECT 1 AS own, 'd' AS span UNION ALL SELECT 1, 'm' UNION ALL SELECT 0, 'd' "
+    "UNION ALL SELECT 0, 'm'"
+)
+_PERSON_COLUMNS = "workspace_id, zone, channel, language, span, day, person_id"
+_PERSON_CONFLICT = (
+    "ON CONFLICT (workspace_id, zone, channel, language, span, day, person_id) DO NOTHING"
+)
+# Who-spoke facts per statement at most (bounded parameters and statement memory).
+PERSON_FACTS_PER_STATEMENT = 20_000
+
+
 def _add_people(session: Session, keys: set[PersonKey]) -> None:
-    """Insert who-spoke rows, ignoring those already there (sorted: one lock order)."""
+    """Insert who-spoke rows, ignoring those already there.
+
+    Set-based: the facts travel as one parameter (a JSON array on SQLite, one array per
+    column on PostgreSQL) and the database expands each into its four rows (`_person_rows`
+    spells the same rows in Python) in one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`,
+    in the unique key's order on PostgreSQL (one lock order for every writer; SQLite has one
+    writer at a time)."""
     if not keys:
         return
     workspace_id = bound_workspace(session)
-    rows = [(workspace_id, *row) for row in _person_rows(keys, dialect_name(session) == "sqlite")]
-    bulk_insert(
-        session,
-        "person_day_rollups",
-        ["workspace_id", "zone", "channel", "language", "span", "day", "person_id"],
-        rows,
-        "ON CONFLICT (workspace_id, zone, channel, language, span, day, person_id) DO NOTHING",
+    facts = sorted(keys)
+    for start in range(0, len(facts), PERSON_FACTS_PER_STATEMENT):
+        part = facts[start : start + PERSON_FACTS_PER_STATEMENT]
+        if dialect_name(session) == "sqlite":
+            _add_people_sqlite(session, workspace_id, part)
+        else:
+            _add_people_postgresql(session, workspace_id, part)
+
+
+def _add_people_sqlite(session: Session, workspace_id: int, facts: list[PersonKey]) -> None:
+    import orjson
+
+    sql = (
+        f"INSERT INTO person_day_rollups ({_PERSON_COLUMNS}) "
+        "SELECT :ws, f.value ->> 0, "
+        f"CASE WHEN v.own THEN f.value ->> 2 ELSE '{ALL}' END, "
+        f"CASE WHEN v.own THEN f.value ->> 3 ELSE '{ALL}' END, "
+        "v.span, "
+        "CASE v.span WHEN 'd' THEN f.value ->> 1 ELSE substr(f.value ->> 1, 1, 8) || '01' END, "
+        "f.value ->> 4 "
+        f"FROM json_each(:facts) AS f CROSS JOIN ({_PERSON_VARIANTS}) AS v "
+        # WHERE: SQLite reads ON CONFLICT after a bare SELECT ... FROM as a join constraint.
+        f"WHERE true {_PERSON_CONFLICT}"
     )
+    session.execute(text(sql), {"ws": workspace_id, "facts": orjson.dumps(facts).decode()})
+
+
+def _add_people_postgresql(session: Session, workspace_id: int, facts: list[PersonKey]) -> None:
+    import orjson
+
+    # One JSON parameter (orjson writes it in C; five array parameters cost more to adapt).
+    sql = (
+        f"INSERT INTO person_day_rollups ({_PERSON_COLUMNS}) "
+        "SELECT :ws, r.zone, r.channel, r.language, r.span, r.day, r.person_id FROM ("
+        "SELECT f.value ->> 0 AS zone, "
+        f"CASE WHEN v.own = 1 THEN f.value ->> 2 ELSE '{ALL}' END AS channel, "
+        f"CASE WHEN v.own = 1 THEN f.value ->> 3 ELSE '{ALL}' END AS language, "
+        "v.span, "
+        "CASE v.span WHEN 'd' THEN CAST(f.value ->> 1 AS date) "
+        "ELSE CAST(date_trunc('month', CAST(f.value ->> 1 AS date)) AS date) END AS day, "
+        "CAST(f.value ->> 4 AS bigint) AS person_id "
+        "FROM jsonb_array_elements(CAST(:facts AS jsonb)) AS f(value) "
+        f"CROSS JOIN ({_PERSON_VARIANTS}) AS v) AS r "
+        'ORDER BY r.zone COLLATE "C", r.channel COLLATE "C", r.language COLLATE "C", '
+        f"r.span, r.day, r.person_id {_PERSON_CONFLICT}"
+    )
+    session.execute(text(sql), {"ws": workspace_id, "facts": orjson.dumps(facts).decode()})
 
 
 def move_people(session: Session, person_ids: Iterable[int]) -> None:

@@ -11,6 +11,7 @@ import base64
 import importlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -124,21 +125,27 @@ def checked_form(valid: _Valid) -> dict[str, Any]:
     return form
 
 
+_ITEM_FIELDS = tuple(CheckedItem.__dataclass_fields__)
+_OCCURRED_AT = _ITEM_FIELDS.index("occurred_at")
+_PERSON = _ITEM_FIELDS.index("person")
+
+
 def from_checked_form(index: int, form: dict[str, Any]) -> _Valid:
     """The `_Valid` that `checked_form` was made from (PersonRef validated again: cheap, and
     the resolver reads a real model; no identity is normalized again)."""
-    values = dict(form)
-    keys = values.pop("keys", None)
-    has_person = values.pop("has_person", False)
-    ref_data = values.pop("person", None)
-    values["occurred_at"] = datetime.fromisoformat(values["occurred_at"])
+    # Positional: one C-level lookup per field instead of a copy, pops and keywords.
+    values: list[Any] = list(map(form.get, _ITEM_FIELDS))
+    values[_OCCURRED_AT] = datetime.fromisoformat(values[_OCCURRED_AT])
+    values[_PERSON] = None
+    ref_data = form.get("person")
     person: ParsedPerson | None = None
     if ref_data is not None:
         ref = PersonRef.model_validate(ref_data)
-        person = ParsedPerson(keys=[IdentityKey(*key) for key in keys or []], ref=ref)
-        if has_person:
-            values["person"] = ref
-    return _Valid(index, CheckedItem(**values), person)
+        keys = form.get("keys") or []
+        person = ParsedPerson(keys=[IdentityKey._make(key) for key in keys], ref=ref)
+        if form.get("has_person"):
+            values[_PERSON] = ref
+    return _Valid(index, CheckedItem(*values), person)
 
 
 def _pydantic_errors(prefix: str, exc: ValidationError) -> list[ItemError]:
@@ -272,11 +279,46 @@ def ingest_batch(
     `checked`: the items were accepted by `validate_item` before (the inbox applier);
     `forms`: their `checked_form`s, one per item (then they are not validated again).
     """
+    return [
+        ItemResult.model_construct(
+            index=index, status=status, id=iid, person_id=pid, errors=errors or []
+        )
+        for index, status, iid, pid, errors in ingest_results(
+            session,
+            raw_items,
+            limits=limits,
+            actor=actor,
+            received_at=received_at,
+            arrived=arrived,
+            checked=checked,
+            forms=forms,
+        )
+    ]
+
+
+# One item's outcome as `ingest_results` reports it: (index, status, id, person_id, errors),
+# status "stored", "duplicate" or "rejected"; errors None when there are none. A plain tuple:
+# the applier writes it into the batch's results without building a model per item.
+RawResult = tuple[int, str, int | None, int | None, list[ItemError] | None]
+
+
+def ingest_results(
+    session: Session,
+    raw_items: list[Any],
+    *,
+    limits: IngestLimits | None = None,
+    actor: Actor | None = None,
+    received_at: datetime | None = None,
+    arrived: list[datetime] | None = None,
+    checked: bool = False,
+    forms: list[dict[str, Any]] | None = None,
+) -> list[RawResult]:
+    """`ingest_batch` with each outcome as a `RawResult` tuple, in input order."""
     limits = limits or IngestLimits()
     workspace_id = bound_workspace(session)
     if len(raw_items) > limits.max_items:
         raise Invalid(f"a batch holds at most {limits.max_items:,} items; got {len(raw_items):,}")
-    results: list[ItemResult | None] = [None] * len(raw_items)
+    results: list[RawResult | None] = [None] * len(raw_items)
     valid: list[_Valid] = []
     if forms is not None:
         assert len(forms) == len(raw_items)
@@ -285,7 +327,7 @@ def ingest_batch(
     for index, raw in enumerate(raw_items):
         good, errors = validate_item(raw, index, limits, checked=checked)
         if good is None:
-            results[index] = ItemResult(index=index, status="rejected", errors=errors)
+            results[index] = (index, "rejected", None, None, errors)
         else:
             valid.append(good)
 
@@ -294,24 +336,16 @@ def ingest_batch(
     existing = stored_keys(session, keys)
     fresh: list[_Valid] = []
     seen: dict[tuple[str, str], int] = {}
-    for v in valid:
-        key = (v.item.source, v.item.external_id)
+    for v, key in zip(valid, keys, strict=True):
         if key in existing:
             iid, pid = existing[key]
-            results[v.index] = ItemResult.model_construct(
-                index=v.index, status="duplicate", id=iid, person_id=pid, errors=[]
-            )
+            results[v.index] = (v.index, "duplicate", iid, pid, None)
         elif key in seen:
-            results[v.index] = ItemResult(
-                index=v.index,
-                status="duplicate",
-                errors=[
-                    ItemError(
-                        path=f"items[{v.index}].external_id",
-                        message=f"same source and external_id as items[{seen[key]}]",
-                    )
-                ],
+            error = ItemError(
+                path=f"items[{v.index}].external_id",
+                message=f"same source and external_id as items[{seen[key]}]",
             )
+            results[v.index] = (v.index, "duplicate", None, None, [error])
         else:
             seen[key] = v.index
             fresh.append(v)
@@ -328,11 +362,8 @@ def ingest_batch(
         if not problem and resolver.is_suppressed(v.person):
             problem, path = SUPPRESSED_MESSAGE, f"items[{v.index}].person"
         if problem:
-            results[v.index] = ItemResult(
-                index=v.index,
-                status="rejected",
-                errors=[ItemError(path=path, message=problem)],
-            )
+            error = ItemError(path=path, message=problem)
+            results[v.index] = (v.index, "rejected", None, None, [error])
         else:
             with_people.append(v)
     resolved = resolver.resolve_many([v.person for v in with_people if v.person is not None])
@@ -340,25 +371,26 @@ def ingest_batch(
     touchpoints = TouchpointRegistry(session)
     agents = _AgentLookup(session)
     now = received_at or utcnow()
+    window = limits.live_window
     rows: list[dict[str, Any]] = []
     row_index: list[int] = []
     for v in fresh:
-        if results[v.index] is not None:
+        index = v.index
+        if results[index] is not None:
             continue
         item = v.item
-        person_id: int | None = person_of.get(v.index)
-        attributes = dict(item.attributes or {})
+        attributes = dict(item.attributes) if item.attributes else {}
         agent_id = None
         if item.agent:
             agent_id = agents.id_for(item.agent)
             attributes.setdefault("agent", item.agent)
         origin = origin_of(item)
         if arrived is not None:
-            now = arrived[v.index]
+            now = arrived[index]
         rows.append(
             {
                 "workspace_id": workspace_id,
-                "person_id": person_id,
+                "person_id": person_of.get(index),
                 "anonymous_id": item.anonymous_id,
                 "occurred_at": item.occurred_at,
                 "received_at": now,
@@ -377,18 +409,16 @@ def ingest_batch(
                 "source": item.source,
                 "external_id": item.external_id,
                 "origin": origin,
-                "backfill": is_backfill(item, origin, now, limits.live_window),
+                "backfill": is_backfill(item, origin, now, window),
             }
         )
-        row_index.append(v.index)
+        row_index.append(index)
 
     zones = rollups.kept_zones(session) if rows else []
     stored_ids = _insert_rows(session, rows)
-    rollups.count_ingested(
-        session, [r for r in rows if (r["source"], r["external_id"]) in stored_ids], zones
-    )
     new_ids: list[int] = []
     history_ids: list[int] = []
+    counted: list[dict[str, Any]] = []
     for index, row in zip(row_index, rows, strict=True):
         stored_id = stored_ids.get((row["source"], row["external_id"]))
         if stored_id is None:  # a concurrent request stored it first
@@ -398,15 +428,12 @@ def ingest_batch(
                     Interaction.external_id == row["external_id"],
                 )
             ).scalar_one()
-            results[index] = ItemResult(
-                index=index, status="duplicate", id=iid, person_id=row["person_id"]
-            )
+            results[index] = (index, "duplicate", iid, row["person_id"], None)
         else:
+            counted.append(row)
             (history_ids if row["backfill"] else new_ids).append(stored_id)
-            # Built without validation: every field is ours (one model per item, not two).
-            results[index] = ItemResult.model_construct(
-                index=index, status="stored", id=stored_id, person_id=row["person_id"], errors=[]
-            )
+            results[index] = (index, "stored", stored_id, row["person_id"], None)
+    rollups.count_ingested(session, counted, zones)
     notify_ingested(session, new_ids)
     notify_ingested(session, history_ids, live=False)
     return [r for r in results if r is not None]
@@ -441,6 +468,9 @@ def notify_ingested(session: Session, interaction_ids: list[int], *, live: bool 
         publish(session, "interaction.ingested", {"interaction_ids": part}, live=live)
 
 
+_SOURCE_KEY = itemgetter("source", "external_id")
+
+
 def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
     """Insert with reserved ids; rows that lost a race for source+external_id are left out."""
     if not rows:
@@ -448,7 +478,7 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str
     table = Interaction.__table__
     # One order for every writer: concurrent batches with overlapping keys then wait on
     # each other instead of deadlocking on the unique index.
-    rows = sorted(rows, key=lambda r: (r["source"], r["external_id"]))
+    rows = sorted(rows, key=_SOURCE_KEY)
     for row, iid in zip(rows, reserve_ids(session, table, len(rows)), strict=True):
         row["id"] = iid
     inserted = insert_many_ignoring_conflicts(

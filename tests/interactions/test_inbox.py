@@ -237,3 +237,67 @@ def test_applier_stores_the_validated_form_as_the_raw_items_would_be(  # type: i
             assert new[0] is not None and old[0] is not None
             new, old = new[1:], old[1:]
         assert new == old, i
+
+
+def test_who_spoke_rows_written_by_the_database_are_the_python_spelling(db, workspace):  # type: ignore[no-untyped-def]
+    """The applier's who-spoke rows are expanded by one INSERT ... SELECT in the database
+    (json_each / jsonb_array_elements); they are exactly `rollups._person_rows` of the voice
+    facts, for a zone with an offset (days and months that differ from UTC's), every channel
+    and language, and the "*" rows; applying again (a replay) adds none."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from sada.interactions import rollups
+    from sada.interactions.inbox import accept
+    from sada.interactions.models import VOICE_ORIGINS, PersonDayRollup
+    from sada.tenants.models import Workspace
+
+    with db.transaction(workspace.id) as s:
+        s.execute(update(Workspace).values(timezone="Asia/Tehran"))
+    # Around a month's end in Tehran (UTC+3:30): 21:00 UTC on the 30th is the 1st there.
+    stamps = ["2026-04-30T21:00:00Z", "2026-04-30T10:00:00Z", "2026-05-01T00:30:00Z"]
+    items = [
+        item(
+            i,
+            occurred_at=stamps[i % 3],
+            channel=("email", "chat", "sms")[i % 3],
+            language=(None, "fa", "en", "ar")[i % 4],
+            person={"email": f"user{i % 5}@example.com"},
+            **({"agent": "a@example.com", "direction": "outbound"} if i % 7 == 0 else {}),
+        )
+        for i in range(40)
+    ]
+    items = [{k: v for k, v in it.items() if v is not None} for it in items]
+    limits = IngestLimits()
+    for part in (items[:25], items[25:], items[:10]):  # the last one: replayed items
+        with db.transaction(workspace.id) as s:
+            accept(s, part, limits=limits)
+    apply_pending(db, workspace.id, limits)
+    with db.reader(workspace.id) as s:
+        zones = rollups.zones(s)
+        facts = s.execute(
+            select(
+                Interaction.occurred_at,
+                Interaction.channel,
+                Interaction.language,
+                Interaction.person_id,
+            ).where(Interaction.origin.in_(VOICE_ORIGINS), Interaction.person_id.is_not(None))
+        ).all()
+        p = PersonDayRollup
+        stored = sorted(
+            (zone, channel, language, span, day.isoformat(), person)
+            for zone, channel, language, span, day, person in s.execute(
+                select(p.zone, p.channel, p.language, p.span, p.day, p.person_id)
+            ).tuples()
+        )
+    assert zones == ["Asia/Tehran", "UTC"]
+    keys = {
+        (zone, at.astimezone(ZoneInfo(zone)).date(), channel, language or "", pid)
+        for at, channel, language, pid in facts
+        for zone in zones
+    }
+    assert {k[1].month for k in keys if k[0] == "Asia/Tehran"} == {4, 5}
+    assert {k[1].month for k in keys if k[0] == "UTC"} == {4, 5}
+    assert stored == rollups._person_rows(keys, sqlite=True)
+    assert len(stored) == len(set(stored))
+    assert datetime(2026, 4, 30, 21, tzinfo=UTC).astimezone(ZoneInfo("Asia/Tehran")).day == 1

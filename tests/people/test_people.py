@@ -192,3 +192,25 @@ def test_workspace_defined_audiences_and_aliases(client, db, workspace, make_key
     }
     assert keys["alumni"] is False and keys["customer"] is True
     assert client.put("/api/v1/audience-types/customer", json={}, headers=admin).status_code == 422
+
+
+def test_bulk_creation_folds_as_fold_for_search() -> None:
+    """`search_fold` (bulk people creation's fold, with an ASCII shortcut) equals
+    `fold_for_search` on every ASCII character and on mixed text; `value_search` equals
+    `IdentityKey.search_value` for each kind."""
+    from sada.people.identities import IdentityKey
+    from sada.people.service import search_fold, value_search
+    from sada.text.normalize import fold_for_search
+
+    samples = [chr(c) * 2 + " x\t" + chr(c) for c in range(128)]
+    samples += ["Jane  SMITH 1", "مریم احمدی", "王小明", "ＡＢＣ", "Ali\u200cReza", "ك ي ۱۲"]
+    for text in samples:
+        assert search_fold(text) == fold_for_search(text), repr(text)
+    keys = [
+        IdentityKey("email", "", "Jane.Doe@Example.com"),
+        IdentityKey("phone", "", "+989121234567"),
+        IdentityKey("external_id", "crm", "ID-٤٢"),
+        IdentityKey("handle", "telegram", "JaneDoe"),
+    ]
+    for key in keys:
+        assert value_search(key) == key.search_value, key
