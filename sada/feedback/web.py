@@ -23,6 +23,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
 
 from sada.core.errors import Conflict, Invalid, SadaError
 from sada.core.http import client_ip, read_json_body
@@ -30,6 +31,7 @@ from sada.core.ratelimit import RateLimiter
 from sada.db.types import utcnow
 from sada.feedback import i18n, invitations, service
 from sada.feedback.models import Invitation, Survey
+from sada.feedback.models import Response as SurveyResponse
 from sada.feedback.schemas import SurveyDefinition, is_rtl
 
 router = APIRouter(include_in_schema=False)
@@ -181,7 +183,7 @@ def _person_language(request: Request, workspace_id: int, person_id: int | None)
     if person_id is None:
         return None
     with request.app.state.services.db.reader(workspace_id) as session:
-        person = service._person(session, person_id)
+        person = service.person_of(session, person_id)
         return person.language if person else None
 
 
@@ -565,7 +567,7 @@ def invitation_page(request: Request, token: str, lang: str | None = None) -> HT
         if inv is not None and inv.opened_at is None:
             inv.opened_at = utcnow()
         partial = session.execute(
-            service.select(service.Response).where(service.Response.invitation_id == invitation.id)
+            select(SurveyResponse).where(SurveyResponse.invitation_id == invitation.id)
         ).scalar_one_or_none()
         if partial is not None:
             answers = service.answers_of(session, partial.id)

@@ -71,7 +71,7 @@ def _local_digits(lang: str, value: int | str) -> str:
 def surveys(request: Request, me: SignedIn = Depends(MANAGE)) -> Response:
     fb = _feedback()
     with services(request).db.reader(me.workspace_id) as session:
-        rows = [(s, fb._response_count(session, s.id)) for s in fb.list_surveys(session)]
+        rows = [(s, fb.response_count(session, s.id)) for s in fb.list_surveys(session)]
     return render(page(request, me), "surveys.html", surveys=rows)
 
 
@@ -504,7 +504,7 @@ def _load(request: Request, me: SignedIn, survey_id: int) -> tuple[Any, Any, int
     with services(request).db.reader(me.workspace_id) as session:
         survey = fb.access_survey(session, survey_id)
         definition = fb.definition_of(session, survey)
-        count = fb._response_count(session, survey.id)
+        count = fb.response_count(session, survey.id)
         session.expunge(survey)
     return survey, definition, count
 
@@ -669,7 +669,7 @@ def survey_results(request: Request, survey_id: int, me: SignedIn = Depends(MANA
     with services(request).db.reader(me.workspace_id) as session:
         survey = fb.access_survey(session, survey_id)
         out = fb.survey_out(session, survey, base_url)
-        count = fb._response_count(session, survey.id)
+        count = fb.response_count(session, survey.id)
         metric, chart, change = _metric(session, survey, p, per, rf)
         definition = fb.definition_of(session, survey)
         counted, questions = results.question_results(session, survey, definition, rf)
