@@ -41,7 +41,7 @@ def build_message(
     reminder: int = 0,
     name: str | None = None,
 ) -> EmailMessage:
-    from sada.feedback.web import render_text
+    from sada.feedback.web_render import render_text
 
     lang = invitation.language or survey.default_language
     base = settings.base_url.rstrip("/")
