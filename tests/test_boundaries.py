@@ -106,7 +106,7 @@ KNOWN: set[str] = {
     # move there with the secrets-at-rest and TLS work on those same functions.
     "sada.cases.api -> sada.automation.webhooks (a higher layer)",
     "sada.cases.inbound -> sada.automation.webhooks (a higher layer)",
-    "sada.cases.conversations -> sada.automation.notify (a higher layer)",
+    "sada.cases.replies -> sada.automation.notify (a higher layer)",
     # Survey metric rollups read survey responses; they become a subscriber of response
     # events with the rollup rework of the flat-costs issue.
     "sada.metrics.rollups -> sada.feedback.models (a higher layer)",

@@ -305,7 +305,7 @@ def _write_timeline(
     """A note on the person's timeline, through the ordinary ingest path."""
     if ctx.person_id is None:
         return
-    from sada.cases.conversations import person_ref
+    from sada.cases.replies import person_ref
     from sada.interactions.service import ingest_batch
 
     ref = person_ref(session, ctx.person_id)

@@ -32,7 +32,7 @@ def webhook_policy() -> HostPolicy:
 def on_ingested(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
     """Thread new interactions into conversations, then run interaction rules."""
     from sada.automation.defaults import ensure_default_rules
-    from sada.cases.conversations import attach_interactions
+    from sada.cases.threads import attach_interactions
 
     assert workspace_id is not None
     ids = [int(i) for i in payload.get("interaction_ids", [])]
@@ -255,7 +255,7 @@ def on_email(db: Database, workspace_id: int | None, payload: dict[str, Any]) ->
 
 @handler("inbox.send_reply", priority=Priority.INTERACTIVE)
 def on_send_reply(db: Database, workspace_id: int | None, payload: dict[str, Any]) -> None:
-    from sada.cases.conversations import send_reply
+    from sada.cases.replies import send_reply
 
     assert workspace_id is not None
     with db.transaction(workspace_id) as session:

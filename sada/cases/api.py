@@ -10,7 +10,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from sada.cases import assignment, canned, conversations, inbound, performance, sla
+from sada.cases import (
+    assignment,
+    canned,
+    conversations,
+    inbound,
+    inbox_views,
+    performance,
+    replies,
+    sla,
+)
 from sada.cases import service as cases
 from sada.cases.schemas import (
     AssignIn,
@@ -177,7 +186,7 @@ def list_conversations(
     key: AuthenticatedKey = scoped(Scope.READ_PEOPLE),
 ) -> dict[str, Any]:
     """The inbox as the page shows it: the same views, filters and sort orders."""
-    f = conversations.InboxFilter(
+    f = inbox_views.InboxFilter(
         view="unassigned" if unassigned and view == "all" else view,
         status=list(status or []),
         channel=channel,
@@ -192,10 +201,10 @@ def list_conversations(
         person_id=person_id,
     )
     with request.app.state.services.db.reader(key.workspace_id) as session:
-        items = conversations.inbox(session, f, user_id=user_id, limit=limit, offset=offset)
+        items = inbox_views.inbox(session, f, user_id=user_id, limit=limit, offset=offset)
         out: dict[str, Any] = {"items": [i.model_dump(mode="json") for i in items]}
         if counts:
-            out["counts"] = conversations.view_counts(session, f, user_id=user_id)
+            out["counts"] = inbox_views.view_counts(session, f, user_id=user_id)
         return out
 
 
@@ -206,13 +215,13 @@ def get_conversation(
     with request.app.state.services.db.reader(key.workspace_id) as session:
         conv = conversations.access_conversation(session, conversation_id)
         out = conversations.conversation_out(conv).model_dump(mode="json")
-        out["messages"] = conversations.messages_of(session, conversation_id)
+        out["messages"] = inbox_views.messages_of(session, conversation_id)
         out["notes"] = [
             n.model_dump(mode="json")
             for n in cases.notes_of(session, conversation_id=conversation_id)
         ]
         if conv.person_id is not None:
-            out["person_history"] = conversations.person_history(session, conv.person_id)
+            out["person_history"] = inbox_views.person_history(session, conv.person_id)
         return out
 
 
@@ -261,7 +270,7 @@ def reply(
     services = request.app.state.services
     files = [Incoming(a.filename, a.content_type, a.content()) for a in body.attachments]
     with services.db.transaction(key.workspace_id) as session:
-        item = conversations.do_reply(
+        item = replies.do_reply(
             session,
             conversation_id,
             body.text,

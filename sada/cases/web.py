@@ -28,21 +28,15 @@ from sada.cases.canned import (
     list_canned,
 )
 from sada.cases.context import context_for, shown_text
-from sada.cases.conversations import (
+from sada.cases.conversations import access_conversation, conversation_out, do_assign, do_update
+from sada.cases.inbox_views import (
     DUE_SOON,
     SLA_STATES,
     SORTS,
     VIEWS,
     InboxFilter,
-    access_conversation,
-    can_reply,
-    conversation_out,
-    do_assign,
-    do_reply,
-    do_update,
     inbox,
     messages_of,
-    reply_refusal,
     view_counts,
 )
 from sada.cases.models import (
@@ -52,6 +46,7 @@ from sada.cases.models import (
     Conversation,
 )
 from sada.cases.performance import rated_conversations
+from sada.cases.replies import can_reply, do_reply, reply_refusal
 from sada.cases.schemas import ConversationOut
 from sada.cases.service import (
     do_add_note,

@@ -14,11 +14,8 @@ from sqlalchemy.orm import Session
 
 from sada.cases import followup
 from sada.cases.context import shown_text
-from sada.cases.conversations import (
-    InboxFilter,
-    access_conversation,
-    inbox,
-)
+from sada.cases.conversations import access_conversation
+from sada.cases.inbox_views import InboxFilter, inbox
 from sada.cases.models import (
     CASE_STATUSES,
     PRIORITIES,

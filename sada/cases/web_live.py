@@ -17,9 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 
-from sada.cases.conversations import (
-    access_conversation,
-)
+from sada.cases.conversations import access_conversation
 from sada.cases.models import (
     ConversationItem,
     InternalNote,

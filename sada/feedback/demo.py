@@ -297,7 +297,7 @@ def seed_demo_surveys(
                         "segment": person[0] if person else None,
                         "audience": person[1] if person else None,
                         "agent": hidden.get("agent"),
-                        "scores": service._scores(definition, answers),
+                        "scores": service.metric_scores(definition, answers),
                         "hidden": hidden,
                         "meta": {"demo": True},
                         "started_at": done - timedelta(seconds=rng.randrange(30, 300)),
@@ -358,7 +358,7 @@ def _write_part(
         for key, value in answers.items():
             q = d.question(key)
             if q is not None:
-                answer_rows.append(service._answer_row(workspace_id, rid, q, value))
+                answer_rows.append(service.answer_row(workspace_id, rid, q, value))
         rating, scale = _rating(kind, row["scores"])
         interactions.append(
             {

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from sada.core.errors import Invalid, NotFound
 from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES
 from sada.events import coalesced
@@ -191,7 +192,7 @@ def import_records(
                 try:
                     with events.savepoint(), session.begin_nested():
                         outcome = service.do_import_response(session, current, record)
-                except service.Invalid as exc:
+                except Invalid as exc:
                     outcome = f"rejected: {exc.message}"
                 summary.count(outcome, where)
         pending.clear()
@@ -213,7 +214,7 @@ def do_create_source(
     settings: dict[str, Any] | None = None,
 ) -> SurveySource:
     if kind not in ("formbricks", "typeform", "chatwoot"):
-        raise service.Invalid("kind must be formbricks, typeform or chatwoot")
+        raise Invalid("kind must be formbricks, typeform or chatwoot")
     if secret is None:
         secret = (
             # Standard Webhooks secrets are standard base64 (not URL-safe) after "whsec_".
@@ -294,7 +295,7 @@ def access_source(session: Session, source_id: int) -> SurveySource:
         select(SurveySource).where(SurveySource.id == source_id)
     ).scalar_one_or_none()
     if source is None:
-        raise service.NotFound(f"no survey source {source_id}")
+        raise NotFound(f"no survey source {source_id}")
     return source
 
 
@@ -309,7 +310,7 @@ def do_update_source(
     source = access_source(session, source_id)
     if secret is not None:
         if not (8 <= len(secret) <= 300):
-            raise service.Invalid("secret must be 8-300 characters")
+            raise Invalid("secret must be 8-300 characters")
         source.secret = secret
     if settings is not None:
         source.settings = settings

@@ -26,24 +26,23 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Conflict, Invalid, SadaError
+from sada.core.security import hash_secret
 from sada.db.engine import Database
 from sada.db.scoping import ALL_WORKSPACES, bound_workspace
 from sada.db.types import utcnow
 from sada.domains import message_channel_modules
 from sada.feedback.models import Invitation, Suppression, Survey
+from sada.feedback.respondents import person_ref_for
 from sada.feedback.schemas import InvitationOut, Recipient
-from sada.feedback.service import (
-    DEFAULT_CONTACT_DAYS,
-    DEFAULT_INVITATION_DAYS,
-    SEND_JOB,
-    _hash,
-    access_survey,
-    person_ref_for,
-)
+from sada.feedback.surveys import access_survey
 from sada.jobs.service import enqueue
 from sada.people import consent
 from sada.people.schemas import PersonRef
 from sada.settings import Settings
+
+SEND_JOB = "feedback.send_invitation"
+DEFAULT_CONTACT_DAYS = 14
+DEFAULT_INVITATION_DAYS = 30
 
 
 def _mac(secret: str, message: str) -> str:
@@ -66,7 +65,7 @@ def invitation_by_token(session: Session, token: str) -> Invitation | None:
         return None
     return session.execute(
         select(Invitation)
-        .where(Invitation.token_hash == _hash(token))
+        .where(Invitation.token_hash == hash_secret(token))
         .execution_options(**{ALL_WORKSPACES: True})
     ).scalar_one_or_none()
 
@@ -230,7 +229,7 @@ def do_create_invitations(
             channel="email" if send_email else "link",
             requested_by="api",
             salt=salt,
-            token_hash=_hash(f"pending:{salt}"),
+            token_hash=hash_secret(f"pending:{salt}"),
             hidden={k: str(v)[:500] for k, v in r.hidden.items()},
             status="pending" if send_email else "sent",
             sent_at=None if send_email else now,
@@ -240,7 +239,7 @@ def do_create_invitations(
         session.add(invitation)
         session.flush()
         token = invitation_token(secret, invitation)
-        invitation.token_hash = _hash(token)
+        invitation.token_hash = hash_secret(token)
         if send_email:
             enqueue(
                 session,
@@ -438,7 +437,7 @@ def do_request_survey(
         language=reach.language,
         channel=reach.channel or "none",
         salt=salt,
-        token_hash=_hash(f"{reach.status}:{salt}"),
+        token_hash=hash_secret(f"{reach.status}:{salt}"),
         hidden={k: str(v)[:500] for k, v in (hidden or {}).items()},
         status=reach.status,
         reason=reach.reason,
@@ -450,7 +449,7 @@ def do_request_survey(
     session.add(invitation)
     session.flush()
     if reach.status == "pending":
-        invitation.token_hash = _hash(invitation_token(secret, invitation))
+        invitation.token_hash = hash_secret(invitation_token(secret, invitation))
         enqueue(
             session,
             SEND_JOB,

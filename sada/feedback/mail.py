@@ -41,7 +41,7 @@ def build_message(
     reminder: int = 0,
     name: str | None = None,
 ) -> EmailMessage:
-    from sada.feedback.web import render_text
+    from sada.feedback.web_render import render_text
 
     lang = invitation.language or survey.default_language
     base = settings.base_url.rstrip("/")
@@ -100,7 +100,7 @@ def send_invitation(
             return "skipped: no such invitation"
         survey = service.access_survey(session, invitation.survey_id)
         suppressed = invitations.is_suppressed(session, invitation.email)
-        person = service._person(session, invitation.person_id)
+        person = service.person_of(session, invitation.person_id)
         name = person.name if person is not None else None
     now = utcnow()
     why = None

@@ -14,9 +14,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sada.cases import sla
-from sada.cases.conversations import access_conversation, attach_interactions
+from sada.cases.conversations import access_conversation
 from sada.cases.models import Conversation, ConversationItem
 from sada.cases.service import do_create_case
+from sada.cases.threads import attach_interactions
 from sada.core.errors import Invalid, NotFound
 from sada.interactions.models import Interaction
 from sada.listening.analytics import (

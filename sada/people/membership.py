@@ -11,7 +11,7 @@ Membership lives in `segment_members` (one row per person in a segment). Two pat
   merges; no job is recorded while the workspace has no segment, `any_segment`): every
   segment of the workspace, re-evaluated for just those people.
 
-Both compare the compiled definition (one SQL query, `sada.people.segments`) with the stored
+Both compare the compiled definition (one SQL query, `sada.people.segment_sql`) with the stored
 rows and publish `segment.entered` / `segment.left` for each difference, in the same
 transaction, so rules and webhooks see exactly the changes that committed.
 """
@@ -32,12 +32,8 @@ from sada.db.types import utcnow
 from sada.events import publish
 from sada.jobs.service import enqueue
 from sada.people.models import Person, Segment, SegmentMember
-from sada.people.segments import (
-    matching,
-    validate_definition,
-    validate_key,
-    validate_names,
-)
+from sada.people.segment_sql import matching
+from sada.people.segments import validate_definition, validate_key, validate_names
 
 REFRESH_JOB = "segments.refresh"
 UPDATE_JOB = "segments.update"
@@ -62,7 +58,7 @@ def query_of(
     plan: str = "per_person",
 ) -> Any:
     """The SELECT of the ids of the people a (valid) definition matches now (`plan`: see
-    `sada.people.segments.Compiler`)."""
+    `sada.people.segment_sql.Compiler`)."""
     return matching(
         definition,
         workspace_id=bound_workspace(session),

@@ -26,41 +26,27 @@ up to `MAX_DEPTH`. An empty root group matches everyone. Conditions (`type`):
 - `purchases`: purchases, orders, renewals or subscriptions in the last `days`, `op` `count`;
 - `health`: their customer-health band is `in` a list (healthy, watch, at_risk, churned).
 
-`compile_definition` turns a valid definition into ONE SQLAlchemy Core condition over
-`people`, with correlated EXISTS / scalar subqueries that each start with the workspace and
-person (`ix_interactions_ws_person_at`, `uq_text_analyses_workspace_id_interaction_id`), so
-counting or listing a segment is one query on SQLite and PostgreSQL: nobody is filtered in
-Python.
+This module validates definitions (`validate_definition`, `validate_key`, `validate_names`);
+`sada.people.segment_sql.compile_definition` turns a valid one into ONE SQLAlchemy Core
+condition over `people`, with correlated EXISTS / scalar subqueries that each start with the
+workspace and person (`ix_interactions_ws_person_at`,
+`uq_text_analyses_workspace_id_interaction_id`), so counting or listing a segment is one query
+on SQLite and PostgreSQL: nobody is filtered in Python.
 
-Layering: people sit below interactions, text and health, so this module never imports
-them; it reads their tables by name from the shared metadata (`sada.db.registry`), a
-read-only contract on the columns named here (tests/people/test_segments.py covers each).
+Layering: people sit below interactions, text and health, so neither module imports them;
+`segment_sql` reads their tables by name from the shared metadata (`sada.db.registry`), a
+read-only contract on the columns named there (tests/people/test_segments.py covers each).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
-
-from sqlalchemy import (
-    ColumnElement,
-    Table,
-    and_,
-    case,
-    exists,
-    false,
-    func,
-    literal,
-    not_,
-    or_,
-    select,
-    true,
-)
 
 from sada.core.errors import Invalid
 from sada.metrics.catalogue import SCALES
-from sada.people.models import BUILTIN_AUDIENCES, Person
+from sada.people.models import BUILTIN_AUDIENCES
 
 MAX_DEPTH = 5
 MAX_CONDITIONS = 50
@@ -202,7 +188,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _parse_date(value: Any) -> datetime | None:
+def parse_date(value: Any) -> datetime | None:
     if not isinstance(value, str) or len(value) > 40:
         return None
     try:
@@ -247,7 +233,7 @@ def _check_trait(item: dict[str, Any], path: str, errors: _Errors) -> None:
         if not _is_number(value):
             errors.add(f"{path}.value", "expected a number")
     elif op in DATE_OPS:
-        if _parse_date(value) is None:
+        if parse_date(value) is None:
             errors.add(f"{path}.value", "expected an ISO date (2026-01-31)")
     elif not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
         errors.add(f"{path}.value", "expected a text or a number")
@@ -370,348 +356,6 @@ def validate_names(names: Any, path: str = "names") -> dict[str, str]:
 def name_in(names: dict[str, str], lang: str, fallback: str = "") -> str:
     """The name in `lang`, else English, else any, else `fallback`."""
     return names.get(lang) or names.get("en") or next(iter(names.values()), fallback) or fallback
-
-
-# ---------------------------------------------------------------- compilation
-
-
-def _table(name: str) -> Table:
-    import sada.db.registry  # noqa: F401 - loads every domain's tables into the metadata
-    from sada.db.base import Base
-
-    return Base.metadata.tables[name]
-
-
-PLANS = ("per_person", "set")
-
-
-class Compiler:
-    """Compiles valid definitions for one workspace, at one moment, for one SQL dialect.
-
-    `plan` says how behaviour and feedback conditions read the log (the same people either way):
-
-    - `per_person`: correlated subqueries probing `ix_interactions_ws_person_at` for each
-      person: cheap when few people are evaluated (membership updates after events, a chunk);
-    - `set`: `people.id IN (one pass over the period's rows, grouped by person)`: cheap when
-      everyone is evaluated (previews and counts: a correlated probe per person cost seconds
-      at 20k people).
-    """
-
-    def __init__(
-        self, workspace_id: int, now: datetime, dialect: str, plan: str = "per_person"
-    ) -> None:
-        if plan not in PLANS:
-            raise ValueError(f"plan is one of {PLANS}")
-        self.ws = workspace_id
-        self.now = now
-        self.pg = dialect == "postgresql"
-        self.set_based = plan == "set"
-
-    def compile(self, definition: dict[str, Any]) -> ColumnElement[bool]:
-        return self._node(definition)
-
-    def _node(self, node: dict[str, Any]) -> ColumnElement[bool]:
-        if "all" in node:
-            parts = [self._node(n) for n in node["all"]]
-            return and_(true(), *parts) if parts else true()
-        if "any" in node:
-            parts = [self._node(n) for n in node["any"]]
-            return or_(false(), *parts) if parts else false()
-        return getattr(self, f"_{node['type']}")(node)
-
-    # -- people's own fields
-
-    def _trait(self, c: dict[str, Any]) -> ColumnElement[bool]:
-        field: str = c["field"]
-        op = c.get("op", "eq")
-        value = c.get("value")
-        if field in DATE_FIELDS:
-            column: Any = getattr(Person, field)
-            if op == "exists":
-                return column.is_not(None)
-            when = _parse_date(value)
-            return column < when if op == "before" else column >= when
-        if field in TEXT_FIELDS:
-            text: Any = getattr(Person, field)
-        else:
-            key = field[7:]
-            text = Person.traits[key].as_string()
-            if op in NUMBER_OPS:
-                number = self._trait_number(key)
-                return _compare(number, op, value)
-            if op in DATE_OPS:
-                when = _parse_date(value)
-                assert when is not None
-                stamp = (
-                    when.date().isoformat()
-                    if when.time() == datetime.min.time()
-                    else when.isoformat()
-                )
-                return text < stamp if op == "before" else text >= stamp
-        return _text_compare(text, op, value)
-
-    def _trait_number(self, key: str) -> Any:
-        if self.pg:
-            raw = Person.traits[key]
-            return case((func.jsonb_typeof(raw) == "number", raw.as_float()), else_=None)
-        path = f'$."{key}"'
-        return case(
-            (
-                func.json_type(Person.traits, path).in_(("integer", "real")),
-                func.json_extract(Person.traits, path),
-            ),
-            else_=None,
-        )
-
-    def _audience(self, c: dict[str, Any]) -> ColumnElement[bool]:
-        return Person.audience.in_(c["in"])
-
-    def _language(self, c: dict[str, Any]) -> ColumnElement[bool]:
-        return Person.language.in_(c["in"])
-
-    # -- behaviour
-
-    def _interactions(self) -> Any:
-        return _table("interactions").alias()
-
-    def _since(self, days: int) -> datetime:
-        return self.now - timedelta(days=days)
-
-    def _own(self, i: Any) -> list[Any]:
-        if self.set_based:  # every person's rows at once (NULL ids never match anyone)
-            return [i.c.workspace_id == self.ws, i.c.person_id.is_not(None)]
-        return [i.c.workspace_id == self.ws, i.c.person_id == Person.id]
-
-    def _channel(self, c: dict[str, Any]) -> ColumnElement[bool]:
-        i = self._interactions()
-        where = [*self._own(i), i.c.channel.in_(c["in"])]
-        if c.get("days"):
-            where.append(i.c.occurred_at >= self._since(c["days"]))
-        if self.set_based:
-            return Person.id.in_(select(i.c.person_id).where(*where))
-        return exists(select(literal(1)).select_from(i).where(*where))
-
-    def _counted(self, i: Any, where: list[Any], op: str, count: int) -> ColumnElement[bool]:
-        """`op count` on how many rows of `i` match, as EXISTS where that says the same."""
-        if self.set_based:
-            # People with at least one row, grouped once; people without any have 0, so
-            # when 0 satisfies the condition the answer is "not among those who fail it".
-            rows = func.count()
-            holds_at_zero = _holds(0, op, count)
-            having = _compare(rows, op, count)
-            having = not_(having) if holds_at_zero else having
-            people = select(i.c.person_id).where(*where).group_by(i.c.person_id).having(having)
-            return Person.id.not_in(people) if holds_at_zero else Person.id.in_(people)
-        probe = exists(select(literal(1)).select_from(i).where(*where))
-        if (op == "gte" and count <= 1) or (op == "gt" and count == 0):
-            return probe if count > 0 or op == "gt" else true()
-        if (
-            (op == "eq" and count == 0)
-            or (op == "lt" and count == 1)
-            or (op == "lte" and count == 0)
-        ):
-            return not_(probe)
-        n = select(func.count()).select_from(i).where(*where).scalar_subquery()
-        return _compare(n, op, count)
-
-    def _activity(self, c: dict[str, Any]) -> ColumnElement[bool]:
-        i = self._interactions()
-        where = [*self._own(i), i.c.occurred_at >= self._since(c["days"])]
-        if c.get("event"):
-            where.append(i.c.type == c["event"])
-        if c.get("channel"):
-            where.append(i.c.channel == c["channel"])
-        if c.get("touchpoint"):
-            t = _table("touchpoints")
-            where.append(
-                i.c.touchpoint_id.in_(
-                    select(t.c.id).where(t.c.workspace_id == self.ws, t.c.key == c["touchpoint"])
-                )
-            )
-        return self._counted(i, where, c.get("op", "gte"), int(c.get("count", 1)))
-
-    def _purchases(self, c: dict[str, Any]) -> ColumnElement[bool]:
-        i = self._interactions()
-        where = [
-            *self._own(i),
-            i.c.occurred_at >= self._since(c["days"]),
-            i.c.type.in_(MONEY_TYPES),
-        ]
-        return self._counted(i, where, c.get("op", "gte"), int(c.get("count", 1)))
-
-    # -- feedback
-
-    def _score(self, c: dict[str, Any]) -> ColumnElement[bool]:
-        scales = [s for s in SCALES.values() if s.metric == c["metric"]]
-        i = self._interactions()
-        if self.set_based:
-            return self._score_set(c, scales)
-        latest = (
-            select(i.c.id)
-            .where(
-                *self._own(i),
-                i.c.rating_scale.in_([s.key for s in scales]),
-                i.c.rating.is_not(None),
-                i.c.origin.in_(VOICE_ORIGINS),
-            )
-            .order_by(i.c.occurred_at.desc(), i.c.id.desc())
-            .limit(1)
-            .correlate(Person)
-            .scalar_subquery()
-        )
-        last = self._interactions()
-        where: list[Any] = [last.c.id == latest]
-        band = BANDS.get(c.get("band") or "")
-        if band:
-            where.append(
-                or_(*[_in_band(last.c.rating, last.c.rating_scale, s, band) for s in scales])
-            )
-        if "min" in c:
-            where.append(last.c.rating >= c["min"])
-        if "max" in c:
-            where.append(last.c.rating <= c["max"])
-        return exists(select(literal(1)).select_from(last).where(*where))
-
-    def _score_set(self, c: dict[str, Any], scales: list[Any]) -> ColumnElement[bool]:
-        """The latest rating per person in one pass: ranked by time (then id), newest first."""
-        i = self._interactions()
-        ranked = (
-            select(
-                i.c.person_id.label("pid"),
-                i.c.rating.label("rating"),
-                i.c.rating_scale.label("scale"),
-                func.row_number()
-                .over(partition_by=i.c.person_id, order_by=(i.c.occurred_at.desc(), i.c.id.desc()))
-                .label("rn"),
-            )
-            .where(
-                *self._own(i),
-                i.c.rating_scale.in_([s.key for s in scales]),
-                i.c.rating.is_not(None),
-                i.c.origin.in_(VOICE_ORIGINS),
-            )
-            .subquery()
-        )
-        where: list[Any] = [ranked.c.rn == 1]
-        band = BANDS.get(c.get("band") or "")
-        if band:
-            where.append(or_(*[_in_band(ranked.c.rating, ranked.c.scale, s, band) for s in scales]))
-        if "min" in c:
-            where.append(ranked.c.rating >= c["min"])
-        if "max" in c:
-            where.append(ranked.c.rating <= c["max"])
-        return Person.id.in_(select(ranked.c.pid).where(*where))
-
-    def _sentiment(self, c: dict[str, Any]) -> ColumnElement[bool]:
-        i = self._interactions()
-        ta = _table("text_analyses").alias()
-        share_of = func.avg(case((ta.c.sentiment == c["sentiment"], 1.0), else_=0.0))
-        rows = (
-            select(share_of if not self.set_based else i.c.person_id)
-            .select_from(i.join(ta, and_(ta.c.interaction_id == i.c.id)))
-            .where(
-                *self._own(i),
-                ta.c.workspace_id == self.ws,
-                i.c.occurred_at >= self._since(c["days"]),
-                i.c.origin.in_(VOICE_ORIGINS),
-            )
-        )
-        if self.set_based:
-            # People without analysed texts have no share (NULL): never matched, as below.
-            having = _compare(share_of, c.get("op", "gte"), float(c["share"]))
-            return Person.id.in_(rows.group_by(i.c.person_id).having(having))
-        return _compare(rows.scalar_subquery(), c.get("op", "gte"), float(c["share"]))
-
-    def _health(self, c: dict[str, Any]) -> ColumnElement[bool]:
-        h = _table("health_scores").alias()
-        return exists(
-            select(literal(1))
-            .select_from(h)
-            .where(h.c.workspace_id == self.ws, h.c.person_id == Person.id, h.c.band.in_(c["in"]))
-        )
-
-
-def _in_band(rating: Any, scale: Any, s: Any, band: str) -> ColumnElement[bool]:
-    if band == "high":
-        cond = rating >= s.high_band_min
-    elif band == "low":
-        cond = rating <= s.low_band_max
-    else:
-        cond = and_(rating > s.low_band_max, rating < s.high_band_min)
-    return and_(scale == s.key, cond)
-
-
-def _holds(left: float, op: str, value: float) -> bool:
-    """`_compare` on plain numbers."""
-    return {
-        "gt": left > value,
-        "gte": left >= value,
-        "lt": left < value,
-        "lte": left <= value,
-    }.get(op, left == value)
-
-
-def _compare(left: Any, op: str, value: Any) -> ColumnElement[bool]:
-    if op == "gt":
-        return left > value
-    if op == "gte":
-        return left >= value
-    if op == "lt":
-        return left < value
-    if op == "lte":
-        return left <= value
-    return left == value
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _text_compare(column: Any, op: str, value: Any) -> ColumnElement[bool]:
-    if op == "exists":
-        return column.is_not(None)
-    if op == "not_exists":
-        return column.is_(None)
-    if op == "in":
-        return column.in_([str(v) for v in value])
-    if op == "not_in":
-        return or_(column.is_(None), column.not_in([str(v) for v in value]))
-    if op == "contains":
-        pattern = f"%{_escape_like(str(value).lower())}%"
-        return func.lower(column).like(pattern, escape="\\")
-    if op == "ne":
-        return or_(column.is_(None), column != str(value))
-    return column == str(value)
-
-
-def compile_definition(
-    definition: dict[str, Any],
-    *,
-    workspace_id: int,
-    now: datetime,
-    dialect: str,
-    plan: str = "per_person",
-) -> ColumnElement[bool]:
-    """The condition on `people` that a valid definition means (see the module docstring;
-    `plan`: see `Compiler`)."""
-    return Compiler(workspace_id, now, dialect, plan).compile(definition)
-
-
-def matching(
-    definition: dict[str, Any],
-    *,
-    workspace_id: int,
-    now: datetime,
-    dialect: str,
-    plan: str = "per_person",
-) -> Any:
-    """SELECT people.id of the live (unmerged) people of the workspace the definition matches."""
-    condition = compile_definition(
-        definition, workspace_id=workspace_id, now=now, dialect=dialect, plan=plan
-    )
-    return select(Person.id).where(
-        Person.workspace_id == workspace_id, Person.merged_into_id.is_(None), condition
-    )
 
 
 def audiences_hint() -> tuple[str, ...]:

@@ -41,9 +41,9 @@ def _person_ids(session: Any, payload: dict[str, Any]) -> list[int]:
             ids.add(int(payload[key]))
     interaction_ids = [int(i) for i in payload.get("interaction_ids") or [] if isinstance(i, int)]
     if interaction_ids:
-        from sada.people.segments import _table
+        from sada.people.segment_sql import table_named
 
-        interactions = _table("interactions")
+        interactions = table_named("interactions")
         for start in range(0, len(interaction_ids), 1000):
             chunk = interaction_ids[start : start + 1000]
             ids.update(

@@ -4,7 +4,7 @@ Every line the customer types is an interaction (`origin="customer"`, channel `w
 so is every assistant answer (`origin="system"`). While the assistant handles the chat the
 interactions carry no thread, so self-served chats never fill the inbox. On handoff the
 customer's message is stored with the chat's thread id, which opens an ordinary inbox
-conversation (`sada.cases.conversations.attach_interactions`); the transcript, the detected
+conversation (`sada.cases.threads.attach_interactions`); the transcript, the detected
 language, the intent and the reason go on it as an internal note, and `assistant.handoff`
 is published. Agents' replies come back through `conversation.replied` (see `tasks`).
 With nobody online the widget asks for an email or phone number instead, and the
@@ -30,8 +30,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sada.cases.assignment import agents_online
-from sada.cases.conversations import attach_interactions
 from sada.cases.service import do_add_note
+from sada.cases.threads import attach_interactions
 from sada.core.errors import Invalid, NotFound
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow

@@ -339,7 +339,7 @@ def test_reply_with_files_reaches_smtp_as_a_multipart_mail(
 
 
 def test_reply_files_over_the_limit_or_on_a_text_channel_are_refused(db, workspace, client):
-    from sada.cases import conversations
+    from sada.cases import threads
     from sada.db.types import utcnow
     from sada.interactions.service import ingest_batch
 
@@ -356,7 +356,7 @@ def test_reply_files_over_the_limit_or_on_a_text_channel_are_refused(db, workspa
     }
     with db.transaction(workspace.id) as session:
         (result,) = ingest_batch(session, [item])
-        conversations.attach_interactions(session, [result.id])
+        threads.attach_interactions(session, [result.id])
         conv_id = session.execute(
             select(Conversation.id).order_by(Conversation.id.desc()).limit(1)
         ).scalar_one()

@@ -13,7 +13,7 @@ import pytest
 from sada_test_servers import drain_jobs
 from sqlalchemy import select
 
-from sada.cases import conversations
+from sada.cases import threads
 from sada.cases.models import Conversation
 from sada.db.types import utcnow
 from sada.interactions.service import ingest_batch
@@ -55,7 +55,7 @@ def site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
                 }
             ],
         )
-        conversations.attach_interactions(session, [result.id])
+        threads.attach_interactions(session, [result.id])
         conv_id = session.execute(
             select(Conversation.id).order_by(Conversation.id.desc()).limit(1)
         ).scalar_one()

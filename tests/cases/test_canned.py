@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy import select
 
-from sada.cases import conversations
+from sada.cases import threads
 from sada.cases.models import Case, Conversation
 from sada.db.types import utcnow
 from sada.interactions.service import ingest_batch
@@ -37,7 +37,7 @@ def _conversation(db, ws_id, language, name):
         item["language"] = language
     with db.transaction(ws_id) as session:
         (result,) = ingest_batch(session, [item])
-        conversations.attach_interactions(session, [result.id])
+        threads.attach_interactions(session, [result.id])
         conv = session.execute(
             select(Conversation).order_by(Conversation.id.desc()).limit(1)
         ).scalar_one()

@@ -12,7 +12,7 @@ from sada_test_servers import drain_jobs
 from sqlalchemy import select
 
 from sada.automation.models import WebhookDelivery
-from sada.cases import assignment, conversations, sla
+from sada.cases import assignment, conversations, inbox_views, sla, threads
 from sada.cases import service as cases
 from sada.cases.models import Case, Conversation, SlaEvent
 from sada.db.types import utcnow
@@ -33,7 +33,7 @@ def _ingest(db, ws_id, items):
     with db.transaction(ws_id) as session:
         results = ingest_batch(session, items)
         ids = [r.id for r in results]
-        conversations.attach_interactions(session, ids)
+        threads.attach_interactions(session, ids)
     return ids
 
 
@@ -222,7 +222,7 @@ def test_email_threading_by_message_headers(db, workspace):
     with db.reader(workspace.id) as session:
         convs = session.execute(select(Conversation).order_by(Conversation.id)).scalars().all()
         assert len(convs) == 2
-        assert len(conversations.messages_of(session, convs[0].id)) == 3
+        assert len(inbox_views.messages_of(session, convs[0].id)) == 3
         assert convs[0].thread_key == f"email:{root}" and convs[0].subject == "Order 42"
     assert ids
 
@@ -328,14 +328,14 @@ def test_reply_by_email_over_smtp_and_other_channels_by_webhook(
         conv = session.get(Conversation, email_conv.id)
         assert conv.status == "solved" and conv.first_response_at is not None
         assert session.get(Case, case_id).contacted_at is not None
-        statuses = [m["delivery_status"] for m in conversations.messages_of(session, chat_conv.id)]
+        statuses = [m["delivery_status"] for m in inbox_views.messages_of(session, chat_conv.id)]
         assert statuses == [None, "handed_off"]
         hooks = session.execute(select(WebhookDelivery.event_type)).scalars().all()
     # Both replies are announced: the email one once sent, the WhatsApp one handed to its connector.
     assert hooks == ["conversation.replied", "conversation.replied"]
     # The customer's answer to Sada's reply threads into the same conversation.
     with db.reader(workspace.id) as session:
-        sent_id = conversations.messages_of(session, email_conv.id)[-1]["message_id"]
+        sent_id = inbox_views.messages_of(session, email_conv.id)[-1]["message_id"]
     _ingest(
         db,
         workspace.id,

@@ -15,7 +15,7 @@ from sada_test_servers import drain_jobs
 from sqlalchemy import select
 
 from sada.automation.models import Notification
-from sada.cases import conversations
+from sada.cases import conversations, replies, threads
 from sada.cases.canned import do_save_canned
 from sada.cases.models import Case, Conversation, NoteMention
 from sada.cases.service import Origin
@@ -61,7 +61,7 @@ def _conversation(db, ws_id, *, channel="email", text=ARABIC_MAIL, **extra):
     item.update(extra)
     with db.transaction(ws_id) as session:
         (result,) = ingest_batch(session, [item])
-        conversations.attach_interactions(session, [result.id])
+        threads.attach_interactions(session, [result.id])
         conv_id = session.execute(
             select(Conversation.id).order_by(Conversation.id.desc()).limit(1)
         ).scalar_one()
@@ -534,7 +534,7 @@ def test_pages_have_no_english_left(db, workspace, client, smtp, lang):
     with db.transaction(workspace.id) as session:
         ingest_batch(session, [_rating(sami, 4)])
         do_save_canned(session, "delay", {"ar": "مرحباً {{first_name}}", "fa": "سلام", "zh": "您好"})
-        conversations.do_reply(session, conv_id, "٤٥", label="ali")
+        replies.do_reply(session, conv_id, "٤٥", label="ali")
         conversations.do_assign(session, conv_id, user_id=me, label="علی")
         from sada.cases.service import do_add_note, do_create_case, do_update_case
 

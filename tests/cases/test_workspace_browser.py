@@ -14,7 +14,7 @@ import pytest
 from sada_test_servers import drain_jobs
 from sqlalchemy import select
 
-from sada.cases import conversations
+from sada.cases import threads
 from sada.cases.models import Case, Conversation
 from sada.db.types import utcnow
 from sada.interactions.service import ingest_batch
@@ -67,7 +67,7 @@ def site(_sqlite_database: Any) -> Iterator[dict[str, Any]]:
                 }
             ],
         )
-        conversations.attach_interactions(session, [result.id])
+        threads.attach_interactions(session, [result.id])
         conv_id = session.execute(select(Conversation.id)).scalar_one()
         from sada.cases.service import do_create_case
 

@@ -73,9 +73,9 @@ def test_responses_list_metrics_and_exports(client, api_headers):  # type: ignor
         assert r.status_code == 200, r.text
         import time
 
-        from sada.feedback import web
+        from sada.feedback import web_guard
 
-        stamp = web.make_stamp("dev-insecure-change-me", s["public_key"], time.time() - 10)
+        stamp = web_guard.make_stamp("dev-insecure-change-me", s["public_key"], time.time() - 10)
         r = client.post(
             f"/s/i/{token}",
             data={"q_nps": str(score), "q_why_low": comment, "t": stamp, "lang": "fa"},

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from sada.core.errors import Conflict
 from sada.db.types import utcnow
-from sada.feedback import invitations, service, web
+from sada.feedback import invitations, service, web_guard
 from sada.feedback.models import Invitation, Response
 from sada.feedback.schemas import Recipient
 from tests.feedback.factories import nps_survey
@@ -46,7 +46,7 @@ def _count(db, ws_id, survey_id):  # type: ignore[no-untyped-def]
 
 
 def old_stamp(key: str) -> str:
-    return web.make_stamp(SECRET, key, time.time() - 10)
+    return web_guard.make_stamp(SECRET, key, time.time() - 10)
 
 
 def test_persian_page_is_rtl_small_and_self_contained(client, db, workspace):  # type: ignore[no-untyped-def]
@@ -93,7 +93,7 @@ def test_invitation_language_and_partial_answers(client, db, workspace):  # type
     survey = _make(db, workspace.id)
     inv = _invite(db, workspace.id, survey, language="fa")
     token = inv.link.rsplit("/", 1)[1]
-    stamp = web.make_stamp(SECRET, survey.public_key)
+    stamp = web_guard.make_stamp(SECRET, survey.public_key)
     saved = client.post(f"/s/i/{token}/save", json={"answers": {"nps": 4}, "t": stamp})
     assert saved.status_code == 200 and saved.json()["status"] == "saved"
     page = client.get(f"/s/i/{token}")
@@ -138,7 +138,7 @@ def test_honeypot_too_fast_and_forged_stamps_store_nothing(client, db, workspace
         f"/s/{key}", data={"q_nps": "10", "website": "http://spam", "t": old_stamp(key)}
     )
     assert bot.status_code == 200  # the bot is not told
-    fast = client.post(f"/s/{key}", data={"q_nps": "10", "t": web.make_stamp(SECRET, key)})
+    fast = client.post(f"/s/{key}", data={"q_nps": "10", "t": web_guard.make_stamp(SECRET, key)})
     assert fast.status_code == 422
     forged = client.post(
         f"/s/{key}", data={"q_nps": "10", "t": f"{int(time.time() * 1000) - 60000}.abcdef"}
@@ -151,7 +151,7 @@ def test_honeypot_too_fast_and_forged_stamps_store_nothing(client, db, workspace
     assert api_bot.status_code == 200
     api_fast = client.post(
         f"/api/v1/public/surveys/{key}/responses",
-        json={"answers": {"nps": 1}, "stamp": web.make_stamp(SECRET, key)},
+        json={"answers": {"nps": 1}, "stamp": web_guard.make_stamp(SECRET, key)},
     )
     assert api_fast.status_code == 422
     assert _count(db, workspace.id, survey.id) == 0
@@ -199,7 +199,7 @@ def test_one_form_stamp_stores_one_response(client, db, workspace):  # type: ign
         assert len(list(row)) == 2
     # Stamps from two page loads in the same millisecond still differ.
     now = time.time() - 10
-    assert web.make_stamp(SECRET, key, now) != web.make_stamp(SECRET, key, now)
+    assert web_guard.make_stamp(SECRET, key, now) != web_guard.make_stamp(SECRET, key, now)
     assert client.post(f"/s/{key}", data={"q_nps": "9", "t": stamp + "é"}).status_code == 422
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sada.db.engine import Database
-from sada.feedback import service
+from sada.feedback import invitations, service
 from sada.feedback.models import Invitation
 from sada.jobs.models import Job
 from sada.people import consent, membership
@@ -108,10 +108,12 @@ def test_api_sends_to_consenting_members_once_in_their_language(
     refused = {r.person_id: r.status for r in rows if r.status != "pending"}
     assert refused == {ids["optout"]: "unsubscribed", ids["withdrawn"]: "unsubscribed"}
     with db.reader(workspace.id) as session:
-        jobs = session.execute(select(Job.dedupe_key).where(Job.kind == service.SEND_JOB)).scalars()
+        jobs = session.execute(
+            select(Job.dedupe_key).where(Job.kind == invitations.SEND_JOB)
+        ).scalars()
         queued = set(jobs)
     for row in pending.values():
-        assert f"{service.SEND_JOB}:{row.id}:0" in queued
+        assert f"{invitations.SEND_JOB}:{row.id}:0" in queued
 
     # Sending the same segment again invites nobody twice.
     again = client.post(url, json={"segment": "gold"}, headers=api_headers).json()

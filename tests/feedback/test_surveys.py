@@ -7,6 +7,7 @@ from sada.core.errors import Conflict, Invalid
 from sada.feedback import service
 from sada.feedback.schemas import SurveyIn, SurveyPatch
 from sada.interactions.models import Interaction
+from sada.people.schemas import PersonRef
 from tests.feedback.factories import nps_definition, nps_survey
 
 
@@ -21,7 +22,7 @@ def test_response_completes_as_interaction_with_rollups(db, workspace):  # type:
             {"nps": 3, "why_low": "دیر رسید"},
             complete=True,
             respondent=service.Respondent(
-                language="fa", person_ref=service.PersonRef(email="a@example.com")
+                language="fa", person_ref=PersonRef(email="a@example.com")
             ),
         )
     with db.reader(workspace.id) as s:

@@ -12,8 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from sada.feedback import service
+from sada.feedback.models import Response
 from sada.metrics import rollups
 from sada.metrics.service import MetricFilter, summarize
 from sada.tenants.service import do_create_workspace
@@ -75,9 +77,7 @@ def test_rollups_equal_recomputation(sqlite_db, zone, ops):  # type: ignore[no-u
                 )
                 assert service.do_import_response(s, survey, record) == "imported"
                 rid = s.execute(
-                    service.select(service.Response.id).where(
-                        service.Response.external_id == record.external_id
-                    )
+                    select(Response.id).where(Response.external_id == record.external_id)
                 ).scalar_one()
                 live.append(rid)
             elif live:

@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy import select
 
-from sada.cases import conversations
+from sada.cases import conversations, threads
 from sada.cases.models import Conversation
 from sada.cases.service import Origin, do_create_case, do_update_case
 from sada.db.types import utcnow
@@ -43,7 +43,7 @@ def _conversation(db, ws_id):
     }
     with db.transaction(ws_id) as session:
         (result,) = ingest_batch(session, [item])
-        conversations.attach_interactions(session, [result.id])
+        threads.attach_interactions(session, [result.id])
         return session.execute(
             select(Conversation.id).order_by(Conversation.id.desc()).limit(1)
         ).scalar_one()

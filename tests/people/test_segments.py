@@ -496,7 +496,7 @@ def test_the_compiled_query_searches_indexes_and_scans_nothing(sqlite_db: Databa
     """Every condition type at once: each subquery starts from the workspace and the person."""
     from sqlalchemy import func, text
 
-    from sada.people.segments import matching
+    from sada.people.segment_sql import matching
 
     definition = _all(
         {"type": "trait", "field": "traits.age", "op": "gte", "value": 3},

@@ -144,6 +144,7 @@ def _plant(client: Any, db: Database, workspace: Any, admin: dict[str, str], p: 
     assert r.status_code == 201, r.text
     # A survey response with a free-text answer (as the survey page stores it).
     from sada.feedback import service as fb
+    from sada.people.schemas import PersonRef
 
     with db.transaction(workspace.id) as s:
         survey = fb.do_create_survey(s, nps_survey())
@@ -154,7 +155,7 @@ def _plant(client: Any, db: Database, workspace: Any, admin: dict[str, str], p: 
             survey,
             {"nps": 2, "why_low": p.answer},
             complete=True,
-            respondent=fb.Respondent(language="en", person_ref=fb.PersonRef(email=p.email)),
+            respondent=fb.Respondent(language="en", person_ref=PersonRef(email=p.email)),
         )
     # The help-centre chat, where the person leaves their contact details.
     r = client.post(f"/help/{workspace.name}/chat", json={"lang": "en"})

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from sada.cases.conversations import access_conversation, do_reply
+from sada.cases.conversations import access_conversation
+from sada.cases.replies import do_reply
 from sada.cases.service import notes_of
 from sada.core.errors import Invalid
 from sada.core.ssrf import HostPolicy

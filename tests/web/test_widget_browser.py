@@ -100,7 +100,7 @@ def test_widget_answer_handoff_and_live_reply(
     answer_bit: str,
     reply: str,
 ) -> None:
-    from sada.cases.conversations import do_reply
+    from sada.cases.replies import do_reply
     from sada.selfservice.models import ChatSession
 
     SHOTS.mkdir(parents=True, exist_ok=True)
