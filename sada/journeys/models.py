@@ -126,3 +126,30 @@ class JourneyPersonChange(Base):
     workspace_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     person_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+
+
+class JourneyPendingTx(Base):
+    """A transaction that changed what the journey pages read, until it commits (PostgreSQL).
+
+    The triggers (migration 1970) note here each workspace a transaction writes to, and a
+    deferred constraint trigger on this table raises `journey_data_versions` once per
+    workspace at commit and deletes the row: the counter's lock is taken last and held only
+    for the commit, so two writers never deadlock on it. Empty outside transactions; unused
+    on SQLite (one writer at a time: its triggers raise the counter directly)."""
+
+    __tablename__ = "journey_pending_tx"
+
+    txid: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+
+
+class JourneyPending(Base):
+    """The people a not-yet-committed transaction's journey changes touched (PostgreSQL).
+
+    Moved to `journey_person_changes` under the new counter value at commit (migration 1970)."""
+
+    __tablename__ = "journey_pending"
+
+    txid: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)

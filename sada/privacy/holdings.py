@@ -145,6 +145,7 @@ SCRUBBED = {
         "ids only (which people a journey-data version touched); erasing the person's rows adds"
         " one more, so pages kept per process drop their share; pruned after 20,000 versions"
     ),
+    "journey_pending": "ids only, inside one transaction: moved to journey_person_changes at commit",
 }
 
 # Columns whose values are texts or identifiers of the person (the "needles").
