@@ -16,14 +16,19 @@ that answers late delays the next (never a burst to catch up), so `sent/s` below
 means the server did not keep the rate.
 
 Every `--sample` seconds: each process's resident memory (VmRSS from /proc) and CPU seconds,
-and from the database the interactions stored, ingest batches still pending and jobs due. At
-the end the drive stops, the queue gets `--drain` seconds to empty, and the script prints the
-table, whether the rate was kept, whether everything accepted was stored, and per process a
+and from the database the interactions stored, texts analysed, ingest batches still pending and
+jobs due. At the end the drive stops, the queue gets `--drain` seconds to empty, and the script
+prints the table, whether the rate was kept, whether everything accepted was stored and how much
+of it analysed (during the drive and after the drain), and per process a
 flat-memory verdict: the least-squares slope of RSS over the last 2/3 of the run (the first
 third is warm-up), flat when the growth it implies over that window is at most
 max(5 MiB, 5% of the mean RSS). The LAST line is `verdict=flat|growing`.
 
     .venv/bin/python bench/soak.py --db pg --minutes 10 --rate 100
+    # issue 15's soak: twice the target ingest rate (10 events/s, every event with text),
+    # 30 minutes, one analysis worker beside an urgent one; RSS per process every 30 s
+    .venv/bin/python bench/soak.py --db pg --minutes 30 --rate 20 --batch 20 --drain 120 \
+        --sample 30 --urgent-workers 1
     .venv/bin/python bench/soak.py --db sqlite --minutes 10 --rate 100
 """
 
