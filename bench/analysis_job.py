@@ -76,7 +76,7 @@ def main() -> None:
     if args.db == "pg":
         if not args.pg:
             raise SystemExit("--db pg needs --pg URL or SADA_TEST_DATABASE_URL")
-        url, drop = pg_database(args.pg)
+        url, drop = pg_database(args.pg, "sada_analysis_job_")
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='sada-analysis-')) / 'bench.db'}"
     db = open_database(url)
