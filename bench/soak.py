@@ -16,14 +16,19 @@ that answers late delays the next (never a burst to catch up), so `sent/s` below
 means the server did not keep the rate.
 
 Every `--sample` seconds: each process's resident memory (VmRSS from /proc) and CPU seconds,
-and from the database the interactions stored, ingest batches still pending and jobs due. At
-the end the drive stops, the queue gets `--drain` seconds to empty, and the script prints the
-table, whether the rate was kept, whether everything accepted was stored, and per process a
+and from the database the interactions stored, texts analysed, ingest batches still pending and
+jobs due. At the end the drive stops, the queue gets `--drain` seconds to empty, and the script
+prints the table, whether the rate was kept, whether everything accepted was stored and how much
+of it analysed (during the drive and after the drain), and per process a
 flat-memory verdict: the least-squares slope of RSS over the last 2/3 of the run (the first
 third is warm-up), flat when the growth it implies over that window is at most
 max(5 MiB, 5% of the mean RSS). The LAST line is `verdict=flat|growing`.
 
     .venv/bin/python bench/soak.py --db pg --minutes 10 --rate 100
+    # issue 15's soak: twice the target ingest rate (10 events/s, every event with text),
+    # 30 minutes, one analysis worker beside an urgent one; RSS per process every 30 s
+    .venv/bin/python bench/soak.py --db pg --minutes 30 --rate 20 --batch 20 --drain 120 \
+        --sample 30 --urgent-workers 1
     .venv/bin/python bench/soak.py --db sqlite --minutes 10 --rate 100
 """
 
@@ -88,14 +93,14 @@ def slope(points: list[tuple[float, float]]) -> float:
 # ---------------------------------------------------------------- the database
 
 
-def pg_database(server_url: str) -> tuple[str, Any]:
+def pg_database(server_url: str, prefix: str = "sada_soak_") -> tuple[str, Any]:
     import psycopg
     from sqlalchemy.engine import make_url
 
     from sada.settings import Settings
 
     url = make_url(Settings(database_url=server_url).database_url)
-    name = f"sada_soak_{uuid.uuid4().hex[:6]}"
+    name = f"{prefix}{uuid.uuid4().hex[:6]}"
     plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -126,6 +131,19 @@ def prepare(url: str, backend: str) -> tuple[Any, int, str]:
     with db.transaction(ws) as session:
         _row, key = do_create_api_key(session, name="soak", scopes=["write"])
     return db, ws, key
+
+
+def analysed(db: Any, workspace_id: int) -> int:
+    """Text analyses stored in the soak's workspace (every soak item has a text)."""
+    from sqlalchemy import text
+
+    with db.reader() as session:
+        return int(
+            session.execute(
+                text("SELECT count(*) FROM text_analyses WHERE workspace_id = :ws"),
+                {"ws": workspace_id},
+            ).scalar_one()
+        )
 
 
 def jobs_done(db: Any) -> int:
@@ -327,6 +345,11 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--sample", type=float, default=10, help="seconds between samples")
     parser.add_argument("--drain", type=float, default=300, help="seconds to empty the queue")
+    parser.add_argument(
+        "--db-prefix",
+        default="sada_soak_",
+        help="name prefix of the PostgreSQL database made for the run (dropped after)",
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="sada-soak-"))
@@ -334,7 +357,7 @@ def main() -> None:
     if args.db == "pg":
         if not args.pg:
             raise SystemExit("--db pg needs --pg URL or SADA_TEST_DATABASE_URL")
-        url, drop = pg_database(args.pg)
+        url, drop = pg_database(args.pg, args.db_prefix)
     else:
         url = f"sqlite:///{tmp / 'soak.db'}"
     procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -376,6 +399,7 @@ def main() -> None:
         load0 = os.getloadavg()[0]
         loads = [load0]
         done: list[int] = []
+        texts: list[int] = []
         duration = args.minutes * 60
         while True:
             elapsed = time.monotonic() - began
@@ -390,10 +414,11 @@ def main() -> None:
             )
             loads.append(os.getloadavg()[0])
             done.append(jobs_done(db))
+            texts.append(analysed(db, ws))
             t, rss, _cpu, sent, stored, pending, due = rows[-1]
             print(
-                f"{t:7.0f} s  sent {sent:8,}  stored {stored:8,}  pending {pending:4}  due {due:5}  "
-                f"done {done[-1]:6,}  load {loads[-1]:4.1f}  "
+                f"{t:7.0f} s  sent {sent:8,}  stored {stored:8,}  analysed {texts[-1]:8,}  "
+                f"pending {pending:4}  due {due:5}  done {done[-1]:6,}  load {loads[-1]:4.1f}  "
                 + "  ".join(f"{name} {mib:6.1f} MiB" for name, mib in zip(names, rss, strict=True)),
                 flush=True,
             )
@@ -414,12 +439,24 @@ def main() -> None:
             time.sleep(2)
         drained = time.monotonic() - drain_began
         stored, pending, due = figures(db, ws)
+        final_texts = analysed(db, ws)
 
         runners = [n for n in names if n != "serve"] or ["serve"]
         print_job_stats(
             db, drove + drained, sum(cpu_seconds(procs[n].pid) - cpu0[n] for n in runners)
         )
-        report(args, names, rows, done, state, drove, drained, (stored, pending, due), loads)
+        report(
+            args,
+            names,
+            rows,
+            done,
+            texts,
+            state,
+            drove,
+            drained,
+            (stored, pending, due, final_texts),
+            loads,
+        )
         db.dispose()
     finally:
         for proc in procs.values():
@@ -439,13 +476,14 @@ def report(
     names: list[str],
     rows: list[tuple[float, list[float], list[float], int, int, int, int]],
     done: list[int],
+    texts: list[int],
     state: Drive,
     drove: float,
     drained: float,
-    end: tuple[int, int, int],
+    end: tuple[int, int, int, int],
     loads: list[float],
 ) -> None:
-    stored, pending, due = end
+    stored, pending, due, final_texts = end
     where = "PostgreSQL" if args.db == "pg" else "SQLite (embedded, jobs in process)"
     backend = (
         f", jobs on {args.backend}, {args.workers} worker(s)"
@@ -455,11 +493,10 @@ def report(
     )
     print(f"\n{where}{backend}; {args.batch} items per request, target {args.rate:g} events/s")
     print(f"load average {min(loads):.1f}-{max(loads):.1f} (mean {sum(loads) / len(loads):.1f})")
-    header = "| t (min) | sent | stored | pending batches | jobs due | jobs done | " + " | ".join(
-        f"{name} RSS MiB (CPU s)" for name in names
-    )
+    header = "| t (min) | sent | stored | analysed | pending batches | jobs due | jobs done | "
+    header += " | ".join(f"{name} RSS MiB (CPU s)" for name in names)
     print(header + " |")
-    print("|" + "---:|" * (6 + len(names)))
+    print("|" + "---:|" * (7 + len(names)))
     step = max(1, len(rows) // 30)  # about 30 rows of the table; the verdict uses all
     picked = list(range(0, len(rows), step))
     if picked[-1] != len(rows) - 1:
@@ -468,8 +505,8 @@ def report(
         t, rss, cpu, sent, stored_, pending_, due_ = rows[i]
         cells = " | ".join(f"{m:.1f} ({c:.0f})" for m, c in zip(rss, cpu, strict=True))
         print(
-            f"| {t / 60:.1f} | {sent:,} | {stored_:,} | {pending_} | {due_} | {done[i]:,} "
-            f"| {cells} |"
+            f"| {t / 60:.1f} | {sent:,} | {stored_:,} | {texts[i]:,} | {pending_} | {due_} "
+            f"| {done[i]:,} | {cells} |"
         )
     rate = state.sent / drove if drove else 0.0
     kept = rate >= 0.95 * args.rate
@@ -482,6 +519,11 @@ def report(
         f"after the drive: stored {stored:,} of {state.sent:,} accepted, {pending} batches "
         f"pending, {due} jobs due ({'drained' if pending == due == 0 else 'NOT drained'} "
         f"{drained:.0f} s after the drive)"
+    )
+    during = texts[-1] / rows[-1][0] if rows[-1][0] else 0.0
+    print(
+        f"text analysis: {texts[-1]:,} texts analysed by the end of the drive ({during:.1f}/s), "
+        f"{final_texts:,} after the drain, of {stored:,} stored"
     )
     window = [r for r in rows if r[0] >= rows[-1][0] / 3]
     verdicts = []

@@ -243,7 +243,14 @@ def analyze_interactions(
             rollups.count_analyses(session, labels)
             rollups.count_topics(session, mentions)
             if emb is not None and new_vectors:
-                already = set(_cached_vectors(session, emb.name, list(new_vectors)))
+                already = set(
+                    session.execute(
+                        select(TextEmbedding.text_hash).where(
+                            TextEmbedding.model == emb.name,
+                            TextEmbedding.text_hash.in_(list(new_vectors)),
+                        )
+                    ).scalars()
+                )
                 for h, vec in new_vectors.items():
                     if h not in already:
                         session.add(
