@@ -13,10 +13,8 @@ thread of the process, so thread oversubscription shows), the slowest job, the m
 load average, the process's RSS before and after, and the size of the embedder's in-memory
 cache. With `--profile`, the 30 costliest functions by cumulative time (cProfile); with
 `--tracemalloc`, the 15 biggest growths of Python allocations between the first and the
-last counted job; `--rss-every N` prints the RSS every N jobs and `--cache-items N` bounds the
-embedder's in-memory cache (to tell its growth from the rest). With `--dump FILE`, every stored
-analysis (by external id; `analyzed_at` and ids left out) is written as JSON lines, to compare
-two versions byte for byte.
+last counted job. With `--dump FILE`, every stored analysis (ordered by interaction id,
+`analyzed_at` left out) is written as JSON lines, to compare two versions byte for byte.
 
     .venv/bin/python bench/analysis_job.py --db sqlite --jobs 20 --batch 20
     SADA_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \\
@@ -58,9 +56,6 @@ def main() -> None:
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--dump", default="", help="write the stored analyses to this file")
     parser.add_argument("--rss-every", type=int, default=0, help="print RSS every N jobs")
-    parser.add_argument(
-        "--cache-items", type=int, default=0, help="bound of the embedder's cache (0: as shipped)"
-    )
     args = parser.parse_args()
 
     from sqlalchemy import delete, select
@@ -105,12 +100,6 @@ def main() -> None:
             run_job(db, job)
             return time.perf_counter() - w0, time.process_time() - c0, n
 
-        if args.cache_items:
-            from sada.text.embeddings import get_embedder as _embedder
-
-            shared = _embedder()
-            if shared is not None and hasattr(shared, "max_items"):
-                shared.max_items = args.cache_items
         w, c, n = one()
         print(f"warm-up job: {n} texts, {w:.1f} s wall, {c:.1f} s CPU (models load)")
         rss0 = rss_mib(os.getpid())

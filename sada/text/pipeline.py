@@ -160,10 +160,6 @@ class TextPipeline:
         self._aspect_protos: tuple[list[str], np.ndarray] | None = None
         self._center: np.ndarray | None = None
         self._topic_protos: dict[str, np.ndarray] = {}
-        # A clause that a keyword names an aspect of reads no vector (`_aspects`), unless a
-        # workspace topic matches by similarity (`_topics_and_mentions` reads every clause's):
-        # its embedding is skipped, a third of the work on short reviews. True embeds all.
-        self.embed_every_clause = False
 
     @property
     def version(self) -> str:
@@ -288,11 +284,6 @@ class TextPipeline:
         assert self.embedder is not None
         texts: list[str] = []
         owners: list[tuple[dict[str, Any], int, int]] = []
-        every = self.embed_every_clause or any(
-            topic.kind == "topic"
-            and any(t and t.strip() for t in [topic.description, *topic.examples])
-            for topic in self.topics
-        )
         for doc in docs:
             if not doc["has_text"]:
                 continue
@@ -301,8 +292,6 @@ class TextPipeline:
             if len(doc["sentences"]) > 1 or any(len(s["clauses"]) > 1 for s in doc["sentences"]):
                 for si, sent in enumerate(doc["sentences"][:20]):
                     for ci, clause in enumerate(sent["clauses"][:4]):
-                        if not every and keyword_aspects(aspect_text(clause)):
-                            continue  # named by a keyword: its vector would not be read
                         texts.append(clause)
                         owners.append((doc, si, ci))
         if not texts:
