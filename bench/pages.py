@@ -225,6 +225,7 @@ def profile_overview(db: Any, workspace_id: int) -> None:
 
     from sqlalchemy import select
 
+    from sada.dashboards import panels
     from sada.dashboards import service as dash
     from sada.tenants.models import Workspace
 
@@ -245,7 +246,7 @@ def profile_overview(db: Any, workspace_id: int) -> None:
             dash.top_topics(session, f)
             dash.significant_changes(session, f, current=channels)
             dash.metric_trends(session, f)
-            dash.background_work(session, workspace_id)
+            panels.background_work(session, workspace_id)
             profiler.disable()
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"sada/|execute|fetch", 25)
 

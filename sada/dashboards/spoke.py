@@ -3,7 +3,7 @@
 The who-spoke rows (`person_day_rollups`, written at ingest) hold one row per person and
 local day ("d") and per person and month ("m"), per zone, channel and language. A range's
 exact count is the distinct people over the whole months inside it (month rows) and the
-days at its edges (day rows): `sada.interactions.rollups.distinct_people`. The day rows are
+days at its edges (day rows): `sada.interactions.rollup_reads.distinct_people`. The day rows are
 the expensive part: up to ~60 days x the people who speak each day (17-25 ms of a 90-day
 overview at 1M interactions, for 40k index entries).
 
@@ -27,21 +27,18 @@ from sqlalchemy.orm import Session
 
 from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
-from sada.interactions import rollups
+from sada.interactions import rollup_reads, rollups
+from sada.interactions.rollup_reads import next_month
 
 
 def _month(day: date) -> date:
     return day.replace(day=1)
 
 
-def _next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
 def _dimensions(
     session: Session, zone: str, channel: str | None, language: str | None
 ) -> tuple[list[str], list[str]]:
-    """The (channels, languages) whose rows hold the count (as `rollups.distinct_people`)."""
+    """The (channels, languages) whose rows hold the count (as `rollup_reads.distinct_people`)."""
     if channel is None and language is None:
         return [rollups.ALL], [rollups.ALL]
     if channel is None:
@@ -89,25 +86,25 @@ def distinct_people(
     language: str | None = None,
 ) -> int:
     """People who spoke on local days first <= day < last in `zone` (optionally on one
-    channel, in one language): exactly `rollups.distinct_people`, cheaper when the edge
+    channel, in one language): exactly `rollup_reads.distinct_people`, cheaper when the edge
     days add no one (see the module's docstring)."""
     if last <= first:
         return 0
     channels, languages = _dimensions(session, zone, channel, language)
     if not channels or not languages:
         return 0
-    months_from = first if first.day == 1 else _next_month(first)
+    months_from = first if first.day == 1 else next_month(first)
     months_to = months_from
-    while _next_month(months_to) <= last:
-        months_to = _next_month(months_to)
+    while next_month(months_to) <= last:
+        months_to = next_month(months_to)
     if months_from >= months_to:  # no whole month inside: the day rows are the answer
-        return rollups.distinct_people(
+        return rollup_reads.distinct_people(
             session, zone, first, last, channel=channel, language=language
         )
     # The month rows from the first edge's month to the last edge's (or the whole months):
     # per person, whether a whole month holds them; one index range per dimension pair.
     low = _month(first)
-    high = _next_month(months_to) if months_to < last else months_to
+    high = next_month(months_to) if months_to < last else months_to
     sqlite = dialect_name(session) == "sqlite"
     params: dict[str, Any] = {"ws": bound_workspace(session), "zone": zone}
     params.update({f"c{i}": c for i, c in enumerate(channels)})
@@ -132,4 +129,6 @@ def distinct_people(
     counted, maybe = session.execute(text(sql), params).one()
     if not maybe:
         return int(counted)
-    return rollups.distinct_people(session, zone, first, last, channel=channel, language=language)
+    return rollup_reads.distinct_people(
+        session, zone, first, last, channel=channel, language=language
+    )

@@ -16,7 +16,7 @@ from sada.core import spreadsheets
 from sada.core.errors import Invalid, NotFound
 from sada.core.http import client_ip
 from sada.core.privacy import Surface, sees_raw_pii
-from sada.dashboards import explorer
+from sada.dashboards import explorer, panels
 from sada.dashboards import service as dash
 from sada.db.types import utcnow
 from sada.domains import person_panel_functions
@@ -126,8 +126,8 @@ def overview(request: Request, me: SignedIn = Depends(require("dashboards"))) ->
         topics = dash.top_topics(session, f)
         changes = dash.significant_changes(session, f, current=channels)
         metrics = dash.metric_trends(session, f)
-        loop = dash.open_loop(session, me.user_id)
-        work = dash.background_work(session, me.workspace_id)
+        loop = panels.open_loop(session, me.user_id)
+        work = panels.background_work(session, me.workspace_id)
         help_centre = overview_tile(session, f.start) if "selfservice" in domain_pages() else None
         health_tile = (
             health_overview_tile(session, utcnow())
@@ -454,11 +454,11 @@ def person(request: Request, person_id: int, me: SignedIn = Depends(require("peo
             channels=[channel] if channel else None,
         )
         merges = list_merges(session, person_id)
-        sentiment = dash.person_sentiment(session, person_id)
-        scores = dash.person_scores(session, person_id)
-        channels = dash.person_channels(session, person_id)
+        sentiment = panels.person_sentiment(session, person_id)
+        scores = panels.person_scores(session, person_id)
+        channels = panels.person_channels(session, person_id)
         analyses = _analyses_for(session, [i.id for i in items])
-        panels = [
+        extra_panels = [
             html
             for fn in person_panel_functions()
             if (html := _import(fn)(p, session, person_id)) is not None
@@ -478,7 +478,7 @@ def person(request: Request, person_id: int, me: SignedIn = Depends(require("peo
         p,
         "person.html",
         person=profile,
-        panels=panels,
+        panels=extra_panels,
         merged_into=merged_into,
         items=items,
         next_cursor=next_cursor,

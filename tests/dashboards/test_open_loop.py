@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sada.automation.models import Notification
 from sada.cases.service import do_create_case
-from sada.dashboards import service as dash
+from sada.dashboards import panels
 from sada.tenants.service import do_create_user
 
 
@@ -32,7 +32,7 @@ def test_open_loop_counts_only_its_workspace_and_user(db, make_workspace):  # ty
             s.add(Notification(user_id=them, title="not mine"))
             s.add(Notification(user_id=me, title="read", read_at=past))
     with db.reader(mine.id) as s:
-        loop = dash.open_loop(s, me)
+        loop = panels.open_loop(s, me)
     assert loop is not None
     assert (loop.open_cases, loop.overdue, loop.urgent, loop.unread_alerts) == (7, 4, 3, 3)
     assert [c.title for c in loop.latest] == ["case 6", "case 5", "case 4", "case 3", "case 2"]

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, select
 
 from sada.dashboards import spoke
-from sada.interactions import rollups
+from sada.interactions import rollup_reads, rollups
 from sada.interactions.models import Interaction
 from sada.interactions.service import ingest_batch
 
@@ -105,7 +105,9 @@ def test_distinct_people_equals_the_log(db, workspace):  # type: ignore[no-untyp
                 got = spoke.distinct_people(s, ZONE, first, last, **dims)
                 read_days = bool(day_reads)
                 before = (
-                    rollups.distinct_people(s, ZONE, first, last, **dims) if last > first else 0
+                    rollup_reads.distinct_people(s, ZONE, first, last, **dims)
+                    if last > first
+                    else 0
                 )
             assert got == len(want) == before, (first, last, dims)
             has_edges = first.day != 1 or last.day != 1

@@ -137,7 +137,7 @@ def test_who_spoke_rows_have_one_key_index_that_serves_the_distinct_count(db, wo
     are found by one seek each (a skip scan) and read as `IN` lists on the same index."""
     from datetime import date
 
-    from sada.interactions import rollups
+    from sada.interactions import rollup_reads
 
     with db.transaction(workspace.id) as session:
         ingest_batch(session, [_item(i) for i in range(50)])
@@ -171,7 +171,7 @@ def test_who_spoke_rows_have_one_key_index_that_serves_the_distinct_count(db, wo
     try:
         with db.reader(workspace.id) as session:
             for dims in ({}, {"channel": "email"}, {"language": "en"}):
-                rollups.distinct_people(
+                rollup_reads.distinct_people(
                     session, "UTC", date(2026, 1, 10), date(2026, 12, 20), **dims
                 )
     finally:

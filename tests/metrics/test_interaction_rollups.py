@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
+from sada.dashboards import panels
 from sada.dashboards import rollups as dash_rollups
 from sada.dashboards import service as dash
-from sada.interactions import rollups
+from sada.interactions import rollup_reads, rollups
 from sada.interactions.models import (
     VOICE_ORIGINS,
     Interaction,
@@ -200,7 +201,7 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
                 assert dash.totals(s, f).people == people, (step, dims)
 
     with db.reader(workspace.id) as s:
-        work = dash.background_work(s, workspace.id)
+        work = panels.background_work(s, workspace.id)
         n_texts = s.execute(select(Interaction.id).where(Interaction.text.is_not(None))).all()
         n_analysed = s.execute(select(TextAnalysis.id)).all()
         assert (work.texts, work.analysed) == (len(n_texts), len(n_analysed))
@@ -362,7 +363,7 @@ def test_who_spoke_rows_by_one_dimension_are_neither_written_nor_read(db, make_w
         zones = rollups.zones(s)
         first, last = date(2026, 1, 1), date(2026, 4, 1)
         dims = [{}, {"channel": "chat"}, {"language": "en"}, {"channel": "sms", "language": ""}]
-        before = [rollups.distinct_people(s, "UTC", first, last, **d) for d in dims]
+        before = [rollup_reads.distinct_people(s, "UTC", first, last, **d) for d in dims]
         rows = s.execute(select(func.count()).select_from(p)).scalar_one()
     # Two spans x two dimension sets per zone and distinct (day, channel, language, person).
     assert rows <= 4 * len(zones) * len(voice)
@@ -385,7 +386,7 @@ def test_who_spoke_rows_by_one_dimension_are_neither_written_nor_read(db, make_w
                     )
                 )
     with db.reader(workspace.id) as s:
-        after = [rollups.distinct_people(s, "UTC", first, last, **d) for d in dims]
+        after = [rollup_reads.distinct_people(s, "UTC", first, last, **d) for d in dims]
     assert after == before
     with db.transaction(workspace.id) as s:
         s.execute(sql(_migration("1950_who_spoke_fewer_rows").DELETE_ONE_DIMENSION_ROWS))
