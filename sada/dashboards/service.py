@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
-from sada.dashboards import spoke
 from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
 from sada.interactions import rollup_reads, rollups
@@ -300,7 +299,7 @@ def _distinct_people(session: Session, f: Filters) -> int:
     zone = _rollup_zone(session, f)
     if zone is not None:
         first, last = _local_days(f)
-        return spoke.distinct_people(
+        return rollup_reads.distinct_people(
             session, zone, first, last, channel=f.channel, language=f.language
         )
     return int(

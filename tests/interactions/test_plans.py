@@ -176,10 +176,13 @@ def test_who_spoke_rows_have_one_key_index_that_serves_the_distinct_count(db, wo
                 )
     finally:
         event.remove(db.read_engine, "before_cursor_execute", capture)
+    # Each count reads the month rows first (one range), then the day rows only when the
+    # edge days could add someone (three ranges); the filters' values by one skip scan.
+    months = [c for c in captured if "sum(1 - w)" in c[0]]
     counts = [c for c in captured if "count(DISTINCT" in c[0]]
-    assert len(counts) == 3
     skips = [c for c in captured if "LIMIT 1" in c[0]]
-    assert skips and len(skips) == len(captured) - 3
+    assert len(months) == 3 and len(counts) <= 3, captured
+    assert skips and len(skips) + len(months) + len(counts) == len(captured)
     with db.engine.connect() as connection:
         raw = connection.connection.dbapi_connection
         assert raw is not None
@@ -199,13 +202,14 @@ def test_who_spoke_rows_have_one_key_index_that_serves_the_distinct_count(db, wo
                     assert "Seq Scan" not in plan and "Sort" not in plan, plan
                     assert "uq_person_day_rollups_key" in plan, plan
                 continue
+            ranges = 1 if "sum(1 - w)" in statement else 3
             if db.is_sqlite:
                 seeks = [line for line in plan.splitlines() if "person_day_rollups" in line]
-                assert len(seeks) == 3, plan
+                assert len(seeks) == ranges, plan
                 for line in seeks:
                     assert "SEARCH" in line and "sqlite_autoindex_person_day_rollups" in line, plan
                     assert "channel=? AND language=? AND span=? AND day>? AND day<?" in line, plan
             else:
                 assert "Seq Scan" not in plan, plan
-                assert plan.count("uq_person_day_rollups_key") == 3, plan
+                assert plan.count("uq_person_day_rollups_key") == ranges, plan
                 assert "Index Cond" in plan and "channel" in plan and "day" in plan, plan
