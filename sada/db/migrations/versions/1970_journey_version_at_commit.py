@@ -29,6 +29,8 @@ Revises: 1960_subscriber_lookups
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -37,23 +39,13 @@ down_revision = "1960_subscriber_lookups"
 branch_labels = None
 depends_on = None
 
-KEEP_VERSIONS = 20_000  # as in 1940
-PRUNE_EVERY = 500
-
-WATCHED = {
-    "interactions": (
-        "workspace_id", "person_id", "occurred_at", "channel", "type", "direction",
-        "touchpoint_id", "attributes", "rating", "rating_scale", "conversation_id", "text",
-    ),
-    "people": ("workspace_id", "audience", "segment", "language", "traits", "merged_into_id"),
-    "text_analyses": ("workspace_id", "interaction_id", "sentiment"),
-}  # fmt: skip
-
-_PERSON = {
-    "interactions": ("c.person_id", ""),
-    "people": ("c.id", ""),
-    "text_analyses": ("i.person_id", "JOIN interactions i ON i.id = c.interaction_id"),
-}
+# The tables, watched columns and person lookups are 1940's: its triggers call the functions
+# this migration redefines, so they must be the same.
+_M1940 = import_module("sada.db.migrations.versions.1940_journey_person_changes")
+KEEP_VERSIONS: int = _M1940.KEEP_VERSIONS
+PRUNE_EVERY: int = _M1940.PRUNE_EVERY
+WATCHED: dict[str, tuple[str, ...]] = _M1940.WATCHED
+_PERSON: dict[str, tuple[str, str]] = _M1940._PERSON
 
 
 def _statement_function(table: str) -> str:
@@ -162,13 +154,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Back to migration 1940's function bodies (the counter raised at each write)."""
     if op.get_bind().dialect.name == "postgresql":
-        from importlib import import_module
-
-        m1940 = import_module("sada.db.migrations.versions.1940_journey_person_changes")
         op.execute("DROP TRIGGER IF EXISTS sada_journey_commit ON journey_pending_tx")
         op.execute("DROP FUNCTION IF EXISTS sada_journey_commit()")
         for table in WATCHED:
-            op.execute(m1940._pg_statement_function(table))
-        op.execute(m1940._PG_ROW_FUNCTION)
+            op.execute(_M1940._pg_statement_function(table))
+        op.execute(_M1940._PG_ROW_FUNCTION)
     op.drop_table("journey_pending")
     op.drop_table("journey_pending_tx")
