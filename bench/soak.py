@@ -17,7 +17,8 @@ means the server did not keep the rate.
 
 Every `--sample` seconds: each process's resident memory (VmRSS from /proc) and CPU seconds,
 and from the database the interactions stored, texts analysed, ingest batches still pending and
-jobs due. At the end the drive stops, the queue gets `--drain` seconds to empty, and the script
+jobs due. At the end the drive stops, the queue gets `--drain` seconds to empty (stored, applied
+and every text analysed: a job still running counts as not drained), and the script
 prints the table, whether the rate was kept, whether everything accepted was stored and how much
 of it analysed (during the drive and after the drain), and per process a
 flat-memory verdict: the least-squares slope of RSS over the last 2/3 of the run (the first
@@ -434,7 +435,9 @@ def main() -> None:
         drain_began = time.monotonic()
         while time.monotonic() - drain_began < args.drain:
             stored, pending, due = figures(db, ws)
-            if stored >= state.sent and pending == 0 and due == 0:
+            # Every soak item has a text: drained means stored, applied and analysed (a job
+            # still running or an event not yet fanned out shows as texts not analysed yet).
+            if stored >= state.sent and pending == 0 and due == 0 and analysed(db, ws) >= stored:
                 break
             time.sleep(2)
         drained = time.monotonic() - drain_began
