@@ -9,9 +9,10 @@ they exist. Clause polarity (`rule_score`, read by `sada.text.rules`) adds the
 rule-only words and idioms and a finer negation scope.
 
 The words themselves (per language) are in `sada.text.polarity_words`; here they
-are folded as `model_text` sees them (folded letters, lower case). Read from
-`polar_items` down: the lexicon and idiom tables it builds, then the morphology
-and negation helpers in the order it calls them.
+are folded as `model_text` sees them (folded letters, lower case). Read from the
+top: the result (`Polar`), the two entry points (`polarity_features`, `rule_score`),
+`polar_items`, then the lexicon and idiom tables it builds and the morphology,
+negation and Chinese helpers it calls.
 """
 
 from __future__ import annotations
