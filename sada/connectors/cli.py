@@ -75,7 +75,7 @@ def run_import(workspace: str, work: Callable[[Any, int], Any], *, survey: bool 
 
 
 def _register() -> None:
-    from sada.cli.main import import_app
+    from sada.cli.imports import import_app
 
     @import_app.command("zendesk")
     def import_zendesk(

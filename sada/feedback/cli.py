@@ -64,7 +64,7 @@ def _import(
 
 
 def _register() -> None:
-    from sada.cli.main import import_app
+    from sada.cli.imports import import_app
 
     @import_app.command("qualtrics")
     def import_qualtrics(

@@ -95,7 +95,7 @@ WORKERS_HELP = "Processes that match brands beside the one storing posts (0: up 
 
 
 def _register() -> None:
-    from sada.cli.main import import_app
+    from sada.cli.imports import import_app
 
     @import_app.command("x")
     def import_x(
