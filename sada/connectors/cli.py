@@ -51,7 +51,7 @@ def list_cmd() -> None:
 def run_import(workspace: str, work: Callable[[Any, int], Any], *, survey: bool = False) -> None:
     """Open the database, run `work(db, workspace_id)`, print the summary, exit non-zero when
     nothing was stored from a non-empty input."""
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.core.errors import SadaError
     from sada.db.migrate import upgrade
 
@@ -75,7 +75,7 @@ def run_import(workspace: str, work: Callable[[Any, int], Any], *, survey: bool 
 
 
 def _register() -> None:
-    from sada.cli.main import import_app
+    from sada.cli.imports import import_app
 
     @import_app.command("zendesk")
     def import_zendesk(

@@ -17,7 +17,7 @@ app = typer.Typer(help="Surveys: list surveys and survey imports.", no_args_is_h
 @app.command("list")
 def list_cmd(workspace: str = typer.Option(..., help="Workspace name.")) -> None:
     """List surveys with their id, kind, version and link key."""
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.feedback.service import list_surveys
 
     db = _db()
@@ -36,7 +36,7 @@ def _import(
     survey: int | None,
     **options: Any,
 ) -> None:
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.connectors.qualtrics import service as qualtrics
     from sada.connectors.surveymonkey import service as surveymonkey
     from sada.core.errors import SadaError
@@ -64,7 +64,7 @@ def _import(
 
 
 def _register() -> None:
-    from sada.cli.main import import_app
+    from sada.cli.imports import import_app
 
     @import_app.command("qualtrics")
     def import_qualtrics(

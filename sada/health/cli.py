@@ -15,7 +15,7 @@ console = Console()
 
 
 def _open(workspace: str) -> tuple[Any, int]:
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
 
     db = _db()
     return db, _workspace_id(db, workspace)

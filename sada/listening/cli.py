@@ -29,7 +29,7 @@ def _loads(raw: bytes) -> Any:
 
 
 def _import(kind: str, file: Path, workspace: str, workers: int = 0, network: str = "") -> None:
-    from sada.cli.main import _db, _fail, _workspace_id
+    from sada.cli.common import _db, _fail, _workspace_id
     from sada.db.migrate import upgrade
     from sada.listening import bulk, service, sources
     from sada.listening.days import analyse
@@ -95,7 +95,7 @@ WORKERS_HELP = "Processes that match brands beside the one storing posts (0: up 
 
 
 def _register() -> None:
-    from sada.cli.main import import_app
+    from sada.cli.imports import import_app
 
     @import_app.command("x")
     def import_x(
@@ -156,7 +156,7 @@ _register()
 @app.command("brands")
 def brands(workspace: str = typer.Option(..., help="Workspace name.")) -> None:
     """List the workspace's brands and competitors."""
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.listening import service
 
     db = _db()
@@ -173,7 +173,7 @@ def spikes(
     """Print the days whose mention volume or negative share was unusual for the weekday."""
     from datetime import timedelta
 
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.db.types import utcnow
     from sada.listening import service
     from sada.listening.days import local_day, rollup_zone

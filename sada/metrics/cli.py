@@ -20,7 +20,7 @@ _KEYS = {
 
 
 def _open(workspace: str):
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
 
     db = _db()
     return db, _workspace_id(db, workspace)
@@ -188,7 +188,7 @@ def rebuild_cmd(
     """
     from sqlalchemy import select
 
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.metrics.rollups import rebuild
     from sada.tenants.models import Workspace
 

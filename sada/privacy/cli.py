@@ -40,7 +40,7 @@ def export_cmd(
     ),
 ) -> None:
     """Write everything held about a person to a file (JSON, or a zip of JSON)."""
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.privacy import export
 
     db = _db()
@@ -66,7 +66,7 @@ def erase_cmd(
     ),
 ) -> None:
     """Erase a person everywhere (rows, derived data, job payloads, webhook logs, export files)."""
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.privacy import erase
 
     if not yes:
@@ -87,7 +87,7 @@ def allow_return_cmd(
     external_id: str | None = typer.Option(None, help="SYSTEM:VALUE of an erased person."),
 ) -> None:
     """Let one erased identity create a person again with its next event."""
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.people.identities import normalize_email, normalize_external_id, normalize_phone
     from sada.privacy import erase
 
@@ -123,7 +123,7 @@ def settings_cmd(
     ),
 ) -> None:
     """Show or change the workspace's privacy settings."""
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.privacy import service
 
     purposes = None
@@ -143,7 +143,7 @@ def settings_cmd(
 @retention_app.command("list")
 def retention_list(workspace: str = typer.Option(..., help="Workspace name.")) -> None:
     """The workspace's retention policies."""
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.privacy import retention
 
     db = _db()
@@ -163,7 +163,7 @@ def retention_set(
     action: str = typer.Option("delete", help="delete or anonymise."),
 ) -> None:
     """Set (or replace) a retention policy; it runs once a day as a job."""
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.privacy import retention
 
     db = _db()
@@ -175,7 +175,7 @@ def retention_set(
 @retention_app.command("run")
 def retention_run(workspace: str = typer.Option(..., help="Workspace name.")) -> None:
     """Apply the workspace's retention policies now."""
-    from sada.cli.main import _db, _workspace_id
+    from sada.cli.common import _db, _workspace_id
     from sada.privacy import retention
 
     db = _db()

@@ -1,10 +1,18 @@
-"""Small hand-written polarity lexicons (our own) used as extra model features.
+"""Polarity of a `model_text` string: polar words, idioms and emoji with negation scope
+and intensifiers, as extra model features and as clause polarity.
 
 A word of the lexicon adds a `+` or `-` feature (flipped to `~+` / `~-` after a
 negator within the two words before it). The models learn how much these
 features weigh from the training data; because the features fire on words the
 training data never saw, they carry sentiment into new domains — the reason
-they exist. Words are stored as `model_text` sees them (folded letters, lower case).
+they exist. Clause polarity (`rule_score`, read by `sada.text.rules`) adds the
+rule-only words and idioms and a finer negation scope.
+
+The words themselves (per language) are in `sada.text.polarity_words`; here they
+are folded as `model_text` sees them (folded letters, lower case). Read from the
+top: the result (`Polar`), the two entry points (`polarity_features`, `rule_score`),
+`polar_items`, then the lexicon and idiom tables it builds and the morphology,
+negation and Chinese helpers it calls.
 """
 
 from __future__ import annotations
@@ -15,74 +23,36 @@ from functools import lru_cache
 from pathlib import Path
 
 from sada.text.normalize import _LETTER_FOLD
-
-_POS = {
-    "en": """good great excellent amazing awesome love loved lovely perfect best nice happy
-        fantastic wonderful helpful friendly fast quick fresh delicious tasty recommend
-        recommended satisfied pleasant brilliant superb outstanding polite clean easy smooth
-        reliable impressive enjoy enjoyed glad thanks thank beautiful cool fine favorite
-        worth comfortable kind professional efficient super yummy incredible quality""",
-    "ar": """جيد جيده ممتاز ممتازه رائع رائعه جميل جميله حلو حلوه لذيذ لذيذه افضل أفضل احسن
-        شكرا شكراً مشكور سريع سريعه نظيف نظيفه انصح أنصح مريح مريحه ممتع روعه روعة طازج طازجه
-        رخيص لطيف لطيفه
-        تحفه تحفة عظيم سعيد مبدع مميز مميزه محترم محترمين راقي طيب زين يجنن خرافي
-        الحمدلله حبيت احب أحب عجبني يستاهل موفق ابداع متعاون لطيف""",
-    "fa": """خوب عالی عالیه خوبه خوشمزه تازه ممنون مرسی سپاس سریع تمیز بهترین
-        بهتر راضی راضیم عاشق دوست_داشتم پیشنهاد_میکنم مودب محترم گرم دلچسب شیک
-        فوق_العاده بینظیر بی_نظیر لذیذ باکیفیت با_کیفیت ارزان مناسب خوشحال دمتون
-        دستتون_درد_نکنه قشنگ کامل مرتب زیبا حرفه_ای ارزون ارزونه""",
-    "zh": """好 很好 不错 满意 喜欢 推荐 值得 漂亮 舒服 很快 干净 方便 好吃 优秀 完美 棒
-        赞 超值 实惠 划算 热情 周到 耐心 新鲜 给力 感谢 谢谢 惊喜 精致 物美价廉 好评
-        挺好 还行 满分 靠谱 清晰 流畅 结实 挺快 真快 特别快 非常快 准时""",
-}
-_NEG = {
-    "en": """bad terrible awful horrible worst poor disappointing disappointed hate hated
-        slow late cold rude broken dirty useless waste wrong problem issue never annoying
-        expensive overpriced refund angry unhappy sucks sucked fail failed failure crash
-        crashed missing stale bland nasty disgusting unacceptable ridiculous scam fraud
-        delayed damaged defective mediocre ugly boring worse cancel cancelled complaint""",
-    "ar": """سيء سيئ سيئه سيئة سئ زفت فاشل فاشله خايس خايسه وسخ وسخه متأخر متاخر تأخير تاخير
-        بارد بارده غالي غاليه مقرف مقرفه اسوا أسوأ اسوء تعبان سرقه سرقة نصب حرامي
-        مشكله مشكلة مشاكل خربان خربانه معطل ضعيف ضعيفه رديء ردئ مزعج ممل للاسف للأسف
-        خساره خسارة ندمت حرام قرف زباله زبالة كذاب مخيب غلط خطأ خطا فشل بطيء بطئ معلق
-        متعطل عطلان خربت مكسور""",
-    "fa": """بد بده افتضاح افتضاحه سرد دیر تاخیر تأخیر گران گرون کثیف خراب
-        بی_کیفیت بیکیفیت بی_مزه بیمزه بدمزه ضعیف ناراضی متاسفانه متأسفانه
-        بدترین بی_ادب شور سوخته مشکل اشتباه ناامید حیف کلاهبرداری
-        افتضاحی داغون کهنه زشت کند کنده""",
-    "zh": """差 很差 太差 不好 失望 垃圾 慢 太慢 贵 难吃 脏 坏 破 假货 退货 投诉 后悔 糟糕
-        烂 差劲 恶心 态度差 不满意 问题 毛病 坑 骗 没用 不值 一般 发霉 异味 卡顿 闪退 不行 不太行""",
-}
-# Rule-only additions: used by clause polarity (`sada.text.rules`) and clause
-# splitting, never as model features — the shipped models were trained with the
-# lexicons above, so their features (and every figure measured with them) stay as
-# they were. Complaint and praise words of customer messages the lexicons lacked.
-_RULE_POS = {
-    "en": """quickly promptly fixed resolved solved sturdy accurate responsive patient slick""",
-    "ar": """بأدب بادب باحترام بسرعه بسرعة معقول معقوله مناسب مناسبه حلوا حلت اتحلت انحلت""",
-    "fa": """منصفانه سالم خوش_برخورد حل""",
-    "zh": """及时 迅速 专业 好用 顺畅 解决""",
-}
-_RULE_NEG = {
-    "en": """froze freezes freezing frozen laggy glitchy buggy unresponsive flimsy leaking leaked
-        stuck declined scratched error errors""",
-    "ar": """متوسط متوسطه وقح وقحه مرتفع مرتفعه معيوب ناقص تأخر تاخر اتأخر اتاخر تأخرت تاخرت اتأخرت
-        اتاخرت يهنج هنج يعلق يفصل عيب عيوب""",
-    "fa": """بی_حوصله بیحوصله هنگ ناقص معیوب شکسته پاره متوسط ارور""",
-    "zh": """瑕疵 偏高 偏贵 报错 掉色 破损 漏发 错发 少发 敷衍 不耐烦 卡死 崩溃 登不上 转圈""",
-}
-# Aspect nouns that the model lexicons count as polar ("refund" negative, "quality"
-# positive): in a clause they name what is spoken of, not how it went ("the refund
-# came through fine", "poor quality"), so clause polarity leaves them out.
-_RULE_NEUTRAL = {"en": "refund quality support"}
-_NEGATORS = {
-    "en": "not no never don't dont doesn't doesnt didn't didnt isn't isnt wasn't wasnt won't "
-    "wont can't cant cannot nothing hardly without",
-    "ar": "ما لا لم لن ليس ليست مش مو مب مب مهو مهي ماهو ماهي غير بدون مافي ماكان ماكانش مفيش",
-    "fa": "نه هیچ بدون اصلا",
-    "zh": "不 没 没有 别 无 未 不是 不太",
-}
-
+from sada.text.polarity_words import (
+    EMOJI_NEGATIVE,
+    EMOJI_POSITIVE,
+    EN_SCOPE,
+    FA_POST_NEGATORS,
+    FA_SPLIT_NEGATORS,
+    IDIOMS_NEGATIVE,
+    IDIOMS_POSITIVE,
+    INTENSIFIERS,
+    NEGATIVE,
+    NEGATORS,
+    NOBODY,
+    NOT_ONLY,
+    POSITIVE,
+    PROBLEM_STEMS,
+    PROBLEMS,
+    QUICK,
+    RULE_IDIOMS_NEGATIVE,
+    RULE_IDIOMS_POSITIVE,
+    RULE_NEGATIVE,
+    RULE_NEUTRAL,
+    RULE_POSITIVE,
+    RULE_SUFFIXES,
+    SOLVERS,
+    SUFFIXES,
+    ZH_DOUBLE_NEGATORS,
+    ZH_INTENSIFIERS,
+    ZH_NOT_ONLY,
+    ZH_PROBLEMS,
+)
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[a-z]+)?")
 
@@ -91,299 +61,32 @@ def _fold(word: str) -> str:
     return word.translate(_LETTER_FOLD).lower()
 
 
-# Persian negation follows the word it negates ("بد نبود" = not bad, "راضی نبودم" =
-# not satisfied): a negated copula or auxiliary within the two words after a polar
-# word flips it. Negated verbs carry the prefix ن / نمی ("نپسندیدم", "نمی‌ارزه").
-_FA_POST_NEGATORS = frozenset(
-    _fold(w)
-    for w in [
-        "نبود",
-        "نبودم",
-        "نبودن",
-        "نبودند",
-        "نبودش",
-        "نیست",
-        "نیستش",
-        "نیستم",
-        "نیستن",
-        "نیستند",
-        "نشد",
-        "نشده",
-        "نمیشه",
-        "نمی_شه",
-        "نمیشد",
-        "نداشت",
-        "نداشتم",
-        "نداره",
-        "ندارد",
-        "نداشتن",
-        "نکرد",
-        "نکردم",
-        "نمیکنم",
-        "نمیکنه",
-        "نبوده",
-    ]
-)
+# The word lists of `polarity_words` as `model_text` spells them.
+_FA_POST_NEGATORS = frozenset(_fold(w) for w in FA_POST_NEGATORS.split())
+_FA_SPLIT_NEG = frozenset(_fold(w) for w in FA_SPLIT_NEGATORS.split())
+_NOBODY = frozenset(_fold(w) for w in NOBODY.split())
+_NOT_ONLY = frozenset(_fold(w) for w in NOT_ONLY.split())
+_EN_SCOPE = frozenset(EN_SCOPE.split())
+_INTENSIFIERS = frozenset(_fold(w) for w in INTENSIFIERS.split())
+_QUICK = frozenset(QUICK.split())
+_PROBLEMS = frozenset(_fold(w) for w in PROBLEMS.split())
+_PROBLEM_STEMS = tuple(_fold(w) for w in PROBLEM_STEMS)
+_SOLVERS = frozenset(_fold(w) for w in SOLVERS.split())
+_ZH_NEG = tuple(NEGATORS["zh"].split())
+
+# Negated verbs carry the Persian prefix ن / نمی ("نپسندیدم", "نمی‌ارزه").
 _FA_NEG_PREFIX = re.compile(r"^(?:نمی|ن)(?=\w{3,})")
 # Egyptian / Levantine / Gulf circumfix negation: ما + verb + ش ("ماعجبنيش").
 _AR_CIRCUMFIX = re.compile(r"^ما(\w{3,})ش$")
+_EN_STEM = re.compile(r"^(\w+?)(?:ies|es|s|ied|ed|d|ing)$")
 
-# Words that make the next polar word stronger (or, for "اصلا"/"at all", mark emphasis).
-_INTENSIFIERS = frozenset(
-    _fold(w)
-    for w in [
-        "very",
-        "so",
-        "really",
-        "too",
-        "extremely",
-        "super",
-        "totally",
-        "absolutely",
-        "incredibly",
-        "highly",
-        "truly",
-        "جدا",
-        "جداً",
-        "كثير",
-        "كتير",
-        "مره",
-        "مرة",
-        "وايد",
-        "خالص",
-        "اوي",
-        "قوي",
-        "تماما",
-        "للغايه",
-        "خیلی",
-        "بسیار",
-        "واقعا",
-        "کاملا",
-        "خیلیی",
-        "فوق_العاده",
-        "زیادی",
-        "شدیدا",
-    ]
+# One character class of both emoji sets (a character in both counts as positive).
+_EMOJI_ANY = re.compile(
+    "[" + "".join(re.escape(c) for c in sorted(EMOJI_POSITIVE | EMOJI_NEGATIVE)) + "]"
 )
-_ZH_INTENSIFIERS = ("非常", "特别", "十分", "超级", "太", "很", "超", "真", "挺", "好", "极")
-
-# Price and complaint idioms: expressions whose words alone say little or mislead.
-_IDIOMS_NEG = """
-rip off|ripoff|waste of money|waste of time|not worth|never again|no one answers|nobody answers|
-no one answered|nobody answered|no one responds|nobody responds|keeps crashing|keep crashing|
-still waiting|too expensive|way too expensive|costs a fortune|daylight robbery|never arrived|
-never came|no response|no reply|one star|zero stars|too high|so high|very high|price is high|
-prices are high|too much money|costs too much|overcharged|charged twice|double charged|
-مو مستاهل|ما يستاهل|مايستاهل|لا يستاهل|محد يرد|ما حد رد|ماحد رد|ما احد رد|محدش رد|محدش بيرد|
-لا احد يرد|ما يرد|مايردون|ما يردون|ما ردوا|ماردوا|غالي جدا|غالي مره|يعلق|يهنق|ما يشتغل|مايشتغل|سعر خيالي|اسعار خياليه|سرقه|نصب واحتيال|ما وصل|لم يصل|ما رد|لم يرد|
-لن اكرر|ما راح اكررها|مارح اكرر|لن اعود|اخر مره|
-گرونه|خیلی گرون|گرون بود|قیمت بالا|قیمتش بالاست|ارزش نداره|ارزش نداشت|نمی ارزه|نمیارزه|
-پول دور ریختن|دیگه سفارش نمیدم|دیگه نمیخرم|کسی جواب نمیده|کسی جواب نداد|جواب ندادن|هیچکس جواب|
-نرسید|هنوز نرسیده|دوبار کسر|دو بار کسر|پولم کسر|پولم رفت|
-太贵|不值|坑人|没人理|没人回复|没人管|再也不买|再也不会|一直闪退|老是闪退|骗人|等了很久|还没到|没收到
-"""
-_IDIOMS_POS = """
-worth every penny|worth it|value for money|highly recommend|would recommend|five stars|
-cheap price|good price|low price|great price|fair price|reasonable price|great value|
-يستاهل كل ريال|يستاهل|انصح فيه|انصح به|
-می ارزه|میارزه|ارزش خرید داره|پیشنهاد میکنم|حتما بخرید|دمتون گرم|دستتون درد نکنه|به موقع|سر وقت|
-物超所值|值得购买|强烈推荐|五星好评|下次还来|还会再来|性价比高|性价比很高
-"""
-
-
-def _idiom_key(phrase: str) -> str:
-    return " ".join(_fold(phrase.strip()).split())
-
-
-# Rule-only idioms (see _RULE_POS): time taken, things that do not open or work,
-# money not returned, "not as pictured", "not bad at all" forms, colloquial Persian
-# "(is/was/arrives) on time" («به موقعه»: the idiom with the spoken copula).
-_RULE_IDIOMS_NEG = """
-took forever|took ages|took weeks|took a week|took a month|not as described|not as pictured|
-scratches easily|scratch easily|scratched easily|breaks easily|broke easily|tears easily|
-fell apart|falls apart|extra charge|extra charges|charged extra|hidden fee|hidden fees|
-hidden charges|extra items|
-logs me out|logged me out|logging me out|log me out|kicks me out|kicked me out|kicking me out|
-signs me out|signed me out|won't open|wont open|won't let me|can't log in|cannot log in|
-couldn't log in|
-doesn't work|does not work|didn't work|stopped working|won't load|wouldn't load|
-اخذ اسبوع|اخذ اسبوعين|اخذ شهر|اخذ وقت طويل|بعد شهر|بعد اسبوعين|بعد اسبوع|ما يفتح|مايفتح|لا يفتح|
-مش بيفتح|ما يعمل|لا يعمل|مايعمل|ما ينجح|مش شغال|مو شغال|مب شغال|ما يحمل|غير مطابق|مو مطابق|
-مختلف عن الصوره|يطلعني|بيطلعني|يطلعنی|ما بيفتح|ما بيشتغل|مش بيشتغل|
-انجام نشد|انجام نشده|برنگشت|برنگشته|پس ندادن|واریز نشد|واریز نشده|هنگ میکنه|هنگ کرد|هنگ میکند|
-با عکس فرق|با عکسش فرق|مثل عکس نبود|مثل عکسش نبود|قیمتش زیاد|قیمت زیاد|قیمتا زیاد|قیمتها زیاد|
-قیمت ها زیاد|هزینه زیاد|ارور میده|ارور داد|ارور میداد|خطا میده|خطا داد|خطا میداد|باگ داره|
-باز نمیشه|باز نشد|بالا نمیاد|بالا نیومد|قطع میشه|
-与图片不符|和图片不一样|跟图片不一样|与描述不符|和描述不符|没到账|未到账|登录不了|打不开|用不了|
-没有想象中|没想象中|不如想象|不如预期|没有预期
-"""
-_RULE_IDIOMS_POS = """
-بدک نیست|بدک نبود|بد نیست|بد نبود|ما قصروا|ماقصروا|ما قصرتوا|ما قصر|ماقصر|ما قصرت|ماقصرت|
-به موقعه|سر وقته|به موقع بود|سر وقت بود|به موقع رسید|سر وقت رسید|به موقع میرسه|سر وقت میرسه
-"""
-
-
-@lru_cache(maxsize=2)
-def idioms(rules: bool = False) -> tuple[re.Pattern[str], dict[str, int]]:
-    """One regex over every idiom (as `model_text` spells them) and each one's polarity.
-
-    `rules`: with the rule-only idioms (clause polarity), else the model features' set.
-    """
-    table: dict[str, int] = {}
-    blocks = [(1, _IDIOMS_POS), (-1, _IDIOMS_NEG)]
-    if rules:
-        blocks += [(1, _RULE_IDIOMS_POS), (-1, _RULE_IDIOMS_NEG)]
-    for sign, block in blocks:
-        for phrase in block.replace("\n", "").split("|"):
-            key = _idiom_key(phrase)
-            if key:
-                table[key] = sign
-    parts = sorted(table, key=len, reverse=True)
-    return _idiom_regex(parts), table
-
-
-def _idiom_regex(parts: list[str]) -> re.Pattern[str]:
-    """One regex for the phrases (longest first): Chinese ones as substrings, Arabic and
-    Persian whole words (with an attached و), others whole words.
-
-    Written for speed, matching exactly what the plain alternation of the phrases
-    (each with its own boundary checks) matches: the phrases are grouped by what their
-    match starts with (a Han character, or a word start), and a group is tried only at a
-    position whose character can begin one of its phrases (the order inside each group
-    is kept; no phrase of one group can match where the other's could).
-    """
-    han = [p for p in parts if "\u4e00" <= p[0] <= "\u9fff"]
-    words = [p for p in parts if not "\u4e00" <= p[0] <= "\u9fff"]
-    groups = []
-    if words:
-        firsts = {p[0] for p in words} | {"و" for p in words if "\u0600" <= p[0] <= "\u06ff"}
-        alts = "|".join(
-            (r"(?:و)?" if "\u0600" <= p[0] <= "\u06ff" else "") + re.escape(p) + r"(?!\w)"
-            for p in words
-        )
-        groups.append(r"(?<!\w)(?=[" + _char_class(firsts) + "])(?:" + alts + ")")
-    if han:
-        alts = "|".join(re.escape(p) for p in han)
-        groups.append("(?=[" + _char_class({p[0] for p in han}) + "])(?:" + alts + ")")
-    return re.compile("|".join(groups) or "(?!)")
-
-
-def _char_class(chars: set[str]) -> str:
-    return "".join(re.escape(c) for c in sorted(chars))
-
-
-@lru_cache(maxsize=2)
-def _idiom_starts(rules: bool = False) -> tuple[frozenset[str], frozenset[str]]:
-    """First words of the word idioms (also with و attached) and first characters of
-    the Chinese ones: a text holding none of them holds no idiom."""
-    _pattern, table = idioms(rules)
-    words: set[str] = set()
-    han: set[str] = set()
-    for phrase in table:
-        if "\u4e00" <= phrase[0] <= "\u9fff":
-            han.add(phrase[0])
-        else:
-            first = phrase.split()[0]
-            words.update({first, "و" + first})
-    return frozenset(words), frozenset(han)
-
-
-def _may_hold_idiom(text: str, tokens: list[str], rules: bool = False) -> bool:
-    words, han = _idiom_starts(rules)
-    return not words.isdisjoint(tokens) or not han.isdisjoint(text)
-
-
-# Emoji and emoticons carry sentiment the same way in every language.
-_EMOJI_POS = set(
-    "😀😁😂😃😄😅😆😊😇😍😘😗😙😚😋😛😜😝😎🤩🥰🥳🤗👍👌👏🙌💯🔥❤💙💚💛💜🧡🤍🤎💕💖💗💓💞💝"
-    "🌹🌷🌸💐🎉🎊✨⭐🌟☺♥✌🙏🤤😻👑🏆🥇✅"
-)
-_EMOJI_NEG = set(
-    "😞😟😠😡🤬😢😭😤😩😫😒🙄😣😖😔☹🙁😕🤮🤢💔👎😱😰😓😧😨💩😑😐😶🤦🤷😿😾❌⛔🚫🐢🤡🥵🥶😷🤕"
-)
-# One character class of both sets (a character in both counts as positive, as before).
-_EMOJI_ANY = re.compile("[" + "".join(re.escape(c) for c in sorted(_EMOJI_POS | _EMOJI_NEG)) + "]")
 _EMOTICONS = re.compile(
     r"(?<![\w:;])(?P<pos>[:;=8]-?[)\]dDpP}]|\^_*\^|<3|\(:)|(?P<neg>[:;=]'?-?[(\[/\\|{]|\):|D:|>:\()"
 )
-_DATA = Path(__file__).parent / "models_data"
-
-
-@lru_cache(maxsize=1)
-def vader_words() -> dict[str, int]:
-    """VADER's strong English words as ±1 (|valence| ≥ 1) or ±2 (≥ 2.5).
-
-    Kept: alphabetic entries, and a few with an apostrophe. Empty when the
-    package is missing (the English model then loses a few points).
-    """
-    try:
-        import vaderSentiment
-    except ModuleNotFoundError:
-        return {}
-    source = Path(vaderSentiment.__file__).parent / "vader_lexicon.txt"
-    words: dict[str, int] = {}
-    for line in source.read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t")
-        if len(parts) < 2:
-            continue
-        token, value = parts[0].strip().lower(), float(parts[1])
-        if not re.fullmatch(r"[a-z]+(?:'[a-z]+)?", token) or abs(value) < 1.0:
-            continue
-        words[token] = (2 if abs(value) >= 2.5 else 1) * (1 if value > 0 else -1)
-    return words
-
-
-@lru_cache(maxsize=2)
-def lexicon(rules: bool = False) -> tuple[dict[str, int], frozenset[str], list[tuple[str, int]]]:
-    """(word -> ±1/±2 for alphabetic languages, negators, Chinese terms longest first).
-
-    English adds the VADER lexicon (MIT, C.J. Hutto), read from the installed
-    `vaderSentiment` package rather than copied into Sada. `rules`: with the
-    rule-only words (clause polarity), else exactly the model features' lexicon.
-    """
-    words: dict[str, int] = dict(vader_words())
-    pos = [_POS] + ([_RULE_POS] if rules else [])
-    neg = [_NEG] + ([_RULE_NEG] if rules else [])
-    for lang in ("en", "ar", "fa"):
-        for block in pos:
-            for w in block[lang].split():
-                words.setdefault(_fold(w.replace("_", " ")), 1)
-        for block in neg:
-            for w in block[lang].split():
-                words.setdefault(_fold(w.replace("_", " ")), -1)
-    if rules:
-        for block_words in _RULE_NEUTRAL.values():
-            for w in block_words.split():
-                words.pop(_fold(w), None)
-    negators = frozenset(_fold(w) for lang in ("en", "ar", "fa") for w in _NEGATORS[lang].split())
-    zh = [(w, 1) for b in pos for w in b["zh"].split()] + [
-        (w, -1) for b in neg for w in b["zh"].split()
-    ]
-    zh.sort(key=lambda kv: -len(kv[0]))
-    return words, negators, zh
-
-
-_ZH_NEG = tuple(_NEGATORS["zh"].split())
-
-
-@lru_cache(maxsize=2)
-def _first_words(rules: bool = False) -> frozenset[str]:
-    """First words of the lexicon's two- and three-word entries: a token that is none of
-    them starts no multi-word entry (a lookup of its word pairs would find nothing)."""
-    return frozenset(w.split(" ", 1)[0] for w in lexicon(rules)[0] if " " in w)
-
-
-def blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
-    """`text` with the characters inside `spans` (ordered, non-overlapping, as `finditer`
-    gives them) replaced by spaces; the same length, so offsets keep."""
-    parts: list[str] = []
-    last = 0
-    for a, b in spans:
-        parts.append(text[last:a])
-        parts.append(" " * (b - a))
-        last = b
-    parts.append(text[last:])
-    return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -403,6 +106,28 @@ class Polar:
         if self.negated:
             return -0.9 * v if v > 0 else -0.5 * v
         return v
+
+
+def polarity_features(text: str) -> list[str]:
+    """`+`, `-`, `~+`, `~-` markers (and `!` for strong ones) for a `model_text` string."""
+    out: list[str] = []
+    for p in polar_items(text):
+        if p.kind == "emoji":
+            out.append(":+" if p.sign > 0 else ":-")
+            continue
+        mark = ("~" if p.negated else "") + ("+" if p.sign > 0 else "-")
+        out.append(mark)
+        if p.strong:
+            out.append(mark + "!")
+        if p.kind == "idiom":
+            out.append("i" + mark)
+    return out
+
+
+def rule_score(text: str) -> tuple[float, int]:
+    """(sum of polar values, number of polar items) of a `model_text` string."""
+    items = polar_items(text, rules=True)
+    return sum(p.value for p in items), len(items)
 
 
 def polar_items(text: str, rules: bool = False) -> list[Polar]:
@@ -525,7 +250,7 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
         strong = abs(pol) > 1 or bool(before and before[-1] in _INTENSIFIERS)
         out.append(Polar(1 if pol > 0 else -1, negated, strong))
     for ch in _EMOJI_ANY.findall(text):  # in text order, as a scan of every character
-        out.append(Polar(1 if ch in _EMOJI_POS else -1, False, False, "emoji"))
+        out.append(Polar(1 if ch in EMOJI_POSITIVE else -1, False, False, "emoji"))
     for m in _EMOTICONS.finditer(text):
         out.append(Polar(1 if m.group("pos") else -1, False, False, "emoji"))
     if rules and any(p.kind == "negator" for p in out) and any(p.kind != "negator" for p in out):
@@ -533,7 +258,139 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
     return out
 
 
-_QUICK = frozenset(["only", "just", "under", "less", "within", "فقط"])
+@lru_cache(maxsize=2)
+def lexicon(rules: bool = False) -> tuple[dict[str, int], frozenset[str], list[tuple[str, int]]]:
+    """(word -> ±1/±2 for alphabetic languages, negators, Chinese terms longest first).
+
+    English adds the VADER lexicon (MIT, C.J. Hutto), read from the installed
+    `vaderSentiment` package rather than copied into Sada. `rules`: with the
+    rule-only words (clause polarity), else exactly the model features' lexicon.
+    """
+    words: dict[str, int] = dict(vader_words())
+    pos = [POSITIVE] + ([RULE_POSITIVE] if rules else [])
+    neg = [NEGATIVE] + ([RULE_NEGATIVE] if rules else [])
+    for lang in ("en", "ar", "fa"):
+        for block in pos:
+            for w in block[lang].split():
+                words.setdefault(_fold(w.replace("_", " ")), 1)
+        for block in neg:
+            for w in block[lang].split():
+                words.setdefault(_fold(w.replace("_", " ")), -1)
+    if rules:
+        for block_words in RULE_NEUTRAL.values():
+            for w in block_words.split():
+                words.pop(_fold(w), None)
+    negators = frozenset(_fold(w) for lang in ("en", "ar", "fa") for w in NEGATORS[lang].split())
+    zh = [(w, 1) for b in pos for w in b["zh"].split()] + [
+        (w, -1) for b in neg for w in b["zh"].split()
+    ]
+    zh.sort(key=lambda kv: -len(kv[0]))
+    return words, negators, zh
+
+
+@lru_cache(maxsize=1)
+def vader_words() -> dict[str, int]:
+    """VADER's strong English words as ±1 (|valence| ≥ 1) or ±2 (≥ 2.5).
+
+    Kept: alphabetic entries, and a few with an apostrophe. Empty when the
+    package is missing (the English model then loses a few points).
+    """
+    try:
+        import vaderSentiment
+    except ModuleNotFoundError:
+        return {}
+    source = Path(vaderSentiment.__file__).parent / "vader_lexicon.txt"
+    words: dict[str, int] = {}
+    for line in source.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) < 2:
+            continue
+        token, value = parts[0].strip().lower(), float(parts[1])
+        if not re.fullmatch(r"[a-z]+(?:'[a-z]+)?", token) or abs(value) < 1.0:
+            continue
+        words[token] = (2 if abs(value) >= 2.5 else 1) * (1 if value > 0 else -1)
+    return words
+
+
+@lru_cache(maxsize=2)
+def _first_words(rules: bool = False) -> frozenset[str]:
+    """First words of the lexicon's two- and three-word entries: a token that is none of
+    them starts no multi-word entry (a lookup of its word pairs would find nothing)."""
+    return frozenset(w.split(" ", 1)[0] for w in lexicon(rules)[0] if " " in w)
+
+
+@lru_cache(maxsize=2)
+def idioms(rules: bool = False) -> tuple[re.Pattern[str], dict[str, int]]:
+    """One regex over every idiom (as `model_text` spells them) and each one's polarity.
+
+    `rules`: with the rule-only idioms (clause polarity), else the model features' set.
+    """
+    table: dict[str, int] = {}
+    blocks = [(1, IDIOMS_POSITIVE), (-1, IDIOMS_NEGATIVE)]
+    if rules:
+        blocks += [(1, RULE_IDIOMS_POSITIVE), (-1, RULE_IDIOMS_NEGATIVE)]
+    for sign, block in blocks:
+        for phrase in block.replace("\n", "").split("|"):
+            key = _idiom_key(phrase)
+            if key:
+                table[key] = sign
+    parts = sorted(table, key=len, reverse=True)
+    return _idiom_regex(parts), table
+
+
+def _idiom_key(phrase: str) -> str:
+    return " ".join(_fold(phrase.strip()).split())
+
+
+def _idiom_regex(parts: list[str]) -> re.Pattern[str]:
+    """One regex for the phrases (longest first): Chinese ones as substrings, Arabic and
+    Persian whole words (with an attached و), others whole words.
+
+    Written for speed, matching exactly what the plain alternation of the phrases
+    (each with its own boundary checks) matches: the phrases are grouped by what their
+    match starts with (a Han character, or a word start), and a group is tried only at a
+    position whose character can begin one of its phrases (the order inside each group
+    is kept; no phrase of one group can match where the other's could).
+    """
+    han = [p for p in parts if "\u4e00" <= p[0] <= "\u9fff"]
+    words = [p for p in parts if not "\u4e00" <= p[0] <= "\u9fff"]
+    groups = []
+    if words:
+        firsts = {p[0] for p in words} | {"و" for p in words if "\u0600" <= p[0] <= "\u06ff"}
+        alts = "|".join(
+            (r"(?:و)?" if "\u0600" <= p[0] <= "\u06ff" else "") + re.escape(p) + r"(?!\w)"
+            for p in words
+        )
+        groups.append(r"(?<!\w)(?=[" + _char_class(firsts) + "])(?:" + alts + ")")
+    if han:
+        alts = "|".join(re.escape(p) for p in han)
+        groups.append("(?=[" + _char_class({p[0] for p in han}) + "])(?:" + alts + ")")
+    return re.compile("|".join(groups) or "(?!)")
+
+
+def _char_class(chars: set[str]) -> str:
+    return "".join(re.escape(c) for c in sorted(chars))
+
+
+@lru_cache(maxsize=2)
+def _idiom_starts(rules: bool = False) -> tuple[frozenset[str], frozenset[str]]:
+    """First words of the word idioms (also with و attached) and first characters of
+    the Chinese ones: a text holding none of them holds no idiom."""
+    _pattern, table = idioms(rules)
+    words: set[str] = set()
+    han: set[str] = set()
+    for phrase in table:
+        if "\u4e00" <= phrase[0] <= "\u9fff":
+            han.add(phrase[0])
+        else:
+            first = phrase.split()[0]
+            words.update({first, "و" + first})
+    return frozenset(words), frozenset(han)
+
+
+def _may_hold_idiom(text: str, tokens: list[str], rules: bool = False) -> bool:
+    words, han = _idiom_starts(rules)
+    return not words.isdisjoint(tokens) or not han.isdisjoint(text)
 
 
 @lru_cache(maxsize=1)
@@ -566,89 +423,52 @@ def _durations() -> re.Pattern[str]:
     return re.compile("|".join([en, ar, fa, zh]))
 
 
-# Words that may stand between an English negator and the word it negates ("not very
-# good", "never had an issue", "wasn't rude or anything"); any other word ends the scope
-# ("they never refunded my cancelled order": "cancelled" is not negated).
-_EN_SCOPE = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "any",
-        "at",
-        "all",
-        "be",
-        "been",
-        "being",
-        "is",
-        "was",
-        "are",
-        "were",
-        "am",
-        "it",
-        "it's",
-        "its",
-        "this",
-        "that",
-        "that's",
-        "very",
-        "so",
-        "too",
-        "really",
-        "quite",
-        "overly",
-        "particularly",
-        "even",
-        "exactly",
-        "remotely",
-        "terribly",
-        "that",
-        "much",
-        "have",
-        "has",
-        "had",
-        "having",
-        "get",
-        "got",
-        "getting",
-        "feel",
-        "felt",
-        "seem",
-        "seemed",
-        "seems",
-        "look",
-        "looked",
-        "looks",
-        "think",
-        "thought",
-        "find",
-        "found",
-        "i",
-        "me",
-        "my",
-        "you",
-        "your",
-        "we",
-        "our",
-        "they",
-        "them",
-        "he",
-        "she",
-        "one",
-        "single",
-        "bit",
-        "as",
-        "entirely",
-        "completely",
-        "always",
-        "ever",
-    ]
-)
-# "not only … but", «نه تنها … بلکه», «ليس فقط»: the negator does not negate.
-_NOT_ONLY = frozenset(_fold(w) for w in ["only", "just", "تنها", "فقط"])
-# A Persian negated verb written apart from its prefix (ZWNJ → space in `model_text`):
-# «هنگ نمی‌کنه», «کار نمی‌کنه».
-_FA_SPLIT_NEG = frozenset(_fold(w) for w in ["نمی", "نمي"])
+def blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the characters inside `spans` (ordered, non-overlapping, as `finditer`
+    gives them) replaced by spaces; the same length, so offsets keep."""
+    parts: list[str] = []
+    last = 0
+    for a, b in spans:
+        parts.append(text[last:a])
+        parts.append(" " * (b - a))
+        last = b
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _stem_lookup(tok: str, words: dict[str, int], rules: bool = False) -> int | None:
+    """An Arabic or Persian word found without its article or a suffix ("مشکلی", "الممتاز")."""
+    for cand in (tok[2:] if tok.startswith("ال") and len(tok) > 4 else "", tok):
+        if not cand:
+            continue
+        if cand != tok and cand in words:
+            return words[cand]
+        for suf in RULE_SUFFIXES if rules else SUFFIXES:
+            if cand.endswith(suf) and len(cand) - len(suf) >= 2 and cand[: -len(suf)] in words:
+                return words[cand[: -len(suf)]]
+    if rules and tok.startswith("بی") and len(tok) >= 5 and "ی" + tok[2:] in words:
+        # Egyptian / Levantine progressive بـ + present verb: «بيهنج» is «يهنج».
+        return words["ی" + tok[2:]]
+    return None
+
+
+def _en_stem_lookup(tok: str, words: dict[str, int]) -> int | None:
+    """An English inflected form found by its stem ("crashes", "refunded", "chipped")."""
+    if not tok.isascii() or len(tok) <= 4:
+        return None
+    m = _EN_STEM.match(tok)
+    if m is None:
+        return None
+    stem = m.group(1)
+    for cand in (
+        stem,
+        stem + "e",
+        stem + "y",
+        stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else "",
+    ):
+        if cand and cand in words:
+            return words[cand]
+    return None
 
 
 def _negated_in_scope(tokens: list[str], i: int, negators: frozenset[str]) -> bool:
@@ -675,58 +495,6 @@ def _negates_next(tokens: list[str], i: int, words: dict[str, int]) -> bool:
     return False
 
 
-_EN_STEM = re.compile(r"^(\w+?)(?:ies|es|s|ied|ed|d|ing)$")
-
-
-def _en_stem_lookup(tok: str, words: dict[str, int]) -> int | None:
-    """An English inflected form found by its stem ("crashes", "refunded", "chipped")."""
-    if not tok.isascii() or len(tok) <= 4:
-        return None
-    m = _EN_STEM.match(tok)
-    if m is None:
-        return None
-    stem = m.group(1)
-    for cand in (
-        stem,
-        stem + "e",
-        stem + "y",
-        stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else "",
-    ):
-        if cand and cand in words:
-            return words[cand]
-    return None
-
-
-_PROBLEMS = frozenset(_fold(w) for w in ["problem", "problems", "issue", "issues"])
-_PROBLEM_STEMS = (_fold("مشكل"), _fold("مشاكل"), _fold("مشکل"))
-_SOLVERS = frozenset(
-    _fold(w)
-    for w in [
-        "fixed",
-        "solved",
-        "resolved",
-        "sorted",
-        "fix",
-        "solve",
-        "resolve",
-        "حل",
-        "حلوا",
-        "حلت",
-        "حلها",
-        "حلولي",
-        "اتحلت",
-        "انحلت",
-        "اتحل",
-        "انحل",
-    ]
-)
-_ZH_PROBLEMS = ("问题", "毛病")
-_ZH_DOUBLE_NEG = ("没有", "没", "不是", "并不", "从不", "从没", "毫不", "并没有")
-_ZH_NOT_ONLY = ("不仅", "不但", "不只")
-# "nobody fixed the problem", «محد حل المشكلة», «کسی مشکلو حل نکرد» (the verb negated too)
-_NOBODY = frozenset(_fold(w) for w in ["nobody", "noone", "محد", "محدش", "ماحد", "حدا"])
-
-
 def _is_solved_problem(tok: str, tokens: list[str], i: int) -> bool:
     """Whether `tok` is a problem noun with a verb of solving within three words."""
     stem = _strip_clitics(tok)
@@ -745,49 +513,6 @@ def _strip_clitics(tok: str) -> str:
     return tok
 
 
-_SUFFIXES = ("هایی", "های", "ها", "یی", "ی", "ش", "ه", "ت", "م", "ات", "ين")
-# Persian comparatives («ارزونتره», «بدتر»): rule-only, the models' features never had them.
-_RULE_SUFFIXES = ("ترین", "تره", "تر", *_SUFFIXES)
-
-
-def _stem_lookup(tok: str, words: dict[str, int], rules: bool = False) -> int | None:
-    """An Arabic or Persian word found without its article or a suffix ("مشکلی", "الممتاز")."""
-    for cand in (tok[2:] if tok.startswith("ال") and len(tok) > 4 else "", tok):
-        if not cand:
-            continue
-        if cand != tok and cand in words:
-            return words[cand]
-        for suf in _RULE_SUFFIXES if rules else _SUFFIXES:
-            if cand.endswith(suf) and len(cand) - len(suf) >= 2 and cand[: -len(suf)] in words:
-                return words[cand[: -len(suf)]]
-    if rules and tok.startswith("بی") and len(tok) >= 5 and "ی" + tok[2:] in words:
-        # Egyptian / Levantine progressive بـ + present verb: «بيهنج» is «يهنج».
-        return words["ی" + tok[2:]]
-    return None
-
-
-def polarity_features(text: str) -> list[str]:
-    """`+`, `-`, `~+`, `~-` markers (and `!` for strong ones) for a `model_text` string."""
-    out: list[str] = []
-    for p in polar_items(text):
-        if p.kind == "emoji":
-            out.append(":+" if p.sign > 0 else ":-")
-            continue
-        mark = ("~" if p.negated else "") + ("+" if p.sign > 0 else "-")
-        out.append(mark)
-        if p.strong:
-            out.append(mark + "!")
-        if p.kind == "idiom":
-            out.append("i" + mark)
-    return out
-
-
-def rule_score(text: str) -> tuple[float, int]:
-    """(sum of polar values, number of polar items) of a `model_text` string."""
-    items = polar_items(text, rules=True)
-    return sum(p.value for p in items), len(items)
-
-
 def _zh_items(run: str, terms: list[tuple[str, int]], rules: bool = False) -> list[Polar]:
     out = []
     taken = [False] * len(run)
@@ -799,7 +524,7 @@ def _zh_items(run: str, terms: list[tuple[str, int]], rules: bool = False) -> li
             if not any(taken[start:end]):
                 for k in range(start, end):
                     taken[k] = True
-                if solved and term in _ZH_PROBLEMS:  # 「解决了问题」: the problem is gone
+                if solved and term in ZH_PROBLEMS:  # 「解决了问题」: the problem is gone
                     start = run.find(term, end)
                     continue
                 before = run[max(0, start - 3) : start]
@@ -807,10 +532,10 @@ def _zh_items(run: str, terms: list[tuple[str, int]], rules: bool = False) -> li
                 if rules:
                     if term.startswith(_ZH_NEG):
                         # 「没有不耐烦」「并不差」: a negator before a negated term
-                        negated = before.endswith(_ZH_DOUBLE_NEG)
-                    elif negated and any(x in before for x in _ZH_NOT_ONLY):
+                        negated = before.endswith(ZH_DOUBLE_NEGATORS)
+                    elif negated and any(x in before for x in ZH_NOT_ONLY):
                         negated = False  # 「不仅慢，而且…」: "not only"
-                strong = abs(pol) > 1 or any(before.endswith(x) for x in _ZH_INTENSIFIERS)
+                strong = abs(pol) > 1 or any(before.endswith(x) for x in ZH_INTENSIFIERS)
                 out.append(Polar(1 if pol > 0 else -1, negated, strong))
             start = run.find(term, end)
     return out

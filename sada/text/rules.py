@@ -24,7 +24,8 @@ from functools import lru_cache
 
 from sada.text.lexicons import _WORD_END, _WORD_START, aspect_text, keyword_starts
 from sada.text.normalize import model_text
-from sada.text.polarity import _NEGATORS, Polar, polar_items
+from sada.text.polarity import Polar, polar_items
+from sada.text.polarity_words import NEGATORS as _NEGATORS
 from sada.text.sentiment import SentimentResult
 
 RULE_WEIGHT = 0.8

@@ -185,12 +185,12 @@ def test_a_large_segment_is_sent_by_a_job(
     monkeypatch: Any,
     login: Any,
 ) -> None:
-    from sada.feedback import invitations
+    from sada.feedback import segment_invitations
 
     ids = _people(db, workspace.id)
     survey_id = _survey(db, workspace.id)
-    monkeypatch.setattr(invitations, "SYNC_LIMIT", 2)  # five members: over the limit
-    monkeypatch.setattr(invitations, "SEGMENT_PAGE", 2)  # and several pages for the job
+    monkeypatch.setattr(segment_invitations, "SYNC_LIMIT", 2)  # five members: over the limit
+    monkeypatch.setattr(segment_invitations, "SEGMENT_PAGE", 2)  # and several pages for the job
     queued = client.post(
         f"/api/v1/surveys/{survey_id}/segment-invitations",
         json={"segment": "gold"},

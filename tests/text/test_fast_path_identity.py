@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from sada.text import langid, polarity
+from sada.text import langid, polarity, polarity_words
 from sada.text.features import analyze_prepared
 from sada.text.normalize import clean, model_text
 from sada.text.pipeline import TextPipeline
@@ -136,7 +136,11 @@ def test_blank_spans_and_emoji_scan_match_a_scan_of_each_character(texts: list[s
         assert polarity.blank_spans(text, spans) == "".join(
             " " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(text)
         )
-        scanned = [ch for ch in text if ch in polarity._EMOJI_POS or ch in polarity._EMOJI_NEG]
+        scanned = [
+            ch
+            for ch in text
+            if ch in polarity_words.EMOJI_POSITIVE or ch in polarity_words.EMOJI_NEGATIVE
+        ]
         assert polarity._EMOJI_ANY.findall(text) == scanned
 
 

@@ -66,7 +66,7 @@ def test_survey_links_use_the_configured_base_url(db: Any, workspace: Any, make_
 def test_serve_uses_its_own_address_when_no_base_url_is_configured(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from sada.cli.main import use_base_url
+    from sada.cli.server import use_base_url
     from sada.settings import get_settings
 
     monkeypatch.delenv("SADA_BASE_URL", raising=False)
