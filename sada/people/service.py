@@ -390,7 +390,7 @@ class Resolver:
         ids = reserve_ids(self.session, table, len(person_rows))
         for row, person_id in zip(person_rows, ids, strict=True):
             row["id"] = person_id
-        insert_many_ignoring_conflicts(self.session, table, person_rows, ["id"])
+        insert_many_ignoring_conflicts(self.session, table, person_rows, ["id"], as_json=True)
         identities = Identity.__table__
         identity_rows = []
         identity_ids = iter(
@@ -419,7 +419,11 @@ class Resolver:
         # same new people wait for each other instead of deadlocking on the unique index.
         identity_rows.sort(key=itemgetter("kind", "namespace", "value"))
         inserted = insert_many_ignoring_conflicts(
-            self.session, identities, identity_rows, ["workspace_id", "kind", "namespace", "value"]
+            self.session,
+            identities,
+            identity_rows,
+            ["workspace_id", "kind", "namespace", "value"],
+            as_json=True,
         )
         if len(inserted) != len(identity_rows):
             raise _LostRace
