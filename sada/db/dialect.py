@@ -200,7 +200,9 @@ def insert_many_ignoring_conflicts(
     would do is done once here), inside the session's transaction, through `bulk_insert`
     (COPY + INSERT ... SELECT on PostgreSQL, executemany on SQLite). Rows whose unique key
     already exists are skipped. `as_json` (PostgreSQL): the rows travel as one JSON
-    parameter instead (`json_insert`, which says which values it takes).
+    parameter instead (`_insert_json`), for rows of plain values: strings, numbers,
+    booleans, None, timezone-aware datetimes (the first row's are checked) and JSON-able
+    dicts and lists.
     """
     if not rows:
         return set()
@@ -209,7 +211,7 @@ def insert_many_ignoring_conflicts(
     columns = list(rows[0])
     conflict = f"ON CONFLICT ({', '.join(index_elements)}) DO NOTHING"
     if dialect == "postgresql" and as_json:
-        return set(json_insert(session, table.name, rows, conflict, returning="id"))
+        return _insert_json(session, table.name, columns, rows, conflict)
     convert = _driver_converters(dialect, table)
     values = _driver_rows(rows, columns, convert)
     ids = [row["id"] for row in rows]
@@ -236,40 +238,27 @@ def insert_many_ignoring_conflicts(
     return found
 
 
-def json_insert(
-    session: Session,
-    table: str,
-    rows: list[dict[str, Any]],
-    tail: str,
-    *,
-    returning: str | None = None,
-) -> list[Any]:
-    """PostgreSQL: `INSERT ... SELECT ... {tail}` of dict rows (all with the same keys) sent
-    as one JSON array (orjson writes it in C) and read back into the table's row type by
-    `json_populate_recordset`, in the rows' order (callers sort them: one lock order for
-    every writer); returns the `returning` column of the rows written. COPY adapted each
-    value in Python (JSON columns through a wrapper each): most of the client's write cost.
-    Values: strings, numbers, booleans, None, dates, timezone-aware datetimes (the first
-    row's are checked) and JSON-able dicts and lists."""
+def _insert_json(
+    session: Session, table: str, columns: list[str], rows: list[dict[str, Any]], conflict: str
+) -> set[int]:
+    """PostgreSQL: insert dict rows sent as one JSON array (orjson writes it in C) and read
+    back into the table's row type by `json_populate_recordset`, in the rows' order (callers
+    sort them: one lock order for every writer); returns the ids inserted. COPY adapted each
+    value in Python (JSON columns through a wrapper each): most of the client's write cost."""
     from sqlalchemy import text
 
-    if not rows:
-        return []
-    columns = list(rows[0])
     quoted = ", ".join(f'"{c}"' for c in columns)
     picked = ", ".join(f'r."{c}"' for c in columns)
     sql = (
         f'INSERT INTO "{table}" ({quoted}) SELECT {picked} '
         f'FROM json_populate_recordset(NULL::"{table}", CAST(:rows AS json)) '
-        f"WITH ORDINALITY AS r ORDER BY r.ordinality {tail}"
+        f"WITH ORDINALITY AS r ORDER BY r.ordinality {conflict} RETURNING id"
     )
-    if returning:
-        sql += f" RETURNING {returning}"
     if any(isinstance(v, datetime) and v.tzinfo is None for v in rows[0].values()):
         raise ValueError("naive datetime given; Sada stores timezone-aware UTC datetimes")
-    # orjson writes aware datetimes as ISO 8601 with their offset, dates as ISO dates.
-    result = session.execute(text(sql), {"rows": orjson.dumps(rows).decode()})
-    return list(result.scalars()) if returning else []
+    # orjson writes aware datetimes as ISO 8601 with their offset, in C.
+    payload = orjson.dumps(rows).decode()
+    return set(session.execute(text(sql), {"rows": payload}).scalars())
 
 
 def probe_unique(

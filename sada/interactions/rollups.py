@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.orm import Session
 
-from sada.db.dialect import bulk_insert, dialect_name, json_insert
+from sada.db.dialect import bulk_insert, dialect_name
 from sada.db.scoping import bound_workspace
 from sada.interactions.models import (
     VOICE_ORIGINS,
@@ -125,8 +125,6 @@ def _with_all_languages(deltas: dict[Key, list[int]]) -> dict[Key, list[int]]:
 
 
 def _upsert(session: Session, deltas: dict[Key, list[int]]) -> None:
-    """Add the deltas (and their all-languages sums) to `interaction_rollups`, in key order:
-    one JSON parameter on PostgreSQL, executemany on SQLite."""
     if not deltas:
         return
     deltas = _with_all_languages(deltas)
@@ -137,34 +135,23 @@ def _upsert(session: Session, deltas: dict[Key, list[int]]) -> None:
     conflict = (
         f"ON CONFLICT (workspace_id, zone, day, channel, language, voice) DO UPDATE SET {sets}"
     )
-    if dialect == "postgresql":
-        # One JSON parameter (COPY adapted each value in Python: most of this write's cost).
-        json_insert(
-            session,
-            "interaction_rollups",
-            [
-                {
-                    "workspace_id": workspace_id,
-                    "zone": zone,
-                    "day": day,
-                    "channel": channel,
-                    "language": language,
-                    "voice": voice,
-                    **dict(zip(MEASURES, values, strict=True)),
-                }
-                for (zone, day, channel, language, voice), values in sorted(deltas.items())
-                if any(values)
-            ],
-            conflict,
-        )
-        return
     rows = []
     for key in sorted(deltas):  # one lock order for every writer
         zone, day, channel, language, voice = key
         values = deltas[key]
         if not any(values):
             continue
-        rows.append((workspace_id, zone, day.isoformat(), channel, language, int(voice), *values))
+        rows.append(
+            (
+                workspace_id,
+                zone,
+                day.isoformat() if dialect == "sqlite" else day,
+                channel,
+                language,
+                int(voice) if dialect == "sqlite" else voice,
+                *values,
+            )
+        )
     bulk_insert(session, "interaction_rollups", columns, rows, conflict)
 
 
