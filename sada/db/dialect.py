@@ -191,18 +191,15 @@ def insert_many_ignoring_conflicts(
     table: Table | FromClause,
     rows: list[dict[str, Any]],
     index_elements: list[str],
-    *,
-    as_json: bool = False,
 ) -> set[int]:
     """Insert rows that carry their own `id`; return the ids actually inserted.
 
     The hot path of ingest: rows go straight to the driver (the per-row work SQLAlchemy
     would do is done once here), inside the session's transaction, through `bulk_insert`
     (COPY + INSERT ... SELECT on PostgreSQL, executemany on SQLite). Rows whose unique key
-    already exists are skipped. `as_json` (PostgreSQL): the rows travel as one JSON
-    parameter instead (`_insert_json`), for rows of plain values: strings, numbers,
-    booleans, None, timezone-aware datetimes (the first row's are checked) and JSON-able
-    dicts and lists.
+    already exists are skipped. (Measured: the rows sent as one JSON parameter read by
+    `json_populate_recordset` cut the client's CPU on PostgreSQL but raised the backend's by
+    as much or more; COPY stays.)
     """
     if not rows:
         return set()
@@ -210,8 +207,6 @@ def insert_many_ignoring_conflicts(
     dialect = dialect_name(session)
     columns = list(rows[0])
     conflict = f"ON CONFLICT ({', '.join(index_elements)}) DO NOTHING"
-    if dialect == "postgresql" and as_json:
-        return _insert_json(session, table.name, columns, rows, conflict)
     convert = _driver_converters(dialect, table)
     values = _driver_rows(rows, columns, convert)
     ids = [row["id"] for row in rows]
@@ -236,29 +231,6 @@ def insert_many_ignoring_conflicts(
     for part in chunks(ids, 500):
         found.update(session.execute(select(table.c.id).where(table.c.id.in_(part))).scalars())
     return found
-
-
-def _insert_json(
-    session: Session, table: str, columns: list[str], rows: list[dict[str, Any]], conflict: str
-) -> set[int]:
-    """PostgreSQL: insert dict rows sent as one JSON array (orjson writes it in C) and read
-    back into the table's row type by `json_populate_recordset`, in the rows' order (callers
-    sort them: one lock order for every writer); returns the ids inserted. COPY adapted each
-    value in Python (JSON columns through a wrapper each): most of the client's write cost."""
-    from sqlalchemy import text
-
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    picked = ", ".join(f'r."{c}"' for c in columns)
-    sql = (
-        f'INSERT INTO "{table}" ({quoted}) SELECT {picked} '
-        f'FROM json_populate_recordset(NULL::"{table}", CAST(:rows AS json)) '
-        f"WITH ORDINALITY AS r ORDER BY r.ordinality {conflict} RETURNING id"
-    )
-    if any(isinstance(v, datetime) and v.tzinfo is None for v in rows[0].values()):
-        raise ValueError("naive datetime given; Sada stores timezone-aware UTC datetimes")
-    # orjson writes aware datetimes as ISO 8601 with their offset, in C.
-    payload = orjson.dumps(rows).decode()
-    return set(session.execute(text(sql), {"rows": payload}).scalars())
 
 
 def probe_unique(

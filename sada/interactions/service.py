@@ -483,7 +483,7 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str
     for row, iid in zip(rows, reserve_ids(session, table, len(rows)), strict=True):
         row["id"] = iid
     inserted = insert_many_ignoring_conflicts(
-        session, table, rows, ["workspace_id", "source", "external_id"], as_json=True
+        session, table, rows, ["workspace_id", "source", "external_id"]
     )
     return {(r["source"], r["external_id"]): r["id"] for r in rows if r["id"] in inserted}
 

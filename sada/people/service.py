@@ -390,7 +390,7 @@ class Resolver:
         ids = reserve_ids(self.session, table, len(person_rows))
         for row, person_id in zip(person_rows, ids, strict=True):
             row["id"] = person_id
-        insert_many_ignoring_conflicts(self.session, table, person_rows, ["id"], as_json=True)
+        insert_many_ignoring_conflicts(self.session, table, person_rows, ["id"])
         identities = Identity.__table__
         identity_rows = []
         identity_ids = iter(
@@ -423,7 +423,6 @@ class Resolver:
             identities,
             identity_rows,
             ["workspace_id", "kind", "namespace", "value"],
-            as_json=True,
         )
         if len(inserted) != len(identity_rows):
             raise _LostRace

@@ -1,9 +1,8 @@
-"""The applier's fast paths store exactly what the reference path stores.
+"""The applier stores from validated forms exactly what it stores from raw items.
 
 The same mixed batches are applied in two workspaces of one database: through the inbox as
-accepted today (validated forms only; on PostgreSQL, interactions, people and identities
-sent as one JSON parameter) and as the inbox stored batches before (raw items, validated
-again; rows copied with COPY on PostgreSQL, as before the JSON writes). Every stored row must
+accepted today (validated forms only) and as the inbox stored batches before (raw items,
+validated again, as main's applier did up to the forms). Every stored row must
 match: interactions, people, identities, who-spoke rows, interaction and topic rollups, and
 each batch's per-item results, with row ids and person references compared by what they
 point at (identities, source and external id). The batches hold new and known people, stored
@@ -17,11 +16,9 @@ import uuid
 from typing import Any
 
 import orjson
-import pytest
 from sqlalchemy import select
 
 from sada.core.privacy import identity_digest
-from sada.db import dialect
 from sada.interactions.inbox import accept, apply_pending, batch_status
 from sada.interactions.models import (
     IngestBatch,
@@ -154,9 +151,7 @@ def _snapshot(db: Any, workspace_id: int, batch_ids: list[int]) -> dict[str, Any
     return snap
 
 
-def test_forms_and_json_writes_store_what_the_reference_path_stores(  # type: ignore[no-untyped-def]
-    db, make_workspace, monkeypatch: pytest.MonkeyPatch
-):
+def test_forms_store_what_the_raw_items_store(db, make_workspace):  # type: ignore[no-untyped-def]
     from sada.tenants.models import User
     from sada.tenants.service import do_add_member, do_create_user
 
@@ -176,14 +171,6 @@ def test_forms_and_json_writes_store_what_the_reference_path_stores(  # type: ig
                 get_settings().secret_key, workspace.id, "email", "", "erased@example.com"
             )
             session.add(SuppressedIdentity(workspace_id=workspace.id, digest=digest))
-        if reference:  # the rows written as before the JSON writes (COPY on PostgreSQL)
-            plain = dialect.insert_many_ignoring_conflicts
-
-            def copying(*args: Any, as_json: bool = False, **kwargs: Any) -> set[int]:
-                return plain(*args, **kwargs)
-
-            for module in ("sada.interactions.service", "sada.people.service"):
-                monkeypatch.setattr(f"{module}.insert_many_ignoring_conflicts", copying)
         batch_ids = _apply(db, workspace.id, agent, reference=reference)
         snapshots.append(_snapshot(db, workspace.id, batch_ids))
     ours, theirs = snapshots
