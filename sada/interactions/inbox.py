@@ -2,10 +2,10 @@
 
 `accept` validates a batch (no database reads), writes the accepted items as one
 `ingest_batches` row plus the job that applies it, in the caller's short
-transaction, and reports `accepted`/`rejected` per item. With the raw items the row keeps
-their validated forms (`checked_form`: values, person reference, normalized identity keys),
-so the applier neither validates nor normalizes identities again (a batch accepted before
-the forms existed is validated as it always was). The applier
+transaction, and reports `accepted`/`rejected` per item. The row keeps the accepted items'
+validated forms (`checked_form`: values, person reference, normalized identity keys), not
+the raw items, so the applier neither parses them nor validates or normalizes identities
+again (a batch accepted before the forms existed kept its raw items, validated as always). The applier
 (`apply_pending`, run by the `interactions.apply` job) takes pending batches of a
 workspace in id order (up to APPLY_ITEMS_PER_TRANSACTION items per transaction),
 resolves people and stores interactions set-based through `ingest_results` (`ingest_batch`
@@ -141,8 +141,8 @@ def accept(
     workspace_id = bound_workspace(session)
     payload = orjson.dumps(
         {
-            "items": accepted,
-            # The validated items (`checked_form`): the applier does not validate again.
+            # The validated items (`checked_form`) alone: the applier neither validates again
+            # nor reads the raw items (batches accepted before the forms kept "items").
             "checked": forms,
             "positions": accepted_at,
             "identify": people,
@@ -180,6 +180,9 @@ Loaded = tuple[IngestBatch, dict[str, Any]]
 
 
 def _keys(data: dict[str, Any]) -> set[tuple[Any, str]]:
+    checked = data.get("checked")
+    if checked is not None:
+        return {(form["source"], form["external_id"]) for form in checked}
     # As `IngestItem` reads them (an integer external_id is its text).
     return {
         (raw.get("source"), str(raw.get("external_id")))
@@ -191,8 +194,9 @@ def _keys(data: dict[str, Any]) -> set[tuple[Any, str]]:
 def apply_batches(session: Session, batches: list[IngestBatch], *, limits: IngestLimits) -> None:
     """Apply pending batches, in id order, in the caller's transaction; record each one's results.
 
-    Consecutive batches of the same actor, without identify calls and with no
-    (source, external_id) in common, go through one `ingest_results` call: one duplicate
+    Consecutive batches of the same actor, without identify calls, with no
+    (source, external_id) in common and of the same payload form (validated forms, or raw
+    items as accepted before the forms), go through one `ingest_results` call: one duplicate
     check, one identity pass and one write per table for all of them (the answer per item is
     what applying them one by one gives). Others are applied on their own.
     """
@@ -207,6 +211,7 @@ def apply_batches(session: Session, batches: list[IngestBatch], *, limits: Inges
             or data.get("identify")
             or run[0][1].get("identify")
             or (run[0][0].actor or {}) != (batch.actor or {})
+            or ("checked" in data) != ("checked" in run[0][1])
             or not own.isdisjoint(keys)
         ):
             runs.append([])
@@ -250,19 +255,18 @@ def _apply_run(session: Session, run: list[Loaded], limits: IngestLimits) -> Non
             identified.append(
                 {"index": position, "status": "applied", "person_id": resolution.person_id}
             )
+    # A run's batches all hold validated forms, or all raw items (accepted before the forms
+    # existed: validated again).
+    with_forms = "checked" in first_data
     items: list[Any] = []
-    forms: list[dict[str, Any]] | None = []
     arrived: list[datetime] = []
     offsets: list[int] = []
     for batch, data in run:
         offsets.append(len(items))
-        items.extend(data["items"])
-        # Batches accepted before the inbox kept validated items are validated again.
-        if forms is not None and "checked" in data:
-            forms.extend(data["checked"])
-        else:
-            forms = None
-        arrived.extend([batch.created_at] * len(data["items"]))
+        own = data["checked"] if with_forms else data["items"]
+        items.extend(own)
+        arrived.extend([batch.created_at] * len(own))
+    forms = items if with_forms else None
     merged = ingest_results(
         session,
         items,

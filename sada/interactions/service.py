@@ -131,8 +131,9 @@ _PERSON = _ITEM_FIELDS.index("person")
 
 
 def from_checked_form(index: int, form: dict[str, Any]) -> _Valid:
-    """The `_Valid` that `checked_form` was made from (PersonRef validated again: cheap, and
-    the resolver reads a real model; no identity is normalized again)."""
+    """The `_Valid` that `checked_form` was made from (PersonRef validated again: pydantic's
+    C validator costs less than its pure-Python `model_construct`; no identity is normalized
+    again)."""
     # Positional: one C-level lookup per field instead of a copy, pops and keywords.
     values: list[Any] = list(map(form.get, _ITEM_FIELDS))
     values[_OCCURRED_AT] = datetime.fromisoformat(values[_OCCURRED_AT])

@@ -419,7 +419,10 @@ class Resolver:
         # same new people wait for each other instead of deadlocking on the unique index.
         identity_rows.sort(key=itemgetter("kind", "namespace", "value"))
         inserted = insert_many_ignoring_conflicts(
-            self.session, identities, identity_rows, ["workspace_id", "kind", "namespace", "value"]
+            self.session,
+            identities,
+            identity_rows,
+            ["workspace_id", "kind", "namespace", "value"],
         )
         if len(inserted) != len(identity_rows):
             raise _LostRace

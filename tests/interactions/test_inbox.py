@@ -217,7 +217,8 @@ def test_applier_stores_the_validated_form_as_the_raw_items_would_be(  # type: i
         old_batch = session.get(IngestBatch, old_style)
         assert old_batch is not None
         old_data = orjson.loads(old_batch.payload)
-        del old_data["checked"]  # as the inbox stored batches before
+        del old_data["checked"]  # as the inbox stored batches before: the raw items
+        old_data["items"] = old_items
         old_batch.payload = orjson.dumps(old_data).decode()
     assert apply_pending(db, workspace.id, IngestLimits()) == 1
     skip = ("id", "source", "received_at")
