@@ -289,6 +289,12 @@ def main() -> int:
         action="store_true",
         help="with --db-file/--reuse: rebuild the dashboard rollups of the reused database",
     )
+    parser.add_argument(
+        "--no-rebuild",
+        action="store_true",
+        help="when seeding: leave the dashboard rollups as the bulk writes left them (stale), "
+        "to rebuild them apart afterwards (`sada metrics rebuild`) and time that",
+    )
     parser.add_argument("--only", default=None, help="measure only pages whose name contains this")
     parser.add_argument(
         "--db-file",
@@ -394,12 +400,15 @@ def main() -> int:
 
         with db.reader(workspace_id) as session:  # the seed's real ones and the synthetic rest
             analyses = session.execute(select(func.count()).select_from(_Analysis)).scalar_one()
-        from sada.dashboards.rollups import rebuild
+        if args.no_rebuild:
+            print("rollups not rebuilt (--no-rebuild): stale until `sada metrics rebuild`")
+        else:
+            from sada.dashboards.rollups import rebuild
 
-        t0 = time.monotonic()
-        with db.transaction(workspace_id) as session:
-            rebuild(session)
-        print(f"rollups rebuilt in {time.monotonic() - t0:.1f} s", flush=True)
+            t0 = time.monotonic()
+            with db.transaction(workspace_id) as session:
+                rebuild(session)
+            print(f"rollups rebuilt in {time.monotonic() - t0:.1f} s", flush=True)
     if db.dialect == "postgresql" and not reuse:
         # A live database has planner statistics; a freshly bulk-loaded one does not yet.
         from sqlalchemy import text
