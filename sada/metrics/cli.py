@@ -200,11 +200,21 @@ def rebuild_cmd(
             ids = list(session.execute(select(Workspace.id).order_by(Workspace.id)).scalars())
     from sada.dashboards.rollups import rebuild as rebuild_interactions
 
+    import time
+
     for ws_id in ids:
+        started = time.monotonic()
         with db.transaction(ws_id) as session:
             rows = rebuild(session)
-        with db.transaction(ws_id) as session:
-            daily = rebuild_interactions(session)
         typer.echo(
-            f"workspace {ws_id}: {rows} rollup rows rebuilt, {daily} interaction rollup rows"
+            f"workspace {ws_id}: {rows} rollup rows rebuilt ({time.monotonic() - started:.1f} s)"
+        )
+        started = time.monotonic()
+        with db.transaction(ws_id) as session:
+            daily = rebuild_interactions(
+                session, progress=lambda line, ws=ws_id: typer.echo(f"workspace {ws}: {line}")
+            )
+        typer.echo(
+            f"workspace {ws_id}: {rows} rollup rows rebuilt, {daily} interaction rollup rows "
+            f"({time.monotonic() - started:.1f} s)"
         )
