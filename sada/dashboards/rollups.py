@@ -19,7 +19,7 @@ the reference and as the fallback when PostgreSQL does not know one of the kept 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -450,10 +450,17 @@ def _rebuild_topics(q: _Sql, pairs: list[tuple[str, str]], analysis: str, say: P
     q.run(f"DROP TABLE {mentions}")
 
 
-def rebuild(session: Session, progress: Progress | None = None) -> int:
+PARTS = ("counts", "people", "topics")
+
+
+def rebuild(
+    session: Session, progress: Progress | None = None, parts: Collection[str] = PARTS
+) -> int:
     """Recompute the workspace's interaction, who-spoke and topic rollups in the caller's
     transaction, set-based (see the module's docstring); returns the number of interaction
-    rollup rows before the all-languages sums. `progress` gets a line per step."""
+    rollup rows before the all-languages sums (0 without "counts"). `progress` gets a line
+    per step; `parts` (of `PARTS`) lets a benchmark split a long rebuild in two
+    transactions (the who-spoke rows need no analyses)."""
     say: Progress = progress or (lambda _line: None)
     pairs = _database_zones(session, zones_to_keep(session))
     if pairs is None:
@@ -466,15 +473,18 @@ def rebuild(session: Session, progress: Progress | None = None) -> int:
         q.run("SELECT set_config('work_mem', '256MB', true)")
     analysis_model: Any = text_model()
     analysis = analysis_model.__tablename__ if analysis_model is not None else None
-    t0 = time.monotonic()
-    count = _rebuild_counts(q, pairs, analysis, say)
-    say(f"interaction rollups: {count:,} rows in {time.monotonic() - t0:.1f} s")
-    t0 = time.monotonic()
-    kept = set(rollups.zones(session))
-    pairs = [(name, tz) for name, tz in pairs if name in kept]
-    _rebuild_people(q, pairs, say)
-    say(f"who-spoke rows in {time.monotonic() - t0:.1f} s")
-    if analysis is not None:
+    count = 0
+    if "counts" in parts:
+        t0 = time.monotonic()
+        count = _rebuild_counts(q, pairs, analysis, say)
+        say(f"interaction rollups: {count:,} rows in {time.monotonic() - t0:.1f} s")
+    else:
+        rollups.add_zones(session, [name for name, _ in pairs])
+    if "people" in parts:
+        t0 = time.monotonic()
+        _rebuild_people(q, pairs, say)
+        say(f"who-spoke rows in {time.monotonic() - t0:.1f} s")
+    if analysis is not None and "topics" in parts:
         t0 = time.monotonic()
         _rebuild_topics(q, pairs, analysis, say)
         say(f"topic rollups in {time.monotonic() - t0:.1f} s")
