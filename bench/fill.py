@@ -223,12 +223,13 @@ def add_analyses(db: Any, workspace_id: int, *, progress: Any = None) -> int:
     return total
 
 
-def rebuild_rollups(db: Any, workspace_id: int) -> int:
-    """The product's rebuild (`sada metrics rebuild`): every rollup recomputed from the log."""
+def rebuild_rollups(db: Any, workspace_id: int, *, progress: Any = None) -> int:
+    """The product's rebuild (`sada metrics rebuild`): every rollup recomputed from the log
+    (set-based, in the database)."""
     from sada.dashboards.rollups import rebuild
 
     with db.transaction(workspace_id) as session:
-        return rebuild(session)
+        return rebuild(session, progress=progress)
 
 
 def fill(
@@ -255,6 +256,6 @@ def fill(
     times["analyses"] = time.monotonic() - t0
     if rebuild:
         t0 = time.monotonic()
-        rebuild_rollups(db, workspace_id)
+        rebuild_rollups(db, workspace_id, progress=progress)
         times["rebuild"] = time.monotonic() - t0
     return times

@@ -251,6 +251,90 @@ def profile_overview(db: Any, workspace_id: int) -> None:
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"sada/|execute|fetch", 25)
 
 
+def _backend_cpu(session: Any) -> float | None:
+    """CPU seconds of this session's PostgreSQL backend so far (a server on this machine:
+    /proc), None elsewhere."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rollup_checksums(db: Any, workspace_id: int) -> dict[str, tuple[int, int]]:
+    """(rows, order-independent sum of row hashes) of the workspace's rollup tables (ids left
+    out; PostgreSQL only: SQLite has no hash function), to compare two rebuilds' rows."""
+    from sqlalchemy import text
+
+    tables = {
+        "interaction_rollups": "zone, day, channel, language, voice, n, texts, analysed, "
+        "positive, neutral, negative",
+        "person_day_rollups": "zone, channel, language, span, day, person_id",
+        "topic_rollups": "zone, day, channel, language, name, positive, neutral, negative, "
+        "mixed, example_positive, example_negative",
+    }
+    out: dict[str, tuple[int, int]] = {}
+    if db.dialect != "postgresql":
+        return out
+    with db.reader(workspace_id) as session:
+        for table, columns in tables.items():
+            rows, digest = session.execute(
+                text(
+                    f"SELECT count(*), coalesce(sum(hashtext(concat_ws('|', {columns}))), 0) "
+                    f"FROM {table} WHERE workspace_id = :ws"
+                ),
+                {"ws": workspace_id},
+            ).one()
+            out[table] = (int(rows), int(digest))
+    return out
+
+
+def timed_rebuild(
+    db: Any, workspace_id: int, *, streaming: bool = False, parts: tuple[str, ...] = ()
+) -> None:
+    """The product's rollup rebuild (or the former row-by-row one) with its wall time, this
+    process's CPU and the database backend's CPU, then the rows' checksums; on PostgreSQL the
+    rollup tables are vacuumed and analysed after (as autovacuum would, timed apart)."""
+    from sqlalchemy import text
+
+    from sada.dashboards.rollups import rebuild, rebuild_streaming
+
+    label = "streaming" if streaming else f"set-based: {','.join(parts) or 'all'}"
+    t0, cpu0 = time.monotonic(), time.process_time()
+    with db.transaction(workspace_id) as session:
+        server0 = _backend_cpu(session)
+        if streaming:
+            rebuild_streaming(session)
+        else:
+            rebuild(
+                session,
+                progress=lambda line: print(f"rebuild: {line}", flush=True),
+                parts=parts or ("counts", "people", "topics"),
+            )
+        server1 = _backend_cpu(session)
+    wall, cpu = time.monotonic() - t0, time.process_time() - cpu0
+    server = f", server CPU {server1 - server0:.1f} s" if server0 and server1 else ""
+    print(
+        f"rollups rebuilt ({label}) in {wall:.1f} s wall (commit included), client CPU "
+        f"{cpu:.1f} s{server}; load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    for table, (rows, digest) in rollup_checksums(db, workspace_id).items():
+        print(f"rebuild: {table} {rows:,} rows, checksum {digest}", flush=True)
+    if db.dialect == "postgresql":
+        t0 = time.monotonic()
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("VACUUM ANALYZE interaction_rollups, person_day_rollups, topic_rollups")
+            )
+        print(f"rollup tables vacuumed and analysed in {time.monotonic() - t0:.1f} s")
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (nearest rank); 0 when nothing was measured (an `--only` that
     matches no page, e.g. to seed a `--db-file` once)."""
@@ -288,6 +372,23 @@ def main() -> int:
         "--rebuild",
         action="store_true",
         help="with --db-file/--reuse: rebuild the dashboard rollups of the reused database",
+    )
+    parser.add_argument(
+        "--rebuild-parts",
+        default="counts,people,topics",
+        help="with --rebuild: the parts to rebuild (a 10M rebuild split in two runs)",
+    )
+    parser.add_argument(
+        "--rebuild-streaming",
+        action="store_true",
+        help="with --rebuild: the former row-by-row rebuild (`rebuild_streaming`), to time "
+        "it against the set-based one",
+    )
+    parser.add_argument(
+        "--no-rebuild",
+        action="store_true",
+        help="when seeding: leave the dashboard rollups as the bulk writes left them (stale), "
+        "to rebuild them apart afterwards (`sada metrics rebuild`) and time that",
     )
     parser.add_argument("--only", default=None, help="measure only pages whose name contains this")
     parser.add_argument(
@@ -364,10 +465,8 @@ def main() -> int:
             analyses = session.execute(select(func.count()).select_from(TextAnalysis)).scalar_one()
         args.preload = 0
         if args.rebuild:
-            from sada.dashboards.rollups import rebuild
-
-            with db.transaction(workspace_id) as session:
-                rebuild(session)
+            parts = tuple(args.rebuild_parts.split(","))
+            timed_rebuild(db, workspace_id, streaming=args.rebuild_streaming, parts=parts)
     else:
         info = seed_demo(db, people=people, reset=True, console=Console(file=open(os.devnull, "w")))  # noqa: SIM115
         with db.reader() as session:
@@ -394,12 +493,15 @@ def main() -> int:
 
         with db.reader(workspace_id) as session:  # the seed's real ones and the synthetic rest
             analyses = session.execute(select(func.count()).select_from(_Analysis)).scalar_one()
-        from sada.dashboards.rollups import rebuild
+        if args.no_rebuild:
+            print("rollups not rebuilt (--no-rebuild): stale until `sada metrics rebuild`")
+        else:
+            from sada.dashboards.rollups import rebuild
 
-        t0 = time.monotonic()
-        with db.transaction(workspace_id) as session:
-            rebuild(session)
-        print(f"rollups rebuilt in {time.monotonic() - t0:.1f} s", flush=True)
+            t0 = time.monotonic()
+            with db.transaction(workspace_id) as session:
+                rebuild(session)
+            print(f"rollups rebuilt in {time.monotonic() - t0:.1f} s", flush=True)
     if db.dialect == "postgresql" and not reuse:
         # A live database has planner statistics; a freshly bulk-loaded one does not yet.
         from sqlalchemy import text

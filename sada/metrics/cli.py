@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 
 import typer
@@ -177,6 +178,15 @@ def compare_cmd(
     typer.echo(json.dumps(result, ensure_ascii=False))
 
 
+def _progress(workspace_id: int) -> Callable[[str], None]:
+    """A rebuild's progress lines, prefixed with the workspace."""
+
+    def say(line: str) -> None:
+        typer.echo(f"workspace {workspace_id}: {line}")
+
+    return say
+
+
 @app.command("rebuild")
 def rebuild_cmd(
     workspace: str | None = typer.Option(None, help="Workspace name (default: every workspace)."),
@@ -198,13 +208,21 @@ def rebuild_cmd(
     else:
         with db.reader() as session:
             ids = list(session.execute(select(Workspace.id).order_by(Workspace.id)).scalars())
+    import time
+
     from sada.dashboards.rollups import rebuild as rebuild_interactions
 
     for ws_id in ids:
+        started = time.monotonic()
         with db.transaction(ws_id) as session:
             rows = rebuild(session)
-        with db.transaction(ws_id) as session:
-            daily = rebuild_interactions(session)
         typer.echo(
-            f"workspace {ws_id}: {rows} rollup rows rebuilt, {daily} interaction rollup rows"
+            f"workspace {ws_id}: {rows} rollup rows rebuilt ({time.monotonic() - started:.1f} s)"
+        )
+        started = time.monotonic()
+        with db.transaction(ws_id) as session:
+            daily = rebuild_interactions(session, progress=_progress(ws_id))
+        typer.echo(
+            f"workspace {ws_id}: {rows} rollup rows rebuilt, {daily} interaction rollup rows "
+            f"({time.monotonic() - started:.1f} s)"
         )
