@@ -9,7 +9,7 @@ run loses one shard at most. Texts are embedded in priority order, so that any
 prefix of the run is usable:
 
 1. the held-out sets (`.text-data/eval`) up to `--eval-first` texts each (by a hash
-   of the text);
+   of the text), sets of up to 1,000 texts whole;
 2. the first `--train-first` texts of the training order: the training sets
    (`.text-data/train`, 85% and 15% parts alike) round-robin over (set, class) cells,
    each cell in hash order, so that a prefix is balanced per set and per class and
@@ -43,7 +43,7 @@ from sada.text.training import Example  # noqa: E402
 
 DATA = ROOT / ".text-data"
 EVAL_N = 1500
-EVAL_FIRST, TRAIN_FIRST = 1000, 12_000
+EVAL_FIRST, TRAIN_FIRST = 600, 10_000
 MAX_CHARS = 300
 SHARD = 1024
 
@@ -74,11 +74,12 @@ def read_dir(folder: Path) -> dict[str, list[Example]]:
     return out
 
 
-def eval_sample(data: Path = DATA, eval_n: int = EVAL_N) -> list[Example]:
-    """The held-out texts: whole sets, or `eval_n` of a larger set by hash."""
+def eval_sample(data: Path = DATA, eval_n: int = EVAL_N, whole: int = 1000) -> list[Example]:
+    """The held-out texts: sets of up to `whole` texts whole, else `eval_n` of them by hash."""
     out: list[Example] = []
     for items in read_dir(data / "eval").values():
-        out.extend(sorted(items, key=lambda e: _h(e.text))[:eval_n])
+        ordered = sorted(items, key=lambda e: _h(e.text))
+        out.extend(ordered if len(ordered) <= whole else ordered[:eval_n])
     return out
 
 

@@ -191,11 +191,17 @@ class Held:
         self.report = [e for e in items if half(e.text) == "report"]
 
     def scores(
-        self, head: EmbeddingHead, p_head: np.ndarray, subset: list[Example], w: float
+        self,
+        head: EmbeddingHead,
+        p_head: np.ndarray,
+        subset: list[Example],
+        w: float,
+        band: float | None = None,
     ) -> dict[str, dict[str, Any]]:
         mixed = combine(self.model, self.p_lin, head, p_head, w)
         lookup = {e.text: self.row[id(e)] for e in subset}
-        classes, band = self.model.classes, self.model.neutral_below
+        classes = self.model.classes
+        band = self.model.neutral_below if band is None else band
 
         def proba_for(_lang: str, texts: list[str]) -> tuple[Any, ...]:
             return classes, mixed[[lookup[t] for t in texts]], band
@@ -214,6 +220,34 @@ class Held:
         return best
 
 
+def three_class(items: list[Example]) -> list[Example]:
+    sources = {e.source for e in items if e.label == "neutral"}
+    return [e for e in items if e.source in sources]
+
+
+def tune_band(h: Held, head: EmbeddingHead, p_head: np.ndarray, w: float) -> dict[str, Any]:
+    """A neutral band for the mixed probabilities, chosen on the tune half's three-class
+    sets (the mean macro-F1), against the TF-IDF model's own band on the report half."""
+    tune, report = three_class(h.tune), three_class(h.report)
+    if not tune:
+        return {}
+
+    def mean(subset: list[Example], band: float) -> float:
+        s = h.scores(head, p_head, subset, w, band)
+        return float(np.mean([v["macro_f1"] for v in s.values()]))
+
+    bands = [round(0.05 * i, 2) for i in range(15)]  # 0.0 … 0.7
+    best = max(bands, key=lambda b: (mean(tune, b), -abs(b - h.model.neutral_below)))
+    return {
+        "model_band": h.model.neutral_below,
+        "tuned_band": best,
+        "report_three_class_mean_macro_f1": [
+            round(mean(report, h.model.neutral_below), 4),
+            round(mean(report, best), 4),
+        ],
+    }
+
+
 def assess(
     head: EmbeddingHead, held: dict[str, Held], weights: dict[str, float] | None = None
 ) -> dict[str, Any]:
@@ -224,6 +258,8 @@ def assess(
         w, tune_f1 = h.tune_weight(head, p_head)
         if weights is not None:
             w = weights.get(lang, 0.0)
+            tune = h.scores(head, p_head, h.tune, w).values()
+            tune_f1 = float(np.mean([s["macro_f1"] for s in tune]))
         fast, ens = h.scores(head, p_head, h.report, 0.0), h.scores(head, p_head, h.report, w)
         out[lang] = {
             "weight": w,
@@ -237,6 +273,7 @@ def assess(
                 }
                 for src in fast
             },
+            "neutral_band": tune_band(h, head, p_head, w),
         }
     return out
 
