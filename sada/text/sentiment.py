@@ -275,7 +275,7 @@ class EmbeddingHead:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        arrays = {
+        arrays: dict[str, Any] = {
             "center": self.center.astype(np.float16),
             "coef": self.coef.astype(np.float16),
             "intercept": self.intercept.astype(np.float32),
