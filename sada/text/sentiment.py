@@ -245,6 +245,8 @@ class EmbeddingHead:
     p = (1 - w) * p_tfidf + w * p_head, with w per language from held-out data.
     ``center`` (the mean embedding of a background sample) is also what topic and
     aspect similarity subtract, because raw e5 cosines crowd between 0.75 and 0.95.
+    With ``hidden`` (units x dim) and ``hidden_bias`` the head is a one-hidden-layer
+    network: relu(v @ hidden.T + hidden_bias) before the logistic layer.
     """
 
     embedder: str
@@ -255,23 +257,33 @@ class EmbeddingHead:
     temperature: float = 1.0
     weights: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    hidden: np.ndarray | None = None
+    hidden_bias: np.ndarray | None = None
 
     def centred(self, vecs: np.ndarray) -> np.ndarray:
         v = np.atleast_2d(vecs) - self.center
         return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-6)
 
     def predict_proba(self, vecs: np.ndarray) -> np.ndarray:
-        z = self.centred(vecs) @ self.coef.T + self.intercept
-        return softmax(z / self.temperature)
+        return softmax(self.logits(vecs) / self.temperature)
+
+    def logits(self, vecs: np.ndarray) -> np.ndarray:
+        v = self.centred(vecs)
+        if self.hidden is not None and self.hidden_bias is not None:
+            v = np.maximum(v @ self.hidden.T + self.hidden_bias, 0.0)
+        return np.asarray(v @ self.coef.T + self.intercept)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(
-            directory / "sentiment_head.npz",
-            center=self.center.astype(np.float16),
-            coef=self.coef.astype(np.float16),
-            intercept=self.intercept.astype(np.float32),
-        )
+        arrays: dict[str, Any] = {
+            "center": self.center.astype(np.float16),
+            "coef": self.coef.astype(np.float16),
+            "intercept": self.intercept.astype(np.float32),
+        }
+        if self.hidden is not None and self.hidden_bias is not None:
+            arrays["hidden"] = self.hidden.astype(np.float16)
+            arrays["hidden_bias"] = self.hidden_bias.astype(np.float32)
+        np.savez_compressed(directory / "sentiment_head.npz", **arrays)
         meta = dict(self.meta)
         meta.update(
             embedder=self.embedder,
@@ -292,6 +304,8 @@ class EmbeddingHead:
             center = z["center"].astype(np.float32)
             coef = z["coef"].astype(np.float32)
             intercept = z["intercept"].astype(np.float32)
+            hidden = z["hidden"].astype(np.float32) if "hidden" in z.files else None
+            hidden_bias = z["hidden_bias"].astype(np.float32) if "hidden_bias" in z.files else None
         return cls(
             embedder=meta["embedder"],
             classes=list(meta["classes"]),
@@ -301,6 +315,8 @@ class EmbeddingHead:
             temperature=float(meta.get("temperature", 1.0)),
             weights={k: float(v) for k, v in meta.get("weights", {}).items()},
             meta=meta,
+            hidden=hidden,
+            hidden_bias=hidden_bias,
         )
 
 
