@@ -274,7 +274,8 @@ def rollup_checksums(db: Any, workspace_id: int) -> dict[str, tuple[int, int]]:
     tables = {
         "interaction_rollups": "zone, day, channel, language, voice, n, texts, analysed, "
         "positive, neutral, negative",
-        "person_day_rollups": "zone, channel, language, span, day, person_id",
+        "who_spoke_months": "zone, channel, language, era, person_id, months",
+        "who_spoke_days": "zone, channel, language, month, person_id, days",
         "topic_rollups": "zone, day, channel, language, name, positive, neutral, negative, "
         "mixed, example_positive, example_negative",
     }
@@ -330,7 +331,10 @@ def timed_rebuild(
         t0 = time.monotonic()
         with db.engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-                text("VACUUM ANALYZE interaction_rollups, person_day_rollups, topic_rollups")
+                text(
+                    "VACUUM ANALYZE interaction_rollups, who_spoke_months, who_spoke_days, "
+                    "topic_rollups"
+                )
             )
         print(f"rollup tables vacuumed and analysed in {time.monotonic() - t0:.1f} s")
 

@@ -32,10 +32,10 @@ from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
 from sada.interactions import rollups
 from sada.interactions.models import (
+    ERA_MONTHS,
     VOICE_ORIGINS,
     Interaction,
     InteractionRollup,
-    PersonDayRollup,
     TopicRollup,
 )
 from sada.tenants.models import Membership, User, Workspace
@@ -284,14 +284,32 @@ def _rebuild_counts(
 
 
 def _rebuild_people(q: _Sql, pairs: list[tuple[str, str]], say: Progress) -> None:
-    """`person_day_rollups`: per zone, the distinct (day, channel, language, person) facts of
-    the voice interactions with a person, then their four rows each (`_person_rows`: day and
-    month, own dimensions and "*") in the unique key's order."""
-    q.lock("person_day_rollups")
-    q.session.execute(delete(PersonDayRollup).where(PersonDayRollup.workspace_id == q.ws))
+    """`who_spoke_days` and `who_spoke_months`: per zone, the distinct (day, channel, language,
+    person) facts of the voice interactions with a person; their days OR-ed into one mask
+    per person and month (under their own channel and language and under "*", as
+    `rollups.spoke_rows` spells them), then the months of those rows into one mask per
+    person and era of `ERA_MONTHS` months."""
+    q.lock("who_spoke_months")
+    q.lock("who_spoke_days")
+    rollups.delete_people(q.session, None)
     every = f"'{rollups.ALL}'"
     own = f"NOT (channel = {every} AND language = {every})"  # else the same as the "*" row
     c = q.order
+    era = ERA_MONTHS
+    if q.pg:
+        day_bits = "bit_or(1 << (CAST(EXTRACT(DAY FROM day) AS integer) - 1))"
+        index = (
+            "(CAST(EXTRACT(YEAR FROM month) AS integer) * 12 "
+            "+ CAST(EXTRACT(MONTH FROM month) AS integer) - 1)"
+        )
+        month_bits = f"bit_or(CAST(1 AS bigint) << ({index} % {era}))"
+    else:
+        # Distinct powers of two add up to their OR (SQLite has no bit_or aggregate).
+        day_bits = "sum(DISTINCT 1 << (CAST(substr(day, 9, 2) AS integer) - 1))"
+        index = (
+            "(CAST(substr(month, 1, 4) AS integer) * 12 + CAST(substr(month, 6, 2) AS integer) - 1)"
+        )
+        month_bits = f"sum(DISTINCT 1 << ({index} % {era}))"
     for name, tz in pairs:
         t0 = time.monotonic()
         facts = q.create(
@@ -306,32 +324,25 @@ def _rebuild_people(q: _Sql, pairs: list[tuple[str, str]], say: Progress) -> Non
             f"AND i.person_id IS NOT NULL AND {q.voice}) AS f WHERE {q.day_ok}",
             tz=tz,
         )
-        # The rows go in in the unique key's order, near enough: by channel and language
-        # (numbered once: a sort on text keys that are mostly equal is slow), span and day;
-        # the people of one day are a small range of the index whatever their order.
-        dims = q.create("sada_rebuild_dims", {"channel": "text", "language": "text", "k": "int"})
         q.run(
-            f"INSERT INTO {dims} (channel, language, k) SELECT channel, language, "
-            f"row_number() OVER (ORDER BY channel {c}, language {c}) FROM ("
-            f"SELECT DISTINCT channel, language FROM {facts} "
-            f"UNION SELECT {every}, {every}) AS d"
-        )
-        q.run(
-            "INSERT INTO person_day_rollups "
-            "(workspace_id, zone, channel, language, span, day, person_id) "
-            "SELECT :ws, CAST(:zone AS text), r.channel, r.language, r.span, r.day, r.person_id "
-            f"FROM (SELECT channel, language, 'd' AS span, day, person_id FROM {facts} "
-            f"WHERE {own} "
-            f"UNION ALL SELECT DISTINCT channel, language, 'm', {q.month}, person_id "
-            f"FROM {facts} WHERE {own} "
-            f"UNION ALL SELECT DISTINCT {every}, {every}, 'd', day, person_id FROM {facts} "
-            f"UNION ALL SELECT DISTINCT {every}, {every}, 'm', {q.month}, person_id "
-            f"FROM {facts}) AS r "
-            f"JOIN {dims} AS k ON k.channel = r.channel AND k.language = r.language "
-            "ORDER BY k.k, r.span, r.day",
+            "INSERT INTO who_spoke_days "
+            "(workspace_id, zone, channel, language, month, person_id, days) "
+            f"SELECT :ws, CAST(:zone AS text), channel, language, month, person_id, {day_bits} "
+            f"FROM (SELECT channel, language, {q.month} AS month, day, person_id FROM {facts} "
+            f"WHERE {own} UNION ALL SELECT {every}, {every}, {q.month}, day, person_id "
+            f"FROM {facts}) AS r GROUP BY channel, language, month, person_id "
+            f"ORDER BY channel {c}, language {c}, month, person_id",
             zone=name,
         )
-        q.run(f"DROP TABLE {dims}")
+        q.run(
+            "INSERT INTO who_spoke_months "
+            "(workspace_id, zone, channel, language, era, person_id, months) "
+            f"SELECT :ws, zone, channel, language, {index} / {era}, person_id, {month_bits} "
+            "FROM who_spoke_days WHERE workspace_id = :ws AND zone = CAST(:zone AS text) "
+            f"GROUP BY zone, channel, language, {index} / {era}, person_id "
+            f"ORDER BY channel {c}, language {c}, {index} / {era}, person_id",
+            zone=name,
+        )
         q.run(f"DROP TABLE {facts}")
         say(f"who-spoke rows: {name} in {time.monotonic() - t0:.1f} s")
 

@@ -167,42 +167,77 @@ class InteractionRollup(Base, WorkspaceOwned):
     negative: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
-class PersonDayRollup(Base, WorkspaceOwned):
-    """Who spoke on a local day, per zone, channel and language (the outside party's voice).
+# Months per row of `SpokeMonths` (one bit each; 60 keeps the mask a positive 64-bit integer).
+ERA_MONTHS = 60
 
-    One row per (zone, span, day, channel, language, person), where `span` "d" is a local
-    day and "m" the month starting at `day`, and channel and language "*" (both) stands for
-    all (so a year's count reads whole months; one channel's count reads its languages' rows,
-    one language's its channels' rows); inserted with `ON CONFLICT DO NOTHING` by ingest, so
-    concurrent and out-of-order commits give the same set; the
-    overview counts distinct people over a range from these rows, never from the log.
-    Merges move a person's rows with their interactions; `sada metrics rebuild` recomputes.
+
+class SpokeMonths(Base, WorkspaceOwned):
+    """Who spoke, per person: the local months of an era (60 months) as one bit mask.
+
+    One row per (zone, channel, language, era, person) for the outside party's voice; bit
+    `k` of `months` is month `era * 60 + k` counted from January of year 0 (`month_index`).
+    Channel and language "*" (both) stand for all, so an unfiltered count reads one row per
+    person; a count of one channel reads that channel's rows of each of its languages.
+    With `SpokeDays` (the days of each month), the overview counts the distinct people of
+    any range of local days from about one row per person (`rollup_reads.distinct_people`),
+    however many days and months they spoke on. Kept by ingest with
+    `ON CONFLICT DO UPDATE SET months = months | excluded.months` (bits only ever added, so
+    concurrent and out-of-order commits give the same rows); merges recompute a person's
+    rows; `sada metrics rebuild` recomputes all. (Up to 1980: `person_day_rollups`, one row
+    per person and day and per person and month.)
     """
 
-    __tablename__ = "person_day_rollups"
+    __tablename__ = "who_spoke_months"
     __table_args__ = (
-        # Led by the dimensions: distinct-people counts ask for one channel and language
-        # over day ranges, and the same index serves ingest's `ON CONFLICT DO NOTHING`.
         UniqueConstraint(
             "workspace_id",
             "zone",
             "channel",
             "language",
-            "span",
-            "day",
+            "era",
             "person_id",
-            name="uq_person_day_rollups_key",
+            name="uq_who_spoke_months_key",
         ),
-        Index("ix_person_day_rollups_person", "workspace_id", "person_id"),
+        Index("ix_who_spoke_months_person", "workspace_id", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     zone: Mapped[str] = mapped_column(String(64), nullable=False)
-    span: Mapped[str] = mapped_column(String(1), nullable=False)
-    day: Mapped[date] = mapped_column(Date, nullable=False)
     channel: Mapped[str] = mapped_column(String(50), nullable=False)
     language: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    era: Mapped[int] = mapped_column(Integer, nullable=False)
     person_id: Mapped[int] = mapped_column(BigIntId, nullable=False)
+    months: Mapped[int] = mapped_column(BigIntId, nullable=False)
+
+
+class SpokeDays(Base, WorkspaceOwned):
+    """Who spoke, per person: the local days of one month as one bit mask (bit `d - 1` for
+    day `d`). One row per (zone, channel, language, month, person), `month` the month's
+    first day; read only for the days at the edges of a range (see `SpokeMonths`)."""
+
+    __tablename__ = "who_spoke_days"
+    __table_args__ = (
+        # Led by the dimensions: ranges inside one or two months read a month's rows, and
+        # the count's probes of one person's edge month seek the whole key.
+        UniqueConstraint(
+            "workspace_id",
+            "zone",
+            "channel",
+            "language",
+            "month",
+            "person_id",
+            name="uq_who_spoke_days_key",
+        ),
+        Index("ix_who_spoke_days_person", "workspace_id", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    zone: Mapped[str] = mapped_column(String(64), nullable=False)
+    channel: Mapped[str] = mapped_column(String(50), nullable=False)
+    language: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    month: Mapped[date] = mapped_column(Date, nullable=False)
+    person_id: Mapped[int] = mapped_column(BigIntId, nullable=False)
+    days: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class TopicRollup(Base, WorkspaceOwned):

@@ -2,7 +2,7 @@
 
 - `totals(session, zone)`: every measure summed over all days (progress counters).
 - `distinct_people(session, zone, first, last, ...)`: people who spoke on the local days,
-  from the who-spoke rows (whole months from month rows, edge days from day rows).
+  from the who-spoke bit masks (whole months from the month bits, edge days from day bits).
 - `topic_sums`, `topic_examples`: topic and aspect mentions over the local days, and example
   interactions for them.
 
@@ -11,7 +11,7 @@ The overview (`sada.dashboards`) reads through these; the write side keeps the r
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
-from sada.interactions.models import InteractionRollup
-from sada.interactions.rollups import ALL, MEASURES, TOPIC_POLARITIES
+from sada.interactions.models import ERA_MONTHS, InteractionRollup
+from sada.interactions.rollups import ALL, MEASURES, TOPIC_POLARITIES, month_index
 
 
 def totals(session: Session, zone: str) -> list[int]:
@@ -84,9 +84,9 @@ def _values(session: Session, zone: str, column: str, channel: str | None = None
     if channel is not None:
         where += " AND channel = :channel"
         params["channel"] = channel
-    first = f"SELECT {column} FROM person_day_rollups WHERE {where} ORDER BY {column} LIMIT 1"
+    first = f"SELECT {column} FROM who_spoke_months WHERE {where} ORDER BY {column} LIMIT 1"
     after = (
-        f"SELECT {column} FROM person_day_rollups WHERE {where} AND {column} > v.x "
+        f"SELECT {column} FROM who_spoke_months WHERE {where} AND {column} > v.x "
         f"ORDER BY {column} LIMIT 1"
     )
     sql = (
@@ -113,6 +113,35 @@ def _dimensions(
     return [channel], [language]
 
 
+def _day_mask(first_day: int, last_day: int) -> int:
+    """Bits of days first_day..last_day (inclusive) of a month in `who_spoke_days.days`."""
+    return ((1 << last_day) - 1) ^ ((1 << (first_day - 1)) - 1)
+
+
+def _split(first: date, last: date) -> tuple[list[int], list[tuple[date, int]]]:
+    """The range first <= day < last as whole months (`month_index`es) and edge parts
+    (a month's first day, the mask of its days in the range): at most two edge parts, one at
+    each end (or the range's one or two months when it holds no whole month)."""
+    months_from = first if first.day == 1 else next_month(first)
+    whole: list[int] = []
+    cursor = months_from
+    while next_month(cursor) <= last:
+        whole.append(month_index(cursor))
+        cursor = next_month(cursor)
+    edges: list[tuple[date, int]] = []
+    if whole:
+        pieces = [(first, months_from), (cursor, last)]
+    else:
+        pieces = [(first, min(last, next_month(first)))]
+        if pieces[0][1] < last:
+            pieces.append((pieces[0][1], last))
+    for start, stop in pieces:
+        if start < stop:
+            end = stop - timedelta(days=1)
+            edges.append((start.replace(day=1), _day_mask(start.day, end.day)))
+    return whole, edges
+
+
 def distinct_people(
     session: Session,
     zone: str,
@@ -123,61 +152,68 @@ def distinct_people(
     language: str | None = None,
 ) -> int:
     """People who spoke on local days first <= day < last in `zone` (optionally on one
-    channel, in one language), from the who-spoke rows (one per person and day, "d", and per
-    person and month, "m"), exactly.
+    channel, in one language), exactly, from the who-spoke bit masks (`SpokeMonths`: a row
+    per person and era of 60 months; `SpokeDays`: a row per person and month).
 
-    The count is the distinct people over the whole months inside the range (month rows)
-    and the days at its edges (day rows). The day rows are the expensive part (up to ~60
-    days x the people who speak each day), and they can only add a person who also has a
-    month row for an edge's month: so the month rows from the first edge's month to the
-    last's are read first, and when every person of the edge months is already in the whole
-    months, that is the answer. Otherwise (or with no whole month inside), the edge days are
-    read too. Regular speakers make the first case the usual one."""
+    With whole months in the range, one pass over the month rows of the era(s) (about one
+    row per person): a person counts when a whole month's bit is set, or when an edge
+    month's bit is set and that month's day row has a day of the range (looked up for
+    those people only, by the unique key). With no whole month (a range inside one or two
+    months), the day rows of those months. Either way the rows read grow with the people,
+    not with the days or months they spoke on."""
     if last <= first:
         return 0
     channels, languages = _dimensions(session, zone, channel, language)
     if not channels or not languages:
         return 0
-    months_from = first if first.day == 1 else next_month(first)
-    months_to = months_from
-    while next_month(months_to) <= last:
-        months_to = next_month(months_to)
+    sqlite = dialect_name(session) == "sqlite"
+    whole, edges = _split(first, last)
     params: dict[str, Any] = {"ws": bound_workspace(session), "zone": zone}
     params.update({f"c{i}": c for i, c in enumerate(channels)})
     params.update({f"l{i}": v for i, v in enumerate(languages)})
-    sqlite = dialect_name(session) == "sqlite"
-    dims = (
-        "SELECT person_id FROM person_day_rollups WHERE workspace_id = :ws AND zone = :zone "
-        f"AND {_among('channel', 'c', channels)} AND {_among('language', 'l', languages)} AND "
-    )
-    if months_from < months_to:
-        # Per person of the edge months' and whole months' rows: in a whole month (w = 1) or
-        # only in an edge month (the only people the edge days could add).
-        high = next_month(months_to) if months_to < last else months_to
-        bounds = {"m0": months_from, "m1": months_to, "lo": first.replace(day=1), "hi": high}
-        counted, maybe = session.execute(
-            text(
-                "SELECT coalesce(sum(w), 0), coalesce(sum(1 - w), 0) FROM (SELECT person_id, "
-                "max(CASE WHEN day >= :m0 AND day < :m1 THEN 1 ELSE 0 END) AS w "
-                "FROM person_day_rollups WHERE workspace_id = :ws AND zone = :zone "
-                f"AND {_among('channel', 'c', channels)} AND {_among('language', 'l', languages)} "
-                "AND span = 'm' AND day >= :lo AND day < :hi GROUP BY person_id) AS spoke"
-            ),
-            params | {k: v.isoformat() if sqlite else v for k, v in bounds.items()},
-        ).one()
-        if not maybe:
-            return int(counted)
-    bounds = {"first": first, "last": last, "m0": months_from, "m1": months_to}
-    if months_from > last:  # no month boundary inside the range: days only
-        bounds["m0"] = bounds["m1"] = last
-    # Three index ranges as UNION ALL: written as one OR, SQLite walked every row of the
-    # channel and language (all days and months: 191 ms vs 23 ms for a year at 1M).
-    sql = (
-        f"SELECT count(DISTINCT person_id) FROM ({dims}span = 'd' AND day >= :first AND day < :m0 "
-        f"UNION ALL {dims}span = 'm' AND day >= :m0 AND day < :m1 "
-        f"UNION ALL {dims}span = 'd' AND day >= :m1 AND day < :last) AS spoke"
-    )
-    params.update({k: v.isoformat() if sqlite else v for k, v in bounds.items()})
+    dims = f"{_among('channel', 'c', channels)} AND {_among('language', 'l', languages)}"
+    for i, (month, mask) in enumerate(edges):
+        params[f"em{i}"] = month.isoformat() if sqlite else month
+        params[f"dm{i}"] = mask
+    selects: list[str] = []
+    if not whole:
+        for i in range(len(edges)):
+            selects.append(
+                "SELECT person_id FROM who_spoke_days WHERE workspace_id = :ws AND zone = :zone "
+                f"AND {dims} AND month = :em{i} AND (days & :dm{i}) <> 0"
+            )
+    else:
+        eras: dict[int, list[str]] = {}
+        masks: dict[int, int] = {}
+        for index in whole:
+            era, bit = divmod(index, ERA_MONTHS)
+            masks[era] = masks.get(era, 0) | (1 << bit)
+        for era, mask in sorted(masks.items()):
+            params[f"w{era}"] = mask
+            eras.setdefault(era, []).append(f"(m.months & :w{era}) <> 0")
+        for i, (month, _mask) in enumerate(edges):
+            era, bit = divmod(month_index(month), ERA_MONTHS)
+            params[f"g{i}"] = 1 << bit
+            eras.setdefault(era, []).append(
+                # A scalar subquery (one probe of the unique key per person left), not
+                # EXISTS: PostgreSQL would hash the whole edge month's rows instead.
+                f"((m.months & :g{i}) <> 0 AND (coalesce((SELECT d.days FROM who_spoke_days "
+                "AS d WHERE d.workspace_id = m.workspace_id AND d.zone = m.zone "
+                "AND d.channel = m.channel AND d.language = m.language "
+                f"AND d.month = :em{i} AND d.person_id = m.person_id), 0) & :dm{i}) <> 0)"
+            )
+        for era, terms in sorted(eras.items()):
+            params[f"e{era}"] = era
+            selects.append(
+                "SELECT m.person_id FROM who_spoke_months AS m WHERE m.workspace_id = :ws "
+                f"AND m.zone = :zone AND {dims} AND m.era = :e{era} "
+                f"AND ({' OR '.join(terms)})"
+            )
+    if len(selects) == 1 and len(channels) == 1 and len(languages) == 1:
+        # One row per person at most: no DISTINCT needed.
+        sql = f"SELECT count(*) FROM ({selects[0]}) AS spoke"
+    else:
+        sql = f"SELECT count(DISTINCT person_id) FROM ({' UNION ALL '.join(selects)}) AS spoke"
     return int(session.execute(text(sql), params).scalar_one())
 
 

@@ -6,7 +6,8 @@
 - `count_topics(session, changes)`: in the analysis transaction, move a text's aspect and
   topic mentions (`topic_items`) into `topic_rollups`.
 - `move_people(session, person_ids)`: after a merge or unmerge, recompute the who-spoke rows
-  (`person_day_rollups`, added by `count_ingested`) of the people involved.
+  (`who_spoke_months`, `who_spoke_days`: bit masks per person, added by `count_ingested`)
+  of the people involved.
 - `count_removed(session, removals)`: in a deleting transaction (erasure, retention), lower
   the interaction and topic rollups by the interactions, texts and analyses that go.
 - `replace_all(session, zones, facts)`, `replace_people`, `replace_topics`: a rebuild's write side (the read side, which needs
@@ -36,11 +37,13 @@ from sqlalchemy.orm import Session
 from sada.db.dialect import bulk_insert, dialect_name
 from sada.db.scoping import bound_workspace
 from sada.interactions.models import (
+    ERA_MONTHS,
     VOICE_ORIGINS,
     Interaction,
     InteractionRollup,
-    PersonDayRollup,
     RollupZone,
+    SpokeDays,
+    SpokeMonths,
     TopicRollup,
 )
 
@@ -210,105 +213,128 @@ PersonKey = tuple[str, date, str, str, int]  # zone, day, channel, language, per
 ALL = "*"  # channel or language of the rows that count every channel or language
 
 
-def _person_rows(keys: set[PersonKey], sqlite: bool) -> list[tuple[Any, ...]]:
-    """Each fact as rows of two grains (the day and its month, `span` "d"/"m") and two
-    dimension sets (its channel and language; neither, "*"), so a range's distinct count
-    reads whole months' rows plus the edge days, and unfiltered counts one row per person.
-    A count of one channel (or one language) reads that channel's rows of each language
-    (each channel's rows of that language): see `distinct_people`. (Up to 1950 the
-    channel-only and language-only rows were written too: 8 rows per fact, not 4.)
+def month_index(day: date) -> int:
+    """Months since January of year 0: bit `month_index % ERA_MONTHS` of era
+    `month_index // ERA_MONTHS` in `who_spoke_months`."""
+    return day.year * 12 + day.month - 1
 
-    (zone, channel, language, span, day, person) tuples in the unique key's order, sorted
-    (one lock order for every writer, and each index page visited once), without
-    duplicates; the day as text on SQLite (formatted once per distinct day)."""
-    rows: set[tuple[Any, ...]] = set()
-    add = rows.add
-    formatted: dict[date, tuple[Any, Any]] = {}
+
+def spoke_rows(
+    keys: Iterable[PersonKey], sqlite: bool
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The who-spoke facts as rows of `who_spoke_months` and `who_spoke_days`: (zone, channel,
+    language, era or month, person, bits), each fact under its own channel and language and
+    under "*" (both), facts of one row OR-ed into its bits. Sorted in the unique key's order
+    (one lock order for every writer); the month as ISO text on SQLite."""
+    months: dict[tuple[Any, ...], int] = {}
+    days: dict[tuple[Any, ...], int] = {}
+    formatted: dict[date, tuple[Any, int, int, int]] = {}
     for zone, day, channel, language, person in keys:
-        pair = formatted.get(day)
-        if pair is None:
-            month = day.replace(day=1)
-            pair = (day.isoformat(), month.isoformat()) if sqlite else (day, month)
-            formatted[day] = pair
-        d, m = pair
-        add((zone, channel, language, "d", d, person))
-        add((zone, channel, language, "m", m, person))
-        add((zone, ALL, ALL, "d", d, person))
-        add((zone, ALL, ALL, "m", m, person))
-    return sorted(rows)
+        parts = formatted.get(day)
+        if parts is None:
+            first = day.replace(day=1)
+            era, bit = divmod(month_index(day), ERA_MONTHS)
+            parts = (first.isoformat() if sqlite else first, era, 1 << bit, 1 << (day.day - 1))
+            formatted[day] = parts
+        first_day, era, month_bit, day_bit = parts
+        for dims in ((zone, channel, language), (zone, ALL, ALL)):
+            month_key = (*dims, era, person)
+            months[month_key] = months.get(month_key, 0) | month_bit
+            day_key = (*dims, first_day, person)
+            days[day_key] = days.get(day_key, 0) | day_bit
+    return (
+        sorted((*key, bits) for key, bits in months.items()),
+        sorted((*key, bits) for key, bits in days.items()),
+    )
 
 
-# The four rows of each who-spoke fact (see `_person_rows`): (own dimensions?, span).
-_PERSON_VARIANTS = (
-    "SELECT 1 AS own, 'd' AS span UNION ALL SELECT 1, 'm' UNION ALL SELECT 0, 'd' "
-    "UNION ALL SELECT 0, 'm'"
-)
-_PERSON_COLUMNS = "workspace_id, zone, channel, language, span, day, person_id"
-_PERSON_CONFLICT = (
-    "ON CONFLICT (workspace_id, zone, channel, language, span, day, person_id) DO NOTHING"
-)
-# Who-spoke facts per statement at most (bounded parameters and statement memory).
-PERSON_FACTS_PER_STATEMENT = 20_000
+# Who-spoke rows per statement at most (bounded parameters and statement memory).
+PERSON_ROWS_PER_STATEMENT = 20_000
+# Per table: (span column, its PostgreSQL type, bits column, its PostgreSQL type, the
+# unique key after workspace_id).
+_SPOKE_TABLES = {
+    "who_spoke_months": (
+        "era",
+        "integer",
+        "months",
+        "bigint",
+        ("zone", "channel", "language", "span", "person_id"),
+    ),
+    "who_spoke_days": (
+        "month",
+        "date",
+        "days",
+        "integer",
+        ("zone", "channel", "language", "span", "person_id"),
+    ),
+}
 
 
-def _add_people(session: Session, keys: set[PersonKey]) -> None:
-    """Insert who-spoke rows, ignoring those already there.
+def _add_people(session: Session, keys: Iterable[PersonKey]) -> None:
+    """Add who-spoke facts: their bits OR-ed into the rows there (rows made when missing).
 
-    Set-based: the facts travel as one parameter (a JSON array on SQLite, one array per
-    column on PostgreSQL) and the database expands each into its four rows (`_person_rows`
-    spells the same rows in Python) in one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`,
-    in the unique key's order on PostgreSQL (one lock order for every writer; SQLite has one
-    writer at a time)."""
-    if not keys:
-        return
+    Set-based: the rows travel as one JSON parameter and one
+    `INSERT ... SELECT ... ON CONFLICT DO UPDATE SET bits = bits | excluded.bits` per table
+    writes them, skipping rows whose bits are all set already (the usual case: a person who
+    spoke this month before) without writing or, on PostgreSQL, locking them; in the unique
+    key's order on PostgreSQL (one lock order for every writer; SQLite has one writer)."""
+    sqlite = dialect_name(session) == "sqlite"
+    months, days = spoke_rows(keys, sqlite)
     workspace_id = bound_workspace(session)
-    facts = sorted(keys)
-    for start in range(0, len(facts), PERSON_FACTS_PER_STATEMENT):
-        part = facts[start : start + PERSON_FACTS_PER_STATEMENT]
-        if dialect_name(session) == "sqlite":
-            _add_people_sqlite(session, workspace_id, part)
-        else:
-            _add_people_postgresql(session, workspace_id, part)
+    for table, rows in (("who_spoke_months", months), ("who_spoke_days", days)):
+        for start in range(0, len(rows), PERSON_ROWS_PER_STATEMENT):
+            part = rows[start : start + PERSON_ROWS_PER_STATEMENT]
+            _upsert_spoke(session, workspace_id, table, part, sqlite)
 
 
-def _add_people_sqlite(session: Session, workspace_id: int, facts: list[PersonKey]) -> None:
+def _upsert_spoke(
+    session: Session, workspace_id: int, table: str, rows: list[tuple[Any, ...]], sqlite: bool
+) -> None:
     import orjson
 
-    sql = (
-        f"INSERT INTO person_day_rollups ({_PERSON_COLUMNS}) "
-        "SELECT :ws, f.value ->> 0, "
-        f"CASE WHEN v.own THEN f.value ->> 2 ELSE '{ALL}' END, "
-        f"CASE WHEN v.own THEN f.value ->> 3 ELSE '{ALL}' END, "
-        "v.span, "
-        "CASE v.span WHEN 'd' THEN f.value ->> 1 ELSE substr(f.value ->> 1, 1, 8) || '01' END, "
-        "f.value ->> 4 "
-        f"FROM json_each(:facts) AS f CROSS JOIN ({_PERSON_VARIANTS}) AS v "
-        # WHERE: SQLite reads ON CONFLICT after a bare SELECT ... FROM as a join constraint.
-        f"WHERE true {_PERSON_CONFLICT}"
+    span, span_type, bits, bits_type, order = _SPOKE_TABLES[table]
+    columns = f"workspace_id, zone, channel, language, {span}, person_id, {bits}"
+    key = ", ".join(["workspace_id", *(span if c == "span" else c for c in order)])
+    # The unique key's order (one lock order for every writer), text in byte order.
+    ordered = ", ".join(
+        f'r.{c} COLLATE "C"' if c in ("zone", "channel", "language") else f"r.{c}" for c in order
     )
-    session.execute(text(sql), {"ws": workspace_id, "facts": orjson.dumps(facts).decode()})
-
-
-def _add_people_postgresql(session: Session, workspace_id: int, facts: list[PersonKey]) -> None:
-    import orjson
-
-    # One JSON parameter (orjson writes it in C; five array parameters cost more to adapt).
+    payload = {"ws": workspace_id, "rows": orjson.dumps(rows).decode()}
+    if sqlite:
+        sql = (
+            f"INSERT INTO {table} ({columns}) SELECT :ws, f.value ->> 0, f.value ->> 1, "
+            "f.value ->> 2, f.value ->> 3, f.value ->> 4, f.value ->> 5 "
+            # WHERE: SQLite reads ON CONFLICT after a bare SELECT ... FROM as a join constraint.
+            "FROM json_each(:rows) AS f WHERE true "
+            f"ON CONFLICT ({key}) DO UPDATE SET {bits} = {bits} | excluded.{bits} "
+            f"WHERE ({bits} | excluded.{bits}) <> {bits}"
+        )
+        session.execute(text(sql), payload)
+        return
     sql = (
-        f"INSERT INTO person_day_rollups ({_PERSON_COLUMNS}) "
-        "SELECT :ws, r.zone, r.channel, r.language, r.span, r.day, r.person_id FROM ("
-        "SELECT f.value ->> 0 AS zone, "
-        f"CASE WHEN v.own = 1 THEN f.value ->> 2 ELSE '{ALL}' END AS channel, "
-        f"CASE WHEN v.own = 1 THEN f.value ->> 3 ELSE '{ALL}' END AS language, "
-        "v.span, "
-        "CASE v.span WHEN 'd' THEN CAST(f.value ->> 1 AS date) "
-        "ELSE CAST(date_trunc('month', CAST(f.value ->> 1 AS date)) AS date) END AS day, "
-        "CAST(f.value ->> 4 AS bigint) AS person_id "
-        "FROM jsonb_array_elements(CAST(:facts AS jsonb)) AS f(value) "
-        f"CROSS JOIN ({_PERSON_VARIANTS}) AS v) AS r "
-        'ORDER BY r.zone COLLATE "C", r.channel COLLATE "C", r.language COLLATE "C", '
-        f"r.span, r.day, r.person_id {_PERSON_CONFLICT}"
+        f"INSERT INTO {table} AS t ({columns}) "
+        f"SELECT :ws, r.zone, r.channel, r.language, r.span, r.person_id, r.bits FROM ("
+        "SELECT f.value ->> 0 AS zone, f.value ->> 1 AS channel, f.value ->> 2 AS language, "
+        f"CAST(f.value ->> 3 AS {span_type}) AS span, CAST(f.value ->> 4 AS bigint) AS person_id, "
+        f"CAST(f.value ->> 5 AS {bits_type}) AS bits "
+        "FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS f(value)) AS r "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS o WHERE o.workspace_id = :ws "
+        "AND o.zone = r.zone AND o.channel = r.channel AND o.language = r.language "
+        f"AND o.{span} = r.span AND o.person_id = r.person_id AND (o.{bits} | r.bits) = o.{bits}) "
+        f"ORDER BY {ordered} "
+        f"ON CONFLICT ({key}) DO UPDATE SET {bits} = t.{bits} | excluded.{bits} "
+        f"WHERE (t.{bits} | excluded.{bits}) <> t.{bits}"
     )
-    session.execute(text(sql), {"ws": workspace_id, "facts": orjson.dumps(facts).decode()})
+    session.execute(text(sql), payload)
+
+
+def delete_people(session: Session, person_ids: list[int] | None) -> None:
+    """Delete the who-spoke rows of these people (None: the whole workspace's)."""
+    for model in (SpokeMonths, SpokeDays):
+        where = [model.workspace_id == bound_workspace(session)]
+        if person_ids is not None:
+            where.append(model.person_id.in_(person_ids))
+        session.execute(delete(model).where(*where))
 
 
 def move_people(session: Session, person_ids: Iterable[int]) -> None:
@@ -317,7 +343,7 @@ def move_people(session: Session, person_ids: Iterable[int]) -> None:
     names = zones(session)
     if not ids or not names:
         return
-    session.execute(delete(PersonDayRollup).where(PersonDayRollup.person_id.in_(ids)))
+    delete_people(session, ids)
     keys: set[PersonKey] = set()
     for pid, at, channel, language in session.execute(
         select(
@@ -342,10 +368,8 @@ def replace_people(
     """Recompute the who-spoke rows from (occurred_at, channel, language, person id) of every
     voice interaction with a person, in chunks (memory bounded by the chunk)."""
     if dialect_name(session) == "postgresql":
-        session.execute(text("LOCK TABLE person_day_rollups IN EXCLUSIVE MODE"))
-    session.execute(
-        delete(PersonDayRollup).where(PersonDayRollup.workspace_id == bound_workspace(session))
-    )
+        session.execute(text("LOCK TABLE who_spoke_months, who_spoke_days IN EXCLUSIVE MODE"))
+    delete_people(session, None)
     tzs = [(name, zone_info(name)) for name in names]
     keys: set[PersonKey] = set()
     for at, channel, language, pid in facts:

@@ -48,7 +48,8 @@ LINKS: tuple[Link, ...] = (
     Link("health_scores", "person_id", "people"),
     Link("account_members", "person_id", "people"),
     Link("interactions", "person_id", "people"),
-    Link("person_day_rollups", "person_id", "people"),  # the overview's who-spoke rows
+    Link("who_spoke_months", "person_id", "people"),  # the overview's who-spoke masks
+    Link("who_spoke_days", "person_id", "people"),
     Link("interactions", "id", "conversation_items", "interaction_id"),
     Link("interactions", "anonymous_id", "identities", "value"),  # visits before they said who
     Link("text_analyses", "interaction_id", "interactions"),
@@ -118,7 +119,8 @@ ERASE_ORDER: tuple[str, ...] = (
     "text_corrections",
     "attachments",
     "listening_mentions",
-    "person_day_rollups",
+    "who_spoke_months",
+    "who_spoke_days",
     "consents",
     "health_scores",
     "account_members",

@@ -1,7 +1,7 @@
 """The overview's distinct-people count (`sada.interactions.rollup_reads.distinct_people`)
 equals the count over the log, over ranges with and without whole months, with and without
-edge days that add people, on every channel and language filter (the month-rows shortcut
-and the day-rows read both run)."""
+edge days that add people, across the boundary of two eras of month bits (January 2025), on
+every channel and language filter (the month-bits pass and the day-bits read both run)."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ ZONE = "Asia/Tehran"
 def _items(rng: random.Random) -> list[dict]:
     """Five regulars who chat every day, and one-off speakers by SMS on random days."""
     items = []
-    for day in range(200):
+    for day in range(500):  # back to November 2024: two eras of month bits
         for r in range(5):
             at = NOW - timedelta(days=day, minutes=rng.randrange(24 * 60))
             items.append((at, "chat", rng.choice(["en", "fa"]), f"r{r}"))
     for i in range(60):
-        at = NOW - timedelta(days=rng.randrange(200), minutes=rng.randrange(24 * 60))
+        at = NOW - timedelta(days=rng.randrange(500), minutes=rng.randrange(24 * 60))
         items.append((at, "sms", "fa", f"once{i}"))
     return [
         {
@@ -75,17 +75,20 @@ def test_distinct_people_equals_the_log(db, workspace):  # type: ignore[no-untyp
         (date(2026, 1, 25), date(2026, 2, 10)),  # across a month boundary, no whole month
         (date(2025, 9, 30), date(2026, 3, 21)),
         (date(2026, 3, 21), date(2026, 3, 21)),  # empty
+        (date(2024, 12, 10), date(2025, 2, 15)),  # whole month in one era, edges in two
+        (date(2024, 11, 15), date(2026, 3, 21)),  # whole months in two eras
+        (date(2024, 12, 20), date(2025, 1, 10)),  # days only, across the eras
     ]
-    day_reads: list[str] = []
+    reads: list[str] = []
 
     def seen(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
-        if "person_day_rollups" in statement and "span = 'd'" in statement:
-            day_reads.append(statement)
+        if "who_spoke_" in statement and "count(" in statement:
+            reads.append(statement)
 
     engines = {db.engine, db.read_engine}  # SQLite reads through a second engine
     for engine in engines:
         event.listen(engine, "before_cursor_execute", seen)
-    outcomes: set[tuple[bool, bool]] = set()
+    outcomes: set[str] = set()
     for first, last in ranges:
         for dims in (
             {},
@@ -101,14 +104,15 @@ def test_distinct_people_equals_the_log(db, workspace):  # type: ignore[no-untyp
                 and dims.get("language", language) == language
             }
             with db.reader(workspace.id) as s:
-                day_reads.clear()
+                reads.clear()
                 got = rollup_reads.distinct_people(s, ZONE, first, last, **dims)
-                read_days = bool(day_reads)
             assert got == len(want), (first, last, dims)
-            has_edges = first.day != 1 or last.day != 1
-            outcomes.add((has_edges, read_days))
+            if first < last:
+                assert len(reads) == 1, reads  # one statement per count
+                months = "who_spoke_months AS m" in reads[0]
+                probes = "who_spoke_days AS d" in reads[0]
+                outcomes.add("months+days" if months and probes else "months" if months else "days")
     for engine in engines:
         event.remove(engine, "before_cursor_execute", seen)
-    # Ranges with edge days answered from month rows alone (the regulars), and some that
-    # needed the edge days (one-off speakers there), and some with no edges at all.
-    assert outcomes == {(True, False), (True, True), (False, False)}
+    # Whole months alone, whole months with edge days, and days alone all ran.
+    assert outcomes == {"months", "months+days", "days"}

@@ -17,7 +17,8 @@ from sada.demo.seed import seed_demo
 from sada.interactions.models import (
     Interaction,
     InteractionRollup,
-    PersonDayRollup,
+    SpokeDays,
+    SpokeMonths,
     TopicRollup,
 )
 from sada.tenants.models import Workspace
@@ -26,7 +27,7 @@ from sada.tenants.models import Workspace
 def _rollup_rows(db: Database, workspace_id: int) -> dict[str, list[tuple[Any, ...]]]:
     out: dict[str, list[tuple[Any, ...]]] = {}
     with db.reader(workspace_id) as session:
-        for model in (InteractionRollup, PersonDayRollup, TopicRollup):
+        for model in (InteractionRollup, SpokeMonths, SpokeDays, TopicRollup):
             columns = [c for c in model.__table__.columns if c.name != "id"]
             out[model.__tablename__] = sorted(
                 tuple(row) for row in session.execute(select(*columns)).all()
@@ -50,9 +51,10 @@ def test_small_demo_rollups_equal_a_rebuild(db: Database) -> None:
             select(Workspace.id).where(Workspace.name == "demo")
         ).scalar_one()
     seeded = _rollup_rows(db, workspace_id)
-    assert len(seeded["person_day_rollups"]) > 1000
+    # Each of the 150 people spoke: a month mask per zone and dimension set at least.
+    assert len(seeded["who_spoke_months"]) >= 2 * 150 and len(seeded["who_spoke_days"]) > 600
     with db.reader(workspace_id) as session:
-        zones = set(session.execute(select(PersonDayRollup.zone).distinct()).scalars())
+        zones = set(session.execute(select(SpokeMonths.zone).distinct()).scalars())
     assert zones == {"UTC", "Asia/Tehran"}
     with db.transaction(workspace_id) as session:
         rebuild(session)  # what `sada metrics rebuild` runs for interaction rollups

@@ -24,7 +24,8 @@ from sada.interactions.models import (
     IngestBatch,
     Interaction,
     InteractionRollup,
-    PersonDayRollup,
+    SpokeDays,
+    SpokeMonths,
     TopicRollup,
     Touchpoint,
 )
@@ -133,7 +134,8 @@ def _snapshot(db: Any, workspace_id: int, batch_ids: list[int]) -> dict[str, Any
             "identities": sorted(row(r, refs) for r in s.execute(select(Identity)).scalars()),
         }
         for name, model in (
-            ("person_day_rollups", PersonDayRollup),
+            ("who_spoke_months", SpokeMonths),
+            ("who_spoke_days", SpokeDays),
             ("interaction_rollups", InteractionRollup),
             ("topic_rollups", TopicRollup),
         ):
@@ -181,4 +183,4 @@ def test_forms_store_what_the_raw_items_store(db, make_workspace):  # type: igno
     statuses = [r["status"] for _s, _c, results in ours["batches"] for r in results]
     assert {"applied", "duplicate", "rejected"} <= set(statuses)
     assert any(r[-1][1][0] == "merged" for r in ours["people"])
-    assert len(ours["interactions"]) > 150 and ours["person_day_rollups"]
+    assert len(ours["interactions"]) > 150 and ours["who_spoke_days"]

@@ -240,17 +240,18 @@ def test_applier_stores_the_validated_form_as_the_raw_items_would_be(  # type: i
         assert new == old, i
 
 
-def test_who_spoke_rows_written_by_the_database_are_the_python_spelling(db, workspace):  # type: ignore[no-untyped-def]
-    """The applier's who-spoke rows are expanded by one INSERT ... SELECT in the database
-    (json_each / jsonb_array_elements); they are exactly `rollups._person_rows` of the voice
-    facts, for a zone with an offset (days and months that differ from UTC's), every channel
-    and language, and the "*" rows; applying again (a replay) adds none."""
+def test_who_spoke_masks_written_by_the_database_are_the_python_spelling(db, workspace):  # type: ignore[no-untyped-def]
+    """The applier's who-spoke masks are OR-ed in by one INSERT ... SELECT ... ON CONFLICT in
+    the database per table (json_each / jsonb_array_elements), over several batches; they are
+    exactly `rollups.spoke_rows` of all the voice facts, for a zone with an offset (days and
+    months that differ from UTC's), every channel and language, and the "*" rows; applying
+    again (a replay) changes none."""
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
     from sada.interactions import rollups
     from sada.interactions.inbox import accept
-    from sada.interactions.models import VOICE_ORIGINS, PersonDayRollup
+    from sada.interactions.models import VOICE_ORIGINS, SpokeDays, SpokeMonths
     from sada.tenants.models import Workspace
 
     with db.transaction(workspace.id) as s:
@@ -284,11 +285,16 @@ def test_who_spoke_rows_written_by_the_database_are_the_python_spelling(db, work
                 Interaction.person_id,
             ).where(Interaction.origin.in_(VOICE_ORIGINS), Interaction.person_id.is_not(None))
         ).all()
-        p = PersonDayRollup
-        stored = sorted(
-            (zone, channel, language, span, day.isoformat(), person)
-            for zone, channel, language, span, day, person in s.execute(
-                select(p.zone, p.channel, p.language, p.span, p.day, p.person_id)
+        m, d = SpokeMonths, SpokeDays
+        months = sorted(
+            s.execute(select(m.zone, m.channel, m.language, m.era, m.person_id, m.months))
+            .tuples()
+            .all()
+        )
+        days = sorted(
+            (zone, channel, language, month.isoformat(), person, bits)
+            for zone, channel, language, month, person, bits in s.execute(
+                select(d.zone, d.channel, d.language, d.month, d.person_id, d.days)
             ).tuples()
         )
     assert zones == ["Asia/Tehran", "UTC"]
@@ -299,6 +305,5 @@ def test_who_spoke_rows_written_by_the_database_are_the_python_spelling(db, work
     }
     assert {k[1].month for k in keys if k[0] == "Asia/Tehran"} == {4, 5}
     assert {k[1].month for k in keys if k[0] == "UTC"} == {4, 5}
-    assert stored == rollups._person_rows(keys, sqlite=True)
-    assert len(stored) == len(set(stored))
+    assert (months, days) == rollups.spoke_rows(keys, sqlite=True)
     assert datetime(2026, 4, 30, 21, tzinfo=UTC).astimezone(ZoneInfo("Asia/Tehran")).day == 1

@@ -8,6 +8,7 @@ duplicate check and identity resolution must go through the unique indexes.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import event, text
@@ -129,60 +130,62 @@ def test_a_table_without_statistics_gets_them_before_the_first_probe(pg_db):  # 
             session.execute(text(f"DROP TABLE IF EXISTS {table}"))
 
 
-def test_who_spoke_rows_have_one_key_index_that_serves_the_distinct_count(db, workspace):  # type: ignore[no-untyped-def]
-    """Ingest writes up to 8 who-spoke rows per interaction: each goes into one index led by
-    the dimensions (the unique key that `ON CONFLICT` needs), not two over the same columns,
-    and the overview's distinct-people count seeks that index by channel, language, span and
-    day range instead of walking the range; with one filter, the other dimension's values
-    are found by one seek each (a skip scan) and read as `IN` lists on the same index."""
+def test_who_spoke_masks_have_one_key_index_that_serves_the_distinct_count(db, workspace):  # type: ignore[no-untyped-def]
+    """Ingest ORs each voice fact into two who-spoke masks (a person's months of an era, a
+    person's days of a month), each table with one index led by the dimensions (the unique
+    key that `ON CONFLICT` needs) and one by person (merges); the overview's distinct-people
+    count is one statement that seeks the month masks' key by channel, language and era
+    (edge days: one probe of the day masks' key per person left, by month and person), or
+    for a range inside two months the day masks' key by channel, language and month; with
+    one filter, the other dimension's values are found by one seek each (a skip scan)."""
     from datetime import date
 
     from sada.interactions import rollup_reads
 
     with db.transaction(workspace.id) as session:
         ingest_batch(session, [_item(i) for i in range(50)])
+    tables = ("who_spoke_months", "who_spoke_days")
     if not db.is_sqlite:
         with db.transaction() as session:
-            session.execute(text("ANALYZE person_day_rollups"))
-    with db.engine.connect() as connection:
-        if db.is_sqlite:
-            indexes = {
-                row[1]
-                for row in connection.exec_driver_sql("PRAGMA index_list(person_day_rollups)")
-            }
-        else:
-            indexes = set(
-                connection.exec_driver_sql(
-                    "SELECT indexname FROM pg_indexes WHERE tablename = 'person_day_rollups'"
-                ).scalars()
-            )
-    named = {i for i in indexes if not i.startswith(("sqlite_autoindex", "pk_"))}
-    assert named == {"ix_person_day_rollups_person"} | (
-        set() if db.is_sqlite else {"uq_person_day_rollups_key"}
-    ), indexes
+            session.execute(text(f"ANALYZE {', '.join(tables)}"))
+    for table in tables:
+        with db.engine.connect() as connection:
+            if db.is_sqlite:
+                indexes = {
+                    row[1] for row in connection.exec_driver_sql(f"PRAGMA index_list({table})")
+                }
+            else:
+                indexes = set(
+                    connection.exec_driver_sql(
+                        f"SELECT indexname FROM pg_indexes WHERE tablename = '{table}'"
+                    ).scalars()
+                )
+        named = {i for i in indexes if not i.startswith(("sqlite_autoindex", "pk_"))}
+        assert named == {f"ix_{table}_person"} | (set() if db.is_sqlite else {f"uq_{table}_key"}), (
+            indexes
+        )
 
     captured: list[tuple[str, Any]] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
-        if "person_day_rollups" in statement:
+        if "who_spoke_" in statement:
             captured.append((statement, parameters))
 
     event.listen(db.read_engine, "before_cursor_execute", capture)
     try:
         with db.reader(workspace.id) as session:
-            for dims in ({}, {"channel": "email"}, {"language": "en"}):
-                rollup_reads.distinct_people(
-                    session, "UTC", date(2026, 1, 10), date(2026, 12, 20), **dims
-                )
+            for first, last in (
+                (date(2026, 1, 10), date(2026, 12, 20)),
+                (date(2026, 3, 5), date(2026, 4, 10)),
+            ):
+                for dims in ({}, {"channel": "email"}, {"language": "en"}):
+                    rollup_reads.distinct_people(session, "UTC", first, last, **dims)
     finally:
         event.remove(db.read_engine, "before_cursor_execute", capture)
-    # Each count reads the month rows first (one range), then the day rows only when the
-    # edge days could add someone (three ranges); the filters' values by one skip scan.
-    months = [c for c in captured if "sum(1 - w)" in c[0]]
-    counts = [c for c in captured if "count(DISTINCT" in c[0]]
+    counts = [c for c in captured if "count(" in c[0]]
     skips = [c for c in captured if "LIMIT 1" in c[0]]
-    assert len(months) == 3 and len(counts) <= 3, captured
-    assert skips and len(skips) + len(months) + len(counts) == len(captured)
+    assert len(counts) == 6, captured
+    assert skips and len(skips) + len(counts) == len(captured)
     with db.engine.connect() as connection:
         raw = connection.connection.dbapi_connection
         assert raw is not None
@@ -196,20 +199,42 @@ def test_who_spoke_rows_have_one_key_index_that_serves_the_distinct_count(db, wo
             cursor.close()
             if "LIMIT 1" in statement:  # the next channel or language: one seek of the key
                 if db.is_sqlite:
-                    assert "SEARCH" in plan and "sqlite_autoindex_person_day_rollups" in plan
+                    assert "SEARCH" in plan and "sqlite_autoindex_who_spoke_months" in plan
                     assert "TEMP B-TREE" not in plan, plan
                 else:
                     assert "Seq Scan" not in plan and "Sort" not in plan, plan
-                    assert "uq_person_day_rollups_key" in plan, plan
+                    assert "uq_who_spoke_months_key" in plan, plan
                 continue
-            ranges = 1 if "sum(1 - w)" in statement else 3
+            months = "who_spoke_months AS m" in statement
             if db.is_sqlite:
-                seeks = [line for line in plan.splitlines() if "person_day_rollups" in line]
-                assert len(seeks) == ranges, plan
-                for line in seeks:
-                    assert "SEARCH" in line and "sqlite_autoindex_person_day_rollups" in line, plan
-                    assert "channel=? AND language=? AND span=? AND day>? AND day<?" in line, plan
+                lines = [line for line in plan.splitlines() if "who_spoke_" in line]
+                assert lines and all("SEARCH" in line for line in lines), plan
+                if months:
+                    assert any(
+                        "sqlite_autoindex_who_spoke_months" in line
+                        and "channel=? AND language=? AND era=?" in line
+                        for line in lines
+                    ), plan
+                    # The edge days: one probe of the day masks' key per person.
+                    assert any(
+                        "who_spoke_days" in line and "person_id=?" in line for line in lines
+                    ), plan
+                else:
+                    assert all(
+                        "sqlite_autoindex_who_spoke_days" in line
+                        and "channel=? AND language=? AND month=?" in line
+                        for line in lines
+                    ), plan
             else:
                 assert "Seq Scan" not in plan, plan
-                assert plan.count("uq_person_day_rollups_key") == ranges, plan
-                assert "Index Cond" in plan and "channel" in plan and "day" in plan, plan
+                if months:
+                    assert "uq_who_spoke_months_key" in plan and "era" in plan, plan
+                    # Each edge month's probe: an index seek bounded by the person (the
+                    # planner picks the key or the person index by the table's statistics).
+                    probes = re.split(r"\n\s*SubPlan \d+\n", plan)[1:]
+                    assert probes and all(
+                        "Index Cond" in p and "person_id = m.person_id" in p.split("Filter")[0]
+                        for p in probes
+                    ), plan
+                else:
+                    assert "uq_who_spoke_days_key" in plan and "month" in plan, plan

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sada.db.engine import Database
-from sada.interactions.models import Interaction, InteractionRollup, PersonDayRollup
+from sada.interactions.models import Interaction, InteractionRollup, SpokeDays, SpokeMonths
 from sada.jobs.models import Job
 from sada.listening import bulk, service, sources
 from sada.listening.models import ListeningDay, ListeningMention, ListeningTerm
@@ -113,7 +113,8 @@ def _snapshot(db: Database, workspace_id: int) -> dict[str, Any]:
         )
         out["person_days"] = sorted(
             (handle.get(r.person_id), *plain(r, {"id", "workspace_id", "person_id"}))
-            for r in s.execute(select(PersonDayRollup)).scalars()
+            for model in (SpokeMonths, SpokeDays)
+            for r in s.execute(select(model)).scalars()
         )
         out["jobs"] = Counter(
             (j.kind, len(j.payload.get("interaction_ids", [])) if j.payload else 0)

@@ -24,7 +24,8 @@ from sada.interactions.models import (
     VOICE_ORIGINS,
     Interaction,
     InteractionRollup,
-    PersonDayRollup,
+    SpokeDays,
+    SpokeMonths,
     TopicRollup,
 )
 from sada.interactions.service import ingest_batch
@@ -230,10 +231,18 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
 
     def who_and_what() -> tuple[set[tuple], set[tuple]]:
         with db.reader(workspace.id) as s:
-            p, t = PersonDayRollup, TopicRollup
+            t = TopicRollup
+            m, d = SpokeMonths, SpokeDays
             spoke = set(
                 tuple(r)
-                for r in s.execute(select(p.zone, p.day, p.channel, p.language, p.person_id))
+                for r in s.execute(
+                    select(m.zone, m.channel, m.language, m.era, m.person_id, m.months)
+                )
+            ) | set(
+                tuple(r)
+                for r in s.execute(
+                    select(d.zone, d.channel, d.language, d.month, d.person_id, d.days)
+                )
             )
             mentions = {
                 tuple(row)
@@ -337,62 +346,65 @@ def test_rows_summed_over_dimensions_equal_the_migration_and_a_filter(db, make_w
             assert rollups.ALL not in dash._filter_options(s, UTC)["languages"]
 
 
-def test_who_spoke_rows_by_one_dimension_are_neither_written_nor_read(db, make_workspace):  # type: ignore[no-untyped-def]
-    """Ingest writes each voice fact's who-spoke rows by channel and language and by neither
-    ("*", "*"): 4 per zone, not 8. Rows by one dimension alone (kept before migration 1950)
-    are not read: one planted for a person who never spoke changes no count, and the
-    migration's statement deletes them."""
+def test_who_spoke_masks_by_one_dimension_are_neither_written_nor_read(db, make_workspace):  # type: ignore[no-untyped-def]
+    """Ingest ORs each voice fact into its who-spoke masks by channel and language and by
+    neither ("*", "*"): one row per person, era (month masks) or month (day masks) and
+    dimension set, whatever the number of days they spoke on. Rows by one dimension alone
+    are not read: ones planted for a person who never spoke change no count."""
     from datetime import date
 
     from sqlalchemy import func, insert
-    from sqlalchemy import text as sql
 
     workspace = make_workspace(db)
     rng = random.Random(7)
     with db.transaction(workspace.id) as s:
         ingest_batch(s, _items(rng, 60, 0), received_at=NOW)
     with db.reader(workspace.id) as s:
-        p = PersonDayRollup
-        kinds = set(s.execute(select(p.channel == rollups.ALL, p.language == rollups.ALL)).tuples())
-        assert kinds == {(False, False), (True, True)}
-        voice = s.execute(
-            select(Interaction.person_id, Interaction.channel, Interaction.language).where(
-                Interaction.origin.in_(VOICE_ORIGINS), Interaction.person_id.is_not(None)
+        for model in (SpokeMonths, SpokeDays):
+            kinds = set(
+                s.execute(select(model.channel == rollups.ALL, model.language == rollups.ALL))
+                .tuples()
+                .all()
             )
+            assert kinds == {(False, False), (True, True)}
+        voice = s.execute(
+            select(
+                Interaction.person_id,
+                Interaction.channel,
+                Interaction.language,
+                Interaction.occurred_at,
+            ).where(Interaction.origin.in_(VOICE_ORIGINS), Interaction.person_id.is_not(None))
         ).all()
         zones = rollups.zones(s)
         first, last = date(2026, 1, 1), date(2026, 4, 1)
         dims = [{}, {"channel": "chat"}, {"language": "en"}, {"channel": "sms", "language": ""}]
         before = [rollup_reads.distinct_people(s, "UTC", first, last, **d) for d in dims]
-        rows = s.execute(select(func.count()).select_from(p)).scalar_one()
-    # Two spans x two dimension sets per zone and distinct (day, channel, language, person).
-    assert rows <= 4 * len(zones) * len(voice)
+        rows = {
+            model: s.execute(select(func.count()).select_from(model)).scalar_one()
+            for model in (SpokeMonths, SpokeDays)
+        }
+    # One row per zone, person and dimension set (and month, for the day masks).
+    people_dims = {(v[0], v[1], v[2]) for v in voice} | {(v[0], "*", "*") for v in voice}
+    assert rows[SpokeMonths] == len(zones) * len(people_dims)
+    assert rows[SpokeDays] <= len(zones) * len(people_dims) * 4
     assert before[0] == len({v[0] for v in voice})
     assert before[1] == len({v[0] for v in voice if v[1] == "chat"})
     assert before[2] == len({v[0] for v in voice if v[2] == "en"})
     stranger = 10**9
     with db.transaction(workspace.id) as s:
         for channel, language in (("chat", rollups.ALL), (rollups.ALL, "en")):
-            for span, day in (("d", date(2026, 3, 1)), ("m", date(2026, 2, 1))):
-                s.execute(
-                    insert(p).values(
-                        workspace_id=workspace.id,
-                        zone="UTC",
-                        channel=channel,
-                        language=language,
-                        span=span,
-                        day=day,
-                        person_id=stranger,
-                    )
-                )
+            common = {
+                "workspace_id": workspace.id,
+                "zone": "UTC",
+                "channel": channel,
+                "language": language,
+                "person_id": stranger,
+            }
+            s.execute(insert(SpokeMonths).values(**common, era=405, months=(1 << 60) - 1))
+            s.execute(insert(SpokeDays).values(**common, month=date(2026, 3, 1), days=1))
     with db.reader(workspace.id) as s:
         after = [rollup_reads.distinct_people(s, "UTC", first, last, **d) for d in dims]
     assert after == before
-    with db.transaction(workspace.id) as s:
-        s.execute(sql(_migration("1950_who_spoke_fewer_rows").DELETE_ONE_DIMENSION_ROWS))
-    with db.reader(workspace.id) as s:
-        assert not s.execute(select(p.id).where(p.person_id == stranger)).first()
-        assert s.execute(select(func.count()).select_from(p)).scalar_one() == rows
 
 
 def _migration(name: str):  # type: ignore[no-untyped-def]
