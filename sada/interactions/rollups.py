@@ -5,21 +5,21 @@
   re-analysed texts from their old sentiment to the new one.
 - `count_topics(session, changes)`: in the analysis transaction, move a text's aspect and
   topic mentions (`topic_items`) into `topic_rollups`.
-- `move_people(session, person_ids)`: after a merge or unmerge, recompute the who-spoke rows
-  (`who_spoke_months`, `who_spoke_days`: bit masks per person, added by `count_ingested`)
-  of the people involved.
+- Who spoke (the people behind the counts, as bit masks per person): added by
+  `count_ingested`, kept by `sada.interactions.who_spoke`.
 - `count_removed(session, removals)`: in a deleting transaction (erasure, retention), lower
   the interaction and topic rollups by the interactions, texts and analyses that go.
-- `replace_all(session, zones, facts)`, `replace_people`, `replace_topics`: a rebuild's write side (the read side, which needs
-  the text domain's analyses, lives in `sada.dashboards.rollups`).
+- `replace_all(session, zones, facts)`, `replace_topics`: a rebuild's write side (the read
+  side, which needs the text domain's analyses, lives in `sada.dashboards.rollups`).
 
 Reading the rows (totals, distinct people, topic sums and examples) is `sada.interactions.rollup_reads`.
 
 Every write is `INSERT ... ON CONFLICT DO UPDATE SET x = x + excluded.x` with the keys in
 one order, so concurrent writers commute and never deadlock on each other's rows.
-A workspace keeps rollups for the zones in `rollup_zones`. A new workspace gets UTC and its
-own zone with its first interactions; one that had data before rollups existed gets them
-from `sada metrics rebuild` (until then its dashboards read the log).
+A workspace keeps rollups for the zones in `rollup_zones` (`sada.interactions.rollup_zones`,
+whose names this module offers too). A new workspace gets UTC and its own zone with its
+first interactions; one that had data before rollups existed gets them from
+`sada metrics rebuild` (until then its dashboards read the log).
 """
 
 from __future__ import annotations
@@ -27,91 +27,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, exists, select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from sada.db.dialect import bulk_insert, dialect_name
 from sada.db.scoping import bound_workspace
-from sada.interactions.models import (
-    ERA_MONTHS,
-    VOICE_ORIGINS,
-    Interaction,
-    InteractionRollup,
-    RollupZone,
-    SpokeDays,
-    SpokeMonths,
-    TopicRollup,
-)
+from sada.interactions import who_spoke
+from sada.interactions.models import VOICE_ORIGINS, Interaction, InteractionRollup, TopicRollup
+from sada.interactions.rollup_zones import ALL as ALL
+from sada.interactions.rollup_zones import add_zones as add_zones
+from sada.interactions.rollup_zones import kept_zones as kept_zones
+from sada.interactions.rollup_zones import local_day
+from sada.interactions.rollup_zones import zone_info as zone_info
+from sada.interactions.rollup_zones import zones as zones
 
 MEASURES = ("n", "texts", "analysed", "positive", "neutral", "negative")
 SENTIMENTS = ("positive", "neutral", "negative")
 Key = tuple[str, date, str, str, bool]  # zone, day, channel, language, voice
-
-_ZONES_KEY = "sada.interactions.rollup_zones"
-
-
-def zone_info(name: str) -> tzinfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return UTC
-
-
-def zones(session: Session) -> list[str]:
-    """The zones this workspace keeps rollups in (cached for the transaction)."""
-    cached = session.info.get(_ZONES_KEY)
-    if cached is None:
-        cached = sorted(session.execute(select(RollupZone.zone)).scalars())
-        session.info[_ZONES_KEY] = cached
-    return list(cached)
-
-
-def add_zones(session: Session, names: Iterable[str]) -> None:
-    from sada.db.dialect import insert_ignoring_conflicts
-
-    workspace_id = bound_workspace(session)
-    statement = insert_ignoring_conflicts(session, RollupZone.__table__, ["workspace_id", "zone"])
-    for name in sorted(set(names)):
-        session.execute(statement.values(workspace_id=workspace_id, zone=name))
-    session.info.pop(_ZONES_KEY, None)
-
-
-def _default_zones(session: Session) -> list[str]:
-    from sada.tenants.models import Workspace
-
-    own = session.execute(
-        select(Workspace.timezone).where(Workspace.id == bound_workspace(session))
-    ).scalar_one_or_none()
-    return sorted({"UTC", own or "UTC"})
-
-
-def kept_zones(session: Session) -> list[str]:
-    """Zones to count a new row in; registers the defaults for a workspace's first rows.
-
-    Called before the rows are inserted. The order of the two reads matters: a workspace
-    with rows but no zones predates rollups (left to `sada metrics rebuild`); one whose
-    first rows commit concurrently shows either no rows (we register too, idempotent) or
-    its zones.
-    """
-    has_rows = session.execute(select(exists().where(Interaction.id.is_not(None)))).scalar()
-    found = zones(session)
-    if found or has_rows:
-        return found
-    add_zones(session, _default_zones(session))
-    return zones(session)
-
-
-def _local_day(at: datetime, tz: tzinfo) -> date | None:
-    """The local day, or None for an instant the zone cannot hold (year 1 or 9999):
-    such rows are left out of the rollups, as the overview always left them out."""
-    try:
-        return at.astimezone(tz).date()
-    except (OverflowError, ValueError):
-        return None
 
 
 def _with_all_languages(deltas: dict[Key, list[int]]) -> dict[Key, list[int]]:
@@ -168,7 +103,7 @@ def count_ingested(session: Session, rows: list[dict[str, Any]], names: list[str
         return
     width = len(MEASURES)
     deltas: dict[Key, list[int]] = {}
-    people: set[PersonKey] = set()
+    people: set[who_spoke.PersonKey] = set()
     add_person = people.add
     # Each row's parts once, whatever the number of zones.
     facts = [
@@ -188,7 +123,7 @@ def count_ingested(session: Session, rows: list[dict[str, Any]], names: list[str
         for at, channel, language, voice, has_text, person_id in facts:
             day = days.get(at, _UNSEEN)
             if day is _UNSEEN:
-                day = days[at] = _local_day(at, tz)
+                day = days[at] = local_day(at, tz)
             if day is None:
                 continue
             key = (name, day, channel, language, voice)
@@ -201,187 +136,10 @@ def count_ingested(session: Session, rows: list[dict[str, Any]], names: list[str
             if voice and person_id is not None:
                 add_person((name, day, channel, language, int(person_id)))
     _upsert(session, deltas)
-    _add_people(session, people)
+    who_spoke.add_people(session, people)
 
 
 _UNSEEN: Any = object()
-
-
-PersonKey = tuple[str, date, str, str, int]  # zone, day, channel, language, person
-
-
-ALL = "*"  # channel or language of the rows that count every channel or language
-
-
-def month_index(day: date) -> int:
-    """Months since January of year 0: bit `month_index % ERA_MONTHS` of era
-    `month_index // ERA_MONTHS` in `who_spoke_months`."""
-    return day.year * 12 + day.month - 1
-
-
-def spoke_rows(
-    keys: Iterable[PersonKey], sqlite: bool
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The who-spoke facts as rows of `who_spoke_months` and `who_spoke_days`: (zone, channel,
-    language, era or month, person, bits), each fact under its own channel and language and
-    under "*" (both), facts of one row OR-ed into its bits. Sorted in the unique key's order
-    (one lock order for every writer); the month as ISO text on SQLite."""
-    months: dict[tuple[Any, ...], int] = {}
-    days: dict[tuple[Any, ...], int] = {}
-    formatted: dict[date, tuple[Any, int, int, int]] = {}
-    for zone, day, channel, language, person in keys:
-        parts = formatted.get(day)
-        if parts is None:
-            first = day.replace(day=1)
-            era, bit = divmod(month_index(day), ERA_MONTHS)
-            parts = (first.isoformat() if sqlite else first, era, 1 << bit, 1 << (day.day - 1))
-            formatted[day] = parts
-        first_day, era, month_bit, day_bit = parts
-        for dims in ((zone, channel, language), (zone, ALL, ALL)):
-            month_key = (*dims, era, person)
-            months[month_key] = months.get(month_key, 0) | month_bit
-            day_key = (*dims, first_day, person)
-            days[day_key] = days.get(day_key, 0) | day_bit
-    return (
-        sorted((*key, bits) for key, bits in months.items()),
-        sorted((*key, bits) for key, bits in days.items()),
-    )
-
-
-# Who-spoke rows per statement at most (bounded parameters and statement memory).
-PERSON_ROWS_PER_STATEMENT = 20_000
-# Per table: (span column, its PostgreSQL type, bits column, its PostgreSQL type, the
-# unique key after workspace_id).
-_SPOKE_TABLES = {
-    "who_spoke_months": (
-        "era",
-        "integer",
-        "months",
-        "bigint",
-        ("zone", "channel", "language", "span", "person_id"),
-    ),
-    "who_spoke_days": (
-        "month",
-        "date",
-        "days",
-        "integer",
-        ("zone", "channel", "language", "span", "person_id"),
-    ),
-}
-
-
-def _add_people(session: Session, keys: Iterable[PersonKey]) -> None:
-    """Add who-spoke facts: their bits OR-ed into the rows there (rows made when missing).
-
-    Set-based: the rows travel as one JSON parameter and one
-    `INSERT ... SELECT ... ON CONFLICT DO UPDATE SET bits = bits | excluded.bits` per table
-    writes them, skipping rows whose bits are all set already (the usual case: a person who
-    spoke this month before) without writing or, on PostgreSQL, locking them; in the unique
-    key's order on PostgreSQL (one lock order for every writer; SQLite has one writer)."""
-    sqlite = dialect_name(session) == "sqlite"
-    months, days = spoke_rows(keys, sqlite)
-    workspace_id = bound_workspace(session)
-    for table, rows in (("who_spoke_months", months), ("who_spoke_days", days)):
-        for start in range(0, len(rows), PERSON_ROWS_PER_STATEMENT):
-            part = rows[start : start + PERSON_ROWS_PER_STATEMENT]
-            _upsert_spoke(session, workspace_id, table, part, sqlite)
-
-
-def _upsert_spoke(
-    session: Session, workspace_id: int, table: str, rows: list[tuple[Any, ...]], sqlite: bool
-) -> None:
-    import orjson
-
-    span, span_type, bits, bits_type, order = _SPOKE_TABLES[table]
-    columns = f"workspace_id, zone, channel, language, {span}, person_id, {bits}"
-    key = ", ".join(["workspace_id", *(span if c == "span" else c for c in order)])
-    # The unique key's order (one lock order for every writer), text in byte order.
-    ordered = ", ".join(
-        f'r.{c} COLLATE "C"' if c in ("zone", "channel", "language") else f"r.{c}" for c in order
-    )
-    payload = {"ws": workspace_id, "rows": orjson.dumps(rows).decode()}
-    if sqlite:
-        sql = (
-            f"INSERT INTO {table} ({columns}) SELECT :ws, f.value ->> 0, f.value ->> 1, "
-            "f.value ->> 2, f.value ->> 3, f.value ->> 4, f.value ->> 5 "
-            # WHERE: SQLite reads ON CONFLICT after a bare SELECT ... FROM as a join constraint.
-            "FROM json_each(:rows) AS f WHERE true "
-            f"ON CONFLICT ({key}) DO UPDATE SET {bits} = {bits} | excluded.{bits} "
-            f"WHERE ({bits} | excluded.{bits}) <> {bits}"
-        )
-        session.execute(text(sql), payload)
-        return
-    sql = (
-        f"INSERT INTO {table} AS t ({columns}) "
-        f"SELECT :ws, r.zone, r.channel, r.language, r.span, r.person_id, r.bits FROM ("
-        "SELECT f.value ->> 0 AS zone, f.value ->> 1 AS channel, f.value ->> 2 AS language, "
-        f"CAST(f.value ->> 3 AS {span_type}) AS span, CAST(f.value ->> 4 AS bigint) AS person_id, "
-        f"CAST(f.value ->> 5 AS {bits_type}) AS bits "
-        "FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS f(value)) AS r "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS o WHERE o.workspace_id = :ws "
-        "AND o.zone = r.zone AND o.channel = r.channel AND o.language = r.language "
-        f"AND o.{span} = r.span AND o.person_id = r.person_id AND (o.{bits} | r.bits) = o.{bits}) "
-        f"ORDER BY {ordered} "
-        f"ON CONFLICT ({key}) DO UPDATE SET {bits} = t.{bits} | excluded.{bits} "
-        f"WHERE (t.{bits} | excluded.{bits}) <> t.{bits}"
-    )
-    session.execute(text(sql), payload)
-
-
-def delete_people(session: Session, person_ids: list[int] | None) -> None:
-    """Delete the who-spoke rows of these people (None: the whole workspace's)."""
-    for model in (SpokeMonths, SpokeDays):
-        where = [model.workspace_id == bound_workspace(session)]
-        if person_ids is not None:
-            where.append(model.person_id.in_(person_ids))
-        session.execute(delete(model).where(*where))
-
-
-def move_people(session: Session, person_ids: Iterable[int]) -> None:
-    """Recompute the who-spoke rows of these people from their interactions (merges)."""
-    ids = sorted(set(person_ids))
-    names = zones(session)
-    if not ids or not names:
-        return
-    delete_people(session, ids)
-    keys: set[PersonKey] = set()
-    for pid, at, channel, language in session.execute(
-        select(
-            Interaction.person_id,
-            Interaction.occurred_at,
-            Interaction.channel,
-            Interaction.language,
-        ).where(Interaction.person_id.in_(ids), Interaction.origin.in_(VOICE_ORIGINS))
-    ):
-        for name in names:
-            day = _local_day(at, zone_info(name))
-            if day is not None and pid is not None:
-                keys.add((name, day, channel, (language or "")[:16], pid))
-    _add_people(session, keys)
-
-
-def replace_people(
-    session: Session,
-    names: list[str],
-    facts: Iterable[tuple[datetime, str, str | None, int]],
-) -> None:
-    """Recompute the who-spoke rows from (occurred_at, channel, language, person id) of every
-    voice interaction with a person, in chunks (memory bounded by the chunk)."""
-    if dialect_name(session) == "postgresql":
-        session.execute(text("LOCK TABLE who_spoke_months, who_spoke_days IN EXCLUSIVE MODE"))
-    delete_people(session, None)
-    tzs = [(name, zone_info(name)) for name in names]
-    keys: set[PersonKey] = set()
-    for at, channel, language, pid in facts:
-        lang = (language or "")[:16]
-        for name, tz in tzs:
-            day = _local_day(at, tz)
-            if day is not None:
-                keys.add((name, day, channel, lang, pid))
-        if len(keys) >= 50_000:
-            _add_people(session, keys)
-            keys = set()
-    _add_people(session, keys)
 
 
 TOPIC_POLARITIES = ("positive", "neutral", "negative", "mixed")
@@ -514,7 +272,7 @@ def count_topics(
             if iid not in facts:
                 continue
             at, channel, language = facts[iid]
-            day = _local_day(at, tz)
+            day = local_day(at, tz)
             if day is None:
                 continue
             key = (name, day, channel, language)
@@ -554,7 +312,7 @@ def replace_topics(
             continue
         lang = (language or "")[:16]
         for name, tz in tzs:
-            day = _local_day(at, tz)
+            day = local_day(at, tz)
             if day is not None:
                 _add_topic_mentions(deltas, examples, (name, day, channel, lang), iid, items, 1)
     _upsert_topics(session, deltas, examples)
@@ -587,7 +345,7 @@ def count_analyses(session: Session, changes: list[tuple[int, str | None, str]])
             if iid not in facts:
                 continue
             at, channel, language, voice = facts[iid]
-            day = _local_day(at, tz)
+            day = local_day(at, tz)
             if day is None:
                 continue
             vec = deltas[(name, day, channel, language, voice)]
@@ -624,7 +382,7 @@ def replace_all(
         voice = origin in VOICE_ORIGINS
         lang = (language or "")[:16]
         for name, tz in tzs:
-            day = _local_day(at, tz)
+            day = local_day(at, tz)
             if day is None:
                 continue
             vec = deltas[(name, day, channel, lang, voice)]
@@ -672,7 +430,7 @@ def count_removed(session: Session, removals: Iterable[Removal]) -> None:
     for name in names:
         tz = zone_info(name)
         for r in removals:
-            day = _local_day(r.occurred_at, tz)
+            day = local_day(r.occurred_at, tz)
             if day is None:
                 continue
             language = (r.language or "")[:16]

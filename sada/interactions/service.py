@@ -32,7 +32,7 @@ from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.domains import interaction_view_functions
 from sada.events import publish
-from sada.interactions import rollups
+from sada.interactions import rollups, who_spoke
 from sada.interactions.models import Interaction, Touchpoint
 from sada.interactions.schemas import IngestItem, InteractionOut, ItemError, ItemResult
 from sada.metrics import catalogue
@@ -510,7 +510,7 @@ class _AgentLookup:
 def move_person_rows(session: Session, from_person: int, to_person: int) -> list[int]:
     """A merge: the person's interactions go to the survivor (the manifest's person_rows)."""
     moved = reassign_interactions_of(session, from_person, to_person)
-    rollups.move_people(session, [from_person, to_person])
+    who_spoke.move_people(session, [from_person, to_person])
     return moved
 
 
@@ -519,7 +519,7 @@ def restore_person_rows(
 ) -> None:
     """An unmerge: the moved interactions go back, wherever later merges took them."""
     reassign_interactions(session, ids, holders, to_person)
-    rollups.move_people(session, [*holders, to_person])
+    who_spoke.move_people(session, [*holders, to_person])
 
 
 def reassign_interactions_of(session: Session, from_person: int, to_person: int) -> list[int]:

@@ -243,13 +243,13 @@ def test_applier_stores_the_validated_form_as_the_raw_items_would_be(  # type: i
 def test_who_spoke_masks_written_by_the_database_are_the_python_spelling(db, workspace):  # type: ignore[no-untyped-def]
     """The applier's who-spoke masks are OR-ed in by one INSERT ... SELECT ... ON CONFLICT in
     the database per table (json_each / jsonb_array_elements), over several batches; they are
-    exactly `rollups.spoke_rows` of all the voice facts, for a zone with an offset (days and
+    exactly `who_spoke.spoke_rows` of all the voice facts, for a zone with an offset (days and
     months that differ from UTC's), every channel and language, and the "*" rows; applying
     again (a replay) changes none."""
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from sada.interactions import rollups
+    from sada.interactions import rollups, who_spoke
     from sada.interactions.inbox import accept
     from sada.interactions.models import VOICE_ORIGINS, SpokeDays, SpokeMonths
     from sada.tenants.models import Workspace
@@ -305,5 +305,5 @@ def test_who_spoke_masks_written_by_the_database_are_the_python_spelling(db, wor
     }
     assert {k[1].month for k in keys if k[0] == "Asia/Tehran"} == {4, 5}
     assert {k[1].month for k in keys if k[0] == "UTC"} == {4, 5}
-    assert (months, days) == rollups.spoke_rows(keys, sqlite=True)
+    assert (months, days) == who_spoke.spoke_rows(keys, sqlite=True)
     assert datetime(2026, 4, 30, 21, tzinfo=UTC).astimezone(ZoneInfo("Asia/Tehran")).day == 1
