@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from sada.dashboards.service import text_model
 from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
-from sada.interactions import rollups
+from sada.interactions import rollups, who_spoke
 from sada.interactions.models import (
     ERA_MONTHS,
     VOICE_ORIGINS,
@@ -120,7 +120,7 @@ def rebuild_streaming(session: Session) -> int:
     returns the number of interaction rollup rows."""
     count = rollups.replace_all(session, zones_to_keep(session), _facts(session))
     names = rollups.zones(session)
-    rollups.replace_people(session, names, _people(session))
+    who_spoke.replace_people(session, names, _people(session))
     analysis: Any = text_model()
     if analysis is not None:
         rollups.replace_topics(session, names, _topics(session, analysis))
@@ -160,12 +160,12 @@ def _database_zones(session: Session, names: list[str]) -> list[tuple[str, str]]
 
 def _sqlite_local_day(stored: str | None, zone: str) -> str | None:
     """The local day (ISO) in `zone` of a datetime as SQLite stores it (naive UTC): the
-    writers' `_local_day`, so the days are theirs, DST and all."""
+    writers' `local_day`, so the days are theirs, DST and all."""
     if stored is None:
         return None
     at = datetime.fromisoformat(stored)
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    day = rollups._local_day(at, rollups.zone_info(zone))
+    day = rollups.local_day(at, rollups.zone_info(zone))
     return None if day is None else day.isoformat()
 
 
@@ -286,14 +286,13 @@ def _rebuild_counts(
 def _rebuild_people(q: _Sql, pairs: list[tuple[str, str]], say: Progress) -> None:
     """`who_spoke_days` and `who_spoke_months`: per zone, the distinct (day, channel, language,
     person) facts of the voice interactions with a person; their days OR-ed into one mask
-    per person and month (under their own channel and language and under "*", as
-    `rollups.spoke_rows` spells them), then the months of those rows into one mask per
+    per person and month (under the four dimension sets: own channel and language, either
+    one with "*", "*" for both; as `who_spoke.spoke_rows` spells them), then the months of those rows into one mask per
     person and era of `ERA_MONTHS` months."""
     q.lock("who_spoke_months")
     q.lock("who_spoke_days")
-    rollups.delete_people(q.session, None)
+    who_spoke.delete_people(q.session, None)
     every = f"'{rollups.ALL}'"
-    own = f"NOT (channel = {every} AND language = {every})"  # else the same as the "*" row
     c = q.order
     era = ERA_MONTHS
     if q.pg:
@@ -324,13 +323,22 @@ def _rebuild_people(q: _Sql, pairs: list[tuple[str, str]], say: Progress) -> Non
             f"AND i.person_id IS NOT NULL AND {q.voice}) AS f WHERE {q.day_ok}",
             tz=tz,
         )
+        # Each fact under the four dimension sets; GROUP BY merges any that coincide.
+        variants = " UNION ALL ".join(
+            f"SELECT {ch} AS channel, {lang} AS language, {q.month} AS month, day, person_id "
+            f"FROM {facts}"
+            for ch, lang in (
+                ("channel", "language"),
+                ("channel", every),
+                (every, "language"),
+                (every, every),
+            )
+        )
         q.run(
             "INSERT INTO who_spoke_days "
             "(workspace_id, zone, channel, language, month, person_id, days) "
             f"SELECT :ws, CAST(:zone AS text), channel, language, month, person_id, {day_bits} "
-            f"FROM (SELECT channel, language, {q.month} AS month, day, person_id FROM {facts} "
-            f"WHERE {own} UNION ALL SELECT {every}, {every}, {q.month}, day, person_id "
-            f"FROM {facts}) AS r GROUP BY channel, language, month, person_id "
+            f"FROM ({variants}) AS r GROUP BY channel, language, month, person_id "
             f"ORDER BY channel {c}, language {c}, month, person_id",
             zone=name,
         )

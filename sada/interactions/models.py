@@ -176,8 +176,9 @@ class SpokeMonths(Base, WorkspaceOwned):
 
     One row per (zone, channel, language, era, person) for the outside party's voice; bit
     `k` of `months` is month `era * 60 + k` counted from January of year 0 (`month_index`).
-    Channel and language "*" (both) stand for all, so an unfiltered count reads one row per
-    person; a count of one channel reads that channel's rows of each of its languages.
+    Each fact is kept under four dimension sets (its channel and language; its channel and
+    "*"; "*" and its language; "*" and "*", "*" standing for all), so a count with or
+    without a channel or language filter reads one row per person.
     With `SpokeDays` (the days of each month), the overview counts the distinct people of
     any range of local days from about one row per person (`rollup_reads.distinct_people`),
     however many days and months they spoke on. Kept by ingest with

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from sada.db.dialect import dialect_name
 from sada.db.scoping import bound_workspace
 from sada.interactions.models import ERA_MONTHS, InteractionRollup
-from sada.interactions.rollups import ALL, MEASURES, TOPIC_POLARITIES, month_index
+from sada.interactions.rollups import ALL, MEASURES, TOPIC_POLARITIES
+from sada.interactions.who_spoke import month_index
 
 
 def totals(session: Session, zone: str) -> list[int]:
@@ -62,55 +63,6 @@ def _range_where(
 
 def next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def _among(column: str, prefix: str, values: list[str]) -> str:
-    if len(values) == 1:
-        return f"{column} = :{prefix}0"
-    return f"{column} IN ({', '.join(f':{prefix}{i}' for i in range(len(values)))})"
-
-
-def _values(session: Session, zone: str, column: str, channel: str | None = None) -> list[str]:
-    """The channels (or, with `channel`, that channel's languages) of the zone's who-spoke
-    rows, "*" left out: a skip scan of the unique key (one seek per value) in one recursive
-    statement (one round trip, not one per value), memoized for the session (one request)."""
-    assert column in ("channel", "language")
-    memo_key = ("sada.interactions.rollup_reads.values", zone, column, channel)
-    cached = session.info.get(memo_key)
-    if cached is not None:
-        return list(cached)
-    where = "workspace_id = :ws AND zone = :zone"
-    params: dict[str, Any] = {"ws": bound_workspace(session), "zone": zone}
-    if channel is not None:
-        where += " AND channel = :channel"
-        params["channel"] = channel
-    first = f"SELECT {column} FROM who_spoke_months WHERE {where} ORDER BY {column} LIMIT 1"
-    after = (
-        f"SELECT {column} FROM who_spoke_months WHERE {where} AND {column} > v.x "
-        f"ORDER BY {column} LIMIT 1"
-    )
-    sql = (
-        f"WITH RECURSIVE v(x) AS (SELECT ({first}) UNION ALL "
-        f"SELECT ({after}) FROM v WHERE v.x IS NOT NULL) SELECT x FROM v WHERE x IS NOT NULL"
-    )
-    values = [str(x) for (x,) in session.execute(text(sql), params) if x != ALL]
-    session.info[memo_key] = values
-    return list(values)
-
-
-def _dimensions(
-    session: Session, zone: str, channel: str | None, language: str | None
-) -> tuple[list[str], list[str]]:
-    """The (channels, languages) whose who-spoke rows hold the count: unfiltered, the "*"
-    rows; with both filters, that channel and language's rows; with one, that channel's rows
-    of each of its languages (or each channel's rows of that language)."""
-    if channel is None and language is None:
-        return [ALL], [ALL]
-    if channel is None:
-        return _values(session, zone, "channel"), [str(language)]
-    if language is None:
-        return [channel], _values(session, zone, "language", channel)
-    return [channel], [language]
 
 
 def _day_mask(first_day: int, last_day: int) -> int:
@@ -163,15 +115,16 @@ def distinct_people(
     not with the days or months they spoke on."""
     if last <= first:
         return 0
-    channels, languages = _dimensions(session, zone, channel, language)
-    if not channels or not languages:
-        return 0
     sqlite = dialect_name(session) == "sqlite"
     whole, edges = _split(first, last)
-    params: dict[str, Any] = {"ws": bound_workspace(session), "zone": zone}
-    params.update({f"c{i}": c for i, c in enumerate(channels)})
-    params.update({f"l{i}": v for i, v in enumerate(languages)})
-    dims = f"{_among('channel', 'c', channels)} AND {_among('language', 'l', languages)}"
+    params: dict[str, Any] = {
+        "ws": bound_workspace(session),
+        "zone": zone,
+        # The rows of exactly this filter (ALL: every channel or language; see SpokeMonths).
+        "channel": channel if channel is not None else ALL,
+        "language": language if language is not None else ALL,
+    }
+    dims = "channel = :channel AND language = :language"
     for i, (month, mask) in enumerate(edges):
         params[f"em{i}"] = month.isoformat() if sqlite else month
         params[f"dm{i}"] = mask
@@ -209,7 +162,7 @@ def distinct_people(
                 f"AND m.zone = :zone AND {dims} AND m.era = :e{era} "
                 f"AND ({' OR '.join(terms)})"
             )
-    if len(selects) == 1 and len(channels) == 1 and len(languages) == 1:
+    if len(selects) == 1:
         # One row per person at most: no DISTINCT needed.
         sql = f"SELECT count(*) FROM ({selects[0]}) AS spoke"
     else:

@@ -1,6 +1,6 @@
 """Migration 1980 carries the who-spoke rows over: a workspace's `person_day_rollups` (a row
 per person and day, per person and month) become exactly the bit masks that ingest writes
-for the same facts (`rollups.spoke_rows`), and the downgrade gives the same rows back; on
+for the same facts (`who_spoke.spoke_rows`), and the downgrade gives the same rows back; on
 SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from sada.db.engine import Database, open_database
 from sada.db.migrate import alembic_config, upgrade
-from sada.interactions import rollups
+from sada.interactions import rollups, who_spoke
 
 PG_URL = os.environ.get("SADA_TEST_DATABASE_URL", "").strip()
 BEFORE = "1970_journey_version_at_commit"
@@ -53,7 +53,7 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
-def _facts(rng: random.Random) -> set[rollups.PersonKey]:
+def _facts(rng: random.Random) -> set[who_spoke.PersonKey]:
     """Voice facts over three years (two eras of month bits: January 2025 starts one)."""
     start = date(2024, 6, 1)
     return {
@@ -68,7 +68,7 @@ def _facts(rng: random.Random) -> set[rollups.PersonKey]:
     }
 
 
-def _old_rows(facts: set[rollups.PersonKey]) -> set[tuple]:
+def _old_rows(facts: set[who_spoke.PersonKey]) -> set[tuple]:
     """The rows `person_day_rollups` held for the facts (day and month, own and "*")."""
     rows = set()
     for zone, day, channel, language, person in facts:
@@ -121,7 +121,7 @@ def test_person_day_rows_become_the_masks_ingest_writes_and_come_back(fresh: Dat
             ],
         )
     upgrade(db)
-    months, days = rollups.spoke_rows(facts, sqlite=True)
+    months, days = who_spoke.spoke_rows(facts, sqlite=True)
     assert _read(
         db, "SELECT zone, channel, language, era, person_id, months FROM who_spoke_months"
     ) == set(months)

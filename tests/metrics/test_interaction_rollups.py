@@ -346,11 +346,14 @@ def test_rows_summed_over_dimensions_equal_the_migration_and_a_filter(db, make_w
             assert rollups.ALL not in dash._filter_options(s, UTC)["languages"]
 
 
-def test_who_spoke_masks_by_one_dimension_are_neither_written_nor_read(db, make_workspace):  # type: ignore[no-untyped-def]
-    """Ingest ORs each voice fact into its who-spoke masks by channel and language and by
-    neither ("*", "*"): one row per person, era (month masks) or month (day masks) and
-    dimension set, whatever the number of days they spoke on. Rows by one dimension alone
-    are not read: ones planted for a person who never spoke change no count."""
+def test_who_spoke_masks_one_per_person_and_dimension_set_each_count_reads_its_own(
+    db, make_workspace
+):  # type: ignore[no-untyped-def]
+    """Ingest ORs each voice fact into its who-spoke masks under four dimension sets
+    (channel and language, channel and "*", "*" and language, "*" and "*"): one row per
+    person, era (month masks) or month (day masks) and dimension set, whatever the number
+    of days they spoke on. Each count reads its own filter's rows only: rows planted for a
+    person who never spoke, under other dimension sets, change no count."""
     from datetime import date
 
     from sqlalchemy import func, insert
@@ -366,7 +369,7 @@ def test_who_spoke_masks_by_one_dimension_are_neither_written_nor_read(db, make_
                 .tuples()
                 .all()
             )
-            assert kinds == {(False, False), (True, True)}
+            assert kinds == {(False, False), (False, True), (True, False), (True, True)}
         voice = s.execute(
             select(
                 Interaction.person_id,
@@ -384,7 +387,12 @@ def test_who_spoke_masks_by_one_dimension_are_neither_written_nor_read(db, make_
             for model in (SpokeMonths, SpokeDays)
         }
     # One row per zone, person and dimension set (and month, for the day masks).
-    people_dims = {(v[0], v[1], v[2]) for v in voice} | {(v[0], "*", "*") for v in voice}
+    people_dims = {
+        (v[0], channel, language)
+        for v in voice
+        for channel in (v[1], "*")
+        for language in (v[2], "*")
+    }
     assert rows[SpokeMonths] == len(zones) * len(people_dims)
     assert rows[SpokeDays] <= len(zones) * len(people_dims) * 4
     assert before[0] == len({v[0] for v in voice})
@@ -392,7 +400,7 @@ def test_who_spoke_masks_by_one_dimension_are_neither_written_nor_read(db, make_
     assert before[2] == len({v[0] for v in voice if v[2] == "en"})
     stranger = 10**9
     with db.transaction(workspace.id) as s:
-        for channel, language in (("chat", rollups.ALL), (rollups.ALL, "en")):
+        for channel, language in (("chat", "en"), ("email", rollups.ALL), (rollups.ALL, "zh")):
             common = {
                 "workspace_id": workspace.id,
                 "zone": "UTC",

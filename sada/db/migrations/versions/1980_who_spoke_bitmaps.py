@@ -5,8 +5,11 @@ zone, by channel and language and by neither): 57 million rows for 10 million in
 and a year's distinct-people count read one index entry per person and month (1.2 million
 at 10M, 1.2 s). They become two tables of bit masks (`sada.interactions.models.SpokeMonths`,
 `SpokeDays`): one row per person and era of 60 months, one per person and month, so that a
-count reads about one row per person. The rows are carried over (month rows -> month bits,
-day rows -> day bits) in SQL; the old table goes. The downgrade expands the bits again.
+count reads about one row per person; they are kept under the channel-only and
+language-only dimension sets again (dropped by 1950 to save rows), so a filtered count reads
+one row per person too. The rows are carried over (month rows -> month bits, day rows -> day
+bits, the one-dimension sets from the rows by channel and language) in SQL; the old table
+goes. The downgrade expands the bits of the old table's two dimension sets again.
 
 Revision ID: 1980_who_spoke_bitmaps
 Revises: 1970_journey_version_at_commit
@@ -85,14 +88,25 @@ def upgrade() -> None:
             "+ CAST(EXTRACT(MONTH FROM day) AS integer) - 1)"
         )
         month_or = f"bit_or(CAST(1 AS bigint) << ({index} % {ERA_MONTHS}))"
+    # The old rows by channel and language and by neither, plus the one-dimension sets
+    # (channel and "*", "*" and language) that the masks keep too.
+    own = "channel <> '*' AND language <> '*'"
+    rows = (
+        "SELECT workspace_id, zone, channel, language, span, day, person_id "
+        "FROM person_day_rollups UNION ALL "
+        "SELECT workspace_id, zone, channel, '*', span, day, person_id "
+        f"FROM person_day_rollups WHERE {own} UNION ALL "
+        "SELECT workspace_id, zone, '*', language, span, day, person_id "
+        f"FROM person_day_rollups WHERE {own}"
+    )
     op.execute(
         f"INSERT INTO who_spoke_days ({keys}, month, person_id, days) "
-        f"SELECT {keys}, {month}, person_id, {day_or} FROM person_day_rollups "
+        f"SELECT {keys}, {month}, person_id, {day_or} FROM ({rows}) AS r "
         f"WHERE span = 'd' GROUP BY {keys}, {month}, person_id"
     )
     op.execute(
         f"INSERT INTO who_spoke_months ({keys}, era, person_id, months) "
-        f"SELECT {keys}, {index} / {ERA_MONTHS}, person_id, {month_or} FROM person_day_rollups "
+        f"SELECT {keys}, {index} / {ERA_MONTHS}, person_id, {month_or} FROM ({rows}) AS r "
         f"WHERE span = 'm' GROUP BY {keys}, {index} / {ERA_MONTHS}, person_id"
     )
     op.drop_index("ix_person_day_rollups_person", table_name="person_day_rollups")
@@ -127,6 +141,7 @@ def downgrade() -> None:
         "ix_person_day_rollups_person", "person_day_rollups", ["workspace_id", "person_id"]
     )
     keys = "workspace_id, zone, channel, language"
+    kept = "(channel = '*') = (language = '*')"  # the old table's two dimension sets
     if op.get_bind().dialect.name == "sqlite":
         bits = "WITH RECURSIVE b(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM b WHERE k < 59)"
         day = "date(month, '+' || k || ' days')"
@@ -134,24 +149,24 @@ def downgrade() -> None:
         op.execute(
             f"INSERT INTO person_day_rollups ({keys}, span, day, person_id) {bits} "
             f"SELECT {keys}, 'd', {day}, person_id FROM who_spoke_days JOIN b "
-            "ON k < 31 AND (days >> k) & 1 = 1"
+            f"ON k < 31 AND (days >> k) & 1 = 1 WHERE {kept}"
         )
         op.execute(
             f"INSERT INTO person_day_rollups ({keys}, span, day, person_id) {bits} "
             f"SELECT {keys}, 'm', {first}, person_id FROM who_spoke_months JOIN b "
-            "ON (months >> k) & 1 = 1"
+            f"ON (months >> k) & 1 = 1 WHERE {kept}"
         )
     else:
         op.execute(
             f"INSERT INTO person_day_rollups ({keys}, span, day, person_id) "
             f"SELECT {keys}, 'd', month + k, person_id FROM who_spoke_days "
-            "JOIN generate_series(0, 30) AS k ON (days >> k) & 1 = 1"
+            f"JOIN generate_series(0, 30) AS k ON (days >> k) & 1 = 1 WHERE {kept}"
         )
         op.execute(
             f"INSERT INTO person_day_rollups ({keys}, span, day, person_id) "
             f"SELECT {keys}, 'm', make_date((era * {ERA_MONTHS} + k) / 12, "
             f"(era * {ERA_MONTHS} + k) % 12 + 1, 1), person_id FROM who_spoke_months "
-            "JOIN generate_series(0, 59) AS k ON (months >> k) & 1 = 1"
+            f"JOIN generate_series(0, 59) AS k ON (months >> k) & 1 = 1 WHERE {kept}"
         )
     op.drop_table("who_spoke_days")
     op.drop_table("who_spoke_months")
