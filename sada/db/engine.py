@@ -4,6 +4,11 @@ SQLite gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE for writers so
 that concurrent writers queue instead of failing with "database is locked".
 Readers use a second engine with deferred transactions so pages never wait for
 the write lock.
+
+PostgreSQL connections turn JIT compilation off: Sada's statements are short index reads
+and set-based writes, where the planner's cost estimate (bit-mask filters over an estimated
+few hundred thousand rows) triggered JIT for the overview's distinct-people count and spent
+114 ms compiling for a 440 ms statement (`bench/RESULTS.md`, the 10M overview).
 """
 
 from __future__ import annotations
@@ -60,7 +65,16 @@ def make_engine(
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _no_jit(dbapi_connection: Any, _record: Any) -> None:
+        # A SET, not a startup option: poolers such as PgBouncer refuse unknown options.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
+
+    return engine
 
 
 @dataclass
