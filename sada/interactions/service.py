@@ -20,7 +20,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from sada.core.errors import Invalid
-from sada.core.validation import field_errors, unsafe_json
+from sada.core.validation import MAX_JSON_DEPTH, field_errors, unsafe_json
 from sada.db.dialect import (
     chunks,
     insert_ignoring_conflicts,
@@ -153,6 +153,21 @@ def _pydantic_errors(prefix: str, exc: ValidationError) -> list[ItemError]:
     return [ItemError(path=path, message=message) for path, message in field_errors(prefix, exc)]
 
 
+_NUL_ESCAPE = b"\\u0000"
+
+
+def _surely_safe(raw: dict[str, Any]) -> bool:
+    """True only when `unsafe_json(raw, ...)` finds nothing, decided in C: orjson refuses a
+    string with a surrogate (and a non-string key), writes NUL only as `\\u0000`, and a value
+    of at most MAX_JSON_DEPTH objects and arrays in all is nested no deeper than that
+    (brackets inside strings only count more). False says nothing: `unsafe_json` decides."""
+    try:
+        data = orjson.dumps(raw)
+    except TypeError:  # orjson.JSONEncodeError
+        return False
+    return _NUL_ESCAPE not in data and data.count(b"{") + data.count(b"[") <= MAX_JSON_DEPTH
+
+
 def validate_item(
     raw: Any, index: int, limits: IngestLimits, *, checked: bool = False
 ) -> tuple[_Valid | None, list[ItemError]]:
@@ -164,7 +179,7 @@ def validate_item(
         return None, [
             ItemError(path=prefix, message=f"expected an object, got {type(raw).__name__}")
         ]
-    if not checked:
+    if not checked and not _surely_safe(raw):
         unsafe = unsafe_json(raw, prefix)
         if unsafe is not None:
             return None, [ItemError(path=unsafe[0], message=unsafe[1])]
@@ -482,8 +497,9 @@ def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str
     rows = sorted(rows, key=_SOURCE_KEY)
     for row, iid in zip(rows, reserve_ids(session, table, len(rows)), strict=True):
         row["id"] = iid
+    # expect_new: `stored_keys` found none of these keys in this transaction.
     inserted = insert_many_ignoring_conflicts(
-        session, table, rows, ["workspace_id", "source", "external_id"]
+        session, table, rows, ["workspace_id", "source", "external_id"], expect_new=True
     )
     return {(r["source"], r["external_id"]): r["id"] for r in rows if r["id"] in inserted}
 
