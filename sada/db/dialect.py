@@ -186,46 +186,11 @@ def bulk_insert(
         cursor.close()
 
 
-def copy_unless_taken(
-    session: Session, table: str, columns: list[str], rows: list[tuple[Any, ...]] | list[list[Any]]
-) -> bool:
-    """PostgreSQL: `COPY` driver-ready rows straight into `table`, inside a savepoint of the
-    session's transaction; False (nothing written) when one of them hits a unique key that is
-    already taken (a concurrent writer, a replay): the caller then takes the conflict-ignoring
-    path. The rows' order is kept (callers sort them: one lock order for every writer).
-
-    What raw COPY costs: no staging table, no `INSERT ... SELECT`, no speculative insertion
-    per row for `ON CONFLICT` (measured: the backends' share of the applier was mostly that).
-    Any other error propagates, as from the INSERT it replaces."""
-    import psycopg
-
-    if not rows:
-        return True
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    try:
-        with session.begin_nested():
-            # Asking for the connection inside the block is what emits the SAVEPOINT.
-            dbapi = session.connection().connection.dbapi_connection
-            assert dbapi is not None
-            cursor = dbapi.cursor()
-            try:
-                with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            finally:
-                cursor.close()
-    except psycopg.errors.UniqueViolation:
-        return False
-    return True
-
-
 def insert_many_ignoring_conflicts(
     session: Session,
     table: Table | FromClause,
     rows: list[dict[str, Any]],
     index_elements: list[str],
-    *,
-    expect_new: bool = False,
 ) -> set[int]:
     """Insert rows that carry their own `id`; return the ids actually inserted.
 
@@ -234,9 +199,7 @@ def insert_many_ignoring_conflicts(
     (COPY + INSERT ... SELECT on PostgreSQL, executemany on SQLite). Rows whose unique key
     already exists are skipped. (Measured: the rows sent as one JSON parameter read by
     `json_populate_recordset` cut the client's CPU on PostgreSQL but raised the backend's by
-    as much or more; COPY stays.) `expect_new`: the caller looked the keys up in this
-    transaction and found none, so on PostgreSQL the rows are first copied straight into the
-    table (`copy_unless_taken`), and only a lost race takes the conflict-ignoring path.
+    as much or more; COPY stays.)
     """
     if not rows:
         return set()
@@ -245,9 +208,7 @@ def insert_many_ignoring_conflicts(
     convert = _driver_converters(dialect_name(session), table)
     values = _driver_rows(rows, columns, convert)
     ids = [row["id"] for row in rows]
-    return insert_values_ignoring_conflicts(
-        session, table, columns, values, ids, index_elements, expect_new=expect_new
-    )
+    return insert_values_ignoring_conflicts(session, table, columns, values, ids, index_elements)
 
 
 def driver_converters(
@@ -266,8 +227,6 @@ def insert_values_ignoring_conflicts(
     values: list[list[Any]] | list[tuple[Any, ...]],
     ids: list[int],
     index_elements: list[str],
-    *,
-    expect_new: bool = False,
 ) -> set[int]:
     """`insert_many_ignoring_conflicts` for rows already driver-ready (`driver_converters`
     applied), in `columns` order; `ids` are the rows' own ids, in the same order."""
@@ -276,8 +235,6 @@ def insert_values_ignoring_conflicts(
     assert isinstance(table, Table)
     conflict = f"ON CONFLICT ({', '.join(index_elements)}) DO NOTHING"
     if dialect_name(session) == "postgresql":
-        if expect_new and copy_unless_taken(session, table.name, columns, values):
-            return set(ids)
         inserted = bulk_insert(session, table.name, columns, values, conflict, returning="id")
         return {int(i) for i in inserted or []}
     dbapi = session.connection().connection.dbapi_connection
