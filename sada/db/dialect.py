@@ -204,13 +204,37 @@ def insert_many_ignoring_conflicts(
     if not rows:
         return set()
     assert isinstance(table, Table)
-    dialect = dialect_name(session)
     columns = list(rows[0])
-    conflict = f"ON CONFLICT ({', '.join(index_elements)}) DO NOTHING"
-    convert = _driver_converters(dialect, table)
+    convert = _driver_converters(dialect_name(session), table)
     values = _driver_rows(rows, columns, convert)
     ids = [row["id"] for row in rows]
-    if dialect == "postgresql":
+    return insert_values_ignoring_conflicts(session, table, columns, values, ids, index_elements)
+
+
+def driver_converters(
+    session: Session, table: Table | FromClause
+) -> dict[str, Callable[[Any], Any]]:
+    """Per column of `table`, the conversion its values need before they go to the driver
+    (datetimes, JSON); callers that build driver-ready rows themselves apply these."""
+    assert isinstance(table, Table)
+    return _driver_converters(dialect_name(session), table)
+
+
+def insert_values_ignoring_conflicts(
+    session: Session,
+    table: Table | FromClause,
+    columns: list[str],
+    values: list[list[Any]] | list[tuple[Any, ...]],
+    ids: list[int],
+    index_elements: list[str],
+) -> set[int]:
+    """`insert_many_ignoring_conflicts` for rows already driver-ready (`driver_converters`
+    applied), in `columns` order; `ids` are the rows' own ids, in the same order."""
+    if not values:
+        return set()
+    assert isinstance(table, Table)
+    conflict = f"ON CONFLICT ({', '.join(index_elements)}) DO NOTHING"
+    if dialect_name(session) == "postgresql":
         inserted = bulk_insert(session, table.name, columns, values, conflict, returning="id")
         return {int(i) for i in inserted or []}
     dbapi = session.connection().connection.dbapi_connection
@@ -223,7 +247,7 @@ def insert_many_ignoring_conflicts(
         count = cursor.rowcount
     finally:
         cursor.close()
-    if count == len(rows):
+    if count == len(values):
         return set(ids)
     from sqlalchemy import select
 

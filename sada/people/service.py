@@ -13,7 +13,7 @@ from operator import itemgetter
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, Text, delete, func, insert, or_, select
+from sqlalchemy import Table, Text, delete, insert, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -21,8 +21,9 @@ from sada.core.errors import Conflict, Invalid, NotFound
 from sada.core.privacy import identity_digest
 from sada.db.dialect import (
     chunks,
+    driver_converters,
     insert_ignoring_conflicts,
-    insert_many_ignoring_conflicts,
+    insert_values_ignoring_conflicts,
     probe_unique,
     reserve_ids,
 )
@@ -45,13 +46,49 @@ from sada.people.models import (
     Person,
     SuppressedIdentity,
 )
-from sada.people.schemas import IdentityOut, PersonOut, PersonRef, PersonSummary
+
+# The reads moved to `sada.people.reads`; importable from here as before.
+from sada.people.reads import access_person as access_person
+from sada.people.reads import count_people as count_people
+from sada.people.reads import identities_of as identities_of
+from sada.people.reads import person_out as person_out
+from sada.people.reads import (
+    search_condition as search_condition,
+)
+from sada.people.reads import search_people as search_people
+from sada.people.schemas import PersonRef
 from sada.settings import get_settings
 from sada.tenants.models import Workspace
 from sada.tenants.service import Actor, record_audit
-from sada.text.normalize import fold_for_search, to_ascii_digits
+from sada.text.normalize import fold_for_search
 
 PROMOTED_TRAITS = ("language", "segment")
+
+# Column orders of the rows `Resolver._create_groups` builds for its bulk inserts.
+_PERSON_COLUMNS = [
+    "id",
+    "workspace_id",
+    "name",
+    "name_search",
+    "audience",
+    "traits",
+    "language",
+    "segment",
+    "created_at",
+    "updated_at",
+]
+_IDENTITY_COLUMNS = [
+    "id",
+    "workspace_id",
+    "person_id",
+    "kind",
+    "namespace",
+    "value",
+    "value_search",
+    "created_at",
+]
+_IDENTITY_KEY = itemgetter(3, 4, 5)  # kind, namespace, value
+_PHONE = IdentityKind.PHONE.value
 
 
 @dataclass
@@ -362,77 +399,88 @@ class Resolver:
     def _create_groups(
         self, items: list[ParsedPerson], groups: list[list[int]]
     ) -> dict[int, Resolution]:
+        """One new person per group, with every identity of its items: driver-ready rows
+        built directly (the shared values converted once), two bulk inserts."""
         now = utcnow()
-        person_rows = []
-        for members in groups:
+        table = Person.__table__
+        identities = Identity.__table__
+        convert = driver_converters(self.session, table)
+        stamp = convert["created_at"](now)
+        to_json = convert["traits"]
+        workspace_id = self.workspace_id
+        ids = reserve_ids(self.session, table, len(groups))
+        person_rows: list[tuple[Any, ...]] = []
+        group_keys: list[list[IdentityKey]] = []
+        for members, person_id in zip(groups, ids, strict=True):
             name = None
             audience = "customer"
             traits: dict[str, Any] = {}
+            own: set[IdentityKey] = set()
             for index in members:
-                ref = items[index].ref
+                parsed = items[index]
+                ref = parsed.ref
                 name = ref.name or name
                 audience = ref.audience or audience
-                traits.update(ref.traits or {})
+                if ref.traits:
+                    traits.update(ref.traits)
+                own.update(parsed.keys)
+            group_keys.append(sorted(own))
             person_rows.append(
-                {
-                    "workspace_id": self.workspace_id,
-                    "name": name,
-                    "name_search": search_fold(name) if name else None,
-                    "audience": audience,
-                    "traits": traits,
-                    "language": _str_or_none(traits.get("language")),
-                    "segment": _str_or_none(traits.get("segment")),
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                (
+                    person_id,
+                    workspace_id,
+                    name,
+                    search_fold(name) if name else None,
+                    audience,
+                    to_json(traits),
+                    _str_or_none(traits.get("language")),
+                    _str_or_none(traits.get("segment")),
+                    stamp,
+                    stamp,
+                )
             )
-        table = Person.__table__
-        ids = reserve_ids(self.session, table, len(person_rows))
-        for row, person_id in zip(person_rows, ids, strict=True):
-            row["id"] = person_id
-        insert_many_ignoring_conflicts(self.session, table, person_rows, ["id"])
-        identities = Identity.__table__
-        identity_rows = []
-        identity_ids = iter(
-            reserve_ids(
-                self.session,
-                identities,
-                sum(len({k for index in members for k in items[index].keys}) for members in groups),
-            )
+        insert_values_ignoring_conflicts(
+            self.session, table, _PERSON_COLUMNS, person_rows, ids, ["id"]
         )
-        for members, person_id in zip(groups, ids, strict=True):
-            keys = {k for index in members for k in items[index].keys}
-            for key in sorted(keys):
+        identity_ids = iter(reserve_ids(self.session, identities, sum(map(len, group_keys))))
+        identity_rows: list[tuple[Any, ...]] = []
+        for sorted_keys, person_id in zip(group_keys, ids, strict=True):
+            for kind, namespace, value in sorted_keys:
                 identity_rows.append(
-                    {
-                        "id": next(identity_ids),
-                        "workspace_id": self.workspace_id,
-                        "person_id": person_id,
-                        "kind": key.kind,
-                        "namespace": key.namespace,
-                        "value": key.value,
-                        "value_search": value_search(key),
-                        "created_at": now,
-                    }
+                    (
+                        next(identity_ids),
+                        workspace_id,
+                        person_id,
+                        kind,
+                        namespace,
+                        value,
+                        value.lstrip("+") if kind == _PHONE else search_fold(value),
+                        stamp,
+                    )
                 )
         # Every writer inserts identities in key order, so two batches that create the
         # same new people wait for each other instead of deadlocking on the unique index.
-        identity_rows.sort(key=itemgetter("kind", "namespace", "value"))
-        inserted = insert_many_ignoring_conflicts(
+        identity_rows.sort(key=_IDENTITY_KEY)
+        inserted = insert_values_ignoring_conflicts(
             self.session,
             identities,
+            _IDENTITY_COLUMNS,
             identity_rows,
+            [row[0] for row in identity_rows],
             ["workspace_id", "kind", "namespace", "value"],
         )
         if len(inserted) != len(identity_rows):
             raise _LostRace
         results: dict[int, Resolution] = {}
-        for members, person_id in zip(groups, ids, strict=True):
-            for position, index in enumerate(members):
-                for key in items[index].keys:
-                    self._cache[key] = person_id
-                    self._absent.discard(key)
-                results[index] = Resolution(person_id=person_id, created=position == 0)
+        cache = self._cache
+        absent = self._absent
+        for group, members, person_id in zip(group_keys, groups, ids, strict=True):
+            for key in group:
+                cache[key] = person_id
+            absent.difference_update(group)
+            results[members[0]] = Resolution(person_id=person_id, created=True)
+            for index in members[1:]:
+                results[index] = Resolution(person_id=person_id)
         return results
 
     def _create(self, parsed: ParsedPerson) -> Resolution | None:
@@ -543,103 +591,6 @@ def _str_or_none(value: object) -> str | None:
         return None
     text = str(value)[:100]
     return text or None
-
-
-# ---------------------------------------------------------------- reads
-
-
-def access_person(session: Session, person_id: int) -> Person:
-    """The person of the bound workspace, or NotFound (also for other workspaces' ids)."""
-    person = session.execute(select(Person).where(Person.id == person_id)).scalar_one_or_none()
-    if person is None:
-        raise NotFound(f"no person {person_id}")
-    return person
-
-
-def identities_of(session: Session, person_ids: list[int]) -> dict[int, list[IdentityOut]]:
-    out: dict[int, list[IdentityOut]] = {pid: [] for pid in person_ids}
-    for part in chunks(person_ids, 500):
-        rows = session.execute(
-            select(Identity).where(Identity.person_id.in_(part)).order_by(Identity.id)
-        ).scalars()
-        for ident in rows:
-            out[ident.person_id].append(
-                IdentityOut(kind=ident.kind, namespace=ident.namespace, value=ident.value)
-            )
-    return out
-
-
-def person_out(session: Session, person: Person) -> PersonOut:
-    return PersonOut(
-        id=person.id,
-        name=person.name,
-        audience=person.audience,
-        language=person.language,
-        segment=person.segment,
-        traits=person.traits or {},
-        identities=identities_of(session, [person.id])[person.id],
-        created_at=person.created_at,
-        updated_at=person.updated_at,
-    )
-
-
-def search_people(
-    session: Session, q: str | None, *, limit: int = 50, audience: str | None = None
-) -> list[PersonSummary]:
-    """Case-insensitive, Arabic/Persian-folded search over names and identities."""
-    query = select(Person).where(Person.merged_into_id.is_(None))
-    if audience:
-        query = query.where(Person.audience == audience)
-    matches = search_condition(q)
-    if matches is not None:
-        query = query.where(matches)
-    people = list(session.execute(query.order_by(Person.id.desc()).limit(limit)).scalars())
-    idents = identities_of(session, [p.id for p in people])
-    return [
-        PersonSummary(
-            id=p.id,
-            name=p.name,
-            audience=p.audience,
-            segment=p.segment,
-            language=p.language,
-            identities=idents[p.id],
-        )
-        for p in people
-    ]
-
-
-def search_condition(q: str | None) -> Any | None:
-    """Who matches a search: folded name or identity, or a phone number's digits (None: all)."""
-    if not q or not q.strip():
-        return None
-    folded = fold_for_search(q)
-    like = f"%{_escape_like(folded)}%"
-    matching_ids = select(Identity.person_id).where(Identity.value_search.like(like, escape="\\"))
-    conditions = [Person.name_search.like(like, escape="\\"), Person.id.in_(matching_ids)]
-    digits = "".join(ch for ch in to_ascii_digits(q) if ch.isdigit())
-    if len(digits) >= 6:
-        tail = digits.lstrip("0")
-        conditions.append(
-            Person.id.in_(
-                select(Identity.person_id).where(
-                    Identity.kind == IdentityKind.PHONE.value,
-                    Identity.value_search.like(f"%{tail}%"),
-                )
-            )
-        )
-    return or_(*conditions)
-
-
-def count_people(session: Session) -> int:
-    return int(
-        session.execute(
-            select(func.count()).select_from(Person).where(Person.merged_into_id.is_(None))
-        ).scalar_one()
-    )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # ---------------------------------------------------------------- audiences
