@@ -1,6 +1,6 @@
 """Who may be invited, and where: e-mail suppression (unsubscribe), the contact-frequency
-rule, the messaging channels a person can be reached on; the send job's kind and the
-defaults every way of inviting shares.
+rule, the messaging channels a person can be reached on; the send job (`enqueue_send`) and
+the defaults every way of inviting shares.
 
 Messaging channels come from the domain manifest's `message_channels` hook (modules named in
 `sada.domains`, imported by name), so this lower layer never imports the channels domain.
@@ -19,9 +19,23 @@ from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.domains import message_channel_modules
 from sada.feedback.models import Invitation, Suppression
+from sada.jobs.service import enqueue
 
 SEND_JOB = "feedback.send_invitation"
 DEFAULT_CONTACT_DAYS = 14
+
+
+def enqueue_send(session: Session, invitation: Invitation) -> None:
+    """The job that sends a new invitation, once (deduplicated by the invitation's id)."""
+    enqueue(
+        session,
+        SEND_JOB,
+        {"invitation_id": invitation.id},
+        workspace_id=invitation.workspace_id,
+        dedupe_key=f"{SEND_JOB}:{invitation.id}:0",
+    )
+
+
 DEFAULT_INVITATION_DAYS = 30
 # The channels a survey invitation can go out on, in order of preference: email first, then
 # the messaging channels the manifest's `message_channels` modules offer (WhatsApp, SMS,

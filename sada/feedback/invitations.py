@@ -31,6 +31,7 @@ from sada.feedback.invitation_rules import (
     channel_modules,
     contact_days,
     do_unsubscribe,
+    enqueue_send,
     is_suppressed,
     message_reach,
     recently_contacted,
@@ -55,7 +56,6 @@ from sada.feedback.segment_invitations import (
 )
 from sada.feedback.survey_requests import Reach, check_reach, do_request_survey
 from sada.feedback.surveys import access_survey
-from sada.jobs.service import enqueue
 from sada.people import consent
 from sada.people.schemas import PersonRef
 from sada.settings import Settings
@@ -158,13 +158,7 @@ def do_create_invitations(
         token = invitation_token(secret, invitation)
         invitation.token_hash = hash_secret(token)
         if send_email:
-            enqueue(
-                session,
-                SEND_JOB,
-                {"invitation_id": invitation.id},
-                workspace_id=invitation.workspace_id,
-                dedupe_key=f"{SEND_JOB}:{invitation.id}:0",
-            )
+            enqueue_send(session, invitation)
         out.append(
             InvitationOut(
                 id=invitation.id,

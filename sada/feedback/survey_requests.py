@@ -16,8 +16,8 @@ from sada.db.types import utcnow
 from sada.feedback.invitation_rules import (
     DEFAULT_CONTACT_DAYS,
     DEFAULT_INVITATION_DAYS,
-    SEND_JOB,
     contact_days,
+    enqueue_send,
     is_suppressed,
     message_reach,
     recently_contacted,
@@ -25,7 +25,6 @@ from sada.feedback.invitation_rules import (
 from sada.feedback.invitation_tokens import invitation_token
 from sada.feedback.models import Invitation, Survey
 from sada.feedback.respondents import person_ref_for
-from sada.jobs.service import enqueue
 from sada.people import consent
 
 
@@ -190,11 +189,5 @@ def do_request_survey(
     session.flush()
     if reach.status == "pending":
         invitation.token_hash = hash_secret(invitation_token(secret, invitation))
-        enqueue(
-            session,
-            SEND_JOB,
-            {"invitation_id": invitation.id},
-            workspace_id=invitation.workspace_id,
-            dedupe_key=f"{SEND_JOB}:{invitation.id}:0",
-        )
+        enqueue_send(session, invitation)
     return invitation
