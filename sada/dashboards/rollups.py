@@ -287,8 +287,9 @@ def _rebuild_people(q: _Sql, pairs: list[tuple[str, str]], say: Progress) -> Non
     """`who_spoke_days` and `who_spoke_months`: per zone, the distinct (day, channel, language,
     person) facts of the voice interactions with a person; their days OR-ed into one mask
     per person and month (under the four dimension sets: own channel and language, either
-    one with "*", "*" for both; as `who_spoke.spoke_rows` spells them), then the months of those rows into one mask per
-    person and era of `ERA_MONTHS` months."""
+    one with "*", "*" for both; as `who_spoke.spoke_rows` spells them), then the months of
+    those rows into one mask per person and era of `ERA_MONTHS` months, with the era's latest
+    month and its days."""
     q.lock("who_spoke_months")
     q.lock("who_spoke_days")
     who_spoke.delete_people(q.session, None)
@@ -302,6 +303,7 @@ def _rebuild_people(q: _Sql, pairs: list[tuple[str, str]], say: Progress) -> Non
             "+ CAST(EXTRACT(MONTH FROM month) AS integer) - 1)"
         )
         month_bits = f"bit_or(CAST(1 AS bigint) << ({index} % {era}))"
+        latest = f"max({index}) % {era}, (array_agg(days ORDER BY month DESC))[1]"
     else:
         # Distinct powers of two add up to their OR (SQLite has no bit_or aggregate).
         day_bits = "sum(DISTINCT 1 << (CAST(substr(day, 9, 2) AS integer) - 1))"
@@ -309,6 +311,8 @@ def _rebuild_people(q: _Sql, pairs: list[tuple[str, str]], say: Progress) -> Non
             "(CAST(substr(month, 1, 4) AS integer) * 12 + CAST(substr(month, 6, 2) AS integer) - 1)"
         )
         month_bits = f"sum(DISTINCT 1 << ({index} % {era}))"
+        # One max() aggregate: SQLite takes the bare `days` from the row holding it.
+        latest = f"max({index}) % {era}, days"
     for name, tz in pairs:
         t0 = time.monotonic()
         facts = q.create(
@@ -344,8 +348,10 @@ def _rebuild_people(q: _Sql, pairs: list[tuple[str, str]], say: Progress) -> Non
         )
         q.run(
             "INSERT INTO who_spoke_months "
-            "(workspace_id, zone, channel, language, era, person_id, months) "
-            f"SELECT :ws, zone, channel, language, {index} / {era}, person_id, {month_bits} "
+            "(workspace_id, zone, channel, language, era, person_id, months, latest, "
+            "latest_days) "
+            f"SELECT :ws, zone, channel, language, {index} / {era}, person_id, {month_bits}, "
+            f"{latest} "
             "FROM who_spoke_days WHERE workspace_id = :ws AND zone = CAST(:zone AS text) "
             f"GROUP BY zone, channel, language, {index} / {era}, person_id "
             f"ORDER BY channel {c}, language {c}, {index} / {era}, person_id",

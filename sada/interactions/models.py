@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -209,6 +210,12 @@ class SpokeMonths(Base, WorkspaceOwned):
     era: Mapped[int] = mapped_column(Integer, nullable=False)
     person_id: Mapped[int] = mapped_column(BigIntId, nullable=False)
     months: Mapped[int] = mapped_column(BigIntId, nullable=False)
+    # The row's latest month (its highest bit in `months`) and that month's days (bit
+    # `d - 1` for day `d`, as in `SpokeDays`): a range's edge month is most often a
+    # person's latest one, and then the count reads its days here instead of probing
+    # `who_spoke_days` (`rollup_reads.distinct_people`).
+    latest: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    latest_days: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class SpokeDays(Base, WorkspaceOwned):

@@ -109,8 +109,9 @@ def distinct_people(
 
     With whole months in the range, one pass over the month rows of the era(s) (about one
     row per person): a person counts when a whole month's bit is set, or when an edge
-    month's bit is set and that month's day row has a day of the range (looked up for
-    those people only, by the unique key). With no whole month (a range inside one or two
+    month's bit is set and that month's days hold a day of the range (on the row itself
+    when the edge month is the row's latest, else looked up for those people only, by the
+    unique key). With no whole month (a range inside one or two
     months), the day rows of those months. Either way the rows read grow with the people,
     not with the days or months they spoke on."""
     if last <= first:
@@ -147,13 +148,17 @@ def distinct_people(
         for i, (month, _mask) in enumerate(edges):
             era, bit = divmod(month_index(month), ERA_MONTHS)
             params[f"g{i}"] = 1 << bit
+            params[f"b{i}"] = bit
             eras.setdefault(era, []).append(
-                # A scalar subquery (one probe of the unique key per person left), not
-                # EXISTS: PostgreSQL would hash the whole edge month's rows instead.
-                f"((m.months & :g{i}) <> 0 AND (coalesce((SELECT d.days FROM who_spoke_days "
+                # The edge month is the row's latest (the usual case): its days are on the
+                # row. Otherwise a scalar subquery (one probe of the unique key per person
+                # left), not EXISTS: PostgreSQL would hash the whole edge month's rows.
+                f"((m.months & :g{i}) <> 0 AND CASE WHEN m.latest = :b{i} "
+                f"THEN (m.latest_days & :dm{i}) <> 0 "
+                "ELSE (coalesce((SELECT d.days FROM who_spoke_days "
                 "AS d WHERE d.workspace_id = m.workspace_id AND d.zone = m.zone "
                 "AND d.channel = m.channel AND d.language = m.language "
-                f"AND d.month = :em{i} AND d.person_id = m.person_id), 0) & :dm{i}) <> 0)"
+                f"AND d.month = :em{i} AND d.person_id = m.person_id), 0) & :dm{i}) <> 0 END)"
             )
         for era, terms in sorted(eras.items()):
             params[f"e{era}"] = era

@@ -1,9 +1,10 @@
 """Who spoke: the people whose voice (customer or imported) the log holds, as bit masks.
 
 `who_spoke_months` keeps, per zone, channel and language (and "*" for all, alone or with
-the other), one row per person and era of 60 months with a bit per month; `who_spoke_days` one row per person and
-month with a bit per day (`SpokeMonths`, `SpokeDays`). The overview counts distinct people
-over any range of local days from them (`rollup_reads.distinct_people`).
+the other), one row per person and era of 60 months with a bit per month, and the days of
+the row's latest month; `who_spoke_days` one row per person and month with a bit per day
+(`SpokeMonths`, `SpokeDays`). The overview counts distinct people over any range of local
+days from them (`rollup_reads.distinct_people`).
 
 - `add_people(session, keys)`: OR the facts (zone, local day, channel, language, person)
   into the masks, in the writer's transaction (ingest, via `rollups.count_ingested`).
@@ -46,22 +47,25 @@ def month_index(day: date) -> int:
 def spoke_rows(
     keys: Iterable[PersonKey], sqlite: bool
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The who-spoke facts as rows of `who_spoke_months` and `who_spoke_days`: (zone, channel,
-    language, era or month, person, bits), each fact under the four dimension sets a count
-    may ask for (its channel and language, its channel and "*", "*" and its language, "*"
-    and "*"), facts of one row OR-ed into its bits. Sorted in the unique key's order
-    (one lock order for every writer); the month as ISO text on SQLite."""
-    months: dict[tuple[Any, ...], int] = {}
+    """The who-spoke facts as rows of `who_spoke_months` (zone, channel, language, era,
+    person, months, latest, latest_days) and `who_spoke_days` (zone, channel, language,
+    month, person, days), each fact under the four dimension sets a count may ask for (its
+    channel and language, its channel and "*", "*" and its language, "*" and "*"), facts of
+    one row OR-ed into its bits; `latest` is the highest month bit of the row and
+    `latest_days` that month's day bits. Sorted in the unique key's order (one lock order
+    for every writer); the month as ISO text on SQLite."""
+    months: dict[tuple[Any, ...], list[int]] = {}
     days: dict[tuple[Any, ...], int] = {}
-    formatted: dict[date, tuple[Any, int, int, int]] = {}
+    formatted: dict[date, tuple[Any, int, int, int, int]] = {}
     for zone, day, channel, language, person in keys:
         parts = formatted.get(day)
         if parts is None:
             first = day.replace(day=1)
             era, bit = divmod(month_index(day), ERA_MONTHS)
-            parts = (first.isoformat() if sqlite else first, era, 1 << bit, 1 << (day.day - 1))
+            first_day = first.isoformat() if sqlite else first
+            parts = (first_day, era, bit, 1 << bit, 1 << (day.day - 1))
             formatted[day] = parts
-        first_day, era, month_bit, day_bit = parts
+        first_day, era, bit, month_bit, day_bit = parts
         for dims in (
             (zone, channel, language),
             (zone, channel, ALL),
@@ -69,35 +73,27 @@ def spoke_rows(
             (zone, ALL, ALL),
         ):
             month_key = (*dims, era, person)
-            months[month_key] = months.get(month_key, 0) | month_bit
+            row = months.get(month_key)
+            if row is None:
+                months[month_key] = [month_bit, bit, day_bit]
+            else:
+                row[0] |= month_bit
+                if bit > row[1]:
+                    row[1], row[2] = bit, day_bit
+                elif bit == row[1]:
+                    row[2] |= day_bit
             day_key = (*dims, first_day, person)
             days[day_key] = days.get(day_key, 0) | day_bit
     return (
-        sorted((*key, bits) for key, bits in months.items()),
+        sorted((*key, *bits) for key, bits in months.items()),
         sorted((*key, bits) for key, bits in days.items()),
     )
 
 
 # Who-spoke rows per statement at most (bounded parameters and statement memory).
 PERSON_ROWS_PER_STATEMENT = 20_000
-# Per table: (span column, its PostgreSQL type, bits column, its PostgreSQL type, the
-# unique key after workspace_id).
-_SPOKE_TABLES = {
-    "who_spoke_months": (
-        "era",
-        "integer",
-        "months",
-        "bigint",
-        ("zone", "channel", "language", "span", "person_id"),
-    ),
-    "who_spoke_days": (
-        "month",
-        "date",
-        "days",
-        "integer",
-        ("zone", "channel", "language", "span", "person_id"),
-    ),
-}
+# The unique key after workspace_id (`span`: era or month), in both tables.
+_KEY = ("zone", "channel", "language", "span", "person_id")
 
 
 def add_people(session: Session, keys: Iterable[PersonKey]) -> None:
@@ -105,57 +101,121 @@ def add_people(session: Session, keys: Iterable[PersonKey]) -> None:
 
     Set-based: the rows travel as one JSON parameter and one
     `INSERT ... SELECT ... ON CONFLICT DO UPDATE SET bits = bits | excluded.bits` per table
-    writes them, skipping rows whose bits are all set already (the usual case: a person who
-    spoke this month before) without writing or, on PostgreSQL, locking them; in the unique
-    key's order on PostgreSQL (one lock order for every writer; SQLite has one writer)."""
+    writes them (the month rows' latest month and its days moved on or OR-ed as well),
+    skipping rows that would not change (the usual case: a person who spoke this day
+    before) without writing or, on PostgreSQL, locking them; in the unique key's order on
+    PostgreSQL (one lock order for every writer; SQLite has one writer)."""
     sqlite = dialect_name(session) == "sqlite"
     months, days = spoke_rows(keys, sqlite)
     workspace_id = bound_workspace(session)
-    for table, rows in (("who_spoke_months", months), ("who_spoke_days", days)):
+    for upsert, rows in ((_upsert_months, months), (_upsert_days, days)):
         for start in range(0, len(rows), PERSON_ROWS_PER_STATEMENT):
             part = rows[start : start + PERSON_ROWS_PER_STATEMENT]
-            _upsert_spoke(session, workspace_id, table, part, sqlite)
+            session.execute(text(upsert(sqlite)), _payload(workspace_id, part))
 
 
-def _upsert_spoke(
-    session: Session, workspace_id: int, table: str, rows: list[tuple[Any, ...]], sqlite: bool
-) -> None:
+def _payload(workspace_id: int, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
     import orjson
 
-    span, span_type, bits, bits_type, order = _SPOKE_TABLES[table]
-    columns = f"workspace_id, zone, channel, language, {span}, person_id, {bits}"
-    key = ", ".join(["workspace_id", *(span if c == "span" else c for c in order)])
-    # The unique key's order (one lock order for every writer), text in byte order.
-    ordered = ", ".join(
-        f'r.{c} COLLATE "C"' if c in ("zone", "channel", "language") else f"r.{c}" for c in order
+    return {"ws": workspace_id, "rows": orjson.dumps(rows).decode()}
+
+
+def _upsert_days(sqlite: bool) -> str:
+    """The day rows' upsert: days OR-ed in."""
+    change = "(t.days | excluded.days) <> t.days"
+    return _upsert(
+        sqlite,
+        "who_spoke_days",
+        ("month", "date"),
+        [("days", "integer")],
+        "days = t.days | excluded.days",
+        change,
+        "(o.days | r.days) = o.days",
     )
-    payload = {"ws": workspace_id, "rows": orjson.dumps(rows).decode()}
+
+
+def _upsert_months(sqlite: bool) -> str:
+    """The month rows' upsert: months OR-ed in; the latest month moves on to a later one
+    (its days replace the row's) or, the same month, gets its days OR-ed in."""
+    greatest = "max" if sqlite else "greatest"
+    return _upsert(
+        sqlite,
+        "who_spoke_months",
+        ("era", "integer"),
+        [("months", "bigint"), ("latest", "smallint"), ("latest_days", "integer")],
+        "months = t.months | excluded.months, "
+        f"latest = {greatest}(t.latest, excluded.latest), "
+        "latest_days = CASE WHEN excluded.latest > t.latest THEN excluded.latest_days "
+        "WHEN excluded.latest = t.latest THEN t.latest_days | excluded.latest_days "
+        "ELSE t.latest_days END",
+        # A later latest month sets a new month bit too.
+        "(t.months | excluded.months) <> t.months OR (excluded.latest = t.latest "
+        "AND (t.latest_days | excluded.latest_days) <> t.latest_days)",
+        "(o.months | r.months) = o.months AND (r.latest < o.latest "
+        "OR (o.latest_days | r.latest_days) = o.latest_days)",
+    )
+
+
+def _upsert(
+    sqlite: bool,
+    table: str,
+    span: tuple[str, str],
+    values: list[tuple[str, str]],
+    update: str,
+    changed: str,
+    unchanged: str,
+) -> str:
+    """`INSERT ... SELECT` of the JSON rows (key, then `values`) into `table`, `ON CONFLICT`
+    updating with `update` where `changed` (the stored row `t`, the new one `excluded`); on
+    PostgreSQL rows already holding their bits (`unchanged`: stored `o`, new `r`) are left
+    out first, so they are neither written nor locked."""
+    span_name, span_type = span
+    names = [span_name if c == "span" else c for c in _KEY] + [v for v, _t in values]
+    columns = ", ".join(["workspace_id", *names])
+    key = ", ".join(["workspace_id", *names[: len(_KEY)]])
     if sqlite:
-        sql = (
-            f"INSERT INTO {table} ({columns}) SELECT :ws, f.value ->> 0, f.value ->> 1, "
-            "f.value ->> 2, f.value ->> 3, f.value ->> 4, f.value ->> 5 "
+        # SQLite names the stored row by the table: alias it as t through the SET's scope.
+        picks = ", ".join(f"f.value ->> {i}" for i in range(len(names)))
+        return (
+            f"INSERT INTO {table} AS t ({columns}) SELECT :ws, {picks} "
             # WHERE: SQLite reads ON CONFLICT after a bare SELECT ... FROM as a join constraint.
             "FROM json_each(:rows) AS f WHERE true "
-            f"ON CONFLICT ({key}) DO UPDATE SET {bits} = {bits} | excluded.{bits} "
-            f"WHERE ({bits} | excluded.{bits}) <> {bits}"
+            f"ON CONFLICT ({key}) DO UPDATE SET {update} WHERE {changed}"
         )
-        session.execute(text(sql), payload)
-        return
-    sql = (
-        f"INSERT INTO {table} AS t ({columns}) "
-        f"SELECT :ws, r.zone, r.channel, r.language, r.span, r.person_id, r.bits FROM ("
-        "SELECT f.value ->> 0 AS zone, f.value ->> 1 AS channel, f.value ->> 2 AS language, "
-        f"CAST(f.value ->> 3 AS {span_type}) AS span, CAST(f.value ->> 4 AS bigint) AS person_id, "
-        f"CAST(f.value ->> 5 AS {bits_type}) AS bits "
-        "FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS f(value)) AS r "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS o WHERE o.workspace_id = :ws "
-        "AND o.zone = r.zone AND o.channel = r.channel AND o.language = r.language "
-        f"AND o.{span} = r.span AND o.person_id = r.person_id AND (o.{bits} | r.bits) = o.{bits}) "
-        f"ORDER BY {ordered} "
-        f"ON CONFLICT ({key}) DO UPDATE SET {bits} = t.{bits} | excluded.{bits} "
-        f"WHERE (t.{bits} | excluded.{bits}) <> t.{bits}"
+    types = ["text", "text", "text", span_type, "bigint", *(t for _v, t in values)]
+    picks = ", ".join(
+        f"f.value ->> {i} AS {n}" if t == "text" else f"CAST(f.value ->> {i} AS {t}) AS {n}"
+        for i, (n, t) in enumerate(
+            zip(
+                ["zone", "channel", "language", "span", "person_id", *(v for v, _t in values)],
+                types,
+                strict=True,
+            )
+        )
     )
-    session.execute(text(sql), payload)
+    # The unique key's order (one lock order for every writer), text in byte order.
+    ordered = ", ".join(
+        f'r.{c} COLLATE "C"' if c in ("zone", "channel", "language") else f"r.{c}" for c in _KEY
+    )
+    same_key = " AND ".join(f"o.{span_name if c == 'span' else c} = r.{c}" for c in _KEY)
+    selected = ", ".join(
+        [
+            "r.zone",
+            "r.channel",
+            "r.language",
+            "r.span",
+            "r.person_id",
+            *(f"r.{v}" for v, _t in values),
+        ]
+    )
+    return (
+        f"INSERT INTO {table} AS t ({columns}) SELECT :ws, {selected} FROM ("
+        f"SELECT {picks} FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS f(value)) AS r "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS o WHERE o.workspace_id = :ws "
+        f"AND {same_key} AND {unchanged}) "
+        f"ORDER BY {ordered} "
+        f"ON CONFLICT ({key}) DO UPDATE SET {update} WHERE {changed}"
+    )
 
 
 def delete_people(session: Session, person_ids: list[int] | None) -> None:

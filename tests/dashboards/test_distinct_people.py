@@ -1,7 +1,8 @@
 """The overview's distinct-people count (`sada.interactions.rollup_reads.distinct_people`)
 equals the count over the log, over ranges with and without whole months, with and without
 edge days that add people, across the boundary of two eras of month bits (January 2025), on
-every channel and language filter (the month-bits pass and the day-bits read both run)."""
+every channel and language filter (the month-bits pass and the day-bits read both run; edge
+months that are a person's latest and earlier ones)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def _items(rng: random.Random) -> list[dict]:
     for i in range(60):
         at = NOW - timedelta(days=rng.randrange(500), minutes=rng.randrange(24 * 60))
         items.append((at, "sms", "fa", f"once{i}"))
+    for i in range(80):  # an edge month that is not their latest: the day rows are probed
+        for _ in range(2):
+            at = NOW - timedelta(days=rng.randrange(150), minutes=rng.randrange(24 * 60))
+            items.append((at, "email", rng.choice(["en", "fa"]), f"twice{i}"))
     return [
         {
             "source": "t",
@@ -74,6 +79,7 @@ def test_distinct_people_equals_the_log(db, workspace):  # type: ignore[no-untyp
         (date(2026, 2, 3), date(2026, 2, 20)),  # inside a month: days only
         (date(2026, 1, 25), date(2026, 2, 10)),  # across a month boundary, no whole month
         (date(2025, 9, 30), date(2026, 3, 21)),
+        (date(2025, 11, 10), date(2026, 1, 20)),  # edge months before some people's latest
         (date(2026, 3, 21), date(2026, 3, 21)),  # empty
         (date(2024, 12, 10), date(2025, 2, 15)),  # whole month in one era, edges in two
         (date(2024, 11, 15), date(2026, 3, 21)),  # whole months in two eras
@@ -93,6 +99,7 @@ def test_distinct_people_equals_the_log(db, workspace):  # type: ignore[no-untyp
         for dims in (
             {},
             {"channel": "chat"},
+            {"channel": "email"},
             {"language": "fa"},
             {"channel": "sms", "language": "en"},
         ):

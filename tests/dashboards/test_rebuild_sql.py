@@ -139,7 +139,16 @@ def _rows(db: Any, workspace_id: int, examples: bool = True) -> dict[str, set[tu
             "people": {
                 tuple(row)
                 for row in s.execute(
-                    select(m.zone, m.channel, m.language, m.era, m.person_id, m.months)
+                    select(
+                        m.zone,
+                        m.channel,
+                        m.language,
+                        m.era,
+                        m.person_id,
+                        m.months,
+                        m.latest,
+                        m.latest_days,
+                    )
                 )
             },
             "days": {

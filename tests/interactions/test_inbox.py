@@ -287,7 +287,18 @@ def test_who_spoke_masks_written_by_the_database_are_the_python_spelling(db, wor
         ).all()
         m, d = SpokeMonths, SpokeDays
         months = sorted(
-            s.execute(select(m.zone, m.channel, m.language, m.era, m.person_id, m.months))
+            s.execute(
+                select(
+                    m.zone,
+                    m.channel,
+                    m.language,
+                    m.era,
+                    m.person_id,
+                    m.months,
+                    m.latest,
+                    m.latest_days,
+                )
+            )
             .tuples()
             .all()
         )

@@ -1,4 +1,4 @@
-"""Migration 1980 carries the who-spoke rows over: a workspace's `person_day_rollups` (a row
+"""Migrations 1980 and 1990 carry the who-spoke rows over: a workspace's `person_day_rollups` (a row
 per person and day, per person and month) become exactly the bit masks that ingest writes
 for the same facts (`who_spoke.spoke_rows`), and the downgrade gives the same rows back; on
 SQLite and PostgreSQL."""
@@ -123,7 +123,11 @@ def test_person_day_rows_become_the_masks_ingest_writes_and_come_back(fresh: Dat
     upgrade(db)
     months, days = who_spoke.spoke_rows(facts, sqlite=True)
     assert _read(
-        db, "SELECT zone, channel, language, era, person_id, months FROM who_spoke_months"
+        db,
+        (
+            "SELECT zone, channel, language, era, person_id, months, latest, latest_days "
+            "FROM who_spoke_months"
+        ),
     ) == set(months)
     assert _read(
         db, "SELECT zone, channel, language, month, person_id, days FROM who_spoke_days"

@@ -236,7 +236,16 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
             spoke = set(
                 tuple(r)
                 for r in s.execute(
-                    select(m.zone, m.channel, m.language, m.era, m.person_id, m.months)
+                    select(
+                        m.zone,
+                        m.channel,
+                        m.language,
+                        m.era,
+                        m.person_id,
+                        m.months,
+                        m.latest,
+                        m.latest_days,
+                    )
                 )
             ) | set(
                 tuple(r)
@@ -408,7 +417,11 @@ def test_who_spoke_masks_one_per_person_and_dimension_set_each_count_reads_its_o
                 "language": language,
                 "person_id": stranger,
             }
-            s.execute(insert(SpokeMonths).values(**common, era=405, months=(1 << 60) - 1))
+            s.execute(
+                insert(SpokeMonths).values(
+                    **common, era=405, months=(1 << 60) - 1, latest=59, latest_days=1
+                )
+            )
             s.execute(insert(SpokeDays).values(**common, month=date(2026, 3, 1), days=1))
     with db.reader(workspace.id) as s:
         after = [rollup_reads.distinct_people(s, "UTC", first, last, **d) for d in dims]
