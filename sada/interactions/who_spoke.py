@@ -90,6 +90,26 @@ def spoke_rows(
     )
 
 
+# The columns of `spoke_rows`' month rows and day rows, in their order (reads that compare).
+MONTH_ROW = (
+    SpokeMonths.zone,
+    SpokeMonths.channel,
+    SpokeMonths.language,
+    SpokeMonths.era,
+    SpokeMonths.person_id,
+    SpokeMonths.months,
+    SpokeMonths.latest,
+    SpokeMonths.latest_days,
+)
+DAY_ROW = (
+    SpokeDays.zone,
+    SpokeDays.channel,
+    SpokeDays.language,
+    SpokeDays.month,
+    SpokeDays.person_id,
+    SpokeDays.days,
+)
+
 # Who-spoke rows per statement at most (bounded parameters and statement memory).
 PERSON_ROWS_PER_STATEMENT = 20_000
 # The unique key after workspace_id (`span`: era or month), in both tables.

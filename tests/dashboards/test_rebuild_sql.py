@@ -18,12 +18,11 @@ from typing import Any
 from sqlalchemy import select, update
 
 from sada.dashboards import rollups as dash_rollups
-from sada.interactions import rollups
+from sada.interactions import rollups, who_spoke
 from sada.interactions.models import (
     Interaction,
     InteractionRollup,
     SpokeDays,
-    SpokeMonths,
     TopicRollup,
 )
 from sada.interactions.service import ingest_batch
@@ -121,7 +120,7 @@ def _analyse(db: Any, workspace_id: int, rng: random.Random, ids: list[int]) -> 
 
 def _rows(db: Any, workspace_id: int, examples: bool = True) -> dict[str, set[tuple[Any, ...]]]:
     r, t = InteractionRollup, TopicRollup
-    m, d = SpokeMonths, SpokeDays
+    d = SpokeDays
     topic_columns = [t.zone, t.day, t.channel, t.language, t.name]
     topic_columns += [t.positive, t.neutral, t.negative, t.mixed]
     if examples:
@@ -136,21 +135,7 @@ def _rows(db: Any, workspace_id: int, examples: bool = True) -> dict[str, set[tu
                     .where(r.n != 0)
                 )
             },
-            "people": {
-                tuple(row)
-                for row in s.execute(
-                    select(
-                        m.zone,
-                        m.channel,
-                        m.language,
-                        m.era,
-                        m.person_id,
-                        m.months,
-                        m.latest,
-                        m.latest_days,
-                    )
-                )
-            },
+            "people": {tuple(row) for row in s.execute(select(*who_spoke.MONTH_ROW))},
             "days": {
                 tuple(row)
                 for row in s.execute(

@@ -251,7 +251,7 @@ def test_who_spoke_masks_written_by_the_database_are_the_python_spelling(db, wor
 
     from sada.interactions import rollups, who_spoke
     from sada.interactions.inbox import accept
-    from sada.interactions.models import VOICE_ORIGINS, SpokeDays, SpokeMonths
+    from sada.interactions.models import VOICE_ORIGINS, SpokeDays
     from sada.tenants.models import Workspace
 
     with db.transaction(workspace.id) as s:
@@ -285,23 +285,8 @@ def test_who_spoke_masks_written_by_the_database_are_the_python_spelling(db, wor
                 Interaction.person_id,
             ).where(Interaction.origin.in_(VOICE_ORIGINS), Interaction.person_id.is_not(None))
         ).all()
-        m, d = SpokeMonths, SpokeDays
-        months = sorted(
-            s.execute(
-                select(
-                    m.zone,
-                    m.channel,
-                    m.language,
-                    m.era,
-                    m.person_id,
-                    m.months,
-                    m.latest,
-                    m.latest_days,
-                )
-            )
-            .tuples()
-            .all()
-        )
+        d = SpokeDays
+        months = sorted(s.execute(select(*who_spoke.MONTH_ROW)).tuples().all())
         days = sorted(
             (zone, channel, language, month.isoformat(), person, bits)
             for zone, channel, language, month, person, bits in s.execute(

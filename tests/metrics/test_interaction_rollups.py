@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sada.dashboards import panels
 from sada.dashboards import rollups as dash_rollups
 from sada.dashboards import service as dash
-from sada.interactions import rollup_reads, rollups
+from sada.interactions import rollup_reads, rollups, who_spoke
 from sada.interactions.models import (
     VOICE_ORIGINS,
     Interaction,
@@ -232,22 +232,8 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
     def who_and_what() -> tuple[set[tuple], set[tuple]]:
         with db.reader(workspace.id) as s:
             t = TopicRollup
-            m, d = SpokeMonths, SpokeDays
-            spoke = set(
-                tuple(r)
-                for r in s.execute(
-                    select(
-                        m.zone,
-                        m.channel,
-                        m.language,
-                        m.era,
-                        m.person_id,
-                        m.months,
-                        m.latest,
-                        m.latest_days,
-                    )
-                )
-            ) | set(
+            d = SpokeDays
+            spoke = set(tuple(r) for r in s.execute(select(*who_spoke.MONTH_ROW))) | set(
                 tuple(r)
                 for r in s.execute(
                     select(d.zone, d.channel, d.language, d.month, d.person_id, d.days)
