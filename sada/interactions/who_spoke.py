@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, select, text
@@ -140,20 +141,21 @@ def _payload(workspace_id: int, rows: list[tuple[Any, ...]]) -> dict[str, Any]:
     return {"ws": workspace_id, "rows": orjson.dumps(rows).decode()}
 
 
+@cache
 def _upsert_days(sqlite: bool) -> str:
     """The day rows' upsert: days OR-ed in."""
-    change = "(t.days | excluded.days) <> t.days"
     return _upsert(
         sqlite,
         "who_spoke_days",
         ("month", "date"),
         [("days", "integer")],
         "days = t.days | excluded.days",
-        change,
+        "(t.days | excluded.days) <> t.days",
         "(o.days | r.days) = o.days",
     )
 
 
+@cache
 def _upsert_months(sqlite: bool) -> str:
     """The month rows' upsert: months OR-ed in; the latest month moves on to a later one
     (its days replace the row's) or, the same month, gets its days OR-ed in."""
@@ -188,7 +190,8 @@ def _upsert(
     """`INSERT ... SELECT` of the JSON rows (key, then `values`) into `table`, `ON CONFLICT`
     updating with `update` where `changed` (the stored row `t`, the new one `excluded`); on
     PostgreSQL rows already holding their bits (`unchanged`: stored `o`, new `r`) are left
-    out first, so they are neither written nor locked."""
+    out first, so they are neither written nor locked. Built once per table and dialect
+    (the callers cache it)."""
     span_name, span_type = span
     names = [span_name if c == "span" else c for c in _KEY] + [v for v, _t in values]
     columns = ", ".join(["workspace_id", *names])
@@ -205,29 +208,14 @@ def _upsert(
     types = ["text", "text", "text", span_type, "bigint", *(t for _v, t in values)]
     picks = ", ".join(
         f"f.value ->> {i} AS {n}" if t == "text" else f"CAST(f.value ->> {i} AS {t}) AS {n}"
-        for i, (n, t) in enumerate(
-            zip(
-                ["zone", "channel", "language", "span", "person_id", *(v for v, _t in values)],
-                types,
-                strict=True,
-            )
-        )
+        for i, (n, t) in enumerate(zip([*_KEY, *(v for v, _t in values)], types, strict=True))
     )
     # The unique key's order (one lock order for every writer), text in byte order.
     ordered = ", ".join(
         f'r.{c} COLLATE "C"' if c in ("zone", "channel", "language") else f"r.{c}" for c in _KEY
     )
     same_key = " AND ".join(f"o.{span_name if c == 'span' else c} = r.{c}" for c in _KEY)
-    selected = ", ".join(
-        [
-            "r.zone",
-            "r.channel",
-            "r.language",
-            "r.span",
-            "r.person_id",
-            *(f"r.{v}" for v, _t in values),
-        ]
-    )
+    selected = ", ".join(f"r.{c}" for c in [*_KEY, *(v for v, _t in values)])
     return (
         f"INSERT INTO {table} AS t ({columns}) SELECT :ws, {selected} FROM ("
         f"SELECT {picks} FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS f(value)) AS r "

@@ -22,7 +22,6 @@ from sada.interactions import rollups, who_spoke
 from sada.interactions.models import (
     Interaction,
     InteractionRollup,
-    SpokeDays,
     TopicRollup,
 )
 from sada.interactions.service import ingest_batch
@@ -120,7 +119,6 @@ def _analyse(db: Any, workspace_id: int, rng: random.Random, ids: list[int]) -> 
 
 def _rows(db: Any, workspace_id: int, examples: bool = True) -> dict[str, set[tuple[Any, ...]]]:
     r, t = InteractionRollup, TopicRollup
-    d = SpokeDays
     topic_columns = [t.zone, t.day, t.channel, t.language, t.name]
     topic_columns += [t.positive, t.neutral, t.negative, t.mixed]
     if examples:
@@ -136,12 +134,7 @@ def _rows(db: Any, workspace_id: int, examples: bool = True) -> dict[str, set[tu
                 )
             },
             "people": {tuple(row) for row in s.execute(select(*who_spoke.MONTH_ROW))},
-            "days": {
-                tuple(row)
-                for row in s.execute(
-                    select(d.zone, d.channel, d.language, d.month, d.person_id, d.days)
-                )
-            },
+            "days": {tuple(row) for row in s.execute(select(*who_spoke.DAY_ROW))},
             "topics": {
                 tuple(row)
                 for row in s.execute(select(*topic_columns))

@@ -251,7 +251,7 @@ def test_who_spoke_masks_written_by_the_database_are_the_python_spelling(db, wor
 
     from sada.interactions import rollups, who_spoke
     from sada.interactions.inbox import accept
-    from sada.interactions.models import VOICE_ORIGINS, SpokeDays
+    from sada.interactions.models import VOICE_ORIGINS
     from sada.tenants.models import Workspace
 
     with db.transaction(workspace.id) as s:
@@ -285,12 +285,11 @@ def test_who_spoke_masks_written_by_the_database_are_the_python_spelling(db, wor
                 Interaction.person_id,
             ).where(Interaction.origin.in_(VOICE_ORIGINS), Interaction.person_id.is_not(None))
         ).all()
-        d = SpokeDays
         months = sorted(s.execute(select(*who_spoke.MONTH_ROW)).tuples().all())
         days = sorted(
             (zone, channel, language, month.isoformat(), person, bits)
             for zone, channel, language, month, person, bits in s.execute(
-                select(d.zone, d.channel, d.language, d.month, d.person_id, d.days)
+                select(*who_spoke.DAY_ROW)
             ).tuples()
         )
     assert zones == ["Asia/Tehran", "UTC"]

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from sqlalchemy import event, select
 
 from sada.interactions import who_spoke
-from sada.interactions.models import SpokeDays, SpokeMonths
 
 
 def _facts(rng: random.Random) -> list[who_spoke.PersonKey]:
@@ -29,19 +28,12 @@ def _facts(rng: random.Random) -> list[who_spoke.PersonKey]:
 
 
 def _rows(db, workspace_id: int) -> tuple[list[tuple], list[tuple]]:  # type: ignore[no-untyped-def]
-    m, d = SpokeMonths, SpokeDays
     with db.reader(workspace_id) as s:
-        months = sorted(
-            s.execute(
-                select(m.zone, m.channel, m.language, m.era, m.person_id).add_columns(
-                    m.months, m.latest, m.latest_days
-                )
-            ).tuples()
-        )
+        months = sorted(s.execute(select(*who_spoke.MONTH_ROW)).tuples())
         days = sorted(
             (zone, channel, language, month.isoformat(), person, bits)
             for zone, channel, language, month, person, bits in s.execute(
-                select(d.zone, d.channel, d.language, d.month, d.person_id, d.days)
+                select(*who_spoke.DAY_ROW)
             ).tuples()
         )
     return months, days

@@ -232,12 +232,8 @@ def test_overview_from_rollups_equals_direct_sql(db, make_workspace):  # type: i
     def who_and_what() -> tuple[set[tuple], set[tuple]]:
         with db.reader(workspace.id) as s:
             t = TopicRollup
-            d = SpokeDays
             spoke = set(tuple(r) for r in s.execute(select(*who_spoke.MONTH_ROW))) | set(
-                tuple(r)
-                for r in s.execute(
-                    select(d.zone, d.channel, d.language, d.month, d.person_id, d.days)
-                )
+                tuple(r) for r in s.execute(select(*who_spoke.DAY_ROW))
             )
             mentions = {
                 tuple(row)
