@@ -223,6 +223,12 @@ def main() -> None:
     parser.add_argument("--pg", default=os.environ.get("SADA_TEST_DATABASE_URL", ""))
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--wait-clients",
+        type=int,
+        default=None,
+        help="clients asking for the synchronous answer (default: half)",
+    )
     parser.add_argument("--nodes", type=int, default=2, help="API nodes (PostgreSQL)")
     parser.add_argument("--workers", type=int, default=2, help="job runners (PostgreSQL)")
     parser.add_argument("--wave", type=int, default=100, help="new people per second")
@@ -261,7 +267,12 @@ def main() -> None:
             wait_ready(port, procs[f"node{n}"], tmp / f"node{n}.log")
 
         deadlocks0 = pg_deadlocks(db)
-        clients = [Client(wait=i % 2 == 0) for i in range(args.clients)]
+        waiting = args.clients // 2 if args.wait_clients is None else args.wait_clients
+        # Every k-th client waits, spread over the nodes.
+        clients = [
+            Client(wait=i * waiting // args.clients != (i + 1) * waiting // args.clients)
+            for i in range(args.clients)
+        ]
         began = time.monotonic()
         threads = [
             threading.Thread(
