@@ -75,6 +75,7 @@ _SOLVERS = frozenset(_fold(w) for w in SOLVERS.split())
 _ZH_NEG = tuple(NEGATORS["zh"].split())
 
 # Negated verbs carry the Persian prefix ن / نمی ("نپسندیدم", "نمی‌ارزه").
+_FA_EMPHATIC = frozenset(_fold(w) for w in ("اصلا", "اصلاً", "هیچ"))
 _FA_NEG_PREFIX = re.compile(r"^(?:نمی|ن)(?=\w{3,})")
 # Egyptian / Levantine / Gulf circumfix negation: ما + verb + ش ("ماعجبنيش").
 _AR_CIRCUMFIX = re.compile(r"^ما(\w{3,})ش$")
@@ -150,6 +151,15 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
         negated = (
             any(t in negators for t in before) or text[max(0, m.start() - 2) : m.start()] in _ZH_NEG
         )
+        if (
+            negated
+            and rules
+            and any(t in _FA_EMPHATIC for t in before)
+            and any(_FA_NEG_PREFIX.match(w) for w in phrase.split())
+        ):
+            # «اصلا محل نذاشت», «هیچ جواب ندادن»: Persian "at all" / "no" stress a negated
+            # verb, they do not negate it again.
+            negated = False
         out.append(Polar(sign, negated, True, "idiom"))
         covered.append(m.span())
     if rules:
@@ -404,7 +414,7 @@ def _durations() -> re.Pattern[str]:
 
     en = (
         r"(?<!\w)(?:took|takes|taking|waited)(?:\s+\w+){0,3}?\s+"
-        r"(?:hours|days|weeks|months)(?!\w)"
+        r"(?:hours|days|weeks|months|calls|emails|attempts|tries|visits)(?!\w)"
     )
     ar = (
         "(?<!\\w)(?:" + alt("اخذ ياخذ تاخذ اخذت استنيت استنينا انتظرت انتظرنا نطرت") + ")"

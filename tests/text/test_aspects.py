@@ -215,3 +215,32 @@ def test_traditional_chinese_and_dialect_clitics() -> None:
     assert "product_quality" in keyword_aspects(aspect_text("螢幕很清楚"))
     assert "price" in keyword_aspects(aspect_text("الجودة حلوة بهالسعر"))  # ب + ها + السعر
     assert "price" not in keyword_aspects(aspect_text("هالة"))
+
+
+def test_product_staff_and_money_nouns_in_four_languages() -> None:
+    def found(text: str) -> set[str]:
+        return set(keyword_aspects(aspect_text(text)))
+
+    assert "product_quality" in found("the blender started smoking")
+    assert "product_quality" in found("گوشیه هنوز سالمه")
+    assert "product_quality" in found("الغسالة هادية")
+    assert "product_quality" in found("这个电饭煲不错")
+    assert "staff" in found("the rep was patient")
+    assert "staff" in found("کارشناس پشتیبان جواب داد")
+    assert "staff" in found("المضيفة كانت لطيفة")
+    assert "staff" in found("老板人很好")
+    assert "billing" in found("حاسبوني على علبتين")
+    assert "billing" in found("被多扣了一次")
+    assert "price" in found("人均五百")
+    assert "staff" not in found("I filed a report")  # "rep" is a whole word
+
+
+def test_concessive_openers_and_persian_faghat_split_clauses() -> None:
+    from sada.text.sentences import split_clauses
+
+    assert len(split_clauses("با اینکه اپ هنگ کرد، پشتیبانی سریع جواب داد", "fa")) == 2
+    assert len(split_clauses("Although the app froze, the agent fixed it", "en")) == 2
+    assert len(split_clauses("虽然快递慢了四天，羽绒服质量没得说", "zh")) == 2
+    assert len(split_clauses("کفش خیلی راحته، فقط قیمتش یه کم زیادیه", "fa")) == 2
+    assert len(split_clauses("الأكل حلو، إنما الخدمة بطيئة", "ar")) == 2
+    assert len(split_clauses("这个可以用", "zh")) == 1  # 可以 is no contrast
