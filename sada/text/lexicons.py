@@ -30,7 +30,7 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
                "شركة الشحن", "المناديب", "الكورير", "المرسول"],
         "fa": ["ارسال", "پیک", "تحویل", "دیر", "تاخیر", "تأخیر", "نرسید", "بسته بندی",
                "بسته‌بندی",
-               "پست", "بسته", "زمان ارسال", "موقع", "دیررس", "ارسالش", "پیکتون",
+               "پست", "بسته", "زمان ارسال", "به موقع", "سر موقع", "بموقع", "دیررس", "ارسالش", "پیکتون",
                "اداره پست", "پستچی", "ارسالشون", "تیپاکس", "لفتش داد", "لفت دادن", "کارتن"],
         "zh": ["快递", "物流", "送货", "配送", "发货", "到货", "送餐", "外卖员", "骑手", "运输",
                "包装", "速度", "延迟", "派送", "送得", "送来",
@@ -124,10 +124,17 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
 # in «الدفع يعلق» (payment is). 外卖 ("the takeout"; 外送 in Taiwan) is the order as a whole.
 WEAK_ASPECTS: dict[str, dict[str, list[str]]] = {
     "delivery": {
-        "en": ["arrived", "arrive", "came"],
-        "ar": ["وصل", "وصول"],
-        "fa": ["رسید"],
-        "zh": ["送到", "外卖", "外送"],
+        "en": ["arrived", "arrive", "came", "showed up", "turned up", "got here"],
+        "ar": ["وصل", "وصول", "جالي", "جاني", "وصلني", "سلمني"],
+        "fa": ["رسید", "رسوند", "رسوندن"],
+        "zh": ["送到", "外卖", "外送", "收到", "寄到"],
+    },
+    "product_quality": {
+        # "the phone itself", 「软件本身」: the thing bought, where nothing else is named
+        "en": ["itself"],
+        "ar": [],
+        "fa": [],
+        "zh": ["本身"],
     },
     "app_website": {
         "en": ["crash", "crashes", "crashing"],
@@ -178,6 +185,8 @@ def _pattern_for(keyword: str, lang: str) -> str:
     if any("\u4e00" <= ch <= "\u9fff" for ch in keyword):
         return folded
     if lang in ("ar", "fa") or any("\u0600" <= ch <= "\u06ff" for ch in keyword):
+        # «چای ساز» also as «چای‌ساز» (the ZWNJ is folded away: «چایساز»)
+        folded = folded.replace(re.escape(" "), " ?")
         return _WORD_START + _AR_PREFIX + folded + _AR_FA_SUFFIX + _WORD_END
     if lang == "zh":
         return _HAN_START + folded + _EN_SUFFIX + _HAN_END
@@ -275,12 +284,24 @@ def keyword_starts(folded_text: str, aspect: str) -> list[int]:
     return [m.start() for m in pattern.finditer(folded_text)] if pattern is not None else []
 
 
+# An amount of money ("$40 for eight pieces", «٣٥٠ جنيه», «۲۰۰ تومن», 「五百块」) names the
+# price where no keyword names anything else.
+_AMOUNT = re.compile(
+    r"[$€£¥]\s?\d|\d\s?(?:dollars|bucks|euros|pounds|usd|sar|aed|egp)(?!\w)"
+    r"|\d\s?(?:ريال|جنيه|درهم|دينار|ليره|تومن|تومان|هزار تومن)|(?:\d|[十百千万两])\s?(?:块|元)"
+)
+
+
 def keyword_aspects(folded_text: str) -> list[str]:
     """Aspects whose keywords occur in an `aspect_text` (folded) text.
 
-    Weak keywords (`WEAK_ASPECTS`) count only where no other keyword does.
+    Weak keywords (`WEAK_ASPECTS`) count only where no other keyword does, and an
+    amount of money (the price) only where no keyword does.
     """
     found = [a for a, pattern in _aspect_searchers().items() if pattern.search(folded_text)]
     if found:
         return found
-    return [a for a, pattern in _aspect_searchers(True).items() if pattern.search(folded_text)]
+    found = [a for a, pattern in _aspect_searchers(True).items() if pattern.search(folded_text)]
+    if not found and _AMOUNT.search(folded_text):
+        return ["price"]
+    return found

@@ -75,6 +75,7 @@ _SOLVERS = frozenset(_fold(w) for w in SOLVERS.split())
 _ZH_NEG = tuple(NEGATORS["zh"].split())
 
 # Negated verbs carry the Persian prefix ن / نمی ("نپسندیدم", "نمی‌ارزه").
+_ZH_NOT_NEGATORS = re.compile("特别|分别|区别|级别|差别|告别|识别|无论|未来")
 _FA_EMPHATIC = frozenset(_fold(w) for w in ("اصلا", "اصلاً", "هیچ"))
 _FA_NEG_PREFIX = re.compile(r"^(?:نمی|ن)(?=\w{3,})")
 # Egyptian / Levantine / Gulf circumfix negation: ما + verb + ش ("ماعجبنيش").
@@ -539,6 +540,12 @@ def _zh_items(run: str, terms: list[tuple[str, int]], rules: bool = False) -> li
                     continue
                 before = run[max(0, start - 3) : start]
                 negated = any(n in before for n in _ZH_NEG) and not term.startswith(_ZH_NEG)
+                if (
+                    rules
+                    and negated
+                    and not any(n in _ZH_NOT_NEGATORS.sub("", before) for n in _ZH_NEG)
+                ):
+                    negated = False  # 别 inside 特别 / 区别 is no negator (「特别靠谱」)
                 if rules:
                     if term.startswith(_ZH_NEG):
                         # 「没有不耐烦」「并不差」: a negator before a negated term

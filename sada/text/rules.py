@@ -96,15 +96,16 @@ _LEVELS: dict[str, tuple[str, str]] = {
         """high|higher|highest|went up|gone up|go up|goes up|going up|increased|increase|
         increases|rose|risen|raised|hike|hiked|hikes|عالي|عاليه|مرتفع|مرتفعه|ارتفع|ارتفعت|زاد|
         زادت|زادو|غلي|غليت|غلت|بالا|بالاست|بالایی|بالاتر|بالاتره|زیاد|زیاده|زیادی|زیادن|
-        رفته بالا|رفتن بالا|گرون شده|گرونتر شده|高|涨|涨价|变贵|贵了""",
+        رفته بالا|رفتن بالا|گرون شده|گرونتر شده|高|涨|涨价|变贵|贵了|steep|insane|crazy|
+        اغلى|اغلي|غلا|خيالي|خياليه|نار|بيشتر شد|بیشتر شد|بیشتر میشه|بیشتره|نجومی|نجومیه""",
         """low|lower|lowest|dropped|reduced|منخفض|منخفضه|نزل|نزلت|نازل|پایین|پایینه|پایینی|
-        پایینتر|کمه|低|降价|降了""",
+        پایینتر|کمه|低|降价|降了|cheaper|ارخص|اقل|ارزونتر|ارزونتره|ارزانتر""",
     ),
     "product_quality": (
         """low|lower|lowest|dropped|worse|smaller|less|fewer|tiny|small|shrunk|shrank|منخفض|
         منخفضه|قليل|قليله|صغير|صغيره|اقل|پایین|پایینه|پایینی|اومده پایین|کمه|کمتر|کوچیک|
         کوچک|کوچیکه|低|少|变少|小|下降""",
-        """high|higher|highest|top|عالي|عاليه|بالا|بالایی|بالاست|بالاتر|高""",
+        """high|higher|highest|top|عالي|عاليه|بالا|بالایی|بالاست|بالاتر|高|خيالي|خياليه""",
     ),
 }
 # A Chinese level word stands at the end of its phrase: 「价格也高」, 「分量变少了」, not

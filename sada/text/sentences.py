@@ -23,6 +23,9 @@ _END = re.compile(
     r"(?:[!?\u061f\u203c\u2047-\u2049]+|(?<!\d)\.(?![0-9A-Za-z_@/])\.*|\u2026+|[\u3002\uff01\uff1f\uff1b\u06d4]+)"
     r"[\"'\u201d\u2019)\]\u00bb]*"
     r"|\n+"
+    # an emoji (or a run of them) before a capital letter ends a sentence: "…delivery 🙄
+    # The girl on the helpline was lovely"
+    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+(?=\s+[A-Z])"
 )
 _ABBREV = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:Mr|Mrs|Ms|Dr|Prof|St|vs|etc|e\.g|i\.e|No)\.$")
 
@@ -33,13 +36,16 @@ _CONTRAST = {
     r"|ومع ذلك|ومع هذا",
     "fa": r"ولی|اما|ولي|ولیکن|در حالی که|درحالیکه|با اینکه|با این حال|هرچند|ولی‌|با این که"
     r"|با اين که|اگرچه|اگر چه|گرچه|با وجود اینکه|هر چند|منتها",
-    "zh": r"但是|但|可是|不过|然而|却|只是|可惜|不過|雖然|虽然|尽管|儘管",
+    "zh": r"但是|但|可是|不过|然而|只是|可惜|不過|雖然|虽然|尽管|儘管",
 }
 # "就是" ("only that...") is a contrast only right after a comma: 「服务很好，就是价格偏高」.
 _ZH_COMMA_CONTRAST = (
     r"|(?<=[，,；;])就是|(?<=[，,；;] )就是"
     # 「…，可送货师傅迟到了」: 可 ("but") after a comma, not 可以 / 可能 / 可爱
     r"|(?<=[，,；;])可(?![以能爱怜口])"
+    # 却 / 倒是 ("yet", "though") follow their subject: the clause starts at the comma
+    # before it (「…，柜台的工作人员却很快…」)
+    r"|[，,；;](?=[^，,。；;]{0,15}(?:却|卻|倒是))"
 )
 # Persian «فقط» ("only", i.e. "except that") after a comma: «…، فقط قیمتش زیاده».
 _FA_COMMA_CONTRAST = r"|\s*[,،]\s*فقط(?!\w)\s*"

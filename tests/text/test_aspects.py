@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sada.text.evaluate import score_aspects
 from sada.text.lexicons import aspect_text, keyword_aspects
+from sada.text.normalize import model_text
 from sada.text.pipeline import TextPipeline
 from sada.text.rules import level_items
 
@@ -244,3 +245,17 @@ def test_concessive_openers_and_persian_faghat_split_clauses() -> None:
     assert len(split_clauses("کفش خیلی راحته، فقط قیمتش یه کم زیادیه", "fa")) == 2
     assert len(split_clauses("الأكل حلو، إنما الخدمة بطيئة", "ar")) == 2
     assert len(split_clauses("这个可以用", "zh")) == 1  # 可以 is no contrast
+
+
+def test_amounts_emoji_sentence_ends_and_chinese_que() -> None:
+    from sada.text.polarity import polar_items
+    from sada.text.sentences import split_clauses, split_sentences
+
+    assert keyword_aspects(aspect_text("$40 for eight pieces is insane")) == ["price"]
+    assert keyword_aspects(aspect_text("٣٥٠ جنيه كتير أوي")) == ["price"]
+    assert keyword_aspects(aspect_text("the app crashed, I paid $5")) == ["app_website", "billing"]
+    assert len(split_sentences("Late delivery 🙄 The girl on the phone was lovely")) == 2
+    clauses = split_clauses("系统一直繁忙，柜台的工作人员却很快帮我办完了", "zh")
+    assert clauses[-1].startswith("柜台")
+    # 别 inside 特别 negates nothing
+    assert sum(p.value for p in polar_items(model_text("特别靠谱"), rules=True)) > 0
