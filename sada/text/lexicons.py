@@ -180,7 +180,20 @@ def aspect_text(text: str) -> str:
     return to_simplified(fold_for_search(text))
 
 
+# Arabic keywords written with the article also match without it («غرفة», «غرفتي»; the
+# article is optional in the pattern) — except where the bare word is Persian for
+# something else («موقع»: "time" in «به موقع», «حساب»: "account").
+_KEEP_ARTICLE = frozenset(["الموقع", "الحساب"])
+
+
 def _pattern_for(keyword: str, lang: str) -> str:
+    if (
+        lang == "ar"
+        and keyword.startswith("ال")
+        and len(keyword) >= 6
+        and keyword.split()[0] not in _KEEP_ARTICLE
+    ):
+        keyword = keyword[2:]
     folded = re.escape(aspect_text(keyword))
     if any("\u4e00" <= ch <= "\u9fff" for ch in keyword):
         return folded

@@ -75,6 +75,10 @@ _SOLVERS = frozenset(_fold(w) for w in SOLVERS.split())
 _ZH_NEG = tuple(NEGATORS["zh"].split())
 
 # Negated verbs carry the Persian prefix ن / نمی ("نپسندیدم", "نمی‌ارزه").
+_AR_ONLY_NEGATORS = frozenset(_fold(w) for w in ("ما", "مو"))
+# Letters Persian writes and Arabic does not (ی and ک as Persian spells them, پ چ ژ گ),
+# looked for in the raw text, before folding maps ي/ك onto them.
+PERSIAN_LETTERS = re.compile("[\u06cc\u06a9\u067e\u0686\u0698\u06af]")
 _ZH_NOT_NEGATORS = re.compile("特别|分别|区别|级别|差别|告别|识别|无论|未来")
 _FA_EMPHATIC = frozenset(_fold(w) for w in ("اصلا", "اصلاً", "هیچ"))
 _FA_NEG_PREFIX = re.compile(r"^(?:نمی|ن)(?=\w{3,})")
@@ -132,13 +136,17 @@ def rule_score(text: str) -> tuple[float, int]:
     return sum(p.value for p in items), len(items)
 
 
-def polar_items(text: str, rules: bool = False) -> list[Polar]:
+def polar_items(text: str, rules: bool = False, persian: bool = False) -> list[Polar]:
     """The polar words, idioms, emoji and emoticons of a `model_text` string.
 
     `rules`: also the rule-only words and idioms (clause polarity); the model
     features (`polarity_features`) use the lexicons the models were trained with.
+    `persian` (rules only): the text is Persian, where «ما» is "we", not a negator
+    («خونه‌ی ما مدام قطع میشه»).
     """
     words, negators, zh_terms = lexicon(rules)
+    if rules and persian:
+        negators = negators - _AR_ONLY_NEGATORS
     firsts = _first_words(rules)
     out: list[Polar] = []
     pattern, table = idioms(rules)
@@ -414,7 +422,7 @@ def _durations() -> re.Pattern[str]:
         return "|".join(re.escape(_fold(w)) for w in words.split())
 
     en = (
-        r"(?<!\w)(?:took|takes|taking|waited)(?:\s+\w+){0,3}?\s+"
+        r"(?<!\w)(?:took|takes|taking|waited|waiting|sat|sitting|stuck)(?:\s+\w+){0,5}?\s+"
         r"(?:hours|days|weeks|months|calls|emails|attempts|tries|visits)(?!\w)"
     )
     ar = (

@@ -259,3 +259,12 @@ def test_amounts_emoji_sentence_ends_and_chinese_que() -> None:
     assert clauses[-1].startswith("柜台")
     # 别 inside 特别 negates nothing
     assert sum(p.value for p in polar_items(model_text("特别靠谱"), rules=True)) > 0
+
+
+def test_persian_ma_and_aali_are_not_arabic_words() -> None:
+    # «ما» is "we" in Persian, «عالی» is "excellent" (Arabic «عالي»: "high")
+    pipeline = TextPipeline(embedder=False)
+    aspects = pipeline.analyze("با تخفیف قیمتش عالی شد", language="fa")["aspects"]
+    assert [a["polarity"] for a in aspects if a["aspect"] == "price"] == ["positive"]
+    assert "product_quality" in keyword_aspects(aspect_text("غرفتي نظيفة"))  # article optional
+    assert "delivery" not in keyword_aspects(aspect_text("الموقع بطيء"))
