@@ -268,3 +268,14 @@ def test_persian_ma_and_aali_are_not_arabic_words() -> None:
     assert [a["polarity"] for a in aspects if a["aspect"] == "price"] == ["positive"]
     assert "product_quality" in keyword_aspects(aspect_text("غرفتي نظيفة"))  # article optional
     assert "delivery" not in keyword_aspects(aspect_text("الموقع بطيء"))
+
+
+def test_new_keywords_stay_whole_words() -> None:
+    # short English keywords with inflections would otherwise reach other words
+    for text in ("I booked early", "highly rated", "I cared a lot", "the engineer called"):
+        assert "product_quality" not in keyword_aspects(aspect_text(text)), text
+        assert "price" not in keyword_aspects(aspect_text(text)), text
+    assert "billing" not in keyword_aspects(aspect_text("این دفعه تحویل سریع بود"))
+    assert "product_quality" in keyword_aspects(aspect_text("the air fryer is great"))
+    assert "staff" in keyword_aspects(aspect_text("المدرب كان محترف"))
+    assert "delivery" in keyword_aspects(aspect_text("包裹到了"))
