@@ -75,6 +75,9 @@ _SOLVERS = frozenset(_fold(w) for w in SOLVERS.split())
 _ZH_NEG = tuple(NEGATORS["zh"].split())
 
 # Negated verbs carry the Persian prefix ن / نمی ("نپسندیدم", "نمی‌ارزه").
+# Arabic/Persian "without" («بدون», «بلا») negates the word right after it, no further.
+_NEXT_WORD_ONLY = frozenset(_fold(w) for w in ("بدون", "بلا"))
+_ANY = frozenset(_fold(w) for w in ("أي", "اي", "ای", "هیچ", "هيچ"))
 _AR_ONLY_NEGATORS = frozenset(_fold(w) for w in ("ما", "مو"))
 # Letters Persian writes and Arabic does not (ی and ک as Persian spells them, پ چ ژ گ),
 # looked for in the raw text, before folding maps ي/ك onto them.
@@ -498,6 +501,10 @@ def _negated_in_scope(tokens: list[str], i: int, negators: frozenset[str]) -> bo
     for j in range(i - 1, max(0, i - 3) - 1, -1):
         t = tokens[j]
         if t in negators or t in _NOBODY:
+            if t in _NEXT_WORD_ONLY and any(x not in _ANY for x in tokens[j + 1 : i]):
+                # «بدون روغن واقعاً عالیه»: "without" takes the next word only («بدون
+                # أي مشكلة», «بدون هیچ مشکلی»: across "any")
+                return False
             return not (j + 1 < len(tokens) and tokens[j + 1] in _NOT_ONLY)
         if t.isascii() and t not in _EN_SCOPE:
             return False

@@ -279,3 +279,14 @@ def test_new_keywords_stay_whole_words() -> None:
     assert "product_quality" in keyword_aspects(aspect_text("the air fryer is great"))
     assert "staff" in keyword_aspects(aspect_text("المدرب كان محترف"))
     assert "delivery" in keyword_aspects(aspect_text("包裹到了"))
+
+
+def test_without_takes_the_next_word_only() -> None:
+    from sada.text.polarity import polar_items
+
+    def score(text: str) -> float:
+        return sum(p.value for p in polar_items(model_text(text), rules=True))
+
+    assert score("بدون روغن واقعاً عالیه") > 0  # "without oil, really great"
+    assert score("بدون أي مشكلة") > 0
+    assert score("بدون هیچ مشکلی") > 0
