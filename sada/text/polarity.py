@@ -539,11 +539,28 @@ def _strip_clitics(tok: str) -> str:
     return tok
 
 
+_ZH_INDEX: dict[int, tuple[list[tuple[str, int]], dict[str, list[int]]]] = {}
+
+
+def _zh_candidates(run: str, terms: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The terms whose first character occurs in `run`, in their order in `terms` (the
+    others cannot match, so the scan below gives the same items without them)."""
+    cached = _ZH_INDEX.get(id(terms))
+    if cached is None or cached[0] is not terms:
+        index: dict[str, list[int]] = {}
+        for k, (term, _pol) in enumerate(terms):
+            index.setdefault(term[0], []).append(k)
+        cached = _ZH_INDEX[id(terms)] = (terms, index)
+    index = cached[1]
+    picks = sorted(k for ch in set(run) for k in index.get(ch, ()))
+    return [terms[k] for k in picks]
+
+
 def _zh_items(run: str, terms: list[tuple[str, int]], rules: bool = False) -> list[Polar]:
     out = []
     taken = [False] * len(run)
     solved = rules and "解决" in run
-    for term, pol in terms:
+    for term, pol in _zh_candidates(run, terms):
         start = run.find(term)
         while start >= 0:
             end = start + len(term)
