@@ -210,24 +210,42 @@ def aspect_text(text: str) -> str:
 _KEEP_ARTICLE = frozenset(["الموقع", "الحساب", "التحويل", "الدفع", "الكريم"])
 
 
-def _pattern_for(keyword: str, lang: str) -> str:
+def _keyword_form(keyword: str, lang: str) -> str:
+    """The keyword as matched: an Arabic one without its article (`_KEEP_ARTICLE`)."""
     if (
         lang == "ar"
         and keyword.startswith("ال")
         and len(keyword) >= 6
         and keyword.split()[0] not in _KEEP_ARTICLE
     ):
-        keyword = keyword[2:]
+        return keyword[2:]
+    return keyword
+
+
+def _core_for(keyword: str, lang: str) -> tuple[str, str]:
+    """(kind, core): how a keyword is bounded ("han", "arfa", "zh_latin", "latin") and
+    the regex of the keyword itself."""
+    keyword = _keyword_form(keyword, lang)
     folded = re.escape(aspect_text(keyword))
     if any("\u4e00" <= ch <= "\u9fff" for ch in keyword):
-        return folded
+        return "han", folded
     if lang in ("ar", "fa") or any("\u0600" <= ch <= "\u06ff" for ch in keyword):
         # «چای ساز» also as «چای‌ساز» (the ZWNJ is folded away: «چایساز»)
-        folded = folded.replace(re.escape(" "), " ?")
-        return _WORD_START + _AR_PREFIX + folded + _AR_FA_SUFFIX + _WORD_END
+        return "arfa", folded.replace(re.escape(" "), " ?")
     if lang == "zh":
-        return _HAN_START + folded + _EN_SUFFIX + _HAN_END
-    return _WORD_START + folded + _EN_SUFFIX + _WORD_END
+        return "zh_latin", folded
+    return "latin", folded
+
+
+def _pattern_for(keyword: str, lang: str) -> str:
+    kind, core = _core_for(keyword, lang)
+    if kind == "han":
+        return core
+    if kind == "arfa":
+        return _WORD_START + _AR_PREFIX + core + _AR_FA_SUFFIX + _WORD_END
+    if kind == "zh_latin":
+        return _HAN_START + core + _EN_SUFFIX + _HAN_END
+    return _WORD_START + core + _EN_SUFFIX + _WORD_END
 
 
 @lru_cache(maxsize=64)
@@ -269,30 +287,37 @@ def search_pattern(keywords: tuple[tuple[str, str], ...]) -> re.Pattern[str] | N
     one of them (a clitic, an article or the keyword's first letter); the others (Chinese
     substrings) follow. The plain alternation tries every keyword at every character.
     """
-    bounded: list[str] = []
+    cores: dict[str, set[str]] = {"arfa": set(), "latin": set()}
+    firsts: dict[str, set[str]] = {"arfa": set("وفبلكکاه"), "latin": set()}  # clitics
     plain: list[str] = []
-    firsts: set[str] = set()
     plain_firsts: set[str] = set()
     for k, lang in keywords:
         if not k.strip():
             continue
-        pattern, folded = _pattern_for(k, lang), aspect_text(k)
+        folded = aspect_text(_keyword_form(k, lang))
         if not folded:
             return compile_keywords(keywords)
-        if not pattern.startswith(_WORD_START):  # a literal (Chinese): starts with its letter
-            plain.append(pattern)
-            plain_firsts.add(folded[0])
+        kind, core = _core_for(k, lang)
+        if kind in cores:
+            cores[kind].add(core)
+            firsts[kind].add(folded[0])
             continue
-        bounded.append(pattern[len(_WORD_START) :])
-        firsts.add(folded[0])
-        if pattern.startswith(_WORD_START + _AR_PREFIX):
-            firsts.update("وفبلكکاه")  # a clitic or the article before the keyword
-    if not bounded and not plain:
+        # a literal (Chinese) or a Latin word among Chinese: starts with its letter
+        plain.append(_pattern_for(k, lang))
+        plain_firsts.add(folded[0])
+    if not cores["arfa"] and not cores["latin"] and not plain:
         return None
+    # Keywords of one kind share their bounds: word start, clitics, suffixes, word end
+    # (the same matches as one bounded pattern per keyword, compiled and tried once).
     alts = []
-    if bounded:
-        group = "|".join(sorted(set(bounded), key=len, reverse=True))
-        alts.append(_WORD_START + "(?=[" + _chars(firsts) + "])(?:" + group + ")")
+    for kind, before, after in (
+        ("arfa", _AR_PREFIX, _AR_FA_SUFFIX + _WORD_END),
+        ("latin", "", _EN_SUFFIX + _WORD_END),
+    ):
+        if cores[kind]:
+            group = "|".join(sorted(cores[kind], key=len, reverse=True))
+            look = "(?=[" + _chars(firsts[kind]) + "])"
+            alts.append(_WORD_START + look + before + "(?:" + group + ")" + after)
     if plain:
         group = "|".join(sorted(set(plain), key=len, reverse=True))
         alts.append("(?=[" + _chars(plain_firsts) + "])(?:" + group + ")")

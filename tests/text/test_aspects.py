@@ -52,14 +52,14 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     dev5 = score_aspects(_fixture("aspects_contrastive_dev5.jsonl"), analyze)
     assert dev5["accuracy"]["all"] >= 0.95, dev5["misses"]  # 1.00 (0.973 before round 6)
     # Held out in round 5 (0.738 then; 0.754 on main before round 6), a development
-    # set of round 6 (0.817): still under the 0.90 target.
+    # set of rounds 6 (0.817) and 7 (0.938).
     fresh5 = score_aspects(_fixture("aspects_contrastive_fresh5.jsonl"), analyze)
-    assert fresh5["accuracy"]["all"] >= 0.81, fresh5["accuracy"]
-    assert fresh5["mixed_texts"]["flagged_mixed"] >= 34, fresh5["mixed_texts"]
-    # Written blind (no rule or lexicon read) and measured once, after round 6 (0.522, 0.474
-    # before): a floor against regressions, far from the target (0.90).
+    assert fresh5["accuracy"]["all"] >= 0.92, fresh5["accuracy"]
+    assert fresh5["mixed_texts"]["flagged_mixed"] >= 40, fresh5["mixed_texts"]
+    # Written blind (no rule or lexicon read), held out in round 6 (0.522), a development
+    # set of round 7 (0.923): a floor against regressions, not a held-out figure.
     fresh6 = score_aspects(_fixture("aspects_contrastive_fresh6.jsonl"), analyze)
-    assert fresh6["accuracy"]["all"] >= 0.51, fresh6["accuracy"]
+    assert fresh6["accuracy"]["all"] >= 0.90, fresh6["accuracy"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
