@@ -354,6 +354,13 @@ _AMOUNT = re.compile(
 )
 
 
+# Words of speed and time next to a verb of arrival.
+_ARRIVAL_SPEED = re.compile(
+    r"(?<!\w)(?:و|ف)?(?:quick|quickly|fast|late|early|on time|in no time|promptly|بسرعه|سريع|سريعه"
+    r"|متاخر|متأخر|بدري|بوقته|دیر|زود|سریع|به موقع|سر وقت)(?!\w)|快|慢|准时|及时|迟"
+)
+
+
 def keyword_aspects(folded_text: str) -> list[str]:
     """Aspects whose keywords occur in an `aspect_text` (folded) text.
 
@@ -362,6 +369,14 @@ def keyword_aspects(folded_text: str) -> list[str]:
     """
     found = [a for a, pattern in _aspect_searchers().items() if pattern.search(folded_text)]
     if found:
+        if (
+            "delivery" not in found
+            and _aspect_searchers(True)["delivery"].search(folded_text)
+            and _ARRIVAL_SPEED.search(folded_text)
+        ):
+            # "the food arrived hot and fast", «الأكل وصل سخن وبسرعة»: how soon it
+            # arrived speaks of the delivery too («غذا داغ رسید» alone does not)
+            found.append("delivery")
         return found
     found = [a for a, pattern in _aspect_searchers(True).items() if pattern.search(folded_text)]
     if not found and _AMOUNT.search(folded_text):

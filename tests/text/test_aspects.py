@@ -290,3 +290,12 @@ def test_without_takes_the_next_word_only() -> None:
     assert score("بدون روغن واقعاً عالیه") > 0  # "without oil, really great"
     assert score("بدون أي مشكلة") > 0
     assert score("بدون هیچ مشکلی") > 0
+
+
+def test_arrival_with_speed_speaks_of_delivery_too() -> None:
+    assert set(keyword_aspects(aspect_text("the food arrived hot and fast"))) == {
+        "product_quality",
+        "delivery",
+    }
+    assert "delivery" in keyword_aspects(aspect_text("الأكل وصل سخن وبسرعة"))
+    assert keyword_aspects(aspect_text("the soup arrived cold")) == ["product_quality"]
