@@ -22,15 +22,23 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
     "delivery": {
         "en": ["deliver", "delivery", "delivered", "shipping", "shipped", "shipment", "courier",
                "driver", "late", "delay", "delayed", "package", "parcel",
-               "tracking", "dispatch", "on time", "took hours", "never came"],
+               "tracking", "dispatch", "on time", "took hours", "never came",
+               "courier's", "postman", "post office", "warehouse", "next day delivery", "showed up late", "never arrived", "never showed up",
+               "pickup", "pick-up", "tracking number", "out for delivery", "in transit", "dispatched", "shipping time", "delivery time", "delivery guy", "delivery man", "the driver", "fedex", "dhl", "usps", "royal mail"],
         "ar": ["توصيل", "التوصيل", "الشحن", "شحن", "المندوب", "مندوب", "السائق", "تأخر", "تاخير",
                "متأخر", "الطلب وصل", "الطرد", "الديليفري", "دليفري", "تأخير",
-               "اتأخر"],
+               "اتأخر",
+               "شركة الشحن", "المناديب", "الكورير", "المرسول",
+               "الشحنة", "شحنتي", "طلبيتي", "الطلبية", "أرامكس", "ارامكس", "سمسا", "البريد", "التوصيله", "وقت التوصيل", "مدة التوصيل"],
         "fa": ["ارسال", "پیک", "تحویل", "دیر", "تاخیر", "تأخیر", "نرسید", "بسته بندی",
                "بسته‌بندی",
-               "پست", "بسته", "زمان ارسال", "موقع", "دیررس", "ارسالش", "پیکتون"],
+               "پست", "بسته", "زمان ارسال", "به موقع", "سر موقع", "بموقع", "دیررس", "ارسالش", "پیکتون",
+               "اداره پست", "پستچی", "ارسالشون", "تیپاکس", "لفتش داد", "لفت دادن", "کارتن",
+               "مرسوله", "بسته پستی", "کد رهگیری", "رهگیری", "زمان تحویل", "پیک موتوری", "اسنپ باکس", "چاپار"],
         "zh": ["快递", "物流", "送货", "配送", "发货", "到货", "送餐", "外卖员", "骑手", "运输",
-               "包装", "速度", "延迟", "派送", "送得", "送来"],
+               "包装", "速度", "延迟", "派送", "送得", "送来",
+               "快递员", "配送员", "送货员", "外卖小哥", "外送员", "顺丰", "出货", "送达", "签收", "派件", "到得", "到货慢", "邮寄",
+               "包裹", "快件", "单号", "中通", "圆通", "韵达", "申通", "邮政", "菜鸟", "驿站", "物流信息", "送货上门", "到货时间"],
     },
     "product_quality": {
         "en": ["quality", "product", "food", "taste", "tasty", "fresh", "broken", "defective",
@@ -38,59 +46,99 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
                "material", "size", "fit", "flavor", "delicious", "cheap quality", "item", "color",
                "colour", "meal", "dish", "burger", "pizza", "sandwich", "coffee", "drink",
                "fries", "chicken", "rice", "dessert", "cake", "pasta", "soup", "salad", "steak",
-               "noodles", "bread", "fabric", "portion", "portions"],
+               "noodles", "bread", "fabric", "portion", "portions",
+               "phone", "laptop", "tablet", "headphones", "earbuds", "earphones", "charger", "cable", "speaker", "camera", "tv", "monitor", "keyboard", "printer", "blender", "kettle", "toaster", "fridge", "washing machine", "washer", "dryer", "vacuum", "microwave", "oven", "lamp", "heater", "air conditioner", "device", "gadget", "appliance", "signal", "coverage", "wifi", "internet", "connection", "internet speeds", "shirt", "t-shirt", "jacket", "coat", "hoodie", "sweater", "dress", "jeans", "pants", "trousers", "shoes", "boots", "sneakers", "trainers", "socks", "bag", "backpack", "zipper", "zip", "seams", "stitching", "sleeves", "sofa", "couch", "chair", "dining table", "coffee table", "mattress", "pillow", "sheets", "curtains", "rug", "carpet", "wardrobe", "shelf", "room", "rooms", "bed", "bathroom", "cream", "lotion", "shampoo", "perfume", "lipstick", "makeup", "serum", "soap", "scent", "groceries", "vegetables", "fruit", "avocados", "milk", "eggs", "meat", "fish", "cheese", "sushi", "curry", "dumplings", "cookies", "tacos", "wings", "breakfast", "lunch", "dinner", "tea", "juice", "ice cream", "pastry", "croissant", "kebab", "shawarma", "falafel", "pancakes", "books", "the book", "this book", "novel", "paperback", "hardcover", "pages", "toy", "toys",
+               "medicine", "pills", "vitamins", "supplement", "the car", "my car", "new car", "rental car", "vehicle", "tyres", "tires", "bike", "towels", "pool", "gym", "equipment", "machine", "console", "controller", "router", "modem", "sim", "bulb", "freezer", "dishwasher", "hair dryer", "razor", "toothbrush", "skincare", "moisturizer", "foundation", "mascara", "jewelry", "jewellery", "necklace", "earrings", "sunglasses", "glasses", "wallet", "belt", "scarf", "gloves", "leggings", "skirt", "blouse", "pajamas", "underwear", "swimsuit", "stroller", "diapers", "nappies", "crib", "tent", "mug", "cup", "plate", "pan", "pot", "knife", "cutlery", "mixer", "air fryer", "coffee machine", "salmon", "shrimp", "prawns", "lamb", "beef", "pork", "tofu", "ramen", "biryani", "hummus", "nuggets", "burrito", "bagel", "muffin", "donut", "doughnut", "latte", "cappuccino", "smoothie", "milkshake", "beer", "wine", "cocktail", "appetizer", "starter", "mains", "sauce", "toppings", "crust", "broth", "hotel", "apartment", "furniture", "software", "features", "performance", "lenses"],
         "ar": ["الجودة", "جودة", "جوده", "المنتج", "منتج", "الاكل", "الأكل", "اكل", "الطعم",
                "طعم", "لذيذ", "طازج", "خربان", "البطارية", "الشاشة", "الصوت", "المقاس", "النوعية",
-               "الخامة", "نظيف", "الوجبة", "الطبق", "اللون", "لون", "الكمية", "كمية"],
+               "الخامة", "نظيف", "الوجبة", "الطبق", "اللون", "لون", "الكمية", "كمية",
+               "جوال", "الموبايل", "موبايل", "اللابتوب", "لابتوب", "الكمبيوتر", "السماعة", "السماعات", "الشاحن", "الكاميرا", "التلفزيون", "الغسالة", "الثلاجة", "المكيف", "الفرن", "الخلاط", "المكنسة", "الجهاز", "القطعة", "القماش", "الملابس", "لبس", "القميص", "الفستان", "البنطلون", "الجاكيت", "الحذاء", "الجزمة", "الشنطة", "العطر", "ريحته", "الريحة", "الكريم", "الشامبو", "المكياج", "الكتاب", "الأثاث", "الكنبة", "الكرسي", "الكراسي", "السرير", "المرتبة", "الطاولة", "الغرفة", "الغرف", "الشقة", "الشاليه", "الفندق", "الفطور", "الغداء", "العشاء", "البيتزا", "البرجر", "الشاورما", "الفلافل", "الكشري", "الرز", "الأرز", "اللحم", "الدجاج", "الفراخ", "السمك", "الخبز", "الحلويات", "الحلا", "الكنافة", "التورتة", "الكيك", "القهوة", "الشاي", "العصير", "المشروب", "الخضار", "الفواكه", "الفاكهة", "النت", "الانترنت", "الإنترنت", "الشبكة", "التغطية", "البضاعة", "السلعة", "الصنف", "المنتجات", "الأكلة", "الوجبات", "الطبخ",
+               "الدواء", "الدوا", "الحبوب", "السيارة", "الإطارات", "المحرك", "المناشف", "المسبح", "الإطلالة", "الجيم", "الأجهزة", "الراوتر", "الشريحة", "الخاتم", "النظارة", "المحفظة", "الحزام", "العباية", "العبايه", "الثوب", "الشماغ", "الطرحة", "البيجامة", "الكوب", "الصحن", "الطنجرة", "المقلاة", "السكين", "العصارة", "القلاية", "اللحمة", "الكبدة", "الشوربة", "السلطة", "المقبلات", "الصوص", "الحمص", "المشاوي", "المندي", "الكبسة", "البرياني", "الملوخية", "المحشي", "الفول", "الطعمية", "الكريب", "الوافل", "الآيس كريم", "الجيلاتي", "البسبوسة", "الكبة", "المنسف", "العصاير", "المزايا", "المميزات", "المواصفات", "الأداء", "الموبايلات", "التلفون الجديد"],
         "fa": ["کیفیت", "محصول", "غذا", "طعم", "خوشمزه", "تازه", "خراب", "باتری", "صفحه",
                "صدا", "جنس", "سایز", "اندازه", "کالا", "پیتزا", "برگر", "کباب", "ساندویچ", "مزه",
-               "رنگ", "رنگش", "حجم"],
+               "رنگ", "رنگش", "حجم",
+               "گوشی", "موبایل", "لپتاپ", "لپ تاپ", "تبلت", "هدفون", "هندزفری", "شارژر", "کابل", "دوربین", "تلویزیون", "مانیتور", "یخچال", "لباسشویی", "جاروبرقی", "کتری", "چای ساز", "سرخ کن", "اتو", "بخاری", "کولر", "دستگاه", "لباس", "لباسا", "پیراهن", "مانتو", "کاپشن", "شلوار", "کفش", "کوله", "زیپ", "پارچه", "دوخت", "درز", "عطر", "کرم", "شامپو", "لوازم آرایشی", "کتاب", "صحافی", "مبل", "صندلی", "میز", "تخت", "فرش", "پرده", "اتاق", "اتاقش", "هتل", "میوه", "سبزی", "گوشت", "مرغ", "نان", "برنج", "چلو", "قرمه سبزی", "قورمه سبزی", "آبگوشت", "دیزی", "آش", "آش رشته", "سالاد", "نوشابه", "چای", "قهوه", "دسر", "کیک", "شیرینی", "اینترنت", "آنتن", "آنتن دهی", "شبکه", "سیگنال", "محتوا", "محتوای", "جنسش", "خوراک", "ماندگاری",
+               "دارو", "قرص", "ماشین", "لاستیک", "حوله", "استخر", "منظره", "باشگاه", "مودم", "روتر", "سیم کارت", "بسته اینترنت", "انگشتر", "گردنبند", "عینک", "کمربند", "کلاه", "شال", "روسری", "پیژامه", "لیوان", "بشقاب", "قابلمه", "ماهیتابه", "چاقو", "آبمیوه گیری", "جوجه", "جوجه کباب", "کوبیده", "چلوکباب", "زرشک پلو", "ته دیگ", "فسنجون", "خورش", "خورشت", "کشک بادمجان", "کوکو", "سوپ", "ماست", "دوغ", "بستنی", "نون", "حلیم", "املت", "سیب زمینی", "سس", "چرخ خیاطی", "نرم افزار حسابداری", "امکانات", "عملکرد", "کارایی", "مبلمان", "آپارتمان", "خوراکی"],
         "zh": ["质量", "品质", "产品", "东西", "味道", "口感", "好吃", "新鲜", "坏了", "电池",
                "屏幕", "萤幕", "音质", "做工", "材质", "尺码", "效果", "性能", "正品", "商品", "颜色",
-               "菜", "分量", "份量", "餐点"],
+               "菜", "分量", "份量", "餐点",
+               "手机", "电脑", "笔电", "笔记本", "耳机", "音箱", "音响", "充电器", "数据线", "相机", "电视", "台灯", "灯光", "电饭煲", "洗衣机", "冰箱", "空调", "吹风机", "衣服", "羽绒服", "外套", "裤子", "鞋", "裙子", "面料", "版型", "包包", "洗发水", "化妆品", "口红", "面霜", "护肤品", "书", "打印纸", "家具", "沙发", "床垫", "椅子", "桌子", "房间", "隔音", "床单", "麻辣烫", "奶茶", "咖啡", "炸鸡", "牛肉面", "汤头", "小龙虾", "蛋黄酥", "蛋糕", "面包", "水果", "网络", "信号", "网速", "效能", "杂音", "假货", "涂层", "内胆", "菜品", "饭菜", "早餐", "饮料",
+               "药品", "保健品", "汽车", "车子", "轮胎", "发动机", "毛巾", "泳池", "景色", "健身房", "器材", "路由器", "光猫", "手机卡", "流量", "戒指", "项链", "耳环", "眼镜", "钱包", "皮带", "帽子", "围巾", "手套", "睡衣", "内衣", "杯子", "盘子", "锅具", "炒锅", "榨汁机", "空气炸锅", "咖啡机", "鸡肉", "牛排", "三文鱼", "虾", "羊肉", "牛肉", "猪肉", "豆腐", "拉面", "米线", "饺子", "包子", "汉堡", "披萨", "薯条", "寿司", "烤鸭", "面条", "米饭", "粥", "汤底", "甜品", "冰淇淋", "啤酒", "红酒", "果汁", "被子", "枕头", "窗帘", "地毯", "灯泡", "键盘", "鼠标", "显示器", "打印机", "平板", "充电宝", "蓝牙", "功能", "手感", "续航", "画质", "像素", "款式"],
     },
     "staff": {
         "en": ["staff", "employee", "agent", "waiter", "waitress", "rude", "polite", "friendly",
                "helpful", "support", "customer service", "service", "manager", "cashier",
-               "representative", "attitude", "receptionist"],
+               "representative", "attitude", "receptionist",
+               "rep", "reps", "flight attendant", "flight attendants", "attendant", "crew", "helpline", "call centre", "call center", "customer care", "operator", "technician", "salesman", "salesperson", "consultant", "hostess", "bartender", "barista", "clerk", "teller", "concierge", "front desk", "advisor", "adviser", "installer", "plumber", "mechanic", "nurse", "doctor", "pharmacist", "owner", "our server", "servers", "team", "guy on the phone", "lady on the phone", "person on the phone", "sales guy",
+               "trainer", "coach", "instructor", "teacher", "tutor", "tour guide", "broker", "dealer", "landlord", "property manager", "security guard", "valet", "porter", "housekeeping", "maid", "stylist", "hairdresser", "barber", "therapist", "dentist", "supervisor", "shop assistant", "sales assistant", "specialist", "live chat", "chat agent", "employees", "workers", "personnel", "the guy", "the lady"],
         "ar": ["الموظف", "موظف", "الموظفين", "الموظفة", "خدمة العملاء", "الخدمة", "خدمه",
                "التعامل", "تعامل", "محترم", "وقح", "الاستقبال", "النادل", "المدير", "الكاشير",
-               "الدعم", "اسلوب"],
+               "الدعم", "اسلوب",
+               "موظفة", "موظفين", "المضيف", "المضيفة", "المضيفين", "الجرسون", "الويتر", "الفني", "الدعم الفني", "البياع", "البائع", "صاحب المحل", "المالك", "خدمة الغرف", "الطاقم", "الممرضة", "الدكتور", "الطبيب", "الصيدلي", "المبيعات", "الموظفه", "الكول سنتر", "الشباب اللي", "العامل", "العمال",
+               "المدرب", "المدرس", "المعلم", "المرشد", "السمسار", "الوسيط", "المؤجر", "صاحب الشقة", "الحارس", "عامل النظافة", "الحلاق", "الكوافير", "طبيب الأسنان", "المشرف", "مسؤول", "المسؤول", "الموظفات", "المحاسب", "الكابتن", "المضيفات", "الفنيين", "العاملين", "البنت اللي", "الراجل اللي", "الرجال اللي", "الأخ اللي", "الاخ اللي"],
         "fa": ["کارمند", "پرسنل", "کارکنان", "برخورد", "رفتار", "پشتیبانی", "مودب", "بی ادب",
-               "بی‌ادب", "گارسون", "مدیر", "اپراتور", "خدمات مشتری", "پاسخگویی", "پاسخگو"],
+               "بی‌ادب", "گارسون", "مدیر", "اپراتور", "خدمات مشتری", "پاسخگویی", "پاسخگو",
+               "پشتیبان", "کارشناس", "کارشناسا", "مهماندار", "پیشخدمت", "صندوقدار", "فروشنده", "مسئول", "پذیرش", "منشی", "تعمیرکار", "نصاب", "تکنسین", "صاحب مغازه", "مغازه دار", "دکتر", "پزشک", "پرستار", "متصدی", "نماینده", "کارمندا", "پیشخوان", "آقایی که پشت تلفن",
+               "مربی", "معلم", "استاد", "راهنما", "تور لیدر", "مشاور املاک", "بنگاه", "صاحبخونه", "نگهبان", "نظافتچی", "آرایشگر", "دندانپزشک", "سرپرست", "کارگر", "کارگرا", "نیروها", "پرسنلش", "همکار", "همکارتون", "آقایی که", "خانمی که", "کارشناس فروش", "مسئولین"],
         "zh": ["客服", "服务员", "员工", "态度", "服务", "前台", "店员", "热情", "礼貌",
-               "工作人员", "经理", "售后"],
+               "工作人员", "经理", "售后",
+               "小姐姐", "营业厅", "师傅", "业务员", "销售", "导购", "大堂经理", "柜台", "老板", "老板娘", "服务生", "空姐", "乘务员", "人工客服", "卖家", "掌柜", "医生", "护士", "店长", "保安", "收银员", "前台小哥", "接线员",
+               "教练", "老师", "导游", "中介", "房东", "物业", "保洁", "理发师", "牙医", "主管", "客户经理", "专员", "店小二", "服务态度", "小伙子", "大姐", "大哥", "小妹"],
     },
     "app_website": {
-        "en": ["app", "website", "site", "login", "log in", "password", "bug", "update", "checkout", "page", "online", "interface", "button", "account"],
+        "en": ["app", "website", "site", "login", "log in", "password", "bug", "update", "checkout", "page", "online", "interface", "button", "account",
+               "portal", "web portal", "platform", "online banking", "helpline app", "webpage", "browser", "loading", "sign in", "sign up", "otp", "verification code",
+               "mobile app", "web app", "ui", "ux", "navigation", "search bar", "notifications", "two-factor", "2fa", "captcha", "link", "links", "email verification", "cart", "shopping cart"],
         "ar": ["التطبيق", "تطبيق", "البرنامج", "الموقع", "الابليكيشن", "تسجيل الدخول",
-               "كلمة المرور", "الصفحة", "تحديث", "الحساب", "الواجهة"],
+               "كلمة المرور", "الصفحة", "تحديث", "الحساب", "الواجهة",
+               "اونلاين", "أونلاين", "اون لاين", "الأبلكيشن", "الابلكيشن", "المنصة", "رابط",
+               "الإشعارات", "الاشعارات", "كود التحقق", "رمز التحقق", "السلة", "سلة المشتريات", "الرابط", "البحث", "النسخة الجديدة", "الأبديت", "الابديت"],
         "fa": ["اپلیکیشن", "اپ", "برنامه", "سایت", "وبسایت", "ورود", "رمز", "آپدیت",
-               "به روزرسانی", "صفحه اصلی", "حساب کاربری", "باگ", "کرش", "نرم افزار"],
+               "به روزرسانی", "صفحه اصلی", "حساب کاربری", "باگ", "کرش", "نرم افزار",
+               "همراه بانک", "اینترنت بانک", "پلتفرم", "سفارش آنلاین", "آنلاین", "اپش", "سایتشون", "رمز یکبار مصرف",
+               "اعلان", "نوتیفیکیشن", "کد تایید", "سبد خرید", "لینک", "جستجو", "نسخه جدید", "اپلیکیشنش", "وب سایت"],
         "zh": ["app", "应用", "软件", "网站", "网页", "登录", "密码", "闪退", "更新", "界面",
                "系统", "账号", "页面", "客户端",
                # traditional (Taiwan, Hong Kong) forms: 帳號 maps to 帐号, not 账号
-               "帐号", "软体", "介面", "登入"],
+               "帐号", "软体", "介面", "登入",
+               "小程序", "官网", "网上银行", "手机银行", "网银", "12306", "加载", "验证码", "报错", "卡顿",
+               "购物车", "搜索", "推送", "通知", "链接", "新版本", "版本", "注册", "绑定", "二维码", "扫码", "下单页面", "订单页面"],
     },
     "billing": {
         "en": ["bill", "billing", "invoice", "charged", "charge", "refund", "payment", "paid",
-               "pay", "card", "overcharged", "subscription", "receipt", "money back", "fee"],
-        "ar": ["الفاتورة", "فاتورة", "الدفع", "دفع", "دفعت", "استرجاع", "استرداد", "المبلغ",
-               "خصم", "البطاقة", "الاشتراك", "الرسوم", "فلوسي", "مبلغ", "الحساب البنكي"],
+               "pay", "card", "overcharged", "subscription", "receipt", "money back", "fee",
+               "refunded", "refunds", "fees", "voucher", "deposit", "statement", "cashback", "reimbursed", "reimbursement", "chargeback", "surcharge", "transaction", "double charged", "billed", "my money", "withdrawn", "debited",
+               "installment", "instalment", "late fee", "penalty", "down payment", "prepaid", "top-up", "top up", "paypal", "wallet balance", "renewal", "auto-renewal", "cancellation fee", "service charge"],
+        "ar": ["الفاتورة", "فاتورة", "الدفع", "دفعت", "ادفع", "أدفع", "يدفع", "بدفع", "دفعنا", "دفعوا", "استرجاع", "استرداد", "المبلغ",
+               "خصم", "البطاقة", "الاشتراك", "الرسوم", "فلوسي", "مبلغ", "الحساب البنكي",
+               "الفلوس", "فلوس", "رسوم", "خصموا", "يخصم", "يخصمون", "بيخصم", "حاسبوني", "حاسبني", "يحسبون علي", "انحسب", "انسحب", "سحبوا", "اشتراك", "كشف الحساب", "القسط", "الأقساط", "مبلغ تأمين", "رجعوا لي", "ترجيع", "المدفوعات", "الكاش", "الإيصال",
+               "الغرامة", "غرامة", "العربون", "الرصيد", "رصيدي", "التحويل", "الكاش باك", "التجديد", "استرجاع المبلغ", "الفيزا", "فيزا"],
         "fa": ["فاکتور", "صورتحساب", "پرداخت", "پول", "برگشت پول", "بازگشت وجه", "کسر",
-               "کارت", "اشتراک", "هزینه ارسال", "تراکنش", "مبلغ", "کیف پول"],
+               "کارت", "اشتراک", "هزینه ارسال", "تراکنش", "مبلغ", "کیف پول",
+               "عودت", "وجه رو", "عودت وجه", "شارژم", "قبض", "بیعانه", "قسط", "اقساط", "جریمه", "برگردوندن", "برگردوند", "پولم", "پولمو", "پولشو", "کسر شد", "از حسابم", "درگاه", "درگاه پرداخت", "رسید پرداخت", "حساب کردن",
+               "پیش پرداخت", "موجودی", "اعتبار", "کارت به کارت", "واریز", "تمدید", "لغو اشتراک", "شارژ حساب"],
         "zh": ["发票", "付款", "支付", "退款", "扣款", "账单", "收费", "扣费", "退钱", "订阅",
-               "银行卡", "信用卡", "帐单"],
+               "银行卡", "信用卡", "帐单",
+               "多扣", "扣了", "乱扣", "被扣", "多收", "乱收", "年费", "运费", "邮费", "材料费", "理赔", "入账", "到账", "退回", "退差价", "多付", "话费", "结账", "刷卡", "押金", "充值", "包邮", "退货", "保修费", "违约金", "没退", "退给", "退我",
+               "定金", "订金", "尾款", "余额", "积分", "会员费", "服务费", "配送费", "打包费", "餐位费", "茶位费", "退费", "扣钱", "收钱", "续费", "自动续费", "账户"],
     },
     "price": {
         "en": ["price", "prices", "expensive", "cheap", "overpriced", "cost", "costs", "value",
-               "worth", "affordable", "discount", "deal", "pricey", "money"],
+               "worth", "affordable", "discount", "deal", "pricey", "money",
+               "priced", "pricing", "costly", "bargain", "steal", "rip-off", "ripoff", "rip off", "robbery", "per month", "per night", "rates", "tariff", "plan price",
+               "coupon", "promo", "promo code", "discount code", "on sale", "sale price", "interest rate", "premium", "membership fee", "subscription price", "ticket price", "fares"],
         "ar": ["السعر", "سعر", "الاسعار", "الأسعار", "اسعار", "غالي", "غالية", "رخيص", "مكلف",
-               "التكلفة", "الخصم", "عرض", "يستاهل", "قيمة"],
+               "التكلفة", "الخصم", "عرض", "يستاهل", "قيمة",
+               "أغلى", "اغلى", "غلا", "غليت", "غلت", "مستاهل", "مستاهلة", "تستاهل", "مبالغ فيه", "الباقة", "أرخص", "ارخص", "رخيصة", "بسعر", "سعرها", "ريال", "جنيه", "درهم", "دينار", "الإيجار", "ايجار",
+               "الكوبون", "كود الخصم", "التخفيضات", "تخفيض", "الفائدة", "الأجرة", "الاجرة", "التسعيرة", "بفلوس", "ببلاش"],
         "fa": ["قیمت", "گران", "گرون", "ارزان", "ارزون", "تخفیف", "هزینه", "می ارزه",
-               "میارزه", "نمی ارزه", "ارزش", "گرونه", "قیمتش"],
+               "میارزه", "نمی ارزه", "ارزش", "گرونه", "قیمتش",
+               "کارمزد", "تعرفه", "نرخ", "مفت", "حق بیمه", "قیمتا", "گرونتر", "ارزونتر", "تومن", "تومان", "اجاره", "ارزونیش",
+               "کد تخفیف", "کوپن", "حراج", "سود", "بهره", "کرایه", "اجاره بها", "قسط ماهانه", "قیمت گذاری"],
         "zh": ["价格", "价钱", "贵", "便宜", "性价比", "划算", "优惠", "打折", "值得", "不值",
-               "实惠", "价位"],
+               "实惠", "价位",
+               "人均", "票价", "房价", "月租", "手续费", "报价", "单价", "原价", "降价", "涨价", "定价", "售价", "标价", "特价", "块钱", "物美价廉", "价廉",
+               "红包", "满减", "利息", "优惠券", "租金", "房租", "车费", "运价", "票钱", "收费标准", "月费"],
     },
 }  # fmt: skip
 
@@ -100,10 +148,17 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
 # in «الدفع يعلق» (payment is). 外卖 ("the takeout"; 外送 in Taiwan) is the order as a whole.
 WEAK_ASPECTS: dict[str, dict[str, list[str]]] = {
     "delivery": {
-        "en": ["arrived", "arrive", "came"],
-        "ar": ["وصل", "وصول"],
-        "fa": ["رسید"],
-        "zh": ["送到", "外卖", "外送"],
+        "en": ["arrived", "arrive", "came", "showed up", "turned up", "got here"],
+        "ar": ["وصل", "وصول", "جالي", "جاني", "وصلني", "سلمني"],
+        "fa": ["رسید", "رسوند", "رسوندن"],
+        "zh": ["送到", "外卖", "外送", "收到", "寄到"],
+    },
+    "product_quality": {
+        # "the phone itself", 「软件本身」: the thing bought, where nothing else is named
+        "en": ["itself"],
+        "ar": [],
+        "fa": [],
+        "zh": ["本身"],
     },
     "app_website": {
         "en": ["crash", "crashes", "crashing"],
@@ -149,15 +204,48 @@ def aspect_text(text: str) -> str:
     return to_simplified(fold_for_search(text))
 
 
-def _pattern_for(keyword: str, lang: str) -> str:
+# Arabic keywords written with the article also match without it («غرفة», «غرفتي»; the
+# article is optional in the pattern) — except where the bare word is Persian for
+# something else («موقع»: "time" in «به موقع», «حساب»: "account", «تحویل»: "delivery", «دفعه»: "time").
+_KEEP_ARTICLE = frozenset(["الموقع", "الحساب", "التحويل", "الدفع", "الكريم"])
+
+
+def _keyword_form(keyword: str, lang: str) -> str:
+    """The keyword as matched: an Arabic one without its article (`_KEEP_ARTICLE`)."""
+    if (
+        lang == "ar"
+        and keyword.startswith("ال")
+        and len(keyword) >= 6
+        and keyword.split()[0] not in _KEEP_ARTICLE
+    ):
+        return keyword[2:]
+    return keyword
+
+
+def _core_for(keyword: str, lang: str) -> tuple[str, str]:
+    """(kind, core): how a keyword is bounded ("han", "arfa", "zh_latin", "latin") and
+    the regex of the keyword itself."""
+    keyword = _keyword_form(keyword, lang)
     folded = re.escape(aspect_text(keyword))
     if any("\u4e00" <= ch <= "\u9fff" for ch in keyword):
-        return folded
+        return "han", folded
     if lang in ("ar", "fa") or any("\u0600" <= ch <= "\u06ff" for ch in keyword):
-        return _WORD_START + _AR_PREFIX + folded + _AR_FA_SUFFIX + _WORD_END
+        # «چای ساز» also as «چای‌ساز» (the ZWNJ is folded away: «چایساز»)
+        return "arfa", folded.replace(re.escape(" "), " ?")
     if lang == "zh":
-        return _HAN_START + folded + _EN_SUFFIX + _HAN_END
-    return _WORD_START + folded + _EN_SUFFIX + _WORD_END
+        return "zh_latin", folded
+    return "latin", folded
+
+
+def _pattern_for(keyword: str, lang: str) -> str:
+    kind, core = _core_for(keyword, lang)
+    if kind == "han":
+        return core
+    if kind == "arfa":
+        return _WORD_START + _AR_PREFIX + core + _AR_FA_SUFFIX + _WORD_END
+    if kind == "zh_latin":
+        return _HAN_START + core + _EN_SUFFIX + _HAN_END
+    return _WORD_START + core + _EN_SUFFIX + _WORD_END
 
 
 @lru_cache(maxsize=64)
@@ -199,30 +287,37 @@ def search_pattern(keywords: tuple[tuple[str, str], ...]) -> re.Pattern[str] | N
     one of them (a clitic, an article or the keyword's first letter); the others (Chinese
     substrings) follow. The plain alternation tries every keyword at every character.
     """
-    bounded: list[str] = []
+    cores: dict[str, set[str]] = {"arfa": set(), "latin": set()}
+    firsts: dict[str, set[str]] = {"arfa": set("وفبلكکاه"), "latin": set()}  # clitics
     plain: list[str] = []
-    firsts: set[str] = set()
     plain_firsts: set[str] = set()
     for k, lang in keywords:
         if not k.strip():
             continue
-        pattern, folded = _pattern_for(k, lang), aspect_text(k)
+        folded = aspect_text(_keyword_form(k, lang))
         if not folded:
             return compile_keywords(keywords)
-        if not pattern.startswith(_WORD_START):  # a literal (Chinese): starts with its letter
-            plain.append(pattern)
-            plain_firsts.add(folded[0])
+        kind, core = _core_for(k, lang)
+        if kind in cores:
+            cores[kind].add(core)
+            firsts[kind].add(folded[0])
             continue
-        bounded.append(pattern[len(_WORD_START) :])
-        firsts.add(folded[0])
-        if pattern.startswith(_WORD_START + _AR_PREFIX):
-            firsts.update("وفبلكکاه")  # a clitic or the article before the keyword
-    if not bounded and not plain:
+        # a literal (Chinese) or a Latin word among Chinese: starts with its letter
+        plain.append(_pattern_for(k, lang))
+        plain_firsts.add(folded[0])
+    if not cores["arfa"] and not cores["latin"] and not plain:
         return None
+    # Keywords of one kind share their bounds: word start, clitics, suffixes, word end
+    # (the same matches as one bounded pattern per keyword, compiled and tried once).
     alts = []
-    if bounded:
-        group = "|".join(sorted(set(bounded), key=len, reverse=True))
-        alts.append(_WORD_START + "(?=[" + _chars(firsts) + "])(?:" + group + ")")
+    for kind, before, after in (
+        ("arfa", _AR_PREFIX, _AR_FA_SUFFIX + _WORD_END),
+        ("latin", "", _EN_SUFFIX + _WORD_END),
+    ):
+        if cores[kind]:
+            group = "|".join(sorted(cores[kind], key=len, reverse=True))
+            look = "(?=[" + _chars(firsts[kind]) + "])"
+            alts.append(_WORD_START + look + before + "(?:" + group + ")" + after)
     if plain:
         group = "|".join(sorted(set(plain), key=len, reverse=True))
         alts.append("(?=[" + _chars(plain_firsts) + "])(?:" + group + ")")
@@ -251,12 +346,39 @@ def keyword_starts(folded_text: str, aspect: str) -> list[int]:
     return [m.start() for m in pattern.finditer(folded_text)] if pattern is not None else []
 
 
+# An amount of money ("$40 for eight pieces", «٣٥٠ جنيه», «۲۰۰ تومن», 「五百块」) names the
+# price where no keyword names anything else.
+_AMOUNT = re.compile(
+    r"[$€£¥]\s?\d|\d\s?(?:dollars|bucks|euros|pounds|usd|sar|aed|egp)(?!\w)"
+    r"|\d\s?(?:ريال|جنيه|درهم|دينار|ليره|تومن|تومان|هزار تومن)|(?:\d|[十百千万两])\s?(?:块|元)"
+)
+
+
+# Words of speed and time next to a verb of arrival.
+_ARRIVAL_SPEED = re.compile(
+    r"(?<!\w)(?:و|ف)?(?:quick|quickly|fast|late|early|on time|in no time|promptly|بسرعه|سريع|سريعه"
+    r"|متاخر|متأخر|بدري|بوقته|دیر|زود|سریع|به موقع|سر وقت)(?!\w)|快|慢|准时|及时|迟"
+)
+
+
 def keyword_aspects(folded_text: str) -> list[str]:
     """Aspects whose keywords occur in an `aspect_text` (folded) text.
 
-    Weak keywords (`WEAK_ASPECTS`) count only where no other keyword does.
+    Weak keywords (`WEAK_ASPECTS`) count only where no other keyword does, and an
+    amount of money (the price) only where no keyword does.
     """
     found = [a for a, pattern in _aspect_searchers().items() if pattern.search(folded_text)]
     if found:
+        if (
+            "delivery" not in found
+            and _aspect_searchers(True)["delivery"].search(folded_text)
+            and _ARRIVAL_SPEED.search(folded_text)
+        ):
+            # "the food arrived hot and fast", «الأكل وصل سخن وبسرعة»: how soon it
+            # arrived speaks of the delivery too («غذا داغ رسید» alone does not)
+            found.append("delivery")
         return found
-    return [a for a, pattern in _aspect_searchers(True).items() if pattern.search(folded_text)]
+    found = [a for a, pattern in _aspect_searchers(True).items() if pattern.search(folded_text)]
+    if not found and _AMOUNT.search(folded_text):
+        return ["price"]
+    return found

@@ -75,6 +75,15 @@ _SOLVERS = frozenset(_fold(w) for w in SOLVERS.split())
 _ZH_NEG = tuple(NEGATORS["zh"].split())
 
 # Negated verbs carry the Persian prefix ن / نمی ("نپسندیدم", "نمی‌ارزه").
+# Arabic/Persian "without" («بدون», «بلا») negates the word right after it, no further.
+_NEXT_WORD_ONLY = frozenset(_fold(w) for w in ("بدون", "بلا"))
+_ANY = frozenset(_fold(w) for w in ("أي", "اي", "ای", "هیچ", "هيچ"))
+_AR_ONLY_NEGATORS = frozenset(_fold(w) for w in ("ما", "مو"))
+# Letters Persian writes and Arabic does not (ی and ک as Persian spells them, پ چ ژ گ),
+# looked for in the raw text, before folding maps ي/ك onto them.
+PERSIAN_LETTERS = re.compile("[\u06cc\u06a9\u067e\u0686\u0698\u06af]")
+_ZH_NOT_NEGATORS = re.compile("特别|分别|区别|级别|差别|告别|识别|无论|未来")
+_FA_EMPHATIC = frozenset(_fold(w) for w in ("اصلا", "اصلاً", "هیچ"))
 _FA_NEG_PREFIX = re.compile(r"^(?:نمی|ن)(?=\w{3,})")
 # Egyptian / Levantine / Gulf circumfix negation: ما + verb + ش ("ماعجبنيش").
 _AR_CIRCUMFIX = re.compile(r"^ما(\w{3,})ش$")
@@ -130,13 +139,17 @@ def rule_score(text: str) -> tuple[float, int]:
     return sum(p.value for p in items), len(items)
 
 
-def polar_items(text: str, rules: bool = False) -> list[Polar]:
+def polar_items(text: str, rules: bool = False, persian: bool = False) -> list[Polar]:
     """The polar words, idioms, emoji and emoticons of a `model_text` string.
 
     `rules`: also the rule-only words and idioms (clause polarity); the model
     features (`polarity_features`) use the lexicons the models were trained with.
+    `persian` (rules only): the text is Persian, where «ما» is "we", not a negator
+    («خونه‌ی ما مدام قطع میشه»).
     """
     words, negators, zh_terms = lexicon(rules)
+    if rules and persian:
+        negators = negators - _AR_ONLY_NEGATORS
     firsts = _first_words(rules)
     out: list[Polar] = []
     pattern, table = idioms(rules)
@@ -150,6 +163,15 @@ def polar_items(text: str, rules: bool = False) -> list[Polar]:
         negated = (
             any(t in negators for t in before) or text[max(0, m.start() - 2) : m.start()] in _ZH_NEG
         )
+        if (
+            negated
+            and rules
+            and any(t in _FA_EMPHATIC for t in before)
+            and any(_FA_NEG_PREFIX.match(w) for w in phrase.split())
+        ):
+            # «اصلا محل نذاشت», «هیچ جواب ندادن»: Persian "at all" / "no" stress a negated
+            # verb, they do not negate it again.
+            negated = False
         out.append(Polar(sign, negated, True, "idiom"))
         covered.append(m.span())
     if rules:
@@ -403,8 +425,8 @@ def _durations() -> re.Pattern[str]:
         return "|".join(re.escape(_fold(w)) for w in words.split())
 
     en = (
-        r"(?<!\w)(?:took|takes|taking|waited)(?:\s+\w+){0,3}?\s+"
-        r"(?:hours|days|weeks|months)(?!\w)"
+        r"(?<!\w)(?:took|takes|taking|waited|waiting|sat|sitting|stuck)(?:\s+\w+){0,5}?\s+"
+        r"(?:hours|days|weeks|months|calls|emails|attempts|tries|visits)(?!\w)"
     )
     ar = (
         "(?<!\\w)(?:" + alt("اخذ ياخذ تاخذ اخذت استنيت استنينا انتظرت انتظرنا نطرت") + ")"
@@ -479,6 +501,10 @@ def _negated_in_scope(tokens: list[str], i: int, negators: frozenset[str]) -> bo
     for j in range(i - 1, max(0, i - 3) - 1, -1):
         t = tokens[j]
         if t in negators or t in _NOBODY:
+            if t in _NEXT_WORD_ONLY and any(x not in _ANY for x in tokens[j + 1 : i]):
+                # «بدون روغن واقعاً عالیه»: "without" takes the next word only («بدون
+                # أي مشكلة», «بدون هیچ مشکلی»: across "any")
+                return False
             return not (j + 1 < len(tokens) and tokens[j + 1] in _NOT_ONLY)
         if t.isascii() and t not in _EN_SCOPE:
             return False
@@ -513,11 +539,28 @@ def _strip_clitics(tok: str) -> str:
     return tok
 
 
+_ZH_INDEX: dict[int, tuple[list[tuple[str, int]], dict[str, list[int]]]] = {}
+
+
+def _zh_candidates(run: str, terms: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The terms whose first character occurs in `run`, in their order in `terms` (the
+    others cannot match, so the scan below gives the same items without them)."""
+    cached = _ZH_INDEX.get(id(terms))
+    if cached is None or cached[0] is not terms:
+        index: dict[str, list[int]] = {}
+        for k, (term, _pol) in enumerate(terms):
+            index.setdefault(term[0], []).append(k)
+        cached = _ZH_INDEX[id(terms)] = (terms, index)
+    index = cached[1]
+    picks = sorted(k for ch in set(run) for k in index.get(ch, ()))
+    return [terms[k] for k in picks]
+
+
 def _zh_items(run: str, terms: list[tuple[str, int]], rules: bool = False) -> list[Polar]:
     out = []
     taken = [False] * len(run)
     solved = rules and "解决" in run
-    for term, pol in terms:
+    for term, pol in _zh_candidates(run, terms):
         start = run.find(term)
         while start >= 0:
             end = start + len(term)
@@ -529,6 +572,12 @@ def _zh_items(run: str, terms: list[tuple[str, int]], rules: bool = False) -> li
                     continue
                 before = run[max(0, start - 3) : start]
                 negated = any(n in before for n in _ZH_NEG) and not term.startswith(_ZH_NEG)
+                if (
+                    rules
+                    and negated
+                    and not any(n in _ZH_NOT_NEGATORS.sub("", before) for n in _ZH_NEG)
+                ):
+                    negated = False  # 别 inside 特别 / 区别 is no negator (「特别靠谱」)
                 if rules:
                     if term.startswith(_ZH_NEG):
                         # 「没有不耐烦」「并不差」: a negator before a negated term

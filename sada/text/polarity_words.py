@@ -99,6 +99,28 @@ RULE_POSITIVE = {
     "fa": """منصفانه سالم خوش_برخورد حل""",
     "zh": """及时 迅速 专业 好用 顺畅 解决""",
 }
+# More praise and complaint words of customer messages, by language (rule-only too):
+# staff manners, food, goods, speed, money.
+RULE_POSITIVE_MORE = {
+    "en": """gem sweetheart divine gorgeous unbeatable solid stable beast soft
+        knowledgeable courteous attentive caring generous seamless intuitive snappy crisp
+        spotless spacious cozy cosy juicy crispy flavorful flavourful tender stellar
+        exceptional phenomenal flawless painless effortless accommodating welcoming cheerful
+        apologised apologized warm comfy roomy durable lightweight quiet bargain steal""",
+    "ar": """فخم فخمه مريح مريحه ذوق اللطف لطف كويس كويسه كويسين ممتازه سلس سلسه واضح واضحه
+        مظبوط مظبوطه مضبوط مضبوطه سخن سخنه مقرمش مقرمشه هادي هاديه هادئ ثابت ثابته متعاون متعاونه
+        محترمين بابتسامه ابتسامه يجنن بيجنن شاطر شاطرين امين نضيف نظيفه مرتب منظم احترافي
+        فاخر سهل سهله بسهوله بدقايق بدقائق تمام ماشاءالله يهبل رهيب رهيبه خيال ساعدتني ساعدني
+        فعال دقيق منطقي منطقيه حلوين لذيذه طيبين مريحين خدوم""",
+    "fa": """مهربون مهربان خونگرم صبور باحوصله با_حوصله خوش_اخلاق خوشاخلاق خوش_برخورد راحت
+        راحته سریعه محشر محشره معرکه بی_نقص بینقص درجه_یک تمیزه نرم نرمه خوش_دوخت خوشدوخت
+        کاربلد واردن مؤدب دقیق سروقت منصفانه مناسبه شیک خوش_دست خوشدست ماندگار روان پرسرعت
+        بامزه جذاب رضایت سالمه فوری بادوام با_دوام خوش_رنگ خوشرنگ نورگیر تمیز_بود عالیه
+        بی_دردسر بیدردسر آسون آسان آسونه راضی_ام حرفه_ای حرفه_ایه""",
+    "zh": """没话说 没得说 没得挑 绝了 良心 顺利 清楚 清清楚楚 暖和 好看 效率高 秒到账 礼貌 有礼貌
+        细心 贴心 好喝 美味 可口 酥脆 稳定 安静 很香 准时 很快 神速 热心 耐心 很专业 舒适
+        物超所值 超快 好快 飞快 便宜 实在 正宗 到位 周全 快速""",
+}
 RULE_NEGATIVE = {
     "en": """froze freezes freezing frozen laggy glitchy buggy unresponsive flimsy leaking leaked
         stuck declined scratched error errors""",
@@ -107,6 +129,33 @@ RULE_NEGATIVE = {
     "fa": """بی_حوصله بیحوصله هنگ ناقص معیوب شکسته پاره متوسط ارور""",
     "zh": """瑕疵 偏高 偏贵 报错 掉色 破损 漏发 错发 少发 敷衍 不耐烦 卡死 崩溃 登不上 转圈""",
 }
+RULE_NEGATIVE_MORE = {
+    "en": """clueless condescending canned nightmare clunky lukewarm rotten crushed torn smoking
+        smelled smelly stinks stank mouldy moldy soggy greasy undercooked overcooked burnt
+        tasteless dismissive unhelpful incompetent arrogant grumpy impatient lazy careless
+        sloppy unprofessional sluggish confusing misleading dodgy shoddy faulty cracked chipped
+        dented ripped stained scuffed leaky noisy insane outrageous steep exorbitant
+        extortionate pathetic worthless lousy subpar cramped shady ignored hassle mess
+        headache wasted overpriced pricey dead drops dropping crept creeping snail lied""",
+    "ar": """فظ متعالي بايت ناشف ناشفه مكسوره سيئه ضعيفه غلطه بطيئه زباله مزعج خرب فقير
+        قديم قديمه مكرره مكرر تعبت تعبني كذب كذبوا نصابين حراميه بارده وحش وحشه مبالغ
+        معفن عفن ريحه_كريهه حار_زياده مالح مالحه محروق ملخبط لخبطه متكبر متعجرف مهمل
+        اهمال مطنش مطنشين بطال بطاله تأخروا تاخروا اتأخروا غريبه زياده عيب_كبير مغشوش تقليد""",
+    "fa": """بداخلاق بد_اخلاق بی_ادب بیادب شلخته گیج_کننده گیجکننده شلوغ بی_نمک بینمک
+        بی_خاصیت بیخاصیت پرچرب چرب بیات یخ_کرده سوخت ترک دعوا بهونه بهانه نجومی نجومیه
+        دیرتر لفت مزخرف آشغال اشغال تقلبی فیک بدقول بد_قول بی_مسئولیت بیمسئولیت نامرتب
+        مسخره سرسری ایراد پرایراد بدبو قطع_و_وصل بی_خبر بیخبر کرم_داشت پاره_شد بی_کیفیته
+        معمولی معمولیه گرونتر گرونتره گرانتر اضافه_گرفتن اضافه_کشیدن کلافه اعصاب_خردکن""",
+    "zh": """太咸 咸得 偏淡 有点柴 太柴 发柴 腥 油腻 难喝 发齁 杂音 掉涂层 掉漆 一闪一闪 霉味 头发
+        压扁 慢得 卡得 加载不出来 繁忙 提交不了 领不了 推三阻四 特别冲 肉疼 离谱 多扣 多收 乱扣
+        乱收 莫名其妙 开错 错误 异常 时好时坏 没法玩 不敢恭维 迟到 排好几天 不一样 不对 假的 坑爹 受骗
+        漏水 起球 褪色 缩水 掉毛 太吵 吵 很吵 冷了 凉了 不新鲜 变质 过期 磨损 划痕 有点贵
+        太坑 宰客 态度恶劣 不理人 爱答不理 慢吞吞 又涨 又贵 bug""",
+}
+for _lang, _more in RULE_POSITIVE_MORE.items():
+    RULE_POSITIVE[_lang] += "\n" + _more
+for _lang, _more in RULE_NEGATIVE_MORE.items():
+    RULE_NEGATIVE[_lang] += "\n" + _more
 # Aspect nouns that the model lexicons count as polar ("refund" negative, "quality"
 # positive): in a clause they name what is spoken of, not how it went ("the refund
 # came through fine", "poor quality"), so clause polarity leaves them out.
@@ -132,11 +181,42 @@ doesn't work|does not work|didn't work|stopped working|won't load|wouldn't load|
 قیمت ها زیاد|هزینه زیاد|ارور میده|ارور داد|ارور میداد|خطا میده|خطا داد|خطا میداد|باگ داره|
 باز نمیشه|باز نشد|بالا نمیاد|بالا نیومد|قطع میشه|
 与图片不符|和图片不一样|跟图片不一样|与描述不符|和描述不符|没到账|未到账|登录不了|打不开|用不了|
-没有想象中|没想象中|不如想象|不如预期|没有预期
+没有想象中|没想象中|不如想象|不如预期|没有预期|
+a joke|is a joke|why on earth|couldn't get|could not get|can't get it to|no matter what i|was a joke|hung up on me|never got back|nobody got back|no one got back|
+has been down|was down|went down|is down|been down all|coming apart|came apart|fell off|
+broke on|stopped charging|won't charge|no label|showed up with|smelled like|tastes like plastic|
+slow as|good luck finding|come on|on day one|after a week|after a month|after two weeks|
+keeps creeping up|keeps going up|creeping up|crept up|daylight robbery|way overpriced|
+not worth the money|
+الاسعار نار|الأسعار نار|اسعار نار|اسعارهم نار|السعر نار|مبالغ فيه|مبالغ فيها|غير الصور|مو مثل الصور|
+مش زي الصور|ما تنأكل|ماتنأكل|ما ينأكل|بالكاد|ولا بيردوا|ما بيردوا|مابيردوش|ما يردوا|ما يفهمون|
+ما يفهموا|ما له أي تفسير|ما قالوا عنها|بدون ما يقولوا|ضحك علينا|ضحكوا علينا|انسحب المبلغ|
+انسحب مني|سحبوا مني|خصموا علي|خصموا مني|يخصمون|حاسبوني على|يحسبون علي|حجزوا مبلغ|ما فكوه|
+لسه ما|لسا ما|بعد ساعه|بعد ساعتين|بعد ساعه ونص|ساعه كامله|عشره ايام|بعد يومين|ما حدث|
+ما يشتغل|ما اشتغل|سحبوا الفلوس|سحبوا فلوسي|انسحبت الفلوس|وما ساعدني|ما ساعدني|ما ساعدوني|قليل ادب|قليله ادب|قليلين ادب|يطلع خطأ|يطلع خطا|ما تنغفر|
+حوصله ندارن|حوصله نداره|جواب سوالمو|جواب نداد|جواب ندادن|توضیح ندادن|توضیح نداد|
+لفتش داد|لفت داد|تو راه بود|تازه رسید|تازه رسیده|تازه اومد|بعد از یه ساعت|بعد از یک ساعت|بعد از دو ساعت|طول کشید تا|یخ کرده بود|در رفت|نخ پاره|ماندگاری نداره|
+بوش میره|قطع و وصل|مدام قطع|درست باز نمیشه|محل نذاشت|محل نمیذاره|مجبور شدم|بهونه میگرفت|خط انداخت|
+از حسابم کم|از کیف پولم کم|از شارژم کم|پول اضافه|مبلغ اضافه|اضافه گرفتن|اشتباه صادر|
+کم کرده|کسر شد|دو بار کسر|بی خبر|بیخبر|نجومیه|هر سال بیشتر|خیلی زیاده|یه کم زیادیه|
+اصلا تازه نبود|
+慢了整整|才出货|才发货|才到|才退|才退回来|还没退|没退|没有自动减|让我补|又让我补|多付的钱|
+加载不出来|一直显示|一直报错|怎么都|根本不一样|根本没法|说话特别冲|打游戏根本|一周就坏|三天就坏|一周就掉|bug多
 """
 RULE_IDIOMS_POSITIVE = """
 بدک نیست|بدک نبود|بد نیست|بد نبود|ما قصروا|ماقصروا|ما قصرتوا|ما قصر|ماقصر|ما قصرت|ماقصرت|
-به موقعه|سر وقته|به موقع بود|سر وقت بود|به موقع رسید|سر وقت رسید|به موقع میرسه|سر وقت میرسه
+به موقعه|سر وقته|به موقع بود|سر وقت بود|به موقع رسید|سر وقت رسید|به موقع میرسه|سر وقت میرسه|
+above and beyond|a steal|was a steal|is a steal|sorted it out|sorted out|sorted my|no questions asked|without any hassle|no hassle|no complaints|rock solid|
+in no time|zero crashes|still look new|looks new|like new|worth every|
+went through|came through|refund landed|landed in my account|
+same day|a day early|lightning fast|super easy|easy to use|works like a charm|
+ما عليهم كلام|ماعليهم كلام|ما عليه كلام|ما في أحسن|ما في احسن|مافي احسن|مش وحش|مو سيء|
+بدون نقاش|رجعت كامله|رجعوا لي|رجعوا المبلغ|رجّعوا|رجعوا|في نفس اليوم|نفس اليوم|
+في غايه اللطف|قمه في الذوق|قمه في الاخلاق|ولا مره|ولا مرة|ما علق|ما علّق|ماعلق|مفيش اي زياده|مفيش أي زيادة|
+حرف نداشت|حرف نداره|دمشون گرم|دمش گرم|دستش درد نکنه|دستشون درد نکنه|مثل برق|مثل روز اول|
+مثل روز اولشه|مثل پروانه|صفر شده|کرش نکرده|عذرخواهی کرد|خدا رو شکر|برگشت|برگردوندن|برگردوند|عودت دادن|حساب نکردن|
+没话说|没得说|没得挑|必须好评|不卡了|从没晚过|从来没晚过|从没乱扣|从来没|秒到账|很香|
+一次就成功|按时送达|隔天就到|当天就|下午就到|很快就|退回来了|就退回来了|就到账了|已到账|已经到账|好吃到哭
 """
 
 # ---------------------------------------------------------------- negation and emphasis

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from sada.text.lexicons import _WORD_END, _WORD_START, aspect_text, keyword_starts
 from sada.text.normalize import model_text
-from sada.text.polarity import Polar, polar_items
+from sada.text.polarity import PERSIAN_LETTERS, Polar, polar_items
 from sada.text.polarity_words import NEGATORS as _NEGATORS
 from sada.text.sentiment import SentimentResult
 
@@ -39,7 +39,8 @@ def clause_result(
 ) -> SentimentResult:
     """The clause's sentiment: `result` (the model's) corrected by its polar words
     (and by `extra` items, e.g. an aspect's `level_items`)."""
-    items = polar_items(model_text(text), rules=True) + (extra or [])
+    persian = bool(PERSIAN_LETTERS.search(text))
+    items = polar_items(model_text(text), rules=True, persian=persian) + (extra or [])
     if not items:
         return result
     score = sum(p.value for p in items)
@@ -96,15 +97,16 @@ _LEVELS: dict[str, tuple[str, str]] = {
         """high|higher|highest|went up|gone up|go up|goes up|going up|increased|increase|
         increases|rose|risen|raised|hike|hiked|hikes|عالي|عاليه|مرتفع|مرتفعه|ارتفع|ارتفعت|زاد|
         زادت|زادو|غلي|غليت|غلت|بالا|بالاست|بالایی|بالاتر|بالاتره|زیاد|زیاده|زیادی|زیادن|
-        رفته بالا|رفتن بالا|گرون شده|گرونتر شده|高|涨|涨价|变贵|贵了""",
+        رفته بالا|رفتن بالا|گرون شده|گرونتر شده|高|涨|涨价|变贵|贵了|steep|insane|crazy|
+        اغلى|اغلي|غلا|خيالي|خياليه|نار|بيشتر شد|بیشتر شد|بیشتر میشه|بیشتره|نجومی|نجومیه""",
         """low|lower|lowest|dropped|reduced|منخفض|منخفضه|نزل|نزلت|نازل|پایین|پایینه|پایینی|
-        پایینتر|کمه|低|降价|降了""",
+        پایینتر|کمه|低|降价|降了|cheaper|ارخص|اقل|ارزونتر|ارزونتره|ارزانتر""",
     ),
     "product_quality": (
         """low|lower|lowest|dropped|worse|smaller|less|fewer|tiny|small|shrunk|shrank|منخفض|
         منخفضه|قليل|قليله|صغير|صغيره|اقل|پایین|پایینه|پایینی|اومده پایین|کمه|کمتر|کوچیک|
         کوچک|کوچیکه|低|少|变少|小|下降""",
-        """high|higher|highest|top|عالي|عاليه|بالا|بالایی|بالاست|بالاتر|高""",
+        """high|higher|highest|top|عالي|عاليه|بالا|بالایی|بالاست|بالاتر|高|خيالي|خياليه""",
     ),
 }
 # A Chinese level word stands at the end of its phrase: 「价格也高」, 「分量变少了」, not
@@ -135,6 +137,7 @@ def _level_patterns() -> dict[str, re.Pattern[str]]:
     return out
 
 
+_AR_ONLY_LEVELS = frozenset(aspect_text(w) for w in ("عالي", "عاليه"))
 _LEVEL_NEGATORS = frozenset(
     aspect_text(w) for w in _NEGATORS["en"].split() + ["مش", "مو", "مب", "ما", "لا", "ليس", "غير"]
 )
@@ -149,9 +152,12 @@ def level_items(clause: str) -> dict[str, list[Polar]]:
     high", 「不高」) or a Persian negated copula after («بالا نیست») flips the item.
     """
     folded = aspect_text(clause)
+    persian = bool(PERSIAN_LETTERS.search(clause))
     found: list[tuple[str, int, int, int]] = []  # aspect, start, end, sign
     for aspect, pattern in _level_patterns().items():
         for m in pattern.finditer(folded):
+            if persian and m.group() in _AR_ONLY_LEVELS:
+                continue  # Persian «عالی» is "excellent", not Arabic «عالي» ("high")
             found.append((aspect, m.start(), m.end(), -1 if m.group("neg") else 1))
     if not found:
         return {}

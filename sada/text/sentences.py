@@ -23,20 +23,40 @@ _END = re.compile(
     r"(?:[!?\u061f\u203c\u2047-\u2049]+|(?<!\d)\.(?![0-9A-Za-z_@/])\.*|\u2026+|[\u3002\uff01\uff1f\uff1b\u06d4]+)"
     r"[\"'\u201d\u2019)\]\u00bb]*"
     r"|\n+"
+    # an emoji (or a run of them) before a capital letter ends a sentence: "…delivery 🙄
+    # The girl on the helpline was lovely"
+    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+(?=\s+[A-Z])"
 )
 _ABBREV = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:Mr|Mrs|Ms|Dr|Prof|St|vs|etc|e\.g|i\.e|No)\.$")
 
 _CONTRAST = {
     "en": r"but|however|although|though|whereas|yet|except",
-    "ar": r"لكن|ولكن|لكنه|لكنها|بس|إلا أن|الا ان|غير أن|بينما|مع أن|رغم أن|ولاكن",
-    "fa": r"ولی|اما|ولي|ولیکن|در حالی که|درحالیکه|با اینکه|با این حال|هرچند|ولی‌",
-    "zh": r"但是|但|可是|不过|然而|却|只是|可惜",
+    "ar": r"لكن|ولكن|لكنه|لكنها|بس|إلا أن|الا ان|إلا إن|الا إن|إلا ان|غير أن|بينما|مع أن|رغم أن|ولاكن"
+    r"|مع إن|مع ان|ومع إن|ومع ان|رغم إن|رغم ان|بالرغم من إن|بالرغم من أن|بالرغم من ان|إنما|انما"
+    r"|ومع ذلك|ومع هذا",
+    "fa": r"ولی|اما|ولي|ولیکن|در حالی که|درحالیکه|با اینکه|با این حال|هرچند|ولی‌|با این که"
+    r"|با اين که|اگرچه|اگر چه|گرچه|با وجود اینکه|هر چند|منتها",
+    "zh": r"但是|但|可是|不过|然而|只是|可惜|不過|雖然|虽然|尽管|儘管",
 }
 # "就是" ("only that...") is a contrast only right after a comma: 「服务很好，就是价格偏高」.
-_ZH_COMMA_CONTRAST = r"|(?<=[，,；;])就是|(?<=[，,；;] )就是"
+_ZH_COMMA_CONTRAST = (
+    r"|(?<=[，,；;])就是|(?<=[，,；;] )就是"
+    # 「…，可送货师傅迟到了」: 可 ("but") after a comma, not 可以 / 可能 / 可爱
+    r"|(?<=[，,；;])可(?![以能爱怜口])"
+    # 却 / 倒是 ("yet", "though") follow their subject: the clause starts at the comma
+    # before it (「…，柜台的工作人员却很快…」)
+    r"|[，,；;](?=[^，,。；;]{0,15}(?:却|卻|倒是))"
+)
+# Persian «فقط» ("only", i.e. "except that") after a comma: «…، فقط قیمتش زیاده».
+_FA_COMMA_CONTRAST = r"|\s*[,،]\s*فقط(?!\w)\s*"
 _CLAUSE_SPLIT = {
     lang: re.compile(
-        (r"\s*[,،;؛]?\s*(?<!\w)(?:" + words + r")(?!\w)\s*")
+        (
+            r"\s*[,،;؛]?\s*(?<!\w)(?:"
+            + words
+            + r")(?!\w)\s*"
+            + (_FA_COMMA_CONTRAST if lang == "fa" else "")
+        )
         if lang != "zh"
         else (r"[，,；;]?(?:" + words + r")" + _ZH_COMMA_CONTRAST)
     )
@@ -48,6 +68,19 @@ _SEMICOLON = re.compile(r"(?<=[^\W_])\s*[;؛]\s+|；")
 # A contrast word set off by commas inside a clause ("the bill, however, was wrong")
 # marks the clause as contrasting with the one before; it does not split it.
 _EN_INSIDE = re.compile(r"\s*,\s*(?:however|though|nevertheless|on the other hand)\s*,\s*", re.I)
+
+
+# A sentence that opens with a concession ("although X, Y", «با اینکه X، Y», «مع إن X، Y»,
+# 「虽然X，但Y」) has two clauses even where nothing but a comma stands between them.
+_CONCESSIVE = {
+    "en": re.compile(r"^(?:although|though|even though|while|whilst|despite|even if)\b", re.I),
+    "ar": re.compile(
+        r"^(?:مع إن|مع ان|مع أن|رغم إن|رغم ان|رغم أن|بالرغم من|برغم|على الرغم من)(?!\w)"
+    ),
+    "fa": re.compile(r"^(?:با اینکه|با این که|هرچند|هر چند|اگرچه|اگر چه|گرچه|با وجود)(?!\w)"),
+    "zh": re.compile(r"^(?:虽然|虽说|尽管|雖然|儘管)"),
+}
+_FIRST_COMMA = re.compile(r"[,،，]")
 
 
 @dataclass(frozen=True)
@@ -120,10 +153,17 @@ def split_clauses(sentence: str, lang: str) -> list[str]:
     if pattern is None:
         return [sentence]
     parts: list[str] = []
+    concessive = _CONCESSIVE.get(lang)
     for piece in _SEMICOLON.split(sentence):
         if lang == "en":
             piece = _EN_INSIDE.sub(" ", piece)
-        parts.extend(p.strip(" ,،;؛，") for p in pattern.split(piece))
+        halves = [piece]
+        if concessive is not None and concessive.match(piece.lstrip()):
+            comma = _FIRST_COMMA.search(piece)
+            if comma is not None:
+                halves = [piece[: comma.start()], piece[comma.end() :]]
+        for half in halves:
+            parts.extend(p.strip(" ,،;؛，") for p in pattern.split(half))
     parts = [p for p in parts if p]
     out: list[str] = []
     for part in parts or [sentence]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sada.text.evaluate import score_aspects
 from sada.text.lexicons import aspect_text, keyword_aspects
+from sada.text.normalize import model_text
 from sada.text.pipeline import TextPipeline
 from sada.text.rules import level_items
 
@@ -51,14 +52,14 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     dev5 = score_aspects(_fixture("aspects_contrastive_dev5.jsonl"), analyze)
     assert dev5["accuracy"]["all"] >= 0.95, dev5["misses"]  # 1.00 (0.973 before round 6)
     # Held out in round 5 (0.738 then; 0.754 on main before round 6), a development
-    # set of round 6 (0.817): still under the 0.90 target.
+    # set of rounds 6 (0.817) and 7 (0.938).
     fresh5 = score_aspects(_fixture("aspects_contrastive_fresh5.jsonl"), analyze)
-    assert fresh5["accuracy"]["all"] >= 0.81, fresh5["accuracy"]
-    assert fresh5["mixed_texts"]["flagged_mixed"] >= 34, fresh5["mixed_texts"]
-    # Written blind (no rule or lexicon read) and measured once, after round 6 (0.522, 0.474
-    # before): a floor against regressions, far from the target (0.90).
+    assert fresh5["accuracy"]["all"] >= 0.92, fresh5["accuracy"]
+    assert fresh5["mixed_texts"]["flagged_mixed"] >= 40, fresh5["mixed_texts"]
+    # Written blind (no rule or lexicon read), held out in round 6 (0.522), a development
+    # set of round 7 (0.927): a floor against regressions, not a held-out figure.
     fresh6 = score_aspects(_fixture("aspects_contrastive_fresh6.jsonl"), analyze)
-    assert fresh6["accuracy"]["all"] >= 0.51, fresh6["accuracy"]
+    assert fresh6["accuracy"]["all"] >= 0.90, fresh6["accuracy"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
@@ -215,3 +216,86 @@ def test_traditional_chinese_and_dialect_clitics() -> None:
     assert "product_quality" in keyword_aspects(aspect_text("螢幕很清楚"))
     assert "price" in keyword_aspects(aspect_text("الجودة حلوة بهالسعر"))  # ب + ها + السعر
     assert "price" not in keyword_aspects(aspect_text("هالة"))
+
+
+def test_product_staff_and_money_nouns_in_four_languages() -> None:
+    def found(text: str) -> set[str]:
+        return set(keyword_aspects(aspect_text(text)))
+
+    assert "product_quality" in found("the blender started smoking")
+    assert "product_quality" in found("گوشیه هنوز سالمه")
+    assert "product_quality" in found("الغسالة هادية")
+    assert "product_quality" in found("这个电饭煲不错")
+    assert "staff" in found("the rep was patient")
+    assert "staff" in found("کارشناس پشتیبان جواب داد")
+    assert "staff" in found("المضيفة كانت لطيفة")
+    assert "staff" in found("老板人很好")
+    assert "billing" in found("حاسبوني على علبتين")
+    assert "billing" in found("被多扣了一次")
+    assert "price" in found("人均五百")
+    assert "staff" not in found("I filed a report")  # "rep" is a whole word
+
+
+def test_concessive_openers_and_persian_faghat_split_clauses() -> None:
+    from sada.text.sentences import split_clauses
+
+    assert len(split_clauses("با اینکه اپ هنگ کرد، پشتیبانی سریع جواب داد", "fa")) == 2
+    assert len(split_clauses("Although the app froze, the agent fixed it", "en")) == 2
+    assert len(split_clauses("虽然快递慢了四天，羽绒服质量没得说", "zh")) == 2
+    assert len(split_clauses("کفش خیلی راحته، فقط قیمتش یه کم زیادیه", "fa")) == 2
+    assert len(split_clauses("الأكل حلو، إنما الخدمة بطيئة", "ar")) == 2
+    assert len(split_clauses("这个可以用", "zh")) == 1  # 可以 is no contrast
+
+
+def test_amounts_emoji_sentence_ends_and_chinese_que() -> None:
+    from sada.text.polarity import polar_items
+    from sada.text.sentences import split_clauses, split_sentences
+
+    assert keyword_aspects(aspect_text("$40 for eight pieces is insane")) == ["price"]
+    assert keyword_aspects(aspect_text("٣٥٠ جنيه كتير أوي")) == ["price"]
+    assert keyword_aspects(aspect_text("the app crashed, I paid $5")) == ["app_website", "billing"]
+    assert len(split_sentences("Late delivery 🙄 The girl on the phone was lovely")) == 2
+    clauses = split_clauses("系统一直繁忙，柜台的工作人员却很快帮我办完了", "zh")
+    assert clauses[-1].startswith("柜台")
+    # 别 inside 特别 negates nothing
+    assert sum(p.value for p in polar_items(model_text("特别靠谱"), rules=True)) > 0
+
+
+def test_persian_ma_and_aali_are_not_arabic_words() -> None:
+    # «ما» is "we" in Persian, «عالی» is "excellent" (Arabic «عالي»: "high")
+    pipeline = TextPipeline(embedder=False)
+    aspects = pipeline.analyze("با تخفیف قیمتش عالی شد", language="fa")["aspects"]
+    assert [a["polarity"] for a in aspects if a["aspect"] == "price"] == ["positive"]
+    assert "product_quality" in keyword_aspects(aspect_text("غرفتي نظيفة"))  # article optional
+    assert "delivery" not in keyword_aspects(aspect_text("الموقع بطيء"))
+
+
+def test_new_keywords_stay_whole_words() -> None:
+    # short English keywords with inflections would otherwise reach other words
+    for text in ("I booked early", "highly rated", "I cared a lot", "the engineer called"):
+        assert "product_quality" not in keyword_aspects(aspect_text(text)), text
+        assert "price" not in keyword_aspects(aspect_text(text)), text
+    assert "billing" not in keyword_aspects(aspect_text("این دفعه تحویل سریع بود"))
+    assert "product_quality" in keyword_aspects(aspect_text("the air fryer is great"))
+    assert "staff" in keyword_aspects(aspect_text("المدرب كان محترف"))
+    assert "delivery" in keyword_aspects(aspect_text("包裹到了"))
+
+
+def test_without_takes_the_next_word_only() -> None:
+    from sada.text.polarity import polar_items
+
+    def score(text: str) -> float:
+        return sum(p.value for p in polar_items(model_text(text), rules=True))
+
+    assert score("بدون روغن واقعاً عالیه") > 0  # "without oil, really great"
+    assert score("بدون أي مشكلة") > 0
+    assert score("بدون هیچ مشکلی") > 0
+
+
+def test_arrival_with_speed_speaks_of_delivery_too() -> None:
+    assert set(keyword_aspects(aspect_text("the food arrived hot and fast"))) == {
+        "product_quality",
+        "delivery",
+    }
+    assert "delivery" in keyword_aspects(aspect_text("الأكل وصل سخن وبسرعة"))
+    assert keyword_aspects(aspect_text("the soup arrived cold")) == ["product_quality"]
