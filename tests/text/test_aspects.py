@@ -36,8 +36,8 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     analyze = lambda text, lang: pipeline.analyze(text, language=lang)  # noqa: E731
     # Every fixture below is a development set now (round 6 was tuned on all of them,
     # `fresh5` included); the floors are a little under what round 6 measures (fast
-    # path), so they catch regressions, not prove generalisation. The held-out figure
-    # is the lead's (`aspects_contrastive_fresh6.jsonl`, not in the repository).
+    # path), so they catch regressions, not prove generalisation. Held-out figures come
+    # from blind sets measured before they are committed (the model card lists them).
     dev = score_aspects(_fixture("aspects_contrastive.jsonl"), analyze)
     assert dev["accuracy"]["all"] >= 0.95, dev["misses"]  # 1.00
     assert dev["mixed_texts"]["flagged_mixed"] >= 0.8 * dev["mixed_texts"]["n"]
@@ -60,6 +60,10 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     # set of round 7 (0.927): a floor against regressions, not a held-out figure.
     fresh6 = score_aspects(_fixture("aspects_contrastive_fresh6.jsonl"), analyze)
     assert fresh6["accuracy"]["all"] >= 0.90, fresh6["accuracy"]
+    # Written blind, held out in round 7 (0.550 before it, 0.697 after): committed after
+    # that one measurement, so a floor against regressions from here on.
+    fresh7 = score_aspects(_fixture("aspects_contrastive_fresh7.jsonl"), analyze)
+    assert fresh7["accuracy"]["all"] >= 0.68, fresh7["accuracy"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
