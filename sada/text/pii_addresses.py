@@ -24,8 +24,8 @@ from functools import lru_cache
 
 _FA_PARTS = (
     r"استان|شهرستان|شهر|خیابان|خيابان|خ\.|بلوار|میدان|ميدان|کوچه|كوچه|کوی|بن[\s\u200c]?بست|"
-    r"پلاک|پلاك|واحد|طبقه|بلوک|مجتمع|برج|کد\s?پستی|كد\s?پستي|جاده|بزرگراه|نبش|چهارراه|"
-    r"سه[\s\u200c]?راه|تقاطع|شهرک|محله|ساختمان|زنگ|پ\.?(?=\s*[0-9\u06f0-\u06f9])|کوچهٔ|خ\s"
+    r"پلاک|پلاك|واحد(?=\s*[0-9\u06f0-\u06f9])|طبقه|بلوک|مجتمع|برج|کد\s?پستی|كد\s?پستي|جاده|بزرگراه|نبش|چهارراه|"
+    r"سه[\s\u200c]?راه|تقاطع|شهرک|محله|ساختمان|زنگ|پ\.?(?=\s*[0-9\u06f0-\u06f9])|کوچهٔ|خ(?=\s)"
 )
 _AR_PARTS = (
     r"شارع|طريق|حي|مبنى|مبني|عمارة|عماره|بناية|بنايه|فيلا|شقة|شقه|مجمع|منطقة|منطقه|بلوك|جادة|"
@@ -69,11 +69,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     # A number ends its component («پلاک ۸», «ص.ب 2211»): the words after it are the
     # sentence going on («ارسال کنید», «جدة»), not the address.
     arfa_component = (
-        r"(?<!\w)(?:(?:"
+        r"(?<!\w)(?:ب?(?:"
         + _FA_PARTS
         + "|"
         + _AR_PARTS
-        + r")\s*[:：]?\s*(?:رقم\s*|شماره\s*)?(?:"
+        + r")(?![\u0621-\u064a\u0671-\u06d3])\s*[:：]?\s*(?:رقم\s*|شماره\s*)?(?:"
         + _NUM
         + _SIDE
         + r"|"
@@ -183,7 +183,9 @@ _ZH_LEAD = re.compile(
     r"寄去|送去|发往)|"
     r"^(?:新|收货|我的|详细|送货|邮寄)?地址(?:是|为|改为|改成)?[:：]?"
 )
-_PART_RE = re.compile(r"(?<!\w)(?:" + _FA_PARTS + "|" + _AR_PARTS + r")")
+_PART_RE = re.compile(
+    r"(?<!\w)ب?(?:" + _FA_PARTS + "|" + _AR_PARTS + r")(?![\u0621-\u064a\u0671-\u06d3])"
+)
 # Components that make an address on their own with a number ("پلاک ۱۲", "شارع 15");
 # others ("شهر" is a month in Arabic, "واحد" is "one") need a second component.
 _STRONG = re.compile(
@@ -233,7 +235,8 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
         chunk = m.group()
         parts = len(_PART_RE.findall(chunk))
         if parts >= 2 or (parts == 1 and _STRONG.search(chunk) and _HAS_NUM.search(chunk)):
-            add(*_extend_arfa(text, m.start(), m.end()))
+            start = m.start() + (1 if _PART_RE.match(text, m.start() + 1) else 0)
+            add(*_extend_arfa(text, start, m.end()))
     for key in ("zh", "zh_admin", "zh_estate"):
         for m in pats[key].finditer(text):
             lead = _ZH_LEAD.match(m.group())

@@ -60,7 +60,7 @@ _EN_AMBIGUOUS = """will bill mark hope grace joy faith rose may june april summe
 frank art penny ruby pearl jade crystal amber ray gene bob pat sue jack grant chase hunter
 victoria jordan austin paris florence lincoln cash angel honey rain river stone king
 max jade holly daisy poppy iris jasper hugo jan jo can rim amal iman noor nour hana sakura
-harvey marks chance lily ivy violet olive sage autumn storm"""
+harvey marks chance lily ivy violet olive sage autumn storm salem"""
 
 _AR_GIVEN = """
 نوال سعاد وفاء نجلاء ابتسام عبير سمر رشا أميرة اميرة لطيفة جواهر ملاك شهد نادية ناديه
@@ -113,7 +113,8 @@ _CUES_BEFORE = {
     r"نام خانوادگی\s*:?",
     "zh": r"我叫|我的名字是|我是|本人|姓名[:：]?|联系人[:：]?|收件人[:：]?|收货人[:：]?|客服|"
     r"快递员|师傅|经理|名叫|叫做|署名|配送员|骑手|司机|店员|店长|导购|服务员|客服专员|"
-    r"我老公|我老婆|我丈夫|我妻子|我先生|我太太|我儿子|我女儿|我朋友|我同事|我妈|我爸",
+    r"我老公|我老婆|我丈夫|我妻子|我先生|我太太|我儿子|我女儿|我朋友|我同事|我妈|我爸|"
+    r"谢谢|感谢|多谢",
 }
 # Cues that also stand before ordinary words ("the employee was polite", "the doctor
 # said"): the next word must be a known given name or have a family-name form.
@@ -138,7 +139,34 @@ def _wordset(block: str, sep: str | None = None) -> frozenset[str]:
 # «با پشتیبانی»): the next word must be an unambiguous given name of the gazetteer.
 _GIVEN_ONLY_CUES = (
     r"(?:أنا|انا|مع|ومع|كلمت|كلمني|كلمتني|اتصل بي|اتصلت بي|تواصل معي|تواصلت معي|عند|"
-    r"با|به|از طرف|توسط|آقا|اقا|من|شکایت از)"
+    r"با|به|از طرف|توسط|آقا|اقا|من|شکایت از|شكرا|شكراً|أشكر|اشكر|مشكور|مشكورة|يعطيك العافية|"
+    r"عزيزي|عزيزتي|يا|مستر|مدام|كابتن|ساعدني|ساعدتني|كلمني|كلمتني|رد علي|ردت علي|خدمني|"
+    r"خدمتني|تعامل معي|تعاملت معي|تعاملت مع|استقبلني|وصلني|ممنون از|تشکر از|سپاس از|مرسی از|"
+    r"از|دست|خسته نباشید|مرسی)"
+)
+# «شكرا لمحمد»: a name glued to «ل» after thanks.
+_AR_THANKS_LI = r"(?:شكرا|شكراً|الشكر|شكر خاص|شكري|وشكرا)\s+ل"
+# Verbs and phrases around a lone English given name ("Sarah was great", "thanks to
+# Ahmed", "delivered by Tom").
+_EN_LONE_BEFORE = (
+    r"(?:with|to|by|thank|thanks|and|asked|told|called|met|ask|tell|from|for|named|hi|hello|"
+    r"hey|dear|cheers|thx|ty|contacted|emailed)"
+)
+_EN_LONE_AFTER = (
+    r"(?:was|is|has|had|did|helped|said|told|called|came|arrived|delivered|fixed|explained|"
+    r"answered|replied|took|sent|from|at|who|assisted|sorted|resolved|solved|handled|"
+    r"promised|refused|hung|picked|dropped|left|gave|offered|kept|never|didn't|wasn't|isn't|"
+    r"went|made|got|checked|looked|tried|processed|confirmed|apologized|apologised)"
+)
+# "Sarah from customer service", «ريم من خدمة العملاء», 「李明从客服」 is rarer.
+_FROM_TEAM_EN = (
+    r"\s+(?:from|at|in|with|on)\s+(?:the\s+|your\s+)?(?:customer|support|billing|sales|"
+    r"delivery|store|shop|tech|technical|team|help|service|branch|reception|front desk|"
+    r"returns|warehouse|call cent(?:er|re)|helpdesk|the store|accounts?)"
+)
+_FROM_TEAM_ARFA = (
+    r"\s+(?:من|في|از|در)\s+(?:خدمة|الدعم|قسم|فريق|فرع|الفرع|الشركة|المحل|المتجر|"
+    r"پشتیبانی|واحد|بخش|تیم|فروشگاه|شعبه)"
 )
 # Arabic kunya: «أبو فهد», «أم خالد» (the name is the pair).
 _KUNYA = r"(?:أبو|ابو|أبا|ابا|أم|ام)"
@@ -152,6 +180,11 @@ _EN_ORG = _wordset(
 )
 # Chinese characters that end a name found after a cue (「陈静很耐心」 -> 「陈静」).
 _ZH_STOP = frozenset("很的了说是在也都和跟把就已还没不让给帮我你他她们这那个吗呢吧啊呀太非真特挺")
+# Words after 「谢谢/感谢」 that begin with a surname character (「感谢周到的服务」).
+_ZH_NOT_NAMES = frozenset(
+    ["周到", "万能", "高效", "高速", "方便", "支持", "金牌", "江湖", "于是", "马上", "白白", "贺卡",
+     "程序", "余额", "任何", "黄金", "叶子", "钱包", "高质", "毛毛"]
+)  # fmt: skip
 # Titles that may stand between a cue and the name ("جناب دکتر کامرانی", "spoke to Mr. Daniels").
 _TITLES_ARFA = frozenset(
     ["دکتر", "مهندس", "استاد", "سید", "حاج", "حاجی", "الدكتور", "المهندس", "الأستاذ", "الاستاذ",
@@ -353,6 +386,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         + _AR_WORD
         + r"){0,2}))"
     )
+    thanks_li = re.compile(r"(?<!\w)" + _AR_THANKS_LI + r"(?P<name>" + _AR_WORD + r")")
+    en_lone = re.compile(r"(?<![\w'\u2019])(?P<name>[A-Z][a-z]+)(?![\w'\u2019-])")
+    from_team_en = re.compile(r"(?<![\w])(?P<name>" + _EN_NAME + r")" + _FROM_TEAM_EN + r"(?!\w)")
+    from_team_arfa = re.compile(r"(?<!\w)(?P<name>" + _AR_WORD + r")" + _FROM_TEAM_ARFA)
     kunya = re.compile(r"(?<!\w)(?P<name>" + _KUNYA + r"\s+" + _AR_WORD + r")")
     fa_talk = re.compile(
         r"(?<!\w)با\s+(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,2})\s+"
@@ -361,6 +398,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return {
         "given_only": given_only,
         "kunya": kunya,
+        "thanks_li": thanks_li,
+        "en_lone": en_lone,
+        "from_team_en": from_team_en,
+        "from_team_arfa": from_team_arfa,
         "fa_talk": fa_talk,
         "en": en,
         "arfa": arfa,
@@ -372,6 +413,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "fa_self": fa_self,
         "arfa_pair": arfa_pair,
     }
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    return pos == 0 or bool(re.search(r"(?:^|[.!?:\n\"'(\u201c]\s*)$", text[:pos]))
 
 
 _EN_WEAK_CUES = _wordset(
@@ -506,6 +551,32 @@ def find_names(text: str) -> list[tuple[int, int]]:
         keep = _name_words(words, _all, first_free=True)
         if keep:
             add(m.start("name"), m.start("name") + len(" ".join(keep)))
+    for m in pats["thanks_li"].finditer(text):
+        if fold_for_search(m.group("name")) in unambiguous:
+            add(m.start("name"), m.end("name"))
+    for m in pats["from_team_arfa"].finditer(text):
+        lone = m.group("name")
+        if fold_for_search(lone) in unambiguous and lone not in _AR_NOT_GIVEN:
+            add(m.start("name"), m.end("name"))
+    for m in pats["from_team_en"].finditer(text):
+        lone_f = fold_for_search(m.group("name"))
+        if (
+            lone_f not in _EN_NOT_NAMES
+            and lone_f not in _EN_ORG
+            and (lone_f in unambiguous or not _sentence_start(text, m.start()))
+        ):
+            add(m.start("name"), m.end("name"))
+    if any("A" <= ch <= "Z" for ch in text):
+        for m in pats["en_lone"].finditer(text):
+            lone_f = fold_for_search(m.group("name"))
+            if lone_f not in unambiguous:
+                continue
+            before = text[max(0, m.start() - 20) : m.start()].lower()
+            after = text[m.end() : m.end() + 20].lower()
+            if re.search(r"(?<![\w])" + _EN_LONE_BEFORE + r"[\s,]+$", before) or re.match(
+                r"[\s,]+" + _EN_LONE_AFTER + r"(?![\w])", after
+            ):
+                add(m.start("name"), m.end("name"))
     for m in pats["kunya"].finditer(text):
         second = m.group("name").split()[1]
         if fold_for_search(second) in unambiguous and second not in _AR_NOT_GIVEN:
@@ -520,6 +591,8 @@ def find_names(text: str) -> list[tuple[int, int]]:
         name = m.group("name")
         cut = _ZH_TITLE_IN.search(name, 1)
         end = cut.start() if cut else len(name)
+        if name[:2] in _ZH_NOT_NAMES:
+            continue
         for i in range(1, end):
             if name[i] in _ZH_STOP and not (i == 1 and name[0] in "小老阿"):
                 end = i
