@@ -218,6 +218,11 @@ def _extend_arfa(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_HAS_ARABIC = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
+_HAS_LATIN = re.compile(r"[A-Za-z]")
+_HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 def find_addresses(text: str) -> list[tuple[int, int]]:
     """Spans of postal addresses in `text`."""
     if not text:
@@ -231,27 +236,30 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
         if end > start:
             found.append((start, end))
 
-    for m in pats["arfa"].finditer(text):
+    arabic = _HAS_ARABIC.search(text) is not None
+    latin = _HAS_LATIN.search(text) is not None
+    han = _HAS_HAN.search(text) is not None
+    for m in pats["arfa"].finditer(text) if arabic else ():
         chunk = m.group()
         parts = len(_PART_RE.findall(chunk))
         if parts >= 2 or (parts == 1 and _STRONG.search(chunk) and _HAS_NUM.search(chunk)):
             start = m.start() + (1 if _PART_RE.match(text, m.start() + 1) else 0)
             add(*_extend_arfa(text, start, m.end()))
-    for key in ("zh", "zh_admin", "zh_estate"):
+    for key in ("zh", "zh_admin", "zh_estate") if han else ():
         for m in pats[key].finditer(text):
             lead = _ZH_LEAD.match(m.group())
             add(m.start() + (lead.end() if lead else 0), m.end())
-    for key in ("en", "po_box", "saudi_short", "en_zip"):
+    for key in ("en", "po_box", "saudi_short", "en_zip") if latin else ():
         for m in pats[key].finditer(text):
             add(m.start(), m.end())
-    for m in pats["ar_num_street"].finditer(text):
+    for m in pats["ar_num_street"].finditer(text) if arabic else ():
         add(*_extend_arfa(text, m.start(), m.end()))
-    for m in pats["en_chain"].finditer(text):
+    for m in pats["en_chain"].finditer(text) if latin else ():
         units = len(re.findall(_EN_UNIT + r"|(?:Street|St|Road|Rd|Way|Lane)\s+\d", m.group()))
         streets = len(re.findall(r"\b(?:" + _EN_STREET + r")\b", m.group()))
         if units >= 2 or (units >= 1 and streets >= 1):
             add(m.start(), m.end())
-    for m in pats["postcode_cue"].finditer(text):
+    for m in pats["postcode_cue"].finditer(text) if latin else ():
         add(m.start("code"), m.end("code"))
     # Longest first; a shorter span inside or across a longer one is dropped.
     spans: list[tuple[int, int]] = []

@@ -18,6 +18,7 @@ names and Chinese surnames; it is not exhaustive, which is what the cues are for
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from sada.text.normalize import fold_for_search
@@ -462,6 +463,27 @@ def _name_like(word: str, known: set[str]) -> bool:
     )
 
 
+_HAS_LATIN = re.compile(r"[A-Z]")
+_HAS_ARABIC = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
+_HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
+_SCRIPT_OF = {
+    **dict.fromkeys(["en", "en_role", "en_pair", "from_team_en", "en_lone"], 0),
+    **dict.fromkeys(
+        ["arfa", "fa_self", "arfa_weak", "arfa_pair", "given_only", "thanks_li",
+         "from_team_arfa", "kunya", "fa_talk"],
+        1,
+    ),
+    "zh_cue": 2,
+}  # fmt: skip
+
+
+def _scan(
+    pats: dict[str, re.Pattern[str]], key: str, text: str, scripts: tuple[bool, bool, bool]
+) -> Iterator[re.Match[str]]:
+    """The matches of one pattern, or none when `text` lacks its script (cheap skip)."""
+    return pats[key].finditer(text) if scripts[_SCRIPT_OF[key]] else iter(())
+
+
 def find_names(text: str) -> list[tuple[int, int]]:
     """Spans of person names in `text` (offsets into `text`)."""
     if not text:
@@ -469,13 +491,18 @@ def find_names(text: str) -> list[tuple[int, int]]:
     pats = _patterns()
     unambiguous, ambiguous, _all, _surnames = gazetteer()
     family = _en_family()
+    scripts = (
+        _HAS_LATIN.search(text) is not None,
+        _HAS_ARABIC.search(text) is not None,
+        _HAS_HAN.search(text) is not None,
+    )
     spans: list[tuple[int, int]] = []
 
     def add(start: int, end: int) -> None:
         if end > start and all(end <= a or start >= b for a, b in spans):
             spans.append((start, end))
 
-    for m in pats["en"].finditer(text):
+    for m in _scan(pats, "en", text, scripts):
         name = m.group("name")
         first = fold_for_search(name.split()[0])
         cue = text[m.start() : m.start("name")].strip().lower()
@@ -489,12 +516,12 @@ def find_names(text: str) -> list[tuple[int, int]]:
         if first in _EN_NOT_NAMES:
             continue
         add(m.start("name"), m.end("name"))
-    for m in pats["en_role"].finditer(text):
+    for m in _scan(pats, "en_role", text, scripts):
         words = m.group("name").split()
         if fold_for_search(words[0]) in _EN_NOT_NAMES:
             continue
         add(m.start("name"), m.end("name"))
-    for m in pats["en_pair"].finditer(text):
+    for m in _scan(pats, "en_pair", text, scripts):
         words = m.group("name").split()
         folded = [fold_for_search(w) for w in words]
         if any(w in _EN_ORG for w in folded):
@@ -511,17 +538,17 @@ def find_names(text: str) -> list[tuple[int, int]]:
             # "... and Oluwaseun Adeyemi ...": an unknown capitalized word inside a
             # sentence, then a known family name.
             add(m.start("name"), m.end("name"))
-    for m in pats["arfa"].finditer(text):
+    for m in _scan(pats, "arfa", text, scripts):
         offset, words = _skip_titles(m.group("name"))
         words = _name_words(words, _all, first_free=True)
         if words:
             start = m.start("name") + offset
             add(start, start + len(" ".join(words)))
-    for m in pats["fa_self"].finditer(text):
+    for m in _scan(pats, "fa_self", text, scripts):
         words = _name_words(m.group("name").split(), _all, first_free=False)
         if words:
             add(m.start("name"), m.start("name") + len(" ".join(words)))
-    for m in pats["arfa_weak"].finditer(text):
+    for m in _scan(pats, "arfa_weak", text, scripts):
         offset, words = _skip_titles(m.group("name"))
         if words[0] in _AR_NOT_FAMILY or (
             m.group("punct") in (",", "،") and fold_for_search(words[0]) not in _all
@@ -531,7 +558,7 @@ def find_names(text: str) -> list[tuple[int, int]]:
         if keep:
             start = m.start("name") + offset
             add(start, start + len(" ".join(keep)))
-    for m in pats["arfa_pair"].finditer(text):
+    for m in _scan(pats, "arfa_pair", text, scripts):
         words = m.group("name").split()
         if fold_for_search(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
             continue
@@ -544,21 +571,21 @@ def find_names(text: str) -> list[tuple[int, int]]:
             or (fold_for_search(second) in unambiguous)
         ):
             add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(second))
-    for m in pats["given_only"].finditer(text):
+    for m in _scan(pats, "given_only", text, scripts):
         words = m.group("name").split()
         if fold_for_search(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
             continue
         keep = _name_words(words, _all, first_free=True)
         if keep:
             add(m.start("name"), m.start("name") + len(" ".join(keep)))
-    for m in pats["thanks_li"].finditer(text):
+    for m in _scan(pats, "thanks_li", text, scripts):
         if fold_for_search(m.group("name")) in unambiguous:
             add(m.start("name"), m.end("name"))
-    for m in pats["from_team_arfa"].finditer(text):
+    for m in _scan(pats, "from_team_arfa", text, scripts):
         lone = m.group("name")
         if fold_for_search(lone) in unambiguous and lone not in _AR_NOT_GIVEN:
             add(m.start("name"), m.end("name"))
-    for m in pats["from_team_en"].finditer(text):
+    for m in _scan(pats, "from_team_en", text, scripts):
         lone_f = fold_for_search(m.group("name"))
         if (
             lone_f not in _EN_NOT_NAMES
@@ -566,8 +593,8 @@ def find_names(text: str) -> list[tuple[int, int]]:
             and (lone_f in unambiguous or not _sentence_start(text, m.start()))
         ):
             add(m.start("name"), m.end("name"))
-    if any("A" <= ch <= "Z" for ch in text):
-        for m in pats["en_lone"].finditer(text):
+    if scripts[0]:
+        for m in _scan(pats, "en_lone", text, scripts):
             lone_f = fold_for_search(m.group("name"))
             if lone_f not in unambiguous:
                 continue
@@ -577,17 +604,17 @@ def find_names(text: str) -> list[tuple[int, int]]:
                 r"[\s,]+" + _EN_LONE_AFTER + r"(?![\w])", after
             ):
                 add(m.start("name"), m.end("name"))
-    for m in pats["kunya"].finditer(text):
+    for m in _scan(pats, "kunya", text, scripts):
         second = m.group("name").split()[1]
         if fold_for_search(second) in unambiguous and second not in _AR_NOT_GIVEN:
             add(m.start("name"), m.end("name"))
-    for m in pats["fa_talk"].finditer(text):
+    for m in _scan(pats, "fa_talk", text, scripts):
         offset, words = _skip_titles(m.group("name"))
         keep = _name_words(words, _all, first_free=False)
         if keep and len(keep) == len(words) and fold_for_search(words[0]) in _all:
             start = m.start("name") + offset
             add(start, start + len(" ".join(keep)))
-    for m in pats["zh_cue"].finditer(text):
+    for m in _scan(pats, "zh_cue", text, scripts):
         name = m.group("name")
         cut = _ZH_TITLE_IN.search(name, 1)
         end = cut.start() if cut else len(name)
@@ -598,7 +625,7 @@ def find_names(text: str) -> list[tuple[int, int]]:
                 end = i
                 break
         add(m.start("name"), m.start("name") + end)
-    for start, end in _zh_before_titles(text, _surnames):
+    for start, end in _zh_before_titles(text, _surnames) if scripts[2] else ():
         add(start, end)
     return sorted(spans)
 
