@@ -24,23 +24,38 @@ from functools import lru_cache
 
 _FA_PARTS = (
     r"استان|شهرستان|شهر|خیابان|خيابان|خ\.|بلوار|میدان|ميدان|کوچه|كوچه|کوی|بن[\s\u200c]?بست|"
-    r"پلاک|پلاك|واحد|طبقه|بلوک|مجتمع|برج|کد\s?پستی|كد\s?پستي|جاده|بزرگراه|نبش"
+    r"پلاک|پلاك|واحد(?=\s*[0-9\u06f0-\u06f9])|طبقه|بلوک|مجتمع|برج|کد\s?پستی|كد\s?پستي|جاده|بزرگراه|نبش|چهارراه|"
+    r"سه[\s\u200c]?راه|تقاطع|شهرک|محله|ساختمان|زنگ|پ\.?(?=\s*[0-9\u06f0-\u06f9])|کوچهٔ|خ(?=\s)"
 )
 _AR_PARTS = (
     r"شارع|طريق|حي|مبنى|مبني|عمارة|عماره|بناية|بنايه|فيلا|شقة|شقه|مجمع|منطقة|منطقه|بلوك|جادة|"
-    r"جاده|الطابق|طابق|ص\.\s?ب|صندوق بريد|الرمز البريدي|رمز بريدي|مدينة|محافظة|ولاية|برج"
+    r"جاده|الطابق|طابق|ص\.\s?ب|صندوق بريد|الرمز البريدي|رمز بريدي|مدينة|محافظة|ولاية|برج|"
+    r"الدور\s+(?=(?:ال)?(?:أول|اول|ثاني|ثالث|رابع|خامس|سادس|أرضي|ارضي|[0-9\u0660-\u0669]))|منزل|بيت رقم|مكتب رقم|محل رقم|زقاق|حارة|مربع|ضاحية|كمبوند|مخطط|دوار|ميدان|"
+    r"المبنى|الشقة|العمارة|الفيلا|البلوك|جادة|سكة|ش\.|عمارات"
 )
 _NUM = r"[0-9\u0660-\u0669\u06f0-\u06f9]+(?:[/\-][0-9\u0660-\u0669\u06f0-\u06f9]+)?"
+# «خیابان ۱۲ شرقی», «شارع 9 الشمالي»: a side after the number belongs to it.
+_SIDE = r"(?:\s+(?:شرقی|غربی|شمالی|جنوبی|الشرقي|الغربي|الشمالي|الجنوبي)(?!\w))?"
 _STOP_WORDS = (
     r"رو|را|به|از|و|که|ارسال|تحویل|لطفا|کنید|شود|بفرستید|داده|اشتباه|ثبت|میخوام|هست|است|"
-    r"الى|إلى|من|في|على|لو|سمحت|ارسل|ارسلوا|التوصيل|الطلب"
+    r"الى|إلى|من|في|على|لو|سمحت|ارسل|ارسلوا|التوصيل|الطلب|لكن|لكنه|بس|للأسف|للاسف|ثم|حيث|"
+    r"اللي|الي|وين|شكرا|ولكن|جدا|جداً|بعد|قبل|عند|اما|أما|الاكل|الأكل|ولی|ولي|چون|چرا"
 )
 _WORD_AR = r"[\u0621-\u064a\u0671-\u06d3\u06cc\u06a9\u06af\u067e\u0686\u0698\u200c]+"
 
 _EN_STREET = (
     r"Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|"
-    r"Square|Sq|Terrace|Parkway|Pkwy|Highway|Hwy|Crescent|Close|Circle|Cir"
+    r"Square|Sq|Terrace|Parkway|Pkwy|Highway|Hwy|Crescent|Close|Circle|Cir|Row|Mews|Walk|"
+    r"Gardens|Grove|Rise|Plaza|Alley|Expressway|Freeway|Quay|Wharf|Esplanade|Parade|"
+    r"Promenade|Broadway|Marg|Nagar|Path|Trail|Loop|Corniche"
 )
+_EN_UNIT = (
+    r"(?:Flat|Apt|Apartment|Suite|Ste|Unit|Villa|Building|Bldg|Block|Blk|House|Plot|Office|Shop|"
+    r"Floor|Fl|Level|Room|Tower|Door|Sector|Phase|Zone)\.?\s*(?:No\.?\s*)?#?\s*\d+[A-Za-z]?(?:[-/]\d+)?"
+    r"|\d+(?:st|nd|rd|th)\s+(?:Floor|Fl|Level)"
+)
+_EN_DIR = r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)(?![\w]))?"
+_AU_STATES = r"NSW|VIC|QLD|WA|SA|TAS|ACT|NT"
 _US_STATES = (
     r"AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|"
     r"NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
@@ -54,12 +69,13 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     # A number ends its component («پلاک ۸», «ص.ب 2211»): the words after it are the
     # sentence going on («ارسال کنید», «جدة»), not the address.
     arfa_component = (
-        r"(?:(?:"
+        r"(?<!\w)(?:ب?(?:"
         + _FA_PARTS
         + "|"
         + _AR_PARTS
-        + r")\s*[:：]?\s*(?:رقم\s*|شماره\s*)?(?:"
+        + r")(?![\u0621-\u064a\u0671-\u06d3])\s*[:：]?\s*(?:رقم\s*|شماره\s*)?(?:"
         + _NUM
+        + _SIDE
         + r"|"
         + _WORD_AR
         + r"(?:\s+(?:"
@@ -83,9 +99,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         r"(?:[\u4e00-\u9fff]{1,6}(?:区|县|旗))?(?:[\u4e00-\u9fff]{1,6}(?:镇|乡|街道))?"
         r"[\u4e00-\u9fff0-9]{1,10}(?:路|街|大道|巷|弄|胡同|道)"
         r"(?:[0-9一二三四五六七八九十]+段)?"
-        r"(?:[0-9一二三四五六七八九十百]+(?:号|弄))"
-        r"(?:[\u4e00-\u9fff0-9]{0,8}?(?:[0-9一二三四五六七八九十]+(?:栋|幢|号楼|座)))?"
-        r"(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|号房|楼))?"
+        r"(?:[0-9]+(?:巷|弄))*"
+        r"(?:[0-9一二三四五六七八九十百]+(?:号|弄))(?:之[0-9]+)?"
+        r"(?:[\u4e00-\u9fff0-9]{0,8}?(?:[0-9一二三四五六七八九十]+(?:栋|幢|号楼|座))"
+        r"|[\u4e00-\u9fff]{1,8}?(?:广场|大厦|中心|大楼|商场|写字楼)(?=[0-9一二三四五六七八九十]+(?:楼|层|F|室)))?"
+        r"(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|号房|楼|层|F))?(?:[0-9]+室)?"
     )
     # City and district alone («成都市武侯区») are not an address: a community,
     # building or flat must follow.
@@ -97,10 +115,15 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     )
     en = re.compile(
         r"(?:(?<![\w#])(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?\s*#?\s*[\w-]+,?\s+)?"
-        r"(?<![\w#])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,3}(?:" + _EN_STREET + r")\.?"
-        r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor)\.?\s*#?\s*[\w-]+)?"
-        r"(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2})?"
+        r"(?<![\w#])\d{1,5}[A-Za-z]?(?:[-/]\d{1,4})?,?\s+(?:(?:N|S|E|W|NE|NW|SE|SW)\.?\s+)?(?:(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))\.?\s+){1,3}"
+        r"(?:"
+        + _EN_STREET
+        + r")\.?"
+        + _EN_DIR
+        + r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor)\.?\s*#?\s*[\w-]+)?"
+        r"(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}){0,2}"
         r"(?:,?\s*(?:(?:" + _US_STATES + r")\s+\d{5}(?:-\d{4})?|" + _UK_POSTCODE + r"|"
+        r"(?:" + _AU_STATES + r")\s+\d{4}|[-\u2013]?\s*\d{6}|"
         r"(?:ON|QC|BC|AB|MB|SK|NS|NB|NL|PE)\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d))?"
         r"(?![\w])"
     )
@@ -109,7 +132,35 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         r"(?<![\w])" + _NUM + r"\s+(?:شارع|ش\.|طريق)\s+" + _WORD_AR + r"(?:\s+(?!(?:"
         + _STOP_WORDS + r")(?!\w))" + _WORD_AR + r"){0,2}"
     )  # fmt: skip
-    po_box = re.compile(r"(?i)(?<!\w)P\.?\s?O\.?\s+Box\s+\d{1,7}(?!\w)")
+    po_box = re.compile(
+        r"(?i)(?<!\w)(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|PMB|Private\s+Bag)\s*#?\s*\d{1,7}"
+        r"(?:,?\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?:,?\s+(?:[A-Z]{2}\s+)?\d{4,6})?)?(?!\w)"
+    )
+    # Gulf / Indian unit chains: "Villa 23, Street 14, Al Barsha 2, Dubai",
+    # "Flat 12, 3rd Floor, Sea View Apartments, Marine Drive, Mumbai 400020".
+    comp = (
+        r"(?:" + _EN_UNIT + r"|(?:Street|St|Road|Rd|Way|Lane)\s+(?:No\.?\s*)?\d+"
+        r"|(?:[A-Z][a-z]+\s+){1,3}(?:" + _EN_STREET + r")\.?)"
+    )
+    place = r"(?:(?:Al|El)[\s-])?[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?:\s+\d{1,2})?"
+    en_chain = re.compile(
+        r"(?<![\w#])(?P<chain>" + comp + r"(?:,\s*(?:" + comp + r"|" + place + r"))+)"
+        r"(?:,?\s*(?:[-\u2013]\s*)?\d{5,6}|,?\s+" + _UK_POSTCODE + r")?(?![\w])"
+    )
+    en_zip = re.compile(
+        r"(?<![\w])[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,\s*(?:"
+        + _US_STATES
+        + r")\s+\d{5}(?:-\d{4})?(?![\w])"
+    )
+    postcode_cue = re.compile(
+        r"(?i:post\s?code|postal\s+code|zip(?:\s?code)?|pin\s?code)\s*(?:is\s*)?[:：]?\s*"
+        r"(?P<code>" + _UK_POSTCODE + r"|\d{5}(?:-\d{4})?|\d{6}|[A-Z]\d[A-Z]\s?\d[A-Z]\d)(?![\w])"
+    )
+    zh_estate = re.compile(
+        r"[\u4e00-\u9fff]{2,8}(?:小区|花园|大厦|公寓|苑|村|广场|中心|新村|家园)"
+        r"[0-9一二三四五六七八九十]+(?:栋|幢|号楼|座)(?:[0-9一二三四五六七八九十]+单元)?"
+        r"(?:[0-9]+(?:室|号|楼|层))?"
+    )
     saudi_short = re.compile(r"(?<![A-Za-z0-9])[A-Z]{4}\d{4}(?![A-Za-z0-9])")
     return {
         "arfa": arfa,
@@ -119,22 +170,57 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "po_box": po_box,
         "ar_num_street": ar_num_street,
         "saudi_short": saudi_short,
+        "en_chain": en_chain,
+        "en_zip": en_zip,
+        "postcode_cue": postcode_cue,
+        "zh_estate": zh_estate,
     }
 
 
 # Words that end an address written inside a sentence.
 _ZH_LEAD = re.compile(
-    r"^(?:我|我们|我家)?(?:住在|送到|寄到|发到|寄往|送往|配送到|改到|改成|改为)|"
+    r"^(?:请|麻烦|请帮我|帮我|帮忙|麻烦你|我|我们|我家)?(?:住在|在|送到|寄到|发到|寄往|送往|配送到|改到|改成|改为|"
+    r"寄去|送去|发往)|"
     r"^(?:新|收货|我的|详细|送货|邮寄)?地址(?:是|为|改为|改成)?[:：]?"
 )
-_PART_RE = re.compile(r"(?:" + _FA_PARTS + "|" + _AR_PARTS + r")")
+_PART_RE = re.compile(
+    r"(?<!\w)ب?(?:" + _FA_PARTS + "|" + _AR_PARTS + r")(?![\u0621-\u064a\u0671-\u06d3])"
+)
 # Components that make an address on their own with a number ("پلاک ۱۲", "شارع 15");
 # others ("شهر" is a month in Arabic, "واحد" is "one") need a second component.
 _STRONG = re.compile(
-    r"(?:خیابان|خيابان|بلوار|کوچه|كوچه|پلاک|پلاك|کد\s?پستی|كد\s?پستي|شارع|مبنى|عمارة|بناية|"
+    r"(?:خیابان|خيابان|بلوار|کوچه|كوچه|پلاک|پلاك|پ\.?(?=\s*[0-9\u06f0-\u06f9])|کد\s?پستی|كد\s?پستي|شارع|مبنى|عمارة|بناية|"
     r"فيلا|شقة|ص\.\s?ب|صندوق بريد|الرمز البريدي)"
 )
 _HAS_NUM = re.compile(_NUM)
+
+
+_AR_PLACE_TAIL = re.compile(
+    r"\s*[,،]\s*(?!(?:" + _STOP_WORDS + r")(?!\w))" + _WORD_AR + r"(?:\s+(?!(?:" + _STOP_WORDS
+    + r")(?!\w))" + _WORD_AR + r")?(?:\s+[0-9\u0660-\u0669\u06f0-\u06f9]{5,10})?"
+)  # fmt: skip
+_AR_PLACE_TAIL_NUM = re.compile(
+    r"\s+(?![\d])" + _WORD_AR + r"\s+[0-9\u0660-\u0669\u06f0-\u06f9]{5}"
+)
+
+
+def _extend_arfa(text: str, start: int, end: int) -> tuple[int, int]:
+    """Take in the city or area after the last component («…، حي الملقا، الرياض»); a city
+    before the first stays out, as in earlier rounds («اصفهان، بلوار کشاورز…»)."""
+    for _ in range(3):
+        m = _AR_PLACE_TAIL.match(text, end)
+        if not m or _PART_RE.match(m.group().lstrip(" ,،")):
+            break
+        end = m.end()
+    m = _AR_PLACE_TAIL_NUM.match(text, end)
+    if m:
+        end = m.end()  # «ص.ب 2211 الرياض 11564»
+    return start, end
+
+
+_HAS_ARABIC = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
+_HAS_LATIN = re.compile(r"[A-Za-z]")
+_HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def find_addresses(text: str) -> list[tuple[int, int]]:
@@ -142,24 +228,42 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
     if not text:
         return []
     pats = _patterns()
-    spans: list[tuple[int, int]] = []
+    found: list[tuple[int, int]] = []
 
     def add(start: int, end: int) -> None:
         while end > start and text[end - 1] in " ,،.\u200c":
             end -= 1
-        if end > start and all(end <= a or start >= b for a, b in spans):
-            spans.append((start, end))
+        if end > start:
+            found.append((start, end))
 
-    for m in pats["arfa"].finditer(text):
+    arabic = _HAS_ARABIC.search(text) is not None
+    latin = _HAS_LATIN.search(text) is not None
+    han = _HAS_HAN.search(text) is not None
+    for m in pats["arfa"].finditer(text) if arabic else ():
         chunk = m.group()
         parts = len(_PART_RE.findall(chunk))
         if parts >= 2 or (parts == 1 and _STRONG.search(chunk) and _HAS_NUM.search(chunk)):
-            add(m.start(), m.end())
-    for key in ("zh", "zh_admin"):
+            start = m.start() + (1 if _PART_RE.match(text, m.start() + 1) else 0)
+            add(*_extend_arfa(text, start, m.end()))
+    for key in ("zh", "zh_admin", "zh_estate") if han else ():
         for m in pats[key].finditer(text):
             lead = _ZH_LEAD.match(m.group())
             add(m.start() + (lead.end() if lead else 0), m.end())
-    for key in ("en", "po_box", "saudi_short", "ar_num_street"):
+    for key in ("en", "po_box", "saudi_short", "en_zip") if latin else ():
         for m in pats[key].finditer(text):
             add(m.start(), m.end())
+    for m in pats["ar_num_street"].finditer(text) if arabic else ():
+        add(*_extend_arfa(text, m.start(), m.end()))
+    for m in pats["en_chain"].finditer(text) if latin else ():
+        units = len(re.findall(_EN_UNIT + r"|(?:Street|St|Road|Rd|Way|Lane)\s+\d", m.group()))
+        streets = len(re.findall(r"\b(?:" + _EN_STREET + r")\b", m.group()))
+        if units >= 2 or (units >= 1 and streets >= 1):
+            add(m.start(), m.end())
+    for m in pats["postcode_cue"].finditer(text) if latin else ():
+        add(m.start("code"), m.end("code"))
+    # Longest first; a shorter span inside or across a longer one is dropped.
+    spans: list[tuple[int, int]] = []
+    for start, end in sorted(set(found), key=lambda se: (se[0] - se[1], se[0])):
+        if all(end <= a or start >= b for a, b in spans):
+            spans.append((start, end))
     return sorted(spans)

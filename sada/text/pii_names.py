@@ -18,9 +18,18 @@ names and Chinese surnames; it is not exhaustive, which is what the cues are for
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from sada.text.normalize import fold_for_search
+from sada.text.pii_gazetteer import (
+    _AR_GIVEN_MORE,
+    _EN_FAMILY,
+    _EN_GIVEN_MORE,
+    _FA_GIVEN_MORE,
+    _LATIN_ARFAZH,
+    _ZH_SURNAMES_MORE,
+)
 
 _EN_GIVEN = """
 james john robert michael william david richard joseph thomas charles christopher daniel matthew
@@ -50,7 +59,9 @@ carlos miguel luis jorge diego pedro pablo javier sofia lucia carmen elena ana
 """
 _EN_AMBIGUOUS = """will bill mark hope grace joy faith rose may june april summer dawn sky rich
 frank art penny ruby pearl jade crystal amber ray gene bob pat sue jack grant chase hunter
-victoria jordan austin paris florence lincoln cash angel honey rain river stone king"""
+victoria jordan austin paris florence lincoln cash angel honey rain river stone king
+max jade holly daisy poppy iris jasper hugo jan jo can rim amal iman noor nour hana sakura
+harvey marks chance lily ivy violet olive sage autumn storm salem"""
 
 _AR_GIVEN = """
 نوال سعاد وفاء نجلاء ابتسام عبير سمر رشا أميرة اميرة لطيفة جواهر ملاك شهد نادية ناديه
@@ -62,7 +73,9 @@ _AR_GIVEN = """
 فاطمة عائشة مريم نورة خديجة زينب سارة ساره ريم هند لينا لمى رنا دانة دانه شيماء آمنة امنة حصة
 منى هدى أسماء اسماء سلمى رهف جود لجين غادة غاده رغد ياسمين دينا مها ريما نوف العنود بشرى هيفاء
 """
-_AR_AMBIGUOUS = "سعيد جميل نور أمل امل كريم منى هدى فرح حياة ورد سعد"
+_AR_AMBIGUOUS = """سعيد جميل نور أمل امل كريم منى هدى فرح حياة ورد سعد جمال كمال صلاح سالم عادل
+فارس وفاء صفاء سماح هناء ضياء جميلة عزيز زياد يزيد ملاك نجوى ثابت حامد شاكر صابر
+سلامة سلامه عايشه بشرى رحاب أكبر اكبر اصغر أصغر"""
 _FA_GIVEN = """
 علی رضا محمد حسین حسن مهدی امیر سعید مرتضی مصطفی حمید مجید جواد کاظم عباس ابراهیم اسماعیل یوسف
 مسعود محمود بهزاد بهروز فرهاد فرزاد کامران کیوان آرش سیاوش داریوش کوروش بابک پویا پیمان پرویز
@@ -72,7 +85,7 @@ _FA_GIVEN = """
 زهرا فاطمه مریم سارا نرگس زینب مینا لیلا نازنین شیما پریسا الناز الهام مهسا سمیرا ساناز
 نسرین فرزانه مهناز شیرین پروین آزاده اعظم معصومه طاهره ندا هانیه هستی ترانه یاسمن کیمیا مهتاب
 """
-_FA_AMBIGUOUS = "امید نور بهار آسمان گل ستاره باران دریا امین شادی"
+_FA_AMBIGUOUS = "امید نور بهار آسمان گل ستاره باران دریا امین شادی اکبر اصغر عزیز زیاد صبا"
 _ZH_SURNAMES = """
 王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾
 肖 田 董 袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏
@@ -87,14 +100,22 @@ _CUES_BEFORE = {
     r"mr\.?|mrs\.?|ms\.?|miss|dr\.?|prof\.?|sir|madam|agent|ask for|talked to|spoke to|"
     r"spoke with|speak to|contact person\s*:?|customer\s*:|attn\.?:?|attention\s*:?|dear|"
     r"on behalf of|recipient\s*:|addressee\s*:|cheers,|best,|best regards,|kind regards,|"
-    r"sincerely,|many thanks,|thank you,",
+    r"sincerely,|many thanks,|thank you,|(?:agent|person|guy|lady|man|woman|someone|rep|one) (?:called|named)|thanks to|thank you to|shout ?out to|"
+    r"helped by|assisted by|served by|handled by|hi|hello|hey|thanks|regards|cheers|"
+    r"yours truly,?|warm regards,?|best wishes,?|ask for|asked for|speak with|talk to|"
+    r"talked with|chatted with|goes by",
     "ar": r"اسمي|إسمي|انا اسمي|أنا اسمي|الاسم\s*:|اسم العميل\s*:?|السيد|السيدة|الأستاذ|الاستاذ|"
     r"الأستاذة|الاستاذة|مع تحيات|تحياتي|أخوكم|اخوكم|شكرا للأستاذ|شكرا للاستاذ|شكرا للأستاذة|"
-    r"معك|معاك|معكم|المستلم\s*:|اسم المستلم\s*:?|المرسل\s*:|الاستلام\s*:|مقدم الطلب\s*:?",
+    r"معك|معاك|معكم|المستلم\s*:|اسم المستلم\s*:?|المرسل\s*:|الاستلام\s*:|مقدم الطلب\s*:?|"
+    r"(?:ل|لل|و|ب|وال|بال)(?:أستاذ|استاذ|أستاذة|استاذة|سيد|سيدة)|"
+    r"اسم الموظف\s*:?|اسم المندوب\s*:?",
     "fa": r"اسمم|اسم من|نام من|اینجانب|نام\s*:|آقای|اقای|خانم|جناب|سرکار خانم|با تشکر|ارادتمند|"
-    r"تحویل[\s\u200c]?گیرنده\s*:|گیرنده\s*:|نام گیرنده\s*:?|فرستنده\s*:|ارادتمند شما",
+    r"تحویل[\s\u200c]?گیرنده\s*:|گیرنده\s*:|نام گیرنده\s*:?|فرستنده\s*:|ارادتمند شما|"
+    r"نام خانوادگی\s*:?",
     "zh": r"我叫|我的名字是|我是|本人|姓名[:：]?|联系人[:：]?|收件人[:：]?|收货人[:：]?|客服|"
-    r"快递员|师傅|经理",
+    r"快递员|师傅|经理|名叫|叫做|署名|配送员|骑手|司机|店员|店长|导购|服务员|客服专员|"
+    r"我老公|我老婆|我丈夫|我妻子|我先生|我太太|我儿子|我女儿|我朋友|我同事|我妈|我爸|"
+    r"谢谢|感谢|多谢",
 }
 # Cues that also stand before ordinary words ("the employee was polite", "the doctor
 # said"): the next word must be a known given name or have a family-name form.
@@ -104,12 +125,71 @@ _WEAK_CUES_ARFA = (
     r"(?:و)?لل(?:أخ|اخ|أخت|اخت|مهندس|مهندسة|دكتور|دكتورة|موظف|موظفة|مندوب|كابتن|سائق|مشرف|مدير)|"
     r"د\.|والدي|والدتي|زوجي|زوجتي|أخي|اخي|اخوي|أختي|اختي|ابني|بنتي|"
     r"دکتر|مهندس|اپراتور|همکارتون|همکار شما|پشتیبان|کارشناس|پیک|راننده|همسرم|پدرم|مادرم|"
-    r"برادرم|خواهرم|دوستم|پسرم|دخترم"
+    r"برادرم|خواهرم|دوستم|پسرم|دخترم|شوهرم|خانمم|همکارم|مسئول|نصاب|تکنسین|"
+    r"(?:و|ل|ب)?(?:العميل|العميلة|الزبون|المستلم|الحارس|المحاسب|الممرضة|الطبيب|الطبيبة|"
+    r"الكاشير|البائع|البائعة|المسؤول|المسؤولة|الفنية|المندوبة|المشرفة)|صديقي|صديقتي|زميلي|"
+    r"زميلتي|عمي|خالي|جدي|جدتي|اسمه|اسمها|يدعى|تدعى"
 )
+
+
+def _wordset(block: str, sep: str | None = None) -> frozenset[str]:
+    return frozenset(w.strip() for w in block.split(sep))
+
+
+# Cues that also stand before ordinary words and adjectives («أنا سعيد», «مع السلامة»,
+# «با پشتیبانی»): the next word must be an unambiguous given name of the gazetteer.
+_GIVEN_ONLY_CUES = (
+    r"(?:أنا|انا|مع|ومع|كلمت|كلمني|كلمتني|اتصل بي|اتصلت بي|تواصل معي|تواصلت معي|عند|"
+    r"با|به|از طرف|توسط|آقا|اقا|من|شکایت از|شكرا|شكراً|أشكر|اشكر|مشكور|مشكورة|يعطيك العافية|"
+    r"عزيزي|عزيزتي|يا|مستر|مدام|كابتن|ساعدني|ساعدتني|كلمني|كلمتني|رد علي|ردت علي|خدمني|"
+    r"خدمتني|تعامل معي|تعاملت معي|تعاملت مع|استقبلني|وصلني|ممنون از|تشکر از|سپاس از|مرسی از|"
+    r"از|دست|خسته نباشید|مرسی)"
+)
+# «شكرا لمحمد»: a name glued to «ل» after thanks.
+_AR_THANKS_LI = r"(?:شكرا|شكراً|الشكر|شكر خاص|شكري|وشكرا)\s+ل"
+# Verbs and phrases around a lone English given name ("Sarah was great", "thanks to
+# Ahmed", "delivered by Tom").
+_EN_LONE_BEFORE = (
+    r"(?:with|to|by|thank|thanks|and|asked|told|called|met|ask|tell|from|for|named|hi|hello|"
+    r"hey|dear|cheers|thx|ty|contacted|emailed)"
+)
+_EN_LONE_AFTER = (
+    r"(?:was|is|has|had|did|helped|said|told|called|came|arrived|delivered|fixed|explained|"
+    r"answered|replied|took|sent|from|at|who|assisted|sorted|resolved|solved|handled|"
+    r"promised|refused|hung|picked|dropped|left|gave|offered|kept|never|didn't|wasn't|isn't|"
+    r"went|made|got|checked|looked|tried|processed|confirmed|apologized|apologised)"
+)
+# "Sarah from customer service", «ريم من خدمة العملاء», 「李明从客服」 is rarer.
+_FROM_TEAM_EN = (
+    r"\s+(?:from|at|in|with|on)\s+(?:the\s+|your\s+)?(?:customer|support|billing|sales|"
+    r"delivery|store|shop|tech|technical|team|help|service|branch|reception|front desk|"
+    r"returns|warehouse|call cent(?:er|re)|helpdesk|the store|accounts?)"
+)
+_FROM_TEAM_ARFA = (
+    r"\s+(?:من|في|از|در)\s+(?:خدمة|الدعم|قسم|فريق|فرع|الفرع|الشركة|المحل|المتجر|"
+    r"پشتیبانی|واحد|بخش|تیم|فروشگاه|شعبه)"
+)
+# Arabic kunya: «أبو فهد», «أم خالد» (the name is the pair).
+_KUNYA = r"(?:أبو|ابو|أبا|ابا|أم|ام)"
+# Organisation words: "Best regards, Customer Service Team" is no one's name.
+_EN_ORG = _wordset(
+    """team service support customer customers care department store shop company inc ltd llc
+    bank center centre group management staff desk office sales delivery express services
+    street road avenue airport mall hotel hospital restaurant app account order amazon prime
+    google apple netflix uber careem talabat noon ikea samsung microsoft paypal visa times
+    news park hall sun"""
+)
+# Chinese characters that end a name found after a cue (「陈静很耐心」 -> 「陈静」).
+_ZH_STOP = frozenset("很的了说是在也都和跟把就已还没不让给帮我你他她们这那个吗呢吧啊呀太非真特挺")
+# Words after 「谢谢/感谢」 that begin with a surname character (「感谢周到的服务」).
+_ZH_NOT_NAMES = frozenset(
+    ["周到", "万能", "高效", "高速", "方便", "支持", "金牌", "江湖", "于是", "马上", "白白", "贺卡",
+     "程序", "余额", "任何", "黄金", "叶子", "钱包", "高质", "毛毛"]
+)  # fmt: skip
 # Titles that may stand between a cue and the name ("جناب دکتر کامرانی", "spoke to Mr. Daniels").
 _TITLES_ARFA = frozenset(
     ["دکتر", "مهندس", "استاد", "سید", "حاج", "حاجی", "الدكتور", "المهندس", "الأستاذ", "الاستاذ",
-     "الشيخ", "د"]
+     "الشيخ", "د", "آقا", "اقا", "آقای", "خانم", "السيد", "السيدة", "الحاج", "الحاجة", "حاج"]
 )  # fmt: skip
 # English roles: the word after them is a name when it is capitalized and not a common
 # capitalized word ("the driver, James", "your rep Kevin", "my wife, Aisha Bello").
@@ -117,7 +197,11 @@ _EN_ROLES = (
     r"driver|courier|rep|representative|waiter|waitress|cashier|technician|manager|engineer|"
     r"officer|supervisor|operator|advisor|adviser|consultant|receptionist|delivery guy|"
     r"wife|husband|father|mother|dad|mom|mum|son|daughter|brother|sister|friend|colleague|"
-    r"boss|neighbor|neighbour|partner"
+    r"boss|neighbor|neighbour|partner|agent|employee|staff member|nurse|doctor|pharmacist|"
+    r"guard|host|hostess|barista|chef|mechanic|plumber|electrician|installer|salesman|"
+    r"saleswoman|salesperson|associate|specialist|assistant|clerk|teller|landlord|guy named|"
+    r"lady named|fiancé|fiance|fiancée|fiancee|cousin|uncle|aunt|grandson|granddaughter|"
+    r"grandmother|grandfather|niece|nephew"
 )
 _EN_NOT_NAMES_TEXT = """i the a an and but or it this that he she they we you my your his her our their
     monday tuesday wednesday thursday friday saturday sunday january february march april may
@@ -127,9 +211,12 @@ then there when after before so because however what who how why where did does 
 have will would can could should not nothing someone everyone one all some another who's
 apparently anyway finally later now here"""
 _EN_NOT_NAMES = frozenset(_EN_NOT_NAMES_TEXT.split())
-_ZH_TITLES_AFTER = "先生|女士|小姐|经理|老师|师傅|医生|总|主任|同学"
+_ZH_TITLES_AFTER = (
+    "先生|女士|小姐|经理|老师|师傅|医生|总|主任|同学|阿姨|叔叔|大哥|大姐|哥|姐|老板|店长|专员|"
+    "工程师|律师|护士|教授|博士|总监|主管|太太|夫人"
+)
 
-_EN_NAME = r"[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?"
+_EN_NAME = r"(?:O['\u2019])?[A-Z][a-z]+(?:[-'\u2019][A-Z][a-z]+)?"
 _EN_TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir)\.?\s+)"
 _AR_WORD = r"[\u0621-\u064a\u0671-\u06d3\u06cc\u06a9\u06af\u067e\u0686\u0698]{2,}(?:\u200c[\u0621-\u064a\u0671-\u06d3\u06cc\u06a9\u06af\u067e\u0686\u0698]+)*"
 # Persian family-name forms and Arabic patronymic / family forms after a given name.
@@ -209,6 +296,26 @@ _STOP_AFTER_CUE = {
         "calling",
         "writing",
         "going",
+        "محترم",
+        "گرامی",
+        "عزیز",
+        "عزیزم",
+        "پشتیبانی",
+        "فروش",
+        "فروشگاه",
+        "مربوطه",
+        "قبلی",
+        "بعدی",
+        "اصلی",
+        "جدید",
+        "الخدمة",
+        "العملاء",
+        "السلامة",
+        "الله",
+        "team",
+        "service",
+        "support",
+        "customer",
     ]
 }
 
@@ -220,9 +327,10 @@ def _words(block: str) -> set[str]:
 @lru_cache(maxsize=1)
 def gazetteer() -> tuple[set[str], set[str], set[str], tuple[str, ...]]:
     """(unambiguous given names, ambiguous given names, all given names, zh surnames)."""
-    given = _words(_EN_GIVEN) | _words(_AR_GIVEN) | _words(_FA_GIVEN)
+    given = _words(_EN_GIVEN + _EN_GIVEN_MORE + _LATIN_ARFAZH)
+    given |= _words(_AR_GIVEN + _AR_GIVEN_MORE) | _words(_FA_GIVEN + _FA_GIVEN_MORE)
     ambiguous = _words(_EN_AMBIGUOUS) | _words(_AR_AMBIGUOUS) | _words(_FA_AMBIGUOUS)
-    surnames = tuple(sorted(set(_ZH_SURNAMES.split()), key=len, reverse=True))
+    surnames = tuple(sorted(set((_ZH_SURNAMES + _ZH_SURNAMES_MORE).split()), key=len, reverse=True))
     return given - ambiguous, ambiguous, given | ambiguous, surnames
 
 
@@ -240,11 +348,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         + r"){0,2})"
     )
     arfa = re.compile(
-        r"(?<!\w)(?:" + _CUES_BEFORE["ar"] + "|" + _CUES_BEFORE["fa"] + r")\s*[:：]?\s*"
+        r"(?<!\w)(?:" + _CUES_BEFORE["ar"] + "|" + _CUES_BEFORE["fa"] + r")(?:(?<=[:：])|(?!\w))"
+        r"\s*[:：]?\s*"
         r"(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,2})"
     )
     en_role = re.compile(
-        r"(?i:(?<![\w])(?:" + _EN_ROLES + r"))\s*,?\s+(?P<name>" + _EN_NAME
+        r"(?i:(?<![\w])(?:" + _EN_ROLES + r"))\s*,?\s+" + _EN_TITLE + r"?(?P<name>" + _EN_NAME
         + r"(?:\s+" + _EN_NAME + r")?)"
     )  # fmt: skip
     fa_self = re.compile(
@@ -253,7 +362,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     arfa_weak = re.compile(
         r"(?<!\w)(?:"
         + _WEAK_CUES_ARFA
-        + r")\s*[:：,،]?\s*(?P<name>"
+        + r")(?!\w)\s*(?P<punct>[:：,،]?)\s*(?P<name>"
         + _AR_WORD
         + r"(?:\s+"
         + _AR_WORD
@@ -269,7 +378,32 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     )
     en_pair = re.compile(r"(?<![\w])(?P<name>" + _EN_NAME + r"(?:\s+" + _EN_NAME + r"){1,2})")
     arfa_pair = re.compile(r"(?<!\w)(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){1,2})")
+    given_only = re.compile(
+        r"(?<!\w)"
+        + _GIVEN_ONLY_CUES
+        + r"\s+(?=(?P<name>"
+        + _AR_WORD
+        + r"(?:\s+"
+        + _AR_WORD
+        + r"){0,2}))"
+    )
+    thanks_li = re.compile(r"(?<!\w)" + _AR_THANKS_LI + r"(?P<name>" + _AR_WORD + r")")
+    en_lone = re.compile(r"(?<![\w'\u2019])(?P<name>[A-Z][a-z]+)(?![\w'\u2019-])")
+    from_team_en = re.compile(r"(?<![\w])(?P<name>" + _EN_NAME + r")" + _FROM_TEAM_EN + r"(?!\w)")
+    from_team_arfa = re.compile(r"(?<!\w)(?P<name>" + _AR_WORD + r")" + _FROM_TEAM_ARFA)
+    kunya = re.compile(r"(?<!\w)(?P<name>" + _KUNYA + r"\s+" + _AR_WORD + r")")
+    fa_talk = re.compile(
+        r"(?<!\w)با\s+(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,2})\s+"
+        r"(?:صحبت|تماس|حرف|هماهنگ)"
+    )
     return {
+        "given_only": given_only,
+        "kunya": kunya,
+        "thanks_li": thanks_li,
+        "en_lone": en_lone,
+        "from_team_en": from_team_en,
+        "from_team_arfa": from_team_arfa,
+        "fa_talk": fa_talk,
         "en": en,
         "arfa": arfa,
         "arfa_weak": arfa_weak,
@@ -280,6 +414,42 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "fa_self": fa_self,
         "arfa_pair": arfa_pair,
     }
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    return pos == 0 or bool(re.search(r"(?:^|[.!?:\n\"'(\u201c]\s*)$", text[:pos]))
+
+
+_EN_WEAK_CUES = _wordset(
+    "i am|i'm|this is|dear|thanks|regards|sir|madam|hi|hello|hey|cheers|thank you|"
+    "best|many thanks|sincerely|best regards|kind regards",
+    sep="|",
+)
+# Function words that fold to a given name («على» -> «علي»).
+_AR_NOT_GIVEN = frozenset(["على", "علی", "الى", "إلى", "حتى", "عايشه", "عايشة", "زیاد"])
+# Nisba adjectives and ordinary «ال» words after a role («المحاسب المصري»).
+_AR_NOT_FAMILY = _wordset(
+    """المصري السعودي الهندي الباكستاني الفلبيني اليمني السوري الأردني الاردني اللبناني
+    السوداني الجديد القديم الأول الاول الثاني الكبير الصغير الحالي الخاص المسؤول الثالث
+    الأخير الاخير العربي الأجنبي الاجنبي التركي الإيراني الايراني البنغالي"""
+)
+
+
+@lru_cache(maxsize=1)
+def _en_family() -> frozenset[str]:
+    common = set(_EN_FAMILY_COMMON_WORDS.split())
+    return frozenset(fold_for_search(w) for w in _EN_FAMILY.split() if w not in common)
+
+
+# Family names that are also English words or places ("Golden Sun", "Taco Bell").
+_EN_FAMILY_COMMON_WORDS = """white green young hill king long price wood bell ward cook reed gray
+brown james thomas martin lee hall baker carter turner cooper parker fisher foster brooks ross
+perry russell rogers morgan bailey howard hughes sanders myers powell jenkins bennett watson
+morris evans stewart scott wright walker allen adams nelson clark lewis robinson kelly murphy
+collins edwards phillips roberts mitchell campbell sun park ma hu ho long young das rao lim tan
+ng kim jung kang cho moore jackson harris taylor wilson miller davis jones williams johnson
+anderson thompson richardson cox ryan kennedy lynch walsh byrne doyle murray bernard petit
+durand koch weber becker wagner meyer nair shah"""
 
 
 def _name_like(word: str, known: set[str]) -> bool:
@@ -293,70 +463,169 @@ def _name_like(word: str, known: set[str]) -> bool:
     )
 
 
+_HAS_LATIN = re.compile(r"[A-Z]")
+_HAS_ARABIC = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
+_HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
+_SCRIPT_OF = {
+    **dict.fromkeys(["en", "en_role", "en_pair", "from_team_en", "en_lone"], 0),
+    **dict.fromkeys(
+        ["arfa", "fa_self", "arfa_weak", "arfa_pair", "given_only", "thanks_li",
+         "from_team_arfa", "kunya", "fa_talk"],
+        1,
+    ),
+    "zh_cue": 2,
+}  # fmt: skip
+
+
+def _scan(
+    pats: dict[str, re.Pattern[str]], key: str, text: str, scripts: tuple[bool, bool, bool]
+) -> Iterator[re.Match[str]]:
+    """The matches of one pattern, or none when `text` lacks its script (cheap skip)."""
+    return pats[key].finditer(text) if scripts[_SCRIPT_OF[key]] else iter(())
+
+
 def find_names(text: str) -> list[tuple[int, int]]:
     """Spans of person names in `text` (offsets into `text`)."""
     if not text:
         return []
     pats = _patterns()
-    unambiguous, _ambiguous, _all, _surnames = gazetteer()
+    unambiguous, ambiguous, _all, _surnames = gazetteer()
+    family = _en_family()
+    scripts = (
+        _HAS_LATIN.search(text) is not None,
+        _HAS_ARABIC.search(text) is not None,
+        _HAS_HAN.search(text) is not None,
+    )
     spans: list[tuple[int, int]] = []
 
     def add(start: int, end: int) -> None:
         if end > start and all(end <= a or start >= b for a, b in spans):
             spans.append((start, end))
 
-    for m in pats["en"].finditer(text):
+    for m in _scan(pats, "en", text, scripts):
         name = m.group("name")
         first = fold_for_search(name.split()[0])
         cue = text[m.start() : m.start("name")].strip().lower()
         # "I am / this is / dear" need a known given name or two capitalized words.
-        weak = cue in ("i am", "i'm", "this is", "dear", "thanks,", "regards,", "sir", "madam")
+        weak = cue.rstrip(",") in _EN_WEAK_CUES
         if weak and first not in _all and len(name.split()) < 2:
             continue
+        words = name.split()
+        if any(fold_for_search(w) in _EN_ORG for w in words):
+            continue
+        if first in _EN_NOT_NAMES:
+            continue
         add(m.start("name"), m.end("name"))
-    for m in pats["en_role"].finditer(text):
+    for m in _scan(pats, "en_role", text, scripts):
         words = m.group("name").split()
         if fold_for_search(words[0]) in _EN_NOT_NAMES:
             continue
         add(m.start("name"), m.end("name"))
-    for m in pats["en_pair"].finditer(text):
+    for m in _scan(pats, "en_pair", text, scripts):
         words = m.group("name").split()
-        if fold_for_search(words[0]) in unambiguous:
+        folded = [fold_for_search(w) for w in words]
+        if any(w in _EN_ORG for w in folded):
+            continue
+        if folded[0] in unambiguous:
             add(m.start("name"), m.end("name"))
-    for m in pats["arfa"].finditer(text):
+        elif (
+            folded[1] in family
+            and folded[0] not in _EN_NOT_NAMES
+            and folded[0] not in ambiguous
+            and m.start() > 0
+            and not re.search(r"(?:^|[.!?:\n\"'(\u201c]\s*)$", text[: m.start()])
+        ):
+            # "... and Oluwaseun Adeyemi ...": an unknown capitalized word inside a
+            # sentence, then a known family name.
+            add(m.start("name"), m.end("name"))
+    for m in _scan(pats, "arfa", text, scripts):
         offset, words = _skip_titles(m.group("name"))
         words = _name_words(words, _all, first_free=True)
         if words:
             start = m.start("name") + offset
             add(start, start + len(" ".join(words)))
-    for m in pats["fa_self"].finditer(text):
+    for m in _scan(pats, "fa_self", text, scripts):
         words = _name_words(m.group("name").split(), _all, first_free=False)
         if words:
             add(m.start("name"), m.start("name") + len(" ".join(words)))
-    for m in pats["arfa_weak"].finditer(text):
+    for m in _scan(pats, "arfa_weak", text, scripts):
         offset, words = _skip_titles(m.group("name"))
+        if words[0] in _AR_NOT_FAMILY or (
+            m.group("punct") in (",", "،") and fold_for_search(words[0]) not in _all
+        ):
+            continue  # «المحاسب المصري», «صديقي، البرجر رائع»
         keep = _name_words(words, _all, first_free=False)
         if keep:
             start = m.start("name") + offset
             add(start, start + len(" ".join(keep)))
-    for m in pats["arfa_pair"].finditer(text):
+    for m in _scan(pats, "arfa_pair", text, scripts):
         words = m.group("name").split()
-        if fold_for_search(words[0]) not in unambiguous:
+        if fold_for_search(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
             continue
         second = words[1]
         if second in ("بن", "ابن", "بنت") and len(words) > 2:
             add(m.start("name"), m.end("name"))
         elif (
-            _FA_FAMILY.match(second)
+            (_FA_FAMILY.match(second) and len(second) >= 5)
             or _AR_FAMILY.match(second)
             or (fold_for_search(second) in unambiguous)
         ):
             add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(second))
-    for m in pats["zh_cue"].finditer(text):
+    for m in _scan(pats, "given_only", text, scripts):
+        words = m.group("name").split()
+        if fold_for_search(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
+            continue
+        keep = _name_words(words, _all, first_free=True)
+        if keep:
+            add(m.start("name"), m.start("name") + len(" ".join(keep)))
+    for m in _scan(pats, "thanks_li", text, scripts):
+        if fold_for_search(m.group("name")) in unambiguous:
+            add(m.start("name"), m.end("name"))
+    for m in _scan(pats, "from_team_arfa", text, scripts):
+        lone = m.group("name")
+        if fold_for_search(lone) in unambiguous and lone not in _AR_NOT_GIVEN:
+            add(m.start("name"), m.end("name"))
+    for m in _scan(pats, "from_team_en", text, scripts):
+        lone_f = fold_for_search(m.group("name"))
+        if (
+            lone_f not in _EN_NOT_NAMES
+            and lone_f not in _EN_ORG
+            and (lone_f in unambiguous or not _sentence_start(text, m.start()))
+        ):
+            add(m.start("name"), m.end("name"))
+    if scripts[0]:
+        for m in _scan(pats, "en_lone", text, scripts):
+            lone_f = fold_for_search(m.group("name"))
+            if lone_f not in unambiguous:
+                continue
+            before = text[max(0, m.start() - 20) : m.start()].lower()
+            after = text[m.end() : m.end() + 20].lower()
+            if re.search(r"(?<![\w])" + _EN_LONE_BEFORE + r"[\s,]+$", before) or re.match(
+                r"[\s,]+" + _EN_LONE_AFTER + r"(?![\w])", after
+            ):
+                add(m.start("name"), m.end("name"))
+    for m in _scan(pats, "kunya", text, scripts):
+        second = m.group("name").split()[1]
+        if fold_for_search(second) in unambiguous and second not in _AR_NOT_GIVEN:
+            add(m.start("name"), m.end("name"))
+    for m in _scan(pats, "fa_talk", text, scripts):
+        offset, words = _skip_titles(m.group("name"))
+        keep = _name_words(words, _all, first_free=False)
+        if keep and len(keep) == len(words) and fold_for_search(words[0]) in _all:
+            start = m.start("name") + offset
+            add(start, start + len(" ".join(keep)))
+    for m in _scan(pats, "zh_cue", text, scripts):
         name = m.group("name")
         cut = _ZH_TITLE_IN.search(name, 1)
-        add(m.start("name"), m.start("name") + (cut.start() if cut else len(name)))
-    for start, end in _zh_before_titles(text, _surnames):
+        end = cut.start() if cut else len(name)
+        if name[:2] in _ZH_NOT_NAMES:
+            continue
+        for i in range(1, end):
+            if name[i] in _ZH_STOP and not (i == 1 and name[0] in "小老阿"):
+                end = i
+                break
+        add(m.start("name"), m.start("name") + end)
+    for start, end in _zh_before_titles(text, _surnames) if scripts[2] else ():
         add(start, end)
     return sorted(spans)
 
@@ -366,18 +635,43 @@ _ZH_TITLE_RE = re.compile(r"(?:" + _ZH_TITLES_AFTER + r")")
 
 
 def _zh_before_titles(text: str, surnames: tuple[str, ...]) -> list[tuple[int, int]]:
-    """「林小姐」「陈静女士」「王小明先生」: the shortest surname-led name right before a title."""
+    """「林小姐」「陈静女士」「郝万山教授」: a surname-led name of one to three characters
+    right before a title; the longest that holds no function character and is not the
+    tail of 「谢谢」/「感谢」 (「谢谢林小姐」 -> 「林」)."""
     out = []
     for m in _ZH_TITLE_RE.finditer(text):
         p = m.start()
+        best = None
         for size in (1, 2, 3):
             start = p - size
             if start < 0 or not all("\u4e00" <= ch <= "\u9fff" for ch in text[start:p]):
                 break
-            if any(text.startswith(sn, start) for sn in surnames):
-                out.append((start, p))
+            if any(ch in _ZH_STOP for ch in text[start:p]):
                 break
+            thanks = ("谢谢", "感谢", "多谢", "致谢", "答谢")
+            if text[start : start + 2] in thanks or (
+                start > 0 and text[start - 1 : start + 1] in thanks
+            ):
+                continue
+            if any(text.startswith(sn, start) for sn in surnames):
+                best = start
+        if best is None:
+            continue
+        if m.group() == "总" and (
+            p - best > 1
+            or (
+                best > 0
+                and "\u4e00" <= text[best - 1] <= "\u9fff"
+                and text[best - 1] not in "找问给和跟请让位是叫"
+            )
+        ):
+            continue  # 「王总」 but not 「比喻总能」
+        out.append((best, p))
     return out
+
+
+def _ambiguous_words() -> set[str]:
+    return gazetteer()[1]
 
 
 def _skip_titles(name: str) -> tuple[int, list[str]]:
@@ -405,6 +699,12 @@ def _name_words(words: list[str], known: set[str], *, first_free: bool) -> list[
         if not kept:
             if not (first_free or _name_like(word, known)):
                 break
+            if (
+                not first_free
+                and folded in _ambiguous_words()
+                and not (i + 1 < len(words) and _name_like(words[i + 1], known))
+            ):
+                break  # «الموظف سعيد جداً»: an adjective, unless a family name follows
             kept.append(word)
         elif word in ("بن", "ابن", "بنت") and i + 1 < len(words):
             kept.extend(words[i : i + 2])

@@ -313,3 +313,30 @@ def test_cards_robust_to_surrounding_words() -> None:
     assert (
         redact("my visa 4111 1111 1111 1111, expires 05/29")[0] == "my visa [CARD], expires 05/29"
     )
+
+
+def test_round4_names_and_addresses() -> None:
+    # Names: wider gazetteer, given-name-only cues, kunya, function characters, no adjectives.
+    assert _spans("Thanks, Ngozi", "name") == ["Ngozi"]
+    assert _spans("Sarah from customer service was great", "name") == ["Sarah"]
+    assert _spans("Best regards, Customer Service Team", "name") == []
+    assert _spans("المندوب أبو فهد ما رد على الجوال", "name") == ["أبو فهد"]
+    assert _spans("كان الموظف سعيد جداً بمساعدتي", "name") == []
+    assert _spans("مع السلامة وشكرا على الخدمة", "name") == []
+    assert _spans("شكرا لمحمد على المساعدة", "name") == ["محمد"]
+    assert _spans("کارشناس پشتیبانی خیلی بی\u200cحوصله بود", "name") == []
+    assert _spans("客服陈静很耐心", "name") == ["陈静"]
+    assert _spans("感谢周到的服务", "name") == []
+    # Addresses: Western unit chains, Gulf forms, Iranian sides, Chinese floors and estates.
+    assert _spans("Villa 23, Street 14, Al Barsha 2, Dubai", "address") == [
+        "Villa 23, Street 14, Al Barsha 2, Dubai"
+    ]
+    assert _spans("Ship to 4521 N. Main St., Apt. 3, Springfield, IL 62704", "address") == [
+        "4521 N. Main St., Apt. 3, Springfield, IL 62704"
+    ]
+    assert _spans("تهران، خ انقلاب، پ ۱۲", "address") == ["خ انقلاب، پ ۱۲"]
+    assert _spans("طلبنا برجر دجاج وبرجر لحم", "address") == []
+    assert _spans("臺北市大安區忠孝東路四段123巷5弄8號3樓", "address") == [
+        "臺北市大安區忠孝東路四段123巷5弄8號3樓"
+    ]
+    assert _spans("我家在阳光花园3栋2单元502室", "address") == ["阳光花园3栋2单元502室"]

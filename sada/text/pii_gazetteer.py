@@ -1,0 +1,140 @@
+"""The word lists behind `sada.text.pii_names` (round 4: a much wider gazetteer).
+
+Given names in Latin script (English, European, African, South and East Asian, and
+Latin spellings of Arabic, Persian and Chinese names), Arabic and Persian given
+names, family names written in Latin script, and Chinese surnames. Our own lists of
+frequent names, written from general knowledge; not exhaustive.
+"""
+
+_EN_GIVEN_MORE = """
+adrian aidan alan alastair alfie alistair andre andrei anton antonio archie barry ben benedict
+bernard blake bradley callum cameron charlie clive colin conor connor craig curtis damian
+damien darren dean declan derek dominic duncan dylan eamon edwin elliot elliott euan evan felix
+fergus finn finlay francis fraser freddie gareth gavin geoffrey glen glenn graham hamish harry
+harvey hugo ian isaac jake jamie jared jasper jay joel jonah josh kieran leon leo lewis lloyd
+luke malcolm marcus martin max neil niall nigel oscar owen patrick phil philip phillip reece
+rhys robbie rory ross rowan rupert russell seamus shane shaun simon stuart theo toby trevor
+tristan warren wesley
+abby abbie aimee alexandra alison amelia anne annie beth bethany bridget caitlin carla
+caroline cassandra claire clare daisy deirdre eileen eleanor ellie eloise erin esther eva
+fiona freya gemma georgia georgina gillian harriet hayley holly imogen isla jade jane jenny
+jo joanna jodie karen kate katie kayleigh kirsty leah lorna lorraine louise lydia maeve maggie
+mandy marie megan molly naomi niamh nicola orla paula phoebe poppy rebekah rosie sadie sally
+sinead siobhan stacey tanya tara tracy tracey vanessa wendy yvonne zara aoife saoirse
+hans klaus jurgen jürgen stefan stephan wolfgang matthias markus lukas jonas tobias florian
+sebastian maximilian niklas jan pieter piet joost sven lars anders nils erik henrik magnus
+olaf bjorn björn johan mikkel søren pierre jean-pierre jacques francois françois philippe
+michel alain olivier nicolas thierry laurent antoine julien mathieu guillaume benoit
+giuseppe giovanni marco luca matteo alessandro andrea francesco lorenzo davide stefano paolo
+roberto fabio massimo gianluca riccardo carlo
+jose joão joao paulo rafael fernando ricardo alejandro sergio manuel antonio rodrigo andres
+andrés alberto enrique ramon ramón raul raúl eduardo gustavo mario hector héctor ignacio
+joaquin joaquín santiago mateo emilio felipe francisco gonzalo
+isabel beatriz pilar rosa marta laura paula claudia valentina camila daniela gabriela
+mariana fernanda alejandra adriana patricia lucía luisa ines inés teresa
+ingrid astrid sigrid greta heidi anke katrin sabine ursula petra monika claudia birgit
+anja julia lena hanna marie sophie annika freja maja
+giulia francesca chiara federica alessia martina elisa silvia valeria
+amelie amélie camille chloé manon juliette margaux léa lea celine céline nathalie sylvie
+isabelle veronique véronique aurelie aurélie
+piotr pawel paweł tomasz krzysztof marcin michal michał lukasz łukasz jakub kamil mateusz
+wojciech grzegorz agnieszka katarzyna malgorzata małgorzata magdalena joanna ewa anna
+dmitri dmitry sergei sergey ivan alexei alexey andrei nikolai vladimir mikhail pavel oleg
+igor yuri boris viktor natasha natalia olga tatiana svetlana irina ekaterina yulia anastasia
+elena ksenia
+mehmet mustafa emre murat burak cem can ozan serkan hakan kemal ayse ayşe fatma zeynep elif
+emine merve esra büşra busra
+kwame kofi kojo kwabena yaw ama akosua abena efua chinedu chidi chukwuemeka emeka obinna
+ikenna ngozi chiamaka adaeze nneka chioma amaka oluwaseun olumide tunde babatunde adebayo
+ayodele folake funmilayo funmi yetunde bola segun femi kehinde taiwo sipho thabo themba
+sibusiso lerato nomvula zanele thandiwe bongani mandla kagiso tendai tatenda farai tafadzwa
+wanjiru wambui njeri kamau otieno ochieng achieng akinyi auma juma baraka amani neema zawadi
+abebe tesfaye haile almaz desta kebede dawit yohannes
+aarav aditya akash ajay akshay anand ankit ankita arun arvind ashok deepa dinesh divya ganesh
+gaurav harish isha jaya karthik kiran krishna lakshmi manish meera mohan nandini nikhil nisha
+pradeep prakash pranav preeti rajesh rakesh ramesh rani ravi rohan rohit sachin sandeep sanjay
+santosh shreya shruti siddharth sneha srinivas suresh swati tanvi varun venkat vikram vinod
+yash anjali aishwarya bhavna geeta gita kamala lata madhu manju padma radha rekha sarita seema
+shanti sita sushma usha vandana harpreet gurpreet jaspreet manpreet simran navjot amrit
+imran irfan asif arif kashif bilal usman hamza zeeshan faizan rizwan shahid sajid naveed
+nadia sana saima ayesha hina rabia asma amna
+hiroshi takashi kenji yuki yuko haruto sota ren akira naoko keiko yumi sakura hana
+minjun seojun jiho jisoo minji seoyeon jiwoo hyun jun-ho ji-woo min-ji
+nguyen minh anh linh thao huong trang duc tuan thanh hung
+"""
+_LATIN_ARFAZH = """
+abdulrahman abdelrahman abdulaziz abdelaziz abdallah abdelkader abdulkarim abdelkarim
+abdulmajeed abdulmajid abdulla abdo abdou adel adil ahmadi akram alaa amr anas anwar ashraf
+ayman aziz badr bader bandar basel basil bassam emad essam fadi fares faris fawaz fouad fuad
+ghassan hadi hamad hamdan hamza hani haitham haytham hatem hazem hesham hisham husam hussam
+ibraheem ismail issa jaber jamal jameel jassim jasim kareem khaled khalil maher malik mamdouh
+mansour marwan mazen mishal mohamad mohammed mohamud moussa munir murad musa mustapha nabil
+nader naif nawaf nayef nizar osama othman qasim rami rashed rashid riyad riyadh saad sabri
+salah saleh salem salim salman sameer samer sami samir shadi sharif suleiman sulaiman taha
+talal tamer tareq tarek thamer turki waleed wael yahya yasin yaseen yasir yazan yazeed yazid
+youssef yousef yousif zaid zayed ziad zeyad zakaria
+abeer afaf alia aliya amal amani asmaa bushra dalia dana dina doaa duaa eman iman farah
+ghada hala hanan hanadi haya heba hessa hiba jamila jumana khadija latifa lama lana lubna
+maha manal marwa mayada maysa nada nadia najla nawal nisreen nouf noor nour noura nourah
+ola rana randa rania rasha rawan razan reema rim ruba rula sahar samar samira sawsan shahad
+shaima shaimaa suha sumaya tahani wafa widad yara yasmeen yasmine zainab zeinab zina
+alireza amirhossein arman aydin behnam behrouz bahram dariush ehsan farid farzad hamed hamidreza
+hesam hooman houman iman kaveh kian kourosh majid masoud mehran milad mohsen morteza navid omid
+payam peyman pouya puya ramin roozbeh rouzbeh saman shahab shahram siamak soheil vahid yasin
+afsaneh azadeh bahar elham elnaz fariba farnaz faezeh golnaz haleh hanieh katayoun ladan
+mahsa mahnaz maryam marzieh mitra mojgan nahid nasrin nazila niloofar parastoo parvaneh
+roya sahar samira sepideh setareh shadi shiva simin soheila somayeh soraya taraneh yasaman
+zohreh
+xiaoming xiaohong xiaoli xiaowei xiaoyan jianguo jianhua jianjun guoqiang zhiqiang weiwei
+lili lina yanyan jingjing tingting lei jie qiang jun ying mei
+xiu juan yan yun qing hua feng hao jian tao peng fei
+"""
+_EN_FAMILY = """
+smith johnson williams brown jones garcia miller davis rodriguez martinez hernandez lopez
+gonzalez wilson anderson thomas taylor moore jackson martin lee perez thompson white harris
+sanchez clark ramirez lewis robinson walker young allen king wright scott torres nguyen hill
+flores green adams nelson baker hall rivera campbell mitchell carter roberts evans turner
+phillips parker collins edwards stewart morris murphy cook rogers morgan cooper peterson
+reed bailey bell kelly howard ward cox richardson wood watson brooks bennett gray james
+hughes price sanders myers ross foster powell jenkins perry russell sullivan fisher
+patel shah singh kumar sharma gupta khan ahmed ali hussain rahman chowdhury iyer reddy rao
+nair menon pillai das bose banerjee chatterjee mukherjee desai mehta joshi kapoor malhotra
+wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo lin luo zheng liang
+tan lim ng wong chan leung cheung lau ho kim park choi jung kang cho yoon tanaka suzuki
+sato watanabe yamamoto nakamura kobayashi ito
+mueller müller schmidt schneider fischer weber meyer wagner becker schulz hoffmann koch
+rossi russo ferrari esposito bianchi romano colombo ricci moreau dubois durand leroy
+lefebvre bernard petit kowalski nowak wisniewski ivanov petrov smirnov popov yilmaz kaya
+demir sahin celik okafor okonkwo adeyemi adebayo mensah owusu boateng mwangi otieno
+kamau ochieng banda phiri dlamini nkosi ndlovu
+obrien o'brien oconnor o'connor murray walsh byrne ryan doyle mccarthy kennedy lynch
+alsaud al-saud alrashid al-rashid alharbi al-harbi alotaibi al-otaibi alqahtani al-qahtani
+alghamdi al-ghamdi alzahrani al-zahrani almansour al-mansour hashemi hosseini mohammadi
+ahmadi rezaei karimi moradi jafari rahimi mousavi sadeghi tehrani
+"""
+_AR_GIVEN_MORE = """
+عبدالرحيم عبدالحميد عبداللطيف عبدالمحسن عبدالمنعم عبدالهادي عبدالوهاب عبدالباسط عبدالسلام
+عبدالملك عبدالقادر عبدالناصر عبدالفتاح عبدالغني عبدالحكيم عبدالجبار عبيد عبود
+أنور انور أكرم اكرم أسامة اسامة أشرف اشرف أمجد امجد أنيس انيس إياد اياد إيهاب ايهاب أيوب ايوب
+بندر بسام بشير بكر ثامر ثابت جابر جاسر جعفر جلال جمال حاتم حازم حامد حسام حمدي خليل داود رائد
+رياض رضا زكريا زهير سالم سامر سعود سلامة سليم سليمان سمير شريف شاكر صابر صبري صلاح ضياء طه
+طلال عاصم عامر عبير عدنان عزيز عصام علاء عمار عمرو عوض غازي غسان فارس فادي فايز فؤاد فواز
+قاسم كمال لؤي ماهر مازن مالك محسن مختار مراد مشاري مشعل معتز ممدوح منير مهند مؤيد نادر نبيل
+نزار نعمان نضال هيثم وسام يحيى يزيد يزن
+آلاء الاء أمل إيمان ايمان بسمة تسنيم تهاني ثريا جميلة جنى حلا حنان حياة خلود دعاء دلال رانيا
+رحاب رزان روان ريهام زهراء سماح سمية سهى سوسن شذى شهد صفاء عفاف علياء غدير فدوى فرح لبنى
+ليلى مروة منال ميساء ميس نادين نجوى ندى نسرين نهى نهلة هالة هبة هناء وداد يارا
+"""
+_FA_GIVEN_MORE = """
+ابوالفضل اکبر اصغر امیرعلی امیرمحمد امیررضا ایرج بهرام بهنام پدرام تورج جمشید حسام حمیدرضا
+خسرو رسول روزبه سامان سجاد سعیدرضا سیامک شاهرخ شهریار صادق عبدالله عماد غلامرضا غلامعلی فرامرز
+فرید فریدون قاسم کاوه کیان مجتبی محمدحسین محمدعلی محمدمهدی مرتضی مهران مهرداد ناصر نوید
+هوشنگ یاشار یزدان پوریا آرین آرمان آیدین رحیم کریم منصور حبیب
+آزیتا آناهیتا بیتا پرستو پروانه پریا ترانه تینا ثمین دنیا راضیه رعنا ریحانه زری زیبا ژاله
+سمانه سوسن سولماز سیمین شقایق شهلا شهره شیوا صبا طاهره عاطفه عسل فائزه فرشته فرناز فروغ گلاره
+گلناز گیتی لادن ماهرخ محبوبه مرجان مرضیه منیژه مهدیه مهری مهرناز میترا نازیلا ناهید نسیم نیوشا
+هاله هدیه هما یگانه ملیکا مائده حدیث کوثر کبری صدیقه فرح رقیه
+"""
+_ZH_SURNAMES_MORE = """
+葛 洪 乔 温 柳 蒲 武 康 贺 严 季 俞 章 鲁 伍 韦 申 尤 毕 聂 丛 焦 祝 邢 翟 殷 樊 裴 岳 柯 卜 耿 纪 舒 蓝 芦 凌 庞 戚 阎 鲍 骆 穆 霍 祁 倪 滕 欧 冉 沙 项 辛 杭 黎 阮 鞠 蒙 符 廉 巫 喻 佘 晏 储 桂 宗 麦 岑 饶 梅 费 邬 邰 屈 仇 窦 郁 卓 雍 艾 詹 钮 晋 尚 荆 葉 鄭 謝 馬 許 蕭 羅 錢 鄧 潘 魏 劉 鄒 閻 龔 聶 蔣 賴 藍 關 顏 嚴 戴 莊 簡 溫 鍾 廖 賈 饒
+"""
