@@ -237,6 +237,13 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     report = score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
     for kind in ("name", "address"):
         assert report[kind]["recall"] >= 0.85 and report[kind]["precision"] >= 0.9, report
+    # written blind before round 4 and measured once after it (names 0.651 / 0.972,
+    # addresses 0.904 / 1.0): floors against regressions from here on
+    path = Path(__file__).parent / "fixtures" / "pii_fresh7.jsonl"
+    items = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+    report = score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
+    assert report["name"]["recall"] >= 0.63 and report["name"]["precision"] >= 0.95, report
+    assert report["address"]["recall"] >= 0.88 and report["address"]["precision"] >= 0.95, report
 
 
 def _spans(text: str, kind: str) -> list[str]:
