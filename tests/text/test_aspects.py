@@ -303,3 +303,21 @@ def test_arrival_with_speed_speaks_of_delivery_too() -> None:
     }
     assert "delivery" in keyword_aspects(aspect_text("الأكل وصل سخن وبسرعة"))
     assert keyword_aspects(aspect_text("the soup arrived cold")) == ["product_quality"]
+
+
+def test_round8_keywords_widen_categories_without_collisions() -> None:
+    # more trades and dialects name their aspects...
+    assert "staff" in keyword_aspects(aspect_text("the shopkeeper gave me tips"))
+    assert "product_quality" in keyword_aspects(aspect_text("the haircut was uneven"))
+    assert "price" in keyword_aspects(aspect_text("pretty steep for a paperback"))
+    assert "billing" in keyword_aspects(aspect_text("رجعولي المصاري بنفس اليوم"))
+    assert "app_website" in keyword_aspects(aspect_text("لابليكاسيون زوينة"))
+    assert "price" in keyword_aspects(aspect_text("خیلی به‌صرفه‌ست"))
+    assert "staff" in keyword_aspects(aspect_text("卖家态度很差"))
+    assert "price" in keyword_aspects(aspect_text("这价格简直是白菜价"))
+    # ...and stay off the words they would otherwise reach
+    assert "product_quality" not in keyword_aspects(aspect_text("of course it was fine"))
+    assert "billing" not in keyword_aspects(aspect_text("یه غذای حسابی خوردیم"))
+    assert "staff" not in keyword_aspects(aspect_text("پارچه‌اش لطیفه"))
+    assert "app_website" not in keyword_aspects(aspect_text("فکر نمی‌کند"))
+    assert "price" not in keyword_aspects(aspect_text("用户评价很好"))
