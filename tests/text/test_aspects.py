@@ -60,10 +60,10 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     # set of round 7 (0.927): a floor against regressions, not a held-out figure.
     fresh6 = score_aspects(_fixture("aspects_contrastive_fresh6.jsonl"), analyze)
     assert fresh6["accuracy"]["all"] >= 0.90, fresh6["accuracy"]
-    # Written blind, held out in round 7 (0.550 before it, 0.697 after): committed after
-    # that one measurement, so a floor against regressions from here on.
+    # Written blind, held out in round 7 (0.550 before it, 0.697 after), a development
+    # set of round 8 (0.915): a floor against regressions, not a held-out figure.
     fresh7 = score_aspects(_fixture("aspects_contrastive_fresh7.jsonl"), analyze)
-    assert fresh7["accuracy"]["all"] >= 0.68, fresh7["accuracy"]
+    assert fresh7["accuracy"]["all"] >= 0.89, fresh7["accuracy"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
