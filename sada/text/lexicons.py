@@ -456,13 +456,46 @@ def search_pattern(keywords: tuple[tuple[str, str], ...]) -> re.Pattern[str] | N
         ("latin", "", _EN_SUFFIX + _WORD_END),
     ):
         if cores[kind]:
-            group = "|".join(sorted(cores[kind], key=len, reverse=True))
+            group = trie_alternation(cores[kind])
             look = "(?=[" + _chars(firsts[kind]) + "])"
             alts.append(_WORD_START + look + before + "(?:" + group + ")" + after)
     if plain:
         group = "|".join(sorted(set(plain), key=len, reverse=True))
         alts.append("(?=[" + _chars(plain_firsts) + "])(?:" + group + ")")
     return re.compile("|".join(alts))
+
+
+def trie_alternation(cores: set[str] | list[str], end: str = "") -> str:
+    """The alternation of `cores` (escaped regexes of literal keywords) as a prefix tree:
+    the same strings match, but a shared beginning is tried once, not once per keyword.
+    Longer continuations come first, as in the longest-first alternation; `end` is
+    what must follow a whole keyword (a lookahead)."""
+    root: dict[str, dict] = {}
+    for core in cores:
+        node = root
+        for tok in re.findall(r"\\.|\s\?|.", core, flags=re.S):
+            node = node.setdefault(tok, {})
+        node[""] = {}
+
+    def depth(node: dict[str, dict]) -> int:
+        return max((1 + depth(child) for tok, child in node.items() if tok), default=0)
+
+    def emit(node: dict[str, dict]) -> str:
+        alts = [
+            tok + emit(child)
+            for tok, child in sorted(
+                ((t, c) for t, c in node.items() if t), key=lambda tc: -depth(tc[1])
+            )
+        ]
+        if not alts:
+            return end
+        if "" not in node:
+            return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if end:
+            return "(?:" + "|".join([*alts, end]) + ")"
+        return "(?:" + "|".join(alts) + ")?"
+
+    return emit(root)
 
 
 def _chars(chars: set[str]) -> str:
