@@ -471,22 +471,18 @@ def trie_alternation(cores: set[str] | list[str], end: str = "") -> str:
     Longer continuations come first, as in the longest-first alternation; `end` is
     what must follow a whole keyword (a lookahead)."""
     root: dict[str, dict] = {}
+    longest: dict[int, int] = {}  # id(node) -> tokens in the longest keyword through it
     for core in cores:
+        tokens = re.findall(r"\\.|\s\?|.", core, flags=re.S)
         node = root
-        for tok in re.findall(r"\\.|\s\?|.", core, flags=re.S):
+        for tok in tokens:
             node = node.setdefault(tok, {})
+            longest[id(node)] = max(longest.get(id(node), 0), len(tokens))
         node[""] = {}
 
-    def depth(node: dict[str, dict]) -> int:
-        return max((1 + depth(child) for tok, child in node.items() if tok), default=0)
-
     def emit(node: dict[str, dict]) -> str:
-        alts = [
-            tok + emit(child)
-            for tok, child in sorted(
-                ((t, c) for t, c in node.items() if t), key=lambda tc: -depth(tc[1])
-            )
-        ]
+        children = sorted((t for t in node if t), key=lambda t: -longest[id(node[t])])
+        alts = [tok + emit(node[tok]) for tok in children]
         if not alts:
             return end
         if "" not in node:
