@@ -142,6 +142,147 @@ ASPECTS: dict[str, dict[str, list[str]]] = {
     },
 }  # fmt: skip
 
+# Round 8: the same categories, wider — synonyms, colloquial and dialect spellings,
+# Arabizi and Finglish, and the nouns of more trades (ride hailing, hotels, telecom,
+# banking apps, pharmacies, fashion, electronics, furniture, groceries, gyms, courses,
+# car service, salons). Kept apart from the lists above so each round's words read as
+# one set; merged into ASPECTS below.
+_MORE_ASPECTS: dict[str, dict[str, list[str]]] = {
+    "delivery": {
+        "en": ["turnaround", "took ages", "took forever", "took weeks", "took days", "took a week",
+               "to get here", "to turn up", "to arrive", "to show up", "lead time", "eta",
+               "packaging", "packed", "wrapped", "safe and sound", "delivery slot", "click and collect",
+               "arrival", "arrived early", "days early", "rider", "the rider", "couriers", "drop-off", "dropoff",
+               "wesel", "wesil", "t2akhar", "et2akhar", "peyk", "ersal"],
+        "ar": ["في الموعد", "في موعده", "قبل موعده", "بالموعد", "في وقته", "بوقته", "بوقتها", "في معاده",
+               "في معادها", "على الوقت", "قبل الوقت", "قبل الموعد", "بعد الموعد", "التغليف", "تغليف", "مغلف",
+               "الليفرور", "ليفرور", "عامل التوصيل", "الموصل", "الديلفري", "ديلفري", "الدليفري", "التوصيلة",
+               "الاستلام", "وقت الاستلام", "اتأخرت", "اتاخر", "التأخير", "تأخير", "موصلش", "ماوصل", "ما وصل",
+               "لم يصل", "ما وصلت", "وصلت متأخرة", "أرسلوه", "الإرسال", "الارسال"],
+        "fa": ["طول کشید", "طول کشیده", "طول میکشه", "دیر اومد", "دیر رسید", "زود رسید", "سر وقت رسید",
+               "پیک موتوری", "موتوری", "آقای موتوری", "پیکشون", "پیکش", "ارسال اکسپرس", "اکسپرس",
+               "پست پیشتاز", "باربری", "نیومد", "نرسیده", "هنوز نرسیده", "تحویلش", "زمان رسیدن"],
+        "zh": ["才到", "才收到", "送到", "寄来", "寄出", "寄送", "宅配", "取货", "自提", "次日达", "当日达",
+               "准时送达", "送错", "送晚", "晚到", "迟到", "洒了", "撒了", "漏了", "到家", "上门", "跑腿",
+               "运送", "送过来", "发过来", "外卖盒", "餐盒"],
+    },
+    "product_quality": {
+        "en": ["bland", "stale", "soggy", "greasy", "undercooked", "overcooked", "burnt", "flimsy",
+               "faulty", "torn", "warped", "scratched", "cracked", "dented", "leaking", "leaks", "shrank",
+               "faded", "frayed", "flickers", "flickering", "contents", "items", "goods", "produce",
+               "plant", "plants", "flowers", "bouquet", "fern", "screws", "daal", "dal", "curry", "naan",
+               "smartwatch", "headset", "speakers", "battery life", "build quality", "sound quality",
+               "phone case", "desk", "drawers", "bookshelf", "dresser", "assembly",
+               "broadband", "fibre", "fiber", "mobile data", "data plan", "network", "outage", "outages",
+               "dropped calls", "haircut", "manicure", "pedicure", "nails", "massage", "facial", "blowout",
+               "prescription", "medication", "meds", "lessons", "lectures", "courses", "classes",
+               "curriculum", "tutorials", "the repair", "repair", "repairs", "brakes", "oil change",
+               "showers", "lockers", "the ride", "the cab", "the taxi", "the flight", "the trip", "the view",
+               "cleanliness", "linen", "the bed", "sizing", "fits", "fabric", "stitching", "jawda", "akl", "el akl",
+               "ghaza", "ghazash", "keyfiat", "keyfiatesh", "kefiat"],
+        "ar": ["الطباعة", "الصفحات", "الحاجة", "الحاجات", "الغراض", "الأغراض", "الاغراض", "الحاجه",
+               "الصلاحية", "منتهية الصلاحية", "منتهي الصلاحية", "تاريخ الانتهاء", "بتبوظ", "بايظ", "باظ",
+               "خربت", "انكسر", "مكسور", "تمزق", "ممزق", "مقطوع", "خدوش", "مخدوش", "طازة", "بايت", "بايتة",
+               "ريحتها", "الجهاز نفسه", "المنتج نفسه", "الآيفون", "الايفون", "السامسونج", "الكنب", "الدولاب",
+               "الخزانة", "المطبخ", "الستائر", "السجاد", "الكورس", "الدورة التدريبية", "المحاضرات",
+               "الدروس", "الحلاقة", "قصة الشعر", "الصبغة", "المساج", "الأظافر", "المناكير", "التصليح",
+               "الإصلاح", "الاصلاح", "الصيانة", "الفرامل", "الزيت", "الرحلة", "المشوار", "النظافة",
+               "الإنترنت المنزلي", "الفايبر", "سرعة النت", "سرعة الإنترنت", "الباقة نفسها", "العلاج",
+               "الوصفة", "الفيتامينات", "الملابس", "البلوزة", "التيشيرت", "الجينز", "الصندل", "الساعة الذكية",
+               "الطعام", "الطبخة", "البيتزا", "بيتزا", "الكريمة", "المنتوج", "السلعه", "البضاعه", "الخضرة",
+               "الفواكة", "الخبزة", "التمر", "الكتاب", "الشاشه", "الكمبيوتر", "البطاريه"],
+        "fa": ["گلدان", "گلدون", "گیاه", "کفشاش", "جنساش", "جنس هاش", "محصولات", "پرس", "سهم",
+               "مقدار", "صبحانه", "تمیزی", "نظافت", "کلاس", "کلاسها", "آموزش", "دوره آموزشی", "ویدیوها",
+               "تعمیر", "تعمیرات", "سرویس ماشین", "روغن", "ترمز", "کوتاهی مو", "رنگ مو", "ناخن", "ماساژ",
+               "سرعت اینترنت", "آنتن‌دهی", "داروها", "ویتامین", "لباسها", "کیف", "ساعت هوشمند",
+               "گوشیش", "لپ‌تاپش", "مبلش", "تختش", "کمد", "کابینت", "میوه‌هاش", "نونش", "شیرینیش",
+               "بوش", "بوی", "ماندگاریش", "دوامش", "دوام", "کیفیتش", "پارچش", "دوختش", "سفر", "اتاقها"],
+        "zh": ["手机壳", "壳子", "结实", "耐用", "没坏", "不耐用", "过期", "保质期", "保养品", "食物",
+               "嘢食", "食品", "料理", "菜色", "汤汁", "货品", "货物", "啲货", "成色", "质感", "品相",
+               "做工粗糙", "课程", "课", "健身", "剪发", "发型", "美甲", "按摩", "维修", "修车", "保养",
+               "宽带", "卫生", "环境", "床", "衣柜", "柜子", "书桌", "电器", "家电", "鞋子", "衬衫", "T恤",
+               "药", "维生素", "手表", "手錶", "牛肉麵", "吃的"],
+    },
+    "staff": {
+        "en": ["shopkeeper", "seller", "sellers", "vendor", "staff member", "assistant", "chap", "bloke",
+               "woman on the phone", "man on the phone", "girl on the phone", "whoever", "nobody answered",
+               "no one answered", "no one picked up", "nobody picked up", "never replied", "never responded",
+               "never got back", "no reply", "replied", "reply", "responded", "answered", "customer support",
+               "support team", "helpdesk", "help desk", "service desk", "chatbot", "bot", "virtual assistant",
+               "the seller", "guide", "host", "the host", "cabbie",
+               "pharmacy staff", "the mechanic", "the garage", "the salon", "the gym staff", "the teacher",
+               "after-sales", "aftersales", "after sales"],
+        "ar": ["البائعة", "بائعة", "اللي كلمته", "اللي كلمتها", "اللي رد", "اللي ردت", "رد عليا", "رد علي",
+               "الشخص", "تواصل معي", "المساعد", "المحادثة المباشرة", "الشات", "خدمة ما بعد البيع",
+               "مؤدب", "مهذب", "اللطف", "متعاون", "متعاونة", "متعاونون", "ودود",
+               "ودودون", "متفهم", "قليل الذوق", "كتير ذوق", "كان ذوق", "خدوم", "مطنش", "يطنش", "ما يرد", "ما يردون", "ما ردوا",
+               "لم يرد", "لم تجب", "لم يجب", "تجاوب", "التجاوب", "العاملون", "الموظفون", "الليفرور",
+               "الكابتن", "السواق", "الشوفير", "الميكانيكي"],
+        "fa": ["صاحب مغازه", "مغازه دار", "مغازه‌دار", "پشتیبان", "خدمات پس از فروش", "جواب نمیده",
+               "جواب نمیدن", "جواب دادن", "جواب داد", "کارشناس", "مسئول", "با حوصله", "حوصله",
+               "خوش برخورد", "خوش‌برخورد", "بداخلاق", "بد اخلاق", "مؤدب", "بدقول", "بد قول", "خوش قول",
+               "عذرخواهی", "زنگ زد", "زنگ زدن", "راهنمایی", "فروشنده", "فروشندش", "همکارتون", "همکاراتون",
+               "آرایشگر", "مربی", "استاد", "مکانیک", "راننده"],
+        "zh": ["商家", "卖家", "店家", "老板", "售后", "回复", "人工", "转人工", "客服电话", "没人接",
+               "没人管", "师傅", "小哥", "智能助手", "机器人", "助手", "导购", "销售", "司机", "老师",
+               "教练", "理发师", "技师", "药师", "接线员", "工作人员", "服务态度", "爱答不理", "不理人",
+               "有礼貌", "好有礼貌", "很凶", "好凶", "很兇"],
+    },
+    "app_website": {
+        "en": ["android", "ios", "application", "filters", "basket", "dashboard", "settings", "sign-in",
+               "log-in", "buggy", "glitchy", "laggy", "glitch", "glitches", "the web", "web", "online store",
+               "online shop", "payment page", "checkout page", "the portal", "mobile banking", "banking app",
+               "the site", "homepage", "search function", "menus", "screens", "keeps logging me out"],
+        "ar": ["لابليكاسيون", "الأبليكيشن", "الابليكاشن", "الأبليكاشن", "الويب سايت", "ويب سايت",
+               "الويبسايت", "المتجر الإلكتروني", "المتجر الالكتروني", "صفحة الدفع", "برنامج",
+               "بيطلعني", "يطلعني", "بيقفل", "يقفل", "السيستم",
+               "النظام", "واجهة", "واجهته", "التسجيل", "الدخول", "تطبيقهم", "موقعهم", "السايت", "الموقع الإلكتروني"],
+        "fa": ["لاگین", "محیط کاربری", "رابط کاربری", "ثبت نام", "پیامک", "کد نمیاد", "نرم‌افزار",
+               "نرم افزارش", "اپلیکیشنشون", "اپشون", "وب‌سایت", "سایتش", "کلاینت", "منوی", "صفحه پرداخت",
+               "سیستم"],
+        "zh": ["平台", "结算页面", "结帐", "官网", "网站", "页面", "界面", "操作", "闪退", "崩溃",
+               "跳错误", "报错", "卡死", "安卓", "苹果版", "ios", "android", "apk", "网页版", "手机版",
+               "客户端"],
+    },
+    "billing": {
+        "en": ["hidden fees", "extra charge", "overcharge", "double-charged", "direct debit", "bank transfer",
+               "transfer", "atm", "loyalty points", "store credit", "gift card", "coupon",
+               "promo code", "discount code", "vouchers", "service fee", "booking fee", "delivery fee",
+               "money was back", "my money", "charges", "refund process", "paid twice", "charged twice"],
+        "ar": ["المبلغ المسترد", "المسترد", "مسترد", "المصاري", "مصاري", "رجعولي", "رجعت الفلوس",
+               "اندفع", "اندفعلي", "انخصم", "خصم المبلغ", "رسوم الخدمة", "رسوم خفية", "قسيمة", "القسيمة",
+               "الكوبون", "كوبون", "كود الخصم", "عوضتني", "عوضوني", "تعويض", "التعويض", "بطاقتي", "بطاقتك",
+               "عالبطاقة", "الكارت", "كارت", "الحوالة", "الاسترجاع", "ردت إلي", "ردت الي",
+               "قيمة الطلب", "استرجعت", "استردت", "فلوسي"],
+        "fa": ["وجه مرجوعی", "مرجوعی", "وجهشو", "وجهش", "بازگردانده", "بازگرداند", "پس ندادن", "پس دادن",
+               "پس بدن", "پس نمیدن", "برمیگرده", "برنگشته", "برگشته", "کد تخفیف", "کد تخفیفم", "کوپن",
+               "کارمزد", "کارمزدی", "هزینه اضافی", "مبلغ اضافی", "دو بار حساب", "کسر کردن", "از کارتم", "کارتم", "حسابم", "شارژ کیف پول", "بازپرداخت", "استرداد"],
+        "zh": ["钱退", "退了钱", "把钱", "退回来", "钱到账", "钱回来", "结帐", "优惠券", "券", "折扣码",
+               "红包", "返现", "赔偿", "补偿", "扣了钱", "多扣了", "重复扣款", "退款速度", "手续费"],
+    },
+    "price": {
+        "en": ["pricier", "priciest", "for the money", "half price", "what they charge", "quid", "fiver",
+               "tenner", "bucks", "dollars", "euros", "steep", "budget", "inexpensive", "fortune",
+               "price hike", "pricing plan", "worth it", "not worth", "value for money", "paid less",
+               "for what you pay", "you get what you pay for", "gerun", "gheymat", "gheymatesh", "arzun",
+               "si3r", "se3r", "ghali", "ghalia", "rkhees", "r5ees"],
+        "ar": ["غال", "لا يستحق", "ما يستحق", "ميستاهلش", "ما تستاهل", "الثمن", "ثمن", "بالثمن",
+               "مقابل ما دفعت", "مقابل السعر", "بالنسبة للسعر", "سعره", "سعرها", "أسعارهم", "اسعارهم",
+               "تكلفة", "كلفة", "بتدفعه", "اللي بتدفعه", "ما دفعته", "ببلاش", "لقطة", "غلاء",
+               "الغلاء", "مبالغ", "مكلفة", "المصاريف"],
+        "fa": ["به صرفه", "به‌صرفه", "به صرفه ست", "صرفه ست", "مقرون به صرفه", "مقرون‌به‌صرفه", "صرفه", "نمی ارزید", "نمیارزید",
+               "میارزید", "ارزید", "ارزش خرید", "ارزش پول", "پولش", "قیمتش", "قیمتاش", "گرونی", "ارزونه",
+               "گرونه", "مفت", "ارزون", "گرون", "قیمت‌ها", "قیمتها", "پول زیادی", "ارزش نداشت"],
+        "zh": ["白菜价", "cp值", "物超所值", "不值得", "不值", "价位", "贵了", "太贵", "好贵",
+               "便宜", "实惠", "划算", "涨价", "降价", "钱花得", "花钱", ],
+    },
+}  # fmt: skip
+
+for _aspect, _by_lang in _MORE_ASPECTS.items():
+    for _lang, _words in _by_lang.items():
+        _have = ASPECTS[_aspect][_lang]
+        _have.extend(w for w in _words if w not in _have)
+
 # Keywords that name an aspect only when the clause names no other one: a verb of
 # arrival says "delivery" in «سفارش دیر رسید» but not in "the soup arrived cold" or
 # «غذا داغ رسید» (the food is spoken of); "freezes" says "app" in «يعلق كثير» but not
@@ -150,7 +291,7 @@ WEAK_ASPECTS: dict[str, dict[str, list[str]]] = {
     "delivery": {
         "en": ["arrived", "arrive", "came", "showed up", "turned up", "got here"],
         "ar": ["وصل", "وصول", "جالي", "جاني", "وصلني", "سلمني"],
-        "fa": ["رسید", "رسوند", "رسوندن"],
+        "fa": ["رسید", "رسوند", "رسوندن", "میرسونن", "میرسه", "برسه", "اومد", "رسیدن"],
         "zh": ["送到", "外卖", "外送", "收到", "寄到"],
     },
     "product_quality": {
@@ -162,7 +303,7 @@ WEAK_ASPECTS: dict[str, dict[str, list[str]]] = {
     },
     "app_website": {
         "en": ["crash", "crashes", "crashing"],
-        "ar": ["يعلق"],
+        "ar": ["يعلق", "يهنج", "بيهنج"],
         "fa": ["هنگ"],
         "zh": [],
     },
@@ -315,13 +456,42 @@ def search_pattern(keywords: tuple[tuple[str, str], ...]) -> re.Pattern[str] | N
         ("latin", "", _EN_SUFFIX + _WORD_END),
     ):
         if cores[kind]:
-            group = "|".join(sorted(cores[kind], key=len, reverse=True))
+            group = trie_alternation(cores[kind])
             look = "(?=[" + _chars(firsts[kind]) + "])"
             alts.append(_WORD_START + look + before + "(?:" + group + ")" + after)
     if plain:
         group = "|".join(sorted(set(plain), key=len, reverse=True))
         alts.append("(?=[" + _chars(plain_firsts) + "])(?:" + group + ")")
     return re.compile("|".join(alts))
+
+
+def trie_alternation(cores: set[str] | list[str], end: str = "") -> str:
+    """The alternation of `cores` (escaped regexes of literal keywords) as a prefix tree:
+    the same strings match, but a shared beginning is tried once, not once per keyword.
+    Longer continuations come first, as in the longest-first alternation; `end` is
+    what must follow a whole keyword (a lookahead)."""
+    root: dict[str, dict] = {}
+    longest: dict[int, int] = {}  # id(node) -> tokens in the longest keyword through it
+    for core in cores:
+        tokens = re.findall(r"\\.|\s\?|.", core, flags=re.S)
+        node = root
+        for tok in tokens:
+            node = node.setdefault(tok, {})
+            longest[id(node)] = max(longest.get(id(node), 0), len(tokens))
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        children = sorted((t for t in node if t), key=lambda t: -longest[id(node[t])])
+        alts = [tok + emit(node[tok]) for tok in children]
+        if not alts:
+            return end
+        if "" not in node:
+            return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if end:
+            return "(?:" + "|".join([*alts, end]) + ")"
+        return "(?:" + "|".join(alts) + ")?"
+
+    return emit(root)
 
 
 def _chars(chars: set[str]) -> str:
@@ -357,7 +527,11 @@ _AMOUNT = re.compile(
 # Words of speed and time next to a verb of arrival.
 _ARRIVAL_SPEED = re.compile(
     r"(?<!\w)(?:و|ف)?(?:quick|quickly|fast|late|early|on time|in no time|promptly|بسرعه|سريع|سريعه"
-    r"|متاخر|متأخر|بدري|بوقته|دیر|زود|سریع|به موقع|سر وقت)(?!\w)|快|慢|准时|及时|迟"
+    r"|متاخر|متأخر|بدري|بوقته|دیر|زود|سریع|به موقع|سر وقت"
+    # round 8: "came speedy", "in 20 mins", «في يومين», «في معادها», «فرداش»
+    r"|speedy|swiftly|early|within|in \d+ ?(?:mins?|minutes|hrs?|hours?|days?)"
+    r"|في يوم|في يومين|بيومين|بيوم|في معاده|في معادها|في الموعد|قبل موعده|فرداش|فردا)(?!\w)"
+    r"|快|慢|准时|及时|迟"
 )
 
 

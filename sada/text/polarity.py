@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from sada.text.lexicons import trie_alternation
 from sada.text.normalize import _LETTER_FOLD
 from sada.text.polarity_words import (
     EMOJI_NEGATIVE,
@@ -371,21 +372,24 @@ def _idiom_regex(parts: list[str]) -> re.Pattern[str]:
     Written for speed, matching exactly what the plain alternation of the phrases
     (each with its own boundary checks) matches: the phrases are grouped by what their
     match starts with (a Han character, or a word start), and a group is tried only at a
-    position whose character can begin one of its phrases (the order inside each group
-    is kept; no phrase of one group can match where the other's could).
+    position whose character can begin one of its phrases (inside each group the phrases
+    form a prefix tree, longer ones first, as `trie_alternation` writes them; no phrase of
+    one group can match where the other's could).
     """
     han = [p for p in parts if "\u4e00" <= p[0] <= "\u9fff"]
     words = [p for p in parts if not "\u4e00" <= p[0] <= "\u9fff"]
     groups = []
     if words:
         firsts = {p[0] for p in words} | {"و" for p in words if "\u0600" <= p[0] <= "\u06ff"}
+        arfa = [re.escape(p) for p in words if "\u0600" <= p[0] <= "\u06ff"]
+        other = [re.escape(p) for p in words if not "\u0600" <= p[0] <= "\u06ff"]
         alts = "|".join(
-            (r"(?:و)?" if "\u0600" <= p[0] <= "\u06ff" else "") + re.escape(p) + r"(?!\w)"
-            for p in words
+            ([r"(?:و)?" + trie_alternation(arfa, r"(?!\w)")] if arfa else [])
+            + ([trie_alternation(other, r"(?!\w)")] if other else [])
         )
         groups.append(r"(?<!\w)(?=[" + _char_class(firsts) + "])(?:" + alts + ")")
     if han:
-        alts = "|".join(re.escape(p) for p in han)
+        alts = trie_alternation([re.escape(p) for p in han])
         groups.append("(?=[" + _char_class({p[0] for p in han}) + "])(?:" + alts + ")")
     return re.compile("|".join(groups) or "(?!)")
 

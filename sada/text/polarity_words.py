@@ -156,6 +156,38 @@ for _lang, _more in RULE_POSITIVE_MORE.items():
     RULE_POSITIVE[_lang] += "\n" + _more
 for _lang, _more in RULE_NEGATIVE_MORE.items():
     RULE_NEGATIVE[_lang] += "\n" + _more
+# Round 8 (rule-only as well): more praise and complaint words — Arabic adjectives with
+# the accusative ending («متعاوناً», «سيئاً»), Gulf, Levantine, Egyptian and Maghrebi
+# words, Arabizi and Finglish, colloquial Persian, Cantonese and Taiwanese forms.
+RULE_POSITIVE_ROUND8 = {
+    "en": """speedy decent unreal swift swiftly helpful courteous prompt spotless
+        bsor3a besor3a 7elo 7elwa 7elu helw momtaz mmtaz tamam sahel sahla zaki
+        khoshmaze aali aliye aalie khoob khube aliyeh""",
+    "ar": """متعاونا متعاونين متعاونون ودود ودودون ودودين مهذب مهذبا مهذبه متفهم متفهما متفهمه
+        مؤدب مؤدبا خلوق ممتازا رائعا جيدا سريعا لذيذا نظيفا لطيفا ظريف ظريفه زوين زوينه مزيان
+        مزيانه ساهل ساهله منيح منيحه منيحين بعنايه بسلاسه سلسه عوضتني عوضوني تعويض انخفضت
+        انخفض مجاني مجانا متقن""",
+    "fa": """به_صرفه صرفه مقرون_به_صرفه مفت خوش_قول خوشقول جبران بادقت باحال
+        ایول فرداش تمیزو دقیق_بود""",
+    "zh": """贴合 白菜价 有诚意 诚意 主动 道歉 满快 蛮快 清楚明了 一目了然 明了 爽快 好好食 好食
+        新净 好有礼貌 回购 点赞 爱了 靠谱 麻利 利索 很稳""",
+}
+RULE_NEGATIVE_ROUND8 = {
+    "en": """doubled hiked bugged clueless shocking appalling disgrace disgraceful gutted livid
+        fuming dire cardboard rubbery watery
+        ba2et bay2et we7esh wi7esh wa7esh t2akhar et2akhar sayye2 za3ali
+        gerun gerune gerune kharab afzaah""",
+    "ar": """سيئا رديئا ضعيفا بطيئا غاليا عذاب كارثه كارثي مهزله فضيحه مكسره مكسرين بتبوظ يبوظ
+        تبوظ باظت بايظه بايظ ابطا ابطء اتكسر انكسرت تمزق تمزقت ممزق مقطوع منتهيه خفيه مخفيه
+        مطنش قليل_الذوق بلا_ذوق بارده_ثلج متكسر مقلوبه مقلوب نيئه""",
+    "fa": """کرش نیومد بدقولن بدقولی افتضاحه فاجعه معیوبه آشغاله خوابیده شکست""",
+    "zh": """很凶 好凶 凶 答非所问 洒了 撒了 漏了 流得到处都是 涨价 涨了 无语 服了 醉了 气死
+        差评 无力吐槽 排半天 排队 推来推去 没人管 不显示 迟迟 跳错误 过期的 很薄""",
+}
+for _lang, _more in RULE_POSITIVE_ROUND8.items():
+    RULE_POSITIVE[_lang] += "\n" + _more
+for _lang, _more in RULE_NEGATIVE_ROUND8.items():
+    RULE_NEGATIVE[_lang] += "\n" + _more
 # Aspect nouns that the model lexicons count as polar ("refund" negative, "quality"
 # positive): in a clause they name what is spoken of, not how it went ("the refund
 # came through fine", "poor quality"), so clause polarity leaves them out.
@@ -165,6 +197,22 @@ RULE_NEUTRAL = {"en": "refund quality support"}
 # "not bad at all" forms, colloquial Persian "(is/was/arrives) on time" («به موقعه»: the
 # idiom with the spoken copula).
 RULE_IDIOMS_NEGATIVE = """
+days late|weeks late|like cardboard|tasted like|tastes like cardboard|wouldn't apply|won't apply|
+didn't apply|wasn't applied|would not apply|doubled the price|doubled the subscription|prices went up|
+price went up|wish the app|re-enter|every single time|not so much|slapped on|object to|short with me|
+a bit short|charged twice|charged me twice|billed twice|paid twice|never again|
+خصم المبلغ مرتين|المبلغ مرتين|انخصم مرتين|اتخصم مرتين|اندفعلي مرتين|دفعت مرتين|خصموا مرتين|مرتين من|
+اخد اسبوع|اخد اسبوعين|اخد شهر|خد اسبوع|خد اسبوعين|اخدت اسبوع|اخدت اسبوعين|استغرق اسبوع|استغرق اسبوعين|
+رسوم خفيه|رسوم مخفيه|فوجئت|تفاجات|تفاجئت|انصدمت|لم تذكر|ما ذكروا|لم تكن مبرره|غير مبرره|مش مبرره|
+مالها داعي|ما لها داعي|بدون مبرر|تتوقف عن العمل|يتوقف عن العمل|توقف عن العمل|توقفت عن العمل|
+يختلف عن الصوره|يختلف تماما|مختلف تماما|منتهيه الصلاحيه|منتهي الصلاحيه|مفيش فلوس|لم يصل|ما وصل|
+موصلش|ما وصلش|لسه موصلش|ردود جاهزه|اجابات جاهزه|رد آلي|لم يطبق|ما انطبق|لم تجب|ما ردت|ما رد|
+بتبوظ بسرعه|تبوظ بسرعه|يخرب بسرعه|حسبي الله|
+کرش میکنه|کرش میکرد|کرش کرد|هی کرش|اعمال نشد|اعمال نمیشه|اعمال نشده|نیومد که نیومد|کپی پیست|
+اضافه گذاشتن|اضافه کردن|اضافه کشیدن|کسر کردن|دو بار از|دوبار از|دو بار حساب|دوبار حساب|خبری نیست|
+خبری نشد|هنوز خبری|زود میپره|میپره|ثبت نشد|ثبت نمیشه|وسط خرید بسته|در میون قطع|قطعه|آب شده|
+افتضاح بود|ساعت دیر|یه ساعت دیر|dir umad|dir oomad|dir resid|
+扣了两次|扣两次|重复扣|不生效|没生效|用不上|复制粘贴|等了快|才收到|排半天队|转人工也要
 took forever|took ages|took weeks|took a week|took a month|not as described|not as pictured|
 scratches easily|scratch easily|scratched easily|breaks easily|broke easily|tears easily|
 fell apart|falls apart|extra charge|extra charges|charged extra|hidden fee|hidden fees|
@@ -204,6 +252,17 @@ not worth the money|
 加载不出来|一直显示|一直报错|怎么都|根本不一样|根本没法|说话特别冲|打游戏根本|一周就坏|三天就坏|一周就掉|bug多
 """
 RULE_IDIOMS_POSITIVE = """
+days early|day early|ahead of schedule|ahead of time|arrived early|came early|piping hot|
+safe and sound|came speedy|paid less|less than half|half the price|at least it was cheap|
+at least it's cheap|dirt cheap|cheap as chips|no fuss|with no fuss|without fuss|dead easy|
+money was back|back in my account|for the money|unreal for|decent deal|
+قبل موعده|قبل الموعد|قبل الوقت|في الموعد|في موعده|بالموعد|في معاده|في معادها|بوقته|بوقتها|
+في وقته|على الوقت|رجعولي|رجعولي المصاري|بنفس اليوم|الحق يتقال|ما فيه شي|مافيه شي|ما فيه شيء|
+بهذه السهوله|بهالسهوله|لا يقاوم|ما يتفوت|ما ينفوت|ما عليه كلام|مفيش احسن|بغايه اللطف|
+ما 3alaih kalam|ma 3alaih kalam|ma 3aleh kalam|
+فرداش رسید|فردا رسید|فرداش|بازگردانده شد|برگردونده شد|پیگیری کرد|پیگیری کردن|با دقت|درستش کرد|
+حلش کرد|جبران کرد|جبران کردن|سر وقت اومد|به موقع اومد|سر وقت رسید|حرف نداره|دمتون گرم|
+cp值也高|cp值高|性价比高|性价比也高|处理得满快|处理得很快|退得很快|很爽快|没坏|用了一个月没坏|
 بدک نیست|بدک نبود|بد نیست|بد نبود|ما قصروا|ماقصروا|ما قصرتوا|ما قصر|ماقصر|ما قصرت|ماقصرت|
 به موقعه|سر وقته|به موقع بود|سر وقت بود|به موقع رسید|سر وقت رسید|به موقع میرسه|سر وقت میرسه|
 above and beyond|a steal|was a steal|is a steal|sorted it out|sorted out|sorted my|no questions asked|without any hassle|no hassle|no complaints|rock solid|

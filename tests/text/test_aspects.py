@@ -60,10 +60,10 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     # set of round 7 (0.927): a floor against regressions, not a held-out figure.
     fresh6 = score_aspects(_fixture("aspects_contrastive_fresh6.jsonl"), analyze)
     assert fresh6["accuracy"]["all"] >= 0.90, fresh6["accuracy"]
-    # Written blind, held out in round 7 (0.550 before it, 0.697 after): committed after
-    # that one measurement, so a floor against regressions from here on.
+    # Written blind, held out in round 7 (0.550 before it, 0.697 after), a development
+    # set of round 8 (0.915): a floor against regressions, not a held-out figure.
     fresh7 = score_aspects(_fixture("aspects_contrastive_fresh7.jsonl"), analyze)
-    assert fresh7["accuracy"]["all"] >= 0.68, fresh7["accuracy"]
+    assert fresh7["accuracy"]["all"] >= 0.89, fresh7["accuracy"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
@@ -303,3 +303,21 @@ def test_arrival_with_speed_speaks_of_delivery_too() -> None:
     }
     assert "delivery" in keyword_aspects(aspect_text("الأكل وصل سخن وبسرعة"))
     assert keyword_aspects(aspect_text("the soup arrived cold")) == ["product_quality"]
+
+
+def test_round8_keywords_widen_categories_without_collisions() -> None:
+    # more trades and dialects name their aspects...
+    assert "staff" in keyword_aspects(aspect_text("the shopkeeper gave me tips"))
+    assert "product_quality" in keyword_aspects(aspect_text("the haircut was uneven"))
+    assert "price" in keyword_aspects(aspect_text("pretty steep for a paperback"))
+    assert "billing" in keyword_aspects(aspect_text("رجعولي المصاري بنفس اليوم"))
+    assert "app_website" in keyword_aspects(aspect_text("لابليكاسيون زوينة"))
+    assert "price" in keyword_aspects(aspect_text("خیلی به‌صرفه‌ست"))
+    assert "staff" in keyword_aspects(aspect_text("卖家态度很差"))
+    assert "price" in keyword_aspects(aspect_text("这价格简直是白菜价"))
+    # ...and stay off the words they would otherwise reach
+    assert "product_quality" not in keyword_aspects(aspect_text("of course it was fine"))
+    assert "billing" not in keyword_aspects(aspect_text("یه غذای حسابی خوردیم"))
+    assert "staff" not in keyword_aspects(aspect_text("پارچه‌اش لطیفه"))
+    assert "app_website" not in keyword_aspects(aspect_text("فکر نمی‌کند"))
+    assert "price" not in keyword_aspects(aspect_text("用户评价很好"))

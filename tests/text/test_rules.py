@@ -131,3 +131,22 @@ def test_short_waits_and_time_off_are_not_complaints() -> None:
 
     for text in ("it only took two days", "take a few days off", "not a big deal"):
         assert not [p for p in polar_items(model_text(text), rules=True) if p.value < 0], text
+
+
+def test_round8_praise_and_complaint_words_are_rule_only() -> None:
+    from sada.text.polarity import polar_items, polarity_features
+
+    def score(text: str) -> float:
+        return sum(p.value for p in polar_items(model_text(text), rules=True))
+
+    for text in ("كان متعاوناً للغاية", "وصل قبل موعده", "خیلی به‌صرفه‌ست", "这价格简直是白菜价"):
+        assert score(text) > 0, text
+    for text in (
+        "تم خصم المبلغ مرتين",
+        "کد تخفیفم اعمال نشد",
+        "智能助手答非所问",
+        "tasted like cardboard",
+    ):
+        assert score(text) < 0, text
+    # the shipped models' features stay as they were trained
+    assert polarity_features(model_text("答非所问")) == []
