@@ -718,18 +718,21 @@ _AR_VERB_LI_BI = _wordset(
 _ARFA_AND = frozenset(["و", "أو", "او", "یا", "ولا"])
 
 
+_fold = lru_cache(maxsize=8192)(fold_for_search)
+
+
 def _arfa_lone(text: str, unambiguous: set[str]) -> list[tuple[int, int]]:
     """Lone gazetteer given names used as a subject, object or in «X و Y»."""
     toks = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\s،,.!?؟:;()«»]+", text)]
     out = []
     for i, (a, b, w) in enumerate(toks):
-        folded = fold_for_search(w)
+        folded = _fold(w)
         nxt = toks[i + 1][2] if i + 1 < len(toks) and toks[i + 1][0] - b <= 2 else ""
         prev = toks[i - 1][2] if i > 0 and a - toks[i - 1][1] <= 2 else ""
         if (
             folded not in unambiguous
             and w[:1] in "لب"
-            and fold_for_search(w[1:]) in unambiguous
+            and _fold(w[1:]) in unambiguous
             and w[1:] not in _AR_NOT_GIVEN
             and len(w) >= 4
             and prev in _AR_VERB_LI_BI
@@ -742,9 +745,9 @@ def _arfa_lone(text: str, unambiguous: set[str]) -> list[tuple[int, int]]:
             continue  # «على» is a preposition; Persian «علی زنگ زد» is Ali
         ok = nxt in _ARFA_VERB_AFTER or prev.replace("\u200c", "") in _ARFA_BEFORE
         if not ok and nxt in _ARFA_AND and i + 2 < len(toks):
-            ok = fold_for_search(toks[i + 2][2]) in unambiguous
+            ok = _fold(toks[i + 2][2]) in unambiguous
         if not ok and prev in _ARFA_AND and i >= 2:
-            ok = fold_for_search(toks[i - 2][2]) in unambiguous
+            ok = _fold(toks[i - 2][2]) in unambiguous
         if ok:
             out.append((a, b))
     return out
@@ -769,7 +772,7 @@ def _zh_in_context(text: str, surnames: tuple[str, ...]) -> list[tuple[int, int]
 
     def name_at(p: int) -> int:
         """End of a surname-led name of two or three characters at `p`, or -1."""
-        for sn in surnames:
+        for sn in _surname_index(surnames).get(text[p : p + 1], ()):
             if not text.startswith(sn, p):
                 continue
             for size in (2, 1):
@@ -822,6 +825,15 @@ _ZH_FAMILIAR_NOT = frozenset(
      "阿妹", "阿弟", "阿叔", "阿伯", "阿爸", "阿妈", "阿嬷", "阿富", "阿根", "阿森", "小于", "老是",
      "老于", "小时", "小白", "老年", "小米", "老公", "老婆", "小龙", "老牛", "老马", "小马"]
 )  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _surname_index(surnames: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Surnames by first character, longest first."""
+    index: dict[str, list[str]] = {}
+    for sn in surnames:
+        index.setdefault(sn[0], []).append(sn)
+    return {k: tuple(v) for k, v in index.items()}
 
 
 @lru_cache(maxsize=1)
