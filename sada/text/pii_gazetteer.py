@@ -141,8 +141,8 @@ _ZH_SURNAMES_MORE = """
 
 # Round 5: more given names (Levantine, Gulf, Iranian, Afghan) and short forms.
 _AR_GIVEN_R5 = """
-لانا لارا ريتا رولا رلى جورج إلياس الياس ميشيل ميشال طوني حنا بطرس جوزيف شربل مارون نقولا
-ريان تالا جوري ديما رنيم سيرين ميار شهد غنى هيا العنود الجوهرة نوره حصه موضي لولوة
+لانا لارا ريتا رولا رلى جورج إلياس الياس ميشيل ميشال طوني بطرس جوزيف شربل مارون نقولا
+ريان تالا جوري رنيم سيرين ميار شهد غنى العنود الجوهرة نوره حصه موضي لولوة
 عبدالرزاق عبدالخالق عبدالعليم سطام فراس قصي لؤي مهند نواف بدر تامر حسونة أبوبكر ابوبكر
 سيف صقر حميد عبدالحكيم مجدي مدحت عاطف شوقي رأفت رافت وجدي حمادة هاني ماهر سامح
 """
@@ -155,7 +155,7 @@ _FA_GIVEN_R5 = """
 """
 # Family names without a family-name ending («جورج حداد», «ليلى نصار»).
 _ARFA_FAMILY_R5 = """
-حداد نصار خوري الخوري عطية شحادة حنا سعادة مطر صباغ قباني حلبي شامي حمصي نجار خياط
+حداد نصار خوري الخوري عطية شحادة سعادة مطر صباغ قباني حلبي شامي حمصي نجار خياط
 عبود كرم فرح زيدان داود يعقوب سلامة عواد بركات حجازي شهاب درويش عثمان منصور ياسين
 رحمانی جعفری کریمی حسینی صدری ملکی تهرانی شیرازی
 """
@@ -178,10 +178,11 @@ wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin l
 xie song tang xu han feng deng cao peng zeng xiao tian dong yuan pan yu jiang cai du ye cheng
 su wei lu ding ren shen yao lu jiang cui zhong tan fan jin shi liao jia xia wei fu fang bai zou
 meng xiong qin qiu jiang yin xue yan duan lei hou long shi tao li he gu mao hao gong shao wan qian
-yan qin wu dai mo kong xiang tang chan cheung wong leung chow lau ng yip tsang kwok
+yan qin wu dai mo kong xiang tang chan cheung wong leung lau ng yip tsang kwok
 """
 # Two-character words that start with a surname character (「高兴」「方便」「王者」): no names.
 _ZH_COMMON_WORDS = """
+郁闷 高分 曾经 金虫 于是乎 高价 高兴地 包邮 钱多 余生 方可 尚可 常见
 高兴 张开 白色 黄金 方便 安全 王者 马上 周到 于是 任何 程序 余额 金额 钱包 石头 江湖 高效 高速 万一
 万能 杨梅 何时 何必 毛病 毛巾 白天 白白 方面 方法 方式 方向 黄色 金色 高级 高端 高档 林业 江南 李子
 宋体 朱红 胡说 胡乱 谢谢 许多 许可 韩国 曹操 田地 董事 余下 杜绝 叶子 程度 苏州 任务 任意 沈阳 钟头

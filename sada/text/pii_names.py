@@ -91,7 +91,9 @@ _FA_GIVEN = """
 زهرا فاطمه مریم سارا نرگس زینب مینا لیلا نازنین شیما پریسا الناز الهام مهسا سمیرا ساناز
 نسرین فرزانه مهناز شیرین پروین آزاده اعظم معصومه طاهره ندا هانیه هستی ترانه یاسمن کیمیا مهتاب
 """
-_FA_AMBIGUOUS = "سحر امید نور بهار آسمان گل ستاره باران دریا امین شادی اکبر اصغر عزیز زیاد صبا"
+_FA_AMBIGUOUS = (
+    "هدیه هديه سحر امید نور بهار آسمان گل ستاره باران دریا امین شادی اکبر اصغر عزیز زیاد صبا"
+)
 _ZH_SURNAMES = """
 王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾
 肖 田 董 袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏
@@ -188,7 +190,9 @@ _EN_ORG = _wordset(
     news park hall sun"""
 )
 # Chinese characters that end a name found after a cue (「陈静很耐心」 -> 「陈静」).
-_ZH_STOP = frozenset("很的了说是在也都和跟把就已还没不让给帮我你他她们这那个吗呢吧啊呀太非真特挺")
+_ZH_STOP = frozenset(
+    "很的了说是在也都和跟把就已还没不让给帮我你他她们这那个吗呢吧啊呀太非真特挺所人竟"
+)
 # Words after 「谢谢/感谢」 that begin with a surname character (「感谢周到的服务」).
 _ZH_NOT_NAMES = frozenset(
     ["周到", "万能", "高效", "高速", "方便", "支持", "金牌", "江湖", "于是", "马上", "白白", "贺卡",
@@ -322,6 +326,10 @@ _STOP_AFTER_CUE = {
         "الله",
         "اللي",
         "الي",
+        "عشان",
+        "علشان",
+        "امبارح",
+        "إمبارح",
         "اللى",
         "خدا",
         "خداوند",
@@ -438,10 +446,33 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     }
 
 
-_PINYIN_SET = frozenset(_PINYIN_FAMILY.split())
+_PINYIN_SET = frozenset(_PINYIN_FAMILY.split()) - {"he", "you", "an"}
+_EN_PLACE_LEAD = frozenset(
+    [
+        "san",
+        "santa",
+        "saint",
+        "st",
+        "los",
+        "las",
+        "new",
+        "fort",
+        "port",
+        "lake",
+        "mount",
+        "el",
+        "al",
+        "la",
+        "le",
+        "de",
+        "du",
+        "van",
+        "von",
+    ]
+)
 _PINYIN_GIVEN = re.compile(
     r"(?:(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|"
-    r"ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|a|e|i|o|u|v)(?:r)?){2,3}"
+    r"ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|a|e|i|o|u|v)(?:r)?){1,3}"
 )
 
 
@@ -573,10 +604,23 @@ def find_names(text: str) -> list[tuple[int, int]]:
             folded[0] in _PINYIN_SET
             and folded[0] not in _EN_WORDLIKE_FAMILY
             and _PINYIN_GIVEN.fullmatch(folded[1])
-            and (folded[1] in unambiguous or len(folded[1]) >= 5)
         ):
-            # "Zhang Xiaoming", "Chen Jing" is left to the cues
+            # "Zhang Xiaoming", "Liu Yang" (a pinyin family name that is no English word)
             add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(words[1]))
+        elif (
+            len(words) == 3
+            and folded[0] not in family
+            and folded[0] not in _EN_PLACE_LEAD
+            and (
+                folded[1] in unambiguous
+                or folded[1] in _PINYIN_SET
+                and folded[1] not in _EN_WORDLIKE_FAMILY
+                and _PINYIN_GIVEN.fullmatch(folded[2])
+            )
+        ):
+            # "Tell Wei Zhang ...", "Contact Liu Yang": a capitalized verb before the name
+            start = m.start("name") + len(words[0]) + 1
+            add(start, m.end("name"))
         elif (
             folded[1] in family
             and folded[0] not in _EN_NOT_NAMES
@@ -613,6 +657,11 @@ def find_names(text: str) -> list[tuple[int, int]]:
             start = m.start("name") + offset
             add(start, start + len(words[0]))
             continue
+        if (
+            text[m.start() : m.start() + 6].lstrip("و").startswith(_NAMED_CUES)
+            and fold_for_search(words[0]) not in _all
+        ):
+            continue  # «به نام بادمجان»: "named" needs a gazetteer given name
         if words[0].startswith("ال") and fold_for_search(words[0]) not in _all:
             continue  # «قلت لأخوي الريحه»: an «ال» word after a weak cue is no given name
         keep = _name_words(words, _all, first_free=False)
@@ -624,6 +673,13 @@ def find_names(text: str) -> list[tuple[int, int]]:
         if fold_for_search(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
             continue
         second = words[1]
+        third = words[2] if len(words) > 2 else ""
+        if (
+            second in _ARFA_VERB_AFTER
+            or second.endswith(("تني", "وني"))
+            or third in _FA_LIGHT_VERBS
+        ):
+            continue  # «مريم جاوبتني», «فاطمه پیگیری کرد»: a verb, not a family name
         if second in ("بن", "ابن", "بنت") and len(words) > 2:
             add(m.start("name"), m.end("name"))
         elif (
@@ -688,6 +744,8 @@ def find_names(text: str) -> list[tuple[int, int]]:
             if name[i] in _ZH_STOP and not (i == 1 and name[0] in "小老阿"):
                 end = i
                 break
+        if end == 3 and name[2] in _ZH_NEXT and name[0] not in "小老阿":
+            end = 2  # 「我妈张丽收的货」 -> 「张丽」
         add(m.start("name"), m.start("name") + end)
     for start, end in _zh_in_context(text, _surnames) if scripts[2] else ():
         add(start, end)
@@ -715,6 +773,8 @@ _AR_VERB_LI_BI = _wordset(
     اتصلت اتصلوا تواصلت تواصلوا اتصل تواصل الطلب الطرد الشحنة الفاتورة المبلغ شكرا شكراً
     وصلت سلم تسليم ابعثوا ابعتوا بعثت بعتت"""
 )
+_NAMED_CUES = ("باسم", "بإسم", "على اسم", "به اسم", "به نام")
+_FA_LIGHT_VERBS = _wordset("کرد کردن کرده کردند کنه کنن کنید میکنه می‌کنه شد شده داد داده")
 _ARFA_AND = frozenset(["و", "أو", "او", "یا", "ولا"])
 
 
@@ -758,11 +818,13 @@ def _arfa_lone(text: str, unambiguous: set[str]) -> list[tuple[int, int]]:
 # (「谢谢！李晓燕」), or a sentence start before a verb of speech (「黎志明話會幫我」); the
 # name is a surname and one or two characters followed by a verb, particle or punctuation.
 _ZH_CTX_BEFORE = (
-    "跟|給|给|让|讓|找|(?<![这那])叫|转告|轉告|寄给|寄給|搵|告诉|告訴|通知|联系|聯繫|聯絡|联络|"
+    "跟|給|给|让|讓|找了|找|(?<![这那])叫|转告|轉告|寄给|寄給|搵|告诉|告訴|通知|联系|聯繫|聯絡|联络|"
     "此致[，,]?|小哥|技术员|技術員|安装工|我妈妈|我爸爸|我媽媽|收件人是|收货人是|问|問"
 )
 _ZH_END = set("，。！？、,.!?；;：: \n）)")
-_ZH_NEXT = set("说說话話讲講会會帮幫把都也了在是收聊打回告给給和跟已今就还還到来來")
+_ZH_NEXT = set(
+    "说說话話讲講会會帮幫把都也了在是收聊打回告给給和跟已今就还還到来來处處办辦负发發退联聯确確核查送"
+)
 # Two-character words that start with a surname character (「高兴」「方便」「王者」).
 _ZH_COMMON = frozenset(_ZH_COMMON_WORDS.split())
 
@@ -803,7 +865,10 @@ def _zh_in_context(text: str, surnames: tuple[str, ...]) -> list[tuple[int, int]
     sign = _ZH_SIGNOFF.search(text)
     if sign:
         end = name_at(sign.start("name"))
-        if end == sign.end("name"):
+        thanked = re.search(
+            r"(?:谢谢|謝謝|感谢|感謝|多谢|多謝|此致|敬上|祝好)\W{0,3}$", text[: sign.start("name")]
+        )
+        if end == sign.end("name") and (end - sign.start("name") >= 3 or thanked):
             out.append((sign.start("name"), end))
     # a clause start before a verb of speech or a coordinated name
     for m in _ZH_CLAUSE.finditer(text):
@@ -812,7 +877,12 @@ def _zh_in_context(text: str, surnames: tuple[str, ...]) -> list[tuple[int, int]
         if end < 0:
             continue
         second = name_at(end + 1) if text[end : end + 1] in "和跟与與" else -1
-        if text.startswith(("話", "话", "说", "說", "讲", "講", "都说", "都說", "会", "會"), end):
+        if (
+            text.startswith(_ZH_SPEECH, end)
+            and (text[end] != "都" or text.startswith(("都说", "都說"), end))
+            and (end - p >= 3 or not text.startswith(_ZH_NOUN_TOO, end))
+        ):
+            # 「金钱已经…」: after a two-character name only verbs nouns rarely take
             out.append((p, end))
         elif second > 0 and text.startswith(_ZH_SPEECH, second):
             out.append((p, end))  # 「高雅和宋佳佳都说」: two names before a verb of speech
@@ -849,7 +919,30 @@ def _zh_familiar(surnames: tuple[str, ...]) -> re.Pattern[str]:
 
 _ZH_CTX_RE = re.compile(r"(?:" + _ZH_CTX_BEFORE + r")")
 _ZH_SIGNOFF = re.compile(r"[，。！？,.!?\n]\s*(?P<name>[\u4e00-\u9fff]{2,4})\s*[。.!！]?\s*$")
-_ZH_SPEECH = ("話", "话", "说", "說", "讲", "講", "都说", "都說", "会", "會", "都")
+_ZH_SPEECH = (
+    "話",
+    "话",
+    "说",
+    "說",
+    "讲",
+    "講",
+    "都说",
+    "都說",
+    "会",
+    "會",
+    "都",
+    "帮",
+    "幫",
+    "已经",
+    "已經",
+    "打电话",
+    "打電話",
+    "把",
+    "给我",
+    "給我",
+    "跟我",
+)
+_ZH_NOUN_TOO = ("已经", "已經", "把", "打电话", "打電話", "给我", "給我", "跟我", "会", "會")
 _ZH_CLAUSE = re.compile(r"(?:^|[，。！？,.!?；;\n])\s*")
 _ZH_TITLE_IN = re.compile(_ZH_TITLES_AFTER)
 _ZH_TITLE_RE = re.compile(r"(?:" + _ZH_TITLES_AFTER + r")")

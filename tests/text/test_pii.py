@@ -384,3 +384,14 @@ def test_round5_address_forms() -> None:
         "صندوق پستی ۱۴۱۵۵-۶۴۴۶"
     ]
     assert _spans("السالمية، قطعة 3، شارع 7، منزل 12", "address") == ["قطعة 3، شارع 7، منزل 12"]
+
+
+def test_round5_guards_on_ordinary_words() -> None:
+    assert _spans("مريم جاوبتني بسرعة", "name") == []
+    assert _spans("فاطمه پیگیری کرد", "name") == ["فاطمه"]
+    assert _spans("موجودی خوشمزه به نام بادمجان رو بد پختن", "name") == []
+    assert _spans("张伟帮我退了款", "name") == ["张伟"]
+    assert _spans("金钱已经不能成为动力", "name") == []
+    assert _spans("书角是破的，郁闷！", "name") == []
+    assert _spans("Contact Liu Yang for the refund", "name") == ["Liu Yang"]
+    assert _spans("Register for IBM San Francisco SmartCamp", "name") == []
