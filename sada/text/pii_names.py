@@ -160,7 +160,7 @@ _AR_THANKS_LI = r"(?:شكرا|شكراً|الشكر|شكر خاص|شكري|وش�
 # Verbs and phrases around a lone English given name ("Sarah was great", "thanks to
 # Ahmed", "delivered by Tom").
 _EN_LONE_BEFORE = (
-    r"(?:with|to|by|thank|thanks|and|or|asked|told|called|met|ask|tell|from|for|named|hi|hello|"
+    r"(?:with|to|by|thank|thanks|and|or|asked|told|call|email|message|phone|ping|called|met|ask|tell|from|for|named|hi|hello|"
     r"hey|dear|cheers|thx|ty|contacted|emailed)"
 )
 _EN_LONE_AFTER = (
@@ -677,6 +677,8 @@ def find_names(text: str) -> list[tuple[int, int]]:
         if (
             second in _ARFA_VERB_AFTER
             or second.endswith(("تني", "وني"))
+            or second.startswith(("بي", "بت", "بن"))
+            and len(second) == 4
             or third in _FA_LIGHT_VERBS
         ):
             continue  # «مريم جاوبتني», «فاطمه پیگیری کرد»: a verb, not a family name
@@ -773,6 +775,7 @@ _AR_VERB_LI_BI = _wordset(
     اتصلت اتصلوا تواصلت تواصلوا اتصل تواصل الطلب الطرد الشحنة الفاتورة المبلغ شكرا شكراً
     وصلت سلم تسليم ابعثوا ابعتوا بعثت بعتت"""
 )
+_ARFA_NEG = frozenset(["ما", "لم", "لا", "مو", "مش", "هنوز", "اصلا", "أصلا"])
 _NAMED_CUES = ("باسم", "بإسم", "على اسم", "به اسم", "به نام")
 _FA_LIGHT_VERBS = _wordset("کرد کردن کرده کردند کنه کنن کنید میکنه می‌کنه شد شده داد داده")
 _ARFA_AND = frozenset(["و", "أو", "او", "یا", "ولا"])
@@ -803,7 +806,16 @@ def _arfa_lone(text: str, unambiguous: set[str]) -> list[tuple[int, int]]:
             continue
         if w in _AR_NOT_GIVEN and not (w == "علی" and nxt in _ARFA_VERB_AFTER):
             continue  # «على» is a preposition; Persian «علی زنگ زد» is Ali
-        ok = nxt in _ARFA_VERB_AFTER or prev.replace("\u200c", "") in _ARFA_BEFORE
+        after = [t[2] for t in toks[i + 1 : i + 5]]
+        if nxt in _ARFA_NEG and len(after) > 1:
+            nxt = after[1]  # «عمر ما رد»
+        clause_start = i == 0 or bool(re.search(r"[.!?؟،,\n]\s*$", text[:a]))
+        ok = (
+            nxt in _ARFA_VERB_AFTER
+            or prev.replace("\u200c", "") in _ARFA_BEFORE
+            or clause_start
+            and any(t in _ARFA_VERB_AFTER for t in after[:4])
+        )
         if not ok and nxt in _ARFA_AND and i + 2 < len(toks):
             ok = _fold(toks[i + 2][2]) in unambiguous
         if not ok and prev in _ARFA_AND and i >= 2:

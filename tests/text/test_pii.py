@@ -395,3 +395,11 @@ def test_round5_guards_on_ordinary_words() -> None:
     assert _spans("书角是破的，郁闷！", "name") == []
     assert _spans("Contact Liu Yang for the refund", "name") == ["Liu Yang"]
     assert _spans("Register for IBM San Francisco SmartCamp", "name") == []
+
+
+def test_round5_subject_with_negation_object_and_dialect_verbs() -> None:
+    assert _spans("عمر ما رد على الجوال", "name") == ["عمر"]
+    assert _spans("حسین بسته رو تحویل داد", "name") == ["حسین"]
+    assert _spans("يوسف بيجي بكرة", "name") == []
+    assert _spans("تواصلت مع خالد بن الوليد", "name") == ["خالد بن الوليد"]
+    assert _spans("Please call Nadia back", "name") == ["Nadia"]
