@@ -873,6 +873,9 @@ def _zh_in_context(text: str, surnames: tuple[str, ...]) -> list[tuple[int, int]
     for m in _zh_familiar(surnames).finditer(text):
         if m.group("name")[:2] not in _ZH_FAMILIAR_NOT:
             out.append((m.start("name"), m.end("name")))
+    # 「技术员叫穆罕默德，」: a transliterated foreign name after 叫/名叫, closed by punctuation
+    for m in _ZH_TRANSLIT.finditer(text):
+        out.append((m.start("name"), m.end("name")))
     # a sign-off: the last clause of the text is a name alone
     sign = _ZH_SIGNOFF.search(text)
     if sign:
@@ -929,6 +932,17 @@ def _zh_familiar(surnames: tuple[str, ...]) -> re.Pattern[str]:
     )
 
 
+# Characters of transliterated foreign names (穆罕默德, 约翰, 玛丽亚, 阿里, 卡里姆).
+_ZH_TRANSLIT_CHARS = (
+    "阿艾安奥巴贝本比波布查达德迪蒂杜多厄菲弗福盖格古哈汉赫亨胡霍基吉加贾杰金卡凯坎科克库拉莱兰劳勒雷里"
+    "利莉丽林琳卢鲁路伦罗洛马玛迈曼梅米敏莫默穆纳娜内尼努诺欧帕佩皮珀普奇乔萨塞桑瑟莎森沙什斯索塔泰坦"
+    "特提汀图托瓦威韦维温沃乌西希谢辛休亚扬耶伊因英尤约扎詹朱兹罕娅蕾茨"
+)
+_ZH_TRANSLIT = re.compile(
+    r"(?:名叫|叫做|(?<![这那])叫)(?P<name>["
+    + _ZH_TRANSLIT_CHARS
+    + r"]{3,5})(?=[，。！？,.!?、\s]|$)"
+)
 _ZH_CTX_RE = re.compile(r"(?:" + _ZH_CTX_BEFORE + r")")
 _ZH_SIGNOFF = re.compile(r"[，。！？,.!?\n]\s*(?P<name>[\u4e00-\u9fff]{2,4})\s*[。.!！]?\s*$")
 _ZH_SPEECH = (

@@ -403,3 +403,8 @@ def test_round5_subject_with_negation_object_and_dialect_verbs() -> None:
     assert _spans("يوسف بيجي بكرة", "name") == []
     assert _spans("تواصلت مع خالد بن الوليد", "name") == ["خالد بن الوليد"]
     assert _spans("Please call Nadia back", "name") == ["Nadia"]
+
+
+def test_round5_transliterated_chinese_names_after_jiao() -> None:
+    assert _spans("上门的技术员叫穆罕默德，说是新来的", "name") == ["穆罕默德"]
+    assert _spans("这叫什么事！", "name") == []
