@@ -25,17 +25,19 @@ from functools import lru_cache
 _FA_PARTS = (
     r"استان|شهرستان|شهر|خیابان|خيابان|خ\.|بلوار|میدان|ميدان|کوچه|كوچه|کوی|بن[\s\u200c]?بست|"
     r"پلاک|پلاك|واحد(?=\s*[0-9\u06f0-\u06f9])|طبقه|بلوک|مجتمع|برج|کد\s?پستی|كد\s?پستي|جاده|بزرگراه|نبش|چهارراه|"
-    r"سه[\s\u200c]?راه|تقاطع|شهرک|محله|ساختمان|زنگ|پ\.?(?=\s*[0-9\u06f0-\u06f9])|کوچهٔ|خ(?=\s)"
+    r"سه[\s\u200c]?راه|تقاطع|شهرک|محله|ساختمان|زنگ|پ\.?(?=\s*[0-9\u06f0-\u06f9])|کوچهٔ|خ(?=\s)|"
+    r"صندوق[\s\u200c]?پستی|سرک|ناحیه|کارته|گذر|خانه(?=\s*(?:شماره\s*)?[0-9\u06f0-\u06f9])"
 )
 _AR_PARTS = (
     r"شارع|طريق|حي|مبنى|مبني|عمارة|عماره|بناية|بنايه|فيلا|شقة|شقه|مجمع|منطقة|منطقه|بلوك|جادة|"
     r"جاده|الطابق|طابق|ص\.\s?ب|صندوق بريد|الرمز البريدي|رمز بريدي|مدينة|محافظة|ولاية|برج|"
     r"الدور\s+(?=(?:ال)?(?:أول|اول|ثاني|ثالث|رابع|خامس|سادس|أرضي|ارضي|[0-9\u0660-\u0669]))|منزل|بيت رقم|مكتب رقم|محل رقم|زقاق|حارة|مربع|ضاحية|كمبوند|مخطط|دوار|ميدان|"
-    r"المبنى|الشقة|العمارة|الفيلا|البلوك|جادة|سكة|ش\.|عمارات"
+    r"المبنى|الشقة|العمارة|الفيلا|البلوك|جادة|سكة|ش\.|عمارات|"
+    r"قطعة(?=\s*[0-9\u0660-\u0669])|قطعه(?=\s*[0-9\u0660-\u0669])"
 )
 _NUM = r"[0-9\u0660-\u0669\u06f0-\u06f9]+(?:[/\-][0-9\u0660-\u0669\u06f0-\u06f9]+)?"
 # «خیابان ۱۲ شرقی», «شارع 9 الشمالي»: a side after the number belongs to it.
-_SIDE = r"(?:\s+(?:شرقی|غربی|شمالی|جنوبی|الشرقي|الغربي|الشمالي|الجنوبي)(?!\w))?"
+_SIDE = r"(?:\s+(?:شرقی|غربی|شمالی|جنوبی|الشرقي|الغربي|الشمالي|الجنوبي|متری)(?!\w))?"
 _STOP_WORDS = (
     r"رو|را|به|از|و|که|ارسال|تحویل|لطفا|کنید|شود|بفرستید|داده|اشتباه|ثبت|میخوام|هست|است|"
     r"الى|إلى|من|في|على|لو|سمحت|ارسل|ارسلوا|التوصيل|الطلب|لكن|لكنه|بس|للأسف|للاسف|ثم|حيث|"
@@ -47,11 +49,14 @@ _EN_STREET = (
     r"Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Drive|Dr|Way|Court|Ct|Place|Pl|"
     r"Square|Sq|Terrace|Parkway|Pkwy|Highway|Hwy|Crescent|Close|Circle|Cir|Row|Mews|Walk|"
     r"Gardens|Grove|Rise|Plaza|Alley|Expressway|Freeway|Quay|Wharf|Esplanade|Parade|"
-    r"Promenade|Broadway|Marg|Nagar|Path|Trail|Loop|Corniche"
+    r"Promenade|Broadway|Marg|Nagar|Path|Trail|Loop|Corniche|Cross"
 )
+# Street words that come before the name (Malaysia, France, Spain, Italy, Brazil).
+_EN_STREET_FIRST = r"(?:Jalan|Jln|Lorong|Persiaran|Rue|Calle|Via|Avenida|Rua)"
 _EN_UNIT = (
     r"(?:Flat|Apt|Apartment|Suite|Ste|Unit|Villa|Building|Bldg|Block|Blk|House|Plot|Office|Shop|"
     r"Floor|Fl|Level|Room|Tower|Door|Sector|Phase|Zone)\.?\s*(?:No\.?\s*)?#?\s*\d+[A-Za-z]?(?:[-/]\d+)?"
+    r"(?:-[A-Z](?![\w]))?"
     r"|\d+(?:st|nd|rd|th)\s+(?:Floor|Fl|Level)"
 )
 _EN_DIR = r"(?:\s+(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)(?![\w]))?"
@@ -140,12 +145,20 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     # "Flat 12, 3rd Floor, Sea View Apartments, Marine Drive, Mumbai 400020".
     comp = (
         r"(?:" + _EN_UNIT + r"|(?:Street|St|Road|Rd|Way|Lane)\s+(?:No\.?\s*)?\d+"
-        r"|(?:[A-Z][a-z]+\s+){1,3}(?:" + _EN_STREET + r")\.?)"
+        r"|(?:[A-Z][a-z]+\s+){1,3}(?:" + _EN_STREET + r")\.?"
+        r"|\d+(?:st|nd|rd|th)\s+(?:" + _EN_STREET + r")|\d{1,5}\s+Broadway"
+        r"|\d{1,5},?\s+" + _EN_STREET_FIRST + r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"
+        r"|[A-Z][a-z]+\s+(?:Residency|Apartments|Towers|Heights|Enclave|Complex|Society|"
+        r"Colony|Layout|Estate|Residences|Mansion|Court))"
     )
     place = r"(?:(?:Al|El)[\s-])?[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?:\s+\d{1,2})?"
     en_chain = re.compile(
         r"(?<![\w#])(?P<chain>" + comp + r"(?:,\s*(?:" + comp + r"|" + place + r"))+)"
-        r"(?:,?\s*(?:[-\u2013]\s*)?\d{5,6}|,?\s+" + _UK_POSTCODE + r")?(?![\w])"
+        r"(?:,?\s*(?:[-\u2013]\s*)?\d{5,6}(?:\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)?|,?\s+"
+        + _UK_POSTCODE
+        + r"|,?\s+(?:"
+        + _US_STATES
+        + r")\s+\d{5}(?:-\d{4})?)?(?![\w])"
     )
     en_zip = re.compile(
         r"(?<![\w])[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,\s*(?:"
@@ -189,7 +202,7 @@ _PART_RE = re.compile(
 # Components that make an address on their own with a number ("پلاک ۱۲", "شارع 15");
 # others ("شهر" is a month in Arabic, "واحد" is "one") need a second component.
 _STRONG = re.compile(
-    r"(?:خیابان|خيابان|بلوار|کوچه|كوچه|پلاک|پلاك|پ\.?(?=\s*[0-9\u06f0-\u06f9])|کد\s?پستی|كد\s?پستي|شارع|مبنى|عمارة|بناية|"
+    r"(?:خیابان|خيابان|بلوار|کوچه|كوچه|پلاک|پلاك|صندوق[\s\u200c]?پستی|سرک|پ\.?(?=\s*[0-9\u06f0-\u06f9])|کد\s?پستی|كد\s?پستي|شارع|مبنى|عمارة|بناية|"
     r"فيلا|شقة|ص\.\s?ب|صندوق بريد|الرمز البريدي)"
 )
 _HAS_NUM = re.compile(_NUM)
@@ -256,7 +269,9 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
         add(*_extend_arfa(text, m.start(), m.end()))
     for m in pats["en_chain"].finditer(text) if latin else ():
         units = len(re.findall(_EN_UNIT + r"|(?:Street|St|Road|Rd|Way|Lane)\s+\d", m.group()))
-        streets = len(re.findall(r"\b(?:" + _EN_STREET + r")\b", m.group()))
+        streets = len(
+            re.findall(r"\b(?:" + _EN_STREET + "|" + _EN_STREET_FIRST + r")\b", m.group())
+        )
         if units >= 2 or (units >= 1 and streets >= 1):
             add(m.start(), m.end())
     for m in pats["postcode_cue"].finditer(text) if latin else ():

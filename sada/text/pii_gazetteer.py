@@ -138,3 +138,61 @@ _FA_GIVEN_MORE = """
 _ZH_SURNAMES_MORE = """
 葛 洪 乔 温 柳 蒲 武 康 贺 严 季 俞 章 鲁 伍 韦 申 尤 毕 聂 丛 焦 祝 邢 翟 殷 樊 裴 岳 柯 卜 耿 纪 舒 蓝 芦 凌 庞 戚 阎 鲍 骆 穆 霍 祁 倪 滕 欧 冉 沙 项 辛 杭 黎 阮 鞠 蒙 符 廉 巫 喻 佘 晏 储 桂 宗 麦 岑 饶 梅 费 邬 邰 屈 仇 窦 郁 卓 雍 艾 詹 钮 晋 尚 荆 葉 鄭 謝 馬 許 蕭 羅 錢 鄧 潘 魏 劉 鄒 閻 龔 聶 蔣 賴 藍 關 顏 嚴 戴 莊 簡 溫 鍾 廖 賈 饒
 """
+
+# Round 5: more given names (Levantine, Gulf, Iranian, Afghan) and short forms.
+_AR_GIVEN_R5 = """
+لانا لارا ريتا رولا رلى جورج إلياس الياس ميشيل ميشال طوني بطرس جوزيف شربل مارون نقولا
+ريان تالا جوري رنيم سيرين ميار شهد غنى العنود الجوهرة نوره حصه موضي لولوة
+عبدالرزاق عبدالخالق عبدالعليم سطام فراس قصي لؤي مهند نواف بدر تامر حسونة أبوبكر ابوبكر
+سيف صقر حميد عبدالحكيم مجدي مدحت عاطف شوقي رأفت رافت وجدي حمادة هاني ماهر سامح
+"""
+_FA_GIVEN_R5 = """
+سروش فرناز بیتا شهره مژگان گلاره فرشته مرجان ملیکا مهرداد مهران کاوه کامیار سامان سپهر شایان
+آرین فرامرز ناصر منصور رحیم کریم جلال بهمن فریدون هوشنگ منوچهر شهریار اردشیر آرتین آرسام
+ممد محمدجواد محمدحسین امیرعباس ابوالفضل حسینعلی غلامرضا غلامحسین عبدالله فرخنده منیژه
+طاهره صدیقه زهره ژاله مهین مهری پروانه فریده گلناز نیوشا ترانه آناهیتا سوگند یگانه
+احمد محمود نوید پوریا مهیار یاسین طاها امیرمهدی رضوان بهناز شهلا
+"""
+# Family names without a family-name ending («جورج حداد», «ليلى نصار»).
+_ARFA_FAMILY_R5 = """
+حداد نصار خوري الخوري عطية شحادة سعادة مطر صباغ قباني حلبي شامي حمصي نجار خياط
+عبود كرم فرح زيدان داود يعقوب سلامة عواد بركات حجازي شهاب درويش عثمان منصور ياسين
+رحمانی جعفری کریمی حسینی صدری ملکی تهرانی شیرازی
+"""
+_LATIN_R5 = """
+farzaneh fereshteh forough golnar leyla mahboubeh mehrnaz minoo negin nika parisa pegah shabnam
+shirin soudabeh tina yalda zahra fatemeh mahdi mehdi hossein hosein reza amirali mohammadreza
+sina siavash soroush sorush kamyar arash babak behzad dariush farhad javad kazem
+dmitri dmitry sergei sergey ivan igor oleg pavel nikolai vladimir yuri andrei alexei mikhail
+olga natasha natalia svetlana irina tatiana ekaterina anastasia ludmila galina
+tomasz piotr pawel krzysztof marek jakub agnieszka katarzyna malgorzata magdalena
+klaus hans jurgen dieter wolfgang stefan matthias lukas jonas anke birgit ulrike heike
+francois jacques pierre michel philippe nicolas julien camille amelie chloe manon
+giuseppe giovanni marco luca matteo alessandro francesca giulia chiara federica
+joao paulo thiago rafael gustavo beatriz mariana fernanda gabriela larissa
+oluwaseun chinedu emeka chukwuemeka ngozi chioma adebayo olumide tunde kwame kofi ama abena
+"""
+# Pinyin family names ("Zhang Xiaoming", "Li Wei" is caught by the given-name list).
+_PINYIN_FAMILY = """
+wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng liang
+xie song tang xu han feng deng cao peng zeng xiao tian dong yuan pan yu jiang cai du ye cheng
+su wei lu ding ren shen yao lu jiang cui zhong tan fan jin shi liao jia xia wei fu fang bai zou
+meng xiong qin qiu jiang yin xue yan duan lei hou long shi tao li he gu mao hao gong shao wan qian
+yan qin wu dai mo kong xiang tang chan cheung wong leung lau ng yip tsang kwok
+"""
+# Two-character words that start with a surname character (「高兴」「方便」「王者」): no names.
+_ZH_COMMON_WORDS = """
+郁闷 高分 曾经 金虫 于是乎 高价 高兴地 包邮 钱多 余生 方可 尚可 常见
+高兴 张开 白色 黄金 方便 安全 王者 马上 周到 于是 任何 程序 余额 金额 钱包 石头 江湖 高效 高速 万一
+万能 杨梅 何时 何必 毛病 毛巾 白天 白白 方面 方法 方式 方向 黄色 金色 高级 高端 高档 林业 江南 李子
+宋体 朱红 胡说 胡乱 谢谢 许多 许可 韩国 曹操 田地 董事 余下 杜绝 叶子 程度 苏州 任务 任意 沈阳 钟头
+钟表 陆续 陆地 范围 金属 石油 夏天 夏季 付款 付钱 方案 白菜 熊猫 江西 段落 雷电 龙虾 史上 陶瓷 黎明
+贺卡 顾客 顾问 毛衣 万元 万块 钱财 严重 严格 武汉 武器 戴上 莫名 向来 向上 汤圆 汤水 包装 包括 包邮
+成本 成功 成都 时间 时候 明天 明白 文字 文件 温度 温暖 安装 安排 常用 常常 年轻 连续 连接 路上 路由
+齐全 牛奶 水果 和平 和气 向着 东西 东方 上面 上次 上午 司机 司马 令人 明显 米饭 关于 关系 关注 简单
+简直 甘心 景色 吉祥 车子 车上 车辆 强大 强烈 全部 全新 全是 左右 计算 游戏 蓝色 蓝牙 房间 房子 支付
+支持 花钱 花了 华为 宁可 谷歌 易用 师傅 凌晨 花生 林子 秦朝 孙子 黄瓜 高中 高手 高清 马桶 朱古力 杨柳
+金子 金牌 江山 苏宁 邮件 麦当 乔丹 卫生 卫浴 柏林 申请 沙发 沙拉 尚未 尤其 殷勤 燕窝 项目 辛苦 欧元
+欧洲 屈服 宗教 梅花 卓越 晋升 章节 鲁莽 祝福 焦急 焦虑 纪念 舒服 舒适 凌乱 艾滋 项链 冷静 冷气 满意
+满足 顾及
+"""

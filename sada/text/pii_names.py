@@ -24,10 +24,16 @@ from functools import lru_cache
 from sada.text.normalize import fold_for_search
 from sada.text.pii_gazetteer import (
     _AR_GIVEN_MORE,
+    _AR_GIVEN_R5,
+    _ARFA_FAMILY_R5,
     _EN_FAMILY,
     _EN_GIVEN_MORE,
     _FA_GIVEN_MORE,
+    _FA_GIVEN_R5,
     _LATIN_ARFAZH,
+    _LATIN_R5,
+    _PINYIN_FAMILY,
+    _ZH_COMMON_WORDS,
     _ZH_SURNAMES_MORE,
 )
 
@@ -85,7 +91,9 @@ _FA_GIVEN = """
 زهرا فاطمه مریم سارا نرگس زینب مینا لیلا نازنین شیما پریسا الناز الهام مهسا سمیرا ساناز
 نسرین فرزانه مهناز شیرین پروین آزاده اعظم معصومه طاهره ندا هانیه هستی ترانه یاسمن کیمیا مهتاب
 """
-_FA_AMBIGUOUS = "امید نور بهار آسمان گل ستاره باران دریا امین شادی اکبر اصغر عزیز زیاد صبا"
+_FA_AMBIGUOUS = (
+    "هدیه هديه سحر امید نور بهار آسمان گل ستاره باران دریا امین شادی اکبر اصغر عزیز زیاد صبا"
+)
 _ZH_SURNAMES = """
 王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾
 肖 田 董 袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏
@@ -103,7 +111,7 @@ _CUES_BEFORE = {
     r"sincerely,|many thanks,|thank you,|(?:agent|person|guy|lady|man|woman|someone|rep|one) (?:called|named)|thanks to|thank you to|shout ?out to|"
     r"helped by|assisted by|served by|handled by|hi|hello|hey|thanks|regards|cheers|"
     r"yours truly,?|warm regards,?|best wishes,?|ask for|asked for|speak with|talk to|"
-    r"talked with|chatted with|goes by",
+    r"talked with|chatted with|goes by|(?:his|her) name (?:is|was)|name was|named",
     "ar": r"اسمي|إسمي|انا اسمي|أنا اسمي|الاسم\s*:|اسم العميل\s*:?|السيد|السيدة|الأستاذ|الاستاذ|"
     r"الأستاذة|الاستاذة|مع تحيات|تحياتي|أخوكم|اخوكم|شكرا للأستاذ|شكرا للاستاذ|شكرا للأستاذة|"
     r"معك|معاك|معكم|المستلم\s*:|اسم المستلم\s*:?|المرسل\s*:|الاستلام\s*:|مقدم الطلب\s*:?|"
@@ -128,7 +136,9 @@ _WEAK_CUES_ARFA = (
     r"برادرم|خواهرم|دوستم|پسرم|دخترم|شوهرم|خانمم|همکارم|مسئول|نصاب|تکنسین|"
     r"(?:و|ل|ب)?(?:العميل|العميلة|الزبون|المستلم|الحارس|المحاسب|الممرضة|الطبيب|الطبيبة|"
     r"الكاشير|البائع|البائعة|المسؤول|المسؤولة|الفنية|المندوبة|المشرفة)|صديقي|صديقتي|زميلي|"
-    r"زميلتي|عمي|خالي|جدي|جدتي|اسمه|اسمها|يدعى|تدعى"
+    r"زميلتي|عمي|خالي|جدي|جدتي|اسمه|اسمها|يدعى|تدعى|اسمش|اسمشون|أخوي|أخويا|اخويا|لأخويا|لاخويا|"
+    r"لأخوي|لاخوي|السواق|سواق|المندوبة|الكابتن|بابام|مامانم|داداشم|آبجیم|رفیقم|همسایه‌م|"
+    r"همسایمون|باسم|بإسم|على اسم|به اسم|به نام|با احترام|بنتي|ولدي|أبوي|ابوي|أمي|امي|زوجة أخي|خالتي|عمتي"
 )
 
 
@@ -150,7 +160,7 @@ _AR_THANKS_LI = r"(?:شكرا|شكراً|الشكر|شكر خاص|شكري|وش�
 # Verbs and phrases around a lone English given name ("Sarah was great", "thanks to
 # Ahmed", "delivered by Tom").
 _EN_LONE_BEFORE = (
-    r"(?:with|to|by|thank|thanks|and|asked|told|called|met|ask|tell|from|for|named|hi|hello|"
+    r"(?:with|to|by|thank|thanks|and|or|asked|told|call|email|message|phone|ping|called|met|ask|tell|from|for|named|hi|hello|"
     r"hey|dear|cheers|thx|ty|contacted|emailed)"
 )
 _EN_LONE_AFTER = (
@@ -180,7 +190,9 @@ _EN_ORG = _wordset(
     news park hall sun"""
 )
 # Chinese characters that end a name found after a cue (「陈静很耐心」 -> 「陈静」).
-_ZH_STOP = frozenset("很的了说是在也都和跟把就已还没不让给帮我你他她们这那个吗呢吧啊呀太非真特挺")
+_ZH_STOP = frozenset(
+    "很的了说是在也都和跟把就已还没不让给帮我你他她们这那个吗呢吧啊呀太非真特挺所人竟"
+)
 # Words after 「谢谢/感谢」 that begin with a surname character (「感谢周到的服务」).
 _ZH_NOT_NAMES = frozenset(
     ["周到", "万能", "高效", "高速", "方便", "支持", "金牌", "江湖", "于是", "马上", "白白", "贺卡",
@@ -312,6 +324,22 @@ _STOP_AFTER_CUE = {
         "العملاء",
         "السلامة",
         "الله",
+        "اللي",
+        "الي",
+        "عشان",
+        "علشان",
+        "امبارح",
+        "إمبارح",
+        "اللى",
+        "خدا",
+        "خداوند",
+        "الشركة",
+        "المؤسسة",
+        "شرکت",
+        "فروشگاه",
+        "مكتوب",
+        "غلط",
+        "اشتباه",
         "team",
         "service",
         "support",
@@ -327,8 +355,9 @@ def _words(block: str) -> set[str]:
 @lru_cache(maxsize=1)
 def gazetteer() -> tuple[set[str], set[str], set[str], tuple[str, ...]]:
     """(unambiguous given names, ambiguous given names, all given names, zh surnames)."""
-    given = _words(_EN_GIVEN + _EN_GIVEN_MORE + _LATIN_ARFAZH)
-    given |= _words(_AR_GIVEN + _AR_GIVEN_MORE) | _words(_FA_GIVEN + _FA_GIVEN_MORE)
+    given = _words(_EN_GIVEN + _EN_GIVEN_MORE + _LATIN_ARFAZH + _LATIN_R5)
+    given |= _words(_AR_GIVEN + _AR_GIVEN_MORE + _AR_GIVEN_R5)
+    given |= _words(_FA_GIVEN + _FA_GIVEN_MORE + _FA_GIVEN_R5)
     ambiguous = _words(_EN_AMBIGUOUS) | _words(_AR_AMBIGUOUS) | _words(_FA_AMBIGUOUS)
     surnames = tuple(sorted(set((_ZH_SURNAMES + _ZH_SURNAMES_MORE).split()), key=len, reverse=True))
     return given - ambiguous, ambiguous, given | ambiguous, surnames
@@ -362,11 +391,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     arfa_weak = re.compile(
         r"(?<!\w)(?:"
         + _WEAK_CUES_ARFA
-        + r")(?!\w)\s*(?P<punct>[:：,،]?)\s*(?P<name>"
+        + r")(?:\u200c?(?:تون|مون|ت|م))?(?!\w)(?:\s+[\u0600-\u06ff]+\u200c?(?:تون|مون))?"
+        + r"\s*(?P<punct>[:：,،]?)\s*(?=(?P<name>"
         + _AR_WORD
         + r"(?:\s+"
         + _AR_WORD
-        + r"){0,3})"
+        + r"){0,3}))"
     )
     surnames = "|".join(gazetteer()[3])
     zh_after_cue = re.compile(
@@ -416,6 +446,36 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     }
 
 
+_PINYIN_SET = frozenset(_PINYIN_FAMILY.split()) - {"he", "you", "an"}
+_EN_PLACE_LEAD = frozenset(
+    [
+        "san",
+        "santa",
+        "saint",
+        "st",
+        "los",
+        "las",
+        "new",
+        "fort",
+        "port",
+        "lake",
+        "mount",
+        "el",
+        "al",
+        "la",
+        "le",
+        "de",
+        "du",
+        "van",
+        "von",
+    ]
+)
+_PINYIN_GIVEN = re.compile(
+    r"(?:(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?(?:iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|"
+    r"ai|ei|ao|ou|an|en|in|un|ia|ie|iu|ua|uo|ui|ue|a|e|i|o|u|v)(?:r)?){1,3}"
+)
+
+
 def _sentence_start(text: str, pos: int) -> bool:
     return pos == 0 or bool(re.search(r"(?:^|[.!?:\n\"'(\u201c]\s*)$", text[:pos]))
 
@@ -431,8 +491,13 @@ _AR_NOT_GIVEN = frozenset(["على", "علی", "الى", "إلى", "حتى", "ع
 _AR_NOT_FAMILY = _wordset(
     """المصري السعودي الهندي الباكستاني الفلبيني اليمني السوري الأردني الاردني اللبناني
     السوداني الجديد القديم الأول الاول الثاني الكبير الصغير الحالي الخاص المسؤول الثالث
-    الأخير الاخير العربي الأجنبي الاجنبي التركي الإيراني الايراني البنغالي"""
+    الأخير الاخير اللي الي العربي الأجنبي الاجنبي التركي الإيراني الايراني البنغالي"""
 )
+
+
+@lru_cache(maxsize=1)
+def _arfa_family() -> frozenset[str]:
+    return frozenset(_words(_ARFA_FAMILY_R5))
 
 
 @lru_cache(maxsize=1)
@@ -452,14 +517,21 @@ anderson thompson richardson cox ryan kennedy lynch walsh byrne doyle murray ber
 durand koch weber becker wagner meyer nair shah"""
 
 
+_EN_WORDLIKE_FAMILY = frozenset(_EN_FAMILY_COMMON_WORDS.split()) | {"wang", "yang", "fan", "su"}
+
+
 def _name_like(word: str, known: set[str]) -> bool:
     """A known given name, or a Persian / Arabic family-name form."""
     word = word.replace("\u200c", "")
-    return fold_for_search(word) in known or bool(
-        _FA_FAMILY.match(word)
-        and len(word) >= 5
-        or _AR_FAMILY.match(word)
-        and word.startswith("ال")
+    return (
+        fold_for_search(word) in known
+        or fold_for_search(word) in _arfa_family()
+        or bool(
+            _FA_FAMILY.match(word)
+            and len(word) >= 5
+            or _AR_FAMILY.match(word)
+            and word.startswith("ال")
+        )
     )
 
 
@@ -529,6 +601,27 @@ def find_names(text: str) -> list[tuple[int, int]]:
         if folded[0] in unambiguous:
             add(m.start("name"), m.end("name"))
         elif (
+            folded[0] in _PINYIN_SET
+            and folded[0] not in _EN_WORDLIKE_FAMILY
+            and _PINYIN_GIVEN.fullmatch(folded[1])
+        ):
+            # "Zhang Xiaoming", "Liu Yang" (a pinyin family name that is no English word)
+            add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(words[1]))
+        elif (
+            len(words) == 3
+            and folded[0] not in family
+            and folded[0] not in _EN_PLACE_LEAD
+            and (
+                folded[1] in unambiguous
+                or folded[1] in _PINYIN_SET
+                and folded[1] not in _EN_WORDLIKE_FAMILY
+                and _PINYIN_GIVEN.fullmatch(folded[2])
+            )
+        ):
+            # "Tell Wei Zhang ...", "Contact Liu Yang": a capitalized verb before the name
+            start = m.start("name") + len(words[0]) + 1
+            add(start, m.end("name"))
+        elif (
             folded[1] in family
             and folded[0] not in _EN_NOT_NAMES
             and folded[0] not in ambiguous
@@ -550,10 +643,27 @@ def find_names(text: str) -> list[tuple[int, int]]:
             add(m.start("name"), m.start("name") + len(" ".join(words)))
     for m in _scan(pats, "arfa_weak", text, scripts):
         offset, words = _skip_titles(m.group("name"))
+        apposition = m.group("punct") in (",", "،") and bool(
+            re.match(r"\s*[,،]", text[m.start("name") + offset + len(words[0]) :])
+        )
         if words[0] in _AR_NOT_FAMILY or (
-            m.group("punct") in (",", "،") and fold_for_search(words[0]) not in _all
+            m.group("punct") in (",", "،")
+            and fold_for_search(words[0]) not in _all
+            and not apposition
         ):
             continue  # «المحاسب المصري», «صديقي، البرجر رائع»
+        if apposition and fold_for_search(words[0]) not in _STOP_AFTER_CUE:
+            # «پیک‌تون، سعید، رفته»: one word set off by commas after a role
+            start = m.start("name") + offset
+            add(start, start + len(words[0]))
+            continue
+        if (
+            text[m.start() : m.start() + 6].lstrip("و").startswith(_NAMED_CUES)
+            and fold_for_search(words[0]) not in _all
+        ):
+            continue  # «به نام بادمجان»: "named" needs a gazetteer given name
+        if words[0].startswith("ال") and fold_for_search(words[0]) not in _all:
+            continue  # «قلت لأخوي الريحه»: an «ال» word after a weak cue is no given name
         keep = _name_words(words, _all, first_free=False)
         if keep:
             start = m.start("name") + offset
@@ -563,6 +673,15 @@ def find_names(text: str) -> list[tuple[int, int]]:
         if fold_for_search(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
             continue
         second = words[1]
+        third = words[2] if len(words) > 2 else ""
+        if (
+            second in _ARFA_VERB_AFTER
+            or second.endswith(("تني", "وني"))
+            or second.startswith(("بي", "بت", "بن"))
+            and len(second) == 4
+            or third in _FA_LIGHT_VERBS
+        ):
+            continue  # «مريم جاوبتني», «فاطمه پیگیری کرد»: a verb, not a family name
         if second in ("بن", "ابن", "بنت") and len(words) > 2:
             add(m.start("name"), m.end("name"))
         elif (
@@ -608,6 +727,9 @@ def find_names(text: str) -> list[tuple[int, int]]:
         second = m.group("name").split()[1]
         if fold_for_search(second) in unambiguous and second not in _AR_NOT_GIVEN:
             add(m.start("name"), m.end("name"))
+    if scripts[1]:
+        for start, end in _arfa_lone(text, unambiguous):
+            add(start, end)
     for m in _scan(pats, "fa_talk", text, scripts):
         offset, words = _skip_titles(m.group("name"))
         keep = _name_words(words, _all, first_free=False)
@@ -624,12 +746,230 @@ def find_names(text: str) -> list[tuple[int, int]]:
             if name[i] in _ZH_STOP and not (i == 1 and name[0] in "小老阿"):
                 end = i
                 break
+        if end == 3 and name[2] in _ZH_NEXT and name[0] not in "小老阿":
+            end = 2  # 「我妈张丽收的货」 -> 「张丽」
         add(m.start("name"), m.start("name") + end)
+    for start, end in _zh_in_context(text, _surnames) if scripts[2] else ():
+        add(start, end)
     for start, end in _zh_before_titles(text, _surnames) if scripts[2] else ():
         add(start, end)
     return sorted(spans)
 
 
+# Verbs after a lone given name («علی زنگ زد», «محمد اتصل») and verbs / prepositions
+# before one («بگید سروش», «خلّي أحمد»); both need an unambiguous gazetteer name.
+_ARFA_VERB_AFTER = _wordset(
+    """اتصل اتصلت قال قالت رفض رفضت طلب طلبت استلم استلمت رد ردت ترك تركت جاء جا جات
+    وصل وصلت كلمني كلمتني ساعدني ساعدتني يستلم تستلم يستلمون راح راحت حكى حكت حكالي
+    يتصل تتصل بيتصل بتتصل قاللي قالي وعدني وعدتني سلمني سلمتني أرسل ارسل أرسلت ارسلت
+    زنگ گفت گفتن اومد اومدن آمد رفت رفته تماس کمک پیگیری جواب برداشت داد آورد آورده
+    بیاد بیان میاد میگه گفته رسید تحویل زد"""
+)
+_ARFA_BEFORE = _wordset(
+    """بگید بگین بگو بگویید خلي خلّي خلو خلّو تخلون تخلّون خلوا خلّوا بلغ بلّغ بلغوا كلموا
+    اعطوا أعطوا سلموا سلّموا اتصلوا"""
+)
+# Verbs before «لـX» / «بـX» (to / with a person).
+_AR_VERB_LI_BI = _wordset(
+    """سلمت سلموا سلّموا سلمه سلمها أعطيت اعطيت أعطوا اعطوا أرسلت ارسلت ارسلوا أرسلوا قلت قلنا
+    اتصلت اتصلوا تواصلت تواصلوا اتصل تواصل الطلب الطرد الشحنة الفاتورة المبلغ شكرا شكراً
+    وصلت سلم تسليم ابعثوا ابعتوا بعثت بعتت"""
+)
+_ARFA_NEG = frozenset(["ما", "لم", "لا", "مو", "مش", "هنوز", "اصلا", "أصلا"])
+_NAMED_CUES = ("باسم", "بإسم", "على اسم", "به اسم", "به نام")
+_FA_LIGHT_VERBS = _wordset("کرد کردن کرده کردند کنه کنن کنید میکنه می‌کنه شد شده داد داده")
+_ARFA_AND = frozenset(["و", "أو", "او", "یا", "ولا"])
+
+
+_fold = lru_cache(maxsize=8192)(fold_for_search)
+
+
+def _arfa_lone(text: str, unambiguous: set[str]) -> list[tuple[int, int]]:
+    """Lone gazetteer given names used as a subject, object or in «X و Y»."""
+    toks = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\s،,.!?؟:;()«»]+", text)]
+    out = []
+    for i, (a, b, w) in enumerate(toks):
+        folded = _fold(w)
+        nxt = toks[i + 1][2] if i + 1 < len(toks) and toks[i + 1][0] - b <= 2 else ""
+        prev = toks[i - 1][2] if i > 0 and a - toks[i - 1][1] <= 2 else ""
+        if (
+            folded not in unambiguous
+            and w[:1] in "لب"
+            and _fold(w[1:]) in unambiguous
+            and w[1:] not in _AR_NOT_GIVEN
+            and len(w) >= 4
+            and prev in _AR_VERB_LI_BI
+        ):
+            out.append((a + 1, b))  # «سلمت الطلب لمحمد», «اتصلت بأحمد»
+            continue
+        if folded not in unambiguous:
+            continue
+        if w in _AR_NOT_GIVEN and not (w == "علی" and nxt in _ARFA_VERB_AFTER):
+            continue  # «على» is a preposition; Persian «علی زنگ زد» is Ali
+        after = [t[2] for t in toks[i + 1 : i + 5]]
+        if nxt in _ARFA_NEG and len(after) > 1:
+            nxt = after[1]  # «عمر ما رد»
+        clause_start = i == 0 or bool(re.search(r"[.!?؟،,\n]\s*$", text[:a]))
+        ok = (
+            nxt in _ARFA_VERB_AFTER
+            or prev.replace("\u200c", "") in _ARFA_BEFORE
+            or clause_start
+            and any(t in _ARFA_VERB_AFTER for t in after[:4])
+        )
+        if not ok and nxt in _ARFA_AND and i + 2 < len(toks):
+            ok = _fold(toks[i + 2][2]) in unambiguous
+        if not ok and prev in _ARFA_AND and i >= 2:
+            ok = _fold(toks[i - 2][2]) in unambiguous
+        if ok:
+            out.append((a, b))
+    return out
+
+
+# Chinese full names by context: a verb or preposition that takes a person before
+# (「跟孙浩聊过」「转告林雅琪」「搵陳嘉欣收」), a sign-off after closing punctuation
+# (「谢谢！李晓燕」), or a sentence start before a verb of speech (「黎志明話會幫我」); the
+# name is a surname and one or two characters followed by a verb, particle or punctuation.
+_ZH_CTX_BEFORE = (
+    "跟|給|给|让|讓|找了|找|(?<![这那])叫|转告|轉告|寄给|寄給|搵|告诉|告訴|通知|联系|聯繫|聯絡|联络|"
+    "此致[，,]?|小哥|技术员|技術員|安装工|我妈妈|我爸爸|我媽媽|收件人是|收货人是|问|問"
+)
+_ZH_END = set("，。！？、,.!?；;：: \n）)")
+_ZH_NEXT = set(
+    "说說话話讲講会會帮幫把都也了在是收聊打回告给給和跟已今就还還到来來处處办辦负发發退联聯确確核查送"
+)
+# Two-character words that start with a surname character (「高兴」「方便」「王者」).
+_ZH_COMMON = frozenset(_ZH_COMMON_WORDS.split())
+
+
+def _zh_in_context(text: str, surnames: tuple[str, ...]) -> list[tuple[int, int]]:
+    out = []
+
+    def name_at(p: int) -> int:
+        """End of a surname-led name of two or three characters at `p`, or -1."""
+        for sn in _surname_index(surnames).get(text[p : p + 1], ()):
+            if not text.startswith(sn, p):
+                continue
+            for size in (2, 1):
+                end = p + len(sn) + size
+                body = text[p + len(sn) : end]
+                if len(body) < size or not all("\u4e00" <= ch <= "\u9fff" for ch in body):
+                    continue
+                if any(ch in _ZH_STOP for ch in body) or text[p:end] in _ZH_COMMON:
+                    continue
+                if text[p : p + 2] in _ZH_COMMON or text[p : p + 2] in _ZH_NOT_NAMES:
+                    return -1
+                nxt = text[end : end + 1]
+                if nxt == "" or nxt in _ZH_END or nxt in _ZH_NEXT:
+                    return end
+            return -1
+        return -1
+
+    for m in _ZH_CTX_RE.finditer(text):
+        end = name_at(m.end())
+        if end > 0:
+            out.append((m.end(), end))
+    # 「小王帮我」「老李说」「阿明会」: a familiar prefix and a surname (or, after 阿, any
+    # character but those of 阿姨 / 阿里 ...) at a clause start or after a cue, then a verb
+    for m in _zh_familiar(surnames).finditer(text):
+        if m.group("name")[:2] not in _ZH_FAMILIAR_NOT:
+            out.append((m.start("name"), m.end("name")))
+    # 「技术员叫穆罕默德，」: a transliterated foreign name after 叫/名叫, closed by punctuation
+    for m in _ZH_TRANSLIT.finditer(text):
+        out.append((m.start("name"), m.end("name")))
+    # a sign-off: the last clause of the text is a name alone
+    sign = _ZH_SIGNOFF.search(text)
+    if sign:
+        end = name_at(sign.start("name"))
+        thanked = re.search(
+            r"(?:谢谢|謝謝|感谢|感謝|多谢|多謝|此致|敬上|祝好)\W{0,3}$", text[: sign.start("name")]
+        )
+        if end == sign.end("name") and (end - sign.start("name") >= 3 or thanked):
+            out.append((sign.start("name"), end))
+    # a clause start before a verb of speech or a coordinated name
+    for m in _ZH_CLAUSE.finditer(text):
+        p = m.end()
+        end = name_at(p)
+        if end < 0:
+            continue
+        second = name_at(end + 1) if text[end : end + 1] in "和跟与與" else -1
+        if (
+            text.startswith(_ZH_SPEECH, end)
+            and (text[end] != "都" or text.startswith(("都说", "都說"), end))
+            and (end - p >= 3 or not text.startswith(_ZH_NOUN_TOO, end))
+        ):
+            # 「金钱已经…」: after a two-character name only verbs nouns rarely take
+            out.append((p, end))
+        elif second > 0 and text.startswith(_ZH_SPEECH, second):
+            out.append((p, end))  # 「高雅和宋佳佳都说」: two names before a verb of speech
+            out.append((end + 1, second))
+    return out
+
+
+_ZH_FAMILIAR_NOT = frozenset(
+    ["阿姨", "阿里", "阿拉", "阿胶", "阿迪", "阿玛", "阿司", "阿尔", "阿婆", "阿公", "阿哥", "阿姐",
+     "阿妹", "阿弟", "阿叔", "阿伯", "阿爸", "阿妈", "阿嬷", "阿富", "阿根", "阿森", "小于", "老是",
+     "老于", "小时", "小白", "老年", "小米", "老公", "老婆", "小龙", "老牛", "老马", "小马"]
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _surname_index(surnames: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Surnames by first character, longest first."""
+    index: dict[str, list[str]] = {}
+    for sn in surnames:
+        index.setdefault(sn[0], []).append(sn)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+@lru_cache(maxsize=1)
+def _zh_familiar(surnames: tuple[str, ...]) -> re.Pattern[str]:
+    single = "".join(sn for sn in surnames if len(sn) == 1)
+    return re.compile(
+        r"(?:^|[，。！？,.!?；;\s：:]|" + _ZH_CTX_BEFORE + r")"
+        r"(?P<name>[小老]["
+        + single
+        + r"]|阿[\u4e00-\u9fff])(?=[说說话話讲講会會帮幫把都也已还還给給跟和打回来來])"
+    )
+
+
+# Characters of transliterated foreign names (穆罕默德, 约翰, 玛丽亚, 阿里, 卡里姆).
+_ZH_TRANSLIT_CHARS = (
+    "阿艾安奥巴贝本比波布查达德迪蒂杜多厄菲弗福盖格古哈汉赫亨胡霍基吉加贾杰金卡凯坎科克库拉莱兰劳勒雷里"
+    "利莉丽林琳卢鲁路伦罗洛马玛迈曼梅米敏莫默穆纳娜内尼努诺欧帕佩皮珀普奇乔萨塞桑瑟莎森沙什斯索塔泰坦"
+    "特提汀图托瓦威韦维温沃乌西希谢辛休亚扬耶伊因英尤约扎詹朱兹罕娅蕾茨"
+)
+_ZH_TRANSLIT = re.compile(
+    r"(?:名叫|叫做|(?<![这那])叫)(?P<name>["
+    + _ZH_TRANSLIT_CHARS
+    + r"]{3,5})(?=[，。！？,.!?、\s]|$)"
+)
+_ZH_CTX_RE = re.compile(r"(?:" + _ZH_CTX_BEFORE + r")")
+_ZH_SIGNOFF = re.compile(r"[，。！？,.!?\n]\s*(?P<name>[\u4e00-\u9fff]{2,4})\s*[。.!！]?\s*$")
+_ZH_SPEECH = (
+    "話",
+    "话",
+    "说",
+    "說",
+    "讲",
+    "講",
+    "都说",
+    "都說",
+    "会",
+    "會",
+    "都",
+    "帮",
+    "幫",
+    "已经",
+    "已經",
+    "打电话",
+    "打電話",
+    "把",
+    "给我",
+    "給我",
+    "跟我",
+)
+_ZH_NOUN_TOO = ("已经", "已經", "把", "打电话", "打電話", "给我", "給我", "跟我", "会", "會")
+_ZH_CLAUSE = re.compile(r"(?:^|[，。！？,.!?；;\n])\s*")
 _ZH_TITLE_IN = re.compile(_ZH_TITLES_AFTER)
 _ZH_TITLE_RE = re.compile(r"(?:" + _ZH_TITLES_AFTER + r")")
 
