@@ -245,6 +245,13 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     report = score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
     assert report["name"]["recall"] >= 0.95 and report["name"]["precision"] >= 0.97, report
     assert report["address"]["recall"] >= 0.97 and report["address"]["precision"] >= 0.97, report
+    # written blind before round 5 and measured once after it (names 0.592 / 1.0,
+    # addresses 0.847 / 1.0): floors against regressions from here on
+    path = Path(__file__).parent / "fixtures" / "pii_fresh8.jsonl"
+    items = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
+    report = score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
+    assert report["name"]["recall"] >= 0.57 and report["name"]["precision"] >= 0.95, report
+    assert report["address"]["recall"] >= 0.82 and report["address"]["precision"] >= 0.95, report
 
 
 def _spans(text: str, kind: str) -> list[str]:
