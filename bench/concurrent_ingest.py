@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import CHANNELS, TEXTS, free_port  # noqa: E402
-from bench.soak import pg_database, prepare, start, wait_ready  # noqa: E402
+from bench.soak import pg_database, prepare, start, stop, wait_ready  # noqa: E402
 
 LANGS = list(TEXTS)
 
@@ -338,14 +338,7 @@ def main() -> None:
         db.dispose()
         print("verdict=ok" if not failures else f"verdict=FAILED ({'; '.join(failures)})")
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs)
         if drop is not None:
             drop()
 

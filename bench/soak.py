@@ -242,6 +242,18 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
     )
 
 
+def stop(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    """Terminate the run's processes, killing any that has not exited within 60 s."""
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def wait_ready(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 300  # a loaded machine starts it slowly
     while time.monotonic() < deadline:
@@ -462,14 +474,7 @@ def main() -> None:
         )
         db.dispose()
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs)
         if drop is not None:
             drop()
 

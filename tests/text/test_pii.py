@@ -205,15 +205,20 @@ def test_never_raises(text: str) -> None:
 
 
 # ------------------------------------------------------- names and addresses
-def test_names_and_addresses_on_our_fixture_in_four_languages() -> None:
+def _fixture_report(name: str) -> dict:
+    """`score_spans` of `find_pii` on one labelled fixture."""
     import json
     from pathlib import Path
 
     from sada.text.evaluate import score_spans
 
-    path = Path(__file__).parent / "fixtures" / "pii_names_addresses.jsonl"
+    path = Path(__file__).parent / "fixtures" / name
     items = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
-    report = score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
+    return score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
+
+
+def test_names_and_addresses_on_our_fixture_in_four_languages() -> None:
+    report = _fixture_report("pii_names_addresses.jsonl")
     for kind in ("name", "address"):
         assert report[kind]["recall"] >= 0.85, report
         assert report[kind]["precision"] >= 0.9, report
@@ -221,35 +226,22 @@ def test_names_and_addresses_on_our_fixture_in_four_languages() -> None:
 
 def test_names_and_addresses_on_the_fresh_fixture() -> None:
     """Written before the second round of cues; never tuned on: floors, not targets."""
-    import json
-    from pathlib import Path
-
-    from sada.text.evaluate import score_spans
-
-    path = Path(__file__).parent / "fixtures" / "pii_fresh.jsonl"
-    items = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
-    report = score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
+    report = _fixture_report("pii_fresh.jsonl")
     assert report["name"]["recall"] >= 0.85 and report["name"]["precision"] >= 0.9, report
     assert report["address"]["recall"] >= 0.8 and report["address"]["precision"] >= 0.9, report
     # the third set was written before the third round and measured once after it
-    path = Path(__file__).parent / "fixtures" / "pii_fresh3.jsonl"
-    items = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
-    report = score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
+    report = _fixture_report("pii_fresh3.jsonl")
     for kind in ("name", "address"):
         assert report[kind]["recall"] >= 0.85 and report[kind]["precision"] >= 0.9, report
     # written blind before round 4 and measured once after it (names 0.651 / 0.972,
     # addresses 0.904 / 1.0); development data since round 5 (names 0.972 / 1.0,
     # addresses 1.0 / 1.0): floors against regressions from here on
-    path = Path(__file__).parent / "fixtures" / "pii_fresh7.jsonl"
-    items = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
-    report = score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
+    report = _fixture_report("pii_fresh7.jsonl")
     assert report["name"]["recall"] >= 0.95 and report["name"]["precision"] >= 0.97, report
     assert report["address"]["recall"] >= 0.97 and report["address"]["precision"] >= 0.97, report
     # written blind before round 5 and measured once after it (names 0.592 / 1.0,
     # addresses 0.847 / 1.0): floors against regressions from here on
-    path = Path(__file__).parent / "fixtures" / "pii_fresh8.jsonl"
-    items = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x]
-    report = score_spans(items, lambda t: [(p.type, p.start, p.end) for p in find_pii(t)])
+    report = _fixture_report("pii_fresh8.jsonl")
     assert report["name"]["recall"] >= 0.57 and report["name"]["precision"] >= 0.95, report
     assert report["address"]["recall"] >= 0.82 and report["address"]["precision"] >= 0.95, report
 
