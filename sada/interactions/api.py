@@ -80,6 +80,14 @@ async def ingest_interactions(
         return fast_json(answer, status_code=202 if batch_id is not None else 422)
 
     def work() -> BatchResult:
+        if not services.db.is_sqlite:
+            # New people in a short transaction first: concurrent requests naming the same
+            # new people then wait for that, not for each other's whole batch. (SQLite has
+            # one writer at a time: a second transaction would only cost.)
+            with services.db.transaction(key.workspace_id) as session:
+                service.create_new_people(
+                    session, body["items"], limits=services.ingest_limits, actor=actor
+                )
         with services.db.transaction(key.workspace_id) as session:
             results = service.ingest_batch(
                 session, body["items"], limits=services.ingest_limits, actor=actor

@@ -300,6 +300,29 @@ class Resolver:
             return Resolution(person_id=survivor, merged_ids=merged)
         raise RuntimeError("identity resolution did not settle after 3 attempts")
 
+    def create_new(self, items: list[ParsedPerson]) -> int:
+        """Create the people of `items` whose identities are all unknown; nothing else.
+
+        For a short transaction of its own before the one that resolves and stores a
+        batch: the unique-index locks of new identities are then held only until this
+        commits, not for the whole batch (a concurrent creator waits milliseconds, not
+        the length of a batch). Known people, merges and profile updates are left to
+        `resolve_many`. A lost race creates nothing here (the later resolve finds the
+        people the other transaction made). Returns how many people were created.
+        """
+        if self._load_suppressed() and any(self.is_suppressed(p) for p in items):
+            raise Suppressed(SUPPRESSED_MESSAGE)  # callers leave such items out first
+        self.prefetch([k for p in items for k in p.keys])
+        groups = self._new_person_groups(items)
+        if not groups:
+            return 0
+        try:
+            with self.session.begin_nested():
+                self._create_groups(items, groups)
+        except _LostRace:
+            return 0
+        return len(groups)
+
     def resolve_many(self, items: list[ParsedPerson]) -> list[Resolution]:
         """Resolve a batch; brand-new people are created in bulk.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from sada.interactions.models import Interaction
@@ -129,3 +130,62 @@ def test_sixteen_clients_overlapping_new_people_no_deadlock_no_5xx(  # type: ign
         )
     for name, ids in owners.items():
         assert ids == {current[f"{name}@example.com"]}, (name, ids)
+
+
+def test_synchronous_batch_commits_its_new_people_before_the_batch(  # type: ignore[no-untyped-def]
+    live_server, db, workspace, make_key
+):
+    """On PostgreSQL a `?wait=true` batch creates its brand-new people in a short
+    transaction of their own, so a concurrent request naming the same new person waits
+    for that, not for the whole batch. Shown by holding the batch's own transaction up
+    (another connection locks `interactions` against inserts): the person is already
+    committed and visible while the batch still waits."""
+    import time
+
+    from sqlalchemy import text
+
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer at a time: the batch creates its people itself")
+    key = make_key(db, workspace.id, "write")
+    item = {
+        "source": "early",
+        "external_id": "e1",
+        "occurred_at": "2026-02-01T00:00:00Z",
+        "channel": "email",
+        "type": "message",
+        "direction": "inbound",
+        "person": {"email": "early-bird@example.com", "name": "Early Bird"},
+    }
+
+    def send() -> httpx.Response:
+        with httpx.Client(base_url=live_server, timeout=60) as http:
+            return http.post(
+                "/api/v1/interactions:batch?wait=true",
+                json={"items": [item]},
+                headers={"Authorization": f"Bearer {key}"},
+            )
+
+    def visible() -> int | None:
+        with db.reader(workspace.id) as s:
+            return s.execute(
+                select(Identity.person_id).where(Identity.value == "early-bird@example.com")
+            ).scalar_one_or_none()
+
+    with db.engine.connect() as blocker, ThreadPoolExecutor(max_workers=1) as pool:
+        blocker.execute(text("LOCK TABLE interactions IN SHARE MODE"))
+        answer = pool.submit(send)
+        seen = None
+        deadline = time.monotonic() + 20
+        while seen is None and time.monotonic() < deadline and not answer.done():
+            time.sleep(0.05)
+            seen = visible()
+        still_waiting = not answer.done()
+        blocker.rollback()  # lets the batch's inserts through
+        response = answer.result(timeout=60)
+    assert seen is not None, "the new person was not committed before the batch"
+    assert still_waiting, "the batch did not wait for the lock (the test proves nothing)"
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["person_id"] == seen
+    with db.reader(workspace.id) as s:
+        assert s.execute(select(func.count()).select_from(Person)).scalar_one() == 1
+        assert s.execute(select(Person.name)).scalar_one() == "Early Bird"
