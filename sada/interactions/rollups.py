@@ -135,8 +135,10 @@ def count_ingested(session: Session, rows: list[dict[str, Any]], names: list[str
                 vec[1] += 1
             if voice and person_id is not None:
                 add_person((name, day, channel, language, int(person_id)))
-    _upsert(session, deltas)
+    # The day counters are the rows every concurrent writer shares: written last, so their
+    # row locks are held for the shortest time before the commit.
     who_spoke.add_people(session, people)
+    _upsert(session, deltas)
 
 
 _UNSEEN: Any = object()

@@ -473,9 +473,10 @@ def ingest_results(
             counted.append(row)
             (history_ids if row["backfill"] else new_ids).append(stored_id)
             results[index] = (index, "stored", stored_id, row["person_id"], None)
-    rollups.count_ingested(session, counted, zones)
     notify_ingested(session, new_ids)
     notify_ingested(session, history_ids, live=False)
+    # Last: the rollup rows are shared by every concurrent writer (locks held until commit).
+    rollups.count_ingested(session, counted, zones)
     return [r for r in results if r is not None]
 
 
