@@ -49,7 +49,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import CHANNELS, TEXTS, free_port  # noqa: E402
-from bench.soak import pg_database, prepare, start, stop, wait_ready  # noqa: E402
+from bench.soak import (  # noqa: E402
+    prepare,
+    process_env,
+    run_database,
+    start,
+    stop,
+    wait_ready,
+)
 
 LANGS = list(TEXTS)
 
@@ -236,25 +243,11 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="sada-race-"))
-    drop = None
-    if args.db == "pg":
-        if not args.pg:
-            raise SystemExit("--db pg needs --pg URL or SADA_TEST_DATABASE_URL")
-        url, drop = pg_database(args.pg, "sada_race_")
-    else:
-        url = f"sqlite:///{tmp / 'race.db'}"
+    url, drop = run_database(args.db, args.pg, "sada_race_", tmp)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
         db, ws, key = prepare(url, "table")
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("SADA_")},
-            "SADA_DATABASE_URL": url,
-            "SADA_ENVIRONMENT": "test",
-            "SADA_API_RATE_PER_SECOND": "1000000",
-            "SADA_API_RATE_BURST": "1000000",
-            "SADA_LOG_LEVEL": "WARNING",
-            "SADA_ANALYTICS_DIR": str(tmp / "analytics"),
-        }
+        env = process_env(url, tmp)
         nodes = args.nodes if args.db == "pg" else 1
         ports = [free_port() for _ in range(nodes)]
         if args.db == "pg":

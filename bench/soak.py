@@ -45,6 +45,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -111,6 +112,33 @@ def pg_database(server_url: str, prefix: str = "sada_soak_") -> tuple[str, Any]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def run_database(
+    kind: str, server_url: str, prefix: str, tmp: Path
+) -> tuple[str, Callable[[], None] | None]:
+    """The run's database URL and how to drop it: a new PostgreSQL database on `server_url`
+    (`kind` "pg"), or a SQLite file in `tmp` (nothing to drop)."""
+    if kind != "pg":
+        return f"sqlite:///{tmp / (prefix.strip('_') + '.db')}", None
+    if not server_url:
+        raise SystemExit("--db pg needs --pg URL or SADA_TEST_DATABASE_URL")
+    return pg_database(server_url, prefix)
+
+
+def process_env(url: str, tmp: Path, **settings: str) -> dict[str, str]:
+    """The environment of the run's `sada` processes: the caller's without its SADA_
+    settings, the run's database, no rate limits, quiet logs, then `settings`."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SADA_")},
+        "SADA_DATABASE_URL": url,
+        "SADA_ENVIRONMENT": "test",
+        "SADA_API_RATE_PER_SECOND": "1000000",
+        "SADA_API_RATE_BURST": "1000000",
+        "SADA_LOG_LEVEL": "WARNING",
+        "SADA_ANALYTICS_DIR": str(tmp / "analytics"),
+        **settings,
+    }
 
 
 def prepare(url: str, backend: str) -> tuple[Any, int, str]:
@@ -366,26 +394,11 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="sada-soak-"))
-    drop = None
-    if args.db == "pg":
-        if not args.pg:
-            raise SystemExit("--db pg needs --pg URL or SADA_TEST_DATABASE_URL")
-        url, drop = pg_database(args.pg, args.db_prefix)
-    else:
-        url = f"sqlite:///{tmp / 'soak.db'}"
+    url, drop = run_database(args.db, args.pg, args.db_prefix, tmp)
     procs: dict[str, subprocess.Popen[bytes]] = {}
     try:
         db, ws, key = prepare(url, args.backend if args.db == "pg" else "table")
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("SADA_")},
-            "SADA_DATABASE_URL": url,
-            "SADA_ENVIRONMENT": "test",
-            "SADA_API_RATE_PER_SECOND": "1000000",
-            "SADA_API_RATE_BURST": "1000000",
-            "SADA_LOG_LEVEL": "WARNING",
-            "SADA_JOB_BACKEND": args.backend,
-            "SADA_ANALYTICS_DIR": str(tmp / "analytics"),
-        }
+        env = process_env(url, tmp, SADA_JOB_BACKEND=args.backend)
         port = free_port()
         if args.db == "pg":
             env["SADA_RUN_JOBS_IN_PROCESS"] = "false"
