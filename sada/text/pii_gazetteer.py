@@ -1,9 +1,85 @@
-"""The word lists behind `sada.text.pii_names` (round 4: a much wider gazetteer).
+"""The gazetteer behind `sada.text.pii_names`: given names and Chinese surnames.
 
 Given names in Latin script (English, European, African, South and East Asian, and
 Latin spellings of Arabic, Persian and Chinese names), Arabic and Persian given
 names, family names written in Latin script, and Chinese surnames. Our own lists of
 frequent names, written from general knowledge; not exhaustive.
+
+`gazetteer()` folds them into the sets the name rules look words up in: given names
+that are also common words (Hope, Grace; «امید», «نور», «سعيد») are kept apart as
+ambiguous, to be trusted only after a cue.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sada.text.normalize import fold_for_search
+
+# The first, short lists (rounds 1-3).
+_EN_GIVEN = """
+james john robert michael william david richard joseph thomas charles christopher daniel matthew
+anthony mark donald steven paul andrew joshua kenneth kevin brian george timothy ronald edward
+jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin scott brandon benjamin
+samuel gregory alexander frank patrick raymond jack dennis jerry tyler aaron jose adam nathan
+henry douglas zachary peter kyle noah ethan jeremy walter christian keith roger terry austin sean
+gerald carl harold dylan arthur lawrence jordan jesse bryan billy bruce gabriel joe logan alan
+juan albert willie elijah wayne randy vincent liam oliver lucas mason
+mary patricia jennifer linda elizabeth barbara susan jessica sarah karen lisa nancy betty sandra
+margaret ashley kimberly emily donna michelle carol amanda melissa deborah stephanie dorothy
+rebecca sharon laura cynthia amy kathleen angela shirley brenda emma anna pamela nicole samantha
+katherine christine helen debra rachel carolyn janet maria catherine heather diane olivia julie
+joyce victoria ruth virginia lauren kelly christina joan evelyn judith andrea hannah megan cheryl
+jacqueline martha madison teresa gloria sara janice ann kathryn abigail sophia frances jean alice
+judy isabella julia beverly denise marilyn amber danielle brittany diana natalie sophie charlotte
+ava mia chloe ella lily zoe lucy
+tom mike dave chris steve matt tony nick dan sam ben alex kate liz jen meg jess tim greg jeff
+ahmed ahmad mohammed mohamed muhammad mohammad ali omar umar khalid yusuf youssef ibrahim hassan
+hussein hussain tariq faisal fahad sultan nasser majid abdullah abdul mustafa mahmoud yasser walid
+karim reza hossein mehdi amir hamid javad saeed arash babak dariush farhad kamran nima sina
+fatima fatemeh aisha ayesha maryam mariam zainab zahra noura nora layla leila sara yasmin huda
+mona reem hind salma amira niloufar negar shirin parisa mina nazanin
+wei li ming jun hui yan lei jing xin hao yu chen lin tao
+priya raj rahul amit anil sunil deepak arjun ravi vijay anita sunita pooja neha kavya
+carlos miguel luis jorge diego pedro pablo javier sofia lucia carmen elena ana
+"""
+_EN_AMBIGUOUS = """will bill mark hope grace joy faith rose may june april summer dawn sky rich
+frank art penny ruby pearl jade crystal amber ray gene bob pat sue jack grant chase hunter
+victoria jordan austin paris florence lincoln cash angel honey rain river stone king
+max jade holly daisy poppy iris jasper hugo jan jo can rim amal iman noor nour hana sakura
+harvey marks chance lily ivy violet olive sage autumn storm salem"""
+
+_AR_GIVEN = """
+نوال سعاد وفاء نجلاء ابتسام عبير سمر رشا أميرة اميرة لطيفة جواهر ملاك شهد نادية ناديه
+طلال مشعل عبدالرحمن عبدالاله عبدالإله نواف متعب سعد صالح حمود حمدان جاسم يعقوب
+محمد أحمد احمد علي عمر خالد يوسف إبراهيم ابراهيم عبدالله عبد_الله عبدالرحمن عبد_الرحمن عبدالعزيز
+حسن حسين مصطفى محمود طارق سلمان فيصل فهد سلطان ناصر ماجد بدر تركي عادل هشام وليد زياد رامي سامي
+ياسر عماد أيمن ايمن معاذ بلال حمزة أنس انس عثمان مروان باسل نايف منصور راشد حمد خليفة زايد مبارك
+سعود عبدالمجيد عبدالرحيم عبدالكريم إسماعيل اسماعيل موسى عيسى هاني شادي وائل نبيل كريم
+فاطمة عائشة مريم نورة خديجة زينب سارة ساره ريم هند لينا لمى رنا دانة دانه شيماء آمنة امنة حصة
+منى هدى أسماء اسماء سلمى رهف جود لجين غادة غاده رغد ياسمين دينا مها ريما نوف العنود بشرى هيفاء
+"""
+_AR_AMBIGUOUS = """سعيد جميل نور أمل امل كريم منى هدى فرح حياة ورد سعد جمال كمال صلاح سالم عادل
+فارس وفاء صفاء سماح هناء ضياء جميلة عزيز زياد يزيد ملاك نجوى ثابت حامد شاكر صابر
+سلامة سلامه عايشه بشرى رحاب أكبر اكبر اصغر أصغر"""
+_FA_GIVEN = """
+علی رضا محمد حسین حسن مهدی امیر سعید مرتضی مصطفی حمید مجید جواد کاظم عباس ابراهیم اسماعیل یوسف
+مسعود محمود بهزاد بهروز فرهاد فرزاد کامران کیوان آرش سیاوش داریوش کوروش بابک پویا پیمان پرویز
+میلاد سینا نیما پارسا آرمین بردیا سهیل شهاب عرفان فرشید احسان ایمان محسن هادی وحید یاسر
+نگار بهاره سپیده سحر آیدا پگاه مهشید فریبا شبنم رویا ژیلا نیلوفر آتنا
+رامین شهرام شاهین بیژن هومن مازیار ماهان امیرحسین محمدرضا علیرضا حمیدرضا
+زهرا فاطمه مریم سارا نرگس زینب مینا لیلا نازنین شیما پریسا الناز الهام مهسا سمیرا ساناز
+نسرین فرزانه مهناز شیرین پروین آزاده اعظم معصومه طاهره ندا هانیه هستی ترانه یاسمن کیمیا مهتاب
+"""
+_FA_AMBIGUOUS = (
+    "هدیه هديه سحر امید نور بهار آسمان گل ستاره باران دریا امین شادی اکبر اصغر عزیز زیاد صبا"
+)
+_ZH_SURNAMES = """
+王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾
+肖 田 董 袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏
+韦 付 傅 方 白 邹 孟 熊 秦 邱 江 尹 薛 闫 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 邵 万 钱 严 覃 武 戴
+莫 孔 向 汤 欧阳 司马 上官 诸葛 东方 慕容 令狐 陳 張 劉 楊 黃 趙 吳 孫 許 韓 馮 鄧 蔣 蘇 呂 盧
+鍾 譚 陸 賈 韋 鄒 龍 陶 賀 顧 龔 錢 嚴 湯 歐陽
 """
 
 _EN_GIVEN_MORE = """
@@ -196,3 +272,22 @@ _ZH_COMMON_WORDS = """
 欧洲 屈服 宗教 梅花 卓越 晋升 章节 鲁莽 祝福 焦急 焦虑 纪念 舒服 舒适 凌乱 艾滋 项链 冷静 冷气 满意
 满足 顾及
 """
+
+
+def _wordset(block: str, sep: str | None = None) -> frozenset[str]:
+    return frozenset(w.strip() for w in block.split(sep))
+
+
+def _words(block: str) -> set[str]:
+    return {fold_for_search(w.replace("_", " ")) for w in block.split()}
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[set[str], set[str], set[str], tuple[str, ...]]:
+    """(unambiguous given names, ambiguous given names, all given names, zh surnames)."""
+    given = _words(_EN_GIVEN + _EN_GIVEN_MORE + _LATIN_ARFAZH + _LATIN_R5)
+    given |= _words(_AR_GIVEN + _AR_GIVEN_MORE + _AR_GIVEN_R5)
+    given |= _words(_FA_GIVEN + _FA_GIVEN_MORE + _FA_GIVEN_R5)
+    ambiguous = _words(_EN_AMBIGUOUS) | _words(_AR_AMBIGUOUS) | _words(_FA_AMBIGUOUS)
+    surnames = tuple(sorted(set((_ZH_SURNAMES + _ZH_SURNAMES_MORE).split()), key=len, reverse=True))
+    return given - ambiguous, ambiguous, given | ambiguous, surnames
