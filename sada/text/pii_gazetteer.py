@@ -61,7 +61,8 @@ _AR_GIVEN = """
 """
 _AR_AMBIGUOUS = """سعيد جميل نور أمل امل كريم منى هدى فرح حياة ورد سعد جمال كمال صلاح سالم عادل
 فارس وفاء صفاء سماح هناء ضياء جميلة عزيز زياد يزيد ملاك نجوى ثابت حامد شاكر صابر
-سلامة سلامه عايشه بشرى رحاب أكبر اكبر اصغر أصغر"""
+سلامة سلامه عايشه بشرى رحاب أكبر اكبر اصغر أصغر
+هادي مالك فريد غازي ميلاد زايد حلا جنان"""
 _FA_GIVEN = """
 علی رضا محمد حسین حسن مهدی امیر سعید مرتضی مصطفی حمید مجید جواد کاظم عباس ابراهیم اسماعیل یوسف
 مسعود محمود بهزاد بهروز فرهاد فرزاد کامران کیوان آرش سیاوش داریوش کوروش بابک پویا پیمان پرویز
@@ -73,6 +74,7 @@ _FA_GIVEN = """
 """
 _FA_AMBIGUOUS = (
     "هدیه هديه سحر امید نور بهار آسمان گل ستاره باران دریا امین شادی اکبر اصغر عزیز زیاد صبا"
+    " شیرین عسل هستی زیبا دنیا کسری لطیفه عوض"
 )
 _ZH_SURNAMES = """
 王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾
@@ -248,6 +250,40 @@ giuseppe giovanni marco luca matteo alessandro francesca giulia chiara federica
 joao paulo thiago rafael gustavo beatriz mariana fernanda gabriela larissa
 oluwaseun chinedu emeka chukwuemeka ngozi chioma adebayo olumide tunde kwame kofi ama abena
 """
+# Round 6: more given names by origin and common nicknames / short forms («حمودي»,
+# «فطوم», «فاطی», "Mo", "Bartek").
+_AR_GIVEN_R6 = """
+سناء منيرة نهاد ابتهال إيناس ايناس آلاء الاء تسنيم ريهام ميساء ميسون سوزان نسرين بثينة
+فدوى صفية ريتاج قصي أوس اوس مهدي كنان أيهم ايهم زكريا عمرو صهيب
+حمودي عبودي فطوم سلومي حمود عزوز
+"""
+_FA_GIVEN_R6 = """
+شهناز فاطی منیژه فرنگیس شهلا مژده فرشید سپهر آرسام آرمان رامتین پرهام شایان
+هیوا هاوار آراز ریبوار دلنیا شیلان ژینا سوران کاوان
+"""
+_LATIN_R6 = """
+nnamdi fatou tomas bartek bartosz kasia gosia mo moe ousmane aminata mamadou ibrahima
+binta mariama chinonso chukwudi ifeoma adaora uchenna seun tobi dapo laszlo zoltan jiri
+ondrej katya sasha masha dasha seo-yeon
+"""
+# Characters often found in Chinese given names (建华, 晓燕, 佳怡, 浩然, 志明): a given
+# name alone is two of them, in a context that takes a person.
+_ZH_GIVEN_CHARS = (
+    "建华国明伟芳丽强军敏静燕晓志海文红玉秀英美婷雪佳嘉浩宇轩梓涵欣怡思雨俊杰磊鹏辉峰刚勇"
+    "斌涛超琳娜倩颖慧霞萍玲琪瑶璐蕾薇菲莹晶洁婉淑娟梅兰凤莉彤悦妍然昊皓睿泽博鑫航铭凯"
+    "翔宁康振坤毅鸿锋亮晨瑞麟云飞龙虎桂秋冬春珍珠琴颜蓉蕊芸茜婕媛娇妮姗丹彬杉楠柏松林"
+    "森磊鑫炜煜烨焕霖霏露岚曦阳昕晖旭东伦德仁义礼智信忠孝贤达福禄寿喜庆祥瑜璇琦琛瑾"
+)
+# Words of two given-name characters that are ordinary words, not names.
+_ZH_GIVEN_NOT = """
+明白 明明 刚刚 文明 美丽 美好 美国 华丽 华为 中华 英国 英雄 英文 海鲜 海边 红色 红包 雨天 安静 平安 静静
+思想 宇宙 志愿 伟大 强大 国家 国内 国外 国际 东西 春天 秋天 冬天 德国 信息 信用 礼物 智能 福利
+喜欢 庆祝 祥和 达到 飞机 飞快 云南 龙虾 虎皮 珍珠 松软 森林 阳光 东北 仁义 忠实 孝顺 喜庆
+博士 凯旋 康复 振动 宁愿 亮点 晨光 瑞士 丽江 玉米 雪花 雪白 梅花 兰州 林子 鑫鑫 冬瓜 春节
+红酒 明亮 清明 光明 晶莹 莹莹 洁白 美美 然后 晓得 燕麦 东莞 德国 达成 信任 祥云 云朵 飞快
+桂林 桂花 芳香 英俊 俊俏 康乐 凤凰 龙井 飞天 东方 阳台 国庆 庆幸 义务 礼貌 智慧 忠诚 福建
+喜悦 悦耳 振兴 文化 文字 文件 海南 海关 海外 强烈 强度 军事 敏感 静音 杰出 磊落 超级 超市
+"""
 # Pinyin family names ("Zhang Xiaoming", "Li Wei" is caught by the given-name list).
 _PINYIN_FAMILY = """
 wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng liang
@@ -285,9 +321,9 @@ def _words(block: str) -> set[str]:
 @lru_cache(maxsize=1)
 def gazetteer() -> tuple[set[str], set[str], set[str], tuple[str, ...]]:
     """(unambiguous given names, ambiguous given names, all given names, zh surnames)."""
-    given = _words(_EN_GIVEN + _EN_GIVEN_MORE + _LATIN_ARFAZH + _LATIN_R5)
-    given |= _words(_AR_GIVEN + _AR_GIVEN_MORE + _AR_GIVEN_R5)
-    given |= _words(_FA_GIVEN + _FA_GIVEN_MORE + _FA_GIVEN_R5)
+    given = _words(_EN_GIVEN + _EN_GIVEN_MORE + _LATIN_ARFAZH + _LATIN_R5 + _LATIN_R6)
+    given |= _words(_AR_GIVEN + _AR_GIVEN_MORE + _AR_GIVEN_R5 + _AR_GIVEN_R6)
+    given |= _words(_FA_GIVEN + _FA_GIVEN_MORE + _FA_GIVEN_R5 + _FA_GIVEN_R6)
     ambiguous = _words(_EN_AMBIGUOUS) | _words(_AR_AMBIGUOUS) | _words(_FA_AMBIGUOUS)
     surnames = tuple(sorted(set((_ZH_SURNAMES + _ZH_SURNAMES_MORE).split()), key=len, reverse=True))
     return given - ambiguous, ambiguous, given | ambiguous, surnames

@@ -21,14 +21,15 @@ after cues) and `pii_names_arfa_lone` (Arabic and Persian gazetteer names by the
 position, without cues), `pii_names_zh` (Chinese names); `pii_gazetteer` holds the
 word lists. Here the candidates are merged: the first span to claim a stretch of
 text keeps it. Scripts never share a character, so a rule of one script never
-takes a span from another.
+takes a span from another. An Arabic or Persian name right after a place word is the
+name of a place («جامعة الملك سعود», «خیابان شریعتی») and is dropped.
 """
 
 from __future__ import annotations
 
 import re
 
-from sada.text.pii_names_arfa import arfa_cue_names
+from sada.text.pii_names_arfa import after_place, arfa_cue_names
 from sada.text.pii_names_arfa_lone import arfa_lone_names
 from sada.text.pii_names_en import en_names
 from sada.text.pii_names_zh import zh_names
@@ -46,8 +47,8 @@ def find_names(text: str) -> list[tuple[int, int]]:
     if _HAS_LATIN.search(text) is not None:
         candidates += en_names(text)
     if _HAS_ARABIC.search(text) is not None:
-        candidates += arfa_cue_names(text)
-        candidates += arfa_lone_names(text)
+        arfa = arfa_cue_names(text) + arfa_lone_names(text)
+        candidates += [(a, b) for a, b in arfa if not after_place(text, a)]
     if _HAS_HAN.search(text) is not None:
         candidates += zh_names(text)
     spans: list[tuple[int, int]] = []

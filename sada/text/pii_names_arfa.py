@@ -47,7 +47,14 @@ _WEAK_CUES_ARFA = (
     r"الكاشير|البائع|البائعة|المسؤول|المسؤولة|الفنية|المندوبة|المشرفة)|صديقي|صديقتي|زميلي|"
     r"زميلتي|عمي|خالي|جدي|جدتي|اسمه|اسمها|يدعى|تدعى|اسمش|اسمشون|أخوي|أخويا|اخويا|لأخويا|لاخويا|"
     r"لأخوي|لاخوي|السواق|سواق|المندوبة|الكابتن|بابام|مامانم|داداشم|آبجیم|رفیقم|همسایه‌م|"
-    r"همسایمون|باسم|بإسم|على اسم|به اسم|به نام|با احترام|بنتي|ولدي|أبوي|ابوي|أمي|امي|زوجة أخي|خالتي|عمتي"
+    r"همسایمون|باسم|بإسم|على اسم|به اسم|به نام|با احترام|بنتي|ولدي|أبوي|ابوي|أمي|امي|زوجة أخي|خالتي|عمتي|"
+    # round 6: kin with «لـ» («أرسلوا القطعة لأخي ماجد») and third-person kin
+    # («سلمى وأختها لمى», «نگار و خواهرش الهام», «زميلها فهد»)
+    r"(?:ل|ول)(?:أخي|اخي|أختي|اختي|أخوي|اخوي|ابني|بنتي|زوجي|زوجتي|عمي|خالي|عم|أبوي|ابوي|"
+    r"أمي|امي|جدي|جدتي|صديقي|زميلي)|ابنتي|"
+    r"(?:و)?(?:أختها|اختها|أخته|اخته|أخوها|اخوها|أخوه|اخوه|زوجها|زوجته|ابنه|ابنها|بنته|"
+    r"بنتها|صديقه|صديقتها|زميلها|زميله|زميلتها)|خواهرش|برادرش|همسرش|مادرش|پدرش|دخترش|"
+    r"پسرش|شوهرش|دوستش|همکارش"
 )
 # Titles that may stand between a cue and the name ("جناب دکتر کامرانی", "spoke to Mr. Daniels").
 _TITLES_ARFA = frozenset(
@@ -168,6 +175,39 @@ _STOP_AFTER_CUE = {
         "service",
         "support",
         "customer",
+        # common nouns that look like «ال…» family names or Persian -ان forms
+        # («يا ليلى الطلب وصل», «آقا مجید نگهبان ساختمون»)
+        "الطلب",
+        "الطرد",
+        "الشحنة",
+        "الشحنه",
+        "المبلغ",
+        "المنتج",
+        "الجهاز",
+        "الفاتورة",
+        "الحساب",
+        "التطبيق",
+        "الموظف",
+        "المندوب",
+        "الباقة",
+        "الكوبون",
+        "الطلبية",
+        "الاغراض",
+        "الأغراض",
+        "الحين",
+        "اليوم",
+        "التوصيل",
+        "الفلوس",
+        "نگهبان",
+        "دربان",
+        "باغبان",
+        "پشتیبان",
+        "مهمان",
+        "ساختمان",
+        "ساختمون",
+        "همکاران",
+        "دوستان",
+        "عزیزان",
     ]
 }
 
@@ -201,12 +241,13 @@ def _name_like(word: str, known: set[str]) -> bool:
     )
 
 
+_NAMING_CUES = ("اسمه", "اسمها", "اسمش", "يدعى", "تدعى")
 _NAMED_CUES = ("باسم", "بإسم", "على اسم", "به اسم", "به نام")
 
 _ARFA_CUE_RE = re.compile(
     r"(?<!\w)(?:" + _AR_CUES + "|" + _FA_CUES + r")(?:(?<=[:：])|(?!\w))"
     r"\s*[:：]?\s*"
-    r"(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,2})"
+    r"(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,3})"
 )
 _FA_SELF_RE = re.compile(
     r"(?<!\w)(?:من\s+)(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r")?)\s+هستم(?!\w)"
@@ -221,6 +262,26 @@ _ARFA_WEAK_RE = re.compile(
     + _AR_WORD
     + r"){0,3}))"
 )
+
+
+# Verbs after a lone given name («علی زنگ زد», «محمد اتصل») and verbs / prepositions
+# before one («بگید سروش», «خلّي أحمد»); both need an unambiguous gazetteer name.
+_ARFA_VERB_AFTER = _wordset(
+    """اتصل اتصلت قال قالت رفض رفضت طلب طلبت استلم استلمت رد ردت ترك تركت جاء جا جات
+    وصل وصلت كلمني كلمتني ساعدني ساعدتني يستلم تستلم يستلمون راح راحت حكى حكت حكالي
+    يتصل تتصل بيتصل بتتصل قاللي قالي وعدني وعدتني سلمني سلمتني أرسل ارسل أرسلت ارسلت
+    زنگ گفت گفتن اومد اومدن آمد رفت رفته تماس کمک پیگیری جواب برداشت داد آورد آورده
+    بیاد بیان میاد میگه گفته رسید تحویل زد
+    يقول تقول قالوا يسأل تسأل سأل سألت اشتكى اشتكت يشتكي تشتكي فتح فتحت فتحه فتحها
+    يبغى تبغى يبي تبي يريد تريد حاول حاولت جرب جربت دفع دفعت اشترى اشترت نسي نسيت
+    ألغى الغى ألغت الغت حجز حجزت كتب كتبت بعث بعثت بعت بعتت لقى لقت شاف شافت عرف عرفت
+    وعد وعدت حل حلت صلح صلحت سجل سجلت رجع رجعت يرد ترد ينتظر تنتظر يحاول تحاول يطلب تطلب
+    يستخدم تستخدم يدفع تدفع وصله وصلها طلع طلعت خلص خلصت قفل قفلت سكر سكرت
+    میگه می‌گه نوشت فرستاد فرستاده گرفت گرفته خرید خریده برد برده نداد نداده نکرد نکرده
+    پرداخت زنگید گفتش اومده نیومد نیومده داده کرده زده
+    برگردوند خواست خواسته میخواد دید دیده"""
+)
+_ARFA_NEG = frozenset(["ما", "لم", "لا", "مو", "مش", "هنوز", "اصلا", "أصلا"])
 
 
 def _ambiguous_words() -> set[str]:
@@ -259,9 +320,11 @@ def _name_words(words: list[str], known: set[str], *, first_free: bool) -> list[
             ):
                 break  # «الموظف سعيد جداً»: an adjective, unless a family name follows
             kept.append(word)
-        elif word in ("بن", "ابن", "بنت") and i + 1 < len(words):
-            kept.extend(words[i : i + 2])
+        elif word in ("بن", "ابن", "بنت", "عبد") and i + 1 < len(words):
+            kept.extend(words[i : i + 2])  # «محمد بن سلمان», «محمود عبد الرحيم»
             i += 1
+        elif word in _AR_NOT_GIVEN:
+            break  # «شكراً حمودي على المساعدة»: «على» is a preposition here
         elif _name_like(word, known) or (
             fold_for_search(kept[-1]) in known
             and (_FA_FAMILY.match(word) or _AR_FAMILY.match(word))
@@ -275,6 +338,34 @@ def _name_words(words: list[str], known: set[str], *, first_free: bool) -> list[
     return kept
 
 
+# Sign-offs with a comma, the name ending the text («تحياتي، بسام», «با تشکر، حامد»).
+_ARFA_SIGNOFF_RE = re.compile(
+    r"(?<!\w)(?:تحياتي|مع تحيات|مع خالص التحية|أخوكم|اخوكم|با تشکر|با سپاس|ارادتمند شما|"
+    r"ارادتمند|قربان شما)\s*[,،]\s*(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,2})"
+    r"\s*[.!]?\s*$"
+)
+# Letters only Persian writes: the rule above is Arabic (Persian puts adverbs before
+# the verb, «پیک دیر رسید»).
+_FA_LETTERS = re.compile("[\u06cc\u06a9\u06af\u067e\u0686\u0698]")
+# A name right after a place word is the name of a place («جامعة الملك سعود», «خیابان
+# شریعتی», «بزرگراه شهید همت»).
+_PLACE_BEFORE = re.compile(
+    r"(?<!\w)(?:شارع|جامعة|جامعه|مستشفى|حي|طريق|مدينة|مطار|جامع|مسجد|مدرسة|مركز|برج|ميدان|"
+    r"دوار|مجمع|كلية|قاعة|ملعب|جسر|ضاحية|خیابان|کوچه|میدان|بلوار|بزرگراه|اتوبان|پل|"
+    r"بیمارستان|دانشگاه|مدرسه|مسجد|پارک|شهرک|محله|ایستگاه|فرودگاه|مجتمع|پاساژ)"
+    r"\s+(?:(?:الملك|الأمير|الامير|الشيخ|الإمام|الامام|شهید|امام|حضرت|آیت\u200cالله)\s+)?$"
+)
+
+
+def after_place(text: str, start: int) -> bool:
+    """Whether the name at `start` follows a place word (a street, a university)."""
+    return _PLACE_BEFORE.search(text, max(0, start - 30), start) is not None
+
+
+# Imperfect and first-person prefixes: an unknown word so begun is more likely a verb.
+_AR_VERB_PREFIX = ("ي", "ت", "ب", "ن", "أ", "ا", "إ", "و", "ف", "ل", "ك")
+
+
 def arfa_cue_names(text: str) -> list[tuple[int, int]]:
     """Candidate name spans after cues in Arabic script, in the order they should claim
     the text."""
@@ -285,6 +376,10 @@ def arfa_cue_names(text: str) -> list[tuple[int, int]]:
         out.append((start, end))
 
     for m in _ARFA_CUE_RE.finditer(text):
+        if m.group().startswith(("اسم من", "نام من")) and re.search(
+            r"(?<!\w)(?:به|با|بر)\s*$", text[max(0, m.start() - 4) : m.start()]
+        ):
+            continue  # «به اسم من ثبت شد»: "in my name", no name follows
         offset, words = _skip_titles(m.group("name"))
         words = _name_words(words, _all, first_free=True)
         if words:
@@ -318,7 +413,32 @@ def arfa_cue_names(text: str) -> list[tuple[int, int]]:
         if words[0].startswith("ال") and fold_for_search(words[0]) not in _all:
             continue  # «قلت لأخوي الريحه»: an «ال» word after a weak cue is no given name
         keep = _name_words(words, _all, first_free=False)
+        if (
+            not keep
+            and text[m.start() : m.start() + 5].startswith(_NAMING_CUES)
+            and fold_for_search(words[0]) in _all
+        ):
+            keep = [words[0]]  # «واحد اسمه كريم»: "his name is" takes any gazetteer name
+        if not keep and len(words) > 1 and not m.group("punct"):
+            # «الدكتورة سناء قالت»: an unknown word after a role, then a verb
+            verb = words[2] if words[1] in _ARFA_NEG and len(words) > 2 else words[1]
+            first = words[0]
+            if (
+                verb in _ARFA_VERB_AFTER
+                and not _FA_LETTERS.search(text, m.start(), m.start("name") + len(first))
+                and not _FA_LETTERS.search(verb)
+                and first not in _ARFA_VERB_AFTER
+                and fold_for_search(first) not in _STOP_AFTER_CUE
+                and not first.startswith(_AR_VERB_PREFIX)
+                and not first.endswith(("ين", "ون", "ات"))  # «أخوي مرتين يطلب»
+                and not text[m.start() : m.start() + 6].lstrip("و").startswith(_NAMED_CUES)
+            ):
+                keep = [first]
         if keep:
             start = m.start("name") + offset
             add(start, start + len(" ".join(keep)))
+    for m in _ARFA_SIGNOFF_RE.finditer(text):
+        keep = _name_words(m.group("name").split(), _all, first_free=True)
+        if keep:
+            add(m.start("name"), m.start("name") + len(" ".join(keep)))
     return out

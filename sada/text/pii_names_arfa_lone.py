@@ -9,7 +9,8 @@ all need an unambiguous given name of the gazetteer:
 3. «شكرا لمحمد»; «ريم من خدمة العملاء»; a kunya («أبو فهد»);
 4. a lone given name as subject or object (`_arfa_lone`): before a verb («علی زنگ
    زد», «عمر ما رد»), after «بگید» / «خلي», at a clause start a few words before a
-   verb, in «X و Y», or glued to «لـ/بـ» after a verb («سلمت الطلب لمحمد»);
+   verb, in «X و Y», before kin after «و» («نورة وأختها»), before «جان/خانم» or the
+   object marker «رو», or glued to «لـ/بـ» after a verb («سلمت الطلب لمحمد»);
 5. «با X صحبت کردم».
 """
 
@@ -22,9 +23,13 @@ from sada.text.normalize import fold_for_search
 from sada.text.pii_gazetteer import _wordset, gazetteer
 from sada.text.pii_names_arfa import (
     _AR_FAMILY,
+    _AR_NOT_FAMILY,
     _AR_NOT_GIVEN,
     _AR_WORD,
+    _ARFA_NEG,
+    _ARFA_VERB_AFTER,
     _FA_FAMILY,
+    _STOP_AFTER_CUE,
     _name_words,
     _skip_titles,
 )
@@ -47,15 +52,6 @@ _FROM_TEAM_ARFA = (
 # Arabic kunya: «أبو فهد», «أم خالد» (the name is the pair).
 _KUNYA = r"(?:أبو|ابو|أبا|ابا|أم|ام)"
 
-# Verbs after a lone given name («علی زنگ زد», «محمد اتصل») and verbs / prepositions
-# before one («بگید سروش», «خلّي أحمد»); both need an unambiguous gazetteer name.
-_ARFA_VERB_AFTER = _wordset(
-    """اتصل اتصلت قال قالت رفض رفضت طلب طلبت استلم استلمت رد ردت ترك تركت جاء جا جات
-    وصل وصلت كلمني كلمتني ساعدني ساعدتني يستلم تستلم يستلمون راح راحت حكى حكت حكالي
-    يتصل تتصل بيتصل بتتصل قاللي قالي وعدني وعدتني سلمني سلمتني أرسل ارسل أرسلت ارسلت
-    زنگ گفت گفتن اومد اومدن آمد رفت رفته تماس کمک پیگیری جواب برداشت داد آورد آورده
-    بیاد بیان میاد میگه گفته رسید تحویل زد"""
-)
 _ARFA_BEFORE = _wordset(
     """بگید بگین بگو بگویید خلي خلّي خلو خلّو تخلون تخلّون خلوا خلّوا بلغ بلّغ بلغوا كلموا
     اعطوا أعطوا سلموا سلّموا اتصلوا"""
@@ -66,15 +62,48 @@ _AR_VERB_LI_BI = _wordset(
     اتصلت اتصلوا تواصلت تواصلوا اتصل تواصل الطلب الطرد الشحنة الفاتورة المبلغ شكرا شكراً
     وصلت سلم تسليم ابعثوا ابعتوا بعثت بعتت"""
 )
-_ARFA_NEG = frozenset(["ما", "لم", "لا", "مو", "مش", "هنوز", "اصلا", "أصلا"])
 _FA_LIGHT_VERBS = _wordset("کرد کردن کرده کردند کنه کنن کنید میکنه می‌کنه شد شده داد داده")
 _ARFA_AND = frozenset(["و", "أو", "او", "یا", "ولا"])
+
+
+# Words a clause may start with before its subject («بس هادي فتحه», «ولی بابک گفت»).
+_ARFA_CLAUSE_LEAD = _wordset(
+    """بس لكن ولكن بعدين وبعدين ثم وثم لأن لان عشان علشان اذا إذا لو لما وبعد
+    ولی اما چون اگه اگر وقتی که بعد بعدش"""
+)
+# Kin after «و» («نورة وأختها», «کامران و همسرش»): the name is a person's.
+_ARFA_KIN_AFTER_AND = _wordset(
+    """وأختها وأخته واختها واخته وأخوها وأخوه واخوها واخوه وزوجها وزوجته وصديقه وصديقتها
+    وأمه وامه وأمها وامها وأبوه وابوه وأبوها وابوها وبنته وابنه وأولاده واولاده وزميله
+    وزميلتها وأبو وابو همسرش خواهرش برادرش مادرش پدرش دوستش پسرش دخترش شوهرش خانمش همکارش"""
+)
+# Words after a name that address or name a person («رضا جان», «مهسا خانم»).
+_FA_AFTER_NAME = frozenset(["جان", "جون", "خانم", "خانوم"])
+# Persian object marker («سهیل رو اضافه کنید») and Arabic verbs of adding someone.
+_FA_OBJECT = frozenset(["رو", "را"])
+_AR_ADD = _wordset("إضافة اضافة أضيفوا اضيفوا أضف اضف ضيفوا ضيف")
+
+
+# Arabic given names that are ordinary words in Persian («طول عمر باتری», «فقط شهد بود»).
+_FA_WORD_NOT_NAME = frozenset(["عمر", "شهد"])
+_FA_LETTERS = re.compile("[\u06cc\u06a9\u06af\u067e\u0686\u0698]")
+
+
+@lru_cache(maxsize=1)
+def _unambiguous_fa() -> set[str]:
+    """The unambiguous given names less those that are ordinary Persian words."""
+    return gazetteer()[0] - _FA_WORD_NOT_NAME
+
+
+def _verb_like(word: str) -> bool:
+    """A verb of the list, or a Persian present / progressive form («می‌گه», «نمی‌ده»)."""
+    return word in _ARFA_VERB_AFTER or word.startswith(("می\u200c", "نمی\u200c"))
 
 
 _fold = lru_cache(maxsize=8192)(fold_for_search)
 
 
-def _arfa_lone(text: str, unambiguous: set[str]) -> list[tuple[int, int]]:
+def _arfa_lone(text: str, unambiguous: set[str], known: set[str]) -> list[tuple[int, int]]:
     """Lone gazetteer given names used as a subject, object or in «X و Y»."""
     toks = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\s،,.!?؟:;()«»]+", text)]
     out = []
@@ -92,6 +121,9 @@ def _arfa_lone(text: str, unambiguous: set[str]) -> list[tuple[int, int]]:
         ):
             out.append((a + 1, b))  # «سلمت الطلب لمحمد», «اتصلت بأحمد»
             continue
+        if nxt in _FA_AFTER_NAME and folded in known and w not in _AR_NOT_GIVEN:
+            out.append((a, b))  # «رضا جان», «مهسا خانم»
+            continue
         if folded not in unambiguous:
             continue
         if w in _AR_NOT_GIVEN and not (w == "علی" and nxt in _ARFA_VERB_AFTER):
@@ -99,12 +131,20 @@ def _arfa_lone(text: str, unambiguous: set[str]) -> list[tuple[int, int]]:
         after = [t[2] for t in toks[i + 1 : i + 5]]
         if nxt in _ARFA_NEG and len(after) > 1:
             nxt = after[1]  # «عمر ما رد»
-        clause_start = i == 0 or bool(re.search(r"[.!?؟،,\n]\s*$", text[:a]))
+        clause_start = (
+            i == 0 or bool(re.search(r"[.!?؟،,\n]\s*$", text[:a])) or prev in _ARFA_CLAUSE_LEAD
+        )
         ok = (
-            nxt in _ARFA_VERB_AFTER
+            _verb_like(nxt)
             or prev.replace("\u200c", "") in _ARFA_BEFORE
             or clause_start
-            and any(t in _ARFA_VERB_AFTER for t in after[:4])
+            and any(_verb_like(t) for t in after[:4])
+            or nxt.replace("\u200c", "") in _ARFA_KIN_AFTER_AND
+            or nxt == "و"
+            and len(after) > 1
+            and after[1] in _ARFA_KIN_AFTER_AND
+            or nxt in _FA_OBJECT
+            or prev in _AR_ADD
         )
         if not ok and nxt in _ARFA_AND and i + 2 < len(toks):
             ok = _fold(toks[i + 2][2]) in unambiguous
@@ -123,11 +163,11 @@ _GIVEN_ONLY_RE = re.compile(
     + _AR_WORD
     + r"(?:\s+"
     + _AR_WORD
-    + r"){0,2}))"
+    + r"){0,3}))"
 )
 _THANKS_LI_RE = re.compile(r"(?<!\w)" + _AR_THANKS_LI + r"(?P<name>" + _AR_WORD + r")")
 _FROM_TEAM_ARFA_RE = re.compile(r"(?<!\w)(?P<name>" + _AR_WORD + r")" + _FROM_TEAM_ARFA)
-_KUNYA_RE = re.compile(r"(?<!\w)(?P<name>" + _KUNYA + r"\s+" + _AR_WORD + r")")
+_KUNYA_RE = re.compile(r"(?<!\w)و?(?P<name>" + _KUNYA + r"\s+" + _AR_WORD + r")")
 _FA_TALK_RE = re.compile(
     r"(?<!\w)با\s+(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){0,2})\s+"
     r"(?:صحبت|تماس|حرف|هماهنگ)"
@@ -138,6 +178,8 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
     """Candidate spans of gazetteer names without a strong cue in Arabic script, in the
     order they should claim the text."""
     unambiguous, _ambiguous, _all, _surnames = gazetteer()
+    if _FA_LETTERS.search(text):
+        unambiguous = _unambiguous_fa()
     out: list[tuple[int, int]] = []
 
     def add(start: int, end: int) -> None:
@@ -151,6 +193,9 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
         third = words[2] if len(words) > 2 else ""
         if (
             second in _ARFA_VERB_AFTER
+            or second in _AR_NOT_GIVEN
+            or fold_for_search(second) in _STOP_AFTER_CUE
+            and fold_for_search(second) not in _all
             or second.endswith(("تني", "وني"))
             or second.startswith(("بي", "بت", "بن"))
             and len(second) == 4
@@ -158,7 +203,18 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
         ):
             continue  # «مريم جاوبتني», «فاطمه پیگیری کرد»: a verb, not a family name
         if second in ("بن", "ابن", "بنت") and len(words) > 2:
-            add(m.start("name"), m.end("name"))
+            # «عبدالرحمن بن سعيد القحطاني»: an «ال» family name may close the chain
+            last = re.match(r"\s+(" + _AR_WORD + r")", text[m.end("name") :])
+            if (
+                last
+                and last.group(1).startswith("ال")
+                and _AR_FAMILY.match(last.group(1))
+                and last.group(1) not in _AR_NOT_FAMILY
+                and fold_for_search(last.group(1)) not in _STOP_AFTER_CUE
+            ):
+                add(m.start("name"), m.end("name") + last.end())
+            else:
+                add(m.start("name"), m.end("name"))
         elif (
             (_FA_FAMILY.match(second) and len(second) >= 5)
             or _AR_FAMILY.match(second)
@@ -180,10 +236,11 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
         if fold_for_search(lone) in unambiguous and lone not in _AR_NOT_GIVEN:
             add(m.start("name"), m.end("name"))
     for m in _KUNYA_RE.finditer(text):
-        second = m.group("name").split()[1]
-        if fold_for_search(second) in unambiguous and second not in _AR_NOT_GIVEN:
+        first, second = m.group("name").split()[:2]
+        given = unambiguous if first in ("أم", "ام") else _all  # «أبو سعد», not «أم سعد»
+        if fold_for_search(second) in given and second not in _AR_NOT_GIVEN:
             add(m.start("name"), m.end("name"))
-    for start, end in _arfa_lone(text, unambiguous):
+    for start, end in _arfa_lone(text, unambiguous, _all):
         add(start, end)
     for m in _FA_TALK_RE.finditer(text):
         offset, words = _skip_titles(m.group("name"))

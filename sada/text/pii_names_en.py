@@ -11,7 +11,8 @@ Rules, in the order `en_names` tries them (an earlier span wins an overlap):
 5. a lone unambiguous given name with a verb or preposition around it ("thanks to
    Ahmed", "Tom delivered").
 
-Organisation words ("Customer Service Team") and common capitalized words are no names.
+Organisation words ("Customer Service Team") and common capitalized words are no names,
+and neither is a name right before a place word ("Martin Luther King Boulevard").
 """
 
 from __future__ import annotations
@@ -32,19 +33,28 @@ _EN_CUES = (
     r"sincerely,|many thanks,|thank you,|(?:agent|person|guy|lady|man|woman|someone|rep|one) (?:called|named)|thanks to|thank you to|shout ?out to|"
     r"helped by|assisted by|served by|handled by|hi|hello|hey|thanks|regards|cheers|"
     r"yours truly,?|warm regards,?|best wishes,?|ask for|asked for|speak with|talk to|"
-    r"talked with|chatted with|goes by|(?:his|her) name (?:is|was)|name was|named"
+    r"talked with|chatted with|goes by|(?:his|her) name (?:is|was)|name was|named|it's|it is"
 )
 # Verbs and phrases around a lone English given name ("Sarah was great", "thanks to
 # Ahmed", "delivered by Tom").
 _EN_LONE_BEFORE = (
     r"(?:with|to|by|thank|thanks|and|or|asked|told|call|email|message|phone|ping|called|met|ask|tell|from|for|named|hi|hello|"
-    r"hey|dear|cheers|thx|ty|contacted|emailed)"
+    r"hey|dear|cheers|thx|ty|contacted|emailed|let|could|can|did|does|will|would|remind|"
+    r"cc|via|give|send|pay|paid|text|txt)"
 )
 _EN_LONE_AFTER = (
     r"(?:was|is|has|had|did|helped|said|told|called|came|arrived|delivered|fixed|explained|"
     r"answered|replied|took|sent|from|at|who|assisted|sorted|resolved|solved|handled|"
     r"promised|refused|hung|picked|dropped|left|gave|offered|kept|never|didn't|wasn't|isn't|"
-    r"went|made|got|checked|looked|tried|processed|confirmed|apologized|apologised)"
+    r"went|made|got|checked|looked|tried|processed|confirmed|apologized|apologised|"
+    r"already|just|will|would|can|can't|could|couldn't|should|here|says|asked|wants|needs|"
+    r"paid|ordered|bought|booked|cancelled|canceled|returned|signed|received|collected|"
+    r"also|still|and (?:i|me|my|his|her))"
+)
+# "Omar's phone number": a possessive before a word of an account or an order.
+_EN_LONE_POSS = (
+    r"['\u2019]s (?:phone|number|order|account|card|email|parcel|package|address|booking|"
+    r"subscription|details|plan|laptop|bag|payment|refund|delivery)"
 )
 # "Sarah from customer service", «ريم من خدمة العملاء», 「李明从客服」 is rarer.
 _FROM_TEAM_EN = (
@@ -114,7 +124,7 @@ def _sentence_start(text: str, pos: int) -> bool:
 
 _EN_WEAK_CUES = _wordset(
     "i am|i'm|this is|dear|thanks|regards|sir|madam|hi|hello|hey|cheers|thank you|"
-    "best|many thanks|sincerely|best regards|kind regards",
+    "best|many thanks|sincerely|best regards|kind regards|it's|it is",
     sep="|",
 )
 
@@ -138,6 +148,18 @@ durand koch weber becker wagner meyer nair shah"""
 
 _EN_WORDLIKE_FAMILY = frozenset(_EN_FAMILY_COMMON_WORDS.split()) | {"wang", "yang", "fan", "su"}
 
+# A name right before a place word is the name of a place ("Martin Luther King
+# Boulevard", "Lincoln Center", "King Fahd Road").
+_EN_PLACE_AFTER = re.compile(
+    r"\s+(?:Street|St\b|Road|Rd\b|Avenue|Ave\b|Boulevard|Blvd|Drive|Lane|Way|Square|Park|"
+    r"Cent(?:er|re)|Airport|Hospital|School|University|College|Bridge|Station|Mall|Hall|"
+    r"Stadium|Library|Memorial|Highway|Expressway|Institute|Mosque|Church|Tower|Plaza)\b"
+)
+# "Abu Khalid", "Umm Ali": a Latin-script kunya with a gazetteer given name.
+_EN_KUNYA_RE = re.compile(r"(?<![\w])(?P<name>(?:Abu|Abou|Umm|Um) (?P<given>[A-Z][a-z]+))\b")
+# "Cheers,\nBartek": a weak sign-off cue, then one capitalized word ending the text.
+_EN_SIGNOFF_END = re.compile(r"\s*[.!]?\s*$")
+_EN_NOT_SIGNOFF = frozenset(["guys", "all", "folks", "team", "everybody", "again", "lol"])
 _EN_CUE_RE = re.compile(
     r"(?i:(?<![\w])(?:"
     + _EN_CUES
@@ -154,7 +176,7 @@ _EN_ROLE_RE = re.compile(
     + r"(?:\s+" + _EN_NAME + r")?)"
 )  # fmt: skip
 _EN_PAIR_RE = re.compile(r"(?<![\w])(?P<name>" + _EN_NAME + r"(?:\s+" + _EN_NAME + r"){1,2})")
-_EN_LONE_RE = re.compile(r"(?<![\w'\u2019])(?P<name>[A-Z][a-z]+)(?![\w'\u2019-])")
+_EN_LONE_RE = re.compile(r"(?<![\w'\u2019])(?P<name>[A-Z][a-z]+)(?![\w-])(?!['\u2019](?!s\s))")
 _FROM_TEAM_EN_RE = re.compile(r"(?<![\w])(?P<name>" + _EN_NAME + r")" + _FROM_TEAM_EN + r"(?!\w)")
 
 
@@ -173,7 +195,17 @@ def en_names(text: str) -> list[tuple[int, int]]:
         cue = text[m.start() : m.start("name")].strip().lower()
         # "I am / this is / dear" need a known given name or two capitalized words.
         weak = cue.rstrip(",") in _EN_WEAK_CUES
-        if weak and first not in _all and len(name.split()) < 2:
+        if (
+            weak
+            and first not in _all
+            and len(name.split()) < 2
+            and not (
+                re.search(r"[,\n]", text[m.start() : m.start("name")])
+                and _EN_SIGNOFF_END.fullmatch(text, m.end("name"))
+                and first not in _EN_NOT_SIGNOFF
+                and cue.rstrip(",") not in ("i am", "i'm", "this is")
+            )
+        ):
             continue
         words = name.split()
         if any(fold_for_search(w) in _EN_ORG for w in words):
@@ -238,8 +270,26 @@ def en_names(text: str) -> list[tuple[int, int]]:
             continue
         before = text[max(0, m.start() - 20) : m.start()].lower()
         after = text[m.end() : m.end() + 20].lower()
-        if re.search(r"(?<![\w])" + _EN_LONE_BEFORE + r"[\s,]+$", before) or re.match(
-            r"[\s,]+" + _EN_LONE_AFTER + r"(?![\w])", after
+        if text.startswith(("'", "\u2019"), m.end()):
+            if re.match(_EN_LONE_POSS + r"(?![\w])", after):
+                add(m.start("name"), m.end("name"))
+            continue
+        pair = re.match(r"\s+and\s+([A-Z][a-z]+)(?![\w'\u2019-])", text[m.end() : m.end() + 30])
+        if (
+            re.search(r"(?<![\w])" + _EN_LONE_BEFORE + r"[\s,]+$", before)
+            or re.match(r"[\s,]+" + _EN_LONE_AFTER + r"(?![\w])", after)
+            or pair is not None
+            and fold_for_search(pair.group(1)) in unambiguous
         ):
+            # "Wang Jian here": a pinyin family name before the given name joins it
+            fam = re.search(r"(?<![\w])([A-Z][a-z]+) $", text[max(0, m.start() - 12) : m.start()])
+            if fam and fold_for_search(fam.group(1)) in _EN_PLACE_LEAD:
+                continue  # "San Diego and I"
+            if fam and fold_for_search(fam.group(1)) in _PINYIN_SET:
+                add(m.start() - len(fam.group(1)) - 1, m.end("name"))
+            else:
+                add(m.start("name"), m.end("name"))
+    for m in _EN_KUNYA_RE.finditer(text):
+        if fold_for_search(m.group("given")) in unambiguous:
             add(m.start("name"), m.end("name"))
-    return out
+    return [(a, b) for a, b in out if not _EN_PLACE_AFTER.match(text, b)]

@@ -8,7 +8,10 @@ Rules, in the order `zh_names` tries them (an earlier span wins an overlap):
    the name (「跟孙浩聊过」「转告林雅琪」), a familiar form before a verb (「小王帮我」),
    a transliterated foreign name after 叫, a sign-off at the end of the text
    (「谢谢！李晓燕」), a name at a clause start before a verb of speech (「黎志明话会帮我」);
-3. before a title (`_zh_before_titles`): 「林小姐」「陈静女士」「王总」.
+3. before a title (`_zh_before_titles`): 「林小姐」「陈静女士」「王总」;
+4. a given name alone (`_zh_given_alone`): two characters of the given-name table that
+   make no ordinary word, where a person is expected (「建华把单退了」「谢谢佳怡！」);
+   dotted transliterations (「穆罕默德・阿里」) and a Latin name after 叫.
 
 Pinyin names in Latin script ("Zhang Xiaoming") are matched by the English rules
 with `_PINYIN_SET` and `_PINYIN_GIVEN` from here.
@@ -19,7 +22,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from sada.text.pii_gazetteer import _PINYIN_FAMILY, _ZH_COMMON_WORDS, gazetteer
+from sada.text.pii_gazetteer import (
+    _PINYIN_FAMILY,
+    _ZH_COMMON_WORDS,
+    _ZH_GIVEN_CHARS,
+    _ZH_GIVEN_NOT,
+    gazetteer,
+)
 
 # Cues before a name.
 _ZH_CUES = (
@@ -55,12 +64,37 @@ _PINYIN_GIVEN = re.compile(
 # (「谢谢！李晓燕」), or a sentence start before a verb of speech (「黎志明話會幫我」); the
 # name is a surname and one or two characters followed by a verb, particle or punctuation.
 _ZH_CTX_BEFORE = (
+    "转给|轉給|交给|交給|给了|給了|改成|换成|改为|人是|的是|"
     "跟|給|给|让|讓|找了|找|(?<![这那])叫|转告|轉告|寄给|寄給|搵|告诉|告訴|通知|联系|聯繫|聯絡|联络|"
-    "此致[，,]?|小哥|技术员|技術員|安装工|我妈妈|我爸爸|我媽媽|收件人是|收货人是|问|問"
+    "此致[，,]?|小哥|技术员|技術員|安装工|我妈妈|我爸爸|我媽媽|收件人是|收货人是|问|問|"
+    "同事|朋友|老公|老婆|丈夫|妻子|表姐|表哥|表妹|表弟|哥哥|姐姐|弟弟|妹妹|室友|邻居|同学|"
+    "舍友|儿子|女儿|兒子|女兒"
 )
+# Role and kin words before a given name alone (「我儿子浩然用我的卡」).
+_ZH_ROLE = (
+    "同事", "朋友", "老公", "老婆", "丈夫", "妻子", "表姐", "表哥", "表妹", "表弟", "哥哥",
+    "姐姐", "弟弟", "妹妹", "室友", "邻居", "同学", "舍友", "儿子", "女儿", "兒子", "女兒",
+)  # fmt: skip
+_ZH_GIVEN = frozenset(_ZH_GIVEN_CHARS)
+_ZH_GIVEN_WORDS = frozenset(_ZH_GIVEN_NOT.split())
+# After a given name alone at a clause start, only verbs nouns rarely take.
+_ZH_BARE_NEXT = (
+    "说", "說", "帮", "幫", "把", "已经", "已經", "打了", "给我", "給我", "跟我", "告诉", "告訴",
+    "不在", "和她", "和他", "也说", "都说", "用我",
+)  # fmt: skip
+_ZH_THANKS = ("谢谢", "謝謝", "感谢", "感謝", "多谢", "多謝")
+# 「李明轩的订单」: a name before 的 and a word of an account or an order.
+_ZH_OF_PERSON = (
+    "的订单", "的訂單", "的账号", "的賬號", "的账户", "的快递", "的包裹", "的电话", "的手机",
+    "的会员", "的积分", "的地址", "的名字",
+)  # fmt: skip
+# Transliterated names joined by a middle dot (「穆罕默德・阿里」).
+_ZH_DOTS = "\u30fb\u00b7\u2022\uff65"
+
 _ZH_END = set("，。！？、,.!?；;：: \n）)")
 _ZH_NEXT = set(
     "说說话話讲講会會帮幫把都也了在是收聊打回告给給和跟已今就还還到来來处處办辦负发發退联聯确確核查送"
+    "放态態尽盡用"
 )
 # Two-character words that start with a surname character (「高兴」「方便」「王者」).
 _ZH_COMMON = frozenset(_ZH_COMMON_WORDS.split())
@@ -81,6 +115,8 @@ def _zh_in_context(text: str, surnames: tuple[str, ...]) -> list[tuple[int, int]
                     continue
                 if any(ch in _ZH_STOP for ch in body) or text[p:end] in _ZH_COMMON:
                     continue
+                if _ZH_TITLE_RE.search(body):
+                    continue  # 「转告黄经理」: the title is no part of the name
                 if text[p : p + 2] in _ZH_COMMON or text[p : p + 2] in _ZH_NOT_NAMES:
                     return -1
                 nxt = text[end : end + 1]
@@ -96,8 +132,9 @@ def _zh_in_context(text: str, surnames: tuple[str, ...]) -> list[tuple[int, int]
     # 「小王帮我」「老李说」「阿明会」: a familiar prefix and a surname (or, after 阿, any
     # character but those of 阿姨 / 阿里 ...) at a clause start or after a cue, then a verb
     for m in _zh_familiar(surnames).finditer(text):
-        if m.group("name")[:2] not in _ZH_FAMILIAR_NOT:
-            out.append((m.start("name"), m.end("name")))
+        key = "name" if m.group("name") else "name2"
+        if m.group(key)[:2] not in _ZH_FAMILIAR_NOT:
+            out.append((m.start(key), m.end(key)))
     # 「技术员叫穆罕默德，」: a transliterated foreign name after 叫/名叫, closed by punctuation
     for m in _ZH_TRANSLIT.finditer(text):
         out.append((m.start("name"), m.end("name")))
@@ -115,7 +152,16 @@ def _zh_in_context(text: str, surnames: tuple[str, ...]) -> list[tuple[int, int]
         p = m.end()
         end = name_at(p)
         if end < 0:
+            of = text.find("的", p, p + 5)
+            if of - p >= 3 and text.startswith(_ZH_OF_PERSON, of) and _full_name(text, p, of):
+                out.append((p, of))  # 「李明轩的订单被取消了」
             continue
+        if (
+            end - p == 3
+            and text.startswith(_ZH_SPEECH, end - 1)
+            and not text.startswith(_ZH_SPEECH, end)
+        ):
+            end -= 1  # 「张伟打了三次电话」: the verb starts inside the three characters
         second = name_at(end + 1) if text[end : end + 1] in "和跟与與" else -1
         if (
             text.startswith(_ZH_SPEECH, end)
@@ -153,7 +199,12 @@ def _zh_familiar(surnames: tuple[str, ...]) -> re.Pattern[str]:
         r"(?:^|[，。！？,.!?；;\s：:]|" + _ZH_CTX_BEFORE + r")"
         r"(?P<name>[小老]["
         + single
-        + r"]|阿[\u4e00-\u9fff])(?=[说說话話讲講会會帮幫把都也已还還给給跟和打回来來])"
+        + r"]|小["
+        + _ZH_GIVEN_CHARS
+        + r"]|阿[\u4e00-\u9fff])(?=[说說话話讲講会會帮幫把都也已还還给給跟和打回来來确確核问問不昨今])"
+        r"|(?:的|给了|給了|转给|轉給|交给|交給|(?<![这那])叫|找|问|問)(?P<name2>[小老]["
+        + single
+        + r"])(?=[，。！？,.!?]|$)"
     )
 
 
@@ -168,6 +219,10 @@ _ZH_TRANSLIT = re.compile(
     + _ZH_TRANSLIT_CHARS
     + r"]{3,5})(?=[，。！？,.!?、\s]|$)"
 )
+_ZH_TRANSLIT_DOT = re.compile(
+    "(?<![\u4e00-\u9fff])[" + _ZH_TRANSLIT_CHARS + "]{2,5}(?:[" + _ZH_DOTS + "]["
+    + _ZH_TRANSLIT_CHARS + "]{1,5})+"
+)  # fmt: skip
 _ZH_CTX_RE = re.compile(r"(?:" + _ZH_CTX_BEFORE + r")")
 _ZH_SIGNOFF = re.compile(r"[，。！？,.!?\n]\s*(?P<name>[\u4e00-\u9fff]{2,4})\s*[。.!！]?\s*$")
 _ZH_SPEECH = (
@@ -188,6 +243,8 @@ _ZH_SPEECH = (
     "已經",
     "打电话",
     "打電話",
+    "打了",
+    "打过",
     "把",
     "给我",
     "給我",
@@ -235,11 +292,78 @@ def _zh_before_titles(text: str, surnames: tuple[str, ...]) -> list[tuple[int, i
     return out
 
 
+def _full_name(text: str, p: int, end: int) -> bool:
+    """Whether text[p:end] is a surname and two characters that make no common word."""
+    surnames = gazetteer()[3]
+    for sn in _surname_index(surnames).get(text[p : p + 1], ()):
+        body = text[p + len(sn) : end]
+        if (
+            text.startswith(sn, p)
+            and len(body) == 2
+            and all("\u4e00" <= ch <= "\u9fff" and ch not in _ZH_STOP for ch in body)
+            and text[p : p + 2] not in _ZH_COMMON
+            and text[p : p + 2] not in _ZH_NOT_NAMES
+            and body not in _ZH_COMMON
+            and not _ZH_TITLE_RE.search(body)
+        ):
+            return True
+    return False
+
+
+def _given_at(text: str, p: int) -> int:
+    """End of a given name alone (two given-name characters, no ordinary word) at `p`, or -1."""
+    word = text[p : p + 2]
+    if (
+        len(word) == 2
+        and word[0] in _ZH_GIVEN
+        and word[1] in _ZH_GIVEN
+        and word not in _ZH_GIVEN_WORDS
+        and word not in _ZH_COMMON
+        and text[p + 2 : p + 3] not in _ZH_GIVEN  # part of a longer word
+    ):
+        return p + 2
+    return -1
+
+
+def _zh_given_alone(text: str) -> list[tuple[int, int]]:
+    """Given names without a surname: at a clause start before a verb nouns rarely take
+    (「建华把单退了」), after thanks before punctuation (「谢谢佳怡！」), after a kin or
+    role word (「我儿子浩然用我的卡」), after 叫 (「一个叫志明的」)."""
+    out = []
+    for m in _ZH_CLAUSE.finditer(text):
+        p = m.end()
+        end = _given_at(text, p)
+        if end > 0 and text.startswith(_ZH_BARE_NEXT, end):
+            out.append((p, end))
+    for cue in _ZH_THANKS:
+        start = text.find(cue)
+        while start >= 0:
+            p = start + len(cue)
+            end = _given_at(text, p)
+            if end > 0 and (end == len(text) or text[end] in _ZH_END):
+                out.append((p, end))
+            start = text.find(cue, p)
+    for m in _ZH_ROLE_RE.finditer(text):
+        p = m.end()
+        end = _given_at(text, p)
+        nxt = text[end : end + 1]
+        if end > 0 and (nxt == "" or nxt in _ZH_END or nxt in _ZH_NEXT or nxt == "的"):
+            out.append((p, end))
+    return out
+
+
+_ZH_ROLE_RE = re.compile(
+    "(?:" + "|".join(_ZH_ROLE) + "|(?<![这那])叫|转给了|轉給了|给了|給了|转给|轉給|交给|交給)"
+)
+# 「那个叫Mike的小哥」: a Latin-script name after 叫 in Chinese text.
+_ZH_LATIN_AFTER_JIAO = re.compile(r"(?<![这那])叫\s?(?P<name>[A-Z][a-z]+)(?=\s?[的，。！？,.!?])")
+
+
 @lru_cache(maxsize=1)
 def _zh_cue_re() -> re.Pattern[str]:
     surnames = "|".join(gazetteer()[3])
     return re.compile(
-        r"(?:" + _ZH_CUES + r")\s*(?P<name>(?:小|老|阿)(?:" + surnames + r")|(?:"
+        r"(?:" + _ZH_CUES + r")[:：]?\s*(?P<name>(?:小|老|阿)(?:" + surnames + r")|(?:"
         + surnames + r")[\u4e00-\u9fff]{1,2})"
     )  # fmt: skip
 
@@ -269,4 +393,10 @@ def zh_names(text: str) -> list[tuple[int, int]]:
         add(start, end)
     for start, end in _zh_before_titles(text, _surnames):
         add(start, end)
+    for start, end in _zh_given_alone(text):
+        add(start, end)
+    for m in _ZH_TRANSLIT_DOT.finditer(text):
+        add(m.start(), m.end())
+    for m in _ZH_LATIN_AFTER_JIAO.finditer(text):
+        add(m.start("name"), m.end("name"))
     return out
