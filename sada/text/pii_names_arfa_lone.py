@@ -101,6 +101,24 @@ def _verb_like(word: str) -> bool:
 
 
 _fold = lru_cache(maxsize=8192)(fold_for_search)
+# Arabic verbs of speaking and calling before their subject («قال لي ثامر», «اتصلت ريم»).
+_AR_VERB_BEFORE = _wordset(
+    """قال قالت قالي قاللي قالتلي اتصل اتصلت كلمني كلمتني رد ردت وعدني وعدتني ساعدني ساعدتني
+    جاء جا جات وصل وصلت حكالي حكتلي أكد اكد أكدت اكدت"""
+)
+
+
+def _verb_before(toks: list[tuple[int, int, str]], i: int, a: int, text: str) -> bool:
+    """Whether an Arabic verb of speaking or calling stands right before token `i`,
+    maybe with «لي/لنا» between («قال لي ثامر إن ...»)."""
+    j = i - 1
+    if j >= 0 and toks[j][2] in ("لي", "لنا", "معي", "علي", "عليّ"):
+        j -= 1
+    return (
+        j >= 0
+        and toks[j][2] in _AR_VERB_BEFORE
+        and re.search(r"[.!?؟،,\n]", text[toks[j][1] : a]) is None
+    )
 
 
 def _arfa_lone(text: str, unambiguous: set[str], known: set[str]) -> list[tuple[int, int]]:
@@ -137,6 +155,8 @@ def _arfa_lone(text: str, unambiguous: set[str], known: set[str]) -> list[tuple[
         ok = (
             _verb_like(nxt)
             or prev.replace("\u200c", "") in _ARFA_BEFORE
+            or w != "علي"
+            and _verb_before(toks, i, a, text)
             or clause_start
             and any(_verb_like(t) for t in after[:4])
             or nxt.replace("\u200c", "") in _ARFA_KIN_AFTER_AND
@@ -151,6 +171,17 @@ def _arfa_lone(text: str, unambiguous: set[str], known: set[str]) -> list[tuple[
         if not ok and prev in _ARFA_AND and i >= 2:
             ok = _fold(toks[i - 2][2]) in unambiguous
         if ok:
+            # «قالت نوال الزغبي»: a nisba family name right after joins the name
+            fam = toks[i + 1] if i + 1 < len(toks) and toks[i + 1][0] - b == 1 else None
+            if (
+                fam
+                and fam[2].startswith("ال")
+                and fam[2].endswith("ي")
+                and len(fam[2]) >= 5
+                and fam[2] not in _AR_NOT_FAMILY
+                and _fold(fam[2]) not in _STOP_AFTER_CUE
+            ):
+                b = fam[1]
             out.append((a, b))
     return out
 

@@ -268,6 +268,9 @@ def test_names_round6_positions_and_look_alikes() -> None:
     assert _spans("لو سمحت سلموا الطلب لجارنا أبو سعد.", "name") == ["أبو سعد"]
     assert _spans("رضا جان ممنون، مشکل حل شد.", "name") == ["رضا"]
     assert _spans("کامران و همسرش هر دو همین مشکل رو دارن.", "name") == ["کامران"]
+    assert _spans("قال لي ثامر إن المندوب تأخر", "name") == ["ثامر"]
+    assert _spans("لما قالت نوال الزغبي إنها جاية", "name") == ["نوال الزغبي"]
+    assert _spans("قال رسول الله صلى الله عليه وسلم", "name") == []
     # places named after people, brands and ordinary words stay unmarked
     assert _spans("جامعة الملك سعود ما استلمت الشحنة.", "name") == []
     assert _spans("Your store on Martin Luther King Boulevard was closed.", "name") == []
