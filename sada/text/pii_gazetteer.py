@@ -1,9 +1,87 @@
-"""The word lists behind `sada.text.pii_names` (round 4: a much wider gazetteer).
+"""The gazetteer behind `sada.text.pii_names`: given names and Chinese surnames.
 
 Given names in Latin script (English, European, African, South and East Asian, and
 Latin spellings of Arabic, Persian and Chinese names), Arabic and Persian given
 names, family names written in Latin script, and Chinese surnames. Our own lists of
 frequent names, written from general knowledge; not exhaustive.
+
+`gazetteer()` folds them into the sets the name rules look words up in: given names
+that are also common words (Hope, Grace; «امید», «نور», «سعيد») are kept apart as
+ambiguous, to be trusted only after a cue.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sada.text.normalize import fold_for_search
+
+# The first, short lists (rounds 1-3).
+_EN_GIVEN = """
+james john robert michael william david richard joseph thomas charles christopher daniel matthew
+anthony mark donald steven paul andrew joshua kenneth kevin brian george timothy ronald edward
+jason jeffrey ryan jacob gary nicholas eric jonathan stephen larry justin scott brandon benjamin
+samuel gregory alexander frank patrick raymond jack dennis jerry tyler aaron jose adam nathan
+henry douglas zachary peter kyle noah ethan jeremy walter christian keith roger terry austin sean
+gerald carl harold dylan arthur lawrence jordan jesse bryan billy bruce gabriel joe logan alan
+juan albert willie elijah wayne randy vincent liam oliver lucas mason
+mary patricia jennifer linda elizabeth barbara susan jessica sarah karen lisa nancy betty sandra
+margaret ashley kimberly emily donna michelle carol amanda melissa deborah stephanie dorothy
+rebecca sharon laura cynthia amy kathleen angela shirley brenda emma anna pamela nicole samantha
+katherine christine helen debra rachel carolyn janet maria catherine heather diane olivia julie
+joyce victoria ruth virginia lauren kelly christina joan evelyn judith andrea hannah megan cheryl
+jacqueline martha madison teresa gloria sara janice ann kathryn abigail sophia frances jean alice
+judy isabella julia beverly denise marilyn amber danielle brittany diana natalie sophie charlotte
+ava mia chloe ella lily zoe lucy
+tom mike dave chris steve matt tony nick dan sam ben alex kate liz jen meg jess tim greg jeff
+ahmed ahmad mohammed mohamed muhammad mohammad ali omar umar khalid yusuf youssef ibrahim hassan
+hussein hussain tariq faisal fahad sultan nasser majid abdullah abdul mustafa mahmoud yasser walid
+karim reza hossein mehdi amir hamid javad saeed arash babak dariush farhad kamran nima sina
+fatima fatemeh aisha ayesha maryam mariam zainab zahra noura nora layla leila sara yasmin huda
+mona reem hind salma amira niloufar negar shirin parisa mina nazanin
+wei li ming jun hui yan lei jing xin hao yu chen lin tao
+priya raj rahul amit anil sunil deepak arjun ravi vijay anita sunita pooja neha kavya
+carlos miguel luis jorge diego pedro pablo javier sofia lucia carmen elena ana
+"""
+_EN_AMBIGUOUS = """will bill mark hope grace joy faith rose may june april summer dawn sky rich
+frank art penny ruby pearl jade crystal amber ray gene bob pat sue jack grant chase hunter
+victoria jordan austin paris florence lincoln cash angel honey rain river stone king
+max jade holly daisy poppy iris jasper hugo jan jo can rim amal iman noor nour hana sakura
+harvey marks chance lily ivy violet olive sage autumn storm salem"""
+
+_AR_GIVEN = """
+نوال سعاد وفاء نجلاء ابتسام عبير سمر رشا أميرة اميرة لطيفة جواهر ملاك شهد نادية ناديه
+طلال مشعل عبدالرحمن عبدالاله عبدالإله نواف متعب سعد صالح حمود حمدان جاسم يعقوب
+محمد أحمد احمد علي عمر خالد يوسف إبراهيم ابراهيم عبدالله عبد_الله عبدالرحمن عبد_الرحمن عبدالعزيز
+حسن حسين مصطفى محمود طارق سلمان فيصل فهد سلطان ناصر ماجد بدر تركي عادل هشام وليد زياد رامي سامي
+ياسر عماد أيمن ايمن معاذ بلال حمزة أنس انس عثمان مروان باسل نايف منصور راشد حمد خليفة زايد مبارك
+سعود عبدالمجيد عبدالرحيم عبدالكريم إسماعيل اسماعيل موسى عيسى هاني شادي وائل نبيل كريم
+فاطمة عائشة مريم نورة خديجة زينب سارة ساره ريم هند لينا لمى رنا دانة دانه شيماء آمنة امنة حصة
+منى هدى أسماء اسماء سلمى رهف جود لجين غادة غاده رغد ياسمين دينا مها ريما نوف العنود بشرى هيفاء
+"""
+_AR_AMBIGUOUS = """سعيد جميل نور أمل امل كريم منى هدى فرح حياة ورد سعد جمال كمال صلاح سالم عادل
+فارس وفاء صفاء سماح هناء ضياء جميلة عزيز زياد يزيد ملاك نجوى ثابت حامد شاكر صابر
+سلامة سلامه عايشه بشرى رحاب أكبر اكبر اصغر أصغر
+هادي مالك فريد غازي ميلاد زايد حلا جنان رسول"""
+_FA_GIVEN = """
+علی رضا محمد حسین حسن مهدی امیر سعید مرتضی مصطفی حمید مجید جواد کاظم عباس ابراهیم اسماعیل یوسف
+مسعود محمود بهزاد بهروز فرهاد فرزاد کامران کیوان آرش سیاوش داریوش کوروش بابک پویا پیمان پرویز
+میلاد سینا نیما پارسا آرمین بردیا سهیل شهاب عرفان فرشید احسان ایمان محسن هادی وحید یاسر
+نگار بهاره سپیده سحر آیدا پگاه مهشید فریبا شبنم رویا ژیلا نیلوفر آتنا
+رامین شهرام شاهین بیژن هومن مازیار ماهان امیرحسین محمدرضا علیرضا حمیدرضا
+زهرا فاطمه مریم سارا نرگس زینب مینا لیلا نازنین شیما پریسا الناز الهام مهسا سمیرا ساناز
+نسرین فرزانه مهناز شیرین پروین آزاده اعظم معصومه طاهره ندا هانیه هستی ترانه یاسمن کیمیا مهتاب
+"""
+_FA_AMBIGUOUS = (
+    "هدیه هديه سحر امید نور بهار آسمان گل ستاره باران دریا امین شادی اکبر اصغر عزیز زیاد صبا"
+    " شیرین عسل هستی زیبا دنیا کسری لطیفه عوض"
+)
+_ZH_SURNAMES = """
+王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 高 林 罗 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾
+肖 田 董 袁 潘 于 蒋 蔡 余 杜 叶 程 苏 魏 吕 丁 任 沈 姚 卢 姜 崔 钟 谭 陆 汪 范 金 石 廖 贾 夏
+韦 付 傅 方 白 邹 孟 熊 秦 邱 江 尹 薛 闫 段 雷 侯 龙 史 陶 黎 贺 顾 毛 郝 龚 邵 万 钱 严 覃 武 戴
+莫 孔 向 汤 欧阳 司马 上官 诸葛 东方 慕容 令狐 陳 張 劉 楊 黃 趙 吳 孫 許 韓 馮 鄧 蔣 蘇 呂 盧
+鍾 譚 陸 賈 韋 鄒 龍 陶 賀 顧 龔 錢 嚴 湯 歐陽
 """
 
 _EN_GIVEN_MORE = """
@@ -172,6 +250,41 @@ giuseppe giovanni marco luca matteo alessandro francesca giulia chiara federica
 joao paulo thiago rafael gustavo beatriz mariana fernanda gabriela larissa
 oluwaseun chinedu emeka chukwuemeka ngozi chioma adebayo olumide tunde kwame kofi ama abena
 """
+# Round 6: more given names by origin and common nicknames / short forms («حمودي»,
+# «فطوم», «فاطی», "Mo", "Bartek").
+_AR_GIVEN_R6 = """
+سناء منيرة نهاد ابتهال إيناس ايناس آلاء الاء تسنيم ريهام ميساء ميسون سوزان نسرين بثينة
+فدوى صفية ريتاج قصي أوس اوس مهدي كنان أيهم ايهم زكريا عمرو صهيب
+حمودي عبودي فطوم سلومي حمود عزوز جمانة جمانه خلود ثامر
+"""
+_FA_GIVEN_R6 = """
+شهناز فاطی منیژه فرنگیس شهلا مژده فرشید سپهر آرسام آرمان رامتین پرهام شایان
+هیوا هاوار آراز ریبوار دلنیا شیلان ژینا سوران کاوان
+"""
+_LATIN_R6 = """
+nnamdi fatou tomas bartek bartosz kasia gosia mo moe ousmane aminata mamadou ibrahima
+binta mariama chinonso chukwudi ifeoma adaora uchenna seun tobi dapo laszlo zoltan jiri
+ondrej katya sasha masha dasha seo-yeon
+"""
+# Characters often found in Chinese given names (建华, 晓燕, 佳怡, 浩然, 志明): a given
+# name alone is two of them, in a context that takes a person.
+_ZH_GIVEN_CHARS = (
+    "建华国明伟芳丽强军敏静燕晓志海文红玉秀英美婷雪佳嘉浩宇轩梓涵欣怡思雨俊杰磊鹏辉峰刚勇"
+    "斌涛超琳娜倩颖慧霞萍玲琪瑶璐蕾薇菲莹晶洁婉淑娟梅兰凤莉彤悦妍然昊皓睿泽博鑫航铭凯"
+    "翔宁康振坤毅鸿锋亮晨瑞麟云飞龙虎桂秋冬春珍珠琴颜蓉蕊芸茜婕媛娇妮姗丹彬杉楠柏松林"
+    "森磊鑫炜煜烨焕霖霏露岚曦阳昕晖旭东伦德仁义礼智信忠孝贤达福禄寿喜庆祥瑜璇琦琛瑾"
+    "萱妤婧琰璟潇逸晗梦诗紫馨沐熙钰煊宸奕哲瀚骏桐弘晟祺蔚嫣"
+)
+# Words of two given-name characters that are ordinary words, not names.
+_ZH_GIVEN_NOT = """
+明白 明明 刚刚 文明 美丽 美好 美国 华丽 华为 中华 英国 英雄 英文 海鲜 海边 红色 红包 雨天 安静 平安 静静
+思想 宇宙 志愿 伟大 强大 国家 国内 国外 国际 东西 春天 秋天 冬天 德国 信息 信用 礼物 智能 福利
+喜欢 庆祝 祥和 达到 飞机 飞快 云南 龙虾 虎皮 珍珠 松软 森林 阳光 东北 仁义 忠实 孝顺 喜庆
+博士 凯旋 康复 振动 宁愿 亮点 晨光 瑞士 丽江 玉米 雪花 雪白 梅花 兰州 林子 鑫鑫 冬瓜 春节
+红酒 明亮 清明 光明 晶莹 莹莹 洁白 美美 然后 晓得 燕麦 东莞 德国 达成 信任 祥云 云朵 飞快
+桂林 桂花 芳香 英俊 俊俏 康乐 凤凰 龙井 飞天 东方 阳台 国庆 庆幸 义务 礼貌 智慧 忠诚 福建
+喜悦 悦耳 振兴 文化 文字 文件 海南 海关 海外 强烈 强度 军事 敏感 静音 杰出 磊落 超级 超市
+"""
 # Pinyin family names ("Zhang Xiaoming", "Li Wei" is caught by the given-name list).
 _PINYIN_FAMILY = """
 wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng liang
@@ -196,3 +309,22 @@ _ZH_COMMON_WORDS = """
 欧洲 屈服 宗教 梅花 卓越 晋升 章节 鲁莽 祝福 焦急 焦虑 纪念 舒服 舒适 凌乱 艾滋 项链 冷静 冷气 满意
 满足 顾及
 """
+
+
+def _wordset(block: str, sep: str | None = None) -> frozenset[str]:
+    return frozenset(w.strip() for w in block.split(sep))
+
+
+def _words(block: str) -> set[str]:
+    return {fold_for_search(w.replace("_", " ")) for w in block.split()}
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[set[str], set[str], set[str], tuple[str, ...]]:
+    """(unambiguous given names, ambiguous given names, all given names, zh surnames)."""
+    given = _words(_EN_GIVEN + _EN_GIVEN_MORE + _LATIN_ARFAZH + _LATIN_R5 + _LATIN_R6)
+    given |= _words(_AR_GIVEN + _AR_GIVEN_MORE + _AR_GIVEN_R5 + _AR_GIVEN_R6)
+    given |= _words(_FA_GIVEN + _FA_GIVEN_MORE + _FA_GIVEN_R5 + _FA_GIVEN_R6)
+    ambiguous = _words(_EN_AMBIGUOUS) | _words(_AR_AMBIGUOUS) | _words(_FA_AMBIGUOUS)
+    surnames = tuple(sorted(set((_ZH_SURNAMES + _ZH_SURNAMES_MORE).split()), key=len, reverse=True))
+    return given - ambiguous, ambiguous, given | ambiguous, surnames
