@@ -307,21 +307,31 @@ class Resolver:
         batch: the unique-index locks of new identities are then held only until this
         commits, not for the whole batch (a concurrent creator waits milliseconds, not
         the length of a batch). Known people, merges and profile updates are left to
-        `resolve_many`. A lost race creates nothing here (the later resolve finds the
-        people the other transaction made). Returns how many people were created.
+        `resolve_many`. After a lost race (another writer made some of them) the people
+        still missing are looked for and created again, up to three attempts; what is
+        left then goes to `resolve_many`. Returns how many people the last attempt made.
         """
         if self._load_suppressed() and any(self.is_suppressed(p) for p in items):
             raise Suppressed(SUPPRESSED_MESSAGE)  # callers leave such items out first
-        self.prefetch([k for p in items for k in p.keys])
-        groups = self._new_person_groups(items)
-        if not groups:
-            return 0
-        try:
-            with self.session.begin_nested():
-                self._create_groups(items, groups)
-        except _LostRace:
-            return 0
-        return len(groups)
+        keys = [k for p in items for k in p.keys]
+        for _attempt in range(3):
+            self.prefetch(keys)
+            groups = self._new_person_groups(items)
+            if not groups:
+                return 0
+            try:
+                with self.session.begin_nested():
+                    self._create_groups(items, groups)
+                return len(groups)
+            except _LostRace:
+                # Another writer created some of them (and has committed: the insert waited
+                # for it): look again, and create those still missing here, not in the batch.
+                for group in groups:
+                    for index in group:
+                        for key in items[index].keys:
+                            self._cache.pop(key, None)
+                            self._absent.discard(key)
+        return 0
 
     def resolve_many(self, items: list[ParsedPerson]) -> list[Resolution]:
         """Resolve a batch; brand-new people are created in bulk.
