@@ -244,6 +244,11 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     report = _fixture_report("pii_fresh8.jsonl")
     assert report["name"]["recall"] >= 0.57 and report["name"]["precision"] >= 0.95, report
     assert report["address"]["recall"] >= 0.82 and report["address"]["precision"] >= 0.95, report
+    # written blind before round 6 and measured once after it (names 0.534 / 0.948,
+    # addresses 0.667 / 1.0; before round 6: names 0.459 / 0.940): floors from here on
+    report = _fixture_report("pii_fresh9.jsonl")
+    assert report["name"]["recall"] >= 0.52 and report["name"]["precision"] >= 0.92, report
+    assert report["address"]["recall"] >= 0.65 and report["address"]["precision"] >= 0.95, report
 
 
 def test_names_round6_development_fixture() -> None:
