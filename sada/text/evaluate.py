@@ -91,12 +91,7 @@ def score_spans(
         text = str(item["text"])
         found = find(text)
         for kind in types:
-            gold = []
-            for g in item.get(kind, []):
-                start = text.find(g)
-                if start < 0:
-                    raise ValueError(f"gold {g!r} not in {text!r}")
-                gold.append((start, start + len(g)))
+            gold = [_gold_span(text, g) for g in item.get(kind, [])]
             pred = [(a, b) for t, a, b in found if t == kind]
             for key in (kind, f"{kind}/{item['lang']}"):
                 c = counts.setdefault(key, {"gold": 0, "found": 0, "hit": 0, "correct": 0})
@@ -116,6 +111,28 @@ def score_spans(
         precision = c["correct"] / c["found"] if c["found"] else 1.0
         out[key] = {**c, "recall": round(recall, 3), "precision": round(precision, 3)}
     return out
+
+
+def _gold_span(text: str, gold: str) -> tuple[int, int]:
+    """Where the gold string `gold` stands in `text`: its first occurrence that is a whole
+    word (not inside a longer word: «لمى» in «سلمى وأختها لمى» is the second one), else its
+    first occurrence (Chinese has no word boundaries to tell them apart)."""
+    start = text.find(gold)
+    if start < 0:
+        raise ValueError(f"gold {gold!r} not in {text!r}")
+    first = start
+    while start >= 0:
+        end = start + len(gold)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (_WORD_LETTER.match(before) or _WORD_LETTER.match(after)):
+            return start, end
+        start = text.find(gold, start + 1)
+    return first, first + len(gold)
+
+
+# A letter that would continue a word written with spaces between words (not Chinese).
+_WORD_LETTER = re.compile(r"[^\W\d_\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:

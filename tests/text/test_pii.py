@@ -447,3 +447,19 @@ def test_round5_subject_with_negation_object_and_dialect_verbs() -> None:
 def test_round5_transliterated_chinese_names_after_jiao() -> None:
     assert _spans("上门的技术员叫穆罕默德，说是新来的", "name") == ["穆罕默德"]
     assert _spans("这叫什么事！", "name") == []
+
+
+def test_scorer_places_gold_names_on_whole_words() -> None:
+    """A gold string that also stands inside a longer word is scored where it is a word:
+    «لمى» in «سلمى وأختها لمى» is the second one; Chinese keeps the first occurrence."""
+    from sada.text.evaluate import score_spans
+
+    text = "سلمى وأختها لمى اتصلوا أمس"
+    start = text.rindex("لمى")
+    items = [{"lang": "ar", "text": text, "name": ["سلمى", "لمى"], "address": []}]
+    found = [("name", 0, 4), ("name", start, start + 3)]
+    report = score_spans(items, lambda _t: found)
+    assert report["name"]["recall"] == 1.0 and report["name"]["precision"] == 1.0, report
+    # the span inside «سلمى» alone finds one name, not two
+    report = score_spans(items, lambda _t: [("name", 0, 4)])
+    assert report["name"]["hit"] == 1, report
