@@ -302,3 +302,49 @@ def test_who_spoke_masks_written_by_the_database_are_the_python_spelling(db, wor
     assert {k[1].month for k in keys if k[0] == "UTC"} == {4, 5}
     assert (months, days) == who_spoke.spoke_rows(keys, sqlite=True)
     assert datetime(2026, 4, 30, 21, tzinfo=UTC).astimezone(ZoneInfo("Asia/Tehran")).day == 1
+
+
+def test_applier_commits_new_people_before_its_batch(client, api_headers, db, workspace):  # type: ignore[no-untyped-def]
+    """On PostgreSQL the applier creates the brand-new people of the batches it is about to
+    apply in a short transaction first, so a synchronous request naming one of them does
+    not wait for the whole apply. Shown by holding the apply up (another connection locks
+    `interactions` against inserts): the new person is committed while the apply waits,
+    and the batch then applies onto that person, once."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import text
+
+    from sada.people.models import Identity, Person
+
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer at a time: the applier creates its people itself")
+    items = [item(0, person={"email": "first-seen@example.com", "name": "First Seen"}), item(1)]
+    r = client.post(URL, json={"items": items}, headers=api_headers)
+    assert r.status_code == 202, r.text
+
+    def owner() -> int | None:
+        with db.reader(workspace.id) as s:
+            return s.execute(
+                select(Identity.person_id).where(Identity.value == "first-seen@example.com")
+            ).scalar_one_or_none()
+
+    with db.engine.connect() as blocker, ThreadPoolExecutor(max_workers=1) as pool:
+        blocker.execute(text("LOCK TABLE interactions IN SHARE MODE"))
+        applying = pool.submit(apply_pending, db, workspace.id, IngestLimits())
+        seen = None
+        deadline = time.monotonic() + 20
+        while seen is None and time.monotonic() < deadline and not applying.done():
+            time.sleep(0.05)
+            seen = owner()
+        still_waiting = not applying.done()
+        blocker.rollback()
+        assert applying.result(timeout=60) == 1
+    assert seen is not None, "the new person was not committed before the apply"
+    assert still_waiting, "the apply did not wait for the lock (the test proves nothing)"
+    with db.reader(workspace.id) as s:
+        assert s.execute(select(func.count()).select_from(Person)).scalar_one() == 2
+        stored = s.execute(select(Interaction.external_id, Interaction.person_id)).all()
+    assert dict(stored)["e0"] == seen and len(stored) == 2
+    body = client.get(f"/api/v1/batches/{r.json()['batch_id']}", headers=api_headers).json()
+    assert [x["status"] for x in body["results"]] == ["applied", "applied"]
