@@ -43,13 +43,7 @@ from sada.db.types import utcnow
 from sada.events import coalesced
 from sada.interactions.models import IngestBatch
 from sada.interactions.schemas import ItemError
-from sada.interactions.service import (
-    IngestLimits,
-    checked_form,
-    create_new_people,
-    ingest_results,
-    validate_item,
-)
+from sada.interactions.service import IngestLimits, checked_form, ingest_results, validate_item
 from sada.jobs.service import enqueue
 from sada.people.schemas import PersonRef
 from sada.people.service import Resolver, parse_person
@@ -322,41 +316,8 @@ def _local(error: dict[str, str], offset: int) -> dict[str, str]:
     return {k: _ITEM_REF.sub(shift, v) if isinstance(v, str) else v for k, v in error.items()}
 
 
-def _create_people_first(db: Database, workspace_id: int, limits: IngestLimits) -> None:
-    """The brand-new people of the batches `_apply_some` is about to take, created in a
-    short transaction of their own (PostgreSQL; see `service.create_new_people`): the
-    applier's transaction then holds no new identity's index entry for the length of a
-    5,000-item apply, which synchronous requests naming the same new people would wait for.
-    Reads the same oldest pending batches without locking them (another applier may take
-    some first: creating their people here is then merely early)."""
-    with db.transaction(workspace_id) as session:
-        query = (
-            select(IngestBatch.payload, IngestBatch.item_count)
-            .where(IngestBatch.status == "pending")
-            .order_by(IngestBatch.id)
-            .limit(50)
-        )
-        raw: list[Any] = []
-        forms: list[dict[str, Any]] = []
-        items = 0
-        for payload, count in session.execute(query):
-            if items and items + count > APPLY_ITEMS_PER_TRANSACTION:
-                break
-            items += count
-            data = orjson.loads(payload)
-            if "checked" in data:
-                forms.extend(data["checked"])
-            else:
-                raw.extend(data.get("items", ()))
-        if raw or forms:
-            limits = replace(limits, max_items=max(limits.max_items, len(raw)))
-            create_new_people(session, raw, limits=limits, forms=forms)
-
-
 def _apply_some(db: Database, workspace_id: int, limits: IngestLimits) -> int:
     """One transaction: the oldest pending batches of a workspace; returns how many."""
-    if not db.is_sqlite:  # (SQLite has one writer at a time: it would only cost)
-        _create_people_first(db, workspace_id, limits)
     with db.transaction(workspace_id) as session:
         query = (
             select(IngestBatch)

@@ -485,17 +485,11 @@ def _person_problem(resolver: Resolver, v: _Valid) -> tuple[str, str] | None:
     or an identity of an erased person; None where it may."""
     assert v.person is not None
     audience = v.item.person.audience if v.item.person is not None else None
-    return _problem(resolver, v.index, v.person, audience)
-
-
-def _problem(
-    resolver: Resolver, index: int, person: ParsedPerson, audience: str | None
-) -> tuple[str, str] | None:
     problem = resolver.check_audience(audience) if audience else None
     if problem:
-        return f"items[{index}].person.audience", problem
-    if resolver.is_suppressed(person):
-        return f"items[{index}].person", SUPPRESSED_MESSAGE
+        return f"items[{v.index}].person.audience", problem
+    if resolver.is_suppressed(v.person):
+        return f"items[{v.index}].person", SUPPRESSED_MESSAGE
     return None
 
 
@@ -505,7 +499,6 @@ def create_new_people(
     *,
     limits: IngestLimits | None = None,
     actor: Actor | None = None,
-    forms: list[dict[str, Any]] | None = None,
 ) -> int:
     """Create a batch's brand-new people (every identity unknown), and nothing else.
 
@@ -516,9 +509,7 @@ def create_new_people(
     other's whole batch (p50 1.4 s for synchronous answers in `bench/concurrent_ingest.py`).
     Items that `ingest_batch` would reject (invalid, unknown audience, an erased person's
     identity) create nobody. If the batch then fails, its new people remain without
-    interactions and are found again by the retry. `forms`: items as the inbox keeps them
-    (`checked_form`, validated at accept; only their person reference and keys are read),
-    besides `raw_items`. Returns how many were created.
+    interactions and are found again by the retry. Returns how many were created.
     """
     limits = limits or IngestLimits()
     if len(raw_items) > limits.max_items:
@@ -531,15 +522,6 @@ def create_new_people(
             continue
         if _person_problem(resolver, good) is None:
             persons.append(good.person)
-    for index, form in enumerate(forms or ()):
-        ref_data, keys = form.get("person"), form.get("keys")
-        if ref_data is None or not keys:
-            continue
-        ref = PersonRef.model_validate(ref_data)
-        person = ParsedPerson(keys=[IdentityKey._make(key) for key in keys], ref=ref)
-        audience = ref.audience if form.get("has_person") else None
-        if _problem(resolver, index, person, audience) is None:
-            persons.append(person)
     return resolver.create_new(persons) if persons else 0
 
 
