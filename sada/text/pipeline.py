@@ -37,8 +37,14 @@ from sada.text.lexicons import (
 )
 from sada.text.normalize import clean, normalize
 from sada.text.pii import find_pii, redact
-from sada.text.rules import clause_result, has_polar_words, level_items, symbols_result
-from sada.text.sentences import split_clauses, split_sentences
+from sada.text.rules import (
+    clause_result,
+    has_negator,
+    has_polar_words,
+    level_items,
+    symbols_result,
+)
+from sada.text.sentences import has_contrast, split_clauses, split_sentences
 from sada.text.sentiment import (
     LABELS,
     EmbeddingHead,
@@ -359,10 +365,13 @@ class TextPipeline:
             aspects = []
             sent_res: SentimentResult = sent["sentiment"]
             before: list[str] = []  # aspects of the last clause that named one
+            contrast = _contrast_labels(sent)
             for ci, clause in enumerate(sent["clauses"]):
                 # Each clause has its own polarity: the model's, corrected by the
                 # clause's polar words (negation, intensifiers, idioms, emoji).
                 base = sent.get("clause_sentiment", {}).get(ci, sent_res)
+                if ci in contrast:
+                    base = contrast[ci]
                 res = clause_result(base, clause)
                 doc.setdefault("clause_labels", []).append(res.label)
                 levels = level_items(clause)  # "high" price, "high" quality, "smaller" portions
@@ -502,6 +511,36 @@ class TextPipeline:
             "model_version": self.version,
             "embedding": doc.get("embedding"),
         }
+
+
+def _contrast_labels(sent: dict[str, Any]) -> dict[int, SentimentResult]:
+    """In a sentence of two clauses set against each other ("X, but Y", «X بس Y»,
+    「X，就是Y」) where only one clause holds polar words, the other one is read as
+    the opposite of it: "the instructor knows her stuff, but the platform keeps
+    freezing" praises the instructor. Clauses with a level word ("cheap", «نار»)
+    keep their own reading. Returns the corrected result by clause index."""
+    clauses = sent["clauses"]
+    if len(clauses) != 2 or not has_contrast(sent["text"], sent["language"]):
+        return {}
+    levels = [[p for items in level_items(c).values() for p in items] for c in clauses]
+    polar = [has_polar_words(c) or bool(lv) for c, lv in zip(clauses, levels, strict=True)]
+    if polar[0] == polar[1]:
+        return {}
+    known = 0 if polar[0] else 1
+    other = 1 - known
+    if has_negator(clauses[other]) or not all(keyword_aspects(aspect_text(c)) for c in clauses):
+        # "…, but they say it can't be returned" (a negated verb is no praise);
+        # "the refund came, but a month later" (the second clause names nothing: it
+        # speaks of the first one's aspect)
+        return {}
+    base = sent.get("clause_sentiment", {}).get(known, sent["sentiment"])
+    label = clause_result(base, clauses[known], levels[known]).label
+    if label not in ("positive", "negative"):
+        return {}
+    flipped = "negative" if label == "positive" else "positive"
+    scores = {"positive": 0.0, "neutral": 0.3, "negative": 0.0}
+    scores[flipped] = 0.7
+    return {other: SentimentResult(flipped, scores, uncertain=True, model="contrast")}
 
 
 def _attribution(source: str, aspects_in_clause: int) -> float:
