@@ -361,10 +361,16 @@ class TextPipeline:
     def _aspects(self, doc: dict[str, Any]) -> None:
         ready = "embedding" in doc and self._center is not None
         protos = self._aspect_prototypes() if ready else None
+        # A short question naming an aspect and nothing polar ("The haircut? Disaster.",
+        # "Delivery though? Three weeks late.") takes its verdict from the sentence
+        # after it: its aspects wait there (the next sentence may name them itself), and
+        # come back as they were if that sentence does not speak of them.
+        pending: tuple[dict[str, Any], list[dict[str, Any]], list[str]] | None = None
         for sent in doc["sentences"]:
             aspects = []
             sent_res: SentimentResult = sent["sentiment"]
-            before: list[str] = []  # aspects of the last clause that named one
+            before: list[str] = pending[2] if pending else []  # aspects of the last naming clause
+            carried = False
             contrast = _contrast_labels(sent)
             for ci, clause in enumerate(sent["clauses"]):
                 # Each clause has its own polarity: the model's, corrected by the
@@ -396,6 +402,7 @@ class TextPipeline:
                     # before it: "the courier was late but apologised politely",
                     # «تم استرداد المبلغ لكن بعد شهر».
                     found = [(a, "previous_clause", 1.0) for a in before]
+                    carried = carried or (pending is not None and before is pending[2])
                 elif res.label != "neutral" and _new_subject(clause):
                     # "…, but the mug inside was chipped", «البيتزا كانت باردة»: a polar
                     # clause about a thing no aspect names speaks of the product.
@@ -412,7 +419,16 @@ class TextPipeline:
                             "score": score,
                         }
                     )
+            if pending is not None and not carried:
+                named = {a["aspect"] for a in aspects}
+                pending[0]["aspects"].extend(a for a in pending[1] if a["aspect"] not in named)
+            pending = None
+            if _topic_question(sent["text"], aspects):
+                pending = (sent, aspects, [a["aspect"] for a in aspects])
+                aspects = []
             sent["aspects"] = aspects
+        if pending is not None:
+            pending[0]["aspects"].extend(pending[1])
 
     def _topic_matrix(self, topic: TopicSpec) -> np.ndarray | None:
         if self.embedder is None:
@@ -511,6 +527,18 @@ class TextPipeline:
             "model_version": self.version,
             "embedding": doc.get("embedding"),
         }
+
+
+_QUESTION_END = re.compile(r"[?\u061f\uff1f]+\s*$")
+
+
+def _topic_question(text: str, aspects: list[dict[str, Any]]) -> bool:
+    """A short question that names aspects by keyword and says nothing polar about them
+    ("The haircut?", "Delivery though?", «والتوصيل؟», 「物流呢？」)."""
+    if not aspects or not _QUESTION_END.search(text):
+        return False
+    short = len(text) <= 10 if re.search(r"[\u4e00-\u9fff]", text) else len(text.split()) <= 3
+    return short and all(a["source"] == "keyword" for a in aspects) and not has_polar_words(text)
 
 
 def _contrast_labels(sent: dict[str, Any]) -> dict[int, SentimentResult]:

@@ -377,3 +377,12 @@ def test_round9_a_clause_without_polar_words_is_set_against_the_other() -> None:
     assert _polarity("تم استرداد المبلغ لكن بعد شهر", "ar")["billing"] == "negative"
     # Persian «ولی» after a topic does not split its clause
     assert _polarity("خود اپلیکیشن ولی خوبه", "fa")["app_website"] == "positive"
+
+
+def test_round9_a_short_question_takes_its_verdict_from_the_next_sentence() -> None:
+    got = _polarity("The staff were lovely. The haircut? Disaster.", "en")
+    assert got["product_quality"] == "negative" and got["staff"] == "positive"
+    got = _polarity("The sofa is gorgeous. Delivery though? Three weeks late.", "en")
+    assert got["delivery"] == "negative"
+    # a question followed by something else keeps its aspect
+    assert "price" in _polarity("The price? I paid with my card.", "en")
