@@ -35,7 +35,7 @@ from sada.text.lexicons import (
     guess_lang,
     keyword_aspects,
 )
-from sada.text.normalize import clean, normalize
+from sada.text.normalize import clean, model_text, normalize
 from sada.text.pii import find_pii, redact
 from sada.text.rules import (
     clause_result,
@@ -529,6 +529,11 @@ class TextPipeline:
         }
 
 
+# Verbs of ordering and buying: a clause that only says what was ordered.
+_ORDERED = re.compile(
+    r"(?<!\w)(?:ordered|order|bought|purchased|booked|paid for|طلبت|طلبنا|اطلب|طلبتها|طلبته|اشتريت"
+    r"|اشترينا|شريت|حجزت|سفارش|خریدم|خریدیم|گرفتم|گرفتیم|رزرو)(?!\w)|买了|点了|下单|订了|購買|買了"
+)
 _QUESTION_END = re.compile(r"[?\u061f\uff1f]+\s*$")
 
 
@@ -550,19 +555,25 @@ def _contrast_labels(sent: dict[str, Any]) -> dict[int, SentimentResult]:
     clauses = sent["clauses"]
     if len(clauses) != 2 or not has_contrast(sent["text"], sent["language"]):
         return {}
-    levels = [[p for items in level_items(c).values() for p in items] for c in clauses]
-    polar = [has_polar_words(c) or bool(lv) for c, lv in zip(clauses, levels, strict=True)]
+    if any(level_items(c) for c in clauses):
+        return {}  # "cheap" is good for the price, not for the rest ("cheap, but it works")
+    polar = [has_polar_words(c) for c in clauses]
     if polar[0] == polar[1]:
         return {}
     known = 0 if polar[0] else 1
     other = 1 - known
-    if has_negator(clauses[other]) or not all(keyword_aspects(aspect_text(c)) for c in clauses):
-        # "…, but they say it can't be returned" (a negated verb is no praise);
+    if (
+        has_negator(clauses[other])
+        or _ORDERED.search(model_text(clauses[other]))
+        or not all(keyword_aspects(aspect_text(c)) for c in clauses)
+    ):
+        # "…, but they say it can't be returned" (a negated verb is no praise); "I
+        # ordered the tea, but it came plain" (an order says nothing of how it went);
         # "the refund came, but a month later" (the second clause names nothing: it
         # speaks of the first one's aspect)
         return {}
     base = sent.get("clause_sentiment", {}).get(known, sent["sentiment"])
-    label = clause_result(base, clauses[known], levels[known]).label
+    label = clause_result(base, clauses[known]).label
     if label not in ("positive", "negative"):
         return {}
     flipped = "negative" if label == "positive" else "positive"

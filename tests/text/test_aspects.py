@@ -375,6 +375,12 @@ def test_round9_a_clause_without_polar_words_is_set_against_the_other() -> None:
     # not where the clause holds a negated verb or the other clause names no aspect
     assert _polarity("收到的商品有划痕，客服却说不能退", "zh").get("staff") != "positive"
     assert _polarity("تم استرداد المبلغ لكن بعد شهر", "ar")["billing"] == "negative"
+    # nor where a clause only says what was ordered, or a level word ("cheap") decides
+    assert (
+        _polarity("چای عطری سفارش دادیم ولی معمولی تحویل گرفتیم", "fa").get("product_quality")
+        != "positive"
+    )
+    assert _polarity("Cheap but hey it works.", "en").get("product_quality") != "negative"
     # Persian «ولی» after a topic does not split its clause
     assert _polarity("خود اپلیکیشن ولی خوبه", "fa")["app_website"] == "positive"
 
