@@ -35,10 +35,16 @@ from sada.text.lexicons import (
     guess_lang,
     keyword_aspects,
 )
-from sada.text.normalize import clean, normalize
+from sada.text.normalize import clean, model_text, normalize
 from sada.text.pii import find_pii, redact
-from sada.text.rules import clause_result, has_polar_words, level_items, symbols_result
-from sada.text.sentences import split_clauses, split_sentences
+from sada.text.rules import (
+    clause_result,
+    has_negator,
+    has_polar_words,
+    level_items,
+    symbols_result,
+)
+from sada.text.sentences import has_contrast, split_clauses, split_sentences
 from sada.text.sentiment import (
     LABELS,
     EmbeddingHead,
@@ -355,14 +361,23 @@ class TextPipeline:
     def _aspects(self, doc: dict[str, Any]) -> None:
         ready = "embedding" in doc and self._center is not None
         protos = self._aspect_prototypes() if ready else None
+        # A short question naming an aspect and nothing polar ("The haircut? Disaster.",
+        # "Delivery though? Three weeks late.") takes its verdict from the sentence
+        # after it: its aspects wait there (the next sentence may name them itself), and
+        # come back as they were if that sentence does not speak of them.
+        pending: tuple[dict[str, Any], list[dict[str, Any]], list[str]] | None = None
         for sent in doc["sentences"]:
             aspects = []
             sent_res: SentimentResult = sent["sentiment"]
-            before: list[str] = []  # aspects of the last clause that named one
+            before: list[str] = pending[2] if pending else []  # aspects of the last naming clause
+            carried = False
+            contrast = _contrast_labels(sent)
             for ci, clause in enumerate(sent["clauses"]):
                 # Each clause has its own polarity: the model's, corrected by the
                 # clause's polar words (negation, intensifiers, idioms, emoji).
                 base = sent.get("clause_sentiment", {}).get(ci, sent_res)
+                if ci in contrast:
+                    base = contrast[ci]
                 res = clause_result(base, clause)
                 doc.setdefault("clause_labels", []).append(res.label)
                 levels = level_items(clause)  # "high" price, "high" quality, "smaller" portions
@@ -387,6 +402,7 @@ class TextPipeline:
                     # before it: "the courier was late but apologised politely",
                     # «تم استرداد المبلغ لكن بعد شهر».
                     found = [(a, "previous_clause", 1.0) for a in before]
+                    carried = carried or (pending is not None and before is pending[2])
                 elif res.label != "neutral" and _new_subject(clause):
                     # "…, but the mug inside was chipped", «البيتزا كانت باردة»: a polar
                     # clause about a thing no aspect names speaks of the product.
@@ -403,7 +419,16 @@ class TextPipeline:
                             "score": score,
                         }
                     )
+            if pending is not None and not carried:
+                named = {a["aspect"] for a in aspects}
+                pending[0]["aspects"].extend(a for a in pending[1] if a["aspect"] not in named)
+            pending = None
+            if _topic_question(sent["text"], aspects):
+                pending = (sent, aspects, [a["aspect"] for a in aspects])
+                aspects = []
             sent["aspects"] = aspects
+        if pending is not None:
+            pending[0]["aspects"].extend(pending[1])
 
     def _topic_matrix(self, topic: TopicSpec) -> np.ndarray | None:
         if self.embedder is None:
@@ -502,6 +527,59 @@ class TextPipeline:
             "model_version": self.version,
             "embedding": doc.get("embedding"),
         }
+
+
+# Verbs of ordering and buying: a clause that only says what was ordered.
+_ORDERED = re.compile(
+    r"(?<!\w)(?:ordered|order|bought|purchased|booked|paid for|طلبت|طلبنا|اطلب|طلبتها|طلبته|اشتريت"
+    r"|اشترينا|شريت|حجزت|سفارش|خریدم|خریدیم|گرفتم|گرفتیم|رزرو)(?!\w)|买了|点了|下单|订了|購買|買了"
+)
+_QUESTION_END = re.compile(r"[?\u061f\uff1f]+\s*$")
+
+
+def _topic_question(text: str, aspects: list[dict[str, Any]]) -> bool:
+    """A short question that names aspects by keyword and says nothing polar about them
+    ("The haircut?", "Delivery though?", «والتوصيل؟», 「物流呢？」)."""
+    if not aspects or not _QUESTION_END.search(text):
+        return False
+    short = len(text) <= 10 if re.search(r"[\u4e00-\u9fff]", text) else len(text.split()) <= 3
+    return short and all(a["source"] == "keyword" for a in aspects) and not has_polar_words(text)
+
+
+def _contrast_labels(sent: dict[str, Any]) -> dict[int, SentimentResult]:
+    """In a sentence of two clauses set against each other ("X, but Y", «X بس Y»,
+    「X，就是Y」) where only one clause holds polar words, the other one is read as
+    the opposite of it: "the instructor knows her stuff, but the platform keeps
+    freezing" praises the instructor. Clauses with a level word ("cheap", «نار»)
+    keep their own reading. Returns the corrected result by clause index."""
+    clauses = sent["clauses"]
+    if len(clauses) != 2 or not has_contrast(sent["text"], sent["language"]):
+        return {}
+    if any(level_items(c) for c in clauses):
+        return {}  # "cheap" is good for the price, not for the rest ("cheap, but it works")
+    polar = [has_polar_words(c) for c in clauses]
+    if polar[0] == polar[1]:
+        return {}
+    known = 0 if polar[0] else 1
+    other = 1 - known
+    if (
+        has_negator(clauses[other])
+        or _ORDERED.search(model_text(clauses[other]))
+        or not all(keyword_aspects(aspect_text(c)) for c in clauses)
+    ):
+        # "…, but they say it can't be returned" (a negated verb is no praise); "I
+        # ordered the tea, but it came plain" (an order says nothing of how it went);
+        # "the refund came, but a month later" (the second clause names nothing: it
+        # speaks of the first one's aspect)
+        return {}
+    base = sent.get("clause_sentiment", {}).get(known, sent["sentiment"])
+    label = clause_result(base, clauses[known]).label
+    if label not in ("positive", "negative"):
+        return {}
+    flipped = "negative" if label == "positive" else "positive"
+    scores = {"positive": 0.0, "neutral": 0.3, "negative": 0.0}
+    scores[flipped] = 0.7
+    return {other: SentimentResult(flipped, scores, uncertain=True, model="contrast")}
 
 
 def _attribution(source: str, aspects_in_clause: int) -> float:

@@ -188,6 +188,53 @@ for _lang, _more in RULE_POSITIVE_ROUND8.items():
     RULE_POSITIVE[_lang] += "\n" + _more
 for _lang, _more in RULE_NEGATIVE_ROUND8.items():
     RULE_NEGATIVE[_lang] += "\n" + _more
+# Round 9 (rule-only as well): praise and complaint words of more trades (clinics,
+# insurance, utilities, cinemas, pet shops, telecom, banks, courses, garages, salons,
+# hotels, ride hailing) in four languages, Arabizi and Finglish.
+RULE_POSITIVE_ROUND9 = {
+    "en": """honest trustworthy reliable thorough gentle instantly instant painless hassle-free
+        smoothly slick brilliant superb faultless immaculate pristine patiently respected
+        justified artist legend lifesaver reasonably
+        mo7taram mo7tram mohtaram gamed gamda 7elwa sahl sahla kwayes kwayyes tamam
+        khoob khub aali monasebe monaseb arzoon arzoone rahate rahat""",
+    "ar": """حنون حنونه حنونين امين امينه صبور صبوره صبورين فنان فنانه خرافي خرافيه فورا فوري
+        بسهوله نظيفه مرتبه محترف محترفه محترفين متابع مهذبه مؤدبه رائعه ممتازه سليم سليمه
+        ذوق شاطره شطار دقيقه جميله حلوه زين زينه بنين بنينه زوين مزيان واعر
+        جامد جامده رووعه فخامه اسطوره مبدعين عظيمه مذهل مذهله تستاهل كفو كفوو وافي مثالي
+        مثاليه متميز متميزه مبهر راقيه بشوش""",
+    "fa": """حوصله_داشت با_شخصیت باشخصیت هنرمند هنرمنده درستکار آدم_درستی منصف خوش_اخلاق
+        خوشاخلاق خوش_برخورد خوشبرخورد خوش_قیمت کاربرپسند کاربر_پسند مهربونه آقا_بود باکلاس تمیزه مرتب قشنگ قشنگن
+        قشنگه شیکه سالم_بود سالم_رسید زود_رسید مطلوب منصفانه_است منصفانست خوشمزست توصیه
+        ارزشمند خفن خفنه""",
+    "zh": """透彻 顺手 实在 温柔 手艺好 秒到 公道 客气 很客气 划算 实惠 好用 好方便 很方便
+        靠谱 干净整洁 整洁 周到 热情 很热情 亲切 親切 好有耐性 耐性 好平 平靓正 真香 扎实 很稳
+        清爽 流畅 流暢 好正 好食 新净 干净 超赞""",
+}
+RULE_NEGATIVE_ROUND9 = {
+    "en": """rip-off ripoff ghosted eye-watering nonexistent non-existent double-charged overcharged
+        patchy rancid blurry filthy grimy dusty crowded spammy maze pending rude unreliable
+        smudges smudged mouldy unusable unreadable faded wobbly laggy crashes crashed crashing
+        freezes freezing glitches glitchy dismissive sour snotty grumpy
+        ghalia ghalya ghali ghaly we7sh wehsh mesh_kowayes bad_akhlagh badakhlagh geroon gerun
+        kharabe kharab dir""",
+    "ar": """عصبي عصبيه معدوم معدومه مكشر مكشره مبقع مبقعه وسخ وسخه وسخين واقف
+        واقفه مخدوش مخدوشه مكسور مكسوره خربان خربانه خربانين متقطع متقطعه عطلو عطلت معطل
+        معطله بطيء بطيئه وايد_بطيء غلطه غلط نار خايس خايسه ماسخ مسوس بارد ناشف تعبان
+        بفظاظه فظاظه متكبر متكبره عطل بايخ بايخه تعبانه مخيبه خيبه فوضى فوضوي غبي غباء
+        وقاحه قذر قذره تافه تافهه مستفز مستفزه عطلانه هنقر يهنق مضروب""",
+    "fa": """سرسام_آور سرسامآور بی_محلی بیمحلی اخمو اخموئه لک_لک لکلک خط_افتاده خرابن خرابه
+        خراب_بود بیات کثیف کثیفه کثیف_بودن شکسته_بودن مچاله داغون داغونه
+        بی_کیفیت بیکیفیت رو_مخ رو_مخه قاطی گیر_میکنه ناراضیم کلاهبردار کلاهبرداری دزدی
+        دروغ دروغگو بیخود چرت بیشعور""",
+    "zh": """一问三不知 爱搭不理 黑着脸 黑脸 黑口黑面 太狠 收费太狠 开线 延误 脏兮兮 登不进去
+        卡顿 定位错 难食 凍晒 冻晒 差到爆 打不通 打唔通 慢得要命 反人类 转圈圈 碎了 温的
+        算错 算错了 不修 不回消息 读不出来 坏的 都是坏的 没声音 起球 老闪退 闪退 hang机 激死 傻眼
+        骗子 上当 难用 难看 粗糙 坏了""",
+}
+for _lang, _more in RULE_POSITIVE_ROUND9.items():
+    RULE_POSITIVE[_lang] += "\n" + _more
+for _lang, _more in RULE_NEGATIVE_ROUND9.items():
+    RULE_NEGATIVE[_lang] += "\n" + _more
 # Aspect nouns that the model lexicons count as polar ("refund" negative, "quality"
 # positive): in a clause they name what is spoken of, not how it went ("the refund
 # came through fine", "poor quality"), so clause polarity leaves them out.
@@ -197,6 +244,21 @@ RULE_NEUTRAL = {"en": "refund quality support"}
 # "not bad at all" forms, colloquial Persian "(is/was/arrives) on time" («به موقعه»: the
 # idiom with the spoken copula).
 RULE_IDIOMS_NEGATIVE = """
+knows nothing|never returned my calls|never returned my call|didn't return my calls|couldn't care less|
+could not care less|a bit much|way too much|far too much|out of order|twice the estimate|double the estimate|
+twice the quote|double what was quoted|more than quoted|more than the estimate|by a mile|hit and miss|
+takes forever|took forever to|times out|timed out|tastes like it|threw the box|threw my parcel|
+left it in the rain|wrong address|wrong pickup|never fitted|parts they never|
+ما يفهم شي|ما يفهم شيء|مش ولا بد|ما يفهموا شي|مش فاهم|ما يصلح شي|ما يصلحش|ما رد علينا|ما ردوا علينا|
+ما رد على|ما يشتغل|وما يشتغل|ما ركبوهاش|ما ركبوها|ما اشتريتها|ما اشتريتهاش|ما طلبتهاش|خصم من بطاقتي مرتين|
+خصمت من بطاقتي|مرتين من بطاقتي|كلفني ضعف|ضعف التقدير|ضعف السعر|أخذت أسبوعين|اخذت اسبوعين|خذا عشر|
+عشر ايام|رمى الكرتونه|رمى الطلب|على الأرض|ما عندو حتى خبار|ما عندهم خبر|
+جواب تلفنو نداد|جواب نداد|هیچی حالیش نیست|حالیش نیست|درست نمیکنه|هیچی رو درست|
+بیشتر از قیمت|اشتباه نشون|اشتباه اومده|تاریخش گذشته|تاریخ گذشته|اجرا نمیشد|اجرا نمیشه|
+آنتن نمیده|انتن نمیده|صدا میده|خنک نمیکنه|دو ماه بعد|ده روز طول|پرت کرد|عوض نکرده|
+电话一直打不通|一直打不通|登不进去|老是登不进去|什么都不修|就不回消息|不回消息|多收了我|多收了|
+贵了一倍|比报价贵|也算进|算进账单|定位错了|晚到了|两个月才|两个星期才|才寄过来|才寄到|
+一直黑着脸|全程黑脸|不耐烦|扔在门口|扔在|没法打电话|遲咗|迟咗|
 days late|weeks late|like cardboard|tasted like|tastes like cardboard|wouldn't apply|won't apply|
 didn't apply|wasn't applied|would not apply|doubled the price|doubled the subscription|prices went up|
 price went up|wish the app|re-enter|every single time|not so much|slapped on|object to|short with me|
@@ -252,6 +314,15 @@ not worth the money|
 加载不出来|一直显示|一直报错|怎么都|根本不一样|根本没法|说话特别冲|打游戏根本|一周就坏|三天就坏|一周就掉|bug多
 """
 RULE_IDIOMS_POSITIVE = """
+knows her stuff|knows his stuff|knows their stuff|know their stuff|knows what she's doing|
+knows what he's doing|paid out|paid out within|was paid out|instantly refunded|refunded instantly|
+right on time|great value|good value|worth every penny|worth every rupee|worth it|top notch|
+justified it|no questions|within an hour|in under an hour|خلال ساعه|في اقل من ساعه|یه ساعته رسید|一个小时就送到|without having to argue|cheap enough|took a minute|
+فاهم شغله|فاهمه شغلها|ميه ميه|مية مية|فاهمين شغلهم|عارف شغله|بقت زي الفل|زي الفل|زي الساعه|في نفس اليوم|
+رجعت لي المبلغ|رجعلي المبلغ|رجع المبلغ|بسهوله|في وقته|
+حوصله داشت|با حوصله|آدم درستی|آدم درست|مثل ساعت|زود واریز|زود پس داد|همون روز|
+خیلی آقا|آقا بود|جنساش اصله|اصله|
+秒到|秒到账|很快给我退|当天就|一周就到账|准时到账|开起来很顺|手艺很好|讲得很透彻|没坏|
 days early|day early|ahead of schedule|ahead of time|arrived early|came early|piping hot|
 safe and sound|came speedy|paid less|less than half|half the price|at least it was cheap|
 at least it's cheap|dirt cheap|cheap as chips|no fuss|with no fuss|without fuss|dead easy|

@@ -74,6 +74,24 @@ def has_polar_words(text: str) -> bool:
     return bool(polar_items(model_text(text), rules=True))
 
 
+_ZH_NEGATORS = ("不", "没", "別", "别", "无", "無", "未", "唔", "冇")
+_FA_NEGATED_VERB = ("نمی", "نمي", "نی", "نب", "ند", "نش", "نک")
+_NEGATOR_WORDS = frozenset(
+    model_text(w) for lang in ("en", "ar", "fa") for w in _NEGATORS[lang].split()
+)
+
+
+def has_negator(text: str) -> bool:
+    """Whether a clause holds a negator ("not", «ما», «نه», 不) or a negated Persian verb."""
+    folded = model_text(text)
+    tokens = folded.split()
+    if any(t in _NEGATOR_WORDS for t in tokens) or any(n in folded for n in _ZH_NEGATORS):
+        return True
+    return bool(PERSIAN_LETTERS.search(text)) and any(
+        t.startswith(_FA_NEGATED_VERB) and len(t) > 3 for t in tokens
+    )
+
+
 def symbols_result(text: str, model: str = "rules") -> SentimentResult:
     """Sentiment of a text without letters (emoji, emoticons): their polarity, else neutral."""
     score = sum(p.value for p in polar_items(model_text(text)) if p.kind == "emoji")
@@ -100,7 +118,9 @@ _LEVELS: dict[str, tuple[str, str]] = {
         رفته بالا|رفتن بالا|گرون شده|گرونتر شده|高|涨|涨价|变贵|贵了|steep|insane|crazy|
         اغلى|اغلي|غلا|خيالي|خياليه|نار|بيشتر شد|بیشتر شد|بیشتر میشه|بیشتره|نجومی|نجومیه""",
         """low|lower|lowest|dropped|reduced|منخفض|منخفضه|نزل|نزلت|نازل|پایین|پایینه|پایینی|
-        پایینتر|کمه|低|降价|降了|cheaper|ارخص|اقل|ارزونتر|ارزونتره|ارزانتر""",
+        پایینتر|کمه|低|降价|降了|cheaper|ارخص|اقل|ارزونتر|ارزونتره|ارزانتر|
+        cheap|cheapest|affordable|inexpensive|rkhees|r5ees|ar5as|arzun|arzoon|arzoone|رخيص|رخيصه|
+        رخيصين|ارزون|ارزونه|ارزان|ارزانه|ارزونترین|ارزانترین|便宜|实惠|好平|又平|平靓""",
     ),
     "product_quality": (
         """low|lower|lowest|dropped|worse|smaller|less|fewer|tiny|small|shrunk|shrank|منخفض|
@@ -139,7 +159,8 @@ def _level_patterns() -> dict[str, re.Pattern[str]]:
 
 _AR_ONLY_LEVELS = frozenset(aspect_text(w) for w in ("عالي", "عاليه"))
 _LEVEL_NEGATORS = frozenset(
-    aspect_text(w) for w in _NEGATORS["en"].split() + ["مش", "مو", "مب", "ما", "لا", "ليس", "غير"]
+    aspect_text(w)
+    for w in _NEGATORS["en"].split() + ["مش", "مو", "مب", "ما", "لا", "ليس", "غير", "نه"]
 )
 _FA_LEVEL_POST = frozenset(aspect_text(w) for w in ("نیست", "نبود", "نیستش", "نشده", "نشد"))
 

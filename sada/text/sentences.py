@@ -30,13 +30,21 @@ _END = re.compile(
 _ABBREV = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:Mr|Mrs|Ms|Dr|Prof|St|vs|etc|e\.g|i\.e|No)\.$")
 
 _CONTRAST = {
-    "en": r"but|however|although|though|whereas|yet|except",
+    "en": r"but|however|although|though|whereas|yet|except|luckily|thankfully|fortunately"
+    r"|mind you",
     "ar": r"لكن|ولكن|لكنه|لكنها|بس|إلا أن|الا ان|إلا إن|الا إن|إلا ان|غير أن|بينما|مع أن|رغم أن|ولاكن"
     r"|مع إن|مع ان|ومع إن|ومع ان|رغم إن|رغم ان|بالرغم من إن|بالرغم من أن|بالرغم من ان|إنما|انما"
-    r"|ومع ذلك|ومع هذا",
+    r"|ومع ذلك|ومع هذا"
+    # round 9: Maghrebi and Gulf spellings, "on the other hand", "but for", Arabizi
+    r"|ولكين|لكين|ولاكين|لاكين|بالمقابل|في المقابل|لولا|لولا أن|لولا ان"
+    r"|bs|bas|bass|bes|lakin|lakn|walakin|walaken|laken",
     "fa": r"ولی|اما|ولي|ولیکن|در حالی که|درحالیکه|با اینکه|با این حال|هرچند|ولی‌|با این که"
-    r"|با اين که|اگرچه|اگر چه|گرچه|با وجود اینکه|هر چند|منتها",
-    "zh": r"但是|但|可是|不过|然而|只是|可惜|不過|雖然|虽然|尽管|儘管",
+    r"|با اين که|اگرچه|اگر چه|گرچه|با وجود اینکه|هر چند|منتها"
+    # round 9: formal «لیکن», "instead", Finglish
+    r"|لیکن|در عوض|vali|valy|vli|amma|ama",
+    "zh": r"但是|但|可是|不过|然而|只是|可惜|不過|雖然|虽然|尽管|儘管"
+    # round 9: "luckily" and "at least" (还好, 好在, 幸好, 好彩), "on the contrary"
+    r"|还好|還好|好在|幸好|幸亏|幸虧|好彩|反而|至于|至於",
 }
 # "就是" ("only that...") is a contrast only right after a comma: 「服务很好，就是价格偏高」.
 _ZH_COMMA_CONTRAST = (
@@ -157,6 +165,8 @@ def split_clauses(sentence: str, lang: str) -> list[str]:
     for piece in _SEMICOLON.split(sentence):
         if lang == "en":
             piece = _EN_INSIDE.sub(" ", piece)
+        elif lang == "fa" and ("ولی" in piece or "اما" in piece):
+            piece = _fa_topic_contrast(piece)
         halves = [piece]
         if concessive is not None and concessive.match(piece.lstrip()):
             comma = _FIRST_COMMA.search(piece)
@@ -169,6 +179,33 @@ def split_clauses(sentence: str, lang: str) -> list[str]:
     for part in parts or [sentence]:
         out.extend(split_units(part, lang))
     return out or [sentence]
+
+
+# Persian puts «ولی» / «اما» after the topic it sets against what came before: «خود
+# اپلیکیشن ولی خوبه» ("the app itself, though, is fine"). After one or two words
+# without polar words at the start of a clause, it does not split the clause.
+_FA_TOPIC_CONTRAST = re.compile(r"(^|[،,:;؛]\s*)((?:[^\s،,]+\s+)?[^\s،,]+)\s+(?:ولی|اما)\s+")
+
+
+def _fa_topic_contrast(piece: str) -> str:
+    def keep(m: re.Match[str]) -> str:
+        if polar_items(model_text(m.group(2)), rules=True):
+            return m.group()
+        return m.group(1) + m.group(2) + " "
+
+    return _FA_TOPIC_CONTRAST.sub(keep, piece)
+
+
+def has_contrast(sentence: str, lang: str) -> bool:
+    """Whether a sentence holds a contrast word or opens with a concession (its clauses
+    then speak of things in opposite ways: "X, but Y", «با اینکه X، Y»)."""
+    pattern = _CLAUSE_SPLIT.get(lang)
+    if pattern is None:
+        return False
+    concessive = _CONCESSIVE.get(lang)
+    return bool(pattern.search(sentence)) or bool(
+        concessive is not None and concessive.match(sentence.lstrip())
+    )
 
 
 def split_units(clause: str, lang: str) -> list[str]:

@@ -66,8 +66,12 @@ def test_aspect_polarity_on_contrastive_sentences() -> None:
     assert fresh7["accuracy"]["all"] >= 0.89, fresh7["accuracy"]
     # Written blind, held out for rounds 7 (0.471 -> 0.670) and 8 (0.730): committed after
     # those measurements, a floor against regressions from here on.
+    # A development set of round 9 (0.730 -> 0.856 there).
     fresh8 = score_aspects(_fixture("aspects_contrastive_fresh8.jsonl"), analyze)
-    assert fresh8["accuracy"]["all"] >= 0.71, fresh8["accuracy"]
+    assert fresh8["accuracy"]["all"] >= 0.83, fresh8["accuracy"]
+    # Written for round 9 (many trades; 0.665 on main before it, 0.944 after): development.
+    dev9 = score_aspects(_fixture("aspects_contrastive_dev9.jsonl"), analyze)
+    assert dev9["accuracy"]["all"] >= 0.92, dev9["accuracy"]
 
 
 def test_delivery_takes_its_own_clause_polarity() -> None:
@@ -141,8 +145,13 @@ def test_semicolons_and_however_between_commas() -> None:
     assert split_clauses("服务很好；价格偏高", "zh") == ["服务很好", "价格偏高"]
 
 
+_PIPELINE: list[TextPipeline] = []
+
+
 def _polarity(text: str, lang: str) -> dict[str, str]:
-    result = TextPipeline(embedder=False).analyze(text, language=lang)
+    if not _PIPELINE:
+        _PIPELINE.append(TextPipeline(embedder=False))
+    result = _PIPELINE[0].analyze(text, language=lang)
     return {a["aspect"]: a["polarity"] for a in result["aspects"]}
 
 
@@ -325,3 +334,61 @@ def test_round8_keywords_widen_categories_without_collisions() -> None:
     assert "staff" not in keyword_aspects(aspect_text("پارچه‌اش لطیفه"))
     assert "app_website" not in keyword_aspects(aspect_text("فکر نمی‌کند"))
     assert "price" not in keyword_aspects(aspect_text("用户评价很好"))
+
+
+_PIPELINE: list[TextPipeline] = []
+
+
+def _polarity(text: str, lang: str) -> dict[str, str]:
+    if not _PIPELINE:
+        _PIPELINE.append(TextPipeline(embedder=False))
+    result = _PIPELINE[0].analyze(text, language=lang)
+    return {a["aspect"]: a["polarity"] for a in result["aspects"]}
+
+
+def test_round9_keywords_of_more_trades_without_collisions() -> None:
+    assert "staff" in keyword_aspects(aspect_text("the groomer was lovely"))
+    assert "staff" in keyword_aspects(aspect_text("الممرضة كانت عصبية"))
+    assert "staff" in keyword_aspects(aspect_text("دامپزشک خیلی مهربون بود"))
+    assert "staff" in keyword_aspects(aspect_text("前台爱搭不理"))
+    assert "price" in keyword_aspects(aspect_text("rent is reasonable"))
+    assert "price" in keyword_aspects(aspect_text("شهریه باشگاه ارزونه"))
+    assert "app_website" in keyword_aspects(aspect_text("سامانه‌ش همش قطعه"))
+    assert "app_website" in keyword_aspects(aspect_text("在小程序上预约很方便"))
+    assert "billing" in keyword_aspects(aspect_text("返现准时到账了"))
+    assert "delivery" in keyword_aspects(aspect_text("Groceries came in an hour"))
+    # words of other languages and other senses stay out
+    assert "billing" not in keyword_aspects(aspect_text("باید با کارد خوردش"))  # knife
+    assert "price" not in keyword_aspects(aspect_text("ضعف داره"))  # Persian "weakness"
+    assert "price" not in keyword_aspects(aspect_text("وما خرجت الا"))  # Arabic "went out"
+    assert "delivery" not in keyword_aspects(aspect_text("سفارشم دو بار ثبت شد"))  # "twice"
+    assert "price" not in keyword_aspects(aspect_text("平台结算页面清楚明了"))
+    assert "product_quality" not in keyword_aspects(aspect_text("لجامعة الدول العربية"))
+
+
+def test_round9_a_clause_without_polar_words_is_set_against_the_other() -> None:
+    # "X, but Y": the clause that says nothing polar reads as the opposite of the other
+    got = _polarity("The instructor knows the material, but the platform keeps freezing.", "en")
+    assert got["staff"] == "positive" and got["app_website"] == "negative"
+    got = _polarity("el akl kan gamed bs el delivery et2akhar sa3teen", "ar")
+    assert got["product_quality"] == "positive" and got["delivery"] == "negative"
+    # not where the clause holds a negated verb or the other clause names no aspect
+    assert _polarity("收到的商品有划痕，客服却说不能退", "zh").get("staff") != "positive"
+    assert _polarity("تم استرداد المبلغ لكن بعد شهر", "ar")["billing"] == "negative"
+    # nor where a clause only says what was ordered, or a level word ("cheap") decides
+    assert (
+        _polarity("چای عطری سفارش دادیم ولی معمولی تحویل گرفتیم", "fa").get("product_quality")
+        != "positive"
+    )
+    assert _polarity("Cheap but hey it works.", "en").get("product_quality") != "negative"
+    # Persian «ولی» after a topic does not split its clause
+    assert _polarity("خود اپلیکیشن ولی خوبه", "fa")["app_website"] == "positive"
+
+
+def test_round9_a_short_question_takes_its_verdict_from_the_next_sentence() -> None:
+    got = _polarity("The staff were lovely. The haircut? Disaster.", "en")
+    assert got["product_quality"] == "negative" and got["staff"] == "positive"
+    got = _polarity("The sofa is gorgeous. Delivery though? Three weeks late.", "en")
+    assert got["delivery"] == "negative"
+    # a question followed by something else keeps its aspect
+    assert "price" in _polarity("The price? I paid with my card.", "en")
