@@ -48,10 +48,11 @@ _AR_PARTS = (
     r"الدور\s+(?=(?:ال)?(?:أول|اول|ثاني|ثالث|رابع|خامس|سادس|أرضي|ارضي|[0-9\u0660-\u0669]))|منزل|بيت رقم|مكتب رقم|محل رقم|زقاق|حارة|مربع|ضاحية|كمبوند|مخطط|دوار|ميدان|"
     r"المبنى|الشقة|العمارة|الفيلا|البلوك|جادة|سكة|ش\.|عمارات|"
     r"قطعة(?=\s*[0-9\u0660-\u0669])|قطعه(?=\s*[0-9\u0660-\u0669])"
+    r"|محلة(?=\s*[0-9\u0660-\u0669])|دار(?=\s*[0-9\u0660-\u0669])|زنقة|نهج"
 )
 _NUM = r"[0-9\u0660-\u0669\u06f0-\u06f9]+(?:[/\-][0-9\u0660-\u0669\u06f0-\u06f9]+)?"
 # «خیابان ۱۲ شرقی», «شارع 9 الشمالي»: a side after the number belongs to it.
-_SIDE = r"(?:\s+(?:شرقی|غربی|شمالی|جنوبی|الشرقي|الغربي|الشمالي|الجنوبي|متری)(?!\w))?"
+_SIDE = r"(?:\s+(?:شرقی|غربی|شمالی|جنوبی|الشرقي|الغربي|الشمالي|الجنوبي|متری|متري)(?!\w))?"
 _STOP_WORDS = (
     r"رو|را|به|از|و|که|ارسال|تحویل|لطفا|کنید|شود|بفرستید|داده|اشتباه|ثبت|میخوام|هست|است|"
     r"الى|إلى|من|في|على|لو|سمحت|ارسل|ارسلوا|التوصيل|الطلب|لكن|لكنه|بس|للأسف|للاسف|ثم|حيث|"
@@ -69,7 +70,7 @@ _EN_STREET = (
 _EN_STREET_FIRST = r"(?:Jalan|Jln|Lorong|Persiaran|Rue|Calle|Via|Avenida|Rua)"
 _EN_UNIT = (
     r"(?:Flat|Apt|Apartment|Suite|Ste|Unit|Villa|Building|Bldg|Block|Blk|House|Plot|Office|Shop|"
-    r"Floor|Fl|Level|Room|Tower|Door|Sector|Phase|Zone)\.?\s*(?:No\.?\s*)?#?\s*\d+[A-Za-z]?(?:[-/]\d+)?"
+    r"Floor|Fl|Level|Room|Tower|Door|Sector|Phase|Zone)\.?\s*(?:[Nn]o\.?\s*)?#?\s*\d+[A-Za-z]?(?:[-/]\d+)?"
     r"(?:-[A-Z](?![\w]))?"
     r"|\d+(?:st|nd|rd|th)\s+(?:Floor|Fl|Level)"
 )
@@ -109,8 +110,26 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         + _WORD_AR
         + r")){0,2}))"
     )
+    # Round 7: a landmark or a named lane between two components («قرب دريم سيتي»,
+    # «بالاتر از پل رومی», «وکیل‌آباد ۱۴»); it joins a chain but does not count as a part.
+    link = (
+        r"(?:(?:قرب|بجانب|مقابل|خلف|جنب|نزدیک|روبروی|بالاتر\s+از|پایین[\s\u200c]?تر\s+از|نرسیده\s+به|بعد\s+از)\s+"
+        + _WORD_AR
+        + r"(?:\s+"
+        + _WORD_AR
+        + r"){0,2}|"
+        + _WORD_AR
+        + r"\s+"
+        + _NUM
+        + r")(?=\s*[,،]\s*"
+        + r"(?:"
+        + _FA_PARTS
+        + "|"
+        + _AR_PARTS
+        + r"))"
+    )
     arfa = re.compile(
-        r"(?<!\w)" + arfa_component + r"(?:\s*[,،\-]?\s*" + arfa_component + r")*"
+        r"(?<!\w)" + arfa_component + r"(?:\s*[,،\-]?\s*(?:" + arfa_component + "|" + link + r"))*"
         r"(?:\s*[,،]?\s*(?:کد\s?پستی|الرمز البريدي)?\s*[:：]?\s*[0-9\u06f0-\u06f9\u0660-\u0669]{5,10})?"
     )
     zh = re.compile(
@@ -157,7 +176,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     )
     # Egyptian and Levantine order: the number before the street («12 شارع عباس العقاد»).
     ar_num_street = re.compile(
-        r"(?<![\w])" + _NUM + r"\s+(?:شارع|ش\.|طريق)\s+" + _WORD_AR + r"(?:\s+(?!(?:"
+        r"(?<![\w])" + _NUM + r"\s+(?:شارع|ش\.|طريق|زنقة|نهج)\s+" + _WORD_AR + r"(?:\s+(?!(?:"
         + _STOP_WORDS + r")(?!\w))" + _WORD_AR + r"){0,2}"
     )  # fmt: skip
     po_box = re.compile(
@@ -167,7 +186,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     # Gulf / Indian unit chains: "Villa 23, Street 14, Al Barsha 2, Dubai",
     # "Flat 12, 3rd Floor, Sea View Apartments, Marine Drive, Mumbai 400020".
     comp = (
-        r"(?:" + _EN_UNIT + r"|(?:Street|St|Road|Rd|Way|Lane)\s+(?:No\.?\s*)?\d+"
+        r"(?:" + _EN_UNIT + r"|(?:Street|St|Road|Rd|Way|Lane)\s+(?:No\.?\s*)?\d+[A-Z]?"
         r"|(?:[A-Z][a-z]+\s+){1,3}(?:" + _EN_STREET + r")\.?"
         r"|\d+(?:st|nd|rd|th)\s+(?:" + _EN_STREET + r")|\d{1,5}\s+Broadway"
         r"|\d{1,5},?\s+" + _EN_STREET_FIRST + r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"
@@ -235,7 +254,25 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     in_pin = re.compile(
         r"(?<![\w#-])[A-Z]-?\d{1,4}(?:/\d{1,4})?,?\s+(?:" + cap + r",?\s+){1,5}\d{6}(?![\w])"
     )
-    saudi_short = re.compile(r"(?<![A-Za-z0-9])[A-Z]{4}\d{4}(?![A-Za-z0-9])")
+    saudi_short = re.compile(
+        r"(?<![A-Za-z0-9])[A-Z]{4}\d{4}(?![A-Za-z0-9])"
+        r"(?:\s*[,،]?\s*حي\s+" + _WORD_AR + r"(?:\s*[,،]?\s*(?:" + _CITY + r"))?)?"
+    )
+    # Kuwait: «الجابرية ق١١ ش٥ ج٣ م١٤» (block, street, avenue, house), an area before.
+    kuwait = re.compile(
+        r"(?:(?<!\w)ال"
+        + _WORD_AR
+        + r"\s+)?(?<!\w)ق\s?"
+        + _NUM
+        + r"\s+ش\s?"
+        + _NUM
+        + r"(?:\s+ج\s?"
+        + _NUM
+        + r")?(?:\s+م\s?"
+        + _NUM
+        + r")?"
+        + r"(?:\s+الدور\s+(?:ال)?(?:أول|اول|ثاني|ثالث|رابع|خامس|أرضي|ارضي|[0-9\u0660-\u0669]+))?"
+    )
     return {
         "arfa": arfa,
         "zh": zh,
@@ -244,6 +281,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "po_box": po_box,
         "ar_num_street": ar_num_street,
         "saudi_short": saudi_short,
+        "kuwait": kuwait,
         "en_postcoded": en_postcoded,
         "eu": eu,
         "in_pin": in_pin,
@@ -293,7 +331,26 @@ _AR_PLACE_TAIL_NUM = re.compile(
 
 # Words after a comma that start the sentence again, not a place: «، والاسم ماريسول»,
 # «، دست شهره خانم», «، وشريف هو اللي هيستلم».
-_TAIL_CLAUSE = frozenset(["والاسم", "الاسم", "والمستلم", "المستلم", "دست", "تحویل", "بنام", "باسم"])
+_TAIL_CLAUSE = frozenset(
+    [
+        "والاسم",
+        "الاسم",
+        "والمستلم",
+        "المستلم",
+        "دست",
+        "تحویل",
+        "بنام",
+        "باسم",
+        "اسألوا",
+        "اسأل",
+        "كلموا",
+        "اتصلوا",
+        "سلموا",
+        "بعد",
+        "قبل",
+        "الساعة",
+    ]
+)
 
 
 def _names_a_person(segment: str) -> bool:
@@ -380,6 +437,8 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
     ):
         for m in pats[key].finditer(text):
             add(m.start(), m.end())
+    for m in pats["kuwait"].finditer(text) if arabic else ():
+        add(m.start(), m.end())
     for m in pats["ar_num_street"].finditer(text) if arabic else ():
         add(*_extend_arfa(text, _city_before(text, m.start()), m.end()))
     for m in pats["en_chain"].finditer(text) if latin else ():

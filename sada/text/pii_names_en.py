@@ -183,6 +183,13 @@ _EN_LONE_RE = re.compile(r"(?<![\w'\u2019])(?P<name>[A-Z][a-z]+)(?![\w-])(?!['\u
 _FROM_TEAM_EN_RE = re.compile(r"(?<![\w])(?P<name>" + _EN_NAME + r")" + _FROM_TEAM_EN + r"(?!\w)")
 
 
+# Verbs whose subject is a person: after them even an ambiguous given name opening a
+# sentence is a name ("Noor said ...", "Amal helped me ...").
+_EN_PERSON_VERB = re.compile(
+    r" (?:said|told|helped|called|replied|emailed|texted|promised|explained|apologi[sz]ed)(?![\w'])"
+)
+
+
 def en_names(text: str) -> list[tuple[int, int]]:
     """Candidate name spans in Latin script, in the order they should claim the text."""
     unambiguous, ambiguous, _all, _surnames = gazetteer()
@@ -269,6 +276,13 @@ def en_names(text: str) -> list[tuple[int, int]]:
             add(m.start("name"), m.end("name"))
     for m in _EN_LONE_RE.finditer(text):
         lone_f = fold_for_search(m.group("name"))
+        if (
+            lone_f in ambiguous
+            and _sentence_start(text, m.start())
+            and _EN_PERSON_VERB.match(text, m.end())
+        ):
+            add(m.start("name"), m.end("name"))  # "Noor said", "Amal helped me"
+            continue
         if lone_f not in unambiguous:
             continue
         before = text[max(0, m.start() - 20) : m.start()].lower()

@@ -279,7 +279,17 @@ def test_round7_name_and_address_kinds() -> None:
     assert _spans("送到上海市静安区南京西路 1266 号 恒隆广场 30 楼", "address") == [
         "上海市静安区南京西路 1266 号 恒隆广场 30 楼"
     ]
-    # look-alikes stay out: a coordination inside a sentence, a word «و»-joined
+    assert _spans("العنوان السالمية ق٧ ش١٢ م٣٠", "address") == ["السالمية ق٧ ش١٢ م٣٠"]
+    assert _spans("التوصيل: البصرة، محلة ٢١٢، زقاق ٤، دار ١٥", "address") == [
+        "البصرة، محلة ٢١٢، زقاق ٤، دار ١٥"
+    ]
+    assert _spans("العنوان 14 زنقة ابن سينا، الرباط", "address") == ["14 زنقة ابن سينا، الرباط"]
+    assert _spans("Villa 8, Street 22C, Al Khawaneej 1, Dubai", "address") == [
+        "Villa 8, Street 22C, Al Khawaneej 1, Dubai"
+    ]
+    # look-alikes stay out: «درب منزل» (a door), a coordination inside a sentence, a word
+    # «و»-joined
+    assert _spans("پیک غذا را درب منزل تحویل نداد", "address") == []
     assert _spans("از این بهتر تو دنیا وجود نداره", "name") == []
     assert _spans("给芸芸众生指明了一条路", "name") == []
 
