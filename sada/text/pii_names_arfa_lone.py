@@ -16,7 +16,9 @@ all need an unambiguous given name of the gazetteer:
 Round 7: a foreign given name with a transliterated family name of the gazetteer
 («ديمتري إيفانوف», «مهمت اوزترک»); an ambiguous given name opening a sentence before a
 verb whose subject is a person («نور ردت», «بهار زنگ زد»); a list of gazetteer names
-opening a clause, «و» alone or joined («سلمى ورنا وهدى», «کریم و حسین و مهسا»).
+opening a clause, «و» alone or joined («سلمى ورنا وهدى», «کریم و حسین و مهسا»); a Chinese
+surname and a one-syllable name («وانغ وي»); «لـ» + given + family name («لأحمد ميرزايي»);
+a «و»-joined name opening a clause before «هو/هي» or a dialect verb («، ودينا بتكون»).
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ _AR_ADD = _wordset("إضافة اضافة أضيفوا اضيفوا أضف اض�
 _FA_WORD_NOT_NAME = frozenset(["عمر", "شهد"])
 # «ديمتري إيفانوف», «مهمت اوزترک»: transliterated foreign family names after a given name.
 _FOREIGN_FAMILY = frozenset(ARFA_FAMILY_WORLD.split())
+_ZH_SURNAMES_ARFA = frozenset(
+    ["وانغ", "وانگ", "تشانغ", "ژانگ", "چانگ", "هوانغ", "هوانگ", "تشاو", "ژائو", "تشين"]
+)
 _FA_LETTERS = re.compile("[\u06cc\u06a9\u06af\u067e\u0686\u0698]")
 
 
@@ -205,6 +210,15 @@ def _arfa_lone(text: str, unambiguous: set[str], known: set[str]) -> list[tuple[
         ):
             out.append((a, b))  # «نور ردت على الإيميل», «بهار زنگ زد»: an ambiguous name
             continue
+        if (
+            w.startswith("و")
+            and _fold(w[1:]) in known
+            and folded not in known
+            and re.search(r"[،,.!?؟]\s*$", text[:a])
+            and (nxt in ("هو", "هي") or nxt[:2] in ("بي", "بت", "هي", "هت") and len(nxt) >= 5)
+        ):
+            out.append((a + 1, b))  # «، ودينا بتكون بالبيت», «، وشريف هو اللي هيستلم»
+            continue
         if folded not in unambiguous:
             continue
         if w in _AR_NOT_GIVEN and not (w == "علی" and nxt in _ARFA_VERB_AFTER):
@@ -281,9 +295,21 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
 
     for m in _ARFA_PAIR_RE.finditer(text):
         words = m.group("name").split()
+        second = words[1]
+        if words[0] in _ZH_SURNAMES_ARFA and len(second) <= 3:
+            add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(second))
+            continue  # «وانغ وي», «وانگ لی»: a Chinese surname and a one-syllable name
+        if (
+            words[0][:1] == "ل"
+            and fold_for_search(words[0][1:]) in unambiguous
+            and len(words[0]) >= 4
+            and (_FA_FAMILY.match(second) and len(second) >= 5 or second in _FOREIGN_FAMILY)
+        ):
+            # «لأحمد ميرزايي»: «لـ» before a given name and a family name
+            add(m.start("name") + 1, m.start("name") + len(words[0]) + 1 + len(second))
+            continue
         if fold_for_search(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
             continue
-        second = words[1]
         third = words[2] if len(words) > 2 else ""
         if (
             second in _ARFA_VERB_AFTER
@@ -314,6 +340,8 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
             or _AR_FAMILY.match(second)
             or (fold_for_search(second) in unambiguous)
             or second in _FOREIGN_FAMILY
+            or second.startswith("بن")
+            and fold_for_search(second[2:]) in unambiguous
         ):
             add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(second))
     for m in _GIVEN_ONLY_RE.finditer(text):
