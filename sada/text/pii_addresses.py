@@ -14,6 +14,14 @@ Addresses are recognized by their components, not by a list of places:
   Ave, Blvd, Lane, Drive, Way...), optionally followed by an apartment, a city,
   a state / region and a postal code (US ZIP, UK postcode); "PO Box 123".
 
+- Round 7: a known city (and up to two districts) written before the first Arabic or
+  Persian component joins the address («عمّان، عبدون، شارع…»); a tail segment that names
+  a person ends it («، والاسم ماريسول»); Chinese house numbers take spaces («388 号») and
+  what follows them (building, tower, unit, floor, room: «…88号SOHO现代城B座2103»);
+  Western forms take a city without a comma before a state and postcode, Singapore
+  "Blk … #08-45", typeless streets before a UK postcode, German / French / Turkish
+  street forms with their postcodes, Indian "B-14 … 110057".
+
 Each detector returns spans; `find_addresses` merges them.
 """
 
@@ -21,6 +29,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from sada.text.normalize import fold_for_search
+from sada.text.pii_gazetteer import gazetteer
+from sada.text.pii_gazetteer_world import AR_CITIES
+
+_CITY_WORDS = frozenset(w for city in AR_CITIES.split() for w in city.split("_"))
 
 _FA_PARTS = (
     r"استان|شهرستان|شهر|خیابان|خيابان|خ\.|بلوار|میدان|ميدان|کوچه|كوچه|کوی|بن[\s\u200c]?بست|"
@@ -34,10 +48,11 @@ _AR_PARTS = (
     r"الدور\s+(?=(?:ال)?(?:أول|اول|ثاني|ثالث|رابع|خامس|سادس|أرضي|ارضي|[0-9\u0660-\u0669]))|منزل|بيت رقم|مكتب رقم|محل رقم|زقاق|حارة|مربع|ضاحية|كمبوند|مخطط|دوار|ميدان|"
     r"المبنى|الشقة|العمارة|الفيلا|البلوك|جادة|سكة|ش\.|عمارات|"
     r"قطعة(?=\s*[0-9\u0660-\u0669])|قطعه(?=\s*[0-9\u0660-\u0669])"
+    r"|محلة(?=\s*[0-9\u0660-\u0669])|دار(?=\s*[0-9\u0660-\u0669])|زنقة|نهج"
 )
 _NUM = r"[0-9\u0660-\u0669\u06f0-\u06f9]+(?:[/\-][0-9\u0660-\u0669\u06f0-\u06f9]+)?"
 # «خیابان ۱۲ شرقی», «شارع 9 الشمالي»: a side after the number belongs to it.
-_SIDE = r"(?:\s+(?:شرقی|غربی|شمالی|جنوبی|الشرقي|الغربي|الشمالي|الجنوبي|متری)(?!\w))?"
+_SIDE = r"(?:\s+(?:شرقی|غربی|شمالی|جنوبی|الشرقي|الغربي|الشمالي|الجنوبي|متری|متري)(?!\w))?"
 _STOP_WORDS = (
     r"رو|را|به|از|و|که|ارسال|تحویل|لطفا|کنید|شود|بفرستید|داده|اشتباه|ثبت|میخوام|هست|است|"
     r"الى|إلى|من|في|على|لو|سمحت|ارسل|ارسلوا|التوصيل|الطلب|لكن|لكنه|بس|للأسف|للاسف|ثم|حيث|"
@@ -55,7 +70,7 @@ _EN_STREET = (
 _EN_STREET_FIRST = r"(?:Jalan|Jln|Lorong|Persiaran|Rue|Calle|Via|Avenida|Rua)"
 _EN_UNIT = (
     r"(?:Flat|Apt|Apartment|Suite|Ste|Unit|Villa|Building|Bldg|Block|Blk|House|Plot|Office|Shop|"
-    r"Floor|Fl|Level|Room|Tower|Door|Sector|Phase|Zone)\.?\s*(?:No\.?\s*)?#?\s*\d+[A-Za-z]?(?:[-/]\d+)?"
+    r"Floor|Fl|Level|Room|Tower|Door|Sector|Phase|Zone)\.?\s*(?:[Nn]o\.?\s*)?#?\s*\d+[A-Za-z]?(?:[-/]\d+)?"
     r"(?:-[A-Z](?![\w]))?"
     r"|\d+(?:st|nd|rd|th)\s+(?:Floor|Fl|Level)"
 )
@@ -95,8 +110,26 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         + _WORD_AR
         + r")){0,2}))"
     )
+    # Round 7: a landmark or a named lane between two components («قرب دريم سيتي»,
+    # «بالاتر از پل رومی», «وکیل‌آباد ۱۴»); it joins a chain but does not count as a part.
+    link = (
+        r"(?:(?:قرب|بجانب|مقابل|خلف|جنب|نزدیک|روبروی|بالاتر\s+از|پایین[\s\u200c]?تر\s+از|نرسیده\s+به|بعد\s+از)\s+"
+        + _WORD_AR
+        + r"(?:\s+"
+        + _WORD_AR
+        + r"){0,2}|"
+        + _WORD_AR
+        + r"\s+"
+        + _NUM
+        + r")(?=\s*[,،]\s*"
+        + r"(?:"
+        + _FA_PARTS
+        + "|"
+        + _AR_PARTS
+        + r"))"
+    )
     arfa = re.compile(
-        r"(?<!\w)" + arfa_component + r"(?:\s*[,،\-]?\s*" + arfa_component + r")*"
+        r"(?<!\w)" + arfa_component + r"(?:\s*[,،\-]?\s*(?:" + arfa_component + "|" + link + r"))*"
         r"(?:\s*[,،]?\s*(?:کد\s?پستی|الرمز البريدي)?\s*[:：]?\s*[0-9\u06f0-\u06f9\u0660-\u0669]{5,10})?"
     )
     zh = re.compile(
@@ -105,7 +138,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         r"[\u4e00-\u9fff0-9]{1,10}(?:路|街|大道|巷|弄|胡同|道)"
         r"(?:[0-9一二三四五六七八九十]+段)?"
         r"(?:[0-9]+(?:巷|弄))*"
-        r"(?:[0-9一二三四五六七八九十百]+(?:号|弄))(?:之[0-9]+)?"
+        r"\s?(?:[0-9一二三四五六七八九十百]+\s?(?:号|弄))(?:之[0-9]+)?"
         r"(?:[\u4e00-\u9fff0-9]{0,8}?(?:[0-9一二三四五六七八九十]+(?:栋|幢|号楼|座))"
         r"|[\u4e00-\u9fff]{1,8}?(?:广场|大厦|中心|大楼|商场|写字楼)(?=[0-9一二三四五六七八九十]+(?:楼|层|F|室)))?"
         r"(?:[0-9一二三四五六七八九十]+单元)?(?:[0-9]+(?:室|号房|楼|层|F))?(?:[0-9]+室)?"
@@ -120,21 +153,30 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     )
     en = re.compile(
         r"(?:(?<![\w#])(?:Apt|Apartment|Suite|Ste|Unit|Flat)\.?\s*#?\s*[\w-]+,?\s+)?"
-        r"(?<![\w#])\d{1,5}[A-Za-z]?(?:[-/]\d{1,4})?,?\s+(?:(?:N|S|E|W|NE|NW|SE|SW)\.?\s+)?(?:(?:[A-Z][a-z]+|\d+(?:st|nd|rd|th))\.?\s+){1,3}"
+        r"(?:(?<![\w#])(?:Blk|Block)\s+)?"
+        r"(?<![\w#])\d{1,5}[A-Za-z]?(?:[-/]\d{1,4})?,?\s+(?:(?:N|S|E|W|NE|NW|SE|SW)\.?\s+)?(?:(?:[A-Z][a-z]+(?:['\u2019]s)?|\d+(?:st|nd|rd|th))\.?\s+){1,3}"
         r"(?:"
         + _EN_STREET
         + r")\.?"
+        + r"(?:\s+\d{1,3}(?![\w/-]))?"  # "Ang Mo Kio Ave 6", "Jurong West St 41"
         + _EN_DIR
         + r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor)\.?\s*#?\s*[\w-]+)?"
-        r"(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}){0,2}"
+        r"(?:,?\s+#\d{1,3}-\d{1,5})?"  # Singapore unit "#08-45"
+        r"(?:(?:,\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}){1,2}"
+        r"|\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}(?=,?\s+(?:(?:"
+        + _US_STATES
+        + "|"
+        + _AU_STATES
+        + r")\s+\d{4,5}"
+        r"|" + _UK_POSTCODE + r"|\d{6})(?![\w])))?"
         r"(?:,?\s*(?:(?:" + _US_STATES + r")\s+\d{5}(?:-\d{4})?|" + _UK_POSTCODE + r"|"
-        r"(?:" + _AU_STATES + r")\s+\d{4}|[-\u2013]?\s*\d{6}|"
+        r"(?:" + _AU_STATES + r")\s+\d{4}|[-\u2013]?\s*\d{6}|(?<=[a-z])\s\d{4}|"
         r"(?:ON|QC|BC|AB|MB|SK|NS|NB|NL|PE)\s+[A-Z]\d[A-Z]\s?\d[A-Z]\d))?"
         r"(?![\w])"
     )
     # Egyptian and Levantine order: the number before the street («12 شارع عباس العقاد»).
     ar_num_street = re.compile(
-        r"(?<![\w])" + _NUM + r"\s+(?:شارع|ش\.|طريق)\s+" + _WORD_AR + r"(?:\s+(?!(?:"
+        r"(?<![\w])" + _NUM + r"\s+(?:شارع|ش\.|طريق|زنقة|نهج)\s+" + _WORD_AR + r"(?:\s+(?!(?:"
         + _STOP_WORDS + r")(?!\w))" + _WORD_AR + r"){0,2}"
     )  # fmt: skip
     po_box = re.compile(
@@ -144,7 +186,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     # Gulf / Indian unit chains: "Villa 23, Street 14, Al Barsha 2, Dubai",
     # "Flat 12, 3rd Floor, Sea View Apartments, Marine Drive, Mumbai 400020".
     comp = (
-        r"(?:" + _EN_UNIT + r"|(?:Street|St|Road|Rd|Way|Lane)\s+(?:No\.?\s*)?\d+"
+        r"(?:" + _EN_UNIT + r"|(?:Street|St|Road|Rd|Way|Lane)\s+(?:No\.?\s*)?\d+[A-Z]?"
         r"|(?:[A-Z][a-z]+\s+){1,3}(?:" + _EN_STREET + r")\.?"
         r"|\d+(?:st|nd|rd|th)\s+(?:" + _EN_STREET + r")|\d{1,5}\s+Broadway"
         r"|\d{1,5},?\s+" + _EN_STREET_FIRST + r"\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2}"
@@ -174,7 +216,63 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         r"[0-9一二三四五六七八九十]+(?:栋|幢|号楼|座)(?:[0-9一二三四五六七八九十]+单元)?"
         r"(?:[0-9]+(?:室|号|楼|层))?"
     )
-    saudi_short = re.compile(r"(?<![A-Za-z0-9])[A-Z]{4}\d{4}(?![A-Za-z0-9])")
+    # Round 7: a street with no type word before a city and a strong postcode
+    # ("12 Kirkgate, Bradford BD1 1QN"); German / Dutch / Nordic "Hauptstraße 12,
+    # 10827 Berlin"; French "9 rue Oberkampf, 75011 Paris"; Indian "B-14 Vasant
+    # Vihar New Delhi 110057"; Turkish "Atatürk Cad. No: 12 Kadıköy/İstanbul".
+    cap = r"[A-Z\u00c0-\u00de][a-z\u00df-\u00ff\u0131\u011f\u015f]+"
+    en_postcoded = re.compile(
+        r"(?<![\w#])\d{1,4}[A-Za-z]?\s+"
+        + cap
+        + r"(?:\s+"
+        + cap
+        + r")?,\s*"
+        + cap
+        + r"(?:\s+"
+        + cap
+        + r")?,?\s+"
+        r"(?:" + _UK_POSTCODE + r"|(?:" + _US_STATES + r")\s+\d{5}(?:-\d{4})?)(?![\w])"
+    )
+    eu = re.compile(
+        r"(?<![\w])(?:"
+        + cap
+        + r"(?:stra(?:ß|ss)e|str\.|weg|platz|allee|gasse|ring|damm|ufer|straat|laan|gracht|gatan|vej)"
+        r"|(?:" + cap + r"\s+)?(?:Stra(?:ß|ss)e|Weg|Platz|Allee)\s+" + cap + r")\s+\d{1,4}[a-z]?"
+        r"(?:,?\s+\d{4,5}\s+" + cap + r"(?:\s+(?:am|an der)\s+" + cap + r")?)?"
+        r"|(?<![\w])\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|chemin|all[ée]e|impasse|quai|cours)"
+        r"\s+(?:(?:de|du|des|la|le|l['\u2019]|d['\u2019])\s*)*"
+        + cap
+        + r"(?:[\s-]+"
+        + cap
+        + r"){0,3}"
+        r"(?:,?\s+\d{5}\s+" + cap + r"(?:[\s-]+" + cap + r")?)?"
+        r"|(?<![\w])"
+        + cap
+        + r"\s+(?:Cad\.|Caddesi|Sok\.|Sokak|Sk\.|Bulvar[ıi])\s+(?:No\s*:?\s*)\d{1,4}"
+        r"(?:[,\s]+" + cap + r"(?:\s?/\s?" + cap + r")?)?"
+    )
+    in_pin = re.compile(
+        r"(?<![\w#-])[A-Z]-?\d{1,4}(?:/\d{1,4})?,?\s+(?:" + cap + r",?\s+){1,5}\d{6}(?![\w])"
+    )
+    saudi_short = re.compile(
+        r"(?<![A-Za-z0-9])[A-Z]{4}\d{4}(?![A-Za-z0-9])"
+        r"(?:\s*[,،]?\s*حي\s+" + _WORD_AR + r"(?:\s*[,،]?\s*(?:" + _CITY + r"))?)?"
+    )
+    # Kuwait: «الجابرية ق١١ ش٥ ج٣ م١٤» (block, street, avenue, house), an area before.
+    kuwait = re.compile(
+        r"(?:(?<!\w)ال"
+        + _WORD_AR
+        + r"\s+)?(?<!\w)ق\s?"
+        + _NUM
+        + r"\s+ش\s?"
+        + _NUM
+        + r"(?:\s+ج\s?"
+        + _NUM
+        + r")?(?:\s+م\s?"
+        + _NUM
+        + r")?"
+        + r"(?:\s+الدور\s+(?:ال)?(?:أول|اول|ثاني|ثالث|رابع|خامس|أرضي|ارضي|[0-9\u0660-\u0669]+))?"
+    )
     return {
         "arfa": arfa,
         "zh": zh,
@@ -183,12 +281,26 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "po_box": po_box,
         "ar_num_street": ar_num_street,
         "saudi_short": saudi_short,
+        "kuwait": kuwait,
+        "en_postcoded": en_postcoded,
+        "eu": eu,
+        "in_pin": in_pin,
         "en_chain": en_chain,
         "en_zip": en_zip,
         "postcode_cue": postcode_cue,
         "zh_estate": zh_estate,
     }
 
+
+# Round 7: what follows the house number in Chinese: an annex number, a building or
+# campus name, a block, tower, phase, unit, floor and room, or a bare room number
+# («…88号SOHO现代城B座2103», «…30 号 紫峰大厦 36 楼», «…100號7樓之2»).
+_ZH_TAIL = re.compile(
+    r"(?:\s?(?:附\s?[0-9]+\s?号|[A-Za-z0-9一二三四五六七八九十]{1,4}\s?(?:栋|幢|号楼|座|塔|期|单元|楼|层|F|室)"
+    r"|[\u4e00-\u9fffA-Za-z]{2,8}?(?:大厦|中心|广场|大楼|写字楼|软件园|产业园|科技园|工业园|园区|大学|学院|小区|花园|公寓|"
+    r"新村|家园|现代城|商城|都会)|[东西南北]区|[0-9]{1,3}-[0-9]{1,4}(?![0-9-])|(?<=[0-9楼层座塔号厦心场])[0-9]{3,4}(?![0-9])"
+    r"|(?<=[\u4e00-\u9fff ])[0-9]{3,4}(?![0-9号])|之[0-9]+|(?<=[楼层])[A-Z](?![A-Za-z])))+"
+)
 
 # Words that end an address written inside a sentence.
 _ZH_LEAD = re.compile(
@@ -217,18 +329,75 @@ _AR_PLACE_TAIL_NUM = re.compile(
 )
 
 
+# Words after a comma that start the sentence again, not a place: «، والاسم ماريسول»,
+# «، دست شهره خانم», «، وشريف هو اللي هيستلم».
+_TAIL_CLAUSE = frozenset(
+    [
+        "والاسم",
+        "الاسم",
+        "والمستلم",
+        "المستلم",
+        "دست",
+        "تحویل",
+        "بنام",
+        "باسم",
+        "اسألوا",
+        "اسأل",
+        "كلموا",
+        "اتصلوا",
+        "سلموا",
+        "بعد",
+        "قبل",
+        "الساعة",
+    ]
+)
+
+
+def _names_a_person(segment: str) -> bool:
+    """Whether a tail segment names a person rather than a place (a clause word, or a
+    gazetteer given name, with or without a joined «و»)."""
+    unambiguous = gazetteer()[0]
+    for word in segment.replace("،", " ").replace(",", " ").split():
+        if word in _TAIL_CLAUSE or word in _CITY_WORDS:
+            return word in _TAIL_CLAUSE
+        for w in (word, word[1:] if word.startswith("و") else ""):
+            if w and fold_for_search(w) in unambiguous:
+                return True
+    return False
+
+
 def _extend_arfa(text: str, start: int, end: int) -> tuple[int, int]:
     """Take in the city or area after the last component («…، حي الملقا، الرياض»); a city
     before the first stays out, as in earlier rounds («اصفهان، بلوار کشاورز…»)."""
     for _ in range(3):
         m = _AR_PLACE_TAIL.match(text, end)
-        if not m or _PART_RE.match(m.group().lstrip(" ,،")):
+        if not m or _PART_RE.match(m.group().lstrip(" ,،")) or _names_a_person(m.group()):
             break
         end = m.end()
     m = _AR_PLACE_TAIL_NUM.match(text, end)
     if m:
         end = m.end()  # «ص.ب 2211 الرياض 11564»
     return start, end
+
+
+# Round 7: a known city before the first component, with up to two district or
+# landmark segments between («عمّان، عبدون، شارع…», «تهران، نارمک، میدان…», «کابل، کارته سه…»).
+_CITY = "|".join(sorted(AR_CITIES.split(), key=len, reverse=True)).replace("_", r"\s")
+_CITY_BEFORE = re.compile(
+    r"(?<![\w\u200c])(?:" + _CITY + r")(?:\s*[,،]\s*|\s+)"
+    r"(?:(?!(?:"
+    + _STOP_WORDS
+    + r")(?!\w))"
+    + _WORD_AR
+    + r"(?:\s+[0-9\u0660-\u0669\u06f0-\u06f9]+|\s+"
+    r"(?!(?:" + _STOP_WORDS + r")(?!\w))" + _WORD_AR + r"){0,2}\s*[,،]\s*){0,2}$"
+)
+
+
+def _city_before(text: str, start: int) -> int:
+    """The start of a city (and districts) written right before an address at `start`."""
+    m = _CITY_BEFORE.search(text, max(0, start - 60), start)
+    return m.start() if m else start
 
 
 _HAS_ARABIC = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
@@ -257,16 +426,21 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
         parts = len(_PART_RE.findall(chunk))
         if parts >= 2 or (parts == 1 and _STRONG.search(chunk) and _HAS_NUM.search(chunk)):
             start = m.start() + (1 if _PART_RE.match(text, m.start() + 1) else 0)
-            add(*_extend_arfa(text, start, m.end()))
+            add(*_extend_arfa(text, _city_before(text, start), m.end()))
     for key in ("zh", "zh_admin", "zh_estate") if han else ():
         for m in pats[key].finditer(text):
             lead = _ZH_LEAD.match(m.group())
-            add(m.start() + (lead.end() if lead else 0), m.end())
-    for key in ("en", "po_box", "saudi_short", "en_zip") if latin else ():
+            tail = _ZH_TAIL.match(text, m.end())
+            add(m.start() + (lead.end() if lead else 0), tail.end() if tail else m.end())
+    for key in (
+        ("en", "po_box", "saudi_short", "en_zip", "en_postcoded", "eu", "in_pin") if latin else ()
+    ):
         for m in pats[key].finditer(text):
             add(m.start(), m.end())
+    for m in pats["kuwait"].finditer(text) if arabic else ():
+        add(m.start(), m.end())
     for m in pats["ar_num_street"].finditer(text) if arabic else ():
-        add(*_extend_arfa(text, m.start(), m.end()))
+        add(*_extend_arfa(text, _city_before(text, m.start()), m.end()))
     for m in pats["en_chain"].finditer(text) if latin else ():
         units = len(re.findall(_EN_UNIT + r"|(?:Street|St|Road|Rd|Way|Lane)\s+\d", m.group()))
         streets = len(

@@ -15,6 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sada.text.normalize import fold_for_search
+from sada.text.pii_gazetteer_world import ARFA_GIVEN_WORLD, LATIN_GIVEN_WORLD
 
 # The first, short lists (rounds 1-3).
 _EN_GIVEN = """
@@ -323,6 +324,7 @@ def _words(block: str) -> set[str]:
 def gazetteer() -> tuple[set[str], set[str], set[str], tuple[str, ...]]:
     """(unambiguous given names, ambiguous given names, all given names, zh surnames)."""
     given = _words(_EN_GIVEN + _EN_GIVEN_MORE + _LATIN_ARFAZH + _LATIN_R5 + _LATIN_R6)
+    given |= _words(LATIN_GIVEN_WORLD + ARFA_GIVEN_WORLD)
     given |= _words(_AR_GIVEN + _AR_GIVEN_MORE + _AR_GIVEN_R5 + _AR_GIVEN_R6)
     given |= _words(_FA_GIVEN + _FA_GIVEN_MORE + _FA_GIVEN_R5 + _FA_GIVEN_R6)
     ambiguous = _words(_EN_AMBIGUOUS) | _words(_AR_AMBIGUOUS) | _words(_FA_AMBIGUOUS)

@@ -20,7 +20,7 @@ Latin-script names, pinyin included), `pii_names_arfa` (Arabic and Persian names
 after cues) and `pii_names_arfa_lone` (Arabic and Persian gazetteer names by their
 position, without cues), `pii_names_zh` (Chinese names); `pii_gazetteer` holds the
 word lists. Here the candidates are merged: the first span to claim a stretch of
-text keeps it. Scripts never share a character, so a rule of one script never
+text keeps it, and a kunya right before a name joins it ("Abu Khalid", «أبو فهد»). Scripts never share a character, so a rule of one script never
 takes a span from another. An Arabic or Persian name right after a place word is the
 name of a place («جامعة الملك سعود», «خیابان شریعتی») and is dropped.
 """
@@ -37,6 +37,8 @@ from sada.text.pii_names_zh import zh_names
 _HAS_LATIN = re.compile(r"[A-Z]")
 _HAS_ARABIC = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
 _HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
+# A kunya before a found given name is part of the name ("Abu Khalid", «أبو فهد»).
+_KUNYA_BEFORE = re.compile(r"(?<!\w)(?:Abu|Abou|Umm|أبو|ابو|أم|ام|بو)\s$")
 
 
 def find_names(text: str) -> list[tuple[int, int]]:
@@ -55,4 +57,8 @@ def find_names(text: str) -> list[tuple[int, int]]:
     for start, end in candidates:
         if end > start and all(end <= a or start >= b for a, b in spans):
             spans.append((start, end))
-    return sorted(spans)
+    out = []
+    for start, end in spans:
+        kunya = _KUNYA_BEFORE.search(text, max(0, start - 5), start)
+        out.append((kunya.start() if kunya else start, end))
+    return sorted(out)

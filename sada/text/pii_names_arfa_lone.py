@@ -12,6 +12,13 @@ all need an unambiguous given name of the gazetteer:
    verb, in «X و Y», before kin after «و» («نورة وأختها»), before «جان/خانم» or the
    object marker «رو», or glued to «لـ/بـ» after a verb («سلمت الطلب لمحمد»);
 5. «با X صحبت کردم».
+
+Round 7: a foreign given name with a transliterated family name of the gazetteer
+(«ديمتري إيفانوف», «مهمت اوزترک»); an ambiguous given name opening a sentence before a
+verb whose subject is a person («نور ردت», «بهار زنگ زد»); a list of gazetteer names
+opening a clause, «و» alone or joined («سلمى ورنا وهدى», «کریم و حسین و مهسا»); a Chinese
+surname and a one-syllable name («وانغ وي»); «لـ» + given + family name («لأحمد ميرزايي»);
+a «و»-joined name opening a clause before «هو/هي» or a dialect verb («، ودينا بتكون»).
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from functools import lru_cache
 
 from sada.text.normalize import fold_for_search
 from sada.text.pii_gazetteer import _wordset, gazetteer
+from sada.text.pii_gazetteer_world import ARFA_FAMILY_WORLD
 from sada.text.pii_names_arfa import (
     _AR_FAMILY,
     _AR_NOT_FAMILY,
@@ -86,6 +94,11 @@ _AR_ADD = _wordset("إضافة اضافة أضيفوا اضيفوا أضف اض�
 
 # Arabic given names that are ordinary words in Persian («طول عمر باتری», «فقط شهد بود»).
 _FA_WORD_NOT_NAME = frozenset(["عمر", "شهد"])
+# «ديمتري إيفانوف», «مهمت اوزترک»: transliterated foreign family names after a given name.
+_FOREIGN_FAMILY = frozenset(ARFA_FAMILY_WORLD.split())
+_ZH_SURNAMES_ARFA = frozenset(
+    ["وانغ", "وانگ", "تشانغ", "ژانگ", "چانگ", "هوانغ", "هوانگ", "تشاو", "ژائو", "تشين"]
+)
 _FA_LETTERS = re.compile("[\u06cc\u06a9\u06af\u067e\u0686\u0698]")
 
 
@@ -121,6 +134,52 @@ def _verb_before(toks: list[tuple[int, int, str]], i: int, a: int, text: str) ->
     )
 
 
+# Verbs whose subject is a person: they make even an ambiguous given name at the
+# start of a sentence a name («أمل ساعدتني», «نور ردت», «بهار زنگ زد»).
+_PERSON_VERBS = _wordset(
+    """اتصل اتصلت قال قالت قالي قاللي قالتلي رد ردت ساعدني ساعدتني كلمني كلمتني وعدني وعدتني
+    حكى حكت حكالي حكتلي بلغني بلغتني گفت گفته میگه می‌گه"""
+)
+
+
+def _arfa_lists(text: str, unambiguous: set[str], known: set[str]) -> list[tuple[int, int]]:
+    """Names in a coordinated list opening a clause «سلمى ورنا وهدى», «کریم و حسین و مهسا»:
+    all words known given names, at least one unambiguous; «و» may stand alone or be
+    joined to the name."""
+    toks = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\s،,.!?؟:;()«»]+", text)]
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(toks):
+        if i > 0 and not re.search(r"[.!?؟،,:\n]\s*$", text[: toks[i][0]]):
+            i += 1
+            continue  # a list of names opens a clause; «لكل صالح وأمين» are adjectives
+        chain: list[tuple[int, int, str]] = []
+        j = i
+        while j < len(toks):
+            a, b, w = toks[j]
+            if chain and w == "و" and j + 1 < len(toks):
+                j += 1
+                a, b, w = toks[j]
+            elif chain:
+                if not (w.startswith("و") and _fold(w[1:]) in known and _fold(w) not in known):
+                    break
+                a, w = a + 1, w[1:]
+            if (
+                _fold(w) not in known
+                or w in _AR_NOT_GIVEN
+                or (chain and text[chain[-1][1] : a].strip(" و") != "")
+            ):
+                break
+            chain.append((a, b, _fold(w)))
+            j += 1
+        if len(chain) >= 2 and any(c[2] in unambiguous for c in chain):
+            out += [(a, b) for a, b, _w in chain]
+            i = j
+        else:
+            i += 1
+    return out
+
+
 def _arfa_lone(text: str, unambiguous: set[str], known: set[str]) -> list[tuple[int, int]]:
     """Lone gazetteer given names used as a subject, object or in «X و Y»."""
     toks = [(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\s،,.!?؟:;()«»]+", text)]
@@ -141,6 +200,24 @@ def _arfa_lone(text: str, unambiguous: set[str], known: set[str]) -> list[tuple[
             continue
         if nxt in _FA_AFTER_NAME and folded in known and w not in _AR_NOT_GIVEN:
             out.append((a, b))  # «رضا جان», «مهسا خانم»
+            continue
+        after = [t[2] for t in toks[i + 1 : i + 5]]
+        if (
+            folded not in unambiguous
+            and folded in known
+            and (i == 0 or bool(re.search(r"[.!?؟\n]\s*$", text[:a])))
+            and (nxt in _PERSON_VERBS or nxt == "زنگ" and after[1:2] == ["زد"])
+        ):
+            out.append((a, b))  # «نور ردت على الإيميل», «بهار زنگ زد»: an ambiguous name
+            continue
+        if (
+            w.startswith("و")
+            and _fold(w[1:]) in known
+            and folded not in known
+            and re.search(r"[،,.!?؟]\s*$", text[:a])
+            and (nxt in ("هو", "هي") or nxt[:2] in ("بي", "بت", "هي", "هت") and len(nxt) >= 5)
+        ):
+            out.append((a + 1, b))  # «، ودينا بتكون بالبيت», «، وشريف هو اللي هيستلم»
             continue
         if folded not in unambiguous:
             continue
@@ -218,9 +295,21 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
 
     for m in _ARFA_PAIR_RE.finditer(text):
         words = m.group("name").split()
+        second = words[1]
+        if words[0] in _ZH_SURNAMES_ARFA and len(second) <= 3:
+            add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(second))
+            continue  # «وانغ وي», «وانگ لی»: a Chinese surname and a one-syllable name
+        if (
+            words[0][:1] == "ل"
+            and fold_for_search(words[0][1:]) in unambiguous
+            and len(words[0]) >= 4
+            and (_FA_FAMILY.match(second) and len(second) >= 5 or second in _FOREIGN_FAMILY)
+        ):
+            # «لأحمد ميرزايي»: «لـ» before a given name and a family name
+            add(m.start("name") + 1, m.start("name") + len(words[0]) + 1 + len(second))
+            continue
         if fold_for_search(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
             continue
-        second = words[1]
         third = words[2] if len(words) > 2 else ""
         if (
             second in _ARFA_VERB_AFTER
@@ -250,6 +339,9 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
             (_FA_FAMILY.match(second) and len(second) >= 5)
             or _AR_FAMILY.match(second)
             or (fold_for_search(second) in unambiguous)
+            or second in _FOREIGN_FAMILY
+            or second.startswith("بن")
+            and fold_for_search(second[2:]) in unambiguous
         ):
             add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(second))
     for m in _GIVEN_ONLY_RE.finditer(text):
@@ -272,6 +364,8 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
         if fold_for_search(second) in given and second not in _AR_NOT_GIVEN:
             add(m.start("name"), m.end("name"))
     for start, end in _arfa_lone(text, unambiguous, _all):
+        add(start, end)
+    for start, end in _arfa_lists(text, unambiguous, _all):
         add(start, end)
     for m in _FA_TALK_RE.finditer(text):
         offset, words = _skip_titles(m.group("name"))

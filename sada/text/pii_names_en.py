@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from sada.text.normalize import fold_for_search
 from sada.text.pii_gazetteer import _EN_FAMILY, _wordset, gazetteer
+from sada.text.pii_gazetteer_world import LATIN_FAMILY_WORLD
 from sada.text.pii_names_zh import _PINYIN_GIVEN, _PINYIN_SET
 
 # Cues before a name (matched case-insensitively on the text as written).
@@ -91,7 +92,7 @@ have will would can could should not nothing someone everyone one all some anoth
 apparently anyway finally later now here"""
 _EN_NOT_NAMES = frozenset(_EN_NOT_NAMES_TEXT.split())
 
-_EN_NAME = r"(?:O['\u2019])?[A-Z][a-z]+(?:[-'\u2019][A-Z][a-z]+)?"
+_EN_NAME = r"(?:O['\u2019])?[A-Z\u00c0-\u00de][a-z\u00df-\u00ff\u0131\u011f\u015f]+(?:[-'\u2019][A-Z][a-z]+)?"
 _EN_TITLE = r"(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir)\.?\s+)"
 _EN_PLACE_LEAD = frozenset(
     [
@@ -132,7 +133,9 @@ _EN_WEAK_CUES = _wordset(
 @lru_cache(maxsize=1)
 def _en_family() -> frozenset[str]:
     common = set(_EN_FAMILY_COMMON_WORDS.split())
-    return frozenset(fold_for_search(w) for w in _EN_FAMILY.split() if w not in common)
+    return frozenset(
+        fold_for_search(w) for w in (_EN_FAMILY + LATIN_FAMILY_WORLD).split() if w not in common
+    )
 
 
 # Family names that are also English words or places ("Golden Sun", "Taco Bell").
@@ -178,6 +181,13 @@ _EN_ROLE_RE = re.compile(
 _EN_PAIR_RE = re.compile(r"(?<![\w])(?P<name>" + _EN_NAME + r"(?:\s+" + _EN_NAME + r"){1,2})")
 _EN_LONE_RE = re.compile(r"(?<![\w'\u2019])(?P<name>[A-Z][a-z]+)(?![\w-])(?!['\u2019](?!s\s))")
 _FROM_TEAM_EN_RE = re.compile(r"(?<![\w])(?P<name>" + _EN_NAME + r")" + _FROM_TEAM_EN + r"(?!\w)")
+
+
+# Verbs whose subject is a person: after them even an ambiguous given name opening a
+# sentence is a name ("Noor said ...", "Amal helped me ...").
+_EN_PERSON_VERB = re.compile(
+    r" (?:said|told|helped|called|replied|emailed|texted|promised|explained|apologi[sz]ed)(?![\w'])"
+)
 
 
 def en_names(text: str) -> list[tuple[int, int]]:
@@ -266,6 +276,13 @@ def en_names(text: str) -> list[tuple[int, int]]:
             add(m.start("name"), m.end("name"))
     for m in _EN_LONE_RE.finditer(text):
         lone_f = fold_for_search(m.group("name"))
+        if (
+            lone_f in ambiguous
+            and _sentence_start(text, m.start())
+            and _EN_PERSON_VERB.match(text, m.end())
+        ):
+            add(m.start("name"), m.end("name"))  # "Noor said", "Amal helped me"
+            continue
         if lone_f not in unambiguous:
             continue
         before = text[max(0, m.start() - 20) : m.start()].lower()

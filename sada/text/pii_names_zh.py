@@ -11,7 +11,11 @@ Rules, in the order `zh_names` tries them (an earlier span wins an overlap):
 3. before a title (`_zh_before_titles`): 「林小姐」「陈静女士」「王总」;
 4. a given name alone (`_zh_given_alone`): two characters of the given-name table that
    make no ordinary word, where a person is expected (「建华把单退了」「谢谢佳怡！」);
-   dotted transliterations (「穆罕默德・阿里」) and a Latin name after 叫.
+   dotted transliterations (「穆罕默德・阿里」) and a Latin name after 叫;
+5. round 7 (`_zh_given_after_role`): 阿 + a given-name character or a given name after a
+   role or kin word (「客服阿明」「我爸德明」「同事晓燕推荐」), a doubled given name after
+   找/给 (「找丽丽拿」), a transliterated foreign given name of the gazetteer before a
+   verb or 和 (「法蒂玛给我」), a full name before 收 closing a clause (「黄志强收」).
 
 Pinyin names in Latin script ("Zhang Xiaoming") are matched by the English rules
 with `_PINYIN_SET` and `_PINYIN_GIVEN` from here.
@@ -29,10 +33,11 @@ from sada.text.pii_gazetteer import (
     _ZH_GIVEN_NOT,
     gazetteer,
 )
+from sada.text.pii_gazetteer_world import ZH_TRANSLIT_GIVEN
 
 # Cues before a name.
 _ZH_CUES = (
-    r"我叫|我的名字是|我是|本人|姓名[:：]?|联系人[:：]?|收件人[:：]?|收货人[:：]?|客服|"
+    r"我叫|我的名字是|我是|本人|姓名[:：]?|联系人[:：]?|收件人[:：]?|收货人[:：]?|客户[:：]|客服|"
     r"快递员|师傅|经理|名叫|叫做|署名|配送员|骑手|司机|店员|店长|导购|服务员|客服专员|"
     r"我老公|我老婆|我丈夫|我妻子|我先生|我太太|我儿子|我女儿|我朋友|我同事|我妈|我爸|"
     r"谢谢|感谢|多谢"
@@ -212,7 +217,7 @@ def _zh_familiar(surnames: tuple[str, ...]) -> re.Pattern[str]:
 _ZH_TRANSLIT_CHARS = (
     "阿艾安奥巴贝本比波布查达德迪蒂杜多厄菲弗福盖格古哈汉赫亨胡霍基吉加贾杰金卡凯坎科克库拉莱兰劳勒雷里"
     "利莉丽林琳卢鲁路伦罗洛马玛迈曼梅米敏莫默穆纳娜内尼努诺欧帕佩皮珀普奇乔萨塞桑瑟莎森沙什斯索塔泰坦"
-    "特提汀图托瓦威韦维温沃乌西希谢辛休亚扬耶伊因英尤约扎詹朱兹罕娅蕾茨"
+    "特提汀图托瓦威韦维温沃乌西希谢辛休亚扬耶伊因英尤约扎詹朱兹罕娅蕾茨卜万诺彼得夫娃尔列科奇妮丝黛薇蒙戈拜法思雅赛白立"
 )
 _ZH_TRANSLIT = re.compile(
     r"(?:名叫|叫做|(?<![这那])叫)(?P<name>["
@@ -368,6 +373,59 @@ def _zh_cue_re() -> re.Pattern[str]:
     )  # fmt: skip
 
 
+# Round 7: a given name alone after a role or kin word (「客服阿明」「我爸德明」「找丽丽」),
+# a transliterated foreign given name of the gazetteer standing alone (「法蒂玛给我」),
+# and a full name before 收 closing a clause (「黄志强收」).
+_ZH_ROLE_CUE = re.compile(
+    r"(?:客服|客服专员|店员|司机|快递员|骑手|师傅|我妈妈|我妈|我爸爸|我爸|我媽|我爸爸|我奶奶|我爷爷|"
+    r"我老公|我老婆|找|给|給|叫|问|跟|和|" + "|".join(_ZH_ROLE) + r")"
+)
+_ZH_TRANSLIT_WORDS = re.compile(
+    "(?<![" + _ZH_TRANSLIT_CHARS + "])(?:" + "|".join(sorted(ZH_TRANSLIT_GIVEN.split(), key=len, reverse=True))
+    + ")(?![" + _ZH_TRANSLIT_CHARS + "])"
+)  # fmt: skip
+_ZH_PLAIN_VERBS = frozenset(["找", "给", "給", "叫", "问", "跟", "和"])
+_ZH_AFTER_GIVEN = "不态態明今昨很也推去拿要"
+_ZH_TRANSLIT_NEXT = frozenset("说說给給在和跟都帮幫已把让讓")
+_ZH_GIVEN_NOT_AFTER_A = frozenset("姨拉里胶根富婆公爸妈伯哥弟姐妹尔联斯")
+
+
+def _zh_given_after_role(text: str, surnames: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Round 7 spans: given names after a role or kin word, foreign given names, 「X收」."""
+    out: list[tuple[int, int]] = []
+    for m in _ZH_ROLE_CUE.finditer(text):
+        i = m.end()
+        two = text[i : i + 2]
+        nxt = text[i + 2 : i + 3]
+        if len(two) < 2:
+            continue
+        if two[0] == "阿" and two[1] in _ZH_GIVEN and two[1] not in _ZH_GIVEN_NOT_AFTER_A:
+            out.append((i, i + 2))  # 「客服阿明」「给阿杰」
+        elif not (nxt == "" or nxt in _ZH_END or nxt in _ZH_NEXT or nxt in _ZH_AFTER_GIVEN):
+            continue
+        elif (
+            two[0] == two[1] and two[0] in _ZH_GIVEN and m.group() in ("找", "给", "給", "叫", "问")
+        ):
+            out.append((i, i + 2))  # 「找丽丽拿」, not 「给芸芸众生」
+        elif (
+            m.group() not in _ZH_PLAIN_VERBS
+            and all(c in _ZH_GIVEN for c in two)
+            and two not in _ZH_COMMON
+            and two not in _ZH_GIVEN_WORDS
+        ):
+            out.append((i, i + 2))  # 「我爸德明」
+    for m in _ZH_TRANSLIT_WORDS.finditer(text):
+        if text[m.end() : m.end() + 1] in _ZH_TRANSLIT_NEXT:
+            out.append((m.start(), m.end()))  # 「法蒂玛给我」, not 「大卫的妈妈」 in a book review
+    for m in re.finditer(r"(?:^|(?<=[，,。\s]))([\u4e00-\u9fff]{2,4}?)收(?=$|[，。,.!！\s])", text):
+        name = m.group(1)
+        if (name[:1] in surnames or name[:2] in surnames) and (
+            all(c in _ZH_GIVEN for c in name[-2:]) or len(name) == 2
+        ):
+            out.append((m.start(1), m.end(1)))  # 「黄志强收」
+    return out
+
+
 def zh_names(text: str) -> list[tuple[int, int]]:
     """Candidate name spans in Chinese text, in the order they should claim the text."""
     _surnames = gazetteer()[3]
@@ -397,6 +455,8 @@ def zh_names(text: str) -> list[tuple[int, int]]:
         add(start, end)
     for m in _ZH_TRANSLIT_DOT.finditer(text):
         add(m.start(), m.end())
+    for start, end in _zh_given_after_role(text, _surnames):
+        add(start, end)
     for m in _ZH_LATIN_AFTER_JIAO.finditer(text):
         add(m.start("name"), m.end("name"))
     return out

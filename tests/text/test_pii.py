@@ -249,6 +249,58 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     report = _fixture_report("pii_fresh9.jsonl")
     assert report["name"]["recall"] >= 0.52 and report["name"]["precision"] >= 0.92, report
     assert report["address"]["recall"] >= 0.65 and report["address"]["precision"] >= 0.95, report
+    # written blind before round 7 and measured once after it (names 0.528 / 0.976,
+    # addresses 0.857 / 1.0; before round 7: 0.521 / 0.975 and 0.671 / 1.0)
+    report = _fixture_report("pii_fresh10.jsonl")
+    assert report["name"]["recall"] >= 0.50 and report["name"]["precision"] >= 0.95, report
+    assert report["address"]["recall"] >= 0.84 and report["address"]["precision"] >= 0.95, report
+
+
+def test_round7_development_fixture() -> None:
+    """pii_dev10: our own 120 messages for round 7 (30 per language: names of many
+    origins in each script, addresses of many countries, look-alikes); development
+    data, floors against regressions (measured at the end of round 7: names 0.973 / 1.0,
+    addresses 1.0 / 1.0)."""
+    report = _fixture_report("pii_dev10.jsonl")
+    assert report["name"]["recall"] >= 0.92 and report["name"]["precision"] >= 0.95, report
+    assert report["address"]["recall"] >= 0.95 and report["address"]["precision"] >= 0.95, report
+    for lang in ("ar", "en", "fa", "zh"):
+        assert report[f"name/{lang}"]["recall"] >= 0.85, report
+        assert report[f"address/{lang}"]["recall"] >= 0.85, report
+
+
+def test_round7_name_and_address_kinds() -> None:
+    """Round 7 rules by kind, each on sentences of no fixture."""
+    assert _spans("Ngozi Okafor will collect the parcel", "name") == ["Ngozi Okafor"]
+    assert _spans("فلاديمير سميرنوف طلب نسخة من الفاتورة", "name") == ["فلاديمير سميرنوف"]
+    assert _spans("یاسمن و علیرضا هر دو کد رو گرفتن", "name") == ["یاسمن", "علیرضا"]
+    assert _spans("我爸建国不会用这个软件", "name") == ["建国"]
+    assert _spans("Deliver to Lindenstraße 5, 50674 Köln please", "address") == [
+        "Lindenstraße 5, 50674 Köln"
+    ]
+    assert _spans("عنواني: مسقط، شارع السلطان قابوس، مبنى ١٢", "address") == [
+        "مسقط، شارع السلطان قابوس، مبنى ١٢"
+    ]
+    assert _spans("送到上海市静安区南京西路 1266 号 恒隆广场 30 楼", "address") == [
+        "上海市静安区南京西路 1266 号 恒隆广场 30 楼"
+    ]
+    assert _spans("العنوان السالمية ق٧ ش١٢ م٣٠", "address") == ["السالمية ق٧ ش١٢ م٣٠"]
+    assert _spans("التوصيل: البصرة، محلة ٢١٢، زقاق ٤، دار ١٥", "address") == [
+        "البصرة، محلة ٢١٢، زقاق ٤، دار ١٥"
+    ]
+    assert _spans("العنوان 14 زنقة ابن سينا، الرباط", "address") == ["14 زنقة ابن سينا، الرباط"]
+    assert _spans("Villa 8, Street 22C, Al Khawaneej 1, Dubai", "address") == [
+        "Villa 8, Street 22C, Al Khawaneej 1, Dubai"
+    ]
+    # look-alikes stay out: «درب منزل» (a door), a coordination inside a sentence, a word
+    # «و»-joined
+    assert _spans("پیک غذا را درب منزل تحویل نداد", "address") == []
+    assert _spans("تشانغ مين من قسم الشحن رد علي", "name") == ["تشانغ مين"]
+    assert _spans("العنوان الرياض، حي العارض، شارع ١٥، وندى هي اللي بتستلم", "name") == ["ندى"]
+    assert _spans("المدخل صغير والاسم طويل", "name") == []
+    assert _spans("بسته بندی بهداشتی بود", "name") == []
+    assert _spans("از این بهتر تو دنیا وجود نداره", "name") == []
+    assert _spans("给芸芸众生指明了一条路", "name") == []
 
 
 def test_names_round6_development_fixture() -> None:
@@ -304,8 +356,10 @@ def test_name_cues_titles_roles_and_extent() -> None:
 
 
 def test_address_extent_inside_sentences() -> None:
+    # since round 7 a known city written before the first component belongs to the
+    # address, as the fixtures label it («تهران، خیابان ولیعصر، …»)
     assert _spans("لطفا به اصفهان، بلوار کشاورز، کوچه ۵، پلاک ۸ ارسال کنید", "address") == [
-        "بلوار کشاورز، کوچه ۵، پلاک ۸"
+        "اصفهان، بلوار کشاورز، کوچه ۵، پلاک ۸"
     ]
     assert _spans("ص.ب 2211 جدة", "address") == ["ص.ب 2211"]
     assert _spans("送到北京市朝阳区建国路88号3栋2单元501室", "address") == [
@@ -313,7 +367,9 @@ def test_address_extent_inside_sentences() -> None:
     ]
     assert _spans("我住在成都市武侯区", "address") == []
     assert _spans("我住在成都市武侯区阳光小区3栋", "address") == ["成都市武侯区阳光小区3栋"]
-    assert _spans("القاهرة، مدينة نصر، 12 شارع عباس العقاد", "address") == ["12 شارع عباس العقاد"]
+    assert _spans("القاهرة، مدينة نصر، 12 شارع عباس العقاد", "address") == [
+        "القاهرة، مدينة نصر، 12 شارع عباس العقاد"
+    ]
     assert _spans("Ship to Unit 7, 88 Queen St, Toronto ON M5H 2N2, thanks", "address") == [
         "Unit 7, 88 Queen St, Toronto ON M5H 2N2"
     ]
@@ -381,7 +437,7 @@ def test_round4_names_and_addresses() -> None:
     assert _spans("Ship to 4521 N. Main St., Apt. 3, Springfield, IL 62704", "address") == [
         "4521 N. Main St., Apt. 3, Springfield, IL 62704"
     ]
-    assert _spans("تهران، خ انقلاب، پ ۱۲", "address") == ["خ انقلاب، پ ۱۲"]
+    assert _spans("تهران، خ انقلاب، پ ۱۲", "address") == ["تهران، خ انقلاب، پ ۱۲"]
     assert _spans("طلبنا برجر دجاج وبرجر لحم", "address") == []
     assert _spans("臺北市大安區忠孝東路四段123巷5弄8號3樓", "address") == [
         "臺北市大安區忠孝東路四段123巷5弄8號3樓"
