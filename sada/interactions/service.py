@@ -515,13 +515,20 @@ def create_new_people(
     if len(raw_items) > limits.max_items:
         return 0  # `ingest_batch` refuses the batch with the reason
     resolver = Resolver(session, actor=actor)
-    persons: list[ParsedPerson] = []
+    valid: list[_Valid] = []
     for index, raw in enumerate(raw_items):
         good, _errors = validate_item(raw, index, limits)
-        if good is None or good.person is None or not good.person.keys:
-            continue
-        if _person_problem(resolver, good) is None:
-            persons.append(good.person)
+        if good is not None and good.person is not None and good.person.keys:
+            valid.append(good)
+    # Items already stored are duplicates: their people are not resolved again.
+    stored = stored_keys(session, [(v.item.source, v.item.external_id) for v in valid])
+    persons = [
+        v.person
+        for v in valid
+        if v.person is not None
+        and (v.item.source, v.item.external_id) not in stored
+        and _person_problem(resolver, v) is None
+    ]
     return resolver.create_new(persons) if persons else 0
 
 

@@ -274,3 +274,17 @@ def test_jobs_enqueued_in_same_transaction(client, api_headers, db, workspace): 
     for job in jobs:
         assert len(job.payload["interaction_ids"]) == 2
         assert job.payload["event"] == "interaction.ingested" and job.payload["live"] is True
+
+
+def test_duplicate_item_creates_no_person(client, api_headers, db, workspace):  # type: ignore[no-untyped-def]
+    """A resent item is a duplicate: a new identity in its person reference creates nobody
+    (on PostgreSQL new people are created before the batch; duplicates are left out)."""
+    from sada.people.models import Person
+
+    assert client.post(URL, json={"items": [item(7)]}, headers=api_headers).status_code == 200
+    again = item(7, person={"email": "somebody-else@example.com"})
+    r = client.post(URL, json={"items": [again]}, headers=api_headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["results"][0]["status"] == "duplicate"
+    with db.reader(workspace.id) as s:
+        assert s.execute(select(func.count()).select_from(Person)).scalar_one() == 1
