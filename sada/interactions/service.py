@@ -520,15 +520,16 @@ def create_new_people(
         good, _errors = validate_item(raw, index, limits)
         if good is not None and good.person is not None and good.person.keys:
             valid.append(good)
-    # Items already stored are duplicates: their people are not resolved again.
-    stored = stored_keys(session, [(v.item.source, v.item.external_id) for v in valid])
-    persons = [
-        v.person
-        for v in valid
-        if v.person is not None
-        and (v.item.source, v.item.external_id) not in stored
-        and _person_problem(resolver, v) is None
-    ]
+    # Duplicates (already stored, or repeated within the batch) resolve nobody.
+    keys = [(v.item.source, v.item.external_id) for v in valid]
+    stored = stored_keys(session, keys)
+    persons: list[ParsedPerson] = []
+    for v, key in zip(valid, keys, strict=True):
+        if key in stored or v.person is None:
+            continue
+        stored[key] = (0, None)  # a later item with this key repeats it
+        if _person_problem(resolver, v) is None:
+            persons.append(v.person)
     return resolver.create_new(persons) if persons else 0
 
 

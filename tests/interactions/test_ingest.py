@@ -286,5 +286,9 @@ def test_duplicate_item_creates_no_person(client, api_headers, db, workspace):  
     r = client.post(URL, json={"items": [again]}, headers=api_headers)
     assert r.status_code == 200, r.text
     assert r.json()["results"][0]["status"] == "duplicate"
+    # repeated within one batch: the second copy is the duplicate
+    twice = [item(8), item(8, person={"email": "a-third-one@example.com"})]
+    r = client.post(URL, json={"items": twice}, headers=api_headers)
+    assert [x["status"] for x in r.json()["results"]] == ["stored", "duplicate"], r.text
     with db.reader(workspace.id) as s:
-        assert s.execute(select(func.count()).select_from(Person)).scalar_one() == 1
+        assert s.execute(select(func.count()).select_from(Person)).scalar_one() == 2
