@@ -427,6 +427,94 @@ for _aspect, _by_lang in _MORE_ASPECTS.items():
         _have = ASPECTS[_aspect][_lang]
         _have.extend(w for w in _words if w not in _have)
 
+# Round 10: how customers name each category in more trades (trades people, clinics,
+# salons, airlines, movers, pharmacies, streaming, banking), waiting on the phone,
+# Iraqi and Maghrebi Arabic, Arabizi, Finglish, Tehrani and Cantonese spellings.
+_ROUND10_ASPECTS: dict[str, dict[str, list[str]]] = {
+    "delivery": {
+        "en": ["to ship", "ships", "shipping took", "the delivery", "next-day"],
+        "ar": ["el delivery", "el delivary", "el shahn", "wasal", "wesel badri"],
+        "fa": ["ersalesh", "ersal", "بسته‌م", "بستم", "بسته‌ام", "پیکش", "peyk"],
+        "zh": ["还没发货", "没发货", "送货员", "送過嚟", "送嚟"],
+    },
+    "product_quality": {
+        "en": ["haircut", "highlights", "the case", "phone case", "catalogue", "catalog", "strawberries",
+               "replacement", "suit", "the cut", "fillings", "the filling", "the repair", "repair job",
+               "the fix", "mashin", "mashinesh", "jens", "jensesh", "ghaza", "ghazash", "el akl", "akl",
+               "2omash", "el 2omash", "el kwality"],
+        "ar": ["الماكلة", "ماكلة", "الماكله", "المقاضي", "الفراولة", "الغلاية",
+               "التصليح", "الحلاقة", "المكينة", "الماكينة"],
+        "fa": ["مودم", "مخلوط‌کن", "مخلوط کن", "توت‌فرنگی", "توت فرنگی", "موهام", "کوتاهی مو",
+               "رنگ مو", "کوپه", "تعمیر", "تعمیرش", "ماشینش", "ماشین", "خریدا", "خریدها"],
+        "zh": ["壳子", "手机壳", "路由器", "搅拌机", "草莓", "水壶", "鞋子", "衣服", "片源", "嘢食",
+               "发型", "头发", "电脑", "沙发", "狗粮", "药品", "早餐"],
+    },
+    "staff": {
+        "en": ["agent", "agents", "on hold", "get through", "got through", "anyone answered",
+               "anyone picked up", "nobody picked up", "no one picked up", "answered the phone",
+               "call centre", "call center", "helpline", "hotline", "plumber", "electrician",
+               "mechanic", "movers", "cleaner", "cleaners", "barber", "stylist", "hairdresser",
+               "dentist", "doctor", "vet", "nurse", "trainer", "teller", "flight attendants",
+               "cabin crew", "receptionist", "front desk", "concierge", "waiter", "waitress",
+               "bartender", "installer", "technician", "instructor", "tutor", "pharmacist",
+               "pharmacy staff", "assembly guys", "landlord", "estate agent", "broker",
+               "mowazafeen", "mowazaf", "el staff", "ranande", "poshtibani", "karmand"],
+        "ar": ["السباك", "الكهربائي", "الفني", "الفنيين", "العمال", "عمال النقل", "المضيف",
+               "المضيفين", "المضيفة", "طاقم الضيافة", "الطاقم", "الحلاق", "الكوافير", "الكوافيرة",
+               "الكوافور", "السمسار", "الدكتور", "الطبيب", "الممرضة", "الممرض", "المدرب",
+               "السرفور", "السيرفور", "الشب", "الموظفة", "الاستقبال", "الريسبشن", "على الخط",
+               "حد يرد", "أحد يرد", "رد علي أحد", "الصيدلي", "الموظفين"],
+        "fa": ["لوله‌کش", "لوله کش", "برقکار", "تعمیرکار", "تکنسین", "مکانیک", "منشی",
+               "کارشناس", "کارشناسشون", "کادر", "کادر درمان", "پرستار", "دکتر", "پزشک", "مربی",
+               "آرایشگر", "مهماندار", "مهماندارا", "پذیرش", "کارگرا", "کارگرای", "کارگر",
+               "داروخونه‌چی", "داروخونه‌چی‌ها", "داروساز", "پشت خط", "جواب بده", "جواب داد",
+               "جواب نمیده", "جواب نمی‌ده", "جواب نداد", "راننده", "فروشنده"],
+        "zh": ["有人接", "没人接", "没人回", "客服电话", "电话没人", "打了电话", "師傅", "师傅", "医生", "护士", "前台", "店员",
+               "服务员", "司机", "理发师", "教练", "私教", "空姐", "乘务员", "电工", "水管工",
+               "保洁", "卖家", "商家", "导游", "房东", "中介", "技师", "小姐姐", "人工坐席",
+               "人工客服", "在线人工", "热线"],
+    },
+    "app_website": {
+        "en": ["online booking", "booking site", "booking app", "booking system", "portal",
+               "launcher", "client app", "interface", "webpage", "web page", "the update",
+               "buffers", "buffering", "app-eshoon", "appesh", "website", "site"],
+        "ar": ["الحجز عالموقع", "الحجز عالتطبيق", "الحجز الإلكتروني", "الحجز أونلاين",
+               "الحجز اونلاين", "الأبليكاسيون", "لابليكاسيون", "الابليكيشن", "الأبلكيشن",
+               "التطبيق البنكي", "موقع الطيران", "el app", "el website", "el site"],
+        "fa": ["لانچر", "لانچرشون", "نوبت‌دهی اینترنتی", "نوبت دهی اینترنتی", "نوبت‌دهی",
+               "نوبت دهی", "نوبت گرفتن", "رزرو آنلاین", "رزرو آنلاین‌شون", "پلتفرم", "پلتفرمش",
+               "اپ", "اپش", "اپشون", "اپلیکیشن", "سامانه", "پرتال", "کیف پول دیجیتال"],
+        "zh": ["官网", "客户端", "网上挂号", "网上预约", "预约系统", "挂号系统", "小程序",
+               "页面", "界面", "登录", "登錄", "订票", "视频app", "app上"],
+    },
+    "billing": {
+        "en": ["invoice", "meter reading", "billed", "charged", "statement", "direct debit",
+               "renewal", "auto-renew", "payout", "hit my account", "in my account", "the bill",
+               "my bill", "fatora", "fatoura", "poolamo", "el flous", "rag3oli"],
+        "ar": ["فاتورة", "الفاتورة", "المرتجع", "لحسابي", "رجعولي", "فلوسي", "الفلوس",
+               "خصموا", "اتخصم", "انخصم", "سحبوا", "المبلغ", "أموالي", "اموالي", "استرجعت",
+               "الاسترجاع", "الاسترداد"],
+        "fa": ["مرجوعی", "مبلغ مرجوعی", "پولمو", "پولم", "از کارتم", "از کارت", "از حسابم",
+               "صورتحساب", "فاکتور", "قبض", "کسر"],
+        "zh": ["账单", "張單", "张单", "扣了", "扣钱", "扣款", "多扣", "退款", "到账", "发票",
+               "收据", "上门费"],
+    },
+    "price": {
+        "en": ["fare", "fares", "tariff", "quid",
+               "overdraft fee", "cost me", "pricey", "for the price", "as3ar", "el as3ar",
+               "gheymatash", "gheymatesh"],
+        "ar": ["السوم", "سومة", "الثمن", "ثمن", "الكشفية", "كشفية", "أجرة"],
+        "fa": ["پولی که دادم", "تعرفه", "تعرفه‌ش", "کارمزد", "قیمت", "قیمتش", "قیمت‌ها", "قیمتا", "برآورد"],
+        "zh": ["估价", "抢钱", "管理费", "价钱", "劝退", "价格",
+               "药价", "收费", "这个价", "真系平", "啲货平"],
+    },
+}  # fmt: skip
+
+for _aspect, _by_lang in _ROUND10_ASPECTS.items():
+    for _lang, _words in _by_lang.items():
+        _have = ASPECTS[_aspect][_lang]
+        _have.extend(w for w in _words if w not in _have)
+
 # Keywords that name an aspect only when the clause names no other one: a verb of
 # arrival says "delivery" in «سفارش دیر رسید» but not in "the soup arrived cold" or
 # «غذا داغ رسید» (the food is spoken of); "freezes" says "app" in «يعلق كثير» but not

@@ -349,6 +349,66 @@ same day|a day early|lightning fast|super easy|easy to use|works like a charm|
 一次就成功|按时送达|隔天就到|当天就|下午就到|很快就|退回来了|就退回来了|就到账了|已到账|已经到账|好吃到哭
 """
 
+# Round 10 (rule-only): praise and complaint words of more trades, Iraqi and Maghrebi
+# Arabic, Tehrani spoken Persian and Cantonese; "nothing wrong with it" forms
+# (negated faults: «ما فيه عيب», «ایرادی نداره», 冇得弹) and sarcasm openers.
+RULE_POSITIVE_ROUND10 = {
+    "en": """careful spotless patient courteous knowledgeable attentive
+        lovely sweetheart smooth seamless zo2 mo7tarameen""",
+    "ar": """مزيان مزيانه ظريف ظريفه ظراف ظرفاء لطاف لطيفين امناء سلسه سلس زينين اوادم خوش
+        محترمين متعاون متعاونه""",
+    "fa": """روون روان فرز خوشرنگ خوشرنگه خوشدوخت خوشساخت محکم دقیق مودب""",
+    "zh": """冇得弹 好好 贴心 麻利 老实 细心 流畅 顺畅 热乎 结实 合身 满意""",
+}
+RULE_NEGATIVE_ROUND10 = {
+    "en": """brassy mouldy moldy leaks leaking leaky squeaks squeaky stale smelly shrunk
+        faulty dented scratched buffers buffering lags maze absurd grumpy
+        r5ees kharbana kasif kharab gerone geroone""",
+    "ar": """شينين شين خايب خايبه خايبين كيبلوكي يبلوكي مبلوكي ماسخه بايت بايته يسرب
+        ثقيل_دم نصب مطفي معفن معفنه""",
+    "fa": """معطل معطلمون معطلم بدقول بی_ادب بیادب گیجکننده چکه کپک پاره_پوره سرکیسه
+        علاف بیات بداخلاق""",
+    "zh": """劝退 发霉 漏水 缩水 爱理不理 放鸽子 放我鸽子 卡住 复读 抢钱 坑 太坑 离谱
+        扔在 多咗 唔知咩""",
+}
+for _lang, _more in RULE_POSITIVE_ROUND10.items():
+    RULE_POSITIVE[_lang] += "\n" + _more
+for _lang, _more in RULE_NEGATIVE_ROUND10.items():
+    RULE_NEGATIVE[_lang] += "\n" + _more
+RULE_IDIOMS_NEGATIVE += """|
+great, another|oh great|just great|yeah right|thanks for nothing|wow, only|amazing, really|
+kept us waiting|kept me waiting|left us waiting|on hold for|an hour on hold|hour on hold|
+to get through|before anyone answered|before anyone picked up|before someone answered|
+nobody picked up|no one picked up|nobody answered|no one answered|never showed up for|
+went up again|doubled on|over the estimate|over the quote|a rip-off|
+ما رد علي|ما حد رد|محد رد|ما حدا رد|ما ردوا علي|مش متعاون|مو متعاون|ما كانش|ماكانش|ما خلاني|
+خلانا نستنى|خلاني استنى|استنيت ساعه|استنينا ساعه|ضعف السعر|تضاعف|ما انضاف|لسه ما رجع|
+منتظرم|منتظریم|هفتست منتظر|معطلمون کرد|معطلم کرد|پشت خط موندم|بار زنگ زدم|کسی جواب نداد|
+جواب نداد|جواب نمیده|لب نمیزنه|نذاشت|
+才有人接|没人接|没人回|等了半个月|等了一个月|多等了|放我鸽子|一封都不回|都不回|不让我|
+才到账|还没到账|多了一笔|翻了一倍|又涨了|
+more than the quote|way more than|after the estimate|past the estimate|later than the estimate|
+past the window|hours past|days past|a week after|week late|without asking|without telling|
+without permission|reading a script|read from a script|charged my card three|three times for one|
+double-booked|double booked|charged my card twice|
+ما بيزبط|ما بيزبطش|ما يزبط|بيكدب|يكذب|يتعطل|تتعطل|للحين تقطع|ما رجعوش|ما وصلاتش|ماوصلاتش|
+ما وصلتش|موصلتش|خلصوني جوج|بيتقشر|عالفاضي|على الفاضي|
+جواب ایمیل نمیده|جواب ایمیلمو نمیده|جواب پیام نمیده|جواب تلفن نمیده|javab nemide|javab nadad|
+tool keshid|dir kard|bi adab|khoob nabood|
+لب نمی زنه|جواب نمی ده|جواب ایمیل نمی ده|گیر می کنه|قاطی می کنه|چکه می کنه|گیج کننده|بی ادب|
+排不上|打唔通|成日hang机|
+"""
+RULE_IDIOMS_POSITIVE += """|
+nothing wrong with|can't fault|cannot fault|no faults|
+ماكو بيه شي|ماكو شي|ما بيه شي|ما فيه أي عيب|ما فيه اي عيب|ما فيه عيب|مافيه عيب|لا غبار عليه|
+لا غبار عليها|ما عليه شي|ما قصرت|ماقصرو|
+ایرادی نداره|ایرادی نداشت|ایراد نداره|ایراد نداشت|هیچ ایرادی|مشکلی نداره|مشکلی نداشت|کم نذاشت|
+冇得弹|没毛病|无可挑剔|挑不出毛病|不算贵|不贵|
+يعرف خدمتو|يعرف خدمته|يعرف شغلو|يعرف شغله|تعرف شغلها|عارف خدمتو|
+ارزششو داشت|ارزشش رو داشت|ارزشش را داشت|میارزید|کارش عالی|
+ba adab|真系平|啲货平|
+"""
+
 # ---------------------------------------------------------------- negation and emphasis
 
 NEGATORS = {

@@ -40,7 +40,9 @@ def clause_result(
     """The clause's sentiment: `result` (the model's) corrected by its polar words
     (and by `extra` items, e.g. an aspect's `level_items`)."""
     persian = bool(PERSIAN_LETTERS.search(text))
-    items = polar_items(model_text(text), rules=True, persian=persian) + (extra or [])
+    folded = model_text(text)
+    items = polar_items(folded, rules=True, persian=persian) + implicit_items(folded)
+    items += extra or []
     if not items:
         return result
     score = sum(p.value for p in items)
@@ -71,7 +73,56 @@ def clause_result(
 
 def has_polar_words(text: str) -> bool:
     """Whether a clause holds polar words, idioms, emoji or emoticons (rule lexicons)."""
-    return bool(polar_items(model_text(text), rules=True))
+    folded = model_text(text)
+    return bool(polar_items(folded, rules=True) or implicit_items(folded))
+
+
+# Round 10: judgements without polar words. Time spent waiting or calling
+# ("took 40 minutes to get through", «دو هفته‌ست منتظرم», 「打了三次电话才有人接」) and a
+# question about a length of time or an amount ("Why does it take three weeks…?",
+# «ليش الشحن ياخذ ثلاث أسابيع؟», 「剪个头要两百块？」) are complaints.
+_COUNT = (
+    r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty"
+    r"|several|a few|يوم|يومين|ساعه|ساعتين|اسبوع|اسبوعين|شهر|ثلاث|اربع|خمس|ست|عشر"
+    r"|یه|یک|دو|سه|چهار|پنج|ده|بیست|چهل|[一二两三四五六七八九十百千几半\d]+)"
+)
+_UNIT = (
+    r"(?:min|mins|minutes?|hours?|hrs?|days?|weeks?|months?|times|calls"
+    r"|دقيقه|دقايق|ساعه|ساعات|ايام|اسابيع|اسبوع|شهور|مرات|مره"
+    r"|دقیقه|ساعت|روز|روزه|هفته|هفتست|ماه|بار"
+    r"|个?(?:小时|钟头?|天|礼拜|星期|周|月|次|分钟|块|元)|(?:块|元|蚊))"
+)
+# Arabic letters as `model_text` folds them (ي → ی, ك → ک, ة → ه).
+_AR_FOLD = str.maketrans({"ي": "ی", "ك": "ک", "ة": "ه", "ى": "ی", "أ": "ا", "إ": "ا", "آ": "ا"})
+_WAITING = re.compile(
+    (
+        r"(?:(?<!\w)(?:took|take|takes|waited|waiting|wait|spent|on hold|called|rang|phoned)(?!\w)"
+        r"[^.!?]{0,30}" + _COUNT + r"\s?" + _UNIT + r"(?!\w)[^.!?]{0,30}"
+        r"(?:to get through|on hold|before|until|till|to answer|for a reply|for someone)"
+        r")|(?:(?<!\w)(?:استنيت|استنينا|انتظرت|انتظرنا|نستنى|ننتظر|ينتظر|نطرت|نطرنا|اتصلت|اتصلنا|كلمتهم|رنيت|استغرق|استغرقت|يبيله|يبيلها)(?!\w)"
+        r"[^.!?،]{0,25}(?:" + _COUNT + r"\s?)?" + _UNIT + r"(?!\w))"
+        r"|(?:" + _COUNT + r"\s?" + _UNIT + r"[^.!?،]{0,12}(?:منتظر|معطل|پشت خط|زنگ زدم|زنگ زدیم))"
+        r"|(?:(?:晚了|迟了|慢了|遲咗|迟咗)(?:整整)?" + _COUNT + r"\s?" + _UNIT + r")"
+        r"|(?:(?:打了|等了|催了|问了)"
+        + _COUNT
+        + r"\s?"
+        + _UNIT
+        + r"[^。！？，]{0,6}(?:才|还|都|也))"
+    ).translate(_AR_FOLD)
+)
+_QUESTION_AMOUNT = re.compile(
+    (
+        r"(?:(?<!\w)(?:why|how is|how can|how come|ليش|ليه|لماذا|ازاي|چرا|مگه|为什么|凭什么|怎么)"
+        r"(?!\w)[^?؟？]*|" + _COUNT + r"\s?" + _UNIT + r"[^?؟？]{0,6})[?؟？]"
+    ).translate(_AR_FOLD)
+)
+
+
+def implicit_items(folded: str) -> list[Polar]:
+    """Complaints without polar words in a `model_text` clause: waiting, rhetorical questions."""
+    if _WAITING.search(folded) or _QUESTION_AMOUNT.search(folded):
+        return [Polar(-1, False, True, "idiom")]
+    return []
 
 
 _ZH_NEGATORS = ("不", "没", "別", "别", "无", "無", "未", "唔", "冇")
