@@ -508,7 +508,7 @@ def create_new_people(
     transaction made concurrent requests that name the same new people wait for each
     other's whole batch (p50 1.4 s for synchronous answers in `bench/concurrent_ingest.py`).
     Items that `ingest_batch` would reject (invalid, unknown audience, an erased person's
-    identity) create nobody. If the batch then fails, its new people remain without
+    identity) or report as duplicates create nobody. If the batch then fails, its new people remain without
     interactions and are found again by the retry. Returns how many were created.
     """
     limits = limits or IngestLimits()
