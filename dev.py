@@ -3,7 +3,8 @@
 
 Creates .venv, installs Sada into it (with test extras for `test` and `lint`), then runs
 the demo, the whole test suite, or the lint and type checks (ruff check, ruff format
---check, mypy). Extra arguments go to `sada demo` / pytest.
+--check, mypy). Extra arguments go to `sada demo` / pytest; `test` runs pytest on up to
+four processes (pytest-xdist) unless the arguments say `-n …`.
 """
 
 from __future__ import annotations
@@ -77,7 +78,20 @@ def main(argv: list[str]) -> int:
             [str(PY), "-m", "mypy", "sada"],
         ]
         return max(subprocess.call(check, cwd=ROOT) for check in checks)
-    return subprocess.call([str(PY), "-m", "pytest", *rest], cwd=ROOT)
+    return subprocess.call([str(PY), "-m", "pytest", *pytest_args(rest)], cwd=ROOT)
+
+
+def pytest_args(rest: list[str]) -> list[str]:
+    """The suite on up to four processes (pytest-xdist), one test file per process at a time.
+
+    Each process opens its own SQLite file and PostgreSQL database (tests/conftest.py), and
+    a file's module-scoped servers and browsers stay in one process (`--dist loadfile`).
+    Passing `-n …` (or `-p no:xdist`) yourself overrides this; `-n 0` runs in one process.
+    """
+    if any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in rest):
+        return rest
+    workers = min(4, os.cpu_count() or 1)
+    return ["-n", str(workers), "--dist", "loadfile", *rest]
 
 
 if __name__ == "__main__":
