@@ -23,6 +23,10 @@ word lists. Here the candidates are merged: the first span to claim a stretch of
 text keeps it, and a kunya right before a name joins it ("Abu Khalid", «أبو فهد»). Scripts never share a character, so a rule of one script never
 takes a span from another. An Arabic or Persian name right after a place word is the
 name of a place («جامعة الملك سعود», «خیابان شریعتی») and is dropped.
+
+After the rules, the learned tagger (`pii_names_learned`, three small CRF models
+trained on openly licensed NER corpora) adds the names it is confident of, where no
+rule span already claims the text; the same place filter applies to them.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import re
 from sada.text.pii_names_arfa import after_place, arfa_cue_names
 from sada.text.pii_names_arfa_lone import arfa_lone_names
 from sada.text.pii_names_en import en_names
+from sada.text.pii_names_learned import learned_names
 from sada.text.pii_names_zh import zh_names
 
 _HAS_LATIN = re.compile(r"[A-Z]")
@@ -41,8 +46,8 @@ _HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
 _KUNYA_BEFORE = re.compile(r"(?<!\w)(?:Abu|Abou|Umm|أبو|ابو|أم|ام|بو)\s$")
 
 
-def find_names(text: str) -> list[tuple[int, int]]:
-    """Spans of person names in `text` (offsets into `text`)."""
+def find_names(text: str, *, learned: bool = True) -> list[tuple[int, int]]:
+    """Spans of person names in `text` (offsets into `text`); `learned=False`: rules only."""
     if not text:
         return []
     candidates: list[tuple[int, int]] = []
@@ -53,6 +58,8 @@ def find_names(text: str) -> list[tuple[int, int]]:
         candidates += [(a, b) for a, b in arfa if not after_place(text, a)]
     if _HAS_HAN.search(text) is not None:
         candidates += zh_names(text)
+    if learned:
+        candidates += [(a, b) for a, b in learned_names(text) if not after_place(text, a)]
     spans: list[tuple[int, int]] = []
     for start, end in candidates:
         if end > start and all(end <= a or start >= b for a, b in spans):

@@ -1,0 +1,89 @@
+"""The learned name tagger (`sada.text.pii_names_learned`) and its place after the rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sada.text.pii import find_pii
+from sada.text.pii_names import find_names
+from sada.text.pii_names_learned import (
+    FAMILIES,
+    META_PATH,
+    MODELS_DIR,
+    VERSION,
+    learned_names,
+    lexicon,
+    models,
+    tokenize,
+)
+
+
+def test_loaded_artifact_matches_its_declared_version() -> None:
+    meta = json.loads(META_PATH.read_text(encoding="utf-8"))
+    assert meta["version"] == VERSION
+    assert set(meta["threshold"]) == set(FAMILIES)
+    assert all(0.0 < float(t) < 1.0 for t in meta["threshold"].values())
+    loaded = models()
+    assert loaded.meta == meta
+    assert models() is loaded  # loaded once per process
+    for family in FAMILIES:
+        assert set(loaded.taggers[family].info().labels) == {"B", "I", "O"}
+    total = sum(p.stat().st_size for p in MODELS_DIR.glob("names_*"))
+    assert total <= 8 * 1024 * 1024
+
+
+def test_tokens_keep_their_offsets() -> None:
+    text = "Hi, I'm Siobhan O'Connor. اسمي فاطمة. 我叫王小明。"
+    for tok in tokenize(text):
+        assert text[tok.start : tok.end] == tok.text
+    assert [t.text for t in tokenize("我叫王小明")] == ["我", "叫", "王", "小", "明"]
+    assert [t.family for t in tokenize("Ali علي 李")] == ["latin", "arabic", "han"]
+
+
+# Sentences of our own whose names are not in the gazetteer: the rules alone do not
+# know the given name, so only the context can tell.
+UNKNOWN_NAMES = [
+    ("My neighbour Xolani Ndlovu signed for the parcel.", "Xolani Ndlovu"),
+    ("Please tell Okonkwo Udeh that the charger is broken.", "Okonkwo Udeh"),
+    ("تحدثت مع الموظف زهران الشمري ولم يحل المشكلة.", "زهران"),
+    ("پشتیبان شما، کامبیز نوروزی، خیلی صبور بود.", "کامبیز"),
+    ("本人骆晓婷，申请退款。", "骆晓婷"),
+]
+
+
+@pytest.mark.parametrize(("text", "name"), UNKNOWN_NAMES)
+def test_tagger_finds_names_absent_from_the_gazetteer(text: str, name: str) -> None:
+    lex = lexicon()
+    first = tokenize(name)[0]
+    assert first.text.casefold() not in lex.given
+    assert name[1:] not in "".join(lex.zh_given_chars)
+    found = [text[a:b] for a, b in find_names(text)]
+    assert any(name in f for f in found), found
+    assert any(name in text[a:b] for a, b in learned_names(text))
+
+
+LOOK_ALIKES = [
+    "The Nintendo Switch controller drifts to the left.",
+    "Mark the parcel as fragile next time.",
+    "Rose gold was sold out so I took silver.",
+    "سعيد جدا بالتوصيل السريع.",
+    "امید دارم این بار درست بیاد.",
+    "مغازه توی خیابان انقلاب بسته بود.",
+    "外卖送到的时候汤都洒了。",
+    "这家店的客服态度太差了。",
+]
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_no_name_in_look_alike_texts(text: str) -> None:
+    assert find_names(text) == [], [text[a:b] for a, b in find_names(text)]
+    assert [p for p in find_pii(text) if p.type == "name"] == []
+
+
+def test_rules_claim_first() -> None:
+    text = "My name is Sarah Johnson and Zanele Khumalo is my sister."
+    rules = find_names(text, learned=False)
+    both = find_names(text)
+    assert set(rules) <= set(both)
