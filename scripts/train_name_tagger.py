@@ -47,6 +47,7 @@ from sada.text.pii_names_learned import (  # noqa: E402
     MODELS_DIR,
     VERSION,
     Token,
+    han_words,
     sequence_features,
     tokenize,
 )
@@ -381,21 +382,6 @@ def evaluate(family: str, path: Path, data: list[tuple[list[Token], list[str]]],
     return f"{family:<7} held-out gold {gold_n:>5}  recall {recall:.3f}  precision {precision:.3f}"
 
 
-def han_words(dict_path: Path, min_freq: int) -> list[str]:
-    """Ordinary words of jieba's dictionary (not person names, POS nr*) of two or three
-    characters that start with one of our surnames: a span the tagger finds is dropped
-    when it is one of them («周围», «方便»)."""
-    surnames = {s for s in gazetteer()[3] if len(s) == 1}
-    words = []
-    for line in dict_path.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) != 3 or not 2 <= len(parts[0]) <= 3 or parts[2].startswith("nr"):
-            continue
-        if parts[0][0] in surnames and int(parts[1]) >= min_freq:
-            words.append(parts[0])
-    return sorted(words)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ewt", action="append", default=[], type=Path)
@@ -456,7 +442,8 @@ def main() -> None:
     meta_path = args.out / "names_tagger.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     meta.update({"version": VERSION, "threshold": thresholds, "families": list(FAMILIES)})
-    meta["zh_words"] = zh_words
+    meta.pop("zh_words", None)
+    meta["zh_min_freq"] = args.zh_min_freq
     meta_path.write_text(json.dumps(meta, ensure_ascii=False) + "\n", encoding="utf-8")
     print("sizes", sizes)
 

@@ -383,11 +383,30 @@ def learned_names(text: str, threshold: float | None = None) -> list[tuple[int, 
     return sorted(span for span in kept if span is not None)
 
 
+def han_words(dict_path: Path | None = None, min_freq: int = 20) -> list[str]:
+    """Ordinary words of jieba's dictionary (not person names, POS nr*) of two or three
+    characters that start with one of our surnames (「周围」「方便」): a Chinese span the
+    tagger finds is dropped when it is one of them. Read from the installed jieba package
+    (a dependency), not stored with the models."""
+    if dict_path is None:
+        import jieba
+
+        dict_path = Path(jieba.__file__).parent / "dict.txt"
+    surnames = {s for s in gazetteer()[3] if len(s) == 1}
+    words = []
+    for line in dict_path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) != 3 or not 2 <= len(parts[0]) <= 3 or parts[2].startswith("nr"):
+            continue
+        if parts[0][0] in surnames and int(parts[1]) >= min_freq:
+            words.append(parts[0])
+    return sorted(words)
+
+
 @lru_cache(maxsize=1)
 def _han_words() -> frozenset[str]:
-    """Ordinary Chinese words that start with a surname character (「周围」「方便」), stored
-    with the models (scripts/train_name_tagger.py takes them from jieba's dictionary)."""
-    return frozenset(models().meta["zh_words"])
+    """`han_words` at the frequency floor the models were stored with, once per process."""
+    return frozenset(han_words(min_freq=int(models().meta["zh_min_freq"])))
 
 
 def _common_han(text: str, start: int, end: int) -> bool:
