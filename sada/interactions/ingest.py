@@ -53,6 +53,7 @@ from sada.interactions.service import (
     stored_keys,
     validate_item,
 )
+from sada.people.bulk_create import create_new
 from sada.people.service import SUPPRESSED_MESSAGE, ParsedPerson, Resolver
 from sada.tenants.models import Membership, User
 from sada.tenants.service import Actor
@@ -325,4 +326,4 @@ def create_new_people(
         stored[key] = (0, None)  # a later item with this key repeats it
         if _person_problem(resolver, v) is None:
             persons.append(v.person)
-    return resolver.create_new(persons) if persons else 0
+    return create_new(resolver, persons) if persons else 0
