@@ -77,7 +77,7 @@ def main() -> None:
 
     from sada.db.engine import open_database
     from sada.db.migrate import upgrade
-    from sada.interactions.service import ingest_batch
+    from sada.interactions.ingest import ingest_batch
     from sada.jobs.models import Job
     from sada.jobs.registry import priority_name
     from sada.tenants.service import do_create_workspace

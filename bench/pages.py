@@ -595,7 +595,7 @@ def main() -> int:
             """One inbound message through the ingest service (`--live`)."""
             nonlocal written
             written += 1
-            from sada.interactions.service import ingest_batch
+            from sada.interactions.ingest import ingest_batch
 
             when = datetime.now(UTC).isoformat()
             # Unique per run: a reused --db-file keeps earlier runs' messages (a repeated

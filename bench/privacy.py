@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sada.db.registry  # noqa: E402,F401
 from sada.db.engine import open_database  # noqa: E402
 from sada.db.migrate import upgrade  # noqa: E402
-from sada.interactions.service import ingest_batch  # noqa: E402
+from sada.interactions.ingest import ingest_batch  # noqa: E402
 from sada.privacy import erase, export  # noqa: E402
 from sada.tenants.service import do_create_workspace  # noqa: E402
 

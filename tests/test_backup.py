@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 
 from sada.db.engine import open_database
 from sada.db.migrate import upgrade
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction
-from sada.interactions.service import ingest_batch
 from sada.settings import Settings
 from sada.tenants.service import do_create_workspace
 

@@ -306,7 +306,7 @@ def _write_timeline(
     if ctx.person_id is None:
         return
     from sada.cases.replies import person_ref
-    from sada.interactions.service import ingest_batch
+    from sada.interactions.ingest import ingest_batch
 
     ref = person_ref(session, ctx.person_id)
     if ref is None:

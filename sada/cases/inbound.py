@@ -278,7 +278,7 @@ class InboundResult:
 
 def ingest_mime(session: Session, raw: bytes, *, mailbox: Mailbox | None = None) -> InboundResult:
     """Parse and store one message as an inbound email interaction (idempotent by Message-ID)."""
-    from sada.interactions.service import ingest_batch
+    from sada.interactions.ingest import ingest_batch
 
     mail = parse_mime(raw)
     if mail.auto_submitted and mail.auto_submitted.lower() != "no":

@@ -76,7 +76,7 @@ def do_reply(
 
     `files` go out as MIME attachments of the email; other channels refuse them (Conflict)
     rather than drop them, and a file over `limits` refuses the whole reply (Invalid)."""
-    from sada.interactions.service import ingest_batch
+    from sada.interactions.ingest import ingest_batch
 
     conv = access_conversation(session, conversation_id)
     if conv.status == "closed":

@@ -48,8 +48,8 @@ from sada.db.scoping import ALL_WORKSPACES, bound_workspace
 from sada.db.types import utcnow
 from sada.feedback.models import Invitation, Survey
 from sada.feedback.service import definition_of, do_save_response, visible_questions
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction
-from sada.interactions.service import ingest_batch
 from sada.people import consent
 from sada.people.models import Identity
 from sada.settings import Settings

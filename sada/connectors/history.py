@@ -1,7 +1,7 @@
 """Bringing a tool's history in as interactions: the shared part of the file importers.
 
 `import_items(db, workspace_id, items, batch=500) -> ImportSummary` stores ingest items
-(`sada.interactions.service.ingest_batch`, the public ingest path) in batches; every item is
+(`sada.interactions.ingest.ingest_batch`, the public ingest path) in batches; every item is
 history (`backfill`, and origin `import` unless the connector says `agent`/`system`), so
 nothing live fires and re-running stores nothing twice (source + external_id).
 `channel_of(name)` maps a tool's channel names onto Sada's.
@@ -18,7 +18,7 @@ from typing import Any
 from sada.connectors.base import Item, PermanentError, decode_text
 from sada.db.engine import Database
 from sada.feedback.imports import ImportSummary
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 
 _CHANNELS = {
     "email": "email",

@@ -3,7 +3,7 @@
 `complete_response` scores the answers, fills the response's dimensions (touchpoint, agent,
 segment, audience, channel, language) from its hidden fields, person and survey, ingests it
 as an interaction (type survey_response, channel survey) through
-`sada.interactions.service.ingest_batch`, updates the metric rollups and publishes
+`sada.interactions.ingest.ingest_batch`, updates the metric rollups and publishes
 `response.received` (`notify_received`, sada.events).
 """
 
@@ -126,7 +126,7 @@ def complete_response(
     `response.received` event is not live, so it feeds metrics but opens no case and sends
     no email.
     """
-    from sada.interactions.service import ingest_batch
+    from sada.interactions.ingest import ingest_batch
 
     response.scores = metric_scores(definition, answers)
     _fill_dimensions(session, survey, response)

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from sada.core.errors import Invalid
 from sada.core.http import fast_json, read_json_body, wants_wait
 from sada.db.retry import retrying
-from sada.interactions import inbox, service
+from sada.interactions import inbox, ingest, service
 from sada.interactions.models import Touchpoint
 from sada.interactions.schemas import (
     BatchAccepted,
@@ -85,11 +85,11 @@ async def ingest_interactions(
             # new people then wait for that, not for each other's whole batch. (SQLite has
             # one writer at a time: a second transaction would only cost.)
             with services.db.transaction(key.workspace_id) as session:
-                service.create_new_people(
+                ingest.create_new_people(
                     session, body["items"], limits=services.ingest_limits, actor=actor
                 )
         with services.db.transaction(key.workspace_id) as session:
-            results = service.ingest_batch(
+            results = ingest.ingest_batch(
                 session, body["items"], limits=services.ingest_limits, actor=actor
             )
         services.wake_jobs()

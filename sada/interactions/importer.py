@@ -62,7 +62,8 @@ from sada.interactions.import_files import (
     sniff_delimiter,
     write_atomic,
 )
-from sada.interactions.service import IngestLimits, ingest_batch
+from sada.interactions.ingest import ingest_batch
+from sada.interactions.service import IngestLimits
 from sada.tenants.service import record_audit
 
 # Audit action that records a rejects file's path (read by privacy erasure).

@@ -41,9 +41,10 @@ from sada.db.retry import retrying
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import coalesced
+from sada.interactions.ingest import ingest_results
 from sada.interactions.models import IngestBatch
 from sada.interactions.schemas import ItemError
-from sada.interactions.service import IngestLimits, checked_form, ingest_results, validate_item
+from sada.interactions.service import IngestLimits, checked_form, validate_item
 from sada.jobs.service import enqueue
 from sada.people.schemas import PersonRef
 from sada.people.service import Resolver, parse_person

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from sada.db.dialect import chunks, insert_many_ignoring_conflicts, reserve_ids
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction
 from sada.interactions.schemas import ItemResult
-from sada.interactions.service import IngestLimits, ingest_batch
+from sada.interactions.service import IngestLimits
 from sada.jobs.service import enqueue
 from sada.listening import days as local
 from sada.listening.brands import matcher_for, spec_of

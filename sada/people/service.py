@@ -2,14 +2,14 @@
 
 The same identity always resolves to the same person. An event carrying
 identities of several existing people merges them into the oldest, recording
-what moved so that `do_unmerge` can put everything back.
+what moved so that `do_unmerge` can put everything back. Brand-new people of a
+batch are created in bulk by `sada.people.bulk_create`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any, cast
 
 import orjson
@@ -21,11 +21,8 @@ from sada.core.errors import Conflict, Invalid, NotFound
 from sada.core.privacy import identity_digest
 from sada.db.dialect import (
     chunks,
-    driver_converters,
     insert_ignoring_conflicts,
-    insert_values_ignoring_conflicts,
     probe_unique,
-    reserve_ids,
 )
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
@@ -63,32 +60,6 @@ from sada.tenants.service import Actor, record_audit
 from sada.text.normalize import fold_for_search
 
 PROMOTED_TRAITS = ("language", "segment")
-
-# Column orders of the rows `Resolver._create_groups` builds for its bulk inserts.
-_PERSON_COLUMNS = [
-    "id",
-    "workspace_id",
-    "name",
-    "name_search",
-    "audience",
-    "traits",
-    "language",
-    "segment",
-    "created_at",
-    "updated_at",
-]
-_IDENTITY_COLUMNS = [
-    "id",
-    "workspace_id",
-    "person_id",
-    "kind",
-    "namespace",
-    "value",
-    "value_search",
-    "created_at",
-]
-_IDENTITY_KEY = itemgetter(3, 4, 5)  # kind, namespace, value
-_PHONE = IdentityKind.PHONE.value
 
 
 @dataclass
@@ -144,23 +115,6 @@ def parse_person(ref: PersonRef, *, path: str, source: str) -> ParsedPerson:
     return parsed
 
 
-def search_fold(text: str) -> str:
-    """`fold_for_search`, with its ASCII case (most emails, external ids, many names) done
-    without the Unicode passes, which change no ASCII character (a test holds the two equal
-    over every ASCII character): bulk people creation folds a name and an identity per
-    person."""
-    if text.isascii():
-        return " ".join(text.lower().split())
-    return fold_for_search(text)
-
-
-def value_search(key: IdentityKey) -> str:
-    """`IdentityKey.search_value` through `search_fold`."""
-    if key.kind == IdentityKind.PHONE:
-        return key.search_value
-    return search_fold(key.value)
-
-
 class Suppressed(Conflict):
     """The person behind this identity was erased; their events are not stored again."""
 
@@ -180,10 +134,6 @@ def allows_return(session: Session) -> bool:
     return bool(isinstance(privacy, dict) and privacy.get("allow_return"))
 
 
-class _LostRace(Exception):
-    """A concurrent transaction created one of the identities of a bulk insert."""
-
-
 @dataclass
 class Resolution:
     person_id: int
@@ -198,11 +148,13 @@ class Resolver:
         self.session = session
         self.workspace_id = bound_workspace(session)
         self.actor = actor
-        self._cache: dict[IdentityKey, int] = {}
+        # The identity cache, shared with bulk creation (`sada.people.bulk_create`): keys
+        # known in this transaction -> their person.
+        self.cache: dict[IdentityKey, int] = {}
         # Keys looked up in this transaction and not found: a batch of new people then costs
         # one lookup per chunk instead of one per person. Inserts still use ON CONFLICT, and a
         # lost race drops the key from here, so concurrent creators are still detected.
-        self._absent: set[IdentityKey] = set()
+        self.absent: set[IdentityKey] = set()
         self._audiences: set[str] | None = None
         self._attach_statement: Any = None
         self._profiles: dict[int, Person] = {}
@@ -214,7 +166,7 @@ class Resolver:
     # -- lookups
 
     def prefetch(self, keys: list[IdentityKey]) -> None:
-        wanted = sorted(k for k in set(keys) if k not in self._cache and k not in self._absent)
+        wanted = sorted(k for k in set(keys) if k not in self.cache and k not in self.absent)
         for part in chunks(wanted, 500):
             rows = probe_unique(
                 self.session,
@@ -224,8 +176,8 @@ class Resolver:
                 ["person_id"],
             )
             for kind, namespace, value, person_id in rows:
-                self._cache[IdentityKey(kind, namespace, value)] = person_id
-            self._absent.update(k for k in part if k not in self._cache)
+                self.cache[IdentityKey(kind, namespace, value)] = person_id
+            self.absent.update(k for k in part if k not in self.cache)
 
     def _load_suppressed(self) -> set[str]:
         if self._suppressed is None:
@@ -248,6 +200,11 @@ class Resolver:
             in suppressed
             for k in parsed.keys
         )
+
+    def refuse_suppressed(self, items: list[ParsedPerson]) -> None:
+        """Raise `Suppressed` where any identity of `items` belongs to an erased person."""
+        if self._load_suppressed() and any(self.is_suppressed(p) for p in items):
+            raise Suppressed(SUPPRESSED_MESSAGE)
 
     def check_audience(self, audience: str) -> str | None:
         """Return an error message for an unknown audience, else None."""
@@ -272,7 +229,7 @@ class Resolver:
             raise Suppressed(SUPPRESSED_MESSAGE)
         for _attempt in range(3):
             self.prefetch(parsed.keys)
-            owners = sorted({self._cache[k] for k in parsed.keys if k in self._cache})
+            owners = sorted({self.cache[k] for k in parsed.keys if k in self.cache})
             if not owners:
                 resolution = self._create(parsed)
                 if resolution is not None:
@@ -290,48 +247,15 @@ class Resolver:
                 )
                 merged.append(other)
                 self._profile_rows.pop(survivor, None)  # the merge may have changed it
-                for key, pid in list(self._cache.items()):
+                for key, pid in list(self.cache.items()):
                     if pid == other:
-                        self._cache[key] = survivor
-            missing = [k for k in parsed.keys if k not in self._cache]
+                        self.cache[key] = survivor
+            missing = [k for k in parsed.keys if k not in self.cache]
             if missing and not self._attach(survivor, missing):
                 continue
             self._update_profile(survivor, parsed.ref)
             return Resolution(person_id=survivor, merged_ids=merged)
         raise RuntimeError("identity resolution did not settle after 3 attempts")
-
-    def create_new(self, items: list[ParsedPerson]) -> int:
-        """Create the people of `items` whose identities are all unknown; nothing else.
-
-        For a short transaction of its own before the one that resolves and stores a
-        batch: the unique-index locks of new identities are then held only until this
-        commits, not for the whole batch (a concurrent creator waits milliseconds, not
-        the length of a batch). Known people, merges and profile updates are left to
-        `resolve_many`. After a lost race (another writer made some of them) the people
-        still missing are looked for and created again, up to three attempts; what is
-        left then goes to `resolve_many`. Returns how many people the last attempt made.
-        """
-        if self._load_suppressed() and any(self.is_suppressed(p) for p in items):
-            raise Suppressed(SUPPRESSED_MESSAGE)  # callers leave such items out first
-        keys = [k for p in items for k in p.keys]
-        for _attempt in range(3):
-            self.prefetch(keys)
-            groups = self._new_person_groups(items)
-            if not groups:
-                return 0
-            try:
-                with self.session.begin_nested():
-                    self._create_groups(items, groups)
-                return len(groups)
-            except _LostRace:
-                # Another writer created some of them (and has committed: the insert waited
-                # for it): look again, and create those still missing here, not in the batch.
-                for group in groups:
-                    for index in group:
-                        for key in items[index].keys:
-                            self._cache.pop(key, None)
-                            self._absent.discard(key)
-        return 0
 
     def resolve_many(self, items: list[ParsedPerson]) -> list[Resolution]:
         """Resolve a batch; brand-new people are created in bulk.
@@ -342,10 +266,17 @@ class Resolver:
         bulk step is rolled back to its savepoint and every item takes the
         one-by-one path, which handles races and merges.
         """
-        if self._load_suppressed() and any(self.is_suppressed(p) for p in items):
-            raise Suppressed(SUPPRESSED_MESSAGE)  # callers leave such items out first
+        # Imported here: bulk_create imports this module (as resolve imports merges).
+        from sada.people.bulk_create import (
+            LostRace,
+            create_groups,
+            forget_groups,
+            new_person_groups,
+        )
+
+        self.refuse_suppressed(items)  # callers leave such items out first
         self.prefetch([k for p in items for k in p.keys])
-        known = {self._cache[k] for p in items for k in p.keys if k in self._cache}
+        known = {self.cache[k] for p in items for k in p.keys if k in self.cache}
         wants_update = any(p.ref.name or p.ref.traits or p.ref.audience for p in items)
         if known and wants_update:
             # Read profiles once (only a person that changes is loaded as an ORM object).
@@ -364,19 +295,15 @@ class Resolver:
                         audience,
                         orjson.loads(traits) if traits is not None else None,
                     )
-        groups = self._new_person_groups(items)
+        groups = new_person_groups(items, self.cache)
         results: dict[int, Resolution] = {}
         if groups:
             try:
                 with self.session.begin_nested():
-                    results = self._create_groups(items, groups)
-            except _LostRace:
+                    results = create_groups(self, items, groups)
+            except LostRace:
                 results = {}
-                for group in groups:
-                    for index in group:
-                        for key in items[index].keys:
-                            self._cache.pop(key, None)
-                            self._absent.discard(key)
+                forget_groups(self, items, groups)
         # Known people (every identity already points at one person) need no statement but
         # their profile update, unless another item of the batch is about to merge that
         # person away: those, and the rest, go one by one.
@@ -385,7 +312,7 @@ class Resolver:
         involved: set[int] = set()
         for index in rest:
             keys = items[index].keys
-            owners = {self._cache.get(k) for k in keys}
+            owners = {self.cache.get(k) for k in keys}
             owner = next(iter(owners)) if len(owners) == 1 else None
             if keys and owner is not None:
                 single[index] = owner
@@ -404,117 +331,6 @@ class Resolver:
         for index in order:
             results[index] = self.resolve(items[index])
         return [results[i] for i in range(len(items))]
-
-    def _new_person_groups(self, items: list[ParsedPerson]) -> list[list[int]]:
-        parent = list(range(len(items)))
-
-        def find(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        first_with_key: dict[IdentityKey, int] = {}
-        for index, parsed in enumerate(items):
-            for key in parsed.keys:
-                other = first_with_key.setdefault(key, index)
-                if other != index:
-                    parent[find(index)] = find(other)
-        components: dict[int, list[int]] = {}
-        for index in range(len(items)):
-            components.setdefault(find(index), []).append(index)
-        return [
-            members
-            for members in components.values()
-            if all(k not in self._cache for i in members for k in items[i].keys)
-        ]
-
-    def _create_groups(
-        self, items: list[ParsedPerson], groups: list[list[int]]
-    ) -> dict[int, Resolution]:
-        """One new person per group, with every identity of its items: driver-ready rows
-        built directly (the shared values converted once), two bulk inserts."""
-        now = utcnow()
-        table = Person.__table__
-        identities = Identity.__table__
-        convert = driver_converters(self.session, table)
-        stamp = convert["created_at"](now)
-        to_json = convert["traits"]
-        workspace_id = self.workspace_id
-        ids = reserve_ids(self.session, table, len(groups))
-        person_rows: list[tuple[Any, ...]] = []
-        group_keys: list[list[IdentityKey]] = []
-        for members, person_id in zip(groups, ids, strict=True):
-            name = None
-            audience = "customer"
-            traits: dict[str, Any] = {}
-            own: set[IdentityKey] = set()
-            for index in members:
-                parsed = items[index]
-                ref = parsed.ref
-                name = ref.name or name
-                audience = ref.audience or audience
-                if ref.traits:
-                    traits.update(ref.traits)
-                own.update(parsed.keys)
-            group_keys.append(sorted(own))
-            person_rows.append(
-                (
-                    person_id,
-                    workspace_id,
-                    name,
-                    search_fold(name) if name else None,
-                    audience,
-                    to_json(traits),
-                    _str_or_none(traits.get("language")),
-                    _str_or_none(traits.get("segment")),
-                    stamp,
-                    stamp,
-                )
-            )
-        insert_values_ignoring_conflicts(
-            self.session, table, _PERSON_COLUMNS, person_rows, ids, ["id"]
-        )
-        identity_ids = iter(reserve_ids(self.session, identities, sum(map(len, group_keys))))
-        identity_rows: list[tuple[Any, ...]] = []
-        for sorted_keys, person_id in zip(group_keys, ids, strict=True):
-            for kind, namespace, value in sorted_keys:
-                identity_rows.append(
-                    (
-                        next(identity_ids),
-                        workspace_id,
-                        person_id,
-                        kind,
-                        namespace,
-                        value,
-                        value.lstrip("+") if kind == _PHONE else search_fold(value),
-                        stamp,
-                    )
-                )
-        # Every writer inserts identities in key order, so two batches that create the
-        # same new people wait for each other instead of deadlocking on the unique index.
-        identity_rows.sort(key=_IDENTITY_KEY)
-        inserted = insert_values_ignoring_conflicts(
-            self.session,
-            identities,
-            _IDENTITY_COLUMNS,
-            identity_rows,
-            [row[0] for row in identity_rows],
-            ["workspace_id", "kind", "namespace", "value"],
-        )
-        if len(inserted) != len(identity_rows):
-            raise _LostRace
-        results: dict[int, Resolution] = {}
-        cache = self._cache
-        absent = self._absent
-        for group, members, person_id in zip(group_keys, groups, ids, strict=True):
-            for key in group:
-                cache[key] = person_id
-            absent.difference_update(group)
-            results[members[0]] = Resolution(person_id=person_id, created=True)
-            for index in members[1:]:
-                results[index] = Resolution(person_id=person_id)
-        return results
 
     def _create(self, parsed: ParsedPerson) -> Resolution | None:
         ref = parsed.ref
@@ -565,12 +381,12 @@ class Resolver:
                     "created_at": now,
                 },
             ).first()
-            self._absent.discard(key)
+            self.absent.discard(key)
             if inserted is None:
                 ok = False
-                self._cache.pop(key, None)
+                self.cache.pop(key, None)
             else:
-                self._cache[key] = person_id
+                self.cache[key] = person_id
         return ok
 
     def _update_profile(self, person_id: int, ref: PersonRef) -> None:

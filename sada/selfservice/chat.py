@@ -36,7 +36,7 @@ from sada.core.errors import Invalid, NotFound
 from sada.db.scoping import bound_workspace
 from sada.db.types import utcnow
 from sada.events import publish
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from sada.metrics import catalogue
 from sada.selfservice.assistant import AssistantConfig, ask
 from sada.selfservice.models import ChatMessage, ChatSession

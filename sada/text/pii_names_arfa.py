@@ -385,10 +385,7 @@ def arfa_cue_names(text: str) -> list[tuple[int, int]]:
         if words:
             start = m.start("name") + offset
             add(start, start + len(" ".join(words)))
-    for m in _FA_SELF_RE.finditer(text):
-        words = _name_words(m.group("name").split(), _all, first_free=False)
-        if words:
-            add(m.start("name"), m.start("name") + len(" ".join(words)))
+    out.extend(_plain_names(_FA_SELF_RE, text, _all, first_free=False))
     for m in _ARFA_WEAK_RE.finditer(text):
         offset, words = _skip_titles(m.group("name"))
         apposition = m.group("punct") in (",", "،") and bool(
@@ -437,8 +434,18 @@ def arfa_cue_names(text: str) -> list[tuple[int, int]]:
         if keep:
             start = m.start("name") + offset
             add(start, start + len(" ".join(keep)))
-    for m in _ARFA_SIGNOFF_RE.finditer(text):
-        keep = _name_words(m.group("name").split(), _all, first_free=True)
-        if keep:
-            add(m.start("name"), m.start("name") + len(" ".join(keep)))
+    out.extend(_plain_names(_ARFA_SIGNOFF_RE, text, _all, first_free=True))
     return out
+
+
+def _plain_names(
+    pattern: re.Pattern[str], text: str, known: set[str], *, first_free: bool
+) -> list[tuple[int, int]]:
+    """The spans of the name words (`_name_words`) that open each `pattern` match's "name"
+    group, no titles to skip: the self-introductions and the sign-offs."""
+    spans: list[tuple[int, int]] = []
+    for m in pattern.finditer(text):
+        words = _name_words(m.group("name").split(), known, first_free=first_free)
+        if words:
+            spans.append((m.start("name"), m.start("name") + len(" ".join(words))))
+    return spans

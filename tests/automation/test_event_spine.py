@@ -17,8 +17,8 @@ from sada.core.ssrf import HostPolicy
 from sada.db.types import utcnow
 from sada.events import UnknownEvent, publish
 from sada.events.catalogue import render_markdown
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction
-from sada.interactions.service import ingest_batch
 from sada.jobs.models import Job
 from sada.jobs.registry import subscriptions
 from sada.text.models import TextAnalysis

@@ -17,7 +17,7 @@ from sada.automation.rule_conditions import check_condition
 from sada.automation.rule_context import Context
 from sada.cases.models import Case
 from sada.db.types import utcnow
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 
 
 def _member(db, ws_id, email, role="agent"):

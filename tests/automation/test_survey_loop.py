@@ -11,7 +11,7 @@ from sada.automation.models import RuleFiring
 from sada.db.types import utcnow
 from sada.feedback import service
 from sada.feedback.models import Invitation
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from tests.feedback.factories import csat_survey
 
 

@@ -11,7 +11,7 @@ from sada.automation.models import WebhookDelivery
 from sada.automation.webhooks import do_create_endpoint, emit_event
 from sada.core.ssrf import HostPolicy
 from sada.db.types import utcnow
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 
 
 def test_contact_fields_only_when_allowed(db, workspace, client, make_key) -> None:  # type: ignore[no-untyped-def]

@@ -341,7 +341,7 @@ def test_reply_with_files_reaches_smtp_as_a_multipart_mail(
 def test_reply_files_over_the_limit_or_on_a_text_channel_are_refused(db, workspace, client):
     from sada.cases import threads
     from sada.db.types import utcnow
-    from sada.interactions.service import ingest_batch
+    from sada.interactions.ingest import ingest_batch
 
     item = {
         "source": "test",

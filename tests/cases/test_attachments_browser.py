@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sada.cases import threads
 from sada.cases.models import Conversation
 from sada.db.types import utcnow
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from tests.browser import chromium, needs_chromium, served
 from tests.cases.test_workspace_browser import _shot, _signed_in, _user
 

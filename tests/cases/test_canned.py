@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sada.cases import threads
 from sada.cases.models import Case, Conversation
 from sada.db.types import utcnow
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 
 BODIES = {
     "fa": "سلام {{first_name}}، من {{agent_name}} هستم. پرونده {{case_id}} را پیگیری می‌کنم.",

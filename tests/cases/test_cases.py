@@ -16,7 +16,7 @@ from sada.cases import assignment, conversations, inbox_views, sla, threads
 from sada.cases import service as cases
 from sada.cases.models import Case, Conversation, SlaEvent
 from sada.db.types import utcnow
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 
 
 def _member(db, ws_id, email=None, role="agent"):

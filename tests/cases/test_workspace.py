@@ -20,8 +20,8 @@ from sada.cases.canned import do_save_canned
 from sada.cases.models import Case, Conversation, NoteMention
 from sada.cases.service import Origin
 from sada.db.types import utcnow
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction
-from sada.interactions.service import ingest_batch
 from sada.jobs.models import Job
 from tests.web.conftest import csrf_of, sign_in
 

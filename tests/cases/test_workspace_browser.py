@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sada.cases import threads
 from sada.cases.models import Case, Conversation
 from sada.db.types import utcnow
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from tests.browser import SHOTS, chromium, needs_chromium, served
 
 PASSWORD = "correct horse battery"

@@ -25,8 +25,8 @@ from sqlalchemy import select
 
 from sada.feedback import invitations, service
 from sada.feedback.models import Invitation, Response
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction
-from sada.interactions.service import ingest_batch
 from sada.jobs.models import Job
 from sada.jobs.service import run_pending
 from sada.people.models import Identity

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sada.automation import customer
 from sada.automation.models import CustomerNotification, RuleFiring
 from sada.db.types import utcnow
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from sada.people import consent
 from sada.people.models import Identity, Person
 from sada.settings import get_settings

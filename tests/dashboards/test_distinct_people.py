@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event, select
 
 from sada.interactions import rollup_reads, rollups
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction
-from sada.interactions.service import ingest_batch
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 ZONE = "Asia/Tehran"

@@ -22,8 +22,8 @@ from sqlalchemy import func, select, update
 
 from sada.dashboards import service as dash
 from sada.interactions import rollups
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction
-from sada.interactions.service import ingest_batch
 from sada.people.models import Person
 from sada.tenants.models import Workspace
 from sada.text.models import TextAnalysis

@@ -19,12 +19,12 @@ from sqlalchemy import select, update
 
 from sada.dashboards import rollups as dash_rollups
 from sada.interactions import rollups, who_spoke
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import (
     Interaction,
     InteractionRollup,
     TopicRollup,
 )
-from sada.interactions.service import ingest_batch
 from sada.tenants.models import Workspace
 from sada.text.models import TextAnalysis
 

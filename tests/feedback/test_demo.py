@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from sada.feedback.demo import seed_demo_surveys
 from sada.feedback.models import Response
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction
-from sada.interactions.service import ingest_batch
 from sada.metrics import rollups
 from sada.metrics.service import MetricFilter, summarize
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sada.feedback import service
 from sada.feedback.models import Invitation, SurveyTrigger
 from sada.feedback.tasks import matches
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from sada.jobs.models import Job
 from sada.jobs.service import run_pending
 from tests.feedback.factories import csat_survey

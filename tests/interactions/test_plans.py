@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 
 
 def _item(i: int) -> dict[str, Any]:

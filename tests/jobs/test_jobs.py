@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from sada.db.types import utcnow
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction
-from sada.interactions.service import ingest_batch
 from sada.jobs.models import Job
 from sada.jobs.registry import handler
 from sada.jobs.service import claim_next, enqueue, run_job
@@ -105,7 +105,7 @@ WORKER = """
 import os, sys, time
 from pathlib import Path
 from sada.db.engine import open_database
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from sada.jobs.registry import handler
 from sada.jobs.service import claim_next, run_job
 

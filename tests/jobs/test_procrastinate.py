@@ -356,7 +356,7 @@ def test_domain_writes_defer_their_jobs_and_api_nodes_run_none(pq_db, make_works
 
     from sada.app import create_app
     from sada.db.types import utcnow
-    from sada.interactions.service import ingest_batch
+    from sada.interactions.ingest import ingest_batch
     from sada.jobs.runner import NoRunner
 
     ws = make_workspace(pq_db)

@@ -20,6 +20,7 @@ from sada.dashboards import panels
 from sada.dashboards import rollups as dash_rollups
 from sada.dashboards import service as dash
 from sada.interactions import rollup_reads, rollups, who_spoke
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import (
     VOICE_ORIGINS,
     Interaction,
@@ -28,7 +29,6 @@ from sada.interactions.models import (
     SpokeMonths,
     TopicRollup,
 )
-from sada.interactions.service import ingest_batch
 from sada.people.merges import do_merge, do_unmerge
 from sada.tenants.models import Workspace
 from sada.text.models import TextAnalysis

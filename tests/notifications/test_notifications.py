@@ -12,7 +12,7 @@ from sada.cases import conversations, threads
 from sada.cases.models import Conversation
 from sada.cases.service import Origin, do_create_case, do_update_case
 from sada.db.types import utcnow
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from sada.notifications import service
 from sada.notifications.models import MemberNotification
 from tests.web.conftest import csrf_of, sign_in

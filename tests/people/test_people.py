@@ -198,8 +198,8 @@ def test_bulk_creation_folds_as_fold_for_search() -> None:
     """`search_fold` (bulk people creation's fold, with an ASCII shortcut) equals
     `fold_for_search` on every ASCII character and on mixed text; `value_search` equals
     `IdentityKey.search_value` for each kind."""
+    from sada.people.bulk_create import search_fold, value_search
     from sada.people.identities import IdentityKey
-    from sada.people.service import search_fold, value_search
     from sada.text.normalize import fold_for_search
 
     samples = [chr(c) * 2 + " x\t" + chr(c) for c in range(128)]

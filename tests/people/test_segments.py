@@ -38,7 +38,7 @@ def _item(email: str, days_ago: float = 1, **extra: Any) -> dict[str, Any]:
 
 
 def _ingest(db: Database, ws: int, items: list[dict[str, Any]]) -> list[Any]:
-    from sada.interactions.service import ingest_batch
+    from sada.interactions.ingest import ingest_batch
 
     with db.transaction(ws) as session:
         results = ingest_batch(session, items)

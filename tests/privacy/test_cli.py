@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from sada.db.engine import open_database
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from sada.tenants.service import get_workspace_by_name
 from tests.test_cli_and_settings import _sada
 

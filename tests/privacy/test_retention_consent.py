@@ -13,8 +13,8 @@ from sada.db.types import utcnow
 from sada.feedback import invitations
 from sada.feedback import service as fb
 from sada.feedback.schemas import Recipient
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction
-from sada.interactions.service import ingest_batch
 from sada.jobs.models import Job
 from sada.jobs.service import run_pending
 from sada.people import consent

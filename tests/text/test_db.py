@@ -37,7 +37,7 @@ class CountingEmbedder:
 
 
 def ingest(db: Database, workspace_id: int, texts=TEXTS) -> list[int]:  # type: ignore[no-untyped-def]
-    from sada.interactions.service import ingest_batch
+    from sada.interactions.ingest import ingest_batch
 
     items = [
         {

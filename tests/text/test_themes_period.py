@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from sada.db.engine import Database
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from sada.text.theme_store import store_themes
 from tests.web.conftest import sign_in
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typer.testing import CliRunner
 
 from sada.db.types import utcnow
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from sada.text.service import analyze_interactions
 from sada.text.training import read_jsonl
 

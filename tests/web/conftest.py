@@ -67,7 +67,7 @@ def login(client: Any, make_user: Callable[..., str]) -> Callable[..., Any]:
 
 def ingest(db: Database, workspace_id: int, items: list[dict[str, Any]]) -> list[Any]:
     """Store interactions through the real ingest service."""
-    from sada.interactions.service import ingest_batch
+    from sada.interactions.ingest import ingest_batch
 
     with db.transaction(workspace_id) as session:
         results = ingest_batch(session, items)

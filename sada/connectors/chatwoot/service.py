@@ -29,7 +29,7 @@ from sada.db.engine import Database
 from sada.feedback import imports
 from sada.feedback.imports import ImportSummary
 from sada.feedback.models import SurveySource
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 
 SOURCE = "chatwoot"
 TOLERANCE_S = 300

@@ -26,7 +26,7 @@ from sada.core.http import fast_json, read_body, wants_wait
 from sada.core.validation import unsafe_json
 from sada.db.retry import retrying
 from sada.interactions import inbox
-from sada.interactions.service import ingest_batch
+from sada.interactions.ingest import ingest_batch
 from sada.people.schemas import PersonRef
 from sada.people.service import SUPPRESSED_MESSAGE, Resolver, parse_person
 from sada.tenants.auth import access_api_key, actor_for_key, scoped_header_or_body
