@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sada.core.validation import MAX_JSON_DEPTH, field_errors, unsafe_json
@@ -363,6 +363,3 @@ def reassign_interactions(
             .where(Interaction.id.in_(part), Interaction.person_id.in_(holders))
             .values(person_id=to_person)
         )
-
-
-__all__ = ["timeline", "insert"]
