@@ -124,26 +124,47 @@ def evaluate(
     slices: bool = typer.Option(
         True, "--slices/--no-slices", help="Also score dialect, emoji, negation... slices."
     ),
+    task: str = typer.Option(
+        "auto",
+        help="'sentiment' (a label a line), 'pii' (name / address lists a line), 'aspects' "
+        "(an aspects object a line), or 'auto': told from the file's first line.",
+    ),
+    misses: int = typer.Option(
+        0, help="PII and aspects: also list up to this many texts the detection got wrong."
+    ),
 ) -> None:
-    """Accuracy, macro-F1, per-class F1 and confusion matrix per group, and per slice.
+    """Score the text models on a labelled file: sentiment, PII or aspects.
 
-    On a file (or group) whose labels are only positive and negative, a text
+    Sentiment: accuracy, macro-F1, per-class F1 and confusion matrix per group, and per
+    slice. On a file (or group) whose labels are only positive and negative, a text
     counts as the larger of its positive and negative probabilities; three-class
     groups are scored with the model's neutral band. Slices: dialect (the
     `dialect` field), emoji, emoji-only, negation, contrast, romanized
     (Arabizi/Finglish), traditional Chinese.
+
+    PII (`{"text", "lang", "name": [...], "address": [...]}`): recall and precision of
+    names and addresses, overall and per language. Aspects (`{"text", "lang",
+    "aspects": {"delivery": "negative"}}`): the share of labelled aspects found with
+    their polarity, per language, and how many mixed texts come out mixed.
     """
     import numpy as np
     from rich.markup import escape
 
     from sada.text.embeddings import get_embedder
-    from sada.text.evaluate import evaluate_examples, evaluate_slices
+    from sada.text.evaluate import evaluate_examples, evaluate_slices, file_task
     from sada.text.langid import detect_language, model_language
     from sada.text.sentiment import combine, load_head, load_model
     from sada.text.training import read_labelled
 
     if by not in ("lang", "source", "domain"):
         raise typer.BadParameter("--by must be lang, source or domain")
+    if task not in ("auto", "sentiment", "pii", "aspects"):
+        raise typer.BadParameter("--task must be auto, sentiment, pii or aspects")
+    if task == "auto":
+        task = file_task(file)
+    if task in ("pii", "aspects"):
+        _evaluate_spans_or_aspects(file, task, as_json, embeddings, misses)
+        return
     try:
         examples, skipped = read_labelled(file)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -199,6 +220,63 @@ def evaluate(
         out.print("[bold]slices[/bold]")
         for name, r in sliced.items():
             _print_scores(out, name, r)
+
+
+def _evaluate_spans_or_aspects(
+    file: Path, task: str, as_json: bool, embeddings: bool, misses: int
+) -> None:
+    """`sada text evaluate` on a PII or an aspect file (see `sada.text.evaluate`)."""
+    from rich.markup import escape
+
+    from sada.text.evaluate import read_task_file, score_aspects, score_spans, span_misses
+
+    items, problems = read_task_file(file, task)
+    for problem in problems[:20]:
+        console.print(f"[yellow]skipped[/yellow] {escape(problem)}")
+    if not items:
+        console.print(f"[red]error:[/red] no usable line for --task {task}")
+        raise typer.Exit(code=1)
+    report: dict[str, Any] = {"task": task, "n": len(items), "skipped": problems}
+    if task == "pii":
+        from sada.text.pii import find_pii
+
+        def find(text: str) -> list[tuple[str, int, int]]:
+            return [(p.type, p.start, p.end) for p in find_pii(text)]
+
+        report["scores"] = score_spans(items, find)
+        wrong = span_misses(items, find) if misses else []
+    else:
+        from sada.text.pipeline import TextPipeline
+
+        pipeline = TextPipeline(embedder=None if embeddings else False)
+        scored = score_aspects(items, lambda text, lang: pipeline.analyze(text, language=lang))
+        wrong = scored.pop("misses")
+        report["scores"] = scored
+    report["misses"] = wrong[:misses]
+    if as_json:
+        _print_json(report)
+        return
+    out = Console()
+    out.print(
+        f"{len(items)} labelled texts" + (f", {len(problems)} lines skipped" if problems else "")
+    )
+    if task == "pii":
+        for key, r in report["scores"].items():
+            out.print(
+                f"[bold]{escape(key):<14}[/bold] gold {r['gold']:>4}  found {r['found']:>4}  "
+                f"recall {r['recall']:.3f}  precision {r['precision']:.3f}"
+            )
+    else:
+        scores = report["scores"]
+        for key, accuracy in scores["accuracy"].items():
+            out.print(
+                f"[bold]{escape(key):<4}[/bold] aspects {scores['n'][key]:>5}  "
+                f"right polarity {accuracy:.3f}"
+            )
+        mixed = scores["mixed_texts"]
+        out.print(f"mixed texts flagged mixed: {mixed['flagged_mixed']} of {mixed['n']}")
+    for miss in report["misses"]:
+        out.print(escape(json.dumps(miss, ensure_ascii=False)))
 
 
 def _print_scores(out: Console, name: str, r: dict[str, Any]) -> None:

@@ -9,18 +9,27 @@ Three-class sets are scored with the model's neutral band.
 dialect (the `dialect` field), texts with emoji or emoticons, emoji-only texts,
 texts with a negation, texts with a contrast word, romanized Arabic/Persian
 (Arabizi, Finglish) and traditional Chinese.
+
+Two other kinds of labelled file are scored too (`read_task_file` tells them apart
+and checks every line): PII files, one message a line with the names and addresses
+it holds (`{"text", "lang", "name": [...], "address": [...]}`, scored by
+`score_spans`), and aspect files, one sentence a line with the polarity of each
+aspect it speaks of (`{"text", "lang", "aspects": {"delivery": "negative"}}`, scored
+by `score_aspects`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sada.text.langid import detect_language
+from sada.text.langid import detect_language, model_language
 from sada.text.normalize import model_text, traditional_share
 from sada.text.polarity import polar_items
 from sada.text.sentiment import label_with_band
@@ -236,3 +245,97 @@ def score_aspects(
         "mixed_texts": {"n": mixed_gold, "flagged_mixed": mixed_hit},
         "misses": misses,
     }
+
+
+SPAN_TYPES = ("name", "address")
+POLARITIES = ("positive", "negative", "neutral")
+
+
+def file_task(path: Path) -> str:
+    """ "pii", "aspects" or "sentiment": what the first JSON line of `path` is labelled with
+    (a CSV file, or lines with a "label", are sentiment)."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            try:
+                first = json.loads(line)
+            except ValueError:
+                return "sentiment"
+            if isinstance(first, dict) and "aspects" in first:
+                return "aspects"
+            if isinstance(first, dict) and any(k in first for k in SPAN_TYPES):
+                return "pii"
+            return "sentiment"
+    return "sentiment"
+
+
+def read_task_file(path: Path, task: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """The good lines of a PII or aspect file, and one reason per line left out.
+
+    A line is left out when it is not a JSON object with a non-empty "text", when a
+    name or address is not a string found in the text, or when an aspect's polarity is
+    not positive, negative or neutral. "lang" (ar, fa, zh, en) is detected when absent.
+    """
+    items: list[dict[str, Any]] = []
+    problems: list[str] = []
+    text_of = path.read_text(encoding="utf-8", errors="replace")
+    for number, line in enumerate(text_of.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            problems.append(f"line {number}: not JSON")
+            continue
+        text = item.get("text") if isinstance(item, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"line {number}: no text")
+            continue
+        problem = _task_problem(item, text, task)
+        if problem:
+            problems.append(f"line {number}: {problem}")
+            continue
+        lang = str(item.get("lang") or "").lower()[:2]
+        if lang not in ("ar", "fa", "zh", "en"):
+            lang = model_language(detect_language(text))
+        items.append({**item, "lang": lang})
+    return items, problems
+
+
+def _task_problem(item: dict[str, Any], text: str, task: str) -> str | None:
+    if task == "pii":
+        for kind in SPAN_TYPES:
+            golds = item.get(kind, [])
+            if not isinstance(golds, list):
+                return f"{kind} is not a list"
+            for gold in golds:
+                if not isinstance(gold, str) or not gold or gold not in text:
+                    return f"{kind} {gold!r} is not in the text"
+        return None
+    aspects = item.get("aspects")
+    if not isinstance(aspects, dict) or not aspects:
+        return "aspects is not an object of aspect: polarity"
+    for aspect, polarity in aspects.items():
+        if polarity not in POLARITIES:
+            return f"aspect {aspect!r}: polarity {polarity!r} is not one of {', '.join(POLARITIES)}"
+    return None
+
+
+def span_misses(
+    items: Sequence[dict[str, Any]], find: Callable[[str], list[tuple[str, int, int]]]
+) -> list[dict[str, Any]]:
+    """Per text, the gold strings not found and the found strings that are not gold, as
+    exact strings (a name found with other boundaries stands in both lists)."""
+    out = []
+    for item in items:
+        text = str(item["text"])
+        found = find(text)
+        for kind in SPAN_TYPES:
+            gold = item.get(kind, [])
+            got = [text[a:b] for t, a, b in found if t == kind]
+            missed = [g for g in gold if g not in got]
+            extra = [g for g in got if g not in gold]
+            if missed or extra:
+                out.append({"text": text, "type": kind, "missed": missed, "extra": extra})
+    return out

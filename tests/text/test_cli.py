@@ -168,3 +168,62 @@ def test_reanalyze_and_topics_commands(sqlite_db, make_workspace, monkeypatch) -
         assert missing.exit_code == 1
     finally:
         get_settings.cache_clear()
+
+
+def test_evaluate_a_pii_file_skips_bad_lines_with_reasons(tmp_path: Path) -> None:
+    """A file of names and addresses is told apart from a sentiment file by its first line;
+    lines that cannot be scored are left out, each with its reason, and the rest scored."""
+    path = tmp_path / "pii.jsonl"
+    rows = [
+        {"text": "My name is Sarah Johnson, please call me back", "name": ["Sarah Johnson"]},
+        {"text": "ok ask zzq about it", "lang": "en", "name": ["zzq"], "address": []},
+        {"text": "no such name here", "name": ["Layla"]},
+    ]
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows] + ["{not json", '{"name": []}']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", str(path), "--json", "--misses", "5"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["task"] == "pii" and report["n"] == 2
+    assert report["skipped"] == [
+        "line 3: name 'Layla' is not in the text",
+        "line 4: not JSON",
+        "line 5: no text",
+    ]
+    name = report["scores"]["name"]
+    assert (name["gold"], name["hit"], name["found"]) == (2, 1, 1)
+    assert name["recall"] == 0.5 and name["precision"] == 1.0
+    assert report["scores"]["name/en"]["gold"] == 2  # the first line's language was detected
+    assert report["misses"] == [
+        {"text": "ok ask zzq about it", "type": "name", "missed": ["zzq"], "extra": []}
+    ]
+    human = runner.invoke(app, ["evaluate", str(path)])
+    assert human.exit_code == 0, human.output
+    assert "2 labelled texts, 3 lines skipped" in human.stdout
+    assert "recall 0.500" in human.stdout
+
+
+def test_evaluate_an_aspect_file(tmp_path: Path) -> None:
+    rows = [
+        {
+            "text": "the food was great but delivery was late",
+            "lang": "en",
+            "aspects": {"product_quality": "positive", "delivery": "negative"},
+        },
+        {
+            "text": "the food was great but delivery was late",
+            "lang": "en",
+            "aspects": {"delivery": "positive"},
+        },
+        {"text": "bad polarity", "aspects": {"delivery": "awful"}},
+    ]
+    path = write_jsonl(tmp_path / "aspects.jsonl", rows)
+    result = runner.invoke(app, ["evaluate", str(path), "--json", "--no-embeddings"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["task"] == "aspects" and report["n"] == 2
+    assert report["skipped"][0].startswith("line 3: aspect 'delivery': polarity 'awful'")
+    assert report["scores"]["accuracy"] == {"all": 0.667, "en": 0.667}
+    assert report["scores"]["mixed_texts"]["n"] == 1
+    refused = runner.invoke(app, ["evaluate", str(path), "--task", "topics"])
+    assert refused.exit_code != 0
