@@ -48,7 +48,7 @@ _EN_AMBIGUOUS = """will bill mark hope grace joy faith rose may june april summe
 frank art penny ruby pearl jade crystal amber ray gene bob pat sue jack grant chase hunter
 victoria jordan austin paris florence lincoln cash angel honey rain river stone king
 max jade holly daisy poppy iris jasper hugo jan jo can rim amal iman noor nour hana sakura
-harvey marks chance lily ivy violet olive sage autumn storm salem"""
+harvey marks chance lily ivy violet olive sage autumn storm salem sunny sandy"""
 
 _AR_GIVEN = """
 نوال سعاد وفاء نجلاء ابتسام عبير سمر رشا أميرة اميرة لطيفة جواهر ملاك شهد نادية ناديه
