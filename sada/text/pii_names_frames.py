@@ -22,6 +22,7 @@ after the rules' spans and before the learned tagger's in `find_names`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from sada.text.normalize import fold_for_search
@@ -51,9 +52,7 @@ def _folded(*words: str) -> frozenset[str]:
 
 
 # Frame words (folded with `fold_for_search` before comparing).
-_AR_SELF = frozenset(
-    fold_for_search(w) for w in ("انا", "أنا", "اني", "انى", "اسمي", "معك", "معاك", "معكم")
-)
+_AR_SELF = frozenset(fold_for_search(w) for w in ("انا", "أنا", "اسمي", "معك", "معاك", "معكم"))
 _FA_SELF_AFTER = _folded("هستم", "هستش", "هستن", "هستيم")
 _AR_TEAM_AFTER = _folded(
     "فريق", "خدمه", "قسم", "الدعم", "الفرع", "فرع", "الشركه", "المبيعات", "الحسابات",
@@ -70,13 +69,13 @@ _FA_THANKS_FROM = _folded(
 _AR_KIN = _folded(
     "صاحبي", "صديقي", "صديقتي", "زميلي", "زميلتي", "بنتي", "ابني", "ولدي", "والدي", "والدتي",
     "ابوي", "امي", "اخوي", "اخي", "اختي", "زوجي", "زوجتي", "جوزي", "مرتي", "خالي", "عمي",
-    "خالتي", "عمتي", "جدي", "جدتي", "بنت", "ابن", "اخويا", "اختي", "مديري", "جاري", "جارتي",
-    "خطيبي", "خطيبتي", "ابنتي", "حبيبي",
+    "خالتي", "عمتي", "جدي", "جدتي", "اخويا", "اختي", "مديري", "جاري", "جارتي",
+    "خطيبي", "خطيبتي", "ابنتي",
 )  # fmt: skip
 _FA_KIN = _folded(
     "همکارم", "دخترم", "پسرم", "همسرم", "شوهرم", "خانمم", "دوستم", "مامانم", "مادرم", "بابام",
     "پدرم", "خواهرم", "برادرم", "داداشم", "آبجیم", "همسایه‌م", "همسایمون", "مدیرم", "رئیسم",
-    "عموم", "داییم", "خالم", "عمم", "نامزدم", "همسر", "همکار", "دختر", "پسر", "پدربزرگم",
+    "داییم", "خالم", "عمم", "نامزدم", "همسر", "همکار", "دختر", "پسر", "پدربزرگم",
     "مادربزرگم", "همکارمون", "رفیقم",
 )  # fmt: skip
 _AR_TITLES = _folded(
@@ -109,11 +108,16 @@ _SIGNOFF_WORDS = _folded(
     "تحياتي", "الشكر", "شكرا", "شكراً", "مع", "ممنون", "تشکر", "سپاس", "مرسی", "باتشکر",
     "تشكراتي", "احترام", "احترامات",
 )  # fmt: skip
+_FA_TEXT = re.compile("[\u06cc\u06a9\u067e\u0686\u0698\u06af]")
+_FA_LIGHT = _folded(
+    "کرد", "کردم", "کردن", "کردند", "کنه", "کنم", "کنیم", "کردیم", "بندی", "زد", "زدم", "زدن",
+    "داد", "دادم", "دادن", "گرفت", "گرفتم", "شد", "شدم", "شدن", "بود", "بودم", "داره", "دارم",
+)  # fmt: skip
 _AR_AFTER_NAME = _folded("بخصوص", "قبل", "بعد", "عشان", "علشان", "لان", "لأن", "حول", "عن")
-_AR_FROM = _folded("من", "في")
+_AR_FROM = _folded("من")
 _YA = fold_for_search("يا")
 _THANKS_NEXT = _folded("و", "على", "که", "بابت", "عشان", "لانه")
-_NOT_NAME_RAW = frozenset(["على", "علی", "الى", "إلى", "حتى", "عن", "فی"])
+_NOT_NAME_RAW = frozenset(["على", "علی", "الى", "إلى", "حتى", "عن", "فی", "آمين", "آمین"])
 _VOC_TITLES = _folded(
     "استاذ", "استاذه", "أستاذ", "أستاذة", "دكتور", "دكتوره", "ست", "اخ", "اخت", "حاج", "حجي", "مدام"
 )
@@ -128,7 +132,7 @@ _ARFA_NOT = _folded_words(
     عميل زبون صاحب صاحبه بنت ولد ابن شخص ناس الكل كل سفارش مشتری کاربر همه یکی کسی من تو
     شما ایشون ایشان اون این خیلی دیگه هم که ولی اما برای از با به تا هنوز الان امروز دیروز
     فردا پیک مامور راننده پشتیبان اپراتور کارمند همکار مدیر فروشنده خانم آقا جان گفت گفتن
-    بود هست نیست شد کرد داد زد داره جناب سرکار
+    بود هست نیست شد کرد داد زد داره جناب سرکار دايما دائما دايم ابدا ابد لكن ولكن بل
     """
 )
 _EN_NOT = _words(
@@ -161,6 +165,12 @@ def _known() -> tuple[frozenset[str], frozenset[str]]:
     return given, lex.common
 
 
+@lru_cache(maxsize=1)
+def _ambiguous() -> frozenset[str]:
+    """The ambiguous given names of the gazetteer, folded («امل», «نور», "hope")."""
+    return frozenset(fold_for_search(w) for w in gazetteer()[1])
+
+
 def _tokens(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in _AR_TOKEN.finditer(text)]
 
@@ -182,13 +192,14 @@ def _arfa_slot(word: str, *, strong: bool) -> bool:
         return False
     if "\u200c" in word and word.split("\u200c")[-1] in _FA_SUFFIXES:
         return False  # «پیگیری‌تون», «شماره‌ام»: a noun with a pronoun or plural suffix
-    if f.startswith(("ال", "می", "نمی", "بال", "لل", "فال")):
-        return False  # a definite noun, a Persian verb, a preposition and a noun
-    if not re.search("[\u067e\u0686\u0698\u06af]", word) and word.endswith(
-        ("ته", "تها", "هم", "كم", "تي")
-    ):
-        return False  # an Arabic noun with a pronoun («زوجته»)
-    return not f.startswith(("ال", "می", "نمی"))  # a definite noun, a Persian verb
+    if f.startswith(("ال", "می", "نمی", "بال", "لل", "فال", "و")):
+        return False  # a definite noun, a Persian verb, a preposition or «و» and a word
+    if _FA_TEXT.search(word) is None:
+        if word.startswith(("ي", "ت", "ن", "أ", "ا")) and len(f) <= 5:
+            return False  # an Arabic imperfect verb («يشجع», «أجرب»); known names pass above
+        if word.endswith(("ته", "تها", "هم", "كم", "تي")):
+            return False  # an Arabic noun with a pronoun («زوجته»)
+    return True
 
 
 def _arfa_family(word: str) -> bool:
@@ -204,9 +215,17 @@ def _arfa_family(word: str) -> bool:
         re.fullmatch(r"ال[\u0600-\u06ff]{3,}", f)
         or (
             re.fullmatch(r"[\u0600-\u06ff]{2,}(?:ی|زاده|پور|یان|نژاد|فر|نیا)", f) is not None
-            and not f.startswith(("ب", "ل", "ف"))  # «باسمي»: a preposition and a noun
+            # «باسمي», «واخي», «اشتري»: a preposition, «و» or a verb prefix and a word
+            and not f.startswith(("ب", "ل", "ف", "و"))
+            and not (_FA_TEXT.search(word) is None and word.startswith(("ا", "أ", "ي", "ت", "ن")))
         )
     )
+
+
+def _fa_compound(folded: str) -> bool:
+    """A Persian light verb or verb form after a word: the word is a noun of a compound
+    verb («شرط بندی», «پیگیری کرد»), not a name."""
+    return folded in _FA_LIGHT or folded.startswith(("می", "نمی"))
 
 
 def _function_word(folded: str) -> bool:
@@ -215,18 +234,16 @@ def _function_word(folded: str) -> bool:
 
 
 def _extend(toks: list[tuple[int, int, str]], i: int) -> int:
-    """The last token index of a name that starts at `i`: «عبد X», a family word."""
+    """The last token index of a name that starts at `i`: «عبد X», a family word; an
+    ambiguous given name takes no family word («امل الاطلاع»)."""
     j = i
     n = len(toks)
-    if (
-        fold_for_search(toks[i][2]) in ("عبد", "ابو", "ام")
-        and i + 1 < n
-        and _is_word(toks[i + 1][2])
-    ):
+    first = fold_for_search(toks[i][2])
+    if first in ("عبد", "ابو", "ام") and i + 1 < n and _is_word(toks[i + 1][2]):
         j = i + 1
     if j + 2 < n and fold_for_search(toks[j + 1][2]) == "عبد" and _is_word(toks[j + 2][2]):
         return j + 2
-    if j + 1 < len(toks) and _arfa_family(toks[j + 1][2]):
+    if j + 1 < n and first not in _ambiguous() and _arfa_family(toks[j + 1][2]):
         return j + 1
     return j
 
@@ -239,13 +256,28 @@ def _clause_start(toks: list[tuple[int, int, str]], i: int) -> bool:
     )
 
 
+def _team_after(word: Callable[[int], str], j: int, fa: bool) -> bool:
+    """Whether «من فريق/قسم …» (Arabic) or «از پشتیبانی/واحد …» (Persian) follows `j`."""
+    if fa:
+        return word(j + 1) == "از" and word(j + 2) in _FA_TEAM_AFTER
+    return word(j + 1) in _AR_FROM and word(j + 2) in _AR_TEAM_AFTER
+
+
 def _arfa_frames(text: str) -> list[tuple[int, int]]:
     toks = _tokens(text)
     out: list[tuple[int, int]] = []
     n = len(toks)
+    # Persian letters: Persian frames; else Arabic ones (folded words of the two languages
+    # collide: Arabic «خالي» "my uncle", Persian «خالی» "empty")
+    fa = _FA_TEXT.search(text) is not None
+    kin = _FA_KIN if fa else _AR_KIN
+    given = _known()[0]
 
     def word(k: int) -> str:
         return fold_for_search(toks[k][2]) if 0 <= k < n else ""
+
+    def closed(j: int) -> bool:
+        return j + 1 >= n or toks[j + 1][2] in _CLAUSE_END
 
     def add(i: int, j: int) -> None:
         out.append((toks[i][0], toks[j][1]))
@@ -254,93 +286,95 @@ def _arfa_frames(text: str) -> list[tuple[int, int]]:
         w = toks[i][2]
         if not _is_word(w):
             continue
-        prev, nxt = word(i - 1), word(i + 1)
-        # «أنا X،» / «معك X»
-        if prev in _AR_SELF and _arfa_slot(w, strong=not w.startswith("م")):
+        prev, nxt, known = word(i - 1), word(i + 1), fold_for_search(w) in given
+        # «أنا X،» opening a clause: an unknown word only before a comma
+        if not fa and prev in _AR_SELF and _clause_start(toks, i - 1):
             j = _extend(toks, i)
-            known = fold_for_search(w) in _known()[0]
-            if (
-                j + 1 >= n
-                or toks[j + 1][2] in _CLAUSE_END
-                or (known and word(j + 1) in ("من", "و"))
+            comma = j + 1 < n and toks[j + 1][2] in ",،"
+            if (known and (closed(j) or word(j + 1) in _AR_FROM)) or (
+                comma and _arfa_slot(w, strong=not w.startswith("م"))
             ):
                 add(i, j)
                 continue
-        # «X هستم» / «X Y هستم»
-        if _clause_start(toks, i) or prev == "من":
+        # «X هستم» / «من X Y هستم»
+        if fa and known and (_clause_start(toks, i) or prev == "من"):
             j = _extend(toks, i)
-            if word(j + 1) in _FA_SELF_AFTER and fold_for_search(w) in _known()[0]:
+            if word(j + 1) in _FA_SELF_AFTER:
                 add(i, j)
                 continue
-        # «X من فريق الدعم» / «X از پشتیبانی»
         if _clause_start(toks, i) and _arfa_slot(w, strong=True):
             j = _extend(toks, i)
-            after = word(j + 2)
-            if (word(j + 1) in _AR_FROM and after in _AR_TEAM_AFTER) or (
-                word(j + 1) in ("از", "در") and after in _FA_TEAM_AFTER
-            ):
+            # «X من فريق الدعم» / «X از پشتیبانی»
+            if _team_after(word, j, fa):
                 add(i, j)
                 continue
-            # «X خانم», «X آقا» opening a clause (not «پشتیبان خانم X»)
-            named_after = j + 2 < n and fold_for_search(toks[j + 2][2]) in _known()[0]
-            if word(j + 1) in _FA_AFTER and _arfa_slot(w, strong=True) and not named_after:
+            # «X خانم», «X آقا» opening a clause (not «پشتیبان خانم X», «X جان کرد»)
+            named_after = j + 2 < n and word(j + 2) in given
+            if fa and word(j + 1) in _FA_AFTER and not named_after:
                 add(i, j)
                 continue
         # «يا نور،», «يا أستاذة رنا،»
         titled_voc = prev in _VOC_TITLES and word(i - 2) == _YA
-        if (prev == _YA or titled_voc) and _arfa_slot(w, strong=titled_voc):
+        if not fa and (prev == _YA or titled_voc) and _arfa_slot(w, strong=titled_voc):
             j = _extend(toks, i)
-            if j + 1 >= n or toks[j + 1][2] in _CLAUSE_END:
+            if closed(j):
                 add(i, j)
                 continue
         # «آقای جیمز ویلسون از دفتر», «خانم لی نا از پشتیبانی»: a title, one or two
         # words and a team
         if prev in _FA_TITLES or prev in _AR_TITLES:
             for j in (i, i + 1):
-                if j + 2 >= n or not all(
+                # the second word may be any word that is not an ordinary one («ویلسون»)
+                words_ok = all(
                     _is_word(toks[k][2])
-                    and _arfa_slot(toks[k][2], strong=True)
-                    or len(toks[k][2]) == 2
-                    and _is_word(toks[k][2])
-                    for k in range(i, j + 1)
-                ):
-                    continue
-                if (word(j + 1) in _AR_FROM and word(j + 2) in _AR_TEAM_AFTER) or (
-                    word(j + 1) in ("از", "در") and word(j + 2) in _FA_TEAM_AFTER
-                ):
+                    and (
+                        len(toks[k][2]) == 2
+                        or _arfa_slot(toks[k][2], strong=True)
+                        or (k > i and not _function_word(word(k)))
+                    )
+                    for k in range(i, min(j + 1, n))
+                )
+                if j + 2 < n and words_ok and _team_after(word, j, fa):
                     add(i, j)
                     break
-        # «شكرا X» / «ممنون از X» / «تشکر از X»
+        # «شكرا X» / «ممنون از X» / «تشکر از آقای X»
         titled = prev in _FA_TITLES and word(i - 2) == "از" and word(i - 3) in _FA_THANKS_FROM
-        thanked = prev in _AR_THANKS or (prev == "از" and word(i - 2) in _FA_THANKS_FROM)
+        thanked = (not fa and prev in _AR_THANKS) or (
+            prev == "از" and word(i - 2) in _FA_THANKS_FROM
+        )
         if (thanked or titled) and _arfa_slot(w, strong=titled):
             j = _extend(toks, i)
-            if j + 1 >= n or toks[j + 1][2] in _CLAUSE_END or word(j + 1) in _THANKS_NEXT:
+            if closed(j) or word(j + 1) in _THANKS_NEXT:
                 add(i, j)
                 continue
         # «صاحبي X», «والدي الحاج X», «همکارم X»
         k = i - 1
         if word(k) in _AR_TITLES:
             k -= 1
-        if word(k) in _AR_KIN or word(k) in _FA_KIN:
+        if word(k) in kin:
             j = _extend(toks, i)
-            # an unknown word after an Arabic kin word may be a verb («أختي طلبنا»)
-            closed = j > i or j + 1 >= n or toks[j + 1][2] in _CLAUSE_END
-            if _arfa_slot(w, strong=word(k) in _FA_KIN or closed):
+            # an unknown word after an Arabic kin word may be a verb («أختي طلبنا»), one
+            # after a Persian kin word a noun of a compound verb («پسرم شرط بندی»)
+            if fa:
+                ok = not _fa_compound(word(j + 1))
+            else:
+                ok = j > i or j + 1 >= n or toks[j + 1][2] in ",،"
+            if _arfa_slot(w, strong=ok) and (known or ok):
                 add(i, j)
                 continue
         # «X بنتي» / «X همکارم» opening a clause, X a given name
-        kin_after = nxt in _AR_KIN or nxt in _FA_KIN
-        if kin_after and _clause_start(toks, i) and fold_for_search(w) in _known()[0]:
+        if nxt in kin and known and _clause_start(toks, i):
             add(i, i)
             continue
-        # «اسألوا عن X», «كلم X»
+        # «اسألوا عن X», «كلم X», «التواصل مع X»
+        if fa:
+            continue
         asked = prev in _AR_ASK_ABOUT and word(i - 2) in _AR_ASK
         talked = prev in _AR_TALK or (prev in _AR_TALK_WITH and word(i - 2) in _AR_TALK)
         # an unknown word after «و» is a new clause («اتصل وقال»)
         if (asked or talked) and _arfa_slot(w, strong=talked and not w.startswith("و")):
             j = _extend(toks, i)
-            if j + 1 >= n or toks[j + 1][2] in _CLAUSE_END or _function_word(word(j + 1)):
+            if closed(j) or _function_word(word(j + 1)):
                 add(i, j)
                 continue
     out += _arfa_signoff(text, toks)
@@ -360,16 +394,15 @@ def _arfa_signoff(text: str, toks: list[tuple[int, int, str]]) -> list[tuple[int
         if first < 1 or not all(_is_word(toks[k][2]) for k in range(first, last + 1)):
             continue
         mark = toks[first - 1][2]
-        if mark in "—–-":
-            ok = True
-        elif mark in ",،.":
-            before = fold_for_search(toks[first - 2][2]) if first >= 2 else ""
-            ok = before in _SIGNOFF_WORDS or mark == "." or toks[first - 2][2] in ".!"
-        else:
-            ok = False
-        if not ok:
+        before = fold_for_search(toks[first - 2][2]) if first >= 2 else ""
+        # after a dash or a thanks word and a comma any name; after a full stop a known one
+        strong = mark in "—–-" or (mark in ",،" and before in _SIGNOFF_WORDS)
+        if not strong and mark not in ".،,":
             continue
-        if not _arfa_slot(toks[first][2], strong=True):
+        first_word = fold_for_search(toks[first][2])
+        if first_word in _SIGNOFF_WORDS or first_word in _FA_THANKS_FROM:
+            continue
+        if not _arfa_slot(toks[first][2], strong=strong):
             continue
         if first < last and not _arfa_family(toks[last][2]):
             continue
@@ -424,11 +457,11 @@ def _en_frames(text: str) -> list[tuple[int, int]]:
             if m.group("name2") and _en_ok(m.group("name2"), strong=True):
                 out.append(m.span("name2"))
     for m in _EN_HERE_RE.finditer(text):
-        if _en_ok(m.group("name"), strong=True):
+        if _en_ok(m.group("name"), strong=False):
             out.append(m.span("name"))
     for m in _EN_SIGNOFF_RE.finditer(text):
         first = m.group("name").split()[0]
-        if _en_ok(first, strong=True) and all(w[0].isupper() for w in m.group("name").split()):
+        if _en_ok(first, strong=False) and all(w[0].isupper() for w in m.group("name").split()):
             out.append(m.span("name"))
     for m in _EN_SUBJECT_RE.finditer(text):
         name = m.group("name")
@@ -494,7 +527,9 @@ _ZH_FAMILIAR_RE = re.compile(
 _ZH_AFTER_ONE = set(
     "，。！？、,.!?；;：: \n）)姐哥说說帮幫和跟都也已在是给給把让就收处推打发发来去昨今明刚的了很真太用买问找送寄讲叫"
 )
-_ZH_SPLIT_TITLES = frozenset(["小姐", "先生", "女士", "经理", "老师", "师傅", "老板", "大哥", "大姐", "总监"])
+_ZH_SPLIT_TITLES = frozenset(
+    ["小姐", "先生", "女士", "经理", "老师", "师傅", "老板", "大哥", "大姐", "总监"]
+)
 _ZH_HONORIFIC = ("姐", "哥", "你好", "您好")
 _ZH_DOTS = "\u30fb\u00b7\u2022\uff65"
 _ZH_TRANSLIT_CHARS = frozenset(
@@ -557,7 +592,8 @@ def _zh_slot(text: str, p: int, *, cued: bool) -> int:
 def _zh_frames(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for m in _ZH_BEFORE_RE.finditer(text):
-        end = _zh_slot(text, m.end(), cued=True)
+        # 「我是」 takes surnames only (「我是学生」「我是幸福的」)
+        end = _zh_slot(text, m.end(), cued=not m.group().endswith(("我是", "联系", "麻烦")))
         if end > 0:
             out.append((m.end(), end))
     for m in _ZH_TELL_RE.finditer(text):
@@ -565,7 +601,12 @@ def _zh_frames(text: str) -> list[tuple[int, int]]:
         if end > 0:
             out.append((m.end(), end))
     for m in _ZH_LATIN_RE.finditer(text):
-        if _en_ok(m.group("name"), strong=True):
+        cued = (
+            text[: m.start("name")]
+            .rstrip()
+            .endswith(("谢谢", "感谢", "多谢", "客服", "同事", "我是"))
+        )
+        if _en_ok(m.group("name"), strong=cued):
             out.append(m.span("name"))
     for m in _ZH_FAMILIAR_RE.finditer(text):
         ch = m.group(1)[1]
