@@ -36,7 +36,7 @@ import re
 from sada.text.pii_names_arfa import after_place, arfa_cue_names
 from sada.text.pii_names_arfa_lone import arfa_lone_names
 from sada.text.pii_names_en import en_names
-from sada.text.pii_names_frames import frame_names
+from sada.text.pii_names_frames import frame_names, joined_names
 from sada.text.pii_names_learned import learned_names
 from sada.text.pii_names_zh import zh_names
 
@@ -87,6 +87,7 @@ def find_names(text: str, *, learned: bool = True) -> list[tuple[int, int]]:
             if all(end <= a or start >= b for a, b in spans) and not after_place(text, start):
                 spans.append((start, end))
     spans = _join_dotted(text, sorted(spans))
+    spans = sorted(spans + [s for s in joined_names(text, spans) if not after_place(text, s[0])])
     out = []
     for start, end in spans:
         kunya = _KUNYA_BEFORE.search(text, max(0, start - 5), start)

@@ -142,7 +142,8 @@ _EN_NOT = _words(
     hi hello hey dear thanks thank cheers regards sir madam mam maam ok okay yes no please pls
     sorry also then so just still now today yesterday tomorrow who what when where why how
     which all one somebody nobody there here mom mum dad sister brother wife husband friend son
-    daughter boss colleague neighbour neighbor cousin uncle aunt grandma grandpa"""
+    daughter boss colleague neighbour neighbor cousin uncle aunt grandma grandpa
+    thx sincerely best kind warm yours love"""
 )
 _EN_DET = _words("the a an my your our their his her this that new old")
 _EN_VERB_AFTER = (
@@ -665,3 +666,96 @@ def frame_names(text: str) -> list[tuple[int, int]]:
     if re.search("[\u4e00-\u9fff]", text):
         out += _zh_frames(text)
     return out
+
+
+# Names joined to a found name: «سلمى ومريم», «بهار و امید هر دو», 春花和国庆,
+# "Liesl, Björn and Ana-Maria".
+_ARFA_JOIN_RIGHT = re.compile(rf"^\s*(?:[،,]\s*)?(?:و\s*|[،,]\s*)(?P<name>[{_AR}]{{2,}})")
+_ARFA_JOIN_LEFT = re.compile(rf"(?P<name>[{_AR}]{{2,}})\s*(?:و\s*|[،,]\s*(?:و\s*)?)$")
+# "Liesl, Björn and Ana-Maria": a list of capitalized words ending with "and"
+_EN_LIST_RE = re.compile(
+    rf"(?<![\w'])(?:{_EN_WORD})(?:\s*,\s*(?:{_EN_WORD}))*\s*,?\s+(?:and|&)\s+(?:{_EN_WORD})"
+)
+_EN_WORD_RE = re.compile(_EN_WORD)
+_EN_ORG_AFTER = re.compile(
+    r"^\s+(?:team|store|shop|support|app|account|bank|office|branch|airlines?|inc|ltd|co)\b",
+    re.IGNORECASE,
+)
+_ZH_JOIN = "和、跟与及"
+_ARFA_BOTH = _folded("هر", "كلاهما", "الاثنين", "الاتنين", "الثنين")
+
+
+def _joined_ok(text: str, start: int, end: int) -> bool:
+    """Whether the word at [start, end) may be a name joined to a found one."""
+    word = text[start:end]
+    if "\u4e00" <= word[0] <= "\u9fff":
+        return True  # checked by `_zh_slot`
+    if re.match(f"[{_AR}]", word):
+        return _arfa_slot(word, strong=False)
+    if _EN_ORG_AFTER.match(text[end:]) or not word[0].isupper():
+        return False
+    return _en_ok(word, strong=True)
+
+
+def joined_names(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """New spans of names joined by «و», a comma, 和/、 or "and" to the found `spans`,
+    and pairs of given names joined by «و» before «هر دو»/«كلاهما» (both)."""
+    found = set(spans)
+    todo = list(spans)
+    out: list[tuple[int, int]] = []
+
+    def take(a: int, b: int) -> None:
+        if b > a and all(b <= x or a >= y for x, y in found):
+            found.add((a, b))
+            out.append((a, b))
+            todo.append((a, b))
+
+    while todo:
+        a, b = todo.pop()
+        head, tail = text[max(0, a - 40) : a], text[b : b + 40]
+        base = max(0, a - 40)
+        if "\u4e00" <= text[a] <= "\u9fff":
+            if tail[:1] and tail[0] in _ZH_JOIN:
+                end = _zh_slot(text, b + 1, cued=True)
+                if end > 0:
+                    take(b + 1, end)
+            if head[-1:] and head[-1] in _ZH_JOIN:
+                for p in range(a - 4, a - 2):
+                    if p >= 0 and _zh_slot(text, p, cued=True) == a - 1:
+                        take(p, a - 1)
+                        break
+            continue
+        if re.match(f"[{_AR}]", text[a]):
+            m = _ARFA_JOIN_RIGHT.match(tail)
+            if m and _joined_ok(text, b + m.start("name"), b + m.end("name")):
+                take(b + m.start("name"), b + m.end("name"))
+            m = _ARFA_JOIN_LEFT.search(head)
+            if m and _joined_ok(text, base + m.start("name"), base + m.end("name")):
+                take(base + m.start("name"), base + m.end("name"))
+            continue
+        for m in _EN_LIST_RE.finditer(text):
+            if not m.start() <= a < m.end():
+                continue
+            words = [
+                (m.start() + w.start(), m.start() + w.end())
+                for w in _EN_WORD_RE.finditer(m.group())
+                if w.group() != "and"
+            ]
+            others = [(x, y) for x, y in words if y <= a or x >= b]
+            if all(_joined_ok(text, x, y) for x, y in others):
+                for x, y in others:
+                    take(x, y)
+    toks = _tokens(text)
+    for i in range(len(toks) - 3):
+        # «بهار و امید هر دو»: two given names (ambiguous ones too) before "both"
+        first, conj, second = toks[i][2], toks[i + 1][2], toks[i + 2][2]
+        both = fold_for_search(toks[i + 3][2]) in _ARFA_BOTH
+        if (
+            conj == "و"
+            and both
+            and _arfa_slot(first, strong=False)
+            and _arfa_slot(second, strong=False)
+        ):
+            take(toks[i][0], toks[i][1])
+            take(toks[i + 2][0], toks[i + 2][1])
+    return sorted(out)
