@@ -359,7 +359,9 @@ def _arfa_frames(text: str) -> list[tuple[int, int]]:
             if fa:
                 ok = not _fa_compound(word(j + 1))
             else:
-                ok = j > i or j + 1 >= n or toks[j + 1][2] in ",،"
+                # closed by a comma, a family word, or a verb with "me" («نصحني», «قال لي»)
+                after = toks[j + 1][2] if j + 1 < n else ""
+                ok = j > i or not after or after in ",،" or after.endswith("ني") or after == "لي"
             if _arfa_slot(w, strong=ok) and (known or ok):
                 add(i, j)
                 continue
@@ -458,7 +460,10 @@ def _en_frames(text: str) -> list[tuple[int, int]]:
             if m.group("name2") and _en_ok(m.group("name2"), strong=True):
                 out.append(m.span("name2"))
     for m in _EN_HERE_RE.finditer(text):
-        if _en_ok(m.group("name"), strong=False):
+        # "Tolu here, ...": opening the message and closed by punctuation, any name
+        opening = m.start("name") == len(text) - len(text.lstrip())
+        closed = re.match(r"\s*[,.!\u2014-]", text[m.end() :]) is not None
+        if _en_ok(m.group("name"), strong=opening and closed):
             out.append(m.span("name"))
     for m in _EN_SIGNOFF_RE.finditer(text):
         first = m.group("name").split()[0]
