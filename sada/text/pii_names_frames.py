@@ -30,6 +30,9 @@ from sada.text.pii_gazetteer import gazetteer
 from sada.text.pii_gazetteer_world import ZH_TRANSLIT_GIVEN
 from sada.text.pii_names_learned import _common_han, lexicon
 
+# Folding is called for the same few words again and again.
+_fold = lru_cache(maxsize=16384)(fold_for_search)
+
 _AR = "\u0621-\u065f\u0670\u0671-\u06d3\u06cc\u06a9\u06af\u067e\u0686\u0698"
 _AR_TOKEN = re.compile(rf"[{_AR}]+(?:\u200c[{_AR}]+)*|\d+|[^\s{_AR}\d]")
 _CLAUSE_END = set(".!?,،؛;:—–-…()\n") | {"؟"}
@@ -42,17 +45,17 @@ def _words(block: str) -> frozenset[str]:
 
 def _folded_words(block: str) -> frozenset[str]:
     """The words of a block folded for search."""
-    return frozenset(fold_for_search(w) for w in block.split())
+    return frozenset(_fold(w) for w in block.split())
 
 
 def _folded(*words: str) -> frozenset[str]:
     """The words folded for search, each also with the conjunction «و» before it."""
-    folded = {fold_for_search(w) for w in words}
+    folded = {_fold(w) for w in words}
     return frozenset(folded | {"و" + w for w in folded if len(w) > 2})
 
 
 # Frame words (folded with `fold_for_search` before comparing).
-_AR_SELF = frozenset(fold_for_search(w) for w in ("انا", "أنا", "اسمي", "معك", "معاك", "معكم"))
+_AR_SELF = frozenset(_fold(w) for w in ("انا", "أنا", "اسمي", "معك", "معاك", "معكم"))
 _FA_SELF_AFTER = _folded("هستم", "هستش", "هستن", "هستيم")
 _AR_TEAM_AFTER = _folded(
     "فريق", "خدمه", "قسم", "الدعم", "الفرع", "فرع", "الشركه", "المبيعات", "الحسابات",
@@ -115,7 +118,7 @@ _FA_LIGHT = _folded(
 )  # fmt: skip
 _AR_AFTER_NAME = _folded("بخصوص", "قبل", "بعد", "عشان", "علشان", "لان", "لأن", "حول", "عن")
 _AR_FROM = _folded("من")
-_YA = fold_for_search("يا")
+_YA = _fold("يا")
 _THANKS_NEXT = _folded("و", "على", "که", "بابت", "عشان", "لانه")
 _NOT_NAME_RAW = frozenset(["على", "علی", "الى", "إلى", "حتى", "عن", "فی", "آمين", "آمین"])
 _VOC_TITLES = _folded(
@@ -162,29 +165,33 @@ _EN_TEAM = (
 def _known() -> tuple[frozenset[str], frozenset[str]]:
     """(every given name of the gazetteer folded, the ordinary words of the lexicon)."""
     lex = lexicon()
-    given = frozenset(fold_for_search(w) for w in gazetteer()[2])
+    given = frozenset(_fold(w) for w in gazetteer()[2])
     return given, lex.common
 
 
 @lru_cache(maxsize=1)
 def _ambiguous() -> frozenset[str]:
     """The ambiguous given names of the gazetteer, folded («امل», «نور», "hope")."""
-    return frozenset(fold_for_search(w) for w in gazetteer()[1])
+    return frozenset(_fold(w) for w in gazetteer()[1])
 
 
+@lru_cache(maxsize=16)
 def _tokens(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in _AR_TOKEN.finditer(text)]
 
 
+_AR_WORD_RE = re.compile(f"[{_AR}\u200c]+")
+
+
 def _is_word(tok: str) -> bool:
-    return len(tok) >= 2 and re.fullmatch(f"[{_AR}\u200c]+", tok) is not None
+    return len(tok) >= 2 and _AR_WORD_RE.fullmatch(tok) is not None
 
 
 def _arfa_slot(word: str, *, strong: bool) -> bool:
     """Whether an Arabic-script word may fill a name slot: a given name of the gazetteer,
     or (in a strong frame) any word that is not an ordinary one."""
     given, common = _known()
-    f = fold_for_search(word)
+    f = _fold(word)
     if word in _NOT_NAME_RAW:
         return False
     if f in given:
@@ -207,7 +214,7 @@ def _arfa_family(word: str) -> bool:
     """A second name word: a gazetteer name, an «ال…»/«-ي» family form, or a Persian
     family ending, not an ordinary word."""
     given, common = _known()
-    f = fold_for_search(word)
+    f = _fold(word)
     if not _is_word(word) or f in common or f in _ARFA_NOT:
         return False
     if f in given:
@@ -239,10 +246,10 @@ def _extend(toks: list[tuple[int, int, str]], i: int) -> int:
     ambiguous given name takes no family word («امل الاطلاع»)."""
     j = i
     n = len(toks)
-    first = fold_for_search(toks[i][2])
+    first = _fold(toks[i][2])
     if first in ("عبد", "ابو", "ام") and i + 1 < n and _is_word(toks[i + 1][2]):
         j = i + 1
-    if j + 2 < n and fold_for_search(toks[j + 1][2]) == "عبد" and _is_word(toks[j + 2][2]):
+    if j + 2 < n and _fold(toks[j + 1][2]) == "عبد" and _is_word(toks[j + 2][2]):
         return j + 2
     if j + 1 < n and first not in _ambiguous() and _arfa_family(toks[j + 1][2]):
         return j + 1
@@ -253,7 +260,7 @@ def _clause_start(toks: list[tuple[int, int, str]], i: int) -> bool:
     return (
         i == 0
         or toks[i - 1][2] in _CLAUSE_END
-        or fold_for_search(toks[i - 1][2]) in ("و", "بس", "لكن", "ولی")
+        or _fold(toks[i - 1][2]) in ("و", "بس", "لكن", "ولی")
     )
 
 
@@ -262,6 +269,26 @@ def _team_after(word: Callable[[int], str], j: int, fa: bool) -> bool:
     if fa:
         return word(j + 1) == "از" and word(j + 2) in _FA_TEAM_AFTER
     return word(j + 1) in _AR_FROM and word(j + 2) in _AR_TEAM_AFTER
+
+
+# The words that make a frame, before or after its name.
+_TRIGGERS = (
+    _AR_SELF
+    | _FA_SELF_AFTER
+    | _AR_THANKS
+    | _FA_THANKS_FROM
+    | _AR_KIN
+    | _FA_KIN
+    | _AR_TITLES
+    | _FA_TITLES
+    | _VOC_TITLES
+    | _FA_AFTER
+    | _AR_ASK_ABOUT
+    | _AR_TALK
+    | _AR_TALK_WITH
+    | _AR_FROM
+    | {_YA, "از"}
+)
 
 
 def _arfa_frames(text: str) -> list[tuple[int, int]]:
@@ -274,8 +301,10 @@ def _arfa_frames(text: str) -> list[tuple[int, int]]:
     kin = _FA_KIN if fa else _AR_KIN
     given = _known()[0]
 
+    folded = [_fold(t[2]) for t in toks]
+
     def word(k: int) -> str:
-        return fold_for_search(toks[k][2]) if 0 <= k < n else ""
+        return folded[k] if 0 <= k < n else ""
 
     def closed(j: int) -> bool:
         return j + 1 >= n or toks[j + 1][2] in _CLAUSE_END
@@ -283,11 +312,13 @@ def _arfa_frames(text: str) -> list[tuple[int, int]]:
     def add(i: int, j: int) -> None:
         out.append((toks[i][0], toks[j][1]))
 
+    near = [w in _TRIGGERS for w in folded]
     for i in range(n):
         w = toks[i][2]
-        if not _is_word(w):
+        # every frame has a trigger word within two words before or three after
+        if not any(near[max(0, i - 2) : i + 4]) or not _is_word(w):
             continue
-        prev, nxt, known = word(i - 1), word(i + 1), fold_for_search(w) in given
+        prev, nxt, known = word(i - 1), word(i + 1), _fold(w) in given
         # «أنا X،» opening a clause: an unknown word only before a comma
         if not fa and prev in _AR_SELF and _clause_start(toks, i - 1):
             j = _extend(toks, i)
@@ -397,12 +428,12 @@ def _arfa_signoff(text: str, toks: list[tuple[int, int, str]]) -> list[tuple[int
         if first < 1 or not all(_is_word(toks[k][2]) for k in range(first, last + 1)):
             continue
         mark = toks[first - 1][2]
-        before = fold_for_search(toks[first - 2][2]) if first >= 2 else ""
+        before = _fold(toks[first - 2][2]) if first >= 2 else ""
         # after a dash or a thanks word and a comma any name; after a full stop a known one
         strong = mark in "—–-" or (mark in ",،" and before in _SIGNOFF_WORDS)
         if not strong and mark not in ".،,":
             continue
-        first_word = fold_for_search(toks[first][2])
+        first_word = _fold(toks[first][2])
         if first_word in _SIGNOFF_WORDS or first_word in _FA_THANKS_FROM:
             continue
         if not _arfa_slot(toks[first][2], strong=strong):
@@ -440,7 +471,7 @@ _EN_ROLE_IS_RE = re.compile(
 
 def _en_ok(word: str, *, strong: bool) -> bool:
     given, common = _known()
-    f = fold_for_search(word)
+    f = _fold(word)
     if f in _EN_NOT:
         return False
     if f in given:
@@ -489,7 +520,7 @@ def _en_frames(text: str) -> list[tuple[int, int]]:
             and not name[0].isupper()
         ):
             continue
-        given = fold_for_search(name) in _known()[0]
+        given = _fold(name) in _known()[0]
         if given and (strong_verb or m.group("punct") or name[0].isupper()):
             if verb in ("was", "is", "has", "had", "will", "at", "in", "with"):
                 continue  # ambiguous words before weak verbs ("Grace was")
@@ -552,7 +583,33 @@ _ZH_STRONG_RE = re.compile(
     "(?:用户|客户|同事|持卡人是|签收人是|收件人是|联系人是|收货人是)"
     "([\u4e00-\u9fff][\u4e00-\u9fff])(?=[，。！？、,.!?；;：:\\s（(]|$)"
 )
-_ZH_OPEN = re.compile(r"(?:^|[。！？!?，,；;\n\s])$")
+_ZH_OPENERS = frozenset("。！？!?，,；;\n \t\u3000")
+
+
+# A Chinese character that opens a clause.
+_ZH_OPENING_RE = re.compile("(?:^|(?<=[。！？!?，,；;\n \t\u3000]))[\u4e00-\u9fff]")
+
+
+def _zh_opens(text: str, p: int) -> bool:
+    """Whether position `p` opens a clause (the text's start or after punctuation)."""
+    return p == 0 or text[p - 1] in _ZH_OPENERS
+
+
+@lru_cache(maxsize=1)
+def _zh_surname_sets() -> tuple[frozenset[str], frozenset[str]]:
+    """Our Chinese surnames of two characters and of one."""
+    surnames = gazetteer()[3]
+    return frozenset(s for s in surnames if len(s) == 2), frozenset(
+        s for s in surnames if len(s) == 1
+    )
+
+
+def _zh_surname_at(text: str, p: int) -> int:
+    """The length of the surname at `p` (a two-character one first), 0 when none."""
+    double, single = _zh_surname_sets()
+    if text[p : p + 2] in double:
+        return 2
+    return 1 if text[p : p + 1] in single else 0
 
 
 def _zh_slot(text: str, p: int, *, cued: bool) -> int:
@@ -561,7 +618,6 @@ def _zh_slot(text: str, p: int, *, cued: bool) -> int:
     transliterated given name; the name must be followed by punctuation, an honorific,
     a verb or a time word (「张伟昨天」 -> 张伟, 「马丽推荐」 -> 马丽)."""
     lex = lexicon()
-    surnames = gazetteer()[3]
     ends: list[int] = []
     for tr in lex.zh_translit.get(text[p : p + 1], ()):
         if text.startswith(tr, p):
@@ -570,14 +626,13 @@ def _zh_slot(text: str, p: int, *, cued: bool) -> int:
         ch = text[p + 1]
         if ch in lex.zh_surnames or ch in lex.zh_given_chars:
             ends.append(p + 2)
-    for sur in surnames:
-        if text.startswith(sur, p):
-            q = p + len(sur)
-            for k in (2, 1):
-                chars = text[q : q + k]
-                if len(chars) == k and all(c in lex.zh_given_chars for c in chars):
-                    ends.append(q + k)
-            break
+    sur = _zh_surname_at(text, p)
+    if sur:
+        q = p + sur
+        for k in (2, 1):
+            chars = text[q : q + k]
+            if len(chars) == k and all(c in lex.zh_given_chars for c in chars):
+                ends.append(q + k)
     if cued:
         pair = text[p : p + 2]
         given = len(pair) == 2 and any(c in lex.zh_given_chars for c in pair)
@@ -626,9 +681,8 @@ def _zh_frames(text: str) -> list[tuple[int, int]]:
             b -= 1
         if all(c in _ZH_TRANSLIT_CHARS or c in _ZH_DOTS for c in text[a:b]) and b - a >= 5:
             out.append((a, b))
-    for p in range(len(text)):
-        if not _ZH_OPEN.search(text[:p]) or not "\u4e00" <= text[p] <= "\u9fff":
-            continue
+    for opening in _ZH_OPENING_RE.finditer(text):
+        p = opening.start()
         end = _zh_slot(text, p, cued=False)
         if end < 0 or end - p < 2:
             continue
@@ -641,7 +695,7 @@ def _zh_frames(text: str) -> list[tuple[int, int]]:
             out.append((p, end))
     for m in _ZH_HONORED_RE.finditer(text):
         # 「春花姐帮我」「杨洋你好」: a clause opens with a name and an honorific or greeting
-        if _ZH_OPEN.search(text[: m.start()]) and m.group(1) not in lexicon().zh_common:
+        if _zh_opens(text, m.start()) and m.group(1) not in lexicon().zh_common:
             pair, after = m.group(1), m.group(2)
             surname = pair[0] in lexicon().zh_surnames
             given = (
@@ -652,11 +706,11 @@ def _zh_frames(text: str) -> list[tuple[int, int]]:
     for m in _ZH_TRANSLIT_RUN_RE.finditer(text):
         run = m.group(1)
         translit = all(c in _ZH_TRANSLIT_CHARS for c in run) and run not in lexicon().zh_common
-        if translit and _ZH_OPEN.search(text[: m.start()]):
+        if translit and _zh_opens(text, m.start()):
             out.append(m.span(1))
     for m in _ZH_STRONG_RE.finditer(text):
         # 「用户田甜，」: after a relation cue, a surname and any one character
-        if any(text.startswith(s, m.start(1)) for s in gazetteer()[3] if len(s) == 1):
+        if _zh_surname_at(text, m.start(1)) == 1:
             out.append(m.span(1))
     return out
 
@@ -682,11 +736,13 @@ _EN_LIST_RE = re.compile(
     rf"(?<![\w'])(?:{_EN_WORD})(?:\s*,\s*(?:{_EN_WORD}))*\s*,?\s+(?:and|&)\s+(?:{_EN_WORD})"
 )
 _EN_WORD_RE = re.compile(_EN_WORD)
+_AND_RE = re.compile(r"\s(?:and|&)\s")
 _EN_ORG_AFTER = re.compile(
     r"^\s+(?:team|store|shop|support|app|account|bank|office|branch|airlines?|inc|ltd|co)\b",
     re.IGNORECASE,
 )
 _ZH_JOIN = "和、跟与及"
+_BOTH_RE = re.compile("هر دو|كلاهما|کلاهما|الاثنين|الاتنين|الثنين")
 _ARFA_BOTH = _folded("هر", "كلاهما", "الاثنين", "الاتنين", "الثنين")
 
 
@@ -707,6 +763,7 @@ def joined_names(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
     and pairs of given names joined by «و» before «هر دو»/«كلاهما» (both)."""
     found = set(spans)
     todo = list(spans)
+    en_lists: list[re.Match[str]] | None = None
     out: list[tuple[int, int]] = []
 
     def take(a: int, b: int) -> None:
@@ -738,7 +795,9 @@ def joined_names(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
             if m and _joined_ok(text, base + m.start("name"), base + m.end("name")):
                 take(base + m.start("name"), base + m.end("name"))
             continue
-        for m in _EN_LIST_RE.finditer(text):
+        if en_lists is None:
+            en_lists = list(_EN_LIST_RE.finditer(text)) if _AND_RE.search(text) else []
+        for m in en_lists:
             if not m.start() <= a < m.end():
                 continue
             words = [
@@ -750,11 +809,11 @@ def joined_names(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
             if all(_joined_ok(text, x, y) for x, y in others):
                 for x, y in others:
                     take(x, y)
-    toks = _tokens(text)
+    toks = _tokens(text) if _BOTH_RE.search(text) else []
     for i in range(len(toks) - 3):
         # «بهار و امید هر دو»: two given names (ambiguous ones too) before "both"
         first, conj, second = toks[i][2], toks[i + 1][2], toks[i + 2][2]
-        both = fold_for_search(toks[i + 3][2]) in _ARFA_BOTH
+        both = _fold(toks[i + 3][2]) in _ARFA_BOTH
         if (
             conj == "و"
             and both
