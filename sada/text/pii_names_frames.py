@@ -183,6 +183,7 @@ def _tokens(text: str) -> list[tuple[int, int, str]]:
 _AR_WORD_RE = re.compile(f"[{_AR}\u200c]+")
 
 
+@lru_cache(maxsize=16384)
 def _is_word(tok: str) -> bool:
     return len(tok) >= 2 and _AR_WORD_RE.fullmatch(tok) is not None
 
@@ -418,10 +419,11 @@ def _arfa_frames(text: str) -> list[tuple[int, int]]:
 def _arfa_signoff(text: str, toks: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
     """One or two words at the very end after a dash, or after a comma or full stop
     that follows a thanks word or ends a sentence: «— کاوه», «مع الشكر، سعيد الغامدي»."""
-    words = [k for k, t in enumerate(toks) if _is_word(t[2])]
-    if not words:
+    last = len(toks) - 1
+    while last >= 0 and not _is_word(toks[last][2]):
+        last -= 1
+    if last < 0:
         return []
-    last = words[-1]
     if any(not re.fullmatch(r"[.!\s🙏❤️👍]*", text[toks[last][1] :]) for _ in [0]):
         return []
     for first in (last - 1, last):
