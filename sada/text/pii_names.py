@@ -24,9 +24,13 @@ text keeps it, and a kunya right before a name joins it ("Abu Khalid", «أبو 
 takes a span from another. An Arabic or Persian name right after a place word is the
 name of a place («جامعة الملك سعود», «خیابان شریعتی») and is dropped.
 
-After the rules, the learned tagger (`pii_names_learned`, three small CRF models
+Then the frames of `pii_names_frames` add names by the construction around them
+(«أنا X،», «X از پشتیبانی», "X from billing", 「客服X」, sign-offs, kin, thanks), whatever
+the name; a frame span may widen rule spans it contains. After them, the learned tagger (`pii_names_learned`, three small CRF models
 trained on openly licensed NER corpora) adds the names it is confident of, where no
-rule span already claims the text; the same place filter applies to them.
+rule span already claims the text; the same place filter applies to them. Last,
+two spans joined by a middle dot become one (「玛丽亚·加西亚」) and names joined to a found
+name by «و», 和/、 or an English list with "and" are added (`joined_names`).
 """
 
 from __future__ import annotations

@@ -272,6 +272,13 @@ def _team_after(word: Callable[[int], str], j: int, fa: bool) -> bool:
     return word(j + 1) in _AR_FROM and word(j + 2) in _AR_TEAM_AFTER
 
 
+_ROLES = _folded(
+    "الموظف", "الموظفه", "المندوب", "المندوبه", "الكابتن", "السواق", "السائق", "الكاشير",
+    "المشرف", "المشرفه", "الممرضه", "پشتیبان", "کارمند", "پیک", "اپراتور", "راننده", "مسئول",
+)  # fmt: skip
+_COPULAS = _folded(
+    "كان", "كانت", "قال", "قالت", "رد", "ردت", "بود", "گفت",
+)  # fmt: skip
 # The words that make a frame, before or after its name.
 _TRIGGERS = (
     _AR_SELF
@@ -288,6 +295,7 @@ _TRIGGERS = (
     | _AR_TALK
     | _AR_TALK_WITH
     | _AR_FROM
+    | _ROLES
     | {_YA, "از"}
 )
 
@@ -316,8 +324,8 @@ def _arfa_frames(text: str) -> list[tuple[int, int]]:
     near = [w in _TRIGGERS for w in folded]
     for i in range(n):
         w = toks[i][2]
-        # every frame has a trigger word within two words before or three after
-        if not any(near[max(0, i - 2) : i + 4]) or not _is_word(w):
+        # every frame has a trigger word within three words before or after
+        if not any(near[max(0, i - 3) : i + 4]) or not _is_word(w):
             continue
         prev, nxt, known = word(i - 1), word(i + 1), _fold(w) in given
         # «أنا X،» opening a clause: an unknown word only before a comma
@@ -391,12 +399,22 @@ def _arfa_frames(text: str) -> list[tuple[int, int]]:
             if fa:
                 ok = not _fa_compound(word(j + 1))
             else:
-                # closed by a comma, a family word, or a verb with "me" («نصحني», «قال لي»)
+                # closed by a comma, a family word, or a verb with "me" («نصحني»)
                 after = toks[j + 1][2] if j + 1 < n else ""
-                ok = j > i or not after or after in ",،" or after.endswith("ني") or after == "لي"
+                ok = j > i or not after or after in ",،" or after.endswith("ني")
             if _arfa_slot(w, strong=ok) and (known or ok):
                 add(i, j)
                 continue
+        # a role and a given name, ambiguous ones too, before a copula or a comma
+        # («الموظفة صبا كانت», «پشتیبان شما، فاطمه،»)
+        role_before = prev in _ROLES or (
+            toks[i - 1][2] in ",،" and (word(i - 2) in _ROLES or word(i - 3) in _ROLES)
+        )
+        # (Persian: only between commas; «پیک زیاد بود» is "the courier fee was high")
+        apposition = toks[i - 1][2] in ",،" and closed(i)
+        if role_before and known and (apposition or (not fa and (closed(i) or nxt in _COPULAS))):
+            add(i, i)
+            continue
         # «X بنتي» / «X همکارم» opening a clause, X a given name
         if nxt in kin and known and _clause_start(toks, i):
             add(i, i)
