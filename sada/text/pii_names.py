@@ -54,6 +54,19 @@ _KUNYA_BEFORE = re.compile(r"(?<!\w)(?:Abu|Abou|Umm|أبو|ابو|أم|ام|بو
 _DOTS = "\u30fb\u00b7\u2022\uff65"
 
 
+# Verbs that follow a name and are never its last character here (「老婆晏晴买的」).
+_HAN_VERB_AFTER = frozenset("买收说送寄讲问找打推用拿给帮要订退签催")
+_HAN = re.compile(r"[\u4e00-\u9fff]{3}")
+
+
+def _han_trimmed(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A three-character Chinese span that ends in a verb is a two-character name."""
+    start, end = span
+    if end - start == 3 and _HAN.fullmatch(text[start:end]) and text[end - 1] in _HAN_VERB_AFTER:
+        return start, end - 1
+    return span
+
+
 def _join_dotted(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Two spans joined by a middle dot are one transliterated name (「玛丽亚·加西亚」)."""
     out: list[tuple[int, int]] = []
@@ -90,7 +103,7 @@ def find_names(text: str, *, learned: bool = True) -> list[tuple[int, int]]:
         for start, end in learned_names(text):
             if all(end <= a or start >= b for a, b in spans) and not after_place(text, start):
                 spans.append((start, end))
-    spans = _join_dotted(text, sorted(spans))
+    spans = _join_dotted(text, sorted(_han_trimmed(text, s) for s in spans))
     spans = sorted(spans + [s for s in joined_names(text, spans) if not after_place(text, s[0])])
     out = []
     for start, end in spans:

@@ -272,6 +272,7 @@ def _team_after(word: Callable[[int], str], j: int, fa: bool) -> bool:
     return word(j + 1) in _AR_FROM and word(j + 2) in _AR_TEAM_AFTER
 
 
+_AR_MUCH = _folded("جزيلا", "جزيلاً", "كثير", "كتير", "خاص", "خاصه", "كبير")
 _ROLES = _folded(
     "الموظف", "الموظفه", "المندوب", "المندوبه", "الكابتن", "السواق", "السائق", "الكاشير",
     "المشرف", "المشرفه", "الممرضه", "پشتیبان", "کارمند", "پیک", "اپراتور", "راننده", "مسئول",
@@ -296,6 +297,7 @@ _TRIGGERS = (
     | _AR_TALK_WITH
     | _AR_FROM
     | _ROLES
+    | _AR_MUCH
     | {_YA, "از"}
 )
 
@@ -378,6 +380,16 @@ def _arfa_frames(text: str) -> list[tuple[int, int]]:
                 if j + 2 < n and words_ok and _team_after(word, j, fa):
                     add(i, j)
                     break
+        # «شكراً (جزيلاً) لرغد على …»: thanks and «لـ» before an unknown name
+        thanks_li = not fa and w.startswith("ل") and not w.startswith("لل") and len(w) > 3
+        # «لدعمك», «لجهودكم»: a noun with "your" or "our"
+        thanks_li = thanks_li and not w.endswith(("ك", "كم", "كي", "ها", "هم", "نا"))
+        thanks_li = thanks_li and (
+            prev in _AR_THANKS or (prev in _AR_MUCH and word(i - 2) in _AR_THANKS)
+        )
+        if thanks_li and _arfa_slot(w[1:], strong=True) and (closed(i) or nxt in _THANKS_NEXT):
+            out.append((toks[i][0] + 1, toks[i][1]))
+            continue
         # «شكرا X» / «ممنون از X» / «تشکر از آقای X»
         titled = prev in _FA_TITLES and word(i - 2) == "از" and word(i - 3) in _FA_THANKS_FROM
         thanked = (not fa and prev in _AR_THANKS) or (
@@ -469,6 +481,11 @@ _EN_TEAM_RE = re.compile(
     rf"(?<![\w'])(?P<name>{_EN_WORD})(?:\s+(?P<and>and|&)\s+(?P<name2>{_EN_WORD}))?"
     rf"\s+(?:from|at|in|on)\s+{_EN_TEAM}(?!\w)"
 )
+# "I am Oyelaran, ...", "this is Zoltan from ...": a capitalized word mid-sentence
+_EN_SELF_RE = re.compile(
+    rf"\b(?:I am|I'm|Im|this is|my name's)\s+(?P<name>{_EN_WORD}(?:\s+{_EN_WORD})?)"
+    r"(?=\s*(?:,|$|\s(?:from|and|here)\b))"
+)
 _EN_HERE_RE = re.compile(rf"(?:^|(?<=[.!?,\n]\s)|(?<=[.!?\n]))\s*(?P<name>{_EN_WORD})\s+here\b")
 _EN_SIGNOFF_RE = re.compile(rf"[-—–]\s*(?P<name>{_EN_WORD}(?:\s+{_EN_WORD})?)\s*[.!]?\s*$")
 _EN_SUBJECT_RE = re.compile(
@@ -510,6 +527,10 @@ def _en_frames(text: str) -> list[tuple[int, int]]:
             out.append(m.span("name"))
             if m.group("name2") and _en_ok(m.group("name2"), strong=True):
                 out.append(m.span("name2"))
+    for m in _EN_SELF_RE.finditer(text):
+        words = m.group("name").split()
+        if all(w[0].isupper() and _en_ok(w, strong=True) for w in words):
+            out.append(m.span("name"))
     for m in _EN_HERE_RE.finditer(text):
         # "Tolu here, ...": opening the message and closed by punctuation, any name
         opening = m.start("name") == len(text) - len(text.lstrip())

@@ -20,6 +20,7 @@ FRAMED = [
     ("مرحبا، صاحبي جسار، قال إنكم أسرع واحد", ["جسار"]),
     ("يا أستاذة سندس، وصلتني رسالتين", ["سندس"]),
     ("الرجاء التواصل مع قتيبة بخصوص الفاتورة", ["قتيبة"]),
+    ("شكراً جزيلاً لقتيبة على المساعدة", ["قتيبة"]),
     ("المنتج وصل مكسور، أرجو الاستبدال. مع الشكر، هتون", ["هتون"]),
     # a role and an ambiguous given name before a copula, or between commas (Persian)
     ("المندوبة نور كانت لطيفة معي", ["نور"]),
@@ -34,6 +35,7 @@ FRAMED = [
     ("Zephyrine from billing sorted it out in minutes", ["Zephyrine"]),
     ("the courier was Radek, very polite", ["Radek"]),
     ("Tolu here, my parcel never arrived", ["Tolu"]),
+    ("I am Oyelaran, the account holder", ["Oyelaran"]),
     ("Yusra, Zephyrine and Radek from support all helped", ["Yusra", "Zephyrine", "Radek"]),
     # Chinese: agent, span ends before a time word or verb, dotted names, relation, 姐
     ("感谢客服梓涵，问题解决了", ["梓涵"]),
@@ -42,6 +44,7 @@ FRAMED = [
     ("已联系用户阎妍，她说收到了", ["阎妍"]),
     ("谢谢雨桐姐，帮大忙了", ["雨桐"]),
     ("同事冉冉说你们发错货了", ["冉冉"]),
+    ("老公闵浩买的那件退了吧", ["闵浩"]),
 ]
 
 LOOK_ALIKES = [
@@ -57,6 +60,9 @@ LOOK_ALIKES = [
     "I bought the Samsung Galaxy from your Oxford Street store",
     "Sincerely, the Customer Service Team",
     "Yankees - Jays",
+    "I'm Done. Never again.",
+    "شكرا للجميع",
+    "شكرا لدعمك",
     "客服你好，我上周下的单",
     "我是学生，想问一下优惠",
     "谢谢林小姐的耐心解答",
