@@ -48,7 +48,7 @@ _EN_AMBIGUOUS = """will bill mark hope grace joy faith rose may june april summe
 frank art penny ruby pearl jade crystal amber ray gene bob pat sue jack grant chase hunter
 victoria jordan austin paris florence lincoln cash angel honey rain river stone king
 max jade holly daisy poppy iris jasper hugo jan jo can rim amal iman noor nour hana sakura
-harvey marks chance lily ivy violet olive sage autumn storm salem"""
+harvey marks chance lily ivy violet olive sage autumn storm salem sunny sandy"""
 
 _AR_GIVEN = """
 نوال سعاد وفاء نجلاء ابتسام عبير سمر رشا أميرة اميرة لطيفة جواهر ملاك شهد نادية ناديه
@@ -199,7 +199,7 @@ _AR_GIVEN_MORE = """
 رياض رضا زكريا زهير سالم سامر سعود سلامة سليم سليمان سمير شريف شاكر صابر صبري صلاح ضياء طه
 طلال عاصم عامر عبير عدنان عزيز عصام علاء عمار عمرو عوض غازي غسان فارس فادي فايز فؤاد فواز
 قاسم كمال لؤي ماهر مازن مالك محسن مختار مراد مشاري مشعل معتز ممدوح منير مهند مؤيد نادر نبيل
-نزار نعمان نضال هيثم وسام يحيى يزيد يزن
+نزار نعمان نضال هيثم وسام وسيم يحيى يزيد يزن
 آلاء الاء أمل إيمان ايمان بسمة تسنيم تهاني ثريا جميلة جنى حلا حنان حياة خلود دعاء دلال رانيا
 رحاب رزان روان ريهام زهراء سماح سمية سهى سوسن شذى شهد صفاء عفاف علياء غدير فدوى فرح لبنى
 ليلى مروة منال ميساء ميس نادين نجوى ندى نسرين نهى نهلة هالة هبة هناء وداد يارا

@@ -24,9 +24,13 @@ text keeps it, and a kunya right before a name joins it ("Abu Khalid", «أبو 
 takes a span from another. An Arabic or Persian name right after a place word is the
 name of a place («جامعة الملك سعود», «خیابان شریعتی») and is dropped.
 
-After the rules, the learned tagger (`pii_names_learned`, three small CRF models
+Then the frames of `pii_names_frames` add names by the construction around them
+(«أنا X،», «X از پشتیبانی», "X from billing", 「客服X」, sign-offs, kin, thanks), whatever
+the name; a frame span may widen rule spans it contains. After them, the learned tagger (`pii_names_learned`, three small CRF models
 trained on openly licensed NER corpora) adds the names it is confident of, where no
-rule span already claims the text; the same place filter applies to them.
+rule span already claims the text; the same place filter applies to them. Last,
+two spans joined by a middle dot become one (「玛丽亚·加西亚」) and names joined to a found
+name by «و», 和/、 or an English list with "and" are added (`joined_names`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import re
 from sada.text.pii_names_arfa import after_place, arfa_cue_names
 from sada.text.pii_names_arfa_lone import arfa_lone_names
 from sada.text.pii_names_en import en_names
+from sada.text.pii_names_frames import frame_names, joined_names
 from sada.text.pii_names_learned import learned_names
 from sada.text.pii_names_zh import zh_names
 
@@ -44,6 +49,33 @@ _HAS_ARABIC = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
 _HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
 # A kunya before a found given name is part of the name ("Abu Khalid", «أبو فهد»).
 _KUNYA_BEFORE = re.compile(r"(?<!\w)(?:Abu|Abou|Umm|أبو|ابو|أم|ام|بو)\s$")
+
+
+_DOTS = "\u30fb\u00b7\u2022\uff65"
+
+
+# Verbs that follow a name and are never its last character here (「老婆晏晴买的」).
+_HAN_VERB_AFTER = frozenset("买收说送寄讲问找打推用拿给帮要订退签催")
+_HAN = re.compile(r"[\u4e00-\u9fff]{3}")
+
+
+def _han_trimmed(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A three-character Chinese span that ends in a verb is a two-character name."""
+    start, end = span
+    if end - start == 3 and _HAN.fullmatch(text[start:end]) and text[end - 1] in _HAN_VERB_AFTER:
+        return start, end - 1
+    return span
+
+
+def _join_dotted(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Two spans joined by a middle dot are one transliterated name (「玛丽亚·加西亚」)."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and out[-1][1] + 1 == start and text[out[-1][1]] in _DOTS:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def find_names(text: str, *, learned: bool = True) -> list[tuple[int, int]]:
@@ -58,12 +90,21 @@ def find_names(text: str, *, learned: bool = True) -> list[tuple[int, int]]:
         candidates += [(a, b) for a, b in arfa if not after_place(text, a)]
     if _HAS_HAN.search(text) is not None:
         candidates += zh_names(text)
-    if learned:
-        candidates += [(a, b) for a, b in learned_names(text) if not after_place(text, a)]
     spans: list[tuple[int, int]] = []
     for start, end in candidates:
         if end > start and all(end <= a or start >= b for a, b in spans):
             spans.append((start, end))
+    for start, end in frame_names(text):
+        # a frame span may widen rule spans it contains («آقای جیمز ویلسون از دفتر»)
+        inside = [(a, b) for a, b in spans if not (end <= a or start >= b)]
+        if all(start <= a and b <= end for a, b in inside) and not after_place(text, start):
+            spans = [s for s in spans if s not in inside] + [(start, end)]
+    if learned:
+        for start, end in learned_names(text):
+            if all(end <= a or start >= b for a, b in spans) and not after_place(text, start):
+                spans.append((start, end))
+    spans = _join_dotted(text, sorted(_han_trimmed(text, s) for s in spans))
+    spans = sorted(spans + [s for s in joined_names(text, spans) if not after_place(text, s[0])])
     out = []
     for start, end in spans:
         kunya = _KUNYA_BEFORE.search(text, max(0, start - 5), start)

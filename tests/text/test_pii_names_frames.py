@@ -1,0 +1,88 @@
+"""Names found by the construction around them (`sada.text.pii_names_frames`).
+
+Every name below is outside our gazetteer or one of its ambiguous names, which are also
+words («نور» light, «امید» hope) (checked first), so only the frame can find it; the
+look-alikes share a frame with a word that is no name.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sada.text.normalize import fold_for_search
+from sada.text.pii_gazetteer import gazetteer
+from sada.text.pii_names import find_names
+
+FRAMED = [
+    # Arabic: self-introduction, agent and team, kin, vocative, talking to, sign-off
+    ("مرحبا، أنا زبيدة، الطلب ما وصل لحد الآن", ["زبيدة"]),
+    ("مرام من فريق المبيعات وعدتني بخصم", ["مرام"]),
+    ("مرحبا، صاحبي جسار، قال إنكم أسرع واحد", ["جسار"]),
+    ("يا أستاذة سندس، وصلتني رسالتين", ["سندس"]),
+    ("الرجاء التواصل مع قتيبة بخصوص الفاتورة", ["قتيبة"]),
+    ("شكراً جزيلاً لقتيبة على المساعدة", ["قتيبة"]),
+    ("المنتج وصل مكسور، أرجو الاستبدال. مع الشكر، هتون", ["هتون"]),
+    # a role and an ambiguous given name before a copula, or between commas (Persian)
+    ("المندوبة نور كانت لطيفة معي", ["نور"]),
+    ("راننده، امید، خیلی مودب بود", ["امید"]),
+    # Persian: agent and team, kin, honorific after, thanks with a title, sign-off
+    ("آیسان از پشتیبانی زنگ زد و مشکل حل شد", ["آیسان"]),
+    ("همکارم رادین گفت تخفیف سازمانی دارین", ["رادین"]),
+    ("دلشاد خانم خیلی خوش‌برخورد بود", ["دلشاد"]),
+    ("سپاس از خانم رستگار بابت پیگیری", ["رستگار"]),
+    ("بسته هنوز نرسیده — کیانوش", ["کیانوش"]),
+    # English: agent from a team, role is X, "X here", a list with "and"
+    ("Zephyrine from billing sorted it out in minutes", ["Zephyrine"]),
+    ("the courier was Radek, very polite", ["Radek"]),
+    ("Tolu here, my parcel never arrived", ["Tolu"]),
+    ("I am Oyelaran, the account holder", ["Oyelaran"]),
+    ("Yusra, Zephyrine and Radek from support all helped", ["Yusra", "Zephyrine", "Radek"]),
+    # Chinese: agent, span ends before a time word or verb, dotted names, relation, 姐
+    ("感谢客服梓涵，问题解决了", ["梓涵"]),
+    ("俞霏昨天打电话说没收到", ["俞霏"]),
+    ("持卡人是卡洛斯·门多萨，不是我", ["卡洛斯·门多萨"]),
+    ("已联系用户阎妍，她说收到了", ["阎妍"]),
+    ("谢谢雨桐姐，帮大忙了", ["雨桐"]),
+    ("同事冉冉说你们发错货了", ["冉冉"]),
+    ("老公闵浩买的那件退了吧", ["闵浩"]),
+]
+
+LOOK_ALIKES = [
+    "أنا زعلان من التأخير.",
+    "كان الموظف سعيد جداً بمساعدتي.",
+    "هزینه پیک زیاد بود",
+    "اخوي يشجع الارجنتين ويتمنى خسارتهم",
+    "أعدت التجربة و لكن في فرع الرياض كان أسوأ",
+    "مرسی از پیگیری‌تون، مشکل حل شد.",
+    "همه چی خوب بود، کلم سفید نفرستادن",
+    "دیگه با پسرم شرط بندی میکنیم",
+    "خیلی عالی و به موقع رسید. متشکرم",
+    "I bought the Samsung Galaxy from your Oxford Street store",
+    "Sincerely, the Customer Service Team",
+    "Yankees - Jays",
+    "I'm Done. Never again.",
+    "شكرا للجميع",
+    "شكرا لدعمك",
+    "客服你好，我上周下的单",
+    "我是学生，想问一下优惠",
+    "谢谢林小姐的耐心解答",
+]
+
+
+def _unknown(name: str) -> bool:
+    given = {fold_for_search(w) for w in gazetteer()[2]}
+    return all(fold_for_search(w) not in given for w in name.replace("·", " ").split())
+
+
+@pytest.mark.parametrize(("text", "names"), FRAMED)
+def test_names_by_their_frame(text: str, names: list[str]) -> None:
+    ambiguous = {fold_for_search(w) for w in gazetteer()[1]}
+    # only the frame can find them: unknown names, or names that are also words
+    assert all(_unknown(n) or fold_for_search(n) in ambiguous for n in names)
+    assert [text[a:b] for a, b in find_names(text)] == names
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_frames_with_no_name(text: str) -> None:
+    found = [text[a:b] for a, b in find_names(text)]
+    assert found in ([], ["林"]), found  # 「林小姐」: the surname alone, as before
