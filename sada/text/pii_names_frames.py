@@ -208,6 +208,8 @@ def _arfa_slot(word: str, *, strong: bool) -> bool:
             return False  # an Arabic imperfect verb («يشجع», «أجرب»); known names pass above
         if word.endswith(("ته", "تها", "هم", "كم", "تي")):
             return False  # an Arabic noun with a pronoun («زوجته»)
+        if len(f) >= 5 and word.endswith(("لي", "لك", "له", "لها", "لنا", "لهم")):
+            return False  # a spoken verb with its dative pronoun («شرحلي», «بعتلك»)
     return True
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from sada.text import lexicons, polarity_words
-from sada.text.normalize import fold_for_search
+from sada.text.normalize import fold_for_search, to_simplified
 from sada.text.pii_gazetteer import (
     _ARFA_FAMILY_R5,
     _EN_FAMILY,
@@ -380,7 +380,73 @@ def learned_names(text: str, threshold: float | None = None) -> list[tuple[int, 
         if run:
             spans.append((tokens[run[0]].start, tokens[run[-1]].end))
     kept = (_trimmed(text, span) for span in spans)
-    return sorted(span for span in kept if span is not None)
+    return sorted(span for span in kept if span is not None and not _reads_as_words(text, span))
+
+
+# Pronoun and plural endings of Persian and Arabic words («اینترنتشون», «سفارشم»,
+# «طلباتهم»), longest first; a word is looked up again without one.
+_ENDINGS = (
+    "هایشان",
+    "هاشون",
+    "شون",
+    "تون",
+    "مون",
+    "هام",
+    "ها",
+    "ش",
+    "م",
+    "ت",
+    "ی",
+    "هم",
+    "كم",
+    "ك",
+    "ه",
+)
+_OPENS_SENTENCE = re.compile(r"(?:^|[.!?\n])\W*$")
+
+
+@lru_cache(maxsize=1)
+def _content_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Words of our sentiment and aspect lexicons, folded, family names included
+    ("price", «سفارش», «اینترنت»), and the Chinese ones of two characters or more (价格)."""
+    words: set[str] = set()
+    han: set[str] = set()
+    for block in _lexicon_strings():
+        for w in re.findall(r"[^\W\d_]+", block):
+            if family_of(w) == "han":
+                han.update(re.findall(r"[\u4e00-\u9fff]{2,}", w))
+            else:
+                words.add(_fold(w))
+    return frozenset(words), frozenset(han)
+
+
+def _reads_as_words(text: str, span: tuple[int, int]) -> bool:
+    """Whether a tagger span is words the sentiment and aspect models read, so that
+    redacting it would hide what the text says: a Chinese span holding a lexicon word
+    (「價格太貴」), an Arabic-script span with a lexicon word, bare or without its ending,
+    that is no given or family name of the gazetteer («سفارشم», «نوبت‌دهی اینترنتی‌شون»), or a
+    lone Latin word opening a sentence that the lexicons know ("Price is right")."""
+    words, han = _content_words()
+    piece = text[span[0] : span[1]]
+    if family_of(piece) == "han":
+        simple = to_simplified(piece)
+        return any(simple[i : i + n] in han for n in (2, 3, 4) for i in range(len(simple)))
+    lex = lexicon()
+    tokens = [t for t in tokenize(piece) if t.family]
+    if tokens and tokens[0].family == "latin":
+        return (
+            len(tokens) == 1
+            and _fold(tokens[0].text) in words
+            and _OPENS_SENTENCE.search(text[: span[0]]) is not None
+        )
+    for tok in tokens:
+        word = _fold(tok.text.split("\u200c")[0])
+        if word in lex.given or word in lex.family or word in lex.ambiguous:
+            continue
+        stems = [word] + [word[: -len(e)] for e in _ENDINGS if word.endswith(e)]
+        if any(len(stem) >= 3 and stem in words for stem in stems):
+            return True
+    return False
 
 
 def han_words(dict_path: Path | None = None, min_freq: int = 20) -> list[str]:

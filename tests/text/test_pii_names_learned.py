@@ -73,7 +73,21 @@ LOOK_ALIKES = [
     "مغازه توی خیابان انقلاب بسته بود.",
     "外卖送到的时候汤都洒了。",
     "这家店的客服态度太差了。",
+    # words the sentiment and aspect models read: taking them for names hid what the text
+    # says from them (aspect `price` lost, a polarity turned)
+    "Price is right and the delivery was quick.",
+    "服務員很熱情，但是價格太貴",
+    "سرعت اینترنتشون بد نبود، ولی این قیمت برای این حجم واقعاً زیاده",
+    "با اینکه سفارشم تو سایت دو بار ثبت شد، پشتیبانی زود یکیشو کنسل کرد",
+    "قیمت‌ها منطقیه و کادر درمان مهربون، اما نوبت‌دهی اینترنتی‌شون افتضاحه.",
+    "والصيدلي اتصل شرحلي كيف آخدو، يعطيكم العافية",
 ]
+
+
+def test_a_family_name_that_is_a_word_is_still_a_name_after_a_cue() -> None:
+    """The guard against lexicon words drops tagger spans only: a cue still names Mr Price."""
+    text = "Mr Price from the warehouse called me twice today."
+    assert "Price" in [text[a:b] for a, b in find_names(text)]
 
 
 @pytest.mark.parametrize("text", LOOK_ALIKES)
