@@ -263,6 +263,12 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     report = _fixture_report("pii_fresh11.jsonl")
     assert report["name"]["recall"] >= 0.95 and report["name"]["precision"] >= 0.95, report
     assert report["address"]["recall"] >= 0.95 and report["address"]["precision"] >= 0.95, report
+    # written blind before round 9 and measured on main before it (rules alone: names 0.644 /
+    # 0.956; with the tagger: 0.693 / 0.937; addresses 0.936 / 1.0) and once after it (names
+    # 0.798 / 0.937, addresses unchanged): floors from here on
+    report = _fixture_report("pii_fresh12.jsonl")
+    assert report["name"]["recall"] >= 0.77 and report["name"]["precision"] >= 0.92, report
+    assert report["address"]["recall"] >= 0.9 and report["address"]["precision"] >= 0.95, report
 
 
 def test_round7_development_fixture() -> None:
