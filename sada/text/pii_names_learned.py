@@ -409,7 +409,30 @@ def learned_names(text: str, threshold: float | None = None) -> list[tuple[int, 
         if run:
             spans.append((tokens[run[0]].start, tokens[run[-1]].end))
     kept = (_trimmed(text, span) for span in spans)
-    return sorted(span for span in kept if span is not None and not _reads_as_words(text, span))
+    return sorted(
+        span
+        for span in kept
+        if span is not None
+        and not _reads_as_words(text, span)
+        and not _before_light_verb(text, span)
+    )
+
+
+# Persian light verbs: the word before one is the noun of a compound verb («فراموش کردم»,
+# «ناراضی شدم»), not a name. Verbs a person does («گفت», «میگه», «بود») are not here.
+_FA_LIGHT_VERB = re.compile(
+    r"\s+(?:کرد|کردم|کردن|کردند|کردیم|کرده|کردی|کنه|کنم|کنیم|کنید|شد|شدم|شدن|شده|شدیم"
+    r"|زد|زدم|زدن|زده)(?![\w\u200c])"
+)
+_FA_LETTER = re.compile("[\u06cc\u06a9\u067e\u0686\u0698\u06af]")
+
+
+def _before_light_verb(text: str, span: tuple[int, int]) -> bool:
+    """Whether a one-word Persian tagger span stands right before a light verb."""
+    piece = text[span[0] : span[1]]
+    if family_of(piece) != "arabic" or " " in piece or _FA_LETTER.search(text) is None:
+        return False
+    return _FA_LIGHT_VERB.match(text, span[1]) is not None
 
 
 def _may_hold_name(tokens: list[Token], family: str) -> bool:
