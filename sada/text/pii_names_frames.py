@@ -692,6 +692,10 @@ _ZH_AFTER_ONE = set(
 # Time words a name opening a clause may stand before (「李娜明天」「张雨欣下午」).
 _ZH_TIME = _words("明天 后天 前天 上午 下午 中午 晚上 早上 刚才 刚刚 周末 这周 下周 上周 明早 今晚")
 _ZH_SIGNOFF_RE = re.compile("(?:——|—|-|～|~)\\s*(?P<name>[\u4e00-\u9fff]{2,4})[\\s。！!.]*$")
+_ZH_PAIR_RE = re.compile(
+    "(?P<a>[\u4e00-\u9fff]{2,4}?)和(?P<b>[\u4e00-\u9fff]{2,4}?)"
+    "(?=都|一起|两个|俩|明天|今天|昨天|下午|上午|晚上)"
+)
 _ZH_SPLIT_TITLES = frozenset(
     ["小姐", "先生", "女士", "经理", "老师", "师傅", "老板", "大哥", "大姐", "总监"]
 )
@@ -778,6 +782,17 @@ def _zh_slot(text: str, p: int, *, cued: bool) -> int:
     return -1
 
 
+def _zh_name_alone(word: str) -> bool:
+    """Whether two to four Chinese characters read as a name by themselves: a surname
+    and given characters, two given characters, or a transliteration; never an ordinary
+    word (「国庆」 is both a name and a holiday: kept only beside another name)."""
+    if word in lexicon().zh_common or _common_han(word, 0, len(word)):
+        return False
+    if all(c in _ZH_TRANSLIT_CHARS for c in word) and len(word) >= 3:
+        return True
+    return _zh_slot(word, 0, cued=len(word) == 2) == len(word)
+
+
 def _zh_frames(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for m in _ZH_BEFORE_RE.finditer(text):
@@ -845,6 +860,11 @@ def _zh_frames(text: str) -> list[tuple[int, int]]:
         translit = all(c in _ZH_TRANSLIT_CHARS for c in run) and run not in lexicon().zh_common
         if translit and _zh_opens(text, m.start()):
             out.append(m.span(1))
+    for m in _ZH_PAIR_RE.finditer(text):
+        # 「艾力江和古丽娜尔明天一起来」「春花和国庆都是」: two names joined by 和, opening a
+        # clause, before 都 / 一起 / a time word
+        if _zh_opens(text, m.start()) and all(_zh_name_alone(m.group(g)) for g in ("a", "b")):
+            out += [m.span("a"), m.span("b")]
     signoff = _ZH_SIGNOFF_RE.search(text)
     if signoff:
         # 「……——吴俊杰」: a name alone after a dash at the end of the message

@@ -102,6 +102,7 @@ FRAMED_R10 = [
     ("Please escalate, cc Zbyszko Wierzbicki", ["Zbyszko Wierzbicki"]),
     ("骆晓婷明天下午在家，麻烦那时送", ["骆晓婷"]),
     ("包装破了，请尽快处理。——阎妍", ["阎妍"]),
+    ("俞霏和阎妍都说没收到货", ["俞霏", "阎妍"]),
 ]
 
 LOOK_ALIKES_R10 = [
@@ -116,6 +117,7 @@ LOOK_ALIKES_R10 = [
     "Please review, cc Marketing",
     "明天下午送到就行",
     "包装破了，请尽快处理。——谢谢",
+    "价格和质量都不错，物流和客服都很差",
 ]
 
 
