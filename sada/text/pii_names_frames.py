@@ -259,6 +259,29 @@ def _extend(toks: list[tuple[int, int, str]], i: int) -> int:
     return j
 
 
+# Words of place and state that stand before «هستم» and are not in our lexicons.
+_FA_STATE = _folded(
+    "اینجا", "آنجا", "اونجا", "همینجا", "همونجا", "تنها", "منتظر", "مطمئن", "موافق", "مخالف",
+    "بیکار", "مریض", "شاکی", "نگران", "مجبور", "حاضر", "آماده", "دانشجو", "مشتری", "معلم",
+)  # fmt: skip
+_HERE = _fold("هنا")
+_AR_GREETING_RE = re.compile(
+    r"\s*(?:(?:ال)?سلام(?: عليكم)?|مرحبا|مرحباً|هلا|اهلا|أهلا|صباح الخير|مساء الخير)?[\s،,!.]*"
+)
+_FA_GREETING = _folded("سلام", "درود", "سلامی", "باسلام", "عرض")
+
+
+def _fa_self_slot(word: str) -> bool:
+    """An unknown word that may be a name before «هستم»: not an ordinary word and not
+    shaped as a Persian adjective or noun of state («ناراضی», «خسته», «شرمنده»)."""
+    folded = _fold(word)
+    return (
+        _arfa_slot(word, strong=True)
+        and not folded.endswith(("ی", "ه", "ي"))
+        and folded not in _FA_STATE
+    )
+
+
 def _clause_start(toks: list[tuple[int, int, str]], i: int) -> bool:
     return (
         i == 0
@@ -300,7 +323,7 @@ _TRIGGERS = (
     | _AR_FROM
     | _ROLES
     | _AR_MUCH
-    | {_YA, "از"}
+    | {_YA, "از", _fold("هنا")}
 )
 
 
@@ -341,12 +364,29 @@ def _arfa_frames(text: str) -> list[tuple[int, int]]:
             ):
                 add(i, j)
                 continue
+        # «السلام عليكم، ايمن هنا»: a name before «هنا» opening the message after a greeting
+        greeted = _AR_GREETING_RE.fullmatch(text[: toks[i][0]]) is not None
+        slot = _arfa_slot(w, strong=True) or _fold(w) in _ambiguous()
+        if not fa and nxt == _HERE and greeted and slot:
+            add(i, i)
+            continue
         # «X هستم» / «من X Y هستم»
         if fa and known and (_clause_start(toks, i) or prev == "من"):
             j = _extend(toks, i)
             if word(j + 1) in _FA_SELF_AFTER:
                 add(i, j)
                 continue
+        if fa and (prev == "من" or prev in _FA_GREETING) and word(i + 1) not in _FA_SELF_AFTER:
+            # «من راج پاتل هستم»: one or two unknown words, not adjectives (-ی, -ه)
+            two = _fa_self_slot(toks[i][2]) and _arfa_slot(toks[i + 1][2], strong=True)
+            if two and i + 2 < n and word(i + 2) in _FA_SELF_AFTER and prev == "من":
+                add(i, i + 1)
+                continue
+        # «سلام امید هستم», «من کیانوش هستم»: an ambiguous or unknown name
+        introduced = fa and word(i + 1) in _FA_SELF_AFTER and (prev == "من" or prev in _FA_GREETING)
+        if introduced and (_fold(w) in _ambiguous() or _fa_self_slot(w)):
+            add(i, i)
+            continue
         if _clause_start(toks, i) and _arfa_slot(w, strong=True):
             j = _extend(toks, i)
             # «X من فريق الدعم» / «X از پشتیبانی»
@@ -508,6 +548,31 @@ _EN_ROLE_IS_RE = re.compile(
 )
 
 
+# Nothing but a greeting before "X here" ("Hi, Jomon here from Kerala").
+_EN_GREETING_RE = re.compile(
+    r"\s*(?:@\w+[\s,:]*)?(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening))\b[\s,!.]*)?",
+    re.I,
+)
+# Titles of address used before a given name in English messages (Philippines, South
+# Asia, Gulf): "Ate Joy", "Kuya Ben", "Mam Grace", "Sir Ahmed".
+_EN_TITLE_RE = re.compile(
+    r"\b(?:Ate|Kuya|Tita|Tito|Mam|Ma'am|Maam|Sir|Madam|Aunty|Auntie|Uncle|Bhai|Didi|Akka|Anna)"
+    r"\s+(?P<name>[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)?)"
+)
+# "cc Priya", "CC: Tomasz Nowak": copied people are named right after cc
+_EN_DEPARTMENTS = _words(
+    "marketing sales support billing finance legal hr it team management accounts operations "
+    "admin ops everyone all security compliance engineering product design"
+)
+_EN_CC_RE = re.compile(
+    r"\b(?:cc|CC|Cc)\s*:?\s+(?P<name>[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+)?)"
+)
+_EN_TALK_RE = re.compile(
+    r"\b(?:spoke|speak|talked|talk|chatted|spoken)\s+(?:to|with)\s+"
+    r"(?P<name>[A-Za-z][a-z]+)(?=\s|[,.!?]|$)"
+)
+
+
 def _en_ok(word: str, *, strong: bool) -> bool:
     given, common = _known()
     f = _fold(word)
@@ -535,8 +600,8 @@ def _en_frames(text: str) -> list[tuple[int, int]]:
             out.append(m.span("name"))
     for m in _EN_HERE_RE.finditer(text):
         # "Tolu here, ...": opening the message and closed by punctuation, any name
-        opening = m.start("name") == len(text) - len(text.lstrip())
-        closed = re.match(r"\s*[,.!\u2014-]", text[m.end() :]) is not None
+        opening = _EN_GREETING_RE.fullmatch(text[: m.start("name")]) is not None
+        closed = re.match(r"\s*(?:[,.!\u2014-]|from\b)", text[m.end() :]) is not None
         if _en_ok(m.group("name"), strong=opening and closed):
             out.append(m.span("name"))
     for m in _EN_SIGNOFF_RE.finditer(text):
@@ -573,6 +638,23 @@ def _en_frames(text: str) -> list[tuple[int, int]]:
         if _en_ok(words[0], strong=True):
             keep = 2 if len(words) == 2 and _en_ok(words[1], strong=True) else 1
             out.append((m.start("name"), m.start("name") + len(" ".join(words[:keep]))))
+    for m in _EN_TITLE_RE.finditer(text):
+        # "Ate Joy said", "Mam Grace Villanueva po": a title of address, then names
+        words = m.group("name").split()
+        if _en_ok(words[0], strong=True):
+            keep = 2 if len(words) == 2 and _en_ok(words[1], strong=True) else 1
+            out.append((m.start("name"), m.start("name") + len(" ".join(words[:keep]))))
+    for m in _EN_CC_RE.finditer(text):
+        words = m.group("name").split()
+        if _en_ok(words[0], strong=True) and words[0].lower() not in _EN_DEPARTMENTS:
+            keep = 2 if len(words) == 2 and _en_ok(words[1], strong=True) else 1
+            out.append((m.start("name"), m.start("name") + len(" ".join(words[:keep]))))
+    for m in _EN_TALK_RE.finditer(text):
+        # "spoke to priya earlier": a known given name, any case, after talking to
+        name = _fold(m.group("name"))
+        lower = m.group("name").islower()
+        if name in _known()[0] and name not in _EN_NOT and not (lower and name in _ambiguous()):
+            out.append(m.span("name"))
     for m in _EN_THANKS_RE.finditer(text):
         for g in ("name", "name2"):
             if m.group(g) and _en_ok(m.group(g), strong=False) and m.group(g)[0].isupper():
@@ -606,6 +688,13 @@ _ZH_FAMILIAR_RE = re.compile(
 # What may follow a name: punctuation, an honorific, a verb or time word.
 _ZH_AFTER_ONE = set(
     "，。！？、,.!?；;：: \n）)姐哥说說帮幫和跟都也已在是给給把让就收处推打发发来去昨今明刚的了很真太用买问找送寄讲叫"
+)
+# Time words a name opening a clause may stand before (「李娜明天」「张雨欣下午」).
+_ZH_TIME = _words("明天 后天 前天 上午 下午 中午 晚上 早上 刚才 刚刚 周末 这周 下周 上周 明早 今晚")
+_ZH_SIGNOFF_RE = re.compile("(?:——|—|-|～|~)\\s*(?P<name>[\u4e00-\u9fff]{2,4})[\\s。！!.]*$")
+_ZH_PAIR_RE = re.compile(
+    "(?P<a>[\u4e00-\u9fff]{2,4}?)和(?P<b>[\u4e00-\u9fff]{2,4}?)"
+    "(?=都|一起|两个|俩|明天|今天|昨天|下午|上午|晚上)"
 )
 _ZH_SPLIT_TITLES = frozenset(
     ["小姐", "先生", "女士", "经理", "老师", "师傅", "老板", "大哥", "大姐", "总监"]
@@ -693,6 +782,17 @@ def _zh_slot(text: str, p: int, *, cued: bool) -> int:
     return -1
 
 
+def _zh_name_alone(word: str) -> bool:
+    """Whether two to four Chinese characters read as a name by themselves: a surname
+    and given characters, two given characters, or a transliteration; never an ordinary
+    word (「国庆」 is both a name and a holiday: kept only beside another name)."""
+    if word in lexicon().zh_common or _common_han(word, 0, len(word)):
+        return False
+    if all(c in _ZH_TRANSLIT_CHARS for c in word) and len(word) >= 3:
+        return True
+    return _zh_slot(word, 0, cued=len(word) == 2) == len(word)
+
+
 def _zh_frames(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for m in _ZH_BEFORE_RE.finditer(text):
@@ -726,6 +826,15 @@ def _zh_frames(text: str) -> list[tuple[int, int]]:
             out.append((a, b))
     for opening in _ZH_OPENING_RE.finditer(text):
         p = opening.start()
+        # 「李娜明天上午有空」「张雨欣下午三点去」: a name opening a clause before a time word
+        timed = [
+            p + k
+            for k in (3, 2)
+            if text[p + k : p + k + 2] in _ZH_TIME and _zh_slot(text[: p + k], p, cued=False) > 0
+        ]
+        if timed:
+            out.append((p, timed[0]))
+            continue
         end = _zh_slot(text, p, cued=False)
         if end < 0 or end - p < 2:
             continue
@@ -751,6 +860,17 @@ def _zh_frames(text: str) -> list[tuple[int, int]]:
         translit = all(c in _ZH_TRANSLIT_CHARS for c in run) and run not in lexicon().zh_common
         if translit and _zh_opens(text, m.start()):
             out.append(m.span(1))
+    for m in _ZH_PAIR_RE.finditer(text):
+        # 「艾力江和古丽娜尔明天一起来」「春花和国庆都是」: two names joined by 和, opening a
+        # clause, before 都 / 一起 / a time word
+        if _zh_opens(text, m.start()) and all(_zh_name_alone(m.group(g)) for g in ("a", "b")):
+            out += [m.span("a"), m.span("b")]
+    signoff = _ZH_SIGNOFF_RE.search(text)
+    if signoff:
+        # 「……——吴俊杰」: a name alone after a dash at the end of the message
+        p = signoff.start("name")
+        if _zh_slot(text[: signoff.end("name")], p, cued=False) == signoff.end("name"):
+            out.append(signoff.span("name"))
     for m in _ZH_STRONG_RE.finditer(text):
         # 「用户田甜，」: after a relation cue, a surname and any one character
         if _zh_surname_at(text, m.start(1)) == 1:

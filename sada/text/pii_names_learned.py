@@ -32,7 +32,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sada.text import lexicons, polarity_words
 from sada.text.normalize import fold_for_search, to_simplified
@@ -76,8 +76,7 @@ _FUNCTION_WORDS = """
 """
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One token of a message: its offsets, text and script family ('' for none)."""
 
     start: int
@@ -86,6 +85,7 @@ class Token:
     family: str
 
 
+@lru_cache(maxsize=65536)
 def family_of(word: str) -> str:
     """'han', 'arabic', 'latin' or '' (digits, punctuation) for one token."""
     if "\u4e00" <= word[0] <= "\u9fff":
@@ -236,14 +236,16 @@ def _han_gaz(ch: str, lex: Lexicon) -> str:
 def sequence_features(
     tokens: list[Token], dropout: frozenset[int] = frozenset()
 ) -> list[list[str]]:
-    """CRF features for each token; `dropout` hides the gazetteer for those tokens (training)."""
-    lex = lexicon()
-    infos = [_word_info(t, lex) for t in tokens]
+    """CRF features for each token; `dropout` hides the gazetteer for those tokens (training).
+
+    The features of a word and those it lends its neighbours depend only on the word, and a
+    Chinese character's only on the characters around it, so both are built once per process
+    and reused (`_own_features`, `_neighbour_features`, `_han_features`)."""
+    infos = [_word_info_of(t.text, t.family) for t in tokens]
     for i in dropout:
         infos[i] = {**infos[i], "g": "?"}
-    text_join = "".join(t.text for t in tokens)
-    feats: list[list[str]] = []
     n = len(tokens)
+    feats: list[list[str]] = []
     for i, tok in enumerate(tokens):
         info = infos[i]
         f = ["b", "fam=" + (tok.family or "none"), "w=" + info["w"], "g=" + info["g"]]
@@ -252,20 +254,18 @@ def sequence_features(
         if i == n - 1:
             f.append("EOS")
         if tok.family == "han":
-            f += _han_features(tokens, infos, i, lex, text_join)
+            chars = tuple(tokens[j].text if 0 <= j < n else _PAD for j in range(i - 3, i + 5))
+            gs = tuple(infos[j]["g"] if 0 <= j < n else "" for j in range(i - 2, i + 3))
+            f += _han_features(chars, gs)
         else:
             w = info["w"]
-            f += ["s=" + info["s"], "p2=" + w[:2], "p3=" + w[:3], "x2=" + w[-2:], "x3=" + w[-3:]]
-            f.append("len=" + str(min(len(w), 8)))
-            if tok.family == "latin":
-                f.append("title=" + str(tok.text[:1].isupper()))
+            title = tok.text[:1].isupper() if tok.family == "latin" else None
+            f += _own_features(w, info["s"], title)
             for d in (-2, -1, 1, 2):
                 j = i + d
                 if 0 <= j < n:
                     other = infos[j]
-                    f += [f"w{d}=" + other["w"], f"g{d}=" + other["g"]]
-                    if "s" in other:
-                        f.append(f"s{d}=" + other["s"])
+                    f += _neighbour_features(d, other["w"], other["g"], other.get("s"))
                 else:
                     f.append(f"w{d}=<pad>")
             if i > 0:
@@ -278,33 +278,55 @@ def sequence_features(
     return feats
 
 
-def _han_features(
-    tokens: list[Token], infos: list[dict[str, str]], i: int, lex: Lexicon, joined: str
-) -> list[str]:
-    def ch(j: int) -> str:
-        return tokens[j].text if 0 <= j < len(tokens) else "<pad>"
+_PAD = "<pad>"
+
+
+@lru_cache(maxsize=65536)
+def _own_features(w: str, shape: str, title: bool | None) -> tuple[str, ...]:
+    """The features a Latin or Arabic-script word gives itself: shape, affixes, length."""
+    own: tuple[str, ...] = ("s=" + shape, "p2=" + w[:2], "p3=" + w[:3], "x2=" + w[-2:])
+    own += ("x3=" + w[-3:], "len=" + str(min(len(w), 8)))
+    return own if title is None else own + ("title=" + str(title),)
+
+
+@lru_cache(maxsize=65536)
+def _neighbour_features(d: int, w: str, g: str, shape: str | None) -> tuple[str, ...]:
+    """The features a word lends the word `d` tokens away from it."""
+    out = (f"w{d}=" + w, f"g{d}=" + g)
+    return out if shape is None else out + (f"s{d}=" + shape,)
+
+
+@lru_cache(maxsize=65536)
+def _han_features(chars: tuple[str, ...], gs: tuple[str, ...]) -> tuple[str, ...]:
+    """Features of a Chinese character from the tokens three before to four after it
+    (`chars`, the character at index 3, `_PAD` past the text) and the gazetteer tags of
+    the two on each side (`gs`, '' past the text)."""
+    lex = lexicon()
+
+    def ch(d: int) -> str:
+        return chars[3 + d]
 
     f = []
     for d in (-3, -2, -1, 1, 2, 3):
-        f.append(f"c{d}=" + ch(i + d))
-        if abs(d) <= 2 and 0 <= i + d < len(tokens):
-            f.append(f"g{d}=" + infos[i + d]["g"])
+        f.append(f"c{d}=" + ch(d))
+        if abs(d) <= 2 and gs[2 + d]:
+            f.append(f"g{d}=" + gs[2 + d])
     f += [
-        "c-1c=" + ch(i - 1) + ch(i),
-        "cc+1=" + ch(i) + ch(i + 1),
-        "c-2c-1=" + ch(i - 2) + ch(i - 1),
-        "c+1c+2=" + ch(i + 1) + ch(i + 2),
+        "c-1c=" + ch(-1) + ch(0),
+        "cc+1=" + ch(0) + ch(1),
+        "c-2c-1=" + ch(-2) + ch(-1),
+        "c+1c+2=" + ch(1) + ch(2),
     ]
-    pair = ch(i) + ch(i + 1)
+    pair = ch(0) + ch(1)
     if pair in lex.zh_surnames:
         f.append("sur2")
-    if pair in lex.zh_common or ch(i - 1) + ch(i) in lex.zh_common:
+    if pair in lex.zh_common or ch(-1) + ch(0) in lex.zh_common:
         f.append("common")
-    for name in lex.zh_translit.get(tokens[i].text, ()):
-        if "".join(ch(i + k) for k in range(len(name))) == name:
+    for name in lex.zh_translit.get(ch(0), ()):
+        if "".join(chars[3 : 3 + len(name)]) == name:
             f.append("translit")
             break
-    return f
+    return tuple(f)
 
 
 class _Models:
@@ -338,10 +360,14 @@ def models() -> _Models:
     return _LOADED
 
 
-def token_probabilities(tokens: list[Token], family: str) -> list[tuple[float, float]]:
-    """(P(B), P(I)) of each token under `family`'s model."""
+def token_probabilities(
+    tokens: list[Token], family: str, xseq: list[list[str]] | None = None
+) -> list[tuple[float, float]]:
+    """(P(B), P(I)) of each token under `family`'s model; `xseq`: the tokens' features
+    when already built (the three models read the same features)."""
     m = models()
-    xseq = sequence_features(tokens)
+    if xseq is None:
+        xseq = sequence_features(tokens)
     tagger = m.taggers[family]
     with m.lock:
         tagger.set(xseq)
@@ -362,11 +388,14 @@ def learned_names(text: str, threshold: float | None = None) -> list[tuple[int, 
     m = models()
     present = {t.family for t in tokens if t.family != "latin" or not t.text.islower()}
     spans: list[tuple[int, int]] = []
+    xseq: list[list[str]] | None = None
     for family in FAMILIES:
-        if family not in present:
+        if family not in present or not _may_hold_name(tokens, family):
             continue
         cut = float(m.meta["threshold"][family]) if threshold is None else threshold
-        probs = token_probabilities(tokens, family)
+        if xseq is None:
+            xseq = sequence_features(tokens)
+        probs = token_probabilities(tokens, family, xseq)
         run: list[int] = []
         for i, tok in enumerate(tokens):
             b, inside = probs[i]
@@ -380,7 +409,46 @@ def learned_names(text: str, threshold: float | None = None) -> list[tuple[int, 
         if run:
             spans.append((tokens[run[0]].start, tokens[run[-1]].end))
     kept = (_trimmed(text, span) for span in spans)
-    return sorted(span for span in kept if span is not None and not _reads_as_words(text, span))
+    return sorted(
+        span
+        for span in kept
+        if span is not None
+        and not _reads_as_words(text, span)
+        and not _before_light_verb(text, span)
+    )
+
+
+# Persian light verbs: the word before one is the noun of a compound verb («فراموش کردم»,
+# «ناراضی شدم»), not a name. Verbs a person does («گفت», «میگه», «بود») are not here.
+_FA_LIGHT_VERB = re.compile(
+    r"\s+(?:کرد|کردم|کردن|کردند|کردیم|کرده|کردی|کنه|کنم|کنیم|کنید|شد|شدم|شدن|شده|شدیم"
+    r"|زد|زدم|زدن|زده)(?![\w\u200c])"
+)
+_FA_LETTER = re.compile("[\u06cc\u06a9\u067e\u0686\u0698\u06af]")
+
+
+def _before_light_verb(text: str, span: tuple[int, int]) -> bool:
+    """Whether a one-word Persian tagger span stands right before a light verb."""
+    piece = text[span[0] : span[1]]
+    if family_of(piece) != "arabic" or " " in piece or _FA_LETTER.search(text) is None:
+        return False
+    return _FA_LIGHT_VERB.match(text, span[1]) is not None
+
+
+def _may_hold_name(tokens: list[Token], family: str) -> bool:
+    """Whether `_trimmed` could keep a span of `family`'s tokens: it keeps none whose
+    every word is an ordinary word or a given name of the gazetteer, so when every
+    Latin or Arabic-script token of the text is one, that model need not run (its
+    answer would be dropped). Chinese spans are kept on other grounds: always True."""
+    if family == "han":
+        return True
+    common = lexicon().common
+    for tok in tokens:
+        if tok.family == family:
+            info = _word_info_of(tok.text, family)
+            if info["g"] not in ("com", "giv", "amb") and info["w"] not in common:
+                return True
+    return False
 
 
 # Pronoun and plural endings of Persian and Arabic words («اینترنتشون», «سفارشم»,

@@ -266,8 +266,9 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     # written blind before round 9 and measured on main before it (rules alone: names 0.644 /
     # 0.956; with the tagger: 0.693 / 0.937; addresses 0.936 / 1.0) and once after it (names
     # 0.798 / 0.937, addresses unchanged): floors from here on
+    # (round 10, which studied its misses: names 0.865 / 0.942)
     report = _fixture_report("pii_fresh12.jsonl")
-    assert report["name"]["recall"] >= 0.77 and report["name"]["precision"] >= 0.92, report
+    assert report["name"]["recall"] >= 0.84 and report["name"]["precision"] >= 0.93, report
     assert report["address"]["recall"] >= 0.9 and report["address"]["precision"] >= 0.95, report
 
 

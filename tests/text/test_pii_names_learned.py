@@ -101,3 +101,49 @@ def test_rules_claim_first() -> None:
     rules = find_names(text, learned=False)
     both = find_names(text)
     assert set(rules) <= set(both)
+
+
+# Texts whose Latin or Arabic-script words are all ordinary words or gazetteer given
+# names, and texts with one word that is neither: the tagger's model for that family
+# is skipped only in the first kind.
+ORDINARY_ONLY = [
+    ("الخدمة سيئة جدا والتوصيل متأخر", "arabic"),
+    ("سفارش دیر رسید و کیفیت بد بود", "arabic"),
+    ("Great service, fast delivery", "latin"),
+]
+HOLDS_OTHER_WORDS = [
+    ("الموظف زهران الشمري لم يرد", "arabic"),
+    ("پشتیبان شما کامبیز نوروزی بود", "arabic"),
+    ("Please tell Okonkwo Udeh", "latin"),
+]
+
+
+@pytest.mark.parametrize(("text", "family"), ORDINARY_ONLY + HOLDS_OTHER_WORDS)
+def test_a_skipped_family_could_not_have_kept_a_span(text: str, family: str) -> None:
+    from sada.text.pii_names_learned import _may_hold_name, _trimmed
+
+    tokens = tokenize(text)
+    may = _may_hold_name(tokens, family)
+    assert may == ((text, family) in HOLDS_OTHER_WORDS)
+    if may:
+        return
+    # every stretch of the family's tokens, whatever the model says, is dropped
+    idx = [i for i, t in enumerate(tokens) if t.family == family]
+    for a in idx:
+        for b in idx:
+            if a <= b and all(tokens[k].family == family for k in range(a, b + 1)):
+                assert _trimmed(text, (tokens[a].start, tokens[b].end)) is None
+
+
+def test_features_are_the_same_from_the_cache_and_dropout_reaches_neighbours() -> None:
+    from sada.text.pii_names_learned import sequence_features
+
+    tokens = tokenize("Please tell Okonkwo Udeh, 我叫骆晓婷 اسمي فاطمة")
+    first = sequence_features(tokens)
+    again = sequence_features(tokenize("Please tell Okonkwo Udeh, 我叫骆晓婷 اسمي فاطمة"))
+    assert first == again
+    hidden = sequence_features(tokens, dropout=frozenset({2}))
+    assert "g=?" in hidden[2] and "g=?" not in first[2]
+    assert "g-1=?" in hidden[3] and "g1=?" in hidden[1] and "g-2=?" in hidden[4]
+    han = next(i for i, t in enumerate(tokens) if t.text == "骆")
+    assert "c1=晓" in first[han] and "c-1=叫" in first[han]
