@@ -270,6 +270,11 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     report = _fixture_report("pii_fresh12.jsonl")
     assert report["name"]["recall"] >= 0.84 and report["name"]["precision"] >= 0.93, report
     assert report["address"]["recall"] >= 0.9 and report["address"]["precision"] >= 0.95, report
+    # written blind before round 10 and measured on main before it (names 0.800 / 0.901,
+    # addresses 0.925 / 1.0) and once after it (names 0.811 / 0.902, addresses unchanged)
+    report = _fixture_report("pii_fresh13.jsonl")
+    assert report["name"]["recall"] >= 0.79 and report["name"]["precision"] >= 0.89, report
+    assert report["address"]["recall"] >= 0.9 and report["address"]["precision"] >= 0.95, report
 
 
 def test_round7_development_fixture() -> None:
