@@ -10,13 +10,17 @@ and frames without the tagger (`find_names(text, learned=False)`).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from bench.text import corpus
-from sada.text.pii import find_pii
-from sada.text.pii_names import find_names
-from sada.text.pii_names_learned import learned_names
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.text import corpus  # noqa: E402
+from sada.text.pii import find_pii  # noqa: E402
+from sada.text.pii_names import find_names  # noqa: E402
+from sada.text.pii_names_learned import learned_names  # noqa: E402
 
 
 def best_us(fn: Callable[[str], object], texts: list[str], repeat: int) -> float:
