@@ -15,6 +15,10 @@ out and never trained on; the script prints person-span recall and precision on 
 held-out part of each family. Our own customer-message templates (below, filled with
 names from our gazetteer; a few hundred sentences per language, and look-alike
 sentences without names) are added to the training part, and split the same way.
+`PLAIN` (round 11) adds ordinary sentences with the name as a plain subject or object
+and no cue word, filled mostly with person names of the corpora's training part that
+the gazetteer lacks and with its ambiguous given names, and the same sentences with
+look-alikes (brands, places, teams) in the name's place as negatives.
 
 The gazetteer feature of one token in four is hidden at training time, so that the
 models learn the context of a name and not only the lists.
@@ -248,6 +252,169 @@ TEMPLATES: dict[str, list[str]] = {
 }
 
 
+# Plain subjects and objects (round 11): an ordinary customer-service sentence, no cue word.
+# {U} takes a name the gazetteer mostly lacks (person names of the training part of the
+# corpora, ambiguous given names); the same sentences are filled with look-alikes
+# (brands, places, teams, ordinary words) as negatives.
+PLAIN: dict[str, list[str]] = {
+    "en": [
+        "{U} was really patient with me.",
+        "{U} fixed the billing issue in ten minutes.",
+        "{U} never called back.",
+        "I waited two hours and {U} still did not show up.",
+        "{U} explained the new plan clearly.",
+        "{U} cancelled my booking without asking.",
+        "We asked {U} about the delivery date.",
+        "{U} rang me this morning about the leak.",
+        "{U} was rude on the phone.",
+        "Yesterday {U} replaced the router.",
+        "{U} sorted it out, great job.",
+        "The refund came after {U} escalated it.",
+        "{U} booked the wrong flight for us.",
+        "I gave {U} my order number twice.",
+        "{U} told us the warranty had expired.",
+        "Nobody except {U} answered the chat.",
+        "honestly {U} saved my day",
+        "{U} is the best technician you have.",
+    ],
+    "ar": [
+        "{U} ما رد علي.",
+        "{U} كان صبور جدا معي.",
+        "{U} حل المشكلة بسرعة.",
+        "اتصل {U} الصبح وقال الطلب بيوصل بكرة.",
+        "{U} ركب الراوتر أمس.",
+        "{U} لغى الحجز بدون ما يسألني.",
+        "سألت {U} عن موعد التوصيل.",
+        "{U} شرح لي العرض الجديد.",
+        "{U} ساعدني في تغيير كلمة المرور.",
+        "{U} وعدني بالاسترجاع وما صار شي.",
+        "أعطيت {U} رقم الطلب مرتين.",
+        "{U} أرسل الفاتورة الغلط.",
+        "أمس {U} غير البطارية.",
+        "{U} رفض يعطيني الفاتورة.",
+    ],
+    "fa": [
+        "{U} کارت رو فعال کرد.",
+        "{U} خیلی صبور بود.",
+        "{U} جواب پیام‌هام رو نداد.",
+        "{U} امروز صبح زنگ زد و گفت سفارش میرسه.",
+        "{U} مودم رو نصب کرد.",
+        "{U} رزرو رو بدون هماهنگی لغو کرد.",
+        "{U} طرح جدید رو خوب توضیح داد.",
+        "شماره سفارش رو دو بار به {U} دادم.",
+        "{U} قول داد پول برگرده ولی خبری نشد.",
+        "{U} با من بد صحبت کرد.",
+        "دیروز {U} گوشی رو تعمیر کرد.",
+        "{U} قبول کرده که هزینه رو برگردونه.",
+    ],
+    "zh": [
+        "{U}说明天发货。",
+        "{U}很有耐心。",
+        "{U}一直没回我。",
+        "{U}帮我把卡激活了。",
+        "今天早上{U}打电话来说快递到了。",
+        "{U}把订单取消了也不告诉我。",
+        "我问了{U}什么时候送到。",
+        "{U}装好了路由器。",
+        "{U}态度太差了。",
+        "我把订单号给了{U}两次。",
+        "{U}答应退款但是没消息。",
+        "{U}解释得很清楚。",
+    ],
+}
+LOOK_ALIKES: dict[str, list[str]] = {
+    "en": [
+        "Amazon",
+        "Netflix",
+        "Uber",
+        "Vodafone",
+        "Paypal",
+        "Samsung",
+        "Shopee",
+        "Berlin",
+        "Dubai",
+        "London",
+        "Support",
+        "Billing",
+        "Delivery",
+        "Everything",
+        "Nobody",
+        "The app",
+        "The store",
+        "Customer care",
+        "The courier",
+        "Someone",
+        "Premium",
+        "Express",
+        "Prime",
+        "The bank",
+        "Spotify",
+        "Walmart",
+    ],
+    "ar": [
+        "الدعم",
+        "المندوب",
+        "التطبيق",
+        "أرامكس",
+        "طلبات",
+        "نون",
+        "أمازون",
+        "الرياض",
+        "دبي",
+        "الفرع",
+        "المطعم",
+        "الشركة",
+        "الموظف",
+        "محد",
+        "البنك",
+        "الفني",
+        "زين",
+        "موبايلي",
+    ],
+    "fa": [
+        "پشتیبانی",
+        "پیک",
+        "اپلیکیشن",
+        "دیجیکالا",
+        "اسنپ",
+        "تپسی",
+        "ایرانسل",
+        "همراه اول",
+        "تهران",
+        "شیراز",
+        "فروشگاه",
+        "رستوران",
+        "بانک",
+        "کسی",
+        "هیچکس",
+        "مدیر",
+        "تعمیرکار",
+    ],
+    "zh": [
+        "客服",
+        "快递",
+        "外卖",
+        "京东",
+        "淘宝",
+        "美团",
+        "顺丰",
+        "北京",
+        "上海",
+        "商家",
+        "店家",
+        "银行",
+        "平台",
+        "师傅",
+        "小哥",
+        "有人",
+        "没人",
+        "经理",
+        "王府井",
+        "中国移动",
+    ],
+}
+
+
 def _name_pools() -> dict[str, tuple[list[str], list[str]]]:
     """(given, family) names per language, from our gazetteer."""
     _, _, given, surnames = gazetteer()
@@ -307,6 +474,66 @@ def _fill(template: str, lang: str, pools: dict, rng: random.Random) -> Sentence
         else:
             sent += [(t.text, "O") for t in tokenize(piece)]
     return sent
+
+
+def unknown_names(sentences: list[Sentence]) -> dict[str, list[str]]:
+    """Person names of the training part of the corpora that our gazetteer lacks, by
+    language of our templates, and the gazetteer's ambiguous given names."""
+    _, ambiguous, given, _ = gazetteer()
+    out: dict[str, list[str]] = {"en": [], "ar": [], "fa": [], "zh": []}
+    for sent in sentences:
+        if held_out(sent):
+            continue
+        for start, end in spans([tag for _, tag in sent]):
+            words = [w for w, _ in sent[start:end]]
+            name = ("" if re.search(r"[\u4e00-\u9fff]", words[0]) else " ").join(words)
+            if len(words) > 3 or any(w.lower() in given or w.isupper() for w in words):
+                continue
+            if re.fullmatch(r"[A-Za-z][A-Za-z'-]+( [A-Za-z][A-Za-z'-]+)*", name):
+                out["en"].append(name)
+            elif re.fullmatch(r"[\u0621-\u064a ]{3,}", name):
+                out["ar"].append(name)
+            elif re.fullmatch(r"[\u4e00-\u9fff]{2,4}", name):
+                out["zh"].append(name)
+    out["fa"] = list(out["ar"])
+    for word in sorted(ambiguous):
+        if word.isascii():
+            out["en"].append(word.title())
+        elif re.fullmatch(r"[\u0600-\u06ff]+", word):
+            out["ar" if not re.search("[پچژگکی]", word) else "fa"].append(word)
+            out["fa"].append(word)
+    return {lang: sorted(set(names)) for lang, names in out.items()}
+
+
+def plain_sentences(sentences: list[Sentence], fills: int, seed: int = 13) -> list[Sentence]:
+    """`PLAIN` filled with unknown or ambiguous names (or, one in three, a gazetteer name),
+    and with look-alikes as negatives."""
+    rng = random.Random(seed)
+    pools = _name_pools()
+    unknown = unknown_names(sentences)
+    out: list[Sentence] = []
+    for lang, templates in PLAIN.items():
+        for template in templates:
+            for _ in range(fills):
+                name = (
+                    rng.choice(unknown[lang])
+                    if unknown[lang] and rng.random() < 0.67
+                    else _a_name("N", lang, pools, rng)
+                )
+                if lang == "en" and rng.random() < 0.1:
+                    name = name.lower()
+                out.append(_fill_with(template, name, "B"))
+            for _ in range(max(1, fills // 3)):
+                out.append(_fill_with(template, rng.choice(LOOK_ALIKES[lang]), "O"))
+    return out
+
+
+def _fill_with(template: str, name: str, tag: str) -> Sentence:
+    before, after = template.split("{U}")
+    sent: Sentence = [(t.text, "O") for t in tokenize(before)]
+    for j, tok in enumerate(tokenize(name)):
+        sent.append((tok.text, "O" if tag == "O" else ("B" if j == 0 else "I")))
+    return sent + [(t.text, "O") for t in tokenize(after)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -394,7 +621,14 @@ def main() -> None:
         default="latin=0.7,arabic=0.9,han=0.8",
         help="per family, chosen on the development fixtures (docs/text/model-card.md)",
     )
+    parser.add_argument(
+        "--opening",
+        default="latin=0.9,arabic=0.9",
+        help="per family, the probability at which a gazetteer given name opening a "
+        "sentence is kept (chosen on the development fixtures)",
+    )
     parser.add_argument("--fills", type=int, default=20)
+    parser.add_argument("--plain-fills", type=int, default=24)
     parser.add_argument("--c1", type=float, default=0.1)
     parser.add_argument("--c2", type=float, default=0.01)
     parser.add_argument("--families", default=",".join(FAMILIES))
@@ -412,7 +646,7 @@ def main() -> None:
         sentences += read_newsfane(p)
     for p in args.zh_gsd:
         sentences += read_columns(p, 1, 2, {"PER"})
-    templated = template_sentences(args.fills)
+    templated = template_sentences(args.fills) + plain_sentences(sentences, args.plain_fills)
     print(f"corpus sentences {len(sentences)}, template sentences {len(templated)}")
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -441,7 +675,15 @@ def main() -> None:
         print("templates", evaluate(family, path, test_templated, thresholds[family]), flush=True)
     meta_path = args.out / "names_tagger.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    meta.update({"version": VERSION, "threshold": thresholds, "families": list(FAMILIES)})
+    opening = {k: float(v) for k, v in (kv.split("=") for kv in args.opening.split(","))}
+    meta.update(
+        {
+            "version": VERSION,
+            "threshold": thresholds,
+            "opening": opening,
+            "families": list(FAMILIES),
+        }
+    )
     meta.pop("zh_words", None)
     meta["zh_min_freq"] = args.zh_min_freq
     meta_path.write_text(json.dumps(meta, ensure_ascii=False) + "\n", encoding="utf-8")

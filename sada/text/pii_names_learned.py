@@ -387,28 +387,28 @@ def learned_names(text: str, threshold: float | None = None) -> list[tuple[int, 
         return []
     m = models()
     present = {t.family for t in tokens if t.family != "latin" or not t.text.islower()}
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, bool]] = []
     xseq: list[list[str]] | None = None
     for family in FAMILIES:
-        if family not in present or not _may_hold_name(tokens, family):
+        if family not in present or not _may_hold_name(text, tokens, family):
             continue
         cut = float(m.meta["threshold"][family]) if threshold is None else threshold
         if xseq is None:
             xseq = sequence_features(tokens)
         probs = token_probabilities(tokens, family, xseq)
+        opening = float(m.meta.get("opening", {}).get(family, 2.0))
         run: list[int] = []
-        for i, tok in enumerate(tokens):
-            b, inside = probs[i]
-            is_name = tok.family == family and b + inside >= cut
+        for i, tok in enumerate([*tokens, None]):
+            b, inside = probs[i] if tok is not None else (0.0, 0.0)
+            is_name = tok is not None and tok.family == family and b + inside >= cut
             starts = is_name and run and b > inside and family != "han"
             if run and (not is_name or starts):
-                spans.append((tokens[run[0]].start, tokens[run[-1]].end))
+                sure = min(sum(probs[j]) for j in run) >= opening
+                spans.append((tokens[run[0]].start, tokens[run[-1]].end, sure))
                 run = []
             if is_name:
                 run.append(i)
-        if run:
-            spans.append((tokens[run[0]].start, tokens[run[-1]].end))
-    kept = (_trimmed(text, span) for span in spans)
+    kept = (_trimmed(text, (a, b), subject=sure) for a, b, sure in spans)
     return sorted(
         span
         for span in kept
@@ -435,11 +435,12 @@ def _before_light_verb(text: str, span: tuple[int, int]) -> bool:
     return _FA_LIGHT_VERB.match(text, span[1]) is not None
 
 
-def _may_hold_name(tokens: list[Token], family: str) -> bool:
+def _may_hold_name(text: str, tokens: list[Token], family: str) -> bool:
     """Whether `_trimmed` could keep a span of `family`'s tokens: it keeps none whose
-    every word is an ordinary word or a given name of the gazetteer, so when every
-    Latin or Arabic-script token of the text is one, that model need not run (its
-    answer would be dropped). Chinese spans are kept on other grounds: always True."""
+    every word is an ordinary word or a given name of the gazetteer, except a given
+    name opening a sentence, so when every Latin or Arabic-script token of the text is
+    one of those, that model need not run (its answer would be dropped). Chinese spans
+    are kept on other grounds: always True."""
     if family == "han":
         return True
     common = lexicon().common
@@ -447,6 +448,8 @@ def _may_hold_name(tokens: list[Token], family: str) -> bool:
         if tok.family == family:
             info = _word_info_of(tok.text, family)
             if info["g"] not in ("com", "giv", "amb") and info["w"] not in common:
+                return True
+            if info["g"] in ("giv", "amb") and _OPENS_SENTENCE.search(text[: tok.start]):
                 return True
     return False
 
@@ -549,11 +552,14 @@ def _common_han(text: str, start: int, end: int) -> bool:
     return any(text[start:stop] in words for stop in range(start + 2, min(end + 1, len(text)) + 1))
 
 
-def _trimmed(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
+def _trimmed(text: str, span: tuple[int, int], subject: bool = False) -> tuple[int, int] | None:
     """The span without ordinary words at its ends ("Thanks", «رو»), or None when no
     word of it can be a name: only ordinary words, ambiguous given names («امید»,
     "Mark"; the rules take those after a cue) or one- and two-letter Arabic-script
-    words."""
+    words. `subject`: the model is sure of every word (its family's "opening"
+    threshold), and then a Latin or Arabic-script span that opens a sentence with a
+    given name of the gazetteer is kept ("Grace was really patient", «امید کارت رو فعال
+    کرد»)."""
     lex = lexicon()
     toks = [
         Token(span[0] + t.start, span[0] + t.end, t.text, t.family)
@@ -564,9 +570,22 @@ def _trimmed(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
         t.family == "han" or (info["g"] != "com" and info["w"] not in lex.common)
         for t, info in zip(toks, infos, strict=True)
     ]
-    if True not in keep or infos[keep.index(True)]["g"] in ("giv", "amb"):
-        return None  # a span that starts with a given name of the gazetteer is the rules' call
+    if True not in keep:
+        return None
     first, last = keep.index(True), len(keep) - 1 - keep[::-1].index(True)
+    if infos[first]["g"] in ("giv", "amb"):
+        # a span that starts with a given name of the gazetteer is the rules' call,
+        # unless the model is sure of it as the subject opening a sentence
+        # and every other word of it is a name of the gazetteer too (a verb taken in
+        # with the name, «مريم جاوبتني», leaves it to the rules)
+        if not (
+            subject
+            and toks[first].family != "han"
+            and _OPENS_SENTENCE.search(text[: toks[first].start])
+            and all(i["g"] in ("giv", "amb", "fam") for i in infos[first + 1 : last + 1])
+        ):
+            return None
+        return toks[first].start, toks[last].end
     toks, infos = toks[first : last + 1], infos[first : last + 1]
     if toks[0].family == "han" and (
         _common_han(text, toks[0].start, toks[-1].end) or _HAN_OPENS.search(text[: toks[0].start])

@@ -115,6 +115,7 @@ HOLDS_OTHER_WORDS = [
     ("الموظف زهران الشمري لم يرد", "arabic"),
     ("پشتیبان شما کامبیز نوروزی بود", "arabic"),
     ("Please tell Okonkwo Udeh", "latin"),
+    ("وليد ركب المكيف أمس", "arabic"),  # a given name opening the sentence
 ]
 
 
@@ -123,7 +124,7 @@ def test_a_skipped_family_could_not_have_kept_a_span(text: str, family: str) -> 
     from sada.text.pii_names_learned import _may_hold_name, _trimmed
 
     tokens = tokenize(text)
-    may = _may_hold_name(tokens, family)
+    may = _may_hold_name(text, tokens, family)
     assert may == ((text, family) in HOLDS_OTHER_WORDS)
     if may:
         return
@@ -132,7 +133,50 @@ def test_a_skipped_family_could_not_have_kept_a_span(text: str, family: str) -> 
     for a in idx:
         for b in idx:
             if a <= b and all(tokens[k].family == family for k in range(a, b + 1)):
-                assert _trimmed(text, (tokens[a].start, tokens[b].end)) is None
+                span = (tokens[a].start, tokens[b].end)
+                assert _trimmed(text, span) is None
+                assert _trimmed(text, span, subject=True) is None
+
+
+# Round 11: a name as the plain subject opening a sentence, with no cue word, a given or
+# ambiguous name of the gazetteer or none at all; and look-alikes in the same place.
+PLAIN_SUBJECTS = [
+    ("امید کارت رو فعال کرد.", "امید"),
+    ("وليد ركب المكيف أمس.", "وليد"),
+    ("خالد ما رد علي.", "خالد"),
+    ("Zubair never called back about the refund.", "Zubair"),
+]
+PLAIN_LOOK_ALIKES = [
+    "Hope you can fix it soon.",
+    "امید دارم دفعه بعد بهتر باشد.",
+    "سعيد جدا بالخدمة، شكرا لكم.",
+    "Will you call me back?",
+    "Grace period ended yesterday.",
+    "Mark the ticket as urgent please.",
+    "نور الشاشة ضعيف جدا.",
+    "أمل كبير إنكم تحلون المشكلة.",
+    "Amazon never called back.",
+]
+
+
+@pytest.mark.parametrize(("text", "name"), PLAIN_SUBJECTS)
+def test_a_plain_subject_opening_a_sentence_is_a_name(text: str, name: str) -> None:
+    assert [text[a:b] for a, b in find_names(text)] == [name]
+
+
+@pytest.mark.parametrize("text", PLAIN_LOOK_ALIKES)
+def test_no_name_in_plain_subject_look_alikes(text: str) -> None:
+    assert find_names(text) == []
+
+
+def test_without_the_opening_threshold_a_given_name_stays_the_rules_call() -> None:
+    meta = models().meta
+    saved = meta.get("opening")
+    meta["opening"] = {}
+    try:
+        assert find_names("وليد ركب المكيف أمس.") == []
+    finally:
+        meta["opening"] = saved
 
 
 def test_features_are_the_same_from_the_cache_and_dropout_reaches_neighbours() -> None:
