@@ -275,6 +275,11 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     report = _fixture_report("pii_fresh13.jsonl")
     assert report["name"]["recall"] >= 0.79 and report["name"]["precision"] >= 0.89, report
     assert report["address"]["recall"] >= 0.9 and report["address"]["precision"] >= 0.95, report
+    # written blind before round 11 (the tagger retrained) and measured on main before it
+    # (names 0.762 / 0.927, addresses 0.979 / 1.0) and once after it (names 0.781 / 0.929)
+    report = _fixture_report("pii_fresh14.jsonl")
+    assert report["name"]["recall"] >= 0.76 and report["name"]["precision"] >= 0.91, report
+    assert report["address"]["recall"] >= 0.95 and report["address"]["precision"] >= 0.95, report
 
 
 def test_round7_development_fixture() -> None:
