@@ -473,6 +473,9 @@ _ENDINGS = (
     "ك",
     "ه",
 )
+# Persian prefixes written apart by a zero-width non-joiner: verbs («می‌خواهم», «نمی‌دونم»)
+# and negated adjectives («بی‌کیفیت»); no name is written so.
+_FA_PREFIXES = frozenset({_fold("می"), _fold("نمی"), _fold("بی")})
 _OPENS_SENTENCE = re.compile(r"(?:^|[.!?\n])\W*$")
 
 
@@ -511,7 +514,10 @@ def _reads_as_words(text: str, span: tuple[int, int]) -> bool:
             and _OPENS_SENTENCE.search(text[: span[0]]) is not None
         )
     for tok in tokens:
-        word = _fold(tok.text.split("\u200c")[0])
+        parts = tok.text.split("\u200c")
+        if len(parts) > 1 and _fold(parts[0]) in _FA_PREFIXES:
+            return True  # a Persian verb or adjective written with its prefix («می‌خواهم»)
+        word = _fold(parts[0])
         if word in lex.given or word in lex.family or word in lex.ambiguous:
             continue
         stems = [word] + [word[: -len(e)] for e in _ENDINGS if word.endswith(e)]
