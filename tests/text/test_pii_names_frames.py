@@ -8,6 +8,8 @@ look-alikes share a frame with a word that is no name.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sada.text.normalize import fold_for_search
 from sada.text.pii_gazetteer import gazetteer
@@ -131,3 +133,70 @@ def test_round10_frames(text: str, names: list[str]) -> None:
 @pytest.mark.parametrize("text", LOOK_ALIKES_R10)
 def test_round10_look_alikes(text: str) -> None:
     assert [text[a:b] for a, b in find_names(text)] == []
+
+
+# Words that open or close the frames, names and fillers, in the four languages: any order of
+# them, cut anywhere, must give spans inside the text and never an error (a frame once read
+# the word after «من» at the end of a message: IndexError on «... من علی»).
+_FRAME_WORDS = (
+    "من",
+    "سلام",
+    "هستم",
+    "کیانوش",
+    "شمایید",
+    "علی",
+    "رضایی",
+    "امید",
+    "از",
+    "پشتیبانی",
+    "ممنون",
+    "خانم",
+    "،",
+    "أنا",
+    "مرحبا",
+    "هنا",
+    "شكرا",
+    "يا",
+    "محمد",
+    "من",
+    "فريق",
+    "الدعم",
+    "و",
+    "أمل",
+    "我是",
+    "谢谢",
+    "客服",
+    "王芳",
+    "和",
+    "李娜",
+    "明天",
+    "说",
+    "——",
+    "、",
+    "I",
+    "am",
+    "here",
+    "Hi",
+    "thanks",
+    "Grace",
+    "from",
+    "billing",
+    "cc",
+    "and",
+    "-",
+    ",",
+    "Ms",
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAME_WORDS), max_size=8), st.sampled_from(("", " ", "، ", ".")))
+def test_frames_never_fail_on_any_order_of_their_words(words: list[str], end: str) -> None:
+    text = " ".join(words) + end
+    for start, stop in find_names(text):
+        assert 0 <= start < stop <= len(text)
+
+
+def test_a_self_introduction_cut_short_is_no_error() -> None:
+    for text in ("من کیانوش", "انتخاب اول آخر من شمایید", "من علی", "سلام من", "من"):
+        find_names(text)
