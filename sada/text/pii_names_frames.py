@@ -379,9 +379,7 @@ def _arfa_frames(text: str) -> list[tuple[int, int]]:
         if fa and (prev == "من" or prev in _FA_GREETING) and word(i + 1) not in _FA_SELF_AFTER:
             # «من راج پاتل هستم»: one or two unknown words, not adjectives (-ی, -ه)
             two = (
-                i + 2 < n
-                and _fa_self_slot(toks[i][2])
-                and _arfa_slot(toks[i + 1][2], strong=True)
+                i + 2 < n and _fa_self_slot(toks[i][2]) and _arfa_slot(toks[i + 1][2], strong=True)
             )
             if two and word(i + 2) in _FA_SELF_AFTER and prev == "من":
                 add(i, i + 1)
