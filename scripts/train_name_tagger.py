@@ -46,15 +46,13 @@ from sada.text.pii_gazetteer_world import (  # noqa: E402
     LATIN_FAMILY_WORLD,
     ZH_TRANSLIT_GIVEN,
 )
-from sada.text.pii_names_learned import (  # noqa: E402
+from sada.text.pii_names_features import (  # noqa: E402
     FAMILIES,
-    MODELS_DIR,
-    VERSION,
     Token,
-    han_words,
     sequence_features,
     tokenize,
 )
+from sada.text.pii_names_learned import MODELS_DIR, VERSION, han_words  # noqa: E402
 
 # A sentence: words with their B / I / O person tag.
 Sentence = list[tuple[str, str]]

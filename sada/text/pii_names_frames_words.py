@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from sada.text.normalize import fold_for_search
 from sada.text.pii_gazetteer import gazetteer
-from sada.text.pii_names_learned import lexicon
+from sada.text.pii_names_features import lexicon
 
 # Folding is called for the same few words again and again.
 _fold = lru_cache(maxsize=16384)(fold_for_search)

@@ -9,9 +9,10 @@ from functools import lru_cache
 
 from sada.text.pii_gazetteer import gazetteer
 from sada.text.pii_gazetteer_world import ZH_TRANSLIT_GIVEN
+from sada.text.pii_names_features import lexicon
 from sada.text.pii_names_frames_en import _en_ok
 from sada.text.pii_names_frames_words import _words
-from sada.text.pii_names_learned import _common_han, lexicon
+from sada.text.pii_names_learned import _common_han
 
 _ZH_BEFORE = (
     "我是客服", "我是", "客服专员", "客服", "谢谢", "謝謝", "感谢", "感謝", "多谢", "辛苦", "同事",

@@ -8,15 +8,13 @@ import pytest
 
 from sada.text.pii import find_pii
 from sada.text.pii_names import find_names
+from sada.text.pii_names_features import FAMILIES, lexicon, tokenize
 from sada.text.pii_names_learned import (
-    FAMILIES,
     META_PATH,
     MODELS_DIR,
     VERSION,
     learned_names,
-    lexicon,
     models,
-    tokenize,
 )
 
 
@@ -182,7 +180,7 @@ def test_without_the_opening_threshold_a_given_name_stays_the_rules_call() -> No
 
 
 def test_features_are_the_same_from_the_cache_and_dropout_reaches_neighbours() -> None:
-    from sada.text.pii_names_learned import sequence_features
+    from sada.text.pii_names_features import sequence_features
 
     tokens = tokenize("Please tell Okonkwo Udeh, 我叫骆晓婷 اسمي فاطمة")
     first = sequence_features(tokens)
