@@ -13,7 +13,7 @@ from sada.core.errors import Invalid
 from sada.core.http import read_json_body
 from sada.db.types import utcnow
 from sada.selfservice import config as ss_config
-from sada.selfservice import kb, measures
+from sada.selfservice import kb, kb_transfer, measures
 from sada.selfservice.assistant import ask
 from sada.selfservice.schemas import (
     ArticleIn,
@@ -214,8 +214,8 @@ def export(
         raise Invalid("format must be json or markdown")
     with _services(request).db.reader(key.workspace_id) as session:
         if format == "json":
-            return JSONResponse(kb.export_json(session))
-        data = kb.export_markdown_zip(session)
+            return JSONResponse(kb_transfer.export_json(session))
+        data = kb_transfer.export_markdown_zip(session)
     return Response(
         data,
         media_type="application/zip",
@@ -234,7 +234,7 @@ async def import_articles(
         raw = await request.body()
         if len(raw) > services.settings.max_body_bytes:
             raise Invalid("the archive is too large")
-        articles: list[Any] = kb.articles_from_markdown_zip(raw)
+        articles: list[Any] = kb_transfer.articles_from_markdown_zip(raw)
         synonyms: dict[str, Any] = {}
     else:
         body = await read_json_body(request, services.settings.max_body_bytes)
@@ -243,7 +243,7 @@ async def import_articles(
         articles = body["articles"]
         synonyms = body.get("synonyms") or {}
     with services.db.transaction(key.workspace_id) as session:
-        results = kb.do_import(session, articles, author=_author(key))
+        results = kb_transfer.do_import(session, articles, author=_author(key))
         if isinstance(synonyms, dict):
             for lang, groups in synonyms.items():
                 if lang in ("ar", "fa", "zh", "en") and isinstance(groups, list):

@@ -30,17 +30,17 @@ def import_cmd(
     path: Path = typer.Argument(..., help="a JSON export or a zip of <key>.<lang>.md files"),
 ) -> None:
     """Create or update articles from a file; bad articles are reported, good ones kept."""
-    from sada.selfservice import kb
+    from sada.selfservice import kb_transfer
 
     db = _db()
     ws = _workspace(db, workspace)
     raw = path.read_bytes()
     if path.suffix == ".zip":
-        articles = kb.articles_from_markdown_zip(raw)
+        articles = kb_transfer.articles_from_markdown_zip(raw)
     else:
         articles = json.loads(raw.decode("utf-8")).get("articles", [])
     with db.transaction(ws) as session:  # type: ignore[attr-defined]
-        results = kb.do_import(session, articles, author="cli")
+        results = kb_transfer.do_import(session, articles, author="cli")
     for r in results:
         typer.echo(json.dumps(r, ensure_ascii=False))
 
@@ -51,15 +51,17 @@ def export_cmd(
     path: Path = typer.Argument(..., help="where to write: .json or .zip (Markdown files)"),
 ) -> None:
     """Write every article (all languages, working copies) to a file."""
-    from sada.selfservice import kb
+    from sada.selfservice import kb_transfer
 
     db = _db()
     ws = _workspace(db, workspace)
     with db.reader(ws) as session:  # type: ignore[attr-defined]
         if path.suffix == ".zip":
-            path.write_bytes(kb.export_markdown_zip(session))
+            path.write_bytes(kb_transfer.export_markdown_zip(session))
         else:
-            path.write_text(json.dumps(kb.export_json(session), ensure_ascii=False, indent=1))
+            path.write_text(
+                json.dumps(kb_transfer.export_json(session), ensure_ascii=False, indent=1)
+            )
     typer.echo(f"wrote {path}")
 
 

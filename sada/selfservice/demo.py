@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from sada.selfservice import config as ss_config
-from sada.selfservice import kb
+from sada.selfservice import kb, kb_transfer
 
 DATA = Path(__file__).parent / "data" / "help_centre.json"
 VECTORS = Path(__file__).parent / "data" / "help_centre_vectors.npz"
@@ -56,7 +56,7 @@ def seed_help_centre(session: Session, data: dict[str, Any] | None = None) -> in
         }
         for a in data["articles"]
     ]
-    results = kb.do_import(session, articles, author="demo")
+    results = kb_transfer.do_import(session, articles, author="demo")
     for lang, groups in data.get("synonyms", {}).items():
         kb.do_set_synonyms(session, lang, groups)
     ss_config.do_update_settings(

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from sada.core.errors import Forbidden, Invalid, NotFound, SadaError
 from sada.db.types import utcnow
-from sada.selfservice import chat, kb, measures
+from sada.selfservice import chat, kb, kb_transfer, measures
 from sada.selfservice import config as ss_config
 from sada.selfservice.markdown import render as render_markdown
 from sada.selfservice.schemas import LANGS, ArticleIn, ArticleUpdate, VersionIn
@@ -235,7 +235,7 @@ async def restore(
 @router.get("/kb/export.json")
 def export_json(request: Request, me: SignedIn = Depends(EDIT)) -> Response:
     with services(request).db.reader(me.workspace_id) as session:
-        data = kb.export_json(session)
+        data = kb_transfer.export_json(session)
     return JSONResponse(
         data, headers={"Content-Disposition": 'attachment; filename="knowledge-base.json"'}
     )
@@ -244,7 +244,7 @@ def export_json(request: Request, me: SignedIn = Depends(EDIT)) -> Response:
 @router.get("/kb/export.zip")
 def export_zip(request: Request, me: SignedIn = Depends(EDIT)) -> Response:
     with services(request).db.reader(me.workspace_id) as session:
-        data = kb.export_markdown_zip(session)
+        data = kb_transfer.export_markdown_zip(session)
     return Response(
         data,
         media_type="application/zip",
@@ -260,7 +260,7 @@ async def import_page(request: Request, me: SignedIn = Depends(require("kb.publi
         raise Invalid("choose a .json or .zip file")
     raw = await upload.read(50 * 1024 * 1024)
     if (upload.filename or "").endswith(".zip"):
-        articles = kb.articles_from_markdown_zip(raw)
+        articles = kb_transfer.articles_from_markdown_zip(raw)
     else:
         try:
             parsed = json.loads(raw.decode("utf-8"))
@@ -268,7 +268,7 @@ async def import_page(request: Request, me: SignedIn = Depends(require("kb.publi
             raise Invalid("not a JSON export of a knowledge base") from exc
         articles = parsed.get("articles", []) if isinstance(parsed, dict) else []
     with services(request).db.transaction(me.workspace_id) as session:
-        results = kb.do_import(session, articles, author=_author(me))
+        results = kb_transfer.do_import(session, articles, author=_author(me))
     services(request).wake_jobs()
     good = sum(1 for r in results if r["status"] != "rejected")
     return redirect(request, f"/kb?imported={good}-{len(results) - good}")
