@@ -270,8 +270,10 @@ def test_sigterm_hands_back_a_long_job_and_lets_a_short_one_finish(pq_db, make_w
         assert _wait_for((tmp_path / "started").exists, timeout=180), _stop(worker)
         sent = time.monotonic()
         worker.send_signal(signal.SIGTERM)
-        output = wait_output(worker, 30)
-        assert time.monotonic() - sent < 15
+        output = wait_output(worker, 90)
+        # Far below the job's 300 s, whatever the load: the worker handed it back after its
+        # 1 s grace instead of running it out (15 s flaked once on a loaded 2-core machine).
+        assert time.monotonic() - sent < 90
     finally:
         if worker.poll() is None:
             worker.kill()
