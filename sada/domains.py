@@ -92,7 +92,7 @@ DOMAINS: tuple[Domain, ...] = (
         "text",
         models=True,
         tasks=True,
-        routers=("sada.text.api", "sada.text.web"),
+        routers=("sada.text.api", "sada.text.web", "sada.text.web_quality"),
         cli="text",
         cli_help="Text analysis: analyze, evaluate, train, reanalyze, corrections, themes.",
         interaction_views="sada.text.views:analysis_views",

@@ -50,6 +50,9 @@ class FeedbackRow:
     sentiment: str | None = None
     sentences: list[dict[str, Any]] = field(default_factory=list)
     aspects: list[dict[str, Any]] = field(default_factory=list)
+    # An analyst's correction replaces the shown label; the model's stays here.
+    model_sentiment: str | None = None
+    corrected: bool = False
 
 
 # The SQL form of fold_for_search's tables (PostgreSQL has no Python function).
@@ -194,9 +197,11 @@ def _feedback_rows(
             select(analysis).where(analysis.interaction_id.in_([r.id for r in rows]))
         ).scalars():
             analyses[a.interaction_id] = a
+    fixes = _corrections(session, list(analyses))
     out = []
     for r in rows:
         a = analyses.get(r.id)
+        fixed = fixes.get(r.id, {})
         out.append(
             FeedbackRow(
                 id=r.id,
@@ -210,12 +215,48 @@ def _feedback_rows(
                 rating_scale=r.rating_scale,
                 person_id=r.person_id,
                 person_name=names.get(r.person_id) if r.person_id and not redact else None,
-                sentiment=a.sentiment if a else None,
+                sentiment=fixed.get("sentiment", a.sentiment) if a else None,
                 sentences=_shown_sentences(r, a, redact),
-                aspects=list(a.aspects or []) if a else [],
+                aspects=_shown_aspects(a, fixed),
+                model_sentiment=a.sentiment if a else None,
+                corrected="sentiment" in fixed,
             )
         )
     return out
+
+
+def _corrections(session: Session, interaction_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Analysts' labels of these interactions: {interaction id: {target: label}}."""
+    if not interaction_ids:
+        return {}
+    from sada.text.models import TextCorrection
+
+    out: dict[int, dict[str, str]] = {}
+    for iid, target, label in session.execute(
+        select(TextCorrection.interaction_id, TextCorrection.target, TextCorrection.label).where(
+            TextCorrection.interaction_id.in_(interaction_ids)
+        )
+    ):
+        out.setdefault(iid, {})[target] = label
+    return out
+
+
+def _shown_aspects(analysis: Any | None, fixed: dict[str, str]) -> list[dict[str, Any]]:
+    """The analysis's aspects, each with an analyst's label in place of the model's when one
+    was given (`model_polarity` keeps the model's, `corrected` says so)."""
+    if analysis is None:
+        return []
+    shown = []
+    for aspect in analysis.aspects or []:
+        label = fixed.get(f"aspect:{aspect.get('aspect')}")
+        if label is None:
+            shown.append(dict(aspect))
+        else:
+            shown.append(
+                {**aspect, "polarity": label, "model_polarity": aspect.get("polarity"),
+                 "corrected": True}
+            )  # fmt: skip
+    return shown
 
 
 def _redacted(text: str | None) -> str | None:

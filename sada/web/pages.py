@@ -291,9 +291,17 @@ def feedback(request: Request, me: SignedIn = Depends(require("feedback"))) -> R
             redact=not sees_raw_pii(Surface.PAGE, role=me.role),
         )
     more = len(rows) > PAGE_SIZE
+    notice = {
+        "corrected": p.gettext("Your correction was saved."),
+        "unchanged": p.gettext("Nothing was changed: choose a label first."),
+    }.get(request.query_params.get("done", ""))
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return render(
         p,
         "feedback.html",
+        notice=notice,
+        here=here,
+        can_correct=can(me, "feedback") and "text" in domain_pages(),
         eq=eq,
         rows=rows[:PAGE_SIZE],
         more=more,
