@@ -101,11 +101,30 @@ def _explorer_query(session: Session, eq: ExplorerQuery, analysis: Any | None) -
     if analysis is not None and (eq.sentiment or eq.topic):
         sub = select(literal(1)).where(analysis.interaction_id == Interaction.id)
         if eq.sentiment:
-            sub = sub.where(analysis.sentiment == eq.sentiment)
+            sub = sub.where(
+                func.coalesce(_corrected_sentiment(), analysis.sentiment) == eq.sentiment
+            )
         if eq.topic:
             sub = sub.where(_json_has(session, analysis, eq.topic))
         query = query.where(exists(sub))
     return query
+
+
+def _corrected_sentiment() -> Any:
+    """An analyst's sentiment label of the interaction, if any (the label the explorer shows,
+    so the filter finds what the cards say); a probe of the corrections' unique key."""
+    from sada.text.models import TextCorrection
+
+    return (
+        select(TextCorrection.label)
+        .where(
+            TextCorrection.workspace_id == Interaction.workspace_id,
+            TextCorrection.interaction_id == Interaction.id,
+            TextCorrection.target == "sentiment",
+        )
+        .correlate_except(TextCorrection)  # inside the analysis's EXISTS: the outer row
+        .scalar_subquery()
+    )
 
 
 def _json_has(session: Session, analysis: Any, name: str) -> Any:

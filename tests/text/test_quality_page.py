@@ -120,6 +120,10 @@ def test_correct_in_the_explorer_and_see_the_scores(db, workspace, login) -> Non
     assert "اصلاح شما ذخیره شد" in after.text  # the notice, in Persian
     card = after.text.split(f'id="fb-{ids["fa"]}"')[1].split("</li>")[0]
     assert "chip sent-" + wrong + " corrected" in card and "✎" in card
+    # The sentiment filter finds the text under the analyst's label, not the model's.
+    marker = f'id="fb-{ids["fa"]}"'
+    assert marker in client.get(f"/feedback?period=30d&sentiment={wrong}").text
+    assert marker not in client.get(f"/feedback?period=30d&sentiment={fa.sentiment}").text
 
     # Nothing chosen: nothing stored, and the page says why.
     same = client.post(
