@@ -26,6 +26,19 @@ from typing import Any
 
 import numpy as np
 
+from sada.text.aspect_polarity import (
+    AspectPolarityModel,
+    Mention,
+    contrast_words,
+    load_aspect_model,
+)
+from sada.text.aspect_rules import (
+    attribution,
+    contrast_labels,
+    new_subject,
+    overall,
+    topic_question,
+)
 from sada.text.embeddings import Embedder, get_embedder
 from sada.text.langid import LanguageResult, detect_language, model_language
 from sada.text.lexicons import (
@@ -35,16 +48,15 @@ from sada.text.lexicons import (
     guess_lang,
     keyword_aspects,
 )
-from sada.text.normalize import clean, model_text, normalize
+from sada.text.normalize import clean, normalize
 from sada.text.pii import find_pii, redact
 from sada.text.rules import (
     clause_result,
-    has_negator,
     has_polar_words,
     level_items,
     symbols_result,
 )
-from sada.text.sentences import has_contrast, split_clauses, split_sentences
+from sada.text.sentences import split_clauses, split_sentences
 from sada.text.sentiment import (
     LABELS,
     EmbeddingHead,
@@ -122,21 +134,6 @@ class SentimentBackend:
         return ",".join(versions) or "none"
 
 
-# A clause that opens with its own subject ("…, but the shoes are lovely", «…بس
-# المنتج…») speaks of that subject, not of the aspect of the clause before it.
-_EN_DETERMINERS = frozenset(
-    ["the", "my", "our", "their", "his", "her", "its", "this", "that", "these", "those", "your"]
-)
-
-
-def _new_subject(clause: str) -> bool:
-    """Whether a clause starts with a determiner (English) or a definite noun (Arabic)."""
-    first = clause.split(maxsplit=1)[0].lower() if clause.strip() else ""
-    if first in _EN_DETERMINERS:
-        return True
-    return first.startswith(("ال", "وال")) and len(first) > 4
-
-
 class TextPipeline:
     def __init__(
         self,
@@ -147,8 +144,11 @@ class TextPipeline:
         topics: Sequence[TopicSpec] = (),
         sentiment: Any | None = None,
         redact_pii: bool = True,
+        aspect_model: AspectPolarityModel | None | bool = None,
     ) -> None:
-        """`embedder`: None = use one if available, False = never, or an Embedder."""
+        """`embedder`: None = use one if available, False = never, or an Embedder.
+        `aspect_model`: None = the shipped learned aspect polarity (when there is one),
+        False = the rules' polarity only, or a model."""
         if sentiment is None:
             from sada.text.backends import sentiment_backend_for
 
@@ -163,6 +163,9 @@ class TextPipeline:
         self.languages = tuple(languages) if languages else None
         self.topics = list(topics)
         self.redact_pii = redact_pii
+        self.aspect_model = (
+            load_aspect_model() if aspect_model is None or aspect_model is True else aspect_model
+        ) or None
         self._aspect_protos: tuple[list[str], np.ndarray] | None = None
         self._center: np.ndarray | None = None
         self._topic_protos: dict[str, np.ndarray] = {}
@@ -244,6 +247,7 @@ class TextPipeline:
                     "end": span.end,
                     "language": s_lang,
                     "clauses": clauses,
+                    "split_text": s_red,
                 }
             )
         return {
@@ -371,14 +375,19 @@ class TextPipeline:
             sent_res: SentimentResult = sent["sentiment"]
             before: list[str] = pending[2] if pending else []  # aspects of the last naming clause
             carried = False
-            contrast = _contrast_labels(sent)
-            for ci, clause in enumerate(sent["clauses"]):
+            contrast = contrast_labels(sent)
+            clauses = sent["clauses"]
+            bases, results = [], []
+            for ci, clause in enumerate(clauses):
                 # Each clause has its own polarity: the model's, corrected by the
                 # clause's polar words (negation, intensifiers, idioms, emoji).
                 base = sent.get("clause_sentiment", {}).get(ci, sent_res)
-                if ci in contrast:
-                    base = contrast[ci]
-                res = clause_result(base, clause)
+                base = contrast.get(ci, base)
+                bases.append(base)
+                results.append(clause_result(base, clause))
+            words = contrast_words(sent["split_text"], clauses, sent["language"])
+            for ci, clause in enumerate(clauses):
+                base, res = bases[ci], results[ci]
                 doc.setdefault("clause_labels", []).append(res.label)
                 levels = level_items(clause)  # "high" price, "high" quality, "smaller" portions
                 found = [(a, "keyword", 1.0) for a in keyword_aspects(aspect_text(clause))]
@@ -396,39 +405,61 @@ class TextPipeline:
                     before
                     and res.label != "neutral"
                     and has_polar_words(clause)
-                    and not _new_subject(clause)
+                    and not new_subject(clause)
                 ):
                     # A clause with polar words that names nothing speaks of the clause
                     # before it: "the courier was late but apologised politely",
                     # «تم استرداد المبلغ لكن بعد شهر».
                     found = [(a, "previous_clause", 1.0) for a in before]
                     carried = carried or (pending is not None and before is pending[2])
-                elif res.label != "neutral" and _new_subject(clause):
+                elif res.label != "neutral" and new_subject(clause):
                     # "…, but the mug inside was chipped", «البيتزا كانت باردة»: a polar
                     # clause about a thing no aspect names speaks of the product.
                     found = [("product_quality", "subject", 1.0)]
                 for aspect, source, score in found:
                     a_res = clause_result(base, clause, levels[aspect]) if aspect in levels else res
-                    aspects.append(
-                        {
-                            "aspect": aspect,
-                            "polarity": a_res.label,
-                            "confidence": round(max(a_res.scores.values()), 3),
-                            "text": clause,
-                            "source": source,
-                            "score": score,
-                        }
-                    )
+                    mention = Mention(
+                        sent["language"], aspect, source, clause, ci, len(clauses), res.label,
+                        a_res.label, results[ci - 1].label if ci else "none",
+                        results[ci + 1].label if ci + 1 < len(clauses) else "none",
+                        words[ci][0], words[ci][1], len(found), base.label, a_res.uncertain,
+                        clauses[ci - 1] if ci else "",
+                        clauses[ci + 1] if ci + 1 < len(clauses) else "",
+                    )  # fmt: skip
+                    aspects.append(self._aspect_mention(mention, a_res, score, vec))
             if pending is not None and not carried:
                 named = {a["aspect"] for a in aspects}
                 pending[0]["aspects"].extend(a for a in pending[1] if a["aspect"] not in named)
             pending = None
-            if _topic_question(sent["text"], aspects):
+            if topic_question(sent["text"], aspects):
                 pending = (sent, aspects, [a["aspect"] for a in aspects])
                 aspects = []
             sent["aspects"] = aspects
         if pending is not None:
             pending[0]["aspects"].extend(pending[1])
+
+    def _aspect_mention(
+        self, mention: Mention, a_res: SentimentResult, score: float, vec: np.ndarray | None
+    ) -> dict[str, Any]:
+        """One aspect of a clause: the learned model's polarity where there is one (it
+        reads the rules' labels, and the clause's embedding when there is one), else
+        the rules'."""
+        label, confidence = a_res.label, max(a_res.scores.values())
+        if self.aspect_model is not None and (
+            label != "neutral" or has_polar_words(mention.clause)
+        ):
+            # A clause with nothing polar that the rules call neutral ("I ordered the
+            # pasta") stays neutral: the model has only seen polar sentences.
+            p = self.aspect_model.proba(mention, vec)
+            label, confidence = ("positive" if p >= 0.5 else "negative"), max(p, 1.0 - p)
+        return {
+            "aspect": mention.aspect,
+            "polarity": label,
+            "confidence": round(confidence, 3),
+            "text": mention.clause,
+            "source": mention.source,
+            "score": score,
+        }
 
     def _topic_matrix(self, topic: TopicSpec) -> np.ndarray | None:
         if self.embedder is None:
@@ -500,9 +531,9 @@ class TextPipeline:
                 counts = summary.setdefault(a["aspect"], {label: 0 for label in LABELS})
                 counts[a["polarity"]] += 1
                 w = weights.setdefault(a["aspect"], {label: 0.0 for label in LABELS})
-                w[a["polarity"]] += _attribution(a["source"], per_clause[a["text"]])
+                w[a["polarity"]] += attribution(a["source"], per_clause[a["text"]])
         aspects = [
-            {"aspect": name, "polarity": _overall(counts, weights[name]), "counts": counts}
+            {"aspect": name, "polarity": overall(counts, weights[name]), "counts": counts}
             for name, counts in summary.items()
         ]
         sentiment: SentimentResult = doc["sentiment"]
@@ -527,87 +558,6 @@ class TextPipeline:
             "model_version": self.version,
             "embedding": doc.get("embedding"),
         }
-
-
-# Verbs of ordering and buying: a clause that only says what was ordered.
-_ORDERED = re.compile(
-    r"(?<!\w)(?:ordered|order|bought|purchased|booked|paid for|طلبت|طلبنا|اطلب|طلبتها|طلبته|اشتريت"
-    r"|اشترينا|شريت|حجزت|سفارش|خریدم|خریدیم|گرفتم|گرفتیم|رزرو)(?!\w)|买了|点了|下单|订了|購買|買了"
-)
-_QUESTION_END = re.compile(r"[?\u061f\uff1f]+\s*$")
-
-
-def _topic_question(text: str, aspects: list[dict[str, Any]]) -> bool:
-    """A short question that names aspects by keyword and says nothing polar about them
-    ("The haircut?", "Delivery though?", «والتوصيل؟», 「物流呢？」)."""
-    if not aspects or not _QUESTION_END.search(text):
-        return False
-    short = len(text) <= 10 if re.search(r"[\u4e00-\u9fff]", text) else len(text.split()) <= 3
-    return short and all(a["source"] == "keyword" for a in aspects) and not has_polar_words(text)
-
-
-def _contrast_labels(sent: dict[str, Any]) -> dict[int, SentimentResult]:
-    """In a sentence of two clauses set against each other ("X, but Y", «X بس Y»,
-    「X，就是Y」) where only one clause holds polar words, the other one is read as
-    the opposite of it: "the instructor knows her stuff, but the platform keeps
-    freezing" praises the instructor. Clauses with a level word ("cheap", «نار»)
-    keep their own reading. Returns the corrected result by clause index."""
-    clauses = sent["clauses"]
-    if len(clauses) != 2 or not has_contrast(sent["text"], sent["language"]):
-        return {}
-    if any(level_items(c) for c in clauses):
-        return {}  # "cheap" is good for the price, not for the rest ("cheap, but it works")
-    polar = [has_polar_words(c) for c in clauses]
-    if polar[0] == polar[1]:
-        return {}
-    known = 0 if polar[0] else 1
-    other = 1 - known
-    if (
-        has_negator(clauses[other])
-        or _ORDERED.search(model_text(clauses[other]))
-        or not all(keyword_aspects(aspect_text(c)) for c in clauses)
-    ):
-        # "…, but they say it can't be returned" (a negated verb is no praise); "I
-        # ordered the tea, but it came plain" (an order says nothing of how it went);
-        # "the refund came, but a month later" (the second clause names nothing: it
-        # speaks of the first one's aspect)
-        return {}
-    base = sent.get("clause_sentiment", {}).get(known, sent["sentiment"])
-    label = clause_result(base, clauses[known]).label
-    if label not in ("positive", "negative"):
-        return {}
-    flipped = "negative" if label == "positive" else "positive"
-    scores = {"positive": 0.0, "neutral": 0.3, "negative": 0.0}
-    scores[flipped] = 0.7
-    return {other: SentimentResult(flipped, scores, uncertain=True, model="contrast")}
-
-
-def _attribution(source: str, aspects_in_clause: int) -> float:
-    """How surely a clause's polarity speaks of an aspect found in it: a keyword in a
-    clause naming only that aspect (2), a keyword shared with other aspects or an
-    embedding match (1), an aspect carried over from the clause before (0.5)."""
-    if source == "previous_clause":
-        return 0.5
-    if source == "keyword" and aspects_in_clause == 1:
-        return 2.0
-    return 1.0
-
-
-def _overall(counts: dict[str, int], weights: dict[str, float] | None = None) -> str:
-    """An aspect's polarity over its mentions: positive and negative mentions give
-    "mixed" unless one side is attributed more surely (`_attribution`): in "Expensive
-    for a sandwich, but it was delicious" the food is positive (the first clause also
-    names the price, which its polar word speaks of)."""
-    pos, neg = counts.get("positive", 0), counts.get("negative", 0)
-    if pos and neg:
-        if weights is not None and weights["positive"] != weights["negative"]:
-            return "positive" if weights["positive"] > weights["negative"] else "negative"
-        return "mixed"
-    if pos:
-        return "positive"
-    if neg:
-        return "negative"
-    return "neutral"
 
 
 def redacted_span(raw: str, pii: list[Any], start: int, end: int) -> str:

@@ -208,6 +208,21 @@ def has_contrast(sentence: str, lang: str) -> bool:
     )
 
 
+def contrast_spans(sentence: str, lang: str) -> list[tuple[int, int, str]]:
+    """(start, end, word) of each contrast word in a sentence (the matches `split_clauses`
+    cuts at, commas and spaces stripped from the word); a concession that opens the
+    sentence counts as one at offset 0."""
+    pattern = _CLAUSE_SPLIT.get(lang)
+    if pattern is None:
+        return []
+    out = [(m.start(), m.end(), m.group().strip(" ,،;؛，；")) for m in pattern.finditer(sentence)]
+    concessive = _CONCESSIVE.get(lang)
+    head = concessive.match(sentence.lstrip()) if concessive is not None else None
+    if head is not None:
+        out.insert(0, (0, 0, head.group().lower()))
+    return out
+
+
 def split_units(clause: str, lang: str) -> list[str]:
     """A clause cut at commas / "and" into pieces that each hold a polar word.
 
