@@ -326,6 +326,13 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
     # a pair starting elsewhere needs a clearer family name (below)
     chunked = {m.start() for m in _ARFA_CHUNK_RE.finditer(text)}
     for m in _ARFA_PAIR_RE.finditer(text):
+        if m.start() not in chunked:
+            # most words are no given name: test the first one before splitting the rest
+            first = m.group("name").split(None, 1)[0]
+            if _fold(first) not in unambiguous and not (
+                first[:1] == "ل" and _fold(first[1:]) in unambiguous
+            ):
+                continue
         words = m.group("name").split()
         second = words[1]
         if m.start() not in chunked and not _clear_family(words[0], second, unambiguous):

@@ -134,10 +134,19 @@ _EN_BRACKETED_RE = re.compile(
 )
 
 
+# Cheap first looks: the words the passing frame and the person frame need.
+_EN_PASSED_WORDS = re.compile(
+    r"(?i)handed|passed|transferred|escalated|assigned|forwarded|referred|signed|received|"
+    r"collected|handled|approved|raised|opened|closed|served|attended|under"
+)
+_EN_PERSON_WORDS = re.compile(_EN_PERSON_DOES)
+
+
 def _en_round12(text: str) -> list[tuple[int, int]]:
     """Names passed a case, under a booking, doing what a person does, or apposed."""
     out: list[tuple[int, int]] = []
-    for m in _EN_PASSED_RE.finditer(text):
+    passed = _EN_PASSED_RE.finditer(text) if _EN_PASSED_WORDS.search(text) else ()
+    for m in passed:
         words = m.group("name").split()
         if (
             words[0].lower() in _EN_DEPARTMENTS
@@ -148,15 +157,15 @@ def _en_round12(text: str) -> list[tuple[int, int]]:
         if _en_ok(words[0], strong=True) or _fold(words[0]) in _known()[0]:
             keep = 2 if len(words) == 2 and _en_ok(words[1], strong=True) else 1
             out.append((m.start("name"), m.start("name") + len(" ".join(words[:keep]))))
-    for m in _EN_PERSON_RE.finditer(text):
+    for m in _EN_PERSON_RE.finditer(text) if _EN_PERSON_WORDS.search(text) else ():
         if m.group("plain") and not _EN_PRONOUN_AFTER.match(text[m.end() :]):
             continue
         if _fold(m.group("name")) in _known()[0] and _fold(m.group("name")) not in _EN_NOT:
             out.append(m.span("name"))
-    for m in _EN_BRACKETED_RE.finditer(text):
+    for m in _EN_BRACKETED_RE.finditer(text) if "(" in text else ():
         if all(_en_ok(w, strong=True) or _fold(w) in _known()[0] for w in m.group("name").split()):
             out.append(m.span("name"))
-    for m in _EN_APPOSED_RE.finditer(text):
+    for m in _EN_APPOSED_RE.finditer(text) if "," in text else ():
         words = m.group("name").split()
         if all(_en_ok(w, strong=True) or _fold(w) in _known()[0] for w in words):
             out.append(m.span("name"))
