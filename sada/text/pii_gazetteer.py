@@ -320,6 +320,15 @@ def _words(block: str) -> set[str]:
     return {fold_for_search(w.replace("_", " ")) for w in block.split()}
 
 
+# Round 12: frequent given names the lists lacked (Persian names of the last decades,
+# Gulf and Levantine names); those that are also ordinary words are ambiguous («گل لاله», «وعد», «ضحى»).
+_FA_GIVEN_R12 = """آریا کیانا ایلیا محمدامین کیارش بنیامین اشکان بهراد فربد امیرحسام
+فاطیما هلیا مبینا نیکا یسنا محدثه پرنیان ماهسا نسترن آیلین آتوسا سهیلا سودابه طناز فرحناز
+کتایون لعیا مهدیس مهرسا"""
+_AR_GIVEN_R12 = "ريناد ليان ديما عزام ليث عبلة أريج اريج بتول سجى"
+_ARFA_AMBIGUOUS_R12 = "مانی صدف رها آوا لاله نگین بنفشه شروق ضحى هيا وعد رحمة غلا"
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> tuple[set[str], set[str], set[str], tuple[str, ...]]:
     """(unambiguous given names, ambiguous given names, all given names, zh surnames)."""
@@ -327,6 +336,19 @@ def gazetteer() -> tuple[set[str], set[str], set[str], tuple[str, ...]]:
     given |= _words(LATIN_GIVEN_WORLD + ARFA_GIVEN_WORLD)
     given |= _words(_AR_GIVEN + _AR_GIVEN_MORE + _AR_GIVEN_R5 + _AR_GIVEN_R6)
     given |= _words(_FA_GIVEN + _FA_GIVEN_MORE + _FA_GIVEN_R5 + _FA_GIVEN_R6)
+    given |= _words(_FA_GIVEN_R12 + " " + _AR_GIVEN_R12 + " " + _ARFA_AMBIGUOUS_R12)
     ambiguous = _words(_EN_AMBIGUOUS) | _words(_AR_AMBIGUOUS) | _words(_FA_AMBIGUOUS)
+    ambiguous |= _words(_ARFA_AMBIGUOUS_R12)
     surnames = tuple(sorted(set((_ZH_SURNAMES + _ZH_SURNAMES_MORE).split()), key=len, reverse=True))
     return given - ambiguous, ambiguous, given | ambiguous, surnames
+
+
+# Words of customer service that name no person but have a name's shape (a Persian -ی
+# noun after a role: «مسئول پیگیری», «اپراتور: مشتری») or that the tagger took for
+# names: titles of address and nouns of tickets, clinics and languages (round 12).
+_NOT_NAMES = """madam madame ma'am maam sir sirs dear mister miss
+    بلیت بلیط بليت تذكرة تذكره کلینیک کلینيک عیادت مشتری مشتري پیگیری پيگيري پشتیبانی
+    انگلیسی فارسی عربی آلمانی فرانسوی چینی سونوگرافی رادیولوژی آزمایشگاه داروخانه
+    گارانتی ارسالی تحویلی سفارشی اینترنتی تلفنی حضوری پرداختی قسطی نقدی اعتباری
+    العميل الزبون المتابعة الإنجليزي الانجليزي"""
+NOT_NAMES = frozenset(fold_for_search(w) for w in _NOT_NAMES.split())

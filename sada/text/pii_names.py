@@ -18,8 +18,9 @@ The rules live beside this module, one per script, and each returns its candidat
 spans in the order they should claim the text: `pii_names_en` (English and other
 Latin-script names, pinyin included), `pii_names_arfa` (Arabic and Persian names
 after cues) and `pii_names_arfa_lone` (Arabic and Persian gazetteer names by their
-position, without cues), `pii_names_zh` (Chinese names); `pii_gazetteer` holds the
-word lists. Here the candidates are merged: the first span to claim a stretch of
+position, without cues), `pii_names_zh` (Chinese names), and last, since round 12,
+`pii_names_anywhere` (an unambiguous Arabic-script gazetteer name in any position, a Latin
+given name in Arabic, Persian or Chinese text); `pii_gazetteer` holds the word lists. Here the candidates are merged: the first span to claim a stretch of
 text keeps it, and a kunya right before a name joins it ("Abu Khalid", «أبو فهد»). Scripts never share a character, so a rule of one script never
 takes a span from another. An Arabic or Persian name right after a place word is the
 name of a place («جامعة الملك سعود», «خیابان شریعتی») and is dropped.
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import re
 
+from sada.text.pii_names_anywhere import arfa_anywhere, latin_in_other_script
 from sada.text.pii_names_arfa import after_place, arfa_cue_names
 from sada.text.pii_names_arfa_lone import arfa_lone_names
 from sada.text.pii_names_en import en_names
@@ -90,6 +92,9 @@ def find_names(text: str, *, learned: bool = True) -> list[tuple[int, int]]:
         candidates += [(a, b) for a, b in arfa if not after_place(text, a)]
     if _HAS_HAN.search(text) is not None:
         candidates += zh_names(text)
+    if _HAS_ARABIC.search(text) is not None:
+        candidates += arfa_anywhere(text)  # round 12: after every rule's own span
+    candidates += latin_in_other_script(text)
     spans: list[tuple[int, int]] = []
     for start, end in candidates:
         if end > start and all(end <= a or start >= b for a, b in spans):

@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 
 from sada.text.normalize import fold_for_search
-from sada.text.pii_gazetteer import _ARFA_FAMILY_R5, _words, _wordset, gazetteer
+from sada.text.pii_gazetteer import _ARFA_FAMILY_R5, NOT_NAMES, _words, _wordset, gazetteer
 
 # Cues before a name.
 _AR_CUES = (
@@ -229,6 +229,8 @@ def _arfa_family() -> frozenset[str]:
 def _name_like(word: str, known: set[str]) -> bool:
     """A known given name, or a Persian / Arabic family-name form."""
     word = word.replace("\u200c", "")
+    if fold_for_search(word) in NOT_NAMES:
+        return False  # «اپراتور: مشتری», «مسئول پیگیری»: a -ی noun of service
     return (
         fold_for_search(word) in known
         or fold_for_search(word) in _arfa_family()
@@ -288,13 +290,14 @@ def _ambiguous_words() -> set[str]:
     return gazetteer()[1]
 
 
+_TITLES_ARFA_FOLDED = frozenset(fold_for_search(t) for t in _TITLES_ARFA)  # once, not per call
+
+
 def _skip_titles(name: str) -> tuple[int, list[str]]:
     """(characters skipped, words) with leading titles dropped: «دکتر کامرانی» -> «کامرانی»."""
     words = name.split()
     offset = 0
-    while len(words) > 1 and fold_for_search(words[0]) in {
-        fold_for_search(t) for t in _TITLES_ARFA
-    }:
+    while len(words) > 1 and fold_for_search(words[0]) in _TITLES_ARFA_FOLDED:
         offset = name.index(words[1], offset + len(words[0]))
         words = words[1:]
     return offset, words
@@ -352,7 +355,9 @@ _FA_LETTERS = re.compile("[\u06cc\u06a9\u06af\u067e\u0686\u0698]")
 _PLACE_BEFORE = re.compile(
     r"(?<!\w)(?:شارع|جامعة|جامعه|مستشفى|حي|طريق|مدينة|مطار|جامع|مسجد|مدرسة|مركز|برج|ميدان|"
     r"دوار|مجمع|كلية|قاعة|ملعب|جسر|ضاحية|خیابان|کوچه|میدان|بلوار|بزرگراه|اتوبان|پل|"
-    r"بیمارستان|دانشگاه|مدرسه|مسجد|پارک|شهرک|محله|ایستگاه|فرودگاه|مجتمع|پاساژ)"
+    r"بیمارستان|دانشگاه|مدرسه|مسجد|پارک|شهرک|محله|ایستگاه|فرودگاه|مجتمع|پاساژ|"
+    # round 12: shops named after a person («مطعم أبو حسن», «شاورما أبو علي»)
+    r"مطعم|مطاعم|شاورما|مخبز|مقهى|كافيه|حلويات|كافتيريا|بوفيه|مشويات|فلافل|رستوران|فروشگاه)"
     r"\s+(?:(?:الملك|الأمير|الامير|الشيخ|الإمام|الامام|شهید|امام|حضرت|آیت\u200cالله)\s+)?$"
 )
 
@@ -364,6 +369,10 @@ def after_place(text: str, start: int) -> bool:
 
 # Imperfect and first-person prefixes: an unknown word so begun is more likely a verb.
 _AR_VERB_PREFIX = ("ي", "ت", "ب", "ن", "أ", "ا", "إ", "و", "ف", "ل", "ك")
+
+
+# The word right before a cue («پروین خانم»): a given name there takes the honorific.
+_GIVEN_BEFORE = re.compile(r"(" + _AR_WORD + r")\s+$")
 
 
 def arfa_cue_names(text: str) -> list[tuple[int, int]]:
@@ -380,6 +389,13 @@ def arfa_cue_names(text: str) -> list[tuple[int, int]]:
             r"(?<!\w)(?:به|با|بر)\s*$", text[max(0, m.start() - 4) : m.start()]
         ):
             continue  # «به اسم من ثبت شد»: "in my name", no name follows
+        before = _GIVEN_BEFORE.search(text, max(0, m.start() - 20), m.start())
+        if (
+            m.group().startswith(("خانم", "آقا", "اقا"))
+            and before
+            and fold_for_search(before.group(1)) in _all
+        ):
+            continue  # «فاطمه خانم سفارش داده»: «خانم» after the name, not before one
         offset, words = _skip_titles(m.group("name"))
         words = _name_words(words, _all, first_free=True)
         if words:

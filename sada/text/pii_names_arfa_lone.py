@@ -263,7 +263,36 @@ def _arfa_lone(text: str, unambiguous: set[str], known: set[str]) -> list[tuple[
     return out
 
 
-_ARFA_PAIR_RE = re.compile(r"(?<!\w)(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){1,2})")
+# A lookahead: every word is tried as a given name, not only the first of each
+# three-word chunk («قرارداد مهدی ترابی»: the pair starts at the second word).
+_ARFA_PAIR_RE = re.compile(
+    r"(?<![\w\u200c])(?=(?P<name>" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){1,2}))"
+)
+_ARFA_CHUNK_RE = re.compile(r"(?<!\w)" + _AR_WORD + r"(?:\s+" + _AR_WORD + r"){1,2}")
+# Arabic «على» written «علي» before an «ال» noun («علي الاسلام»): a preposition.
+_AR_ALI = _fold("علي")
+
+
+def _clear_family(first: str, second: str, unambiguous: set[str]) -> bool:
+    """Whether `second` is clearly a family name after `first`: a Persian family form,
+    an «ال» nisba («القحطاني»), a listed family name or another unambiguous given name;
+    not an «ال» noun («مبارك المحامون», «عبير الازهار»); «علي» is left to the chunks, it
+    is «على» as often as Ali."""
+    if _fold(first) == _AR_ALI:
+        return False  # «علي الاسلام», «عينا علي أحمد»: «على» written «علي»
+    return bool(
+        _FA_FAMILY.match(second)
+        and len(second) >= 5
+        and not second.startswith("ال")  # «كيان الكفر», «رضا الأمريكان»
+        or second.startswith("ال")
+        and second.endswith(("ي", "ی"))
+        and len(second) >= 5
+        or second in _FOREIGN_FAMILY
+        or _fold(second) in unambiguous
+        or second in ("بن", "ابن", "بنت")
+    )
+
+
 _GIVEN_ONLY_RE = re.compile(
     r"(?<!\w)"
     + _GIVEN_ONLY_CUES
@@ -293,29 +322,45 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
     def add(start: int, end: int) -> None:
         out.append((start, end))
 
+    # the starts the pair rule took before round 12 (three-word chunks from the left);
+    # a pair starting elsewhere needs a clearer family name (below)
+    chunked = {m.start() for m in _ARFA_CHUNK_RE.finditer(text)}
     for m in _ARFA_PAIR_RE.finditer(text):
+        if m.start() not in chunked:
+            # most words are no given name: test the first one before splitting the rest
+            first = m.group("name").split(None, 1)[0]
+            if _fold(first) not in unambiguous and not (
+                first[:1] == "ل" and _fold(first[1:]) in unambiguous
+            ):
+                continue
         words = m.group("name").split()
         second = words[1]
+        if m.start() not in chunked and not _clear_family(words[0], second, unambiguous):
+            continue
+        if second.startswith("ال") and (
+            second.endswith(("ين", "ون", "ات")) or second.startswith("الت") and second[-1] != "ي"
+        ):
+            continue  # «دعاء الوالدين», «حسن التعامل»: a plural or a verbal noun, no family
         if words[0] in _ZH_SURNAMES_ARFA and len(second) <= 3:
             add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(second))
             continue  # «وانغ وي», «وانگ لی»: a Chinese surname and a one-syllable name
         if (
             words[0][:1] == "ل"
-            and fold_for_search(words[0][1:]) in unambiguous
+            and _fold(words[0][1:]) in unambiguous
             and len(words[0]) >= 4
             and (_FA_FAMILY.match(second) and len(second) >= 5 or second in _FOREIGN_FAMILY)
         ):
             # «لأحمد ميرزايي»: «لـ» before a given name and a family name
             add(m.start("name") + 1, m.start("name") + len(words[0]) + 1 + len(second))
             continue
-        if fold_for_search(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
+        if _fold(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
             continue
         third = words[2] if len(words) > 2 else ""
         if (
             second in _ARFA_VERB_AFTER
             or second in _AR_NOT_GIVEN
-            or fold_for_search(second) in _STOP_AFTER_CUE
-            and fold_for_search(second) not in _all
+            or _fold(second) in _STOP_AFTER_CUE
+            and _fold(second) not in _all
             or second.endswith(("تني", "وني"))
             or second.startswith(("بي", "بت", "بن"))
             and len(second) == 4
@@ -330,7 +375,7 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
                 and last.group(1).startswith("ال")
                 and _AR_FAMILY.match(last.group(1))
                 and last.group(1) not in _AR_NOT_FAMILY
-                and fold_for_search(last.group(1)) not in _STOP_AFTER_CUE
+                and _fold(last.group(1)) not in _STOP_AFTER_CUE
             ):
                 add(m.start("name"), m.end("name") + last.end())
             else:
@@ -338,30 +383,30 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
         elif (
             (_FA_FAMILY.match(second) and len(second) >= 5)
             or _AR_FAMILY.match(second)
-            or (fold_for_search(second) in unambiguous)
+            or (_fold(second) in unambiguous)
             or second in _FOREIGN_FAMILY
             or second.startswith("بن")
-            and fold_for_search(second[2:]) in unambiguous
+            and _fold(second[2:]) in unambiguous
         ):
             add(m.start("name"), m.start("name") + len(words[0]) + 1 + len(second))
     for m in _GIVEN_ONLY_RE.finditer(text):
         words = m.group("name").split()
-        if fold_for_search(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
+        if _fold(words[0]) not in unambiguous or words[0] in _AR_NOT_GIVEN:
             continue
         keep = _name_words(words, _all, first_free=True)
         if keep:
             add(m.start("name"), m.start("name") + len(" ".join(keep)))
     for m in _THANKS_LI_RE.finditer(text):
-        if fold_for_search(m.group("name")) in unambiguous:
+        if _fold(m.group("name")) in unambiguous:
             add(m.start("name"), m.end("name"))
     for m in _FROM_TEAM_ARFA_RE.finditer(text):
         lone = m.group("name")
-        if fold_for_search(lone) in unambiguous and lone not in _AR_NOT_GIVEN:
+        if _fold(lone) in unambiguous and lone not in _AR_NOT_GIVEN:
             add(m.start("name"), m.end("name"))
     for m in _KUNYA_RE.finditer(text):
         first, second = m.group("name").split()[:2]
         given = unambiguous if first in ("أم", "ام") else _all  # «أبو سعد», not «أم سعد»
-        if fold_for_search(second) in given and second not in _AR_NOT_GIVEN:
+        if _fold(second) in given and second not in _AR_NOT_GIVEN:
             add(m.start("name"), m.end("name"))
     for start, end in _arfa_lone(text, unambiguous, _all):
         add(start, end)
@@ -370,7 +415,7 @@ def arfa_lone_names(text: str) -> list[tuple[int, int]]:
     for m in _FA_TALK_RE.finditer(text):
         offset, words = _skip_titles(m.group("name"))
         keep = _name_words(words, _all, first_free=False)
-        if keep and len(keep) == len(words) and fold_for_search(words[0]) in _all:
+        if keep and len(keep) == len(words) and _fold(words[0]) in _all:
             start = m.start("name") + offset
             add(start, start + len(" ".join(keep)))
     return out

@@ -73,7 +73,7 @@ _EN_TITLE_RE = re.compile(
 # "cc Priya", "CC: Tomasz Nowak": copied people are named right after cc
 _EN_DEPARTMENTS = _words(
     "marketing sales support billing finance legal hr it team management accounts operations "
-    "admin ops everyone all security compliance engineering product design"
+    "admin ops everyone all security compliance engineering product design tier level queue"
 )
 _EN_CC_RE = re.compile(
     r"\b(?:cc|CC|Cc)\s*:?\s+(?P<name>[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+[A-Z][a-z]+)?)"
@@ -81,6 +81,101 @@ _EN_CC_RE = re.compile(
 _EN_TALK_RE = re.compile(
     r"\b(?:spoke|speak|talked|talk|chatted|spoken)\s+(?:to|with)\s+"
     r"(?P<name>[A-Za-z][a-z]+)(?=\s|[,.!?]|$)"
+)
+
+
+# Round 12. A person a case is passed to or signed by ("handed over to Grant", "escalated
+# to TL Sandra", "signed by Olamide"), a booking under a name ("table for 6 under Nguyen").
+_EN_CAP = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
+_EN_PASSED_RE = re.compile(
+    r"\b(?i:(?:handed|passed|transferred|escalated|assigned|forwarded|referred|reassigned)"
+    r"(?:\s+(?:it|this|me|us|him|her|them|over|back|the\s+case|the\s+ticket))*\s+to|"
+    r"(?:signed|received|collected|handled|approved|raised|opened|closed|served|attended)"
+    r"(?:\s+for)?\s+by|(?:booking|booked|reservation|reserved|table|room|order)\b[^.!?\n]{0,30}?"
+    r"\bunder(?:\s+the\s+name(?:\s+of)?)?)\s*:?\s+"
+    r"(?:(?:TL|Mr\.?|Mrs\.?|Ms\.?|Miss|Dr\.?|manager|supervisor|agent|colleague|team lead)\s+)?"
+    rf"(?P<name>{_EN_CAP}(?:\s+{_EN_CAP})?)"
+)
+# A given name opening a sentence (or after "why", "and", "but") before what a person
+# does or is: "Grace was amazing", "Hunter was super helpful", "why Bob charged me".
+_EN_PERSON_DOES = (
+    r"(?:charged|called|rang|told|promised|refused|hung up|answered|explained|replied|emailed|"
+    r"texted|messaged|cancell?ed|yelled|shouted|lied|insisted|apologi[sz]ed|assured|"
+    r"(?:was|is)\s+(?:so\s+|super\s+|very\s+|really\s+|extremely\s+|incredibly\s+|"
+    r"absolutely\s+)?(?:helpful|polite|rude|patient|kind|friendly|professional|unhelpful|"
+    r"courteous|attentive|knowledgeable|dismissive|impatient|condescending|"
+    r"(?P<plain>amazing|lovely|great|fantastic|brilliant|awesome|wonderful|excellent|nice|"
+    r"sweet|incredible)))\b"
+)
+# After a plain adjective ("Florence was lovely in spring") a pronoun of a person must
+# follow in the sentence ("Grace was amazing at the desk, she found us a room").
+_EN_PRONOUN_AFTER = re.compile(r"^[^.!?\n]{0,60}?\b(?:he|she|him|her|his)\b", re.IGNORECASE)
+_EN_PERSON_RE = re.compile(
+    r"(?:^|(?<=[.!?\n])\s*|\b(?:why|because|and|but|then|until|since|when)\s+)"
+    rf"(?P<name>{_EN_CAP})\s+{_EN_PERSON_DOES}"
+)
+# An apposition after a relation or a role: "my mum, June Harper, at", "my manager,
+# Rupert Ellison, said": capitalized words set off by commas.
+_EN_APPOSED_RE = re.compile(
+    r"\b(?:my|our|your|the|his|her|their)\s+(?:mum|mom|mother|dad|father|wife|husband|son|"
+    r"daughter|sister|brother|partner|friend|neighbou?r|colleague|manager|boss|landlord|"
+    r"tenant|supervisor|technician|engineer|driver|agent|doctor|nurse|teacher|lawyer|"
+    r"accountant|contact|assistant|captain|coach)\s*,\s*"
+    rf"(?P<name>{_EN_CAP}(?:\s+{_EN_CAP}){{0,2}})\s*,"
+)
+
+
+# A name in brackets after a role: "Driver (Kwame) cancelled", "Escalated to Tier 2 (Joy)".
+_EN_BRACKETED_RE = re.compile(
+    r"\b(?i:driver|agent|rep|courier|rider|tech|technician|engineer|manager|supervisor|"
+    r"cashier|nurse|doctor|teacher|tutor|host|waiter|waitress|tier\s*\d|level\s*\d|l\d|"
+    r"team lead|tl)\s*\(\s*"
+    rf"(?P<name>{_EN_CAP}(?:\s+{_EN_CAP})?)\s*\)"
+)
+
+
+# Cheap first looks: the words the passing frame and the person frame need.
+_EN_PASSED_WORDS = re.compile(
+    r"(?i)handed|passed|transferred|escalated|assigned|forwarded|referred|signed|received|"
+    r"collected|handled|approved|raised|opened|closed|served|attended|under"
+)
+_EN_PERSON_WORDS = re.compile(_EN_PERSON_DOES)
+
+
+def _en_round12(text: str) -> list[tuple[int, int]]:
+    """Names passed a case, under a booking, doing what a person does, or apposed."""
+    out: list[tuple[int, int]] = []
+    passed = _EN_PASSED_RE.finditer(text) if _EN_PASSED_WORDS.search(text) else ()
+    for m in passed:
+        words = m.group("name").split()
+        if (
+            words[0].lower() in _EN_DEPARTMENTS
+            or _EN_ORG_AFTER.match(text[m.end("name") :])
+            or re.match(r"\s*\d", text[m.end("name") :])
+        ):
+            continue  # "escalated to Billing team", "escalated to Tier 2"
+        if _en_ok(words[0], strong=True) or _fold(words[0]) in _known()[0]:
+            keep = 2 if len(words) == 2 and _en_ok(words[1], strong=True) else 1
+            out.append((m.start("name"), m.start("name") + len(" ".join(words[:keep]))))
+    for m in _EN_PERSON_RE.finditer(text) if _EN_PERSON_WORDS.search(text) else ():
+        if m.group("plain") and not _EN_PRONOUN_AFTER.match(text[m.end() :]):
+            continue
+        if _fold(m.group("name")) in _known()[0] and _fold(m.group("name")) not in _EN_NOT:
+            out.append(m.span("name"))
+    for m in _EN_BRACKETED_RE.finditer(text) if "(" in text else ():
+        if all(_en_ok(w, strong=True) or _fold(w) in _known()[0] for w in m.group("name").split()):
+            out.append(m.span("name"))
+    for m in _EN_APPOSED_RE.finditer(text) if "," in text else ():
+        words = m.group("name").split()
+        if all(_en_ok(w, strong=True) or _fold(w) in _known()[0] for w in words):
+            out.append(m.span("name"))
+    return out
+
+
+_EN_ORG_AFTER = re.compile(
+    r"^\s+(?:team|store|shop|support|app|account|bank|office|branch|airlines?|inc|ltd|co|"
+    r"department|desk|group)\b",
+    re.IGNORECASE,
 )
 
 
@@ -170,7 +265,7 @@ def _en_frames(text: str) -> list[tuple[int, int]]:
         for g in ("name", "name2"):
             if m.group(g) and _en_ok(m.group(g), strong=False) and m.group(g)[0].isupper():
                 out.append(m.span(g))
-    return out
+    return out + _en_round12(text)
 
 
 # Chinese frames. Cues before a name: self-introduction, agent, thanks, relations.

@@ -66,6 +66,9 @@ _ZH_STRONG_RE = re.compile(
     "(?:用户|客户|同事|持卡人是|签收人是|收件人是|联系人是|收货人是)"
     "([\u4e00-\u9fff][\u4e00-\u9fff])(?=[，。！？、,.!?；;：:\\s（(]|$)"
 )
+# Round 12: what may follow a three-character name opening a clause.
+_ZH_OPENING_NEXT = frozenset("是的也没又还把让给来去打在被对跟")
+_ZH_OPENING_NEXT_SHORT = frozenset("是也没又还把让给被")
 _ZH_OPENERS = frozenset("。！？!?，,；;\n \t\u3000")
 
 
@@ -144,6 +147,32 @@ def _zh_name_alone(word: str) -> bool:
     return _zh_slot(word, 0, cued=len(word) == 2) == len(word)
 
 
+def _zh_plain_subject(text: str, p: int) -> int:
+    """Round 12: the end of a name opening a clause as its plain subject, or -1: a surname
+    and two given characters before 是/的/也/没/把/给 ... (「周建国没来」「何静和她的」 are
+    other frames), or a surname and one given character before 是/也/没/又/还/把/给/被
+    (「朱婷是我最喜欢的」); never an ordinary word (「高兴是」)."""
+    lex = lexicon()
+    sur = _zh_surname_at(text, p)
+    if not sur:
+        return -1
+    q = p + sur
+    sizes = ((2, _ZH_OPENING_NEXT), (1, _ZH_OPENING_NEXT_SHORT)) if sur == 1 else ((1, "是也没"),)
+    for k, after in sizes:  # a two-character surname takes one given character (「东方明珠」)
+        chars = text[q : q + k]
+        end = q + k
+        if (
+            len(chars) == k
+            and all(c in lex.zh_given_chars for c in chars)
+            and text[end : end + 1] in after
+            and text[p:end] not in lex.zh_common
+            and not _common_han(text, p, end)
+            and not _common_han(text, q, end)
+        ):
+            return end
+    return -1
+
+
 def _zh_frames(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for m in _ZH_BEFORE_RE.finditer(text):
@@ -187,15 +216,16 @@ def _zh_frames(text: str) -> list[tuple[int, int]]:
             out.append((p, timed[0]))
             continue
         end = _zh_slot(text, p, cued=False)
-        if end < 0 or end - p < 2:
-            continue
-        rest = text[end : end + 2]
-        if (
+        rest = text[end : end + 2] if end - p >= 2 else ""
+        if rest and (
             rest.startswith(_ZH_HONORIFIC)
             or rest[:1] in "说和帮处推"
             or rest in ("昨天", "今天", "已经")
         ):
             out.append((p, end))
+        elif (plain := _zh_plain_subject(text, p)) > 0:
+            out.append((p, plain))
+
     for m in _ZH_HONORED_RE.finditer(text):
         # 「春花姐帮我」「杨洋你好」: a clause opens with a name and an honorific or greeting
         if _zh_opens(text, m.start()) and m.group(1) not in lexicon().zh_common:

@@ -33,6 +33,7 @@ from typing import Any
 
 from sada.text.normalize import to_simplified
 from sada.text.pii_gazetteer import (
+    NOT_NAMES,
     gazetteer,
 )
 from sada.text.pii_names_features import (
@@ -142,7 +143,21 @@ def learned_names(text: str, threshold: float | None = None) -> list[tuple[int, 
         if span is not None
         and not _reads_as_words(text, span)
         and not _before_light_verb(text, span)
+        and not _not_a_name(text, span)
     )
+
+
+# A numeral before a Chinese measure word that is also a surname (「三张年卡」「两支笔」).
+_HAN_COUNTED = re.compile("[一二两三四五六七八九十几每数0-9０-９][张支份位]$")
+
+
+def _not_a_name(text: str, span: tuple[int, int]) -> bool:
+    """Round 12: a one-word span of `NOT_NAMES` ("Madam", «بلیت», «انگلیسی») or a Chinese
+    span opening with a counted measure word (「三张年卡」 -> 「张年卡」)."""
+    piece = text[span[0] : span[1]]
+    if " " not in piece and _fold(piece) in NOT_NAMES:
+        return True
+    return family_of(piece) == "han" and _HAN_COUNTED.search(text, 0, span[0] + 1) is not None
 
 
 # Persian light verbs: the word before one is the noun of a compound verb («فراموش کردم»,

@@ -253,32 +253,35 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     # addresses 0.857 / 1.0; before round 7: 0.521 / 0.975 and 0.671 / 1.0)
     # (with the learned tagger of round 8: names 0.641 / 0.960; with the name frames of
     # round 9, tuned on it: 0.831 / 0.968)
+    # (round 12: 0.894 / 0.977)
     report = _fixture_report("pii_fresh10.jsonl")
-    assert report["name"]["recall"] >= 0.80 and report["name"]["precision"] >= 0.95, report
+    assert report["name"]["recall"] >= 0.89 and report["name"]["precision"] >= 0.97, report
     assert report["address"]["recall"] >= 0.84 and report["address"]["precision"] >= 0.95, report
     # written blind before round 8 (the learned tagger) and measured once with the rules
     # alone (names 0.638 / 0.990, addresses 0.979 / 1.0) and once after it (names 0.691 /
     # 0.973, addresses unchanged): floors from here on
-    # (round 9, tuned on it: names 0.980 / 0.980)
+    # (round 9, tuned on it: names 0.980 / 0.980; round 12: 0.993 / 0.980)
     report = _fixture_report("pii_fresh11.jsonl")
-    assert report["name"]["recall"] >= 0.95 and report["name"]["precision"] >= 0.95, report
+    assert report["name"]["recall"] >= 0.98 and report["name"]["precision"] >= 0.97, report
     assert report["address"]["recall"] >= 0.95 and report["address"]["precision"] >= 0.95, report
     # written blind before round 9 and measured on main before it (rules alone: names 0.644 /
     # 0.956; with the tagger: 0.693 / 0.937; addresses 0.936 / 1.0) and once after it (names
     # 0.798 / 0.937, addresses unchanged): floors from here on
-    # (round 10, which studied its misses: names 0.865 / 0.942)
+    # (round 10, which studied its misses: names 0.865 / 0.942; round 12: 0.896 / 0.968)
     report = _fixture_report("pii_fresh12.jsonl")
-    assert report["name"]["recall"] >= 0.84 and report["name"]["precision"] >= 0.93, report
+    assert report["name"]["recall"] >= 0.89 and report["name"]["precision"] >= 0.96, report
     assert report["address"]["recall"] >= 0.9 and report["address"]["precision"] >= 0.95, report
     # written blind before round 10 and measured on main before it (names 0.800 / 0.901,
     # addresses 0.925 / 1.0) and once after it (names 0.811 / 0.902, addresses unchanged)
+    # (round 12, which read its misses: names 0.878 / 0.920)
     report = _fixture_report("pii_fresh13.jsonl")
-    assert report["name"]["recall"] >= 0.79 and report["name"]["precision"] >= 0.89, report
+    assert report["name"]["recall"] >= 0.87 and report["name"]["precision"] >= 0.91, report
     assert report["address"]["recall"] >= 0.9 and report["address"]["precision"] >= 0.95, report
     # written blind before round 11 (the tagger retrained) and measured on main before it
     # (names 0.762 / 0.927, addresses 0.979 / 1.0) and once after it (names 0.781 / 0.929)
+    # (round 12, which read its misses: names 0.894 / 0.972)
     report = _fixture_report("pii_fresh14.jsonl")
-    assert report["name"]["recall"] >= 0.76 and report["name"]["precision"] >= 0.91, report
+    assert report["name"]["recall"] >= 0.89 and report["name"]["precision"] >= 0.97, report
     assert report["address"]["recall"] >= 0.95 and report["address"]["precision"] >= 0.95, report
 
 
@@ -508,7 +511,8 @@ def test_round5_address_forms() -> None:
 
 
 def test_round5_guards_on_ordinary_words() -> None:
-    assert _spans("مريم جاوبتني بسرعة", "name") == []
+    # the verb is never taken in with the name (round 12: the name alone is found)
+    assert _spans("مريم جاوبتني بسرعة", "name") == ["مريم"]
     assert _spans("فاطمه پیگیری کرد", "name") == ["فاطمه"]
     assert _spans("موجودی خوشمزه به نام بادمجان رو بد پختن", "name") == []
     assert _spans("张伟帮我退了款", "name") == ["张伟"]
@@ -521,7 +525,7 @@ def test_round5_guards_on_ordinary_words() -> None:
 def test_round5_subject_with_negation_object_and_dialect_verbs() -> None:
     assert _spans("عمر ما رد على الجوال", "name") == ["عمر"]
     assert _spans("حسین بسته رو تحویل داد", "name") == ["حسین"]
-    assert _spans("يوسف بيجي بكرة", "name") == []
+    assert _spans("يوسف بيجي بكرة", "name") == ["يوسف"]  # not «يوسف بيجي» (round 12)
     assert _spans("تواصلت مع خالد بن الوليد", "name") == ["خالد بن الوليد"]
     assert _spans("Please call Nadia back", "name") == ["Nadia"]
 

@@ -174,7 +174,8 @@ def test_without_the_opening_threshold_a_given_name_stays_the_rules_call() -> No
     saved = meta.get("opening")
     meta["opening"] = {}
     try:
-        assert find_names("وليد ركب المكيف أمس.") == []
+        # the tagger's own call (round 12's `arfa_anywhere` takes «وليد» by the word alone)
+        assert learned_names("وليد ركب المكيف أمس.") == []
     finally:
         meta["opening"] = saved
 
