@@ -283,6 +283,11 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     report = _fixture_report("pii_fresh14.jsonl")
     assert report["name"]["recall"] >= 0.89 and report["name"]["precision"] >= 0.97, report
     assert report["address"]["recall"] >= 0.95 and report["address"]["precision"] >= 0.95, report
+    # written blind before round 12 and measured on main before it (names 0.801 / 1.0,
+    # addresses 1.0 / 0.982) and once after it (names 0.853 / 0.983, addresses unchanged)
+    report = _fixture_report("pii_fresh15.jsonl")
+    assert report["name"]["recall"] >= 0.85 and report["name"]["precision"] >= 0.98, report
+    assert report["address"]["recall"] >= 0.98 and report["address"]["precision"] >= 0.98, report
 
 
 def test_round7_development_fixture() -> None:
