@@ -15,7 +15,10 @@ source's figure.
 Grid keys: ``c`` (L2 inverse strength), ``max_features`` (chi-squared vocabulary),
 ``char`` (character n-gram range inside words, ``lo-hi``), ``words`` (word n-gram
 order, 1 or 2), ``cap`` (largest source/class weight of `balanced_weights`), ``balance`` (``mix``:
-classes balanced over the language's mix, as shipped; ``source``: within each source first).
+classes balanced over the language's mix, as shipped; ``source``: within each source first),
+``forms`` (0/1: Persian word forms of `FeatureConfig`; texts are analysed once per value) and
+``seg`` (0/1/2: jieba words, and their pairs, of `FeatureConfig.segment`), ``nb`` (power of
+the naive-Bayes feature scale of `sada.text.training.nb_scale`; 0: none, as shipped).
 """
 
 from __future__ import annotations
@@ -33,7 +36,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sada.text.evaluate import evaluate_examples  # noqa: E402
-from sada.text.features import LEXICON_MARK, WORD_MARK, FeatureConfig, analyze_prepared  # noqa: E402
+from sada.text.features import (  # noqa: E402
+    LEXICON_MARK,
+    SEGMENT_MARK,
+    WORD_MARK,
+    FeatureConfig,
+    analyze_prepared,
+)
 from sada.text.normalize import model_text  # noqa: E402
 from sada.text.sentiment import LinearSentimentModel  # noqa: E402
 from sada.text.training import (  # noqa: E402
@@ -42,6 +51,7 @@ from sada.text.training import (  # noqa: E402
     balanced_weights,
     fit_logistic,
     fit_temperature,
+    nb_scale,
     select_vocabulary,
     tune_neutral_band,
 )
@@ -50,9 +60,11 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from train_sentiment import CONFIGS, is_dev, load  # noqa: E402
 
 
-def keep(feature: str, lo: int, hi: int, words: int) -> bool:
+def keep(feature: str, lo: int, hi: int, words: int, seg: int = 0) -> bool:
     if feature.startswith(LEXICON_MARK):
         return True
+    if feature.startswith(SEGMENT_MARK):
+        return seg >= 2 or (seg == 1 and " " not in feature)
     if feature.startswith(WORD_MARK):
         return words >= 2 or " " not in feature
     return lo <= len(feature) <= hi
@@ -81,18 +93,29 @@ def main() -> None:
         "words": [str(cfg0.word_max)],
         "cap": ["3"],
         "balance": ["mix"],
+        "forms": [str(int(cfg0.forms))],
+        "seg": [str(cfg0.segment)],
+        "nb": ["0"],
     }
     grid.update(parse_grid(args.grid))
     examples = load(args.data / "train")[args.lang]
     train = [e for e in examples if not is_dev(e.text)]
     dev = [e for e in examples if is_dev(e.text)]
     ranges = [tuple(map(int, r.split("-"))) for r in grid["char"]]
-    wide = FeatureConfig(
-        min(r[0] for r in ranges), max(r[1] for r in ranges), max(map(int, grid["words"]))
-    )
+    analysed: dict[str, tuple[list[list[str]], list[list[str]]]] = {}
     t0 = time.process_time()
-    docs_all = [analyze_prepared(model_text(e.text), wide) for e in train]
-    dev_all = [analyze_prepared(model_text(e.text), wide) for e in dev]
+    for forms in grid["forms"]:
+        wide = FeatureConfig(
+            min(r[0] for r in ranges),
+            max(r[1] for r in ranges),
+            max(map(int, grid["words"])),
+            forms=forms == "1",
+            segment=max(map(int, grid["seg"])),
+        )
+        analysed[forms] = (
+            [analyze_prepared(model_text(e.text), wide) for e in train],
+            [analyze_prepared(model_text(e.text), wide) for e in dev],
+        )
     print(f"{args.lang}: {len(train)} train, {len(dev)} dev, analysed in "
           f"{time.process_time() - t0:.0f}s CPU", flush=True)  # fmt: skip
     labels = [e.label for e in train]
@@ -104,8 +127,9 @@ def main() -> None:
         v = dict(zip(keys, values, strict=True))
         t1 = time.process_time()
         lo, hi = map(int, v["char"].split("-"))
-        words = int(v["words"])
-        docs = [[f for f in d if keep(f, lo, hi, words)] for d in docs_all]
+        words, seg = int(v["words"]), int(v["seg"])
+        docs_all, dev_all = analysed[v["forms"]]
+        docs = [[f for f in d if keep(f, lo, hi, words, seg)] for d in docs_all]
         vocab, idf = select_vocabulary(docs, y, len(classes), int(v["max_features"]))
         for i, f in enumerate(vocab):
             if f.startswith(LEXICON_MARK):
@@ -117,15 +141,17 @@ def main() -> None:
             cap=float(v["cap"]),
             per_source=v["balance"] == "source",
         )
-        coef, b = fit_logistic(
-            _tfidf(docs, vmap, idf), y, len(classes), c=float(v["c"]), sample_weight=weights
-        )
-        cfg = FeatureConfig(lo, hi, words)
+        x = _tfidf(docs, vmap, idf)
+        if float(v["nb"]):
+            idf = idf * nb_scale(x, y, len(classes), float(v["nb"]), weights)
+            x = _tfidf(docs, vmap, idf)
+        coef, b = fit_logistic(x, y, len(classes), c=float(v["c"]), sample_weight=weights)
+        cfg = FeatureConfig(lo, hi, words, forms=v["forms"] == "1", segment=seg)
         model = LinearSentimentModel(
             args.lang, classes, cfg, vocab, idf.astype(np.float32),
             coef.astype(np.float32), b.astype(np.float32),
         )  # fmt: skip
-        ddocs = [[f for f in d if keep(f, lo, hi, words)] for d in dev_all]
+        ddocs = [[f for f in d if keep(f, lo, hi, words, seg)] for d in dev_all]
         xdev = _tfidf(ddocs, vmap, idf.astype(np.float32))
         dy = np.array([cidx.get(e.label, -1) for e in dev])
         logits = model.decision(xdev)

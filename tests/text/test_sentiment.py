@@ -121,3 +121,40 @@ def test_balanced_weights_per_source_lifts_a_class_rare_in_its_source() -> None:
     assert per[18] > 2 * per[20]
     # within reviews, a positive review now weighs less than a negative one
     assert per[0] < per[14]
+
+
+def test_feature_options_persian_forms_and_jieba_words() -> None:
+    from sada.text.features import SEGMENT_MARK, WORD_MARK, analyze, persian_forms
+
+    # Detached prefixes/suffixes joined, final or alef elongation written once.
+    words = ["نمی", "خوام", "غذا", "ها", "خیلیی", "عاالی", "پایین", "ok"]
+    assert persian_forms(words) == ["نمیخوام", "غذاها", "خیلی", "عالی", "پایین", "ok"]
+    cfg = FeatureConfig(2, 5, 2, forms=True)
+    feats = analyze("نمی‌خوام", cfg)
+    assert WORD_MARK + "نمیخوام" in feats and WORD_MARK + "نمیخوام" in analyze("نمیخوام", cfg)
+    assert WORD_MARK + "نمیخوام" not in analyze("نمی‌خوام", FeatureConfig())
+    zh = analyze("送餐太慢了，饭菜都凉了", FeatureConfig(1, 3, 1, segment=1))
+    assert SEGMENT_MARK + "饭菜" in zh and not any(" " in f for f in zh if f[0] == SEGMENT_MARK)
+    pairs = analyze("送餐太慢了", FeatureConfig(1, 3, 1, segment=2))
+    assert any(f.startswith(SEGMENT_MARK) and " " in f for f in pairs)
+    # Settings round-trip; models saved without the options read them as off.
+    for c in (cfg, FeatureConfig(1, 3, 1, segment=2), FeatureConfig()):
+        assert FeatureConfig.from_dict(c.to_dict()) == c
+    assert "forms" not in FeatureConfig().to_dict()
+
+
+def test_nb_scale_favours_features_that_separate_the_classes() -> None:
+    from scipy import sparse
+
+    from sada.text.training import nb_scale
+
+    # Feature 0 only in class 1, feature 1 in both classes alike.
+    x = sparse.csr_matrix(np.array([[1, 1], [1, 1], [0, 1], [0, 1]], dtype=float))
+    s = nb_scale(x, np.array([1, 1, 0, 0]), 2, power=1.0)
+    assert s[0] > s[1] and abs(s.mean() - 1.0) < 1e-9
+    texts, labels = _toy()
+    model = train_linear(
+        texts, labels, lang="en", config=FeatureConfig(), max_features=500, nb_power=0.5
+    )
+    p = model.predict_proba(["really good", "really bad"])
+    assert p[0, 1] > 0.5 > p[1, 1]
