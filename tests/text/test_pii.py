@@ -288,6 +288,11 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     report = _fixture_report("pii_fresh15.jsonl")
     assert report["name"]["recall"] >= 0.85 and report["name"]["precision"] >= 0.98, report
     assert report["address"]["recall"] >= 0.98 and report["address"]["precision"] >= 0.98, report
+    # written blind after round 12 and measured once on main before it (names 0.717 / 0.903)
+    # and once after it (names 0.790 / 0.906, addresses 0.948 / 1.0 both times)
+    report = _fixture_report("pii_fresh16.jsonl")
+    assert report["name"]["recall"] >= 0.78 and report["name"]["precision"] >= 0.9, report
+    assert report["address"]["recall"] >= 0.94 and report["address"]["precision"] >= 0.98, report
 
 
 def test_round7_development_fixture() -> None:
