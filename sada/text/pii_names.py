@@ -29,7 +29,10 @@ Then the frames of `pii_names_frames` add names by the construction around them
 («أنا X،», «X از پشتیبانی», "X from billing", 「客服X」, sign-offs, kin, thanks), whatever
 the name; a frame span may widen rule spans it contains. After them, the learned tagger (`pii_names_learned`, three small CRF models
 trained on openly licensed NER corpora) adds the names it is confident of, where no
-rule span already claims the text; the same place filter applies to them. Last,
+rule span already claims the text; the same place filter applies to them. Before the
+tagger, round 13's `pii_names_round13` adds familiar forms (「小刘」「阿强」), names after role,
+kin and greeting words ("Customer Grace Kim", «عمو جواد»), and guards Persian and English
+look-alikes; a name never runs across a line break. Last,
 two spans joined by a middle dot become one (「玛丽亚·加西亚」) and names joined to a found
 name by «و», 和/、 or an English list with "and" are added (`joined_names`).
 """
@@ -44,9 +47,19 @@ from sada.text.pii_names_arfa_lone import arfa_lone_names
 from sada.text.pii_names_en import en_names
 from sada.text.pii_names_frames import frame_names, joined_names
 from sada.text.pii_names_learned import learned_names
+from sada.text.pii_names_round13 import (
+    arfa_family_after,
+    arfa_kin_names,
+    arfa_not_a_name,
+    en_ambiguous_with_family,
+    en_not_a_name,
+    en_role_names,
+    zh_familiar,
+)
 from sada.text.pii_names_zh import zh_names
 
 _HAS_LATIN = re.compile(r"[A-Z]")
+_HAS_ANY_LATIN = re.compile(r"[A-Za-z]{3}")
 _HAS_ARABIC = re.compile(r"[\u0621-\u064a\u0671-\u06d3]")
 _HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
 # A kunya before a found given name is part of the name ("Abu Khalid", «أبو فهد»).
@@ -80,6 +93,26 @@ def _join_dotted(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
     return out
 
 
+# Round 13: a name never runs across a line break or ends in punctuation
+# ("Name: Sarah Mitchell\nAddress: ...", "Best regards,\nPriya Natarajan\nSenior ...").
+_NAME_TAIL = " \t\u200c,，、.。:：;；!！?？"
+
+
+def _trimmed(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        while start < end and text[start] in "\n\r" + _NAME_TAIL:
+            start += 1
+        cut = text.find("\n", start, end)
+        if cut != -1:
+            end = cut
+        while end > start and text[end - 1] in _NAME_TAIL + "\r":
+            end -= 1
+        if end > start:
+            out.append((start, end))
+    return out
+
+
 def find_names(text: str, *, learned: bool = True) -> list[tuple[int, int]]:
     """Spans of person names in `text` (offsets into `text`); `learned=False`: rules only."""
     if not text:
@@ -104,14 +137,30 @@ def find_names(text: str, *, learned: bool = True) -> list[tuple[int, int]]:
         inside = [(a, b) for a, b in spans if not (end <= a or start >= b)]
         if all(start <= a and b <= end for a, b in inside) and not after_place(text, start):
             spans = [s for s in spans if s not in inside] + [(start, end)]
+    round13: list[tuple[int, int]] = []
+    if _HAS_HAN.search(text) is not None:
+        round13 += zh_familiar(text)
+    if _HAS_ARABIC.search(text) is not None:
+        round13 += [s for s in arfa_kin_names(text) if not after_place(text, s[0])]
+    if _HAS_ANY_LATIN.search(text) is not None:
+        round13 += en_role_names(text) + en_ambiguous_with_family(text)
+    for start, end in round13:  # round 13: familiar forms, role words, kin words
+        inside = [(a, b) for a, b in spans if not (end <= a or start >= b)]
+        if all(start <= a and b <= end for a, b in inside):
+            spans = [s for s in spans if s not in inside] + [(start, end)]
     if learned:
         for start, end in learned_names(text):
             if all(end <= a or start >= b for a, b in spans) and not after_place(text, start):
                 spans.append((start, end))
     spans = _join_dotted(text, sorted(_han_trimmed(text, s) for s in spans))
     spans = sorted(spans + [s for s in joined_names(text, spans) if not after_place(text, s[0])])
+    if _HAS_ARABIC.search(text) is not None:
+        spans = [(a, b) for a, b in spans if not arfa_not_a_name(text, a, b)]
+        spans = arfa_family_after(text, spans)
+    if _HAS_LATIN.search(text) is not None:
+        spans = [(a, b) for a, b in spans if not en_not_a_name(text, a, b)]
     out = []
-    for start, end in spans:
+    for start, end in _trimmed(text, spans):
         kunya = _KUNYA_BEFORE.search(text, max(0, start - 5), start)
         out.append((kunya.start() if kunya else start, end))
     return sorted(out)

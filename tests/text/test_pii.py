@@ -253,9 +253,9 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     # addresses 0.857 / 1.0; before round 7: 0.521 / 0.975 and 0.671 / 1.0)
     # (with the learned tagger of round 8: names 0.641 / 0.960; with the name frames of
     # round 9, tuned on it: 0.831 / 0.968)
-    # (round 12: 0.894 / 0.977)
+    # (round 12: 0.894 / 0.977; round 13: 0.901 / 0.977)
     report = _fixture_report("pii_fresh10.jsonl")
-    assert report["name"]["recall"] >= 0.89 and report["name"]["precision"] >= 0.97, report
+    assert report["name"]["recall"] >= 0.90 and report["name"]["precision"] >= 0.97, report
     assert report["address"]["recall"] >= 0.84 and report["address"]["precision"] >= 0.95, report
     # written blind before round 8 (the learned tagger) and measured once with the rules
     # alone (names 0.638 / 0.990, addresses 0.979 / 1.0) and once after it (names 0.691 /
@@ -268,30 +268,35 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     # 0.956; with the tagger: 0.693 / 0.937; addresses 0.936 / 1.0) and once after it (names
     # 0.798 / 0.937, addresses unchanged): floors from here on
     # (round 10, which studied its misses: names 0.865 / 0.942; round 12: 0.896 / 0.968)
+    # (round 13: 0.908 / 0.974)
     report = _fixture_report("pii_fresh12.jsonl")
-    assert report["name"]["recall"] >= 0.89 and report["name"]["precision"] >= 0.96, report
+    assert report["name"]["recall"] >= 0.90 and report["name"]["precision"] >= 0.97, report
     assert report["address"]["recall"] >= 0.9 and report["address"]["precision"] >= 0.95, report
     # written blind before round 10 and measured on main before it (names 0.800 / 0.901,
     # addresses 0.925 / 1.0) and once after it (names 0.811 / 0.902, addresses unchanged)
     # (round 12, which read its misses: names 0.878 / 0.920)
+    # (round 13: 0.883 / 0.920)
     report = _fixture_report("pii_fresh13.jsonl")
-    assert report["name"]["recall"] >= 0.87 and report["name"]["precision"] >= 0.91, report
+    assert report["name"]["recall"] >= 0.88 and report["name"]["precision"] >= 0.91, report
     assert report["address"]["recall"] >= 0.9 and report["address"]["precision"] >= 0.95, report
     # written blind before round 11 (the tagger retrained) and measured on main before it
     # (names 0.762 / 0.927, addresses 0.979 / 1.0) and once after it (names 0.781 / 0.929)
     # (round 12, which read its misses: names 0.894 / 0.972)
+    # (round 13: 0.901 / 0.972)
     report = _fixture_report("pii_fresh14.jsonl")
-    assert report["name"]["recall"] >= 0.89 and report["name"]["precision"] >= 0.97, report
+    assert report["name"]["recall"] >= 0.90 and report["name"]["precision"] >= 0.97, report
     assert report["address"]["recall"] >= 0.95 and report["address"]["precision"] >= 0.95, report
     # written blind before round 12 and measured on main before it (names 0.801 / 1.0,
     # addresses 1.0 / 0.982) and once after it (names 0.853 / 0.983, addresses unchanged)
+    # (round 13, which read its misses: names 0.978 / 1.0)
     report = _fixture_report("pii_fresh15.jsonl")
-    assert report["name"]["recall"] >= 0.85 and report["name"]["precision"] >= 0.98, report
+    assert report["name"]["recall"] >= 0.97 and report["name"]["precision"] >= 0.99, report
     assert report["address"]["recall"] >= 0.98 and report["address"]["precision"] >= 0.98, report
     # written blind after round 12 and measured once on main before it (names 0.717 / 0.903)
     # and once after it (names 0.790 / 0.906, addresses 0.948 / 1.0 both times)
+    # (round 13, which read its misses: names 0.884 / 0.954)
     report = _fixture_report("pii_fresh16.jsonl")
-    assert report["name"]["recall"] >= 0.78 and report["name"]["precision"] >= 0.9, report
+    assert report["name"]["recall"] >= 0.88 and report["name"]["precision"] >= 0.95, report
     assert report["address"]["recall"] >= 0.94 and report["address"]["precision"] >= 0.98, report
 
 
