@@ -30,7 +30,7 @@ Then the frames of `pii_names_frames` add names by the construction around them
 the name; a frame span may widen rule spans it contains. After them, the learned tagger (`pii_names_learned`, three small CRF models
 trained on openly licensed NER corpora) adds the names it is confident of, where no
 rule span already claims the text; the same place filter applies to them. Before the
-tagger, round 13's `pii_names_round13` adds familiar forms (「小刘」「阿强」), names after role,
+tagger, round 13's `pii_names_cues` adds familiar forms (「小刘」「阿强」), names after role,
 kin and greeting words ("Customer Grace Kim", «عمو جواد»), and guards Persian and English
 look-alikes; a name never runs across a line break. Last,
 two spans joined by a middle dot become one (「玛丽亚·加西亚」) and names joined to a found
@@ -44,10 +44,7 @@ import re
 from sada.text.pii_names_anywhere import arfa_anywhere, latin_in_other_script
 from sada.text.pii_names_arfa import after_place, arfa_cue_names
 from sada.text.pii_names_arfa_lone import arfa_lone_names
-from sada.text.pii_names_en import en_names
-from sada.text.pii_names_frames import frame_names, joined_names
-from sada.text.pii_names_learned import learned_names
-from sada.text.pii_names_round13 import (
+from sada.text.pii_names_cues import (
     arfa_family_after,
     arfa_kin_names,
     arfa_not_a_name,
@@ -56,6 +53,9 @@ from sada.text.pii_names_round13 import (
     en_role_names,
     zh_familiar,
 )
+from sada.text.pii_names_en import en_names
+from sada.text.pii_names_frames import frame_names, joined_names
+from sada.text.pii_names_learned import learned_names
 from sada.text.pii_names_zh import zh_names
 
 _HAS_LATIN = re.compile(r"[A-Z]")

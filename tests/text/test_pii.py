@@ -298,6 +298,11 @@ def test_names_and_addresses_on_the_fresh_fixture() -> None:
     report = _fixture_report("pii_fresh16.jsonl")
     assert report["name"]["recall"] >= 0.88 and report["name"]["precision"] >= 0.95, report
     assert report["address"]["recall"] >= 0.94 and report["address"]["precision"] >= 0.98, report
+    # written blind after round 12 and measured once on main before round 13 (names 0.780 /
+    # 0.936, addresses 0.930 / 1.0) and once after it (names 0.803 / 0.937, addresses the same)
+    report = _fixture_report("pii_fresh17.jsonl")
+    assert report["name"]["recall"] >= 0.80 and report["name"]["precision"] >= 0.93, report
+    assert report["address"]["recall"] >= 0.92 and report["address"]["precision"] >= 0.98, report
 
 
 def test_round7_development_fixture() -> None:

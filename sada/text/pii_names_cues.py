@@ -1,4 +1,4 @@
-"""Person names in three familiar frames, added in round 13 after the other rules' spans.
+"""Person names by their cues: familiar forms, role, kin and greeting words (round 13).
 
 - Chinese familiar forms: 小/老 and a common surname, or 阿 and a given-name character,
   standing alone between clause boundaries, roles, thanks, 的 and a verb or punctuation
