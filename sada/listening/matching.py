@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from sada.text.aspect_rules import overall
 from sada.text.langid import detect_language, model_language
 from sada.text.lexicons import aspect_text, keyword_aspects
 from sada.text.normalize import clean
@@ -154,17 +156,6 @@ class _Post:
     hits: dict[int, list[int]] = field(default_factory=dict)  # brand id -> clause indexes
 
 
-def _overall(labels: list[str]) -> str:
-    pos, neg = labels.count("positive"), labels.count("negative")
-    if pos and neg:
-        return "mixed"
-    if pos:
-        return "positive"
-    if neg:
-        return "negative"
-    return "neutral"
-
-
 class Matcher:
     """Finds the brands of a batch of posts and scores only the clauses that matter."""
 
@@ -219,7 +210,7 @@ class Matcher:
                 # One brand named: every clause is about it ("the phone is pricey but its
                 # quality is great"). Several: each takes the clauses that name it.
                 about = idx if len(post.hits) > 1 else list(range(len(post.clauses)))
-                label = _overall([clause_labels[i] for i in about])
+                label = overall(Counter(clause_labels[i] for i in about))
                 if len(about) == len(post.clauses):  # the whole post: one pass over it
                     aspects = sorted(keyword_aspects(" \n ".join(post.folded)))
                 else:
